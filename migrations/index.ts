@@ -1,0 +1,17 @@
+/**
+ * The ordered migration lists, one per dialect, bundled into the worker as text.
+ *
+ * drizzle-kit writes the SQL files (`npm run db:generate`); add each new file here in order.
+ * tests/contract/migrations.test.ts fails when this list and drizzle's journal disagree.
+ */
+import sqlite0000 from './sqlite/0000_init.sql';
+import postgres0000 from './postgres/0000_init.sql';
+
+/** One migration: a stable id (the file name without `.sql`) and its SQL text. */
+export interface Migration {
+  id: string;
+  sql: string;
+}
+
+export const SQLITE_MIGRATIONS: readonly Migration[] = [{ id: '0000_init', sql: sqlite0000 }];
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [{ id: '0000_init', sql: postgres0000 }];

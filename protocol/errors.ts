@@ -1,0 +1,50 @@
+/**
+ * The error vocabulary shared by the API, the WebSocket protocol and the client.
+ *
+ * Every refusal the server sends names one of these codes, so callers can narrow on it;
+ * the human message beside it is for people and may change. This file maps codes to HTTP
+ * statuses and nothing else: it does not format, log or localise messages.
+ */
+
+/** Machine-readable error codes, each with the HTTP status it travels with. */
+export const ERROR_STATUS = {
+  bad_request: 400,
+  invalid_json: 400,
+  validation_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal: 500,
+  storage_unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** The JSON body of every error response: `{ error: { code, message } }`. */
+export interface ErrorBody {
+  error: { code: ErrorCode | string; message: string; ref?: string };
+}
+
+/** An error that is safe to show to the caller: its message names the problem, never secrets. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+
+  toBody(): ErrorBody {
+    return { error: { code: this.code, message: this.message } };
+  }
+}

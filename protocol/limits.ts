@@ -1,0 +1,16 @@
+/**
+ * Size limits shared by server and client. Each is a named constant with its reason, so the
+ * client can refuse early what the server would refuse anyway.
+ */
+
+/** Largest JSON request body the API parses: requests are small; files use their own path. */
+export const MAX_JSON_BODY_BYTES = 64 * 1024;
+
+/** Largest WebSocket frame a channel accepts: an envelope plus its routing header fits well under it. */
+export const MAX_FRAME_BYTES = 96 * 1024;
+
+/** Largest ciphertext in one envelope (base64 characters): 64 KiB of ciphertext; files go through the files path. */
+export const MAX_CIPHERTEXT_CHARS = Math.ceil((64 * 1024) / 3) * 4;
+
+/** Most envelopes a catch-up or history page returns at once: bounds one frame burst per request. */
+export const MAX_HISTORY_PAGE = 500;

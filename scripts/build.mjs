@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+/**
+ * Builds what the server runs: the worker bundle (esbuild, the same module graph wrangler
+ * bundles for Cloudflare) into dist/worker, and the web client (vite) into dist/client.
+ * `needsBuild()` lets `npm start` skip both when nothing changed since the last build.
+ */
+import { build as esbuild, context as esbuildContext } from 'esbuild';
+import { build as viteBuild } from 'vite';
+import { readdirSync, statSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SOURCES = ['worker', 'durable-objects', 'protocol', 'migrations', 'client/src', 'client/public', 'client/index.html', 'client/vite.config.ts', 'package-lock.json'];
+const STAMP = join(ROOT, 'dist', '.build-stamp');
+
+/** esbuild options for the worker bundle; wrangler.toml's `main` builds the same graph. */
+export const workerBuildOptions = {
+  entryPoints: [join(ROOT, 'worker/index.ts')],
+  outfile: join(ROOT, 'dist/worker/index.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'neutral',
+  target: 'es2022',
+  conditions: ['workerd', 'worker', 'browser'],
+  mainFields: ['module', 'main'],
+  external: ['cloudflare:*', 'node:*'],
+  loader: { '.sql': 'text' },
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
+function newestMtime(path) {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
+  return newest;
+}
+
+/** True when dist/ is missing or older than any source that goes into it. */
+export function needsBuild() {
+  if (!existsSync(STAMP) || !existsSync(join(ROOT, 'dist/worker/index.js')) || !existsSync(join(ROOT, 'dist/client/index.html'))) return true;
+  const built = statSync(STAMP).mtimeMs;
+  return SOURCES.some((s) => newestMtime(join(ROOT, s)) > built);
+}
+
+export async function buildWorker() {
+  await esbuild(workerBuildOptions);
+}
+
+export async function buildClient() {
+  await viteBuild({ configFile: join(ROOT, 'client/vite.config.ts'), root: join(ROOT, 'client'), logLevel: 'warn' });
+}
+
+export async function buildAll() {
+  await buildWorker();
+  await buildClient();
+  mkdirSync(join(ROOT, 'dist'), { recursive: true });
+  writeFileSync(STAMP, new Date().toISOString());
+}
+
+/** Rebuilds the worker on every change (workerd --watch then reloads it). */
+export async function watchWorker() {
+  const ctx = await esbuildContext(workerBuildOptions);
+  await ctx.watch();
+  return ctx;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const started = Date.now();
+  await buildAll();
+  console.log(`built dist/worker and dist/client in ${Date.now() - started} ms`);
+}

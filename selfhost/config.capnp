@@ -1,0 +1,55 @@
+# The self-hosted Chatalot server: one workerd process serving the web client, /api and /ws.
+#
+# `npm start` (selfhost/start.mjs) and the Docker image both run exactly this file. Paths and
+# addresses below are defaults that start.mjs overrides on workerd's command line:
+#   --socket-addr http=$LISTEN_ADDR
+#   --directory-path do-storage=$DATA_DIR/do  blobs=$DATA_DIR/blobs  assets=dist/client
+#   --external-addr pg=<host:port of DATABASE_URL>
+# It declares the same bindings as wrangler.toml, so the code cannot tell the two apart except
+# by which storage binding is present.
+using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [
+    (name = "chatalot", worker = .chatalot),
+    (name = "assets", disk = (path = "dist/client")),
+    (name = "do-storage", disk = (path = "data/do", writable = true)),
+    (name = "blobs", disk = (path = "data/blobs", writable = true)),
+    # The database is reached through this binding only; the worker's global outbound keeps
+    # workerd's default of public addresses, so nothing else can reach the private network.
+    (name = "pg", external = (address = "127.0.0.1:5432", tcp = ())),
+  ],
+  sockets = [
+    (name = "http", address = "127.0.0.1:8080", http = (), service = "chatalot"),
+  ],
+);
+
+const chatalot :Workerd.Worker = (
+  modules = [
+    (name = "index.js", esModule = embed "../dist/worker/index.js"),
+  ],
+  compatibilityDate = "2026-04-01",
+  compatibilityFlags = ["nodejs_compat"],
+  bindings = [
+    (name = "ASSETS", service = "assets"),
+    (name = "BLOBS", service = "blobs"),
+    (name = "PG", service = "pg"),
+    (name = "CHANNEL_ROOM", durableObjectNamespace = "ChannelRoomObject"),
+    (name = "STORE", durableObjectNamespace = "StoreObject"),
+    (name = "CHATALOT_VERSION", fromEnvironment = "CHATALOT_VERSION"),
+    (name = "DATABASE_URL", fromEnvironment = "DATABASE_URL"),
+    (name = "JWT_PRIVATE_KEY", fromEnvironment = "CHATALOT_JWT_PRIVATE_KEY"),
+    (name = "JWT_PUBLIC_KEY", fromEnvironment = "CHATALOT_JWT_PUBLIC_KEY"),
+    (name = "TOTP_ENCRYPTION_KEY", fromEnvironment = "TOTP_ENCRYPTION_KEY"),
+    (name = "REGISTRATION_MODE", fromEnvironment = "REGISTRATION_MODE"),
+    (name = "ADMIN_USERNAME", fromEnvironment = "ADMIN_USERNAME"),
+    (name = "MAX_FILE_SIZE_MB", fromEnvironment = "MAX_FILE_SIZE_MB"),
+    (name = "LOG_LEVEL", fromEnvironment = "LOG_LEVEL"),
+    (name = "TRUST_PROXY", fromEnvironment = "TRUST_PROXY"),
+  ],
+  durableObjectNamespaces = [
+    (className = "ChannelRoomObject", uniqueKey = "chatalot-channel-room", enableSql = true),
+    (className = "StoreObject", uniqueKey = "chatalot-store", enableSql = true),
+  ],
+  durableObjectStorage = (localDisk = "do-storage"),
+);

@@ -1,0 +1,109 @@
+/**
+ * Reads and validates the server's configuration from the environment, for `npm start` and the
+ * Docker image. Every variable has a default or is optional; a bad value throws a ConfigError
+ * whose message names the variable, so start stops with one clear line. README's configuration
+ * table lists the same variables; tests/selfhost/config.test.ts checks the two agree.
+ */
+import { isAbsolute, resolve } from 'node:path';
+
+export class ConfigError extends Error {}
+
+/** Each variable: default (undefined = optional) and what it means, for README and errors. */
+export const VARIABLES = {
+  LISTEN_ADDR: { default: '127.0.0.1:8080', help: 'host:port the server listens on (use 0.0.0.0:8080 to accept other machines)' },
+  DATA_DIR: { default: './data', help: 'where all state lives: Durable Object SQLite files, blobs, generated keys' },
+  DATABASE_URL: { default: undefined, help: 'postgres://user:pass@host:port/db to keep accounts in PostgreSQL; unset = embedded SQLite' },
+  JWT_PRIVATE_KEY_PATH: { default: '$DATA_DIR/keys/jwt-ed25519.pem', help: 'Ed25519 private key (PKCS#8 PEM) that signs access tokens; generated on first start' },
+  JWT_PUBLIC_KEY_PATH: { default: '$DATA_DIR/keys/jwt-ed25519.pub.pem', help: 'its public key (SPKI PEM); generated with it' },
+  TOTP_ENCRYPTION_KEY: { default: '$DATA_DIR/keys/totp.key', help: '32-byte key (base64 or hex) that encrypts TOTP secrets at rest; generated into the file on first start' },
+  REGISTRATION_MODE: { default: 'invite_only', help: 'open, invite_only or closed; the first account is always allowed and becomes the owner' },
+  ADMIN_USERNAME: { default: undefined, help: 'username that becomes instance owner when it registers (otherwise the first account does)' },
+  MAX_FILE_SIZE_MB: { default: '100', help: 'largest encrypted file upload, in MiB (1–10240)' },
+  TRUST_PROXY: { default: 'false', help: 'true to take the client IP from CF-Connecting-IP / X-Forwarded-For (only behind a proxy you run)' },
+  LOG_LEVEL: { default: 'info', help: 'error, warn, info or debug' },
+};
+
+const REGISTRATION_MODES = ['open', 'invite_only', 'closed'];
+const LOG_LEVELS = ['error', 'warn', 'info', 'debug'];
+
+function parseListenAddr(value) {
+  const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+|\*):(\d{1,5})$/.exec(value);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port < 0 || port > 65535) throw new ConfigError(`LISTEN_ADDR must be host:port, e.g. 127.0.0.1:8080 (got "${value}")`);
+  return { host: m[1].replace(/^\[|\]$/g, ''), port, value };
+}
+
+function parseDatabaseUrl(value) {
+  let url;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('DATABASE_URL is not a valid URL; expected postgres://user:password@host:5432/database');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(`DATABASE_URL must start with postgres:// (got "${url.protocol}//")`);
+  }
+  if (!url.hostname) throw new ConfigError('DATABASE_URL has no host');
+  if (!url.pathname || url.pathname === '/') throw new ConfigError('DATABASE_URL names no database (add /dbname)');
+  return { url: value, host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 5432) };
+}
+
+/** Reads the configuration from `env` (process.env by default) relative to `cwd`. */
+export function readConfig(env = process.env, cwd = process.cwd()) {
+  const get = (name) => {
+    const v = env[name];
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const listen = parseListenAddr(get('LISTEN_ADDR') ?? VARIABLES.LISTEN_ADDR.default);
+  const dataDir = resolve(cwd, get('DATA_DIR') ?? VARIABLES.DATA_DIR.default);
+  const database = get('DATABASE_URL') ? parseDatabaseUrl(get('DATABASE_URL')) : undefined;
+  const registrationMode = get('REGISTRATION_MODE') ?? 'invite_only';
+  if (!REGISTRATION_MODES.includes(registrationMode)) {
+    throw new ConfigError(`REGISTRATION_MODE must be one of ${REGISTRATION_MODES.join(', ')} (got "${registrationMode}")`);
+  }
+  const maxFile = Number(get('MAX_FILE_SIZE_MB') ?? '100');
+  if (!Number.isInteger(maxFile) || maxFile < 1 || maxFile > 10240) {
+    throw new ConfigError(`MAX_FILE_SIZE_MB must be a whole number from 1 to 10240 (got "${get('MAX_FILE_SIZE_MB')}")`);
+  }
+  const trustProxy = get('TRUST_PROXY') ?? 'false';
+  if (trustProxy !== 'true' && trustProxy !== 'false') throw new ConfigError(`TRUST_PROXY must be true or false (got "${trustProxy}")`);
+  const logLevel = get('LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  const adminUsername = get('ADMIN_USERNAME');
+  if (adminUsername !== undefined && !/^[a-z0-9_.-]{3,32}$/.test(adminUsername)) {
+    throw new ConfigError(`ADMIN_USERNAME must be 3–32 characters of a-z 0-9 _ . - (got "${adminUsername}")`);
+  }
+  const path = (name, fallback) => {
+    const v = get(name);
+    return v === undefined ? resolve(dataDir, fallback) : isAbsolute(v) ? v : resolve(cwd, v);
+  };
+  const totp = get('TOTP_ENCRYPTION_KEY');
+  if (totp !== undefined && decodeKey(totp) === undefined) {
+    throw new ConfigError('TOTP_ENCRYPTION_KEY must be 32 bytes as base64 (44 characters) or hex (64 characters)');
+  }
+  return {
+    listen,
+    dataDir,
+    database,
+    registrationMode,
+    adminUsername,
+    maxFileSizeMb: maxFile,
+    trustProxy: trustProxy === 'true',
+    logLevel,
+    jwtPrivateKeyPath: path('JWT_PRIVATE_KEY_PATH', 'keys/jwt-ed25519.pem'),
+    jwtPublicKeyPath: path('JWT_PUBLIC_KEY_PATH', 'keys/jwt-ed25519.pub.pem'),
+    totpKey: totp,
+    totpKeyPath: resolve(dataDir, 'keys/totp.key'),
+  };
+}
+
+/** Decodes a 32-byte key from base64 or hex; undefined when it is neither. */
+export function decodeKey(text) {
+  const t = text.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(t)) return Buffer.from(t, 'hex');
+  if (/^[A-Za-z0-9+/]{43}=?$/.test(t)) {
+    const b = Buffer.from(t, 'base64');
+    return b.length === 32 ? b : undefined;
+  }
+  return undefined;
+}

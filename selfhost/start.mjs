@@ -1,0 +1,218 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: validates the configuration, prepares DATA_DIR and missing secrets, builds the
+ * worker and client when sources changed, and runs the workerd binary from the npm package with
+ * selfhost/config.capnp — the same command the Docker image runs. It waits until /api/health
+ * answers (which applies migrations) and prints where the server is; any failure before that is
+ * one line naming the cause, and the process exits non-zero. Ctrl-C stops workerd cleanly.
+ *
+ * `npm run dev` (--dev) additionally rebuilds on every change and lets workerd reload itself.
+ */
+import { spawn } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, decodeKey, readConfig } from './config.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dev = process.argv.includes('--dev');
+const say = (line) => console.log(`chatalot: ${line}`);
+const fail = (line) => {
+  console.error(`chatalot: ${line}`);
+  process.exit(1);
+};
+
+/** Creates `dir` and proves it is writable, or stops start naming the variable. */
+function ensureWritable(dir, variable) {
+  try {
+    mkdirSync(dir, { recursive: true });
+    const probe = join(dir, `.write-test-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe);
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    fail(`${variable} ${dir} is not writable (${e.code ?? e.message})`);
+  }
+}
+
+/** Generates what is missing: the JWT key pair and the TOTP encryption key. Never overwrites. */
+function ensureSecrets(config) {
+  const created = [];
+  if (!existsSync(config.jwtPrivateKeyPath) || !existsSync(config.jwtPublicKeyPath)) {
+    if (existsSync(config.jwtPrivateKeyPath) !== existsSync(config.jwtPublicKeyPath)) {
+      fail(`only one half of the JWT key pair exists (${config.jwtPrivateKeyPath}, ${config.jwtPublicKeyPath}); restore the other or remove both`);
+    }
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519', {
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    mkdirSync(dirname(config.jwtPrivateKeyPath), { recursive: true, mode: 0o700 });
+    writeFileSync(config.jwtPrivateKeyPath, privateKey, { mode: 0o600 });
+    mkdirSync(dirname(config.jwtPublicKeyPath), { recursive: true });
+    writeFileSync(config.jwtPublicKeyPath, publicKey, { mode: 0o644 });
+    created.push(`JWT signing key pair in ${relative(process.cwd(), config.jwtPrivateKeyPath) || config.jwtPrivateKeyPath} (+ .pub.pem)`);
+  }
+  let totpKey = config.totpKey;
+  if (totpKey === undefined) {
+    if (!existsSync(config.totpKeyPath)) {
+      mkdirSync(dirname(config.totpKeyPath), { recursive: true, mode: 0o700 });
+      writeFileSync(config.totpKeyPath, randomBytes(32).toString('base64') + '\n', { mode: 0o600 });
+      created.push(`TOTP encryption key in ${relative(process.cwd(), config.totpKeyPath) || config.totpKeyPath}`);
+    }
+    totpKey = readFileSync(config.totpKeyPath, 'utf8').trim();
+    if (decodeKey(totpKey) === undefined) fail(`${config.totpKeyPath} does not hold a 32-byte key (base64 or hex)`);
+  }
+  let jwtPrivate, jwtPublic;
+  try {
+    jwtPrivate = readFileSync(config.jwtPrivateKeyPath, 'utf8');
+    jwtPublic = readFileSync(config.jwtPublicKeyPath, 'utf8');
+  } catch (e) {
+    fail(`cannot read the JWT key pair (${e.code ?? e.message}); check JWT_PRIVATE_KEY_PATH and JWT_PUBLIC_KEY_PATH`);
+  }
+  if (!jwtPrivate.includes('PRIVATE KEY')) fail('JWT_PRIVATE_KEY_PATH does not hold a PEM private key');
+  if (!jwtPublic.includes('PUBLIC KEY')) fail('JWT_PUBLIC_KEY_PATH does not hold a PEM public key');
+  for (const line of created) say(`generated ${line} (keep ${relative(process.cwd(), config.dataDir) || config.dataDir} backed up)`);
+  return { jwtPrivate, jwtPublic, totpKey };
+}
+
+/** Resolves when `host:port` can be bound; stops start when another process holds it. */
+function ensurePortFree({ host, port, value }) {
+  if (port === 0) return Promise.resolve();
+  return new Promise((resolvePort) => {
+    const server = createServer();
+    server.once('error', (e) => fail(e.code === 'EADDRINUSE' ? `LISTEN_ADDR ${value} is already in use by another process` : `LISTEN_ADDR ${value} cannot be used (${e.code ?? e.message})`));
+    server.listen({ host: host === '*' ? '0.0.0.0' : host, port, exclusive: true }, () => server.close(resolvePort));
+  });
+}
+
+async function waitForHealth(baseUrl, child, deadlineMs) {
+  const deadline = Date.now() + deadlineMs;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) return { ok: false, message: `workerd exited with code ${child.exitCode}` };
+    try {
+      const res = await fetch(`${baseUrl}/api/health`, { signal: AbortSignal.timeout(15_000) });
+      const body = await res.json();
+      if (res.ok) return { ok: true, body };
+      return { ok: false, message: body?.error?.message ?? `health answered ${res.status}` };
+    } catch (e) {
+      last = e.cause?.code ?? e.message;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { ok: false, message: `the server did not answer within ${deadlineMs / 1000} s (${last})` };
+}
+
+async function main() {
+  let config;
+  try {
+    config = readConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+  ensureWritable(config.dataDir, 'DATA_DIR');
+  ensureWritable(join(config.dataDir, 'do'), 'DATA_DIR');
+  ensureWritable(join(config.dataDir, 'blobs'), 'DATA_DIR');
+  const secrets = ensureSecrets(config);
+  await ensurePortFree(config.listen);
+
+  const build = await import('../scripts/build.mjs');
+  if (process.env.CHATALOT_SKIP_BUILD !== '1' && (dev || build.needsBuild())) {
+    const started = Date.now();
+    say('building the worker and the web client…');
+    await build.buildAll();
+    say(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+  const watchers = [];
+  if (dev) {
+    watchers.push(await build.watchWorker());
+    const { build: viteBuild } = await import('vite');
+    watchers.push(await viteBuild({ configFile: join(ROOT, 'client/vite.config.ts'), root: join(ROOT, 'client'), logLevel: 'warn', build: { watch: {} } }));
+  }
+
+  const { default: workerdPath } = (await import('workerd')).default;
+  const args = [
+    'serve',
+    join(ROOT, 'selfhost/config.capnp'),
+    `--socket-addr=http=${config.listen.value}`,
+    `--directory-path=do-storage=${join(config.dataDir, 'do')}`,
+    `--directory-path=blobs=${join(config.dataDir, 'blobs')}`,
+    `--directory-path=assets=${join(ROOT, 'dist/client')}`,
+    `--external-addr=pg=${config.database ? `${config.database.host.includes(':') ? `[${config.database.host}]` : config.database.host}:${config.database.port}` : '127.0.0.1:5432'}`,
+    '--control-fd=3',
+  ];
+  if (dev) args.push('--watch');
+  const env = {
+    ...process.env,
+    CHATALOT_VERSION: JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version,
+    DATABASE_URL: config.database?.url ?? '',
+    CHATALOT_JWT_PRIVATE_KEY: secrets.jwtPrivate,
+    CHATALOT_JWT_PUBLIC_KEY: secrets.jwtPublic,
+    TOTP_ENCRYPTION_KEY: secrets.totpKey,
+    REGISTRATION_MODE: config.registrationMode,
+    ADMIN_USERNAME: config.adminUsername ?? '',
+    MAX_FILE_SIZE_MB: String(config.maxFileSizeMb),
+    TRUST_PROXY: String(config.trustProxy),
+    LOG_LEVEL: config.logLevel,
+  };
+  if (!config.database) delete env.DATABASE_URL;
+  if (!config.adminUsername) delete env.ADMIN_USERNAME;
+
+  const child = spawn(workerdPath, args, { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'pipe', 'pipe'] });
+  const stderrTail = [];
+  child.stderr.on('data', (chunk) => {
+    process.stderr.write(chunk);
+    stderrTail.push(...chunk.toString().split('\n').filter(Boolean));
+    stderrTail.splice(0, Math.max(0, stderrTail.length - 20));
+  });
+  // workerd reports the port it actually bound on the control fd (useful with port 0).
+  let boundPort = config.listen.port;
+  child.stdio[3].on('data', (chunk) => {
+    for (const line of chunk.toString().split('\n')) {
+      try {
+        const msg = JSON.parse(line);
+        if (msg.event === 'listen' && msg.socket === 'http') boundPort = msg.port;
+      } catch {
+        // partial line
+      }
+    }
+  });
+
+  let stopping = false;
+  const stop = (signal) => {
+    if (stopping) return;
+    stopping = true;
+    say(`stopping (${signal})…`);
+    for (const w of watchers) w.close?.();
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  child.on('exit', (code, signal) => {
+    if (stopping) {
+      say('stopped');
+      process.exit(0);
+    }
+    const cause = stderrTail.filter((l) => /error|fail|cannot|denied/i.test(l)).pop() ?? stderrTail.pop() ?? '';
+    fail(`workerd exited unexpectedly (${signal ?? `code ${code}`})${cause ? `: ${cause}` : ''}`);
+  });
+
+  // Wait for the control fd to tell us the port, then for health (which runs migrations).
+  await new Promise((r) => setTimeout(r, 50));
+  const host = config.listen.host === '0.0.0.0' || config.listen.host === '*' ? '127.0.0.1' : config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
+  let health;
+  for (let i = 0; i < 100 && boundPort === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  health = await waitForHealth(`http://${host}:${boundPort}`, child, 60_000);
+  if (!health.ok) {
+    stopping = true;
+    child.kill('SIGKILL');
+    fail(`could not start: ${health.message}`);
+  }
+  say(`serving http://${config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host}:${boundPort} (storage: ${health.body.storage}, data: ${config.dataDir})`);
+}
+
+main().catch((e) => fail(e instanceof Error ? e.message : String(e)));

@@ -1,0 +1,51 @@
+/**
+ * The Hono application: middleware, the /api routes, the /ws upgrade routing, and the static
+ * client for everything else. Built by a factory so tests and the entry point share it.
+ */
+import { Hono } from 'hono';
+import { ApiError } from '../protocol/errors';
+import type { Env } from './env';
+import { errorResponse, onError } from './middleware/errors';
+import { securityHeaders } from './middleware/securityHeaders';
+import { healthRoutes } from './routes/health';
+import { serveClient } from './routes/assets';
+import { channelSocketRoutes } from './routes/channelSocket';
+import { openStorage } from './storage/openStorage';
+import type { Storage } from './storage/Storage';
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    /** The migrated storage, opened on first use so routes that need none never wait for it. */
+    storage: () => Promise<Storage>;
+  };
+}
+
+export function createApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use('*', async (c, next) => {
+    const trustProxy = c.env.TRUST_PROXY === 'true';
+    return securityHeaders({ trustProxy })(c, next);
+  });
+  app.use('*', async (c, next) => {
+    c.set('storage', () => openStorage(c.env));
+    await next();
+  });
+
+  const api = new Hono<AppEnv>();
+  api.route('/', healthRoutes);
+  api.all('*', (c) => errorResponse('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`, 404));
+  app.route('/api', api);
+  app.route('/ws', channelSocketRoutes);
+  app.all('/ws/*', (c) => errorResponse('not_found', `no socket at ${new URL(c.req.url).pathname}`, 404));
+
+  // Everything else is the web client.
+  app.get('*', serveClient);
+  app.all('*', (c) => errorResponse('method_not_allowed', `${c.req.method} is not allowed here`, 405));
+
+  app.onError(onError);
+  app.notFound((c) => errorResponse('not_found', 'not found', 404));
+  return app;
+}
+
+export { ApiError };

@@ -1,0 +1,37 @@
+/**
+ * The one reader of the environment: bindings and configuration as the worker sees them,
+ * on the self-hosted workerd (selfhost/config.capnp) and on Cloudflare (wrangler.toml) alike.
+ * selfhost/start.mjs validates the same variables before workerd starts, so a bad value stops
+ * start with a message naming it; here they are parsed once more, defensively.
+ */
+import type { ChannelRoomObject } from '../durable-objects/ChannelRoomObject';
+import type { StoreObject } from '../durable-objects/StoreObject';
+
+export interface Env {
+  /** Static client files (workerd: a disk directory service; Cloudflare: the assets binding). */
+  ASSETS: Fetcher;
+  CHANNEL_ROOM: DurableObjectNamespace<ChannelRoomObject>;
+  /** The embedded SQLite store (self-hosted default). */
+  STORE?: DurableObjectNamespace<StoreObject>;
+  /** Cloudflare D1, when deployed there. */
+  DB?: D1Database;
+  /** The PostgreSQL server as an ExternalServer (self-hosted with DATABASE_URL). */
+  PG?: Fetcher;
+  DATABASE_URL?: string;
+  /** Blob storage: a writable disk directory (self-hosted) or R2 (Cloudflare). */
+  BLOBS?: Fetcher | R2Bucket;
+  CHATALOT_VERSION?: string;
+  JWT_PRIVATE_KEY?: string;
+  JWT_PUBLIC_KEY?: string;
+  TOTP_ENCRYPTION_KEY?: string;
+  REGISTRATION_MODE?: string;
+  ADMIN_USERNAME?: string;
+  MAX_FILE_SIZE_MB?: string;
+  LOG_LEVEL?: string;
+  TRUST_PROXY?: string;
+}
+
+/** The version string /api/health reports. */
+export function version(env: Env): string {
+  return env.CHATALOT_VERSION ?? '0.1.0';
+}

@@ -1,0 +1,10 @@
+/**
+ * The worker entry point: the HTTP app and the Durable Object classes it binds, exported for
+ * workerd (selfhost/config.capnp) and Cloudflare (wrangler.toml) alike.
+ */
+import { createApp } from './app';
+
+export { ChannelRoomObject } from '../durable-objects/ChannelRoomObject';
+export { StoreObject } from '../durable-objects/StoreObject';
+
+export default createApp();

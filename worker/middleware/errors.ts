@@ -1,0 +1,37 @@
+/**
+ * The single place errors become responses: ApiError keeps its code and status, a StorageError
+ * maps to the status its code means (503 while the database is away), and anything else is a
+ * bug, logged and answered with a plain 500 that carries no stack trace.
+ */
+import type { Context } from 'hono';
+import { ApiError, ERROR_STATUS, type ErrorCode } from '../../protocol/errors';
+import { isStorageError } from '../storage/StorageError';
+
+const STORAGE_TO_API: Record<string, ErrorCode> = {
+  conflict: 'conflict',
+  not_found: 'not_found',
+  invite_exhausted: 'forbidden',
+  invite_expired: 'forbidden',
+  invite_revoked: 'forbidden',
+  unavailable: 'storage_unavailable',
+  migration_failed: 'storage_unavailable',
+};
+
+export function errorResponse(code: ErrorCode | string, message: string, status: number): Response {
+  return Response.json({ error: { code, message } }, { status });
+}
+
+export function onError(err: Error, _c: Context): Response {
+  if (err instanceof ApiError) return errorResponse(err.code, err.message, err.status);
+  if (isStorageError(err)) {
+    const api = STORAGE_TO_API[err.code];
+    if (api) {
+      // Invite refusals keep their specific code so a client can say which one it was.
+      const code = err.code.startsWith('invite_') ? err.code : api;
+      const message = api === 'storage_unavailable' ? 'the database is unavailable; try again shortly' : err.message;
+      return errorResponse(code, message, ERROR_STATUS[api]);
+    }
+  }
+  console.error('unhandled error', err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+  return errorResponse('internal', 'internal error', 500);
+}

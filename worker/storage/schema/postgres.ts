@@ -1,0 +1,113 @@
+/**
+ * The account-and-structure schema for the PostgreSQL dialect.
+ *
+ * drizzle-kit generates migrations/postgres from this file. Its twin for SQLite is
+ * schema/sqlite.ts; tests/contract/schemaParity.test.ts keeps the two identical in tables,
+ * columns, nullability and keys, so together they are one schema. Times are integer ms since
+ * the epoch in both dialects; flags are nullable timestamps (`revoked_at`), never booleans.
+ */
+import { pgTable, text, bigint, primaryKey, index, uniqueIndex } from 'drizzle-orm/pg-core';
+
+export const users = pgTable('users', {
+  id: text('id').primaryKey(),
+  username: text('username').notNull(),
+  usernameKey: text('username_key').notNull(),
+  displayName: text('display_name').notNull(),
+  email: text('email'),
+  passwordHash: text('password_hash').notNull(),
+  instanceRole: text('instance_role').notNull(),
+  createdAt: bigint('created_at', { mode: "number" }).notNull(),
+}, (t) => [uniqueIndex('users_username_key').on(t.usernameKey)]);
+
+export const devices = pgTable('devices', {
+  id: text('id').primaryKey(),
+  userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  identityKey: text('identity_key').notNull(),
+  createdAt: bigint('created_at', { mode: "number" }).notNull(),
+  lastSeenAt: bigint('last_seen_at', { mode: "number" }).notNull(),
+}, (t) => [index('devices_user').on(t.userId)]);
+
+export const sessions = pgTable('sessions', {
+  id: text('id').primaryKey(),
+  userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  deviceName: text('device_name').notNull(),
+  ip: text('ip').notNull(),
+  userAgent: text('user_agent').notNull(),
+  refreshHash: text('refresh_hash').notNull(),
+  createdAt: bigint('created_at', { mode: "number" }).notNull(),
+  lastUsedAt: bigint('last_used_at', { mode: "number" }).notNull(),
+  expiresAt: bigint('expires_at', { mode: "number" }).notNull(),
+  revokedAt: bigint('revoked_at', { mode: "number" }),
+}, (t) => [uniqueIndex('sessions_refresh_hash').on(t.refreshHash), index('sessions_user').on(t.userId)]);
+
+export const invites = pgTable('invites', {
+  code: text('code').primaryKey(),
+  communityId: text('community_id'),
+  createdBy: text('created_by').notNull(),
+  maxUses: bigint('max_uses', { mode: "number" }),
+  uses: bigint('uses', { mode: "number" }).notNull(),
+  expiresAt: bigint('expires_at', { mode: "number" }),
+  revokedAt: bigint('revoked_at', { mode: "number" }),
+  createdAt: bigint('created_at', { mode: "number" }).notNull(),
+}, (t) => [index('invites_community').on(t.communityId)]);
+
+export const communities = pgTable('communities', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  ownerId: text('owner_id').notNull(),
+  createdAt: bigint('created_at', { mode: "number" }).notNull(),
+});
+
+export const channelGroups = pgTable('channel_groups', {
+  id: text('id').primaryKey(),
+  communityId: text('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  position: bigint('position', { mode: "number" }).notNull(),
+  createdAt: bigint('created_at', { mode: "number" }).notNull(),
+}, (t) => [index('channel_groups_community').on(t.communityId)]);
+
+export const channels = pgTable('channels', {
+  id: text('id').primaryKey(),
+  communityId: text('community_id').references(() => communities.id, { onDelete: 'cascade' }),
+  groupId: text('group_id'),
+  kind: text('kind').notNull(),
+  name: text('name').notNull(),
+  position: bigint('position', { mode: "number" }).notNull(),
+  createdAt: bigint('created_at', { mode: "number" }).notNull(),
+  archivedAt: bigint('archived_at', { mode: "number" }),
+}, (t) => [index('channels_community').on(t.communityId)]);
+
+export const members = pgTable('members', {
+  communityId: text('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
+  userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  role: text('role').notNull(),
+  joinedAt: bigint('joined_at', { mode: "number" }).notNull(),
+}, (t) => [primaryKey({ columns: [t.communityId, t.userId] }), index('members_user').on(t.userId)]);
+
+export const roles = pgTable('roles', {
+  id: text('id').primaryKey(),
+  communityId: text('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  permissions: bigint('permissions', { mode: "number" }).notNull(),
+  position: bigint('position', { mode: "number" }).notNull(),
+}, (t) => [index('roles_community').on(t.communityId)]);
+
+export const bans = pgTable('bans', {
+  communityId: text('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
+  userId: text('user_id').notNull(),
+  reason: text('reason').notNull(),
+  bannedBy: text('banned_by').notNull(),
+  createdAt: bigint('created_at', { mode: "number" }).notNull(),
+  expiresAt: bigint('expires_at', { mode: "number" }),
+}, (t) => [primaryKey({ columns: [t.communityId, t.userId] })]);
+
+export const auditLog = pgTable('audit_log', {
+  id: text('id').primaryKey(),
+  event: text('event').notNull(),
+  userId: text('user_id'),
+  ip: text('ip').notNull(),
+  userAgent: text('user_agent').notNull(),
+  detail: text('detail').notNull(),
+  createdAt: bigint('created_at', { mode: "number" }).notNull(),
+}, (t) => [index('audit_log_user_time').on(t.userId, t.createdAt), index('audit_log_time').on(t.createdAt)]);

@@ -1,0 +1,113 @@
+/**
+ * The account-and-structure schema for the SQLite dialect (embedded Durable Object SQLite and D1).
+ *
+ * drizzle-kit generates migrations/sqlite from this file. Its twin for PostgreSQL is
+ * schema/postgres.ts; tests/contract/schemaParity.test.ts keeps the two identical in tables,
+ * columns, nullability and keys, so together they are one schema. Times are integer ms since
+ * the epoch in both dialects; flags are nullable timestamps (`revoked_at`), never booleans.
+ */
+import { sqliteTable, text, integer, primaryKey, index, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+export const users = sqliteTable('users', {
+  id: text('id').primaryKey(),
+  username: text('username').notNull(),
+  usernameKey: text('username_key').notNull(),
+  displayName: text('display_name').notNull(),
+  email: text('email'),
+  passwordHash: text('password_hash').notNull(),
+  instanceRole: text('instance_role').notNull(),
+  createdAt: integer('created_at').notNull(),
+}, (t) => [uniqueIndex('users_username_key').on(t.usernameKey)]);
+
+export const devices = sqliteTable('devices', {
+  id: text('id').primaryKey(),
+  userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  identityKey: text('identity_key').notNull(),
+  createdAt: integer('created_at').notNull(),
+  lastSeenAt: integer('last_seen_at').notNull(),
+}, (t) => [index('devices_user').on(t.userId)]);
+
+export const sessions = sqliteTable('sessions', {
+  id: text('id').primaryKey(),
+  userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  deviceName: text('device_name').notNull(),
+  ip: text('ip').notNull(),
+  userAgent: text('user_agent').notNull(),
+  refreshHash: text('refresh_hash').notNull(),
+  createdAt: integer('created_at').notNull(),
+  lastUsedAt: integer('last_used_at').notNull(),
+  expiresAt: integer('expires_at').notNull(),
+  revokedAt: integer('revoked_at'),
+}, (t) => [uniqueIndex('sessions_refresh_hash').on(t.refreshHash), index('sessions_user').on(t.userId)]);
+
+export const invites = sqliteTable('invites', {
+  code: text('code').primaryKey(),
+  communityId: text('community_id'),
+  createdBy: text('created_by').notNull(),
+  maxUses: integer('max_uses'),
+  uses: integer('uses').notNull(),
+  expiresAt: integer('expires_at'),
+  revokedAt: integer('revoked_at'),
+  createdAt: integer('created_at').notNull(),
+}, (t) => [index('invites_community').on(t.communityId)]);
+
+export const communities = sqliteTable('communities', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  ownerId: text('owner_id').notNull(),
+  createdAt: integer('created_at').notNull(),
+});
+
+export const channelGroups = sqliteTable('channel_groups', {
+  id: text('id').primaryKey(),
+  communityId: text('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  position: integer('position').notNull(),
+  createdAt: integer('created_at').notNull(),
+}, (t) => [index('channel_groups_community').on(t.communityId)]);
+
+export const channels = sqliteTable('channels', {
+  id: text('id').primaryKey(),
+  communityId: text('community_id').references(() => communities.id, { onDelete: 'cascade' }),
+  groupId: text('group_id'),
+  kind: text('kind').notNull(),
+  name: text('name').notNull(),
+  position: integer('position').notNull(),
+  createdAt: integer('created_at').notNull(),
+  archivedAt: integer('archived_at'),
+}, (t) => [index('channels_community').on(t.communityId)]);
+
+export const members = sqliteTable('members', {
+  communityId: text('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
+  userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  role: text('role').notNull(),
+  joinedAt: integer('joined_at').notNull(),
+}, (t) => [primaryKey({ columns: [t.communityId, t.userId] }), index('members_user').on(t.userId)]);
+
+export const roles = sqliteTable('roles', {
+  id: text('id').primaryKey(),
+  communityId: text('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  permissions: integer('permissions').notNull(),
+  position: integer('position').notNull(),
+}, (t) => [index('roles_community').on(t.communityId)]);
+
+export const bans = sqliteTable('bans', {
+  communityId: text('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
+  userId: text('user_id').notNull(),
+  reason: text('reason').notNull(),
+  bannedBy: text('banned_by').notNull(),
+  createdAt: integer('created_at').notNull(),
+  expiresAt: integer('expires_at'),
+}, (t) => [primaryKey({ columns: [t.communityId, t.userId] })]);
+
+export const auditLog = sqliteTable('audit_log', {
+  id: text('id').primaryKey(),
+  event: text('event').notNull(),
+  userId: text('user_id'),
+  ip: text('ip').notNull(),
+  userAgent: text('user_agent').notNull(),
+  detail: text('detail').notNull(),
+  createdAt: integer('created_at').notNull(),
+}, (t) => [index('audit_log_user_time').on(t.userId, t.createdAt), index('audit_log_time').on(t.createdAt)]);
