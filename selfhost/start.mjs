@@ -15,9 +15,15 @@ import { createServer } from 'node:net';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, decodeKey, readConfig } from './config.mjs';
+import { workerdPath } from '../scripts/workerdPath.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dev = process.argv.includes('--dev');
+/** A path as the operator would type it: relative below the working directory, else absolute. */
+const shown = (p) => {
+  const r = relative(process.cwd(), p);
+  return r && !r.startsWith('..') ? r : p;
+};
 const say = (line) => console.log(`chatalot: ${line}`);
 const fail = (line) => {
   console.error(`chatalot: ${line}`);
@@ -52,14 +58,14 @@ function ensureSecrets(config) {
     writeFileSync(config.jwtPrivateKeyPath, privateKey, { mode: 0o600 });
     mkdirSync(dirname(config.jwtPublicKeyPath), { recursive: true });
     writeFileSync(config.jwtPublicKeyPath, publicKey, { mode: 0o644 });
-    created.push(`JWT signing key pair in ${relative(process.cwd(), config.jwtPrivateKeyPath) || config.jwtPrivateKeyPath} (+ .pub.pem)`);
+    created.push(`JWT signing key pair in ${shown(config.jwtPrivateKeyPath)} (+ .pub.pem)`);
   }
   let totpKey = config.totpKey;
   if (totpKey === undefined) {
     if (!existsSync(config.totpKeyPath)) {
       mkdirSync(dirname(config.totpKeyPath), { recursive: true, mode: 0o700 });
       writeFileSync(config.totpKeyPath, randomBytes(32).toString('base64') + '\n', { mode: 0o600 });
-      created.push(`TOTP encryption key in ${relative(process.cwd(), config.totpKeyPath) || config.totpKeyPath}`);
+      created.push(`TOTP encryption key in ${shown(config.totpKeyPath)}`);
     }
     totpKey = readFileSync(config.totpKeyPath, 'utf8').trim();
     if (decodeKey(totpKey) === undefined) fail(`${config.totpKeyPath} does not hold a 32-byte key (base64 or hex)`);
@@ -73,7 +79,7 @@ function ensureSecrets(config) {
   }
   if (!jwtPrivate.includes('PRIVATE KEY')) fail('JWT_PRIVATE_KEY_PATH does not hold a PEM private key');
   if (!jwtPublic.includes('PUBLIC KEY')) fail('JWT_PUBLIC_KEY_PATH does not hold a PEM public key');
-  for (const line of created) say(`generated ${line} (keep ${relative(process.cwd(), config.dataDir) || config.dataDir} backed up)`);
+  for (const line of created) say(`generated ${line} (keep ${shown(config.dataDir)} backed up)`);
   return { jwtPrivate, jwtPublic, totpKey };
 }
 
@@ -133,7 +139,6 @@ async function main() {
     watchers.push(await viteBuild({ configFile: join(ROOT, 'client/vite.config.ts'), root: join(ROOT, 'client'), logLevel: 'warn', build: { watch: {} } }));
   }
 
-  const { default: workerdPath } = (await import('workerd')).default;
   const args = [
     'serve',
     join(ROOT, 'selfhost/config.capnp'),

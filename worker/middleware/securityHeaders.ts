@@ -31,6 +31,13 @@ export const CONTENT_SECURITY_POLICY = [
 export function securityHeaders(options: SecurityHeaderOptions): MiddlewareHandler {
   return async (c, next) => {
     await next();
+    // A WebSocket upgrade (101) carries no document; its headers are immutable anyway.
+    if (c.res.status === 101) return;
+    try {
+      c.res.headers.set('X-Content-Type-Options', 'nosniff');
+    } catch {
+      c.res = new Response(c.res.body, c.res); // a fetched response's headers are immutable
+    }
     const h = c.res.headers;
     h.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
     h.set('X-Frame-Options', 'DENY');

@@ -1,0 +1,57 @@
+/**
+ * A small WebSocket test client for the channel protocol: collects frames and waits for the
+ * ones a test expects, with a deadline so a missing frame fails the test instead of hanging it.
+ */
+import WebSocket from 'ws';
+import type { ServerFrame } from '../../protocol/frames';
+
+export class TestSocket {
+  readonly frames: ServerFrame[] = [];
+  private waiters: { predicate: (f: ServerFrame) => boolean; resolve: (f: ServerFrame) => void }[] = [];
+  closed: { code: number; reason: string } | undefined;
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as ServerFrame;
+      this.frames.push(frame);
+      this.waiters = this.waiters.filter((w) => (w.predicate(frame) ? (w.resolve(frame), false) : true));
+    });
+    ws.on('close', (code, reason) => (this.closed = { code, reason: String(reason) }));
+  }
+
+  static open(url: string, options: WebSocket.ClientOptions = {}): Promise<TestSocket> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, options);
+      const socket = new TestSocket(ws);
+      ws.once('open', () => resolve(socket));
+      ws.once('error', reject);
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with ${res.statusCode}`)));
+    });
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  /** Resolves with the first frame (already received or future) matching `predicate`. */
+  next<T = ServerFrame>(predicate: (f: ServerFrame) => boolean, timeoutMs = 10_000): Promise<T> {
+    const seen = this.frames.find(predicate);
+    if (seen) return Promise.resolve(seen as T);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames.slice(-5))}`)), timeoutMs);
+      this.waiters.push({ predicate, resolve: (f) => (clearTimeout(timer), resolve(f as T)) });
+    });
+  }
+
+  waitClosed(timeoutMs = 5_000): Promise<{ code: number; reason: string }> {
+    if (this.closed) return Promise.resolve(this.closed);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('socket did not close')), timeoutMs);
+      this.ws.once('close', (code, reason) => (clearTimeout(timer), resolve({ code, reason: String(reason) })));
+    });
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
