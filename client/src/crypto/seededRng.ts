@@ -13,7 +13,7 @@ import type { Rng } from './primitives';
 export function seededRng(seed: string): Rng {
   const prefix = utf8(`Chatalot/test-rng/v1/${seed}`);
   let counter = 0;
-  let pool = new Uint8Array(0);
+  let pool: Uint8Array = new Uint8Array(0);
   return (length: number) => {
     const out = new Uint8Array(length);
     let o = 0;
