@@ -122,8 +122,8 @@ async function main() {
   ensureWritable(config.dataDir, 'DATA_DIR');
   ensureWritable(join(config.dataDir, 'do'), 'DATA_DIR');
   ensureWritable(join(config.dataDir, 'blobs'), 'DATA_DIR');
-  const secrets = ensureSecrets(config);
   await ensurePortFree(config.listen);
+  const secrets = ensureSecrets(config);
 
   const build = await import('../scripts/build.mjs');
   if (process.env.CHATALOT_SKIP_BUILD !== '1' && (dev || build.needsBuild())) {
