@@ -1,0 +1,15 @@
+/**
+ * Launches Debian's Chromium through playwright-core with the flags this machine needs: headless,
+ * no sandbox (CI runs as root), no GPU, and no background networking (the machine has no
+ * network, and the product must not phone home anyway).
+ */
+import { chromium, type Browser } from 'playwright-core';
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}

@@ -1,0 +1,117 @@
+/**
+ * The minimal ChannelRoom under the real workerd: ordering under concurrent senders, catch-up by
+ * sequence number, idempotent resends, and bad frames answered with error frames that never
+ * disturb the other members (SECURITY-TESTS I1, I2, R2, R3).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../helpers/server';
+import { TestSocket } from '../helpers/socket';
+
+let server: RunningServer;
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(async () => server?.kill());
+
+const open = (channel: string) => TestSocket.open(`${server.wsUrl}/ws/channels/${channel}`);
+type Envelope = { type: 'envelope'; seq: number; clientMsgId: string };
+
+describe('ChannelRoom relay', () => {
+  it('20 senders × 25 messages: every reader sees the same gap-free sequence', async () => {
+    const senders = await Promise.all(Array.from({ length: 20 }, () => open('order')));
+    const reader = await open('order');
+    for (let i = 0; i < 25; i++) senders.forEach((s, k) => s.send({ type: 'send', clientMsgId: `s${k}-m${i}-xxxxxx`, ciphertext: 'AAAA' }));
+    await reader.next((f) => f.type === 'envelope' && (f as Envelope).seq === 500, 20_000);
+    const seqs = reader.frames.filter((f) => f.type === 'envelope').map((f) => (f as Envelope).seq);
+    expect(seqs).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
+    // Each sender's own messages keep the order it sent them in.
+    const order = reader.frames.filter((f) => f.type === 'envelope').map((f) => (f as Envelope).clientMsgId);
+    for (let k = 0; k < 20; k++) {
+      const mine = order.filter((id) => id.startsWith(`s${k}-`));
+      expect(mine).toEqual(Array.from({ length: 25 }, (_, i) => `s${k}-m${i}-xxxxxx`));
+    }
+    const late = await open('order');
+    late.send({ type: 'hello', lastSeq: 0 });
+    await late.next((f) => f.type === 'ready', 20_000);
+    expect(late.frames.filter((f) => f.type === 'envelope').map((f) => (f as Envelope).clientMsgId)).toEqual(order);
+    for (const s of [...senders, reader, late]) s.close();
+  });
+
+  it('R3: reconnecting with last_seq at any cut point receives exactly seq+1..head', async () => {
+    const writer = await open('catchup');
+    for (let i = 1; i <= 30; i++) writer.send({ type: 'send', clientMsgId: `catchup-${i}-xxxx`, ciphertext: 'QUJD' });
+    await writer.next((f) => f.type === 'ack' && (f as { seq: number }).seq === 30);
+    for (const cut of [0, 1, 17, 29, 30]) {
+      const s = await open('catchup');
+      s.send({ type: 'hello', lastSeq: cut });
+      expect(await s.next((f) => f.type === 'ready')).toEqual({ type: 'ready', head: 30 });
+      expect(s.frames.filter((f) => f.type === 'envelope').map((f) => (f as Envelope).seq)).toEqual(Array.from({ length: 30 - cut }, (_, i) => cut + i + 1));
+      s.close();
+    }
+    const page = await open('catchup');
+    page.send({ type: 'history', before: 11, limit: 5 });
+    const history = await page.next<{ envelopes: Envelope[]; head: number }>((f) => f.type === 'history');
+    expect(history.envelopes.map((e) => e.seq)).toEqual([6, 7, 8, 9, 10]);
+    page.close();
+    writer.close();
+  });
+
+  it('R2: resending a client message id 5 times yields one sequence number', async () => {
+    const a = await open('idem');
+    const b = await open('idem');
+    for (let i = 0; i < 5; i++) a.send({ type: 'send', clientMsgId: 'same-id-123', ciphertext: 'SEVMTE8=' });
+    await a.next((f) => a.frames.filter((x) => x.type === 'ack').length === 5 && f.type === 'ack');
+    const acks = a.frames.filter((f) => f.type === 'ack') as { seq: number; duplicate?: boolean }[];
+    expect(new Set(acks.map((x) => x.seq))).toEqual(new Set([1]));
+    expect(acks.filter((x) => x.duplicate)).toHaveLength(4);
+    a.send({ type: 'ping' });
+    await a.next((f) => f.type === 'pong');
+    expect(b.frames.filter((f) => f.type === 'envelope')).toHaveLength(1);
+    a.close();
+    b.close();
+  });
+
+  it('I2: malformed frames get error frames naming the problem; other members are untouched', async () => {
+    const bad = await open('bad-input');
+    const good = await open('bad-input');
+    const cases: [unknown, RegExp][] = [
+      ['not json', /not valid JSON/],
+      [{ type: 'send', clientMsgId: 'short', ciphertext: 'AAAA' }, /clientMsgId/],
+      [{ type: 'send', clientMsgId: 'valid-id-123', ciphertext: 'not base64!' }, /ciphertext must be base64/],
+      [{ type: 'send', clientMsgId: 'valid-id-123', ciphertext: 'AAAA', extra: 1 }, /extra/],
+      [{ type: 'nope' }, /type/],
+      [{ type: 'hello', lastSeq: -1 }, /lastSeq/],
+      [{ __proto__: { type: 'send' } }, /type/],
+    ];
+    for (const [frame, message] of cases) {
+      const before = bad.frames.length;
+      bad.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+      const err = await bad.next<{ error: { code: string; message: string } }>((f) => f.type === 'error' && bad.frames.indexOf(f) >= before);
+      expect(err.error.message).toMatch(message);
+    }
+    good.send({ type: 'send', clientMsgId: 'after-bad-1', ciphertext: 'T0s=' });
+    expect(await good.next((f) => f.type === 'ack')).toMatchObject({ seq: 1 });
+    expect(await bad.next((f) => f.type === 'envelope')).toMatchObject({ seq: 1 });
+    expect(good.closed).toBeUndefined();
+    bad.close();
+    good.close();
+  });
+
+  it('I1: a frame over the cap closes only that socket with 1009; the room keeps working', async () => {
+    const big = await open('too-big');
+    const other = await open('too-big');
+    big.send({ type: 'send', clientMsgId: 'huge-frame-1', ciphertext: 'A'.repeat(200 * 1024) });
+    expect((await big.waitClosed()).code).toBe(1009);
+    other.send({ type: 'send', clientMsgId: 'normal-frame', ciphertext: 'AAAA' });
+    expect(await other.next((f) => f.type === 'ack')).toMatchObject({ seq: 1 });
+    other.close();
+  });
+
+  it('refuses a bad channel id and a plain GET', async () => {
+    const bad = await fetch(`${server.url}/ws/channels/${'x'.repeat(65)}`);
+    expect(bad.status).toBe(400);
+    const plain = await fetch(`${server.url}/ws/channels/ok`);
+    expect(plain.status).toBe(426);
+    expect(await plain.json()).toEqual({ error: { code: 'bad_request', message: 'expected a WebSocket upgrade' } });
+  });
+});
