@@ -211,7 +211,7 @@ describe('Sender key helpers', () => {
           s = out.own;
           msgs.push(out.message);
         }
-        let expected = chainKey;
+        let expected: Uint8Array = chainKey;
         for (let i = 0; i <= steps; i++) expected = kdfChainKey(expected).nextChainKey;
         expect(s.chain.chainKey).toEqual(expected);
         const d = decodeSenderKeyDistribution(encodeSenderKeyDistribution(senderKeyDistribution(start)));
