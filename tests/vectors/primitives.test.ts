@@ -37,8 +37,8 @@ describe.each(providers)('P14: X25519 vectors through %s', (_n, provider) => {
   for (const v of rfc.iterated) {
     const run = v.slow && !process.env['SLOW_VECTORS'] ? it.skip : it;
     run(`RFC 7748 §5.2 iterated ×${v.iterations}${v.slow ? ' (slow: set SLOW_VECTORS=1)' : ''}`, async () => {
-      let k = hex('0900000000000000000000000000000000000000000000000000000000000000');
-      let u = k.slice();
+      let k: Uint8Array = hex("0900000000000000000000000000000000000000000000000000000000000000");
+      let u: Uint8Array = k.slice();
       for (let i = 0; i < v.iterations; i++) {
         const next = await provider.x25519(k, u);
         u = k;
