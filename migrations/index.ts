@@ -6,6 +6,8 @@
  */
 import sqlite0000 from './sqlite/0000_init.sql';
 import postgres0000 from './postgres/0000_init.sql';
+import sqlite0001 from './sqlite/0001_accounts.sql';
+import postgres0001 from './postgres/0001_accounts.sql';
 
 /** One migration: a stable id (the file name without `.sql`) and its SQL text. */
 export interface Migration {
@@ -13,5 +15,11 @@ export interface Migration {
   sql: string;
 }
 
-export const SQLITE_MIGRATIONS: readonly Migration[] = [{ id: '0000_init', sql: sqlite0000 }];
-export const POSTGRES_MIGRATIONS: readonly Migration[] = [{ id: '0000_init', sql: postgres0000 }];
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  { id: '0000_init', sql: sqlite0000 },
+  { id: '0001_accounts', sql: sqlite0001 },
+];
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  { id: '0000_init', sql: postgres0000 },
+  { id: '0001_accounts', sql: postgres0001 },
+];

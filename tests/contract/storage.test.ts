@@ -3,15 +3,19 @@
  * SQLite in a Durable Object, D1, and a real PostgreSQL server — each inside workerd.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Channel, ChannelGroup, Community, Invite, User } from '../../worker/storage/Storage';
+import type { Channel, ChannelGroup, Community, Invite, NewUser, Session } from '../../worker/storage/Storage';
 import { BACKENDS, openBackend, type Backend } from './backends';
 import { createDatabase } from '../setup/postgres';
 
 let n = 0;
 const id = (prefix: string) => `${prefix}_${Date.now().toString(36)}_${(n++).toString(36)}`;
 
-function user(username: string, extra: Partial<User> = {}): User {
-  return { id: id('u'), username, displayName: username, email: null, passwordHash: '$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaA', instanceRole: 'user', createdAt: 1_700_000_000_000, ...extra };
+function user(username: string, extra: Partial<NewUser> = {}): NewUser {
+  return { id: id('u'), username, displayName: username, email: null, passwordHash: '$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaA', instanceRole: 'user', createdAt: 1_700_000_000_000, recoveryVerifierHash: 'ab'.repeat(32), ...extra };
+}
+
+function session(userId: string, extra: Partial<Session> = {}): Session {
+  return { id: id('s'), userId, deviceName: 'Firefox on Linux', ip: '203.0.113.7', userAgent: 'test', createdAt: 1000, lastUsedAt: 1000, expiresAt: 10_000_000, revokedAt: null, ...extra };
 }
 
 function invite(extra: Partial<Invite> = {}): Invite {
@@ -39,9 +43,10 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
 
   it('creates and reads users; usernames are unique case-insensitively', async () => {
     const u = user('Alice_1');
-    await b.storage.createUser(u);
-    expect(await b.storage.getUserById(u.id)).toEqual(u);
-    expect(await b.storage.getUserByUsername('alice_1')).toEqual(u);
+    const created = await b.storage.createUser(u);
+    expect(created).toEqual({ ...u, failedLogins: 0, lockedUntil: null, totpSecret: null, totpEnabledAt: null, totpLastStep: null });
+    expect(await b.storage.getUserById(u.id)).toEqual(created);
+    expect(await b.storage.getUserByUsername('alice_1')).toEqual(created);
     await expect(b.storage.createUser(user('ALICE_1'))).rejects.toMatchObject({ code: 'conflict' });
     expect(await b.storage.getUserByUsername('nobody')).toBeNull();
   });
@@ -62,11 +67,80 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     const c = community(owner.id);
     await b.storage.createCommunity(c);
     await b.storage.addMember({ communityId: c.community.id, userId: u.id, role: 'member', joinedAt: 2 });
+    const s = await b.storage.createSession(session(u.id), id('h'));
+    await b.storage.appendAudit({ id: id('a'), event: 'login', userId: u.id, ip: '1.2.3.4', userAgent: 'x', detail: '{}', createdAt: 1 });
     expect(await b.storage.deleteUser(u.id)).toBe(true);
     expect(await b.storage.getUserById(u.id)).toBeNull();
+    expect(await b.storage.getSession(s.id)).toBeNull();
+    expect(await b.storage.listAudit({ userId: u.id, limit: 10 })).toEqual([]);
     expect(await b.storage.listDevices(u.id)).toEqual([]);
     expect(await b.storage.getMember(c.community.id, u.id)).toBeNull();
     await expect(b.storage.updateUser(u.id, { displayName: 'x' })).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('at most one instance owner, even when two registrations race for it', async () => {
+    const results = await Promise.allSettled([b.storage.createUser(user('owner_a', { instanceRole: 'owner' })), b.storage.createUser(user('owner_b', { instanceRole: 'owner' }))]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ code: 'conflict' });
+  });
+
+  it('login failures count atomically and lock at the threshold; success clears them', async () => {
+    const u = await b.storage.createUser(user('lockme'));
+    const results = await Promise.all(Array.from({ length: 10 }, () => b.storage.recordLoginFailure(u.id, 10, 5000)));
+    expect(results.map((r) => r.failedLogins).sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(await b.storage.getUserById(u.id)).toMatchObject({ failedLogins: 10, lockedUntil: 5000 });
+    await b.storage.resetLoginFailures(u.id);
+    expect(await b.storage.getUserById(u.id)).toMatchObject({ failedLogins: 0, lockedUntil: null });
+  });
+
+  it('A5: a TOTP step is accepted once, and never an older one', async () => {
+    const u = await b.storage.createUser(user('totp_user'));
+    await b.storage.updateUser(u.id, { totpSecret: 'sealed', totpEnabledAt: 5 });
+    const race = await Promise.all([b.storage.acceptTotpStep(u.id, 100), b.storage.acceptTotpStep(u.id, 100)]);
+    expect(race.sort()).toEqual([false, true]);
+    expect(await b.storage.acceptTotpStep(u.id, 99)).toBe(false);
+    expect(await b.storage.acceptTotpStep(u.id, 101)).toBe(true);
+    expect(await b.storage.getUserById(u.id)).toMatchObject({ totpSecret: 'sealed', totpEnabledAt: 5, totpLastStep: 101 });
+  });
+
+  it('A6: backup codes are single-use, and regenerating voids the old set', async () => {
+    const u = await b.storage.createUser(user('backup_user'));
+    await b.storage.replaceBackupCodes(u.id, ['h1', 'h2', 'h3']);
+    expect(await b.storage.countUnusedBackupCodes(u.id)).toBe(3);
+    const race = await Promise.all([b.storage.useBackupCode(u.id, 'h1', 1), b.storage.useBackupCode(u.id, 'h1', 1)]);
+    expect(race.sort()).toEqual([false, true]);
+    expect(await b.storage.useBackupCode(u.id, 'nope', 1)).toBe(false);
+    await b.storage.replaceBackupCodes(u.id, ['h4']);
+    expect(await b.storage.useBackupCode(u.id, 'h2', 2)).toBe(false);
+    expect(await b.storage.useBackupCode(u.id, 'h4', 2)).toBe(true);
+    expect(await b.storage.countUnusedBackupCodes(u.id)).toBe(0);
+  });
+
+  it('A4: refresh tokens rotate once; parallel rotations of one token have one winner; reuse is recognised', async () => {
+    const u = await b.storage.createUser(user('refresher'));
+    const s = await b.storage.createSession(session(u.id), 'r1');
+    expect(await b.storage.getSession(s.id)).toEqual(s);
+    const first = await b.storage.rotateRefreshToken('r1', 'r2', 2000);
+    expect(first).toMatchObject({ state: 'rotated', session: { id: s.id, lastUsedAt: 2000 } });
+    expect(await b.storage.rotateRefreshToken('r1', 'r2b', 3000)).toMatchObject({ state: 'already-rotated', rotatedAt: 2000, session: { id: s.id } });
+    const parallel = await Promise.all([b.storage.rotateRefreshToken('r2', 'r3a', 4000), b.storage.rotateRefreshToken('r2', 'r3b', 4000)]);
+    expect(parallel.map((p) => p.state).sort()).toEqual(['already-rotated', 'rotated']);
+    expect(await b.storage.rotateRefreshToken('never-issued', 'x', 5000)).toEqual({ state: 'unknown' });
+  });
+
+  it('sessions: listed while live, revoked one by one or all but the current one', async () => {
+    const u = await b.storage.createUser(user('sessions_user'));
+    const a = await b.storage.createSession(session(u.id, { lastUsedAt: 1 }), id('h'));
+    const c = await b.storage.createSession(session(u.id, { lastUsedAt: 3 }), id('h'));
+    const d = await b.storage.createSession(session(u.id, { lastUsedAt: 2 }), id('h'));
+    await b.storage.createSession(session(u.id, { expiresAt: 5 }), id('h'));
+    expect((await b.storage.listSessions(u.id, 10)).map((x) => x.id)).toEqual([c.id, d.id, a.id]);
+    expect(await b.storage.revokeSession('someone-else', a.id, 20)).toBe(false);
+    expect(await b.storage.revokeSession(u.id, a.id, 20)).toBe(true);
+    expect(await b.storage.revokeSession(u.id, a.id, 21)).toBe(false);
+    expect(await b.storage.revokeAllSessions(u.id, 22, c.id)).toBe(2); // d and the expired one
+    expect((await b.storage.listSessions(u.id, 10)).map((x) => x.id)).toEqual([c.id]);
+    expect((await b.storage.getSession(d.id))?.revokedAt).toBe(22);
   });
 
   it('counts users', async () => {
@@ -91,6 +165,8 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     const once = await b.storage.createInvite(invite({ maxUses: 1 }));
     expect((await b.storage.redeemInvite(once.code, 10)).uses).toBe(1);
     await expect(b.storage.redeemInvite(once.code, 11)).rejects.toMatchObject({ code: 'invite_exhausted' });
+    await b.storage.unredeemInvite(once.code);
+    expect((await b.storage.redeemInvite(once.code, 12)).uses).toBe(1);
     const expired = await b.storage.createInvite(invite({ expiresAt: 100 }));
     await expect(b.storage.redeemInvite(expired.code, 100)).rejects.toMatchObject({ code: 'invite_expired' });
     const revoked = await b.storage.createInvite(invite());

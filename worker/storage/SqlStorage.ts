@@ -9,10 +9,13 @@ import { POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS } from '../../migrations/index';
 import { migrate } from './migrate';
 import type { SqlExecutor, SqlValue } from './SqlExecutor';
 import { StorageError } from './StorageError';
-import type { AuditEvent, Ban, Channel, ChannelGroup, Community, Device, Invite, Member, Storage, User } from './Storage';
+import type { AuditEvent, Ban, Channel, ChannelGroup, Community, Device, Invite, Member, NewUser, RefreshLookup, Session, Storage, User, UserPatch } from './Storage';
 
 /** Column lists that alias snake_case columns to the interface's camelCase fields. */
-const USER = `id, username, display_name AS "displayName", email, password_hash AS "passwordHash", instance_role AS "instanceRole", created_at AS "createdAt"`;
+const USER = `id, username, display_name AS "displayName", email, password_hash AS "passwordHash", instance_role AS "instanceRole", created_at AS "createdAt",
+  failed_logins AS "failedLogins", locked_until AS "lockedUntil", totp_secret AS "totpSecret", totp_enabled_at AS "totpEnabledAt",
+  totp_last_step AS "totpLastStep", recovery_verifier_hash AS "recoveryVerifierHash"`;
+const SESSION = `id, user_id AS "userId", device_name AS "deviceName", ip, user_agent AS "userAgent", created_at AS "createdAt", last_used_at AS "lastUsedAt", expires_at AS "expiresAt", revoked_at AS "revokedAt"`;
 const DEVICE = `id, user_id AS "userId", name, identity_key AS "identityKey", created_at AS "createdAt", last_seen_at AS "lastSeenAt"`;
 const INVITE = `code, community_id AS "communityId", created_by AS "createdBy", max_uses AS "maxUses", uses, expires_at AS "expiresAt", revoked_at AS "revokedAt", created_at AS "createdAt"`;
 const COMMUNITY = `id, name, owner_id AS "ownerId", created_at AS "createdAt"`;
@@ -46,12 +49,12 @@ export class SqlStorage implements Storage {
     return rows[0] ?? null;
   }
 
-  async createUser(u: User): Promise<User> {
+  async createUser(u: NewUser): Promise<User> {
     await this.db.run(
-      'INSERT INTO users (id, username, username_key, display_name, email, password_hash, instance_role, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      [u.id, u.username, usernameKey(u.username), u.displayName, u.email, u.passwordHash, u.instanceRole, u.createdAt],
+      'INSERT INTO users (id, username, username_key, display_name, email, password_hash, instance_role, created_at, failed_logins, recovery_verifier_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)',
+      [u.id, u.username, usernameKey(u.username), u.displayName, u.email, u.passwordHash, u.instanceRole, u.createdAt, u.recoveryVerifierHash],
     );
-    return u;
+    return { ...u, failedLogins: 0, lockedUntil: null, totpSecret: null, totpEnabledAt: null, totpLastStep: null };
   }
 
   getUserById(id: string) {
@@ -67,12 +70,15 @@ export class SqlStorage implements Storage {
     return Number(row?.n ?? 0);
   }
 
-  async updateUser(id: string, patch: Partial<Pick<User, 'displayName' | 'email' | 'passwordHash' | 'instanceRole'>>): Promise<User> {
-    const columns: Record<keyof typeof patch, string> = {
+  async updateUser(id: string, patch: UserPatch): Promise<User> {
+    const columns: Record<keyof UserPatch, string> = {
       displayName: 'display_name',
       email: 'email',
       passwordHash: 'password_hash',
       instanceRole: 'instance_role',
+      totpSecret: 'totp_secret',
+      totpEnabledAt: 'totp_enabled_at',
+      recoveryVerifierHash: 'recovery_verifier_hash',
     };
     const keys = (Object.keys(patch) as (keyof typeof patch)[]).filter((k) => k in columns && patch[k] !== undefined);
     if (keys.length > 0) {
@@ -85,7 +91,95 @@ export class SqlStorage implements Storage {
   }
 
   async deleteUser(id: string): Promise<boolean> {
-    return (await this.db.run('DELETE FROM users WHERE id = ?', [id])) > 0;
+    const existed = (await this.getUserById(id)) !== null;
+    await this.db.batch([
+      { sql: 'DELETE FROM audit_log WHERE user_id = ?', params: [id] },
+      { sql: 'DELETE FROM users WHERE id = ?', params: [id] },
+    ]);
+    return existed;
+  }
+
+  async recordLoginFailure(id: string, threshold: number, lockUntil: number) {
+    const row = await this.one<{ failedLogins: number; lockedUntil: number | null }>(
+      `UPDATE users SET failed_logins = failed_logins + 1,
+         locked_until = CASE WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END
+       WHERE id = ? RETURNING failed_logins AS "failedLogins", locked_until AS "lockedUntil"`,
+      [threshold, lockUntil, id],
+    );
+    return row ?? { failedLogins: 0, lockedUntil: null };
+  }
+
+  async resetLoginFailures(id: string): Promise<void> {
+    await this.db.run('UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ? AND (failed_logins <> 0 OR locked_until IS NOT NULL)', [id]);
+  }
+
+  async acceptTotpStep(id: string, step: number): Promise<boolean> {
+    return (await this.db.run('UPDATE users SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)', [step, id, step])) > 0;
+  }
+
+  async replaceBackupCodes(userId: string, codeHashes: string[]): Promise<void> {
+    await this.db.batch([
+      { sql: 'DELETE FROM backup_codes WHERE user_id = ?', params: [userId] },
+      ...codeHashes.map((h) => ({ sql: 'INSERT INTO backup_codes (user_id, code_hash, used_at) VALUES (?, ?, NULL)', params: [userId, h] })),
+    ]);
+  }
+
+  async useBackupCode(userId: string, codeHash: string, now: number): Promise<boolean> {
+    return (await this.db.run('UPDATE backup_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL', [now, userId, codeHash])) > 0;
+  }
+
+  async countUnusedBackupCodes(userId: string): Promise<number> {
+    const row = await this.one<{ n: number }>('SELECT COUNT(*) AS n FROM backup_codes WHERE user_id = ? AND used_at IS NULL', [userId]);
+    return Number(row?.n ?? 0);
+  }
+
+  async createSession(s: Session, refreshHash: string): Promise<Session> {
+    await this.db.batch([
+      {
+        sql: 'INSERT INTO sessions (id, user_id, device_name, ip, user_agent, refresh_hash, created_at, last_used_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        params: [s.id, s.userId, s.deviceName, s.ip, s.userAgent, refreshHash, s.createdAt, s.lastUsedAt, s.expiresAt, s.revokedAt],
+      },
+      { sql: 'INSERT INTO refresh_tokens (token_hash, session_id, created_at, rotated_at) VALUES (?, ?, ?, NULL)', params: [refreshHash, s.id, s.createdAt] },
+    ]);
+    return s;
+  }
+
+  getSession(id: string) {
+    return this.one<Session>(`SELECT ${SESSION} FROM sessions WHERE id = ?`, [id]);
+  }
+
+  listSessions(userId: string, now: number) {
+    return this.db.all<Session>(`SELECT ${SESSION} FROM sessions WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY last_used_at DESC, id`, [userId, now]);
+  }
+
+  async rotateRefreshToken(oldHash: string, newHash: string, now: number): Promise<RefreshLookup> {
+    // The conditional UPDATE decides the one winner among parallel refreshes of the same token.
+    const won = await this.one<{ sessionId: string }>(
+      'UPDATE refresh_tokens SET rotated_at = ? WHERE token_hash = ? AND rotated_at IS NULL RETURNING session_id AS "sessionId"',
+      [now, oldHash],
+    );
+    if (won) {
+      await this.db.batch([
+        { sql: 'INSERT INTO refresh_tokens (token_hash, session_id, created_at, rotated_at) VALUES (?, ?, ?, NULL)', params: [newHash, won.sessionId, now] },
+        { sql: 'UPDATE sessions SET refresh_hash = ?, last_used_at = ? WHERE id = ?', params: [newHash, now, won.sessionId] },
+      ]);
+      const session = await this.getSession(won.sessionId);
+      return session ? { state: 'rotated', session } : { state: 'unknown' };
+    }
+    const seen = await this.one<{ sessionId: string; rotatedAt: number }>('SELECT session_id AS "sessionId", rotated_at AS "rotatedAt" FROM refresh_tokens WHERE token_hash = ?', [oldHash]);
+    const session = seen ? await this.getSession(seen.sessionId) : null;
+    if (!seen || !session) return { state: 'unknown' };
+    return { state: 'already-rotated', session, rotatedAt: Number(seen.rotatedAt) };
+  }
+
+  async revokeSession(userId: string, sessionId: string, now: number): Promise<boolean> {
+    return (await this.db.run('UPDATE sessions SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL', [now, sessionId, userId])) > 0;
+  }
+
+  async revokeAllSessions(userId: string, now: number, exceptSessionId?: string): Promise<number> {
+    return exceptSessionId === undefined
+      ? this.db.run('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL', [now, userId])
+      : this.db.run('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND id <> ?', [now, userId, exceptSessionId]);
   }
 
   async addDevice(d: Device): Promise<Device> {
@@ -123,6 +217,10 @@ export class SqlStorage implements Storage {
 
   async revokeInvite(code: string, now: number): Promise<boolean> {
     return (await this.db.run('UPDATE invites SET revoked_at = ? WHERE code = ? AND revoked_at IS NULL', [now, code])) > 0;
+  }
+
+  async unredeemInvite(code: string): Promise<void> {
+    await this.db.run('UPDATE invites SET uses = uses - 1 WHERE code = ? AND uses > 0', [code]);
   }
 
   async redeemInvite(code: string, now: number): Promise<Invite> {

@@ -18,10 +18,47 @@ export interface User {
   username: string;
   displayName: string;
   email: string | null;
+  /** Argon2id PHC string; never leaves the server. */
   passwordHash: string;
   instanceRole: InstanceRole;
   createdAt: number;
+  /** Consecutive failed logins (password or second factor) since the last success. */
+  failedLogins: number;
+  lockedUntil: number | null;
+  /** The TOTP secret, encrypted with TOTP_ENCRYPTION_KEY; present once enrolment starts. */
+  totpSecret: string | null;
+  /** When TOTP was enabled; null while enrolment is pending or 2FA is off. */
+  totpEnabledAt: number | null;
+  /** The last TOTP time step accepted, so a code is never accepted twice. */
+  totpLastStep: number | null;
+  /** SHA-256 of the password-reset verifier the client derives from its recovery code. */
+  recoveryVerifierHash: string | null;
 }
+
+/** The fields a new user is created with; the security counters start empty. */
+export type NewUser = Pick<User, 'id' | 'username' | 'displayName' | 'email' | 'passwordHash' | 'instanceRole' | 'createdAt' | 'recoveryVerifierHash'>;
+
+/** Fields routes may change on a user. */
+export type UserPatch = Partial<Pick<User, 'displayName' | 'email' | 'passwordHash' | 'instanceRole' | 'totpSecret' | 'totpEnabledAt' | 'recoveryVerifierHash'>>;
+
+/** A login session: one refresh-token family on one device. */
+export interface Session {
+  id: string;
+  userId: string;
+  deviceName: string;
+  ip: string;
+  userAgent: string;
+  createdAt: number;
+  lastUsedAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+}
+
+/** What presenting a refresh token found. */
+export type RefreshLookup =
+  | { state: 'rotated'; session: Session }
+  | { state: 'already-rotated'; session: Session; rotatedAt: number }
+  | { state: 'unknown' };
 
 export interface Device {
   id: string;
@@ -103,13 +140,39 @@ export interface Storage {
   /** Cheapest round trip that proves the database answers. */
   ping(): Promise<void>;
 
-  /** Creates a user; `conflict` when the username is taken (case-insensitively). */
-  createUser(user: User): Promise<User>;
+  /** Creates a user; `conflict` when the username is taken (case-insensitively) or a second owner would appear. */
+  createUser(user: NewUser): Promise<User>;
   getUserById(id: string): Promise<User | null>;
   getUserByUsername(username: string): Promise<User | null>;
   countUsers(): Promise<number>;
-  updateUser(id: string, patch: Partial<Pick<User, 'displayName' | 'email' | 'passwordHash' | 'instanceRole'>>): Promise<User>;
-  /** Deletes a user and, by cascade, their devices, sessions and memberships. */
+  updateUser(id: string, patch: UserPatch): Promise<User>;
+  /** Counts a failed login atomically; locks the account until `lockUntil` when the count reaches `threshold`. */
+  recordLoginFailure(id: string, threshold: number, lockUntil: number): Promise<{ failedLogins: number; lockedUntil: number | null }>;
+  /** Clears the failure count and any lock after a successful login. */
+  resetLoginFailures(id: string): Promise<void>;
+  /** Records `step` as used if it is newer than the last accepted one; false means a replay. */
+  acceptTotpStep(id: string, step: number): Promise<boolean>;
+  /** Replaces the user's backup codes (SHA-256 digests) in one step. */
+  replaceBackupCodes(userId: string, codeHashes: string[]): Promise<void>;
+  /** Uses one backup code atomically; false when it does not exist or was used. */
+  useBackupCode(userId: string, codeHash: string, now: number): Promise<boolean>;
+  countUnusedBackupCodes(userId: string): Promise<number>;
+
+  /** Starts a session with its first refresh token (SHA-256 digest). */
+  createSession(session: Session, refreshHash: string): Promise<Session>;
+  getSession(id: string): Promise<Session | null>;
+  /** Sessions not revoked and not expired, newest use first. */
+  listSessions(userId: string, now: number): Promise<Session[]>;
+  /**
+   * Rotates a refresh token: marks `oldHash` used and records `newHash`, atomically, so of two
+   * parallel refreshes with one token exactly one rotates it.
+   */
+  rotateRefreshToken(oldHash: string, newHash: string, now: number): Promise<RefreshLookup>;
+  /** Revokes one session (one refresh family); false if it was not the user's or already revoked. */
+  revokeSession(userId: string, sessionId: string, now: number): Promise<boolean>;
+  /** Revokes every session of the user but `exceptSessionId`; returns how many. */
+  revokeAllSessions(userId: string, now: number, exceptSessionId?: string): Promise<number>;
+  /** Deletes a user and, by cascade, their devices, sessions, backup codes and memberships, and their audit entries. */
   deleteUser(id: string): Promise<boolean>;
 
   addDevice(device: Device): Promise<Device>;
@@ -120,6 +183,8 @@ export interface Storage {
   getInvite(code: string): Promise<Invite | null>;
   listInvites(communityId: string | null): Promise<Invite[]>;
   revokeInvite(code: string, now: number): Promise<boolean>;
+  /** Gives back one use of an invite (the registration it was redeemed for failed). */
+  unredeemInvite(code: string): Promise<void>;
   /**
    * Uses one redemption of an invite atomically: of concurrent redemptions of the last use,
    * exactly one succeeds. Fails with `not_found`, `invite_revoked`, `invite_expired` or

@@ -7,6 +7,7 @@
  * the epoch in both dialects; flags are nullable timestamps (`revoked_at`), never booleans.
  */
 import { pgTable, text, bigint, primaryKey, index, uniqueIndex } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 
 export const users = pgTable('users', {
   id: text('id').primaryKey(),
@@ -17,7 +18,17 @@ export const users = pgTable('users', {
   passwordHash: text('password_hash').notNull(),
   instanceRole: text('instance_role').notNull(),
   createdAt: bigint('created_at', { mode: "number" }).notNull(),
-}, (t) => [uniqueIndex('users_username_key').on(t.usernameKey)]);
+  failedLogins: bigint('failed_logins', { mode: "number" }).notNull().default(0),
+  lockedUntil: bigint('locked_until', { mode: "number" }),
+  totpSecret: text('totp_secret'),
+  totpEnabledAt: bigint('totp_enabled_at', { mode: "number" }),
+  totpLastStep: bigint('totp_last_step', { mode: "number" }),
+  recoveryVerifierHash: text('recovery_verifier_hash'),
+}, (t) => [
+  uniqueIndex('users_username_key').on(t.usernameKey),
+  // At most one instance owner, even when two first registrations race.
+  uniqueIndex('users_one_owner').on(t.instanceRole).where(sql`instance_role = 'owner'`),
+]);
 
 export const devices = pgTable('devices', {
   id: text('id').primaryKey(),
@@ -40,6 +51,21 @@ export const sessions = pgTable('sessions', {
   expiresAt: bigint('expires_at', { mode: "number" }).notNull(),
   revokedAt: bigint('revoked_at', { mode: "number" }),
 }, (t) => [uniqueIndex('sessions_refresh_hash').on(t.refreshHash), index('sessions_user').on(t.userId)]);
+
+/** Every refresh token ever issued for a session, so a rotated one presented again is recognised. */
+export const refreshTokens = pgTable('refresh_tokens', {
+  tokenHash: text('token_hash').primaryKey(),
+  sessionId: text('session_id').notNull().references(() => sessions.id, { onDelete: 'cascade' }),
+  createdAt: bigint('created_at', { mode: "number" }).notNull(),
+  rotatedAt: bigint('rotated_at', { mode: "number" }),
+}, (t) => [index('refresh_tokens_session').on(t.sessionId)]);
+
+/** TOTP backup codes, stored as SHA-256 digests, each usable once. */
+export const backupCodes = pgTable('backup_codes', {
+  userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  codeHash: text('code_hash').notNull(),
+  usedAt: bigint('used_at', { mode: "number" }),
+}, (t) => [primaryKey({ columns: [t.userId, t.codeHash] })]);
 
 export const invites = pgTable('invites', {
   code: text('code').primaryKey(),

@@ -7,6 +7,7 @@
  * the epoch in both dialects; flags are nullable timestamps (`revoked_at`), never booleans.
  */
 import { sqliteTable, text, integer, primaryKey, index, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { sql } from 'drizzle-orm';
 
 export const users = sqliteTable('users', {
   id: text('id').primaryKey(),
@@ -17,7 +18,17 @@ export const users = sqliteTable('users', {
   passwordHash: text('password_hash').notNull(),
   instanceRole: text('instance_role').notNull(),
   createdAt: integer('created_at').notNull(),
-}, (t) => [uniqueIndex('users_username_key').on(t.usernameKey)]);
+  failedLogins: integer('failed_logins').notNull().default(0),
+  lockedUntil: integer('locked_until'),
+  totpSecret: text('totp_secret'),
+  totpEnabledAt: integer('totp_enabled_at'),
+  totpLastStep: integer('totp_last_step'),
+  recoveryVerifierHash: text('recovery_verifier_hash'),
+}, (t) => [
+  uniqueIndex('users_username_key').on(t.usernameKey),
+  // At most one instance owner, even when two first registrations race.
+  uniqueIndex('users_one_owner').on(t.instanceRole).where(sql`instance_role = 'owner'`),
+]);
 
 export const devices = sqliteTable('devices', {
   id: text('id').primaryKey(),
@@ -40,6 +51,21 @@ export const sessions = sqliteTable('sessions', {
   expiresAt: integer('expires_at').notNull(),
   revokedAt: integer('revoked_at'),
 }, (t) => [uniqueIndex('sessions_refresh_hash').on(t.refreshHash), index('sessions_user').on(t.userId)]);
+
+/** Every refresh token ever issued for a session, so a rotated one presented again is recognised. */
+export const refreshTokens = sqliteTable('refresh_tokens', {
+  tokenHash: text('token_hash').primaryKey(),
+  sessionId: text('session_id').notNull().references(() => sessions.id, { onDelete: 'cascade' }),
+  createdAt: integer('created_at').notNull(),
+  rotatedAt: integer('rotated_at'),
+}, (t) => [index('refresh_tokens_session').on(t.sessionId)]);
+
+/** TOTP backup codes, stored as SHA-256 digests, each usable once. */
+export const backupCodes = sqliteTable('backup_codes', {
+  userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  codeHash: text('code_hash').notNull(),
+  usedAt: integer('used_at'),
+}, (t) => [primaryKey({ columns: [t.userId, t.codeHash] })]);
 
 export const invites = sqliteTable('invites', {
   code: text('code').primaryKey(),
