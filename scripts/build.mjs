@@ -6,13 +6,35 @@
  */
 import { build as esbuild, context as esbuildContext } from 'esbuild';
 import { build as viteBuild } from 'vite';
-import { readdirSync, statSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { readdirSync, statSync, writeFileSync, existsSync, mkdirSync, copyFileSync } from 'node:fs';
+import { join, dirname, basename } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SOURCES = ['worker', 'durable-objects', 'protocol', 'migrations', 'client/src', 'client/public', 'client/index.html', 'client/vite.config.ts', 'package-lock.json'];
+const SOURCES = ['selfhost/config.capnp', 'worker', 'durable-objects', 'protocol', 'migrations', 'client/src', 'client/public', 'client/index.html', 'client/vite.config.ts', 'package-lock.json'];
 const STAMP = join(ROOT, 'dist', '.build-stamp');
+
+const require = createRequire(import.meta.url);
+
+/**
+ * WebAssembly imports stay imports: workerd (like Cloudflare) refuses to compile Wasm from bytes
+ * at run time, so each `.wasm` file is copied beside the bundle and declared in
+ * selfhost/config.capnp as a precompiled module under the name `<package>-<file>.wasm`.
+ */
+export const wasmModules = {
+  name: 'wasm-modules',
+  setup(build) {
+    build.onResolve({ filter: /\.wasm$/ }, (args) => {
+      const source = args.path.startsWith('.') ? join(args.resolveDir, args.path) : require.resolve(args.path, { paths: [args.resolveDir] });
+      const name = args.path.startsWith('.') ? basename(source) : `${args.path.split('/')[0]}-${basename(source)}`;
+      const outdir = dirname(build.initialOptions.outfile);
+      mkdirSync(outdir, { recursive: true });
+      copyFileSync(source, join(outdir, name));
+      return { path: `./${name}`, external: true };
+    });
+  },
+};
 
 /** esbuild options for the worker bundle; wrangler.toml's `main` builds the same graph. */
 export const workerBuildOptions = {
@@ -25,7 +47,8 @@ export const workerBuildOptions = {
   conditions: ['workerd', 'worker', 'browser'],
   mainFields: ['module', 'main'],
   external: ['cloudflare:*', 'node:*'],
-  loader: { '.sql': 'text' },
+  loader: { '.sql': 'text', '.txt': 'text' },
+  plugins: [wasmModules],
   legalComments: 'none',
   logLevel: 'warning',
 };

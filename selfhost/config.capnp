@@ -27,6 +27,8 @@ const config :Workerd.Config = (
 const chatalot :Workerd.Worker = (
   modules = [
     (name = "index.js", esModule = embed "../dist/worker/index.js"),
+    (name = "argon2id-simd.wasm", wasm = embed "../dist/worker/argon2id-simd.wasm"),
+    (name = "argon2id-no-simd.wasm", wasm = embed "../dist/worker/argon2id-no-simd.wasm"),
   ],
   compatibilityDate = "2026-04-01",
   compatibilityFlags = ["nodejs_compat"],
@@ -36,6 +38,7 @@ const chatalot :Workerd.Worker = (
     (name = "PG", service = "pg"),
     (name = "CHANNEL_ROOM", durableObjectNamespace = "ChannelRoomObject"),
     (name = "STORE", durableObjectNamespace = "StoreObject"),
+    (name = "RATE_LIMITER", durableObjectNamespace = "RateLimiterObject"),
     (name = "CHATALOT_VERSION", fromEnvironment = "CHATALOT_VERSION"),
     (name = "DATABASE_URL", fromEnvironment = "DATABASE_URL"),
     (name = "JWT_PRIVATE_KEY", fromEnvironment = "CHATALOT_JWT_PRIVATE_KEY"),
@@ -46,10 +49,14 @@ const chatalot :Workerd.Worker = (
     (name = "MAX_FILE_SIZE_MB", fromEnvironment = "MAX_FILE_SIZE_MB"),
     (name = "LOG_LEVEL", fromEnvironment = "LOG_LEVEL"),
     (name = "TRUST_PROXY", fromEnvironment = "TRUST_PROXY"),
+    (name = "RATE_LIMIT_PER_SECOND", fromEnvironment = "RATE_LIMIT_PER_SECOND"),
+    (name = "AUTH_RATE_LIMIT_PER_SECOND", fromEnvironment = "AUTH_RATE_LIMIT_PER_SECOND"),
+    (name = "CHATALOT_CLOCK_OFFSET_MS", fromEnvironment = "CHATALOT_CLOCK_OFFSET_MS"),
   ],
   durableObjectNamespaces = [
     (className = "ChannelRoomObject", uniqueKey = "chatalot-channel-room", enableSql = true),
     (className = "StoreObject", uniqueKey = "chatalot-store", enableSql = true),
+    (className = "RateLimiterObject", uniqueKey = "chatalot-rate-limiter", enableSql = true),
   ],
   durableObjectStorage = (localDisk = "do-storage"),
 );

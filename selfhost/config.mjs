@@ -21,6 +21,8 @@ export const VARIABLES = {
   MAX_FILE_SIZE_MB: { default: '100', help: 'largest encrypted file upload, in MiB (1–10240)' },
   TRUST_PROXY: { default: 'false', help: 'true to take the client IP from CF-Connecting-IP / X-Forwarded-For (only behind a proxy you run)' },
   LOG_LEVEL: { default: 'info', help: 'error, warn, info or debug' },
+  RATE_LIMIT_PER_SECOND: { default: '20', help: 'requests per second per client IP to the API and sockets (token bucket, one second of burst)' },
+  AUTH_RATE_LIMIT_PER_SECOND: { default: '5', help: 'requests per second per client IP to the authentication routes' },
 };
 
 const REGISTRATION_MODES = ['open', 'invite_only', 'closed'];
@@ -69,6 +71,14 @@ export function readConfig(env = process.env, cwd = process.cwd()) {
   if (trustProxy !== 'true' && trustProxy !== 'false') throw new ConfigError(`TRUST_PROXY must be true or false (got "${trustProxy}")`);
   const logLevel = get('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  const rate = (name) => {
+    const value = get(name) ?? VARIABLES[name].default;
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0 || n > 1_000_000) throw new ConfigError(`${name} must be a positive number of requests per second (got "${value}")`);
+    return n;
+  };
+  const rateLimit = rate('RATE_LIMIT_PER_SECOND');
+  const authRateLimit = rate('AUTH_RATE_LIMIT_PER_SECOND');
   const adminUsername = get('ADMIN_USERNAME');
   if (adminUsername !== undefined && !/^[a-z0-9_.-]{3,32}$/.test(adminUsername)) {
     throw new ConfigError(`ADMIN_USERNAME must be 3–32 characters of a-z 0-9 _ . - (got "${adminUsername}")`);
@@ -90,6 +100,8 @@ export function readConfig(env = process.env, cwd = process.cwd()) {
     maxFileSizeMb: maxFile,
     trustProxy: trustProxy === 'true',
     logLevel,
+    rateLimit,
+    authRateLimit,
     jwtPrivateKeyPath: path('JWT_PRIVATE_KEY_PATH', 'keys/jwt-ed25519.pem'),
     jwtPublicKeyPath: path('JWT_PUBLIC_KEY_PATH', 'keys/jwt-ed25519.pub.pem'),
     totpKey: totp,

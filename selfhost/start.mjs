@@ -162,6 +162,8 @@ async function main() {
     MAX_FILE_SIZE_MB: String(config.maxFileSizeMb),
     TRUST_PROXY: String(config.trustProxy),
     LOG_LEVEL: config.logLevel,
+    RATE_LIMIT_PER_SECOND: String(config.rateLimit),
+    AUTH_RATE_LIMIT_PER_SECOND: String(config.authRateLimit),
   };
   if (!config.database) delete env.DATABASE_URL;
   if (!config.adminUsername) delete env.ADMIN_USERNAME;

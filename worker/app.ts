@@ -11,6 +11,13 @@ import { healthRoutes } from './routes/health';
 import { serveClient } from './routes/assets';
 import { channelSocketRoutes } from './routes/channelSocket';
 import { openStorage } from './storage/openStorage';
+import { clockFor, type Clock } from './auth/clock';
+import type { AuthContext } from './middleware/auth';
+import { rateFrom, rateLimit } from './middleware/rateLimit';
+import { authRoutes } from './routes/auth';
+import { meRoutes } from './routes/me';
+import { inviteRoutes } from './routes/invites';
+import { adminRoutes } from './routes/admin';
 import type { Storage } from './storage/Storage';
 
 export interface AppEnv {
@@ -18,6 +25,10 @@ export interface AppEnv {
   Variables: {
     /** The migrated storage, opened on first use so routes that need none never wait for it. */
     storage: () => Promise<Storage>;
+    /** The server's clock (ms since the epoch). */
+    now: Clock;
+    /** Who is signed in; set by requireAuth. */
+    auth: AuthContext;
   };
 }
 
@@ -29,13 +40,23 @@ export function createApp(): Hono<AppEnv> {
   });
   app.use('*', async (c, next) => {
     c.set('storage', () => openStorage(c.env));
+    c.set('now', clockFor(c.env));
     await next();
   });
 
   const api = new Hono<AppEnv>();
+  const general = rateLimit({ bucket: 'general', rate: (env) => rateFrom(env.RATE_LIMIT_PER_SECOND, 20) });
+  const strict = rateLimit({ bucket: 'auth', rate: (env) => rateFrom(env.AUTH_RATE_LIMIT_PER_SECOND, 5) });
+  api.use('*', general);
+  api.use('/auth/*', strict);
   api.route('/', healthRoutes);
+  api.route('/auth', authRoutes);
+  api.route('/me', meRoutes);
+  api.route('/invites', inviteRoutes);
+  api.route('/admin', adminRoutes);
   api.all('*', (c) => errorResponse('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`, 404));
   app.route('/api', api);
+  app.use('/ws/*', rateLimit({ bucket: 'general', rate: (env) => rateFrom(env.RATE_LIMIT_PER_SECOND, 20) }));
   app.route('/ws', channelSocketRoutes);
   app.all('/ws/*', (c) => errorResponse('not_found', `no socket at ${new URL(c.req.url).pathname}`, 404));
 

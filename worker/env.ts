@@ -6,11 +6,13 @@
  */
 import type { ChannelRoomObject } from '../durable-objects/ChannelRoomObject';
 import type { StoreObject } from '../durable-objects/StoreObject';
+import type { RateLimiterObject } from '../durable-objects/RateLimiterObject';
 
 export interface Env {
   /** Static client files (workerd: a disk directory service; Cloudflare: the assets binding). */
   ASSETS: Fetcher;
   CHANNEL_ROOM: DurableObjectNamespace<ChannelRoomObject>;
+  RATE_LIMITER?: DurableObjectNamespace<RateLimiterObject>;
   /** The embedded SQLite store (self-hosted default). */
   STORE?: DurableObjectNamespace<StoreObject>;
   /** Cloudflare D1, when deployed there. */
@@ -29,6 +31,10 @@ export interface Env {
   MAX_FILE_SIZE_MB?: string;
   LOG_LEVEL?: string;
   TRUST_PROXY?: string;
+  RATE_LIMIT_PER_SECOND?: string;
+  AUTH_RATE_LIMIT_PER_SECOND?: string;
+  /** Test-only: shifts the server's clock (see worker/auth/clock.ts). */
+  CHATALOT_CLOCK_OFFSET_MS?: string;
 }
 
 /** The version string /api/health reports. */

@@ -6,5 +6,6 @@ import { createApp } from './app';
 
 export { ChannelRoomObject } from '../durable-objects/ChannelRoomObject';
 export { StoreObject } from '../durable-objects/StoreObject';
+export { RateLimiterObject } from '../durable-objects/RateLimiterObject';
 
 export default createApp();

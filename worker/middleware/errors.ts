@@ -22,7 +22,11 @@ export function errorResponse(code: ErrorCode | string, message: string, status:
 }
 
 export function onError(err: Error, _c: Context): Response {
-  if (err instanceof ApiError) return errorResponse(err.code, err.message, err.status);
+  if (err instanceof ApiError) {
+    const res = errorResponse(err.code, err.message, err.status);
+    if (err.code === 'rate_limited') res.headers.set('Retry-After', '1');
+    return res;
+  }
   if (isStorageError(err)) {
     const api = STORAGE_TO_API[err.code];
     if (api) {

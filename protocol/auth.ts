@@ -1,0 +1,76 @@
+/**
+ * Request and response schemas for accounts and authentication (valibot), shared by the
+ * worker's routes and the client. Strict objects: an unknown field is a 400, so a client cannot
+ * smuggle `instanceRole` or `isAdmin` into a profile update (SECURITY-TESTS Z4).
+ */
+import * as v from 'valibot';
+
+/** What the user types as a username; normalised (NFKC, lower case) before the rules apply. */
+export const UsernameInput = v.pipe(v.string(), v.minLength(1), v.maxLength(64));
+export const PasswordInput = v.pipe(v.string(), v.minLength(1, 'password is required'), v.maxLength(1024, 'password must be at most 1024 characters'));
+/** The password-reset verifier the client derives from its recovery code: 32 bytes, base64url. */
+export const RecoveryVerifier = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/, 'recoveryVerifier must be 32 bytes as base64url (43 characters)'));
+export const DeviceName = v.pipe(v.string(), v.maxLength(64));
+/** A 6-digit TOTP code or a backup code (xxxx-xxxx-xxxx). */
+export const SecondFactorCode = v.pipe(v.string(), v.regex(/^(\d{6}|[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4})$/, 'code must be 6 digits or a backup code'));
+export const TotpCode = v.pipe(v.string(), v.regex(/^\d{6}$/, 'code must be 6 digits'));
+
+export const RegisterRequest = v.strictObject({
+  username: UsernameInput,
+  password: PasswordInput,
+  displayName: v.optional(v.pipe(v.string(), v.maxLength(200))),
+  email: v.optional(v.pipe(v.string(), v.maxLength(254), v.email('email is not a valid address'))),
+  inviteCode: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{8,64}$/, 'inviteCode is not a valid code'))),
+  recoveryVerifier: RecoveryVerifier,
+  deviceName: v.optional(DeviceName),
+});
+
+export const LoginRequest = v.strictObject({
+  username: UsernameInput,
+  password: PasswordInput,
+  code: v.optional(SecondFactorCode),
+  deviceName: v.optional(DeviceName),
+});
+
+export const RefreshRequest = v.strictObject({ refreshToken: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/, 'refreshToken is malformed')) });
+
+export const RecoverRequest = v.strictObject({
+  username: UsernameInput,
+  recoveryVerifier: RecoveryVerifier,
+  newPassword: PasswordInput,
+  nextRecoveryVerifier: RecoveryVerifier,
+});
+
+export const ChangePasswordRequest = v.strictObject({ currentPassword: PasswordInput, newPassword: PasswordInput });
+export const RegenerateRecoveryRequest = v.strictObject({ password: PasswordInput, recoveryVerifier: RecoveryVerifier });
+export const UpdateProfileRequest = v.strictObject({
+  displayName: v.optional(v.pipe(v.string(), v.maxLength(200))),
+  email: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(254), v.email('email is not a valid address')))),
+});
+export const DeleteAccountRequest = v.strictObject({ password: PasswordInput, code: v.optional(SecondFactorCode) });
+export const TotpCodeRequest = v.strictObject({ code: TotpCode });
+export const TotpDisableRequest = v.strictObject({ code: SecondFactorCode, password: PasswordInput });
+
+/** Invites: optional use limit and an expiry from one hour to one year. */
+export const CreateInviteRequest = v.strictObject({
+  maxUses: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100_000))),
+  expiresInSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(3600, 'expiry must be at least one hour'), v.maxValue(31_536_000, 'expiry must be at most one year'))),
+});
+
+export interface PublicUser {
+  id: string;
+  username: string;
+  displayName: string;
+  email: string | null;
+  instanceRole: 'owner' | 'admin' | 'user';
+  createdAt: number;
+  totpEnabled: boolean;
+}
+
+export interface AuthResponse {
+  accessToken: string;
+  refreshToken: string;
+  /** Seconds until the access token expires. */
+  expiresIn: number;
+  user: PublicUser;
+}

@@ -1,0 +1,40 @@
+/**
+ * Writes security events to the audit log with time, client IP and user agent. The detail is a
+ * small JSON object of facts (a reason, a session id); never a password, token, code or secret.
+ */
+import type { Context } from 'hono';
+import type { AppEnv } from '../app';
+import { clientIp, userAgent } from './clientInfo';
+import { newId } from './secrets';
+
+export type AuditEventName =
+  | 'register'
+  | 'login'
+  | 'login_failed'
+  | 'lockout'
+  | 'logout'
+  | 'refresh_reuse'
+  | 'session_revoked'
+  | 'password_changed'
+  | 'password_reset'
+  | 'recovery_code_used'
+  | 'recovery_regenerated'
+  | 'totp_enabled'
+  | 'totp_disabled'
+  | 'backup_codes_regenerated'
+  | 'account_deleted'
+  | 'invite_created'
+  | 'invite_revoked';
+
+export async function audit(c: Context<AppEnv>, event: AuditEventName, userId: string | null, detail: Record<string, string | number | boolean> = {}): Promise<void> {
+  const storage = await c.var.storage();
+  await storage.appendAudit({
+    id: newId(),
+    event,
+    userId,
+    ip: clientIp(c.req.raw, c.env.TRUST_PROXY === 'true'),
+    userAgent: userAgent(c.req.raw),
+    detail: JSON.stringify(detail),
+    createdAt: c.var.now(),
+  });
+}

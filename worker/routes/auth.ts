@@ -1,0 +1,179 @@
+/**
+ * `/api/auth`: registration, login (with the TOTP step), refresh-token rotation, logout and
+ * password reset with the recovery verifier. Unknown users, wrong passwords and locked accounts
+ * get the same answer, after the same Argon2id work (SECURITY-TESTS A7, A8).
+ */
+import { Hono, type Context } from 'hono';
+import { ApiError } from '../../protocol/errors';
+import { LoginRequest, RecoverRequest, RefreshRequest, RegisterRequest } from '../../protocol/auth';
+import type { AppEnv } from '../app';
+import { audit } from '../auth/audit';
+import { cleanDisplayName, normalizeUsername, usernameProblem } from '../auth/names';
+import { DUMMY_HASH, hashPassword, needsRehash, passwordProblem, verifyPassword } from '../auth/passwords';
+import { digest, equalBytes, newId, newRefreshToken } from '../auth/secrets';
+import { checkSecondFactor, LOCKOUT_MS, LOCKOUT_THRESHOLD, publicUser, startSession } from '../auth/sessions';
+import { ACCESS_TOKEN_SECONDS, signAccessToken, tokenKeys } from '../auth/tokens';
+import { jsonBody } from '../middleware/jsonBody';
+import { requireAuth } from '../middleware/auth';
+import { errorResponse } from '../middleware/errors';
+import { isStorageError } from '../storage/StorageError';
+import type { InstanceRole } from '../storage/Storage';
+
+/** A rotated refresh token presented again within this window is a client race, not theft. */
+export const REFRESH_RACE_MS = 2000;
+
+const invalidCredentials = () => errorResponse('invalid_credentials', 'username or password is wrong', 401);
+
+export const authRoutes = new Hono<AppEnv>()
+  .get('/config', async (c) => {
+    const storage = await c.var.storage();
+    return c.json({ registrationMode: c.env.REGISTRATION_MODE ?? 'invite_only', needsSetup: (await storage.countUsers()) === 0 });
+  })
+
+  .post('/register', async (c) => {
+    const body = await jsonBody(c, RegisterRequest);
+    const username = normalizeUsername(body.username);
+    const nameProblem = usernameProblem(username);
+    if (nameProblem) throw new ApiError('validation_failed', `username: ${nameProblem}`);
+    const pwProblem = passwordProblem(body.password, username);
+    if (pwProblem) throw new ApiError('validation_failed', `password: ${pwProblem}`);
+    const storage = await c.var.storage();
+    const mode = c.env.REGISTRATION_MODE ?? 'invite_only';
+    const admin = c.env.ADMIN_USERNAME || undefined;
+    const empty = (await storage.countUsers()) === 0;
+    // The first account (or the one ADMIN_USERNAME names) becomes the owner whatever the mode,
+    // so a new instance never locks its operator out.
+    const role: InstanceRole = (admin ? username === admin : empty) ? 'owner' : 'user';
+    if (await storage.getUserByUsername(username)) throw new ApiError('conflict', 'this username is taken');
+    let redeemed: string | undefined;
+    if (role !== 'owner') {
+      if (mode === 'closed') throw new ApiError('forbidden', 'registration is closed on this instance');
+      if (mode === 'invite_only') {
+        if (!body.inviteCode) throw new ApiError('forbidden', 'registration needs an invite code on this instance');
+        const invite = await storage.redeemInvite(body.inviteCode, c.var.now());
+        if (invite.communityId !== null) {
+          await storage.unredeemInvite(body.inviteCode);
+          throw new ApiError('forbidden', 'this is a community invite; register with an instance invite first');
+        }
+        redeemed = body.inviteCode;
+      }
+    }
+    const passwordHash = await hashPassword(body.password);
+    let user;
+    try {
+      user = await storage.createUser({
+        id: newId(),
+        username,
+        displayName: cleanDisplayName(body.displayName, username),
+        email: body.email ?? null,
+        passwordHash,
+        instanceRole: role,
+        createdAt: c.var.now(),
+        recoveryVerifierHash: digest(body.recoveryVerifier),
+      });
+    } catch (e) {
+      if (redeemed) await storage.unredeemInvite(redeemed);
+      if (isStorageError(e) && e.code === 'conflict') {
+        if (await storage.getUserByUsername(username)) throw new ApiError('conflict', 'this username is taken');
+        throw new ApiError('conflict', 'the instance owner was registered at the same moment; register again with an invite');
+      }
+      throw e;
+    }
+    await audit(c, 'register', user.id, { role, ...(redeemed ? { invite: true } : {}) });
+    return c.json(await startSession(c, user, body.deviceName), 201);
+  })
+
+  .post('/login', async (c) => {
+    const body = await jsonBody(c, LoginRequest);
+    const storage = await c.var.storage();
+    const user = await storage.getUserByUsername(normalizeUsername(body.username));
+    const now = c.var.now();
+    if (!user) {
+      await verifyPassword(body.password, DUMMY_HASH);
+      await audit(c, 'login_failed', null, { reason: 'unknown_user' });
+      return invalidCredentials();
+    }
+    if (user.lockedUntil !== null && user.lockedUntil <= now) await storage.resetLoginFailures(user.id);
+    const locked = user.lockedUntil !== null && user.lockedUntil > now;
+    const passwordOk = await verifyPassword(body.password, user.passwordHash);
+    if (locked) {
+      await audit(c, 'login_failed', user.id, { reason: 'locked' });
+      return invalidCredentials();
+    }
+    if (!passwordOk) return loginFailure(c, user.id, 'password');
+    if (user.totpEnabledAt !== null) {
+      if (!body.code) return errorResponse('totp_required', 'enter the code from your authenticator app or a backup code', 401);
+      if (!(await checkSecondFactor(c, user, body.code))) return loginFailure(c, user.id, 'second_factor');
+    }
+    await storage.resetLoginFailures(user.id);
+    if (needsRehash(user.passwordHash)) await storage.updateUser(user.id, { passwordHash: await hashPassword(body.password) });
+    const response = await startSession(c, user, body.deviceName);
+    await audit(c, 'login', user.id, { via: body.code ? 'password+second_factor' : 'password' });
+    return c.json(response);
+  })
+
+  .post('/refresh', async (c) => {
+    const { refreshToken } = await jsonBody(c, RefreshRequest);
+    const storage = await c.var.storage();
+    const now = c.var.now();
+    const next = newRefreshToken();
+    const found = await storage.rotateRefreshToken(digest(refreshToken), digest(next), now);
+    if (found.state === 'unknown') return errorResponse('unauthorized', 'refresh token is not valid', 401);
+    const { session } = found;
+    if (found.state === 'already-rotated') {
+      if (now - found.rotatedAt < REFRESH_RACE_MS) return errorResponse('refresh_conflict', 'this refresh token was just used by a parallel request', 401);
+      // A token that was rotated long ago came back: someone holds a copy. End the whole family.
+      await storage.revokeSession(session.userId, session.id, now);
+      await audit(c, 'refresh_reuse', session.userId, { session: session.id });
+      return errorResponse('refresh_reused', 'this refresh token was already used; the session has been ended for safety', 401);
+    }
+    if (session.revokedAt !== null || session.expiresAt <= now) return errorResponse('unauthorized', 'this session has ended', 401);
+    const user = await storage.getUserById(session.userId);
+    if (!user) return errorResponse('unauthorized', 'this session has ended', 401);
+    const keys = await tokenKeys(c.env.JWT_PRIVATE_KEY, c.env.JWT_PUBLIC_KEY);
+    const accessToken = await signAccessToken(keys, { sub: user.id, sid: session.id, role: user.instanceRole }, now);
+    return c.json({ accessToken, refreshToken: next, expiresIn: ACCESS_TOKEN_SECONDS, user: publicUser(user) });
+  })
+
+  .post('/logout', requireAuth, async (c) => {
+    const { user, session } = c.var.auth;
+    const storage = await c.var.storage();
+    await storage.revokeSession(user.id, session.id, c.var.now());
+    await audit(c, 'logout', user.id, { session: session.id });
+    return c.body(null, 204);
+  })
+
+  .post('/recover', async (c) => {
+    const body = await jsonBody(c, RecoverRequest);
+    const storage = await c.var.storage();
+    const user = await storage.getUserByUsername(normalizeUsername(body.username));
+    const presented = new TextEncoder().encode(digest(body.recoveryVerifier));
+    const stored = new TextEncoder().encode(user?.recoveryVerifierHash ?? digest('no-such-user'));
+    const now = c.var.now();
+    const locked = user?.lockedUntil !== null && user?.lockedUntil !== undefined && user.lockedUntil > now;
+    if (!user || !user.recoveryVerifierHash || locked || !equalBytes(presented, stored)) {
+      if (user && !locked) await storage.recordLoginFailure(user.id, LOCKOUT_THRESHOLD, now + LOCKOUT_MS);
+      await audit(c, 'login_failed', user?.id ?? null, { reason: 'recovery_code' });
+      return errorResponse('invalid_recovery', 'username or recovery code is wrong', 401);
+    }
+    const pwProblem = passwordProblem(body.newPassword, user.username);
+    if (pwProblem) throw new ApiError('validation_failed', `newPassword: ${pwProblem}`);
+    // The new password and the next recovery verifier land in one statement, so an interrupted
+    // reset never leaves the old code usable with the new password or the reverse.
+    await storage.updateUser(user.id, { passwordHash: await hashPassword(body.newPassword), recoveryVerifierHash: digest(body.nextRecoveryVerifier) });
+    await storage.revokeAllSessions(user.id, now);
+    await storage.resetLoginFailures(user.id);
+    await audit(c, 'recovery_code_used', user.id);
+    await audit(c, 'password_reset', user.id);
+    const fresh = (await storage.getUserById(user.id))!;
+    return c.json(await startSession(c, fresh, undefined));
+  });
+
+async function loginFailure(c: Context<AppEnv>, userId: string, reason: string): Promise<Response> {
+  const storage = await c.var.storage();
+  const now = c.var.now();
+  const result = await storage.recordLoginFailure(userId, LOCKOUT_THRESHOLD, now + LOCKOUT_MS);
+  await audit(c, 'login_failed', userId, { reason });
+  if (result.failedLogins === LOCKOUT_THRESHOLD) await audit(c, 'lockout', userId, { until: result.lockedUntil ?? 0 });
+  return reason === 'second_factor' ? errorResponse('invalid_code', 'that code is wrong or was already used', 401) : invalidCredentials();
+}

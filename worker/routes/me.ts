@@ -1,0 +1,169 @@
+/**
+ * `/api/me`: the signed-in user's own account — profile, password, recovery code, sessions,
+ * TOTP and backup codes, audit log, deletion. Every change that proves who you are again (a
+ * password or 2FA change) ends your other sessions (SECURITY-TESTS A10).
+ */
+import { Hono, type Context } from 'hono';
+import { ApiError } from '../../protocol/errors';
+import { ChangePasswordRequest, DeleteAccountRequest, RegenerateRecoveryRequest, TotpCodeRequest, TotpDisableRequest, UpdateProfileRequest } from '../../protocol/auth';
+import type { AppEnv } from '../app';
+import { audit } from '../auth/audit';
+import { cleanDisplayName } from '../auth/names';
+import { hashPassword, passwordProblem, verifyPassword } from '../auth/passwords';
+import { digest } from '../auth/secrets';
+import { checkSecondFactor, LOCKOUT_MS, LOCKOUT_THRESHOLD, newBackupCodes, normalizeBackupCode, publicUser } from '../auth/sessions';
+import { base32Encode, matchingStep, newTotpSecret, openSecret, otpauthUri, sealSecret, sealingKey } from '../auth/totp';
+import { requireAuth } from '../middleware/auth';
+import { errorResponse } from '../middleware/errors';
+import { jsonBody } from '../middleware/jsonBody';
+
+/** Re-checks the password for a sensitive change; wrong answers count towards the lockout. */
+async function confirmPassword(c: Context<AppEnv>, password: string): Promise<void> {
+  const { user } = c.var.auth;
+  if (await verifyPassword(password, user.passwordHash)) return;
+  const storage = await c.var.storage();
+  await storage.recordLoginFailure(user.id, LOCKOUT_THRESHOLD, c.var.now() + LOCKOUT_MS);
+  await audit(c, 'login_failed', user.id, { reason: 'password_confirmation' });
+  throw new ApiError('forbidden', 'the password is wrong');
+}
+
+async function issueBackupCodes(c: Context<AppEnv>, userId: string): Promise<string[]> {
+  const codes = newBackupCodes();
+  const storage = await c.var.storage();
+  await storage.replaceBackupCodes(userId, codes.map((code) => digest(normalizeBackupCode(code))));
+  return codes;
+}
+
+export const meRoutes = new Hono<AppEnv>()
+  .use('*', requireAuth)
+
+  .get('/', (c) => c.json(publicUser(c.var.auth.user)))
+
+  .patch('/', async (c) => {
+    const body = await jsonBody(c, UpdateProfileRequest);
+    const storage = await c.var.storage();
+    const { user } = c.var.auth;
+    const updated = await storage.updateUser(user.id, {
+      ...(body.displayName !== undefined ? { displayName: cleanDisplayName(body.displayName, user.username) } : {}),
+      ...(body.email !== undefined ? { email: body.email } : {}),
+    });
+    return c.json(publicUser(updated));
+  })
+
+  .delete('/', async (c) => {
+    const body = await jsonBody(c, DeleteAccountRequest);
+    const { user } = c.var.auth;
+    await confirmPassword(c, body.password);
+    if (user.totpEnabledAt !== null) {
+      if (!body.code) return errorResponse('totp_required', 'deleting the account needs your authenticator code or a backup code', 401);
+      if (!(await checkSecondFactor(c, user, body.code))) return errorResponse('invalid_code', 'that code is wrong or was already used', 401);
+    }
+    const storage = await c.var.storage();
+    await storage.deleteUser(user.id);
+    await audit(c, 'account_deleted', user.id);
+    return c.body(null, 204);
+  })
+
+  .post('/password', async (c) => {
+    const body = await jsonBody(c, ChangePasswordRequest);
+    const { user, session } = c.var.auth;
+    await confirmPassword(c, body.currentPassword);
+    const problem = passwordProblem(body.newPassword, user.username);
+    if (problem) throw new ApiError('validation_failed', `newPassword: ${problem}`);
+    const storage = await c.var.storage();
+    await storage.updateUser(user.id, { passwordHash: await hashPassword(body.newPassword) });
+    const ended = await storage.revokeAllSessions(user.id, c.var.now(), session.id);
+    await audit(c, 'password_changed', user.id, { endedSessions: ended });
+    return c.json({ endedSessions: ended });
+  })
+
+  .post('/recovery', async (c) => {
+    const body = await jsonBody(c, RegenerateRecoveryRequest);
+    await confirmPassword(c, body.password);
+    const storage = await c.var.storage();
+    await storage.updateUser(c.var.auth.user.id, { recoveryVerifierHash: digest(body.recoveryVerifier) });
+    await audit(c, 'recovery_regenerated', c.var.auth.user.id);
+    return c.body(null, 204);
+  })
+
+  .get('/sessions', async (c) => {
+    const storage = await c.var.storage();
+    const { user, session } = c.var.auth;
+    const sessions = await storage.listSessions(user.id, c.var.now());
+    return c.json({
+      sessions: sessions.map((s) => ({ id: s.id, deviceName: s.deviceName, ip: s.ip, userAgent: s.userAgent, createdAt: s.createdAt, lastUsedAt: s.lastUsedAt, current: s.id === session.id })),
+    });
+  })
+
+  .delete('/sessions/:id', async (c) => {
+    const storage = await c.var.storage();
+    const { user } = c.var.auth;
+    const id = c.req.param('id');
+    if (!(await storage.revokeSession(user.id, id, c.var.now()))) return errorResponse('not_found', 'no such session', 404);
+    await audit(c, 'session_revoked', user.id, { session: id });
+    return c.body(null, 204);
+  })
+
+  .post('/sessions/revoke-others', async (c) => {
+    const storage = await c.var.storage();
+    const { user, session } = c.var.auth;
+    const ended = await storage.revokeAllSessions(user.id, c.var.now(), session.id);
+    await audit(c, 'session_revoked', user.id, { others: ended });
+    return c.json({ endedSessions: ended });
+  })
+
+  .post('/totp/enroll', async (c) => {
+    const { user } = c.var.auth;
+    if (user.totpEnabledAt !== null) return errorResponse('conflict', 'two-factor authentication is already on; disable it first', 409);
+    const secret = newTotpSecret();
+    const storage = await c.var.storage();
+    await storage.updateUser(user.id, { totpSecret: sealSecret(sealingKey(c.env.TOTP_ENCRYPTION_KEY), user.id, secret) });
+    return c.json({ secret: base32Encode(secret), otpauthUri: otpauthUri(secret, user.username, 'Chatalot') });
+  })
+
+  .post('/totp/enable', async (c) => {
+    const { code } = await jsonBody(c, TotpCodeRequest);
+    const { user, session } = c.var.auth;
+    if (user.totpEnabledAt !== null) return errorResponse('conflict', 'two-factor authentication is already on', 409);
+    if (!user.totpSecret) return errorResponse('conflict', 'start enrolment first (POST /api/me/totp/enroll)', 409);
+    const storage = await c.var.storage();
+    const step = matchingStep(openSecret(sealingKey(c.env.TOTP_ENCRYPTION_KEY), user.id, user.totpSecret), code, c.var.now());
+    if (step === null || !(await storage.acceptTotpStep(user.id, step))) return errorResponse('invalid_code', 'that code is wrong or was already used', 400);
+    await storage.updateUser(user.id, { totpEnabledAt: c.var.now() });
+    const backupCodes = await issueBackupCodes(c, user.id);
+    const ended = await storage.revokeAllSessions(user.id, c.var.now(), session.id);
+    await audit(c, 'totp_enabled', user.id, { endedSessions: ended });
+    return c.json({ backupCodes });
+  })
+
+  .post('/totp/disable', async (c) => {
+    const body = await jsonBody(c, TotpDisableRequest);
+    const { user, session } = c.var.auth;
+    if (user.totpEnabledAt === null) return errorResponse('conflict', 'two-factor authentication is off', 409);
+    await confirmPassword(c, body.password);
+    if (!(await checkSecondFactor(c, user, body.code))) return errorResponse('invalid_code', 'that code is wrong or was already used', 400);
+    const storage = await c.var.storage();
+    await storage.updateUser(user.id, { totpSecret: null, totpEnabledAt: null });
+    await storage.replaceBackupCodes(user.id, []);
+    const ended = await storage.revokeAllSessions(user.id, c.var.now(), session.id);
+    await audit(c, 'totp_disabled', user.id, { endedSessions: ended });
+    return c.body(null, 204);
+  })
+
+  .post('/totp/backup-codes', async (c) => {
+    const { code } = await jsonBody(c, TotpCodeRequest);
+    const { user } = c.var.auth;
+    if (user.totpEnabledAt === null) return errorResponse('conflict', 'two-factor authentication is off', 409);
+    if (!(await checkSecondFactor(c, user, code))) return errorResponse('invalid_code', 'that code is wrong or was already used', 400);
+    const backupCodes = await issueBackupCodes(c, user.id);
+    await audit(c, 'backup_codes_regenerated', user.id);
+    return c.json({ backupCodes });
+  })
+
+  .get('/audit', async (c) => {
+    const storage = await c.var.storage();
+    const before = Number(c.req.query('before'));
+    const limit = Number(c.req.query('limit') ?? 50);
+    const events = await storage.listAudit({ userId: c.var.auth.user.id, ...(Number.isFinite(before) && before > 0 ? { before } : {}), limit: Number.isFinite(limit) ? limit : 50 });
+    return c.json({ events: events.map(({ id, event, ip, userAgent, detail, createdAt }) => ({ id, event, ip, userAgent, detail: JSON.parse(detail) as unknown, createdAt })) });
+  });
