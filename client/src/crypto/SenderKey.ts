@@ -143,12 +143,28 @@ export function processSenderKeyDistribution(record: SenderKeyRecord | undefined
   return { channelId: d.channelId, states: states.slice(0, MAX_SENDER_KEY_STATES) };
 }
 
-function signedData(channelId: string, sender: IdentityPublic, body: Uint8Array): Uint8Array {
-  return framed(utf8(SENDER_KEY_SIGNATURE_LABEL), utf8(channelId), encodeIdentityPublic(sender), body);
+/** The constant parts of a (channel, sender) pair's signature input and AEAD data, framed once. */
+interface MessageContext {
+  channelId: string;
+  signaturePrefix: Uint8Array;
+  adPrefix: Uint8Array;
 }
 
-function aeadData(channelId: string, sender: IdentityPublic, header: Uint8Array): Uint8Array {
-  return framed(utf8(SENDER_KEY_AD_LABEL), utf8(channelId), encodeIdentityPublic(sender), header);
+function messageContext(channelId: string, sender: IdentityPublic): MessageContext {
+  const id = encodeIdentityPublic(sender);
+  const ch = utf8(channelId);
+  return { channelId, signaturePrefix: framed(utf8(SENDER_KEY_SIGNATURE_LABEL), ch, id), adPrefix: framed(utf8(SENDER_KEY_AD_LABEL), ch, id) };
+}
+
+/** framed(prefix parts..., last) given framed(prefix parts...): appends one u16-length-prefixed field. */
+function appendFramed(prefix: Uint8Array, last: Uint8Array): Uint8Array {
+  if (last.length > 0xffff) throw new CryptoError('malformed', 'encode');
+  const out = new Uint8Array(prefix.length + 2 + last.length);
+  out.set(prefix);
+  out[prefix.length] = last.length >>> 8;
+  out[prefix.length + 1] = last.length & 0xff;
+  out.set(last, prefix.length + 2);
+  return out;
 }
 
 /** Encrypts and signs a channel message. `sender` is this device's public identity. */
@@ -158,8 +174,9 @@ export async function senderKeyEncrypt(provider: CryptoProvider, own: OwnSenderK
   const { messageKeySeed, nextChainKey } = kdfChainKey(own.chain.chainKey);
   const header = ByteWriter.withHeader(Kind.SenderKeyMessage).u32(own.keyId).u32(own.chain.index).finish();
   const mk = expandMessageKey(messageKeySeed, SENDER_KEY_MESSAGE_KEY_INFO);
-  const body = concat(header, aeadSeal(mk.key, mk.nonce, plaintext, aeadData(own.channelId, sender, header)));
-  const signature = await provider.ed25519Sign(own.signing.seed, signedData(own.channelId, sender, body));
+  const ctx = messageContext(own.channelId, sender);
+  const body = concat(header, aeadSeal(mk.key, mk.nonce, plaintext, appendFramed(ctx.adPrefix, header)));
+  const signature = await provider.ed25519Sign(own.signing.seed, appendFramed(ctx.signaturePrefix, body));
   return { own: { ...own, chain: { chainKey: nextChainKey, index: own.chain.index + 1 } }, message: concat(body, signature) };
 }
 
@@ -183,7 +200,8 @@ export function decodeSenderKeyMessage(bytes: Uint8Array): ParsedMessage {
   const sealed = r.bytes(sealedLength);
   const signature = r.bytes(ED25519_SIGNATURE_LENGTH);
   r.end();
-  return { keyId, iteration, header: bytes.slice(0, HEADER_LENGTH), body: bytes.slice(0, bytes.length - ED25519_SIGNATURE_LENGTH), sealed, signature };
+  // Views, not copies: these are only read.
+  return { keyId, iteration, header: bytes.subarray(0, HEADER_LENGTH), body: bytes.subarray(0, bytes.length - ED25519_SIGNATURE_LENGTH), sealed, signature };
 }
 
 function findState(record: SenderKeyRecord | undefined, keyId: number): SenderKeyReceiverState {
@@ -193,10 +211,10 @@ function findState(record: SenderKeyRecord | undefined, keyId: number): SenderKe
 }
 
 /** Decrypts an already verified message (commit-on-success: returns a new record). */
-function decryptVerified(record: SenderKeyRecord, sender: IdentityPublic, m: ParsedMessage): { record: SenderKeyRecord; plaintext: Uint8Array } {
+function decryptVerified(record: SenderKeyRecord, ctx: MessageContext, m: ParsedMessage): { record: SenderKeyRecord; plaintext: Uint8Array } {
   const state = findState(record, m.keyId);
   if (m.iteration < state.firstIndex) throw new CryptoError('sent-before-join', 'sender-key-decrypt');
-  const ad = aeadData(record.channelId, sender, m.header);
+  const ad = appendFramed(ctx.adPrefix, m.header);
   const next: SenderKeyReceiverState = { ...state, skipped: new Map(state.skipped) };
   let seed = next.skipped.get(m.iteration);
   if (seed) {
@@ -223,9 +241,9 @@ function decryptVerified(record: SenderKeyRecord, sender: IdentityPublic, m: Par
   return { record: { channelId: record.channelId, states: record.states.map((s) => (s === state ? next : s)) }, plaintext };
 }
 
-async function verify(provider: CryptoProvider, record: SenderKeyRecord, sender: IdentityPublic, m: ParsedMessage): Promise<void> {
+async function verify(provider: CryptoProvider, record: SenderKeyRecord, ctx: MessageContext, m: ParsedMessage): Promise<void> {
   const state = findState(record, m.keyId);
-  if (!(await provider.ed25519Verify(state.signingKey, signedData(record.channelId, sender, m.body), m.signature))) {
+  if (!(await provider.ed25519Verify(state.signingKey, appendFramed(ctx.signaturePrefix, m.body), m.signature))) {
     throw new CryptoError('bad-signature', 'sender-key-decrypt');
   }
 }
@@ -243,8 +261,9 @@ export async function senderKeyDecrypt(
 ): Promise<{ record: SenderKeyRecord; plaintext: Uint8Array }> {
   if (!record) throw new CryptoError('not-a-recipient', 'sender-key-decrypt');
   const m = decodeSenderKeyMessage(message);
-  await verify(provider, record, sender, m);
-  return decryptVerified(record, sender, m);
+  const ctx = messageContext(record.channelId, sender);
+  await verify(provider, record, ctx, m);
+  return decryptVerified(record, ctx, m);
 }
 
 /** One outcome of a backlog. */
@@ -261,28 +280,34 @@ export async function senderKeyDecryptBacklog(
   sender: IdentityPublic,
   messages: Uint8Array[],
 ): Promise<{ record: SenderKeyRecord; results: BacklogResult[] }> {
-  const results: BacklogResult[] = [];
-  let current = record;
-  for (let start = 0; start < messages.length; start += BACKLOG_VERIFY_BATCH) {
-    const batch = messages.slice(start, start + BACKLOG_VERIFY_BATCH);
-    const checked = await Promise.all(
-      batch.map(async (bytes): Promise<ParsedMessage | CryptoError> => {
+  const ctx = messageContext(record.channelId, sender);
+  const checkBatch = (start: number): Promise<Array<ParsedMessage | CryptoError>> =>
+    Promise.all(
+      messages.slice(start, start + BACKLOG_VERIFY_BATCH).map(async (bytes): Promise<ParsedMessage | CryptoError> => {
         try {
           const m = decodeSenderKeyMessage(bytes);
-          await verify(provider, record, sender, m);
+          await verify(provider, record, ctx, m);
           return m;
         } catch (e) {
           return isCryptoError(e) ? e : new CryptoError('malformed', 'sender-key-decrypt');
         }
       }),
     );
+  const results: BacklogResult[] = [];
+  let current = record;
+  // Pipeline: batch k+1 is being verified (on WebCrypto's thread pool) while batch k, already
+  // verified, is decrypted here. No message is decrypted before its own signature verified.
+  let pending = messages.length > 0 ? checkBatch(0) : null;
+  for (let start = 0; pending; start += BACKLOG_VERIFY_BATCH) {
+    const checked = await pending;
+    pending = start + BACKLOG_VERIFY_BATCH < messages.length ? checkBatch(start + BACKLOG_VERIFY_BATCH) : null;
     for (const c of checked) {
       if (c instanceof CryptoError) {
         results.push({ ok: false, error: c });
         continue;
       }
       try {
-        const out = decryptVerified(current, sender, c);
+        const out = decryptVerified(current, ctx, c);
         current = out.record;
         results.push({ ok: true, plaintext: out.plaintext });
       } catch (e) {

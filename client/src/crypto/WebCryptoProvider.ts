@@ -50,6 +50,8 @@ export class WebCryptoProvider implements CryptoProvider {
   private readonly subtle: SubtleCrypto;
   private readonly privateKeys = new WeakMap<Uint8Array, CryptoKey>();
   private readonly publicKeys = new Map<string, CryptoKey>();
+  /** The last public key imported, by array identity: a backlog verifies one sender's key thousands of times. */
+  private last: { raw: Uint8Array; alg: string; key: CryptoKey } | null = null;
 
   constructor(subtle: SubtleCrypto = globalThis.crypto.subtle) {
     this.subtle = subtle;
@@ -65,6 +67,13 @@ export class WebCryptoProvider implements CryptoProvider {
   }
 
   private async importPublic(raw: Uint8Array, alg: 'X25519' | 'Ed25519'): Promise<CryptoKey> {
+    if (this.last && this.last.raw === raw && this.last.alg === alg) return this.last.key;
+    const key = await this.importPublicCached(raw, alg);
+    this.last = { raw, alg, key };
+    return key;
+  }
+
+  private async importPublicCached(raw: Uint8Array, alg: 'X25519' | 'Ed25519'): Promise<CryptoKey> {
     const id = alg + toHex(raw);
     const cached = this.publicKeys.get(id);
     if (cached) return cached;
