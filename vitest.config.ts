@@ -1,5 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
 
 /** Loads `*.sql` and `*.txt` files as text, as wrangler's and esbuild's Text rules do for the worker bundle. */
 const textFiles = {
@@ -10,13 +12,25 @@ const textFiles = {
   },
 };
 
-/** Loads `*.wasm` as a compiled WebAssembly.Module, as workerd's CompiledWasm modules are. */
+/**
+ * Loads `*.wasm` as a compiled WebAssembly.Module, as workerd's CompiledWasm modules are. The
+ * package that ships it is inlined so vitest transforms the import instead of handing it to Node.
+ */
+const require = createRequire(import.meta.url);
 const wasmModules = {
   name: 'wasm-modules',
   enforce: 'pre' as const,
+  resolveId(source: string, importer: string | undefined) {
+    if (!source.endsWith('.wasm')) return null;
+    const path = source.startsWith('.') && importer ? resolve(dirname(importer), source) : require.resolve(source);
+    return `${path}?module`;
+  },
   load(id: string) {
-    if (!id.endsWith('.wasm')) return null;
-    return `import { readFileSync } from 'node:fs'; export default new WebAssembly.Module(readFileSync(${JSON.stringify(id)}));`;
+    if (!id.endsWith('.wasm?module')) return null;
+    const path = id.slice(0, -'?module'.length);
+    return `import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path'; export default new WebAssembly.Module(readFileSync(${JSON.stringify(path)}));`;
   },
 };
 
@@ -29,5 +43,6 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    server: { deps: { inline: [/argon2id/] } },
   },
 });

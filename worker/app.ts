@@ -18,6 +18,7 @@ import { authRoutes } from './routes/auth';
 import { meRoutes } from './routes/me';
 import { inviteRoutes } from './routes/invites';
 import { adminRoutes } from './routes/admin';
+import { openApiRoutes } from './routes/openapi';
 import type { Storage } from './storage/Storage';
 
 export interface AppEnv {
@@ -50,6 +51,7 @@ export function createApp(): Hono<AppEnv> {
   api.use('*', general);
   api.use('/auth/*', strict);
   api.route('/', healthRoutes);
+  api.route('/', openApiRoutes);
   api.route('/auth', authRoutes);
   api.route('/me', meRoutes);
   api.route('/invites', inviteRoutes);
