@@ -8,6 +8,8 @@ import sqlite0000 from './sqlite/0000_init.sql';
 import postgres0000 from './postgres/0000_init.sql';
 import sqlite0001 from './sqlite/0001_accounts.sql';
 import postgres0001 from './postgres/0001_accounts.sql';
+import sqlite0002 from './sqlite/0002_keys.sql';
+import postgres0002 from './postgres/0002_keys.sql';
 
 /** One migration: a stable id (the file name without `.sql`) and its SQL text. */
 export interface Migration {
@@ -18,8 +20,10 @@ export interface Migration {
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { id: '0000_init', sql: sqlite0000 },
   { id: '0001_accounts', sql: sqlite0001 },
+  { id: '0002_keys', sql: sqlite0002 },
 ];
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0000_init', sql: postgres0000 },
   { id: '0001_accounts', sql: postgres0001 },
+  { id: '0002_keys', sql: postgres0002 },
 ];

@@ -34,7 +34,7 @@ const chatalot :Workerd.Worker = (
   compatibilityFlags = ["nodejs_compat"],
   bindings = [
     (name = "ASSETS", service = "assets"),
-    (name = "BLOBS", service = "blobs"),
+    (name = "BLOB_DIR", service = "blobs"),
     (name = "PG", service = "pg"),
     (name = "CHANNEL_ROOM", durableObjectNamespace = "ChannelRoomObject"),
     (name = "STORE", durableObjectNamespace = "StoreObject"),

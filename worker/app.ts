@@ -19,6 +19,7 @@ import { meRoutes } from './routes/me';
 import { inviteRoutes } from './routes/invites';
 import { adminRoutes } from './routes/admin';
 import { openApiRoutes } from './routes/openapi';
+import { deviceRoutes, ownKeyRoutes, userKeyRoutes } from './routes/devices';
 import type { Storage } from './storage/Storage';
 
 export interface AppEnv {
@@ -56,6 +57,9 @@ export function createApp(): Hono<AppEnv> {
   api.route('/me', meRoutes);
   api.route('/invites', inviteRoutes);
   api.route('/admin', adminRoutes);
+  api.route('/devices', deviceRoutes);
+  api.route('/users', userKeyRoutes);
+  api.route('/', ownKeyRoutes);
   api.all('*', (c) => errorResponse('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`, 404));
   app.route('/api', api);
   app.use('/ws/*', rateLimit({ bucket: 'general', rate: (env) => rateFrom(env.RATE_LIMIT_PER_SECOND, 20) }));

@@ -20,8 +20,10 @@ export interface Env {
   /** The PostgreSQL server as an ExternalServer (self-hosted with DATABASE_URL). */
   PG?: Fetcher;
   DATABASE_URL?: string;
-  /** Blob storage: a writable disk directory (self-hosted) or R2 (Cloudflare). */
-  BLOBS?: Fetcher | R2Bucket;
+  /** Blob storage: a writable disk directory on the self-hosted workerd… */
+  BLOB_DIR?: Fetcher;
+  /** …or an R2 bucket on Cloudflare. */
+  BLOBS?: R2Bucket;
   CHATALOT_VERSION?: string;
   JWT_PRIVATE_KEY?: string;
   JWT_PUBLIC_KEY?: string;

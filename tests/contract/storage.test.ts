@@ -62,7 +62,7 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     const u = await b.storage.createUser(user('bob'));
     const updated = await b.storage.updateUser(u.id, { displayName: 'Bob B.', email: 'bob@example.org' });
     expect(updated).toMatchObject({ displayName: 'Bob B.', email: 'bob@example.org', username: 'bob' });
-    await b.storage.addDevice({ id: id('d'), userId: u.id, name: 'laptop', identityKey: 'pub', createdAt: 1, lastSeenAt: 1 });
+    await b.storage.addDevice({ id: id('d'), userId: u.id, name: 'laptop', identityKey: 'pub', createdAt: 1, lastSeenAt: 1, signedPreKey: null, kyberPreKey: null });
     const owner = await b.storage.createUser(user('owner1'));
     const c = community(owner.id);
     await b.storage.createCommunity(c);
@@ -143,6 +143,34 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     expect((await b.storage.getSession(d.id))?.revokedAt).toBe(22);
   });
 
+  it('prekeys: set, counted, and each one-time prekey handed out exactly once, also under 20 parallel claims', async () => {
+    const u = await b.storage.createUser(user('prekey_owner'));
+    const d = await b.storage.addDevice({ id: id('d'), userId: u.id, name: 'phone', identityKey: 'ik', createdAt: 1, lastSeenAt: 1, signedPreKey: null, kyberPreKey: null });
+    await b.storage.setPreKeys(d.id, { signedPreKey: 'spk-v1', kyberPreKey: 'kpk-v1' });
+    expect(await b.storage.getDevice(d.id)).toMatchObject({ signedPreKey: 'spk-v1', kyberPreKey: 'kpk-v1' });
+    await b.storage.addOneTimePreKeys(d.id, [1, 2, 3, 4, 5].map((k) => ({ keyId: k, publicKey: `opk-${k}` })));
+    await b.storage.addOneTimePreKeys(d.id, [{ keyId: 5, publicKey: 'replaced?' }]);
+    expect(await b.storage.countOneTimePreKeys(d.id)).toBe(5);
+    const claims = await Promise.all(Array.from({ length: 20 }, () => b.storage.claimOneTimePreKey(d.id)));
+    const got = claims.filter((c) => c !== null);
+    expect(got.map((c) => c!.keyId).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(got.find((c) => c!.keyId === 5)!.publicKey).toBe('opk-5');
+    expect(await b.storage.countOneTimePreKeys(d.id)).toBe(0);
+    expect(await b.storage.claimOneTimePreKey(d.id)).toBeNull();
+  });
+
+  it('device lists and key backups keep only newer versions', async () => {
+    const u = await b.storage.createUser(user('list_owner'));
+    expect(await b.storage.putDeviceList({ userId: u.id, version: 1, list: 'v1', updatedAt: 1 })).toBe(true);
+    expect(await b.storage.putDeviceList({ userId: u.id, version: 1, list: 'v1-again', updatedAt: 2 })).toBe(false);
+    expect(await b.storage.putDeviceList({ userId: u.id, version: 3, list: 'v3', updatedAt: 3 })).toBe(true);
+    expect(await b.storage.putDeviceList({ userId: u.id, version: 2, list: 'v2', updatedAt: 4 })).toBe(false);
+    expect(await b.storage.getDeviceList(u.id)).toEqual({ userId: u.id, version: 3, list: 'v3', updatedAt: 3 });
+    expect(await b.storage.putKeyBackupMeta({ userId: u.id, version: 1, size: 10, updatedAt: 1 })).toBe(true);
+    expect(await b.storage.putKeyBackupMeta({ userId: u.id, version: 1, size: 11, updatedAt: 2 })).toBe(false);
+    expect(await b.storage.getKeyBackupMeta(u.id)).toEqual({ userId: u.id, version: 1, size: 10, updatedAt: 1 });
+  });
+
   it('counts users', async () => {
     const before = await b.storage.countUsers();
     await b.storage.createUser(user(`count_${n}`));
@@ -151,8 +179,8 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
 
   it('lists and removes devices', async () => {
     const u = await b.storage.createUser(user('dev_owner'));
-    const d1 = { id: id('d'), userId: u.id, name: 'phone', identityKey: 'k1', createdAt: 1, lastSeenAt: 1 };
-    const d2 = { id: id('d'), userId: u.id, name: 'laptop', identityKey: 'k2', createdAt: 2, lastSeenAt: 2 };
+    const d1 = { id: id('d'), userId: u.id, name: 'phone', identityKey: 'k1', createdAt: 1, lastSeenAt: 1, signedPreKey: null, kyberPreKey: null };
+    const d2 = { id: id('d'), userId: u.id, name: 'laptop', identityKey: 'k2', createdAt: 2, lastSeenAt: 2, signedPreKey: 'spk', kyberPreKey: null };
     await b.storage.addDevice(d1);
     await b.storage.addDevice(d2);
     expect(await b.storage.listDevices(u.id)).toEqual([d1, d2]);

@@ -6,6 +6,7 @@
  */
 import type { GenericSchema } from 'valibot';
 import * as auth from '../../protocol/auth';
+import * as keys from '../../protocol/keys';
 
 /** Who may call a route: anyone, any signed-in user, or instance admins and the owner. */
 export type Access = 'public' | 'user' | 'admin';
@@ -52,6 +53,18 @@ export const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/api/invites', access: 'admin', tag: 'admin', status: 200, summary: 'Instance invites with their use counts and state.' },
   { method: 'DELETE', path: '/api/invites/{code}', access: 'admin', tag: 'admin', status: 204, errors: ['not_found'], summary: 'Revoke an invite.' },
   { method: 'GET', path: '/api/admin/audit', access: 'admin', tag: 'admin', status: 200, summary: 'Every account’s security events (?userId=&event=&before=&limit=).' },
+
+  { method: 'POST', path: '/api/devices', access: 'user', tag: 'keys', status: 201, body: keys.RegisterDeviceRequest, errors: ['conflict'], summary: 'Register a device with its public identity, signed prekey, ML-KEM prekey and one-time prekeys.' },
+  { method: 'GET', path: '/api/devices', access: 'user', tag: 'keys', status: 200, summary: 'Your devices, with how many one-time prekeys each has left (replenish below 20).' },
+  { method: 'PUT', path: '/api/devices/{id}/prekeys', access: 'user', tag: 'keys', status: 200, body: keys.UploadPreKeysRequest, errors: ['not_found'], summary: 'Rotate the signed / ML-KEM prekey and add one-time prekeys (at most 100 per call).' },
+  { method: 'DELETE', path: '/api/devices/{id}', access: 'user', tag: 'keys', status: 204, errors: ['not_found'], summary: 'Remove one of your devices and its keys.' },
+  { method: 'GET', path: '/api/users/by-name/{username}', access: 'user', tag: 'keys', status: 200, errors: ['not_found'], summary: 'Find a user by username (to start a conversation).' },
+  { method: 'GET', path: '/api/users/{id}/devices', access: 'user', tag: 'keys', status: 200, errors: ['not_found'], summary: 'A user’s devices and public identities, with their signed device list.' },
+  { method: 'POST', path: '/api/users/{id}/bundles', access: 'user', tag: 'keys', status: 200, errors: ['not_found'], summary: 'Claim one prekey bundle per device of a user; each one-time prekey is handed out once (none when exhausted).' },
+  { method: 'GET', path: '/api/users/{id}/device-list', access: 'user', tag: 'keys', status: 200, errors: ['not_found'], summary: 'A user’s client-signed device list.' },
+  { method: 'PUT', path: '/api/device-list', access: 'user', tag: 'keys', status: 204, body: keys.PutDeviceListRequest, errors: ['conflict'], summary: 'Publish your signed device list (the version must grow).' },
+  { method: 'PUT', path: '/api/key-backup', access: 'user', tag: 'keys', status: 204, errors: ['conflict', 'payload_too_large', 'unsupported_media_type'], summary: 'Store your encrypted key backup (application/octet-stream, X-Backup-Version must grow, at most 16 MiB).' },
+  { method: 'GET', path: '/api/key-backup', access: 'user', tag: 'keys', status: 200, errors: ['not_found'], summary: 'Fetch your encrypted key backup (X-Backup-Version header).' },
 
   { method: 'GET', path: '/ws/channels/{id}', access: 'public', tag: 'sockets', status: 101, summary: 'WebSocket into a channel (see docs/protocol.md).' },
 ];

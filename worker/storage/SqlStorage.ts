@@ -9,14 +9,14 @@ import { POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS } from '../../migrations/index';
 import { migrate } from './migrate';
 import type { SqlExecutor, SqlValue } from './SqlExecutor';
 import { StorageError } from './StorageError';
-import type { AuditEvent, Ban, Channel, ChannelGroup, Community, Device, Invite, Member, NewUser, RefreshLookup, Session, Storage, User, UserPatch } from './Storage';
+import type { AuditEvent, Ban, Channel, ChannelGroup, Community, Device, DeviceList, Invite, KeyBackupMeta, OneTimePreKey, Member, NewUser, RefreshLookup, Session, Storage, User, UserPatch } from './Storage';
 
 /** Column lists that alias snake_case columns to the interface's camelCase fields. */
 const USER = `id, username, display_name AS "displayName", email, password_hash AS "passwordHash", instance_role AS "instanceRole", created_at AS "createdAt",
   failed_logins AS "failedLogins", locked_until AS "lockedUntil", totp_secret AS "totpSecret", totp_enabled_at AS "totpEnabledAt",
   totp_last_step AS "totpLastStep", recovery_verifier_hash AS "recoveryVerifierHash"`;
 const SESSION = `id, user_id AS "userId", device_name AS "deviceName", ip, user_agent AS "userAgent", created_at AS "createdAt", last_used_at AS "lastUsedAt", expires_at AS "expiresAt", revoked_at AS "revokedAt"`;
-const DEVICE = `id, user_id AS "userId", name, identity_key AS "identityKey", created_at AS "createdAt", last_seen_at AS "lastSeenAt"`;
+const DEVICE = `id, user_id AS "userId", name, identity_key AS "identityKey", created_at AS "createdAt", last_seen_at AS "lastSeenAt", signed_prekey AS "signedPreKey", kyber_prekey AS "kyberPreKey"`;
 const INVITE = `code, community_id AS "communityId", created_by AS "createdBy", max_uses AS "maxUses", uses, expires_at AS "expiresAt", revoked_at AS "revokedAt", created_at AS "createdAt"`;
 const COMMUNITY = `id, name, owner_id AS "ownerId", created_at AS "createdAt"`;
 const CHANNEL = `id, community_id AS "communityId", group_id AS "groupId", kind, name, position, created_at AS "createdAt", archived_at AS "archivedAt"`;
@@ -183,10 +183,74 @@ export class SqlStorage implements Storage {
   }
 
   async addDevice(d: Device): Promise<Device> {
-    await this.db.run('INSERT INTO devices (id, user_id, name, identity_key, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)', [
-      d.id, d.userId, d.name, d.identityKey, d.createdAt, d.lastSeenAt,
+    await this.db.run('INSERT INTO devices (id, user_id, name, identity_key, created_at, last_seen_at, signed_prekey, kyber_prekey) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+      d.id, d.userId, d.name, d.identityKey, d.createdAt, d.lastSeenAt, d.signedPreKey, d.kyberPreKey,
     ]);
     return d;
+  }
+
+  getDevice(id: string) {
+    return this.one<Device>(`SELECT ${DEVICE} FROM devices WHERE id = ?`, [id]);
+  }
+
+  async setPreKeys(deviceId: string, keys: { signedPreKey: string; kyberPreKey: string | null }): Promise<void> {
+    await this.db.run('UPDATE devices SET signed_prekey = ?, kyber_prekey = ? WHERE id = ?', [keys.signedPreKey, keys.kyberPreKey, deviceId]);
+  }
+
+  async addOneTimePreKeys(deviceId: string, keys: OneTimePreKey[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.db.batch(keys.map((k) => ({ sql: 'INSERT INTO one_time_prekeys (device_id, key_id, public_key) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', params: [deviceId, k.keyId, k.publicKey] })));
+  }
+
+  async countOneTimePreKeys(deviceId: string): Promise<number> {
+    const row = await this.one<{ n: number }>('SELECT COUNT(*) AS n FROM one_time_prekeys WHERE device_id = ?', [deviceId]);
+    return Number(row?.n ?? 0);
+  }
+
+  async claimOneTimePreKey(deviceId: string): Promise<OneTimePreKey | null> {
+    // SQLite has one writer, so the sub-select and the delete cannot interleave with another
+    // claim; PostgreSQL needs the row lock, and SKIP LOCKED sends a parallel claim to the next key.
+    const lock = this.db.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const claimed = await this.one<OneTimePreKey>(
+        `DELETE FROM one_time_prekeys WHERE device_id = ? AND key_id = (SELECT key_id FROM one_time_prekeys WHERE device_id = ? ORDER BY key_id LIMIT 1${lock})
+         RETURNING key_id AS "keyId", public_key AS "publicKey"`,
+        [deviceId, deviceId],
+      );
+      if (claimed) return { keyId: Number(claimed.keyId), publicKey: claimed.publicKey };
+      if ((await this.countOneTimePreKeys(deviceId)) === 0) return null;
+    }
+    return null;
+  }
+
+  async putDeviceList(l: DeviceList): Promise<boolean> {
+    return (
+      (await this.db.run(
+        `INSERT INTO device_lists (user_id, version, list, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (user_id) DO UPDATE SET version = excluded.version, list = excluded.list, updated_at = excluded.updated_at
+         WHERE device_lists.version < excluded.version`,
+        [l.userId, l.version, l.list, l.updatedAt],
+      )) > 0
+    );
+  }
+
+  getDeviceList(userId: string) {
+    return this.one<DeviceList>('SELECT user_id AS "userId", version, list, updated_at AS "updatedAt" FROM device_lists WHERE user_id = ?', [userId]);
+  }
+
+  async putKeyBackupMeta(m: KeyBackupMeta): Promise<boolean> {
+    return (
+      (await this.db.run(
+        `INSERT INTO key_backups (user_id, version, size, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (user_id) DO UPDATE SET version = excluded.version, size = excluded.size, updated_at = excluded.updated_at
+         WHERE key_backups.version < excluded.version`,
+        [m.userId, m.version, m.size, m.updatedAt],
+      )) > 0
+    );
+  }
+
+  getKeyBackupMeta(userId: string) {
+    return this.one<KeyBackupMeta>('SELECT user_id AS "userId", version, size, updated_at AS "updatedAt" FROM key_backups WHERE user_id = ?', [userId]);
   }
 
   listDevices(userId: string) {

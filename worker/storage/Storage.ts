@@ -64,9 +64,33 @@ export interface Device {
   id: string;
   userId: string;
   name: string;
+  /** The device's public identity (Ed25519 ‖ X25519), base64url, as the client encoded it. */
   identityKey: string;
   createdAt: number;
   lastSeenAt: number;
+  /** The current signed prekey and ML-KEM prekey, opaque to the server (the client verifies them). */
+  signedPreKey: string | null;
+  kyberPreKey: string | null;
+}
+
+export interface OneTimePreKey {
+  keyId: number;
+  publicKey: string;
+}
+
+/** A client-signed list of a user's devices; the server keeps the newest version and never edits it. */
+export interface DeviceList {
+  userId: string;
+  version: number;
+  list: string;
+  updatedAt: number;
+}
+
+export interface KeyBackupMeta {
+  userId: string;
+  version: number;
+  size: number;
+  updatedAt: number;
 }
 
 export interface Invite {
@@ -176,8 +200,22 @@ export interface Storage {
   deleteUser(id: string): Promise<boolean>;
 
   addDevice(device: Device): Promise<Device>;
+  getDevice(id: string): Promise<Device | null>;
   listDevices(userId: string): Promise<Device[]>;
   removeDevice(userId: string, deviceId: string): Promise<boolean>;
+  /** Replaces a device's signed prekey and ML-KEM prekey. */
+  setPreKeys(deviceId: string, keys: { signedPreKey: string; kyberPreKey: string | null }): Promise<void>;
+  /** Adds one-time prekeys; ids already present are kept as they were. */
+  addOneTimePreKeys(deviceId: string, keys: OneTimePreKey[]): Promise<void>;
+  countOneTimePreKeys(deviceId: string): Promise<number>;
+  /** Hands out one one-time prekey and deletes it, atomically: never the same key twice. */
+  claimOneTimePreKey(deviceId: string): Promise<OneTimePreKey | null>;
+  /** Stores a device list if its version is newer than the stored one; false otherwise. */
+  putDeviceList(list: DeviceList): Promise<boolean>;
+  getDeviceList(userId: string): Promise<DeviceList | null>;
+  /** Records a key backup's version if newer than the stored one; false otherwise. */
+  putKeyBackupMeta(meta: KeyBackupMeta): Promise<boolean>;
+  getKeyBackupMeta(userId: string): Promise<KeyBackupMeta | null>;
 
   createInvite(invite: Invite): Promise<Invite>;
   getInvite(code: string): Promise<Invite | null>;

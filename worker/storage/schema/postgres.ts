@@ -37,7 +37,34 @@ export const devices = pgTable('devices', {
   identityKey: text('identity_key').notNull(),
   createdAt: bigint('created_at', { mode: "number" }).notNull(),
   lastSeenAt: bigint('last_seen_at', { mode: "number" }).notNull(),
+  /** The current signed X25519 prekey, as the client encoded it (JSON of base64url fields). */
+  signedPreKey: text('signed_prekey'),
+  /** The current signed ML-KEM-768 prekey, likewise; null when the device has none. */
+  kyberPreKey: text('kyber_prekey'),
 }, (t) => [index('devices_user').on(t.userId)]);
+
+/** One-time prekeys waiting to be handed out, each exactly once. */
+export const oneTimePreKeys = pgTable('one_time_prekeys', {
+  deviceId: text('device_id').notNull().references(() => devices.id, { onDelete: 'cascade' }),
+  keyId: bigint('key_id', { mode: "number" }).notNull(),
+  publicKey: text('public_key').notNull(),
+}, (t) => [primaryKey({ columns: [t.deviceId, t.keyId] })]);
+
+/** Each user's device list, signed by the client; the server keeps the newest version only. */
+export const deviceLists = pgTable('device_lists', {
+  userId: text('user_id').primaryKey().references(() => users.id, { onDelete: 'cascade' }),
+  version: bigint('version', { mode: "number" }).notNull(),
+  list: text('list').notNull(),
+  updatedAt: bigint('updated_at', { mode: "number" }).notNull(),
+});
+
+/** Where a user's encrypted key backup is and which version it is; the bytes are a blob. */
+export const keyBackups = pgTable('key_backups', {
+  userId: text('user_id').primaryKey().references(() => users.id, { onDelete: 'cascade' }),
+  version: bigint('version', { mode: "number" }).notNull(),
+  size: bigint('size', { mode: "number" }).notNull(),
+  updatedAt: bigint('updated_at', { mode: "number" }).notNull(),
+});
 
 export const sessions = pgTable('sessions', {
   id: text('id').primaryKey(),

@@ -37,7 +37,34 @@ export const devices = sqliteTable('devices', {
   identityKey: text('identity_key').notNull(),
   createdAt: integer('created_at').notNull(),
   lastSeenAt: integer('last_seen_at').notNull(),
+  /** The current signed X25519 prekey, as the client encoded it (JSON of base64url fields). */
+  signedPreKey: text('signed_prekey'),
+  /** The current signed ML-KEM-768 prekey, likewise; null when the device has none. */
+  kyberPreKey: text('kyber_prekey'),
 }, (t) => [index('devices_user').on(t.userId)]);
+
+/** One-time prekeys waiting to be handed out, each exactly once. */
+export const oneTimePreKeys = sqliteTable('one_time_prekeys', {
+  deviceId: text('device_id').notNull().references(() => devices.id, { onDelete: 'cascade' }),
+  keyId: integer('key_id').notNull(),
+  publicKey: text('public_key').notNull(),
+}, (t) => [primaryKey({ columns: [t.deviceId, t.keyId] })]);
+
+/** Each user's device list, signed by the client; the server keeps the newest version only. */
+export const deviceLists = sqliteTable('device_lists', {
+  userId: text('user_id').primaryKey().references(() => users.id, { onDelete: 'cascade' }),
+  version: integer('version').notNull(),
+  list: text('list').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/** Where a user's encrypted key backup is and which version it is; the bytes are a blob. */
+export const keyBackups = sqliteTable('key_backups', {
+  userId: text('user_id').primaryKey().references(() => users.id, { onDelete: 'cascade' }),
+  version: integer('version').notNull(),
+  size: integer('size').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
 
 export const sessions = sqliteTable('sessions', {
   id: text('id').primaryKey(),

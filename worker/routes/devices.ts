@@ -1,0 +1,165 @@
+/**
+ * `/api/devices`, `/api/users/{id}/…`, `/api/device-list`, `/api/key-backup`: the public halves
+ * of every device's keys, and each user's signed device list and encrypted key backup.
+ *
+ * The server stores and hands out; it verifies nothing cryptographic, because clients must not
+ * trust it to: an initiator checks the prekey signatures and the signed device list itself. What
+ * the server does guarantee is that a one-time prekey is handed out at most once, that only a
+ * device's owner can change its keys, and that a device list or backup never goes back a version.
+ */
+import { Hono } from 'hono';
+import type { ClaimedBundle } from '../../protocol/keys';
+import { MAX_DEVICES, MAX_KEY_BACKUP_BYTES, PutDeviceListRequest, RegisterDeviceRequest, UploadPreKeysRequest } from '../../protocol/keys';
+import { ApiError } from '../../protocol/errors';
+import type { AppEnv } from '../app';
+import { normalizeUsername } from '../auth/names';
+import { newId } from '../auth/secrets';
+import { requireAuth } from '../middleware/auth';
+import { errorResponse } from '../middleware/errors';
+import { jsonBody } from '../middleware/jsonBody';
+import { blobStore } from '../storage/BlobStore';
+import type { Device } from '../storage/Storage';
+
+const backupKey = (userId: string) => `key-backups/${userId}`;
+
+export const deviceRoutes = new Hono<AppEnv>()
+  .use('*', requireAuth)
+
+  .post('/', async (c) => {
+    const body = await jsonBody(c, RegisterDeviceRequest);
+    const storage = await c.var.storage();
+    const { user } = c.var.auth;
+    if ((await storage.listDevices(user.id)).length >= MAX_DEVICES) throw new ApiError('conflict', `an account may have at most ${MAX_DEVICES} devices; remove one first`);
+    const now = c.var.now();
+    const device = await storage.addDevice({
+      id: newId(),
+      userId: user.id,
+      name: body.name.trim(),
+      identityKey: body.identityKey,
+      createdAt: now,
+      lastSeenAt: now,
+      signedPreKey: JSON.stringify(body.signedPreKey),
+      kyberPreKey: body.kyberPreKey ? JSON.stringify(body.kyberPreKey) : null,
+    });
+    await storage.addOneTimePreKeys(device.id, (body.oneTimePreKeys ?? []).map((k) => ({ keyId: k.id, publicKey: k.publicKey })));
+    return c.json({ deviceId: device.id, oneTimePreKeys: await storage.countOneTimePreKeys(device.id) }, 201);
+  })
+
+  .get('/', async (c) => {
+    const storage = await c.var.storage();
+    const devices = await storage.listDevices(c.var.auth.user.id);
+    return c.json({
+      devices: await Promise.all(devices.map(async (d) => ({ deviceId: d.id, name: d.name, identityKey: d.identityKey, createdAt: d.createdAt, lastSeenAt: d.lastSeenAt, oneTimePreKeys: await storage.countOneTimePreKeys(d.id) }))),
+    });
+  })
+
+  .put('/:id/prekeys', async (c) => {
+    const body = await jsonBody(c, UploadPreKeysRequest);
+    const storage = await c.var.storage();
+    const device = await storage.getDevice(c.req.param('id'));
+    if (!device || device.userId !== c.var.auth.user.id) return errorResponse('not_found', 'no such device of yours', 404);
+    if (body.signedPreKey || body.kyberPreKey) {
+      await storage.setPreKeys(device.id, {
+        signedPreKey: body.signedPreKey ? JSON.stringify(body.signedPreKey) : device.signedPreKey!,
+        kyberPreKey: body.kyberPreKey ? JSON.stringify(body.kyberPreKey) : device.kyberPreKey,
+      });
+    }
+    await storage.addOneTimePreKeys(device.id, (body.oneTimePreKeys ?? []).map((k) => ({ keyId: k.id, publicKey: k.publicKey })));
+    return c.json({ oneTimePreKeys: await storage.countOneTimePreKeys(device.id) });
+  })
+
+  .delete('/:id', async (c) => {
+    const storage = await c.var.storage();
+    if (!(await storage.removeDevice(c.var.auth.user.id, c.req.param('id')))) return errorResponse('not_found', 'no such device of yours', 404);
+    return c.body(null, 204);
+  });
+
+function publicDevice(d: Device) {
+  return { deviceId: d.id, name: d.name, identityKey: d.identityKey, createdAt: d.createdAt };
+}
+
+export const userKeyRoutes = new Hono<AppEnv>()
+  .use('*', requireAuth)
+
+  .get('/by-name/:username', async (c) => {
+    const storage = await c.var.storage();
+    const user = await storage.getUserByUsername(normalizeUsername(c.req.param('username')));
+    if (!user) return errorResponse('not_found', 'no such user', 404);
+    return c.json({ id: user.id, username: user.username, displayName: user.displayName });
+  })
+
+  .get('/:id/devices', async (c) => {
+    const storage = await c.var.storage();
+    const user = await storage.getUserById(c.req.param('id'));
+    if (!user) return errorResponse('not_found', 'no such user', 404);
+    const list = await storage.getDeviceList(user.id);
+    return c.json({ devices: (await storage.listDevices(user.id)).map(publicDevice), deviceList: list ? { version: list.version, list: list.list } : null });
+  })
+
+  .post('/:id/bundles', async (c) => {
+    const storage = await c.var.storage();
+    const user = await storage.getUserById(c.req.param('id'));
+    if (!user) return errorResponse('not_found', 'no such user', 404);
+    const bundles: ClaimedBundle[] = [];
+    for (const d of await storage.listDevices(user.id)) {
+      if (!d.signedPreKey) continue;
+      const opk = await storage.claimOneTimePreKey(d.id);
+      bundles.push({
+        deviceId: d.id,
+        identityKey: d.identityKey,
+        signedPreKey: JSON.parse(d.signedPreKey) as ClaimedBundle['signedPreKey'],
+        kyberPreKey: d.kyberPreKey ? (JSON.parse(d.kyberPreKey) as ClaimedBundle['kyberPreKey']) : null,
+        oneTimePreKey: opk ? { id: opk.keyId, publicKey: opk.publicKey } : null,
+      });
+    }
+    return c.json({ bundles });
+  })
+
+  .get('/:id/device-list', async (c) => {
+    const storage = await c.var.storage();
+    const list = await storage.getDeviceList(c.req.param('id'));
+    if (!list) return errorResponse('not_found', 'this user has published no device list', 404);
+    return c.json({ version: list.version, list: list.list, updatedAt: list.updatedAt });
+  });
+
+export const ownKeyRoutes = new Hono<AppEnv>()
+  .use('*', requireAuth)
+
+  .put('/device-list', async (c) => {
+    const body = await jsonBody(c, PutDeviceListRequest);
+    const storage = await c.var.storage();
+    const stored = await storage.putDeviceList({ userId: c.var.auth.user.id, version: body.version, list: body.list, updatedAt: c.var.now() });
+    if (!stored) return errorResponse('conflict', 'a device list with this or a newer version is already stored', 409);
+    return c.body(null, 204);
+  })
+
+  .put('/key-backup', async (c) => {
+    if (!/^application\/octet-stream\s*(;|$)/i.test(c.req.header('Content-Type') ?? '')) throw new ApiError('unsupported_media_type', 'send the backup as application/octet-stream');
+    const version = Number(c.req.header('X-Backup-Version'));
+    if (!Number.isSafeInteger(version) || version < 1) throw new ApiError('validation_failed', 'X-Backup-Version must be a positive integer');
+    const declared = Number(c.req.header('Content-Length') ?? NaN);
+    if (declared > MAX_KEY_BACKUP_BYTES) throw new ApiError('payload_too_large', `a key backup may be at most ${MAX_KEY_BACKUP_BYTES} bytes`);
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    if (bytes.byteLength > MAX_KEY_BACKUP_BYTES) throw new ApiError('payload_too_large', `a key backup may be at most ${MAX_KEY_BACKUP_BYTES} bytes`);
+    if (bytes.byteLength === 0) throw new ApiError('validation_failed', 'the backup is empty');
+    const storage = await c.var.storage();
+    const userId = c.var.auth.user.id;
+    const current = await storage.getKeyBackupMeta(userId);
+    if (current && current.version >= version) return errorResponse('conflict', 'a backup with this or a newer version is already stored', 409);
+    // Bytes first, then the version: a crash in between leaves the newer bytes under the old
+    // version number, which the next upload replaces; never a version without its bytes.
+    await blobStore(c.env).put(backupKey(userId), bytes);
+    if (!(await storage.putKeyBackupMeta({ userId, version, size: bytes.byteLength, updatedAt: c.var.now() }))) {
+      return errorResponse('conflict', 'a backup with this or a newer version is already stored', 409);
+    }
+    return c.body(null, 204);
+  })
+
+  .get('/key-backup', async (c) => {
+    const storage = await c.var.storage();
+    const userId = c.var.auth.user.id;
+    const meta = await storage.getKeyBackupMeta(userId);
+    const bytes = meta ? await blobStore(c.env).get(backupKey(userId)) : null;
+    if (!meta || !bytes) return errorResponse('not_found', 'no key backup stored', 404);
+    return new Response(bytes, { headers: { 'Content-Type': 'application/octet-stream', 'X-Backup-Version': String(meta.version), 'Cache-Control': 'no-store' } });
+  });
