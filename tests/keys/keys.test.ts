@@ -24,6 +24,13 @@ import {
   startSession,
   systemRng,
   verifyPreKeyBundle,
+  createSenderKey,
+  decodeSenderKeyDistribution,
+  encodeSenderKeyDistribution,
+  processSenderKeyDistribution,
+  senderKeyDecrypt,
+  senderKeyDistribution,
+  senderKeyEncrypt,
   type PreKeyBundle,
 } from '../../client/src/crypto';
 import { base64url, fromBase64url } from '../../worker/auth/secrets';
@@ -172,6 +179,40 @@ describe.each(['sqlite', 'postgres'] as const)('key directory on %s', (backend) 
     const message = await encryptTo(carol.deps, aliceDeviceId, new TextEncoder().encode('no one-time prekey'));
     const opened = await decryptFrom(aliceDevice.deps, 'carol-device', message, undefined, Date.now());
     expect(new TextDecoder().decode(opened.plaintext)).toBe('no one-time prekey');
+  });
+
+  it('sender keys travel only inside pairwise sessions: the server stores neither the chain key nor the signing key', async () => {
+    const claim = await api(server, `/api/users/${alice.id}/bundles`, { method: 'POST', token: bob.token });
+    const bundle = toBundle((claim.json.bundles as Claimed[])[0]!);
+    await verifyPreKeyBundle(provider, bundle);
+    const bobDevice = await makeDevice(0);
+    await startSession(bobDevice.deps, aliceDeviceId, bundle, Date.now());
+    const channel = `group-${b64(systemRng(8))}`;
+    const own = await createSenderKey(provider, systemRng, channel, Date.now());
+    const distribution = encodeSenderKeyDistribution(senderKeyDistribution(own));
+    const wrapped = await encryptTo(bobDevice.deps, aliceDeviceId, distribution);
+    const canary = `group-canary-${b64(systemRng(16))}`;
+    const sent = await senderKeyEncrypt(provider, own, identityPublicOf(bobDevice.identity), new TextEncoder().encode(canary));
+
+    const reader = await TestSocket.open(`${server.wsUrl}/ws/channels/${channel}`);
+    const writer = await TestSocket.open(`${server.wsUrl}/ws/channels/${channel}`);
+    writer.send({ type: 'send', clientMsgId: 'distribution-1', ciphertext: Buffer.from(wrapped).toString('base64') });
+    writer.send({ type: 'send', clientMsgId: 'group-message-1', ciphertext: Buffer.from(sent.message).toString('base64') });
+    await reader.next((f) => f.type === 'envelope' && (f as { seq: number }).seq === 2);
+    const [d, m] = reader.frames.filter((f) => f.type === 'envelope') as unknown as { ciphertext: string }[];
+    const opened = await decryptFrom(aliceDevice.deps, 'bob-group-device', new Uint8Array(Buffer.from(d!.ciphertext, 'base64')), undefined, Date.now());
+    const record = processSenderKeyDistribution(undefined, decodeSenderKeyDistribution(opened.plaintext));
+    const read = await senderKeyDecrypt(provider, record, identityPublicOf(bobDevice.identity), new Uint8Array(Buffer.from(m!.ciphertext, 'base64')));
+    expect(new TextDecoder().decode(read.plaintext)).toBe(canary);
+    reader.close();
+    writer.close();
+
+    const secrets = [own.chain.chainKey, own.signing.seed].map((k) => Buffer.from(k));
+    const needles = [canary, ...secrets.flatMap((k) => [k.toString('hex'), k.toString('base64'), k.toString('base64url'), k.toString('latin1')])];
+    for (const file of filesUnder(server.dataDir)) {
+      const bytes = readFileSync(file).toString('latin1');
+      for (const n of needles) expect(bytes.includes(n), `secret found in ${file}`).toBe(false);
+    }
   });
 
   it('replenishes one-time prekeys and rotates the signed prekey; only the owner may', async () => {
