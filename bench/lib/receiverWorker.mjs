@@ -1,0 +1,99 @@
+/**
+ * A worker thread of the fan-out harness holding a share of the channel's receiving members.
+ *
+ * It opens its sockets when told, then for every envelope records send→receive latency into its
+ * histogram, checks seq order per socket, and publishes its running delivery count in a shared
+ * Int32Array slot so the main thread can keep a bounded number of messages in flight without any
+ * message passing. It never sends on its sockets, which are receive-only RawReceivers (rawSocket.mjs). Commands arrive by postMessage:
+ * connect, reset (start a new measured phase), report, close.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { connectMany } from './connect.mjs';
+import { OrderCheck, frameKind, newHistogram, nowUs, parseEnvelope, record } from './measure.mjs';
+
+const { slot, shared: sharedBuffer } = workerData;
+const shared = new Int32Array(sharedBuffer);
+
+let sockets = [];
+let order;
+let alive;
+let hist = newHistogram();
+let total = 0; // cumulative deliveries (published in the shared slot)
+let phaseDeliveries = 0;
+let lastRecvUs = 0;
+let otherFrames = 0;
+let unexpectedCloses = 0;
+let closing = false;
+
+function onFrame(i, buf, start, end) {
+  if (frameKind(buf, start) !== 1) {
+    otherFrames++;
+    return;
+  }
+  const now = nowUs();
+  const e = parseEnvelope(buf, start, end);
+  order.see(i, e.seq);
+  record(hist, now - e.sentUs);
+  lastRecvUs = now;
+  phaseDeliveries++;
+  Atomics.store(shared, slot, ++total);
+}
+
+parentPort.on('message', async (msg) => {
+  switch (msg.cmd) {
+    case 'connect': {
+      const { url, count, concurrency } = msg;
+      order = new OrderCheck(count);
+      alive = new Uint8Array(count);
+      const started = nowUs();
+      const r = await connectMany(
+        count,
+        () => url,
+        (i) => ({ onPayload: (buf, start, end) => onFrame(i, buf, start, end) }),
+        concurrency,
+      );
+      sockets = r.sockets;
+      for (let i = 0; i < count; i++) {
+        const ws = sockets[i];
+        if (!ws) continue;
+        alive[i] = 1;
+        ws.onClose = () => {
+          alive[i] = 0;
+          if (!closing) unexpectedCloses++;
+        };
+      }
+      parentPort.postMessage({ type: 'connected', ok: count - r.errors.length, errors: r.errors.slice(0, 5), failed: r.errors.length, ms: (nowUs() - started) / 1000 });
+      break;
+    }
+    case 'reset':
+      hist.fill(0);
+      phaseDeliveries = 0;
+      lastRecvUs = 0;
+      parentPort.postMessage({ type: 'reset' });
+      break;
+    case 'report': {
+      const copy = hist.slice();
+      parentPort.postMessage(
+        {
+          type: 'report',
+          deliveries: phaseDeliveries,
+          lastRecvUs,
+          otherFrames,
+          unexpectedCloses,
+          order: order ? order.summary(msg.head, (i) => alive[i] === 1) : undefined,
+          hist: copy,
+        },
+        [copy.buffer],
+      );
+      break;
+    }
+    case 'close':
+      closing = true;
+      for (const ws of sockets) ws?.terminate();
+      sockets = [];
+      parentPort.postMessage({ type: 'closed' });
+      break;
+  }
+});
+
+parentPort.postMessage({ type: 'ready' });
