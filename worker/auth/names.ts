@@ -19,10 +19,10 @@ export function normalizeUsername(input: string): string {
   return input.normalize('NFKC').trim().toLowerCase();
 }
 
-/** Why a username cannot be registered, or null. */
-export function usernameProblem(username: string): string | null {
+/** Why a username cannot be registered, or null. `allowReserved` is for the operator's ADMIN_USERNAME only. */
+export function usernameProblem(username: string, options: { allowReserved?: boolean } = {}): string | null {
   if (!USERNAME.test(username)) return 'username must be 3–32 characters of a-z, 0-9, _ . -';
-  if (RESERVED_USERNAMES.has(username)) return 'this username is reserved';
+  if (RESERVED_USERNAMES.has(username) && !options.allowReserved) return 'this username is reserved';
   return null;
 }
 

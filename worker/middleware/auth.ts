@@ -33,6 +33,15 @@ export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
+/**
+ * Marks responses as not storable: auth and account answers carry tokens, backup codes, TOTP
+ * secrets and personal data, which no browser or proxy cache may keep (ASVS 14.2.2, 14.3.2).
+ */
+export const noStore: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next();
+  c.res.headers.set('Cache-Control', 'no-store');
+};
+
 /** Allows only instance roles in `roles` (after requireAuth). */
 export function requireRole(...roles: InstanceRole[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {

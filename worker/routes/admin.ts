@@ -1,9 +1,10 @@
 /** `/api/admin`: instance administration. The audit log of every account, filtered and paged. */
 import { Hono } from 'hono';
 import type { AppEnv } from '../app';
-import { requireAuth, requireRole } from '../middleware/auth';
+import { noStore, requireAuth, requireRole } from '../middleware/auth';
 
 export const adminRoutes = new Hono<AppEnv>()
+  .use('*', noStore)
   .use('*', requireAuth, requireRole('owner', 'admin'))
   .get('/audit', async (c) => {
     const storage = await c.var.storage();

@@ -14,7 +14,7 @@ import { digest, equalBytes, newId, newRefreshToken } from '../auth/secrets';
 import { checkSecondFactor, LOCKOUT_MS, LOCKOUT_THRESHOLD, publicUser, startSession } from '../auth/sessions';
 import { ACCESS_TOKEN_SECONDS, signAccessToken, tokenKeys } from '../auth/tokens';
 import { jsonBody } from '../middleware/jsonBody';
-import { requireAuth } from '../middleware/auth';
+import { noStore, requireAuth } from '../middleware/auth';
 import { errorResponse } from '../middleware/errors';
 import { isStorageError } from '../storage/StorageError';
 import type { InstanceRole } from '../storage/Storage';
@@ -25,6 +25,7 @@ export const REFRESH_RACE_MS = 2000;
 const invalidCredentials = () => errorResponse('invalid_credentials', 'username or password is wrong', 401);
 
 export const authRoutes = new Hono<AppEnv>()
+  .use('*', noStore)
   .get('/config', async (c) => {
     const storage = await c.var.storage();
     return c.json({ registrationMode: c.env.REGISTRATION_MODE ?? 'invite_only', needsSetup: (await storage.countUsers()) === 0 });
@@ -33,13 +34,16 @@ export const authRoutes = new Hono<AppEnv>()
   .post('/register', async (c) => {
     const body = await jsonBody(c, RegisterRequest);
     const username = normalizeUsername(body.username);
-    const nameProblem = usernameProblem(username);
+    // The operator's ADMIN_USERNAME is compared in the same normalised form, and may be a name the
+    // reserved list keeps from everyone else ("admin"): the operator chose it, and refusing it
+    // would lock the operator out of their own instance.
+    const admin = c.env.ADMIN_USERNAME ? normalizeUsername(c.env.ADMIN_USERNAME) : undefined;
+    const nameProblem = usernameProblem(username, { allowReserved: username === admin });
     if (nameProblem) throw new ApiError('validation_failed', `username: ${nameProblem}`);
     const pwProblem = passwordProblem(body.password, username);
     if (pwProblem) throw new ApiError('validation_failed', `password: ${pwProblem}`);
     const storage = await c.var.storage();
     const mode = c.env.REGISTRATION_MODE ?? 'invite_only';
-    const admin = c.env.ADMIN_USERNAME || undefined;
     const empty = (await storage.countUsers()) === 0;
     // The first account (or the one ADMIN_USERNAME names) becomes the owner whatever the mode,
     // so a new instance never locks its operator out.

@@ -8,7 +8,7 @@ import { CreateInviteRequest } from '../../protocol/auth';
 import type { AppEnv } from '../app';
 import { audit } from '../auth/audit';
 import { base64url, randomBytes } from '../auth/secrets';
-import { requireAuth, requireRole } from '../middleware/auth';
+import { noStore, requireAuth, requireRole } from '../middleware/auth';
 import { errorResponse } from '../middleware/errors';
 import { jsonBody } from '../middleware/jsonBody';
 import type { Invite } from '../storage/Storage';
@@ -19,6 +19,7 @@ function inviteView(i: Invite, now: number) {
 }
 
 export const inviteRoutes = new Hono<AppEnv>()
+  .use('*', noStore)
   .use('*', requireAuth, requireRole('owner', 'admin'))
 
   .post('/', async (c) => {

@@ -13,7 +13,7 @@ import { hashPassword, passwordProblem, verifyPassword } from '../auth/passwords
 import { digest } from '../auth/secrets';
 import { checkSecondFactor, LOCKOUT_MS, LOCKOUT_THRESHOLD, newBackupCodes, normalizeBackupCode, publicUser } from '../auth/sessions';
 import { base32Encode, matchingStep, newTotpSecret, openSecret, otpauthUri, sealSecret, sealingKey } from '../auth/totp';
-import { requireAuth } from '../middleware/auth';
+import { noStore, requireAuth } from '../middleware/auth';
 import { errorResponse } from '../middleware/errors';
 import { jsonBody } from '../middleware/jsonBody';
 
@@ -35,6 +35,7 @@ async function issueBackupCodes(c: Context<AppEnv>, userId: string): Promise<str
 }
 
 export const meRoutes = new Hono<AppEnv>()
+  .use('*', noStore)
   .use('*', requireAuth)
 
   .get('/', (c) => c.json(publicUser(c.var.auth.user)))
