@@ -10,6 +10,8 @@ import sqlite0001 from './sqlite/0001_accounts.sql';
 import postgres0001 from './postgres/0001_accounts.sql';
 import sqlite0002 from './sqlite/0002_keys.sql';
 import postgres0002 from './postgres/0002_keys.sql';
+import sqlite0003 from './sqlite/0003_messaging.sql';
+import postgres0003 from './postgres/0003_messaging.sql';
 
 /** One migration: a stable id (the file name without `.sql`) and its SQL text. */
 export interface Migration {
@@ -21,9 +23,11 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { id: '0000_init', sql: sqlite0000 },
   { id: '0001_accounts', sql: sqlite0001 },
   { id: '0002_keys', sql: sqlite0002 },
+  { id: '0003_messaging', sql: sqlite0003 },
 ];
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0000_init', sql: postgres0000 },
   { id: '0001_accounts', sql: postgres0001 },
   { id: '0002_keys', sql: postgres0002 },
+  { id: '0003_messaging', sql: postgres0003 },
 ];

@@ -25,7 +25,7 @@ function invite(extra: Partial<Invite> = {}): Invite {
 function community(ownerId: string): { community: Community; group: ChannelGroup; channel: Channel } {
   const c = { id: id('c'), name: 'Friends', ownerId, createdAt: 1_700_000_000_000 };
   const g = { id: id('g'), communityId: c.id, name: 'General', position: 0, createdAt: c.createdAt };
-  const ch: Channel = { id: id('ch'), communityId: c.id, groupId: g.id, kind: 'text', name: 'general', position: 0, createdAt: c.createdAt, archivedAt: null };
+  const ch: Channel = { id: id('ch'), communityId: c.id, groupId: g.id, kind: 'text', name: 'general', position: 0, createdAt: c.createdAt, archivedAt: null, slowModeSeconds: 0 };
   return { community: c, group: g, channel: ch };
 }
 
@@ -66,7 +66,7 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     const owner = await b.storage.createUser(user('owner1'));
     const c = community(owner.id);
     await b.storage.createCommunity(c);
-    await b.storage.addMember({ communityId: c.community.id, userId: u.id, role: 'member', joinedAt: 2 });
+    await b.storage.addMember({ communityId: c.community.id, userId: u.id, role: 'member', joinedAt: 2, timedOutUntil: null });
     const s = await b.storage.createSession(session(u.id), id('h'));
     await b.storage.appendAudit({ id: id('a'), event: 'login', userId: u.id, ip: '1.2.3.4', userAgent: 'x', detail: '{}', createdAt: 1 });
     expect(await b.storage.deleteUser(u.id)).toBe(true);
@@ -243,13 +243,59 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     await b.storage.createChannel(voice);
     expect(await b.storage.getChannel(voice.id)).toEqual(voice);
     expect((await b.storage.listChannels(c.community.id)).map((x) => x.id)).toEqual([c.channel.id, voice.id]);
-    await b.storage.addMember({ communityId: c.community.id, userId: member.id, role: 'member', joinedAt: 5 });
-    await expect(b.storage.addMember({ communityId: c.community.id, userId: member.id, role: 'member', joinedAt: 6 })).rejects.toMatchObject({ code: 'conflict' });
+    await b.storage.addMember({ communityId: c.community.id, userId: member.id, role: 'member', joinedAt: 5, timedOutUntil: null });
+    await expect(b.storage.addMember({ communityId: c.community.id, userId: member.id, role: 'member', joinedAt: 6, timedOutUntil: null })).rejects.toMatchObject({ code: 'conflict' });
     expect((await b.storage.listMembers(c.community.id)).map((m) => m.userId).sort()).toEqual([owner.id, member.id].sort());
     await b.storage.banMember({ communityId: c.community.id, userId: member.id, reason: 'spam', bannedBy: owner.id, createdAt: 9, expiresAt: null });
     expect(await b.storage.getMember(c.community.id, member.id)).toBeNull();
     expect(await b.storage.getBan(c.community.id, member.id)).toMatchObject({ reason: 'spam', bannedBy: owner.id });
     expect(await b.storage.removeMember(c.community.id, member.id)).toBe(false);
+  });
+
+  it('DMs and group DMs: members only, listed per user', async () => {
+    const a = await b.storage.createUser(user('dm_a'));
+    const c = await b.storage.createUser(user('dm_c'));
+    const outsider = await b.storage.createUser(user('dm_out'));
+    const dm: Channel = { id: id('dm'), communityId: null, groupId: null, kind: 'dm', name: '', position: 0, createdAt: 5, archivedAt: null, slowModeSeconds: 0 };
+    await b.storage.createDirectChannel(dm, [a.id, c.id], 5);
+    expect(await b.storage.listChannelMembers(dm.id)).toEqual(expect.arrayContaining([a.id, c.id]));
+    expect((await b.storage.listDirectChannels(a.id)).map((x) => x.id)).toEqual([dm.id]);
+    expect(await b.storage.channelAccess(dm.id, a.id)).toMatchObject({ directMember: true, member: null, banned: false });
+    expect(await b.storage.channelAccess(dm.id, outsider.id)).toMatchObject({ directMember: false });
+    expect(await b.storage.channelAccess('no-such-channel', a.id)).toBeNull();
+  });
+
+  it('roles, overrides, timeouts and bans feed channelAccess; groups and channels update and delete', async () => {
+    const owner = await b.storage.createUser(user('access_owner'));
+    const m = await b.storage.createUser(user('access_member'));
+    const c = community(owner.id);
+    await b.storage.createCommunity(c);
+    await b.storage.addMember({ communityId: c.community.id, userId: m.id, role: 'member', joinedAt: 1, timedOutUntil: null });
+    const role = await b.storage.createRole({ id: id('r'), communityId: c.community.id, name: 'muted', permissions: 0, position: 1 });
+    await b.storage.assignRole(c.community.id, m.id, role.id);
+    await b.storage.assignRole(c.community.id, m.id, role.id);
+    await b.storage.setChannelOverride({ channelId: c.channel.id, targetType: 'role', targetId: role.id, allow: 0, deny: 2 });
+    await b.storage.updateMember(c.community.id, m.id, { timedOutUntil: 999 });
+    const access = await b.storage.channelAccess(c.channel.id, m.id);
+    expect(access).toMatchObject({ member: { role: 'member', timedOutUntil: 999 }, customRoles: [{ id: role.id, permissions: 0 }], overrides: [{ targetType: 'role', targetId: role.id, allow: 0, deny: 2 }], banned: false });
+    await b.storage.setChannelOverride({ channelId: c.channel.id, targetType: 'role', targetId: role.id, allow: 0, deny: 0 });
+    expect((await b.storage.channelAccess(c.channel.id, m.id))!.overrides).toEqual([]);
+    expect(await b.storage.unassignRole(c.community.id, m.id, role.id)).toBe(true);
+    await b.storage.banMember({ communityId: c.community.id, userId: m.id, reason: 'x', bannedBy: owner.id, createdAt: 2, expiresAt: null });
+    expect(await b.storage.channelAccess(c.channel.id, m.id)).toMatchObject({ member: null, banned: true });
+    expect(await b.storage.unban(c.community.id, m.id)).toBe(true);
+    const g = await b.storage.createGroup({ id: id('g'), communityId: c.community.id, name: 'Second', position: 2, createdAt: 3 });
+    await b.storage.updateGroup(g.id, { name: 'Renamed', position: 5 });
+    expect((await b.storage.listGroups(c.community.id)).map((x) => x.name)).toEqual(['General', 'Renamed']);
+    await b.storage.updateChannel(c.channel.id, { name: 'lobby', slowModeSeconds: 30, groupId: g.id });
+    expect(await b.storage.getChannel(c.channel.id)).toMatchObject({ name: 'lobby', slowModeSeconds: 30, groupId: g.id });
+    expect(await b.storage.deleteGroup(g.id)).toBe(true);
+    expect((await b.storage.getChannel(c.channel.id))!.groupId).toBeNull();
+    expect(await b.storage.deleteChannel(c.channel.id)).toBe(true);
+    await b.storage.renameCommunity(c.community.id, 'Renamed community');
+    expect((await b.storage.getCommunity(c.community.id))!.name).toBe('Renamed community');
+    expect(await b.storage.deleteCommunity(c.community.id)).toBe(true);
+    expect(await b.storage.listMembers(c.community.id)).toEqual([]);
   });
 
   it('audit log: filtered, newest first, paged', async () => {

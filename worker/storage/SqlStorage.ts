@@ -9,7 +9,7 @@ import { POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS } from '../../migrations/index';
 import { migrate } from './migrate';
 import type { SqlExecutor, SqlValue } from './SqlExecutor';
 import { StorageError } from './StorageError';
-import type { AuditEvent, Ban, Channel, ChannelGroup, Community, Device, DeviceList, Invite, KeyBackupMeta, OneTimePreKey, Member, NewUser, RefreshLookup, Session, Storage, User, UserPatch } from './Storage';
+import type { AuditEvent, Ban, Channel, ChannelAccess, ChannelGroup, ChannelOverride, Community, Role, Device, DeviceList, Invite, KeyBackupMeta, OneTimePreKey, Member, NewUser, RefreshLookup, Session, Storage, User, UserPatch } from './Storage';
 
 /** Column lists that alias snake_case columns to the interface's camelCase fields. */
 const USER = `id, username, display_name AS "displayName", email, password_hash AS "passwordHash", instance_role AS "instanceRole", created_at AS "createdAt",
@@ -19,8 +19,10 @@ const SESSION = `id, user_id AS "userId", device_name AS "deviceName", ip, user_
 const DEVICE = `id, user_id AS "userId", name, identity_key AS "identityKey", created_at AS "createdAt", last_seen_at AS "lastSeenAt", signed_prekey AS "signedPreKey", kyber_prekey AS "kyberPreKey"`;
 const INVITE = `code, community_id AS "communityId", created_by AS "createdBy", max_uses AS "maxUses", uses, expires_at AS "expiresAt", revoked_at AS "revokedAt", created_at AS "createdAt"`;
 const COMMUNITY = `id, name, owner_id AS "ownerId", created_at AS "createdAt"`;
-const CHANNEL = `id, community_id AS "communityId", group_id AS "groupId", kind, name, position, created_at AS "createdAt", archived_at AS "archivedAt"`;
-const MEMBER = `community_id AS "communityId", user_id AS "userId", role, joined_at AS "joinedAt"`;
+const CHANNEL = `id, community_id AS "communityId", group_id AS "groupId", kind, name, position, created_at AS "createdAt", archived_at AS "archivedAt", slow_mode_seconds AS "slowModeSeconds"`;
+const MEMBER = `community_id AS "communityId", user_id AS "userId", role, joined_at AS "joinedAt", timed_out_until AS "timedOutUntil"`;
+const GROUP = `id, community_id AS "communityId", name, position, created_at AS "createdAt"`;
+const ROLE = `id, community_id AS "communityId", name, permissions, position`;
 const BAN = `community_id AS "communityId", user_id AS "userId", reason, banned_by AS "bannedBy", created_at AS "createdAt", expires_at AS "expiresAt"`;
 const AUDIT = `id, event, user_id AS "userId", ip, user_agent AS "userAgent", detail, created_at AS "createdAt"`;
 
@@ -309,11 +311,102 @@ export class SqlStorage implements Storage {
       { sql: 'INSERT INTO members (community_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)', params: [c.id, c.ownerId, 'owner', c.createdAt] },
       { sql: 'INSERT INTO channel_groups (id, community_id, name, position, created_at) VALUES (?, ?, ?, ?, ?)', params: [g.id, c.id, g.name, g.position, g.createdAt] },
       {
-        sql: 'INSERT INTO channels (id, community_id, group_id, kind, name, position, created_at, archived_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        params: [ch.id, c.id, g.id, ch.kind, ch.name, ch.position, ch.createdAt, ch.archivedAt],
+        sql: 'INSERT INTO channels (id, community_id, group_id, kind, name, position, created_at, archived_at, slow_mode_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        params: [ch.id, c.id, g.id, ch.kind, ch.name, ch.position, ch.createdAt, ch.archivedAt, ch.slowModeSeconds],
       },
     ]);
     return c;
+  }
+
+  async renameCommunity(id: string, name: string): Promise<void> {
+    await this.db.run('UPDATE communities SET name = ? WHERE id = ?', [name, id]);
+  }
+
+  async deleteCommunity(id: string): Promise<boolean> {
+    return (await this.db.run('DELETE FROM communities WHERE id = ?', [id])) > 0;
+  }
+
+  async createGroup(g: ChannelGroup): Promise<ChannelGroup> {
+    await this.db.run('INSERT INTO channel_groups (id, community_id, name, position, created_at) VALUES (?, ?, ?, ?, ?)', [g.id, g.communityId, g.name, g.position, g.createdAt]);
+    return g;
+  }
+
+  listGroups(communityId: string) {
+    return this.db.all<ChannelGroup>(`SELECT ${GROUP} FROM channel_groups WHERE community_id = ? ORDER BY position, created_at, id`, [communityId]);
+  }
+
+  async updateGroup(id: string, patch: Partial<Pick<ChannelGroup, 'name' | 'position'>>): Promise<void> {
+    if (patch.name !== undefined) await this.db.run('UPDATE channel_groups SET name = ? WHERE id = ?', [patch.name, id]);
+    if (patch.position !== undefined) await this.db.run('UPDATE channel_groups SET position = ? WHERE id = ?', [patch.position, id]);
+  }
+
+  async deleteGroup(id: string): Promise<boolean> {
+    const existed = (await this.db.all('SELECT id FROM channel_groups WHERE id = ?', [id])).length > 0;
+    await this.db.batch([
+      { sql: 'UPDATE channels SET group_id = NULL WHERE group_id = ?', params: [id] },
+      { sql: 'DELETE FROM channel_groups WHERE id = ?', params: [id] },
+    ]);
+    return existed;
+  }
+
+  async updateChannel(id: string, patch: Partial<Pick<Channel, 'name' | 'position' | 'groupId' | 'archivedAt' | 'slowModeSeconds'>>): Promise<void> {
+    const columns = { name: 'name', position: 'position', groupId: 'group_id', archivedAt: 'archived_at', slowModeSeconds: 'slow_mode_seconds' } as const;
+    const keys = (Object.keys(patch) as (keyof typeof columns)[]).filter((k) => k in columns && patch[k] !== undefined);
+    if (keys.length === 0) return;
+    await this.db.run(`UPDATE channels SET ${keys.map((k) => `${columns[k]} = ?`).join(', ')} WHERE id = ?`, [...keys.map((k) => patch[k] ?? null), id]);
+  }
+
+  async deleteChannel(id: string): Promise<boolean> {
+    return (await this.db.run('DELETE FROM channels WHERE id = ?', [id])) > 0;
+  }
+
+  async createDirectChannel(ch: Channel, userIds: string[], now: number): Promise<Channel> {
+    await this.db.batch([
+      {
+        sql: 'INSERT INTO channels (id, community_id, group_id, kind, name, position, created_at, archived_at, slow_mode_seconds) VALUES (?, NULL, NULL, ?, ?, 0, ?, NULL, 0)',
+        params: [ch.id, ch.kind, ch.name, ch.createdAt],
+      },
+      ...userIds.map((u) => ({ sql: 'INSERT INTO channel_members (channel_id, user_id, joined_at) VALUES (?, ?, ?)', params: [ch.id, u, now] })),
+    ]);
+    return ch;
+  }
+
+  listDirectChannels(userId: string) {
+    return this.db.all<Channel>(
+      `SELECT c.id, c.community_id AS "communityId", c.group_id AS "groupId", c.kind, c.name, c.position, c.created_at AS "createdAt", c.archived_at AS "archivedAt", c.slow_mode_seconds AS "slowModeSeconds"
+       FROM channels c JOIN channel_members m ON m.channel_id = c.id WHERE m.user_id = ? ORDER BY c.created_at, c.id`,
+      [userId],
+    );
+  }
+
+  async listChannelMembers(channelId: string): Promise<string[]> {
+    return (await this.db.all<{ userId: string }>('SELECT user_id AS "userId" FROM channel_members WHERE channel_id = ? ORDER BY joined_at, user_id', [channelId])).map((r) => r.userId);
+  }
+
+  async removeChannelMember(channelId: string, userId: string): Promise<boolean> {
+    return (await this.db.run('DELETE FROM channel_members WHERE channel_id = ? AND user_id = ?', [channelId, userId])) > 0;
+  }
+
+  async channelAccess(channelId: string, userId: string): Promise<ChannelAccess | null> {
+    const channel = await this.getChannel(channelId);
+    if (!channel) return null;
+    if (channel.communityId === null) {
+      const direct = await this.db.all('SELECT 1 AS one FROM channel_members WHERE channel_id = ? AND user_id = ?', [channelId, userId]);
+      return { channel, member: null, directMember: direct.length > 0, customRoles: [], overrides: [], banned: false };
+    }
+    const [member, ban, customRoles, overrides] = await Promise.all([
+      this.getMember(channel.communityId, userId),
+      this.getBan(channel.communityId, userId),
+      this.db.all<{ id: string; permissions: number }>(
+        'SELECT r.id, r.permissions FROM member_roles mr JOIN roles r ON r.id = mr.role_id WHERE mr.community_id = ? AND mr.user_id = ?',
+        [channel.communityId, userId],
+      ),
+      this.db.all<ChannelOverride>(
+        'SELECT channel_id AS "channelId", target_type AS "targetType", target_id AS "targetId", allow, deny FROM channel_overrides WHERE channel_id = ?',
+        [channelId],
+      ),
+    ]);
+    return { channel, member, directMember: false, customRoles: customRoles.map((r) => ({ id: r.id, permissions: Number(r.permissions) })), overrides, banned: ban !== null };
   }
 
   getCommunity(id: string) {
@@ -329,8 +422,8 @@ export class SqlStorage implements Storage {
 
   async createChannel(ch: Channel): Promise<Channel> {
     await this.db.run(
-      'INSERT INTO channels (id, community_id, group_id, kind, name, position, created_at, archived_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      [ch.id, ch.communityId, ch.groupId, ch.kind, ch.name, ch.position, ch.createdAt, ch.archivedAt],
+      'INSERT INTO channels (id, community_id, group_id, kind, name, position, created_at, archived_at, slow_mode_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [ch.id, ch.communityId, ch.groupId, ch.kind, ch.name, ch.position, ch.createdAt, ch.archivedAt, ch.slowModeSeconds],
     );
     return ch;
   }
@@ -344,8 +437,48 @@ export class SqlStorage implements Storage {
   }
 
   async addMember(m: Member): Promise<Member> {
-    await this.db.run('INSERT INTO members (community_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)', [m.communityId, m.userId, m.role, m.joinedAt]);
+    await this.db.run('INSERT INTO members (community_id, user_id, role, joined_at, timed_out_until) VALUES (?, ?, ?, ?, ?)', [m.communityId, m.userId, m.role, m.joinedAt, m.timedOutUntil]);
     return m;
+  }
+
+  async updateMember(communityId: string, userId: string, patch: Partial<Pick<Member, 'role' | 'timedOutUntil'>>): Promise<boolean> {
+    let changed = 0;
+    if (patch.role !== undefined) changed += await this.db.run('UPDATE members SET role = ? WHERE community_id = ? AND user_id = ?', [patch.role, communityId, userId]);
+    if (patch.timedOutUntil !== undefined) changed += await this.db.run('UPDATE members SET timed_out_until = ? WHERE community_id = ? AND user_id = ?', [patch.timedOutUntil, communityId, userId]);
+    return changed > 0;
+  }
+
+  async createRole(r: Role): Promise<Role> {
+    await this.db.run('INSERT INTO roles (id, community_id, name, permissions, position) VALUES (?, ?, ?, ?, ?)', [r.id, r.communityId, r.name, r.permissions, r.position]);
+    return r;
+  }
+
+  async listRoles(communityId: string): Promise<Role[]> {
+    return (await this.db.all<Role>(`SELECT ${ROLE} FROM roles WHERE community_id = ? ORDER BY position, id`, [communityId])).map((r) => ({ ...r, permissions: Number(r.permissions) }));
+  }
+
+  async deleteRole(communityId: string, roleId: string): Promise<boolean> {
+    return (await this.db.run('DELETE FROM roles WHERE community_id = ? AND id = ?', [communityId, roleId])) > 0;
+  }
+
+  async assignRole(communityId: string, userId: string, roleId: string): Promise<void> {
+    await this.db.run('INSERT INTO member_roles (community_id, user_id, role_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [communityId, userId, roleId]);
+  }
+
+  async unassignRole(communityId: string, userId: string, roleId: string): Promise<boolean> {
+    return (await this.db.run('DELETE FROM member_roles WHERE community_id = ? AND user_id = ? AND role_id = ?', [communityId, userId, roleId])) > 0;
+  }
+
+  async setChannelOverride(o: ChannelOverride): Promise<void> {
+    if (o.allow === 0 && o.deny === 0) {
+      await this.db.run('DELETE FROM channel_overrides WHERE channel_id = ? AND target_type = ? AND target_id = ?', [o.channelId, o.targetType, o.targetId]);
+      return;
+    }
+    await this.db.run(
+      `INSERT INTO channel_overrides (channel_id, target_type, target_id, allow, deny) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (channel_id, target_type, target_id) DO UPDATE SET allow = excluded.allow, deny = excluded.deny`,
+      [o.channelId, o.targetType, o.targetId, o.allow, o.deny],
+    );
   }
 
   getMember(communityId: string, userId: string) {
@@ -360,6 +493,10 @@ export class SqlStorage implements Storage {
     return (await this.db.run('DELETE FROM members WHERE community_id = ? AND user_id = ?', [communityId, userId])) > 0;
   }
 
+  async unban(communityId: string, userId: string): Promise<boolean> {
+    return (await this.db.run('DELETE FROM bans WHERE community_id = ? AND user_id = ?', [communityId, userId])) > 0;
+  }
+
   async banMember(b: Ban): Promise<Ban> {
     await this.db.batch([
       {
@@ -367,6 +504,7 @@ export class SqlStorage implements Storage {
         params: [b.communityId, b.userId, b.reason, b.bannedBy, b.createdAt, b.expiresAt],
       },
       { sql: 'DELETE FROM members WHERE community_id = ? AND user_id = ?', params: [b.communityId, b.userId] },
+      { sql: 'DELETE FROM member_roles WHERE community_id = ? AND user_id = ?', params: [b.communityId, b.userId] },
     ]);
     return b;
   }

@@ -128,6 +128,8 @@ export interface Channel {
   position: number;
   createdAt: number;
   archivedAt: number | null;
+  /** Seconds between a member's messages; 0 = off. */
+  slowModeSeconds: number;
 }
 
 export interface Member {
@@ -135,6 +137,35 @@ export interface Member {
   userId: string;
   role: MemberRole;
   joinedAt: number;
+  timedOutUntil: number | null;
+}
+
+export interface Role {
+  id: string;
+  communityId: string;
+  name: string;
+  permissions: number;
+  position: number;
+}
+
+export interface ChannelOverride {
+  channelId: string;
+  targetType: 'role' | 'member';
+  targetId: string;
+  allow: number;
+  deny: number;
+}
+
+/** Everything permission checks need about one user in one channel, read together. */
+export interface ChannelAccess {
+  channel: Channel;
+  /** The community membership (community channels). */
+  member: Member | null;
+  /** Whether the user is in the DM / group DM (direct channels). */
+  directMember: boolean;
+  customRoles: { id: string; permissions: number }[];
+  overrides: ChannelOverride[];
+  banned: boolean;
 }
 
 export interface Ban {
@@ -235,19 +266,47 @@ export interface Storage {
   getCommunity(id: string): Promise<Community | null>;
   listCommunitiesForUser(userId: string): Promise<Community[]>;
 
+  renameCommunity(id: string, name: string): Promise<void>;
+  deleteCommunity(id: string): Promise<boolean>;
+
+  createGroup(group: ChannelGroup): Promise<ChannelGroup>;
+  listGroups(communityId: string): Promise<ChannelGroup[]>;
+  updateGroup(id: string, patch: Partial<Pick<ChannelGroup, 'name' | 'position'>>): Promise<void>;
+  /** Deletes a group; its channels stay, outside any group. */
+  deleteGroup(id: string): Promise<boolean>;
+
   createChannel(channel: Channel): Promise<Channel>;
   getChannel(id: string): Promise<Channel | null>;
   listChannels(communityId: string): Promise<Channel[]>;
+  updateChannel(id: string, patch: Partial<Pick<Channel, 'name' | 'position' | 'groupId' | 'archivedAt' | 'slowModeSeconds'>>): Promise<void>;
+  deleteChannel(id: string): Promise<boolean>;
+  /** Creates a DM or group DM with its members, atomically. */
+  createDirectChannel(channel: Channel, userIds: string[], now: number): Promise<Channel>;
+  listDirectChannels(userId: string): Promise<Channel[]>;
+  listChannelMembers(channelId: string): Promise<string[]>;
+  removeChannelMember(channelId: string, userId: string): Promise<boolean>;
+  /** The facts effectivePermissions needs for `userId` in `channelId`; null when the channel does not exist. */
+  channelAccess(channelId: string, userId: string): Promise<ChannelAccess | null>;
 
   /** Adds a member; `conflict` when already a member. */
   addMember(member: Member): Promise<Member>;
   getMember(communityId: string, userId: string): Promise<Member | null>;
   listMembers(communityId: string): Promise<Member[]>;
   removeMember(communityId: string, userId: string): Promise<boolean>;
+  updateMember(communityId: string, userId: string, patch: Partial<Pick<Member, 'role' | 'timedOutUntil'>>): Promise<boolean>;
+
+  createRole(role: Role): Promise<Role>;
+  listRoles(communityId: string): Promise<Role[]>;
+  deleteRole(communityId: string, roleId: string): Promise<boolean>;
+  assignRole(communityId: string, userId: string, roleId: string): Promise<void>;
+  unassignRole(communityId: string, userId: string, roleId: string): Promise<boolean>;
+  /** Sets (or, with allow = deny = 0, clears) a channel override. */
+  setChannelOverride(o: ChannelOverride): Promise<void>;
 
   /** Bans a user from a community and removes their membership, atomically. */
   banMember(ban: Ban): Promise<Ban>;
   getBan(communityId: string, userId: string): Promise<Ban | null>;
+  unban(communityId: string, userId: string): Promise<boolean>;
 
   appendAudit(event: AuditEvent): Promise<void>;
   /** Newest first; `before` is an exclusive `createdAt` bound for paging. */

@@ -129,13 +129,40 @@ export const channels = pgTable('channels', {
   position: bigint('position', { mode: "number" }).notNull(),
   createdAt: bigint('created_at', { mode: "number" }).notNull(),
   archivedAt: bigint('archived_at', { mode: "number" }),
+  /** Seconds a member must wait between messages; 0 = off. Moderators are exempt. */
+  slowModeSeconds: bigint('slow_mode_seconds', { mode: "number" }).notNull().default(0),
 }, (t) => [index('channels_community').on(t.communityId)]);
+
+/** Who is in a DM or group DM (community channels take their members from the community). */
+export const channelMembers = pgTable('channel_members', {
+  channelId: text('channel_id').notNull().references(() => channels.id, { onDelete: 'cascade' }),
+  userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  joinedAt: bigint('joined_at', { mode: "number" }).notNull(),
+}, (t) => [primaryKey({ columns: [t.channelId, t.userId] }), index('channel_members_user').on(t.userId)]);
+
+/** Custom roles a member holds. */
+export const memberRoles = pgTable('member_roles', {
+  communityId: text('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
+  userId: text('user_id').notNull(),
+  roleId: text('role_id').notNull().references(() => roles.id, { onDelete: 'cascade' }),
+}, (t) => [primaryKey({ columns: [t.communityId, t.userId, t.roleId] })]);
+
+/** Per-channel allow/deny bits for a custom role or one member. */
+export const channelOverrides = pgTable('channel_overrides', {
+  channelId: text('channel_id').notNull().references(() => channels.id, { onDelete: 'cascade' }),
+  targetType: text('target_type').notNull(),
+  targetId: text('target_id').notNull(),
+  allow: bigint('allow', { mode: "number" }).notNull(),
+  deny: bigint('deny', { mode: "number" }).notNull(),
+}, (t) => [primaryKey({ columns: [t.channelId, t.targetType, t.targetId] })]);
 
 export const members = pgTable('members', {
   communityId: text('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
   userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
   role: text('role').notNull(),
   joinedAt: bigint('joined_at', { mode: "number" }).notNull(),
+  /** Until when the member may read but not send; null when not timed out. */
+  timedOutUntil: bigint('timed_out_until', { mode: "number" }),
 }, (t) => [primaryKey({ columns: [t.communityId, t.userId] }), index('members_user').on(t.userId)]);
 
 export const roles = pgTable('roles', {

@@ -129,13 +129,40 @@ export const channels = sqliteTable('channels', {
   position: integer('position').notNull(),
   createdAt: integer('created_at').notNull(),
   archivedAt: integer('archived_at'),
+  /** Seconds a member must wait between messages; 0 = off. Moderators are exempt. */
+  slowModeSeconds: integer('slow_mode_seconds').notNull().default(0),
 }, (t) => [index('channels_community').on(t.communityId)]);
+
+/** Who is in a DM or group DM (community channels take their members from the community). */
+export const channelMembers = sqliteTable('channel_members', {
+  channelId: text('channel_id').notNull().references(() => channels.id, { onDelete: 'cascade' }),
+  userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  joinedAt: integer('joined_at').notNull(),
+}, (t) => [primaryKey({ columns: [t.channelId, t.userId] }), index('channel_members_user').on(t.userId)]);
+
+/** Custom roles a member holds. */
+export const memberRoles = sqliteTable('member_roles', {
+  communityId: text('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
+  userId: text('user_id').notNull(),
+  roleId: text('role_id').notNull().references(() => roles.id, { onDelete: 'cascade' }),
+}, (t) => [primaryKey({ columns: [t.communityId, t.userId, t.roleId] })]);
+
+/** Per-channel allow/deny bits for a custom role or one member. */
+export const channelOverrides = sqliteTable('channel_overrides', {
+  channelId: text('channel_id').notNull().references(() => channels.id, { onDelete: 'cascade' }),
+  targetType: text('target_type').notNull(),
+  targetId: text('target_id').notNull(),
+  allow: integer('allow').notNull(),
+  deny: integer('deny').notNull(),
+}, (t) => [primaryKey({ columns: [t.channelId, t.targetType, t.targetId] })]);
 
 export const members = sqliteTable('members', {
   communityId: text('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
   userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
   role: text('role').notNull(),
   joinedAt: integer('joined_at').notNull(),
+  /** Until when the member may read but not send; null when not timed out. */
+  timedOutUntil: integer('timed_out_until'),
 }, (t) => [primaryKey({ columns: [t.communityId, t.userId] }), index('members_user').on(t.userId)]);
 
 export const roles = sqliteTable('roles', {

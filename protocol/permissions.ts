@@ -1,0 +1,87 @@
+/**
+ * Community permissions: the bits, the built-in roles, and the one function that computes what a
+ * member may do in a channel. Every route and every WebSocket action asks `effectivePermissions`.
+ *
+ * Precedence (docs/permissions.md):
+ *  1. The community owner may do everything; nothing can take that away.
+ *  2. Start from the member's built-in role, OR-ed with every custom role they hold.
+ *  3. ADMINISTRATOR (the built-in admin role has it) grants every bit; channel overrides do not apply.
+ *  4. In a channel: apply the overrides for every role the member holds together (all denies,
+ *     then all allows), then the member's own override (deny, then allow). Later steps win.
+ *  5. Without VIEW in a channel, nothing else in it applies.
+ * Pure: no storage, no clock; callers pass the facts.
+ */
+
+export const Permission = {
+  VIEW: 1 << 0,
+  SEND: 1 << 1,
+  ATTACH: 1 << 2,
+  REACT: 1 << 3,
+  MENTION_EVERYONE: 1 << 4,
+  MANAGE_MESSAGES: 1 << 5,
+  MANAGE_CHANNELS: 1 << 6,
+  MANAGE_ROLES: 1 << 7,
+  KICK: 1 << 8,
+  BAN: 1 << 9,
+  TIMEOUT: 1 << 10,
+  MANAGE_INVITES: 1 << 11,
+  MANAGE_WEBHOOKS: 1 << 12,
+  MANAGE_EMOJI: 1 << 13,
+  ADMINISTRATOR: 1 << 14,
+} as const;
+
+export type PermissionName = keyof typeof Permission;
+export const ALL_PERMISSIONS = Object.values(Permission).reduce((a, b) => a | b, 0);
+
+export type BuiltInRole = 'owner' | 'admin' | 'moderator' | 'member';
+
+const P = Permission;
+/** What each built-in role may do before custom roles and overrides. */
+export const BUILT_IN: Record<BuiltInRole, number> = {
+  owner: ALL_PERMISSIONS,
+  admin: ALL_PERMISSIONS,
+  moderator: P.VIEW | P.SEND | P.ATTACH | P.REACT | P.MENTION_EVERYONE | P.MANAGE_MESSAGES | P.KICK | P.BAN | P.TIMEOUT | P.MANAGE_INVITES,
+  member: P.VIEW | P.SEND | P.ATTACH | P.REACT | P.MANAGE_INVITES,
+};
+
+/** Rank of built-in roles: who may act on whom (a moderator cannot ban an admin). */
+export const RANK: Record<BuiltInRole, number> = { owner: 3, admin: 2, moderator: 1, member: 0 };
+
+export interface Override {
+  allow: number;
+  deny: number;
+}
+
+export interface PermissionFacts {
+  role: BuiltInRole;
+  /** Permission bits of each custom role the member holds. */
+  customRoles: { id: string; permissions: number }[];
+  /** Channel overrides by custom role id, and for this member. */
+  channelOverrides?: { roles: Record<string, Override>; member?: Override };
+}
+
+export function effectivePermissions(f: PermissionFacts): number {
+  if (f.role === 'owner') return ALL_PERMISSIONS;
+  let bits = BUILT_IN[f.role];
+  for (const r of f.customRoles) bits |= r.permissions;
+  if (bits & P.ADMINISTRATOR) return ALL_PERMISSIONS;
+  const o = f.channelOverrides;
+  if (o) {
+    let allow = 0;
+    let deny = 0;
+    for (const r of f.customRoles) {
+      const ov = o.roles[r.id];
+      if (ov) (allow |= ov.allow), (deny |= ov.deny);
+    }
+    bits = (bits & ~deny) | allow;
+    if (o.member) bits = (bits & ~o.member.deny) | o.member.allow;
+  }
+  return bits & P.VIEW ? bits : 0;
+}
+
+export function has(bits: number, p: number): boolean {
+  return (bits & p) === p;
+}
+
+/** What anyone in a DM or group DM may do: everything a message needs, nothing that manages. */
+export const DM_PERMISSIONS = P.VIEW | P.SEND | P.ATTACH | P.REACT;
