@@ -1,22 +1,36 @@
 /**
- * ChannelRoom: the relay rules of one channel — validate a frame, sequence an envelope, store it,
- * acknowledge the sender, fan it out to everyone else, and replay history on request.
+ * ChannelRoom: the relay rules of one channel — validate a frame, check what the sender may do,
+ * sequence an envelope, store it, acknowledge the sender, fan it out to everyone else, replay
+ * history on request, and follow membership changes (close a removed member's sockets at once
+ * and tell the others to rotate their sender keys).
  *
  * It is transport-agnostic: connections come through a ConnectionRegistry and storage through a
- * ChannelLog, so it runs the same under the hibernation API and in tests. It does not decrypt,
- * authenticate or authorize (the worker and, later, membership checks do), and it never keeps a
- * per-recipient copy of a frame: each frame is serialized once and the same string is sent to all.
+ * ChannelLog, so it runs the same under the hibernation API and in tests. It never decrypts; who
+ * a connection is and what it may do were established by the worker at connect time and are kept
+ * current through `memberChanged`. Each outgoing frame is serialized once and the same string is
+ * sent to every recipient.
  */
 import * as v from 'valibot';
 import { ClientFrame, type EnvelopeOut, type ServerFrame } from '../protocol/frames';
 import { MAX_FRAME_BYTES, MAX_HISTORY_PAGE } from '../protocol/limits';
+import { has, Permission } from '../protocol/permissions';
 import { sequence } from '../protocol/sequence';
 import type { ChannelLog } from './ChannelLog';
+
+/** Who is behind a socket and what they may do; kept in the socket's attachment. */
+export interface Identity {
+  userId: string;
+  sessionId: string;
+  /** Permission bits in this channel (protocol/permissions.ts). */
+  permissions: number;
+  /** When the access token that opened the socket expires (ms); the socket closes then. */
+  expiresAt: number;
+}
 
 /** One connected socket and who is behind it. */
 export interface Connection {
   readonly socket: WebSocket;
-  readonly sender: string;
+  identity: Identity;
 }
 
 /** The live sockets of a room. */
@@ -24,26 +38,37 @@ export interface ConnectionRegistry {
   all(): Iterable<Connection>;
   get(socket: WebSocket): Connection | undefined;
   remove(socket: WebSocket): void;
+  /** Persists a changed identity (hibernation attachments). */
+  save(conn: Connection): void;
 }
 
 /** WebSocket close code for a frame over the size cap (RFC 6455 "message too big"). */
 export const CLOSE_TOO_BIG = 1009;
+/** Application close codes (4000–4999 are the application's). */
+export const CLOSE_TOKEN_EXPIRED = 4001;
+export const CLOSE_REMOVED = 4003;
+
+export interface RoomSettings {
+  slowModeSeconds: number;
+}
 
 export class ChannelRoom {
+  /** When each user last sent, for slow mode (memory only: a restart forgives one wait). */
+  private readonly lastSend = new Map<string, number>();
+
   constructor(
     private readonly log: ChannelLog,
     private readonly connections: ConnectionRegistry,
     private readonly clock: () => number,
+    private readonly settings: () => RoomSettings,
   ) {}
 
   /** Handles one incoming frame from `conn`. Never throws for bad input: it answers with an error frame. */
   receive(conn: Connection, raw: string | ArrayBuffer): void {
     const size = typeof raw === 'string' ? raw.length * (/^[\x00-\x7f]*$/.test(raw) ? 1 : 3) : raw.byteLength;
-    if (size > MAX_FRAME_BYTES) {
-      conn.socket.close(CLOSE_TOO_BIG, `frame exceeds ${MAX_FRAME_BYTES} bytes`);
-      this.connections.remove(conn.socket);
-      return;
-    }
+    if (size > MAX_FRAME_BYTES) return this.close(conn, CLOSE_TOO_BIG, `frame exceeds ${MAX_FRAME_BYTES} bytes`);
+    if (this.clock() >= conn.identity.expiresAt) return this.close(conn, CLOSE_TOKEN_EXPIRED, 'access token expired; reconnect with a fresh one');
+    if (!has(conn.identity.permissions, Permission.VIEW)) return this.close(conn, CLOSE_REMOVED, 'no longer a member of this channel');
     if (typeof raw !== 'string') return this.reply(conn, error('bad_request', 'frames must be JSON text, not binary'));
     let json: unknown;
     try {
@@ -72,8 +97,18 @@ export class ChannelRoom {
   }
 
   private send(conn: Connection, clientMsgId: string, ciphertext: string): void {
-    const prior = this.log.findByClientMsgId(conn.sender, clientMsgId);
-    const decision = sequence(this.log.head(), { clientMsgId, ciphertext, sender: conn.sender }, prior, this.clock());
+    const { userId, permissions } = conn.identity;
+    const prior = this.log.findByClientMsgId(userId, clientMsgId);
+    if (!prior) {
+      if (!has(permissions, Permission.SEND)) return this.reply(conn, error('forbidden', 'you may read this channel but not send to it', clientMsgId));
+      const wait = this.settings().slowModeSeconds * 1000;
+      const last = this.lastSend.get(userId);
+      const now = this.clock();
+      if (wait > 0 && !has(permissions, Permission.MANAGE_MESSAGES) && last !== undefined && now - last < wait) {
+        return this.reply(conn, error('slow_mode', `slow mode: wait ${Math.ceil((wait - (now - last)) / 1000)} s before sending again`, clientMsgId));
+      }
+    }
+    const decision = sequence(this.log.head(), { clientMsgId, ciphertext, sender: userId }, prior, this.clock());
     if (decision.kind === 'duplicate') {
       const o = decision.original;
       return this.reply(conn, { type: 'ack', clientMsgId, seq: o.seq, ts: o.ts, duplicate: true });
@@ -82,6 +117,7 @@ export class ChannelRoom {
     // The write is synchronous; the Durable Object's output gate holds the ack and the fan-out
     // below until it is durable, so nobody hears of an envelope that a crash could lose.
     this.log.append(e);
+    this.lastSend.set(userId, e.ts);
     this.reply(conn, { type: 'ack', clientMsgId, seq: e.seq, ts: e.ts });
     this.broadcast(JSON.stringify({ type: 'envelope', ...e } satisfies ServerFrame), conn.socket);
   }
@@ -103,7 +139,23 @@ export class ChannelRoom {
     this.reply(conn, { type: 'history', envelopes, head: this.log.head() });
   }
 
-  private broadcast(frame: string, except: WebSocket): void {
+  /** A member left or was removed: close their sockets and tell everyone else to rotate keys. */
+  memberRemoved(userId: string, reason: string): void {
+    for (const c of [...this.connections.all()]) if (c.identity.userId === userId) this.close(c, CLOSE_REMOVED, `removed from this channel (${reason})`);
+    this.broadcast(JSON.stringify({ type: 'member-removed', userId, reason } satisfies ServerFrame), null);
+  }
+
+  /** A member's permissions changed; without VIEW they are removed. */
+  permissionsChanged(userId: string, permissions: number): void {
+    if (!has(permissions, Permission.VIEW)) return this.memberRemoved(userId, 'access');
+    for (const c of this.connections.all()) {
+      if (c.identity.userId !== userId) continue;
+      c.identity = { ...c.identity, permissions };
+      this.connections.save(c);
+    }
+  }
+
+  private broadcast(frame: string, except: WebSocket | null): void {
     for (const c of this.connections.all()) {
       if (c.socket === except) continue;
       try {
@@ -111,6 +163,15 @@ export class ChannelRoom {
       } catch {
         this.connections.remove(c.socket); // already closing; it catches up by seq when it returns
       }
+    }
+  }
+
+  private close(conn: Connection, code: number, reason: string): void {
+    this.connections.remove(conn.socket);
+    try {
+      conn.socket.close(code, reason);
+    } catch {
+      // already closed
     }
   }
 

@@ -1,16 +1,17 @@
 /**
  * The Durable Object shell for one channel (or DM): accepts hibernatable WebSockets and forwards
- * every event to ChannelRoom. Per-socket identity lives in the socket's attachment, so it
+ * every event to ChannelRoom. Who is behind each socket lives in the socket's attachment, so it
  * survives hibernation; the socket list is cached in memory and rebuilt when the object wakes,
- * rather than asked of the runtime for every message.
+ * rather than asked of the runtime for every message. Only the worker reaches this object, and
+ * it sends the identity it authenticated in X-Chatalot-* headers.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { ChannelRoom, type Connection, type ConnectionRegistry } from './ChannelRoom';
+import type { RoomChange } from '../worker/rooms';
+import { ChannelRoom, type Connection, type ConnectionRegistry, type Identity } from './ChannelRoom';
 import { SqliteChannelLog } from './ChannelLog';
 
-interface Attachment {
-  sender: string;
-}
+/** The subprotocol the worker negotiated; echoed in the 101 response. */
+export const SUBPROTOCOL = 'chatalot.v1';
 
 /** The room's sockets, cached: rebuilt from the runtime after hibernation, then kept in step. */
 class HibernatingRegistry implements ConnectionRegistry {
@@ -20,9 +21,10 @@ class HibernatingRegistry implements ConnectionRegistry {
     for (const socket of ctx.getWebSockets()) this.add(socket);
   }
 
-  add(socket: WebSocket): Connection {
-    const attachment = (socket.deserializeAttachment() ?? { sender: 'anonymous' }) as Attachment;
-    const conn = { socket, sender: attachment.sender };
+  add(socket: WebSocket): Connection | undefined {
+    const identity = socket.deserializeAttachment() as Identity | null;
+    if (!identity) return undefined;
+    const conn = { socket, identity };
     this.bySocket.set(socket, conn);
     return conn;
   }
@@ -38,26 +40,61 @@ class HibernatingRegistry implements ConnectionRegistry {
   remove(socket: WebSocket): void {
     this.bySocket.delete(socket);
   }
+
+  save(conn: Connection): void {
+    conn.socket.serializeAttachment(conn.identity);
+  }
 }
 
 export class ChannelRoomObject extends DurableObject {
   private readonly registry = new HibernatingRegistry(this.ctx);
-  private readonly room = new ChannelRoom(new SqliteChannelLog(this.ctx.storage.sql), this.registry, () => Date.now());
+  private slowModeSeconds = 0;
+  private readonly room = new ChannelRoom(new SqliteChannelLog(this.ctx.storage.sql), this.registry, () => Date.now(), () => ({ slowModeSeconds: this.slowModeSeconds }));
+
+  constructor(ctx: DurableObjectState, env: unknown) {
+    super(ctx, env as never);
+    ctx.blockConcurrencyWhile(async () => {
+      this.slowModeSeconds = (await ctx.storage.get<number>('slowModeSeconds')) ?? 0;
+    });
+  }
 
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
       return Response.json({ error: { code: 'bad_request', message: 'expected a WebSocket upgrade' } }, { status: 426 });
     }
+    const h = request.headers;
+    const identity: Identity = {
+      userId: h.get('X-Chatalot-User') ?? '',
+      sessionId: h.get('X-Chatalot-Session') ?? '',
+      permissions: Number(h.get('X-Chatalot-Permissions') ?? 0),
+      expiresAt: Number(h.get('X-Chatalot-Expires') ?? 0),
+    };
+    if (!identity.userId) return Response.json({ error: { code: 'unauthorized', message: 'no identity' } }, { status: 401 });
+    const slowMode = Number(h.get('X-Chatalot-Slow-Mode') ?? 0);
+    if (slowMode !== this.slowModeSeconds) await this.setSlowMode(slowMode);
     const pair = new WebSocketPair();
     const server = pair[1];
-    this.ctx.acceptWebSocket(server);
-    server.serializeAttachment({ sender: request.headers.get('X-Chatalot-Sender') ?? 'anonymous' } satisfies Attachment);
+    this.ctx.acceptWebSocket(server, [identity.userId]);
+    server.serializeAttachment(identity);
     this.registry.add(server);
-    return new Response(null, { status: 101, webSocket: pair[0] });
+    return new Response(null, { status: 101, webSocket: pair[0], headers: { 'Sec-WebSocket-Protocol': SUBPROTOCOL } });
+  }
+
+  /** RPC from the worker: a member's standing or the channel's settings changed. */
+  async memberChanged(change: RoomChange): Promise<void> {
+    if (change.kind === 'settings') return this.setSlowMode(change.slowModeSeconds);
+    if (change.kind === 'removed') return this.room.memberRemoved(change.userId, change.reason);
+    this.room.permissionsChanged(change.userId, change.permissions);
+  }
+
+  private async setSlowMode(seconds: number): Promise<void> {
+    this.slowModeSeconds = seconds;
+    await this.ctx.storage.put('slowModeSeconds', seconds);
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const conn = this.registry.get(ws) ?? this.registry.add(ws);
+    if (!conn) return ws.close(1011, 'unknown connection');
     this.room.receive(conn, message);
   }
 

@@ -55,4 +55,6 @@ export type ServerFrame =
   | { type: 'ready'; head: number }
   | { type: 'history'; envelopes: EnvelopeOut[]; head: number }
   | { type: 'pong' }
+  /** A member left or was removed: clients rotate their sender keys for this channel. */
+  | { type: 'member-removed'; userId: string; reason: string }
   | { type: 'error'; error: { code: string; message: string; ref?: string } };

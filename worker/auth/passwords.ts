@@ -100,8 +100,13 @@ export async function hashPassword(password: string, salt: Uint8Array = randomBy
 export async function verifyPassword(password: string, phc: string): Promise<boolean> {
   const parsed = parsePhc(phc);
   if (!parsed) return false;
-  const hash = await compute(password, parsed.salt, { memorySize: parsed.memorySize, passes: parsed.passes, parallelism: parsed.parallelism, tagLength: parsed.hash.length });
-  return equalBytes(hash, parsed.hash);
+  // Every stored password passed the policy, so one shorter than the minimum cannot match. It
+  // must not reach the hasher either: openpgpjs's length check compares the byte array itself
+  // with a number, so an empty password or a single byte 0x00–0x07 throws (a 500 on /login).
+  // Hash a fixed stand-in instead, so the answer takes the same time, and say no.
+  const tooShort = [...password].length < MIN_PASSWORD_LENGTH;
+  const hash = await compute(tooShort ? 'chatalot: shorter than the minimum' : password, parsed.salt, { memorySize: parsed.memorySize, passes: parsed.passes, parallelism: parsed.parallelism, tagLength: parsed.hash.length });
+  return !tooShort && equalBytes(hash, parsed.hash);
 }
 
 /** True when a stored hash used other parameters than the current ones (re-hash on next login). */
@@ -111,10 +116,11 @@ export function needsRehash(phc: string): boolean {
 }
 
 /**
- * A hash of no one's password with the current parameters: verifying against it costs what a
+ * A hash of no one's password with the current parameters (16-byte salt, 32-byte tag, so it has
+ * the same shape as a real one): verifying against it costs what a
  * real verification costs, so an unknown username answers as slowly as a wrong password.
  */
-export const DUMMY_HASH = '$argon2id$v=19$m=65536,t=3,p=4$Y2hhdGFsb3QtZHVtbXk$5lqfIcEP8z4wJfYb3cQ8mX1UeGz3fwV3u7nQ0yOQnwM';
+export const DUMMY_HASH = '$argon2id$v=19$m=65536,t=3,p=4$Y2hhdGFsb3QtZHVtbXkhIQ$5lqfIcEP8z4wJfYb3cQ8mX1UeGz3fwV3u7nQ0yOQnwM';
 
 let common: Set<string> | undefined;
 

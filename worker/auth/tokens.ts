@@ -19,6 +19,8 @@ export interface AccessClaims {
   sub: string;
   sid: string;
   role: InstanceRole;
+  /** Expiry, seconds since the epoch (set by verification). */
+  exp: number;
 }
 
 export interface TokenKeys {
@@ -47,7 +49,7 @@ export function tokenKeys(privatePem: string | undefined, publicPem: string | un
   return cached.keys;
 }
 
-export async function signAccessToken(keys: TokenKeys, claims: AccessClaims, nowMs: number): Promise<string> {
+export async function signAccessToken(keys: TokenKeys, claims: Omit<AccessClaims, 'exp'>, nowMs: number): Promise<string> {
   const iat = Math.floor(nowMs / 1000);
   return new SignJWT({ sid: claims.sid, role: claims.role })
     .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid: keys.kid })
@@ -74,10 +76,10 @@ export async function verifyAccessToken(keys: TokenKeys, token: string, nowMs: n
     });
     // The key is fixed by configuration, never by the token: refuse headers that try to name one.
     if (protectedHeader.kid !== keys.kid || 'jwk' in protectedHeader || 'jku' in protectedHeader || 'x5u' in protectedHeader || 'x5c' in protectedHeader) return null;
-    const { sub, sid, role } = payload as { sub?: unknown; sid?: unknown; role?: unknown };
-    if (typeof sub !== 'string' || typeof sid !== 'string') return null;
+    const { sub, sid, role, exp } = payload as { sub?: unknown; sid?: unknown; role?: unknown; exp?: unknown };
+    if (typeof sub !== 'string' || typeof sid !== 'string' || typeof exp !== 'number') return null;
     const r: InstanceRole = role === 'owner' || role === 'admin' ? role : 'user';
-    return { sub, sid, role: r };
+    return { sub, sid, role: r, exp };
   } catch {
     return null;
   }

@@ -4,7 +4,7 @@
  * whose user still exists. Anything else is one 401 that says no more (SECURITY-TESTS A1–A3).
  * `requireRole` then narrows to instance admins or the owner.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app';
 import { tokenKeys, verifyAccessToken } from '../auth/tokens';
 import type { InstanceRole, Session, User } from '../storage/Storage';
@@ -17,19 +17,30 @@ export interface AuthContext {
 
 const unauthorized = () => errorResponse('unauthorized', 'missing, invalid or expired access token', 401);
 
-export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const header = c.req.header('Authorization') ?? '';
-  const m = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(header);
-  if (!m) return unauthorized();
+const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/**
+ * Checks an access token and its session; null for anything wrong. Shared by the HTTP
+ * middleware and the WebSocket upgrade (which carries the token in Sec-WebSocket-Protocol).
+ */
+export async function authenticate(c: Context<AppEnv>, token: string): Promise<(AuthContext & { expiresAt: number }) | null> {
+  if (!JWT.test(token)) return null;
   const now = c.var.now();
-  const claims = await verifyAccessToken(await tokenKeys(c.env.JWT_PRIVATE_KEY, c.env.JWT_PUBLIC_KEY), m[1]!, now);
-  if (!claims) return unauthorized();
+  const claims = await verifyAccessToken(await tokenKeys(c.env.JWT_PRIVATE_KEY, c.env.JWT_PUBLIC_KEY), token, now);
+  if (!claims) return null;
   const storage = await c.var.storage();
   const session = await storage.getSession(claims.sid);
-  if (!session || session.userId !== claims.sub || session.revokedAt !== null || session.expiresAt <= now) return unauthorized();
+  if (!session || session.userId !== claims.sub || session.revokedAt !== null || session.expiresAt <= now) return null;
   const user = await storage.getUserById(claims.sub);
-  if (!user) return unauthorized();
-  c.set('auth', { user, session });
+  if (!user) return null;
+  return { user, session, expiresAt: claims.exp * 1000 };
+}
+
+export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const m = /^Bearer (\S+)$/.exec(c.req.header('Authorization') ?? '');
+  const auth = m ? await authenticate(c, m[1]!) : null;
+  if (!auth) return unauthorized();
+  c.set('auth', { user: auth.user, session: auth.session });
   await next();
 };
 

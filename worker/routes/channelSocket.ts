@@ -1,23 +1,58 @@
 /**
  * `GET /ws/channels/:id`: the WebSocket upgrade into a channel's ChannelRoom object.
  *
- * The worker checks the request's shape and routes by channel id; the object does the rest.
- * The sender identity the object records comes only from the worker (a header it sets after
- * removing any the client sent), never from the client.
+ * The access token travels in `Sec-WebSocket-Protocol` as `chatalot.v1, bearer.<jwt>` — never in
+ * the URL, where logs and proxies would keep it (SECURITY-TESTS A11). The worker checks the
+ * Origin, the token and its session, and the user's permissions in the channel (404 for a channel
+ * you cannot see, whether or not it exists), then hands the object the identity it established
+ * in X-Chatalot-* headers, replacing any a client sent. The socket closes when the token expires.
  */
 import { Hono } from 'hono';
 import type { AppEnv } from '../app';
+import { permissionsIn } from '../auth/access';
+import { authenticate } from '../middleware/auth';
 import { errorResponse } from '../middleware/errors';
+import { SUBPROTOCOL } from '../../durable-objects/ChannelRoomObject';
 
 /** Channel ids: URL-safe, bounded, so they can name a Durable Object without escaping. */
 const CHANNEL_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The bearer token from `Sec-WebSocket-Protocol: chatalot.v1, bearer.<jwt>`, or null. */
+export function socketToken(header: string | undefined): string | null {
+  const protocols = (header ?? '').split(',').map((p) => p.trim());
+  if (!protocols.includes(SUBPROTOCOL)) return null;
+  const bearer = protocols.find((p) => p.startsWith('bearer.'));
+  return bearer ? bearer.slice('bearer.'.length) : null;
+}
+
+/** A browser's Origin must be this server's own host (cross-site WebSocket hijacking, ASVS 4.4.2). */
+export function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (origin === undefined) return true; // non-browser clients send none
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
 
 export const channelSocketRoutes = new Hono<AppEnv>().get('/channels/:id', async (c) => {
   const id = c.req.param('id');
   if (!CHANNEL_ID.test(id)) return errorResponse('validation_failed', 'channel id must be 1–64 characters of [A-Za-z0-9_-]', 400);
   if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') return errorResponse('bad_request', 'expected a WebSocket upgrade', 426);
-  const headers = new Headers(c.req.raw.headers);
-  headers.set('X-Chatalot-Sender', 'anonymous');
+  if (!sameOrigin(c.req.header('Origin'), c.req.header('Host'))) return errorResponse('forbidden', 'cross-origin WebSocket refused', 403);
+  const token = socketToken(c.req.header('Sec-WebSocket-Protocol'));
+  const auth = token ? await authenticate(c, token) : null;
+  if (!auth) return errorResponse('unauthorized', `send the access token as Sec-WebSocket-Protocol: ${SUBPROTOCOL}, bearer.<token>`, 401);
+  const storage = await c.var.storage();
+  const access = await storage.channelAccess(id, auth.user.id);
+  const permissions = permissionsIn(access, c.var.now());
+  if (!access || permissions === 0) return errorResponse('not_found', 'no such channel', 404);
+  const headers = new Headers({ Upgrade: 'websocket' });
+  headers.set('X-Chatalot-User', auth.user.id);
+  headers.set('X-Chatalot-Session', auth.session.id);
+  headers.set('X-Chatalot-Permissions', String(permissions));
+  headers.set('X-Chatalot-Expires', String(auth.expiresAt));
+  headers.set('X-Chatalot-Slow-Mode', String(access.channel.slowModeSeconds));
   const stub = c.env.CHANNEL_ROOM.get(c.env.CHANNEL_ROOM.idFromName(id));
   return stub.fetch(new Request(c.req.raw.url, { method: 'GET', headers }));
 });
