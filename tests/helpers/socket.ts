@@ -19,9 +19,9 @@ export class TestSocket {
     ws.on('close', (code, reason) => (this.closed = { code, reason: String(reason) }));
   }
 
-  static open(url: string, options: WebSocket.ClientOptions = {}): Promise<TestSocket> {
+  static open(url: string, options: WebSocket.ClientOptions = {}, protocols?: string[]): Promise<TestSocket> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, options);
+      const ws = protocols ? new WebSocket(url, protocols, options) : new WebSocket(url, options);
       const socket = new TestSocket(ws);
       ws.once('open', () => resolve(socket));
       ws.once('error', reject);
