@@ -35,6 +35,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { baselineAccess, chatalotAccess } from './lib/access.mjs';
 import { connectMember } from './lib/connect.mjs';
 import { OrderCheck, frameKind, merge, newHistogram, nowUs, parseEnvelope, percentiles, record, seqOf } from './lib/measure.mjs';
 import { ROOT, cpuMs, killAll, machineBusyMs, rssKiB, startBaseline, startChatalot } from './lib/servers.mjs';
@@ -107,10 +108,13 @@ class ReceiverWorker {
 
 /** One measured server at one channel size: its members, senders and phases. */
 class Harness {
-  constructor(server, n) {
+  constructor(server, n, access) {
     this.server = server;
     this.n = n;
-    this.url = server.channelUrl(`fanout-${n}-${Date.now().toString(36)}`);
+    this.url = server.channelUrl(access.channelId);
+    this.protocols = access.protocols;
+    // How every member obtains its credentials before the upgrade (see lib/connect.mjs).
+    this.credentials = async () => ({ protocols: this.protocols });
     this.senderCount = opts.senders;
     this.receiverCount = n - opts.senders;
     this.shared = new SharedArrayBuffer(4 * Math.max(1, opts.workers));
@@ -138,6 +142,7 @@ class Harness {
 
   async connectSender(s) {
     const ws = await connectMember(this.url, {
+      credentials: this.credentials,
       onMessage: (buf) => {
         const kind = frameKind(buf);
         if (kind === 2) {
@@ -171,7 +176,7 @@ class Harness {
       Promise.all(
         this.workers.map((w, i) => {
           const count = Math.max(0, Math.min(per, this.receiverCount - i * per));
-          return w.ask({ cmd: 'connect', url: this.url, count, concurrency: Math.ceil(opts.concurrency / this.workers.length) }, 'connected');
+          return w.ask({ cmd: 'connect', url: this.url, protocols: this.protocols, count, concurrency: Math.ceil(opts.concurrency / this.workers.length) }, 'connected');
         }),
       ),
       Promise.all(Array.from({ length: this.senderCount - 1 }, (_, i) => this.connectSender(i + 1))),
@@ -331,11 +336,20 @@ async function openServer(kind, n) {
     log(`  ${kind.padEnd(11)} N=${n}: ERROR starting: ${result.error}`);
     return { result };
   }
-  const h = new Harness(server, n);
+  let h;
   const close = async () => {
-    await h.close();
+    await h?.close();
     await server.stop();
   };
+  try {
+    // chatalot authenticates sockets: register an owner, create a community, use its first channel.
+    h = new Harness(server, n, kind === 'chatalot' ? await chatalotAccess(server.url) : baselineAccess(n));
+  } catch (e) {
+    result.error = `setting up access: ${e.message}`;
+    log(`  ${kind.padEnd(11)} N=${n}: ERROR ${result.error}`);
+    await close();
+    return { result };
+  }
   try {
     await h.connectSender(0); // the channel (and, for chatalot, its Durable Object) now exists
     await sleep(500);

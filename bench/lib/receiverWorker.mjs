@@ -42,14 +42,14 @@ function onFrame(i, buf, start, end) {
 parentPort.on('message', async (msg) => {
   switch (msg.cmd) {
     case 'connect': {
-      const { url, count, concurrency } = msg;
+      const { url, count, concurrency, protocols } = msg;
       order = new OrderCheck(count);
       alive = new Uint8Array(count);
       const started = nowUs();
       const r = await connectMany(
         count,
         () => url,
-        (i) => ({ onPayload: (buf, start, end) => onFrame(i, buf, start, end) }),
+        (i) => ({ credentials: async () => ({ protocols }), onPayload: (buf, start, end) => onFrame(i, buf, start, end) }),
         concurrency,
       );
       sockets = r.sockets;
