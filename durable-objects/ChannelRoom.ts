@@ -139,6 +139,17 @@ export class ChannelRoom {
     this.reply(conn, { type: 'history', envelopes, head: this.log.head() });
   }
 
+  /** Closes sockets whose access token has expired; returns the earliest expiry still open. */
+  closeExpired(): number | null {
+    const now = this.clock();
+    let next: number | null = null;
+    for (const c of [...this.connections.all()]) {
+      if (c.identity.expiresAt <= now) this.close(c, CLOSE_TOKEN_EXPIRED, 'access token expired; reconnect with a fresh one');
+      else next = next === null ? c.identity.expiresAt : Math.min(next, c.identity.expiresAt);
+    }
+    return next;
+  }
+
   /** A member left or was removed: close their sockets and tell everyone else to rotate keys. */
   memberRemoved(userId: string, reason: string): void {
     for (const c of [...this.connections.all()]) if (c.identity.userId === userId) this.close(c, CLOSE_REMOVED, `removed from this channel (${reason})`);

@@ -69,7 +69,8 @@ export class ChannelRoomObject extends DurableObject {
       permissions: Number(h.get('X-Chatalot-Permissions') ?? 0),
       expiresAt: Number(h.get('X-Chatalot-Expires') ?? 0),
     };
-    if (!identity.userId) return Response.json({ error: { code: 'unauthorized', message: 'no identity' } }, { status: 401 });
+    // The object trusts only the identity the worker established, and refuses one without access.
+    if (!identity.userId || !identity.permissions || !identity.expiresAt) return Response.json({ error: { code: 'unauthorized', message: 'no identity' } }, { status: 401 });
     const slowMode = Number(h.get('X-Chatalot-Slow-Mode') ?? 0);
     if (slowMode !== this.slowModeSeconds) await this.setSlowMode(slowMode);
     const pair = new WebSocketPair();
@@ -77,6 +78,7 @@ export class ChannelRoomObject extends DurableObject {
     this.ctx.acceptWebSocket(server, [identity.userId]);
     server.serializeAttachment(identity);
     this.registry.add(server);
+    await this.scheduleExpiry(identity.expiresAt);
     return new Response(null, { status: 101, webSocket: pair[0], headers: { 'Sec-WebSocket-Protocol': SUBPROTOCOL } });
   }
 
@@ -85,6 +87,17 @@ export class ChannelRoomObject extends DurableObject {
     if (change.kind === 'settings') return this.setSlowMode(change.slowModeSeconds);
     if (change.kind === 'removed') return this.room.memberRemoved(change.userId, change.reason);
     this.room.permissionsChanged(change.userId, change.permissions);
+  }
+
+  /** Wakes the object when the earliest token expires, so an idle socket is closed on time too (A11). */
+  private async scheduleExpiry(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || at < current) await this.ctx.storage.setAlarm(at);
+  }
+
+  override async alarm(): Promise<void> {
+    const next = this.room.closeExpired();
+    if (next !== null) await this.ctx.storage.setAlarm(next);
   }
 
   private async setSlowMode(seconds: number): Promise<void> {

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { HealthResponse } from '../protocol/http';
 import * as v from 'valibot';
 import { startServer, tempDataDir, type RunningServer } from './helpers/server';
-import { TestSocket } from './helpers/socket';
+import { openChannel, userWithChannel } from './helpers/accounts';
 
 const running: RunningServer[] = [];
 afterAll(async () => {
@@ -17,21 +17,22 @@ afterAll(async () => {
 });
 
 async function start(dataDir: string) {
-  const s = await startServer({ dataDir });
+  const s = await startServer({ dataDir, env: { REGISTRATION_MODE: 'open' } });
   running.push(s);
   return s;
 }
 
 describe('npm start, end to end', () => {
-  it('R1: relays a message, survives SIGKILL and a restart, and replays it with the same seq', async () => {
+  it('R1: relays a message, survives SIGKILL and a restart, and replays it with the same seq (the account survives too)', async () => {
     const dataDir = tempDataDir();
     const first = await start(dataDir);
 
     const health = await (await fetch(`${first.url}/api/health`)).json();
     expect(v.parse(HealthResponse, health)).toMatchObject({ status: 'ok', storage: 'sqlite', version: '0.1.0' });
 
-    const alice = await TestSocket.open(`${first.wsUrl}/ws/channels/smoke`);
-    const bob = await TestSocket.open(`${first.wsUrl}/ws/channels/smoke`);
+    const { user, channelId } = await userWithChannel(first, 'smoke_user');
+    const alice = await openChannel(first, user, channelId);
+    const bob = await openChannel(first, user, channelId);
     alice.send({ type: 'send', clientMsgId: 'smoke-msg-0001', ciphertext: 'c21va2UtY2lwaGVydGV4dA==' });
     const ack = await alice.next<{ type: 'ack'; seq: number; ts: number }>((f) => f.type === 'ack');
     expect(ack.seq).toBe(1);
@@ -44,7 +45,7 @@ describe('npm start, end to end', () => {
 
     const second = await start(dataDir);
     expect(readFileSync(join(dataDir, 'keys/jwt-ed25519.pem'), 'utf8')).toBe(keysBefore);
-    const carol = await TestSocket.open(`${second.wsUrl}/ws/channels/smoke`);
+    const carol = await openChannel(second, user, channelId);
     carol.send({ type: 'hello', lastSeq: 0 });
     const replayed = await carol.next<{ type: 'envelope'; seq: number; ciphertext: string; ts: number }>((f) => f.type === 'envelope');
     expect(replayed).toMatchObject({ seq: 1, ciphertext: 'c21va2UtY2lwaGVydGV4dA==', ts: ack.ts });

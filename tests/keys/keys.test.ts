@@ -36,7 +36,7 @@ import {
 import { base64url, fromBase64url } from '../../worker/auth/secrets';
 import { createDatabase } from '../setup/postgres';
 import { startServer, type RunningServer } from '../helpers/server';
-import { TestSocket } from '../helpers/socket';
+import { createCommunity, joinCommunity, openChannel } from '../helpers/accounts';
 
 const provider = new NobleProvider();
 const b64 = (bytes: Uint8Array) => base64url(bytes);
@@ -44,6 +44,7 @@ const b64 = (bytes: Uint8Array) => base64url(bytes);
 interface Account {
   id: string;
   token: string;
+  username: string;
 }
 
 async function api(server: RunningServer, path: string, init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string>; raw?: BodyInit | Uint8Array } = {}) {
@@ -58,7 +59,7 @@ async function api(server: RunningServer, path: string, init: { method?: string;
 async function register(server: RunningServer, username: string): Promise<Account> {
   const res = await api(server, '/api/auth/register', { method: 'POST', body: { username, password: "correct horse battery staple", recoveryVerifier: b64(systemRng(32)) } });
   expect(res.status).toBe(201);
-  return { id: (res.json.user as { id: string }).id, token: res.json.accessToken as string };
+  return { id: (res.json.user as { id: string }).id, token: res.json.accessToken as string, username };
 }
 
 async function makeDevice(opkCount: number) {
@@ -121,6 +122,14 @@ describe.each(['sqlite', 'postgres'] as const)('key directory on %s', (backend) 
   });
   afterAll(async () => server?.kill());
 
+  const asTestUser = (a: Account) => ({ id: a.id, username: a.username, accessToken: a.token, refreshToken: '' });
+  /** A fresh community of Bob's that Alice has joined: a channel both may use. */
+  async function sharedChannel(): Promise<string> {
+    const { communityId, channelId } = await createCommunity(server, asTestUser(bob));
+    await joinCommunity(server, asTestUser(bob), communityId, [asTestUser(alice)]);
+    return channelId;
+  }
+
   it('V1: a claimed bundle verifies, PQXDH runs, the first message crosses the relay, and the server stored no plaintext', async () => {
     const found = await api(server, '/api/users/by-name/ALICE', { token: bob.token });
     expect(found.json).toMatchObject({ id: alice.id, username: 'alice' });
@@ -135,9 +144,9 @@ describe.each(['sqlite', 'postgres'] as const)('key directory on %s', (backend) 
     await startSession(bobDevice.deps, aliceDeviceId, bundle, Date.now());
     const ciphertext = await encryptTo(bobDevice.deps, aliceDeviceId, new TextEncoder().encode(canary));
 
-    const channel = `dm-${b64(systemRng(8))}`;
-    const aliceSocket = await TestSocket.open(`${server.wsUrl}/ws/channels/${channel}`);
-    const bobSocket = await TestSocket.open(`${server.wsUrl}/ws/channels/${channel}`);
+    const channel = await sharedChannel();
+    const aliceSocket = await openChannel(server, asTestUser(alice), channel);
+    const bobSocket = await openChannel(server, asTestUser(bob), channel);
     bobSocket.send({ type: 'send', clientMsgId: 'first-message-1', ciphertext: Buffer.from(ciphertext).toString('base64') });
     const envelope = await aliceSocket.next<{ ciphertext: string }>((f) => f.type === 'envelope');
     const opened = await decryptFrom(aliceDevice.deps, 'bob-device', new Uint8Array(Buffer.from(envelope.ciphertext, 'base64')), undefined, Date.now());
@@ -187,15 +196,15 @@ describe.each(['sqlite', 'postgres'] as const)('key directory on %s', (backend) 
     await verifyPreKeyBundle(provider, bundle);
     const bobDevice = await makeDevice(0);
     await startSession(bobDevice.deps, aliceDeviceId, bundle, Date.now());
-    const channel = `group-${b64(systemRng(8))}`;
+    const channel = await sharedChannel();
     const own = await createSenderKey(provider, systemRng, channel, Date.now());
     const distribution = encodeSenderKeyDistribution(senderKeyDistribution(own));
     const wrapped = await encryptTo(bobDevice.deps, aliceDeviceId, distribution);
     const canary = `group-canary-${b64(systemRng(16))}`;
     const sent = await senderKeyEncrypt(provider, own, identityPublicOf(bobDevice.identity), new TextEncoder().encode(canary));
 
-    const reader = await TestSocket.open(`${server.wsUrl}/ws/channels/${channel}`);
-    const writer = await TestSocket.open(`${server.wsUrl}/ws/channels/${channel}`);
+    const reader = await openChannel(server, asTestUser(alice), channel);
+    const writer = await openChannel(server, asTestUser(bob), channel);
     writer.send({ type: 'send', clientMsgId: 'distribution-1', ciphertext: Buffer.from(wrapped).toString('base64') });
     writer.send({ type: 'send', clientMsgId: 'group-message-1', ciphertext: Buffer.from(sent.message).toString('base64') });
     await reader.next((f) => f.type === 'envelope' && (f as { seq: number }).seq === 2);

@@ -8,7 +8,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase, freePort } from '../setup/postgres';
 import { startServer, type RunningServer } from '../helpers/server';
-import { TestSocket } from '../helpers/socket';
+import { openChannel, userWithChannel } from '../helpers/accounts';
 
 class CuttableProxy {
   private server: Server | undefined;
@@ -53,10 +53,11 @@ describe('R5: PostgreSQL outage while running', () => {
     const viaProxy = new URL(real);
     viaProxy.hostname = '127.0.0.1';
     viaProxy.port = String(proxy.port);
-    server = await startServer({ env: { DATABASE_URL: viaProxy.toString() } });
+    server = await startServer({ env: { DATABASE_URL: viaProxy.toString(), REGISTRATION_MODE: 'open' } });
     expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
+    const { user, channelId } = await userWithChannel(server, 'outage_user');
 
-    const sender = await TestSocket.open(`${server.wsUrl}/ws/channels/outage`);
+    const sender = await openChannel(server, user, channelId);
     sender.send({ type: 'send', clientMsgId: 'before-outage', ciphertext: 'YmVmb3Jl' });
     expect(await sender.next((f) => f.type === 'ack')).toMatchObject({ seq: 1 });
 
@@ -64,7 +65,7 @@ describe('R5: PostgreSQL outage while running', () => {
     const during = await fetch(`${server.url}/api/health`);
     expect(during.status).toBe(503);
     expect(await during.json()).toMatchObject({ error: { code: 'storage_unavailable', message: expect.stringMatching(/PostgreSQL is unreachable/) } });
-    // The relay does not depend on the accounts database.
+    // An open socket does not depend on the accounts database (new connections do: they authenticate).
     sender.send({ type: 'send', clientMsgId: 'during-outage', ciphertext: 'ZHVyaW5n' });
     expect(await sender.next((f) => f.type === 'ack' && (f as { clientMsgId: string }).clientMsgId === 'during-outage')).toMatchObject({ seq: 2 });
 
@@ -75,7 +76,7 @@ describe('R5: PostgreSQL outage while running', () => {
       if (status !== 200) await new Promise((r) => setTimeout(r, 200));
     }
     expect(status).toBe(200);
-    const reader = await TestSocket.open(`${server.wsUrl}/ws/channels/outage`);
+    const reader = await openChannel(server, user, channelId);
     reader.send({ type: 'hello', lastSeq: 0 });
     expect(await reader.next((f) => f.type === 'ready')).toEqual({ type: 'ready', head: 2 });
     expect(reader.frames.filter((f) => f.type === 'envelope').map((f) => (f as { clientMsgId: string }).clientMsgId)).toEqual(['before-outage', 'during-outage']);

@@ -1,19 +1,41 @@
 /**
- * The minimal ChannelRoom under the real workerd: ordering under concurrent senders, catch-up by
- * sequence number, idempotent resends, and bad frames answered with error frames that never
- * disturb the other members (SECURITY-TESTS I1, I2, R2, R3).
+ * The ChannelRoom under the real workerd: ordering under concurrent senders, catch-up by
+ * sequence number, idempotent resends, bad frames answered with error frames that never disturb
+ * the other members, and who may open a channel socket at all (SECURITY-TESTS A11, I1, I2, R2,
+ * R3, Z2).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createCommunity, openChannel, registerUser, type TestUser } from '../helpers/accounts';
 import { startServer, type RunningServer } from '../helpers/server';
 import { TestSocket } from '../helpers/socket';
 
 let server: RunningServer;
+let owner: TestUser;
+let outsider: TestUser;
+const channels = new Map<string, string>();
 beforeAll(async () => {
-  server = await startServer();
+  server = await startServer({ env: { REGISTRATION_MODE: 'open' } });
+  owner = await registerUser(server, 'room_owner');
+  outsider = await registerUser(server, 'room_outsider');
 });
 afterAll(async () => server?.kill());
 
-const open = (channel: string) => TestSocket.open(`${server.wsUrl}/ws/channels/${channel}`);
+/** Opens the owner's socket into a channel named for the test (one community per name). */
+async function open(name: string): Promise<TestSocket> {
+  if (!channels.has(name)) channels.set(name, (await createCommunity(server, owner, name)).channelId);
+  return openChannel(server, owner, channels.get(name)!);
+}
+
+/** The upgrade's HTTP status (or 101) for a raw attempt. */
+function upgradeStatus(url: string, protocols: string[] | undefined, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve) => {
+    const ws = protocols ? new WebSocket(url, protocols, { headers }) : new WebSocket(url, { headers });
+    ws.once('open', () => (ws.close(), resolve(101)));
+    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.once('error', () => undefined);
+  });
+}
 type Envelope = { type: 'envelope'; seq: number; clientMsgId: string };
 
 describe('ChannelRoom relay', () => {
@@ -114,4 +136,50 @@ describe('ChannelRoom relay', () => {
     expect(plain.status).toBe(426);
     expect(await plain.json()).toEqual({ error: { code: 'bad_request', message: 'expected a WebSocket upgrade' } });
   });
+
+  it('A11: no token, a token in the URL, a forged token or a foreign Origin are refused', async () => {
+    await open('auth-checks');
+    const url = `${server.wsUrl}/ws/channels/${channels.get('auth-checks')}`;
+    expect(await upgradeStatus(url, undefined)).toBe(401);
+    expect(await upgradeStatus(`${url}?token=${owner.accessToken}`, undefined)).toBe(401);
+    expect(await upgradeStatus(url, ['chatalot.v1'])).toBe(401);
+    expect(await upgradeStatus(url, ['chatalot.v1', `bearer.${owner.accessToken.slice(0, -3)}abc`])).toBe(401);
+    expect(await upgradeStatus(url, [`bearer.${owner.accessToken}`])).toBe(401);
+    expect(await upgradeStatus(url, ['chatalot.v1', `bearer.${owner.accessToken}`], { Origin: 'https://evil.example' })).toBe(403);
+    expect(await upgradeStatus(url, ['chatalot.v1', `bearer.${owner.accessToken}`], { Origin: server.url })).toBe(101);
+  });
+
+  it('Z2: a non-member cannot open a channel socket, and learns nothing about whether it exists', async () => {
+    await open('private');
+    const existing = await upgradeStatus(`${server.wsUrl}/ws/channels/${channels.get('private')}`, ['chatalot.v1', `bearer.${outsider.accessToken}`]);
+    const missing = await upgradeStatus(`${server.wsUrl}/ws/channels/no-such-channel`, ['chatalot.v1', `bearer.${outsider.accessToken}`]);
+    expect(existing).toBe(404);
+    expect(missing).toBe(404);
+  });
+
+  it('the sender recorded on an envelope is the authenticated user, never one the client names', async () => {
+    const a = await open('identity');
+    const b = await open('identity');
+    a.send({ type: 'send', clientMsgId: 'who-sent-this', ciphertext: 'AAAA' });
+    expect(await b.next((f) => f.type === 'envelope')).toMatchObject({ sender: owner.id });
+    a.close();
+    b.close();
+  });
+});
+
+describe('A11: a socket closes when its access token expires', () => {
+  let shortLived: RunningServer;
+  afterAll(async () => shortLived?.kill());
+
+  it('closes with 4001 at expiry even when idle', async () => {
+    // The server's clock runs 14 min 56 s behind, so a fresh 15-minute token expires 4 s from now.
+    shortLived = await startServer({ env: { REGISTRATION_MODE: 'open', CHATALOT_CLOCK_OFFSET_MS: String(-(15 * 60 * 1000 - 4000)) } });
+    const user = await registerUser(shortLived, 'expiring_user');
+    const { channelId } = await createCommunity(shortLived, user);
+    const socket = await openChannel(shortLived, user, channelId);
+    const started = Date.now();
+    const closed = await socket.waitClosed(15_000);
+    expect(closed.code).toBe(4001);
+    expect(Date.now() - started).toBeLessThan(12_000);
+  }, 30_000);
 });
