@@ -223,7 +223,14 @@ export async function startChatalot({ dataDir, skipBuild = true, env = {}, timeo
       ...env,
     },
   });
-  const m = await waitForOutput(handle, /serving (http:\/\/[^\s]+)/, timeoutMs);
+  let m;
+  try {
+    m = await waitForOutput(handle, /serving (http:\/\/[^\s]+)/, timeoutMs);
+  } catch (e) {
+    await handle.stop();
+    if (ownDir) removeDir(dir);
+    throw e;
+  }
   const url = m[1];
   const workerd = childPids(handle.pid).find((p) => commOf(p) === 'workerd') ?? childPids(handle.pid)[0];
   if (!workerd) throw new Error('could not find the workerd child of start.mjs');
