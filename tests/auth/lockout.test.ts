@@ -9,7 +9,7 @@ import { startServer, type RunningServer } from '../helpers/server';
 import { call, freshTotpWindow, invite, login, register, totp, uniqueName, type Account, type Backend } from './client';
 
 const INVALID = { error: { code: 'invalid_credentials', message: 'username or password is wrong' } };
-const SPOOFS = [{ 'X-Forwarded-For': '203.0.113.7' }, { 'CF-Connecting-IP': '198.51.100.9' }, { 'X-Forwarded-For': '192.0.2.1, 10.0.0.1', 'CF-Connecting-IP': '192.0.2.55', 'X-Real-IP': '192.0.2.56' }];
+const SPOOFS: Record<string, string>[] = [{ 'X-Forwarded-For': '203.0.113.7' }, { 'CF-Connecting-IP': '198.51.100.9' }, { 'X-Forwarded-For': '192.0.2.1, 10.0.0.1', 'CF-Connecting-IP': '192.0.2.55', 'X-Real-IP': '192.0.2.56' }];
 
 describe.each<Backend>(['sqlite', 'postgres'])('A7: lockout on %s', (backend) => {
   let server: RunningServer;

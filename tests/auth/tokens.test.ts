@@ -166,7 +166,7 @@ describe('access tokens (A1–A3) and the authorization matrix', () => {
 
   it('authorization matrix: every route refuses no token and a garbage token with 401; admin routes refuse a user with 403', async () => {
     for (const [method, path, body] of [...USER_ROUTES, ...ADMIN_ROUTES]) {
-      for (const headers of [{}, { Authorization: 'Bearer garbage' }, { Authorization: `Basic ${b64('a:b')}` }, { Authorization: `Bearer ${user.auth.refreshToken}` }]) {
+      for (const headers of <Record<string, string>[]>[{}, { Authorization: 'Bearer garbage' }, { Authorization: `Basic ${b64('a:b')}` }, { Authorization: `Bearer ${user.auth.refreshToken}` }]) {
         const r = await call(server, method, path, { headers, ...(body !== undefined ? { body } : {}) });
         expect(r.status, `${method} ${path} ${JSON.stringify(headers)}`).toBe(401);
         expect(r.body.error.code).toBe('unauthorized');

@@ -37,7 +37,7 @@ describe('Argon2id', () => {
     }
     for (const v of phcCases) {
       expect(parsePhc(v.encoded), v.encoded).not.toBeNull();
-      expect(await verifyPassword(v.password_utf8, v.encoded), v.encoded).toBe(false);
+      expect(await verifyPassword(v.password_utf8, v.encoded), v.encoded).toBe(v.password_utf8.length >= 10);
       expect(await argon2Verify({ password: v.password_utf8, hash: v.encoded })).toBe(true);
     }
   }, 60_000);
@@ -128,12 +128,14 @@ describe('Argon2id', () => {
     await time(real); // warm up
     const dummy: number[] = [];
     const genuine: number[] = [];
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < 5; i++) {
       dummy.push(await time(DUMMY_HASH));
       genuine.push(await time(real));
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    expect(Math.abs(median(dummy) - median(genuine)) / median(genuine)).toBeLessThan(0.25);
+    // The fastest run of each is the intrinsic cost; other test files share the CPU, which only
+    // ever adds time, so minima are steadier than medians here.
+    const [d, g] = [Math.min(...dummy), Math.min(...genuine)];
+    expect(Math.abs(d - g) / g).toBeLessThan(0.2);
   }, 60_000);
 
   it('passwordProblem: at least 10 characters, not among the 10,000 most common, not containing the username', () => {
