@@ -61,6 +61,8 @@ export class ChannelRoom {
     private readonly connections: ConnectionRegistry,
     private readonly clock: () => number,
     private readonly settings: () => RoomSettings,
+    /** Called after an envelope is stored and relayed (unread counts and mentions elsewhere). */
+    private readonly onAccepted: (envelope: EnvelopeOut) => void = () => undefined,
   ) {}
 
   /** Handles one incoming frame from `conn`. Never throws for bad input: it answers with an error frame. */
@@ -120,6 +122,7 @@ export class ChannelRoom {
     this.lastSend.set(userId, e.ts);
     this.reply(conn, { type: 'ack', clientMsgId, seq: e.seq, ts: e.ts });
     this.broadcast(JSON.stringify({ type: 'envelope', ...e } satisfies ServerFrame), conn.socket);
+    this.onAccepted(e);
   }
 
   private catchUp(conn: Connection, lastSeq: number): void {

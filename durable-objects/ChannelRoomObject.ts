@@ -9,6 +9,9 @@ import { DurableObject } from 'cloudflare:workers';
 import type { RoomChange } from '../worker/rooms';
 import { ChannelRoom, type Connection, type ConnectionRegistry, type Identity } from './ChannelRoom';
 import { SqliteChannelLog } from './ChannelLog';
+import { channelActivity } from './channelActivity';
+import type { Env } from '../worker/env';
+import type { EnvelopeOut } from '../protocol/frames';
 
 /** The subprotocol the worker negotiated; echoed in the 101 response. */
 export const SUBPROTOCOL = 'chatalot.v1';
@@ -46,16 +49,29 @@ class HibernatingRegistry implements ConnectionRegistry {
   }
 }
 
-export class ChannelRoomObject extends DurableObject {
+export class ChannelRoomObject extends DurableObject<Env> {
   private readonly registry = new HibernatingRegistry(this.ctx);
   private slowModeSeconds = 0;
-  private readonly room = new ChannelRoom(new SqliteChannelLog(this.ctx.storage.sql), this.registry, () => Date.now(), () => ({ slowModeSeconds: this.slowModeSeconds }));
+  /** This room's channel id (the name the worker addresses it by), learned at the first connect. */
+  private channelId: string | undefined;
+  private readonly room = new ChannelRoom(
+    new SqliteChannelLog(this.ctx.storage.sql),
+    this.registry,
+    () => Date.now(),
+    () => ({ slowModeSeconds: this.slowModeSeconds }),
+    (e) => this.accepted(e),
+  );
 
-  constructor(ctx: DurableObjectState, env: unknown) {
-    super(ctx, env as never);
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
       this.slowModeSeconds = (await ctx.storage.get<number>('slowModeSeconds')) ?? 0;
+      this.channelId = await ctx.storage.get<string>('channelId');
     });
+  }
+
+  private accepted(e: EnvelopeOut): void {
+    if (this.channelId) this.ctx.waitUntil(channelActivity(this.env, this.channelId, e));
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -71,6 +87,11 @@ export class ChannelRoomObject extends DurableObject {
     };
     // The object trusts only the identity the worker established, and refuses one without access.
     if (!identity.userId || !identity.permissions || !identity.expiresAt) return Response.json({ error: { code: 'unauthorized', message: 'no identity' } }, { status: 401 });
+    const channelId = h.get('X-Chatalot-Channel');
+    if (channelId && channelId !== this.channelId) {
+      this.channelId = channelId;
+      await this.ctx.storage.put('channelId', channelId);
+    }
     const slowMode = Number(h.get('X-Chatalot-Slow-Mode') ?? 0);
     if (slowMode !== this.slowModeSeconds) await this.setSlowMode(slowMode);
     const pair = new WebSocketPair();
@@ -89,14 +110,21 @@ export class ChannelRoomObject extends DurableObject {
     this.room.permissionsChanged(change.userId, change.permissions);
   }
 
+  /** The alarm this instance last set; undefined until read once from storage (saves a read per join). */
+  private alarmAt: number | null | undefined;
+
   /** Wakes the object when the earliest token expires, so an idle socket is closed on time too (A11). */
   private async scheduleExpiry(at: number): Promise<void> {
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || at < current) await this.ctx.storage.setAlarm(at);
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    if (this.alarmAt === null || at < this.alarmAt) {
+      this.alarmAt = at;
+      await this.ctx.storage.setAlarm(at);
+    }
   }
 
   override async alarm(): Promise<void> {
     const next = this.room.closeExpired();
+    this.alarmAt = next;
     if (next !== null) await this.ctx.storage.setAlarm(next);
   }
 

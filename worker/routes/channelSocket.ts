@@ -48,6 +48,7 @@ export const channelSocketRoutes = new Hono<AppEnv>().get('/channels/:id', async
   const permissions = permissionsIn(access, c.var.now());
   if (!access || permissions === 0) return errorResponse('not_found', 'no such channel', 404);
   const headers = new Headers({ Upgrade: 'websocket' });
+  headers.set('X-Chatalot-Channel', id);
   headers.set('X-Chatalot-User', auth.user.id);
   headers.set('X-Chatalot-Session', auth.session.id);
   headers.set('X-Chatalot-Permissions', String(permissions));
