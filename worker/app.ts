@@ -21,6 +21,10 @@ import { adminRoutes } from './routes/admin';
 import { openApiRoutes } from './routes/openapi';
 import { deviceRoutes, ownKeyRoutes, userKeyRoutes } from './routes/devices';
 import type { Storage } from './storage/Storage';
+import { communityRoutes } from './routes/communities';
+import { channelRoutes } from './routes/channels';
+import { communityInviteRoutes } from './routes/communityInvites';
+import { dmRoutes } from './routes/dms';
 
 export interface AppEnv {
   Bindings: Env;
@@ -60,6 +64,10 @@ export function createApp(): Hono<AppEnv> {
   api.route('/devices', deviceRoutes);
   api.route('/users', userKeyRoutes);
   api.route('/', ownKeyRoutes);
+  api.route('/communities', communityRoutes);
+  api.route('/channels', channelRoutes);
+  api.route('/community-invites', communityInviteRoutes);
+  api.route('/dms', dmRoutes);
   api.all('*', (c) => errorResponse('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`, 404));
   app.route('/api', api);
   app.use('/ws/*', rateLimit({ bucket: 'general', rate: (env) => rateFrom(env.RATE_LIMIT_PER_SECOND, 20) }));

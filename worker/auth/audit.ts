@@ -24,7 +24,19 @@ export type AuditEventName =
   | 'backup_codes_regenerated'
   | 'account_deleted'
   | 'invite_created'
-  | 'invite_revoked';
+  | 'invite_revoked'
+  // Community moderation: who did what to whom (detail: communityId, targetId, …).
+  | 'community_deleted'
+  | 'member_kicked'
+  | 'member_banned'
+  | 'member_unbanned'
+  | 'member_timed_out'
+  | 'role_changed'
+  | 'role_created'
+  | 'role_deleted'
+  | 'role_assigned'
+  | 'role_unassigned'
+  | 'override_changed';
 
 export async function audit(c: Context<AppEnv>, event: AuditEventName, userId: string | null, detail: Record<string, string | number | boolean> = {}): Promise<void> {
   const storage = await c.var.storage();

@@ -7,6 +7,7 @@
 import type { GenericSchema } from 'valibot';
 import * as auth from '../../protocol/auth';
 import * as keys from '../../protocol/keys';
+import * as communities from '../../protocol/communities';
 
 /** Who may call a route: anyone, any signed-in user, or instance admins and the owner. */
 export type Access = 'public' | 'user' | 'admin';
@@ -65,6 +66,42 @@ export const ROUTES: RouteSpec[] = [
   { method: 'PUT', path: '/api/device-list', access: 'user', tag: 'keys', status: 204, body: keys.PutDeviceListRequest, errors: ['conflict'], summary: 'Publish your signed device list (the version must grow).' },
   { method: 'PUT', path: '/api/key-backup', access: 'user', tag: 'keys', status: 204, errors: ['conflict', 'payload_too_large', 'unsupported_media_type'], summary: 'Store your encrypted key backup (application/octet-stream, X-Backup-Version must grow, at most 16 MiB).' },
   { method: 'GET', path: '/api/key-backup', access: 'user', tag: 'keys', status: 200, errors: ['not_found'], summary: 'Fetch your encrypted key backup (X-Backup-Version header).' },
+
+  { method: 'POST', path: '/api/communities', access: 'user', tag: 'communities', status: 201, body: communities.CreateCommunityRequest, summary: 'Create a community; you become its owner. It starts with the group "General" and the text channel "general". Returns the community view (as GET /api/communities/{id}).' },
+  { method: 'GET', path: '/api/communities', access: 'user', tag: 'communities', status: 200, summary: 'The communities you are a member of, with your role in each.' },
+  { method: 'GET', path: '/api/communities/{id}', access: 'user', tag: 'communities', status: 200, errors: ['not_found'], summary: 'A community you are in: groups, the channels you can view with your permission bits in each, your role, custom roles and community-wide bits. Non-members get 404.' },
+  { method: 'PATCH', path: '/api/communities/{id}', access: 'user', tag: 'communities', status: 200, body: communities.RenameCommunityRequest, errors: ['not_found', 'forbidden'], summary: 'Rename a community (ADMINISTRATOR).' },
+  { method: 'DELETE', path: '/api/communities/{id}', access: 'user', tag: 'communities', status: 204, errors: ['not_found', 'forbidden'], summary: 'Delete a community with its groups, channels, roles and memberships (owner only); every open channel socket closes.' },
+  { method: 'POST', path: '/api/communities/{id}/groups', access: 'user', tag: 'communities', status: 201, body: communities.CreateGroupRequest, errors: ['not_found', 'forbidden'], summary: 'Create a channel group at the end (MANAGE_CHANNELS).' },
+  { method: 'PATCH', path: '/api/communities/{id}/groups/{groupId}', access: 'user', tag: 'communities', status: 200, body: communities.UpdateGroupRequest, errors: ['not_found', 'forbidden'], summary: 'Rename or reorder a group (MANAGE_CHANNELS).' },
+  { method: 'DELETE', path: '/api/communities/{id}/groups/{groupId}', access: 'user', tag: 'communities', status: 204, errors: ['not_found', 'forbidden'], summary: 'Delete a group; its channels stay, outside any group (MANAGE_CHANNELS).' },
+  { method: 'POST', path: '/api/communities/{id}/channels', access: 'user', tag: 'communities', status: 201, body: communities.CreateChannelRequest, errors: ['not_found', 'forbidden'], summary: 'Create a text or voice channel, optionally in a group (MANAGE_CHANNELS).' },
+  { method: 'GET', path: '/api/communities/{id}/members', access: 'user', tag: 'members', status: 200, errors: ['not_found'], summary: 'Members: userId, username, displayName, built-in role, joinedAt, timedOutUntil, custom role ids (any member).' },
+  { method: 'DELETE', path: '/api/communities/{id}/members/me', access: 'user', tag: 'members', status: 204, errors: ['not_found', 'conflict'], summary: 'Leave a community; the owner cannot (409: delete it instead). Your channel sockets close.' },
+  { method: 'DELETE', path: '/api/communities/{id}/members/{userId}', access: 'user', tag: 'members', status: 204, errors: ['not_found', 'forbidden'], summary: 'Kick a member (KICK, and a built-in rank above theirs; never the owner). Their sockets close at once.' },
+  { method: 'PATCH', path: '/api/communities/{id}/members/{userId}', access: 'user', tag: 'members', status: 200, body: communities.SetMemberRoleRequest, errors: ['not_found', 'forbidden'], summary: 'Set a member’s built-in role (MANAGE_ROLES; only for members below you and only to roles below yours; only the owner makes admins).' },
+  { method: 'POST', path: '/api/communities/{id}/members/{userId}/timeout', access: 'user', tag: 'members', status: 200, body: communities.TimeoutRequest, errors: ['not_found', 'forbidden'], summary: 'Time a member out for 60 s–28 days, or lift it with 0 (TIMEOUT, rank above theirs): they may read but not send, react or attach.' },
+  { method: 'POST', path: '/api/communities/{id}/bans', access: 'user', tag: 'members', status: 201, body: communities.BanRequest, errors: ['not_found', 'forbidden', 'conflict'], summary: 'Ban a user, member or not, optionally until a time (BAN, rank above theirs). Removes the membership and closes their sockets.' },
+  { method: 'GET', path: '/api/communities/{id}/bans', access: 'user', tag: 'members', status: 200, errors: ['not_found', 'forbidden'], summary: 'Current bans (BAN).' },
+  { method: 'DELETE', path: '/api/communities/{id}/bans/{userId}', access: 'user', tag: 'members', status: 204, errors: ['not_found', 'forbidden'], summary: 'Lift a ban (BAN). The user may rejoin with an invite.' },
+  { method: 'POST', path: '/api/communities/{id}/roles', access: 'user', tag: 'roles', status: 201, body: communities.CreateRoleRequest, errors: ['not_found', 'forbidden'], summary: 'Create a custom role (MANAGE_ROLES; only bits you hold yourself; ADMINISTRATOR only the owner).' },
+  { method: 'GET', path: '/api/communities/{id}/roles', access: 'user', tag: 'roles', status: 200, errors: ['not_found'], summary: 'Custom roles with their permission bits (any member).' },
+  { method: 'DELETE', path: '/api/communities/{id}/roles/{roleId}', access: 'user', tag: 'roles', status: 204, errors: ['not_found', 'forbidden'], summary: 'Delete a custom role (MANAGE_ROLES; only roles whose bits you hold).' },
+  { method: 'PUT', path: '/api/communities/{id}/members/{userId}/roles/{roleId}', access: 'user', tag: 'roles', status: 204, errors: ['not_found', 'forbidden'], summary: 'Give a member a custom role (MANAGE_ROLES, rank above theirs, only roles whose bits you hold; never yourself).' },
+  { method: 'DELETE', path: '/api/communities/{id}/members/{userId}/roles/{roleId}', access: 'user', tag: 'roles', status: 204, errors: ['not_found', 'forbidden'], summary: 'Take a custom role from a member (same rules as giving it).' },
+  { method: 'POST', path: '/api/communities/{id}/invites', access: 'user', tag: 'invites', status: 201, body: communities.CreateCommunityInviteRequest, errors: ['not_found', 'forbidden'], summary: 'Create a community invite code (MANAGE_INVITES; optional max uses; expiry 1 hour to 1 year).' },
+  { method: 'GET', path: '/api/communities/{id}/invites', access: 'user', tag: 'invites', status: 200, errors: ['not_found', 'forbidden'], summary: 'The community’s invites with use counts and state (MANAGE_INVITES).' },
+  { method: 'DELETE', path: '/api/communities/{id}/invites/{code}', access: 'user', tag: 'invites', status: 204, errors: ['not_found', 'forbidden'], summary: 'Revoke a community invite (MANAGE_INVITES).' },
+  { method: 'POST', path: '/api/community-invites/{code}/join', access: 'user', tag: 'invites', status: 200, errors: ['not_found', 'forbidden', 'conflict', 'invite_exhausted', 'invite_expired', 'invite_revoked'], summary: 'Join a community with an invite code; atomic, so a code’s last use goes to exactly one caller. Banned users get 403 `banned`, members 409; either way the use is given back. Returns the community view.' },
+
+  { method: 'PATCH', path: '/api/channels/{id}', access: 'user', tag: 'channels', status: 200, body: communities.UpdateChannelRequest, errors: ['not_found', 'forbidden'], summary: 'Rename, reorder, move to a group, archive or set slow mode (0–21600 s) on a channel (MANAGE_CHANNELS in it). Open sockets follow slow mode at once.' },
+  { method: 'DELETE', path: '/api/channels/{id}', access: 'user', tag: 'channels', status: 204, errors: ['not_found', 'forbidden'], summary: 'Delete a community channel (MANAGE_CHANNELS in it); DMs cannot be deleted by anyone.' },
+  { method: 'PUT', path: '/api/channels/{id}/overrides', access: 'user', tag: 'channels', status: 204, body: communities.SetOverrideRequest, errors: ['not_found', 'forbidden'], summary: 'Set (or clear with allow = deny = 0) a role’s or member’s allow/deny bits in a channel (MANAGE_ROLES in it; only bits you hold there; members below your rank).' },
+  { method: 'GET', path: '/api/channels/{id}/members', access: 'user', tag: 'channels', status: 200, errors: ['not_found'], summary: 'Who can see the channel, with their bits in it: the members of a DM, or the community members with VIEW.' },
+
+  { method: 'POST', path: '/api/dms', access: 'user', tag: 'dms', status: 201, body: communities.CreateDmRequest, errors: ['not_found'], summary: 'Start a DM (one other user; returns the existing one with 200 if there is one) or a group DM (2–24 others, 25 people at most).' },
+  { method: 'GET', path: '/api/dms', access: 'user', tag: 'dms', status: 200, summary: 'Your DMs and group DMs with their member ids.' },
+  { method: 'DELETE', path: '/api/dms/{id}/members/me', access: 'user', tag: 'dms', status: 204, errors: ['not_found', 'conflict'], summary: 'Leave a group DM (a 1:1 DM cannot be left: 409). Your sockets in it close.' },
 
   { method: 'GET', path: '/ws/channels/{id}', access: 'public', tag: 'sockets', status: 101, summary: 'WebSocket into a channel (see docs/protocol.md).' },
 ];

@@ -1,0 +1,123 @@
+/**
+ * `/api/channels`: one channel's settings (name, position, group, archive, slow mode), its
+ * deletion, its permission overrides, and who can see it.
+ *
+ * Every check uses the caller's bits in that channel (`permissionsIn`), so a channel override can
+ * grant or withhold MANAGE_CHANNELS for one channel. A channel the caller cannot see answers 404,
+ * whether or not it exists. DMs and group DMs are channels too, but their fixed permissions
+ * (DM_PERMISSIONS) hold no management bits, so nobody — no community or instance admin — can
+ * rename, delete or override a DM here (issue 5, item 7). Creating channels is on the community
+ * (worker/routes/communities.ts); leaving a DM is in worker/routes/dms.ts.
+ */
+import { Hono, type Context } from 'hono';
+import { SetOverrideRequest, UpdateChannelRequest } from '../../protocol/communities';
+import { ApiError } from '../../protocol/errors';
+import { has, Permission } from '../../protocol/permissions';
+import type { AppEnv } from '../app';
+import { permissionsIn } from '../auth/access';
+import { audit } from '../auth/audit';
+import { noStore, requireAuth } from '../middleware/auth';
+import { jsonBody } from '../middleware/jsonBody';
+import { notifyRooms } from '../rooms';
+import type { Channel, ChannelAccess, Member, Storage } from '../storage/Storage';
+import { channelView, communityBits, customRolesOf, mayGrant, notifyPermissions, notifyRemoved, requireOutranks, requirePermission } from './communities';
+
+interface Seen {
+  access: ChannelAccess;
+  channel: Channel;
+  /** The caller's bits in this channel; never 0 (that is a 404). */
+  bits: number;
+}
+
+/** The channel as the caller sees it, or 404 when they cannot see it. */
+async function seen(c: Context<AppEnv>, storage: Storage, id: string): Promise<Seen> {
+  const access = await storage.channelAccess(id, c.var.auth.user.id);
+  const bits = permissionsIn(access, c.var.now());
+  if (!access || !has(bits, Permission.VIEW)) throw new ApiError('not_found', 'no such channel');
+  return { access, channel: access.channel, bits };
+}
+
+/** The caller's community membership for a community channel (present whenever bits are non-zero). */
+function memberOf(s: Seen): Member {
+  if (!s.access.member) throw new ApiError('forbidden', 'this is not a community channel');
+  return s.access.member;
+}
+
+export const channelRoutes = new Hono<AppEnv>()
+  .use('*', noStore)
+  .use('*', requireAuth)
+
+  .patch('/:id', async (c) => {
+    const storage = await c.var.storage();
+    const s = await seen(c, storage, c.req.param('id'));
+    requirePermission(s.bits, Permission.MANAGE_CHANNELS, 'MANAGE_CHANNELS');
+    const body = await jsonBody(c, UpdateChannelRequest);
+    const communityId = s.channel.communityId!;
+    if (body.groupId && !(await storage.listGroups(communityId)).some((g) => g.id === body.groupId)) throw new ApiError('not_found', 'no such group');
+    const patch: Partial<Pick<Channel, 'name' | 'position' | 'groupId' | 'archivedAt' | 'slowModeSeconds'>> = {};
+    if (body.name !== undefined) patch.name = body.name;
+    if (body.position !== undefined) patch.position = body.position;
+    if (body.groupId !== undefined) patch.groupId = body.groupId;
+    if (body.slowModeSeconds !== undefined) patch.slowModeSeconds = body.slowModeSeconds;
+    // Archiving keeps the first archive time; un-archiving clears it.
+    if (body.archived !== undefined) patch.archivedAt = body.archived ? (s.channel.archivedAt ?? c.var.now()) : null;
+    await storage.updateChannel(s.channel.id, patch);
+    const updated: Channel = { ...s.channel, ...patch };
+    if (body.slowModeSeconds !== undefined && body.slowModeSeconds !== s.channel.slowModeSeconds) {
+      await notifyRooms(c.env, [s.channel.id], { kind: 'settings', slowModeSeconds: body.slowModeSeconds });
+    }
+    return c.json({ channel: channelView(updated, s.bits) });
+  })
+
+  .delete('/:id', async (c) => {
+    const storage = await c.var.storage();
+    const s = await seen(c, storage, c.req.param('id'));
+    requirePermission(s.bits, Permission.MANAGE_CHANNELS, 'MANAGE_CHANNELS');
+    const members = await storage.listMembers(s.channel.communityId!);
+    await storage.deleteChannel(s.channel.id);
+    await Promise.all(members.map((m) => notifyRemoved(c, [s.channel.id], m.userId, 'deleted')));
+    return c.body(null, 204);
+  })
+
+  .put('/:id/overrides', async (c) => {
+    const storage = await c.var.storage();
+    const s = await seen(c, storage, c.req.param('id'));
+    requirePermission(s.bits, Permission.MANAGE_ROLES, 'MANAGE_ROLES');
+    const body = await jsonBody(c, SetOverrideRequest);
+    const actor = memberOf(s);
+    const communityId = s.channel.communityId!;
+    // Z4: you cannot allow (or deny) in a channel what you do not hold there yourself.
+    if (!mayGrant(actor.role, s.bits, body.allow | body.deny)) throw new ApiError('forbidden', 'an override may only name permissions you hold in this channel');
+    if (body.targetType === 'member') {
+      const target = await storage.getMember(communityId, body.targetId);
+      if (!target) throw new ApiError('not_found', 'no such member');
+      requireOutranks(actor, target, 'set overrides for');
+    } else {
+      const role = (await storage.listRoles(communityId)).find((r) => r.id === body.targetId);
+      if (!role) throw new ApiError('not_found', 'no such role');
+      const actorBits = communityBits(actor, await customRolesOf(storage, communityId, actor.userId), c.var.now());
+      if (!mayGrant(actor.role, actorBits, role.permissions)) throw new ApiError('forbidden', 'you can only set overrides for roles whose permissions you hold yourself');
+    }
+    await storage.setChannelOverride({ channelId: s.channel.id, targetType: body.targetType, targetId: body.targetId, allow: body.allow, deny: body.deny });
+    await audit(c, 'override_changed', c.var.auth.user.id, { communityId, channelId: s.channel.id, targetType: body.targetType, targetId: body.targetId, allow: body.allow, deny: body.deny });
+    // Many members may be affected (a role override); recompute for everyone in the community.
+    const members = await storage.listMembers(communityId);
+    await notifyPermissions(c, storage, [s.channel], members.map((m) => m.userId));
+    return c.body(null, 204);
+  })
+
+  .get('/:id/members', async (c) => {
+    const storage = await c.var.storage();
+    const s = await seen(c, storage, c.req.param('id'));
+    const now = c.var.now();
+    let rows: { userId: string; permissions: number }[];
+    if (s.channel.communityId === null) {
+      rows = (await storage.listChannelMembers(s.channel.id)).map((userId) => ({ userId, permissions: permissionsIn({ ...s.access, directMember: true }, now) }));
+    } else {
+      const members = await storage.listMembers(s.channel.communityId);
+      const withBits = await Promise.all(members.map(async (m) => ({ userId: m.userId, permissions: permissionsIn(await storage.channelAccess(s.channel.id, m.userId), now) })));
+      rows = withBits.filter((m) => has(m.permissions, Permission.VIEW));
+    }
+    const users = await Promise.all(rows.map((r) => storage.getUserById(r.userId)));
+    return c.json({ members: rows.map((r, i) => ({ ...r, username: users[i]?.username ?? null, displayName: users[i]?.displayName ?? null })) });
+  });

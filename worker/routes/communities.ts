@@ -1,0 +1,540 @@
+/**
+ * `/api/communities`: communities and what lives in them — channel groups, channels, members,
+ * built-in and custom roles, timeouts, bans and community invites.
+ *
+ * Every decision goes through protocol/permissions.ts: community-wide actions use the member's
+ * community bits (effectivePermissions without channel overrides), acting on another member also
+ * needs a higher built-in rank, and nobody grants bits they do not hold themselves (ADMINISTRATOR
+ * only the owner; SECURITY-TESTS Z4). Someone who is not a member — never joined, left, kicked or
+ * banned — gets 404 for everything, so a community's existence does not leak. Changes to who
+ * may be in or do what in a channel are pushed to the channel rooms at once (Z3).
+ *
+ * It does not touch DMs (worker/routes/dms.ts): no role, however high, reaches a DM from here.
+ * Channel-level settings and overrides are in worker/routes/channels.ts; joining by invite is in
+ * worker/routes/communityInvites.ts.
+ */
+import { Hono, type Context } from 'hono';
+import {
+  BanRequest,
+  CreateChannelRequest,
+  CreateCommunityInviteRequest,
+  CreateCommunityRequest,
+  CreateGroupRequest,
+  CreateRoleRequest,
+  RenameCommunityRequest,
+  SetMemberRoleRequest,
+  TimeoutRequest,
+  UpdateGroupRequest,
+} from '../../protocol/communities';
+import { ApiError } from '../../protocol/errors';
+import { effectivePermissions, has, Permission, RANK, type BuiltInRole } from '../../protocol/permissions';
+import type { AppEnv } from '../app';
+import { permissionsIn, TIMEOUT_REVOKES } from '../auth/access';
+import { audit } from '../auth/audit';
+import { base64url, newId, randomBytes } from '../auth/secrets';
+import { noStore, requireAuth } from '../middleware/auth';
+import { jsonBody } from '../middleware/jsonBody';
+import { notifyRooms, type RoomChange } from '../rooms';
+import type { Channel, ChannelGroup, Community, Invite, Member, MemberRole, Storage } from '../storage/Storage';
+
+/** Name of the group and channel every new community starts with. */
+export const FIRST_GROUP_NAME = 'General';
+export const FIRST_CHANNEL_NAME = 'general';
+/** Random bytes in a community invite code: 96 bits, unguessable, 16 characters of base64url. */
+const INVITE_CODE_BYTES = 12;
+/** How many pages of the moderation log GET /bans reads at most (see listBans below). */
+const BAN_LOG_PAGES = 20;
+const BAN_LOG_PAGE = 500;
+
+type Ctx = Context<AppEnv>;
+
+/** What the signed-in user is in one community: their membership and community-wide bits. */
+export interface Standing {
+  community: Community;
+  member: Member;
+  /** Community-wide bits: built-in role OR custom roles, no channel overrides, timeout applied. */
+  bits: number;
+}
+
+const notFound = (what = 'community') => new ApiError('not_found', `no such ${what}`);
+const forbidden = (message: string) => new ApiError('forbidden', message);
+
+/**
+ * The custom roles a member holds. Storage has no direct query for this yet, so it is read from
+ * `channelAccess` on any channel of the community (the roles do not depend on the channel). A
+ * community without channels yields none — the member then has only their built-in role's bits,
+ * which fails closed.
+ */
+export async function customRolesOf(storage: Storage, communityId: string, userId: string, channels?: Channel[]): Promise<{ id: string; permissions: number }[]> {
+  const any = (channels ?? (await storage.listChannels(communityId)))[0];
+  if (!any) return [];
+  return (await storage.channelAccess(any.id, userId))?.customRoles ?? [];
+}
+
+/** Community-wide bits of a member: what community routes (kick, roles, invites…) check. */
+export function communityBits(member: Member, customRoles: { id: string; permissions: number }[], now: number): number {
+  let bits = effectivePermissions({ role: member.role, customRoles });
+  if (member.timedOutUntil !== null && member.timedOutUntil > now) bits &= ~TIMEOUT_REVOKES;
+  return bits;
+}
+
+/** The caller's standing in community `id`; 404 when it does not exist or they are not a member. */
+export async function standingIn(c: Ctx, storage: Storage, id: string): Promise<Standing> {
+  const userId = c.var.auth.user.id;
+  const [community, member, ban] = await Promise.all([storage.getCommunity(id), storage.getMember(id, userId), storage.getBan(id, userId)]);
+  if (!community || !member || ban) throw notFound();
+  const bits = communityBits(member, await customRolesOf(storage, id, userId), c.var.now());
+  return { community, member, bits };
+}
+
+/** Throws 403 unless `bits` include `permission`. */
+export function requirePermission(bits: number, permission: number, what: string): void {
+  if (!has(bits, permission)) throw forbidden(`this needs the ${what} permission`);
+}
+
+/** Whether a member with built-in role `actor` may act on one with role `target`: strictly higher rank. */
+export function outranks(actor: MemberRole, target: MemberRole): boolean {
+  return RANK[actor as BuiltInRole] > RANK[target as BuiltInRole];
+}
+
+/**
+ * Z4: whether someone holding `actorBits` (as `actorRole`) may create, grant, take away or delete
+ * `bits`. Only bits they hold themselves, and ADMINISTRATOR only for the owner.
+ */
+export function mayGrant(actorRole: MemberRole, actorBits: number, bits: number): boolean {
+  if (actorRole === 'owner') return true;
+  if (bits & Permission.ADMINISTRATOR) return false;
+  return (bits & ~actorBits) === 0;
+}
+
+/** Throws 403 unless the actor outranks the target. */
+export function requireOutranks(actor: Member, target: Member, action: string): void {
+  if (!outranks(actor.role, target.role)) throw forbidden(`you can only ${action} members whose role is below yours`);
+}
+
+/** Tells every channel of a community that `userId` is gone (kicked, banned, left, deleted). */
+export async function notifyRemoved(c: Ctx, channelIds: string[], userId: string, reason: Extract<RoomChange, { kind: 'removed' }>['reason']): Promise<void> {
+  await notifyRooms(c.env, channelIds, { kind: 'removed', userId, reason });
+}
+
+/** Recomputes each user's bits in each channel and pushes them to the rooms (timeouts, roles, overrides). */
+export async function notifyPermissions(c: Ctx, storage: Storage, channels: Channel[], userIds: string[]): Promise<void> {
+  const now = c.var.now();
+  await Promise.all(
+    userIds.flatMap((userId) =>
+      channels.map(async (ch) => {
+        const permissions = permissionsIn(await storage.channelAccess(ch.id, userId), now);
+        await notifyRooms(c.env, [ch.id], { kind: 'permissions', userId, permissions });
+      }),
+    ),
+  );
+}
+
+/** Removes every custom role a leaving member holds, so rejoining does not bring them back. */
+async function dropCustomRoles(storage: Storage, communityId: string, userId: string): Promise<void> {
+  const roles = await storage.listRoles(communityId);
+  await Promise.all(roles.map((r) => storage.unassignRole(communityId, userId, r.id)));
+}
+
+export function channelView(ch: Channel, permissions?: number) {
+  return {
+    id: ch.id,
+    communityId: ch.communityId,
+    groupId: ch.groupId,
+    kind: ch.kind,
+    name: ch.name,
+    position: ch.position,
+    archived: ch.archivedAt !== null,
+    archivedAt: ch.archivedAt,
+    slowModeSeconds: ch.slowModeSeconds,
+    createdAt: ch.createdAt,
+    ...(permissions !== undefined ? { permissions } : {}),
+  };
+}
+
+const groupView = (g: ChannelGroup) => ({ id: g.id, communityId: g.communityId, name: g.name, position: g.position, createdAt: g.createdAt });
+const communitySummary = (x: Community) => ({ id: x.id, name: x.name, ownerId: x.ownerId, createdAt: x.createdAt });
+
+/** A community as `userId` sees it: groups, the channels they can VIEW with their bits in each, their role. */
+export async function communityView(storage: Storage, community: Community, member: Member, now: number) {
+  const [groups, channels] = await Promise.all([storage.listGroups(community.id), storage.listChannels(community.id)]);
+  const visible = (
+    await Promise.all(channels.map(async (ch) => ({ ch, bits: permissionsIn(await storage.channelAccess(ch.id, member.userId), now) })))
+  ).filter((x) => has(x.bits, Permission.VIEW));
+  const customRoles = await customRolesOf(storage, community.id, member.userId, channels);
+  return {
+    community: communitySummary(community),
+    role: member.role,
+    roles: customRoles.map((r) => r.id),
+    permissions: communityBits(member, customRoles, now),
+    groups: groups.map(groupView),
+    channels: visible.map((x) => channelView(x.ch, x.bits)),
+  };
+}
+
+function inviteView(i: Invite, now: number) {
+  const state = i.revokedAt !== null ? 'revoked' : i.expiresAt !== null && i.expiresAt <= now ? 'expired' : i.maxUses !== null && i.uses >= i.maxUses ? 'used_up' : 'active';
+  return { code: i.code, communityId: i.communityId, maxUses: i.maxUses, uses: i.uses, expiresAt: i.expiresAt, revokedAt: i.revokedAt, createdAt: i.createdAt, createdBy: i.createdBy, state };
+}
+
+/** The target member of an action, or 404. */
+async function targetMember(storage: Storage, communityId: string, userId: string): Promise<Member> {
+  const m = await storage.getMember(communityId, userId);
+  if (!m) throw notFound('member');
+  return m;
+}
+
+/**
+ * Current bans of a community. Storage cannot list bans yet (only `getBan`), so this reads the
+ * community's `member_banned` events from the moderation log and keeps the users still banned
+ * now. Bounded by BAN_LOG_PAGES × BAN_LOG_PAGE events instance-wide; replace with
+ * `Storage.listBans` when it exists.
+ */
+async function listBans(storage: Storage, communityId: string, now: number) {
+  const candidates = new Set<string>();
+  let before: number | undefined;
+  for (let page = 0; page < BAN_LOG_PAGES; page++) {
+    const events = await storage.listAudit({ event: 'member_banned', limit: BAN_LOG_PAGE, ...(before !== undefined ? { before } : {}) });
+    for (const e of events) {
+      try {
+        const d = JSON.parse(e.detail) as { communityId?: string; targetId?: string };
+        if (d.communityId === communityId && d.targetId) candidates.add(d.targetId);
+      } catch {
+        // not one of ours
+      }
+    }
+    if (events.length < BAN_LOG_PAGE) break;
+    before = events[events.length - 1]!.createdAt;
+  }
+  const bans = await Promise.all([...candidates].map((u) => storage.getBan(communityId, u)));
+  return bans.filter((b) => b !== null && (b.expiresAt === null || b.expiresAt > now));
+}
+
+export const communityRoutes = new Hono<AppEnv>()
+  .use('*', noStore)
+  .use('*', requireAuth)
+
+  // ── Communities ──────────────────────────────────────────────────────────────────────────
+
+  .post('/', async (c) => {
+    const body = await jsonBody(c, CreateCommunityRequest);
+    const storage = await c.var.storage();
+    const now = c.var.now();
+    const userId = c.var.auth.user.id;
+    const community: Community = { id: newId(), name: body.name, ownerId: userId, createdAt: now };
+    const group: ChannelGroup = { id: newId(), communityId: community.id, name: FIRST_GROUP_NAME, position: 0, createdAt: now };
+    const channel: Channel = { id: newId(), communityId: community.id, groupId: group.id, kind: 'text', name: FIRST_CHANNEL_NAME, position: 0, createdAt: now, archivedAt: null, slowModeSeconds: 0 };
+    await storage.createCommunity({ community, group, channel });
+    const member = await targetMember(storage, community.id, userId);
+    return c.json(await communityView(storage, community, member, now), 201);
+  })
+
+  .get('/', async (c) => {
+    const storage = await c.var.storage();
+    const userId = c.var.auth.user.id;
+    const communities = await storage.listCommunitiesForUser(userId);
+    const rows = await Promise.all(communities.map(async (x) => ({ ...communitySummary(x), role: (await storage.getMember(x.id, userId))?.role ?? 'member' })));
+    return c.json({ communities: rows });
+  })
+
+  .get('/:id', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    return c.json(await communityView(storage, s.community, s.member, c.var.now()));
+  })
+
+  .patch('/:id', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    requirePermission(s.bits, Permission.ADMINISTRATOR, 'ADMINISTRATOR');
+    const body = await jsonBody(c, RenameCommunityRequest);
+    await storage.renameCommunity(s.community.id, body.name);
+    return c.json({ community: communitySummary({ ...s.community, name: body.name }) });
+  })
+
+  .delete('/:id', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    if (s.member.role !== 'owner') throw forbidden('only the owner can delete a community');
+    const [channels, members] = await Promise.all([storage.listChannels(s.community.id), storage.listMembers(s.community.id)]);
+    await storage.deleteCommunity(s.community.id);
+    await audit(c, 'community_deleted', c.var.auth.user.id, { communityId: s.community.id });
+    // The rows are gone; close every socket still open on the community's channels.
+    const ids = channels.map((ch) => ch.id);
+    await Promise.all(members.map((m) => notifyRemoved(c, ids, m.userId, 'deleted')));
+    return c.body(null, 204);
+  })
+
+  // ── Groups ───────────────────────────────────────────────────────────────────────────────
+
+  .post('/:id/groups', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    requirePermission(s.bits, Permission.MANAGE_CHANNELS, 'MANAGE_CHANNELS');
+    const body = await jsonBody(c, CreateGroupRequest);
+    const groups = await storage.listGroups(s.community.id);
+    const group = await storage.createGroup({ id: newId(), communityId: s.community.id, name: body.name, position: Math.max(-1, ...groups.map((g) => g.position)) + 1, createdAt: c.var.now() });
+    return c.json({ group: groupView(group) }, 201);
+  })
+
+  .patch('/:id/groups/:groupId', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    requirePermission(s.bits, Permission.MANAGE_CHANNELS, 'MANAGE_CHANNELS');
+    const body = await jsonBody(c, UpdateGroupRequest);
+    const group = (await storage.listGroups(s.community.id)).find((g) => g.id === c.req.param('groupId'));
+    if (!group) throw notFound('group');
+    await storage.updateGroup(group.id, body);
+    return c.json({ group: groupView({ ...group, ...body }) });
+  })
+
+  .delete('/:id/groups/:groupId', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    requirePermission(s.bits, Permission.MANAGE_CHANNELS, 'MANAGE_CHANNELS');
+    const group = (await storage.listGroups(s.community.id)).find((g) => g.id === c.req.param('groupId'));
+    if (!group) throw notFound('group');
+    await storage.deleteGroup(group.id);
+    return c.body(null, 204);
+  })
+
+  // ── Channels ─────────────────────────────────────────────────────────────────────────────
+
+  .post('/:id/channels', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    requirePermission(s.bits, Permission.MANAGE_CHANNELS, 'MANAGE_CHANNELS');
+    const body = await jsonBody(c, CreateChannelRequest);
+    if (body.groupId !== undefined && !(await storage.listGroups(s.community.id)).some((g) => g.id === body.groupId)) throw notFound('group');
+    const channels = await storage.listChannels(s.community.id);
+    const channel = await storage.createChannel({
+      id: newId(),
+      communityId: s.community.id,
+      groupId: body.groupId ?? null,
+      kind: body.kind,
+      name: body.name,
+      position: Math.max(-1, ...channels.map((ch) => ch.position)) + 1,
+      createdAt: c.var.now(),
+      archivedAt: null,
+      slowModeSeconds: 0,
+    });
+    const bits = permissionsIn(await storage.channelAccess(channel.id, c.var.auth.user.id), c.var.now());
+    return c.json({ channel: channelView(channel, bits) }, 201);
+  })
+
+  // ── Members ──────────────────────────────────────────────────────────────────────────────
+
+  .get('/:id/members', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    const [members, channels] = await Promise.all([storage.listMembers(s.community.id), storage.listChannels(s.community.id)]);
+    const rows = await Promise.all(
+      members.map(async (m) => {
+        const [user, roles] = await Promise.all([storage.getUserById(m.userId), customRolesOf(storage, s.community.id, m.userId, channels)]);
+        return { userId: m.userId, username: user?.username ?? null, displayName: user?.displayName ?? null, role: m.role, joinedAt: m.joinedAt, timedOutUntil: m.timedOutUntil, roles: roles.map((r) => r.id) };
+      }),
+    );
+    return c.json({ members: rows });
+  })
+
+  .delete('/:id/members/me', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    if (s.member.role === 'owner') throw new ApiError('conflict', 'the owner cannot leave; delete the community instead');
+    const userId = c.var.auth.user.id;
+    await storage.removeMember(s.community.id, userId);
+    await dropCustomRoles(storage, s.community.id, userId);
+    await notifyRemoved(c, (await storage.listChannels(s.community.id)).map((ch) => ch.id), userId, 'left');
+    return c.body(null, 204);
+  })
+
+  .delete('/:id/members/:userId', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    requirePermission(s.bits, Permission.KICK, 'KICK');
+    const target = await targetMember(storage, s.community.id, c.req.param('userId'));
+    requireOutranks(s.member, target, 'kick');
+    await storage.removeMember(s.community.id, target.userId);
+    await dropCustomRoles(storage, s.community.id, target.userId);
+    await audit(c, 'member_kicked', c.var.auth.user.id, { communityId: s.community.id, targetId: target.userId });
+    await notifyRemoved(c, (await storage.listChannels(s.community.id)).map((ch) => ch.id), target.userId, 'kicked');
+    return c.body(null, 204);
+  })
+
+  .patch('/:id/members/:userId', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    requirePermission(s.bits, Permission.MANAGE_ROLES, 'MANAGE_ROLES');
+    const body = await jsonBody(c, SetMemberRoleRequest);
+    const target = await targetMember(storage, s.community.id, c.req.param('userId'));
+    requireOutranks(s.member, target, 'change the role of');
+    if (body.role === 'admin' && s.member.role !== 'owner') throw forbidden('only the owner can make admins');
+    if (!outranks(s.member.role, body.role)) throw forbidden('you can only give roles below your own');
+    await storage.updateMember(s.community.id, target.userId, { role: body.role });
+    await audit(c, 'role_changed', c.var.auth.user.id, { communityId: s.community.id, targetId: target.userId, from: target.role, to: body.role });
+    await notifyPermissions(c, storage, await storage.listChannels(s.community.id), [target.userId]);
+    return c.json({ userId: target.userId, role: body.role });
+  })
+
+  .post('/:id/members/:userId/timeout', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    requirePermission(s.bits, Permission.TIMEOUT, 'TIMEOUT');
+    const body = await jsonBody(c, TimeoutRequest);
+    const target = await targetMember(storage, s.community.id, c.req.param('userId'));
+    requireOutranks(s.member, target, 'time out');
+    const timedOutUntil = body.seconds === 0 ? null : c.var.now() + body.seconds * 1000;
+    await storage.updateMember(s.community.id, target.userId, { timedOutUntil });
+    await audit(c, 'member_timed_out', c.var.auth.user.id, { communityId: s.community.id, targetId: target.userId, seconds: body.seconds });
+    await notifyPermissions(c, storage, await storage.listChannels(s.community.id), [target.userId]);
+    return c.json({ userId: target.userId, timedOutUntil });
+  })
+
+  // ── Bans ─────────────────────────────────────────────────────────────────────────────────
+
+  .post('/:id/bans', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    requirePermission(s.bits, Permission.BAN, 'BAN');
+    const body = await jsonBody(c, BanRequest);
+    const now = c.var.now();
+    if (!(await storage.getUserById(body.userId))) throw notFound('user');
+    // A non-member is banned as if they were a plain member: you still need a rank above that.
+    const target = (await storage.getMember(s.community.id, body.userId)) ?? { role: 'member' as const };
+    if (!outranks(s.member.role, target.role)) throw forbidden('you can only ban members whose role is below yours');
+    const existing = await storage.getBan(s.community.id, body.userId);
+    if (existing && (existing.expiresAt === null || existing.expiresAt > now)) throw new ApiError('conflict', 'this user is already banned');
+    if (existing) await storage.unban(s.community.id, body.userId);
+    const ban = await storage.banMember({
+      communityId: s.community.id,
+      userId: body.userId,
+      reason: body.reason ?? '',
+      bannedBy: c.var.auth.user.id,
+      createdAt: now,
+      expiresAt: body.expiresInSeconds !== undefined ? now + body.expiresInSeconds * 1000 : null,
+    });
+    await audit(c, 'member_banned', c.var.auth.user.id, { communityId: s.community.id, targetId: body.userId });
+    await notifyRemoved(c, (await storage.listChannels(s.community.id)).map((ch) => ch.id), body.userId, 'banned');
+    return c.json({ ban }, 201);
+  })
+
+  .get('/:id/bans', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    requirePermission(s.bits, Permission.BAN, 'BAN');
+    return c.json({ bans: await listBans(storage, s.community.id, c.var.now()) });
+  })
+
+  .delete('/:id/bans/:userId', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    requirePermission(s.bits, Permission.BAN, 'BAN');
+    if (!(await storage.unban(s.community.id, c.req.param('userId')))) throw notFound('ban');
+    await audit(c, 'member_unbanned', c.var.auth.user.id, { communityId: s.community.id, targetId: c.req.param('userId') });
+    return c.body(null, 204);
+  })
+
+  // ── Custom roles ─────────────────────────────────────────────────────────────────────────
+
+  .post('/:id/roles', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    requirePermission(s.bits, Permission.MANAGE_ROLES, 'MANAGE_ROLES');
+    const body = await jsonBody(c, CreateRoleRequest);
+    if (!mayGrant(s.member.role, s.bits, body.permissions)) throw forbidden('a role may only hold permissions you hold yourself (ADMINISTRATOR: owner only)');
+    const roles = await storage.listRoles(s.community.id);
+    const role = await storage.createRole({ id: newId(), communityId: s.community.id, name: body.name, permissions: body.permissions, position: Math.max(-1, ...roles.map((r) => r.position)) + 1 });
+    await audit(c, 'role_created', c.var.auth.user.id, { communityId: s.community.id, roleId: role.id, permissions: role.permissions });
+    return c.json({ role }, 201);
+  })
+
+  .get('/:id/roles', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    return c.json({ roles: await storage.listRoles(s.community.id) });
+  })
+
+  .delete('/:id/roles/:roleId', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    requirePermission(s.bits, Permission.MANAGE_ROLES, 'MANAGE_ROLES');
+    const role = (await storage.listRoles(s.community.id)).find((r) => r.id === c.req.param('roleId'));
+    if (!role) throw notFound('role');
+    if (!mayGrant(s.member.role, s.bits, role.permissions)) throw forbidden('you can only delete roles whose permissions you hold yourself');
+    const [channels, members] = await Promise.all([storage.listChannels(s.community.id), storage.listMembers(s.community.id)]);
+    await storage.deleteRole(s.community.id, role.id);
+    await audit(c, 'role_deleted', c.var.auth.user.id, { communityId: s.community.id, roleId: role.id });
+    await notifyPermissions(c, storage, channels, members.map((m) => m.userId));
+    return c.body(null, 204);
+  })
+
+  .put('/:id/members/:userId/roles/:roleId', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    requirePermission(s.bits, Permission.MANAGE_ROLES, 'MANAGE_ROLES');
+    const target = await targetMember(storage, s.community.id, c.req.param('userId'));
+    const role = (await storage.listRoles(s.community.id)).find((r) => r.id === c.req.param('roleId'));
+    if (!role) throw notFound('role');
+    requireOutranks(s.member, target, 'give roles to');
+    if (!mayGrant(s.member.role, s.bits, role.permissions)) throw forbidden('you can only give roles whose permissions you hold yourself');
+    await storage.assignRole(s.community.id, target.userId, role.id);
+    await audit(c, 'role_assigned', c.var.auth.user.id, { communityId: s.community.id, targetId: target.userId, roleId: role.id });
+    await notifyPermissions(c, storage, await storage.listChannels(s.community.id), [target.userId]);
+    return c.body(null, 204);
+  })
+
+  .delete('/:id/members/:userId/roles/:roleId', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    requirePermission(s.bits, Permission.MANAGE_ROLES, 'MANAGE_ROLES');
+    const target = await targetMember(storage, s.community.id, c.req.param('userId'));
+    const role = (await storage.listRoles(s.community.id)).find((r) => r.id === c.req.param('roleId'));
+    if (!role) throw notFound('role');
+    requireOutranks(s.member, target, 'take roles from');
+    if (!mayGrant(s.member.role, s.bits, role.permissions)) throw forbidden('you can only take away roles whose permissions you hold yourself');
+    if (!(await storage.unassignRole(s.community.id, target.userId, role.id))) throw notFound('role assignment');
+    await audit(c, 'role_unassigned', c.var.auth.user.id, { communityId: s.community.id, targetId: target.userId, roleId: role.id });
+    await notifyPermissions(c, storage, await storage.listChannels(s.community.id), [target.userId]);
+    return c.body(null, 204);
+  })
+
+  // ── Invites ──────────────────────────────────────────────────────────────────────────────
+
+  .post('/:id/invites', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    requirePermission(s.bits, Permission.MANAGE_INVITES, 'MANAGE_INVITES');
+    const body = await jsonBody(c, CreateCommunityInviteRequest);
+    const now = c.var.now();
+    const invite = await storage.createInvite({
+      code: base64url(randomBytes(INVITE_CODE_BYTES)),
+      communityId: s.community.id,
+      createdBy: c.var.auth.user.id,
+      maxUses: body.maxUses ?? null,
+      uses: 0,
+      expiresAt: body.expiresInSeconds !== undefined ? now + body.expiresInSeconds * 1000 : null,
+      revokedAt: null,
+      createdAt: now,
+    });
+    await audit(c, 'invite_created', c.var.auth.user.id, { communityId: s.community.id, maxUses: invite.maxUses ?? 0 });
+    return c.json(inviteView(invite, now), 201);
+  })
+
+  .get('/:id/invites', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    requirePermission(s.bits, Permission.MANAGE_INVITES, 'MANAGE_INVITES');
+    const now = c.var.now();
+    return c.json({ invites: (await storage.listInvites(s.community.id)).map((i) => inviteView(i, now)) });
+  })
+
+  .delete('/:id/invites/:code', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    requirePermission(s.bits, Permission.MANAGE_INVITES, 'MANAGE_INVITES');
+    const invite = await storage.getInvite(c.req.param('code'));
+    if (!invite || invite.communityId !== s.community.id) throw notFound('invite');
+    await storage.revokeInvite(invite.code, c.var.now());
+    await audit(c, 'invite_revoked', c.var.auth.user.id, { communityId: s.community.id });
+    return c.body(null, 204);
+  });
