@@ -39,6 +39,7 @@ const chatalot :Workerd.Worker = (
     (name = "CHANNEL_ROOM", durableObjectNamespace = "ChannelRoomObject"),
     (name = "STORE", durableObjectNamespace = "StoreObject"),
     (name = "RATE_LIMITER", durableObjectNamespace = "RateLimiterObject"),
+    (name = "USER_HUB", durableObjectNamespace = "UserHubObject"),
     (name = "CHATALOT_VERSION", fromEnvironment = "CHATALOT_VERSION"),
     (name = "DATABASE_URL", fromEnvironment = "DATABASE_URL"),
     (name = "JWT_PRIVATE_KEY", fromEnvironment = "CHATALOT_JWT_PRIVATE_KEY"),
@@ -57,6 +58,7 @@ const chatalot :Workerd.Worker = (
     (className = "ChannelRoomObject", uniqueKey = "chatalot-channel-room", enableSql = true),
     (className = "StoreObject", uniqueKey = "chatalot-store", enableSql = true),
     (className = "RateLimiterObject", uniqueKey = "chatalot-rate-limiter", enableSql = true),
+    (className = "UserHubObject", uniqueKey = "chatalot-user-hub", enableSql = true),
   ],
   durableObjectStorage = (localDisk = "do-storage"),
 );

@@ -10,6 +10,7 @@ import { securityHeaders } from './middleware/securityHeaders';
 import { healthRoutes } from './routes/health';
 import { serveClient } from './routes/assets';
 import { channelSocketRoutes } from './routes/channelSocket';
+import { hubSocketRoutes } from './routes/hubSocket';
 import { openStorage } from './storage/openStorage';
 import { clockFor, type Clock } from './auth/clock';
 import type { AuthContext } from './middleware/auth';
@@ -72,6 +73,7 @@ export function createApp(): Hono<AppEnv> {
   app.route('/api', api);
   app.use('/ws/*', rateLimit({ bucket: 'general', rate: (env) => rateFrom(env.RATE_LIMIT_PER_SECOND, 20) }));
   app.route('/ws', channelSocketRoutes);
+  app.route('/ws', hubSocketRoutes);
   app.all('/ws/*', (c) => errorResponse('not_found', `no socket at ${new URL(c.req.url).pathname}`, 404));
 
   // Everything else is the web client.

@@ -7,12 +7,15 @@
 import type { ChannelRoomObject } from '../durable-objects/ChannelRoomObject';
 import type { StoreObject } from '../durable-objects/StoreObject';
 import type { RateLimiterObject } from '../durable-objects/RateLimiterObject';
+import type { UserHubObject } from '../durable-objects/UserHubObject';
 
 export interface Env {
   /** Static client files (workerd: a disk directory service; Cloudflare: the assets binding). */
   ASSETS: Fetcher;
   CHANNEL_ROOM: DurableObjectNamespace<ChannelRoomObject>;
   RATE_LIMITER?: DurableObjectNamespace<RateLimiterObject>;
+  /** One hub per user: device inboxes, unread counts, presence, typing (durable-objects/UserHub.ts). */
+  USER_HUB?: DurableObjectNamespace<UserHubObject>;
   /** The embedded SQLite store (self-hosted default). */
   STORE?: DurableObjectNamespace<StoreObject>;
   /** Cloudflare D1, when deployed there. */

@@ -7,5 +7,6 @@ import { createApp } from './app';
 export { ChannelRoomObject } from '../durable-objects/ChannelRoomObject';
 export { StoreObject } from '../durable-objects/StoreObject';
 export { RateLimiterObject } from '../durable-objects/RateLimiterObject';
+export { UserHubObject } from '../durable-objects/UserHubObject';
 
 export default createApp();

@@ -103,5 +103,6 @@ export const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/api/dms', access: 'user', tag: 'dms', status: 200, summary: 'Your DMs and group DMs with their member ids.' },
   { method: 'DELETE', path: '/api/dms/{id}/members/me', access: 'user', tag: 'dms', status: 204, errors: ['not_found', 'conflict'], summary: 'Leave a group DM (a 1:1 DM cannot be left: 409). Your sockets in it close.' },
 
+  { method: 'GET', path: '/ws/hub', access: 'public', tag: 'sockets', status: 101, errors: ['not_found'], summary: 'WebSocket into your user hub for one of your devices (?device=<id>): inbox, unread counts, presence, typing (see docs/protocol.md).' },
   { method: 'GET', path: '/ws/channels/{id}', access: 'public', tag: 'sockets', status: 101, summary: 'WebSocket into a channel (see docs/protocol.md).' },
 ];
