@@ -1,0 +1,170 @@
+/**
+ * The Durable Object shell of one user's hub: accepts each device's hibernatable WebSocket,
+ * forwards socket events and the RPCs other objects make (channel activity, deliveries, presence,
+ * typing, ended sessions) to UserHub, and closes sockets when their token expires (an alarm).
+ * Who is behind each socket lives in its attachment; only the worker opens sockets here, with the
+ * identity it authenticated in X-Chatalot-* headers. Every RPC names the user it is meant for, so
+ * a hub that has never seen a socket still knows whose it is.
+ */
+import { DurableObject } from 'cloudflare:workers';
+import type { Env } from '../worker/env';
+import { hubRpc, storageDirectory } from '../worker/hubs';
+import type { PresenceState } from '../protocol/hub';
+import { SUBPROTOCOL } from './ChannelRoomObject';
+import { UserHub, type ChannelUpdate, type DeliveryResult, type HubConnection, type HubConnectionRegistry, type HubIdentity, type InboxDelivery } from './UserHub';
+import { SqliteHubStore } from './UserHubStore';
+
+/** The hub's sockets, cached: rebuilt from the runtime after hibernation, then kept in step. */
+class HibernatingRegistry implements HubConnectionRegistry {
+  private readonly bySocket = new Map<WebSocket, HubConnection>();
+
+  constructor(ctx: DurableObjectState) {
+    for (const socket of ctx.getWebSockets()) this.add(socket);
+  }
+
+  add(socket: WebSocket): HubConnection | undefined {
+    const identity = socket.deserializeAttachment() as HubIdentity | null;
+    if (!identity) return undefined;
+    const conn = { socket, identity };
+    this.bySocket.set(socket, conn);
+    return conn;
+  }
+
+  all(): Iterable<HubConnection> {
+    return this.bySocket.values();
+  }
+
+  get(socket: WebSocket): HubConnection | undefined {
+    return this.bySocket.get(socket);
+  }
+
+  remove(socket: WebSocket): void {
+    this.bySocket.delete(socket);
+  }
+
+  save(conn: HubConnection): void {
+    conn.socket.serializeAttachment(conn.identity);
+  }
+}
+
+export class UserHubObject extends DurableObject<Env> {
+  private readonly registry = new HibernatingRegistry(this.ctx);
+  private readonly hub = new UserHub(
+    new SqliteHubStore(this.ctx.storage.sql),
+    this.registry,
+    storageDirectory(this.env),
+    hubRpc(this.env),
+    () => Date.now(),
+    (p) => this.ctx.waitUntil(p.catch(() => undefined)),
+  );
+
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
+      return Response.json({ error: { code: 'bad_request', message: 'expected a WebSocket upgrade' } }, { status: 426 });
+    }
+    const h = request.headers;
+    const identity: HubIdentity = {
+      userId: h.get('X-Chatalot-User') ?? '',
+      deviceId: h.get('X-Chatalot-Device') ?? '',
+      sessionId: h.get('X-Chatalot-Session') ?? '',
+      expiresAt: Number(h.get('X-Chatalot-Expires') ?? 0),
+      state: 'online',
+      sentUpTo: 0,
+    };
+    // The object trusts only the identity the worker established.
+    if (!identity.userId || !identity.deviceId || !identity.sessionId || !identity.expiresAt) return Response.json({ error: { code: 'unauthorized', message: 'no identity' } }, { status: 401 });
+    const owner = this.hub.userId;
+    if (owner && owner !== identity.userId) return Response.json({ error: { code: 'forbidden', message: 'not this user’s hub' } }, { status: 403 });
+    const pair = new WebSocketPair();
+    const server = pair[1];
+    this.ctx.acceptWebSocket(server, [identity.deviceId]);
+    server.serializeAttachment(identity);
+    const conn = this.registry.add(server)!;
+    await this.scheduleExpiry(identity.expiresAt);
+    // The snapshot and replay are queued on the socket now and reach the client right after the 101.
+    this.ctx.waitUntil(this.hub.connect(conn));
+    return new Response(null, { status: 101, webSocket: pair[0], headers: { 'Sec-WebSocket-Protocol': SUBPROTOCOL } });
+  }
+
+  // ── RPC (from the worker, channel rooms and other hubs; each names the user it is for) ──────
+
+  /** A channel's head moved (channelActivity). */
+  async channelMoved(userId: string, update: ChannelUpdate): Promise<void> {
+    if (!this.claim(userId)) return;
+    this.hub.channelMoved(update);
+  }
+
+  /** Store a pairwise ciphertext for this user's devices. */
+  async acceptDelivery(userId: string, d: InboxDelivery): Promise<DeliveryResult[]> {
+    if (!this.claim(userId)) return d.deviceIds.map((deviceId) => ({ deviceId, result: 'not_found' as const }));
+    return this.hub.acceptDelivery(d);
+  }
+
+  async follow(userId: string, watcher: string): Promise<PresenceState> {
+    if (!this.claim(userId)) return 'offline';
+    return this.hub.follow(watcher);
+  }
+
+  async presenceOf(userId: string, of: string, state: PresenceState): Promise<boolean> {
+    if (!this.claim(userId)) return false;
+    return this.hub.presenceOf(of, state);
+  }
+
+  async typingFrom(userId: string, channelId: string, from: string): Promise<void> {
+    if (!this.claim(userId)) return;
+    this.hub.typingFrom(channelId, from);
+  }
+
+  /** Sessions ended (logout, password or 2FA change): close their sockets with 4001 (A10). */
+  async sessionsEnded(userId: string, sessions: string[] | { allExcept?: string }): Promise<number> {
+    if (!this.claim(userId)) return 0;
+    return this.hub.sessionsEnded(sessions);
+  }
+
+  /** Records whose hub this is on first contact; refuses a call meant for another user. */
+  private claim(userId: string): boolean {
+    const owner = this.hub.userId;
+    if (owner === undefined) this.hub.bind(userId);
+    return owner === undefined || owner === userId;
+  }
+
+  // ── Expiry ─────────────────────────────────────────────────────────────────────────────────
+
+  private alarmAt: number | null | undefined;
+
+  /** Wakes the object when the earliest token expires, so an idle socket is closed on time (A11). */
+  private async scheduleExpiry(at: number): Promise<void> {
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    if (this.alarmAt === null || at < this.alarmAt) {
+      this.alarmAt = at;
+      await this.ctx.storage.setAlarm(at);
+    }
+  }
+
+  override async alarm(): Promise<void> {
+    const next = this.hub.closeExpired();
+    this.alarmAt = next;
+    if (next !== null) await this.ctx.storage.setAlarm(next);
+  }
+
+  // ── Sockets ────────────────────────────────────────────────────────────────────────────────
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const conn = this.registry.get(ws) ?? this.registry.add(ws);
+    if (!conn) return ws.close(1011, 'unknown connection');
+    await this.hub.receive(conn, message);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    this.hub.disconnect(ws);
+    try {
+      ws.close(code === 1005 ? 1000 : code, 'closing');
+    } catch {
+      // already closed
+    }
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.hub.disconnect(ws);
+  }
+}

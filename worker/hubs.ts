@@ -1,0 +1,111 @@
+/**
+ * Reaching users' hubs (the UserHub Durable Object, one per user) from the worker and from other
+ * objects: the storage-backed Directory the hubs ask about sharing, devices and channel access;
+ * the RPC adapter hubs use to reach each other; who receives a channel's activity; and
+ * `endSessions`, which the auth routes call so a revoked session's hub sockets close (A10).
+ *
+ * Caches here live in the isolate for a short, stated time; nothing here is authoritative.
+ */
+import type { Env } from './env';
+import { permissionsIn } from './auth/access';
+import { openStorage } from './storage/openStorage';
+import type { Directory, Hubs } from '../durable-objects/UserHub';
+
+/** How long a channel's recipient list is reused: a member added or removed sees badges follow within this. */
+export const RECIPIENTS_TTL_MS = 30_000;
+/** How many recipient lists one isolate keeps (the least recently computed go first). */
+const MAX_CACHED_CHANNELS = 1_000;
+/** Storage reads in flight at once while computing a recipient list. */
+const PARALLEL_READS = 32;
+
+const VIEW = 1;
+
+/** The stub of `userId`'s hub. */
+export function hubOf(env: Env, userId: string) {
+  const ns = env.USER_HUB;
+  if (!ns) throw new Error('USER_HUB is not bound');
+  return ns.get(ns.idFromName(userId));
+}
+
+/**
+ * Closes the hub sockets of ended sessions with 4001 (SECURITY-TESTS A10). Pass the ended session
+ * ids, or `{ allExcept: currentSessionId }` when every other session ended (password or 2FA change).
+ * Never throws: revocation in storage already happened, and a socket's token expires within 15 min.
+ */
+export async function endSessions(env: Env, userId: string, sessions: string[] | { allExcept?: string }): Promise<void> {
+  if (!env.USER_HUB) return;
+  try {
+    await hubOf(env, userId).sessionsEnded(userId, sessions);
+  } catch {
+    // The hub is unreachable; the sockets' tokens expire within 15 minutes and reconnects are refused.
+  }
+}
+
+const recipientCache = new Map<string, { at: number; users: Promise<string[]> }>();
+
+/** Users who may view a channel: DM members, or community members with VIEW (cached RECIPIENTS_TTL_MS). */
+export function channelRecipients(env: Env, channelId: string, now = Date.now()): Promise<string[]> {
+  const hit = recipientCache.get(channelId);
+  if (hit && now - hit.at < RECIPIENTS_TTL_MS) return hit.users;
+  const users = computeRecipients(env, channelId, now);
+  recipientCache.delete(channelId);
+  recipientCache.set(channelId, { at: now, users });
+  if (recipientCache.size > MAX_CACHED_CHANNELS) recipientCache.delete(recipientCache.keys().next().value!);
+  users.catch(() => recipientCache.delete(channelId));
+  return users;
+}
+
+async function computeRecipients(env: Env, channelId: string, now: number): Promise<string[]> {
+  const storage = await openStorage(env);
+  const channel = await storage.getChannel(channelId);
+  if (!channel) return [];
+  if (channel.communityId === null) return storage.listChannelMembers(channelId);
+  const members = await storage.listMembers(channel.communityId);
+  const out: string[] = [];
+  for (let i = 0; i < members.length; i += PARALLEL_READS) {
+    const batch = members.slice(i, i + PARALLEL_READS);
+    const bits = await Promise.all(batch.map(async (m) => permissionsIn(await storage.channelAccess(channelId, m.userId), now)));
+    batch.forEach((m, k) => bits[k]! & VIEW && out.push(m.userId));
+  }
+  return out;
+}
+
+/** The Directory the hubs use, over the instance's storage. */
+export function storageDirectory(env: Env, clock: () => number = Date.now): Directory {
+  return {
+    async sharing(userId, others) {
+      const storage = await openStorage(env);
+      const [communities, dms] = await Promise.all([storage.listCommunitiesForUser(userId), storage.listDirectChannels(userId)]);
+      const mine = new Set([...communities.map((c) => c.id), ...dms.map((d) => d.id)]);
+      const out = new Set<string>();
+      for (let i = 0; i < others.length; i += PARALLEL_READS) {
+        await Promise.all(
+          others.slice(i, i + PARALLEL_READS).map(async (u) => {
+            const [cs, ds] = await Promise.all([storage.listCommunitiesForUser(u), storage.listDirectChannels(u)]);
+            if (cs.some((c) => mine.has(c.id)) || ds.some((d) => mine.has(d.id))) out.add(u);
+          }),
+        );
+      }
+      return out;
+    },
+    async devicesOf(userId) {
+      const storage = await openStorage(env);
+      return (await storage.listDevices(userId)).map((d) => d.id);
+    },
+    async permissions(channelId, userId) {
+      const storage = await openStorage(env);
+      return permissionsIn(await storage.channelAccess(channelId, userId), clock());
+    },
+    recipients: (channelId) => channelRecipients(env, channelId, clock()),
+  };
+}
+
+/** Hub-to-hub calls over Durable Object RPC. */
+export function hubRpc(env: Env): Hubs {
+  return {
+    deliver: (userId, d) => hubOf(env, userId).acceptDelivery(userId, d),
+    follow: (userId, watcher) => hubOf(env, userId).follow(userId, watcher),
+    presence: (watcher, userId, state) => hubOf(env, watcher).presenceOf(watcher, userId, state),
+    typing: (userId, channelId, from) => hubOf(env, userId).typingFrom(userId, channelId, from),
+  };
+}
