@@ -1,38 +1,91 @@
 /**
  * A channel's ordered log of envelopes, kept in its Durable Object's SQLite storage.
  *
- * It stores what the sequencer accepted and reads ranges back by sequence number; it does not
- * decide sequence numbers (protocol/sequence.ts does) and never looks inside a ciphertext.
+ * It stores what the sequencer accepted, reads ranges back by sequence number, erases a deleted
+ * envelope's ciphertext (keeping a tombstone) and lists threads. It does not decide sequence
+ * numbers (protocol/sequence.ts does) or who may do what (ChannelRoom does), and it never looks
+ * inside a ciphertext.
  */
-import type { EnvelopeOut } from '../protocol/frames';
+import type { EnvelopeOut, ThreadSummary } from '../protocol/frames';
 
 export interface ChannelLog {
   /** Highest stored sequence number, 0 when empty. */
   head(): number;
   /** The envelope a sender already stored under this client message id, if any. */
   findByClientMsgId(sender: string, clientMsgId: string): EnvelopeOut | undefined;
+  get(seq: number): EnvelopeOut | undefined;
   append(envelope: EnvelopeOut): void;
+  /** Erases an envelope's ciphertext, leaving a tombstone. */
+  markDeleted(seq: number, now: number): void;
   /** Envelopes with `after < seq`, ascending, at most `limit`. */
   after(after: number, limit: number): EnvelopeOut[];
   /** Envelopes with `seq < before`, the newest `limit` of them, ascending. */
   before(before: number, limit: number): EnvelopeOut[];
+  /** Threads by latest reply, newest first. */
+  threads(limit: number): ThreadSummary[];
+  /** Replies in one thread after `after`, ascending. */
+  thread(root: number, after: number, limit: number): EnvelopeOut[];
 }
 
-const COLUMNS = `seq, client_msg_id AS "clientMsgId", sender, ciphertext, ts`;
+/** Schema versions of the log table, applied in order when an object starts. */
+const SCHEMA: string[][] = [
+  [
+    `CREATE TABLE IF NOT EXISTS envelopes (seq INTEGER PRIMARY KEY, client_msg_id TEXT NOT NULL, sender TEXT NOT NULL, ciphertext TEXT NOT NULL, ts INTEGER NOT NULL)`,
+    'CREATE UNIQUE INDEX IF NOT EXISTS envelopes_client_msg ON envelopes (sender, client_msg_id)',
+  ],
+  [
+    `ALTER TABLE envelopes ADD COLUMN kind TEXT NOT NULL DEFAULT 'message'`,
+    'ALTER TABLE envelopes ADD COLUMN target INTEGER',
+    'ALTER TABLE envelopes ADD COLUMN reply_to INTEGER',
+    'ALTER TABLE envelopes ADD COLUMN meta TEXT',
+    'ALTER TABLE envelopes ADD COLUMN deleted_at INTEGER',
+    'CREATE INDEX IF NOT EXISTS envelopes_reply_to ON envelopes (reply_to) WHERE reply_to IS NOT NULL',
+  ],
+];
+
+const COLUMNS = `seq, client_msg_id AS clientMsgId, sender, ciphertext, ts, kind, target, reply_to AS replyTo, meta, deleted_at AS deletedAt`;
+
+interface Row extends Record<string, SqlStorageValue> {
+  seq: number;
+  clientMsgId: string;
+  sender: string;
+  ciphertext: string;
+  ts: number;
+  kind: string;
+  target: number | null;
+  replyTo: number | null;
+  meta: string | null;
+  deletedAt: number | null;
+}
+
+/** Rebuilds the wire shape, leaving out fields that are not set. */
+function toEnvelope(r: Row): EnvelopeOut {
+  const e: EnvelopeOut = { seq: r.seq, clientMsgId: r.clientMsgId, sender: r.sender, ciphertext: r.ciphertext, ts: r.ts };
+  if (r.kind !== 'message') e.kind = r.kind as EnvelopeOut['kind'];
+  if (r.target !== null) e.target = r.target;
+  if (r.replyTo !== null) e.replyTo = r.replyTo;
+  if (r.meta !== null) {
+    const meta = JSON.parse(r.meta) as Pick<EnvelopeOut, 'mentions' | 'recipients'>;
+    if (meta.mentions) e.mentions = meta.mentions;
+    if (meta.recipients) e.recipients = meta.recipients;
+  }
+  if (r.deletedAt !== null) e.deleted = true;
+  return e;
+}
 
 /** ChannelLog on a Durable Object's synchronous SQLite API. */
 export class SqliteChannelLog implements ChannelLog {
   private cachedHead: number;
 
   constructor(private readonly sql: SqlStorage) {
-    sql.exec(`CREATE TABLE IF NOT EXISTS envelopes (
-      seq INTEGER PRIMARY KEY,
-      client_msg_id TEXT NOT NULL,
-      sender TEXT NOT NULL,
-      ciphertext TEXT NOT NULL,
-      ts INTEGER NOT NULL
-    )`);
-    sql.exec('CREATE UNIQUE INDEX IF NOT EXISTS envelopes_client_msg ON envelopes (sender, client_msg_id)');
+    sql.exec('CREATE TABLE IF NOT EXISTS log_schema (version INTEGER NOT NULL)');
+    const row = sql.exec<{ version: number }>('SELECT version FROM log_schema').toArray()[0];
+    let version = row?.version ?? 0;
+    // A log created before the schema table existed already has version 1's table.
+    if (!row && sql.exec(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'envelopes'`).toArray().length > 0) version = 1;
+    for (; version < SCHEMA.length; version++) for (const statement of SCHEMA[version]!) sql.exec(statement);
+    sql.exec('DELETE FROM log_schema');
+    sql.exec('INSERT INTO log_schema (version) VALUES (?)', SCHEMA.length);
     this.cachedHead = Number(sql.exec('SELECT COALESCE(MAX(seq), 0) AS head FROM envelopes').one().head);
   }
 
@@ -40,23 +93,51 @@ export class SqliteChannelLog implements ChannelLog {
     return this.cachedHead;
   }
 
+  private rows(query: string, ...params: SqlStorageValue[]): EnvelopeOut[] {
+    return this.sql.exec<Row>(query, ...params).toArray().map(toEnvelope);
+  }
+
   findByClientMsgId(sender: string, clientMsgId: string): EnvelopeOut | undefined {
-    return this.sql.exec<EnvelopeOut & Record<string, SqlStorageValue>>(`SELECT ${COLUMNS} FROM envelopes WHERE sender = ? AND client_msg_id = ?`, sender, clientMsgId).toArray()[0];
+    return this.rows(`SELECT ${COLUMNS} FROM envelopes WHERE sender = ? AND client_msg_id = ?`, sender, clientMsgId)[0];
+  }
+
+  get(seq: number): EnvelopeOut | undefined {
+    return this.rows(`SELECT ${COLUMNS} FROM envelopes WHERE seq = ?`, seq)[0];
   }
 
   append(e: EnvelopeOut): void {
-    this.sql.exec('INSERT INTO envelopes (seq, client_msg_id, sender, ciphertext, ts) VALUES (?, ?, ?, ?, ?)', e.seq, e.clientMsgId, e.sender, e.ciphertext, e.ts);
+    const meta = e.mentions || e.recipients ? JSON.stringify({ mentions: e.mentions, recipients: e.recipients }) : null;
+    this.sql.exec(
+      'INSERT INTO envelopes (seq, client_msg_id, sender, ciphertext, ts, kind, target, reply_to, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      e.seq, e.clientMsgId, e.sender, e.ciphertext, e.ts, e.kind ?? 'message', e.target ?? null, e.replyTo ?? null, meta,
+    );
     this.cachedHead = e.seq;
   }
 
+  markDeleted(seq: number, now: number): void {
+    this.sql.exec(`UPDATE envelopes SET ciphertext = '', meta = NULL, deleted_at = ? WHERE seq = ?`, now, seq);
+  }
+
   after(after: number, limit: number): EnvelopeOut[] {
-    return this.sql.exec<EnvelopeOut & Record<string, SqlStorageValue>>(`SELECT ${COLUMNS} FROM envelopes WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit).toArray();
+    return this.rows(`SELECT ${COLUMNS} FROM envelopes WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit);
   }
 
   before(before: number, limit: number): EnvelopeOut[] {
+    return this.rows(`SELECT ${COLUMNS} FROM envelopes WHERE seq < ? ORDER BY seq DESC LIMIT ?`, before, limit).reverse();
+  }
+
+  threads(limit: number): ThreadSummary[] {
     return this.sql
-      .exec<EnvelopeOut & Record<string, SqlStorageValue>>(`SELECT ${COLUMNS} FROM envelopes WHERE seq < ? ORDER BY seq DESC LIMIT ?`, before, limit)
+      .exec<{ root: number; replies: number; lastSeq: number; lastTs: number }>(
+        `SELECT reply_to AS root, COUNT(*) AS replies, MAX(seq) AS lastSeq, MAX(ts) AS lastTs FROM envelopes
+         WHERE reply_to IS NOT NULL AND kind = 'message' AND deleted_at IS NULL GROUP BY reply_to ORDER BY lastSeq DESC LIMIT ?`,
+        limit,
+      )
       .toArray()
-      .reverse();
+      .map((r) => ({ root: r.root, replies: r.replies, lastSeq: r.lastSeq, lastTs: r.lastTs }));
+  }
+
+  thread(root: number, after: number, limit: number): EnvelopeOut[] {
+    return this.rows(`SELECT ${COLUMNS} FROM envelopes WHERE reply_to = ? AND seq > ? ORDER BY seq LIMIT ?`, root, after, limit);
   }
 }

@@ -11,7 +11,8 @@
  * sent to every recipient.
  */
 import * as v from 'valibot';
-import { ClientFrame, type EnvelopeOut, type ServerFrame } from '../protocol/frames';
+import { ClientFrame, type EnvelopeOut, type SendFrame, type ServerFrame } from '../protocol/frames';
+import { take, type Bucket } from '../protocol/rateLimit';
 import { MAX_FRAME_BYTES, MAX_HISTORY_PAGE } from '../protocol/limits';
 import { has, Permission } from '../protocol/permissions';
 import { sequence } from '../protocol/sequence';
@@ -50,19 +51,31 @@ export const CLOSE_REMOVED = 4003;
 
 export interface RoomSettings {
   slowModeSeconds: number;
+  /** A DM or group DM: no moderators; members pin for themselves. */
+  direct: boolean;
+  /** Envelopes a user may send per second in this channel (bursts of as many). */
+  sendRatePerSecond: number;
 }
+
+/** Default per-user send rate: far above typing speed, low enough to stop a flood. */
+export const DEFAULT_SEND_RATE_PER_SECOND = 10;
 
 export class ChannelRoom {
   /** When each user last sent, for slow mode (memory only: a restart forgives one wait). */
   private readonly lastSend = new Map<string, number>();
+  /** Per-user send buckets (memory only, like slow mode). */
+  private readonly sendBuckets = new Map<string, Bucket>();
 
   constructor(
     private readonly log: ChannelLog,
     private readonly connections: ConnectionRegistry,
     private readonly clock: () => number,
     private readonly settings: () => RoomSettings,
-    /** Called after an envelope is stored and relayed (unread counts and mentions elsewhere). */
-    private readonly onAccepted: (envelope: EnvelopeOut) => void = () => undefined,
+    /**
+     * Called after an envelope is stored and relayed (unread counts and mentions elsewhere; the
+     * moderation log when `deletedAuthor` is someone other than the sender).
+     */
+    private readonly onAccepted: (envelope: EnvelopeOut, context: { deletedAuthor?: string }) => void = () => undefined,
   ) {}
 
   /** Handles one incoming frame from `conn`. Never throws for bad input: it answers with an error frame. */
@@ -88,7 +101,11 @@ export class ChannelRoom {
     const frame = parsed.output;
     switch (frame.type) {
       case 'send':
-        return this.send(conn, frame.clientMsgId, frame.ciphertext);
+        return this.send(conn, frame);
+      case 'threads':
+        return this.reply(conn, { type: 'threads', threads: this.log.threads(frame.limit ?? 100) });
+      case 'thread':
+        return this.reply(conn, { type: 'thread', root: frame.root, envelopes: this.log.thread(frame.root, frame.after ?? 0, frame.limit ?? 100) });
       case 'hello':
         return this.catchUp(conn, frame.lastSeq);
       case 'history':
@@ -98,31 +115,70 @@ export class ChannelRoom {
     }
   }
 
-  private send(conn: Connection, clientMsgId: string, ciphertext: string): void {
+  /** Why `frame` may not be accepted from `conn` now, or null. Nothing here has side effects. */
+  private refusal(conn: Connection, frame: SendFrame): { code: string; message: string } | null {
     const { userId, permissions } = conn.identity;
+    const kind = frame.kind ?? 'message';
+    const moderator = !this.settings().direct && has(permissions, Permission.MANAGE_MESSAGES);
+    if (kind === 'reaction' ? !has(permissions, Permission.REACT) : !has(permissions, Permission.SEND)) {
+      return { code: 'forbidden', message: 'you may read this channel but not send to it' };
+    }
+    if ((frame.mentions?.everyone || frame.mentions?.here) && !has(permissions, Permission.MENTION_EVERYONE)) {
+      return { code: 'forbidden', message: 'you may not mention @everyone or @here in this channel' };
+    }
+    if (kind === 'message') {
+      if (frame.target !== undefined) return { code: 'validation_failed', message: 'target: a message has no target; use replyTo for a reply' };
+      if (frame.replyTo !== undefined) {
+        const root = this.log.get(frame.replyTo);
+        if (!root || (root.kind ?? 'message') !== 'message' || root.deleted) return { code: 'not_found', message: 'replyTo: no such message' };
+      }
+    } else {
+      if (frame.target === undefined) return { code: 'validation_failed', message: `target: a ${kind} needs the seq of the message it is about` };
+      if (frame.replyTo !== undefined) return { code: 'validation_failed', message: `replyTo: only a message can reply` };
+      const target = this.log.get(frame.target);
+      if (!target || (target.kind ?? 'message') !== 'message' || target.deleted) return { code: 'not_found', message: 'target: no such message' };
+      if (kind === 'edit' && target.sender !== userId) return { code: 'forbidden', message: 'only the author can edit a message' };
+      if (kind === 'delete' && target.sender !== userId && !moderator) return { code: 'forbidden', message: 'only the author or a moderator can delete a message' };
+      if ((kind === 'pin' || kind === 'unpin') && !this.settings().direct && !moderator) return { code: 'forbidden', message: 'pinning needs the manage-messages permission' };
+    }
+    const now = this.clock();
+    const wait = this.settings().slowModeSeconds * 1000;
+    const last = this.lastSend.get(userId);
+    if (kind === 'message' && wait > 0 && !moderator && last !== undefined && now - last < wait) {
+      return { code: 'slow_mode', message: `slow mode: wait ${Math.ceil((wait - (now - last)) / 1000)} s before sending again` };
+    }
+    return null;
+  }
+
+  private send(conn: Connection, frame: SendFrame): void {
+    const { userId } = conn.identity;
+    const { clientMsgId } = frame;
     const prior = this.log.findByClientMsgId(userId, clientMsgId);
     if (!prior) {
-      if (!has(permissions, Permission.SEND)) return this.reply(conn, error('forbidden', 'you may read this channel but not send to it', clientMsgId));
-      const wait = this.settings().slowModeSeconds * 1000;
-      const last = this.lastSend.get(userId);
-      const now = this.clock();
-      if (wait > 0 && !has(permissions, Permission.MANAGE_MESSAGES) && last !== undefined && now - last < wait) {
-        return this.reply(conn, error('slow_mode', `slow mode: wait ${Math.ceil((wait - (now - last)) / 1000)} s before sending again`, clientMsgId));
-      }
+      const refused = this.refusal(conn, frame);
+      if (refused) return this.reply(conn, error(refused.code, refused.message, clientMsgId));
+      const bucket = take(this.sendBuckets.get(userId), this.settings().sendRatePerSecond, this.clock());
+      this.sendBuckets.set(userId, bucket.bucket);
+      if (!bucket.ok) return this.reply(conn, error('rate_limited', `too many messages; retry in ${bucket.retryAfterMs} ms`, clientMsgId));
     }
-    const decision = sequence(this.log.head(), { clientMsgId, ciphertext, sender: userId }, prior, this.clock());
+    const { type: _type, ...fields } = frame;
+    const send = { ...fields, sender: userId };
+    if (send.kind === 'message') delete send.kind;
+    const decision = sequence(this.log.head(), send, prior, this.clock());
     if (decision.kind === 'duplicate') {
       const o = decision.original;
       return this.reply(conn, { type: 'ack', clientMsgId, seq: o.seq, ts: o.ts, duplicate: true });
     }
     const e = decision.envelope;
-    // The write is synchronous; the Durable Object's output gate holds the ack and the fan-out
-    // below until it is durable, so nobody hears of an envelope that a crash could lose.
+    // The writes are synchronous; the Durable Object's output gate holds the ack and the fan-out
+    // below until they are durable, so nobody hears of an envelope that a crash could lose.
+    const deletedAuthor = e.kind === 'delete' ? this.log.get(e.target!)?.sender : undefined;
     this.log.append(e);
-    this.lastSend.set(userId, e.ts);
+    if (e.kind === 'delete') this.log.markDeleted(e.target!, e.ts);
+    if ((e.kind ?? 'message') === 'message') this.lastSend.set(userId, e.ts);
     this.reply(conn, { type: 'ack', clientMsgId, seq: e.seq, ts: e.ts });
     this.broadcast(JSON.stringify({ type: 'envelope', ...e } satisfies ServerFrame), conn.socket);
-    this.onAccepted(e);
+    this.onAccepted(e, deletedAuthor !== undefined ? { deletedAuthor } : {});
   }
 
   private catchUp(conn: Connection, lastSeq: number): void {

@@ -7,9 +7,11 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { RoomChange } from '../worker/rooms';
-import { ChannelRoom, type Connection, type ConnectionRegistry, type Identity } from './ChannelRoom';
+import { ChannelRoom, DEFAULT_SEND_RATE_PER_SECOND, type Connection, type ConnectionRegistry, type Identity } from './ChannelRoom';
+import { rateFrom } from '../worker/middleware/rateLimit';
 import { SqliteChannelLog } from './ChannelLog';
 import { channelActivity } from './channelActivity';
+import { logModeration } from './moderationLog';
 import type { Env } from '../worker/env';
 import type { EnvelopeOut } from '../protocol/frames';
 
@@ -52,14 +54,15 @@ class HibernatingRegistry implements ConnectionRegistry {
 export class ChannelRoomObject extends DurableObject<Env> {
   private readonly registry = new HibernatingRegistry(this.ctx);
   private slowModeSeconds = 0;
+  private direct = false;
   /** This room's channel id (the name the worker addresses it by), learned at the first connect. */
   private channelId: string | undefined;
   private readonly room = new ChannelRoom(
     new SqliteChannelLog(this.ctx.storage.sql),
     this.registry,
     () => Date.now(),
-    () => ({ slowModeSeconds: this.slowModeSeconds }),
-    (e) => this.accepted(e),
+    () => ({ slowModeSeconds: this.slowModeSeconds, direct: this.direct, sendRatePerSecond: rateFrom(this.env.SEND_RATE_PER_SECOND, DEFAULT_SEND_RATE_PER_SECOND) }),
+    (e, context) => this.accepted(e, context),
   );
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -67,11 +70,18 @@ export class ChannelRoomObject extends DurableObject<Env> {
     ctx.blockConcurrencyWhile(async () => {
       this.slowModeSeconds = (await ctx.storage.get<number>('slowModeSeconds')) ?? 0;
       this.channelId = await ctx.storage.get<string>('channelId');
+      this.direct = (await ctx.storage.get<boolean>('direct')) ?? false;
     });
   }
 
-  private accepted(e: EnvelopeOut): void {
-    if (this.channelId) this.ctx.waitUntil(channelActivity(this.env, this.channelId, e));
+  private accepted(e: EnvelopeOut, context: { deletedAuthor?: string }): void {
+    if (!this.channelId) return;
+    this.ctx.waitUntil(channelActivity(this.env, this.channelId, e));
+    if (context.deletedAuthor !== undefined && context.deletedAuthor !== e.sender) {
+      // A moderator removed someone else's message: that is a moderation event, logged with the
+      // channel and seq (never content, which the server does not have).
+      this.ctx.waitUntil(logModeration(this.env, { moderator: e.sender, author: context.deletedAuthor, channelId: this.channelId, seq: e.target!, at: e.ts }));
+    }
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -91,6 +101,11 @@ export class ChannelRoomObject extends DurableObject<Env> {
     if (channelId && channelId !== this.channelId) {
       this.channelId = channelId;
       await this.ctx.storage.put('channelId', channelId);
+    }
+    const direct = h.get('X-Chatalot-Direct') === 'true';
+    if (direct !== this.direct) {
+      this.direct = direct;
+      await this.ctx.storage.put('direct', direct);
     }
     const slowMode = Number(h.get('X-Chatalot-Slow-Mode') ?? 0);
     if (slowMode !== this.slowModeSeconds) await this.setSlowMode(slowMode);

@@ -8,6 +8,8 @@
 import * as v from 'valibot';
 import { MAX_CIPHERTEXT_CHARS, MAX_HISTORY_PAGE } from './limits';
 
+const Seq = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
+
 /** A client-chosen id that makes a send idempotent: 8–64 URL-safe characters (128-bit random is expected). */
 export const ClientMsgId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{8,64}$/, 'clientMsgId must be 8–64 characters of [A-Za-z0-9_-]'));
 
@@ -19,12 +21,47 @@ export const Ciphertext = v.pipe(
   v.regex(/^[A-Za-z0-9+/_-]+={0,2}$/, 'ciphertext must be base64'),
 );
 
-const Seq = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
 
 /** Client → room: resume after `lastSeq` (0 for everything). The room replays, then sends `ready`. */
 export const HelloFrame = v.strictObject({ type: v.literal('hello'), lastSeq: Seq });
+/**
+ * What an envelope is, as far as routing needs to know. Its content (the text, the emoji of a
+ * reaction, what a pin means) stays inside the ciphertext.
+ * - message: a new message (optionally a reply in the thread of `replyTo`);
+ * - edit: a new version of the sender's own message `target` (each version is its own envelope);
+ * - delete: removes `target` (its ciphertext is erased and a tombstone stays): the author, or a
+ *   role with MANAGE_MESSAGES in a community channel;
+ * - reaction: an (encrypted) reaction to `target`;
+ * - pin / unpin: marks `target`; needs MANAGE_MESSAGES in community channels.
+ */
+export const EnvelopeKind = v.picklist(['message', 'edit', 'delete', 'reaction', 'pin', 'unpin']);
+export type EnvelopeKind = v.InferOutput<typeof EnvelopeKind>;
+
+/** Most users one envelope may mention; a mention is routing metadata for badges. */
+export const MAX_MENTIONS = 50;
+/** Most device ids one envelope may name as recipients (pairwise ciphertexts in DMs). */
+export const MAX_RECIPIENTS = 1000;
+
+const UserId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'ids are 1–64 characters of [A-Za-z0-9_-]'));
+
+export const Mentions = v.strictObject({
+  users: v.optional(v.pipe(v.array(UserId), v.maxLength(MAX_MENTIONS, `at most ${MAX_MENTIONS} mentioned users`))),
+  everyone: v.optional(v.boolean()),
+  here: v.optional(v.boolean()),
+});
+export type Mentions = v.InferOutput<typeof Mentions>;
+
 /** Client → room: relay one envelope. */
-export const SendFrame = v.strictObject({ type: v.literal('send'), clientMsgId: ClientMsgId, ciphertext: Ciphertext });
+export const SendFrame = v.strictObject({
+  type: v.literal('send'),
+  clientMsgId: ClientMsgId,
+  kind: v.optional(EnvelopeKind),
+  ciphertext: Ciphertext,
+  target: v.optional(Seq),
+  replyTo: v.optional(Seq),
+  mentions: v.optional(Mentions),
+  recipients: v.optional(v.pipe(v.array(UserId), v.maxLength(MAX_RECIPIENTS, `at most ${MAX_RECIPIENTS} recipients`))),
+});
 /** Client → room: a page of history strictly before `before` or strictly after `after`. */
 export const HistoryFrame = v.strictObject({
   type: v.literal('history'),
@@ -34,18 +71,40 @@ export const HistoryFrame = v.strictObject({
 });
 /** Client → room: keep-alive. */
 export const PingFrame = v.strictObject({ type: v.literal('ping') });
+/** Client → room: the channel's threads (roots with replies), newest activity first. */
+export const ThreadsFrame = v.strictObject({ type: v.literal('threads'), limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_HISTORY_PAGE))) });
+/** Client → room: one thread's replies, in order. */
+export const ThreadFrame = v.strictObject({ type: v.literal('thread'), root: Seq, after: v.optional(Seq), limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_HISTORY_PAGE))) });
 
-export const ClientFrame = v.variant('type', [HelloFrame, SendFrame, HistoryFrame, PingFrame]);
+export const ClientFrame = v.variant('type', [HelloFrame, SendFrame, HistoryFrame, PingFrame, ThreadsFrame, ThreadFrame]);
 export type ClientFrame = v.InferOutput<typeof ClientFrame>;
 export type SendFrame = v.InferOutput<typeof SendFrame>;
 
-/** A stored envelope as readers receive it. `ts` is the server's receive time in ms; order is `seq`. */
+/**
+ * A stored envelope as readers receive it. `ts` is the server's receive time in ms; order is
+ * `seq`. Optional routing fields appear only when set; `deleted` marks a tombstone (its
+ * ciphertext is gone).
+ */
 export interface EnvelopeOut {
   seq: number;
   clientMsgId: string;
   sender: string;
   ciphertext: string;
   ts: number;
+  kind?: EnvelopeKind;
+  target?: number;
+  replyTo?: number;
+  mentions?: Mentions;
+  recipients?: string[];
+  deleted?: true;
+}
+
+/** A thread: its root and how many replies it has. */
+export interface ThreadSummary {
+  root: number;
+  replies: number;
+  lastSeq: number;
+  lastTs: number;
 }
 
 /** Room → client frames. */
@@ -55,6 +114,8 @@ export type ServerFrame =
   | { type: 'ready'; head: number }
   | { type: 'history'; envelopes: EnvelopeOut[]; head: number }
   | { type: 'pong' }
+  | { type: 'threads'; threads: ThreadSummary[] }
+  | { type: 'thread'; root: number; envelopes: EnvelopeOut[] }
   /** A member left or was removed: clients rotate their sender keys for this channel. */
   | { type: 'member-removed'; userId: string; reason: string }
   | { type: 'error'; error: { code: string; message: string; ref?: string } };

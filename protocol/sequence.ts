@@ -18,14 +18,11 @@ export type SequenceDecision =
  */
 export function sequence(
   head: number,
-  send: { clientMsgId: string; ciphertext: string; sender: string },
+  send: Omit<EnvelopeOut, 'seq' | 'ts' | 'deleted'>,
   prior: EnvelopeOut | undefined,
   now: number,
 ): SequenceDecision {
   if (prior) return { kind: 'duplicate', original: prior };
   if (!Number.isSafeInteger(head) || head < 0) throw new RangeError('head must be a non-negative safe integer');
-  return {
-    kind: 'accept',
-    envelope: { seq: head + 1, clientMsgId: send.clientMsgId, sender: send.sender, ciphertext: send.ciphertext, ts: now },
-  };
+  return { kind: 'accept', envelope: { ...send, seq: head + 1, ts: now } };
 }

@@ -52,6 +52,7 @@ const chatalot :Workerd.Worker = (
     (name = "TRUST_PROXY", fromEnvironment = "TRUST_PROXY"),
     (name = "RATE_LIMIT_PER_SECOND", fromEnvironment = "RATE_LIMIT_PER_SECOND"),
     (name = "AUTH_RATE_LIMIT_PER_SECOND", fromEnvironment = "AUTH_RATE_LIMIT_PER_SECOND"),
+    (name = "SEND_RATE_PER_SECOND", fromEnvironment = "SEND_RATE_PER_SECOND"),
     (name = "CHATALOT_CLOCK_OFFSET_MS", fromEnvironment = "CHATALOT_CLOCK_OFFSET_MS"),
   ],
   durableObjectNamespaces = [

@@ -23,6 +23,7 @@ export const VARIABLES = {
   LOG_LEVEL: { default: 'info', help: 'error, warn, info or debug' },
   RATE_LIMIT_PER_SECOND: { default: '20', help: 'requests per second per client IP to the API and sockets (token bucket, one second of burst)' },
   AUTH_RATE_LIMIT_PER_SECOND: { default: '5', help: 'requests per second per client IP to the authentication routes' },
+  SEND_RATE_PER_SECOND: { default: '10', help: 'envelopes one user may send per second into one channel (token bucket)' },
 };
 
 const REGISTRATION_MODES = ['open', 'invite_only', 'closed'];
@@ -79,6 +80,7 @@ export function readConfig(env = process.env, cwd = process.cwd()) {
   };
   const rateLimit = rate('RATE_LIMIT_PER_SECOND');
   const authRateLimit = rate('AUTH_RATE_LIMIT_PER_SECOND');
+  const sendRate = rate('SEND_RATE_PER_SECOND');
   const adminUsername = get('ADMIN_USERNAME');
   if (adminUsername !== undefined && !/^[a-z0-9_.-]{3,32}$/.test(adminUsername)) {
     throw new ConfigError(`ADMIN_USERNAME must be 3–32 characters of a-z 0-9 _ . - (got "${adminUsername}")`);
@@ -102,6 +104,7 @@ export function readConfig(env = process.env, cwd = process.cwd()) {
     logLevel,
     rateLimit,
     authRateLimit,
+    sendRate,
     jwtPrivateKeyPath: path('JWT_PRIVATE_KEY_PATH', 'keys/jwt-ed25519.pem'),
     jwtPublicKeyPath: path('JWT_PUBLIC_KEY_PATH', 'keys/jwt-ed25519.pub.pem'),
     totpKey: totp,

@@ -164,6 +164,7 @@ async function main() {
     LOG_LEVEL: config.logLevel,
     RATE_LIMIT_PER_SECOND: String(config.rateLimit),
     AUTH_RATE_LIMIT_PER_SECOND: String(config.authRateLimit),
+    SEND_RATE_PER_SECOND: String(config.sendRate),
   };
   if (!config.database) delete env.DATABASE_URL;
   if (!config.adminUsername) delete env.ADMIN_USERNAME;

@@ -38,6 +38,8 @@ export interface Env {
   TRUST_PROXY?: string;
   RATE_LIMIT_PER_SECOND?: string;
   AUTH_RATE_LIMIT_PER_SECOND?: string;
+  /** Envelopes one user may send per second into one channel. */
+  SEND_RATE_PER_SECOND?: string;
   /** Test-only: shifts the server's clock (see worker/auth/clock.ts). */
   CHATALOT_CLOCK_OFFSET_MS?: string;
 }

@@ -43,6 +43,18 @@ export class TestSocket {
     });
   }
 
+  /**
+   * Resolves when the server has started closing (its close frame arrived), which can be well
+   * before the TCP connection ends and `close` fires.
+   */
+  async waitClosing(timeoutMs = 5_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.ws.readyState === WebSocket.OPEN) {
+      if (Date.now() > deadline) throw new Error('socket is still open');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   waitClosed(timeoutMs = 5_000): Promise<{ code: number; reason: string }> {
     if (this.closed) return Promise.resolve(this.closed);
     return new Promise((resolve, reject) => {

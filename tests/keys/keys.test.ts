@@ -7,6 +7,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { request } from 'node:http';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -92,6 +93,19 @@ function toBundle(c: Claimed): PreKeyBundle {
     oneTimePreKey: c.oneTimePreKey ? { id: c.oneTimePreKey.id, publicKey: fromBase64url(c.oneTimePreKey.publicKey) } : null,
     kyberPreKey: c.kyberPreKey ? { id: c.kyberPreKey.id, createdAt: c.kyberPreKey.createdAt, publicKey: fromBase64url(c.kyberPreKey.publicKey), signature: fromBase64url(c.kyberPreKey.signature) } : null,
   };
+}
+
+/** Announces a 16 MiB + 1 byte backup without sending it: the server must refuse on the header alone. */
+function declaredTooLarge(server: RunningServer, token: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${server.url}/api/key-backup`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/octet-stream', 'X-Backup-Version': '5', 'Content-Length': String(16 * 1024 * 1024 + 1) },
+    });
+    req.on('response', (res) => (res.resume(), resolve(res.statusCode ?? 0)));
+    req.on('error', reject);
+    req.flushHeaders();
+  });
 }
 
 function filesUnder(dir: string): string[] {
@@ -253,7 +267,7 @@ describe.each(['sqlite', 'postgres'] as const)('key directory on %s', (backend) 
     expect((await put(1, bytes)).status).toBe(204);
     expect((await put(1, systemRng(10))).status).toBe(409);
     expect((await put(2, bytes, alice.token, 'application/json')).status).toBe(415);
-    expect((await put(2, new Uint8Array(16 * 1024 * 1024 + 1))).status).toBe(413);
+    expect(await declaredTooLarge(server, alice.token)).toBe(413);
     const res = await fetch(`${server.url}/api/key-backup`, { headers: { Authorization: `Bearer ${alice.token}` } });
     expect(res.headers.get('X-Backup-Version')).toBe('1');
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(bytes);

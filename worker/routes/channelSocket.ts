@@ -54,6 +54,7 @@ export const channelSocketRoutes = new Hono<AppEnv>().get('/channels/:id', async
   headers.set('X-Chatalot-Permissions', String(permissions));
   headers.set('X-Chatalot-Expires', String(auth.expiresAt));
   headers.set('X-Chatalot-Slow-Mode', String(access.channel.slowModeSeconds));
+  headers.set('X-Chatalot-Direct', String(access.channel.communityId === null));
   const stub = c.env.CHANNEL_ROOM.get(c.env.CHANNEL_ROOM.idFromName(id));
   return stub.fetch(new Request(c.req.raw.url, { method: 'GET', headers }));
 });
