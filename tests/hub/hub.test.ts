@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createCommunity, joinCommunity, openChannel, registerUser, type TestUser } from '../helpers/accounts';
 import { startServer, type RunningServer } from '../helpers/server';
-import { TestSocket } from '../helpers/socket';
 import { addDevice, hubFrames, nextHub, openHub, settle } from './helpers';
 
 let server: RunningServer;
@@ -18,12 +17,12 @@ let alice: TestUser;
 let bob: TestUser;
 let carol: TestUser; // shares nothing with alice or bob
 let channelId: string;
-const dev: Record<string, string> = {};
+const dev = {} as Record<'a1' | 'b1' | 'b2' | 'c1', string>;
 
 beforeAll(async () => {
   server = await startServer({ env: { REGISTRATION_MODE: 'open' } });
   alice = await registerUser(server, 'hub_alice'); // the first account becomes the owner: register it alone
-  [bob, carol] = await Promise.all(['hub_bob', 'hub_carol'].map((n) => registerUser(server, n)));
+  [bob, carol] = (await Promise.all(['hub_bob', 'hub_carol'].map((n) => registerUser(server, n)))) as [TestUser, TestUser];
   const c = await createCommunity(server, alice, 'hub community');
   channelId = c.channelId;
   await joinCommunity(server, alice, c.communityId, [bob]);
@@ -250,4 +249,3 @@ function walk(dir: string): string[] {
   });
 }
 
-export { TestSocket };
