@@ -207,7 +207,7 @@ export class UserHub {
       case 'read':
         return this.read(conn, frame.channelId, frame.seq);
       case 'settings':
-        return this.settings(conn, { readReceipts: frame.readReceipts });
+        return this.settings({ readReceipts: frame.readReceipts });
       case 'presence':
         conn.identity = { ...conn.identity, state: frame.state };
         this.connections.save(conn);
@@ -291,7 +291,7 @@ export class UserHub {
   /** RPC target: store a pairwise ciphertext for some of this user's devices (the sender's hub checked sharing). */
   async acceptDelivery(d: InboxDelivery): Promise<DeliveryResult[]> {
     const me = this.store.owner();
-    let devices = me ? await this.directory.devicesOf(me) : [];
+    const devices = me ? await this.directory.devicesOf(me) : [];
     const results: DeliveryResult[] = [];
     for (const deviceId of d.deviceIds) {
       if (!devices.includes(deviceId)) {
@@ -310,8 +310,7 @@ export class UserHub {
       this.store.inboxAdd({ deviceId, fromUser: d.from.userId, fromDevice: d.from.deviceId, clientMsgId: d.clientMsgId, ciphertext: d.ciphertext, ts: d.ts });
       results.push({ deviceId, result: 'stored' });
     }
-    devices = d.deviceIds;
-    for (const c of this.connections.all()) if (devices.includes(c.identity.deviceId)) this.topUp(c);
+    for (const c of [...this.connections.all()]) if (d.deviceIds.includes(c.identity.deviceId)) this.topUp(c);
     return results;
   }
 
@@ -390,9 +389,9 @@ export class UserHub {
     return out;
   }
 
-  private settings(conn: HubConnection, s: HubSettings): void {
+  /** Stores the user's settings and tells every device. */
+  private settings(s: HubSettings): void {
     this.store.putSettings(s);
-    void conn;
     this.broadcast({ type: 'settings', settings: s });
   }
 
