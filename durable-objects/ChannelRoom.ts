@@ -215,6 +215,15 @@ export class ChannelRoom {
     this.broadcast(JSON.stringify({ type: 'member-removed', userId, reason } satisfies ServerFrame), null);
   }
 
+  /** Sessions of `userId` ended: close their sockets (they must log in again). */
+  sessionsEnded(userId: string, sessions: string[] | { allExcept?: string }): void {
+    for (const c of [...this.connections.all()]) {
+      if (c.identity.userId !== userId) continue;
+      const ended = Array.isArray(sessions) ? sessions.includes(c.identity.sessionId) : c.identity.sessionId !== sessions.allExcept;
+      if (ended) this.close(c, CLOSE_TOKEN_EXPIRED, 'this session has ended; sign in again');
+    }
+  }
+
   /** A member's permissions changed; without VIEW they are removed. */
   permissionsChanged(userId: string, permissions: number): void {
     if (!has(permissions, Permission.VIEW)) return this.memberRemoved(userId, 'access');

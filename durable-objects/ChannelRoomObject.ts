@@ -13,10 +13,8 @@ import { SqliteChannelLog } from './ChannelLog';
 import { channelActivity } from './channelActivity';
 import { logModeration } from './moderationLog';
 import type { Env } from '../worker/env';
-import type { EnvelopeOut } from '../protocol/frames';
+import { SUBPROTOCOL, type EnvelopeOut } from '../protocol/frames';
 
-/** The subprotocol the worker negotiated; echoed in the 101 response. */
-export const SUBPROTOCOL = 'chatalot.v1';
 
 /** The room's sockets, cached: rebuilt from the runtime after hibernation, then kept in step. */
 class HibernatingRegistry implements ConnectionRegistry {
@@ -76,7 +74,8 @@ export class ChannelRoomObject extends DurableObject<Env> {
 
   private accepted(e: EnvelopeOut, context: { deletedAuthor?: string }): void {
     if (!this.channelId) return;
-    this.ctx.waitUntil(channelActivity(this.env, this.channelId, e));
+    const m = e.mentions;
+    this.ctx.waitUntil(channelActivity(this.env, this.channelId, e, m?.everyone ? 'everyone' : m?.here ? 'here' : m?.users));
     if (context.deletedAuthor !== undefined && context.deletedAuthor !== e.sender) {
       // A moderator removed someone else's message: that is a moderation event, logged with the
       // channel and seq (never content, which the server does not have).
@@ -122,6 +121,7 @@ export class ChannelRoomObject extends DurableObject<Env> {
   async memberChanged(change: RoomChange): Promise<void> {
     if (change.kind === 'settings') return this.setSlowMode(change.slowModeSeconds);
     if (change.kind === 'removed') return this.room.memberRemoved(change.userId, change.reason);
+    if (change.kind === 'sessions-ended') return this.room.sessionsEnded(change.userId, change.sessions);
     this.room.permissionsChanged(change.userId, change.permissions);
   }
 

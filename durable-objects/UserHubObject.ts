@@ -10,7 +10,7 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../worker/env';
 import { hubRpc, storageDirectory } from '../worker/hubs';
 import type { PresenceState } from '../protocol/hub';
-import { SUBPROTOCOL } from './ChannelRoomObject';
+import { SUBPROTOCOL } from '../protocol/frames';
 import { UserHub, type ChannelUpdate, type DeliveryResult, type HubConnection, type HubConnectionRegistry, type HubIdentity, type InboxDelivery } from './UserHub';
 import { SqliteHubStore } from './UserHubStore';
 

@@ -8,6 +8,9 @@
 import * as v from 'valibot';
 import { MAX_CIPHERTEXT_CHARS, MAX_HISTORY_PAGE } from './limits';
 
+/** The WebSocket subprotocol of channel and hub sockets; the access token rides beside it as `bearer.<jwt>`. */
+export const SUBPROTOCOL = 'chatalot.v1';
+
 const Seq = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
 
 /** A client-chosen id that makes a send idempotent: 8–64 URL-safe characters (128-bit random is expected). */

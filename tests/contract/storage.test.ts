@@ -307,5 +307,17 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     expect(all.map((e) => e.createdAt)).toEqual([1004, 1003, 1002, 1001, 1000]);
     expect((await b.storage.listAudit({ userId: uid, event: 'login_failed', limit: 10 })).map((e) => e.createdAt)).toEqual([1003, 1001]);
     expect((await b.storage.listAudit({ userId: uid, before: 1003, limit: 2 })).map((e) => e.createdAt)).toEqual([1002, 1001]);
+    // Events in the same millisecond are paged by id, never skipped or repeated.
+    const same = id('same_ms');
+    for (let i = 0; i < 5; i++) await b.storage.appendAudit({ id: `${same}_${i}`, event: 'login', userId: same, ip: '', userAgent: '', detail: '{}', createdAt: 2000 });
+    const pages: string[] = [];
+    let cursor: { before?: number; beforeId?: string } = {};
+    for (;;) {
+      const page = await b.storage.listAudit({ userId: same, limit: 2, ...cursor });
+      if (page.length === 0) break;
+      pages.push(...page.map((e) => e.id));
+      cursor = { before: page[page.length - 1]!.createdAt, beforeId: page[page.length - 1]!.id };
+    }
+    expect(pages).toEqual([4, 3, 2, 1, 0].map((i) => `${same}_${i}`));
   });
 });

@@ -274,6 +274,17 @@ describe.each(['sqlite', 'postgres'] as const)('key directory on %s', (backend) 
     expect((await api(server, '/api/key-backup', { token: bob.token })).status).toBe(404);
   });
 
+  it('deleting the account deletes its key backup blob too', async () => {
+    const carol = await register(server, `carol_${backend}`);
+    const put = await api(server, '/api/key-backup', { method: 'PUT', token: carol.token, raw: systemRng(1000), headers: { 'Content-Type': 'application/octet-stream', 'X-Backup-Version': '1' } });
+    expect(put.status).toBe(204);
+    const blob = join(server.dataDir, 'blobs', 'key-backups', carol.id);
+    expect(statSync(blob).size).toBe(1000);
+    const deleted = await api(server, '/api/me', { method: 'DELETE', token: carol.token, body: { password: 'correct horse battery staple' } });
+    expect(deleted.status).toBe(204);
+    expect(() => statSync(blob)).toThrow();
+  });
+
   it('Z1: every key route refuses a missing or forged token; a device of someone else cannot be removed', async () => {
     const routes: [string, string][] = [
       ['POST', '/api/devices'], ['GET', '/api/devices'], ['PUT', `/api/devices/${aliceDeviceId}/prekeys`], ['DELETE', `/api/devices/${aliceDeviceId}`],

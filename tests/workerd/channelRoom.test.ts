@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { call, createCommunity, joinCommunity, openChannel, registerUser, type TestUser } from '../helpers/accounts';
+import { call, createCommunity, joinCommunity, openChannel, registerUser, TEST_PASSWORD, type TestUser } from '../helpers/accounts';
 import { startServer, type RunningServer } from '../helpers/server';
 import { TestSocket } from '../helpers/socket';
 
@@ -282,5 +282,34 @@ describe('per-user send rate', () => {
     s.send({ type: 'send', clientMsgId: 'after-pause', ciphertext: 'AAAA' });
     expect(await s.next((f) => f.type === 'ack' && (f as { clientMsgId: string }).clientMsgId === 'after-pause')).toMatchObject({ seq: 6 });
     s.close();
+  });
+});
+
+describe('A10: ended sessions lose their open sockets at once', () => {
+  it('logout closes that session’s channel socket; a password change closes the other sessions’ sockets', async () => {
+    const user = await registerUser(server, 'a10_user');
+    const { channelId } = await createCommunity(server, user, 'a10');
+    const login = async (): Promise<TestUser> => {
+      const res = await call(server, null, 'POST', '/api/auth/login', { username: user.username, password: TEST_PASSWORD });
+      expect(res.status).toBe(200);
+      return { ...user, accessToken: (res.body as { accessToken: string }).accessToken };
+    };
+    const second = await login();
+    const third = await login();
+    const first = await openChannel(server, user, channelId);
+    const viaSecond = await openChannel(server, second, channelId);
+    const viaThird = await openChannel(server, third, channelId);
+
+    expect((await call(server, second, 'POST', '/api/auth/logout')).status).toBe(204);
+    await viaSecond.waitClosing(2_000);
+    expect(first.ws.readyState).toBe(first.ws.OPEN);
+
+    const changed = await call(server, user, 'POST', '/api/me/password', { currentPassword: TEST_PASSWORD, newPassword: 'an entirely new passphrase' });
+    expect(changed.status).toBe(200);
+    await viaThird.waitClosing(2_000);
+    expect(first.ws.readyState).toBe(first.ws.OPEN);
+    first.send({ type: 'ping' });
+    expect(await first.next((f) => f.type === 'pong')).toEqual({ type: 'pong' });
+    first.close();
   });
 });

@@ -16,6 +16,7 @@ export const adminRoutes = new Hono<AppEnv>()
       ...(userId ? { userId } : {}),
       ...(event ? { event } : {}),
       ...(Number.isFinite(before) && before > 0 ? { before } : {}),
+      ...(c.req.query('beforeId') ? { beforeId: c.req.query('beforeId')! } : {}),
       limit: Number.isFinite(limit) ? limit : 100,
     });
     return c.json({ events: events.map((e) => ({ ...e, detail: JSON.parse(e.detail) as unknown })) });

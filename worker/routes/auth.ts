@@ -17,6 +17,7 @@ import { jsonBody } from '../middleware/jsonBody';
 import { noStore, requireAuth } from '../middleware/auth';
 import { errorResponse } from '../middleware/errors';
 import { isStorageError } from '../storage/StorageError';
+import { closeSessionSockets } from '../rooms';
 import type { InstanceRole } from '../storage/Storage';
 
 /** A rotated refresh token presented again within this window is a client race, not theft. */
@@ -128,6 +129,7 @@ export const authRoutes = new Hono<AppEnv>()
       if (now - found.rotatedAt < REFRESH_RACE_MS) return errorResponse('refresh_conflict', 'this refresh token was just used by a parallel request', 401);
       // A token that was rotated long ago came back: someone holds a copy. End the whole family.
       await storage.revokeSession(session.userId, session.id, now);
+      await closeSessionSockets(c.env, session.userId, [session.id]);
       await audit(c, 'refresh_reuse', session.userId, { session: session.id });
       return errorResponse('refresh_reused', 'this refresh token was already used; the session has been ended for safety', 401);
     }
@@ -143,6 +145,7 @@ export const authRoutes = new Hono<AppEnv>()
     const { user, session } = c.var.auth;
     const storage = await c.var.storage();
     await storage.revokeSession(user.id, session.id, c.var.now());
+    await closeSessionSockets(c.env, user.id, [session.id]);
     await audit(c, 'logout', user.id, { session: session.id });
     return c.body(null, 204);
   })
@@ -156,7 +159,10 @@ export const authRoutes = new Hono<AppEnv>()
     const now = c.var.now();
     const locked = user?.lockedUntil !== null && user?.lockedUntil !== undefined && user.lockedUntil > now;
     if (!user || !user.recoveryVerifierHash || locked || !equalBytes(presented, stored)) {
-      if (user && !locked) await storage.recordLoginFailure(user.id, LOCKOUT_THRESHOLD, now + LOCKOUT_MS);
+      if (user && !locked) {
+        const result = await storage.recordLoginFailure(user.id, LOCKOUT_THRESHOLD, now + LOCKOUT_MS);
+        if (result.failedLogins === LOCKOUT_THRESHOLD) await audit(c, 'lockout', user.id, { until: result.lockedUntil ?? 0 });
+      }
       await audit(c, 'login_failed', user?.id ?? null, { reason: 'recovery_code' });
       return errorResponse('invalid_recovery', 'username or recovery code is wrong', 401);
     }
@@ -166,6 +172,7 @@ export const authRoutes = new Hono<AppEnv>()
     // reset never leaves the old code usable with the new password or the reverse.
     await storage.updateUser(user.id, { passwordHash: await hashPassword(body.newPassword), recoveryVerifierHash: digest(body.nextRecoveryVerifier) });
     await storage.revokeAllSessions(user.id, now);
+    await closeSessionSockets(c.env, user.id, {});
     await storage.resetLoginFailures(user.id);
     await audit(c, 'recovery_code_used', user.id);
     await audit(c, 'password_reset', user.id);

@@ -12,7 +12,7 @@ import type { AppEnv } from '../app';
 import { permissionsIn } from '../auth/access';
 import { authenticate } from '../middleware/auth';
 import { errorResponse } from '../middleware/errors';
-import { SUBPROTOCOL } from '../../durable-objects/ChannelRoomObject';
+import { SUBPROTOCOL } from '../../protocol/frames';
 
 /** Channel ids: URL-safe, bounded, so they can name a Durable Object without escaping. */
 const CHANNEL_ID = /^[A-Za-z0-9_-]{1,64}$/;

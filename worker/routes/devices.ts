@@ -17,10 +17,9 @@ import { newId } from '../auth/secrets';
 import { requireAuth } from '../middleware/auth';
 import { errorResponse } from '../middleware/errors';
 import { jsonBody } from '../middleware/jsonBody';
-import { blobStore } from '../storage/BlobStore';
+import { blobStore, keyBackupBlob } from '../storage/BlobStore';
 import type { Device } from '../storage/Storage';
 
-const backupKey = (userId: string) => `key-backups/${userId}`;
 
 export const deviceRoutes = new Hono<AppEnv>()
   .use('*', requireAuth)
@@ -148,7 +147,7 @@ export const ownKeyRoutes = new Hono<AppEnv>()
     if (current && current.version >= version) return errorResponse('conflict', 'a backup with this or a newer version is already stored', 409);
     // Bytes first, then the version: a crash in between leaves the newer bytes under the old
     // version number, which the next upload replaces; never a version without its bytes.
-    await blobStore(c.env).put(backupKey(userId), bytes);
+    await blobStore(c.env).put(keyBackupBlob(userId), bytes);
     if (!(await storage.putKeyBackupMeta({ userId, version, size: bytes.byteLength, updatedAt: c.var.now() }))) {
       return errorResponse('conflict', 'a backup with this or a newer version is already stored', 409);
     }
@@ -159,7 +158,7 @@ export const ownKeyRoutes = new Hono<AppEnv>()
     const storage = await c.var.storage();
     const userId = c.var.auth.user.id;
     const meta = await storage.getKeyBackupMeta(userId);
-    const bytes = meta ? await blobStore(c.env).get(backupKey(userId)) : null;
+    const bytes = meta ? await blobStore(c.env).get(keyBackupBlob(userId)) : null;
     if (!meta || !bytes) return errorResponse('not_found', 'no key backup stored', 404);
     return new Response(bytes, { headers: { 'Content-Type': 'application/octet-stream', 'X-Backup-Version': String(meta.version), 'Cache-Control': 'no-store' } });
   });

@@ -12,7 +12,7 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../app';
 import { authenticate } from '../middleware/auth';
 import { errorResponse } from '../middleware/errors';
-import { SUBPROTOCOL } from '../../durable-objects/ChannelRoomObject';
+import { SUBPROTOCOL } from '../../protocol/frames';
 import { sameOrigin, socketToken } from './channelSocket';
 import { hubOf } from '../hubs';
 

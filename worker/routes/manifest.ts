@@ -48,12 +48,12 @@ export const ROUTES: RouteSpec[] = [
   { method: 'POST', path: '/api/me/totp/enable', access: 'user', tag: 'account', status: 200, body: auth.TotpCodeRequest, errors: ['conflict', 'invalid_code'], summary: 'Confirm enrolment with a code; returns 8 single-use backup codes and ends other sessions.' },
   { method: 'POST', path: '/api/me/totp/disable', access: 'user', tag: 'account', status: 204, body: auth.TotpDisableRequest, errors: ['conflict', 'invalid_code', 'forbidden'], summary: 'Turn 2FA off (password and a code); ends other sessions.' },
   { method: 'POST', path: '/api/me/totp/backup-codes', access: 'user', tag: 'account', status: 200, body: auth.TotpCodeRequest, errors: ['conflict', 'invalid_code'], summary: 'Replace the backup codes (the old set stops working).' },
-  { method: 'GET', path: '/api/me/audit', access: 'user', tag: 'account', status: 200, summary: 'Your security events, newest first (?before=<ms>&limit=).' },
+  { method: 'GET', path: '/api/me/audit', access: 'user', tag: 'account', status: 200, summary: 'Your security events, newest first (?limit=; next page: ?before=<createdAt>&beforeId=<id> of the last event).' },
 
   { method: 'POST', path: '/api/invites', access: 'admin', tag: 'admin', status: 201, body: auth.CreateInviteRequest, summary: 'Create an instance invite code (optional max uses; expiry 1 hour to 1 year).' },
   { method: 'GET', path: '/api/invites', access: 'admin', tag: 'admin', status: 200, summary: 'Instance invites with their use counts and state.' },
   { method: 'DELETE', path: '/api/invites/{code}', access: 'admin', tag: 'admin', status: 204, errors: ['not_found'], summary: 'Revoke an invite.' },
-  { method: 'GET', path: '/api/admin/audit', access: 'admin', tag: 'admin', status: 200, summary: 'Every account’s security events (?userId=&event=&before=&limit=).' },
+  { method: 'GET', path: '/api/admin/audit', access: 'admin', tag: 'admin', status: 200, summary: 'Every account’s security events (?userId=&event=&limit=; next page: ?before=<createdAt>&beforeId=<id> of the last event).' },
 
   { method: 'POST', path: '/api/devices', access: 'user', tag: 'keys', status: 201, body: keys.RegisterDeviceRequest, errors: ['conflict'], summary: 'Register a device with its public identity, signed prekey, ML-KEM prekey and one-time prekeys.' },
   { method: 'GET', path: '/api/devices', access: 'user', tag: 'keys', status: 200, summary: 'Your devices, with how many one-time prekeys each has left (replenish below 20).' },

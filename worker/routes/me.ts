@@ -16,6 +16,8 @@ import { base32Encode, matchingStep, newTotpSecret, openSecret, otpauthUri, seal
 import { noStore, requireAuth } from '../middleware/auth';
 import { errorResponse } from '../middleware/errors';
 import { jsonBody } from '../middleware/jsonBody';
+import { blobStore, keyBackupBlob } from '../storage/BlobStore';
+import { closeSessionSockets, notifyRooms, userChannels } from '../rooms';
 
 /** Re-checks the password for a sensitive change; wrong answers count towards the lockout. */
 async function confirmPassword(c: Context<AppEnv>, password: string): Promise<void> {
@@ -60,6 +62,11 @@ export const meRoutes = new Hono<AppEnv>()
       if (!(await checkSecondFactor(c, user, body.code))) return errorResponse('invalid_code', 'that code is wrong or was already used', 401);
     }
     const storage = await c.var.storage();
+    // Everyone who shared a channel with this account hears it left, so their clients rotate keys.
+    await notifyRooms(c.env, await userChannels(c.env, user.id), { kind: 'removed', userId: user.id, reason: 'deleted' });
+    await closeSessionSockets(c.env, user.id, {});
+    // The backup blob first: if this fails the account still exists and deletion can be retried.
+    await blobStore(c.env).delete(keyBackupBlob(user.id));
     await storage.deleteUser(user.id);
     await audit(c, 'account_deleted', user.id);
     return c.body(null, 204);
@@ -74,6 +81,7 @@ export const meRoutes = new Hono<AppEnv>()
     const storage = await c.var.storage();
     await storage.updateUser(user.id, { passwordHash: await hashPassword(body.newPassword) });
     const ended = await storage.revokeAllSessions(user.id, c.var.now(), session.id);
+    await closeSessionSockets(c.env, user.id, { allExcept: session.id });
     await audit(c, 'password_changed', user.id, { endedSessions: ended });
     return c.json({ endedSessions: ended });
   })
@@ -101,6 +109,7 @@ export const meRoutes = new Hono<AppEnv>()
     const { user } = c.var.auth;
     const id = c.req.param('id');
     if (!(await storage.revokeSession(user.id, id, c.var.now()))) return errorResponse('not_found', 'no such session', 404);
+    await closeSessionSockets(c.env, user.id, [id]);
     await audit(c, 'session_revoked', user.id, { session: id });
     return c.body(null, 204);
   })
@@ -109,6 +118,7 @@ export const meRoutes = new Hono<AppEnv>()
     const storage = await c.var.storage();
     const { user, session } = c.var.auth;
     const ended = await storage.revokeAllSessions(user.id, c.var.now(), session.id);
+    await closeSessionSockets(c.env, user.id, { allExcept: session.id });
     await audit(c, 'session_revoked', user.id, { others: ended });
     return c.json({ endedSessions: ended });
   })
@@ -133,6 +143,7 @@ export const meRoutes = new Hono<AppEnv>()
     await storage.updateUser(user.id, { totpEnabledAt: c.var.now() });
     const backupCodes = await issueBackupCodes(c, user.id);
     const ended = await storage.revokeAllSessions(user.id, c.var.now(), session.id);
+    await closeSessionSockets(c.env, user.id, { allExcept: session.id });
     await audit(c, 'totp_enabled', user.id, { endedSessions: ended });
     return c.json({ backupCodes });
   })
@@ -147,6 +158,7 @@ export const meRoutes = new Hono<AppEnv>()
     await storage.updateUser(user.id, { totpSecret: null, totpEnabledAt: null });
     await storage.replaceBackupCodes(user.id, []);
     const ended = await storage.revokeAllSessions(user.id, c.var.now(), session.id);
+    await closeSessionSockets(c.env, user.id, { allExcept: session.id });
     await audit(c, 'totp_disabled', user.id, { endedSessions: ended });
     return c.body(null, 204);
   })
@@ -165,6 +177,7 @@ export const meRoutes = new Hono<AppEnv>()
     const storage = await c.var.storage();
     const before = Number(c.req.query('before'));
     const limit = Number(c.req.query('limit') ?? 50);
-    const events = await storage.listAudit({ userId: c.var.auth.user.id, ...(Number.isFinite(before) && before > 0 ? { before } : {}), limit: Number.isFinite(limit) ? limit : 50 });
+    const events = await storage.listAudit({ userId: c.var.auth.user.id, ...(Number.isFinite(before) && before > 0 ? { before } : {}),
+      ...(c.req.query('beforeId') ? { beforeId: c.req.query('beforeId')! } : {}), limit: Number.isFinite(limit) ? limit : 50 });
     return c.json({ events: events.map(({ id, event, ip, userAgent, detail, createdAt }) => ({ id, event, ip, userAgent, detail: JSON.parse(detail) as unknown, createdAt })) });
   });

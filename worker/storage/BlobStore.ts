@@ -13,6 +13,11 @@ export interface BlobStore {
 
 const KEY = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/;
 
+/** Where a user's encrypted key backup lives. */
+export function keyBackupBlob(userId: string): string {
+  return `key-backups/${userId}`;
+}
+
 function checkKey(key: string): string {
   if (!KEY.test(key)) throw new Error('blob keys are URL-safe path segments');
   return key;

@@ -490,7 +490,13 @@ export class SqlStorage implements Storage {
   }
 
   async removeMember(communityId: string, userId: string): Promise<boolean> {
-    return (await this.db.run('DELETE FROM members WHERE community_id = ? AND user_id = ?', [communityId, userId])) > 0;
+    const existed = (await this.getMember(communityId, userId)) !== null;
+    // Custom roles go with the membership, so rejoining starts from the plain member role.
+    await this.db.batch([
+      { sql: 'DELETE FROM member_roles WHERE community_id = ? AND user_id = ?', params: [communityId, userId] },
+      { sql: 'DELETE FROM members WHERE community_id = ? AND user_id = ?', params: [communityId, userId] },
+    ]);
+    return existed;
   }
 
   async unban(communityId: string, userId: string): Promise<boolean> {
@@ -519,12 +525,15 @@ export class SqlStorage implements Storage {
     ]);
   }
 
-  listAudit(filter: { userId?: string; event?: string; before?: number; limit: number }) {
+  listAudit(filter: { userId?: string; event?: string; before?: number; beforeId?: string; limit: number }) {
     const where: string[] = [];
     const params: SqlValue[] = [];
     if (filter.userId !== undefined) (where.push('user_id = ?'), params.push(filter.userId));
     if (filter.event !== undefined) (where.push('event = ?'), params.push(filter.event));
-    if (filter.before !== undefined) (where.push('created_at < ?'), params.push(filter.before));
+    if (filter.before !== undefined && filter.beforeId !== undefined) {
+      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      params.push(filter.before, filter.before, filter.beforeId);
+    } else if (filter.before !== undefined) (where.push('created_at < ?'), params.push(filter.before));
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     params.push(Math.max(1, Math.min(500, Math.floor(filter.limit))));
     return this.db.all<AuditEvent>(`SELECT ${AUDIT} FROM audit_log ${clause} ORDER BY created_at DESC, id DESC LIMIT ?`, params);

@@ -309,6 +309,10 @@ export interface Storage {
   unban(communityId: string, userId: string): Promise<boolean>;
 
   appendAudit(event: AuditEvent): Promise<void>;
-  /** Newest first; `before` is an exclusive `createdAt` bound for paging. */
-  listAudit(filter: { userId?: string; event?: string; before?: number; limit: number }): Promise<AuditEvent[]>;
+  /**
+   * Newest first. Paging cursor: the last event of the previous page, as `before` (its
+   * createdAt) and `beforeId` (its id), so events sharing a millisecond are neither skipped nor
+   * repeated; `before` alone is an exclusive time bound.
+   */
+  listAudit(filter: { userId?: string; event?: string; before?: number; beforeId?: string; limit: number }): Promise<AuditEvent[]>;
 }
