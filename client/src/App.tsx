@@ -1,29 +1,50 @@
 /**
- * The application shell. For now it shows which server this is and whether it is healthy;
- * the accounts and chat screens arrive with the web client issue.
+ * The application shell: resumes a stored session, then shows the account screens or the chat.
+ * The chat screen (and with it the crypto library) is loaded only after sign-in.
  */
-import { createResource, Show } from 'solid-js';
-import type { HealthResponse } from '../../protocol/http';
+import { createResource, lazy, Match, onMount, Show, Suspense, Switch, createSignal } from 'solid-js';
+import { getAuthConfig } from './api/auth';
+import { route } from './router';
+import { boot, user } from './stores/session';
+import { LoginScreen, RegisterScreen } from './routes/AuthScreens';
 
-async function fetchHealth(): Promise<HealthResponse> {
-  const res = await fetch('/api/health');
-  if (!res.ok) throw new Error(`server answered ${res.status}`);
-  return (await res.json()) as HealthResponse;
-}
+const ChatScreen = lazy(() => import('./routes/ChatScreen'));
 
 export function App() {
-  const [health] = createResource(fetchHealth);
+  const [booted, setBooted] = createSignal(false);
+  const [config, { refetch }] = createResource(() => getAuthConfig().catch(() => null));
+  onMount(async () => {
+    await boot();
+    setBooted(true);
+  });
+  const authRoute = () => {
+    const r = route();
+    const cfg = config();
+    if (cfg?.needsSetup) return 'setup';
+    return r.name === 'register' ? 'register' : 'login';
+  };
   return (
-    <main class="shell">
-      <h1>Chatalot</h1>
-      <p>Self-hosted chat whose server relays ciphertext it cannot read.</p>
-      <Show when={health()} fallback={<p role="status">{health.error ? 'The server is not answering.' : 'Connecting…'}</p>}>
-        {(h) => (
-          <p role="status" data-testid="health">
-            Server {h().version} is {h().status}, storing accounts in {h().storage}.
-          </p>
-        )}
+    <Show when={booted() && !config.loading} fallback={<p class="boot" role="status">Loading Chatalot…</p>}>
+      <Show
+        when={user()}
+        fallback={
+          <Switch>
+            <Match when={authRoute() === 'setup'}>
+              <RegisterScreen mode="setup" config={config() ?? null} onDone={() => void refetch()} />
+            </Match>
+            <Match when={authRoute() === 'register'}>
+              <RegisterScreen mode="register" config={config() ?? null} onDone={() => void refetch()} />
+            </Match>
+            <Match when={authRoute() === 'login'}>
+              <LoginScreen config={config() ?? null} />
+            </Match>
+          </Switch>
+        }
+      >
+        <Suspense fallback={<p class="boot" role="status">Opening your conversations…</p>}>
+          <ChatScreen />
+        </Suspense>
       </Show>
-    </main>
+    </Show>
   );
 }

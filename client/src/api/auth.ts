@@ -1,0 +1,23 @@
+/**
+ * `/api/auth` and `/api/me` for the client: instance config, register, login (with the TOTP
+ * step), logout. Request bodies are typed from protocol/auth.ts (types only: the schemas stay
+ * on the server, so the login screen does not ship valibot).
+ */
+import type { InferInput } from 'valibot';
+import type { AuthResponse, LoginRequest, PublicUser, RegisterRequest } from '../../../protocol/auth';
+import { api } from './http';
+
+export type { AuthResponse, PublicUser };
+export type RegistrationMode = 'open' | 'invite_only' | 'closed';
+
+/** What the instance says before anyone logs in. */
+export interface AuthConfig {
+  registrationMode: RegistrationMode;
+  needsSetup: boolean;
+}
+
+export const getAuthConfig = () => api<AuthConfig>('/api/auth/config', { auth: false });
+export const register = (body: InferInput<typeof RegisterRequest>) => api<AuthResponse>('/api/auth/register', { method: 'POST', body, auth: false });
+export const login = (body: InferInput<typeof LoginRequest>) => api<AuthResponse>('/api/auth/login', { method: 'POST', body, auth: false });
+export const logout = () => api<void>('/api/auth/logout', { method: 'POST' });
+export const getMe = () => api<PublicUser>('/api/me');

@@ -1,0 +1,129 @@
+/**
+ * The client's one door to the REST API: JSON in and out, typed errors, and the access token.
+ *
+ * The 15-minute access token lives only in memory. The 30-day refresh token is persisted by the
+ * `TokenPersistence` the app installs (IndexedDB, see stores/session.ts). A request answered 401
+ * refreshes once and is retried once; refreshes are serialised across tabs with the Web Locks
+ * API, and inside the lock the stored token is read again, so two tabs never present the same
+ * rotated token (which the server would treat as theft and end the session). This file does not
+ * know any route; api/auth.ts, api/keys.ts and api/communities.ts do.
+ */
+import type { AuthResponse } from '../../../protocol/auth';
+
+/** A refusal from the server, with its machine-readable code (protocol/errors.ts and route-specific ones). */
+export class ApiRequestError extends Error {
+  override readonly name = 'ApiRequestError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Where the refresh token is kept between page loads. */
+export interface TokenPersistence {
+  load(): Promise<string | null>;
+  save(refreshToken: string | null): Promise<void>;
+}
+
+let accessToken: string | null = null;
+let accessTokenExpiresAt = 0;
+let persistence: TokenPersistence | null = null;
+let refreshing: Promise<AuthResponse | null> | null = null;
+let onSessionEnded: (() => void) | null = null;
+let onRefreshed: ((r: AuthResponse) => void) | null = null;
+
+/** Installs the refresh-token persistence and the callbacks for a refreshed or ended session. */
+export function configureAuth(options: { persistence: TokenPersistence; sessionEnded: () => void; refreshed: (r: AuthResponse) => void }): void {
+  persistence = options.persistence;
+  onSessionEnded = options.sessionEnded;
+  onRefreshed = options.refreshed;
+}
+
+/** The current access token, for WebSocket subprotocols. */
+export function currentAccessToken(): string | null {
+  return accessToken;
+}
+
+/** Stores a fresh pair after login, register or refresh. */
+export async function setTokens(r: { accessToken: string; refreshToken: string; expiresIn: number } | null): Promise<void> {
+  accessToken = r?.accessToken ?? null;
+  accessTokenExpiresAt = r ? Date.now() + r.expiresIn * 1000 : 0;
+  await persistence?.save(r?.refreshToken ?? null);
+}
+
+async function doRefresh(): Promise<AuthResponse | null> {
+  const attempt = async (): Promise<AuthResponse | null> => {
+    const token = await persistence?.load();
+    if (!token) return null;
+    const res = await fetch('/api/auth/refresh', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ refreshToken: token }) });
+    if (!res.ok) {
+      // Only a definite refusal ends the session; a network failure or 5xx leaves the token for later.
+      if (res.status === 401) {
+        const body = (await res.json().catch(() => null)) as { error?: { code?: string } } | null;
+        if (body?.error?.code === 'refresh_conflict') return null;
+        await persistence?.save(null);
+        accessToken = null;
+        onSessionEnded?.();
+      }
+      return null;
+    }
+    const r = (await res.json()) as AuthResponse;
+    await setTokens(r);
+    onRefreshed?.(r);
+    return r;
+  };
+  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+  return locks ? locks.request('chatalot-refresh', attempt) : attempt();
+}
+
+/**
+ * Exchanges the stored refresh token for a new pair (one refresh in flight per tab). Null when
+ * there is no session (the caller shows the login screen) or the server cannot be reached.
+ */
+export function refreshSession(): Promise<AuthResponse | null> {
+  refreshing ??= doRefresh().finally(() => {
+    refreshing = null;
+  });
+  return refreshing;
+}
+
+/** The access token, refreshed first when it expires within a minute (before opening a socket). */
+export async function freshAccessToken(): Promise<string | null> {
+  if (!accessToken || Date.now() > accessTokenExpiresAt - 60_000) await refreshSession();
+  return accessToken;
+}
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  body?: unknown;
+  /** Send the access token (default true). */
+  auth?: boolean;
+}
+
+async function send(path: string, options: RequestOptions): Promise<Response> {
+  const headers: Record<string, string> = {};
+  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (options.auth !== false && accessToken) headers.Authorization = `Bearer ${accessToken}`;
+  return fetch(path, { method: options.method ?? 'GET', headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+}
+
+/** Calls the API; resolves with the parsed JSON body (undefined for 204) or throws `ApiRequestError`. */
+export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  let res: Response;
+  try {
+    res = await send(path, options);
+    if (res.status === 401 && options.auth !== false && (await refreshSession())) res = await send(path, options);
+  } catch {
+    throw new ApiRequestError(0, 'network', 'The server cannot be reached.');
+  }
+  if (res.status === 204) return undefined as T;
+  const body = (await res.json().catch(() => null)) as unknown;
+  if (!res.ok) {
+    const error = (body as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ApiRequestError(res.status, error?.code ?? 'http_' + res.status, error?.message ?? `The server answered ${res.status}.`);
+  }
+  return body as T;
+}

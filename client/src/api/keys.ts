@@ -1,0 +1,39 @@
+/**
+ * Device and key routes for the client: register this device's public keys, upload prekeys,
+ * look users up, list their devices and claim their prekey bundles. Bodies are typed from
+ * protocol/keys.ts. The server vouches for nothing here: the caller verifies every bundle.
+ */
+import type { InferInput } from 'valibot';
+import type { ClaimedBundle, RegisterDeviceRequest, UploadPreKeysRequest } from '../../../protocol/keys';
+import { api } from './http';
+
+export type { ClaimedBundle };
+
+export interface OwnDevice {
+  deviceId: string;
+  name: string;
+  identityKey: string;
+  createdAt: number;
+  lastSeenAt: number;
+  oneTimePreKeys: number;
+}
+export interface PublicDevice {
+  deviceId: string;
+  name: string;
+  identityKey: string;
+  createdAt: number;
+}
+export interface UserRef {
+  id: string;
+  username: string;
+  displayName: string;
+}
+
+export const registerDevice = (body: InferInput<typeof RegisterDeviceRequest>) => api<{ deviceId: string; oneTimePreKeys: number }>('/api/devices', { method: 'POST', body });
+export const listOwnDevices = () => api<{ devices: OwnDevice[] }>('/api/devices');
+export const removeDevice = (id: string) => api<void>(`/api/devices/${encodeURIComponent(id)}`, { method: 'DELETE' });
+export const uploadPreKeys = (deviceId: string, body: InferInput<typeof UploadPreKeysRequest>) =>
+  api<{ oneTimePreKeys: number }>(`/api/devices/${encodeURIComponent(deviceId)}/prekeys`, { method: 'PUT', body });
+export const userByName = (username: string) => api<UserRef>(`/api/users/by-name/${encodeURIComponent(username)}`);
+export const userDevices = (userId: string) => api<{ devices: PublicDevice[] }>(`/api/users/${encodeURIComponent(userId)}/devices`);
+export const claimBundles = (userId: string) => api<{ bundles: ClaimedBundle[] }>(`/api/users/${encodeURIComponent(userId)}/bundles`, { method: 'POST' });

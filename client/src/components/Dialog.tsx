@@ -1,0 +1,26 @@
+/**
+ * A modal dialog on the native <dialog> element: showModal() gives the focus trap, Escape and the
+ * inert background; aria-modal and aria-labelledby say so to assistive technology. Closing (by
+ * Escape, the close button or the caller) calls `onClose`.
+ */
+import { createEffect, createUniqueId, type JSX } from 'solid-js';
+
+export function Dialog(props: { open: boolean; title: string; onClose: () => void; children: JSX.Element }) {
+  let ref!: HTMLDialogElement;
+  const id = createUniqueId();
+  createEffect(() => {
+    if (props.open && !ref.open) ref.showModal();
+    else if (!props.open && ref.open) ref.close();
+  });
+  return (
+    <dialog ref={ref} class="dialog" aria-modal="true" aria-labelledby={`dlg-${id}`} onClose={() => props.onClose()}>
+      <div class="dialog-head">
+        <h2 id={`dlg-${id}`}>{props.title}</h2>
+        <button type="button" class="icon-button" aria-label="Close" onClick={() => props.onClose()}>
+          ×
+        </button>
+      </div>
+      {props.open ? props.children : null}
+    </dialog>
+  );
+}

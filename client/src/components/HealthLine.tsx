@@ -1,0 +1,23 @@
+/** The server's health line under the account screens (the shell test reads it). */
+import { createResource, Show } from 'solid-js';
+import type { HealthResponse } from '../../../protocol/http';
+
+async function fetchHealth(): Promise<HealthResponse> {
+  const res = await fetch('/api/health');
+  if (!res.ok) throw new Error(`server answered ${res.status}`);
+  return (await res.json()) as HealthResponse;
+}
+
+export function HealthLine() {
+  const [health] = createResource(fetchHealth);
+  return (
+    <Show when={health()} fallback={<p class="health" role="status">{health.error ? 'The server is not answering.' : 'Connecting…'}</p>}>
+      {(h) => (
+        <p class="health" role="status" data-testid="health">
+          Server {h().version} is {h().status}, storing accounts in {h().storage}.
+        </p>
+      )}
+    </Show>
+  );
+}
+

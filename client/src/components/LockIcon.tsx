@@ -1,0 +1,50 @@
+/**
+ * The per-message encryption state: a lock for encrypted messages (verified, unverified, key
+ * changed), an open lock for unencrypted ones, and a broken lock with the typed reason when a
+ * message could not be opened. The text is always in the accessible name, never colour alone.
+ */
+import type { ViewMessage } from '../stores/ChannelSession';
+
+/** Human sentences for every way opening a message can fail (client/src/crypto/errors.ts codes). */
+const FAILURES: Record<string, string> = {
+  'waiting-for-key': "Waiting for the sender's key",
+  'not-a-recipient': 'This device has no key for this message',
+  'sent-before-join': 'Sent before this device joined',
+  'duplicate-message': 'Already received (replayed)',
+  'too-far-ahead': 'Too far ahead of the conversation',
+  'bad-signature': 'Signature did not verify',
+  tampered: 'Tampered with or corrupted',
+  'unknown-version': 'Sent by a newer client',
+  malformed: 'Malformed',
+  'session-missing': 'No session with the sending device',
+  'identity-changed': "The sender's identity key changed",
+  'unreadable-body': 'Decrypted, but the content is not understood',
+};
+
+export function lockLabel(lock: ViewMessage['lock']): { text: string; tone: 'ok' | 'warn' | 'bad' | 'muted' } {
+  if (lock.kind === 'sending') return { text: 'Encrypted, sending', tone: 'muted' };
+  if (lock.kind === 'error') return { text: `Not decrypted: ${FAILURES[lock.code] ?? lock.code}`, tone: 'bad' };
+  switch (lock.status) {
+    case 'encrypted-verified':
+      return { text: 'End-to-end encrypted, verified', tone: 'ok' };
+    case 'encrypted-unverified':
+      return { text: 'End-to-end encrypted, sender not verified', tone: 'muted' };
+    case 'key-changed':
+      return { text: "End-to-end encrypted, the sender's key changed", tone: 'warn' };
+    case 'not-encrypted':
+      return { text: 'Not encrypted', tone: 'bad' };
+  }
+}
+
+export function LockIcon(props: { lock: ViewMessage['lock'] }) {
+  const label = () => lockLabel(props.lock);
+  const open = () => props.lock.kind === 'error' || (props.lock.kind === 'status' && props.lock.status === 'not-encrypted');
+  return (
+    <span class={`lock lock-${label().tone}`} role="img" aria-label={label().text} title={label().text} data-lock={props.lock.kind === 'status' ? props.lock.status : props.lock.kind === 'error' ? props.lock.code : 'sending'}>
+      <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+        <rect x="3" y="7" width="10" height="8" rx="1.5" fill="currentColor" />
+        <path d={open() ? 'M5 7V5a3 3 0 0 1 5.8-1' : 'M5 7V5a3 3 0 0 1 6 0v2'} fill="none" stroke="currentColor" stroke-width="1.6" />
+      </svg>
+    </span>
+  );
+}

@@ -1,0 +1,154 @@
+/**
+ * The conversation pane: header, connection banner, the message list (role=log) and the
+ * composer. Messages show their sender, time, text and lock; one's own messages can be edited
+ * (the composer switches to editing) and deleted (with a confirming second click). Sending goes
+ * through the ChannelSession's outbox; when encryption is not available the composer is disabled,
+ * because nothing is ever sent in plaintext.
+ */
+import { createEffect, createMemo, createSignal, For, on, Show } from 'solid-js';
+import { MAX_MESSAGE_CHARS } from '../e2ee/MessageBody';
+import type { ChannelSession, ViewMessage } from '../stores/ChannelSession';
+import { LockIcon } from './LockIcon';
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+
+export function MessagePane(props: {
+  title: string;
+  session: ChannelSession | undefined;
+  me: string;
+  nameOf: (userId: string) => string;
+  cryptoError: string | null;
+  hubOnline: boolean;
+}) {
+  const [draft, setDraft] = createSignal('');
+  const [editing, setEditing] = createSignal<ViewMessage | null>(null);
+  const [confirming, setConfirming] = createSignal<number | null>(null);
+  let list!: HTMLOListElement;
+  let composer!: HTMLTextAreaElement;
+  const messages = createMemo(() => props.session?.view() ?? []);
+  const online = () => props.session?.socket.status() === 'open' && props.hubOnline;
+  const canSend = () => !!props.session && !props.cryptoError;
+
+  createEffect(
+    on(
+      () => messages().length,
+      () => queueMicrotask(() => list && (list.scrollTop = list.scrollHeight)),
+    ),
+  );
+  createEffect(on(() => props.session, () => (setEditing(null), setDraft(''))));
+
+  const submit = (e?: Event) => {
+    e?.preventDefault();
+    const s = props.session;
+    const text = draft().trim();
+    if (!s || !text || !canSend()) return;
+    const ed = editing();
+    if (ed && ed.seq !== null) s.enqueue('edit', { v: 1, text }, ed.seq);
+    else s.enqueue('message', { v: 1, text });
+    setDraft('');
+    setEditing(null);
+  };
+
+  const startEdit = (m: ViewMessage) => {
+    setEditing(m);
+    setDraft(m.text ?? '');
+    composer.focus();
+  };
+
+  const remove = (m: ViewMessage) => {
+    if (m.seq === null) return;
+    if (confirming() !== m.seq) return setConfirming(m.seq);
+    setConfirming(null);
+    props.session?.enqueue('delete', { v: 1 }, m.seq);
+  };
+
+  return (
+    <section class="pane" aria-labelledby="pane-title">
+      <header class="pane-head">
+        <h2 id="pane-title">{props.title}</h2>
+        <p class="e2ee-note">
+          <LockIcon lock={{ kind: 'status', status: 'encrypted-unverified' }} /> Messages here are end-to-end encrypted.
+        </p>
+      </header>
+      <Show when={props.cryptoError}>
+        <p class="banner banner-bad" role="alert">
+          Encryption could not start on this device ({props.cryptoError}). Sending is disabled: Chatalot never sends a message unencrypted.
+        </p>
+      </Show>
+      <Show when={props.session && !online()}>
+        <p class="banner banner-warn" role="status" data-testid="offline-banner">
+          You are offline. {props.session!.queued() > 0 ? `${props.session!.queued()} message(s) waiting; they` : 'Messages you send'} will be delivered when the connection returns.
+        </p>
+      </Show>
+      <Show when={props.session?.sendError()}>
+        <p class="banner banner-bad" role="alert">
+          Not sent: {props.session!.sendError()}
+        </p>
+      </Show>
+      <ol class="messages" role="log" aria-label={`Messages in ${props.title}`} aria-live="polite" ref={list} tabIndex={0}>
+        <For each={messages()} fallback={<li class="empty">No messages yet. Say hello — only the people in this conversation can read it.</li>}>
+          {(m) => (
+            <li class="message" classList={{ own: m.sender === props.me, pending: m.pending, deleted: m.deleted }} data-seq={m.seq ?? ''}>
+              <div class="meta">
+                <span class="sender">{props.nameOf(m.sender)}</span>
+                <time dateTime={new Date(m.ts).toISOString()}>{timeFormat.format(m.ts)}</time>
+                <LockIcon lock={m.lock} />
+                <Show when={m.edited && !m.deleted}>
+                  <span class="edited">(edited)</span>
+                </Show>
+                <Show when={m.pending}>
+                  <span class="status-text">{m.problem ? `waiting: ${m.problem}` : 'sending…'}</span>
+                </Show>
+              </div>
+              <Show when={!m.deleted} fallback={<p class="text tombstone">This message was deleted.</p>}>
+                <Show when={m.text !== null} fallback={<p class="text undecryptable">This message could not be decrypted.</p>}>
+                  <p class="text">{m.text}</p>
+                </Show>
+              </Show>
+              <Show when={m.sender === props.me && m.seq !== null && !m.deleted && m.lock.kind !== 'error'}>
+                <div class="actions">
+                  <button type="button" class="link-button" onClick={() => startEdit(m)} aria-label="Edit message">
+                    Edit
+                  </button>
+                  <button type="button" class="link-button danger" onClick={() => remove(m)} aria-label={confirming() === m.seq ? 'Confirm delete' : 'Delete message'}>
+                    {confirming() === m.seq ? 'Confirm delete' : 'Delete'}
+                  </button>
+                </div>
+              </Show>
+            </li>
+          )}
+        </For>
+      </ol>
+      <form class="composer" onSubmit={submit}>
+        <Show when={editing()}>
+          <p class="editing">
+            Editing your message.{' '}
+            <button type="button" class="link-button" onClick={() => (setEditing(null), setDraft(''))}>
+              Cancel
+            </button>
+          </p>
+        </Show>
+        <label class="visually-hidden" for="composer-input">
+          {editing() ? 'Edit message' : `Message ${props.title}`}
+        </label>
+        <textarea
+          id="composer-input"
+          ref={composer}
+          rows={1}
+          maxLength={MAX_MESSAGE_CHARS}
+          placeholder={canSend() ? `Message ${props.title}` : 'Sending is disabled'}
+          disabled={!canSend()}
+          value={draft()}
+          onInput={(e) => setDraft(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && !e.shiftKey) submit(e);
+            if (e.key === 'Escape' && editing()) (setEditing(null), setDraft(''));
+          }}
+        />
+        <button type="submit" class="primary" disabled={!canSend() || !draft().trim()}>
+          {editing() ? 'Save' : 'Send'}
+        </button>
+      </form>
+    </section>
+  );
+}

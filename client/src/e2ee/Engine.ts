@@ -1,0 +1,357 @@
+/**
+ * The device's end-to-end encryption at work: provisions this device's keys (identity, signed
+ * prekey, ML-KEM prekey, one-time prekeys; POST /api/devices), keeps the hub socket (per-device
+ * inbox), distributes this device's SenderKey for a channel to every member device over pairwise
+ * PQXDH / Double Ratchet sessions, and seals and opens channel envelopes.
+ *
+ * It is the adapter between client/src/crypto (pure) and the network and IndexedDB. Every
+ * operation that reads and writes key state runs through one queue, so two messages never race
+ * on a ratchet or a chain. A failure is returned as a typed `CryptoErrorCode`, never swallowed,
+ * and nothing here ever falls back to plaintext. Loaded with a dynamic import after sign-in, so
+ * the login screen does not download the crypto library.
+ */
+import type { PublicUser } from '../../../protocol/auth';
+import type { EnvelopeOut } from '../../../protocol/frames';
+import type { HubServerFrame } from '../../../protocol/hub';
+import {
+  CryptoError,
+  Kind,
+  checkIdentity,
+  createSenderKey,
+  decodeIdentityPublic,
+  decodeSenderKeyDistribution,
+  decryptFrom,
+  encodeIdentityPublic,
+  encodeSenderKeyDistribution,
+  encryptTo,
+  generateIdentityKeyPair,
+  generateKyberPreKey,
+  generateOneTimePreKeys,
+  generateSignedPreKey,
+  identityPublicOf,
+  isCryptoError,
+  messageStatus,
+  oneTimePreKeysToGenerate,
+  ownKeyAsRecord,
+  processSenderKeyDistribution,
+  selectProvider,
+  senderKeyDecrypt,
+  senderKeyDistribution,
+  senderKeyEncrypt,
+  shouldRotateSenderKey,
+  startSession,
+  systemRng,
+  verifyPreKeyBundle,
+  ONE_TIME_PREKEY_BATCH,
+  type CryptoErrorCode,
+  type CryptoProvider,
+  type IdentityKeyPair,
+  type MessageStatus,
+  type PreKeyBundle,
+  type SessionDeps,
+} from '../crypto';
+import { channelMembers } from '../api/communities';
+import { claimBundles, listOwnDevices, registerDevice, uploadPreKeys, userDevices, type ClaimedBundle } from '../api/keys';
+import { IndexedDbKeyStore } from '../stores/IndexedDbKeyStore';
+import type { Db } from '../stores/idb';
+import { ReconnectingSocket } from '../ws/ReconnectingSocket';
+import { fromBase64, toBase64, toBase64Url } from './base64';
+import { unwrapChannelEnvelope, wrapChannelEnvelope } from './ChannelEnvelope';
+
+/** How long a channel's member-device list is reused before asking the server again, ms. */
+const MEMBERS_TTL_MS = 15_000;
+/** How long to wait for the hub to confirm a delivery before giving up (the message stays queued), ms. */
+const DELIVER_TIMEOUT_MS = 15_000;
+
+/** This device as registered with the server. */
+interface DeviceRecord {
+  userId: string;
+  deviceId: string;
+  nextOneTimePreKeyId: number;
+}
+
+/** Which member devices hold the current sender key of one channel. */
+interface DistributedRecord {
+  keyId: number;
+  addresses: string[];
+}
+
+/** What opening an envelope gave. */
+export type OpenResult = { ok: true; plaintext: Uint8Array; status: MessageStatus; deviceId: string } | { ok: false; code: CryptoErrorCode | 'waiting-for-key' };
+
+/** "user.device": the address of a device in the key store. */
+export const addressOf = (userId: string, deviceId: string) => `${userId}.${deviceId}`;
+
+const randomId = () => toBase64Url(systemRng(16));
+
+export class Engine {
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly memberCache = new Map<string, { at: number; devices: { userId: string; deviceId: string; identityKey: string }[] }>();
+  private readonly pendingDeliveries = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
+  private readonly keyListeners = new Set<(channelId: string) => void>();
+  readonly hub: ReconnectingSocket;
+
+  private constructor(
+    readonly provider: CryptoProvider,
+    readonly store: IndexedDbKeyStore,
+    private readonly db: Db,
+    readonly identity: IdentityKeyPair,
+    readonly userId: string,
+    readonly deviceId: string,
+  ) {
+    this.hub = new ReconnectingSocket(`/ws/hub?device=${encodeURIComponent(deviceId)}`, {
+      open: () => undefined,
+      frame: (f) => this.onHubFrame(f as HubServerFrame),
+    });
+  }
+
+  private get deps(): SessionDeps {
+    return { provider: this.provider, rng: systemRng, store: this.store };
+  }
+
+  /** Runs `fn` after every earlier key-state operation finished. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Starts the engine for `user`: loads or provisions this device, then connects the hub. */
+  static async start(db: Db, user: PublicUser, deviceName: string): Promise<Engine> {
+    let provider: CryptoProvider;
+    try {
+      provider = await selectProvider();
+    } catch {
+      throw new CryptoError('crypto-unavailable', 'provider');
+    }
+    const store = new IndexedDbKeyStore(db);
+    let device = await db.get<DeviceRecord>('device', 'self');
+    let identity = await store.getIdentity();
+    if (device && identity) {
+      const mine = await listOwnDevices();
+      const registered = mine.devices.find((d) => d.deviceId === device!.deviceId);
+      if (!registered) device = undefined;
+      else {
+        const missing = oneTimePreKeysToGenerate(registered.oneTimePreKeys);
+        if (missing > 0) {
+          const keys = await generateOneTimePreKeys(provider, systemRng, device.nextOneTimePreKeyId, missing);
+          await store.putOneTimePreKeys(keys);
+          await uploadPreKeys(device.deviceId, { oneTimePreKeys: keys.map((k) => ({ id: k.id, publicKey: toBase64Url(k.keyPair.publicKey) })) });
+          device = { ...device, nextOneTimePreKeyId: device.nextOneTimePreKeyId + missing };
+          await db.put('device', 'self', device);
+        }
+      }
+    }
+    if (!device || !identity) {
+      await store.clear();
+      const now = Date.now();
+      identity = await generateIdentityKeyPair(provider, systemRng);
+      const spk = await generateSignedPreKey(provider, systemRng, identity, 1, now);
+      const kpk = await generateKyberPreKey(provider, systemRng, identity, 1, now);
+      const otks = await generateOneTimePreKeys(provider, systemRng, 1, ONE_TIME_PREKEY_BATCH);
+      await store.setIdentity(identity);
+      await store.putSignedPreKey(spk);
+      await store.putKyberPreKey(kpk);
+      await store.putOneTimePreKeys(otks);
+      const res = await registerDevice({
+        name: deviceName,
+        identityKey: toBase64Url(encodeIdentityPublic(identityPublicOf(identity))),
+        signedPreKey: { id: spk.id, createdAt: spk.createdAt, publicKey: toBase64Url(spk.keyPair.publicKey), signature: toBase64Url(spk.signature) },
+        kyberPreKey: { id: kpk.id, createdAt: kpk.createdAt, publicKey: toBase64Url(kpk.keyPair.publicKey), signature: toBase64Url(kpk.signature) },
+        oneTimePreKeys: otks.map((k) => ({ id: k.id, publicKey: toBase64Url(k.keyPair.publicKey) })),
+      });
+      device = { userId: user.id, deviceId: res.deviceId, nextOneTimePreKeyId: 1 + ONE_TIME_PREKEY_BATCH };
+      await db.put('device', 'self', device);
+    }
+    return new Engine(provider, store, db, identity, user.id, device.deviceId);
+  }
+
+  /** Called with a channel id whenever a new sender key for it arrived (retry messages that waited). */
+  onSenderKey(fn: (channelId: string) => void): () => void {
+    this.keyListeners.add(fn);
+    return () => this.keyListeners.delete(fn);
+  }
+
+  stop(): void {
+    this.hub.close();
+    for (const p of this.pendingDeliveries.values()) p.reject(new Error('stopped'));
+    this.pendingDeliveries.clear();
+  }
+
+  // ── Hub ────────────────────────────────────────────────────────────────────────────────────
+
+  private onHubFrame(f: HubServerFrame): void {
+    if (f.type === 'inbox') void this.serial(() => this.openInboxItem(f));
+    else if (f.type === 'delivered') {
+      const p = this.pendingDeliveries.get(f.clientMsgId);
+      this.pendingDeliveries.delete(f.clientMsgId);
+      if (!p) return;
+      if (f.failed.length > 0) p.reject(new Error(`delivery failed: ${f.failed.map((x) => x.code).join(', ')}`));
+      else p.resolve();
+    } else if (f.type === 'error' && f.error.ref) {
+      const p = this.pendingDeliveries.get(f.error.ref);
+      this.pendingDeliveries.delete(f.error.ref);
+      p?.reject(new Error(f.error.message));
+    }
+  }
+
+  /** Opens one pairwise inbox item (a sender-key distribution) and acknowledges it. */
+  private async openInboxItem(item: Extract<HubServerFrame, { type: 'inbox' }>): Promise<void> {
+    const address = addressOf(item.from.userId, item.from.deviceId);
+    try {
+      const out = await decryptFrom(this.deps, address, fromBase64(item.ciphertext), undefined, Date.now());
+      await checkIdentity(this.store, address, encodeIdentityPublic(out.remoteIdentity), Date.now());
+      if (out.plaintext[1] === Kind.SenderKeyDistribution) {
+        const d = decodeSenderKeyDistribution(out.plaintext);
+        const record = processSenderKeyDistribution(await this.store.getSenderKeyRecord(d.channelId, address), d);
+        await this.store.putSenderKeyRecord(d.channelId, address, record);
+        for (const fn of this.keyListeners) fn(d.channelId);
+      }
+    } catch (e) {
+      // A duplicate is a redelivery of something already processed; anything else cannot be
+      // opened by retrying either. Both are acknowledged so the inbox does not fill up.
+      if (!isCryptoError(e)) console.warn('inbox item could not be processed', e);
+    }
+    this.hub.send({ type: 'ack', ids: [item.id] });
+  }
+
+  private deliver(to: { userId: string; deviceId: string }, ciphertext: Uint8Array): Promise<void> {
+    const clientMsgId = randomId();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pendingDeliveries.delete(clientMsgId);
+        reject(new Error('the hub did not confirm the delivery'));
+      }, DELIVER_TIMEOUT_MS);
+      this.pendingDeliveries.set(clientMsgId, {
+        resolve: () => (clearTimeout(timer), resolve()),
+        reject: (e) => (clearTimeout(timer), reject(e)),
+      });
+      if (!this.hub.send({ type: 'deliver', clientMsgId, to: [to], ciphertext: toBase64(ciphertext) })) {
+        this.pendingDeliveries.delete(clientMsgId);
+        clearTimeout(timer);
+        reject(new Error('the hub is not connected'));
+      }
+    });
+  }
+
+  // ── Sender keys ────────────────────────────────────────────────────────────────────────────
+
+  private async memberDevices(channelId: string, fresh = false) {
+    const cached = this.memberCache.get(channelId);
+    if (!fresh && cached && Date.now() - cached.at < MEMBERS_TTL_MS) return cached.devices;
+    const { members } = await channelMembers(channelId);
+    const devices = (
+      await Promise.all(members.map(async (m) => (await userDevices(m.userId)).devices.map((d) => ({ userId: m.userId, deviceId: d.deviceId, identityKey: d.identityKey }))))
+    ).flat();
+    this.memberCache.set(channelId, { at: Date.now(), devices });
+    return devices;
+  }
+
+  /** Forces the next send to re-read the members and rotate the sender key (a member left). */
+  async rotate(channelId: string): Promise<void> {
+    await this.serial(async () => {
+      this.memberCache.delete(channelId);
+      await this.db.delete('distributed', channelId);
+      const own = await createSenderKey(this.provider, systemRng, channelId, Date.now());
+      await this.store.putOwnSenderKey(own);
+    });
+  }
+
+  private bundleFrom(c: ClaimedBundle): PreKeyBundle {
+    return {
+      identity: decodeIdentityPublic(fromBase64(c.identityKey)),
+      signedPreKey: { id: c.signedPreKey.id, createdAt: c.signedPreKey.createdAt, publicKey: fromBase64(c.signedPreKey.publicKey), signature: fromBase64(c.signedPreKey.signature) },
+      oneTimePreKey: c.oneTimePreKey ? { id: c.oneTimePreKey.id, publicKey: fromBase64(c.oneTimePreKey.publicKey) } : null,
+      kyberPreKey: c.kyberPreKey
+        ? { id: c.kyberPreKey.id, createdAt: c.kyberPreKey.createdAt, publicKey: fromBase64(c.kyberPreKey.publicKey), signature: fromBase64(c.kyberPreKey.signature) }
+        : null,
+    };
+  }
+
+  /**
+   * Makes sure every current member device holds this device's sender key for the channel,
+   * starting pairwise sessions from verified bundles where none exists. Returns the own key.
+   */
+  private async distribute(channelId: string) {
+    const now = Date.now();
+    let own = await this.store.getOwnSenderKey(channelId);
+    if (!own || shouldRotateSenderKey(own, now)) {
+      own = await createSenderKey(this.provider, systemRng, channelId, now);
+      await this.store.putOwnSenderKey(own);
+    }
+    let done = await this.db.get<DistributedRecord>('distributed', channelId);
+    if (!done || done.keyId !== own.keyId) done = { keyId: own.keyId, addresses: [] };
+    const targets = (await this.memberDevices(channelId)).filter(
+      (d) => !(d.userId === this.userId && d.deviceId === this.deviceId) && !done.addresses.includes(addressOf(d.userId, d.deviceId)),
+    );
+    if (targets.length === 0) return own;
+    // Sessions first: one bundle claim per user that has a device without a session.
+    const needSession = new Set<string>();
+    for (const t of targets) if (!(await this.store.getSession(addressOf(t.userId, t.deviceId)))) needSession.add(t.userId);
+    for (const userId of needSession) {
+      const { bundles } = await claimBundles(userId);
+      for (const claimed of bundles) {
+        const target = targets.find((t) => t.userId === userId && t.deviceId === claimed.deviceId);
+        if (!target || claimed.identityKey !== target.identityKey) continue;
+        const address = addressOf(userId, claimed.deviceId);
+        if (await this.store.getSession(address)) continue;
+        const bundle = this.bundleFrom(claimed);
+        await verifyPreKeyBundle(this.provider, bundle);
+        const trust = await checkIdentity(this.store, address, encodeIdentityPublic(bundle.identity), now);
+        if (trust.record.state === 'changed') continue; // not until the user acknowledges the new key
+        await startSession(this.deps, address, bundle, now);
+      }
+    }
+    const distribution = encodeSenderKeyDistribution(senderKeyDistribution(own));
+    for (const t of targets) {
+      const address = addressOf(t.userId, t.deviceId);
+      if (!(await this.store.getSession(address))) continue;
+      const ciphertext = await encryptTo(this.deps, address, distribution);
+      await this.deliver({ userId: t.userId, deviceId: t.deviceId }, ciphertext);
+      done.addresses.push(address);
+      await this.db.put('distributed', channelId, done);
+    }
+    return own;
+  }
+
+  /** Seals `plaintext` for the channel (distributing the sender key first); base64 for a `send` frame. */
+  seal(channelId: string, plaintext: Uint8Array): Promise<string> {
+    return this.serial(async () => {
+      const own = await this.distribute(channelId);
+      const out = await senderKeyEncrypt(this.provider, own, identityPublicOf(this.identity), plaintext);
+      await this.store.putOwnSenderKey(out.own);
+      return toBase64(wrapChannelEnvelope(this.deviceId, out.message));
+    });
+  }
+
+  /** Opens a channel envelope. Typed failure codes; `waiting-for-key` when the sender's key has not arrived yet. */
+  open(channelId: string, env: Pick<EnvelopeOut, 'sender' | 'ciphertext'>): Promise<OpenResult> {
+    return this.serial(async (): Promise<OpenResult> => {
+      let wrapped;
+      try {
+        wrapped = unwrapChannelEnvelope(fromBase64(env.ciphertext));
+      } catch {
+        wrapped = null;
+      }
+      if (!wrapped) return { ok: false, code: 'malformed' };
+      try {
+        if (env.sender === this.userId && wrapped.deviceId === this.deviceId) {
+          const own = await this.store.getOwnSenderKey(channelId);
+          if (!own) return { ok: false, code: 'not-a-recipient' };
+          const out = await senderKeyDecrypt(this.provider, ownKeyAsRecord(own), identityPublicOf(this.identity), wrapped.message);
+          return { ok: true, plaintext: out.plaintext, status: 'encrypted-verified', deviceId: wrapped.deviceId };
+        }
+        const address = addressOf(env.sender, wrapped.deviceId);
+        const session = await this.store.getSession(address);
+        const record = await this.store.getSenderKeyRecord(channelId, address);
+        if (!session || !record) return { ok: false, code: 'waiting-for-key' };
+        const out = await senderKeyDecrypt(this.provider, record, session.remoteIdentity, wrapped.message);
+        await this.store.putSenderKeyRecord(channelId, address, out.record);
+        return { ok: true, plaintext: out.plaintext, status: messageStatus(true, await this.store.getTrust(address)), deviceId: wrapped.deviceId };
+      } catch (e) {
+        if (isCryptoError(e)) return { ok: false, code: e.code };
+        throw e;
+      }
+    });
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * The account screens: first-run setup (the first account becomes the instance owner), register
+ * (with the invite code field when the instance is invite-only), the recovery code shown once,
+ * and login with the TOTP step. The recovery code is generated here, in the browser; only the
+ * reset verifier derived from it is sent (docs/crypto.md, "Recovery code and key backup").
+ */
+import { createSignal, Show, type JSX } from 'solid-js';
+import { register, login, type AuthConfig, type AuthResponse } from '../api/auth';
+import { ApiRequestError } from '../api/http';
+import { afterSignIn, route } from '../router';
+import { signIn } from '../stores/session';
+import { HealthLine } from '../components/HealthLine';
+
+/** A short, non-identifying name for this device as the sessions and device lists show it. */
+export function deviceName(): string {
+  const ua = navigator.userAgent;
+  const browser = /Firefox\//.test(ua) ? 'Firefox' : /Edg\//.test(ua) ? 'Edge' : /Chrome\/|Chromium\//.test(ua) ? 'Chromium' : /Safari\//.test(ua) ? 'Safari' : 'Browser';
+  const os = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Mac OS X/.test(ua) ? 'macOS' : /Windows/.test(ua) ? 'Windows' : /Linux/.test(ua) ? 'Linux' : 'unknown OS';
+  return `${browser} on ${os}`;
+}
+
+/** Same normalisation as the server's usernames (NFKC, trimmed, lower case): the recovery salt. */
+const normalizeUsername = (s: string) => s.normalize('NFKC').trim().toLowerCase();
+
+const message = (e: unknown) => (e instanceof ApiRequestError || e instanceof Error ? e.message : 'Something went wrong.');
+
+function AuthFrame(props: { title: string; children: JSX.Element }) {
+  return (
+    <main class="auth">
+      <div class="auth-card">
+        <p class="brand" aria-hidden="true">
+          Chatalot
+        </p>
+        <h1>{props.title}</h1>
+        {props.children}
+      </div>
+      <HealthLine />
+    </main>
+  );
+}
+
+function pendingJoinNote() {
+  const r = route();
+  if (r.name === 'join') sessionStorage.setItem('chatalot.pendingJoin', r.code);
+  return r.name === 'join' || sessionStorage.getItem('chatalot.pendingJoin') ? <p class="note">Sign in or create an account to join the community you were invited to.</p> : null;
+}
+
+export function LoginScreen(props: { config: AuthConfig | null }) {
+  const [username, setUsername] = createSignal('');
+  const [password, setPassword] = createSignal('');
+  const [code, setCode] = createSignal('');
+  const [needCode, setNeedCode] = createSignal(false);
+  const [error, setError] = createSignal<string | null>(null);
+  const [busy, setBusy] = createSignal(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await login({ username: username(), password: password(), deviceName: deviceName(), ...(needCode() ? { code: code().trim() } : {}) });
+      await signIn(r);
+      afterSignIn();
+    } catch (err) {
+      if (err instanceof ApiRequestError && err.code === 'totp_required') {
+        setNeedCode(true);
+        setError(null);
+      } else setError(message(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <AuthFrame title={needCode() ? 'Two-factor code' : 'Sign in'}>
+      {pendingJoinNote()}
+      <form onSubmit={submit} aria-describedby="login-error">
+        <Show when={!needCode()}>
+          <label>
+            Username
+            <input name="username" autocomplete="username" required value={username()} onInput={(e) => setUsername(e.currentTarget.value)} />
+          </label>
+          <label>
+            Password
+            <input name="password" type="password" autocomplete="current-password" required value={password()} onInput={(e) => setPassword(e.currentTarget.value)} />
+          </label>
+        </Show>
+        <Show when={needCode()}>
+          <p>Enter the 6-digit code from your authenticator app, or one of your backup codes.</p>
+          <label>
+            Code
+            <input name="code" autocomplete="one-time-code" inputmode="text" required value={code()} onInput={(e) => setCode(e.currentTarget.value)} />
+          </label>
+        </Show>
+        <p id="login-error" class="error" role="alert">
+          {error()}
+        </p>
+        <button type="submit" class="primary" disabled={busy()}>
+          {busy() ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+      <Show when={props.config?.registrationMode !== 'closed'}>
+        <p class="switch">
+          No account? <a href="#/register">Create one</a>
+        </p>
+      </Show>
+    </AuthFrame>
+  );
+}
+
+export function RegisterScreen(props: { mode: 'setup' | 'register'; config: AuthConfig | null; onDone: () => void }) {
+  const [username, setUsername] = createSignal('');
+  const [displayName, setDisplayName] = createSignal('');
+  const [password, setPassword] = createSignal('');
+  const [confirm, setConfirm] = createSignal('');
+  const [invite, setInvite] = createSignal('');
+  const [error, setError] = createSignal<string | null>(null);
+  const [busy, setBusy] = createSignal(false);
+  const [done, setDone] = createSignal<{ response: AuthResponse; code: string } | null>(null);
+  const [saved, setSaved] = createSignal(false);
+  const needsInvite = () => props.mode === 'register' && props.config?.registrationMode === 'invite_only';
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    if (password() !== confirm()) return setError('The two passwords are not the same.');
+    setBusy(true);
+    try {
+      const rc = await import('../crypto/recoveryCode');
+      const { systemRng } = await import('../crypto/primitives');
+      const { toBase64Url } = await import('../e2ee/base64');
+      const code = rc.generateRecoveryCode(systemRng);
+      const verifier = toBase64Url(rc.deriveRecoveryKeys(code, normalizeUsername(username())).passwordResetVerifier);
+      const response = await register({
+        username: username(),
+        password: password(),
+        recoveryVerifier: verifier,
+        deviceName: deviceName(),
+        ...(displayName().trim() ? { displayName: displayName().trim() } : {}),
+        ...(needsInvite() && invite().trim() ? { inviteCode: invite().trim() } : {}),
+      });
+      setDone({ response, code });
+    } catch (err) {
+      setError(message(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const finish = async () => {
+    const d = done();
+    if (!d || !saved()) return;
+    await signIn(d.response);
+    props.onDone();
+    afterSignIn();
+  };
+
+  return (
+    <Show
+      when={done()}
+      fallback={
+        <AuthFrame title={props.mode === 'setup' ? 'Set up this instance' : 'Create your account'}>
+          <Show when={props.mode === 'setup'}>
+            <p class="note">This instance has no accounts yet. The account you create now becomes its owner.</p>
+          </Show>
+          {props.mode === 'register' ? pendingJoinNote() : null}
+          <Show when={props.mode === 'register' && props.config?.registrationMode === 'closed'}>
+            <p class="note">Registration is closed on this instance.</p>
+          </Show>
+          <form onSubmit={submit}>
+            <label>
+              Username
+              <input name="username" autocomplete="username" required maxLength={64} value={username()} onInput={(e) => setUsername(e.currentTarget.value)} />
+            </label>
+            <label>
+              Display name <span class="optional">(optional)</span>
+              <input name="displayName" autocomplete="nickname" maxLength={200} value={displayName()} onInput={(e) => setDisplayName(e.currentTarget.value)} />
+            </label>
+            <label>
+              Password
+              <input name="password" type="password" autocomplete="new-password" required value={password()} onInput={(e) => setPassword(e.currentTarget.value)} />
+            </label>
+            <label>
+              Repeat password
+              <input name="confirm" type="password" autocomplete="new-password" required value={confirm()} onInput={(e) => setConfirm(e.currentTarget.value)} />
+            </label>
+            <Show when={needsInvite()}>
+              <label>
+                Invite code
+                <input name="inviteCode" required value={invite()} onInput={(e) => setInvite(e.currentTarget.value)} />
+              </label>
+            </Show>
+            <p class="error" role="alert">
+              {error()}
+            </p>
+            <button type="submit" class="primary" disabled={busy()}>
+              {busy() ? 'Creating…' : props.mode === 'setup' ? 'Create owner account' : 'Create account'}
+            </button>
+          </form>
+          <Show when={props.mode === 'register'}>
+            <p class="switch">
+              Have an account? <a href="#/login">Sign in</a>
+            </p>
+          </Show>
+        </AuthFrame>
+      }
+    >
+      {(d) => (
+        <AuthFrame title="Your recovery code">
+          <p>
+            Write this code down and keep it somewhere safe. It is the only way to reset your password and to unlock your encrypted key backup. It is shown <strong>once</strong>; the
+            server never sees it.
+          </p>
+          <p class="recovery-code" data-testid="recovery-code" aria-label="Recovery code">
+            {d().code}
+          </p>
+          <label class="check">
+            <input type="checkbox" name="saved" checked={saved()} onChange={(e) => setSaved(e.currentTarget.checked)} />I saved my recovery code
+          </label>
+          <button type="button" class="primary" disabled={!saved()} onClick={() => void finish()}>
+            Continue
+          </button>
+        </AuthFrame>
+      )}
+    </Show>
+  );
+}

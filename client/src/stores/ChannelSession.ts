@@ -1,0 +1,294 @@
+/**
+ * One open channel (community channel or DM) as Solid state: its socket, the messages decrypted
+ * so far, and the outbox.
+ *
+ * - Catch-up: decrypted envelopes are cached in IndexedDB by (channel, seq); on open the cache is
+ *   shown and `hello {lastSeq}` asks only for what came after (a SenderKey message opens once, so
+ *   the cache is what makes history readable again after a reload).
+ * - Exactly once: each outgoing message gets its clientMsgId when queued and its ciphertext the
+ *   first time it is sealed; every resend after a reconnect repeats both, and the server stores
+ *   a clientMsgId once (`duplicate: true` acks are treated like the first).
+ * - No plaintext fallback: if sealing fails the message stays queued, marked with the reason.
+ * It does not render anything; components/MessagePane.tsx does.
+ */
+import { batch, createSignal } from 'solid-js';
+import type { EnvelopeKind, EnvelopeOut, ServerFrame } from '../../../protocol/frames';
+import type { CryptoErrorCode, MessageStatus } from '../crypto';
+import type { Engine } from '../e2ee/Engine';
+import { decodeBody, encodeBody, type MessageBody } from '../e2ee/MessageBody';
+import { toBase64Url } from '../e2ee/base64';
+import type { Db } from './idb';
+import { ReconnectingSocket } from '../ws/ReconnectingSocket';
+
+/** One envelope as this device understood it (what the cache holds). */
+export interface MessageRecord {
+  seq: number;
+  clientMsgId: string;
+  sender: string;
+  ts: number;
+  kind: EnvelopeKind;
+  target?: number;
+  deleted?: boolean;
+  body?: MessageBody;
+  status?: MessageStatus;
+  /** Why it could not be opened; with the ciphertext kept so it can be retried. */
+  error?: CryptoErrorCode | 'waiting-for-key' | 'unreadable-body';
+  ciphertext?: string;
+}
+
+/** An outgoing envelope not yet acknowledged. */
+interface OutboxItem {
+  clientMsgId: string;
+  kind: EnvelopeKind;
+  target?: number;
+  body: MessageBody;
+  ts: number;
+  ciphertext?: string;
+  problem?: string;
+}
+
+/** A message as the list shows it: the original with its latest edit and deletion applied. */
+export interface ViewMessage {
+  key: string;
+  seq: number | null;
+  sender: string;
+  ts: number;
+  text: string | null;
+  edited: boolean;
+  deleted: boolean;
+  pending: boolean;
+  problem?: string;
+  lock: { kind: 'status'; status: MessageStatus } | { kind: 'error'; code: string } | { kind: 'sending' };
+}
+
+const newClientMsgId = () => toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
+/** Errors a later sender-key distribution can cure. */
+const RETRYABLE = new Set(['waiting-for-key', 'not-a-recipient']);
+
+export class ChannelSession {
+  readonly socket: ReconnectingSocket;
+  private readonly recordsSignal = createSignal<Map<number, MessageRecord>>(new Map(), { equals: false });
+  private readonly outboxSignal = createSignal<OutboxItem[]>([], { equals: false });
+  private readonly readySignal = createSignal(false);
+  private readonly sendErrorSignal = createSignal<string | null>(null);
+  private lastSeq = 0;
+  private loaded: Promise<void>;
+  private flushing = false;
+  private unsubscribe: () => void;
+  /** Envelopes are opened strictly in seq order through this chain. */
+  private incoming: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly channelId: string,
+    private readonly engine: Engine,
+    private readonly db: Db,
+  ) {
+    this.loaded = this.loadCache();
+    this.socket = new ReconnectingSocket(`/ws/channels/${encodeURIComponent(channelId)}`, {
+      open: () => {
+        this.readySignal[1](false);
+        void this.loaded.then(() => this.socket.send({ type: 'hello', lastSeq: this.lastSeq }));
+      },
+      frame: (f) => this.onFrame(f as ServerFrame),
+    });
+    this.unsubscribe = engine.onSenderKey((id) => id === channelId && void this.retryWaiting());
+  }
+
+  /** True after the `hello` replay finished on the current connection. */
+  readonly ready = () => this.readySignal[0]();
+  readonly sendError = () => this.sendErrorSignal[0]();
+
+  close(): void {
+    this.unsubscribe();
+    this.socket.close();
+  }
+
+  private async loadCache(): Promise<void> {
+    const cached = await this.db.getAll<MessageRecord>('messages', IDBKeyRange.bound([this.channelId, 0], [this.channelId, Number.MAX_SAFE_INTEGER]));
+    const map = this.recordsSignal[0]();
+    for (const r of cached) {
+      map.set(r.seq, r);
+      this.lastSeq = Math.max(this.lastSeq, r.seq);
+    }
+    this.recordsSignal[1](map);
+  }
+
+  private async saveRecord(r: MessageRecord): Promise<void> {
+    const map = this.recordsSignal[0]();
+    map.set(r.seq, r);
+    this.recordsSignal[1](map);
+    this.lastSeq = Math.max(this.lastSeq, r.seq);
+    await this.db.put('messages', [this.channelId, r.seq], r);
+  }
+
+  private onFrame(f: ServerFrame): void {
+    switch (f.type) {
+      case 'envelope': {
+        const env: EnvelopeOut = f;
+        this.incoming = this.incoming.then(() => this.receive(env)).catch((e) => console.warn('envelope not processed', e));
+        break;
+      }
+      case 'ready':
+        void this.incoming.then(() => {
+          this.readySignal[1](true);
+          void this.flush();
+        });
+        break;
+      case 'ack':
+        void this.acknowledged(f.clientMsgId, f.seq, f.ts);
+        break;
+      case 'member-removed':
+        void this.engine.rotate(this.channelId);
+        break;
+      case 'error': {
+        const ref = f.error.ref;
+        const item = ref ? this.outboxSignal[0]().find((o) => o.clientMsgId === ref) : undefined;
+        if (item && f.error.code !== 'rate_limited' && f.error.code !== 'slow_mode') {
+          // Refused for good (no permission, target gone): drop it and say why.
+          this.outboxSignal[1](this.outboxSignal[0]().filter((o) => o !== item));
+          this.sendErrorSignal[1](f.error.message);
+        } else if (item) {
+          item.problem = f.error.message;
+          this.outboxSignal[1](this.outboxSignal[0]());
+          setTimeout(() => void this.flush(), 2000);
+        }
+        break;
+      }
+    }
+  }
+
+  private async receive(env: EnvelopeOut): Promise<void> {
+    const known = this.recordsSignal[0]().get(env.seq);
+    if (known && !env.deleted) return;
+    const base: MessageRecord = { seq: env.seq, clientMsgId: env.clientMsgId, sender: env.sender, ts: env.ts, kind: env.kind ?? 'message', ...(env.target !== undefined ? { target: env.target } : {}) };
+    // Our own envelope replayed before its ack reached us: it is the ack.
+    const mine = this.outboxSignal[0]().find((o) => o.clientMsgId === env.clientMsgId);
+    if (mine && env.sender === this.engine.userId) return this.acknowledged(env.clientMsgId, env.seq, env.ts);
+    if (env.deleted) return this.saveRecord({ ...base, deleted: true });
+    await this.saveRecord(await this.openRecord(base, env.ciphertext));
+    if (base.kind === 'delete' && base.target !== undefined) {
+      // Scrub the deleted message's cached text too, not only its ciphertext on the server.
+      const target = this.recordsSignal[0]().get(base.target);
+      if (target && target.sender === base.sender) {
+        const { body: _b, ciphertext: _c, ...rest } = target;
+        await this.saveRecord({ ...rest, deleted: true });
+      }
+    }
+  }
+
+  private async openRecord(base: MessageRecord, ciphertext: string): Promise<MessageRecord> {
+    const opened = await this.engine.open(this.channelId, { sender: base.sender, ciphertext });
+    const { error: _e, ciphertext: _c, body: _b, status: _s, ...rest } = base;
+    if (!opened.ok) return { ...rest, error: opened.code, ciphertext };
+    const body = decodeBody(opened.plaintext);
+    if (!body) return { ...rest, error: 'unreadable-body' };
+    return { ...rest, body, status: opened.status };
+  }
+
+  private async retryWaiting(): Promise<void> {
+    this.incoming = this.incoming.then(async () => {
+      const waiting = [...this.recordsSignal[0]().values()].filter((r) => r.error && RETRYABLE.has(r.error) && r.ciphertext).sort((a, b) => a.seq - b.seq);
+      for (const r of waiting) await this.saveRecord(await this.openRecord(r, r.ciphertext!));
+    });
+    await this.incoming;
+  }
+
+  private async acknowledged(clientMsgId: string, seq: number, ts: number): Promise<void> {
+    const item = this.outboxSignal[0]().find((o) => o.clientMsgId === clientMsgId);
+    if (!item) return;
+    batch(() => {
+      this.outboxSignal[1](this.outboxSignal[0]().filter((o) => o !== item));
+    });
+    await this.saveRecord({ seq, clientMsgId, sender: this.engine.userId, ts, kind: item.kind, ...(item.target !== undefined ? { target: item.target } : {}), body: item.body, status: 'encrypted-verified' });
+    if (item.kind === 'delete' && item.target !== undefined) {
+      const target = this.recordsSignal[0]().get(item.target);
+      if (target) {
+        const { body: _b, ciphertext: _c, ...rest } = target;
+        await this.saveRecord({ ...rest, deleted: true });
+      }
+    }
+  }
+
+  /** Queues a new message, an edit or a deletion of one's own message; sent now or on reconnect. */
+  enqueue(kind: EnvelopeKind, body: MessageBody, target?: number): void {
+    this.sendErrorSignal[1](null);
+    const item: OutboxItem = { clientMsgId: newClientMsgId(), kind, body, ts: Date.now(), ...(target !== undefined ? { target } : {}) };
+    this.outboxSignal[1]([...this.outboxSignal[0](), item]);
+    void this.flush();
+  }
+
+  /** Seals and sends every queued item, in order, once connected and caught up. */
+  private async flush(): Promise<void> {
+    if (this.flushing || !this.ready()) return;
+    this.flushing = true;
+    try {
+      for (const item of [...this.outboxSignal[0]()]) {
+        if (!this.outboxSignal[0]().includes(item)) continue;
+        if (!item.ciphertext) {
+          try {
+            item.ciphertext = await this.engine.seal(this.channelId, encodeBody(item.body));
+            item.problem = undefined;
+          } catch (e) {
+            item.problem = e instanceof Error ? e.message : 'could not encrypt';
+            this.outboxSignal[1](this.outboxSignal[0]());
+            setTimeout(() => void this.flush(), 3000);
+            return;
+          }
+        }
+        const sent = this.socket.send({ type: 'send', clientMsgId: item.clientMsgId, kind: item.kind, ciphertext: item.ciphertext, ...(item.target !== undefined ? { target: item.target } : {}) });
+        if (!sent) return;
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** The message list: originals in seq order with edits and deletions applied, then the outbox. */
+  view(): ViewMessage[] {
+    const records = [...this.recordsSignal[0]().values()].sort((a, b) => a.seq - b.seq);
+    const bySeq = new Map<number, ViewMessage>();
+    const out: ViewMessage[] = [];
+    for (const r of records) {
+      if (r.kind === 'message') {
+        const v: ViewMessage = {
+          key: `s${r.seq}`,
+          seq: r.seq,
+          sender: r.sender,
+          ts: r.ts,
+          text: r.deleted ? null : (r.body?.text ?? null),
+          edited: false,
+          deleted: !!r.deleted,
+          pending: false,
+          lock: r.error ? { kind: 'error', code: r.error } : { kind: 'status', status: r.status ?? 'encrypted-unverified' },
+        };
+        bySeq.set(r.seq, v);
+        out.push(v);
+      } else if (r.target !== undefined) {
+        const t = bySeq.get(r.target);
+        if (!t || t.sender !== r.sender) continue;
+        if (r.kind === 'edit' && !r.error && r.body?.text !== undefined && !t.deleted) {
+          t.text = r.body.text;
+          t.edited = true;
+        } else if (r.kind === 'delete') {
+          t.deleted = true;
+          t.text = null;
+        }
+      }
+    }
+    for (const o of this.outboxSignal[0]()) {
+      if (o.kind === 'message') {
+        out.push({ key: o.clientMsgId, seq: null, sender: this.engine.userId, ts: o.ts, text: o.body.text ?? '', edited: false, deleted: false, pending: true, ...(o.problem ? { problem: o.problem } : {}), lock: { kind: 'sending' } });
+      } else if (o.target !== undefined) {
+        const t = bySeq.get(o.target);
+        if (t && o.kind === 'edit') (t.text = o.body.text ?? t.text), (t.edited = true), (t.pending = true);
+        if (t && o.kind === 'delete') (t.deleted = true), (t.text = null), (t.pending = true);
+      }
+    }
+    return out;
+  }
+
+  /** Number of queued, unacknowledged envelopes. */
+  queued(): number {
+    return this.outboxSignal[0]().length;
+  }
+}

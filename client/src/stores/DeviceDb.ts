@@ -1,0 +1,36 @@
+/**
+ * The one IndexedDB database of this browser profile: the key store's object stores plus the
+ * app's own (refresh token, this device's registration, decrypted message cache, sender-key
+ * distribution bookkeeping). One database, so logout wipes everything with one deleteDatabase
+ * (SECURITY-TESTS V4).
+ *
+ * Why the refresh token is here and not in localStorage: both are readable by script on this
+ * origin (the CSP is what keeps foreign script out), but IndexedDB is also readable by a future
+ * service worker (push, background sync), is not exposed synchronously to every script, and is
+ * deleted together with the key material on logout. Its rotation with reuse detection on the
+ * server bounds the damage of a copied token.
+ */
+import { Db } from './idb';
+import { KEY_STORES } from './IndexedDbKeyStore';
+
+export const DB_NAME = 'chatalot';
+/** Bump when a store is added. */
+const DB_VERSION = 1;
+/** App stores beside the key store's. */
+export const APP_STORES = ['auth', 'device', 'messages', 'distributed'] as const;
+
+let opening: Promise<Db> | null = null;
+
+/** The open database (opened once per page). */
+export function deviceDb(): Promise<Db> {
+  opening ??= Db.open(DB_NAME, DB_VERSION, [...KEY_STORES, ...APP_STORES]);
+  return opening;
+}
+
+/** Closes and deletes the whole database: keys, sessions, messages, tokens. */
+export async function wipeDeviceDb(): Promise<void> {
+  const db = await opening?.catch(() => null);
+  db?.close();
+  opening = null;
+  await Db.delete(DB_NAME);
+}

@@ -1,0 +1,68 @@
+/**
+ * Who is signed in, as Solid state: the user (null when signed out), boot from a stored refresh
+ * token, sign-in from a login/register response, and sign-out that ends the server session,
+ * removes this device's keys from the server and wipes the local database. Screens read `user()`;
+ * the chat screen registers a teardown with `onSignOut` to close its sockets first.
+ */
+import { createSignal } from 'solid-js';
+import { configureAuth, refreshSession, setTokens } from '../api/http';
+import { logout as apiLogout, type AuthResponse, type PublicUser } from '../api/auth';
+import { removeDevice } from '../api/keys';
+import { deviceDb, wipeDeviceDb } from './DeviceDb';
+
+const [user, setUser] = createSignal<PublicUser | null>(null);
+export { user };
+
+const teardowns = new Set<() => Promise<void> | void>();
+/** Runs `fn` before sign-out wipes the database; returns an unregister function. */
+export function onSignOut(fn: () => Promise<void> | void): () => void {
+  teardowns.add(fn);
+  return () => teardowns.delete(fn);
+}
+
+configureAuth({
+  persistence: {
+    async load() {
+      return (await (await deviceDb()).get<string>('auth', 'refreshToken')) ?? null;
+    },
+    async save(token) {
+      const db = await deviceDb();
+      if (token) await db.put('auth', 'refreshToken', token);
+      else await db.delete('auth', 'refreshToken');
+    },
+  },
+  sessionEnded: () => setUser(null),
+  refreshed: (r) => setUser(r.user),
+});
+
+/** Resumes a stored session; false when there is none. */
+export async function boot(): Promise<boolean> {
+  try {
+    return (await refreshSession()) !== null;
+  } catch {
+    return false;
+  }
+}
+
+/** Signs in with a fresh token pair. A different user than the one whose keys are stored wipes them first. */
+export async function signIn(r: AuthResponse): Promise<void> {
+  const db = await deviceDb();
+  const owner = await db.get<{ userId: string }>('device', 'self');
+  if (owner && owner.userId !== r.user.id) await wipeDeviceDb();
+  await setTokens(r);
+  setUser(r.user);
+}
+
+/** Signs out: closes sockets, removes this device on the server, ends the session, wipes local keys. */
+export async function signOut(): Promise<void> {
+  for (const t of [...teardowns]) await t();
+  try {
+    const self = await (await deviceDb()).get<{ deviceId: string }>('device', 'self');
+    if (self) await removeDevice(self.deviceId).catch(() => undefined);
+    await apiLogout().catch(() => undefined);
+  } finally {
+    await setTokens(null).catch(() => undefined);
+    await wipeDeviceDb();
+    setUser(null);
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * A WebSocket to the server that stays connected: the access token travels in the subprotocol
+ * list (docs/protocol.md), a close for an expired token (4001) refreshes and reconnects at once,
+ * other drops reconnect with exponential backoff and jitter (0.5 s doubling to 30 s), and the
+ * browser's `online` event skips the wait. Close codes meaning "do not come back" (4002 replaced,
+ * 4003 removed) stop it. It does not know any frame type: ChannelConnection and HubConnection do.
+ */
+import { createSignal, type Accessor } from 'solid-js';
+import { freshAccessToken, refreshSession } from '../api/http';
+
+export type SocketStatus = 'connecting' | 'open' | 'closed' | 'stopped';
+
+/** First retry delay, ms; doubled per failed attempt. */
+const BACKOFF_START_MS = 500;
+/** Longest wait between attempts, ms: long enough to spare a struggling server. */
+const BACKOFF_MAX_MS = 30_000;
+/** Keep-alive ping interval, ms: under common proxy idle timeouts (60 s). */
+const PING_MS = 25_000;
+
+export interface SocketHandlers {
+  /** The socket opened; send the resume frame (`hello`) here. */
+  open(): void;
+  frame(frame: unknown): void;
+  /** The server closed with a code that means "stop" (4002, 4003). */
+  stopped?(code: number): void;
+}
+
+export class ReconnectingSocket {
+  private ws: WebSocket | null = null;
+  private attempts = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private pinger: ReturnType<typeof setInterval> | undefined;
+  private closedByUs = false;
+  private readonly statusSignal = createSignal<SocketStatus>('closed');
+  readonly status: Accessor<SocketStatus> = this.statusSignal[0];
+  private readonly onOnline = () => {
+    if (this.status() === 'closed') this.connectNow();
+  };
+
+  constructor(
+    private readonly path: string,
+    private readonly handlers: SocketHandlers,
+  ) {
+    addEventListener('online', this.onOnline);
+    void this.connect();
+  }
+
+  private setStatus(s: SocketStatus) {
+    this.statusSignal[1](s);
+  }
+
+  private connectNow() {
+    clearTimeout(this.timer);
+    this.attempts = 0;
+    void this.connect();
+  }
+
+  private async connect(): Promise<void> {
+    if (this.closedByUs) return;
+    this.setStatus('connecting');
+    const token = await freshAccessToken().catch(() => null);
+    if (this.closedByUs) return;
+    if (!token) return this.retry();
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    let opened = false;
+    const ws = new WebSocket(`${scheme}//${location.host}${this.path}`, ['chatalot.v1', `bearer.${token}`]);
+    this.ws = ws;
+    ws.onopen = () => {
+      opened = true;
+      this.attempts = 0;
+      this.setStatus('open');
+      this.pinger = setInterval(() => this.send({ type: 'ping' }), PING_MS);
+      this.handlers.open();
+    };
+    ws.onmessage = (e) => {
+      if (typeof e.data !== 'string') return;
+      try {
+        this.handlers.frame(JSON.parse(e.data));
+      } catch (err) {
+        console.warn('frame handler failed', err);
+      }
+    };
+    ws.onclose = (e) => {
+      clearInterval(this.pinger);
+      if (this.ws !== ws) return;
+      this.ws = null;
+      if (this.closedByUs) return this.setStatus('stopped');
+      if (e.code === 4002 || e.code === 4003) {
+        this.setStatus('stopped');
+        this.handlers.stopped?.(e.code);
+        return;
+      }
+      this.setStatus('closed');
+      if (e.code === 4001 || !opened) {
+        // Expired token (or a refused upgrade, which the browser reports without a code): refresh first.
+        void refreshSession().finally(() => this.retry(e.code === 4001 ? 0 : undefined));
+        return;
+      }
+      this.retry();
+    };
+  }
+
+  private retry(delay?: number) {
+    if (this.closedByUs) return;
+    this.setStatus('closed');
+    const wait = delay ?? Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** this.attempts) * (0.75 + Math.random() * 0.5);
+    this.attempts++;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.connect(), wait);
+  }
+
+  /** Sends a frame when open; false when it could not (the caller keeps it for later). */
+  send(frame: unknown): boolean {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  /** Drops the connection and reconnects at once (tests and "retry now"). */
+  reconnect(): void {
+    this.ws?.close();
+  }
+
+  close(): void {
+    this.closedByUs = true;
+    clearTimeout(this.timer);
+    clearInterval(this.pinger);
+    removeEventListener('online', this.onOnline);
+    this.ws?.close(1000);
+    this.ws = null;
+    this.setStatus('stopped');
+  }
+}
