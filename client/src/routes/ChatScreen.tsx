@@ -73,6 +73,9 @@ export default function ChatScreen() {
     if (r.name === 'community' && c && c.channels[0]) navigate(`/c/${c.community.id}/${c.channels[0].id}`, true);
   });
 
+  // A DM someone else started appears when the DM list is shown again.
+  createEffect(on(() => route().name, (name, prev) => prev !== undefined && (name === 'home' || name === 'dm') && void refetchDms()));
+
   // DM names: the other member of each DM.
   createEffect(
     on(dms, (list) => {
