@@ -136,6 +136,9 @@ describe('web client: two people, end to end encrypted', () => {
     await messageWith(bob, canaries[1]!).getByRole('button', { name: 'Confirm delete' }).click();
     await expect.poll(() => messageWith(alice, canaries[1]!).count(), { timeout: 20_000 }).toBe(0);
     expect(await log(alice).getByText('This message was deleted.').count()).toBe(1);
+    await send(bob, 'See you on Thursday, I will bring the second volume.');
+    await expect.poll(() => messageWith(alice, 'See you on Thursday').count(), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => messageWith(alice, 'See you on Thursday').locator('.sender').textContent()).toBe('bob');
     await alice.screenshot({ path: join(ROOT, 'docs/screenshots/chat.png') });
 
     // A DM that Bob starts by username.

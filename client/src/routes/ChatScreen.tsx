@@ -95,6 +95,18 @@ export default function ChatScreen() {
   });
   onCleanup(() => activeSession()?.close());
 
+  // A sender we have no name for (someone joined after the list was read): read the members again, at most every 5 s.
+  let lastLookup = 0;
+  createEffect(() => {
+    const s = activeSession();
+    if (!s) return;
+    const unknown = s.view().some((m) => m.sender !== me().id && !names().has(m.sender));
+    if (unknown && Date.now() - lastLookup > 5000) {
+      lastLookup = Date.now();
+      void channelMembers(s.channelId).then((r) => learnNames(r.members)).catch(() => undefined);
+    }
+  });
+
   const title = () => {
     const r = route();
     if (r.name === 'channel') {
