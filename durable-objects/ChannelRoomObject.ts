@@ -10,6 +10,7 @@ import type { RoomChange } from '../worker/rooms';
 import { ChannelRoom, DEFAULT_SEND_RATE_PER_SECOND, type Connection, type ConnectionRegistry, type Identity } from './ChannelRoom';
 import { rateFrom } from '../worker/middleware/rateLimit';
 import { SqliteChannelLog } from './ChannelLog';
+import { ExpiryAlarm } from './ExpiryAlarm';
 import { channelActivity } from './channelActivity';
 import { logModeration } from './moderationLog';
 import type { Env } from '../worker/env';
@@ -113,7 +114,7 @@ export class ChannelRoomObject extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server, [identity.userId]);
     server.serializeAttachment(identity);
     this.registry.add(server);
-    await this.scheduleExpiry(identity.expiresAt);
+    await this.expiry.schedule(identity.expiresAt);
     return new Response(null, { status: 101, webSocket: pair[0], headers: { 'Sec-WebSocket-Protocol': SUBPROTOCOL } });
   }
 
@@ -125,22 +126,11 @@ export class ChannelRoomObject extends DurableObject<Env> {
     this.room.permissionsChanged(change.userId, change.permissions);
   }
 
-  /** The alarm this instance last set; undefined until read once from storage (saves a read per join). */
-  private alarmAt: number | null | undefined;
-
   /** Wakes the object when the earliest token expires, so an idle socket is closed on time too (A11). */
-  private async scheduleExpiry(at: number): Promise<void> {
-    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
-    if (this.alarmAt === null || at < this.alarmAt) {
-      this.alarmAt = at;
-      await this.ctx.storage.setAlarm(at);
-    }
-  }
+  private readonly expiry = new ExpiryAlarm(this.ctx.storage, () => this.room.closeExpired());
 
   override async alarm(): Promise<void> {
-    const next = this.room.closeExpired();
-    this.alarmAt = next;
-    if (next !== null) await this.ctx.storage.setAlarm(next);
+    await this.expiry.fire();
   }
 
   private async setSlowMode(seconds: number): Promise<void> {

@@ -11,6 +11,7 @@ import type { Env } from '../worker/env';
 import { hubRpc, storageDirectory } from '../worker/hubs';
 import type { PresenceState } from '../protocol/hub';
 import { SUBPROTOCOL } from '../protocol/frames';
+import { ExpiryAlarm } from './ExpiryAlarm';
 import { UserHub, type ChannelUpdate, type DeliveryResult, type HubConnection, type HubConnectionRegistry, type HubIdentity, type InboxDelivery } from './UserHub';
 import { SqliteHubStore } from './UserHubStore';
 
@@ -80,7 +81,7 @@ export class UserHubObject extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server, [identity.deviceId]);
     server.serializeAttachment(identity);
     const conn = this.registry.add(server)!;
-    await this.scheduleExpiry(identity.expiresAt);
+    await this.expiry.schedule(identity.expiresAt);
     // The snapshot and replay are queued on the socket now and reach the client right after the 101.
     this.ctx.waitUntil(this.hub.connect(conn));
     return new Response(null, { status: 101, webSocket: pair[0], headers: { 'Sec-WebSocket-Protocol': SUBPROTOCOL } });
@@ -130,21 +131,11 @@ export class UserHubObject extends DurableObject<Env> {
 
   // ── Expiry ─────────────────────────────────────────────────────────────────────────────────
 
-  private alarmAt: number | null | undefined;
-
   /** Wakes the object when the earliest token expires, so an idle socket is closed on time (A11). */
-  private async scheduleExpiry(at: number): Promise<void> {
-    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
-    if (this.alarmAt === null || at < this.alarmAt) {
-      this.alarmAt = at;
-      await this.ctx.storage.setAlarm(at);
-    }
-  }
+  private readonly expiry = new ExpiryAlarm(this.ctx.storage, () => this.hub.closeExpired());
 
   override async alarm(): Promise<void> {
-    const next = this.hub.closeExpired();
-    this.alarmAt = next;
-    if (next !== null) await this.ctx.storage.setAlarm(next);
+    await this.expiry.fire();
   }
 
   // ── Sockets ────────────────────────────────────────────────────────────────────────────────

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase, freePort } from '../setup/postgres';
+import { POSTGRES_MIGRATIONS } from '../../migrations/index';
 import { startExpectingFailure, startServer, tempDataDir } from '../helpers/server';
 
 /** The launcher's own lines (npm's and workerd's noise aside). */
@@ -68,7 +69,7 @@ describe('PostgreSQL through npm start', () => {
       const health = await (await fetch(`${server.url}/api/health`)).json();
       expect(health).toMatchObject({ status: 'ok', storage: 'postgres' });
       const sql = postgres(url, { max: 1, onnotice: () => undefined });
-      expect((await sql`SELECT id FROM _migrations`).map((r) => r.id)).toEqual(['0000_init']);
+      expect((await sql`SELECT id FROM _migrations ORDER BY id`).map((r) => r.id)).toEqual(POSTGRES_MIGRATIONS.map((m) => m.id));
       await sql.end();
     } finally {
       await server.stop();

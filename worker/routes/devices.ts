@@ -121,10 +121,12 @@ export const userKeyRoutes = new Hono<AppEnv>()
     return c.json({ version: list.version, list: list.list, updatedAt: list.updatedAt });
   });
 
+/**
+ * Mounted at /api itself, so the middleware is per route: a `use('*')` here would put every
+ * /api path behind authentication, unknown ones included.
+ */
 export const ownKeyRoutes = new Hono<AppEnv>()
-  .use('*', requireAuth)
-
-  .put('/device-list', async (c) => {
+  .put('/device-list', requireAuth, async (c) => {
     const body = await jsonBody(c, PutDeviceListRequest);
     const storage = await c.var.storage();
     const stored = await storage.putDeviceList({ userId: c.var.auth.user.id, version: body.version, list: body.list, updatedAt: c.var.now() });
@@ -132,7 +134,7 @@ export const ownKeyRoutes = new Hono<AppEnv>()
     return c.body(null, 204);
   })
 
-  .put('/key-backup', async (c) => {
+  .put('/key-backup', requireAuth, async (c) => {
     if (!/^application\/octet-stream\s*(;|$)/i.test(c.req.header('Content-Type') ?? '')) throw new ApiError('unsupported_media_type', 'send the backup as application/octet-stream');
     const version = Number(c.req.header('X-Backup-Version'));
     if (!Number.isSafeInteger(version) || version < 1) throw new ApiError('validation_failed', 'X-Backup-Version must be a positive integer');
@@ -154,7 +156,7 @@ export const ownKeyRoutes = new Hono<AppEnv>()
     return c.body(null, 204);
   })
 
-  .get('/key-backup', async (c) => {
+  .get('/key-backup', requireAuth, async (c) => {
     const storage = await c.var.storage();
     const userId = c.var.auth.user.id;
     const meta = await storage.getKeyBackupMeta(userId);
