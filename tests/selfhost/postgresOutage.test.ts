@@ -8,7 +8,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase, freePort } from '../setup/postgres';
 import { startServer, type RunningServer } from '../helpers/server';
-import { openChannel, userWithChannel } from '../helpers/accounts';
+import { openChannel, TEST_PASSWORD, userWithChannel } from '../helpers/accounts';
 
 class CuttableProxy {
   private server: Server | undefined;
@@ -65,6 +65,15 @@ describe('R5: PostgreSQL outage while running', () => {
     const during = await fetch(`${server.url}/api/health`);
     expect(during.status).toBe(503);
     expect(await during.json()).toMatchObject({ error: { code: 'storage_unavailable', message: expect.stringMatching(/PostgreSQL is unreachable/) } });
+    // Authentication needs the database: it answers 503 with a clear code, quickly, and nothing
+    // half-done is left behind (no session, no rotated refresh token).
+    const started = Date.now();
+    const login = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: user.username, password: TEST_PASSWORD }) });
+    expect(login.status).toBe(503);
+    expect(((await login.json()) as { error: { code: string } }).error.code).toBe('storage_unavailable');
+    const refresh = await fetch(`${server.url}/api/auth/refresh`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ refreshToken: user.refreshToken }) });
+    expect(refresh.status).toBe(503);
+    expect(Date.now() - started).toBeLessThan(15_000);
     // An open socket does not depend on the accounts database (new connections do: they authenticate).
     sender.send({ type: 'send', clientMsgId: 'during-outage', ciphertext: 'ZHVyaW5n' });
     expect(await sender.next((f) => f.type === 'ack' && (f as { clientMsgId: string }).clientMsgId === 'during-outage')).toMatchObject({ seq: 2 });
@@ -76,6 +85,9 @@ describe('R5: PostgreSQL outage while running', () => {
       if (status !== 200) await new Promise((r) => setTimeout(r, 200));
     }
     expect(status).toBe(200);
+    // The refresh token that met the outage was not rotated: it still works once.
+    const refreshed = await fetch(`${server.url}/api/auth/refresh`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ refreshToken: user.refreshToken }) });
+    expect(refreshed.status).toBe(200);
     const reader = await openChannel(server, user, channelId);
     reader.send({ type: 'hello', lastSeq: 0 });
     expect(await reader.next((f) => f.type === 'ready')).toEqual({ type: 'ready', head: 2 });
