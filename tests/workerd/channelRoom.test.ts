@@ -313,3 +313,21 @@ describe('A10: ended sessions lose their open sockets at once', () => {
     first.close();
   });
 });
+
+describe('R6: after the room hibernates', () => {
+  it('sockets survive, identity comes back from the attachment, and sequence numbers continue', async () => {
+    const user = await registerUser(server, 'r6_user');
+    const { channelId } = await createCommunity(server, user, 'r6');
+    const a = await openChannel(server, user, channelId);
+    const b = await openChannel(server, user, channelId);
+    a.send({ type: 'send', clientMsgId: 'before-sleep', ciphertext: 'AAAA' });
+    expect(await a.next((f) => f.type === 'ack')).toMatchObject({ seq: 1 });
+    // workerd evicts an idle object after about 10 s; hibernatable sockets stay connected.
+    await new Promise((r) => setTimeout(r, 12_000));
+    a.send({ type: 'send', clientMsgId: 'after-sleep', ciphertext: 'BBBB' });
+    expect(await a.next((f) => f.type === 'ack' && (f as { clientMsgId: string }).clientMsgId === 'after-sleep')).toMatchObject({ seq: 2 });
+    expect(await b.next((f) => f.type === 'envelope' && (f as { seq: number }).seq === 2)).toMatchObject({ sender: user.id, clientMsgId: 'after-sleep' });
+    a.close();
+    b.close();
+  }, 30_000);
+});
