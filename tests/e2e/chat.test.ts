@@ -86,7 +86,7 @@ const log = (page: Page) => page.getByRole('log');
 const messageWith = (page: Page, text: string) => log(page).locator('li.message', { hasText: text });
 
 describe('web client: two people, end to end encrypted', () => {
-  it('register, community, invite link, channel and DM messages, edit, delete; no canary on the server (V1)', async () => {
+  it('register, community, invite link, channel and DM messages, edit, delete; no canary on the server (V1); sign-out wipes the device (V4)', async () => {
     const canaries = Array.from({ length: 4 }, (_, i) => `canary${i}x${randomBytes(16).toString('hex')}`);
     const alice = await newPage();
     const bob = await newPage();
@@ -157,6 +157,13 @@ describe('web client: two people, end to end encrypted', () => {
     await alice.reload();
     await expect.poll(() => messageWith(alice, canaries[3]!).count(), { timeout: 20_000 }).toBe(1);
     expect(await messageWith(alice, 'Got it, thanks').count()).toBe(1);
+
+    // V4: signing out wipes the device: no IndexedDB database (keys, sessions, decrypted
+    // messages, refresh token) and no cache storage remain in that browser profile.
+    expect((await bob.evaluate(async () => (await indexedDB.databases()).map((d) => d.name))).length).toBeGreaterThan(0);
+    await bob.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => bob.evaluate(async () => (await indexedDB.databases()).map((d) => d.name)), { timeout: 20_000 }).toEqual([]);
+    expect(await bob.evaluate(async () => ('caches' in self ? await caches.keys() : []))).toEqual([]);
 
     expect(problems).toEqual([]);
     for (const c of contexts) await c.close();
