@@ -39,18 +39,18 @@ function upgradeStatus(url: string, protocols: string[] | undefined, headers: Re
 type Envelope = { type: 'envelope'; seq: number; clientMsgId: string };
 
 describe('ChannelRoom relay', () => {
-  it('20 senders × 25 messages: every reader sees the same gap-free sequence', async () => {
+  it('20 senders × 200 messages: every reader sees the same gap-free sequence', async () => {
     const senders = await Promise.all(Array.from({ length: 20 }, () => open('order')));
     const reader = await open('order');
-    for (let i = 0; i < 25; i++) senders.forEach((s, k) => s.send({ type: 'send', clientMsgId: `s${k}-m${i}-xxxxxx`, ciphertext: 'AAAA' }));
-    await reader.next((f) => f.type === 'envelope' && (f as Envelope).seq === 500, 20_000);
+    for (let i = 0; i < 200; i++) senders.forEach((s, k) => s.send({ type: 'send', clientMsgId: `s${k}-m${i}-xxxxxx`, ciphertext: 'AAAA' }));
+    await reader.next((f) => f.type === 'envelope' && (f as Envelope).seq === 4000, 60_000);
     const seqs = reader.frames.filter((f) => f.type === 'envelope').map((f) => (f as Envelope).seq);
-    expect(seqs).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
+    expect(seqs).toEqual(Array.from({ length: 4000 }, (_, i) => i + 1));
     // Each sender's own messages keep the order it sent them in.
     const order = reader.frames.filter((f) => f.type === 'envelope').map((f) => (f as Envelope).clientMsgId);
     for (let k = 0; k < 20; k++) {
       const mine = order.filter((id) => id.startsWith(`s${k}-`));
-      expect(mine).toEqual(Array.from({ length: 25 }, (_, i) => `s${k}-m${i}-xxxxxx`));
+      expect(mine).toEqual(Array.from({ length: 200 }, (_, i) => `s${k}-m${i}-xxxxxx`));
     }
     const late = await open('order');
     late.send({ type: 'hello', lastSeq: 0 });
@@ -330,4 +330,29 @@ describe('R6: after the room hibernates', () => {
     a.close();
     b.close();
   }, 30_000);
+});
+
+describe('account deletion and the messages already sent', () => {
+  it('the others are told the account left; its envelopes stay as ciphertext under its opaque id', async () => {
+    const stayer = await registerUser(server, 'deletion_stayer');
+    const leaver = await registerUser(server, 'deletion_leaver');
+    const { communityId, channelId } = await createCommunity(server, stayer, 'deletion');
+    await joinCommunity(server, stayer, communityId, [leaver]);
+    const watching = await openChannel(server, stayer, channelId);
+    const leaving = await openChannel(server, leaver, channelId);
+    leaving.send({ type: 'send', clientMsgId: 'last-words-1', ciphertext: 'bGFzdA==' });
+    expect(await leaving.next((f) => f.type === 'ack')).toMatchObject({ seq: 1 });
+
+    expect((await call(server, leaver, 'DELETE', '/api/me', { password: TEST_PASSWORD })).status).toBe(204);
+    expect(await watching.next((f) => f.type === 'member-removed')).toEqual({ type: 'member-removed', userId: leaver.id, reason: 'deleted' });
+    await leaving.waitClosing(2_000);
+
+    const replay = await openChannel(server, stayer, channelId);
+    replay.send({ type: 'hello', lastSeq: 0 });
+    await replay.next((f) => f.type === 'ready');
+    expect(replay.frames.filter((f) => f.type === 'envelope')).toEqual([expect.objectContaining({ seq: 1, sender: leaver.id, ciphertext: 'bGFzdA==' })]);
+    replay.close();
+    expect((await call(server, stayer, 'GET', `/api/communities/${communityId}/members`)).body).not.toMatchObject({ members: expect.arrayContaining([expect.objectContaining({ userId: leaver.id })]) });
+    watching.close();
+  });
 });
