@@ -12,6 +12,8 @@ import sqlite0002 from './sqlite/0002_keys.sql';
 import postgres0002 from './postgres/0002_keys.sql';
 import sqlite0003 from './sqlite/0003_messaging.sql';
 import postgres0003 from './postgres/0003_messaging.sql';
+import sqlite0004 from './sqlite/0004_personal_groups.sql';
+import postgres0004 from './postgres/0004_personal_groups.sql';
 
 /** One migration: a stable id (the file name without `.sql`) and its SQL text. */
 export interface Migration {
@@ -24,10 +26,12 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { id: '0001_accounts', sql: sqlite0001 },
   { id: '0002_keys', sql: sqlite0002 },
   { id: '0003_messaging', sql: sqlite0003 },
+  { id: '0004_personal_groups', sql: sqlite0004 },
 ];
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0000_init', sql: postgres0000 },
   { id: '0001_accounts', sql: postgres0001 },
   { id: '0002_keys', sql: postgres0002 },
   { id: '0003_messaging', sql: postgres0003 },
+  { id: '0004_personal_groups', sql: postgres0004 },
 ];

@@ -49,6 +49,11 @@ export const RenameCommunityRequest = v.strictObject({ name: Name });
 export const CreateGroupRequest = v.strictObject({ name: Name });
 export const UpdateGroupRequest = v.strictObject({ name: v.optional(Name), position: v.optional(Position) });
 
+/** A personal group for community member `userId`, who will administer it (docs/permissions.md). It starts private. */
+export const CreatePersonalGroupRequest = v.strictObject({ userId: Id, name: Name });
+/** Renaming (owner or staff) and privacy (staff only) of a personal group. */
+export const UpdatePersonalGroupRequest = v.strictObject({ name: v.optional(Name), private: v.optional(v.boolean()) });
+
 export const CreateChannelRequest = v.strictObject({
   name: Name,
   kind: v.picklist(['text', 'voice'], "kind must be 'text' or 'voice'"),

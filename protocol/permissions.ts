@@ -8,7 +8,10 @@
  *  3. ADMINISTRATOR (the built-in admin role has it) grants every bit; channel overrides do not apply.
  *  4. In a channel: apply the overrides for every role the member holds together (all denies,
  *     then all allows), then the member's own override (deny, then allow). Later steps win.
- *  5. Without VIEW in a channel, nothing else in it applies.
+ *  5. In a personal group: its owner gains PERSONAL_GROUP_OWNER, staff (moderator rank or
+ *     community MANAGE_CHANNELS) keep PERSONAL_GROUP_STAFF, and in a private group everyone else
+ *     not on its member list gets nothing. Overrides cannot undo this step.
+ *  6. Without VIEW in a channel, nothing else in it applies.
  * Pure: no storage, no clock; callers pass the facts.
  */
 
@@ -47,6 +50,44 @@ export const BUILT_IN: Record<BuiltInRole, number> = {
 /** Rank of built-in roles: who may act on whom (a moderator cannot ban an admin). */
 export const RANK: Record<BuiltInRole, number> = { owner: 3, admin: 2, moderator: 1, member: 0 };
 
+/**
+ * What the owner of a personal group holds in its channels, whatever overrides say: enough to
+ * run the group (create, rename, archive and delete its channels, moderate its messages, set its
+ * channel overrides) and nothing community-wide. MANAGE_ROLES here only reaches channel
+ * overrides; custom roles and built-in roles are community actions, checked on community bits.
+ */
+export const PERSONAL_GROUP_OWNER = P.VIEW | P.SEND | P.ATTACH | P.REACT | P.MANAGE_MESSAGES | P.MANAGE_CHANNELS | P.MANAGE_ROLES;
+/**
+ * What staff keep in every personal group's channels, whatever the owner's overrides say: they
+ * always see it and can delete messages there, so a personal group is never out of moderation.
+ */
+export const PERSONAL_GROUP_STAFF = P.VIEW | P.MANAGE_MESSAGES;
+/**
+ * The rank of a personal group's owner inside their group: above plain members (so they may set
+ * member overrides for them) and below moderators (so they never act on staff).
+ */
+export const GROUP_OWNER_RANK = 0.5;
+
+/** Staff for personal groups: moderator rank or above, or community MANAGE_CHANNELS (`bits` before channel overrides). */
+export function isStaff(role: BuiltInRole, bits: number): boolean {
+  return RANK[role] >= RANK.moderator || has(bits, P.MANAGE_CHANNELS);
+}
+
+/** The rank someone acts with: their built-in rank, raised to GROUP_OWNER_RANK inside a personal group they own. */
+export function rankIn(role: BuiltInRole, ownsGroup: boolean): number {
+  return ownsGroup ? Math.max(RANK[role], GROUP_OWNER_RANK) : RANK[role];
+}
+
+/** The facts about a personal group that decide access to its channels. */
+export interface PersonalGroupFacts {
+  /** The member is the group's owner. */
+  owner: boolean;
+  /** Only the owner, staff and listed members see a private group. */
+  private: boolean;
+  /** The member is on the group's member list. */
+  listed: boolean;
+}
+
 export interface Override {
   allow: number;
   deny: number;
@@ -58,6 +99,8 @@ export interface PermissionFacts {
   customRoles: { id: string; permissions: number }[];
   /** Channel overrides by custom role id, and for this member. */
   channelOverrides?: { roles: Record<string, Override>; member?: Override };
+  /** Present when the channel (or the group asked about) is a personal group. */
+  personalGroup?: PersonalGroupFacts;
 }
 
 export function effectivePermissions(f: PermissionFacts): number {
@@ -65,6 +108,7 @@ export function effectivePermissions(f: PermissionFacts): number {
   let bits = BUILT_IN[f.role];
   for (const r of f.customRoles) bits |= r.permissions;
   if (bits & P.ADMINISTRATOR) return ALL_PERMISSIONS;
+  const staff = isStaff(f.role, bits);
   const o = f.channelOverrides;
   if (o) {
     let allow = 0;
@@ -75,6 +119,13 @@ export function effectivePermissions(f: PermissionFacts): number {
     }
     bits = (bits & ~deny) | allow;
     if (o.member) bits = (bits & ~o.member.deny) | o.member.allow;
+  }
+  const g = f.personalGroup;
+  if (g) {
+    if (g.owner) bits |= PERSONAL_GROUP_OWNER;
+    if (staff) bits |= PERSONAL_GROUP_STAFF;
+    // Privacy beats overrides: an override cannot show a private group to someone off its list.
+    if (g.private && !g.owner && !staff && !g.listed) return 0;
   }
   return bits & P.VIEW ? bits : 0;
 }

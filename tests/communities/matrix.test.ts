@@ -15,7 +15,7 @@ let server: RunningServer;
 let u: Record<'owner' | 'mod' | 'member' | 'target' | 'outsider' | 'banned' | 'otherOwner' | 'dmA' | 'dmB', TestUser>;
 
 /** The resources every route is aimed at. */
-let ids: { community: string; group: string; channel: string; role: string; invite: string; dm: string; otherCommunity: string; otherGroup: string; otherRole: string; otherInvite: string };
+let ids: { community: string; group: string; personalGroup: string; channel: string; role: string; invite: string; dm: string; otherCommunity: string; otherGroup: string; otherRole: string; otherInvite: string };
 
 beforeAll(async () => {
   ({ server, users: u } = await setup(['owner', 'mod', 'member', 'target', 'outsider', 'banned', 'otherOwner', 'dmA', 'dmB'] as const));
@@ -29,7 +29,11 @@ beforeAll(async () => {
   const otherRole = (await api(server, u.otherOwner, 'POST', `/api/communities/${o.id}/roles`, { name: 'Theirs', permissions: P.VIEW })).body.role;
   const otherInvite = (await api(server, u.otherOwner, 'POST', `/api/communities/${o.id}/invites`, {})).body;
   const dm = (await api(server, u.dmA, 'POST', '/api/dms', { userIds: [u.dmB.id] })).body.channel;
-  ids = { community: c.id, group: c.groupId, channel: c.channelId, role: role.id, invite: invite.code, dm: dm.id, otherCommunity: o.id, otherGroup: o.groupId, otherRole: otherRole.id, otherInvite: otherInvite.code };
+  // A private personal group run by `target`, with the plain member on its list: they see it
+  // (so its routes answer them 403 or allow them, not 404) but do not run it.
+  const personal = (await api(server, u.mod, 'POST', `/api/communities/${c.id}/personal-groups`, { userId: u.target.id, name: 'Theirs' })).body.group;
+  expect((await api(server, u.target, 'PUT', `/api/communities/${c.id}/personal-groups/${personal.id}/members/${u.member.id}`)).status).toBe(204);
+  ids = { community: c.id, group: c.groupId, personalGroup: personal.id, channel: c.channelId, role: role.id, invite: invite.code, dm: dm.id, otherCommunity: o.id, otherGroup: o.groupId, otherRole: otherRole.id, otherInvite: otherInvite.code };
 });
 afterAll(async () => {
   await server?.kill();
@@ -51,6 +55,12 @@ const ROWS: Record<string, Row> = {
   'POST /api/communities/{id}/groups': { scope: 'community', body: { name: 'g' }, member: 403 },
   'PATCH /api/communities/{id}/groups/{groupId}': { scope: 'community', body: { name: 'g' }, member: 403 },
   'DELETE /api/communities/{id}/groups/{groupId}': { scope: 'community', member: 403 },
+  'POST /api/communities/{id}/personal-groups': { scope: 'community', body: { userId: '{target}', name: 'p' }, member: 403 },
+  'PATCH /api/communities/{id}/personal-groups/{groupId}': { scope: 'community', body: { name: 'p' }, member: 403 },
+  'DELETE /api/communities/{id}/personal-groups/{groupId}': { scope: 'community', member: 403 },
+  'GET /api/communities/{id}/personal-groups/{groupId}/members': { scope: 'community', member: 'allowed' },
+  'PUT /api/communities/{id}/personal-groups/{groupId}/members/{userId}': { scope: 'community', member: 403 },
+  'DELETE /api/communities/{id}/personal-groups/{groupId}/members/{userId}': { scope: 'community', member: 403 },
   'POST /api/communities/{id}/channels': { scope: 'community', body: { name: 'c', kind: 'text' }, member: 403 },
   'GET /api/communities/{id}/members': { scope: 'community', member: 'allowed' },
   'DELETE /api/communities/{id}/members/me': { scope: 'community', member: 'allowed' },
@@ -88,7 +98,7 @@ function pathFor(path: string, scope: Row['scope'], other = false): string {
   const id = path.startsWith('/api/channels/') ? ids.channel : path.startsWith('/api/dms/') ? ids.dm : other ? ids.otherCommunity : ids.community;
   return path
     .replace('{id}', scope === 'dm' ? ids.dm : id)
-    .replace('{groupId}', ids.group)
+    .replace('{groupId}', path.includes('/personal-groups/') ? ids.personalGroup : ids.group)
     .replace('{userId}', u.target.id)
     .replace('{roleId}', ids.role)
     .replace('{code}', ids.invite);
@@ -154,7 +164,10 @@ describe('Z1: authorization matrix', () => {
   it('Z1: nothing a refused call named has changed', async () => {
     const view = await api(server, u.owner, 'GET', `/api/communities/${ids.community}`);
     expect(view.body.community.name).toBe('Test community');
-    expect(view.body.groups.map((g: { id: string }) => g.id)).toEqual([ids.group]);
+    expect(view.body.groups.map((g: { id: string }) => g.id)).toEqual([ids.group, ids.personalGroup]);
+    expect(view.body.groups[1]).toMatchObject({ name: 'Theirs', ownerUserId: u.target.id, private: true });
+    const listed = await api(server, u.owner, 'GET', `/api/communities/${ids.community}/personal-groups/${ids.personalGroup}/members`);
+    expect(listed.body.members.map((m: { userId: string }) => m.userId)).toEqual([u.member.id]);
     expect(view.body.channels.map((c: { id: string; name: string }) => [c.id, c.name])).toEqual([[ids.channel, 'general']]);
     const members = await api(server, u.owner, 'GET', `/api/communities/${ids.community}/members`);
     const roles = Object.fromEntries(members.body.members.map((m: { userId: string; role: string; timedOutUntil: number | null; roles: string[] }) => [m.userId, m]));

@@ -298,6 +298,52 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     expect(await b.storage.listMembers(c.community.id)).toEqual([]);
   });
 
+  it('personal groups: owner and privacy on the group, a member list that feeds channelAccess and goes with the membership', async () => {
+    const owner = await b.storage.createUser(user('pg_owner'));
+    const gowner = await b.storage.createUser(user('pg_gowner'));
+    const friend = await b.storage.createUser(user('pg_friend'));
+    const c = community(owner.id);
+    await b.storage.createCommunity(c);
+    for (const m of [gowner, friend]) await b.storage.addMember({ communityId: c.community.id, userId: m.id, role: 'member', joinedAt: 1, timedOutUntil: null });
+    // An ordinary group reads back with no owner and no privacy; its channels carry no personal-group facts.
+    expect((await b.storage.listGroups(c.community.id))[0]).toMatchObject({ ownerUserId: null, privateAt: null });
+    expect((await b.storage.channelAccess(c.channel.id, friend.id))!.personalGroup).toBeNull();
+
+    const g = await b.storage.createGroup({ id: id('pg'), communityId: c.community.id, name: 'Studio', position: 1, createdAt: 3, ownerUserId: gowner.id, privateAt: 1_700_000_000_000 });
+    expect(g).toMatchObject({ ownerUserId: gowner.id, privateAt: 1_700_000_000_000 });
+    expect((await b.storage.listGroups(c.community.id)).find((x) => x.id === g.id)).toEqual(g);
+    const ch: Channel = { id: id('ch'), communityId: c.community.id, groupId: g.id, kind: 'text', name: 'studio', position: 1, createdAt: 4, archivedAt: null, slowModeSeconds: 0 };
+    await b.storage.createChannel(ch);
+    expect((await b.storage.channelAccess(ch.id, friend.id))!.personalGroup).toEqual({ groupId: g.id, ownerUserId: gowner.id, private: true, listed: false });
+
+    await b.storage.addGroupMember(g.id, friend.id, 5);
+    await b.storage.addGroupMember(g.id, friend.id, 6); // twice changes nothing
+    expect(await b.storage.listGroupMembers(g.id)).toEqual([friend.id]);
+    expect((await b.storage.channelAccess(ch.id, friend.id))!.personalGroup).toMatchObject({ listed: true });
+    expect((await b.storage.channelAccess(ch.id, gowner.id))!.personalGroup).toMatchObject({ ownerUserId: gowner.id, listed: false });
+
+    await b.storage.updateGroup(g.id, { privateAt: null });
+    expect((await b.storage.channelAccess(ch.id, friend.id))!.personalGroup).toMatchObject({ private: false });
+    expect((await b.storage.listGroups(c.community.id)).find((x) => x.id === g.id)!.privateAt).toBeNull();
+
+    expect(await b.storage.removeGroupMember(g.id, friend.id)).toBe(true);
+    expect(await b.storage.removeGroupMember(g.id, friend.id)).toBe(false);
+    // Leaving or being banned takes the member off every group list, so rejoining does not restore it.
+    await b.storage.addGroupMember(g.id, friend.id, 7);
+    expect(await b.storage.removeMember(c.community.id, friend.id)).toBe(true);
+    expect(await b.storage.listGroupMembers(g.id)).toEqual([]);
+    await b.storage.addMember({ communityId: c.community.id, userId: friend.id, role: 'member', joinedAt: 8, timedOutUntil: null });
+    await b.storage.addGroupMember(g.id, friend.id, 9);
+    await b.storage.banMember({ communityId: c.community.id, userId: friend.id, reason: 'x', bannedBy: owner.id, createdAt: 10, expiresAt: null });
+    expect(await b.storage.listGroupMembers(g.id)).toEqual([]);
+
+    // Deleting the group clears its list (the route deletes a personal group's channels first).
+    await b.storage.addGroupMember(g.id, gowner.id, 11);
+    expect(await b.storage.deleteGroup(g.id)).toBe(true);
+    expect(await b.storage.listGroupMembers(g.id)).toEqual([]);
+    expect((await b.storage.channelAccess(ch.id, gowner.id))!.personalGroup).toBeNull();
+  });
+
   it('audit log: filtered, newest first, paged', async () => {
     const uid = id('audit_user');
     for (let i = 0; i < 5; i++) {

@@ -2,13 +2,19 @@
  * What a user may do in a channel, from storage facts: effectivePermissions for community
  * channels (with timeouts taking away what sends), the fixed DM set for direct channels, and
  * nothing for non-members, banned users or unknown channels — which callers answer with 404 so
- * a channel's existence does not leak (DESIGN invariant 4).
+ * a channel's existence does not leak (DESIGN invariant 4). Personal groups (docs/permissions.md)
+ * are facts passed to the same function, never special cases in routes.
  */
-import { DM_PERMISSIONS, effectivePermissions, Permission, type Override } from '../../protocol/permissions';
-import type { ChannelAccess } from '../storage/Storage';
+import { DM_PERMISSIONS, effectivePermissions, Permission, type Override, type PersonalGroupFacts } from '../../protocol/permissions';
+import type { ChannelAccess, ChannelGroup, Member, PersonalGroupAccess } from '../storage/Storage';
 
 /** Bits a timed-out member loses until the timeout ends: they may read but not speak. */
 export const TIMEOUT_REVOKES = Permission.SEND | Permission.REACT | Permission.ATTACH | Permission.MENTION_EVERYONE;
+
+/** The personal-group facts for `userId`, or undefined for an ordinary group. */
+function groupFacts(group: PersonalGroupAccess | null, userId: string): PersonalGroupFacts | undefined {
+  return group ? { owner: group.ownerUserId === userId, private: group.private, listed: group.listed } : undefined;
+}
 
 export function permissionsIn(access: ChannelAccess | null, now: number): number {
   if (!access) return 0;
@@ -20,7 +26,31 @@ export function permissionsIn(access: ChannelAccess | null, now: number): number
     if (o.targetType === 'role') roles[o.targetId] = { allow: Number(o.allow), deny: Number(o.deny) };
     else if (o.targetId === access.member.userId) member = { allow: Number(o.allow), deny: Number(o.deny) };
   }
-  let bits = effectivePermissions({ role: access.member.role, customRoles: access.customRoles, channelOverrides: { roles, ...(member ? { member } : {}) } });
+  const personalGroup = groupFacts(access.personalGroup, access.member.userId);
+  let bits = effectivePermissions({
+    role: access.member.role,
+    customRoles: access.customRoles,
+    channelOverrides: { roles, ...(member ? { member } : {}) },
+    ...(personalGroup ? { personalGroup } : {}),
+  });
   if (access.member.timedOutUntil !== null && access.member.timedOutUntil > now) bits &= ~TIMEOUT_REVOKES;
+  return bits;
+}
+
+/** A group's personal-group facts from its row and its member list; null for an ordinary group. */
+export function personalGroupAccess(group: ChannelGroup, listedUserIds: readonly string[], userId: string): PersonalGroupAccess | null {
+  if (!group.ownerUserId) return null;
+  return { groupId: group.id, ownerUserId: group.ownerUserId, private: group.privateAt != null, listed: listedUserIds.includes(userId) };
+}
+
+/**
+ * A member's bits for a group as a whole — what creating a channel in it, or managing a
+ * personal group, checks: community bits (no channel overrides) plus the personal-group step,
+ * timeout applied. For an ordinary group (`group` null) these are the community bits.
+ */
+export function permissionsInGroup(member: Member, customRoles: { id: string; permissions: number }[], group: PersonalGroupAccess | null, now: number): number {
+  const personalGroup = groupFacts(group, member.userId);
+  let bits = effectivePermissions({ role: member.role, customRoles, ...(personalGroup ? { personalGroup } : {}) });
+  if (member.timedOutUntil !== null && member.timedOutUntil > now) bits &= ~TIMEOUT_REVOKES;
   return bits;
 }

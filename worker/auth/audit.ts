@@ -36,7 +36,12 @@ export type AuditEventName =
   | 'role_deleted'
   | 'role_assigned'
   | 'role_unassigned'
-  | 'override_changed';
+  | 'override_changed'
+  | 'personal_group_created'
+  | 'personal_group_privacy'
+  | 'personal_group_deleted'
+  | 'personal_group_member_added'
+  | 'personal_group_member_removed';
 
 export async function audit(c: Context<AppEnv>, event: AuditEventName, userId: string | null, detail: Record<string, string | number | boolean> = {}): Promise<void> {
   const storage = await c.var.storage();

@@ -12,7 +12,7 @@
 import { Hono, type Context } from 'hono';
 import { SetOverrideRequest, UpdateChannelRequest } from '../../protocol/communities';
 import { ApiError } from '../../protocol/errors';
-import { has, Permission } from '../../protocol/permissions';
+import { has, Permission, rankIn, RANK, type BuiltInRole } from '../../protocol/permissions';
 import type { AppEnv } from '../app';
 import { permissionsIn } from '../auth/access';
 import { audit } from '../auth/audit';
@@ -20,7 +20,7 @@ import { noStore, requireAuth } from '../middleware/auth';
 import { jsonBody } from '../middleware/jsonBody';
 import { notifyRooms } from '../rooms';
 import type { Channel, ChannelAccess, Member, Storage } from '../storage/Storage';
-import { channelView, communityBits, customRolesOf, mayGrant, notifyPermissions, notifyRemoved, requireOutranks, requirePermission } from './communities';
+import { channelView, communityBits, customRolesOf, groupStanding, mayGrant, notifyPermissions, notifyRemoved, requirePermission } from './communities';
 
 interface Seen {
   access: ChannelAccess;
@@ -53,7 +53,21 @@ export const channelRoutes = new Hono<AppEnv>()
     requirePermission(s.bits, Permission.MANAGE_CHANNELS, 'MANAGE_CHANNELS');
     const body = await jsonBody(c, UpdateChannelRequest);
     const communityId = s.channel.communityId!;
-    if (body.groupId && !(await storage.listGroups(communityId)).some((g) => g.id === body.groupId)) throw new ApiError('not_found', 'no such group');
+    if (body.groupId !== undefined && body.groupId !== s.channel.groupId) {
+      // Moving a channel needs MANAGE_CHANNELS where it lands too: the target group's bits, or the
+      // community bits outside any group. So a personal group's owner cannot move a channel out
+      // of their group, and nobody without it moves one into (or out of) a private group.
+      const actor = memberOf(s);
+      const customRoles = await customRolesOf(storage, communityId, actor.userId);
+      let targetBits = communityBits(actor, customRoles, c.var.now());
+      if (body.groupId !== null) {
+        const group = (await storage.listGroups(communityId)).find((g) => g.id === body.groupId);
+        if (!group) throw new ApiError('not_found', 'no such group');
+        targetBits = (await groupStanding(storage, actor, customRoles, group, c.var.now())).bits;
+        if (!has(targetBits, Permission.VIEW)) throw new ApiError('not_found', 'no such group');
+      }
+      requirePermission(targetBits, Permission.MANAGE_CHANNELS, 'MANAGE_CHANNELS');
+    }
     const patch: Partial<Pick<Channel, 'name' | 'position' | 'groupId' | 'archivedAt' | 'slowModeSeconds'>> = {};
     if (body.name !== undefined) patch.name = body.name;
     if (body.position !== undefined) patch.position = body.position;
@@ -91,7 +105,9 @@ export const channelRoutes = new Hono<AppEnv>()
     if (body.targetType === 'member') {
       const target = await storage.getMember(communityId, body.targetId);
       if (!target) throw new ApiError('not_found', 'no such member');
-      requireOutranks(actor, target, 'set overrides for');
+      // Inside a personal group its owner ranks above plain members and below moderators.
+      const ownsGroup = s.access.personalGroup?.ownerUserId === actor.userId;
+      if (rankIn(actor.role as BuiltInRole, ownsGroup) <= RANK[target.role as BuiltInRole]) throw new ApiError('forbidden', 'you can only set overrides for members whose role is below yours');
     } else {
       const role = (await storage.listRoles(communityId)).find((r) => r.id === body.targetId);
       if (!role) throw new ApiError('not_found', 'no such role');

@@ -20,22 +20,24 @@ import {
   CreateCommunityInviteRequest,
   CreateCommunityRequest,
   CreateGroupRequest,
+  CreatePersonalGroupRequest,
   CreateRoleRequest,
   RenameCommunityRequest,
   SetMemberRoleRequest,
   TimeoutRequest,
   UpdateGroupRequest,
+  UpdatePersonalGroupRequest,
 } from '../../protocol/communities';
 import { ApiError } from '../../protocol/errors';
-import { effectivePermissions, has, Permission, RANK, type BuiltInRole } from '../../protocol/permissions';
+import { effectivePermissions, has, isStaff, Permission, RANK, type BuiltInRole } from '../../protocol/permissions';
 import type { AppEnv } from '../app';
-import { permissionsIn, TIMEOUT_REVOKES } from '../auth/access';
+import { permissionsIn, permissionsInGroup, personalGroupAccess, TIMEOUT_REVOKES } from '../auth/access';
 import { audit } from '../auth/audit';
 import { base64url, newId, randomBytes } from '../auth/secrets';
 import { noStore, requireAuth } from '../middleware/auth';
 import { jsonBody } from '../middleware/jsonBody';
 import { notifyRooms, type RoomChange } from '../rooms';
-import type { Channel, ChannelGroup, Community, Invite, Member, MemberRole, Storage } from '../storage/Storage';
+import type { Channel, ChannelGroup, Community, Invite, Member, MemberRole, PersonalGroupAccess, Storage } from '../storage/Storage';
 
 /** Name of the group and channel every new community starts with. */
 export const FIRST_GROUP_NAME = 'General';
@@ -152,7 +154,78 @@ export function channelView(ch: Channel, permissions?: number) {
   };
 }
 
-const groupView = (g: ChannelGroup) => ({ id: g.id, communityId: g.communityId, name: g.name, position: g.position, createdAt: g.createdAt });
+const groupView = (g: ChannelGroup) => ({
+  id: g.id,
+  communityId: g.communityId,
+  name: g.name,
+  position: g.position,
+  createdAt: g.createdAt,
+  ownerUserId: g.ownerUserId ?? null,
+  private: g.privateAt != null,
+});
+
+/** A group as `member` sees it: its personal-group facts and their bits for it as a whole (0 = they cannot see it). */
+export interface GroupStanding {
+  group: ChannelGroup;
+  personal: PersonalGroupAccess | null;
+  bits: number;
+}
+
+/** `member`'s standing in `group`: permissionsInGroup with the group's personal-group facts. */
+export async function groupStanding(storage: Storage, member: Member, customRoles: { id: string; permissions: number }[], group: ChannelGroup, now: number): Promise<GroupStanding> {
+  const listed = group.ownerUserId ? await storage.listGroupMembers(group.id) : [];
+  const personal = personalGroupAccess(group, listed, member.userId);
+  return { group, personal, bits: permissionsInGroup(member, customRoles, personal, now) };
+}
+
+/** Group `groupId` of the community as the caller sees it; 404 when it does not exist or they cannot see it. */
+async function visibleGroup(c: Ctx, storage: Storage, s: Standing, groupId: string): Promise<GroupStanding> {
+  const group = (await storage.listGroups(s.community.id)).find((g) => g.id === groupId);
+  if (!group) throw notFound('group');
+  const gs = await groupStanding(storage, s.member, await customRolesOf(storage, s.community.id, s.member.userId), group, c.var.now());
+  if (!has(gs.bits, Permission.VIEW)) throw notFound('group');
+  return gs;
+}
+
+/** A personal group the caller can see, or 404 (an ordinary group is not a personal group). */
+async function visiblePersonalGroup(c: Ctx, storage: Storage, s: Standing, groupId: string): Promise<GroupStanding & { personal: PersonalGroupAccess }> {
+  const gs = await visibleGroup(c, storage, s, groupId);
+  if (!gs.personal) throw notFound('personal group');
+  return { ...gs, personal: gs.personal };
+}
+
+/** Throws 403 unless the caller is staff for personal groups (moderator rank or MANAGE_CHANNELS). */
+function requireStaff(s: Standing, action: string): void {
+  if (!isStaff(s.member.role as BuiltInRole, s.bits)) throw forbidden(`only moderators or members with MANAGE_CHANNELS can ${action}`);
+}
+
+/** Throws 403 unless the caller owns the personal group or is staff. */
+function requireOwnerOrStaff(s: Standing, gs: GroupStanding & { personal: PersonalGroupAccess }, action: string): void {
+  if (gs.personal.ownerUserId !== s.member.userId && !isStaff(s.member.role as BuiltInRole, s.bits)) throw forbidden(`only the group's owner or moderators can ${action}`);
+}
+
+/**
+ * Deletes a group. A personal group takes its channels with it (they would otherwise become
+ * ordinary channels and show a private group's channels to everyone); an ordinary group leaves
+ * them outside any group, as before. Open sockets on deleted channels close.
+ */
+async function deleteGroupAndNotify(c: Ctx, storage: Storage, communityId: string, group: ChannelGroup): Promise<void> {
+  if (!group.ownerUserId) {
+    await storage.deleteGroup(group.id);
+    return;
+  }
+  const [channels, members] = await Promise.all([storage.listChannels(communityId), storage.listMembers(communityId)]);
+  const inGroup = channels.filter((ch) => ch.groupId === group.id);
+  for (const ch of inGroup) await storage.deleteChannel(ch.id);
+  await storage.deleteGroup(group.id);
+  const ids = inGroup.map((ch) => ch.id);
+  if (ids.length > 0) await Promise.all(members.map((m) => notifyRemoved(c, ids, m.userId, 'deleted')));
+}
+
+/** The channels of group `groupId`. */
+async function channelsOfGroup(storage: Storage, communityId: string, groupId: string): Promise<Channel[]> {
+  return (await storage.listChannels(communityId)).filter((ch) => ch.groupId === groupId);
+}
 const communitySummary = (x: Community) => ({ id: x.id, name: x.name, ownerId: x.ownerId, createdAt: x.createdAt });
 
 /** A community as `userId` sees it: groups, the channels they can VIEW with their bits in each, their role. */
@@ -162,12 +235,14 @@ export async function communityView(storage: Storage, community: Community, memb
     await Promise.all(channels.map(async (ch) => ({ ch, bits: permissionsIn(await storage.channelAccess(ch.id, member.userId), now) })))
   ).filter((x) => has(x.bits, Permission.VIEW));
   const customRoles = await customRolesOf(storage, community.id, member.userId, channels);
+  // A private personal group is left out, like a channel without VIEW, for those who cannot see it.
+  const seenGroups = (await Promise.all(groups.map((g) => groupStanding(storage, member, customRoles, g, now)))).filter((g) => has(g.bits, Permission.VIEW)).map((g) => g.group);
   return {
     community: communitySummary(community),
     role: member.role,
     roles: customRoles.map((r) => r.id),
     permissions: communityBits(member, customRoles, now),
-    groups: groups.map(groupView),
+    groups: seenGroups.map(groupView),
     channels: visible.map((x) => channelView(x.ch, x.bits)),
   };
 }
@@ -294,7 +369,96 @@ export const communityRoutes = new Hono<AppEnv>()
     requirePermission(s.bits, Permission.MANAGE_CHANNELS, 'MANAGE_CHANNELS');
     const group = (await storage.listGroups(s.community.id)).find((g) => g.id === c.req.param('groupId'));
     if (!group) throw notFound('group');
-    await storage.deleteGroup(group.id);
+    await deleteGroupAndNotify(c, storage, s.community.id, group);
+    if (group.ownerUserId) await audit(c, 'personal_group_deleted', c.var.auth.user.id, { communityId: s.community.id, groupId: group.id });
+    return c.body(null, 204);
+  })
+
+  // ── Personal groups (docs/permissions.md) ──────────────────────────────────────────────
+
+  .post('/:id/personal-groups', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    requireStaff(s, 'create personal groups');
+    const body = await jsonBody(c, CreatePersonalGroupRequest);
+    const owner = await targetMember(storage, s.community.id, body.userId);
+    const now = c.var.now();
+    const groups = await storage.listGroups(s.community.id);
+    const group = await storage.createGroup({
+      id: newId(),
+      communityId: s.community.id,
+      name: body.name,
+      position: Math.max(-1, ...groups.map((g) => g.position)) + 1,
+      createdAt: now,
+      ownerUserId: owner.userId,
+      privateAt: now,
+    });
+    await audit(c, 'personal_group_created', c.var.auth.user.id, { communityId: s.community.id, groupId: group.id, targetId: owner.userId });
+    return c.json({ group: groupView(group) }, 201);
+  })
+
+  .patch('/:id/personal-groups/:groupId', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    const gs = await visiblePersonalGroup(c, storage, s, c.req.param('groupId'));
+    const body = await jsonBody(c, UpdatePersonalGroupRequest);
+    requireOwnerOrStaff(s, gs, 'rename a personal group');
+    // Privacy stays with moderators: the owner cannot open their group to the community.
+    if (body.private !== undefined) requireStaff(s, "change a personal group's privacy");
+    const patch: { name?: string; privateAt?: number | null } = {};
+    if (body.name !== undefined) patch.name = body.name;
+    if (body.private !== undefined && body.private !== gs.personal.private) patch.privateAt = body.private ? c.var.now() : null;
+    await storage.updateGroup(gs.group.id, patch);
+    if (patch.privateAt !== undefined) {
+      await audit(c, 'personal_group_privacy', c.var.auth.user.id, { communityId: s.community.id, groupId: gs.group.id, private: body.private === true });
+      const members = await storage.listMembers(s.community.id);
+      await notifyPermissions(c, storage, await channelsOfGroup(storage, s.community.id, gs.group.id), members.map((m) => m.userId));
+    }
+    return c.json({ group: groupView({ ...gs.group, ...patch }) });
+  })
+
+  .delete('/:id/personal-groups/:groupId', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    const gs = await visiblePersonalGroup(c, storage, s, c.req.param('groupId'));
+    requireStaff(s, 'delete personal groups');
+    await deleteGroupAndNotify(c, storage, s.community.id, gs.group);
+    await audit(c, 'personal_group_deleted', c.var.auth.user.id, { communityId: s.community.id, groupId: gs.group.id });
+    return c.body(null, 204);
+  })
+
+  .get('/:id/personal-groups/:groupId/members', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    const gs = await visiblePersonalGroup(c, storage, s, c.req.param('groupId'));
+    const ids = await storage.listGroupMembers(gs.group.id);
+    const users = await Promise.all(ids.map((id) => storage.getUserById(id)));
+    return c.json({ ownerUserId: gs.personal.ownerUserId, members: ids.map((userId, i) => ({ userId, username: users[i]?.username ?? null, displayName: users[i]?.displayName ?? null })) });
+  })
+
+  .put('/:id/personal-groups/:groupId/members/:userId', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    const gs = await visiblePersonalGroup(c, storage, s, c.req.param('groupId'));
+    requireOwnerOrStaff(s, gs, "change a personal group's members");
+    // Only people already in the community: inviting new people stays with MANAGE_INVITES.
+    const target = await targetMember(storage, s.community.id, c.req.param('userId'));
+    await storage.addGroupMember(gs.group.id, target.userId, c.var.now());
+    await audit(c, 'personal_group_member_added', c.var.auth.user.id, { communityId: s.community.id, groupId: gs.group.id, targetId: target.userId });
+    await notifyPermissions(c, storage, await channelsOfGroup(storage, s.community.id, gs.group.id), [target.userId]);
+    return c.body(null, 204);
+  })
+
+  .delete('/:id/personal-groups/:groupId/members/:userId', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    const gs = await visiblePersonalGroup(c, storage, s, c.req.param('groupId'));
+    requireOwnerOrStaff(s, gs, "change a personal group's members");
+    const userId = c.req.param('userId');
+    if (!(await storage.removeGroupMember(gs.group.id, userId))) throw notFound('group member');
+    await audit(c, 'personal_group_member_removed', c.var.auth.user.id, { communityId: s.community.id, groupId: gs.group.id, targetId: userId });
+    // Bits of 0 close their sockets on the group's channels at once.
+    await notifyPermissions(c, storage, await channelsOfGroup(storage, s.community.id, gs.group.id), [userId]);
     return c.body(null, 204);
   })
 
@@ -303,9 +467,11 @@ export const communityRoutes = new Hono<AppEnv>()
   .post('/:id/channels', async (c) => {
     const storage = await c.var.storage();
     const s = await standingIn(c, storage, c.req.param('id'));
-    requirePermission(s.bits, Permission.MANAGE_CHANNELS, 'MANAGE_CHANNELS');
     const body = await jsonBody(c, CreateChannelRequest);
-    if (body.groupId !== undefined && !(await storage.listGroups(s.community.id)).some((g) => g.id === body.groupId)) throw notFound('group');
+    // In a group, the caller's bits for that group decide (a personal group's owner holds
+    // MANAGE_CHANNELS there); outside any group, their community bits.
+    const bits = body.groupId !== undefined ? (await visibleGroup(c, storage, s, body.groupId)).bits : s.bits;
+    requirePermission(bits, Permission.MANAGE_CHANNELS, 'MANAGE_CHANNELS');
     const channels = await storage.listChannels(s.community.id);
     const channel = await storage.createChannel({
       id: newId(),
@@ -318,8 +484,8 @@ export const communityRoutes = new Hono<AppEnv>()
       archivedAt: null,
       slowModeSeconds: 0,
     });
-    const bits = permissionsIn(await storage.channelAccess(channel.id, c.var.auth.user.id), c.var.now());
-    return c.json({ channel: channelView(channel, bits) }, 201);
+    const channelBits = permissionsIn(await storage.channelAccess(channel.id, c.var.auth.user.id), c.var.now());
+    return c.json({ channel: channelView(channel, channelBits) }, 201);
   })
 
   // ── Members ──────────────────────────────────────────────────────────────────────────────

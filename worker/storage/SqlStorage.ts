@@ -9,7 +9,7 @@ import { POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS } from '../../migrations/index';
 import { migrate } from './migrate';
 import type { SqlExecutor, SqlValue } from './SqlExecutor';
 import { StorageError } from './StorageError';
-import type { AuditEvent, Ban, Channel, ChannelAccess, ChannelGroup, ChannelOverride, Community, Role, Device, DeviceList, Invite, KeyBackupMeta, OneTimePreKey, Member, NewUser, RefreshLookup, Session, Storage, User, UserPatch } from './Storage';
+import type { AuditEvent, Ban, Channel, ChannelAccess, ChannelGroup, ChannelOverride, Community, Role, Device, PersonalGroupAccess, DeviceList, Invite, KeyBackupMeta, OneTimePreKey, Member, NewUser, RefreshLookup, Session, Storage, User, UserPatch } from './Storage';
 
 /** Column lists that alias snake_case columns to the interface's camelCase fields. */
 const USER = `id, username, display_name AS "displayName", email, password_hash AS "passwordHash", instance_role AS "instanceRole", created_at AS "createdAt",
@@ -21,10 +21,18 @@ const INVITE = `code, community_id AS "communityId", created_by AS "createdBy", 
 const COMMUNITY = `id, name, owner_id AS "ownerId", created_at AS "createdAt"`;
 const CHANNEL = `id, community_id AS "communityId", group_id AS "groupId", kind, name, position, created_at AS "createdAt", archived_at AS "archivedAt", slow_mode_seconds AS "slowModeSeconds"`;
 const MEMBER = `community_id AS "communityId", user_id AS "userId", role, joined_at AS "joinedAt", timed_out_until AS "timedOutUntil"`;
-const GROUP = `id, community_id AS "communityId", name, position, created_at AS "createdAt"`;
+const GROUP = `id, community_id AS "communityId", name, position, created_at AS "createdAt", owner_user_id AS "ownerUserId", private_at AS "privateAt"`;
 const ROLE = `id, community_id AS "communityId", name, permissions, position`;
 const BAN = `community_id AS "communityId", user_id AS "userId", reason, banned_by AS "bannedBy", created_at AS "createdAt", expires_at AS "expiresAt"`;
 const AUDIT = `id, event, user_id AS "userId", ip, user_agent AS "userAgent", detail, created_at AS "createdAt"`;
+
+/** Takes a user (first parameter) off every group member list of a community (second): their places go with the membership. */
+const GROUP_LISTS_OF_MEMBER = 'DELETE FROM channel_group_members WHERE user_id = ? AND group_id IN (SELECT id FROM channel_groups WHERE community_id = ?)';
+
+/** Normalizes a group row: null for ordinary groups, and a number even where a driver hands bigint columns back as strings. */
+function groupRow(g: ChannelGroup): ChannelGroup {
+  return { ...g, ownerUserId: g.ownerUserId ?? null, privateAt: g.privateAt === null || g.privateAt === undefined ? null : Number(g.privateAt) };
+}
 
 /** The case-insensitive key a username is unique under. */
 export function usernameKey(username: string): string {
@@ -327,23 +335,49 @@ export class SqlStorage implements Storage {
   }
 
   async createGroup(g: ChannelGroup): Promise<ChannelGroup> {
-    await this.db.run('INSERT INTO channel_groups (id, community_id, name, position, created_at) VALUES (?, ?, ?, ?, ?)', [g.id, g.communityId, g.name, g.position, g.createdAt]);
-    return g;
+    const ownerUserId = g.ownerUserId ?? null;
+    const privateAt = g.privateAt ?? null;
+    await this.db.run('INSERT INTO channel_groups (id, community_id, name, position, created_at, owner_user_id, private_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+      g.id,
+      g.communityId,
+      g.name,
+      g.position,
+      g.createdAt,
+      ownerUserId,
+      privateAt,
+    ]);
+    return { ...g, ownerUserId, privateAt };
   }
 
-  listGroups(communityId: string) {
-    return this.db.all<ChannelGroup>(`SELECT ${GROUP} FROM channel_groups WHERE community_id = ? ORDER BY position, created_at, id`, [communityId]);
+  async listGroups(communityId: string) {
+    const rows = await this.db.all<ChannelGroup>(`SELECT ${GROUP} FROM channel_groups WHERE community_id = ? ORDER BY position, created_at, id`, [communityId]);
+    return rows.map(groupRow);
   }
 
-  async updateGroup(id: string, patch: Partial<Pick<ChannelGroup, 'name' | 'position'>>): Promise<void> {
+  async updateGroup(id: string, patch: Partial<Pick<ChannelGroup, 'name' | 'position' | 'privateAt'>>): Promise<void> {
     if (patch.name !== undefined) await this.db.run('UPDATE channel_groups SET name = ? WHERE id = ?', [patch.name, id]);
     if (patch.position !== undefined) await this.db.run('UPDATE channel_groups SET position = ? WHERE id = ?', [patch.position, id]);
+    if (patch.privateAt !== undefined) await this.db.run('UPDATE channel_groups SET private_at = ? WHERE id = ?', [patch.privateAt, id]);
+  }
+
+  async addGroupMember(groupId: string, userId: string, now: number): Promise<void> {
+    await this.db.run('INSERT INTO channel_group_members (group_id, user_id, added_at) VALUES (?, ?, ?) ON CONFLICT (group_id, user_id) DO NOTHING', [groupId, userId, now]);
+  }
+
+  async removeGroupMember(groupId: string, userId: string): Promise<boolean> {
+    return (await this.db.run('DELETE FROM channel_group_members WHERE group_id = ? AND user_id = ?', [groupId, userId])) > 0;
+  }
+
+  async listGroupMembers(groupId: string): Promise<string[]> {
+    const rows = await this.db.all<{ userId: string }>('SELECT user_id AS "userId" FROM channel_group_members WHERE group_id = ? ORDER BY added_at, user_id', [groupId]);
+    return rows.map((r) => r.userId);
   }
 
   async deleteGroup(id: string): Promise<boolean> {
     const existed = (await this.db.all('SELECT id FROM channel_groups WHERE id = ?', [id])).length > 0;
     await this.db.batch([
       { sql: 'UPDATE channels SET group_id = NULL WHERE group_id = ?', params: [id] },
+      { sql: 'DELETE FROM channel_group_members WHERE group_id = ?', params: [id] },
       { sql: 'DELETE FROM channel_groups WHERE id = ?', params: [id] },
     ]);
     return existed;
@@ -392,9 +426,9 @@ export class SqlStorage implements Storage {
     if (!channel) return null;
     if (channel.communityId === null) {
       const direct = await this.db.all('SELECT 1 AS one FROM channel_members WHERE channel_id = ? AND user_id = ?', [channelId, userId]);
-      return { channel, member: null, directMember: direct.length > 0, customRoles: [], overrides: [], banned: false };
+      return { channel, member: null, directMember: direct.length > 0, customRoles: [], overrides: [], banned: false, personalGroup: null };
     }
-    const [member, ban, customRoles, overrides] = await Promise.all([
+    const [member, ban, customRoles, overrides, personalGroup] = await Promise.all([
       this.getMember(channel.communityId, userId),
       this.getBan(channel.communityId, userId),
       this.db.all<{ id: string; permissions: number }>(
@@ -405,8 +439,22 @@ export class SqlStorage implements Storage {
         'SELECT channel_id AS "channelId", target_type AS "targetType", target_id AS "targetId", allow, deny FROM channel_overrides WHERE channel_id = ?',
         [channelId],
       ),
+      channel.groupId === null ? Promise.resolve(null) : this.personalGroupAccess(channel.groupId, userId),
     ]);
-    return { channel, member, directMember: false, customRoles: customRoles.map((r) => ({ id: r.id, permissions: Number(r.permissions) })), overrides, banned: ban !== null };
+    return { channel, member, directMember: false, customRoles: customRoles.map((r) => ({ id: r.id, permissions: Number(r.permissions) })), overrides, banned: ban !== null, personalGroup };
+  }
+
+  /** The personal-group facts of group `groupId` for `userId`; null for an ordinary (or missing) group. */
+  private async personalGroupAccess(groupId: string, userId: string): Promise<PersonalGroupAccess | null> {
+    const rows = await this.db.all<{ ownerUserId: string | null; privateAt: number | null; listed: number }>(
+      `SELECT g.owner_user_id AS "ownerUserId", g.private_at AS "privateAt",
+              (SELECT COUNT(*) FROM channel_group_members gm WHERE gm.group_id = g.id AND gm.user_id = ?) AS listed
+         FROM channel_groups g WHERE g.id = ?`,
+      [userId, groupId],
+    );
+    const g = rows[0];
+    if (!g || g.ownerUserId === null) return null;
+    return { groupId, ownerUserId: g.ownerUserId, private: g.privateAt !== null, listed: Number(g.listed) > 0 };
   }
 
   getCommunity(id: string) {
@@ -494,6 +542,7 @@ export class SqlStorage implements Storage {
     // Custom roles go with the membership, so rejoining starts from the plain member role.
     await this.db.batch([
       { sql: 'DELETE FROM member_roles WHERE community_id = ? AND user_id = ?', params: [communityId, userId] },
+      { sql: GROUP_LISTS_OF_MEMBER, params: [userId, communityId] },
       { sql: 'DELETE FROM members WHERE community_id = ? AND user_id = ?', params: [communityId, userId] },
     ]);
     return existed;
@@ -511,6 +560,7 @@ export class SqlStorage implements Storage {
       },
       { sql: 'DELETE FROM members WHERE community_id = ? AND user_id = ?', params: [b.communityId, b.userId] },
       { sql: 'DELETE FROM member_roles WHERE community_id = ? AND user_id = ?', params: [b.communityId, b.userId] },
+      { sql: GROUP_LISTS_OF_MEMBER, params: [b.userId, b.communityId] },
     ]);
     return b;
   }

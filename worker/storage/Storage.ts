@@ -117,6 +117,13 @@ export interface ChannelGroup {
   name: string;
   position: number;
   createdAt: number;
+  /**
+   * A personal group's owner: the member who administers it (docs/permissions.md, "Personal
+   * groups"). Null, or absent when creating, for an ordinary group; reads always fill it.
+   */
+  ownerUserId?: string | null;
+  /** When the group was made private; null (or absent when creating) = visible as usual. */
+  privateAt?: number | null;
 }
 
 export interface Channel {
@@ -166,6 +173,17 @@ export interface ChannelAccess {
   customRoles: { id: string; permissions: number }[];
   overrides: ChannelOverride[];
   banned: boolean;
+  /** The channel's group when it is a personal group (null otherwise): its owner, privacy, and whether the user is on its list. */
+  personalGroup: PersonalGroupAccess | null;
+}
+
+/** What permission checks need about a personal group and one user. */
+export interface PersonalGroupAccess {
+  groupId: string;
+  ownerUserId: string;
+  private: boolean;
+  /** Whether the user is on the group's member list (the owner need not be). */
+  listed: boolean;
 }
 
 export interface Ban {
@@ -271,9 +289,15 @@ export interface Storage {
 
   createGroup(group: ChannelGroup): Promise<ChannelGroup>;
   listGroups(communityId: string): Promise<ChannelGroup[]>;
-  updateGroup(id: string, patch: Partial<Pick<ChannelGroup, 'name' | 'position'>>): Promise<void>;
+  updateGroup(id: string, patch: Partial<Pick<ChannelGroup, 'name' | 'position' | 'privateAt'>>): Promise<void>;
   /** Deletes a group; its channels stay, outside any group. */
   deleteGroup(id: string): Promise<boolean>;
+  /** Puts a user on a personal group's member list; adding someone already listed changes nothing. */
+  addGroupMember(groupId: string, userId: string, now: number): Promise<void>;
+  /** Takes a user off a group's member list; false when they were not on it. */
+  removeGroupMember(groupId: string, userId: string): Promise<boolean>;
+  /** The users on a group's member list, oldest first. */
+  listGroupMembers(groupId: string): Promise<string[]>;
 
   createChannel(channel: Channel): Promise<Channel>;
   getChannel(id: string): Promise<Channel | null>;
@@ -292,6 +316,7 @@ export interface Storage {
   addMember(member: Member): Promise<Member>;
   getMember(communityId: string, userId: string): Promise<Member | null>;
   listMembers(communityId: string): Promise<Member[]>;
+  /** Removes a member with their custom roles and their places on the community's group member lists. */
   removeMember(communityId: string, userId: string): Promise<boolean>;
   updateMember(communityId: string, userId: string, patch: Partial<Pick<Member, 'role' | 'timedOutUntil'>>): Promise<boolean>;
 
@@ -303,7 +328,7 @@ export interface Storage {
   /** Sets (or, with allow = deny = 0, clears) a channel override. */
   setChannelOverride(o: ChannelOverride): Promise<void>;
 
-  /** Bans a user from a community and removes their membership, atomically. */
+  /** Bans a user from a community and removes their membership (as removeMember does), atomically. */
   banMember(ban: Ban): Promise<Ban>;
   getBan(communityId: string, userId: string): Promise<Ban | null>;
   unban(communityId: string, userId: string): Promise<boolean>;

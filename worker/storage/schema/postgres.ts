@@ -118,7 +118,18 @@ export const channelGroups = pgTable('channel_groups', {
   name: text('name').notNull(),
   position: bigint('position', { mode: "number" }).notNull(),
   createdAt: bigint('created_at', { mode: "number" }).notNull(),
+  /** A personal group: the member who administers it (docs/permissions.md); null for ordinary groups. */
+  ownerUserId: text('owner_user_id'),
+  /** When the group was made private (only its owner, its listed members and moderators see it); null = not private. */
+  privateAt: bigint('private_at', { mode: "number" }),
 }, (t) => [index('channel_groups_community').on(t.communityId)]);
+
+/** Who may see a private personal group besides its owner and moderators. */
+export const channelGroupMembers = pgTable('channel_group_members', {
+  groupId: text('group_id').notNull().references(() => channelGroups.id, { onDelete: 'cascade' }),
+  userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  addedAt: bigint('added_at', { mode: "number" }).notNull(),
+}, (t) => [primaryKey({ columns: [t.groupId, t.userId] }), index('channel_group_members_user').on(t.userId)]);
 
 export const channels = pgTable('channels', {
   id: text('id').primaryKey(),

@@ -118,7 +118,18 @@ export const channelGroups = sqliteTable('channel_groups', {
   name: text('name').notNull(),
   position: integer('position').notNull(),
   createdAt: integer('created_at').notNull(),
+  /** A personal group: the member who administers it (docs/permissions.md); null for ordinary groups. */
+  ownerUserId: text('owner_user_id'),
+  /** When the group was made private (only its owner, its listed members and moderators see it); null = not private. */
+  privateAt: integer('private_at'),
 }, (t) => [index('channel_groups_community').on(t.communityId)]);
+
+/** Who may see a private personal group besides its owner and moderators. */
+export const channelGroupMembers = sqliteTable('channel_group_members', {
+  groupId: text('group_id').notNull().references(() => channelGroups.id, { onDelete: 'cascade' }),
+  userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  addedAt: integer('added_at').notNull(),
+}, (t) => [primaryKey({ columns: [t.groupId, t.userId] }), index('channel_group_members_user').on(t.userId)]);
 
 export const channels = sqliteTable('channels', {
   id: text('id').primaryKey(),
