@@ -32,6 +32,24 @@ export interface Identity {
 export interface Connection {
   readonly socket: WebSocket;
   identity: Identity;
+  /** Flow control (memory only; set up by the room at first use, reset after hibernation). */
+  flow?: Flow;
+}
+
+/**
+ * How far a connection is behind. workerd does not expose a server socket's `bufferedAmount`
+ * (cloudflare/workerd#988), so the room cannot see its own send buffer; instead the client
+ * reports progress with `seen` frames and the room bounds what it sent but has not heard of.
+ */
+export interface Flow {
+  /** The highest seq sent on this socket (live, replay or ack). */
+  sent: number;
+  /** The highest seq the client reported as seen (never above `sent`). */
+  seen: number;
+  /** Envelopes sent in `history`/`thread` answers since the last `seen`. */
+  debt: number;
+  /** A `hello` replay paused at this seq until the client reports progress; null when live. */
+  replay: number | null;
 }
 
 /** The live sockets of a room. */
@@ -48,6 +66,16 @@ export const CLOSE_TOO_BIG = 1009;
 /** Application close codes (4000–4999 are the application's). */
 export const CLOSE_TOKEN_EXPIRED = 4001;
 export const CLOSE_REMOVED = 4003;
+export const CLOSE_TOO_FAR_BEHIND = 4008;
+export const TOO_FAR_BEHIND_REASON = 'too far behind; reconnect and catch up with hello';
+
+/**
+ * Most envelopes a connection may have been sent without reporting them `seen` (R7). A live
+ * envelope that would exceed it closes the socket with 4008; a `hello` replay pauses at it until
+ * the client reports progress, so a replay never buffers more than this either. At about 300
+ * bytes an envelope this is 1.5 MiB of buffered frames per socket; clients report every 100.
+ */
+export const MAX_UNSEEN_ENVELOPES = 5000;
 
 export interface RoomSettings {
   slowModeSeconds: number;
@@ -104,14 +132,19 @@ export class ChannelRoom {
         return this.send(conn, frame);
       case 'threads':
         return this.reply(conn, { type: 'threads', threads: this.log.threads(frame.limit ?? 100) });
-      case 'thread':
-        return this.reply(conn, { type: 'thread', root: frame.root, envelopes: this.log.thread(frame.root, frame.after ?? 0, frame.limit ?? 100) });
+      case 'thread': {
+        const envelopes = this.log.thread(frame.root, frame.after ?? 0, frame.limit ?? 100);
+        if (!this.owe(conn, envelopes.length)) return;
+        return this.reply(conn, { type: 'thread', root: frame.root, envelopes });
+      }
       case 'hello':
         return this.catchUp(conn, frame.lastSeq);
       case 'history':
         return this.history(conn, frame.before, frame.after, frame.limit ?? 100);
       case 'ping':
         return this.reply(conn, { type: 'pong' });
+      case 'seen':
+        return this.seen(conn, frame.seq);
     }
   }
 
@@ -177,24 +210,75 @@ export class ChannelRoom {
     if (e.kind === 'delete') this.log.markDeleted(e.target!, e.ts);
     if ((e.kind ?? 'message') === 'message') this.lastSend.set(userId, e.ts);
     this.reply(conn, { type: 'ack', clientMsgId, seq: e.seq, ts: e.ts });
-    this.broadcast(JSON.stringify({ type: 'envelope', ...e } satisfies ServerFrame), conn.socket);
+    const f = this.flow(conn);
+    if (f.replay === null) f.sent = Math.max(f.sent, e.seq);
+    this.broadcast(JSON.stringify({ type: 'envelope', ...e } satisfies ServerFrame), conn.socket, e.seq);
     this.onAccepted(e, deletedAuthor !== undefined ? { deletedAuthor } : {});
   }
 
-  private catchUp(conn: Connection, lastSeq: number): void {
-    let cursor = lastSeq;
-    for (;;) {
-      const page = this.log.after(cursor, MAX_HISTORY_PAGE);
-      for (const e of page) this.reply(conn, { type: 'envelope', ...e });
-      if (page.length < MAX_HISTORY_PAGE) break;
-      cursor = page[page.length - 1]!.seq;
+  /** The connection's flow state, created on first use (a new socket, or after hibernation). */
+  private flow(conn: Connection, head = this.log.head()): Flow {
+    if (!conn.flow) conn.flow = { sent: head, seen: head, debt: 0, replay: null };
+    return conn.flow;
+  }
+
+  /** The client has processed everything up to `seq` and every page it was sent before. */
+  private seen(conn: Connection, seq: number): void {
+    const f = this.flow(conn);
+    f.seen = Math.max(f.seen, Math.min(seq, f.sent));
+    f.debt = 0;
+    if (f.replay !== null) this.pump(conn);
+  }
+
+  /** Counts `n` page envelopes against the bound; closes the socket and answers false past it. */
+  private owe(conn: Connection, n: number): boolean {
+    const f = this.flow(conn);
+    if (f.sent - f.seen + f.debt + n > MAX_UNSEEN_ENVELOPES) {
+      this.close(conn, CLOSE_TOO_FAR_BEHIND, TOO_FAR_BEHIND_REASON);
+      return false;
     }
-    this.reply(conn, { type: 'ready', head: this.log.head() });
+    f.debt += n;
+    return true;
+  }
+
+  private catchUp(conn: Connection, lastSeq: number): void {
+    const f = this.flow(conn);
+    // What was in flight before the hello no longer matters: the client resumes from lastSeq.
+    f.sent = lastSeq;
+    f.seen = lastSeq;
+    f.replay = lastSeq;
+    this.pump(conn);
+  }
+
+  /**
+   * Continues a `hello` replay as far as the bound allows. Live envelopes are not sent to a
+   * replaying connection: the replay reaches them through the log, in order, and `ready` follows
+   * once it has caught up with the head.
+   */
+  private pump(conn: Connection): void {
+    const f = conn.flow!;
+    while (f.replay !== null) {
+      const room = MAX_UNSEEN_ENVELOPES - (f.sent - f.seen + f.debt);
+      if (room <= 0) return;
+      const want = Math.min(MAX_HISTORY_PAGE, room);
+      const page = this.log.after(f.replay, want);
+      for (const e of page) this.reply(conn, { type: 'envelope', ...e });
+      if (page.length > 0) {
+        f.replay = page[page.length - 1]!.seq;
+        f.sent = Math.max(f.sent, f.replay);
+      }
+      if (page.length < want) {
+        f.replay = null;
+        f.sent = Math.max(f.sent, this.log.head());
+        this.reply(conn, { type: 'ready', head: this.log.head() });
+      }
+    }
   }
 
   private history(conn: Connection, before: number | undefined, after: number | undefined, limit: number): void {
     if (before !== undefined && after !== undefined) return this.reply(conn, error('validation_failed', 'give before or after, not both'));
     const envelopes: EnvelopeOut[] = after !== undefined ? this.log.after(after, limit) : this.log.before(before ?? this.log.head() + 1, limit);
+    if (!this.owe(conn, envelopes.length)) return;
     this.reply(conn, { type: 'history', envelopes, head: this.log.head() });
   }
 
@@ -234,9 +318,24 @@ export class ChannelRoom {
     }
   }
 
-  private broadcast(frame: string, except: WebSocket | null): void {
+  /**
+   * Sends `frame` to every connection but `except`. For an envelope (`seq` given) a replaying
+   * connection is skipped (its replay will reach it) and one that would exceed the unseen bound
+   * is closed with 4008 (R7): a stalled reader costs the room one comparison, never a buffer.
+   */
+  private broadcast(frame: string, except: WebSocket | null, seq?: number): void {
+    // Deleting from a Map while iterating it is well defined, so closing here needs no copy.
     for (const c of this.connections.all()) {
       if (c.socket === except) continue;
+      if (seq !== undefined) {
+        const f = this.flow(c, seq - 1);
+        if (f.replay !== null) continue;
+        if (seq - f.seen + f.debt > MAX_UNSEEN_ENVELOPES) {
+          this.close(c, CLOSE_TOO_FAR_BEHIND, TOO_FAR_BEHIND_REASON);
+          continue;
+        }
+        f.sent = seq;
+      }
       try {
         c.socket.send(frame);
       } catch {

@@ -28,7 +28,7 @@ class HibernatingRegistry implements ConnectionRegistry {
   add(socket: WebSocket): Connection | undefined {
     const identity = socket.deserializeAttachment() as Identity | null;
     if (!identity) return undefined;
-    const conn = { socket, identity };
+    const conn: Connection = { socket, identity, flow: undefined };
     this.bySocket.set(socket, conn);
     return conn;
   }

@@ -79,7 +79,14 @@ export const ThreadsFrame = v.strictObject({ type: v.literal('threads'), limit: 
 /** Client → room: one thread's replies, in order. */
 export const ThreadFrame = v.strictObject({ type: v.literal('thread'), root: Seq, after: v.optional(Seq), limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_HISTORY_PAGE))) });
 
-export const ClientFrame = v.variant('type', [HelloFrame, SendFrame, HistoryFrame, PingFrame, ThreadsFrame, ThreadFrame]);
+/**
+ * Client → room: everything up to `seq` (and every page answered before) has been processed.
+ * Flow control: the room closes (4008) a socket that falls more than MAX_UNSEEN_ENVELOPES behind
+ * and paces `hello` replays by it. Send it at least every 100 envelopes or every second.
+ */
+export const SeenFrame = v.strictObject({ type: v.literal('seen'), seq: Seq });
+
+export const ClientFrame = v.variant('type', [HelloFrame, SendFrame, HistoryFrame, PingFrame, ThreadsFrame, ThreadFrame, SeenFrame]);
 export type ClientFrame = v.InferOutput<typeof ClientFrame>;
 export type SendFrame = v.InferOutput<typeof SendFrame>;
 

@@ -9,6 +9,10 @@
  */
 import WebSocket from 'ws';
 import { connectRaw } from './rawSocket.mjs';
+import { frameKind, seqOf } from './measure.mjs';
+
+/** A member reports `{type:'seen'}` every this many envelopes or acks, as real clients do (R7). */
+export const SEEN_EVERY = 100;
 
 /**
  * Opens `url` and resolves with the socket once the upgrade succeeded.
@@ -33,6 +37,15 @@ export async function connectMember(url, options = {}) {
       headers: creds.headers,
     });
     if (options.onMessage) ws.on('message', options.onMessage);
+    // Flow control: the room closes a member that reports no progress for 5,000 envelopes.
+    let unseen = 0;
+    ws.on('message', (buf) => {
+      const kind = frameKind(buf);
+      if ((kind === 1 || kind === 2) && ++unseen >= SEEN_EVERY && ws.readyState === WebSocket.OPEN) {
+        unseen = 0;
+        ws.send(`{"type":"seen","seq":${seqOf(buf)}}`);
+      }
+    });
     const fail = (e) => {
       ws.removeAllListeners('open');
       reject(e);

@@ -6,7 +6,7 @@
  * cost a loop iteration each. Compared with the `ws` client this roughly halves the harness's CPU
  * per delivery, which matters because the harness shares the machine's cores with the server.
  *
- * It never sends data frames, answers ping and close, and does not support fragmented or
+ * Its only data frames are short texts (`text`, e.g. the `seen` progress reports), it answers ping and close, and does not support fragmented or
  * compressed messages (it offers no extensions, and neither server fragments small frames).
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -77,6 +77,11 @@ export class RawReceiver {
     mask.copy(frame, 2);
     for (let i = 0; i < payload.length; i++) frame[6 + i] = payload[i] ^ mask[i & 3];
     this.socket.write(frame);
+  }
+
+  /** Sends a short (under 126 bytes) text frame, such as a `seen` report. */
+  text(str) {
+    this.control(0x1, Buffer.from(str));
   }
 
   /** Polite close: close frame 1000, then end. */

@@ -4,7 +4,8 @@
  * It opens its sockets when told, then for every envelope records send→receive latency into its
  * histogram, checks seq order per socket, and publishes its running delivery count in a shared
  * Int32Array slot so the main thread can keep a bounded number of messages in flight without any
- * message passing. It never sends on its sockets, which are receive-only RawReceivers (rawSocket.mjs). Commands arrive by postMessage:
+ * message passing. Its sockets are RawReceivers (rawSocket.mjs); each reports `{type:'seen'}` every
+ * 100 envelopes, as a real client does, so the room's slow-reader bound (R7) never cuts one off. Commands arrive by postMessage:
  * connect, reset (start a new measured phase), report, close.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -24,6 +25,9 @@ let lastRecvUs = 0;
 let otherFrames = 0;
 let unexpectedCloses = 0;
 let closing = false;
+/** Envelopes per socket since its last `seen` report. */
+const SEEN_EVERY = 100;
+let unseen;
 
 function onFrame(i, buf, start, end) {
   if (frameKind(buf, start) !== 1) {
@@ -33,6 +37,10 @@ function onFrame(i, buf, start, end) {
   const now = nowUs();
   const e = parseEnvelope(buf, start, end);
   order.see(i, e.seq);
+  if (++unseen[i] >= SEEN_EVERY) {
+    unseen[i] = 0;
+    sockets[i]?.text(`{"type":"seen","seq":${e.seq}}`);
+  }
   record(hist, now - e.sentUs);
   lastRecvUs = now;
   phaseDeliveries++;
@@ -45,6 +53,7 @@ parentPort.on('message', async (msg) => {
       const { url, count, concurrency, protocols } = msg;
       order = new OrderCheck(count);
       alive = new Uint8Array(count);
+      unseen = new Uint16Array(count);
       const started = nowUs();
       const r = await connectMany(
         count,

@@ -77,6 +77,10 @@ export class ChannelSession {
   private unsubscribe: () => void;
   /** Envelopes are opened strictly in seq order through this chain. */
   private incoming: Promise<void> = Promise.resolve();
+  /** Flow control (docs/protocol.md "Slow readers"): envelopes processed but not yet reported. */
+  private unreported = 0;
+  private processedSeq = 0;
+  private seenTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly channelId: string,
@@ -99,6 +103,7 @@ export class ChannelSession {
   readonly sendError = () => this.sendErrorSignal[0]();
 
   close(): void {
+    clearTimeout(this.seenTimer);
     this.unsubscribe();
     this.socket.close();
   }
@@ -125,7 +130,10 @@ export class ChannelSession {
     switch (f.type) {
       case 'envelope': {
         const env: EnvelopeOut = f;
-        this.incoming = this.incoming.then(() => this.receive(env)).catch((e) => console.warn('envelope not processed', e));
+        this.incoming = this.incoming
+          .then(() => this.receive(env))
+          .catch((e) => console.warn('envelope not processed', e))
+          .then(() => this.processed(env.seq));
         break;
       }
       case 'ready':
@@ -135,7 +143,7 @@ export class ChannelSession {
         });
         break;
       case 'ack':
-        void this.acknowledged(f.clientMsgId, f.seq, f.ts);
+        void this.acknowledged(f.clientMsgId, f.seq, f.ts).finally(() => this.processed(f.seq));
         break;
       case 'member-removed':
         void this.engine.rotate(this.channelId);
@@ -155,6 +163,23 @@ export class ChannelSession {
         break;
       }
     }
+  }
+
+  /**
+   * Reports progress with `seen` every 100 envelopes, or a second after the first unreported
+   * one, so the room never closes this socket as a stalled reader (4008) while we keep up.
+   */
+  private processed(seq: number): void {
+    this.processedSeq = Math.max(this.processedSeq, seq);
+    if (++this.unreported >= 100) return this.reportSeen();
+    this.seenTimer ??= setTimeout(() => this.reportSeen(), 1000);
+  }
+
+  private reportSeen(): void {
+    clearTimeout(this.seenTimer);
+    this.seenTimer = undefined;
+    this.unreported = 0;
+    this.socket.send({ type: 'seen', seq: Math.max(this.lastSeq, this.processedSeq) });
   }
 
   private async receive(env: EnvelopeOut): Promise<void> {
