@@ -308,6 +308,16 @@ export class ChannelRoom {
     }
   }
 
+  /**
+   * Read receipts: `userId` (whose hub has receipts switched on) has read up to `seq`. Relayed to
+   * every connected socket, the reader's own included (their other devices); never stored. Only
+   * for a user with a socket here or a seq the channel has, so a stale call relays nothing odd.
+   */
+  readPosition(userId: string, seq: number): void {
+    if (!Number.isSafeInteger(seq) || seq < 1 || seq > this.log.head()) return;
+    this.broadcast(JSON.stringify({ type: 'read', userId, seq } satisfies ServerFrame), null);
+  }
+
   /** A member's permissions changed; without VIEW they are removed. */
   permissionsChanged(userId: string, permissions: number): void {
     if (!has(permissions, Permission.VIEW)) return this.memberRemoved(userId, 'access');

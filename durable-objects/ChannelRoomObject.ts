@@ -126,6 +126,14 @@ export class ChannelRoomObject extends DurableObject<Env> {
     this.room.permissionsChanged(change.userId, change.permissions);
   }
 
+  /**
+   * RPC from the user's hub: `userId` has read up to `seq` and has read receipts on. Relayed to
+   * the connected members as `read`; not stored (a client that connects later sees the next one).
+   */
+  async readPosition(userId: string, seq: number): Promise<void> {
+    this.room.readPosition(userId, seq);
+  }
+
   /** Wakes the object when the earliest token expires, so an idle socket is closed on time too (A11). */
   private readonly expiry = new ExpiryAlarm(this.ctx.storage, () => this.room.closeExpired());
 

@@ -97,6 +97,11 @@ export interface Hubs {
   /** Tells `watcher`'s hub about `userId`'s presence; false when nobody there watches any more. */
   presence(watcher: string, userId: string, state: PresenceState): Promise<boolean>;
   typing(userId: string, channelId: string, from: string): Promise<void>;
+  /**
+   * Tells a channel's room that `userId` has read up to `seq` (read receipts), so it relays it to
+   * the members connected there. Called only while the user's `readReceipts` setting is on.
+   */
+  readPosition?(channelId: string, userId: string, seq: number): Promise<void>;
 }
 
 /** Close codes (4000–4999 are the application's). */
@@ -366,8 +371,9 @@ export class UserHub {
     m.mentionSeqs = m.mentionSeqs.filter((s) => s > m!.readSeq);
     this.store.putMarker(m);
     this.broadcast({ type: 'unread', ...unreadOf(m) });
-    // TODO(read receipts): when settings().readReceipts is on, tell the channel's room the user's
-    // read position so it can show receipts to the other members; the room has no entry point yet.
+    // Read receipts: only with the setting on; with it off nothing about reading leaves the hub.
+    // The marker is stored first, so a room that is unreachable loses one receipt, never a read.
+    if (this.store.settings().readReceipts && this.hubs.readPosition) this.background(this.hubs.readPosition(channelId, conn.identity.userId, m.readSeq));
   }
 
   /** Markers of channels the user may still view; rechecked after RECHECK_MS, dropped when access is gone. */

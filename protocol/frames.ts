@@ -128,4 +128,6 @@ export type ServerFrame =
   | { type: 'thread'; root: number; envelopes: EnvelopeOut[] }
   /** A member left or was removed: clients rotate their sender keys for this channel. */
   | { type: 'member-removed'; userId: string; reason: string }
+  /** Read receipt: `userId` has read up to `seq` (only users with read receipts on; not stored). */
+  | { type: 'read'; userId: string; seq: number }
   | { type: 'error'; error: { code: string; message: string; ref?: string } };

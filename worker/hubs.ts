@@ -107,5 +107,6 @@ export function hubRpc(env: Env): Hubs {
     follow: (userId, watcher) => hubOf(env, userId).follow(userId, watcher),
     presence: (watcher, userId, state) => hubOf(env, watcher).presenceOf(watcher, userId, state),
     typing: (userId, channelId, from) => hubOf(env, userId).typingFrom(userId, channelId, from),
+    readPosition: (channelId, userId, seq) => env.CHANNEL_ROOM.get(env.CHANNEL_ROOM.idFromName(channelId)).readPosition(userId, seq),
   };
 }
