@@ -109,6 +109,8 @@ export const CLOSE_TOO_BIG = 1009;
 export const CLOSE_SESSION_ENDED = 4001;
 /** A newer socket for the same device replaced this one. */
 export const CLOSE_REPLACED = 4002;
+/** The device was deleted (DELETE /api/devices/{id}): its socket closes and it may not come back. */
+export const CLOSE_DEVICE_REMOVED = 4004;
 
 /** Acknowledged inbox items keep a tombstone this long, so a resend after the ack is still recognised. */
 export const DEDUP_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -509,6 +511,26 @@ export class UserHub {
    * RPC target: these sessions ended (logout, password or 2FA change): close their sockets with
    * 4001. `{ allExcept }` ends every session but one (password change keeps the current one).
    */
+  /**
+   * A device was deleted: close its socket (4004), forget what it watched, and purge its inbox —
+   * items and tombstones alike, with any other device the user no longer has. The storage row is
+   * already gone, so `devicesOf` no longer lists it and no new delivery can reach it.
+   */
+  async deviceRemoved(deviceId: string): Promise<number> {
+    let closed = 0;
+    for (const c of [...this.connections.all()]) {
+      if (c.identity.deviceId !== deviceId) continue;
+      this.close(c, CLOSE_DEVICE_REMOVED, 'this device was removed');
+      closed++;
+    }
+    this.store.setWatching(deviceId, []);
+    const me = this.store.owner();
+    const devices = me ? await this.directory.devicesOf(me) : [];
+    this.store.inboxPrune(this.clock() - DEDUP_WINDOW_MS, devices.filter((d) => d !== deviceId));
+    if (closed) this.presenceMaybeChanged();
+    return closed;
+  }
+
   sessionsEnded(which: string[] | { allExcept?: string }): number {
     let closed = 0;
     for (const c of [...this.connections.all()]) {

@@ -122,6 +122,12 @@ export class UserHubObject extends DurableObject<Env> {
     return this.hub.sessionsEnded(sessions);
   }
 
+  /** A device of this user was deleted: close its socket (4004) and purge its inbox. */
+  async deviceRemoved(userId: string, deviceId: string): Promise<number> {
+    if (!this.claim(userId)) return 0;
+    return this.hub.deviceRemoved(deviceId);
+  }
+
   /** Records whose hub this is on first contact; refuses a call meant for another user. */
   private claim(userId: string): boolean {
     const owner = this.hub.userId;

@@ -41,6 +41,19 @@ export async function endSessions(env: Env, userId: string, sessions: string[] |
   }
 }
 
+/**
+ * A device was deleted: its hub socket closes (4004) and its inbox is purged. Never throws: the
+ * device row is already gone, so it can neither reconnect nor receive new deliveries.
+ */
+export async function removeDeviceFromHub(env: Env, userId: string, deviceId: string): Promise<void> {
+  if (!env.USER_HUB) return;
+  try {
+    await hubOf(env, userId).deviceRemoved(userId, deviceId);
+  } catch (e) {
+    console.warn('closing a removed device’s hub socket failed', e instanceof Error ? e.message : String(e));
+  }
+}
+
 const recipientCache = new Map<string, { at: number; users: Promise<string[]> }>();
 
 /** Users who may view a channel: DM members, or community members with VIEW (cached RECIPIENTS_TTL_MS). */

@@ -14,6 +14,7 @@ import { ApiError } from '../../protocol/errors';
 import type { AppEnv } from '../app';
 import { normalizeUsername } from '../auth/names';
 import { newId } from '../auth/secrets';
+import { removeDeviceFromHub } from '../hubs';
 import { requireAuth } from '../middleware/auth';
 import { errorResponse } from '../middleware/errors';
 import { jsonBody } from '../middleware/jsonBody';
@@ -70,6 +71,7 @@ export const deviceRoutes = new Hono<AppEnv>()
   .delete('/:id', async (c) => {
     const storage = await c.var.storage();
     if (!(await storage.removeDevice(c.var.auth.user.id, c.req.param('id')))) return errorResponse('not_found', 'no such device of yours', 404);
+    await removeDeviceFromHub(c.env, c.var.auth.user.id, c.req.param('id'));
     return c.body(null, 204);
   });
 

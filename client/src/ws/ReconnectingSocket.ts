@@ -3,7 +3,7 @@
  * list (docs/protocol.md), a close for an expired token (4001) refreshes and reconnects at once,
  * other drops reconnect with exponential backoff and jitter (0.5 s doubling to 30 s), and the
  * browser's `online` event skips the wait. Close codes meaning "do not come back" (4002 replaced,
- * 4003 removed) stop it. It does not know any frame type: ChannelConnection and HubConnection do.
+ * 4003 removed, 4004 device deleted) stop it. It does not know any frame type: ChannelConnection and HubConnection do.
  */
 import { createSignal, type Accessor } from 'solid-js';
 import { freshAccessToken, refreshSession } from '../api/http';
@@ -21,7 +21,7 @@ export interface SocketHandlers {
   /** The socket opened; send the resume frame (`hello`) here. */
   open(): void;
   frame(frame: unknown): void;
-  /** The server closed with a code that means "stop" (4002, 4003). */
+  /** The server closed with a code that means "stop" (4002, 4003, 4004). */
   stopped?(code: number): void;
 }
 
@@ -85,7 +85,7 @@ export class ReconnectingSocket {
       if (this.ws !== ws) return;
       this.ws = null;
       if (this.closedByUs) return this.setStatus('stopped');
-      if (e.code === 4002 || e.code === 4003) {
+      if (e.code === 4002 || e.code === 4003 || e.code === 4004) {
         this.setStatus('stopped');
         this.handlers.stopped?.(e.code);
         return;
