@@ -20,11 +20,23 @@ const DB_VERSION = 1;
 export const APP_STORES = ['auth', 'device', 'messages', 'distributed'] as const;
 
 let opening: Promise<Db> | null = null;
+/**
+ * Set by a wipe until the next sign-in: opening the database again would re-create it empty
+ * (any late reader — the login screen looking for a refresh token, a closing socket — would),
+ * leaving a database behind after sign-out (SECURITY-TESTS V4).
+ */
+let wiped = false;
 
-/** The open database (opened once per page). */
+/** The open database (opened once per page). Rejects after sign-out until `reopenDeviceDb()`. */
 export function deviceDb(): Promise<Db> {
+  if (wiped) return Promise.reject(new Error('signed out: the device database was wiped'));
   opening ??= Db.open(DB_NAME, DB_VERSION, [...KEY_STORES, ...APP_STORES]);
   return opening;
+}
+
+/** Allows the database to be opened (and created) again: called when someone signs in. */
+export function reopenDeviceDb(): void {
+  wiped = false;
 }
 
 /** Closes and deletes the whole database: keys, sessions, messages, tokens. */
@@ -32,5 +44,6 @@ export async function wipeDeviceDb(): Promise<void> {
   const db = await opening?.catch(() => null);
   db?.close();
   opening = null;
+  wiped = true;
   await Db.delete(DB_NAME);
 }

@@ -8,7 +8,7 @@ import { createSignal } from 'solid-js';
 import { configureAuth, refreshSession, setTokens } from '../api/http';
 import { logout as apiLogout, type AuthResponse, type PublicUser } from '../api/auth';
 import { removeDevice } from '../api/keys';
-import { deviceDb, wipeDeviceDb } from './DeviceDb';
+import { deviceDb, reopenDeviceDb, wipeDeviceDb } from './DeviceDb';
 
 const [user, setUser] = createSignal<PublicUser | null>(null);
 export { user };
@@ -46,9 +46,13 @@ export async function boot(): Promise<boolean> {
 
 /** Signs in with a fresh token pair. A different user than the one whose keys are stored wipes them first. */
 export async function signIn(r: AuthResponse): Promise<void> {
+  reopenDeviceDb();
   const db = await deviceDb();
   const owner = await db.get<{ userId: string }>('device', 'self');
-  if (owner && owner.userId !== r.user.id) await wipeDeviceDb();
+  if (owner && owner.userId !== r.user.id) {
+    await wipeDeviceDb();
+    reopenDeviceDb();
+  }
   await setTokens(r);
   setUser(r.user);
 }
