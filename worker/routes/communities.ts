@@ -285,6 +285,22 @@ async function listBans(storage: Storage, communityId: string, now: number) {
   return bans.filter((b) => b !== null && (b.expiresAt === null || b.expiresAt > now));
 }
 
+/**
+ * The checks giving and taking a custom role share, in order: MANAGE_ROLES, the target is a
+ * member, the role exists, the actor outranks the target, and the actor holds every bit of it.
+ */
+async function roleChange(c: Context<AppEnv>, acting: string, verb: string) {
+  const storage = await c.var.storage();
+  const s = await standingIn(c, storage, c.req.param('id')!);
+  requirePermission(s.bits, Permission.MANAGE_ROLES, 'MANAGE_ROLES');
+  const target = await targetMember(storage, s.community.id, c.req.param('userId')!);
+  const role = (await storage.listRoles(s.community.id)).find((r) => r.id === c.req.param('roleId'));
+  if (!role) throw notFound('role');
+  requireOutranks(s.member, target, acting);
+  if (!mayGrant(s.member.role, s.bits, role.permissions)) throw forbidden(`you can only ${verb} roles whose permissions you hold yourself`);
+  return { storage, s, target, role };
+}
+
 export const communityRoutes = new Hono<AppEnv>()
   .use('*', noStore)
   .use('*', requireAuth)
@@ -635,14 +651,7 @@ export const communityRoutes = new Hono<AppEnv>()
   })
 
   .put('/:id/members/:userId/roles/:roleId', async (c) => {
-    const storage = await c.var.storage();
-    const s = await standingIn(c, storage, c.req.param('id'));
-    requirePermission(s.bits, Permission.MANAGE_ROLES, 'MANAGE_ROLES');
-    const target = await targetMember(storage, s.community.id, c.req.param('userId'));
-    const role = (await storage.listRoles(s.community.id)).find((r) => r.id === c.req.param('roleId'));
-    if (!role) throw notFound('role');
-    requireOutranks(s.member, target, 'give roles to');
-    if (!mayGrant(s.member.role, s.bits, role.permissions)) throw forbidden('you can only give roles whose permissions you hold yourself');
+    const { storage, s, target, role } = await roleChange(c, 'give roles to', 'give');
     await storage.assignRole(s.community.id, target.userId, role.id);
     await audit(c, 'role_assigned', c.var.auth.user.id, { communityId: s.community.id, targetId: target.userId, roleId: role.id });
     await notifyPermissions(c, storage, await storage.listChannels(s.community.id), [target.userId]);
@@ -650,14 +659,7 @@ export const communityRoutes = new Hono<AppEnv>()
   })
 
   .delete('/:id/members/:userId/roles/:roleId', async (c) => {
-    const storage = await c.var.storage();
-    const s = await standingIn(c, storage, c.req.param('id'));
-    requirePermission(s.bits, Permission.MANAGE_ROLES, 'MANAGE_ROLES');
-    const target = await targetMember(storage, s.community.id, c.req.param('userId'));
-    const role = (await storage.listRoles(s.community.id)).find((r) => r.id === c.req.param('roleId'));
-    if (!role) throw notFound('role');
-    requireOutranks(s.member, target, 'take roles from');
-    if (!mayGrant(s.member.role, s.bits, role.permissions)) throw forbidden('you can only take away roles whose permissions you hold yourself');
+    const { storage, s, target, role } = await roleChange(c, 'take roles from', 'take away');
     if (!(await storage.unassignRole(s.community.id, target.userId, role.id))) throw notFound('role assignment');
     await audit(c, 'role_unassigned', c.var.auth.user.id, { communityId: s.community.id, targetId: target.userId, roleId: role.id });
     await notifyPermissions(c, storage, await storage.listChannels(s.community.id), [target.userId]);
