@@ -34,6 +34,11 @@ export function deviceDb(): Promise<Db> {
   return opening;
 }
 
+/** True between a sign-out's wipe and the next sign-in: there is no stored session or key. */
+export function deviceWiped(): boolean {
+  return wiped;
+}
+
 /** Allows the database to be opened (and created) again: called when someone signs in. */
 export function reopenDeviceDb(): void {
   wiped = false;

@@ -8,7 +8,7 @@ import { createSignal } from 'solid-js';
 import { configureAuth, refreshSession, setTokens } from '../api/http';
 import { logout as apiLogout, type AuthResponse, type PublicUser } from '../api/auth';
 import { removeDevice } from '../api/keys';
-import { deviceDb, reopenDeviceDb, wipeDeviceDb } from './DeviceDb';
+import { deviceDb, deviceWiped, reopenDeviceDb, wipeDeviceDb } from './DeviceDb';
 
 const [user, setUser] = createSignal<PublicUser | null>(null);
 export { user };
@@ -22,10 +22,14 @@ export function onSignOut(fn: () => Promise<void> | void): () => void {
 
 configureAuth({
   persistence: {
+    // After sign-out there is no token to load or clear: answer without reopening (and so
+    // re-creating) the wiped database.
     async load() {
+      if (deviceWiped()) return null;
       return (await (await deviceDb()).get<string>('auth', 'refreshToken')) ?? null;
     },
     async save(token) {
+      if (deviceWiped() && !token) return;
       const db = await deviceDb();
       if (token) await db.put('auth', 'refreshToken', token);
       else await db.delete('auth', 'refreshToken');
