@@ -501,14 +501,15 @@ describe.each<Backend>(['sqlite', 'postgres'])('accounts on %s', (backend) => {
     const all = (await call(server, 'GET', '/api/admin/audit?limit=1000', { token: owner.auth.accessToken })).body.events as { id: string; createdAt: number }[];
     expect(all.length).toBeGreaterThan(20);
     const walked: string[] = [];
-    let before: number | undefined;
+    // The cursor is the last event's (createdAt, id), so events sharing a millisecond are never skipped.
+    let before: { createdAt: number; id: string } | undefined;
     for (let page = 0; page < 200; page++) {
-      const r = await call(server, 'GET', `/api/admin/audit?limit=2${before ? `&before=${before}` : ''}`, { token: owner.auth.accessToken });
+      const r = await call(server, 'GET', `/api/admin/audit?limit=2${before ? `&before=${before.createdAt}&beforeId=${before.id}` : ''}`, { token: owner.auth.accessToken });
       const got = r.body.events as { id: string; createdAt: number }[];
       if (got.length === 0) break;
       expect(got.length).toBeLessThanOrEqual(2);
       walked.push(...got.map((e) => e.id));
-      before = got[got.length - 1]!.createdAt;
+      before = got[got.length - 1]!;
     }
     expect(walked).toEqual(all.map((e) => e.id));
   });
