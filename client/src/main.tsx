@@ -4,7 +4,10 @@
  */
 import { render } from 'solid-js/web';
 import { App } from './App';
+import { applyPreferences } from './stores/preferences';
 import './styles.css';
+
+applyPreferences();
 
 const root = document.getElementById('root');
 if (!root) throw new Error('missing #root element');

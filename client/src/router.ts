@@ -1,6 +1,6 @@
 /**
  * Hash routing: `#/login`, `#/register`, `#/setup`, `#/join/<code>`, `#/c/<community>/<channel>`,
- * `#/dm/<channel>`, `#/` (home). Hash routes keep invite links (`/#/join/<code>`) working on any
+ * `#/dm/<channel>`, `#/settings/<section>`, `#/verify/<user>`, `#/recover`, `#/` (home). Hash routes keep invite links (`/#/join/<code>`) working on any
  * static host and never send the route (or an invite code) to the server in a request path.
  */
 import { createSignal } from 'solid-js';
@@ -13,7 +13,10 @@ export type Route =
   | { name: 'join'; code: string }
   | { name: 'channel'; communityId: string; channelId: string }
   | { name: 'community'; communityId: string }
-  | { name: 'dm'; channelId: string };
+  | { name: 'dm'; channelId: string }
+  | { name: 'settings'; section: string }
+  | { name: 'verify'; userId: string }
+  | { name: 'recover' };
 
 const ID = '([A-Za-z0-9_-]{1,64})';
 
@@ -23,6 +26,10 @@ export function parseRoute(hash: string): Route {
   if (path === '/login') return { name: 'login' };
   if (path === '/register') return { name: 'register' };
   if (path === '/setup') return { name: 'setup' };
+  if (path === '/recover') return { name: 'recover' };
+  if (path === '/settings') return { name: 'settings', section: 'profile' };
+  if ((m = path.match(/^\/settings\/([a-z-]{1,32})$/))) return { name: 'settings', section: m[1]! };
+  if ((m = path.match(new RegExp(`^/verify/${ID}$`)))) return { name: 'verify', userId: m[1]! };
   if ((m = path.match(new RegExp(`^/join/${ID}$`)))) return { name: 'join', code: m[1]! };
   if ((m = path.match(new RegExp(`^/c/${ID}/${ID}$`)))) return { name: 'channel', communityId: m[1]!, channelId: m[2]! };
   if ((m = path.match(new RegExp(`^/c/${ID}$`)))) return { name: 'community', communityId: m[1]! };
@@ -49,5 +56,5 @@ export function afterSignIn(): void {
   if (pending) {
     sessionStorage.removeItem('chatalot.pendingJoin');
     navigate(`/join/${pending}`, true);
-  } else if (['login', 'register', 'setup'].includes(route().name)) navigate('/', true);
+  } else if (['login', 'register', 'setup', 'recover'].includes(route().name)) navigate('/', true);
 }

@@ -8,82 +8,31 @@
  * (SECURITY-TESTS V1). Screenshots of the login and chat screens go to docs/screenshots/.
  */
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { ROOT } from '../../scripts/build.mjs';
 import { startServer, type RunningServer } from '../helpers/server';
 import { launchBrowser } from './browser';
+import { expectNoCanaries, messageWith, log, Pages, register, send } from './helpers';
 
 let server: RunningServer;
 let browser: Browser;
-const contexts: BrowserContext[] = [];
-const problems: string[] = [];
+let pages: Pages;
+const problems = () => pages.problems;
 
 beforeAll(async () => {
   server = await startServer({ env: { REGISTRATION_MODE: 'open' } });
   browser = await launchBrowser();
+  pages = new Pages(browser, server.url);
 });
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
+  await pages?.closeAll();
   await browser?.close();
   await server?.kill();
 });
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
-}
-
-/** Every form a canary could take in stored bytes. */
-function needles(canary: string): string[] {
-  const b = Buffer.from(canary);
-  const b64 = [0, 1, 2].map((shift) => {
-    const s = Buffer.concat([Buffer.alloc(shift), b]).toString('base64');
-    // Drop the characters that depend on bytes around the canary.
-    return s.slice(Math.ceil((shift * 4) / 3) + 1, s.length - 4);
-  });
-  return [canary, b.toString('hex'), Buffer.from(canary, 'utf16le').toString('latin1'), ...b64, ...b64.map((s) => s.replace(/\+/g, '-').replace(/\//g, '_'))];
-}
-
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext();
-  contexts.push(context);
-  const page = await context.newPage();
-  page.on('console', (m) => m.type() === 'error' && problems.push(`${m.text()}`));
-  page.on('pageerror', (e) => problems.push(e.message));
-  page.on('request', (r) => !r.url().startsWith(server.url) && problems.push(`foreign request ${r.url()}`));
-  return page;
-}
-
-async function register(page: Page, username: string) {
-  await page.getByLabel('Username', { exact: true }).fill(username);
-  await page.getByLabel('Password', { exact: true }).fill(`correct horse battery staple 42`);
-  await page.getByLabel('Repeat password').fill(`correct horse battery staple 42`);
-  await page.getByRole('button', { name: /Create (owner )?account/ }).click();
-  const code = await page
-    .getByTestId('recovery-code')
-    .textContent({ timeout: 15_000 })
-    .catch(async (e) => {
-      throw new Error(`no recovery code; alerts: ${(await page.getByRole('alert').allTextContents()).join(' | ')}; problems: ${problems.join(' | ')}; ${e}`);
-    });
-  expect(code).toMatch(/^([0-9A-Z]{4}-){7}[0-9A-Z]{4}$/);
-  await page.getByLabel('I saved my recovery code').check();
-  await page.getByRole('button', { name: 'Continue' }).click();
-}
-
-async function send(page: Page, text: string) {
-  const box = page.locator('#composer-input');
-  await expect.poll(() => box.isEnabled(), { timeout: 20_000 }).toBe(true);
-  await box.fill(text);
-  await box.press('Enter');
-}
-
-const log = (page: Page) => page.getByRole('log');
-const messageWith = (page: Page, text: string) => log(page).locator('li.message', { hasText: text });
+const newPage = () => pages.newPage();
 
 describe('web client: two people, end to end encrypted', () => {
   it('register, community, invite link, channel and DM messages, edit, delete; no canary on the server (V1); sign-out wipes the device (V4)', async () => {
@@ -94,7 +43,7 @@ describe('web client: two people, end to end encrypted', () => {
     // Alice is first: the instance asks for setup, and her account becomes the owner.
     await alice.goto(server.url);
     await expect.poll(() => alice.getByRole('heading', { level: 1 }).textContent()).toBe('Set up this instance');
-    await register(alice, 'alice');
+    await register(alice, 'alice', problems());
     await expect.poll(() => alice.getByRole('heading', { name: /Welcome/ }).count(), { timeout: 20_000 }).toBe(1);
 
     await alice.getByRole('button', { name: 'Create a community' }).click();
@@ -113,7 +62,7 @@ describe('web client: two people, end to end encrypted', () => {
     await expect.poll(() => bob.getByTestId('health').textContent()).toMatch(/is ok/);
     await bob.screenshot({ path: join(ROOT, 'docs/screenshots/login.png') });
     await bob.getByRole('link', { name: 'Create one' }).click();
-    await register(bob, 'bob');
+    await register(bob, 'bob', problems());
     await bob.getByRole('button', { name: 'Join community' }).click();
     await expect.poll(() => bob.getByRole('heading', { name: '#general' }).count(), { timeout: 20_000 }).toBe(1);
 
@@ -165,17 +114,11 @@ describe('web client: two people, end to end encrypted', () => {
     await expect.poll(() => bob.evaluate(async () => (await indexedDB.databases()).map((d) => d.name)), { timeout: 20_000 }).toEqual([]);
     expect(await bob.evaluate(async () => ('caches' in self ? await caches.keys() : []))).toEqual([]);
 
-    expect(problems).toEqual([]);
-    for (const c of contexts) await c.close();
-    contexts.length = 0;
+    expect(problems()).toEqual([]);
+    await pages.closeAll();
     await server.kill();
 
     // V1: nothing the server stored contains a canary in any encoding.
-    const files = filesUnder(server.dataDir);
-    expect(files.length).toBeGreaterThan(0);
-    for (const file of files) {
-      const bytes = readFileSync(file).toString('latin1');
-      for (const canary of canaries) for (const n of needles(canary)) expect(bytes.includes(n), `${canary} (${n}) in ${file}`).toBe(false);
-    }
+    expectNoCanaries(server.dataDir, canaries);
   }, 180_000);
 });

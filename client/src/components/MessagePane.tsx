@@ -19,6 +19,16 @@ export function MessagePane(props: {
   nameOf: (userId: string) => string;
   cryptoError: string | null;
   hubOnline: boolean;
+  /** Names of the people typing in this conversation now (from the hub). */
+  typing?: string[];
+  /** Called while the user types (the caller throttles and relays it through the hub). */
+  onComposing?: () => void;
+  /** The last seq this user had read when the conversation opened (for the "new" marker and jump to first unread). */
+  lastReadSeq?: number | null;
+  /** Called with the highest seq the user has seen on screen (the caller sends the read marker). */
+  onRead?: (seq: number) => void;
+  /** Verification state per user id, for the lock icons ('verified' | 'unverified' | 'changed'). */
+  trustOf?: (userId: string) => 'verified' | 'unverified' | 'changed';
 }) {
   const [draft, setDraft] = createSignal('');
   const [editing, setEditing] = createSignal<ViewMessage | null>(null);

@@ -180,7 +180,16 @@ export class Engine {
 
   // ── Hub ────────────────────────────────────────────────────────────────────────────────────
 
+  private readonly hubListeners = new Set<(f: HubServerFrame) => void>();
+
+  /** Calls `listener` with every frame the hub sends (unread counts, presence, typing…); returns the unsubscribe. */
+  onHub(listener: (f: HubServerFrame) => void): () => void {
+    this.hubListeners.add(listener);
+    return () => this.hubListeners.delete(listener);
+  }
+
   private onHubFrame(f: HubServerFrame): void {
+    for (const l of this.hubListeners) l(f);
     if (f.type === 'inbox') void this.serial(() => this.openInboxItem(f));
     else if (f.type === 'delivered') {
       const p = this.pendingDeliveries.get(f.clientMsgId);

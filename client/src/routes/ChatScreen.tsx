@@ -4,7 +4,7 @@
  * engine (provisioning keys on first sign-in on this device) and opens one ChannelSession for
  * the conversation on screen. Loaded lazily, with the crypto library, after sign-in.
  */
-import { createEffect, createMemo, createResource, createSignal, For, on, onCleanup, Show } from 'solid-js';
+import { createEffect, createMemo, createResource, createSignal, For, lazy, on, onCleanup, Show, Suspense } from 'solid-js';
 import { Permission } from '../../../protocol/permissions';
 import {
   channelMembers,
@@ -30,6 +30,9 @@ import { ChannelSession } from '../stores/ChannelSession';
 import { deviceDb } from '../stores/DeviceDb';
 import { onSignOut, signOut, user } from '../stores/session';
 import { deviceName } from './AuthScreens';
+
+const SettingsScreen = lazy(() => import('./settings/SettingsScreen'));
+const VerifyScreen = lazy(() => import('./VerifyScreen'));
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : 'Something went wrong.');
 
@@ -222,6 +225,9 @@ export default function ChatScreen() {
         </Show>
         <div class="me">
           <span class="me-name">{me().displayName || me().username}</span>
+          <a href="#/settings" class="small button-link" aria-current={route().name === 'settings' ? 'page' : undefined}>
+            Settings
+          </a>
           <button type="button" class="small" onClick={() => void signOut()}>
             Sign out
           </button>
@@ -235,7 +241,15 @@ export default function ChatScreen() {
         <Show when={channelId()}>
           <MessagePane title={title()} session={activeSession()} me={me().id} nameOf={nameOf} cryptoError={cryptoError()} hubOnline={engine()?.hub.status() === 'open'} />
         </Show>
-        <Show when={!channelId() && route().name !== 'join'}>
+        <Suspense fallback={<p role="status">Loading…</p>}>
+          <Show when={route().name === 'settings'}>
+            <SettingsScreen section={(route() as { section: string }).section} engine={engine()} />
+          </Show>
+          <Show when={route().name === 'verify'}>
+            <VerifyScreen userId={(route() as { userId: string }).userId} engine={engine()} nameOf={nameOf} />
+          </Show>
+        </Suspense>
+        <Show when={!channelId() && !['join', 'settings', 'verify'].includes(route().name)}>
           <div class="welcome">
             <h2>Welcome, {me().displayName || me().username}</h2>
             <Show when={engine.loading}>

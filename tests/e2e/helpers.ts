@@ -1,0 +1,97 @@
+/**
+ * Shared pieces of the browser tests: isolated pages that record console errors and any request
+ * leaving the server (the product must not phone home), the registration and send steps as a
+ * person does them, and the V1 scan of every byte the server stored for canaries in any encoding.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+
+export const PASSWORD = 'correct horse battery staple 42';
+
+/** Opens pages in fresh browser contexts (separate profiles) and collects what went wrong in them. */
+export class Pages {
+  readonly contexts: BrowserContext[] = [];
+  readonly problems: string[] = [];
+  constructor(
+    private readonly browser: Browser,
+    private readonly serverUrl: string,
+  ) {}
+
+  async newPage(): Promise<Page> {
+    const context = await this.browser.newContext();
+    this.contexts.push(context);
+    return this.watch(await context.newPage());
+  }
+
+  /** Records console errors, page errors and foreign requests of a page (e.g. a second tab). */
+  watch(page: Page): Page {
+    page.on('console', (m) => m.type() === 'error' && this.problems.push(`${m.text()}`));
+    page.on('pageerror', (e) => this.problems.push(e.message));
+    page.on('request', (r) => !r.url().startsWith(this.serverUrl) && this.problems.push(`foreign request ${r.url()}`));
+    return page;
+  }
+
+  async closeAll(): Promise<void> {
+    for (const c of this.contexts) await c.close().catch(() => undefined);
+    this.contexts.length = 0;
+  }
+}
+
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+/** Every form a canary could take in stored bytes. */
+export function needles(canary: string): string[] {
+  const b = Buffer.from(canary);
+  const b64 = [0, 1, 2].map((shift) => {
+    const s = Buffer.concat([Buffer.alloc(shift), b]).toString('base64');
+    // Drop the characters that depend on bytes around the canary.
+    return s.slice(Math.ceil((shift * 4) / 3) + 1, s.length - 4);
+  });
+  return [canary, b.toString('hex'), Buffer.from(canary, 'utf16le').toString('latin1'), ...b64, ...b64.map((s) => s.replace(/\+/g, '-').replace(/\//g, '_'))];
+}
+
+/** V1: no file under the server's data directory contains any canary in any encoding. Stop the server first. */
+export function expectNoCanaries(dataDir: string, canaries: string[]): void {
+  const files = filesUnder(dataDir);
+  expect(files.length).toBeGreaterThan(0);
+  for (const file of files) {
+    const bytes = readFileSync(file).toString('latin1');
+    for (const canary of canaries) for (const n of needles(canary)) expect(bytes.includes(n), `${canary} (${n}) in ${file}`).toBe(false);
+  }
+}
+
+/** Fills the registration (or first-run setup) form, checks the recovery code is shown once, confirms it. Returns the code. */
+export async function register(page: Page, username: string, problems: string[] = []): Promise<string> {
+  await page.getByLabel('Username', { exact: true }).fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByLabel('Repeat password').fill(PASSWORD);
+  await page.getByRole('button', { name: /Create (owner )?account/ }).click();
+  const code = await page
+    .getByTestId('recovery-code')
+    .textContent({ timeout: 15_000 })
+    .catch(async (e) => {
+      throw new Error(`no recovery code; alerts: ${(await page.getByRole('alert').allTextContents()).join(' | ')}; problems: ${problems.join(' | ')}; ${e}`);
+    });
+  expect(code).toMatch(/^([0-9A-Z]{4}-){7}[0-9A-Z]{4}$/);
+  await page.getByLabel('I saved my recovery code').check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  return code!;
+}
+
+/** Types a message into the composer once sending is possible and presses Enter. */
+export async function send(page: Page, text: string): Promise<void> {
+  const box = page.locator('#composer-input');
+  await expect.poll(() => box.isEnabled(), { timeout: 20_000 }).toBe(true);
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+export const log = (page: Page) => page.getByRole('log');
+export const messageWith = (page: Page, text: string) => log(page).locator('li.message', { hasText: text });
