@@ -219,6 +219,10 @@ export async function startChatalot({ dataDir, skipBuild = true, env = {}, timeo
       // Every bench member connects from 127.0.0.1, so the per-IP limit (default 20/s) would
       // refuse all but the first few thousand-socket joins; a real channel's members have many IPs.
       RATE_LIMIT_PER_SECOND: '1000000',
+      // Every bench socket is the same user (see access.mjs), and the senders push thousands of
+      // envelopes a second to saturate the relay; the per-user send limit (default 10/s) is a
+      // fairness policy, not relay capacity, so it is lifted here.
+      SEND_RATE_PER_SECOND: '1000000',
       ...(skipBuild ? { CHATALOT_SKIP_BUILD: '1' } : {}),
       ...env,
     },
