@@ -1,0 +1,169 @@
+/**
+ * The application shell in Chromium against the real server: two people in separate browser
+ * contexts (and a third account speaking the channel protocol directly, to send a mention).
+ * Unread and mention badges appear on a channel the reader is not viewing, in words for screen
+ * readers, and clear when it is opened; a typing indicator reaches the other person and expires;
+ * the roles editor creates a role and gives it to a member (checked through the API); presence
+ * goes from online to offline when the other person's browser closes; at 360×740 nothing scrolls
+ * sideways and the navigation drawer opens, closes with Escape and takes you to a channel. Then
+ * no canary typed in the browser is found in anything the server stored (SECURITY-TESTS V1).
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { call, openChannel, registerUser } from '../helpers/accounts';
+import { startServer, type RunningServer } from '../helpers/server';
+import { launchBrowser } from './browser';
+import { expectNoCanaries, messageWith, Pages, register, send } from './helpers';
+
+let server: RunningServer;
+let browser: Browser;
+let pages: Pages;
+const problems = () => pages.problems;
+
+beforeAll(async () => {
+  server = await startServer({ env: { REGISTRATION_MODE: 'open' } });
+  browser = await launchBrowser();
+  pages = new Pages(browser, server.url);
+});
+afterAll(async () => {
+  await pages?.closeAll();
+  await browser?.close();
+  await server?.kill();
+});
+
+const sidebar = (page: Page) => page.getByRole('complementary');
+/** The accessible names of the sidebar's conversation links, e.g. "random, 2 unread, 1 mention". */
+const linkNames = (page: Page) => sidebar(page).locator('.channel-list a').evaluateAll((links) => links.map((a) => a.getAttribute('aria-label')));
+const routeIds = (page: Page) => {
+  const m = new URL(page.url()).hash.match(/^#\/c\/([^/]+)\/([^/]+)$/);
+  if (!m) throw new Error(`not in a community channel: ${page.url()}`);
+  return { communityId: m[1]!, channelId: m[2]! };
+};
+
+describe('application shell', () => {
+  it('badges, typing, roles editor, presence, 360-px drawer; no canary on the server (V1)', async () => {
+    const canary = `canary${randomBytes(16).toString('hex')}`;
+    const alice = await pages.newPage();
+    const bob = await pages.newPage();
+
+    await alice.goto(server.url);
+    await register(alice, 'alice', problems());
+    await expect.poll(() => alice.getByRole('heading', { name: /Welcome/ }).count(), { timeout: 20_000 }).toBe(1);
+    await alice.getByRole('button', { name: 'Create a community' }).click();
+    await alice.getByLabel('Community name').fill('Layout club');
+    await alice.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+    await expect.poll(() => alice.getByRole('heading', { name: '#general' }).count()).toBe(1);
+
+    // A second channel, from the community menu.
+    await alice.getByText('Community menu').click();
+    await alice.getByRole('button', { name: 'Create channel' }).click();
+    await alice.getByLabel('Channel name').fill('random');
+    await alice.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+    await expect.poll(() => alice.getByRole('heading', { name: '#random' }).count()).toBe(1);
+    const { communityId, channelId: randomId } = routeIds(alice);
+
+    await alice.getByRole('button', { name: 'Invite' }).click();
+    await alice.getByRole('button', { name: 'Create invite' }).click();
+    const link = await alice.getByTestId('invite-link').inputValue();
+    const code = await alice.getByTestId('invite-code').inputValue();
+    await alice.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+
+    await bob.goto(link);
+    await bob.getByRole('link', { name: 'Create one' }).click();
+    await register(bob, 'bob', problems());
+    await bob.getByRole('button', { name: 'Join community' }).click();
+    await expect.poll(() => bob.getByRole('heading', { name: '#general' }).count(), { timeout: 20_000 }).toBe(1);
+    expect(await linkNames(bob)).toEqual(['general', 'random']);
+
+    // Unread: Alice writes in #random while Bob reads #general.
+    await send(alice, `In random ${canary}`);
+    await expect.poll(() => linkNames(bob), { timeout: 20_000 }).toEqual(['general', 'random, 1 unread']);
+    await expect.poll(() => bob.getByRole('navigation', { name: 'Communities' }).getByRole('link', { name: 'Layout club, 1 unread' }).count()).toBe(1);
+
+    // A mention: Carol, a member speaking the channel protocol directly, names Bob in a routing header.
+    const carol = await registerUser(server, 'carol');
+    expect((await call(server, carol, 'POST', `/api/community-invites/${code}/join`)).status).toBeLessThan(300);
+    const members = (await call(server, carol, 'GET', `/api/communities/${communityId}/members`)).body as { members: { userId: string; username: string; roles: string[] }[] };
+    const bobId = members.members.find((m) => m.username === 'bob')!.userId;
+    const socket = await openChannel(server, carol, randomId);
+    socket.send({ type: 'hello', lastSeq: 0 });
+    await socket.next((f) => f.type === 'ready');
+    socket.send({ type: 'send', clientMsgId: 'carol-mention-1', ciphertext: randomBytes(64).toString('base64'), mentions: { users: [bobId] } });
+    await socket.next((f) => f.type === 'ack');
+    socket.ws.close();
+    await expect.poll(() => linkNames(bob), { timeout: 20_000 }).toEqual(['general', 'random, 2 unread, 1 mention']);
+    expect(await bob.locator('.channel-list [data-mentions="1"]').textContent()).toBe('@1');
+
+    // Opening the channel reads it: the badges go, on this device and in the hub.
+    await sidebar(bob).getByRole('link', { name: /^random/ }).click();
+    await expect.poll(() => messageWith(bob, canary).count(), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => linkNames(bob), { timeout: 20_000 }).toEqual(['general', 'random']);
+    await bob.reload();
+    await expect.poll(() => messageWith(bob, canary).count(), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => linkNames(bob), { timeout: 20_000 }).toEqual(['general', 'random']);
+
+    // Typing: Bob types in #random, Alice (also there) sees it, and it expires.
+    await expect.poll(() => bob.locator('#composer-input').isEnabled(), { timeout: 20_000 }).toBe(true);
+    await bob.locator('#composer-input').pressSequentially('Hel');
+    await expect.poll(() => alice.locator('.conversation').getAttribute('data-typing'), { timeout: 10_000 }).toBe('bob');
+    await expect.poll(() => alice.locator('.conversation').getAttribute('data-typing'), { timeout: 15_000 }).toBe('');
+    await bob.locator('#composer-input').fill('');
+
+    // Roles editor: a custom role with one extra permission, given to Bob.
+    await alice.getByText('Community menu').click();
+    await alice.getByRole('button', { name: 'Roles' }).click();
+    const roles = alice.getByRole('dialog', { name: 'Roles' });
+    await roles.getByLabel('Role name').fill('Helpers');
+    await roles.getByLabel("Delete others' messages").check();
+    await roles.getByRole('button', { name: 'Create role' }).click();
+    await expect.poll(() => roles.getByRole('listitem').filter({ hasText: 'Helpers' }).count()).toBe(1);
+    await roles.getByRole('combobox', { name: /^Member/ }).selectOption({ label: 'bob' });
+    await roles.getByRole('combobox', { name: /^Role/ }).selectOption({ label: 'Helpers' });
+    await roles.getByRole('button', { name: 'Give role' }).click();
+    await expect.poll(() => roles.getByRole('button', { name: 'Take Helpers from bob' }).count()).toBe(1);
+    await roles.getByRole('button', { name: 'Close' }).click();
+    const after = (await call(server, carol, 'GET', `/api/communities/${communityId}/members`)).body as typeof members;
+    const rolesList = (await call(server, carol, 'GET', `/api/communities/${communityId}/roles`)).body as { roles: { id: string; name: string; permissions: number }[] };
+    const helpers = rolesList.roles.find((r) => r.name === 'Helpers')!;
+    expect(helpers.permissions & 32).toBe(32); // MANAGE_MESSAGES
+    expect(after.members.find((m) => m.userId === bobId)!.roles).toEqual([helpers.id]);
+
+    // Member list: Bob with his role, online, linking to his safety number; offline once his browser closes.
+    const membersButton = alice.getByRole('button', { name: 'Members' });
+    if ((await membersButton.getAttribute('aria-pressed')) !== 'true') await membersButton.click();
+    const bobRow = alice.locator(`.member-list li[data-user="${bobId}"]`);
+    await expect.poll(() => bobRow.textContent(), { timeout: 10_000 }).toContain('Helpers');
+    expect(await bobRow.getByRole('link').getAttribute('href')).toBe(`#/verify/${bobId}`);
+    await expect.poll(() => bobRow.getAttribute('data-presence'), { timeout: 20_000 }).toBe('online');
+    expect(await bobRow.getByRole('link').textContent()).toContain('online');
+    await bob.context().close();
+    await expect.poll(() => bobRow.getAttribute('data-presence'), { timeout: 30_000 }).toBe('offline');
+
+    // A 360-px phone: no sideways scrolling; the drawer opens, closes with Escape, and navigates.
+    await alice.setViewportSize({ width: 360, height: 740 });
+    const scrollWidth = () => alice.evaluate(() => document.scrollingElement!.scrollWidth);
+    await expect.poll(scrollWidth).toBeLessThanOrEqual(360);
+    const menu = alice.getByRole('button', { name: 'Open navigation' });
+    expect((await menu.boundingBox())!.height).toBeGreaterThanOrEqual(40);
+    await expect.poll(() => alice.getByRole('navigation', { name: 'Communities' }).isVisible()).toBe(false);
+    await menu.click();
+    await expect.poll(() => alice.getByRole('navigation', { name: 'Communities' }).isVisible()).toBe(true);
+    expect(await menu.getAttribute('aria-expanded')).toBe('true');
+    expect(await scrollWidth()).toBeLessThanOrEqual(360);
+    for (const box of await sidebar(alice).getByRole('link').evaluateAll((links) => links.map((a) => a.getBoundingClientRect().height))) expect(box).toBeGreaterThanOrEqual(40);
+    await alice.keyboard.press('Escape');
+    await expect.poll(() => alice.getByRole('navigation', { name: 'Communities' }).isVisible()).toBe(false);
+    await menu.click();
+    await sidebar(alice).getByRole('link', { name: /^general/ }).click();
+    await expect.poll(() => alice.getByRole('heading', { name: '#general' }).count()).toBe(1);
+    await expect.poll(() => alice.getByRole('navigation', { name: 'Communities' }).isVisible()).toBe(false);
+    expect(await scrollWidth()).toBeLessThanOrEqual(360);
+    await alice.screenshot({ path: '/tmp/shell-mobile.png' });
+
+    expect(problems()).toEqual([]);
+    await pages.closeAll();
+    await server.kill();
+    expectNoCanaries(server.dataDir, [canary]);
+  }, 240_000);
+});
