@@ -129,6 +129,31 @@ describe('application shell', () => {
     expect(helpers.permissions & 32).toBe(32); // MANAGE_MESSAGES
     expect(after.members.find((m) => m.userId === bobId)!.roles).toEqual([helpers.id]);
 
+    // A DM Carol starts elsewhere shows up on Alice's rail with its unread count, without a reload.
+    const aliceId = after.members.find((m) => m.username === 'alice')!.userId;
+    const dm = (await call(server, carol, 'POST', '/api/dms', { userIds: [aliceId] })).body as { channel: { id: string } };
+    const dmSocket = await openChannel(server, carol, dm.channel.id);
+    dmSocket.send({ type: 'hello', lastSeq: 0 });
+    await dmSocket.next((f) => f.type === 'ready');
+    dmSocket.send({ type: 'send', clientMsgId: 'carol-dm-0001', ciphertext: randomBytes(64).toString('base64') });
+    await dmSocket.next((f) => f.type === 'ack');
+    dmSocket.ws.close();
+    const rail = alice.getByRole('navigation', { name: 'Communities' });
+    await expect.poll(() => rail.getByRole('link', { name: 'Direct messages, 1 unread' }).count(), { timeout: 20_000 }).toBe(1);
+
+    // A group DM by usernames.
+    await rail.getByRole('link', { name: /^Direct messages/ }).click();
+    await expect.poll(() => linkNames(alice)).toEqual(['carol, 1 unread']);
+    await alice.getByRole('button', { name: 'New direct message' }).click();
+    await alice.getByLabel('Usernames').fill('bob, @carol');
+    await alice.getByRole('button', { name: 'Start conversation' }).click();
+    await expect.poll(() => alice.getByRole('heading', { name: 'bob, carol' }).count(), { timeout: 10_000 }).toBe(1);
+    expect((await linkNames(alice)).sort()).toEqual(['bob, carol', 'carol, 1 unread']);
+    expect(await alice.getByRole('button', { name: 'Leave conversation' }).count()).toBe(1);
+    await rail.getByRole('link', { name: /^Layout club/ }).click();
+    await sidebar(alice).getByRole('link', { name: /^random/ }).click();
+    await expect.poll(() => alice.getByRole('heading', { name: '#random' }).count()).toBe(1);
+
     // Member list: Bob with his role, online, linking to his safety number; offline once his browser closes.
     const membersButton = alice.getByRole('button', { name: 'Members' });
     if ((await membersButton.getAttribute('aria-pressed')) !== 'true') await membersButton.click();
@@ -159,7 +184,6 @@ describe('application shell', () => {
     await expect.poll(() => alice.getByRole('heading', { name: '#general' }).count()).toBe(1);
     await expect.poll(() => alice.getByRole('navigation', { name: 'Communities' }).isVisible()).toBe(false);
     expect(await scrollWidth()).toBeLessThanOrEqual(360);
-    await alice.screenshot({ path: '/tmp/shell-mobile.png' });
 
     expect(problems()).toEqual([]);
     await pages.closeAll();

@@ -44,6 +44,8 @@ const VerifyScreen = lazy(() => import('./VerifyScreen'));
 
 /** How long a forwarded message may wait to be sent through its own channel connection before that connection is closed, ms. */
 const FORWARD_TIMEOUT_MS = 60_000;
+/** Least time between two re-reads of the community and DM lists prompted by an unknown channel, ms. */
+const LIST_REFRESH_MS = 5_000;
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : 'Something went wrong.');
 const sum = (list: (Counts | undefined)[]): Counts => list.reduce<Counts>((t, c) => ({ unread: t.unread + (c?.unread ?? 0), mentions: t.mentions + (c?.mentions ?? 0) }), { unread: 0, mentions: 0 });
@@ -110,6 +112,19 @@ export default function ChatScreen() {
       for (const dm of list ?? []) void channelMembers(dm.id).then((r) => learnNames(r.members)).catch(() => undefined);
     }),
   );
+  // A channel the hub counts but no list here holds (a new DM, a channel created or a community
+  // joined elsewhere): read the lists again, at most every few seconds.
+  let lastListRefresh = 0;
+  createEffect(() => {
+    if (views.loading || dms.loading) return;
+    const known = new Set([...(views() ?? []).flatMap((v) => v?.channels.map((c) => c.id) ?? []), ...(dms() ?? []).map((d) => d.id), ...(community()?.channels.map((c) => c.id) ?? [])]);
+    const unknown = hub.channels().some((id) => !known.has(id));
+    if (!unknown || Date.now() - lastListRefresh < LIST_REFRESH_MS) return;
+    lastListRefresh = Date.now();
+    void refetchCommunities();
+    void refetchDms();
+    if (communityId()) void refetchCommunityView();
+  });
   // Presence: this user, everyone in the conversation on screen, and every DM partner.
   createEffect(() => hub.watch([me().id, ...(convMembers() ?? []).map((m) => m.userId), ...(dms() ?? []).flatMap((d) => d.memberIds)]));
 
@@ -119,6 +134,7 @@ export default function ChatScreen() {
     dm.memberIds
       .filter((id) => id !== me().id)
       .map(nameOf)
+      .sort((a, b) => a.localeCompare(b))
       .join(', ') || 'Just you';
   const title = () => {
     const r = route();

@@ -22,6 +22,8 @@ const IDLE_CHECK_MS = 30_000;
 
 /** What the shell reads from and tells the hub. */
 export interface HubState {
+  /** Every channel the hub reported unread state for: all the user is in, including ones this screen has not listed yet. */
+  channels(): string[];
   /** Unread state of a channel; undefined until the hub reported it. */
   unread(channelId: string): UnreadState | undefined;
   /** A watched user's presence; 'offline' when not (yet) known. */
@@ -113,6 +115,7 @@ export function createHub(engine: Accessor<Engine | undefined>): HubState {
   });
 
   return {
+    channels: () => Object.keys(state.unread),
     unread: (channelId) => state.unread[channelId],
     presenceOf: (userId) => state.presence[userId] ?? 'offline',
     typingIn: (channelId) => Object.keys(state.typing[channelId] ?? {}),
