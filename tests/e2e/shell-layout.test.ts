@@ -2,8 +2,10 @@
  * The application shell in Chromium against the real server: two people in separate browser
  * contexts (and a third account speaking the channel protocol directly, to send a mention).
  * Unread and mention badges appear on a channel the reader is not viewing, in words for screen
- * readers, and clear when it is opened; a typing indicator reaches the other person and expires;
- * the roles editor creates a role and gives it to a member (checked through the API); presence
+ * readers, and clear when it is opened; a DM started elsewhere appears with its badge; a typing
+ * indicator reaches the other person and expires; a group is created and channels in it are
+ * reordered, renamed, archived and deleted; the roles editor creates a role and gives it to a
+ * member (checked through the API); a group DM starts from several usernames; presence
  * goes from online to offline when the other person's browser closes; at 360×740 nothing scrolls
  * sideways and the navigation drawer opens, closes with Escape and takes you to a channel. Then
  * no canary typed in the browser is found in anything the server stored (SECURITY-TESTS V1).
@@ -42,7 +44,7 @@ const routeIds = (page: Page) => {
 };
 
 describe('application shell', () => {
-  it('badges, typing, roles editor, presence, 360-px drawer; no canary on the server (V1)', async () => {
+  it('badges (channels, rail, DMs), typing, groups and channel management, roles editor, group DM, presence, 360-px drawer; no canary on the server (V1)', async () => {
     const canary = `canary${randomBytes(16).toString('hex')}`;
     const alice = await pages.newPage();
     const bob = await pages.newPage();
@@ -128,6 +130,39 @@ describe('application shell', () => {
     const helpers = rolesList.roles.find((r) => r.name === 'Helpers')!;
     expect(helpers.permissions & 32).toBe(32); // MANAGE_MESSAGES
     expect(after.members.find((m) => m.userId === bobId)!.roles).toEqual([helpers.id]);
+
+    // Groups and channel management: a group with two channels, reordered, renamed, archived, deleted.
+    const createIn = async (name: string, group: string) => {
+      await alice.getByText('Community menu').click();
+      await alice.getByRole('button', { name: 'Create channel' }).click();
+      await alice.getByLabel('Channel name').fill(name);
+      await alice.getByRole('dialog').getByRole('combobox', { name: /^Group/ }).selectOption({ label: group });
+      await alice.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+      await expect.poll(() => alice.getByRole('heading', { name: `#${name}` }).count()).toBe(1);
+    };
+    await alice.getByText('Community menu').click();
+    await alice.getByRole('button', { name: 'Create group' }).click();
+    await alice.getByLabel('Group name').fill('Projects');
+    await alice.getByRole('button', { name: 'Create group' }).click();
+    await expect.poll(() => sidebar(alice).getByRole('region', { name: 'Projects' }).count()).toBe(1);
+    await createIn('alpha', 'Projects');
+    await createIn('beta', 'Projects');
+    const projects = sidebar(alice).getByRole('region', { name: 'Projects' });
+    expect(await projects.locator('.channel-list a').evaluateAll((l) => l.map((a) => a.getAttribute('aria-label')))).toEqual(['alpha', 'beta']);
+    await alice.getByRole('button', { name: 'Channel settings' }).click();
+    const settings = alice.getByRole('dialog', { name: /Channel settings/ });
+    await settings.getByRole('button', { name: 'Move up' }).click();
+    await expect.poll(() => projects.locator('.channel-list a').evaluateAll((l) => l.map((a) => a.getAttribute('aria-label')))).toEqual(['beta', 'alpha']);
+    await settings.getByLabel('Channel name').fill('beta-two');
+    await settings.getByRole('button', { name: 'Rename' }).click();
+    await expect.poll(() => projects.getByRole('link', { name: 'beta-two' }).count()).toBe(1);
+    await settings.getByRole('button', { name: 'Archive channel' }).click();
+    await expect.poll(() => sidebar(alice).getByRole('region', { name: 'Archived channels' }).getByRole('link', { name: 'beta-two' }).count()).toBe(1);
+    await settings.getByRole('button', { name: 'Delete channel' }).click();
+    await settings.getByRole('button', { name: /Confirm: delete channel/ }).click();
+    await expect.poll(() => sidebar(alice).getByRole('link', { name: 'beta-two' }).count()).toBe(0);
+    await sidebar(alice).getByRole('link', { name: /^random/ }).click();
+    await expect.poll(() => alice.getByRole('heading', { name: '#random' }).count()).toBe(1);
 
     // A DM Carol starts elsewhere shows up on Alice's rail with its unread count, without a reload.
     const aliceId = after.members.find((m) => m.username === 'alice')!.userId;
