@@ -202,7 +202,9 @@ describe('application shell', () => {
     await alice.getByRole('button', { name: 'Start conversation' }).click();
     await expect.poll(() => alice.getByRole('heading', { name: 'bob, carol' }).count(), { timeout: 10_000 }).toBe(1);
     expect((await linkNames(alice)).sort()).toEqual(['bob, carol', 'carol, 1 unread']);
-    expect(await alice.getByRole('button', { name: 'Leave conversation' }).count()).toBe(1);
+    await alice.getByRole('button', { name: 'Leave conversation' }).click();
+    await alice.getByRole('button', { name: 'Confirm: leave conversation' }).click();
+    await expect.poll(() => linkNames(alice)).toEqual(['carol, 1 unread']);
     await rail.getByRole('link', { name: /^Layout club/ }).click();
     await sidebar(alice).getByRole('link', { name: /^random/ }).click();
     await expect.poll(() => alice.getByRole('heading', { name: '#random' }).count()).toBe(1);

@@ -198,7 +198,8 @@ export default function ChatScreen() {
   };
   createEffect(() => {
     const s = activeSession();
-    if (!s || paneReportsReads || !pageVisible()) return;
+    // Not before the hub's snapshot: the marker as it was must reach lastReadSeq first.
+    if (!s || paneReportsReads || !pageVisible() || !hub.unread(s.channelId)) return;
     const top = Math.max(0, ...s.view().map((m) => m.seq ?? 0));
     if (top > 0) hub.markRead(s.channelId, top);
   });
@@ -274,9 +275,13 @@ export default function ChatScreen() {
   const myStanding = () => ({ userId: me().id, role: community()?.role ?? 'member', bits: community()?.permissions ?? 0 });
   const memberName = (m: CommunityMember) => m.displayName || m.username || 'unknown';
 
+  // Leaving a group DM takes a second, confirming click: there is no way back into it.
+  const [confirmLeave, setConfirmLeave] = createSignal(false);
+  createEffect(on(channelId, () => setConfirmLeave(false)));
   const leaveGroupDm = async () => {
     const dm = currentDm();
     if (!dm) return;
+    if (!confirmLeave()) return setConfirmLeave(true);
     await leaveDm(dm.id).catch(() => undefined);
     await refetchDms();
     navigate('/');
@@ -346,8 +351,8 @@ export default function ChatScreen() {
                 </button>
               </Show>
               <Show when={currentDm()?.kind === 'group_dm'}>
-                <button type="button" class="small" onClick={() => void leaveGroupDm()}>
-                  Leave conversation
+                <button type="button" class="small" classList={{ danger: confirmLeave() }} onClick={() => void leaveGroupDm()}>
+                  {confirmLeave() ? 'Confirm: leave conversation' : 'Leave conversation'}
                 </button>
               </Show>
               <button type="button" class="small" aria-pressed={showMembers()} aria-controls="member-panel" onClick={() => setShowMembers(!showMembers())}>
