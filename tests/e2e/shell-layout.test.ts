@@ -6,8 +6,9 @@
  * indicator reaches the other person and expires; a group is created and channels in it are
  * reordered, renamed, archived and deleted; the roles editor creates a role and gives it to a
  * member (checked through the API); a group DM starts from several usernames; axe-core finds no
- * WCAG 2 A/AA violation in the shell (desktop, roles dialog, phone drawer); presence
- * goes from online to offline when the other person's browser closes; at 360×740 nothing scrolls
+ * WCAG 2 A/AA violation in the shell (desktop, roles dialog, phone drawer); presence goes from
+ * online to idle (page hidden), back to online, and to offline when the other person's browser
+ * closes; the first Tab reaches a skip link to the composer; at 360×740 nothing scrolls
  * sideways and the navigation drawer opens, closes with Escape and takes you to a channel. Then
  * no canary typed in the browser is found in anything the server stored (SECURITY-TESTS V1).
  */
@@ -218,8 +219,26 @@ describe('application shell', () => {
     await expect.poll(() => bobRow.getAttribute('data-presence'), { timeout: 20_000 }).toBe('online');
     expect(await bobRow.getByRole('link').textContent()).toContain('online');
     expect(await axeViolations(alice)).toEqual([]);
+    // A hidden page reports idle, and online again when it is shown.
+    const setVisibility = (state: 'hidden' | 'visible') =>
+      bob.evaluate((value) => {
+        Object.defineProperty(document, 'visibilityState', { value, configurable: true });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, state);
+    await setVisibility('hidden');
+    await expect.poll(() => bobRow.getAttribute('data-presence'), { timeout: 20_000 }).toBe('idle');
+    await setVisibility('visible');
+    await expect.poll(() => bobRow.getAttribute('data-presence'), { timeout: 20_000 }).toBe('online');
     await bob.context().close();
     await expect.poll(() => bobRow.getAttribute('data-presence'), { timeout: 30_000 }).toBe('offline');
+
+    // Keyboard: on a fresh page the first Tab reaches the skip link, which moves the focus to the composer.
+    await alice.reload();
+    await expect.poll(() => alice.locator('#composer-input').isEnabled(), { timeout: 20_000 }).toBe(true);
+    await alice.keyboard.press('Tab');
+    expect(await alice.evaluate(() => document.activeElement?.textContent)).toBe('Skip to message composer');
+    await alice.keyboard.press('Enter');
+    expect(await alice.evaluate(() => document.activeElement?.id)).toBe('composer-input');
 
     // A 360-px phone: no sideways scrolling; the drawer opens, closes with Escape, and navigates.
     await alice.setViewportSize({ width: 360, height: 740 });
