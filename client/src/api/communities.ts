@@ -4,7 +4,16 @@
  * (`communityView`, `channelView`, `inviteView`, `dmView`), which have no shared type yet.
  */
 import type { InferInput } from 'valibot';
-import type { CreateChannelRequest, CreateCommunityInviteRequest, CreateCommunityRequest, CreateDmRequest } from '../../../protocol/communities';
+import type {
+  CreateChannelRequest,
+  CreateCommunityInviteRequest,
+  CreateCommunityRequest,
+  CreateDmRequest,
+  CreateGroupRequest,
+  CreateRoleRequest,
+  UpdateChannelRequest,
+  UpdateGroupRequest,
+} from '../../../protocol/communities';
 import type { BuiltInRole } from '../../../protocol/permissions';
 import { api } from './http';
 
@@ -33,6 +42,8 @@ export interface Group {
 export interface CommunityView {
   community: CommunitySummary;
   role: BuiltInRole;
+  /** Ids of the custom roles the caller holds. */
+  roles?: string[];
   permissions: number;
   groups: Group[];
   channels: Channel[];
@@ -58,6 +69,28 @@ export interface ChannelMember {
   permissions: number;
 }
 
+/** A member of a community as GET /api/communities/{id}/members lists them. */
+export interface CommunityMember {
+  userId: string;
+  username: string | null;
+  displayName: string | null;
+  role: BuiltInRole;
+  joinedAt: number;
+  timedOutUntil: number | null;
+  /** Ids of the custom roles they hold. */
+  roles: string[];
+}
+/** A custom role: a named set of permission bits (protocol/permissions.ts). */
+export interface Role {
+  id: string;
+  communityId: string;
+  name: string;
+  permissions: number;
+  position: number;
+}
+
+const c = (id: string) => `/api/communities/${encodeURIComponent(id)}`;
+
 export const listCommunities = () => api<{ communities: (CommunitySummary & { role: BuiltInRole })[] }>('/api/communities');
 export const getCommunity = (id: string) => api<CommunityView>(`/api/communities/${encodeURIComponent(id)}`);
 export const createCommunity = (body: InferInput<typeof CreateCommunityRequest>) => api<CommunityView>('/api/communities', { method: 'POST', body });
@@ -69,3 +102,24 @@ export const joinByInvite = (code: string) => api<CommunityView>(`/api/community
 export const channelMembers = (channelId: string) => api<{ members: ChannelMember[] }>(`/api/channels/${encodeURIComponent(channelId)}/members`);
 export const listDms = () => api<{ dms: Dm[] }>('/api/dms');
 export const createDm = (body: InferInput<typeof CreateDmRequest>) => api<{ channel: Dm }>('/api/dms', { method: 'POST', body });
+export const leaveDm = (channelId: string) => api<void>(`/api/dms/${encodeURIComponent(channelId)}/members/me`, { method: 'DELETE' });
+
+export const leaveCommunity = (communityId: string) => api<void>(`${c(communityId)}/members/me`, { method: 'DELETE' });
+export const communityMembers = (communityId: string) => api<{ members: CommunityMember[] }>(`${c(communityId)}/members`);
+
+export const createGroup = (communityId: string, body: InferInput<typeof CreateGroupRequest>) => api<{ group: Group }>(`${c(communityId)}/groups`, { method: 'POST', body });
+export const updateGroup = (communityId: string, groupId: string, body: InferInput<typeof UpdateGroupRequest>) =>
+  api<{ group: Group }>(`${c(communityId)}/groups/${encodeURIComponent(groupId)}`, { method: 'PATCH', body });
+export const deleteGroup = (communityId: string, groupId: string) => api<void>(`${c(communityId)}/groups/${encodeURIComponent(groupId)}`, { method: 'DELETE' });
+
+export const updateChannel = (channelId: string, body: InferInput<typeof UpdateChannelRequest>) =>
+  api<{ channel: Channel }>(`/api/channels/${encodeURIComponent(channelId)}`, { method: 'PATCH', body });
+export const deleteChannel = (channelId: string) => api<void>(`/api/channels/${encodeURIComponent(channelId)}`, { method: 'DELETE' });
+
+export const listRoles = (communityId: string) => api<{ roles: Role[] }>(`${c(communityId)}/roles`);
+export const createRole = (communityId: string, body: InferInput<typeof CreateRoleRequest>) => api<{ role: Role }>(`${c(communityId)}/roles`, { method: 'POST', body });
+export const deleteRole = (communityId: string, roleId: string) => api<void>(`${c(communityId)}/roles/${encodeURIComponent(roleId)}`, { method: 'DELETE' });
+export const assignRole = (communityId: string, userId: string, roleId: string) =>
+  api<void>(`${c(communityId)}/members/${encodeURIComponent(userId)}/roles/${encodeURIComponent(roleId)}`, { method: 'PUT' });
+export const unassignRole = (communityId: string, userId: string, roleId: string) =>
+  api<void>(`${c(communityId)}/members/${encodeURIComponent(userId)}/roles/${encodeURIComponent(roleId)}`, { method: 'DELETE' });

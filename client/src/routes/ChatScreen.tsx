@@ -1,46 +1,54 @@
 /**
- * The signed-in screen: community rail, channel or DM sidebar, message pane, and the dialogs to
- * create a community or channel, invite, join and start a DM. It starts the device's encryption
- * engine (provisioning keys on first sign-in on this device) and opens one ChannelSession for
+ * The signed-in screen: community rail, channel or DM sidebar (both with unread and mention
+ * badges from the user hub), and the conversation with its tool bar, key-change banner, message
+ * pane and member list. On a narrow screen (≤ 700 px) the rail and sidebar become a drawer
+ * opened by a menu button. It starts the device's encryption engine (provisioning keys on first
+ * sign-in on this device), keeps the hub state (stores/hub.ts) and opens one ChannelSession for
  * the conversation on screen. Loaded lazily, with the crypto library, after sign-in.
+ *
+ * It does not draw messages (MessagePane) or decide permissions (the server does; the buttons
+ * shown follow the user's community bits only so nobody is offered what will be refused).
  */
-import { createEffect, createMemo, createResource, createSignal, For, lazy, on, onCleanup, Show, Suspense } from 'solid-js';
+import { createEffect, createMemo, createResource, createRoot, createSignal, lazy, on, onCleanup, Show, Suspense, untrack } from 'solid-js';
 import { Permission } from '../../../protocol/permissions';
+import { channelMembers, communityMembers, getCommunity, leaveDm, listCommunities, listDms, listRoles, type Channel, type CommunityMember, type Dm } from '../api/communities';
+import { ChannelSettingsDialog } from '../components/ChannelSettingsDialog';
 import {
-  channelMembers,
-  createChannel,
-  createCommunity,
-  createDm,
-  createInvite,
-  getCommunity,
-  joinByInvite,
-  listCommunities,
-  listDms,
-  type CommunityView,
-  type Dm,
-  type Invite,
-} from '../api/communities';
-import { ApiRequestError } from '../api/http';
-import { userByName } from '../api/keys';
-import { Dialog } from '../components/Dialog';
+  CreateChannelDialog,
+  CreateCommunityDialog,
+  CreateGroupDialog,
+  DmDialog,
+  InviteDialog,
+  JoinCard,
+  JoinDialog,
+  LeaveCommunityDialog,
+} from '../components/CommunityDialogs';
+import { CommunityRail } from '../components/CommunityRail';
+import { KeyChangeBanner } from '../components/KeyChangeBanner';
+import { MemberList, type MemberRow } from '../components/MemberList';
 import { MessagePane } from '../components/MessagePane';
+import { RolesEditor } from '../components/RolesEditor';
+import { CommunitySidebar, DmSidebar, type SidebarAction } from '../components/Sidebar';
+import type { Counts } from '../components/UnreadBadge';
 import { Engine } from '../e2ee/Engine';
 import { navigate, route } from '../router';
 import { ChannelSession } from '../stores/ChannelSession';
 import { deviceDb } from '../stores/DeviceDb';
+import { createHub } from '../stores/hub';
 import { onSignOut, signOut, user } from '../stores/session';
+import { createTrust } from '../stores/trust';
 import { deviceName } from './AuthScreens';
 
 const SettingsScreen = lazy(() => import('./settings/SettingsScreen'));
 const VerifyScreen = lazy(() => import('./VerifyScreen'));
 
-const errorText = (e: unknown) => (e instanceof Error ? e.message : 'Something went wrong.');
+/** How long a forwarded message may wait to be sent through its own channel connection before that connection is closed, ms. */
+const FORWARD_TIMEOUT_MS = 60_000;
+/** Least time between two re-reads of the community and DM lists prompted by an unknown channel, ms. */
+const LIST_REFRESH_MS = 5_000;
 
-/** Extracts an invite code from a code or a pasted link (…/#/join/<code>). */
-export function inviteCodeFrom(input: string): string | null {
-  const m = input.trim().match(/(?:join\/)?([A-Za-z0-9_-]{8,64})\/?$/);
-  return m ? m[1]! : null;
-}
+const errorText = (e: unknown) => (e instanceof Error ? e.message : 'Something went wrong.');
+const sum = (list: (Counts | undefined)[]): Counts => list.reduce<Counts>((t, c) => ({ unread: t.unread + (c?.unread ?? 0), mentions: t.mentions + (c?.mentions ?? 0) }), { unread: 0, mentions: 0 });
 
 export default function ChatScreen() {
   const me = () => user()!;
@@ -48,9 +56,20 @@ export default function ChatScreen() {
   const cryptoError = () => (engine.error ? errorText(engine.error) : null);
   onCleanup(onSignOut(() => engine()?.stop()));
   onCleanup(() => engine()?.stop());
+  const hub = createHub(() => engine());
+  const trust = createMemo(() => (engine() ? createTrust(engine()!) : undefined));
 
-  const [communities, { refetch: refetchCommunities }] = createResource(async () => (await listCommunities()).communities);
-  const [dms, { refetch: refetchDms }] = createResource(async () => (await listDms()).dms);
+  // ── What is on screen ──────────────────────────────────────────────────────────────────────
+  const communityId = () => {
+    const r = route();
+    return r.name === 'channel' || r.name === 'community' ? r.communityId : null;
+  };
+  const channelId = () => {
+    const r = route();
+    return r.name === 'channel' || r.name === 'dm' ? r.channelId : null;
+  };
+
+  // ── Names ──────────────────────────────────────────────────────────────────────────────────
   const [names, setNames] = createSignal(new Map<string, string>(), { equals: false });
   const learnNames = (rows: { userId: string; username: string | null; displayName: string | null }[]) => {
     const map = names();
@@ -59,42 +78,87 @@ export default function ChatScreen() {
   };
   const nameOf = (id: string) => (id === me().id ? me().displayName || me().username : (names().get(id) ?? 'someone'));
 
-  const communityId = () => {
-    const r = route();
-    return r.name === 'channel' || r.name === 'community' ? r.communityId : null;
-  };
-  const [community, { refetch: refetchCommunity }] = createResource(communityId, (id) => getCommunity(id).catch(() => null));
-  const channelId = () => {
-    const r = route();
-    return r.name === 'channel' || r.name === 'dm' ? r.channelId : null;
-  };
+  // ── Communities, DMs, members ──────────────────────────────────────────────────────────────
+  const [communities, { refetch: refetchCommunities }] = createResource(async () => (await listCommunities()).communities);
+  // Every community's channels, so the rail can sum each one's unread counts.
+  const [views, { refetch: refetchViews }] = createResource(communities, (list) => Promise.all(list.map((c) => getCommunity(c.id).catch(() => null))));
+  const [community, { refetch: refetchCommunityView }] = createResource(communityId, (id) => getCommunity(id).catch(() => null));
+  const refetchCommunity = () => (void refetchCommunityView(), void refetchViews());
+  const [dms, { refetch: refetchDms }] = createResource(async () => (await listDms()).dms);
+  const [convMembers, { refetch: refetchConvMembers }] = createResource(channelId, (id) =>
+    channelMembers(id)
+      .then((r) => (learnNames(r.members), r.members))
+      .catch(() => []),
+  );
+  const [commMembers, { refetch: refetchCommMembers }] = createResource(communityId, (id) =>
+    communityMembers(id)
+      .then((r) => (learnNames(r.members), r.members))
+      .catch(() => [] as CommunityMember[]),
+  );
+  const [roles, { refetch: refetchRoles }] = createResource(communityId, (id) => listRoles(id).then((r) => r.roles, () => []));
 
   // Opening a community without a channel shows its first channel.
   createEffect(() => {
     const r = route();
     const c = community();
-    if (r.name === 'community' && c && c.channels[0]) navigate(`/c/${c.community.id}/${c.channels[0].id}`, true);
+    const first = c?.channels.find((ch) => !ch.archived) ?? c?.channels[0];
+    if (r.name === 'community' && c && first) navigate(`/c/${c.community.id}/${first.id}`, true);
   });
-
   // A DM someone else started appears when the DM list is shown again.
   createEffect(on(() => route().name, (name, prev) => prev !== undefined && (name === 'home' || name === 'dm') && void refetchDms()));
-
-  // DM names: the other member of each DM.
+  // DM names: the other members of each DM.
   createEffect(
     on(dms, (list) => {
       for (const dm of list ?? []) void channelMembers(dm.id).then((r) => learnNames(r.members)).catch(() => undefined);
     }),
   );
+  // A channel the hub counts but no list here holds (a new DM, a channel created or a community
+  // joined elsewhere): read the lists again, at most every few seconds.
+  let lastListRefresh = 0;
+  createEffect(() => {
+    if (views.loading || dms.loading) return;
+    const known = new Set([...(views() ?? []).flatMap((v) => v?.channels.map((c) => c.id) ?? []), ...(dms() ?? []).map((d) => d.id), ...(community()?.channels.map((c) => c.id) ?? [])]);
+    const unknown = hub.channels().some((id) => !known.has(id));
+    if (!unknown || Date.now() - lastListRefresh < LIST_REFRESH_MS) return;
+    lastListRefresh = Date.now();
+    void refetchCommunities();
+    void refetchDms();
+    if (communityId()) void refetchCommunityView();
+  });
+  // Presence: this user, everyone in the conversation on screen, and every DM partner.
+  createEffect(() => hub.watch([me().id, ...(convMembers() ?? []).map((m) => m.userId), ...(dms() ?? []).flatMap((d) => d.memberIds)]));
 
+  const currentDm = () => dms()?.find((d) => d.id === channelId());
+  const currentChannel = () => community()?.channels.find((c) => c.id === channelId());
+  const dmTitle = (dm: Dm) =>
+    dm.memberIds
+      .filter((id) => id !== me().id)
+      .map(nameOf)
+      .sort((a, b) => a.localeCompare(b))
+      .join(', ') || 'Just you';
+  const title = () => {
+    const r = route();
+    if (r.name === 'channel') return currentChannel() ? `#${currentChannel()!.name}` : '#…';
+    if (r.name === 'dm') return currentDm() ? dmTitle(currentDm()!) : 'Direct message';
+    return '';
+  };
+  const can = (bit: number) => ((community()?.permissions ?? 0) & (bit | Permission.ADMINISTRATOR)) !== 0;
+
+  // ── Unread counts ──────────────────────────────────────────────────────────────────────────
+  const countsOfCommunity = (id: string) => {
+    const view = community()?.community.id === id ? community() : views()?.find((v) => v?.community.id === id);
+    return sum((view?.channels ?? []).filter((c) => !c.archived).map((c) => hub.unread(c.id)));
+  };
+  const dmCounts = () => sum((dms() ?? []).map((d) => hub.unread(d.id)));
+
+  // ── The open conversation ──────────────────────────────────────────────────────────────────
   const [db] = createResource(deviceDb);
   const activeSession = createMemo<ChannelSession | undefined>((prev) => {
     prev?.close();
     const id = channelId();
     const e = engine();
     const d = db();
-    if (!id || !e || !d) return undefined;
-    void channelMembers(id).then((r) => learnNames(r.members)).catch(() => undefined);
-    return new ChannelSession(id, e, d);
+    return id && e && d ? new ChannelSession(id, e, d) : undefined;
   });
   onCleanup(() => activeSession()?.close());
 
@@ -106,140 +170,229 @@ export default function ChatScreen() {
     const unknown = s.view().some((m) => m.sender !== me().id && !names().has(m.sender));
     if (unknown && Date.now() - lastLookup > 5000) {
       lastLookup = Date.now();
-      void channelMembers(s.channelId).then((r) => learnNames(r.members)).catch(() => undefined);
+      void refetchConvMembers();
     }
   });
 
-  const title = () => {
-    const r = route();
-    if (r.name === 'channel') {
-      const ch = community()?.channels.find((c) => c.id === r.channelId);
-      return ch ? `#${ch.name}` : '#…';
-    }
-    if (r.name === 'dm') {
-      const dm = dms()?.find((d) => d.id === r.channelId);
-      return dm ? dmTitle(dm) : 'Direct message';
-    }
-    return '';
+  // The read marker as it was when the conversation opened, for the pane's "new" line.
+  const [lastReadSeq, setLastReadSeq] = createSignal<number | null | undefined>(undefined);
+  createEffect(on(channelId, () => setLastReadSeq(undefined)));
+  createEffect(() => {
+    const id = channelId();
+    const known = id ? hub.unread(id) : undefined;
+    if (known && untrack(lastReadSeq) === undefined) setLastReadSeq(known.readSeq);
+  });
+
+  // Reading. The pane reports the highest seq it showed (onRead); until it has done so for this
+  // conversation, everything the conversation holds counts as read while the page is visible.
+  const [pageVisible, setPageVisible] = createSignal(document.visibilityState === 'visible');
+  const onVisibility = () => setPageVisible(document.visibilityState === 'visible');
+  document.addEventListener('visibilitychange', onVisibility);
+  onCleanup(() => document.removeEventListener('visibilitychange', onVisibility));
+  let paneReportsReads = false;
+  createEffect(on(channelId, () => (paneReportsReads = false)));
+  const onRead = (seq: number) => {
+    paneReportsReads = true;
+    const id = channelId();
+    if (id && pageVisible()) hub.markRead(id, seq);
   };
-  const dmTitle = (dm: Dm) =>
-    dm.memberIds
-      .filter((id) => id !== me().id)
-      .map(nameOf)
-      .join(', ') || 'Just you';
+  createEffect(() => {
+    const s = activeSession();
+    // Not before the hub's snapshot: the marker as it was must reach lastReadSeq first.
+    if (!s || paneReportsReads || !pageVisible() || !hub.unread(s.channelId)) return;
+    const top = Math.max(0, ...s.view().map((m) => m.seq ?? 0));
+    if (top > 0) hub.markRead(s.channelId, top);
+  });
 
-  const can = (bit: number) => ((community()?.permissions ?? 0) & (bit | Permission.ADMINISTRATOR)) !== 0;
+  const typingNames = () => {
+    const id = channelId();
+    return id ? hub.typingIn(id).filter((u) => u !== me().id).map(nameOf) : [];
+  };
+  const onComposing = () => {
+    const id = channelId();
+    if (id) hub.sendTyping(id);
+  };
 
-  // ── Dialogs ──────────────────────────────────────────────────────────────────────────────
-  const [dialog, setDialog] = createSignal<null | 'community' | 'channel' | 'invite' | 'join' | 'dm'>(null);
+  const otherMemberIds = () => (convMembers() ?? []).map((m) => m.userId).filter((id) => id !== me().id);
+  const roleNames = (ids: string[]) => ids.map((id) => roles()?.find((r) => r.id === id)?.name).filter((n): n is string => !!n);
+  const memberRows = (): MemberRow[] =>
+    (convMembers() ?? []).map((m) => {
+      const inCommunity = commMembers()?.find((c) => c.userId === m.userId);
+      return { userId: m.userId, name: nameOf(m.userId), roles: roleNames(inCommunity?.roles ?? []), ...(inCommunity ? { role: inCommunity.role } : {}) };
+    });
+
+  // Forwarding: through a connection of the target channel of its own, closed once sent.
+  const [forwardStatus, setForwardStatus] = createSignal('');
+  const forwardTargets = () => [
+    ...(community()?.channels ?? []).filter((c) => !c.archived && c.id !== channelId()).map((c) => ({ id: c.id, title: `#${c.name}` })),
+    ...(dms() ?? []).filter((d) => d.id !== channelId()).map((d) => ({ id: d.id, title: dmTitle(d) })),
+  ];
+  const onForward = (targetId: string, text: string) => {
+    const e = engine();
+    const d = db();
+    if (!e || !d) return;
+    const target = forwardTargets().find((t) => t.id === targetId)?.title ?? 'the conversation';
+    createRoot((dispose) => {
+      const s = new ChannelSession(targetId, e, d);
+      const done = (message: string) => (clearTimeout(timer), s.close(), dispose(), setForwardStatus(message));
+      const timer = setTimeout(() => done(`Could not forward to ${target}: not sent within a minute.`), FORWARD_TIMEOUT_MS);
+      s.enqueue('message', { v: 1, text });
+      createEffect(() => !s.view().some((m) => m.pending) && done(`Forwarded to ${target}.`));
+    });
+  };
+  // Props the pane takes once the messaging work lands (mentions and forwarding).
+  const paneExtras = (): Record<string, unknown> => ({
+    members: (convMembers() ?? []).map((m) => ({ id: m.userId, name: nameOf(m.userId) })),
+    forwardTargets: forwardTargets(),
+    onForward,
+  });
+
+  // ── Panels, drawer and dialogs ─────────────────────────────────────────────────────────────
+  const [showMembers, setShowMembers] = createSignal(matchMedia('(min-width: 1100px)').matches);
+  const [navOpen, setNavOpen] = createSignal(false);
+  let menuButton!: HTMLButtonElement;
+  let drawer!: HTMLDivElement;
+  createEffect(on(route, () => setNavOpen(false), { defer: true }));
+  const closeNav = () => {
+    setNavOpen(false);
+    menuButton.focus();
+  };
+  // An open drawer takes the focus and gives it back to the menu button when Escape closes it.
+  createEffect(() => {
+    if (!navOpen()) return;
+    const frame = requestAnimationFrame(() => drawer.querySelector<HTMLElement>('a, button')?.focus());
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && closeNav();
+    addEventListener('keydown', onKey);
+    onCleanup(() => (cancelAnimationFrame(frame), removeEventListener('keydown', onKey)));
+  });
+
+  type DialogName = SidebarAction | 'community' | 'join' | 'channelSettings';
+  const [dialog, setDialog] = createSignal<DialogName | null>(null);
+  const [settingsFor, setSettingsFor] = createSignal<Channel | null>(null);
   const close = () => setDialog(null);
+  const openChannelSettings = (ch: Channel) => (setSettingsFor(ch), setDialog('channelSettings'));
+  const liveSettingsChannel = () => community()?.channels.find((c) => c.id === settingsFor()?.id) ?? settingsFor();
+  const myStanding = () => ({ userId: me().id, role: community()?.role ?? 'member', bits: community()?.permissions ?? 0 });
+  const memberName = (m: CommunityMember) => m.displayName || m.username || 'unknown';
+
+  // Leaving a group DM takes a second, confirming click: there is no way back into it.
+  const [confirmLeave, setConfirmLeave] = createSignal(false);
+  createEffect(on(channelId, () => setConfirmLeave(false)));
+  const leaveGroupDm = async () => {
+    const dm = currentDm();
+    if (!dm) return;
+    if (!confirmLeave()) return setConfirmLeave(true);
+    await leaveDm(dm.id).catch(() => undefined);
+    await refetchDms();
+    navigate('/');
+  };
+  const focusComposer = (e: Event) => {
+    e.preventDefault();
+    document.getElementById('composer-input')?.focus();
+  };
 
   return (
-    <div class="app">
-      <nav class="rail" aria-label="Communities">
-        <ul>
-          <li>
-            <a href="#/" class="rail-item" classList={{ active: communityId() === null }} aria-current={communityId() === null ? 'page' : undefined} aria-label="Direct messages" title="Direct messages">
-              DM
-            </a>
-          </li>
-          <For each={communities()}>
-            {(c) => (
-              <li>
-                <a href={`#/c/${c.id}`} class="rail-item" classList={{ active: communityId() === c.id }} aria-current={communityId() === c.id ? 'page' : undefined} aria-label={c.name} title={c.name}>
-                  {c.name.slice(0, 2).toUpperCase()}
-                </a>
-              </li>
-            )}
-          </For>
-        </ul>
-        <button type="button" class="rail-item add" aria-label="Create a community" title="Create a community" onClick={() => setDialog('community')}>
-          +
-        </button>
-        <button type="button" class="rail-item add" aria-label="Join a community" title="Join a community" onClick={() => setDialog('join')}>
-          ⇥
-        </button>
-      </nav>
-
-      <aside class="sidebar" aria-label={communityId() ? 'Channels' : 'Direct messages'}>
-        <Show
-          when={communityId()}
-          fallback={
-            <>
-              <div class="sidebar-head">
-                <h2>Direct messages</h2>
-                <button type="button" class="icon-button" aria-label="New direct message" title="New direct message" onClick={() => setDialog('dm')}>
-                  +
-                </button>
-              </div>
-              <ul class="channel-list">
-                <For each={dms()} fallback={<li class="muted">No conversations yet.</li>}>
-                  {(dm) => (
-                    <li>
-                      <a href={`#/dm/${dm.id}`} classList={{ active: channelId() === dm.id }} aria-current={channelId() === dm.id ? 'page' : undefined}>
-                        {dmTitle(dm)}
-                      </a>
-                    </li>
-                  )}
-                </For>
-              </ul>
-            </>
-          }
-        >
-          <div class="sidebar-head">
-            <h2>{community()?.community.name ?? '…'}</h2>
-            <Show when={can(Permission.MANAGE_INVITES)}>
-              <button type="button" class="small" onClick={() => setDialog('invite')}>
-                Invite
-              </button>
-            </Show>
-          </div>
-          <For each={[...(community()?.groups ?? []), { id: null, name: 'Other', communityId: '', position: 1e9 }]}>
-            {(g) => {
-              const chans = () => (community()?.channels ?? []).filter((c) => c.groupId === g.id && (c.kind === 'text' || c.kind === 'voice'));
-              return (
-                <Show when={chans().length > 0 || (g.id !== null && can(Permission.MANAGE_CHANNELS))}>
-                  <section class="group">
-                    <h3>{g.name}</h3>
-                    <ul class="channel-list">
-                      <For each={chans()}>
-                        {(ch) => (
-                          <li>
-                            <a href={`#/c/${ch.communityId}/${ch.id}`} classList={{ active: channelId() === ch.id }} aria-current={channelId() === ch.id ? 'page' : undefined}>
-                              # {ch.name}
-                            </a>
-                          </li>
-                        )}
-                      </For>
-                    </ul>
-                  </section>
-                </Show>
-              );
-            }}
-          </For>
-          <Show when={can(Permission.MANAGE_CHANNELS)}>
-            <button type="button" class="small" onClick={() => setDialog('channel')}>
-              Create channel
-            </button>
+    <div class="app" classList={{ 'nav-open': navOpen() }}>
+      <a href="#composer-input" class="skip-link" onClick={focusComposer}>
+        Skip to message composer
+      </a>
+      <div class="drawer" id="nav-drawer" ref={drawer}>
+        <CommunityRail
+          communities={communities() ?? []}
+          current={communityId()}
+          countsOfCommunity={countsOfCommunity}
+          dmCounts={dmCounts()}
+          onCreate={() => setDialog('community')}
+          onJoin={() => setDialog('join')}
+        />
+        <aside class="sidebar" aria-label={communityId() ? 'Channels' : 'Direct messages'}>
+          <Show
+            when={communityId()}
+            fallback={<DmSidebar dms={dms()} me={me().id} titleOf={dmTitle} presenceOf={hub.presenceOf} channelId={channelId()} countsOf={hub.unread} onAction={setDialog} />}
+          >
+            <CommunitySidebar community={community()} channelId={channelId()} countsOf={hub.unread} onAction={setDialog} onChannelSettings={openChannelSettings} />
           </Show>
-        </Show>
-        <div class="me">
-          <span class="me-name">{me().displayName || me().username}</span>
-          <a href="#/settings" class="small button-link" aria-current={route().name === 'settings' ? 'page' : undefined}>
-            Settings
-          </a>
-          <button type="button" class="small" onClick={() => void signOut()}>
-            Sign out
-          </button>
-        </div>
-      </aside>
+          <div class="me">
+            <span class="me-name">
+              <span class={`presence presence-${hub.presenceOf(me().id)}`} aria-hidden="true" />
+              {me().displayName || me().username}
+            </span>
+            <a href="#/settings" class="small button-link" aria-current={route().name === 'settings' ? 'page' : undefined}>
+              Settings
+            </a>
+            <button type="button" class="small" onClick={() => void signOut()}>
+              Sign out
+            </button>
+          </div>
+        </aside>
+      </div>
+      <Show when={navOpen()}>
+        <div class="drawer-backdrop" aria-hidden="true" onClick={closeNav} />
+      </Show>
 
       <main class="main">
+        <div class="topbar" classList={{ 'has-tools': !!channelId() }}>
+          <button
+            type="button"
+            ref={menuButton}
+            class="icon-button menu-button"
+            aria-label="Open navigation"
+            aria-controls="nav-drawer"
+            aria-expanded={navOpen()}
+            onClick={() => setNavOpen(!navOpen())}
+          >
+            ☰
+          </button>
+          <Show when={channelId()}>
+            <div class="toolbar" role="group" aria-label="Conversation tools">
+              <Show when={currentChannel() && can(Permission.MANAGE_CHANNELS)}>
+                <button type="button" class="small" onClick={() => openChannelSettings(currentChannel()!)}>
+                  Channel settings
+                </button>
+              </Show>
+              <Show when={currentDm()?.kind === 'group_dm'}>
+                <button type="button" class="small" classList={{ danger: confirmLeave() }} onClick={() => void leaveGroupDm()}>
+                  {confirmLeave() ? 'Confirm: leave conversation' : 'Leave conversation'}
+                </button>
+              </Show>
+              <button type="button" class="small" aria-pressed={showMembers()} aria-controls="member-panel" onClick={() => setShowMembers(!showMembers())}>
+                Members
+              </button>
+            </div>
+          </Show>
+        </div>
+        <p class="visually-hidden" role="status">
+          {forwardStatus()}
+        </p>
+
         <Show when={route().name === 'join'}>
           <JoinCard code={(route() as { code: string }).code} onJoined={(c) => (void refetchCommunities(), navigate(`/c/${c.community.id}/${c.channels[0]?.id ?? ''}`))} />
         </Show>
         <Show when={channelId()}>
-          <MessagePane title={title()} session={activeSession()} me={me().id} nameOf={nameOf} cryptoError={cryptoError()} hubOnline={engine()?.hub.status() === 'open'} />
+          <div class="conversation" data-typing={typingNames().join(', ')} onInput={(e) => (e.target as HTMLElement).id === 'composer-input' && onComposing()}>
+            <KeyChangeBanner engine={engine()} trust={trust()} userIds={otherMemberIds()} nameOf={nameOf} />
+            <div class="conversation-body">
+              <MessagePane
+                title={title()}
+                session={activeSession()}
+                me={me().id}
+                nameOf={nameOf}
+                cryptoError={cryptoError()}
+                hubOnline={engine()?.hub.status() === 'open'}
+                typing={typingNames()}
+                onComposing={onComposing}
+                lastReadSeq={lastReadSeq() ?? null}
+                onRead={onRead}
+                trustOf={trust()?.trustOf}
+                {...paneExtras()}
+              />
+              <Show when={showMembers()}>
+                <div class="member-panel" id="member-panel">
+                  <MemberList members={memberRows()} presenceOf={hub.presenceOf} me={me().id} />
+                </div>
+              </Show>
+            </div>
+          </div>
         </Show>
         <Suspense fallback={<p role="status">Loading…</p>}>
           <Show when={route().name === 'settings'}>
@@ -266,227 +419,31 @@ export default function ChatScreen() {
       </main>
 
       <CreateCommunityDialog open={dialog() === 'community'} onClose={close} onCreated={(c) => (void refetchCommunities(), navigate(`/c/${c.community.id}/${c.channels[0]?.id ?? ''}`))} />
-      <CreateChannelDialog open={dialog() === 'channel'} onClose={close} community={community() ?? null} onCreated={(id) => (void refetchCommunity(), navigate(`/c/${communityId()}/${id}`))} />
+      <CreateChannelDialog open={dialog() === 'channel'} onClose={close} community={community() ?? null} onCreated={(id) => (refetchCommunity(), navigate(`/c/${communityId()}/${id}`))} />
+      <CreateGroupDialog open={dialog() === 'group'} onClose={close} communityId={communityId()} onCreated={refetchCommunity} />
+      <ChannelSettingsDialog
+        open={dialog() === 'channelSettings'}
+        onClose={close}
+        community={community() ?? null}
+        channel={liveSettingsChannel()}
+        onChanged={refetchCommunity}
+        onDeleted={() => (refetchCommunity(), navigate(`/c/${communityId()}`))}
+      />
       <InviteDialog open={dialog() === 'invite'} onClose={close} communityId={communityId()} />
       <JoinDialog open={dialog() === 'join'} onClose={close} />
       <DmDialog open={dialog() === 'dm'} onClose={close} onStarted={(dm) => (void refetchDms(), navigate(`/dm/${dm.id}`))} />
-    </div>
-  );
-}
-
-function useSubmit<T>(fn: () => Promise<T>, done: (v: T) => void) {
-  const [error, setError] = createSignal<string | null>(null);
-  const [busy, setBusy] = createSignal(false);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      done(await fn());
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { error, busy, submit };
-}
-
-function CreateCommunityDialog(props: { open: boolean; onClose: () => void; onCreated: (c: CommunityView) => void }) {
-  const [name, setName] = createSignal('');
-  const f = useSubmit(
-    () => createCommunity({ name: name() }),
-    (c) => (setName(''), props.onClose(), props.onCreated(c)),
-  );
-  return (
-    <Dialog open={props.open} title="Create a community" onClose={props.onClose}>
-      <form onSubmit={f.submit}>
-        <label>
-          Community name
-          <input name="communityName" required maxLength={100} value={name()} onInput={(e) => setName(e.currentTarget.value)} />
-        </label>
-        <p class="error" role="alert">
-          {f.error()}
-        </p>
-        <button type="submit" class="primary" disabled={f.busy()}>
-          Create
-        </button>
-      </form>
-    </Dialog>
-  );
-}
-
-function CreateChannelDialog(props: { open: boolean; onClose: () => void; community: CommunityView | null; onCreated: (id: string) => void }) {
-  const [name, setName] = createSignal('');
-  const [groupId, setGroupId] = createSignal('');
-  const f = useSubmit(
-    () => createChannel(props.community!.community.id, { name: name(), kind: 'text', ...(groupId() ? { groupId: groupId() } : {}) }),
-    (r) => (setName(''), props.onClose(), props.onCreated(r.channel.id)),
-  );
-  return (
-    <Dialog open={props.open} title="Create a channel" onClose={props.onClose}>
-      <form onSubmit={f.submit}>
-        <label>
-          Channel name
-          <input name="channelName" required maxLength={100} value={name()} onInput={(e) => setName(e.currentTarget.value)} />
-        </label>
-        <label>
-          Group
-          <select name="group" value={groupId()} onChange={(e) => setGroupId(e.currentTarget.value)}>
-            <option value="">No group</option>
-            <For each={props.community?.groups ?? []}>{(g) => <option value={g.id}>{g.name}</option>}</For>
-          </select>
-        </label>
-        <p class="error" role="alert">
-          {f.error()}
-        </p>
-        <button type="submit" class="primary" disabled={f.busy()}>
-          Create
-        </button>
-      </form>
-    </Dialog>
-  );
-}
-
-const EXPIRY = [
-  { label: 'Never', seconds: 0 },
-  { label: '1 hour', seconds: 3600 },
-  { label: '1 day', seconds: 86_400 },
-  { label: '7 days', seconds: 604_800 },
-  { label: '30 days', seconds: 2_592_000 },
-];
-
-function InviteDialog(props: { open: boolean; onClose: () => void; communityId: string | null }) {
-  const [maxUses, setMaxUses] = createSignal('');
-  const [expiry, setExpiry] = createSignal('604800');
-  const [invite, setInvite] = createSignal<Invite | null>(null);
-  const f = useSubmit(
-    () =>
-      createInvite(props.communityId!, {
-        ...(maxUses() ? { maxUses: Number(maxUses()) } : {}),
-        ...(Number(expiry()) > 0 ? { expiresInSeconds: Number(expiry()) } : {}),
-      }),
-    (i) => setInvite(i),
-  );
-  const link = () => (invite() ? `${location.origin}/#/join/${invite()!.code}` : '');
-  const closeAll = () => (setInvite(null), props.onClose());
-  return (
-    <Dialog open={props.open} title="Invite people" onClose={closeAll}>
-      <Show
-        when={invite()}
-        fallback={
-          <form onSubmit={f.submit}>
-            <label>
-              Maximum uses <span class="optional">(empty: unlimited)</span>
-              <input name="maxUses" type="number" min="1" max="100000" value={maxUses()} onInput={(e) => setMaxUses(e.currentTarget.value)} />
-            </label>
-            <label>
-              Expires after
-              <select name="expiry" value={expiry()} onChange={(e) => setExpiry(e.currentTarget.value)}>
-                <For each={EXPIRY}>{(x) => <option value={String(x.seconds)}>{x.label}</option>}</For>
-              </select>
-            </label>
-            <p class="error" role="alert">
-              {f.error()}
-            </p>
-            <button type="submit" class="primary" disabled={f.busy()}>
-              Create invite
-            </button>
-          </form>
-        }
-      >
-        <label>
-          Invite code
-          <input readOnly name="inviteCode" value={invite()!.code} data-testid="invite-code" />
-        </label>
-        <label>
-          Invite link
-          <input readOnly name="inviteLink" value={link()} data-testid="invite-link" />
-        </label>
-        <button type="button" class="primary" onClick={() => void navigator.clipboard?.writeText(link()).catch(() => undefined)}>
-          Copy link
-        </button>
+      <LeaveCommunityDialog open={dialog() === 'leave'} onClose={close} community={community() ?? null} onLeft={() => (void refetchCommunities(), navigate('/'))} />
+      <Show when={communityId()}>
+        <RolesEditor
+          open={dialog() === 'roles'}
+          onClose={close}
+          communityId={communityId()!}
+          me={myStanding()}
+          members={commMembers() ?? []}
+          nameOf={memberName}
+          onChanged={() => (void refetchCommMembers(), void refetchRoles())}
+        />
       </Show>
-    </Dialog>
-  );
-}
-
-function JoinDialog(props: { open: boolean; onClose: () => void }) {
-  const [input, setInput] = createSignal('');
-  const [error, setError] = createSignal<string | null>(null);
-  const submit = (e: Event) => {
-    e.preventDefault();
-    const code = inviteCodeFrom(input());
-    if (!code) return setError('That is not an invite code or link.');
-    setInput('');
-    props.onClose();
-    navigate(`/join/${code}`);
-  };
-  return (
-    <Dialog open={props.open} title="Join a community" onClose={props.onClose}>
-      <form onSubmit={submit}>
-        <label>
-          Invite code or link
-          <input name="invite" required value={input()} onInput={(e) => setInput(e.currentTarget.value)} />
-        </label>
-        <p class="error" role="alert">
-          {error()}
-        </p>
-        <button type="submit" class="primary">
-          Continue
-        </button>
-      </form>
-    </Dialog>
-  );
-}
-
-function JoinCard(props: { code: string; onJoined: (c: CommunityView) => void }) {
-  const f = useSubmit(() => joinByInvite(props.code), props.onJoined);
-  return (
-    <div class="welcome">
-      <h2>You are invited</h2>
-      <p>Someone invited you to a community on this instance.</p>
-      <form onSubmit={f.submit}>
-        <p class="error" role="alert">
-          {f.error()}
-        </p>
-        <button type="submit" class="primary" disabled={f.busy()}>
-          Join community
-        </button>
-      </form>
     </div>
-  );
-}
-
-function DmDialog(props: { open: boolean; onClose: () => void; onStarted: (dm: Dm) => void }) {
-  const [username, setUsername] = createSignal('');
-  const f = useSubmit(
-    async () => {
-      let other;
-      try {
-        other = await userByName(username().trim());
-      } catch (e) {
-        if (e instanceof ApiRequestError && e.status === 404) throw new Error(`There is no user named “${username().trim()}”.`);
-        throw e;
-      }
-      return (await createDm({ userIds: [other.id] })).channel;
-    },
-    (dm) => (setUsername(''), props.onClose(), props.onStarted(dm)),
-  );
-  return (
-    <Dialog open={props.open} title="New direct message" onClose={props.onClose}>
-      <form onSubmit={f.submit}>
-        <label>
-          Username
-          <input name="dmUsername" required value={username()} onInput={(e) => setUsername(e.currentTarget.value)} />
-        </label>
-        <p class="error" role="alert">
-          {f.error()}
-        </p>
-        <button type="submit" class="primary" disabled={f.busy()}>
-          Start conversation
-        </button>
-      </form>
-    </Dialog>
   );
 }

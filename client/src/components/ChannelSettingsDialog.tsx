@@ -1,0 +1,97 @@
+/**
+ * Managing one community channel, for members with MANAGE_CHANNELS there: rename it, move it to
+ * another group, move it up or down among its siblings, archive or restore it, and delete it
+ * (after a second, confirming click). Each change is one PATCH or DELETE on /api/channels/{id};
+ * the server decides whether it is allowed, and its refusal is shown in the alert.
+ */
+import { createEffect, createSignal, For, on, Show } from 'solid-js';
+import { deleteChannel, updateChannel, type Channel, type CommunityView } from '../api/communities';
+import { Dialog } from './Dialog';
+
+/** The channels of the same group as `ch`, in display order. */
+export function siblingsOf(community: CommunityView, ch: Channel): Channel[] {
+  return community.channels.filter((c) => c.groupId === ch.groupId && c.kind !== 'dm' && c.kind !== 'group_dm').sort((a, b) => a.position - b.position);
+}
+
+export function ChannelSettingsDialog(props: { open: boolean; onClose: () => void; community: CommunityView | null; channel: Channel | null; onChanged: () => void; onDeleted: () => void }) {
+  const [name, setName] = createSignal('');
+  const [error, setError] = createSignal<string | null>(null);
+  const [busy, setBusy] = createSignal(false);
+  const [confirmDelete, setConfirmDelete] = createSignal(false);
+  createEffect(
+    on(
+      () => props.channel?.id,
+      () => (setName(props.channel?.name ?? ''), setConfirmDelete(false), setError(null)),
+    ),
+  );
+
+  const run = async (fn: () => Promise<unknown>, after: () => void = props.onChanged) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await fn();
+      after();
+    } catch (e) {
+      setError(e instanceof Error ? e.message : 'Something went wrong.');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const ch = () => props.channel!;
+  const siblings = () => (props.community && props.channel ? siblingsOf(props.community, props.channel) : []);
+  const index = () => siblings().findIndex((c) => c.id === props.channel?.id);
+  /** Swaps positions with the neighbour `step` places away (−1 up, +1 down). */
+  const move = (step: -1 | 1) => {
+    const other = siblings()[index() + step];
+    if (!other) return;
+    const mine = ch().position;
+    void run(() => Promise.all([updateChannel(ch().id, { position: other.position }), updateChannel(other.id, { position: mine })]));
+  };
+  const remove = () => {
+    if (!confirmDelete()) return setConfirmDelete(true);
+    void run(() => deleteChannel(ch().id), () => (props.onClose(), props.onDeleted()));
+  };
+
+  return (
+    <Dialog open={props.open && !!props.channel} title={`Channel settings: #${props.channel?.name ?? ''}`} onClose={props.onClose}>
+      <Show when={props.channel}>
+        <form onSubmit={(e) => (e.preventDefault(), void run(() => updateChannel(ch().id, { name: name() })))}>
+          <label>
+            Channel name
+            <input name="channelName" required maxLength={100} value={name()} onInput={(e) => setName(e.currentTarget.value)} />
+          </label>
+          <button type="submit" class="primary" disabled={busy() || name().trim() === ch().name}>
+            Rename
+          </button>
+        </form>
+        <label class="spaced">
+          Group
+          <select name="channelGroup" value={ch().groupId ?? ''} disabled={busy()} onChange={(e) => void run(() => updateChannel(ch().id, { groupId: e.currentTarget.value || null }))}>
+            <option value="">No group</option>
+            <For each={props.community?.groups ?? []}>{(g) => <option value={g.id}>{g.name}</option>}</For>
+          </select>
+        </label>
+        <div class="button-row" role="group" aria-label="Order">
+          <button type="button" disabled={busy() || index() <= 0} onClick={() => move(-1)}>
+            Move up
+          </button>
+          <button type="button" disabled={busy() || index() < 0 || index() >= siblings().length - 1} onClick={() => move(1)}>
+            Move down
+          </button>
+        </div>
+        <div class="button-row">
+          <button type="button" disabled={busy()} onClick={() => void run(() => updateChannel(ch().id, { archived: !ch().archived }))}>
+            {ch().archived ? 'Restore channel' : 'Archive channel'}
+          </button>
+          <button type="button" class="danger" disabled={busy()} onClick={remove}>
+            {confirmDelete() ? 'Confirm: delete channel and its history' : 'Delete channel'}
+          </button>
+        </div>
+        <p class="error" role="alert">
+          {error()}
+        </p>
+      </Show>
+    </Dialog>
+  );
+}

@@ -1,0 +1,291 @@
+/**
+ * The shell's small forms, each in a Dialog: create a community, a group or a channel; invite
+ * people (code, link, maximum uses, expiry); join by code or link; start a DM or a group DM by
+ * usernames; leave a community. Each calls one REST route and reports the server's refusal in
+ * an alert; none of them decides what the user may do (the caller shows only what they may).
+ */
+import { createSignal, For, Show } from 'solid-js';
+import { MAX_GROUP_DM_MEMBERS } from '../../../protocol/communities';
+import {
+  createChannel,
+  createCommunity,
+  createDm,
+  createGroup,
+  createInvite,
+  joinByInvite,
+  leaveCommunity,
+  type CommunityView,
+  type Dm,
+  type Invite,
+} from '../api/communities';
+import { ApiRequestError } from '../api/http';
+import { userByName } from '../api/keys';
+import { navigate } from '../router';
+import { Dialog } from './Dialog';
+
+const errorText = (e: unknown) => (e instanceof Error ? e.message : 'Something went wrong.');
+
+/** Extracts an invite code from a code or a pasted link (…/#/join/<code>). */
+export function inviteCodeFrom(input: string): string | null {
+  const m = input.trim().match(/(?:join\/)?([A-Za-z0-9_-]{8,64})\/?$/);
+  return m ? m[1]! : null;
+}
+
+/** Runs `fn` on submit with a busy flag and the error text for the form's alert. */
+function useSubmit<T>(fn: () => Promise<T>, done: (v: T) => void) {
+  const [error, setError] = createSignal<string | null>(null);
+  const [busy, setBusy] = createSignal(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      done(await fn());
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { error, busy, submit };
+}
+
+function FormEnd(props: { error: string | null; busy: boolean; label: string; danger?: boolean }) {
+  return (
+    <>
+      <p class="error" role="alert">
+        {props.error}
+      </p>
+      <button type="submit" class={props.danger ? 'danger' : 'primary'} disabled={props.busy}>
+        {props.label}
+      </button>
+    </>
+  );
+}
+
+export function CreateCommunityDialog(props: { open: boolean; onClose: () => void; onCreated: (c: CommunityView) => void }) {
+  const [name, setName] = createSignal('');
+  const f = useSubmit(
+    () => createCommunity({ name: name() }),
+    (c) => (setName(''), props.onClose(), props.onCreated(c)),
+  );
+  return (
+    <Dialog open={props.open} title="Create a community" onClose={props.onClose}>
+      <form onSubmit={f.submit}>
+        <label>
+          Community name
+          <input name="communityName" required maxLength={100} value={name()} onInput={(e) => setName(e.currentTarget.value)} />
+        </label>
+        <FormEnd error={f.error()} busy={f.busy()} label="Create" />
+      </form>
+    </Dialog>
+  );
+}
+
+export function CreateGroupDialog(props: { open: boolean; onClose: () => void; communityId: string | null; onCreated: () => void }) {
+  const [name, setName] = createSignal('');
+  const f = useSubmit(
+    () => createGroup(props.communityId!, { name: name() }),
+    () => (setName(''), props.onClose(), props.onCreated()),
+  );
+  return (
+    <Dialog open={props.open} title="Create a group" onClose={props.onClose}>
+      <form onSubmit={f.submit}>
+        <label>
+          Group name
+          <input name="groupName" required maxLength={100} value={name()} onInput={(e) => setName(e.currentTarget.value)} />
+        </label>
+        <FormEnd error={f.error()} busy={f.busy()} label="Create group" />
+      </form>
+    </Dialog>
+  );
+}
+
+export function CreateChannelDialog(props: { open: boolean; onClose: () => void; community: CommunityView | null; onCreated: (id: string) => void }) {
+  const [name, setName] = createSignal('');
+  const [groupId, setGroupId] = createSignal('');
+  const f = useSubmit(
+    () => createChannel(props.community!.community.id, { name: name(), kind: 'text', ...(groupId() ? { groupId: groupId() } : {}) }),
+    (r) => (setName(''), props.onClose(), props.onCreated(r.channel.id)),
+  );
+  return (
+    <Dialog open={props.open} title="Create a channel" onClose={props.onClose}>
+      <form onSubmit={f.submit}>
+        <label>
+          Channel name
+          <input name="channelName" required maxLength={100} value={name()} onInput={(e) => setName(e.currentTarget.value)} />
+        </label>
+        <label>
+          Group
+          <select name="group" value={groupId()} onChange={(e) => setGroupId(e.currentTarget.value)}>
+            <option value="">No group</option>
+            <For each={props.community?.groups ?? []}>{(g) => <option value={g.id}>{g.name}</option>}</For>
+          </select>
+        </label>
+        <FormEnd error={f.error()} busy={f.busy()} label="Create" />
+      </form>
+    </Dialog>
+  );
+}
+
+const EXPIRY = [
+  { label: 'Never', seconds: 0 },
+  { label: '1 hour', seconds: 3600 },
+  { label: '1 day', seconds: 86_400 },
+  { label: '7 days', seconds: 604_800 },
+  { label: '30 days', seconds: 2_592_000 },
+];
+
+export function InviteDialog(props: { open: boolean; onClose: () => void; communityId: string | null }) {
+  const [maxUses, setMaxUses] = createSignal('');
+  const [expiry, setExpiry] = createSignal('604800');
+  const [invite, setInvite] = createSignal<Invite | null>(null);
+  const [copied, setCopied] = createSignal(false);
+  const f = useSubmit(
+    () =>
+      createInvite(props.communityId!, {
+        ...(maxUses() ? { maxUses: Number(maxUses()) } : {}),
+        ...(Number(expiry()) > 0 ? { expiresInSeconds: Number(expiry()) } : {}),
+      }),
+    (i) => setInvite(i),
+  );
+  const link = () => (invite() ? `${location.origin}/#/join/${invite()!.code}` : '');
+  const closeAll = () => (setInvite(null), setCopied(false), props.onClose());
+  const copy = () =>
+    void navigator.clipboard
+      ?.writeText(link())
+      .then(() => setCopied(true))
+      .catch(() => undefined);
+  return (
+    <Dialog open={props.open} title="Invite people" onClose={closeAll}>
+      <Show
+        when={invite()}
+        fallback={
+          <form onSubmit={f.submit}>
+            <label>
+              Maximum uses <span class="optional">(empty: unlimited)</span>
+              <input name="maxUses" type="number" min="1" max="100000" value={maxUses()} onInput={(e) => setMaxUses(e.currentTarget.value)} />
+            </label>
+            <label>
+              Expires after
+              <select name="expiry" value={expiry()} onChange={(e) => setExpiry(e.currentTarget.value)}>
+                <For each={EXPIRY}>{(x) => <option value={String(x.seconds)}>{x.label}</option>}</For>
+              </select>
+            </label>
+            <FormEnd error={f.error()} busy={f.busy()} label="Create invite" />
+          </form>
+        }
+      >
+        <label>
+          Invite code
+          <input readOnly name="inviteCode" value={invite()!.code} data-testid="invite-code" />
+        </label>
+        <label>
+          Invite link
+          <input readOnly name="inviteLink" value={link()} data-testid="invite-link" />
+        </label>
+        <p class="muted">
+          {invite()!.maxUses ? `Up to ${invite()!.maxUses} uses` : 'Unlimited uses'}, {invite()!.expiresAt ? `expires ${new Date(invite()!.expiresAt!).toLocaleString()}` : 'never expires'}.
+        </p>
+        <button type="button" class="primary" onClick={copy}>
+          {copied() ? 'Link copied' : 'Copy link'}
+        </button>
+      </Show>
+    </Dialog>
+  );
+}
+
+export function JoinDialog(props: { open: boolean; onClose: () => void }) {
+  const [input, setInput] = createSignal('');
+  const [error, setError] = createSignal<string | null>(null);
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const code = inviteCodeFrom(input());
+    if (!code) return setError('That is not an invite code or link.');
+    setInput('');
+    props.onClose();
+    navigate(`/join/${code}`);
+  };
+  return (
+    <Dialog open={props.open} title="Join a community" onClose={props.onClose}>
+      <form onSubmit={submit}>
+        <label>
+          Invite code or link
+          <input name="invite" required value={input()} onInput={(e) => setInput(e.currentTarget.value)} />
+        </label>
+        <FormEnd error={error()} busy={false} label="Continue" />
+      </form>
+    </Dialog>
+  );
+}
+
+/** The page an invite link opens: one button to accept. */
+export function JoinCard(props: { code: string; onJoined: (c: CommunityView) => void }) {
+  const f = useSubmit(() => joinByInvite(props.code), props.onJoined);
+  return (
+    <div class="welcome">
+      <h2>You are invited</h2>
+      <p>Someone invited you to a community on this instance.</p>
+      <form onSubmit={f.submit}>
+        <FormEnd error={f.error()} busy={f.busy()} label="Join community" />
+      </form>
+    </div>
+  );
+}
+
+/** Usernames typed into one field: separated by commas, spaces or new lines, an optional leading @, no repeats. */
+export function usernamesFrom(input: string): string[] {
+  return [...new Set(input.split(/[\s,]+/).map((u) => u.replace(/^@/, '').trim()).filter(Boolean))];
+}
+
+/** Starts a DM with one person, or a group DM with up to MAX_GROUP_DM_MEMBERS - 1 others. */
+export function DmDialog(props: { open: boolean; onClose: () => void; onStarted: (dm: Dm) => void }) {
+  const [names, setNames] = createSignal('');
+  const f = useSubmit(
+    async () => {
+      const wanted = usernamesFrom(names());
+      if (wanted.length === 0) throw new Error('Name at least one person.');
+      if (wanted.length > MAX_GROUP_DM_MEMBERS - 1) throw new Error(`A group conversation holds at most ${MAX_GROUP_DM_MEMBERS} people including you.`);
+      const ids = await Promise.all(
+        wanted.map((name) =>
+          userByName(name).then(
+            (u) => u.id,
+            (e) => {
+              throw e instanceof ApiRequestError && e.status === 404 ? new Error(`There is no user named “${name}”.`) : e;
+            },
+          ),
+        ),
+      );
+      return (await createDm({ userIds: ids })).channel;
+    },
+    (dm) => (setNames(''), props.onClose(), props.onStarted(dm)),
+  );
+  return (
+    <Dialog open={props.open} title="New direct message" onClose={props.onClose}>
+      <form onSubmit={f.submit}>
+        <label>
+          Usernames <span class="optional">(several, separated by commas, start a group conversation of up to {MAX_GROUP_DM_MEMBERS})</span>
+          <input name="dmUsernames" required autocomplete="off" value={names()} onInput={(e) => setNames(e.currentTarget.value)} />
+        </label>
+        <FormEnd error={f.error()} busy={f.busy()} label="Start conversation" />
+      </form>
+    </Dialog>
+  );
+}
+
+export function LeaveCommunityDialog(props: { open: boolean; onClose: () => void; community: CommunityView | null; onLeft: () => void }) {
+  const f = useSubmit(
+    () => leaveCommunity(props.community!.community.id),
+    () => (props.onClose(), props.onLeft()),
+  );
+  return (
+    <Dialog open={props.open} title="Leave community" onClose={props.onClose}>
+      <form onSubmit={f.submit}>
+        <p>
+          Leave <strong>{props.community?.community.name}</strong>? You stop receiving its messages; to come back you need a new invite.
+        </p>
+        <FormEnd error={f.error()} busy={f.busy()} label="Leave community" danger />
+      </form>
+    </Dialog>
+  );
+}

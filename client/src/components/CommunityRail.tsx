@@ -1,0 +1,59 @@
+/**
+ * The narrow column of communities: the direct-messages home first, then each community as a
+ * two-letter tile with its unread and mention totals, then the buttons to create or join one.
+ * Totals are summed by the caller; this only draws them and names them for screen readers.
+ */
+import { For } from 'solid-js';
+import { unreadLabel, UnreadBadge, type Counts } from './UnreadBadge';
+
+export function CommunityRail(props: {
+  communities: { id: string; name: string }[];
+  current: string | null;
+  countsOfCommunity: (id: string) => Counts;
+  dmCounts: Counts;
+  onCreate: () => void;
+  onJoin: () => void;
+}) {
+  return (
+    <nav class="rail" aria-label="Communities">
+      <ul>
+        <li>
+          <a
+            href="#/"
+            class="rail-item"
+            classList={{ active: props.current === null }}
+            aria-current={props.current === null ? 'page' : undefined}
+            aria-label={unreadLabel('Direct messages', props.dmCounts)}
+            title="Direct messages"
+          >
+            DM
+            <UnreadBadge counts={props.dmCounts} />
+          </a>
+        </li>
+        <For each={props.communities}>
+          {(c) => (
+            <li>
+              <a
+                href={`#/c/${c.id}`}
+                class="rail-item"
+                classList={{ active: props.current === c.id }}
+                aria-current={props.current === c.id ? 'page' : undefined}
+                aria-label={unreadLabel(c.name, props.countsOfCommunity(c.id))}
+                title={c.name}
+              >
+                {c.name.slice(0, 2).toUpperCase()}
+                <UnreadBadge counts={props.countsOfCommunity(c.id)} />
+              </a>
+            </li>
+          )}
+        </For>
+      </ul>
+      <button type="button" class="rail-item add" aria-label="Create a community" title="Create a community" onClick={() => props.onCreate()}>
+        +
+      </button>
+      <button type="button" class="rail-item add" aria-label="Join a community" title="Join a community" onClick={() => props.onJoin()}>
+        ⇥
+      </button>
+    </nav>
+  );
+}

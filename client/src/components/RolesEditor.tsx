@@ -1,0 +1,201 @@
+/**
+ * The custom roles of a community, for members with MANAGE_ROLES: create a role from permission
+ * bits (protocol/permissions.ts), delete one, and give roles to members or take them away. A
+ * permission the user does not hold is shown but cannot be ticked, since the server refuses to
+ * let anyone grant what they do not hold (ADMINISTRATOR: the owner only; docs/permissions.md).
+ * The server still decides everything; its refusal is shown in the alert.
+ */
+import { createResource, createSignal, For, Show } from 'solid-js';
+import { Permission, RANK, type PermissionName } from '../../../protocol/permissions';
+import { assignRole, createRole, deleteRole, listRoles, unassignRole, type CommunityMember, type Role } from '../api/communities';
+import { Dialog } from './Dialog';
+
+/** What each bit lets a member do, in the words of docs/permissions.md. */
+export const PERMISSION_LABELS: Record<PermissionName, string> = {
+  VIEW: 'See channels',
+  SEND: 'Send messages',
+  ATTACH: 'Attach files',
+  REACT: 'Add reactions',
+  MENTION_EVERYONE: 'Mention @everyone and @here',
+  MANAGE_MESSAGES: "Delete others' messages",
+  MANAGE_CHANNELS: 'Manage channels and groups',
+  MANAGE_ROLES: 'Manage roles',
+  KICK: 'Kick members',
+  BAN: 'Ban members',
+  TIMEOUT: 'Time members out',
+  MANAGE_INVITES: 'Manage invites',
+  MANAGE_WEBHOOKS: 'Manage webhooks',
+  MANAGE_EMOJI: 'Manage emoji',
+  ADMINISTRATOR: 'Administrator (everything)',
+};
+const NAMES = Object.keys(Permission) as PermissionName[];
+
+/** Names of the bits in `bits`, for a role's summary. */
+export function permissionNames(bits: number): string[] {
+  return NAMES.filter((n) => bits & Permission[n]).map((n) => PERMISSION_LABELS[n]);
+}
+
+export function RolesEditor(props: {
+  open: boolean;
+  onClose: () => void;
+  communityId: string;
+  me: { userId: string; role: CommunityMember['role']; bits: number };
+  members: CommunityMember[];
+  nameOf: (m: CommunityMember) => string;
+  /** A role was created, deleted, given or taken: the caller re-reads the members. */
+  onChanged: () => void;
+}) {
+  const [roles, { refetch }] = createResource(
+    () => (props.open ? props.communityId : null),
+    async (id) => (await listRoles(id)).roles,
+  );
+  const [name, setName] = createSignal('');
+  const [bits, setBits] = createSignal(Permission.VIEW | Permission.SEND);
+  const [target, setTarget] = createSignal('');
+  const [roleId, setRoleId] = createSignal('');
+  const [error, setError] = createSignal<string | null>(null);
+  const [busy, setBusy] = createSignal(false);
+
+  const mayGrant = (bit: number) => props.me.role === 'owner' || (bit !== Permission.ADMINISTRATOR && (props.me.bits & bit) !== 0);
+  /** Members the user outranks: the only ones whose roles they may change. */
+  const reachable = () => props.members.filter((m) => m.userId !== props.me.userId && RANK[props.me.role] > RANK[m.role]);
+  const roleName = (id: string) => roles()?.find((r) => r.id === id)?.name ?? 'unknown role';
+
+  const run = async (fn: () => Promise<unknown>, after?: () => void) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await fn();
+      after?.();
+      void refetch();
+      props.onChanged();
+    } catch (e) {
+      setError(e instanceof Error ? e.message : 'Something went wrong.');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const create = (e: Event) => {
+    e.preventDefault();
+    void run(
+      () => createRole(props.communityId, { name: name(), permissions: bits() }),
+      () => setName(''),
+    );
+  };
+  const give = (e: Event) => {
+    e.preventDefault();
+    if (!target() || !roleId()) return setError('Choose a member and a role.');
+    void run(() => assignRole(props.communityId, target(), roleId()));
+  };
+
+  return (
+    <Dialog open={props.open} title="Roles" onClose={props.onClose}>
+      <div class="roles-editor">
+        <section aria-labelledby="roles-list-title">
+          <h3 id="roles-list-title">Custom roles</h3>
+          <ul class="plain-list">
+            <For each={roles()} fallback={<li class="muted">No custom roles yet.</li>}>
+              {(r: Role) => (
+                <li class="role-row">
+                  <div>
+                    <strong>{r.name}</strong>
+                    <span class="muted small-text"> {permissionNames(r.permissions).join(', ') || 'no permissions'}</span>
+                  </div>
+                  <button type="button" class="small danger" disabled={busy()} aria-label={`Delete role ${r.name}`} onClick={() => void run(() => deleteRole(props.communityId, r.id))}>
+                    Delete
+                  </button>
+                </li>
+              )}
+            </For>
+          </ul>
+        </section>
+
+        <form onSubmit={create} aria-labelledby="role-new-title">
+          <h3 id="role-new-title">New role</h3>
+          <label>
+            Role name
+            <input name="roleName" required maxLength={100} value={name()} onInput={(e) => setName(e.currentTarget.value)} />
+          </label>
+          <fieldset class="permission-grid">
+            <legend>Permissions</legend>
+            <For each={NAMES}>
+              {(n) => (
+                <label class="check">
+                  <input
+                    type="checkbox"
+                    name={`perm-${n}`}
+                    checked={(bits() & Permission[n]) !== 0}
+                    disabled={!mayGrant(Permission[n])}
+                    onChange={(e) => setBits((b) => (e.currentTarget.checked ? b | Permission[n] : b & ~Permission[n]))}
+                  />
+                  {PERMISSION_LABELS[n]}
+                </label>
+              )}
+            </For>
+          </fieldset>
+          <button type="submit" class="primary" disabled={busy()}>
+            Create role
+          </button>
+        </form>
+
+        <form onSubmit={give} aria-labelledby="role-give-title">
+          <h3 id="role-give-title">Give a role</h3>
+          <label>
+            Member
+            <select name="roleMember" value={target()} onChange={(e) => setTarget(e.currentTarget.value)}>
+              <option value="">Choose a member</option>
+              <For each={reachable()}>{(m) => <option value={m.userId}>{props.nameOf(m)}</option>}</For>
+            </select>
+          </label>
+          <label>
+            Role
+            <select name="roleToGive" value={roleId()} onChange={(e) => setRoleId(e.currentTarget.value)}>
+              <option value="">Choose a role</option>
+              <For each={roles()}>{(r) => <option value={r.id}>{r.name}</option>}</For>
+            </select>
+          </label>
+          <button type="submit" class="primary" disabled={busy()}>
+            Give role
+          </button>
+        </form>
+
+        <section aria-labelledby="role-held-title">
+          <h3 id="role-held-title">Who holds which role</h3>
+          <ul class="plain-list">
+            <For each={props.members.filter((m) => m.roles.length > 0)} fallback={<li class="muted">Nobody holds a custom role.</li>}>
+              {(m) => (
+                <li class="role-row">
+                  <span>{props.nameOf(m)}</span>
+                  <span class="chips">
+                    <For each={m.roles}>
+                      {(id) => (
+                        <span class="chip">
+                          {roleName(id)}
+                          <Show when={reachable().includes(m)}>
+                            <button
+                              type="button"
+                              class="chip-remove"
+                              disabled={busy()}
+                              aria-label={`Take ${roleName(id)} from ${props.nameOf(m)}`}
+                              onClick={() => void run(() => unassignRole(props.communityId, m.userId, id))}
+                            >
+                              ×
+                            </button>
+                          </Show>
+                        </span>
+                      )}
+                    </For>
+                  </span>
+                </li>
+              )}
+            </For>
+          </ul>
+        </section>
+        <p class="error" role="alert">
+          {error()}
+        </p>
+      </div>
+    </Dialog>
+  );
+}

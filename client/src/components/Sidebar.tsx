@@ -1,0 +1,155 @@
+/**
+ * The second column: in a community, its groups and channels with unread and mention badges and
+ * a menu of what the user may do there (invite, create a channel or group, roles, leave); at
+ * home, the direct and group conversations with the same badges and the other person's presence.
+ * At the bottom, who is signed in. Which actions appear follows the user's community bits; the
+ * server still decides. It draws what it is given and reports actions through `onAction`.
+ */
+import { For, Show } from 'solid-js';
+import type { PresenceState } from '../../../protocol/hub';
+import { Permission } from '../../../protocol/permissions';
+import type { Channel, CommunityView, Dm } from '../api/communities';
+import { unreadLabel, UnreadBadge, type Counts } from './UnreadBadge';
+
+export type SidebarAction = 'invite' | 'channel' | 'group' | 'roles' | 'leave' | 'dm';
+
+interface Common {
+  channelId: string | null;
+  countsOf: (channelId: string) => Counts | undefined;
+  onAction: (action: SidebarAction) => void;
+}
+
+/** A conversation link with its badges; the accessible name says the counts in words. */
+function ConversationLink(props: { href: string; name: string; shown: string; active: boolean; counts: Counts | undefined; presence?: PresenceState }) {
+  return (
+    <a href={props.href} classList={{ active: props.active, unread: (props.counts?.unread ?? 0) > 0 }} aria-current={props.active ? 'page' : undefined} aria-label={unreadLabel(props.name, props.counts)}>
+      <Show when={props.presence}>
+        <span class={`presence presence-${props.presence}`} aria-hidden="true" />
+      </Show>
+      <span class="conversation-name">{props.shown}</span>
+      <UnreadBadge counts={props.counts} />
+    </a>
+  );
+}
+
+export function CommunitySidebar(props: Common & { community: CommunityView | null | undefined; onChannelSettings: (ch: Channel) => void }) {
+  const can = (bit: number) => ((props.community?.permissions ?? 0) & (bit | Permission.ADMINISTRATOR)) !== 0;
+  const manage = () => can(Permission.MANAGE_CHANNELS);
+  const live = () => (props.community?.channels ?? []).filter((c) => !c.archived && (c.kind === 'text' || c.kind === 'voice'));
+  const archived = () => (props.community?.channels ?? []).filter((c) => c.archived);
+  const inGroup = (groupId: string | null) => live().filter((c) => c.groupId === groupId).sort((a, b) => a.position - b.position);
+  const groups = () => [...(props.community?.groups ?? [])].sort((a, b) => a.position - b.position);
+  let menu!: HTMLDetailsElement;
+  /** Runs a menu action and folds the menu away again. */
+  const act = (action: SidebarAction) => {
+    menu.open = false;
+    props.onAction(action);
+  };
+
+  const channelList = (channels: Channel[]) => (
+    <ul class="channel-list">
+      <For each={channels}>
+        {(ch) => (
+          <li classList={{ 'with-tools': manage() }}>
+            <ConversationLink href={`#/c/${ch.communityId}/${ch.id}`} name={ch.name} shown={`# ${ch.name}`} active={props.channelId === ch.id} counts={props.countsOf(ch.id)} />
+            <Show when={manage()}>
+              <button type="button" class="icon-button row-tool" aria-label={`Settings for #${ch.name}`} title="Channel settings" onClick={() => props.onChannelSettings(ch)}>
+                ⚙
+              </button>
+            </Show>
+          </li>
+        )}
+      </For>
+    </ul>
+  );
+
+  return (
+    <>
+      <div class="sidebar-head">
+        <h2>{props.community?.community.name ?? '…'}</h2>
+        <Show when={can(Permission.MANAGE_INVITES)}>
+          <button type="button" class="small" onClick={() => props.onAction('invite')}>
+            Invite
+          </button>
+        </Show>
+      </div>
+      <details class="menu" ref={menu}>
+        <summary>Community menu</summary>
+        <div class="menu-items">
+          <Show when={manage()}>
+            <button type="button" onClick={() => act('channel')}>
+              Create channel
+            </button>
+            <button type="button" onClick={() => act('group')}>
+              Create group
+            </button>
+          </Show>
+          <Show when={can(Permission.MANAGE_ROLES)}>
+            <button type="button" onClick={() => act('roles')}>
+              Roles
+            </button>
+          </Show>
+          <Show when={props.community?.role !== 'owner'}>
+            <button type="button" class="danger" onClick={() => act('leave')}>
+              Leave community
+            </button>
+          </Show>
+        </div>
+      </details>
+      <For each={groups()}>
+        {(g) => (
+          <Show when={inGroup(g.id).length > 0 || manage()}>
+            <section class="group" aria-label={g.name}>
+              <h3>{g.name}</h3>
+              {channelList(inGroup(g.id))}
+            </section>
+          </Show>
+        )}
+      </For>
+      <Show when={inGroup(null).length > 0}>
+        <section class="group" aria-label="Other channels">
+          <h3>Other</h3>
+          {channelList(inGroup(null))}
+        </section>
+      </Show>
+      <Show when={archived().length > 0}>
+        <section class="group archived" aria-label="Archived channels">
+          <h3>Archived</h3>
+          {channelList(archived())}
+        </section>
+      </Show>
+    </>
+  );
+}
+
+export function DmSidebar(
+  props: Common & { dms: Dm[] | undefined; me: string; titleOf: (dm: Dm) => string; presenceOf: (userId: string) => PresenceState },
+) {
+  const other = (dm: Dm) => (dm.kind === 'dm' ? dm.memberIds.find((id) => id !== props.me) : undefined);
+  return (
+    <>
+      <div class="sidebar-head">
+        <h2>Direct messages</h2>
+        <button type="button" class="icon-button" aria-label="New direct message" title="New direct message" onClick={() => props.onAction('dm')}>
+          +
+        </button>
+      </div>
+      <ul class="channel-list">
+        <For each={props.dms} fallback={<li class="muted">No conversations yet.</li>}>
+          {(dm) => (
+            <li>
+              <ConversationLink
+                href={`#/dm/${dm.id}`}
+                name={props.titleOf(dm)}
+                shown={props.titleOf(dm)}
+                active={props.channelId === dm.id}
+                counts={props.countsOf(dm.id)}
+                presence={other(dm) ? props.presenceOf(other(dm)!) : undefined}
+              />
+            </li>
+          )}
+        </For>
+      </ul>
+    </>
+  );
+}
