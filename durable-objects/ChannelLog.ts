@@ -14,9 +14,11 @@ export interface ChannelLog {
   /** The envelope a sender already stored under this client message id, if any. */
   findByClientMsgId(sender: string, clientMsgId: string): EnvelopeOut | undefined;
   get(seq: number): EnvelopeOut | undefined;
-  append(envelope: EnvelopeOut): void;
-  /** Erases an envelope's ciphertext, leaving a tombstone. */
-  markDeleted(seq: number, now: number): void;
+  /**
+   * Stores an accepted envelope — and for a `delete`, erases its target's ciphertext, leaving a
+   * tombstone — as one transaction: on a throw nothing is stored and the head does not move.
+   */
+  commit(envelope: EnvelopeOut): void;
   /** Envelopes with `after < seq`, ascending, at most `limit`. */
   after(after: number, limit: number): EnvelopeOut[];
   /** Envelopes with `seq < before`, the newest `limit` of them, ascending. */
@@ -25,6 +27,9 @@ export interface ChannelLog {
   threads(limit: number): ThreadSummary[];
   /** Replies in one thread after `after`, ascending. */
   thread(root: number, after: number, limit: number): EnvelopeOut[];
+  /** The rank a user last connected with here (protocol/permissions.ts), 0 if never seen. */
+  rankOf(userId: string): number;
+  setRank(userId: string, rank: number): void;
 }
 
 /** Schema versions of the log table, applied in order when an object starts. */
@@ -41,6 +46,8 @@ const SCHEMA: string[][] = [
     'ALTER TABLE envelopes ADD COLUMN deleted_at INTEGER',
     'CREATE INDEX IF NOT EXISTS envelopes_reply_to ON envelopes (reply_to) WHERE reply_to IS NOT NULL',
   ],
+  // Authors' ranks, so a moderation delete can be checked against an author who is not connected.
+  ['CREATE TABLE IF NOT EXISTS member_ranks (user_id TEXT PRIMARY KEY, rank REAL NOT NULL)'],
 ];
 
 const COLUMNS = `seq, client_msg_id AS clientMsgId, sender, ciphertext, ts, kind, target, reply_to AS replyTo, meta, deleted_at AS deletedAt`;
@@ -77,7 +84,11 @@ function toEnvelope(r: Row): EnvelopeOut {
 export class SqliteChannelLog implements ChannelLog {
   private cachedHead: number;
 
-  constructor(private readonly sql: SqlStorage) {
+  /** `transaction` runs its function atomically (a Durable Object's `storage.transactionSync`). */
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly transaction: <T>(fn: () => T) => T,
+  ) {
     sql.exec('CREATE TABLE IF NOT EXISTS log_schema (version INTEGER NOT NULL)');
     const row = sql.exec<{ version: number }>('SELECT version FROM log_schema').toArray()[0];
     let version = row?.version ?? 0;
@@ -105,17 +116,16 @@ export class SqliteChannelLog implements ChannelLog {
     return this.rows(`SELECT ${COLUMNS} FROM envelopes WHERE seq = ?`, seq)[0];
   }
 
-  append(e: EnvelopeOut): void {
+  commit(e: EnvelopeOut): void {
     const meta = e.mentions || e.recipients ? JSON.stringify({ mentions: e.mentions, recipients: e.recipients }) : null;
-    this.sql.exec(
-      'INSERT INTO envelopes (seq, client_msg_id, sender, ciphertext, ts, kind, target, reply_to, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      e.seq, e.clientMsgId, e.sender, e.ciphertext, e.ts, e.kind ?? 'message', e.target ?? null, e.replyTo ?? null, meta,
-    );
+    this.transaction(() => {
+      this.sql.exec(
+        'INSERT INTO envelopes (seq, client_msg_id, sender, ciphertext, ts, kind, target, reply_to, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        e.seq, e.clientMsgId, e.sender, e.ciphertext, e.ts, e.kind ?? 'message', e.target ?? null, e.replyTo ?? null, meta,
+      );
+      if (e.kind === 'delete') this.sql.exec(`UPDATE envelopes SET ciphertext = '', meta = NULL, deleted_at = ? WHERE seq = ?`, e.ts, e.target!);
+    });
     this.cachedHead = e.seq;
-  }
-
-  markDeleted(seq: number, now: number): void {
-    this.sql.exec(`UPDATE envelopes SET ciphertext = '', meta = NULL, deleted_at = ? WHERE seq = ?`, now, seq);
   }
 
   after(after: number, limit: number): EnvelopeOut[] {
@@ -139,5 +149,13 @@ export class SqliteChannelLog implements ChannelLog {
 
   thread(root: number, after: number, limit: number): EnvelopeOut[] {
     return this.rows(`SELECT ${COLUMNS} FROM envelopes WHERE reply_to = ? AND seq > ? ORDER BY seq LIMIT ?`, root, after, limit);
+  }
+
+  rankOf(userId: string): number {
+    return Number(this.sql.exec<{ rank: number }>('SELECT rank FROM member_ranks WHERE user_id = ?', userId).toArray()[0]?.rank ?? 0);
+  }
+
+  setRank(userId: string, rank: number): void {
+    this.sql.exec('INSERT INTO member_ranks (user_id, rank) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET rank = excluded.rank', userId, rank);
   }
 }

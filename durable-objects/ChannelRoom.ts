@@ -14,7 +14,7 @@ import * as v from 'valibot';
 import { ClientFrame, type EnvelopeOut, type SendFrame, type ServerFrame } from '../protocol/frames';
 import { take, type Bucket } from '../protocol/rateLimit';
 import { MAX_FRAME_BYTES, MAX_HISTORY_PAGE } from '../protocol/limits';
-import { has, Permission } from '../protocol/permissions';
+import { has, mayModerate, Permission } from '../protocol/permissions';
 import { sequence } from '../protocol/sequence';
 import type { ChannelLog } from './ChannelLog';
 
@@ -24,6 +24,8 @@ export interface Identity {
   sessionId: string;
   /** Permission bits in this channel (protocol/permissions.ts). */
   permissions: number;
+  /** The rank the user acts with in this channel (protocol/permissions.ts rankIn); absent on sockets opened before ranks existed. */
+  rank?: number;
   /** When the access token that opened the socket expires (ms); the socket closes then. */
   expiresAt: number;
 }
@@ -171,7 +173,10 @@ export class ChannelRoom {
       const target = this.log.get(frame.target);
       if (!target || (target.kind ?? 'message') !== 'message' || target.deleted) return { code: 'not_found', message: 'target: no such message' };
       if (kind === 'edit' && target.sender !== userId) return { code: 'forbidden', message: 'only the author can edit a message' };
-      if (kind === 'delete' && target.sender !== userId && !moderator) return { code: 'forbidden', message: 'only the author or a moderator can delete a message' };
+      if (kind === 'delete' && target.sender !== userId) {
+        if (!moderator) return { code: 'forbidden', message: 'only the author or a moderator can delete a message' };
+        if (!mayModerate(conn.identity.rank ?? 0, this.log.rankOf(target.sender))) return { code: 'forbidden', message: 'you cannot delete a message by someone who outranks you' };
+      }
       if ((kind === 'pin' || kind === 'unpin') && !this.settings().direct && !moderator) return { code: 'forbidden', message: 'pinning needs the manage-messages permission' };
     }
     const now = this.clock();
@@ -206,8 +211,14 @@ export class ChannelRoom {
     // The writes are synchronous; the Durable Object's output gate holds the ack and the fan-out
     // below until they are durable, so nobody hears of an envelope that a crash could lose.
     const deletedAuthor = e.kind === 'delete' ? this.log.get(e.target!)?.sender : undefined;
-    this.log.append(e);
-    if (e.kind === 'delete') this.log.markDeleted(e.target!, e.ts);
+    try {
+      this.log.commit(e);
+    } catch (err) {
+      // R4: a failed write is never acknowledged or relayed, and takes no seq; the sender keeps
+      // the message queued and retries with the same clientMsgId.
+      console.error(`channel log write failed: ${err instanceof Error ? err.message : String(err)}`);
+      return this.reply(conn, error('storage_unavailable', 'the message could not be stored; retry it with the same clientMsgId', clientMsgId));
+    }
     if ((e.kind ?? 'message') === 'message') this.lastSend.set(userId, e.ts);
     this.reply(conn, { type: 'ack', clientMsgId, seq: e.seq, ts: e.ts });
     const f = this.flow(conn);
@@ -294,6 +305,11 @@ export class ChannelRoom {
   }
 
   /** A member left or was removed: close their sockets and tell everyone else to rotate keys. */
+  /** A member connected: remember the rank they act with, for moderation checks on their messages. */
+  joined(identity: Identity): void {
+    if (this.log.rankOf(identity.userId) !== (identity.rank ?? 0)) this.log.setRank(identity.userId, identity.rank ?? 0);
+  }
+
   memberRemoved(userId: string, reason: string): void {
     for (const c of [...this.connections.all()]) if (c.identity.userId === userId) this.close(c, CLOSE_REMOVED, `removed from this channel (${reason})`);
     this.broadcast(JSON.stringify({ type: 'member-removed', userId, reason } satisfies ServerFrame), null);
@@ -319,11 +335,12 @@ export class ChannelRoom {
   }
 
   /** A member's permissions changed; without VIEW they are removed. */
-  permissionsChanged(userId: string, permissions: number): void {
+  permissionsChanged(userId: string, permissions: number, rank: number): void {
+    this.log.setRank(userId, rank);
     if (!has(permissions, Permission.VIEW)) return this.memberRemoved(userId, 'access');
     for (const c of this.connections.all()) {
       if (c.identity.userId !== userId) continue;
-      c.identity = { ...c.identity, permissions };
+      c.identity = { ...c.identity, permissions, rank };
       this.connections.save(c);
     }
   }

@@ -9,6 +9,7 @@ import { DurableObject } from 'cloudflare:workers';
 import type { RoomChange } from '../worker/rooms';
 import { ChannelRoom, DEFAULT_SEND_RATE_PER_SECOND, type Connection, type ConnectionRegistry, type Identity } from './ChannelRoom';
 import { rateFrom } from '../worker/middleware/rateLimit';
+import { withFaults } from './faults';
 import { SqliteChannelLog } from './ChannelLog';
 import { ExpiryAlarm } from './ExpiryAlarm';
 import { channelActivity } from './channelActivity';
@@ -57,7 +58,7 @@ export class ChannelRoomObject extends DurableObject<Env> {
   /** This room's channel id (the name the worker addresses it by), learned at the first connect. */
   private channelId: string | undefined;
   private readonly room = new ChannelRoom(
-    new SqliteChannelLog(this.ctx.storage.sql),
+    withFaults(new SqliteChannelLog(this.ctx.storage.sql, (fn) => this.ctx.storage.transactionSync(fn)), this.env.CHATALOT_TEST_FAULTS),
     this.registry,
     () => Date.now(),
     () => ({ slowModeSeconds: this.slowModeSeconds, direct: this.direct, sendRatePerSecond: rateFrom(this.env.SEND_RATE_PER_SECOND, DEFAULT_SEND_RATE_PER_SECOND) }),
@@ -93,6 +94,7 @@ export class ChannelRoomObject extends DurableObject<Env> {
       userId: h.get('X-Chatalot-User') ?? '',
       sessionId: h.get('X-Chatalot-Session') ?? '',
       permissions: Number(h.get('X-Chatalot-Permissions') ?? 0),
+      rank: Number(h.get('X-Chatalot-Rank') ?? 0),
       expiresAt: Number(h.get('X-Chatalot-Expires') ?? 0),
     };
     // The object trusts only the identity the worker established, and refuses one without access.
@@ -114,6 +116,7 @@ export class ChannelRoomObject extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server, [identity.userId]);
     server.serializeAttachment(identity);
     this.registry.add(server);
+    this.room.joined(identity);
     await this.expiry.schedule(identity.expiresAt);
     return new Response(null, { status: 101, webSocket: pair[0], headers: { 'Sec-WebSocket-Protocol': SUBPROTOCOL } });
   }
@@ -123,7 +126,7 @@ export class ChannelRoomObject extends DurableObject<Env> {
     if (change.kind === 'settings') return this.setSlowMode(change.slowModeSeconds);
     if (change.kind === 'removed') return this.room.memberRemoved(change.userId, change.reason);
     if (change.kind === 'sessions-ended') return this.room.sessionsEnded(change.userId, change.sessions);
-    this.room.permissionsChanged(change.userId, change.permissions);
+    this.room.permissionsChanged(change.userId, change.permissions, change.rank);
   }
 
   /**

@@ -78,6 +78,16 @@ export function rankIn(role: BuiltInRole, ownsGroup: boolean): number {
   return ownsGroup ? Math.max(RANK[role], GROUP_OWNER_RANK) : RANK[role];
 }
 
+/**
+ * Whether someone acting with `actorRank` may moderate (delete) a message whose author has
+ * `authorRank` in the same channel: not when the author outranks them. Peers may (moderators
+ * clean up after each other); a personal group's owner (GROUP_OWNER_RANK) never reaches staff's
+ * messages, and nobody but the owner reaches the owner's. The MANAGE_MESSAGES bit is checked apart.
+ */
+export function mayModerate(actorRank: number, authorRank: number): boolean {
+  return actorRank >= authorRank;
+}
+
 /** The facts about a personal group that decide access to its channels. */
 export interface PersonalGroupFacts {
   /** The member is the group's owner. */

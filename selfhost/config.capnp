@@ -54,6 +54,7 @@ const chatalot :Workerd.Worker = (
     (name = "AUTH_RATE_LIMIT_PER_SECOND", fromEnvironment = "AUTH_RATE_LIMIT_PER_SECOND"),
     (name = "SEND_RATE_PER_SECOND", fromEnvironment = "SEND_RATE_PER_SECOND"),
     (name = "CHATALOT_CLOCK_OFFSET_MS", fromEnvironment = "CHATALOT_CLOCK_OFFSET_MS"),
+    (name = "CHATALOT_TEST_FAULTS", fromEnvironment = "CHATALOT_TEST_FAULTS"),
   ],
   durableObjectNamespaces = [
     (className = "ChannelRoomObject", uniqueKey = "chatalot-channel-room", enableSql = true),

@@ -42,6 +42,8 @@ export interface Env {
   SEND_RATE_PER_SECOND?: string;
   /** Test-only: shifts the server's clock (see worker/auth/clock.ts). */
   CHATALOT_CLOCK_OFFSET_MS?: string;
+  /** Test-only fault injection (durable-objects/faults.ts); never set in production. */
+  CHATALOT_TEST_FAULTS?: string;
 }
 
 /** The version string /api/health reports. */

@@ -12,8 +12,8 @@ export type RoomChange =
   | { kind: 'settings'; slowModeSeconds: number }
   /** The user may no longer be in the channel: close their sockets, tell the others to rotate keys. */
   | { kind: 'removed'; userId: string; reason: 'kicked' | 'banned' | 'left' | 'deleted' }
-  /** The user's permission bits in the channel are now `permissions` (0 closes their sockets). */
-  | { kind: 'permissions'; userId: string; permissions: number }
+  /** The user's permission bits in the channel are now `permissions` (0 closes their sockets), acting with `rank`. */
+  | { kind: 'permissions'; userId: string; permissions: number; rank: number }
   /** Sessions ended (logout, password or 2FA change, reuse of a refresh token): close their sockets. */
   | { kind: 'sessions-ended'; userId: string; sessions: string[] | { allExcept?: string } };
 

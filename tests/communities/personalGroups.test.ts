@@ -136,6 +136,23 @@ describe('personal groups', () => {
     expect((await send(mod, { kind: 'delete', target: said.seq })).type).toBe('ack');
   });
 
+  it('5.2, Z4: in their group the owner deletes members’ messages but not a moderator’s, which outranks them', async () => {
+    const { c, groupId, channelId } = await world();
+    expect((await api(server, u.gowner, 'PUT', `/api/communities/${c.id}/personal-groups/${groupId}/members/${u.friend.id}`)).status).toBeLessThan(300);
+    const mod = await open(u.mod, channelId);
+    const friend = await open(u.friend, channelId);
+    const owner = await open(u.gowner, channelId);
+    const byMod = await send(mod);
+    const byFriend = await send(friend);
+    expect([byMod.type, byFriend.type]).toEqual(['ack', 'ack']);
+    const refused = await send(owner, { kind: 'delete', target: byMod.seq });
+    expect(refused.error).toMatchObject({ code: 'forbidden', message: expect.stringContaining('outranks') });
+    expect((await send(owner, { kind: 'delete', target: byFriend.seq })).type).toBe('ack');
+    // The moderator's rank is remembered by the room, so the check holds after the moderator leaves the channel.
+    mod.close();
+    expect((await send(owner, { kind: 'delete', target: byMod.seq })).error?.code).toBe('forbidden');
+  });
+
   it('5.2: the owner cannot act outside the group, move channels out of it, change its privacy, delete it or act on moderators', async () => {
     const { c, groupId, channelId } = await world();
     const base = `/api/communities/${c.id}`;

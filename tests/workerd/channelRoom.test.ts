@@ -210,27 +210,32 @@ describe('envelope kinds: edits, deletions, reactions, pins, threads and mention
     return answer;
   }
 
-  it('only the author edits; the author or a moderator deletes, leaving a tombstone and a moderation-log entry', async () => {
+  it('only the author edits; the author or a moderator deletes, leaving a tombstone and a moderation-log entry; nobody deletes the message of someone who outranks them (Z4)', async () => {
     const original = await sendAs(member, {});
     expect(original.type).toBe('ack');
     expect((await sendAs(member, { kind: 'edit', target: original.seq })).type).toBe('ack');
     expect((await sendAs(moderator, { kind: 'edit', target: original.seq })).error?.code).toBe('forbidden');
-    const other = await sendAs(owner, {});
-    expect((await sendAs(member, { kind: 'delete', target: other.seq })).error?.code).toBe('forbidden');
+    const byOwner = await sendAs(owner, {});
+    const other = await sendAs(member, {});
+    expect((await sendAs(member, { kind: 'delete', target: byOwner.seq })).error?.code).toBe('forbidden');
     expect((await sendAs(member, { kind: 'delete', target: original.seq })).type).toBe('ack');
     expect((await sendAs(member, { kind: 'edit', target: original.seq })).error?.code).toBe('not_found');
+    const outranked = await sendAs(moderator, { kind: 'delete', target: byOwner.seq });
+    expect(outranked.error).toMatchObject({ code: 'forbidden', message: expect.stringContaining('outranks') });
     expect((await sendAs(moderator, { kind: 'delete', target: other.seq })).type).toBe('ack');
+    expect((await sendAs(owner, { kind: 'delete', target: byOwner.seq })).type).toBe('ack');
     const reader = await openChannel(server, owner, channelId);
     reader.send({ type: 'hello', lastSeq: 0 });
     await reader.next((f) => f.type === 'ready');
     const log = reader.frames.filter((f) => f.type === 'envelope') as unknown as { seq: number; ciphertext: string; deleted?: boolean; kind?: string }[];
     expect(log.find((e) => e.seq === original.seq)).toMatchObject({ deleted: true, ciphertext: '' });
     expect(log.find((e) => e.seq === other.seq)).toMatchObject({ deleted: true, ciphertext: '' });
+    expect(log.find((e) => e.seq === byOwner.seq)).toMatchObject({ deleted: true, ciphertext: '' });
     expect(log.filter((e) => e.kind === 'edit')).toHaveLength(1);
     reader.close();
     const audit = await call(server, owner, 'GET', `/api/admin/audit?event=message_removed`);
     expect((audit.body as { events: { userId: string; detail: { author: string; seq: number } }[] }).events).toEqual(
-      expect.arrayContaining([expect.objectContaining({ userId: moderator.id, detail: expect.objectContaining({ author: owner.id, seq: other.seq }) })]),
+      expect.arrayContaining([expect.objectContaining({ userId: moderator.id, detail: expect.objectContaining({ author: member.id, seq: other.seq }) })]),
     );
   });
 

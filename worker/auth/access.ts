@@ -5,7 +5,7 @@
  * a channel's existence does not leak (DESIGN invariant 4). Personal groups (docs/permissions.md)
  * are facts passed to the same function, never special cases in routes.
  */
-import { DM_PERMISSIONS, effectivePermissions, Permission, type Override, type PersonalGroupFacts } from '../../protocol/permissions';
+import { DM_PERMISSIONS, effectivePermissions, Permission, rankIn, type Override, type PersonalGroupFacts } from '../../protocol/permissions';
 import type { ChannelAccess, ChannelGroup, Member, PersonalGroupAccess } from '../storage/Storage';
 
 /** Bits a timed-out member loses until the timeout ends: they may read but not speak. */
@@ -35,6 +35,15 @@ export function permissionsIn(access: ChannelAccess | null, now: number): number
   });
   if (access.member.timedOutUntil !== null && access.member.timedOutUntil > now) bits &= ~TIMEOUT_REVOKES;
   return bits;
+}
+
+/**
+ * The rank `access`'s user acts with in the channel (protocol/permissions.ts rankIn): their
+ * built-in rank, raised inside a personal group they own; 0 in DMs, where nobody moderates.
+ */
+export function rankInChannel(access: ChannelAccess | null): number {
+  if (!access?.member || access.channel.communityId === null) return 0;
+  return rankIn(access.member.role, access.personalGroup?.ownerUserId === access.member.userId);
 }
 
 /** A group's personal-group facts from its row and its member list; null for an ordinary group. */

@@ -9,7 +9,7 @@
  */
 import { Hono } from 'hono';
 import type { AppEnv } from '../app';
-import { permissionsIn } from '../auth/access';
+import { permissionsIn, rankInChannel } from '../auth/access';
 import { authenticate } from '../middleware/auth';
 import { errorResponse } from '../middleware/errors';
 import { SUBPROTOCOL } from '../../protocol/frames';
@@ -52,6 +52,7 @@ export const channelSocketRoutes = new Hono<AppEnv>().get('/channels/:id', async
   headers.set('X-Chatalot-User', auth.user.id);
   headers.set('X-Chatalot-Session', auth.session.id);
   headers.set('X-Chatalot-Permissions', String(permissions));
+  headers.set('X-Chatalot-Rank', String(rankInChannel(access)));
   headers.set('X-Chatalot-Expires', String(auth.expiresAt));
   headers.set('X-Chatalot-Slow-Mode', String(access.channel.slowModeSeconds));
   headers.set('X-Chatalot-Direct', String(access.channel.communityId === null));

@@ -31,7 +31,7 @@ import {
 import { ApiError } from '../../protocol/errors';
 import { effectivePermissions, has, isStaff, Permission, RANK, type BuiltInRole } from '../../protocol/permissions';
 import type { AppEnv } from '../app';
-import { permissionsIn, permissionsInGroup, personalGroupAccess, TIMEOUT_REVOKES } from '../auth/access';
+import { permissionsIn, permissionsInGroup, personalGroupAccess, TIMEOUT_REVOKES, rankInChannel } from '../auth/access';
 import { audit } from '../auth/audit';
 import { base64url, newId, randomBytes } from '../auth/secrets';
 import { noStore, requireAuth } from '../middleware/auth';
@@ -125,8 +125,8 @@ export async function notifyPermissions(c: Ctx, storage: Storage, channels: Chan
   await Promise.all(
     userIds.flatMap((userId) =>
       channels.map(async (ch) => {
-        const permissions = permissionsIn(await storage.channelAccess(ch.id, userId), now);
-        await notifyRooms(c.env, [ch.id], { kind: 'permissions', userId, permissions });
+        const access = await storage.channelAccess(ch.id, userId);
+        await notifyRooms(c.env, [ch.id], { kind: 'permissions', userId, permissions: permissionsIn(access, now), rank: rankInChannel(access) });
       }),
     ),
   );
