@@ -75,6 +75,8 @@ export const SetOverrideRequest = v.strictObject({
 });
 
 /** Built-in roles a member can be given; nobody is made owner this way. */
+/** Owner only: hand the community to another member (you become an admin). The password guards against a stolen session. */
+export const TransferCommunityRequest = v.strictObject({ userId: Id, password: v.pipe(v.string(), v.minLength(1, 'password is required'), v.maxLength(1024)) });
 export const SetMemberRoleRequest = v.strictObject({ role: v.picklist(['admin', 'moderator', 'member'], "role must be 'admin', 'moderator' or 'member'") });
 export const TimeoutRequest = v.strictObject({
   seconds: v.pipe(

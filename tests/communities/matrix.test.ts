@@ -52,6 +52,7 @@ const ROWS: Record<string, Row> = {
   'GET /api/communities/{id}': { scope: 'community', member: 'allowed' },
   'PATCH /api/communities/{id}': { scope: 'community', body: { name: 'Taken over' }, member: 403 },
   'DELETE /api/communities/{id}': { scope: 'community', member: 403 },
+  'POST /api/communities/{id}/transfer': { scope: 'community', body: { userId: '{target}', password: 'correct horse battery staple' }, member: 403 },
   'POST /api/communities/{id}/groups': { scope: 'community', body: { name: 'g' }, member: 403 },
   'PATCH /api/communities/{id}/groups/{groupId}': { scope: 'community', body: { name: 'g' }, member: 403 },
   'DELETE /api/communities/{id}/groups/{groupId}': { scope: 'community', member: 403 },

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../helpers/server';
+import { TEST_PASSWORD } from '../helpers/accounts';
 import { api, community, join, setRole, setup, type TestUser } from './fixture';
 
 let server: RunningServer;
@@ -161,6 +162,35 @@ describe('membership', () => {
     expect((await api(server, u.member, 'DELETE', `/api/communities/${c.id}/members/me`)).status).toBe(404);
     const list = await api(server, u.owner, 'GET', `/api/communities/${c.id}/members`);
     expect(list.body.members.map((m: { userId: string }) => m.userId)).toEqual([u.owner.id]);
+  });
+
+  it('5.1: the owner transfers the community (with the password) and may then leave; the new owner holds every right', async () => {
+    const c = await community(server, u.owner);
+    await join(server, u.owner, c.id, [u.admin, u.member]);
+    await setRole(server, u.owner, c.id, u.admin, 'admin');
+    const transfer = (actor: TestUser, body: unknown) => api(server, actor, 'POST', `/api/communities/${c.id}/transfer`, body);
+    expect((await transfer(u.admin, { userId: u.admin.id, password: TEST_PASSWORD })).status).toBe(403);
+    expect((await transfer(u.owner, { userId: u.outsider.id, password: TEST_PASSWORD })).status).toBe(404);
+    expect((await transfer(u.owner, { userId: u.owner.id, password: TEST_PASSWORD })).status).toBe(409);
+    expect((await transfer(u.owner, { userId: u.member.id })).status).toBe(400);
+    const wrong = await transfer(u.owner, { userId: u.member.id, password: 'not the password at all' });
+    expect(wrong.status).toBe(403);
+    expect(wrong.body.error.message).toMatch(/password/);
+    const roleOf = async (id: string) => (await api(server, u.owner, 'GET', `/api/communities/${c.id}/members`)).body.members.find((m: { userId: string }) => m.userId === id)?.role;
+    expect(await roleOf(u.member.id)).toBe('member');
+
+    const done = await transfer(u.owner, { userId: u.member.id, password: TEST_PASSWORD });
+    expect(done.status).toBe(200);
+    expect(done.body.community.ownerId).toBe(u.member.id);
+    expect(await roleOf(u.member.id)).toBe('owner');
+    expect(await roleOf(u.owner.id)).toBe('admin');
+    // The new owner can do what only the owner can; the old owner no longer can.
+    expect((await transfer(u.owner, { userId: u.admin.id, password: TEST_PASSWORD })).status).toBe(403);
+    expect((await api(server, u.member, 'DELETE', `/api/communities/${c.id}/members/me`)).status).toBe(409);
+    expect((await api(server, u.owner, 'DELETE', `/api/communities/${c.id}/members/me`)).status).toBe(204);
+    expect((await api(server, u.member, 'PATCH', `/api/communities/${c.id}/members/${u.admin.id}`, { role: 'member' })).status).toBe(200);
+    const audit = await api(server, operator, 'GET', `/api/admin/audit?event=ownership_transferred`);
+    expect(audit.body.events).toEqual(expect.arrayContaining([expect.objectContaining({ userId: u.owner.id, detail: expect.objectContaining({ communityId: c.id, targetId: u.member.id }) })]));
   });
 
   it('5.1: custom roles do not survive leaving and rejoining', async () => {

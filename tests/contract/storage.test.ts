@@ -294,6 +294,17 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     expect(await b.storage.deleteChannel(c.channel.id)).toBe(true);
     await b.storage.renameCommunity(c.community.id, 'Renamed community');
     expect((await b.storage.getCommunity(c.community.id))!.name).toBe('Renamed community');
+    // Transfer: only from the owner, only to a member, both rows or neither.
+    const stranger = await b.storage.createUser(user('xfer_stranger'));
+    expect(await b.storage.transferCommunity(c.community.id, owner.id, stranger.id)).toBe(false);
+    expect(await b.storage.transferCommunity(c.community.id, m.id, owner.id)).toBe(false);
+    expect((await b.storage.getMember(c.community.id, owner.id))!.role).toBe('owner');
+    if (!(await b.storage.getMember(c.community.id, m.id))) await b.storage.addMember({ communityId: c.community.id, userId: m.id, role: 'member', joinedAt: 4, timedOutUntil: null });
+    expect(await b.storage.transferCommunity(c.community.id, owner.id, m.id)).toBe(true);
+    expect((await b.storage.getCommunity(c.community.id))!.ownerId).toBe(m.id);
+    expect((await b.storage.getMember(c.community.id, m.id))!.role).toBe('owner');
+    expect((await b.storage.getMember(c.community.id, owner.id))!.role).toBe('admin');
+    expect(await b.storage.transferCommunity(c.community.id, owner.id, m.id)).toBe(false);
     expect(await b.storage.deleteCommunity(c.community.id)).toBe(true);
     expect(await b.storage.listMembers(c.community.id)).toEqual([]);
   });

@@ -32,6 +32,7 @@ export type AuditEventName =
   | 'member_unbanned'
   | 'member_timed_out'
   | 'role_changed'
+  | 'ownership_transferred'
   | 'role_created'
   | 'role_deleted'
   | 'role_assigned'

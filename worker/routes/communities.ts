@@ -25,6 +25,7 @@ import {
   RenameCommunityRequest,
   SetMemberRoleRequest,
   TimeoutRequest,
+  TransferCommunityRequest,
   UpdateGroupRequest,
   UpdatePersonalGroupRequest,
 } from '../../protocol/communities';
@@ -33,6 +34,7 @@ import { effectivePermissions, has, isStaff, Permission, RANK, type BuiltInRole 
 import type { AppEnv } from '../app';
 import { permissionsIn, permissionsInGroup, personalGroupAccess, TIMEOUT_REVOKES, rankInChannel } from '../auth/access';
 import { audit } from '../auth/audit';
+import { confirmPassword } from '../auth/confirmPassword';
 import { base64url, newId, randomBytes } from '../auth/secrets';
 import { noStore, requireAuth } from '../middleware/auth';
 import { jsonBody } from '../middleware/jsonBody';
@@ -343,6 +345,21 @@ export const communityRoutes = new Hono<AppEnv>()
     return c.json({ community: communitySummary({ ...s.community, name: body.name }) });
   })
 
+  .post('/:id/transfer', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    if (s.member.role !== 'owner') throw forbidden('only the owner can transfer the community');
+    const body = await jsonBody(c, TransferCommunityRequest);
+    const me = c.var.auth.user.id;
+    if (body.userId === me) throw new ApiError('conflict', 'you already own this community');
+    const target = await targetMember(storage, s.community.id, body.userId);
+    await confirmPassword(c, body.password);
+    if (!(await storage.transferCommunity(s.community.id, me, target.userId))) throw new ApiError('conflict', 'the community changed meanwhile; reload and try again');
+    await audit(c, 'ownership_transferred', me, { communityId: s.community.id, targetId: target.userId });
+    await notifyPermissions(c, storage, await storage.listChannels(s.community.id), [me, target.userId]);
+    return c.json({ community: communitySummary({ ...s.community, ownerId: target.userId }), previousOwnerRole: 'admin' });
+  })
+
   .delete('/:id', async (c) => {
     const storage = await c.var.storage();
     const s = await standingIn(c, storage, c.req.param('id'));
@@ -522,7 +539,7 @@ export const communityRoutes = new Hono<AppEnv>()
   .delete('/:id/members/me', async (c) => {
     const storage = await c.var.storage();
     const s = await standingIn(c, storage, c.req.param('id'));
-    if (s.member.role === 'owner') throw new ApiError('conflict', 'the owner cannot leave; delete the community instead');
+    if (s.member.role === 'owner') throw new ApiError('conflict', 'the owner cannot leave; transfer the community to another member first, or delete it');
     const userId = c.var.auth.user.id;
     await storage.removeMember(s.community.id, userId);
     await dropCustomRoles(storage, s.community.id, userId);

@@ -8,10 +8,11 @@ import { ApiError } from '../../protocol/errors';
 import { ChangePasswordRequest, DeleteAccountRequest, RegenerateRecoveryRequest, TotpCodeRequest, TotpDisableRequest, UpdateProfileRequest } from '../../protocol/auth';
 import type { AppEnv } from '../app';
 import { audit } from '../auth/audit';
+import { confirmPassword } from '../auth/confirmPassword';
 import { cleanDisplayName } from '../auth/names';
-import { hashPassword, passwordProblem, verifyPassword } from '../auth/passwords';
+import { hashPassword, passwordProblem } from '../auth/passwords';
 import { digest } from '../auth/secrets';
-import { checkSecondFactor, LOCKOUT_MS, LOCKOUT_THRESHOLD, newBackupCodes, normalizeBackupCode, publicUser } from '../auth/sessions';
+import { checkSecondFactor, newBackupCodes, normalizeBackupCode, publicUser } from '../auth/sessions';
 import { base32Encode, matchingStep, newTotpSecret, openSecret, otpauthUri, sealSecret, sealingKey } from '../auth/totp';
 import { noStore, requireAuth } from '../middleware/auth';
 import { errorResponse } from '../middleware/errors';
@@ -19,15 +20,6 @@ import { jsonBody } from '../middleware/jsonBody';
 import { blobStore, keyBackupBlob } from '../storage/BlobStore';
 import { closeSessionSockets, notifyRooms, userChannels } from '../rooms';
 
-/** Re-checks the password for a sensitive change; wrong answers count towards the lockout. */
-async function confirmPassword(c: Context<AppEnv>, password: string): Promise<void> {
-  const { user } = c.var.auth;
-  if (await verifyPassword(password, user.passwordHash)) return;
-  const storage = await c.var.storage();
-  await storage.recordLoginFailure(user.id, LOCKOUT_THRESHOLD, c.var.now() + LOCKOUT_MS);
-  await audit(c, 'login_failed', user.id, { reason: 'password_confirmation' });
-  throw new ApiError('forbidden', 'the password is wrong');
-}
 
 async function issueBackupCodes(c: Context<AppEnv>, userId: string): Promise<string[]> {
   const codes = newBackupCodes();

@@ -330,6 +330,21 @@ export class SqlStorage implements Storage {
     await this.db.run('UPDATE communities SET name = ? WHERE id = ?', [name, id]);
   }
 
+  async transferCommunity(id: string, fromUserId: string, toUserId: string): Promise<boolean> {
+    // Both statements are conditioned on the same facts, checked before either changes them,
+    // so a transfer racing another (or a leave) changes everything or nothing.
+    if (fromUserId === toUserId || (await this.getCommunity(id))?.ownerId !== fromUserId) return false;
+    const facts = 'EXISTS (SELECT 1 FROM communities WHERE id = ? AND owner_id = ?) AND EXISTS (SELECT 1 FROM members WHERE community_id = ? AND user_id = ?)';
+    await this.db.batch([
+      {
+        sql: `UPDATE members SET role = CASE WHEN user_id = ? THEN 'owner' ELSE 'admin' END WHERE community_id = ? AND user_id IN (?, ?) AND ${facts}`,
+        params: [toUserId, id, fromUserId, toUserId, id, fromUserId, id, toUserId],
+      },
+      { sql: `UPDATE communities SET owner_id = ? WHERE id = ? AND ${facts}`, params: [toUserId, id, id, fromUserId, id, toUserId] },
+    ]);
+    return (await this.getCommunity(id))?.ownerId === toUserId;
+  }
+
   async deleteCommunity(id: string): Promise<boolean> {
     return (await this.db.run('DELETE FROM communities WHERE id = ?', [id])) > 0;
   }

@@ -285,6 +285,11 @@ export interface Storage {
   listCommunitiesForUser(userId: string): Promise<Community[]>;
 
   renameCommunity(id: string, name: string): Promise<void>;
+  /**
+   * Makes member `toUserId` the owner and the current owner `fromUserId` an admin, atomically.
+   * False (and nothing changed) unless `fromUserId` owns the community and `toUserId` is a member.
+   */
+  transferCommunity(id: string, fromUserId: string, toUserId: string): Promise<boolean>;
   deleteCommunity(id: string): Promise<boolean>;
 
   createGroup(group: ChannelGroup): Promise<ChannelGroup>;
