@@ -41,6 +41,15 @@ describe('DMs', () => {
     expect(members.body.members[0].permissions).toBe(DM_PERMISSIONS);
   });
 
+  it('5.1: racing "start a DM" calls from both sides create exactly one DM', async () => {
+    const a = await registerUser(server, uname('race_a'));
+    const b = await registerUser(server, uname('race_b'));
+    const calls = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? api(server, a, 'POST', '/api/dms', { userIds: [b.id] }) : api(server, b, 'POST', '/api/dms', { userIds: [a.id] }))));
+    expect(calls.map((r) => r.status).sort((x, y) => x - y)).toEqual([...Array(11).fill(200), 201]);
+    expect(new Set(calls.map((r) => r.body.channel.id)).size).toBe(1);
+    for (const user of [a, b]) expect((await api(server, user, 'GET', '/api/dms')).body.dms).toHaveLength(1);
+  });
+
   it('5.1: group DMs: up to 25 people including you; unknown users 404; yourself refused', async () => {
     const g = await api(server, u.alice, 'POST', '/api/dms', { userIds: [u.bob.id, u.carol.id] });
     expect(g.status).toBe(201);

@@ -12,14 +12,25 @@ import { Hono } from 'hono';
 import { CreateDmRequest } from '../../protocol/communities';
 import { ApiError } from '../../protocol/errors';
 import type { AppEnv } from '../app';
-import { newId } from '../auth/secrets';
+import { digest, newId } from '../auth/secrets';
 import { noStore, requireAuth } from '../middleware/auth';
 import { jsonBody } from '../middleware/jsonBody';
 import { notifyRooms } from '../rooms';
 import type { Channel, Storage } from '../storage/Storage';
+import { isStorageError } from '../storage/StorageError';
 
 function dmView(ch: Channel, memberIds: string[]) {
   return { id: ch.id, kind: ch.kind, createdAt: ch.createdAt, memberIds };
+}
+
+/**
+ * A 1:1 DM's channel id, derived from the pair: two "start a DM" calls racing each other insert
+ * the same primary key, so one of them creates the channel and the other finds it. (Group DMs
+ * and DMs made before this rule have random ids; `existingDm` still finds those.)
+ */
+export function pairChannelId(a: string, b: string): string {
+  const [x, y] = [a, b].sort();
+  return `dm${digest(`chatalot-dm:${x}:${y}`).slice(0, 30)}`;
 }
 
 /** The existing 1:1 DM between `me` and `other`, if any. */
@@ -50,12 +61,20 @@ export const dmRoutes = new Hono<AppEnv>()
     }
     const now = c.var.now();
     const members = [me, ...others];
-    const channel = await storage.createDirectChannel(
-      { id: newId(), communityId: null, groupId: null, kind: others.length === 1 ? 'dm' : 'group_dm', name: '', position: 0, createdAt: now, archivedAt: null, slowModeSeconds: 0 },
-      members,
-      now,
-    );
-    return c.json({ channel: dmView(channel, members) }, 201);
+    const pair = others.length === 1;
+    try {
+      const channel = await storage.createDirectChannel(
+        { id: pair ? pairChannelId(me, others[0]!) : newId(), communityId: null, groupId: null, kind: pair ? 'dm' : 'group_dm', name: '', position: 0, createdAt: now, archivedAt: null, slowModeSeconds: 0 },
+        members,
+        now,
+      );
+      return c.json({ channel: dmView(channel, members) }, 201);
+    } catch (e) {
+      // The other call of a race created it first.
+      const existing = pair && isStorageError(e) && e.code === 'conflict' ? await existingDm(storage, me, others[0]!) : null;
+      if (!existing) throw e;
+      return c.json({ channel: dmView(existing.channel, existing.members) }, 200);
+    }
   })
 
   .get('/', async (c) => {
