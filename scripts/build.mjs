@@ -6,7 +6,8 @@
  */
 import { build as esbuild, context as esbuildContext } from 'esbuild';
 import { build as viteBuild } from 'vite';
-import { readdirSync, statSync, writeFileSync, existsSync, mkdirSync, copyFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync, existsSync, mkdirSync, copyFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join, dirname, basename } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -75,6 +76,33 @@ export async function buildWorker() {
 
 export async function buildClient() {
   await viteBuild({ configFile: join(ROOT, 'client/vite.config.ts'), root: join(ROOT, 'client'), logLevel: 'warn' });
+  await buildServiceWorker();
+}
+
+/** Every file of the built client, as URL paths. */
+function clientFiles(dir = join(ROOT, 'dist/client'), prefix = '') {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? clientFiles(join(dir, e.name), `${prefix}/${e.name}`) : [`${prefix}/${e.name}`]));
+}
+
+/**
+ * Compiles the service worker (client/src/pwa/sw.ts) into dist/client/sw.js with the list of
+ * files to precache and a version derived from their contents, so any change to the client
+ * installs a new worker (and the app offers to reload into it).
+ */
+async function buildServiceWorker() {
+  const files = clientFiles().filter((p) => p !== '/sw.js').sort();
+  const version = createHash('sha256');
+  for (const p of files) version.update(p).update(readFileSync(join(ROOT, 'dist/client', p)));
+  await esbuild({
+    entryPoints: [join(ROOT, 'client/src/pwa/sw.ts')],
+    outfile: join(ROOT, 'dist/client/sw.js'),
+    bundle: true,
+    format: 'iife',
+    target: 'es2022',
+    minify: true,
+    logLevel: 'warning',
+    define: { __PRECACHE__: JSON.stringify(files), __VERSION__: JSON.stringify(version.digest('hex').slice(0, 16)) },
+  });
 }
 
 export async function buildAll() {

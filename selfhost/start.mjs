@@ -145,7 +145,8 @@ async function main() {
     `--socket-addr=http=${config.listen.value}`,
     `--directory-path=do-storage=${join(config.dataDir, 'do')}`,
     `--directory-path=blobs=${join(config.dataDir, 'blobs')}`,
-    `--directory-path=assets=${join(ROOT, 'dist/client')}`,
+    // CHATALOT_ASSETS_DIR (tests only) serves a copy of the client, e.g. to publish a "new version".
+    `--directory-path=assets=${process.env.CHATALOT_ASSETS_DIR || join(ROOT, 'dist/client')}`,
     `--external-addr=pg=${config.database ? `${config.database.host.includes(':') ? `[${config.database.host}]` : config.database.host}:${config.database.port}` : '127.0.0.1:5432'}`,
     '--control-fd=3',
   ];

@@ -7,6 +7,7 @@ import { getAuthConfig } from './api/auth';
 import { route } from './router';
 import { boot, user } from './stores/session';
 import { LoginScreen, RegisterScreen } from './routes/AuthScreens';
+import { UpdatePrompt } from './components/UpdatePrompt';
 
 const ChatScreen = lazy(() => import('./routes/ChatScreen'));
 
@@ -24,6 +25,8 @@ export function App() {
     return r.name === 'register' ? 'register' : 'login';
   };
   return (
+    <>
+    <UpdatePrompt />
     <Show when={booted() && !config.loading} fallback={<p class="boot" role="status">Loading Chatalot…</p>}>
       <Show
         when={user()}
@@ -46,5 +49,6 @@ export function App() {
         </Suspense>
       </Show>
     </Show>
+    </>
   );
 }

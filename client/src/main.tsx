@@ -4,6 +4,7 @@
  */
 import { render } from 'solid-js/web';
 import { App } from './App';
+import { registerServiceWorker } from './pwa/register';
 import { applyPreferences } from './stores/preferences';
 import './styles.css';
 
@@ -12,3 +13,4 @@ applyPreferences();
 const root = document.getElementById('root');
 if (!root) throw new Error('missing #root element');
 render(() => <App />, root);
+registerServiceWorker();

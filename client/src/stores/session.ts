@@ -71,6 +71,9 @@ export async function signOut(): Promise<void> {
   } finally {
     await setTokens(null).catch(() => undefined);
     await wipeDeviceDb();
+    // The service worker's caches hold only the public app shell, but a signed-out browser keeps
+    // nothing of ours (SECURITY-TESTS V4); the worker fills them again on the next visit.
+    if ('caches' in self) for (const key of await caches.keys()) await caches.delete(key).catch(() => undefined);
     setUser(null);
   }
 }
