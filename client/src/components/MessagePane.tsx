@@ -95,7 +95,9 @@ export function MessagePane(props: {
           Not sent: {props.session!.sendError()}
         </p>
       </Show>
-      <ol class="messages" role="log" aria-label={`Messages in ${props.title}`} aria-live="polite" ref={list} tabIndex={0}>
+      {/* role=log sits on a wrapper: on the <ol> it would hide the list semantics its items need. */}
+      <div class="messages-log" role="log" aria-label={`Messages in ${props.title}`} aria-live="polite">
+      <ol class="messages" ref={list} tabIndex={0} aria-label={`Messages in ${props.title}`}>
         <For each={messages()} fallback={<li class="empty">No messages yet. Say hello — only the people in this conversation can read it.</li>}>
           {(m) => (
             <li class="message" classList={{ own: m.sender === props.me, pending: m.pending, deleted: m.deleted }} data-seq={m.seq ?? ''}>
@@ -129,6 +131,7 @@ export function MessagePane(props: {
           )}
         </For>
       </ol>
+      </div>
       <form class="composer" onSubmit={submit}>
         <Show when={editing()}>
           <p class="editing">

@@ -1,0 +1,97 @@
+/**
+ * Accessibility of the main screens, checked by axe-core (WCAG 2 A and AA rules) in Chromium
+ * against the real server: first-run setup, sign-in, registration, the chat screen with a
+ * community channel holding messages, its dialogs, the DM list, settings, and the phone layout.
+ * The issue's bar: no serious or critical violation on any of them.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { ROOT } from '../../scripts/build.mjs';
+import { startServer, type RunningServer } from '../helpers/server';
+import { launchBrowser } from './browser';
+import { messageWith, Pages, register, send } from './helpers';
+
+let server: RunningServer;
+let browser: Browser;
+let pages: Pages;
+
+beforeAll(async () => {
+  server = await startServer({ env: { REGISTRATION_MODE: 'open' } });
+  browser = await launchBrowser();
+  pages = new Pages(browser, server.url);
+});
+afterAll(async () => {
+  await pages?.closeAll();
+  await browser?.close();
+  await server?.kill();
+});
+
+const AXE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+
+/** Serious and critical axe violations on the page as it is now, as "rule (impact): selector". */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    type Result = { violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[] };
+    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<Result> } }).axe;
+    const r = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')}`));
+  });
+}
+
+describe('accessibility (axe-core)', () => {
+  it('setup, sign-in, registration, chat with messages, dialogs, DMs, settings and the phone layout have no serious or critical violation', async () => {
+    const page = await pages.newPage();
+    const found: Record<string, string[]> = {};
+    const check = async (screen: string) => {
+      found[screen] = await seriousViolations(page);
+    };
+
+    await page.goto(server.url);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Set up this instance');
+    await check('setup');
+    await register(page, 'ada', pages.problems);
+    await expect.poll(() => page.getByRole('heading', { name: /Welcome/ }).count(), { timeout: 20_000 }).toBe(1);
+    await check('home');
+
+    await page.getByRole('button', { name: 'Create a community' }).click();
+    await page.getByLabel('Community name').fill('Accessible');
+    await check('create-community dialog');
+    await page.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: '#general' }).count()).toBe(1);
+    await send(page, 'Hello, **world** — a first message');
+    await send(page, 'And a second one with a link https://example.org');
+    await expect.poll(() => messageWith(page, 'a second one').count(), { timeout: 20_000 }).toBe(1);
+    await check('chat');
+    await page.getByRole('button', { name: 'Invite' }).click();
+    await page.getByRole('button', { name: 'Create invite' }).click();
+    await check('invite dialog');
+    await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+
+    await page.getByRole('link', { name: 'Direct messages' }).click();
+    await check('direct messages');
+    await page.goto(`${server.url}/#/settings`);
+    await expect.poll(() => page.getByRole('heading', { name: 'Settings' }).count()).toBe(1);
+    await check('settings');
+
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.goBack();
+    await check('phone layout');
+
+    // Signed out: the sign-in and registration screens.
+    const visitor = await pages.newPage();
+    await visitor.goto(server.url);
+    await expect.poll(() => visitor.getByRole('heading', { level: 1 }).textContent()).toBe('Sign in');
+    found['sign-in'] = await seriousViolations(visitor);
+    await visitor.getByRole('link', { name: 'Create one' }).click();
+    await expect.poll(() => visitor.getByRole('heading', { level: 1 }).textContent()).toMatch(/Create/);
+    found.register = await seriousViolations(visitor);
+
+    expect(Object.entries(found).filter(([, v]) => v.length > 0)).toEqual([]);
+    expect(pages.problems).toEqual([]);
+  }, 120_000);
+});
