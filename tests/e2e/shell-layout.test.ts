@@ -40,8 +40,8 @@ afterAll(async () => {
 });
 
 /**
- * WCAG 2 A and AA violations axe-core finds in the shell as it is now ("rule: selector"). The
- * message list is the message pane's own and is checked with it, so it is left out here.
+ * WCAG 2 A and AA violations axe-core finds in the shell as it is now ("rule: selector"),
+ * message list included.
  */
 async function axeViolations(page: Page): Promise<string[]> {
   await page.evaluate(readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8'));
