@@ -7,6 +7,7 @@ import { App } from './App';
 import { registerServiceWorker } from './pwa/register';
 import { applyPreferences } from './stores/preferences';
 import './styles.css';
+import './styles/theme.css';
 
 applyPreferences();
 

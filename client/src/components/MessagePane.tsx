@@ -9,8 +9,18 @@ import { createEffect, createMemo, createSignal, For, on, Show } from 'solid-js'
 import { MAX_MESSAGE_CHARS } from '../e2ee/MessageBody';
 import type { ChannelSession, ViewMessage } from '../stores/ChannelSession';
 import { LockIcon } from './LockIcon';
+import { preferences } from '../stores/preferences';
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const FORMATS = {
+  '24h': new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }),
+  '12h': new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit', hourCycle: 'h12' }),
+};
+const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'medium' });
+/** The time of a message per the clock setting; the date joins it when the message is not from today. */
+function shortTime(ts: number): string {
+  const time = FORMATS[preferences().clock].format(ts);
+  return new Date(ts).toDateString() === new Date().toDateString() ? time : `${new Date(ts).toLocaleDateString()} ${time}`;
+}
 
 export function MessagePane(props: {
   title: string;
@@ -38,6 +48,12 @@ export function MessagePane(props: {
   const messages = createMemo(() => props.session?.view() ?? []);
   const online = () => props.session?.socket.status() === 'open' && props.hubOnline;
   const canSend = () => !!props.session && !props.cryptoError;
+  /** A received message's lock follows what this device knows about its sender now (verified since, or key changed). */
+  const lockOf = (m: ViewMessage): ViewMessage['lock'] => {
+    if (m.lock.kind !== 'status' || m.lock.status === 'not-encrypted' || !props.trustOf || m.sender === props.me) return m.lock;
+    const t = props.trustOf(m.sender);
+    return { kind: 'status', status: t === 'verified' ? 'encrypted-verified' : t === 'changed' ? 'key-changed' : 'encrypted-unverified' };
+  };
 
   createEffect(
     on(
@@ -103,8 +119,8 @@ export function MessagePane(props: {
             <li class="message" classList={{ own: m.sender === props.me, pending: m.pending, deleted: m.deleted }} data-seq={m.seq ?? ''}>
               <div class="meta">
                 <span class="sender">{props.nameOf(m.sender)}</span>
-                <time dateTime={new Date(m.ts).toISOString()}>{timeFormat.format(m.ts)}</time>
-                <LockIcon lock={m.lock} />
+                <time dateTime={new Date(m.ts).toISOString()} title={fullFormat.format(m.ts)}>{shortTime(m.ts)}</time>
+                <LockIcon lock={lockOf(m)} />
                 <Show when={m.edited && !m.deleted}>
                   <span class="edited">(edited)</span>
                 </Show>

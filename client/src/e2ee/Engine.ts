@@ -16,7 +16,13 @@ import type { HubServerFrame } from '../../../protocol/hub';
 import {
   CryptoError,
   Kind,
+  acknowledgeIdentityChange,
   checkIdentity,
+  computeSafetyNumber,
+  markVerified,
+  observeIdentity,
+  type SafetyNumber,
+  type TrustRecord,
   createSenderKey,
   decodeIdentityPublic,
   decodeSenderKeyDistribution,
@@ -51,7 +57,7 @@ import {
   type SessionDeps,
 } from '../crypto';
 import { channelMembers } from '../api/communities';
-import { claimBundles, listOwnDevices, registerDevice, uploadPreKeys, userDevices, type ClaimedBundle } from '../api/keys';
+import { claimBundles, listOwnDevices, registerDevice, uploadPreKeys, userDevices, type ClaimedBundle, type PublicDevice } from '../api/keys';
 import { IndexedDbKeyStore } from '../stores/IndexedDbKeyStore';
 import type { Db } from '../stores/idb';
 import { ReconnectingSocket } from '../ws/ReconnectingSocket';
@@ -89,6 +95,7 @@ export class Engine {
   private readonly memberCache = new Map<string, { at: number; devices: { userId: string; deviceId: string; identityKey: string }[] }>();
   private readonly pendingDeliveries = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
   private readonly keyListeners = new Set<(channelId: string) => void>();
+  private readonly trustListeners = new Set<() => void>();
   readonly hub: ReconnectingSocket;
 
   private constructor(
@@ -176,6 +183,76 @@ export class Engine {
     this.hub.close();
     for (const p of this.pendingDeliveries.values()) p.reject(new Error('stopped'));
     this.pendingDeliveries.clear();
+  }
+
+  // ── Trust: safety numbers, verification, key changes ─────────────────────────────────────
+
+  /** Calls `listener` whenever a pinned identity changes state (first seen, changed, verified). */
+  onTrustChange(listener: () => void): () => void {
+    this.trustListeners.add(listener);
+    return () => this.trustListeners.delete(listener);
+  }
+
+  private trustChanged(): void {
+    for (const l of this.trustListeners) l();
+  }
+
+  /** Every identity this device has pinned, keyed by device address (`user.device`). */
+  trustRecords(): Promise<TrustRecord[]> {
+    return this.store.listTrust();
+  }
+
+  /**
+   * What the verify screen shows for `userId`: for each of their devices the safety number
+   * between this device's identity key and theirs (the same 60 digits on both sides), and what
+   * this device has pinned for it. A device whose listed key differs from the pinned one shows
+   * as changed.
+   */
+  async verification(userId: string): Promise<{ device: PublicDevice; safetyNumber: SafetyNumber; record: TrustRecord }[]> {
+    const { devices } = await userDevices(userId);
+    const local = { identityKey: encodeIdentityPublic(identityPublicOf(this.identity)), stableId: this.userId };
+    const now = Date.now();
+    return this.serial(async () => {
+      const out = [];
+      for (const device of devices) {
+        const key = fromBase64(device.identityKey);
+        const address = addressOf(userId, device.deviceId);
+        const observed = observeIdentity(await this.store.getTrust(address), address, key, now);
+        if (observed.event !== 'unchanged') {
+          await this.store.putTrust(observed.record);
+          this.trustChanged();
+        }
+        out.push({ device, safetyNumber: computeSafetyNumber(local, { identityKey: key, stableId: userId }), record: observed.record });
+      }
+      return out;
+    });
+  }
+
+  /** After comparing safety numbers: marks `userId`'s device verified for exactly the key compared. */
+  async markVerified(userId: string, deviceId: string, identityKey: Uint8Array): Promise<void> {
+    await this.serial(async () => {
+      const address = addressOf(userId, deviceId);
+      const record = (await this.store.getTrust(address)) ?? observeIdentity(undefined, address, identityKey, Date.now()).record;
+      await this.store.putTrust(markVerified(acknowledgeIdentityChange(record), identityKey));
+    });
+    this.trustChanged();
+  }
+
+  /** Takes a verification back: the key stays pinned, unverified. */
+  async clearVerification(userId: string, deviceId: string): Promise<void> {
+    await this.serial(async () => {
+      const record = await this.store.getTrust(addressOf(userId, deviceId));
+      if (record) await this.store.putTrust({ ...record, state: 'unverified' });
+    });
+    this.trustChanged();
+  }
+
+  /** The user saw that `userId`'s key changed and accepts the new one (unverified); sending to them resumes. */
+  async acceptKeyChange(userId: string): Promise<void> {
+    await this.serial(async () => {
+      for (const r of await this.store.listTrust()) if (r.userId.startsWith(`${userId}.`) && r.state === 'changed') await this.store.putTrust(acknowledgeIdentityChange(r));
+    });
+    this.trustChanged();
   }
 
   // ── Hub ────────────────────────────────────────────────────────────────────────────────────
@@ -307,6 +384,7 @@ export class Engine {
         const bundle = this.bundleFrom(claimed);
         await verifyPreKeyBundle(this.provider, bundle);
         const trust = await checkIdentity(this.store, address, encodeIdentityPublic(bundle.identity), now);
+        if (trust.event !== 'unchanged') this.trustChanged();
         if (trust.record.state === 'changed') continue; // not until the user acknowledges the new key
         await startSession(this.deps, address, bundle, now);
       }

@@ -20,7 +20,8 @@ export function deviceName(): string {
 }
 
 /** Same normalisation as the server's usernames (NFKC, trimmed, lower case): the recovery salt. */
-const normalizeUsername = (s: string) => s.normalize('NFKC').trim().toLowerCase();
+/** The form of a username the recovery keys are derived from (the server compares usernames the same way). */
+export const normalizeUsername = (s: string) => s.normalize('NFKC').trim().toLowerCase();
 
 const message = (e: unknown) => (e instanceof ApiRequestError || e instanceof Error ? e.message : 'Something went wrong.');
 

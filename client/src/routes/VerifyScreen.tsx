@@ -1,8 +1,85 @@
-/** Verify a contact: the safety number of both identity keys, as digits and a QR code, and "mark as verified". */
+/**
+ * Verify a contact: for each of their devices, the safety number of both identity keys — twelve
+ * groups of five digits, the same on both phones — and a QR code of it, with "Mark as verified".
+ * Comparing them in person or over a call you trust proves no one (the server included) swapped
+ * a key in between. A key that changed since it was first seen is shown as such until accepted.
+ */
+import { createResource, For, Show } from 'solid-js';
+import { renderSVG } from 'uqr';
+import { formatSafetyNumber, safetyNumberQrPayload } from '../crypto';
 import type { Engine } from '../e2ee/Engine';
+import { toBase64 } from '../e2ee/base64';
+import { fromBase64 } from '../e2ee/base64';
+import '../styles/trust.css';
+
+const STATE_TEXT = { verified: 'Verified', unverified: 'Not verified yet', changed: 'Key changed' } as const;
+
+/** The QR code as an image: rendered locally from our own bytes, never from anything a server sent as markup. */
+function qrImage(payload: Uint8Array): string {
+  return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(renderSVG(`chatalot-sn:${toBase64(payload)}`, { border: 2 }))}`;
+}
 
 export default function VerifyScreen(props: { userId: string; engine: Engine | undefined; nameOf: (id: string) => string }) {
+  const [rows, { refetch }] = createResource(
+    () => (props.engine ? { engine: props.engine, userId: props.userId } : null),
+    ({ engine, userId }) => engine.verification(userId),
+  );
+  const name = () => props.nameOf(props.userId);
+  const act = async (fn: () => Promise<void>) => {
+    await fn();
+    await refetch();
+  };
+
   return (
-    <section class="verify" aria-label={`Verify ${props.nameOf(props.userId)}`} data-engine={props.engine ? 'ready' : 'starting'} />
+    <section class="verify" aria-labelledby="verify-title">
+      <h2 id="verify-title">Verify {name()}</h2>
+      <p>
+        Compare these numbers with {name()}, in person or on a call you trust: open this screen on both devices. If every digit matches, your messages
+        can only be read by {name()}'s devices and yours — not by the server or anyone who controls it.
+      </p>
+      <Show when={!rows.loading} fallback={<p role="status">Computing safety numbers…</p>}>
+        <Show when={!rows.error} fallback={<p class="banner banner-bad" role="alert">Could not load {name()}'s keys: {String((rows.error as Error)?.message ?? rows.error)}</p>}>
+          <Show when={(rows() ?? []).length > 0} fallback={<p class="muted">{name()} has no devices with keys yet.</p>}>
+            <ul class="verify-devices">
+              <For each={rows()}>
+                {(row) => (
+                  <li class="verify-device" data-state={row.record.state}>
+                    <h3>
+                      {row.device.name} <span class={`trust-badge trust-${row.record.state}`}>{STATE_TEXT[row.record.state]}</span>
+                    </h3>
+                    <Show when={row.record.state === 'changed'}>
+                      <p class="banner banner-warn" role="alert">
+                        This device's security key changed since you first saw it. That happens when {name()} reinstalls — or when someone is intercepting. Compare the new
+                        number before you trust it.
+                      </p>
+                    </Show>
+                    <div class="verify-body">
+                      <p class="safety-number" data-testid="safety-number" aria-label={`Safety number: ${formatSafetyNumber(row.safetyNumber.digits)}`}>
+                        <For each={formatSafetyNumber(row.safetyNumber.digits).split(' ')}>{(group) => <span>{group}</span>}</For>
+                      </p>
+                      <img class="safety-qr" src={qrImage(safetyNumberQrPayload(row.safetyNumber))} alt={`QR code of the safety number with ${name()}`} width="180" height="180" />
+                    </div>
+                    <div class="verify-actions">
+                      <Show
+                        when={row.record.state === 'verified'}
+                        fallback={
+                          <button type="button" class="primary" onClick={() => void act(() => props.engine!.markVerified(props.userId, row.device.deviceId, fromBase64(row.device.identityKey)))}>
+                            Mark as verified
+                          </button>
+                        }
+                      >
+                        <button type="button" onClick={() => void act(() => props.engine!.clearVerification(props.userId, row.device.deviceId))}>
+                          Clear verification
+                        </button>
+                      </Show>
+                    </div>
+                  </li>
+                )}
+              </For>
+            </ul>
+          </Show>
+        </Show>
+      </Show>
+    </section>
   );
 }

@@ -13,6 +13,11 @@ import { deviceDb, deviceWiped, reopenDeviceDb, wipeDeviceDb } from './DeviceDb'
 const [user, setUser] = createSignal<PublicUser | null>(null);
 export { user };
 
+/** The account changed (profile, 2FA): show the server's new view of it. */
+export function updateUser(u: PublicUser): void {
+  setUser(u);
+}
+
 const teardowns = new Set<() => Promise<void> | void>();
 /** Runs `fn` before sign-out wipes the database; returns an unregister function. */
 export function onSignOut(fn: () => Promise<void> | void): () => void {

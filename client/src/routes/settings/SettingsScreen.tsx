@@ -1,16 +1,62 @@
 /**
- * Settings: profile, security (2FA, sessions, password, recovery code, delete account),
- * devices and key backup, appearance. Sections are routes: `#/settings/<section>`.
- * (Being built in this session; the sections land one by one.)
+ * Settings: profile, security (2FA, password, recovery code, delete account), sessions, devices,
+ * appearance. Each section is a route (`#/settings/<section>`) so it can be linked and the back
+ * button works; the section nav marks the current one.
  */
+import { For, Match, Switch } from 'solid-js';
 import type { Engine } from '../../e2ee/Engine';
+import '../../styles/settings.css';
+import { AppearanceSection } from './AppearanceSection';
 import { DevicesSection } from './DevicesSection';
+import { ProfileSection } from './ProfileSection';
+import { SecuritySection } from './SecuritySection';
+import { SessionsSection } from './SessionsSection';
+
+const SECTIONS = [
+  { id: 'profile', title: 'Profile' },
+  { id: 'security', title: 'Security' },
+  { id: 'sessions', title: 'Sessions' },
+  { id: 'devices', title: 'Devices' },
+  { id: 'appearance', title: 'Appearance' },
+] as const;
 
 export default function SettingsScreen(props: { section: string; engine: Engine | undefined }) {
+  const current = () => (SECTIONS.some((s) => s.id === props.section) ? props.section : 'profile');
   return (
     <section class="settings" aria-labelledby="settings-title">
       <h2 id="settings-title">Settings</h2>
-      <DevicesSection engine={props.engine} />
+      <nav class="settings-nav" aria-label="Settings sections">
+        <ul>
+          <For each={SECTIONS}>
+            {(s) => (
+              <li>
+                <a href={`#/settings/${s.id}`} aria-current={current() === s.id ? 'page' : undefined}>
+                  {s.title}
+                </a>
+              </li>
+            )}
+          </For>
+        </ul>
+      </nav>
+      <div class="settings-body">
+        <Switch>
+          <Match when={current() === 'profile'}>
+            <ProfileSection />
+          </Match>
+          <Match when={current() === 'security'}>
+            <SecuritySection />
+          </Match>
+          <Match when={current() === 'sessions'}>
+            <SessionsSection />
+          </Match>
+          <Match when={current() === 'devices'}>
+            <DevicesSection engine={props.engine} />
+          </Match>
+          <Match when={current() === 'appearance'}>
+            <AppearanceSection />
+          </Match>
+        </Switch>
+      </div>
     </section>
   );
 }

@@ -1,0 +1,269 @@
+/**
+ * Settings → security: two-factor authentication (QR code, confirm, eight backup codes shown
+ * once; turning it off), changing the password, a new recovery code, and deleting the account.
+ * The recovery code is made here in the browser, like at registration; the server only ever
+ * receives the verifier derived from it.
+ */
+import { createSignal, For, Show } from 'solid-js';
+import { renderSVG } from 'uqr';
+import { changePassword, deleteAccount, regenerateRecovery, totpDisable, totpEnable, totpEnroll } from '../../api/account';
+import { getMe } from '../../api/auth';
+import { signOut, updateUser, user } from '../../stores/session';
+import { normalizeUsername } from '../AuthScreens';
+import { createAction } from './form';
+
+const qrSrc = (text: string) => `data:image/svg+xml;charset=utf-8,${encodeURIComponent(renderSVG(text, { border: 2 }))}`;
+
+function TwoFactor() {
+  const [enrolment, setEnrolment] = createSignal<{ secret: string; otpauthUri: string } | null>(null);
+  const [backupCodes, setBackupCodes] = createSignal<string[] | null>(null);
+  const [code, setCode] = createSignal('');
+  const [password, setPassword] = createSignal('');
+  const action = createAction();
+  const refresh = async () => updateUser(await getMe());
+
+  const start = () => void action.run(async () => void setEnrolment(await totpEnroll()));
+  const confirm = (e: Event) => {
+    e.preventDefault();
+    void action.run(async () => {
+      const { backupCodes } = await totpEnable(code().trim());
+      setBackupCodes(backupCodes);
+      setEnrolment(null);
+      setCode('');
+    });
+  };
+  const disable = (e: Event) => {
+    e.preventDefault();
+    void action.run(async () => {
+      await totpDisable(code().trim(), password());
+      setCode('');
+      setPassword('');
+      await refresh();
+      return 'Two-factor authentication is off. Your other sessions were signed out.';
+    });
+  };
+
+  return (
+    <section class="settings-card" aria-labelledby="tfa-title">
+      <h3 id="tfa-title">Two-factor authentication</h3>
+      <Show when={backupCodes()}>
+        <div class="note" role="status">
+          <p>
+            <strong>Two-factor authentication is on.</strong> These backup codes each work once, if you lose your authenticator. They are shown only now: store them
+            somewhere safe.
+          </p>
+          <ol class="backup-codes" data-testid="backup-codes">
+            <For each={backupCodes()}>{(c) => <li>{c}</li>}</For>
+          </ol>
+          <button type="button" class="primary" onClick={() => (setBackupCodes(null), void refresh())}>
+            I saved my backup codes
+          </button>
+        </div>
+      </Show>
+      <Show when={!backupCodes()}>
+        <Show
+          when={user()?.totpEnabled}
+          fallback={
+            <Show
+              when={enrolment()}
+              fallback={
+                <>
+                  <p>Ask for a code from an authenticator app on your phone whenever you sign in.</p>
+                  <button type="button" class="primary" onClick={start} disabled={action.busy()}>
+                    Turn on two-factor authentication
+                  </button>
+                </>
+              }
+            >
+              <form onSubmit={confirm}>
+                <p>Scan this code with your authenticator app, or type the key by hand. Then enter the 6-digit code it shows.</p>
+                <img class="totp-qr" src={qrSrc(enrolment()!.otpauthUri)} alt="QR code for your authenticator app" width="180" height="180" />
+                <p>
+                  Key: <code data-testid="totp-secret">{enrolment()!.secret}</code>
+                </p>
+                <label>
+                  Code from the app
+                  <input inputmode="numeric" autocomplete="one-time-code" value={code()} onInput={(e) => setCode(e.currentTarget.value)} required />
+                </label>
+                <button type="submit" class="primary" disabled={action.busy()}>
+                  Confirm and turn on
+                </button>
+              </form>
+            </Show>
+          }
+        >
+          <form onSubmit={disable}>
+            <p>
+              <strong>On.</strong> To turn it off, confirm with your password and a code (or a backup code).
+            </p>
+            <label>
+              Password
+              <input type="password" autocomplete="current-password" value={password()} onInput={(e) => setPassword(e.currentTarget.value)} required />
+            </label>
+            <label>
+              Code or backup code
+              <input autocomplete="one-time-code" value={code()} onInput={(e) => setCode(e.currentTarget.value)} required />
+            </label>
+            <button type="submit" disabled={action.busy()}>
+              Turn off two-factor authentication
+            </button>
+          </form>
+        </Show>
+      </Show>
+      <p class="error" role="alert">{action.error()}</p>
+      <Show when={action.done()}>
+        <p role="status">{action.done()}</p>
+      </Show>
+    </section>
+  );
+}
+
+function PasswordChange() {
+  const [current, setCurrent] = createSignal('');
+  const [next, setNext] = createSignal('');
+  const [repeat, setRepeat] = createSignal('');
+  const action = createAction();
+  const submit = (e: Event) => {
+    e.preventDefault();
+    void action.run(async () => {
+      if (next() !== repeat()) throw new Error('The two new passwords are not the same.');
+      const { endedSessions } = await changePassword(current(), next());
+      setCurrent('');
+      setNext('');
+      setRepeat('');
+      return `Password changed.${endedSessions > 0 ? ` ${endedSessions} other session(s) were signed out.` : ''}`;
+    });
+  };
+  return (
+    <form class="settings-card" onSubmit={submit} aria-labelledby="password-title">
+      <h3 id="password-title">Password</h3>
+      <label>
+        Current password
+        <input type="password" autocomplete="current-password" value={current()} onInput={(e) => setCurrent(e.currentTarget.value)} required />
+      </label>
+      <label>
+        New password
+        <input type="password" autocomplete="new-password" minLength={8} value={next()} onInput={(e) => setNext(e.currentTarget.value)} required />
+      </label>
+      <label>
+        Repeat new password
+        <input type="password" autocomplete="new-password" value={repeat()} onInput={(e) => setRepeat(e.currentTarget.value)} required />
+      </label>
+      <p class="error" role="alert">{action.error()}</p>
+      <Show when={action.done()}>
+        <p role="status">{action.done()}</p>
+      </Show>
+      <button type="submit" class="primary" disabled={action.busy()}>
+        Change password
+      </button>
+    </form>
+  );
+}
+
+function RecoveryCode() {
+  const [password, setPassword] = createSignal('');
+  const [code, setCode] = createSignal<string | null>(null);
+  const [saved, setSaved] = createSignal(false);
+  const action = createAction();
+  const submit = (e: Event) => {
+    e.preventDefault();
+    void action.run(async () => {
+      const rc = await import('../../crypto/recoveryCode');
+      const { systemRng } = await import('../../crypto/primitives');
+      const { toBase64Url } = await import('../../e2ee/base64');
+      const fresh = rc.generateRecoveryCode(systemRng);
+      const verifier = toBase64Url(rc.deriveRecoveryKeys(fresh, normalizeUsername(user()!.username)).passwordResetVerifier);
+      await regenerateRecovery(password(), verifier);
+      setPassword('');
+      setSaved(false);
+      setCode(fresh);
+    });
+  };
+  return (
+    <section class="settings-card" aria-labelledby="recovery-title">
+      <h3 id="recovery-title">Recovery code</h3>
+      <Show
+        when={code()}
+        fallback={
+          <form onSubmit={submit}>
+            <p>The recovery code resets your password if you forget it. Making a new one stops the old one from working.</p>
+            <label>
+              Password
+              <input type="password" autocomplete="current-password" value={password()} onInput={(e) => setPassword(e.currentTarget.value)} required />
+            </label>
+            <p class="error" role="alert">{action.error()}</p>
+            <button type="submit" disabled={action.busy()}>
+              Make a new recovery code
+            </button>
+          </form>
+        }
+      >
+        <div class="note" role="status">
+          <p>Your new recovery code. It is shown only now; write it down and keep it somewhere safe.</p>
+          <p class="recovery-code" data-testid="new-recovery-code">
+            {code()}
+          </p>
+          <label class="check">
+            <input type="checkbox" checked={saved()} onChange={(e) => setSaved(e.currentTarget.checked)} /> I saved my new recovery code
+          </label>
+          <button type="button" class="primary" disabled={!saved()} onClick={() => setCode(null)}>
+            Done
+          </button>
+        </div>
+      </Show>
+    </section>
+  );
+}
+
+function DeleteAccount() {
+  const [confirmName, setConfirmName] = createSignal('');
+  const [password, setPassword] = createSignal('');
+  const [code, setCode] = createSignal('');
+  const action = createAction();
+  const submit = (e: Event) => {
+    e.preventDefault();
+    void action.run(async () => {
+      if (confirmName().trim() !== user()!.username) throw new Error('Type your username exactly to confirm.');
+      await deleteAccount(password(), code().trim() || undefined);
+      await signOut();
+    });
+  };
+  return (
+    <form class="settings-card danger-zone" onSubmit={submit} aria-labelledby="delete-title">
+      <h3 id="delete-title">Delete account</h3>
+      <p>
+        This deletes your account, your devices' keys and your memberships. Messages you sent stay, as ciphertext under an id that no longer names anyone. It cannot be
+        undone.
+      </p>
+      <label>
+        Type your username ({user()?.username}) to confirm
+        <input value={confirmName()} onInput={(e) => setConfirmName(e.currentTarget.value)} autocomplete="off" required />
+      </label>
+      <label>
+        Password
+        <input type="password" autocomplete="current-password" value={password()} onInput={(e) => setPassword(e.currentTarget.value)} required />
+      </label>
+      <Show when={user()?.totpEnabled}>
+        <label>
+          Code from your authenticator (or a backup code)
+          <input autocomplete="one-time-code" value={code()} onInput={(e) => setCode(e.currentTarget.value)} required />
+        </label>
+      </Show>
+      <p class="error" role="alert">{action.error()}</p>
+      <button type="submit" class="danger" disabled={action.busy()}>
+        Delete my account
+      </button>
+    </form>
+  );
+}
+
+export function SecuritySection() {
+  return (
+    <>
+      <TwoFactor />
+      <PasswordChange />
+      <RecoveryCode />
+      <DeleteAccount />
+    </>
+  );
+}
