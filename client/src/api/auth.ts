@@ -4,7 +4,7 @@
  * on the server, so the login screen does not ship valibot).
  */
 import type { InferInput } from 'valibot';
-import type { AuthResponse, LoginRequest, PublicUser, RegisterRequest } from '../../../protocol/auth';
+import type { AuthResponse, LoginRequest, PublicUser, RecoverRequest, RegisterRequest } from '../../../protocol/auth';
 import { api } from './http';
 
 export type { AuthResponse, PublicUser };
@@ -21,3 +21,4 @@ export const register = (body: InferInput<typeof RegisterRequest>) => api<AuthRe
 export const login = (body: InferInput<typeof LoginRequest>) => api<AuthResponse>('/api/auth/login', { method: 'POST', body, auth: false });
 export const logout = () => api<void>('/api/auth/logout', { method: 'POST' });
 export const getMe = () => api<PublicUser>('/api/me');
+export const recover = (body: InferInput<typeof RecoverRequest>) => api<AuthResponse>('/api/auth/recover', { method: 'POST', body, auth: false });

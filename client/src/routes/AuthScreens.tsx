@@ -5,7 +5,7 @@
  * reset verifier derived from it is sent (docs/crypto.md, "Recovery code and key backup").
  */
 import { createSignal, Show, type JSX } from 'solid-js';
-import { register, login, type AuthConfig, type AuthResponse } from '../api/auth';
+import { recover, register, login, type AuthConfig, type AuthResponse } from '../api/auth';
 import { ApiRequestError } from '../api/http';
 import { afterSignIn, route } from '../router';
 import { signIn } from '../stores/session';
@@ -98,12 +98,109 @@ export function LoginScreen(props: { config: AuthConfig | null }) {
           {busy() ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
+      <p class="switch">
+        <a href="#/recover">Forgot your password?</a>
+      </p>
       <Show when={props.config?.registrationMode !== 'closed'}>
         <p class="switch">
           No account? <a href="#/register">Create one</a>
         </p>
       </Show>
     </AuthFrame>
+  );
+}
+
+/**
+ * Password reset with the recovery code: the code never leaves the browser; the server gets the
+ * verifier derived from it and, for next time, the verifier of a fresh code shown once here.
+ */
+export function RecoverScreen() {
+  const [username, setUsername] = createSignal('');
+  const [code, setCode] = createSignal('');
+  const [password, setPassword] = createSignal('');
+  const [confirm, setConfirm] = createSignal('');
+  const [error, setError] = createSignal<string | null>(null);
+  const [busy, setBusy] = createSignal(false);
+  const [done, setDone] = createSignal<{ response: AuthResponse; code: string } | null>(null);
+  const [saved, setSaved] = createSignal(false);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    if (password() !== confirm()) return setError('The two passwords are not the same.');
+    setBusy(true);
+    try {
+      const rc = await import('../crypto/recoveryCode');
+      const { systemRng } = await import('../crypto/primitives');
+      const { toBase64Url } = await import('../e2ee/base64');
+      const account = normalizeUsername(username());
+      let verifier: string;
+      try {
+        verifier = toBase64Url(rc.deriveRecoveryKeys(code().trim().toUpperCase(), account).passwordResetVerifier);
+      } catch {
+        throw new Error('That is not a recovery code: it has 32 letters and digits in groups of four.');
+      }
+      const next = rc.generateRecoveryCode(systemRng);
+      const response = await recover({ username: username(), recoveryVerifier: verifier, newPassword: password(), nextRecoveryVerifier: toBase64Url(rc.deriveRecoveryKeys(next, account).passwordResetVerifier) });
+      setDone({ response, code: next });
+    } catch (err) {
+      setError(message(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Show
+      when={done()}
+      fallback={
+        <AuthFrame title="Reset your password">
+          <p>Enter the recovery code you saved when you created your account. Your other sessions will be signed out.</p>
+          <form onSubmit={submit}>
+            <label>
+              Username
+              <input name="username" autocomplete="username" required value={username()} onInput={(e) => setUsername(e.currentTarget.value)} />
+            </label>
+            <label>
+              Recovery code
+              <input name="recoveryCode" autocomplete="off" spellcheck={false} required value={code()} onInput={(e) => setCode(e.currentTarget.value)} />
+            </label>
+            <label>
+              New password
+              <input name="password" type="password" autocomplete="new-password" required value={password()} onInput={(e) => setPassword(e.currentTarget.value)} />
+            </label>
+            <label>
+              Repeat new password
+              <input name="confirm" type="password" autocomplete="new-password" required value={confirm()} onInput={(e) => setConfirm(e.currentTarget.value)} />
+            </label>
+            <p class="error" role="alert">
+              {error()}
+            </p>
+            <button type="submit" class="primary" disabled={busy()}>
+              {busy() ? 'Resetting…' : 'Reset password'}
+            </button>
+          </form>
+          <p class="switch">
+            <a href="#/login">Back to sign in</a>
+          </p>
+        </AuthFrame>
+      }
+    >
+      {(d) => (
+        <AuthFrame title="Your new recovery code">
+          <p>Your password is reset. The old recovery code no longer works; this one replaces it. It is shown <strong>once</strong>.</p>
+          <p class="recovery-code" data-testid="recovery-code" aria-label="Recovery code">
+            {d().code}
+          </p>
+          <label class="check">
+            <input type="checkbox" name="saved" checked={saved()} onChange={(e) => setSaved(e.currentTarget.checked)} />I saved my recovery code
+          </label>
+          <button type="button" class="primary" disabled={!saved()} onClick={() => void signIn(d().response).then(afterSignIn)}>
+            Continue
+          </button>
+        </AuthFrame>
+      )}
+    </Show>
   );
 }
 
