@@ -6,7 +6,9 @@
  * because nothing is ever sent in plaintext.
  */
 import { createEffect, createMemo, createSignal, For, on, Show } from 'solid-js';
-import { MAX_MESSAGE_CHARS } from '../e2ee/MessageBody';
+import { MAX_MESSAGE_CHARS, MAX_QUOTE_CHARS } from '../e2ee/MessageBody';
+import { EmojiPicker } from './messages/EmojiPicker';
+import { searchEmoji } from './messages/emoji';
 import type { ChannelSession, ViewMessage } from '../stores/ChannelSession';
 import { LockIcon } from './LockIcon';
 import { preferences } from '../stores/preferences';
@@ -43,6 +45,17 @@ export function MessagePane(props: {
   const [draft, setDraft] = createSignal('');
   const [editing, setEditing] = createSignal<ViewMessage | null>(null);
   const [confirming, setConfirming] = createSignal<number | null>(null);
+  const [replying, setReplying] = createSignal<ViewMessage | null>(null);
+  const [picking, setPicking] = createSignal<number | null>(null);
+  /** `:name` being typed at the end of the draft: the emoji it could complete to. */
+  const suggestions = createMemo(() => {
+    const m = draft().match(/(?:^|\s):([a-z0-9_+-]{2,})$/i);
+    return m ? searchEmoji(m[1]!, 6) : [];
+  });
+  const complete = (emoji: string) => {
+    setDraft(draft().replace(/:([a-z0-9_+-]{2,})$/i, emoji + ' '));
+    composer.focus();
+  };
   let list!: HTMLOListElement;
   let composer!: HTMLTextAreaElement;
   const messages = createMemo(() => props.session?.view() ?? []);
@@ -61,7 +74,7 @@ export function MessagePane(props: {
       () => queueMicrotask(() => list && (list.scrollTop = list.scrollHeight)),
     ),
   );
-  createEffect(on(() => props.session, () => (setEditing(null), setDraft(''))));
+  createEffect(on(() => props.session, () => (setEditing(null), setReplying(null), setDraft(''))));
 
   const submit = (e?: Event) => {
     e?.preventDefault();
@@ -69,13 +82,31 @@ export function MessagePane(props: {
     const text = draft().trim();
     if (!s || !text || !canSend()) return;
     const ed = editing();
+    const to = replying();
     if (ed && ed.seq !== null) s.enqueue('edit', { v: 1, text }, ed.seq);
+    else if (to && to.seq !== null) s.enqueue('message', { v: 1, text, quote: { sender: to.sender, text: (to.text ?? '').slice(0, MAX_QUOTE_CHARS) } }, undefined, to.seq);
     else s.enqueue('message', { v: 1, text });
     setDraft('');
     setEditing(null);
+    setReplying(null);
+  };
+
+  const startReply = (m: ViewMessage) => {
+    setEditing(null);
+    setReplying(m);
+    composer.focus();
+  };
+
+  /** Toggles this user's `emoji` on a message. */
+  const react = (m: ViewMessage, emoji: string) => {
+    if (m.seq === null) return;
+    const mine = m.reactions.some((r) => r.emoji === emoji && r.users.includes(props.me));
+    props.session?.enqueue('reaction', mine ? { v: 1, emoji, remove: true } : { v: 1, emoji }, m.seq);
+    setPicking(null);
   };
 
   const startEdit = (m: ViewMessage) => {
+    setReplying(null);
     setEditing(m);
     setDraft(m.text ?? '');
     composer.focus();
@@ -128,10 +159,48 @@ export function MessagePane(props: {
                   <span class="status-text">{m.problem ? `waiting: ${m.problem}` : 'sending…'}</span>
                 </Show>
               </div>
+              <Show when={m.replyTo}>
+                {(r) => (
+                  <p class="reply-quote" data-reply-to={r().seq}>
+                    <span class="visually-hidden">In reply to </span>
+                    <strong>{r().sender ? props.nameOf(r().sender) : 'a message'}</strong>: {r().text}
+                  </p>
+                )}
+              </Show>
               <Show when={!m.deleted} fallback={<p class="text tombstone">This message was deleted.</p>}>
                 <Show when={m.text !== null} fallback={<p class="text undecryptable">This message could not be decrypted.</p>}>
                   <p class="text">{m.text}</p>
                 </Show>
+              </Show>
+              <Show when={m.reactions.length > 0 && !m.deleted}>
+                <div class="reactions" role="group" aria-label="Reactions">
+                  <For each={m.reactions}>
+                    {(r) => (
+                      <button
+                        type="button"
+                        class="reaction"
+                        aria-pressed={r.users.includes(props.me)}
+                        aria-label={`${r.emoji} ${r.users.length}: ${r.users.map(props.nameOf).join(', ')}`}
+                        onClick={() => react(m, r.emoji)}
+                      >
+                        {r.emoji} <span class="count">{r.users.length}</span>
+                      </button>
+                    )}
+                  </For>
+                </div>
+              </Show>
+              <Show when={m.seq !== null && !m.deleted && m.lock.kind !== 'error'}>
+                <div class="actions message-tools">
+                  <button type="button" class="link-button" onClick={() => startReply(m)} aria-label="Reply">
+                    Reply
+                  </button>
+                  <button type="button" class="link-button" onClick={() => setPicking(picking() === m.seq ? null : m.seq)} aria-label="React to message" aria-expanded={picking() === m.seq}>
+                    React
+                  </button>
+                </div>
+              </Show>
+              <Show when={picking() !== null && picking() === m.seq}>
+                <EmojiPicker label="Pick a reaction" onPick={(e) => react(m, e)} onClose={() => setPicking(null)} />
               </Show>
               <Show when={m.sender === props.me && m.seq !== null && !m.deleted && m.lock.kind !== 'error'}>
                 <div class="actions">
@@ -149,6 +218,29 @@ export function MessagePane(props: {
       </ol>
       </div>
       <form class="composer" onSubmit={submit}>
+        <Show when={replying()}>
+          {(r) => (
+            <p class="editing" data-testid="replying">
+              Replying to {props.nameOf(r().sender)}: <span class="muted">{(r().text ?? '').slice(0, 80)}</span>{' '}
+              <button type="button" class="link-button" onClick={() => setReplying(null)}>
+                Cancel reply
+              </button>
+            </p>
+          )}
+        </Show>
+        <Show when={suggestions().length > 0}>
+          <ul class="emoji-suggestions" role="listbox" aria-label="Emoji suggestions">
+            <For each={suggestions()}>
+              {(e) => (
+                <li role="option" aria-selected="false">
+                  <button type="button" tabIndex={-1} onMouseDown={(ev) => ev.preventDefault()} onClick={() => complete(e.emoji)}>
+                    {e.emoji} :{e.name}:
+                  </button>
+                </li>
+              )}
+            </For>
+          </ul>
+        </Show>
         <Show when={editing()}>
           <p class="editing">
             Editing your message.{' '}
@@ -170,8 +262,14 @@ export function MessagePane(props: {
           value={draft()}
           onInput={(e) => setDraft(e.currentTarget.value)}
           onKeyDown={(e) => {
+            const first = suggestions()[0];
+            if (first && (e.key === 'Tab' || (e.key === 'Enter' && !e.shiftKey))) {
+              e.preventDefault();
+              return complete(first.emoji);
+            }
             if (e.key === 'Enter' && !e.shiftKey) submit(e);
             if (e.key === 'Escape' && editing()) (setEditing(null), setDraft(''));
+            if (e.key === 'Escape' && replying()) setReplying(null);
           }}
         />
         <button type="submit" class="primary" disabled={!canSend() || !draft().trim()}>

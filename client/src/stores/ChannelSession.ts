@@ -28,6 +28,7 @@ export interface MessageRecord {
   ts: number;
   kind: EnvelopeKind;
   target?: number;
+  replyTo?: number;
   deleted?: boolean;
   body?: MessageBody;
   status?: MessageStatus;
@@ -41,6 +42,7 @@ interface OutboxItem {
   clientMsgId: string;
   kind: EnvelopeKind;
   target?: number;
+  replyTo?: number;
   body: MessageBody;
   ts: number;
   ciphertext?: string;
@@ -59,6 +61,21 @@ export interface ViewMessage {
   pending: boolean;
   problem?: string;
   lock: { kind: 'status'; status: MessageStatus } | { kind: 'error'; code: string } | { kind: 'sending' };
+  /** What this message answers: the quote it carries. */
+  replyTo?: { seq: number; sender: string; text: string };
+  /** Reactions by emoji: who reacted (user ids), in the order they first did. */
+  reactions: { emoji: string; users: string[] }[];
+  pinned: boolean;
+}
+
+/** Adds or takes back one person's reaction on a message (the latest envelope of theirs wins). */
+function applyReaction(m: ViewMessage, userId: string, emoji: string, remove: boolean): void {
+  let entry = m.reactions.find((x) => x.emoji === emoji);
+  if (!entry && !remove) m.reactions.push((entry = { emoji, users: [] }));
+  if (!entry) return;
+  entry.users = entry.users.filter((u) => u !== userId);
+  if (!remove) entry.users.push(userId);
+  if (entry.users.length === 0) m.reactions = m.reactions.filter((x) => x !== entry);
 }
 
 const newClientMsgId = () => toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
@@ -185,7 +202,15 @@ export class ChannelSession {
   private async receive(env: EnvelopeOut): Promise<void> {
     const known = this.recordsSignal[0]().get(env.seq);
     if (known && !env.deleted) return;
-    const base: MessageRecord = { seq: env.seq, clientMsgId: env.clientMsgId, sender: env.sender, ts: env.ts, kind: env.kind ?? 'message', ...(env.target !== undefined ? { target: env.target } : {}) };
+    const base: MessageRecord = {
+      seq: env.seq,
+      clientMsgId: env.clientMsgId,
+      sender: env.sender,
+      ts: env.ts,
+      kind: env.kind ?? 'message',
+      ...(env.target !== undefined ? { target: env.target } : {}),
+      ...(env.replyTo !== undefined ? { replyTo: env.replyTo } : {}),
+    };
     // Our own envelope replayed before its ack reached us: it is the ack.
     const mine = this.outboxSignal[0]().find((o) => o.clientMsgId === env.clientMsgId);
     if (mine && env.sender === this.engine.userId) return this.acknowledged(env.clientMsgId, env.seq, env.ts);
@@ -224,7 +249,17 @@ export class ChannelSession {
     batch(() => {
       this.outboxSignal[1](this.outboxSignal[0]().filter((o) => o !== item));
     });
-    await this.saveRecord({ seq, clientMsgId, sender: this.engine.userId, ts, kind: item.kind, ...(item.target !== undefined ? { target: item.target } : {}), body: item.body, status: 'encrypted-verified' });
+    await this.saveRecord({
+      seq,
+      clientMsgId,
+      sender: this.engine.userId,
+      ts,
+      kind: item.kind,
+      ...(item.target !== undefined ? { target: item.target } : {}),
+      ...(item.replyTo !== undefined ? { replyTo: item.replyTo } : {}),
+      body: item.body,
+      status: 'encrypted-verified',
+    });
     if (item.kind === 'delete' && item.target !== undefined) {
       const target = this.recordsSignal[0]().get(item.target);
       if (target) {
@@ -234,10 +269,14 @@ export class ChannelSession {
     }
   }
 
-  /** Queues a new message, an edit or a deletion of one's own message; sent now or on reconnect. */
-  enqueue(kind: EnvelopeKind, body: MessageBody, target?: number): void {
+  /**
+   * Queues an envelope — a message (a reply when `replyTo` is given), an edit or deletion of
+   * one's own message, a reaction, a pin — sent now or on reconnect, exactly once (its client
+   * message id makes a resend idempotent).
+   */
+  enqueue(kind: EnvelopeKind, body: MessageBody, target?: number, replyTo?: number): void {
     this.sendErrorSignal[1](null);
-    const item: OutboxItem = { clientMsgId: newClientMsgId(), kind, body, ts: Date.now(), ...(target !== undefined ? { target } : {}) };
+    const item: OutboxItem = { clientMsgId: newClientMsgId(), kind, body, ts: Date.now(), ...(target !== undefined ? { target } : {}), ...(replyTo !== undefined ? { replyTo } : {}) };
     this.outboxSignal[1]([...this.outboxSignal[0](), item]);
     void this.flush();
   }
@@ -260,7 +299,14 @@ export class ChannelSession {
             return;
           }
         }
-        const sent = this.socket.send({ type: 'send', clientMsgId: item.clientMsgId, kind: item.kind, ciphertext: item.ciphertext, ...(item.target !== undefined ? { target: item.target } : {}) });
+        const sent = this.socket.send({
+          type: 'send',
+          clientMsgId: item.clientMsgId,
+          kind: item.kind,
+          ciphertext: item.ciphertext,
+          ...(item.target !== undefined ? { target: item.target } : {}),
+          ...(item.replyTo !== undefined ? { replyTo: item.replyTo } : {}),
+        });
         if (!sent) return;
       }
     } finally {
@@ -285,12 +331,24 @@ export class ChannelSession {
           deleted: !!r.deleted,
           pending: false,
           lock: r.error ? { kind: 'error', code: r.error } : { kind: 'status', status: r.status ?? 'encrypted-unverified' },
+          ...(r.replyTo !== undefined ? { replyTo: { seq: r.replyTo, sender: r.body?.quote?.sender ?? '', text: r.body?.quote?.text ?? '' } } : {}),
+          reactions: [],
+          pinned: false,
         };
         bySeq.set(r.seq, v);
         out.push(v);
       } else if (r.target !== undefined) {
         const t = bySeq.get(r.target);
-        if (!t || t.sender !== r.sender) continue;
+        if (!t) continue;
+        if (r.kind === 'reaction' && r.body?.emoji) {
+          applyReaction(t, r.sender, r.body.emoji, !!r.body.remove);
+          continue;
+        }
+        if (r.kind === 'pin' || r.kind === 'unpin') {
+          t.pinned = r.kind === 'pin';
+          continue;
+        }
+        if (t.sender !== r.sender) continue;
         if (r.kind === 'edit' && !r.error && r.body?.text !== undefined && !t.deleted) {
           t.text = r.body.text;
           t.edited = true;
@@ -302,9 +360,25 @@ export class ChannelSession {
     }
     for (const o of this.outboxSignal[0]()) {
       if (o.kind === 'message') {
-        out.push({ key: o.clientMsgId, seq: null, sender: this.engine.userId, ts: o.ts, text: o.body.text ?? '', edited: false, deleted: false, pending: true, ...(o.problem ? { problem: o.problem } : {}), lock: { kind: 'sending' } });
+        out.push({
+          key: o.clientMsgId,
+          seq: null,
+          sender: this.engine.userId,
+          ts: o.ts,
+          text: o.body.text ?? '',
+          edited: false,
+          deleted: false,
+          pending: true,
+          ...(o.problem ? { problem: o.problem } : {}),
+          lock: { kind: 'sending' },
+          ...(o.replyTo !== undefined ? { replyTo: { seq: o.replyTo, sender: o.body.quote?.sender ?? '', text: o.body.quote?.text ?? '' } } : {}),
+          reactions: [],
+          pinned: false,
+        });
       } else if (o.target !== undefined) {
         const t = bySeq.get(o.target);
+        if (t && o.kind === 'reaction' && o.body.emoji) applyReaction(t, this.engine.userId, o.body.emoji, !!o.body.remove);
+        if (t && (o.kind === 'pin' || o.kind === 'unpin')) t.pinned = o.kind === 'pin';
         if (t && o.kind === 'edit') (t.text = o.body.text ?? t.text), (t.edited = true), (t.pending = true);
         if (t && o.kind === 'delete') (t.deleted = true), (t.text = null), (t.pending = true);
       }

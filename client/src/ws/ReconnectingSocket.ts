@@ -2,7 +2,9 @@
  * A WebSocket to the server that stays connected: the access token travels in the subprotocol
  * list (docs/protocol.md), a close for an expired token (4001) refreshes and reconnects at once,
  * other drops reconnect with exponential backoff and jitter (0.5 s doubling to 30 s), and the
- * browser's `online` event skips the wait. Close codes meaning "do not come back" (4002 replaced,
+ * browser's `online` event skips the wait. When the browser reports it went offline the socket
+ * is dropped at once (a dead connection can otherwise look open for minutes) and no retry runs
+ * until it is back online. Close codes meaning "do not come back" (4002 replaced,
  * 4003 removed, 4004 device deleted) stop it. It does not know any frame type: ChannelConnection and HubConnection do.
  */
 import { createSignal, type Accessor } from 'solid-js';
@@ -36,12 +38,21 @@ export class ReconnectingSocket {
   private readonly onOnline = () => {
     if (this.status() === 'closed') this.connectNow();
   };
+  private readonly onOffline = () => {
+    const ws = this.ws;
+    if (!ws || this.closedByUs) return;
+    this.ws = null; // its late close event is ignored
+    clearInterval(this.pinger);
+    ws.close();
+    this.retry();
+  };
 
   constructor(
     private readonly path: string,
     private readonly handlers: SocketHandlers,
   ) {
     addEventListener('online', this.onOnline);
+    addEventListener('offline', this.onOffline);
     void this.connect();
   }
 
@@ -103,6 +114,8 @@ export class ReconnectingSocket {
   private retry(delay?: number) {
     if (this.closedByUs) return;
     this.setStatus('closed');
+    clearTimeout(this.timer);
+    if (!navigator.onLine) return; // the `online` event reconnects
     const wait = delay ?? Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** this.attempts) * (0.75 + Math.random() * 0.5);
     this.attempts++;
     clearTimeout(this.timer);
@@ -126,6 +139,7 @@ export class ReconnectingSocket {
     clearTimeout(this.timer);
     clearInterval(this.pinger);
     removeEventListener('online', this.onOnline);
+    removeEventListener('offline', this.onOffline);
     this.ws?.close(1000);
     this.ws = null;
     this.setStatus('stopped');
