@@ -2,7 +2,8 @@
  * Serves the built web client from the ASSETS binding: a disk directory on workerd, the assets
  * service on Cloudflare. workerd's disk service sends every file as octet-stream and answers a
  * directory with a JSON listing, so this sets the content type from the extension, never
- * exposes a listing, caches hashed files for a year and answers every other path with
+ * exposes a listing, caches hashed files for a year, gzips text for clients that accept it (the
+ * self-hosted server has no proxy in front to do it) and answers every other path with
  * index.html, so client-side routes deep-link.
  */
 import type { Context } from 'hono';
@@ -24,6 +25,9 @@ const TYPES: Record<string, string> = {
   txt: 'text/plain; charset=utf-8',
 };
 
+/** Types worth compressing (images and fonts are compressed already). */
+const COMPRESSIBLE = /^(text\/|application\/(json|manifest\+json)|image\/svg\+xml)/;
+
 async function fetchFile(c: Context<AppEnv>, path: string): Promise<Response | null> {
   const res = await c.env.ASSETS.fetch(new Request(new URL(path, c.req.url), { method: c.req.method === 'HEAD' ? 'HEAD' : 'GET' }));
   if (!res.ok) return null;
@@ -31,6 +35,12 @@ async function fetchFile(c: Context<AppEnv>, path: string): Promise<Response | n
   const headers = new Headers(res.headers);
   headers.set('Content-Type', (ext && TYPES[ext]) || 'application/octet-stream');
   headers.set('Cache-Control', path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+  headers.append('Vary', 'Accept-Encoding');
+  const gzip = res.body && c.req.method !== 'HEAD' && COMPRESSIBLE.test(headers.get('Content-Type')!) && /\bgzip\b/.test(c.req.header('Accept-Encoding') ?? '');
+  if (!gzip) return new Response(res.body, { status: 200, headers });
+  // The runtime compresses a body whose Content-Encoding names a coding (encodeBody "automatic").
+  headers.set('Content-Encoding', 'gzip');
+  headers.delete('Content-Length');
   return new Response(res.body, { status: 200, headers });
 }
 

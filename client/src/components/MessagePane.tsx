@@ -9,6 +9,7 @@ import { createEffect, createMemo, createSignal, For, on, Show } from 'solid-js'
 import { MAX_MESSAGE_CHARS, MAX_QUOTE_CHARS } from '../e2ee/MessageBody';
 import { EmojiPicker } from './messages/EmojiPicker';
 import { searchEmoji } from './messages/emoji';
+import { renderMarkdown } from './messages/markdown';
 import type { ChannelSession, ViewMessage } from '../stores/ChannelSession';
 import { LockIcon } from './LockIcon';
 import { preferences } from '../stores/preferences';
@@ -169,7 +170,7 @@ export function MessagePane(props: {
               </Show>
               <Show when={!m.deleted} fallback={<p class="text tombstone">This message was deleted.</p>}>
                 <Show when={m.text !== null} fallback={<p class="text undecryptable">This message could not be decrypted.</p>}>
-                  <p class="text">{m.text}</p>
+                  <div class="text markdown" innerHTML={renderMarkdown(m.text!)} />
                 </Show>
               </Show>
               <Show when={m.reactions.length > 0 && !m.deleted}>

@@ -1,0 +1,47 @@
+/**
+ * Message text to safe HTML: Markdown (marked) with raw HTML shown as text, images shown as
+ * links (nothing is ever loaded from a message), bare URLs made links, and the result passed
+ * through DOMPurify with a small allow-list. Links open in a new tab with no referrer and no
+ * opener, and only http, https and mailto survive (SECURITY-TESTS I6, I7).
+ */
+import DOMPurify from 'dompurify';
+import { Marked } from 'marked';
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const marked = new Marked({
+  gfm: true,
+  breaks: true,
+  renderer: {
+    // Raw HTML in a message is text, not markup.
+    html: ({ text }) => escapeHtml(text),
+    // An image becomes a link to it: opening a message never fetches anything.
+    image: ({ href, text }) => `<a href="${escapeHtml(href)}">${escapeHtml(text || href)}</a>`,
+  },
+});
+
+const ALLOWED_TAGS = ['p', 'br', 'strong', 'em', 'del', 'code', 'pre', 'blockquote', 'ul', 'ol', 'li', 'a', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'span'];
+
+let hooked = false;
+function purifier(): typeof DOMPurify {
+  if (!hooked) {
+    hooked = true;
+    DOMPurify.addHook('afterSanitizeAttributes', (node) => {
+      if (node.tagName === 'A') {
+        node.setAttribute('target', '_blank');
+        node.setAttribute('rel', 'noopener noreferrer nofollow');
+      }
+    });
+  }
+  return DOMPurify;
+}
+
+/** Sanitized HTML for a message's text. */
+export function renderMarkdown(text: string): string {
+  const html = marked.parse(text, { async: false }) as string;
+  return purifier().sanitize(html, {
+    ALLOWED_TAGS,
+    ALLOWED_ATTR: ['href', 'title', 'class', 'target', 'rel', 'start'],
+    ALLOWED_URI_REGEXP: /^(?:https?:|mailto:)/i,
+  });
+}
