@@ -80,7 +80,7 @@ describe('messaging', () => {
     await bob.context().setOffline(false);
     await expect.poll(() => messageWith(bob, 'while you were away 3').count(), { timeout: 30_000 }).toBe(1);
     const order = await log(bob).locator('li.message .text').allTextContents();
-    const away = order.filter((t) => t.startsWith('while you were away'));
+    const away = order.map((t) => t.trim()).filter((t) => t.startsWith('while you were away'));
     expect(away).toEqual(['while you were away 1', 'while you were away 2', 'while you were away 3']);
     await expect.poll(() => messageWith(alice, 'sent while offline').count(), { timeout: 30_000 }).toBe(1);
     await alice.reload();

@@ -8,6 +8,8 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { join } from 'node:path';
+import { ROOT } from '../../scripts/build.mjs';
 import { startServer, type RunningServer } from '../helpers/server';
 import { launchBrowser } from './browser';
 import { PASSWORD, Pages, register } from './helpers';
@@ -84,6 +86,7 @@ describe('settings', () => {
     await carol.getByRole('button', { name: 'Confirm and turn on' }).click();
     const codes = await carol.getByTestId('backup-codes').locator('li').allTextContents();
     expect(codes).toHaveLength(8);
+    await carol.screenshot({ path: join(ROOT, 'docs/screenshots/settings.png') });
     await carol.getByRole('button', { name: 'I saved my backup codes' }).click();
     await expect.poll(() => carol.getByText('To turn it off, confirm with your password').count()).toBe(1);
 

@@ -7,6 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { join } from 'node:path';
+import { ROOT } from '../../scripts/build.mjs';
 import { startServer, type RunningServer } from '../helpers/server';
 import { launchBrowser } from './browser';
 import { expectNoCanaries, messageWith, Pages, register, send } from './helpers';
@@ -75,6 +77,7 @@ describe('verification', () => {
     // Alice marks Bob verified: his messages in her view now carry the verified lock; Bob's view of Alice is unchanged.
     await alice.getByRole('button', { name: 'Mark as verified' }).click();
     await expect.poll(() => alice.locator('.trust-badge').first().textContent()).toBe('Verified');
+    await alice.screenshot({ path: join(ROOT, 'docs/screenshots/verify.png') });
     await alice.goBack();
     await expect.poll(() => messageWith(alice, canary).locator('[data-lock]').getAttribute('data-lock'), { timeout: 20_000 }).toBe('encrypted-verified');
     await send(alice, 'Verified you, Bob');

@@ -6,6 +6,7 @@
  * because nothing is ever sent in plaintext.
  */
 import { createEffect, createMemo, createSignal, For, on, Show } from 'solid-js';
+import { createStore, reconcile } from 'solid-js/store';
 import { MAX_MESSAGE_CHARS, MAX_QUOTE_CHARS } from '../e2ee/MessageBody';
 import { EmojiPicker } from './messages/EmojiPicker';
 import { searchEmoji } from './messages/emoji';
@@ -59,7 +60,10 @@ export function MessagePane(props: {
   };
   let list!: HTMLOListElement;
   let composer!: HTMLTextAreaElement;
-  const messages = createMemo(() => props.session?.view() ?? []);
+  // The list is reconciled by message key, so a new message or an edit updates one item instead
+  // of rebuilding every row (a long history would otherwise re-render in full on each envelope).
+  const [messages, setMessages] = createStore<ViewMessage[]>([]);
+  createEffect(() => setMessages(reconcile(props.session?.view() ?? [], { key: 'key', merge: false })));
   const online = () => props.session?.socket.status() === 'open' && props.hubOnline;
   const canSend = () => !!props.session && !props.cryptoError;
   /** A received message's lock follows what this device knows about its sender now (verified since, or key changed). */
@@ -71,7 +75,7 @@ export function MessagePane(props: {
 
   createEffect(
     on(
-      () => messages().length,
+      () => messages.length,
       () => queueMicrotask(() => list && (list.scrollTop = list.scrollHeight)),
     ),
   );
@@ -146,7 +150,7 @@ export function MessagePane(props: {
       {/* role=log sits on a wrapper: on the <ol> it would hide the list semantics its items need. */}
       <div class="messages-log" role="log" aria-label={`Messages in ${props.title}`} aria-live="polite">
       <ol class="messages" ref={list} tabIndex={0} aria-label={`Messages in ${props.title}`}>
-        <For each={messages()} fallback={<li class="empty">No messages yet. Say hello — only the people in this conversation can read it.</li>}>
+        <For each={messages} fallback={<li class="empty">No messages yet. Say hello — only the people in this conversation can read it.</li>}>
           {(m) => (
             <li class="message" classList={{ own: m.sender === props.me, pending: m.pending, deleted: m.deleted }} data-seq={m.seq ?? ''}>
               <div class="meta">

@@ -78,6 +78,9 @@ function applyReaction(m: ViewMessage, userId: string, emoji: string, remove: bo
   if (entry.users.length === 0) m.reactions = m.reactions.filter((x) => x !== entry);
 }
 
+/** Shortest interval between two re-renders of the message list while envelopes stream in, ms. */
+const RENDER_EVERY_MS = 100;
+
 const newClientMsgId = () => toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
 /** Errors a later sender-key distribution can cure. */
 const RETRYABLE = new Set(['waiting-for-key', 'not-a-recipient']);
@@ -136,11 +139,29 @@ export class ChannelSession {
   }
 
   private async saveRecord(r: MessageRecord): Promise<void> {
-    const map = this.recordsSignal[0]();
-    map.set(r.seq, r);
-    this.recordsSignal[1](map);
+    this.recordsSignal[0]().set(r.seq, r);
+    this.changed();
     this.lastSeq = Math.max(this.lastSeq, r.seq);
     await this.db.put('messages', [this.channelId, r.seq], r);
+  }
+
+  private lastRender = 0;
+  private renderTimer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * Tells the view the records changed: at once when nothing changed for a while (a live
+   * message shows without delay), otherwise at most every RENDER_EVERY_MS, so catching up on a
+   * thousand envelopes re-renders the list a few times rather than a thousand.
+   */
+  private changed(): void {
+    if (this.renderTimer !== undefined) return;
+    const wait = this.lastRender + RENDER_EVERY_MS - Date.now();
+    const render = () => {
+      this.renderTimer = undefined;
+      this.lastRender = Date.now();
+      this.recordsSignal[1](this.recordsSignal[0]());
+    };
+    if (wait <= 0) render();
+    else this.renderTimer = setTimeout(render, wait);
   }
 
   private onFrame(f: ServerFrame): void {
