@@ -1,7 +1,8 @@
 /**
  * Conversation features in Chromium against the real server, two people in a DM: a reply quotes
  * what it answers; reactions from the picker show on the other side with a count and can be
- * taken back; `:name` completes to an emoji in the composer; one side goes offline, the other
+ * taken back; `:name` completes to an emoji and `@name` to a member (whose mention badge then
+ * counts it); one side goes offline, the other
  * sends, and on reconnect everything arrives in order — and what the offline side queued is
  * delivered exactly once. Nothing typed reaches the server's storage (V1).
  */
@@ -70,6 +71,19 @@ describe('messaging', () => {
     expect(await box.inputValue()).toBe('Deal 🚀 ');
     await box.press('Enter');
     await expect.poll(() => messageWith(alice, 'Deal 🚀').count(), { timeout: 20_000 }).toBe(1);
+
+    // @mention autocomplete; the mention travels as routing metadata, so Bob, looking elsewhere,
+    // gets a mention badge on the DM.
+    await bob.getByRole('link', { name: 'Direct messages' }).click();
+    const abox = alice.locator('#composer-input');
+    await abox.fill('Ping @bo');
+    await expect.poll(() => alice.getByRole('listbox', { name: 'Mention suggestions' }).count()).toBe(1);
+    await abox.press('Tab');
+    expect(await abox.inputValue()).toBe('Ping @bob ');
+    await abox.press('Enter');
+    await expect.poll(() => bob.getByRole('complementary').getByRole('link', { name: /alice.*1 mention/ }).count(), { timeout: 20_000 }).toBe(1);
+    await bob.getByRole('complementary').getByRole('link', { name: /alice/ }).click();
+    await expect.poll(() => messageWith(bob, 'Ping @bob').count(), { timeout: 20_000 }).toBe(1);
 
     // Bob goes offline; Alice sends three; Bob queues one. Back online: all in order, his once.
     await bob.context().setOffline(true);

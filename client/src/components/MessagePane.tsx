@@ -43,6 +43,11 @@ export function MessagePane(props: {
   onRead?: (seq: number) => void;
   /** Verification state per user id, for the lock icons ('verified' | 'unverified' | 'changed'). */
   trustOf?: (userId: string) => 'verified' | 'unverified' | 'changed';
+  /** The conversation's members, for @mention autocomplete and the mentions routing field. */
+  members?: { id: string; name: string }[];
+  /** Conversations a message can be forwarded to, and how. */
+  forwardTargets?: { id: string; title: string }[];
+  onForward?: (targetId: string, text: string) => void;
 }) {
   const [draft, setDraft] = createSignal('');
   const [editing, setEditing] = createSignal<ViewMessage | null>(null);
@@ -58,6 +63,27 @@ export function MessagePane(props: {
     setDraft(draft().replace(/:([a-z0-9_+-]{2,})$/i, emoji + ' '));
     composer.focus();
   };
+  /** `@name` being typed at the end of the draft: the members (and @everyone/@here) it could complete to. */
+  const mentionOptions = createMemo(() => {
+    const m = draft().match(/(?:^|\s)@([\p{L}\p{N}_.-]*)$/u);
+    if (!m) return [];
+    const q = m[1]!.toLowerCase();
+    const people = (props.members ?? []).filter((x) => x.id !== props.me && x.name.toLowerCase().startsWith(q)).map((x) => x.name);
+    return [...people, ...['everyone', 'here'].filter((w) => w.startsWith(q))].slice(0, 6);
+  });
+  const completeMention = (name: string) => {
+    setDraft(draft().replace(/@([\p{L}\p{N}_.-]*)$/u, `@${name} `));
+    composer.focus();
+  };
+  /** Who the text mentions, for the envelope's routing metadata (the text stays encrypted). */
+  const mentionsIn = (text: string) => {
+    const named = (name: string) => new RegExp(`(^|\\s)@${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=$|[\\s.,:;!?])`, 'iu').test(text);
+    const users = (props.members ?? []).filter((x) => x.id !== props.me && named(x.name)).map((x) => x.id).slice(0, 50);
+    const everyone = named('everyone');
+    const here = named('here');
+    return users.length || everyone || here ? { ...(users.length ? { users } : {}), ...(everyone ? { everyone } : {}), ...(here ? { here } : {}) } : undefined;
+  };
+  const [forwarding, setForwarding] = createSignal<ViewMessage | null>(null);
   let list!: HTMLOListElement;
   let composer!: HTMLTextAreaElement;
   // The list is reconciled by message key, so a new message or an edit updates one item instead
@@ -89,8 +115,8 @@ export function MessagePane(props: {
     const ed = editing();
     const to = replying();
     if (ed && ed.seq !== null) s.enqueue('edit', { v: 1, text }, ed.seq);
-    else if (to && to.seq !== null) s.enqueue('message', { v: 1, text, quote: { sender: to.sender, text: (to.text ?? '').slice(0, MAX_QUOTE_CHARS) } }, undefined, to.seq);
-    else s.enqueue('message', { v: 1, text });
+    else if (to && to.seq !== null) s.enqueue('message', { v: 1, text, quote: { sender: to.sender, text: (to.text ?? '').slice(0, MAX_QUOTE_CHARS) } }, undefined, to.seq, mentionsIn(text));
+    else s.enqueue('message', { v: 1, text }, undefined, undefined, mentionsIn(text));
     setDraft('');
     setEditing(null);
     setReplying(null);
@@ -202,7 +228,33 @@ export function MessagePane(props: {
                   <button type="button" class="link-button" onClick={() => setPicking(picking() === m.seq ? null : m.seq)} aria-label="React to message" aria-expanded={picking() === m.seq}>
                     React
                   </button>
+                  <Show when={props.onForward && (props.forwardTargets ?? []).length > 0 && m.text}>
+                    <button type="button" class="link-button" onClick={() => setForwarding(forwarding() === m ? null : m)} aria-expanded={forwarding() === m}>
+                      Forward
+                    </button>
+                  </Show>
                 </div>
+              </Show>
+              <Show when={forwarding() === m}>
+                <form
+                  class="forward-form"
+                  onSubmit={(e) => {
+                    e.preventDefault();
+                    const target = new FormData(e.currentTarget).get('target');
+                    if (typeof target === 'string' && m.text) props.onForward?.(target, `Forwarded from ${props.nameOf(m.sender)}:\n> ${m.text.replace(/\n/g, '\n> ')}`);
+                    setForwarding(null);
+                  }}
+                >
+                  <label>
+                    Forward to
+                    <select name="target">
+                      <For each={props.forwardTargets}>{(t) => <option value={t.id}>{t.title}</option>}</For>
+                    </select>
+                  </label>
+                  <button type="submit" class="small primary">
+                    Forward
+                  </button>
+                </form>
               </Show>
               <Show when={picking() !== null && picking() === m.seq}>
                 <EmojiPicker label="Pick a reaction" onPick={(e) => react(m, e)} onClose={() => setPicking(null)} />
@@ -232,6 +284,19 @@ export function MessagePane(props: {
               </button>
             </p>
           )}
+        </Show>
+        <Show when={mentionOptions().length > 0}>
+          <ul class="emoji-suggestions" role="listbox" aria-label="Mention suggestions">
+            <For each={mentionOptions()}>
+              {(name) => (
+                <li role="option" aria-selected="false">
+                  <button type="button" tabIndex={-1} onMouseDown={(ev) => ev.preventDefault()} onClick={() => completeMention(name)}>
+                    @{name}
+                  </button>
+                </li>
+              )}
+            </For>
+          </ul>
         </Show>
         <Show when={suggestions().length > 0}>
           <ul class="emoji-suggestions" role="listbox" aria-label="Emoji suggestions">
@@ -271,6 +336,11 @@ export function MessagePane(props: {
             if (first && (e.key === 'Tab' || (e.key === 'Enter' && !e.shiftKey))) {
               e.preventDefault();
               return complete(first.emoji);
+            }
+            const person = mentionOptions()[0];
+            if (person !== undefined && e.key === 'Tab') {
+              e.preventDefault();
+              return completeMention(person);
             }
             if (e.key === 'Enter' && !e.shiftKey) submit(e);
             if (e.key === 'Escape' && editing()) (setEditing(null), setDraft(''));

@@ -12,7 +12,7 @@
  * It does not render anything; components/MessagePane.tsx does.
  */
 import { batch, createSignal } from 'solid-js';
-import type { EnvelopeKind, EnvelopeOut, ServerFrame } from '../../../protocol/frames';
+import type { EnvelopeKind, EnvelopeOut, Mentions, ServerFrame } from '../../../protocol/frames';
 import type { CryptoErrorCode, MessageStatus } from '../crypto';
 import type { Engine } from '../e2ee/Engine';
 import { decodeBody, encodeBody, type MessageBody } from '../e2ee/MessageBody';
@@ -43,6 +43,7 @@ interface OutboxItem {
   kind: EnvelopeKind;
   target?: number;
   replyTo?: number;
+  mentions?: Mentions;
   body: MessageBody;
   ts: number;
   ciphertext?: string;
@@ -295,9 +296,17 @@ export class ChannelSession {
    * one's own message, a reaction, a pin — sent now or on reconnect, exactly once (its client
    * message id makes a resend idempotent).
    */
-  enqueue(kind: EnvelopeKind, body: MessageBody, target?: number, replyTo?: number): void {
+  enqueue(kind: EnvelopeKind, body: MessageBody, target?: number, replyTo?: number, mentions?: Mentions): void {
     this.sendErrorSignal[1](null);
-    const item: OutboxItem = { clientMsgId: newClientMsgId(), kind, body, ts: Date.now(), ...(target !== undefined ? { target } : {}), ...(replyTo !== undefined ? { replyTo } : {}) };
+    const item: OutboxItem = {
+      clientMsgId: newClientMsgId(),
+      kind,
+      body,
+      ts: Date.now(),
+      ...(target !== undefined ? { target } : {}),
+      ...(replyTo !== undefined ? { replyTo } : {}),
+      ...(mentions ? { mentions } : {}),
+    };
     this.outboxSignal[1]([...this.outboxSignal[0](), item]);
     void this.flush();
   }
@@ -327,6 +336,8 @@ export class ChannelSession {
           ciphertext: item.ciphertext,
           ...(item.target !== undefined ? { target: item.target } : {}),
           ...(item.replyTo !== undefined ? { replyTo: item.replyTo } : {}),
+          // Routing metadata for unread mention counts; the text itself stays encrypted.
+          ...(item.mentions ? { mentions: item.mentions } : {}),
         });
         if (!sent) return;
       }
