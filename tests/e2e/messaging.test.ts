@@ -42,6 +42,8 @@ describe('messaging', () => {
     await bob.getByLabel(/Username/).first().fill('alice');
     await bob.getByRole('button', { name: 'Start conversation' }).click();
     await send(bob, `Question: tea or coffee? ${canary}`);
+    // The DM Bob started appears in Alice's list once her hub counts it (slow when CI is busy).
+    await expect.poll(() => alice.getByRole('complementary').getByRole('link', { name: /bob/ }).count(), { timeout: 60_000 }).toBe(1);
     await alice.getByRole('complementary').getByRole('link', { name: /bob/ }).click();
     await expect.poll(() => messageWith(alice, canary).count(), { timeout: 20_000 }).toBe(1);
 
