@@ -272,6 +272,8 @@ describe.each(['sqlite', 'postgres'] as const)('key directory on %s', (backend) 
     expect(res.headers.get('X-Backup-Version')).toBe('1');
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(bytes);
     expect((await api(server, '/api/key-backup', { token: bob.token })).status).toBe(404);
+    expect((await api(server, '/api/key-backup/status', { token: alice.token })).json).toMatchObject({ exists: true, version: 1, size: 4096 });
+    expect((await api(server, '/api/key-backup/status', { token: bob.token })).json).toEqual({ exists: false });
   });
 
   it('deleting the account deletes its key backup blob too', async () => {
@@ -289,7 +291,7 @@ describe.each(['sqlite', 'postgres'] as const)('key directory on %s', (backend) 
     const routes: [string, string][] = [
       ['POST', '/api/devices'], ['GET', '/api/devices'], ['PUT', `/api/devices/${aliceDeviceId}/prekeys`], ['DELETE', `/api/devices/${aliceDeviceId}`],
       ['GET', '/api/users/by-name/alice'], ['GET', `/api/users/${alice.id}/devices`], ['POST', `/api/users/${alice.id}/bundles`], ['GET', `/api/users/${alice.id}/device-list`],
-      ['PUT', '/api/device-list'], ['PUT', '/api/key-backup'], ['GET', '/api/key-backup'],
+      ['PUT', '/api/device-list'], ['PUT', '/api/key-backup'], ['GET', '/api/key-backup'], ['GET', '/api/key-backup/status'],
     ];
     for (const [method, path] of routes) {
       expect((await api(server, path, { method })).status, `${method} ${path}`).toBe(401);

@@ -158,6 +158,13 @@ export const ownKeyRoutes = new Hono<AppEnv>()
     return c.body(null, 204);
   })
 
+  // Whether a backup exists, without its bytes: a new device asks this before offering to
+  // restore, so "no backup yet" is an ordinary answer rather than a 404 in the console.
+  .get('/key-backup/status', requireAuth, async (c) => {
+    const meta = await (await c.var.storage()).getKeyBackupMeta(c.var.auth.user.id);
+    return c.json(meta ? { exists: true, version: meta.version, size: meta.size, updatedAt: meta.updatedAt } : { exists: false });
+  })
+
   .get('/key-backup', requireAuth, async (c) => {
     const storage = await c.var.storage();
     const userId = c.var.auth.user.id;

@@ -65,6 +65,7 @@ export const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/api/users/{id}/device-list', access: 'user', tag: 'keys', status: 200, errors: ['not_found'], summary: 'A user’s client-signed device list.' },
   { method: 'PUT', path: '/api/device-list', access: 'user', tag: 'keys', status: 204, body: keys.PutDeviceListRequest, errors: ['conflict'], summary: 'Publish your signed device list (the version must grow).' },
   { method: 'PUT', path: '/api/key-backup', access: 'user', tag: 'keys', status: 204, errors: ['conflict', 'payload_too_large', 'unsupported_media_type'], summary: 'Store your encrypted key backup (application/octet-stream, X-Backup-Version must grow, at most 16 MiB).' },
+  { method: 'GET', path: '/api/key-backup/status', access: 'user', tag: 'keys', status: 200, errors: [], summary: 'Whether you have a key backup stored: { exists, version?, size?, updatedAt? } (no bytes).' },
   { method: 'GET', path: '/api/key-backup', access: 'user', tag: 'keys', status: 200, errors: ['not_found'], summary: 'Fetch your encrypted key backup (X-Backup-Version header).' },
 
   { method: 'POST', path: '/api/communities', access: 'user', tag: 'communities', status: 201, body: communities.CreateCommunityRequest, summary: 'Create a community; you become its owner. It starts with the group "General" and the text channel "general". Returns the community view (as GET /api/communities/{id}).' },

@@ -101,29 +101,48 @@ export interface RequestOptions {
   body?: unknown;
   /** Send the access token (default true). */
   auth?: boolean;
+  /** A binary body (sent as application/octet-stream) instead of JSON. */
+  raw?: Uint8Array;
+  /** Extra request headers. */
+  headers?: Record<string, string>;
 }
 
 async function send(path: string, options: RequestOptions): Promise<Response> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...options.headers };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (options.raw !== undefined) headers['Content-Type'] = 'application/octet-stream';
   if (options.auth !== false && accessToken) headers.Authorization = `Bearer ${accessToken}`;
-  return fetch(path, { method: options.method ?? 'GET', headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+  const body = options.raw ? new Blob([options.raw as Uint8Array<ArrayBuffer>]) : (options.body === undefined ? undefined : JSON.stringify(options.body));
+  return fetch(path, { method: options.method ?? 'GET', headers, body });
+}
+
+/** Sends with one retry after refreshing an expired access token; network failures become `ApiRequestError`. */
+async function sendAuthed(path: string, options: RequestOptions): Promise<Response> {
+  try {
+    const res = await send(path, options);
+    if (res.status === 401 && options.auth !== false && (await refreshSession())) return await send(path, options);
+    return res;
+  } catch {
+    throw new ApiRequestError(0, 'network', 'The server cannot be reached.');
+  }
+}
+
+async function failure(res: Response): Promise<ApiRequestError> {
+  const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+  return new ApiRequestError(res.status, body?.error?.code ?? 'http_' + res.status, body?.error?.message ?? `The server answered ${res.status}.`);
 }
 
 /** Calls the API; resolves with the parsed JSON body (undefined for 204) or throws `ApiRequestError`. */
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  let res: Response;
-  try {
-    res = await send(path, options);
-    if (res.status === 401 && options.auth !== false && (await refreshSession())) res = await send(path, options);
-  } catch {
-    throw new ApiRequestError(0, 'network', 'The server cannot be reached.');
-  }
+  const res = await sendAuthed(path, options);
   if (res.status === 204) return undefined as T;
-  const body = (await res.json().catch(() => null)) as unknown;
-  if (!res.ok) {
-    const error = (body as { error?: { code?: string; message?: string } } | null)?.error;
-    throw new ApiRequestError(res.status, error?.code ?? 'http_' + res.status, error?.message ?? `The server answered ${res.status}.`);
-  }
-  return body as T;
+  if (!res.ok) throw await failure(res);
+  return (await res.json().catch(() => null)) as T;
+}
+
+/** Calls a route that answers with bytes (the key backup); throws `ApiRequestError` like `api`. */
+export async function apiBytes(path: string, options: RequestOptions = {}): Promise<{ bytes: Uint8Array; headers: Headers }> {
+  const res = await sendAuthed(path, options);
+  if (!res.ok) throw await failure(res);
+  return { bytes: new Uint8Array(await res.arrayBuffer()), headers: res.headers };
 }

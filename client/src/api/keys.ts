@@ -5,7 +5,7 @@
  */
 import type { InferInput } from 'valibot';
 import type { ClaimedBundle, RegisterDeviceRequest, UploadPreKeysRequest } from '../../../protocol/keys';
-import { api } from './http';
+import { api, apiBytes } from './http';
 
 export type { ClaimedBundle };
 
@@ -37,3 +37,14 @@ export const uploadPreKeys = (deviceId: string, body: InferInput<typeof UploadPr
 export const userByName = (username: string) => api<UserRef>(`/api/users/by-name/${encodeURIComponent(username)}`);
 export const userDevices = (userId: string) => api<{ devices: PublicDevice[] }>(`/api/users/${encodeURIComponent(userId)}/devices`);
 export const claimBundles = (userId: string) => api<{ bundles: ClaimedBundle[] }>(`/api/users/${encodeURIComponent(userId)}/bundles`, { method: 'POST' });
+
+/** Whether this account has a key backup on the server, and which version. */
+export const keyBackupStatus = () => api<{ exists: boolean; version?: number; size?: number; updatedAt?: number }>('/api/key-backup/status');
+/** The encrypted backup blob and its version. */
+export async function fetchKeyBackup(): Promise<{ blob: Uint8Array; version: number }> {
+  const { bytes, headers } = await apiBytes('/api/key-backup');
+  return { blob: bytes, version: Number(headers.get('X-Backup-Version') ?? 0) };
+}
+/** Stores a new backup; the version must be higher than the stored one (409 otherwise). */
+export const storeKeyBackup = (blob: Uint8Array, version: number) =>
+  api<void>('/api/key-backup', { method: 'PUT', raw: blob, headers: { 'X-Backup-Version': String(version) } });

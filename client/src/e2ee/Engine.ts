@@ -62,6 +62,7 @@ import { IndexedDbKeyStore } from '../stores/IndexedDbKeyStore';
 import type { Db } from '../stores/idb';
 import { ReconnectingSocket } from '../ws/ReconnectingSocket';
 import { fromBase64, toBase64, toBase64Url } from './base64';
+import { BackupSync } from './BackupSync';
 import { unwrapChannelEnvelope, wrapChannelEnvelope } from './ChannelEnvelope';
 
 /** How long a channel's member-device list is reused before asking the server again, ms. */
@@ -97,6 +98,8 @@ export class Engine {
   private readonly keyListeners = new Set<(channelId: string) => void>();
   private readonly trustListeners = new Set<() => void>();
   readonly hub: ReconnectingSocket;
+  /** The encrypted key backup this device keeps up to date once it knows the recovery code. */
+  readonly backup: BackupSync;
 
   private constructor(
     readonly provider: CryptoProvider,
@@ -109,6 +112,9 @@ export class Engine {
     this.hub = new ReconnectingSocket(`/ws/hub?device=${encodeURIComponent(deviceId)}`, {
       open: () => undefined,
       frame: (f) => this.onHubFrame(f as HubServerFrame),
+    });
+    this.backup = new BackupSync(db, store, userId, addressOf(userId, deviceId), (fn) => this.serial(fn), (channelIds) => {
+      for (const id of channelIds) for (const fn of this.keyListeners) fn(id);
     });
   }
 
@@ -170,7 +176,9 @@ export class Engine {
       device = { userId: user.id, deviceId: res.deviceId, nextOneTimePreKeyId: 1 + ONE_TIME_PREKEY_BATCH };
       await db.put('device', 'self', device);
     }
-    return new Engine(provider, store, db, identity, user.id, device.deviceId);
+    const engine = new Engine(provider, store, db, identity, user.id, device.deviceId);
+    void engine.backup.start();
+    return engine;
   }
 
   /** Called with a channel id whenever a new sender key for it arrived (retry messages that waited). */
@@ -180,6 +188,7 @@ export class Engine {
   }
 
   stop(): void {
+    this.backup.stop();
     this.hub.close();
     for (const p of this.pendingDeliveries.values()) p.reject(new Error('stopped'));
     this.pendingDeliveries.clear();
@@ -194,6 +203,7 @@ export class Engine {
   }
 
   private trustChanged(): void {
+    this.backup.markDirty();
     for (const l of this.trustListeners) l();
   }
 
@@ -291,6 +301,7 @@ export class Engine {
         const d = decodeSenderKeyDistribution(out.plaintext);
         const record = processSenderKeyDistribution(await this.store.getSenderKeyRecord(d.channelId, address), d);
         await this.store.putSenderKeyRecord(d.channelId, address, record);
+        this.backup.markDirty();
         for (const fn of this.keyListeners) fn(d.channelId);
       }
     } catch (e) {
@@ -341,6 +352,7 @@ export class Engine {
       const own = await createSenderKey(this.provider, systemRng, channelId, Date.now());
       await this.store.putOwnSenderKey(own);
     });
+    this.backup.markDirty();
   }
 
   private bundleFrom(c: ClaimedBundle): PreKeyBundle {
@@ -364,6 +376,7 @@ export class Engine {
     if (!own || shouldRotateSenderKey(own, now)) {
       own = await createSenderKey(this.provider, systemRng, channelId, now);
       await this.store.putOwnSenderKey(own);
+      this.backup.markDirty();
     }
     let done = await this.db.get<DistributedRecord>('distributed', channelId);
     if (!done || done.keyId !== own.keyId) done = { keyId: own.keyId, addresses: [] };
@@ -429,10 +442,14 @@ export class Engine {
           return { ok: true, plaintext: out.plaintext, status: 'encrypted-verified', deviceId: wrapped.deviceId };
         }
         const address = addressOf(env.sender, wrapped.deviceId);
-        const session = await this.store.getSession(address);
         const record = await this.store.getSenderKeyRecord(channelId, address);
-        if (!session || !record) return { ok: false, code: 'waiting-for-key' };
-        const out = await senderKeyDecrypt(this.provider, record, session.remoteIdentity, wrapped.message);
+        // The sender's identity signs the message: from the pairwise session, or, for history
+        // restored from the key backup (a device this one never talked to), from its pinned key.
+        const session = await this.store.getSession(address);
+        const pinned = session ? undefined : await this.store.getTrust(address);
+        const senderIdentity = session?.remoteIdentity ?? (pinned ? decodeIdentityPublic(pinned.identityKey) : undefined);
+        if (!senderIdentity || !record) return { ok: false, code: 'waiting-for-key' };
+        const out = await senderKeyDecrypt(this.provider, record, senderIdentity, wrapped.message);
         await this.store.putSenderKeyRecord(channelId, address, out.record);
         return { ok: true, plaintext: out.plaintext, status: messageStatus(true, await this.store.getTrust(address)), deviceId: wrapped.deviceId };
       } catch (e) {

@@ -121,7 +121,7 @@ export function RecoverScreen() {
   const [confirm, setConfirm] = createSignal('');
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
-  const [done, setDone] = createSignal<{ response: AuthResponse; code: string } | null>(null);
+  const [done, setDone] = createSignal<{ response: AuthResponse; code: string; backupKeys: { current: Uint8Array; previous: Uint8Array } } | null>(null);
   const [saved, setSaved] = createSignal(false);
 
   const submit = async (e: Event) => {
@@ -134,15 +134,18 @@ export function RecoverScreen() {
       const { systemRng } = await import('../crypto/primitives');
       const { toBase64Url } = await import('../e2ee/base64');
       const account = normalizeUsername(username());
-      let verifier: string;
+      let old: { passwordResetVerifier: Uint8Array; backupKey: Uint8Array };
       try {
-        verifier = toBase64Url(rc.deriveRecoveryKeys(code().trim().toUpperCase(), account).passwordResetVerifier);
+        old = rc.deriveRecoveryKeys(code().trim().toUpperCase(), account);
       } catch {
         throw new Error('That is not a recovery code: it has 32 letters and digits in groups of four.');
       }
       const next = rc.generateRecoveryCode(systemRng);
-      const response = await recover({ username: username(), recoveryVerifier: verifier, newPassword: password(), nextRecoveryVerifier: toBase64Url(rc.deriveRecoveryKeys(next, account).passwordResetVerifier) });
-      setDone({ response, code: next });
+      const nextKeys = rc.deriveRecoveryKeys(next, account);
+      const response = await recover({ username: username(), recoveryVerifier: toBase64Url(old.passwordResetVerifier), newPassword: password(), nextRecoveryVerifier: toBase64Url(nextKeys.passwordResetVerifier) });
+      // This device keeps the key backup from now on: the old code's key opens the stored backup
+      // once (restoring history here), then it is re-encrypted under the new code.
+      setDone({ response, code: next, backupKeys: { current: nextKeys.backupKey, previous: old.backupKey } });
     } catch (err) {
       setError(message(err));
     } finally {
@@ -195,7 +198,7 @@ export function RecoverScreen() {
           <label class="check">
             <input type="checkbox" name="saved" checked={saved()} onChange={(e) => setSaved(e.currentTarget.checked)} />I saved my recovery code
           </label>
-          <button type="button" class="primary" disabled={!saved()} onClick={() => void signIn(d().response).then(afterSignIn)}>
+          <button type="button" class="primary" disabled={!saved()} onClick={() => void signIn(d().response, d().backupKeys).then(afterSignIn)}>
             Continue
           </button>
         </AuthFrame>
@@ -212,7 +215,7 @@ export function RegisterScreen(props: { mode: 'setup' | 'register'; config: Auth
   const [invite, setInvite] = createSignal('');
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
-  const [done, setDone] = createSignal<{ response: AuthResponse; code: string } | null>(null);
+  const [done, setDone] = createSignal<{ response: AuthResponse; code: string; backupKey: Uint8Array } | null>(null);
   const [saved, setSaved] = createSignal(false);
   const needsInvite = () => props.mode === 'register' && props.config?.registrationMode === 'invite_only';
 
@@ -226,7 +229,8 @@ export function RegisterScreen(props: { mode: 'setup' | 'register'; config: Auth
       const { systemRng } = await import('../crypto/primitives');
       const { toBase64Url } = await import('../e2ee/base64');
       const code = rc.generateRecoveryCode(systemRng);
-      const verifier = toBase64Url(rc.deriveRecoveryKeys(code, normalizeUsername(username())).passwordResetVerifier);
+      const keys = rc.deriveRecoveryKeys(code, normalizeUsername(username()));
+      const verifier = toBase64Url(keys.passwordResetVerifier);
       const response = await register({
         username: username(),
         password: password(),
@@ -235,7 +239,7 @@ export function RegisterScreen(props: { mode: 'setup' | 'register'; config: Auth
         ...(displayName().trim() ? { displayName: displayName().trim() } : {}),
         ...(needsInvite() && invite().trim() ? { inviteCode: invite().trim() } : {}),
       });
-      setDone({ response, code });
+      setDone({ response, code, backupKey: keys.backupKey });
     } catch (err) {
       setError(message(err));
     } finally {
@@ -246,7 +250,7 @@ export function RegisterScreen(props: { mode: 'setup' | 'register'; config: Auth
   const finish = async () => {
     const d = done();
     if (!d || !saved()) return;
-    await signIn(d.response);
+    await signIn(d.response, { current: d.backupKey });
     props.onDone();
     afterSignIn();
   };

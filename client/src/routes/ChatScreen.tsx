@@ -25,6 +25,7 @@ import {
 } from '../components/CommunityDialogs';
 import { CommunityRail } from '../components/CommunityRail';
 import { KeyChangeBanner } from '../components/KeyChangeBanner';
+import { RestoreBanner } from '../components/KeyBackup';
 import { MemberList, type MemberRow } from '../components/MemberList';
 import { MessagePane } from '../components/MessagePane';
 import { RolesEditor } from '../components/RolesEditor';
@@ -364,6 +365,7 @@ export default function ChatScreen() {
         <p class="visually-hidden" role="status">
           {forwardStatus()}
         </p>
+        <RestoreBanner engine={engine()} />
 
         <Show when={route().name === 'join'}>
           <JoinCard code={(route() as { code: string }).code} onJoined={(c) => (void refetchCommunities(), navigate(`/c/${c.community.id}/${c.channels[0]?.id ?? ''}`))} />

@@ -53,8 +53,13 @@ export async function boot(): Promise<boolean> {
   }
 }
 
-/** Signs in with a fresh token pair. A different user than the one whose keys are stored wipes them first. */
-export async function signIn(r: AuthResponse): Promise<void> {
+/**
+ * Signs in with a fresh token pair. A different user than the one whose keys are stored wipes them
+ * first. `backupKeys` come from a recovery code typed or made here (registration, password reset):
+ * this device then keeps the key backup (client/src/e2ee/BackupSync.ts); after a reset, the key
+ * of the old code opens the existing backup once so it can be re-encrypted under the new one.
+ */
+export async function signIn(r: AuthResponse, backupKeys?: { current: Uint8Array; previous?: Uint8Array }): Promise<void> {
   reopenDeviceDb();
   const db = await deviceDb();
   const owner = await db.get<{ userId: string }>('device', 'self');
@@ -62,6 +67,7 @@ export async function signIn(r: AuthResponse): Promise<void> {
     await wipeDeviceDb();
     reopenDeviceDb();
   }
+  if (backupKeys) await (await deviceDb()).put('device', 'backupKeys', backupKeys);
   await setTokens(r);
   setUser(r.user);
 }

@@ -11,6 +11,8 @@ import { getMe } from '../../api/auth';
 import { signOut, updateUser, user } from '../../stores/session';
 import { normalizeUsername } from '../AuthScreens';
 import { createAction } from './form';
+import { KeyBackupCard } from '../../components/KeyBackup';
+import type { Engine } from '../../e2ee/Engine';
 
 const qrSrc = (text: string) => `data:image/svg+xml;charset=utf-8,${encodeURIComponent(renderSVG(text, { border: 2 }))}`;
 
@@ -160,7 +162,7 @@ function PasswordChange() {
   );
 }
 
-function RecoveryCode() {
+function RecoveryCode(props: { engine: Engine | undefined }) {
   const [password, setPassword] = createSignal('');
   const [code, setCode] = createSignal<string | null>(null);
   const [saved, setSaved] = createSignal(false);
@@ -172,8 +174,10 @@ function RecoveryCode() {
       const { systemRng } = await import('../../crypto/primitives');
       const { toBase64Url } = await import('../../e2ee/base64');
       const fresh = rc.generateRecoveryCode(systemRng);
-      const verifier = toBase64Url(rc.deriveRecoveryKeys(fresh, normalizeUsername(user()!.username)).passwordResetVerifier);
-      await regenerateRecovery(password(), verifier);
+      const keys = rc.deriveRecoveryKeys(fresh, normalizeUsername(user()!.username));
+      await regenerateRecovery(password(), toBase64Url(keys.passwordResetVerifier));
+      // The key backup moves to the new code at once: the old code no longer opens anything new.
+      if (props.engine?.backup.enabled) await props.engine.backup.rekey(keys.backupKey);
       setPassword('');
       setSaved(false);
       setCode(fresh);
@@ -186,7 +190,7 @@ function RecoveryCode() {
         when={code()}
         fallback={
           <form onSubmit={submit}>
-            <p>The recovery code resets your password if you forget it. Making a new one stops the old one from working.</p>
+            <p>The recovery code resets your password if you forget it and opens your key backup on a new device. Making a new one stops the old one from working; this device re-encrypts the backup with the new one.</p>
             <label>
               Password
               <input type="password" autocomplete="current-password" value={password()} onInput={(e) => setPassword(e.currentTarget.value)} required />
@@ -257,12 +261,13 @@ function DeleteAccount() {
   );
 }
 
-export function SecuritySection() {
+export function SecuritySection(props: { engine: Engine | undefined }) {
   return (
     <>
       <TwoFactor />
       <PasswordChange />
-      <RecoveryCode />
+      <RecoveryCode engine={props.engine} />
+      <KeyBackupCard engine={props.engine} />
       <DeleteAccount />
     </>
   );

@@ -44,7 +44,7 @@ export default function SettingsScreen(props: { section: string; engine: Engine 
             <ProfileSection />
           </Match>
           <Match when={current() === 'security'}>
-            <SecuritySection />
+            <SecuritySection engine={props.engine} />
           </Match>
           <Match when={current() === 'sessions'}>
             <SessionsSection />

@@ -1,0 +1,145 @@
+/**
+ * The key backup in the interface: a banner on a new device offering to restore history from
+ * the backup with the recovery code, and the settings card that shows whether this device keeps
+ * the backup up to date (and turns it on). The code is turned into the backup key here, in the
+ * browser; neither the code nor the key is sent anywhere (client/src/e2ee/BackupSync.ts).
+ */
+import { createSignal, Match, Show, Switch } from 'solid-js';
+import type { Engine } from '../e2ee/Engine';
+import { user } from '../stores/session';
+import { normalizeUsername } from '../routes/AuthScreens';
+
+/** The backup key for `code`, or an error a person can act on. */
+export async function backupKeyFor(code: string): Promise<Uint8Array> {
+  const rc = await import('../crypto/recoveryCode');
+  try {
+    return rc.deriveRecoveryKeys(code.trim(), normalizeUsername(user()!.username)).backupKey;
+  } catch {
+    throw new Error('That is not a recovery code: it has 32 letters and digits in groups of four.');
+  }
+}
+
+/** A recovery-code field that turns the backup on for this device (merging and restoring what the backup holds). */
+function RecoveryCodeForm(props: { engine: Engine; label: string; onDone?: () => void }) {
+  const [code, setCode] = createSignal('');
+  const [busy, setBusy] = createSignal(false);
+  const [error, setError] = createSignal<string | null>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await props.engine.backup.enable(await backupKeyFor(code()));
+      setCode('');
+      props.onDone?.();
+    } catch (err) {
+      setError(err instanceof Error ? err.message : 'The backup could not be restored.');
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="backup-form" onSubmit={(e) => void submit(e)}>
+      <label>
+        Recovery code
+        <input name="backupRecoveryCode" autocomplete="off" spellcheck={false} required value={code()} onInput={(e) => setCode(e.currentTarget.value)} />
+      </label>
+      <p class="error" role="alert">
+        {error()}
+      </p>
+      <button type="submit" class="primary" disabled={busy()}>
+        {busy() ? 'Restoring…' : props.label}
+      </button>
+    </form>
+  );
+}
+
+/** Over the chat on a device that does not keep the backup while the account has one. */
+export function RestoreBanner(props: { engine: Engine | undefined }) {
+  const [dismissed, setDismissed] = createSignal(false);
+  const [open, setOpen] = createSignal(false);
+  const offered = () => {
+    const s = props.engine?.backup.status();
+    return !dismissed() && ((s?.kind === 'off' && s.serverHasBackup) || s?.kind === 'stale-key');
+  };
+  return (
+    <Show when={offered() && props.engine}>
+      {(engine) => (
+        <div class="banner banner-warn restore-banner" role="region" aria-label="Key backup" data-testid="restore-banner">
+          <Show
+            when={open()}
+            fallback={
+              <p>
+                {engine().backup.status().kind === 'stale-key'
+                  ? 'Your recovery code was changed on another device. Enter the new one to keep backing up your keys.'
+                  : 'Your earlier messages are in your key backup. Enter your recovery code to read them on this device.'}{' '}
+                <button type="button" class="small primary" onClick={() => setOpen(true)}>
+                  Restore
+                </button>{' '}
+                <button type="button" class="small" onClick={() => setDismissed(true)}>
+                  Not now
+                </button>
+              </p>
+            }
+          >
+            <RecoveryCodeForm engine={engine()} label="Restore my messages" onDone={() => setDismissed(true)} />
+          </Show>
+        </div>
+      )}
+    </Show>
+  );
+}
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** Settings → security: what the backup is doing on this device. */
+export function KeyBackupCard(props: { engine: Engine | undefined }) {
+  const status = () => props.engine?.backup.status();
+  return (
+    <section class="settings-card" aria-labelledby="backup-title">
+      <h3 id="backup-title">Key backup</h3>
+      <p>
+        Your keys are backed up encrypted with your recovery code, so a new device can read your earlier messages. The server stores the backup but
+        cannot open it.
+      </p>
+      <Show when={props.engine} fallback={<p>Encryption is starting…</p>}>
+        {(engine) => (
+          <Switch>
+            <Match when={status()?.kind === 'saved'}>
+              <p role="status" data-testid="backup-status">
+                On for this device.{' '}
+                {(() => {
+                  const s = status();
+                  return s?.kind === 'saved' && s.at ? `Last saved ${timeFormat.format(s.at)}.` : 'Nothing to save yet.';
+                })()}
+              </p>
+            </Match>
+            <Match when={status()?.kind === 'saving'}>
+              <p role="status" data-testid="backup-status">
+                Saving…
+              </p>
+            </Match>
+            <Match when={status()?.kind === 'error'}>
+              <p role="alert" data-testid="backup-status">
+                The last backup failed: {(status() as { message: string }).message} It is tried again after the next change.
+              </p>
+            </Match>
+            <Match when={status()?.kind === 'stale-key'}>
+              <p role="alert" data-testid="backup-status">
+                Your recovery code was changed on another device. Enter the new one to keep backing up from this device.
+              </p>
+              <RecoveryCodeForm engine={engine()} label="Use this recovery code" />
+            </Match>
+            <Match when={status()?.kind === 'off'}>
+              <p role="status" data-testid="backup-status">
+                Off for this device.{' '}
+                {(status() as { serverHasBackup: boolean }).serverHasBackup ? 'Enter your recovery code to restore your earlier messages and keep the backup up to date.' : 'Enter your recovery code to turn it on.'}
+              </p>
+              <RecoveryCodeForm engine={engine()} label="Turn on key backup" />
+            </Match>
+          </Switch>
+        )}
+      </Show>
+    </section>
+  );
+}

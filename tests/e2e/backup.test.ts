@@ -1,0 +1,142 @@
+/**
+ * The key backup in Chromium against the real server: Alice's first device keeps an encrypted
+ * backup of her keys (the key comes from the recovery code made at registration), and a second
+ * browser profile — a new device — signed in as Alice reads the channel history, Bob's messages
+ * and her own, only after she types the recovery code; a wrong code is refused and restores
+ * nothing. A password reset on a third device re-encrypts the backup under the new code, which
+ * then restores on a fourth. The server's stored bytes hold no message canary (V1).
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startServer, type RunningServer } from '../helpers/server';
+import { launchBrowser } from './browser';
+import { expectNoCanaries, messageWith, PASSWORD, Pages, register, send } from './helpers';
+
+let server: RunningServer;
+let browser: Browser;
+let pages: Pages;
+
+beforeAll(async () => {
+  server = await startServer({ env: { REGISTRATION_MODE: 'open' } });
+  browser = await launchBrowser();
+  pages = new Pages(browser, server.url);
+});
+afterAll(async () => {
+  await pages?.closeAll();
+  await browser?.close();
+  await server?.kill();
+});
+
+async function signIn(page: Page, username: string, password = PASSWORD): Promise<void> {
+  await page.goto(server.url);
+  await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Sign in');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect.poll(() => page.getByRole('heading', { name: /Welcome/ }).count(), { timeout: 20_000 }).toBe(1);
+}
+
+/** Waits until the device has uploaded everything it knows (settings → security shows "Last saved"). */
+async function backupSaved(page: Page, back: string): Promise<void> {
+  await page.goto(`${server.url}/#/settings/security`);
+  await expect.poll(() => page.getByTestId('backup-status').textContent(), { timeout: 30_000 }).toMatch(/Last saved/);
+  await page.goto(back);
+}
+
+describe('key backup', () => {
+  it('a new device restores history with the recovery code; a wrong code restores nothing; a password reset re-encrypts it', async () => {
+    const canaries = Array.from({ length: 3 }, (_, i) => `backup${i}x${randomBytes(12).toString('hex')}`);
+    const alice = await pages.newPage();
+    await alice.goto(server.url);
+    const code = await register(alice, 'alice', pages.problems);
+    await expect.poll(() => alice.getByRole('heading', { name: /Welcome/ }).count(), { timeout: 20_000 }).toBe(1);
+    await alice.getByRole('button', { name: 'Create a community' }).click();
+    await alice.getByLabel('Community name').fill('Archive');
+    await alice.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+    await expect.poll(() => alice.getByRole('heading', { name: '#general' }).count()).toBe(1);
+    await alice.getByRole('button', { name: 'Invite' }).click();
+    await alice.getByRole('button', { name: 'Create invite' }).click();
+    const link = await alice.getByTestId('invite-link').inputValue();
+    await alice.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+    const channelUrl = alice.url();
+
+    const bob = await pages.newPage();
+    await bob.goto(link);
+    await bob.getByRole('link', { name: 'Create one' }).click();
+    await register(bob, 'bob', pages.problems);
+    await bob.getByRole('button', { name: 'Join community' }).click();
+    await expect.poll(() => bob.getByRole('heading', { name: '#general' }).count(), { timeout: 20_000 }).toBe(1);
+
+    await send(alice, `From Alice ${canaries[0]}`);
+    await expect.poll(() => messageWith(bob, canaries[0]!).count(), { timeout: 20_000 }).toBe(1);
+    await send(bob, `From Bob ${canaries[1]}`);
+    await expect.poll(() => messageWith(alice, canaries[1]!).count(), { timeout: 20_000 }).toBe(1);
+    await backupSaved(alice, channelUrl);
+
+    // A new device: the history is there but unreadable until the recovery code is given.
+    const laptop = await pages.newPage();
+    await signIn(laptop, 'alice');
+    await expect.poll(() => laptop.getByTestId('restore-banner').count(), { timeout: 20_000 }).toBe(1);
+    await laptop.goto(channelUrl);
+    await expect.poll(() => laptop.getByRole('heading', { name: '#general' }).count(), { timeout: 20_000 }).toBe(1);
+    // Both messages arrived and are shown as waiting for a key, not as text.
+    await expect.poll(() => laptop.getByRole('log').locator('li.message').count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => laptop.getByRole('log').locator('[data-lock="waiting-for-key"]').count()).toBeGreaterThanOrEqual(2);
+    expect(await messageWith(laptop, canaries[1]!).count()).toBe(0);
+
+    const banner = laptop.getByTestId('restore-banner');
+    await banner.getByRole('button', { name: 'Restore' }).click();
+    const wrong = code.replace(/^./, code[0] === 'A' ? 'B' : 'A');
+    await banner.getByLabel('Recovery code').fill(wrong);
+    await banner.getByRole('button', { name: 'Restore my messages' }).click();
+    await expect.poll(() => banner.getByRole('alert').textContent()).toMatch(/does not open your key backup/);
+    expect(await messageWith(laptop, canaries[1]!).count()).toBe(0);
+
+    await banner.getByLabel('Recovery code').fill(code.toLowerCase());
+    await banner.getByRole('button', { name: 'Restore my messages' }).click();
+    await expect.poll(() => messageWith(laptop, canaries[1]!).count(), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => messageWith(laptop, canaries[0]!).count(), { timeout: 20_000 }).toBe(1);
+    expect(await laptop.getByTestId('restore-banner').count()).toBe(0);
+
+    // The restored device also takes part from now on: Bob's next message reaches it directly.
+    await send(bob, `After the restore ${canaries[2]}`);
+    await expect.poll(() => messageWith(laptop, canaries[2]!).count(), { timeout: 30_000 }).toBe(1);
+    await backupSaved(laptop, channelUrl);
+
+    // Forgot the password: the reset on another device restores history with the old code and
+    // re-encrypts the backup under the new one, which then opens it on yet another device.
+    const phone = await pages.newPage();
+    await phone.goto(server.url);
+    await phone.getByRole('link', { name: 'Forgot your password?' }).click();
+    await phone.getByLabel('Username').fill('alice');
+    await phone.getByLabel('Recovery code').fill(code);
+    await phone.getByLabel('New password', { exact: true }).fill('a brand new passphrase 7');
+    await phone.getByLabel('Repeat new password').fill('a brand new passphrase 7');
+    await phone.getByRole('button', { name: 'Reset password' }).click();
+    const next = (await phone.getByTestId('recovery-code').textContent({ timeout: 15_000 }))!;
+    await phone.getByLabel('I saved my recovery code').check();
+    await phone.getByRole('button', { name: 'Continue' }).click();
+    await expect.poll(() => phone.getByRole('heading', { name: /Welcome/ }).count(), { timeout: 20_000 }).toBe(1);
+    await phone.goto(channelUrl);
+    await expect.poll(() => messageWith(phone, canaries[2]!).count(), { timeout: 30_000 }).toBe(1);
+    await backupSaved(phone, channelUrl);
+
+    const tablet = await pages.newPage();
+    await signIn(tablet, 'alice', 'a brand new passphrase 7');
+    await tablet.goto(`${server.url}/#/settings/security`);
+    await tablet.getByRole('textbox', { name: 'Recovery code' }).fill(code);
+    await tablet.getByRole('button', { name: 'Turn on key backup' }).click();
+    await expect.poll(() => tablet.getByRole('alert').filter({ hasText: 'does not open' }).count()).toBe(1);
+    await tablet.getByRole('textbox', { name: 'Recovery code' }).fill(next);
+    await tablet.getByRole('button', { name: 'Turn on key backup' }).click();
+    await expect.poll(() => tablet.getByTestId('backup-status').textContent(), { timeout: 30_000 }).toMatch(/On for this device/);
+    await tablet.goto(channelUrl);
+    for (const c of canaries) await expect.poll(() => messageWith(tablet, c).count(), { timeout: 30_000 }).toBe(1);
+
+    expect(pages.problems.filter((p) => !/401|404|409/.test(p))).toEqual([]);
+    await pages.closeAll();
+    await server.kill();
+    expectNoCanaries(server.dataDir, canaries);
+  });
+});
