@@ -5,7 +5,7 @@
  * through the ChannelSession's outbox; when encryption is not available the composer is disabled,
  * because nothing is ever sent in plaintext.
  */
-import { createEffect, createMemo, createSignal, For, on, Show } from 'solid-js';
+import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from 'solid-js';
 import { createStore, reconcile } from 'solid-js/store';
 import { MAX_MESSAGE_CHARS, MAX_QUOTE_CHARS } from '../e2ee/MessageBody';
 import { EmojiPicker } from './messages/EmojiPicker';
@@ -99,12 +99,82 @@ export function MessagePane(props: {
     return { kind: 'status', status: t === 'verified' ? 'encrypted-verified' : t === 'changed' ? 'key-changed' : 'encrypted-unverified' };
   };
 
+  // Scrolling. The list follows new messages while the reader is at the bottom; older messages
+  // loaded above keep what is on screen where it was; on opening, the first unread is shown.
+  const [sentinel, setSentinel] = createSignal<HTMLLIElement>();
+  const atBottom = () => !list || list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+  let wasAtBottom = true;
+  let firstKey: string | undefined;
+  let heightBefore = 0;
+  let positioned = false;
+  createEffect(on(() => props.session, () => ((positioned = false), (firstKey = undefined), (wasAtBottom = true))));
+  /** The first message from someone else after the read marker the conversation opened with: where "new" starts. */
+  const firstUnread = createMemo(() => {
+    const read = props.lastReadSeq;
+    if (read === undefined || read === null) return null;
+    return messages.find((m) => m.seq !== null && m.seq > read && m.sender !== props.me)?.seq ?? null;
+  });
+  const rowOf = (seq: number) => list?.querySelector<HTMLElement>(`li.message[data-seq="${seq}"]`) ?? null;
   createEffect(
     on(
-      () => messages.length,
-      () => queueMicrotask(() => list && (list.scrollTop = list.scrollHeight)),
+      () => [messages.length, messages[0]?.key] as const,
+      ([, first]) =>
+        queueMicrotask(() => {
+          if (!list) return;
+          const prepended = firstKey !== undefined && first !== firstKey && !wasAtBottom;
+          firstKey = first;
+          if (!positioned && messages.length > 0) {
+            positioned = true;
+            const unread = firstUnread();
+            const row = unread !== null ? rowOf(unread) : null;
+            if (row) row.scrollIntoView({ block: 'start' });
+            else list.scrollTop = list.scrollHeight;
+          } else if (prepended) list.scrollTop += list.scrollHeight - heightBefore;
+          else if (wasAtBottom || messages[messages.length - 1]?.pending) list.scrollTop = list.scrollHeight;
+          heightBefore = list.scrollHeight;
+          wasAtBottom = atBottom();
+          reportRead();
+        }),
     ),
   );
+  /** Reports the newest message on screen as read (the caller sends the read marker). */
+  const reportRead = () => {
+    if (!list || !props.onRead) return;
+    const bottom = list.getBoundingClientRect().bottom;
+    let top = 0;
+    for (const li of list.querySelectorAll<HTMLElement>('li.message[data-seq]')) {
+      const seq = Number(li.dataset.seq);
+      if (seq && li.getBoundingClientRect().top < bottom) top = Math.max(top, seq);
+    }
+    if (top > 0) props.onRead(top);
+  };
+  const [unreadAbove, setUnreadAbove] = createSignal(false);
+  const onScroll = () => {
+    wasAtBottom = atBottom();
+    heightBefore = list.scrollHeight;
+    const unread = firstUnread();
+    const row = unread !== null ? rowOf(unread) : null;
+    setUnreadAbove(unread !== null && (!row || row.getBoundingClientRect().bottom < list.getBoundingClientRect().top));
+    reportRead();
+  };
+  const jumpToUnread = () => {
+    const unread = firstUnread();
+    if (unread === null) return;
+    props.session?.showFrom(unread);
+    queueMicrotask(() => {
+      rowOf(unread)?.scrollIntoView({ block: 'start' });
+      setUnreadAbove(false);
+    });
+  };
+  // Older history: when the top of the list comes into view, the session shows or fetches more.
+  createEffect(() => {
+    const s = props.session;
+    const top = sentinel();
+    if (!s || !top || typeof IntersectionObserver === 'undefined') return;
+    const observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && positioned && s.loadOlder(), { root: list, rootMargin: '200px 0px 0px 0px' });
+    observer.observe(top);
+    onCleanup(() => observer.disconnect());
+  });
   createEffect(on(() => props.session, () => (setEditing(null), setReplying(null), setDraft(''))));
 
   const submit = (e?: Event) => {
@@ -174,10 +244,28 @@ export function MessagePane(props: {
         </p>
       </Show>
       {/* role=log sits on a wrapper: on the <ol> it would hide the list semantics its items need. */}
+      <Show when={unreadAbove()}>
+        <button type="button" class="jump-unread small" onClick={jumpToUnread}>
+          Jump to first unread
+        </button>
+      </Show>
       <div class="messages-log" role="log" aria-label={`Messages in ${props.title}`} aria-live="polite">
-      <ol class="messages" ref={list} tabIndex={0} aria-label={`Messages in ${props.title}`}>
+      <ol class="messages" ref={list} tabIndex={0} aria-label={`Messages in ${props.title}`} onScroll={onScroll}>
+        <Show when={props.session?.hasOlder()}>
+          <li class="older" ref={setSentinel}>
+            <button type="button" class="link-button" disabled={props.session?.loadingOlder()} onClick={() => props.session?.loadOlder()}>
+              {props.session?.loadingOlder() ? 'Loading older messages…' : 'Show older messages'}
+            </button>
+          </li>
+        </Show>
         <For each={messages} fallback={<li class="empty">No messages yet. Say hello — only the people in this conversation can read it.</li>}>
           {(m) => (
+            <>
+            <Show when={m.seq !== null && m.seq === firstUnread()}>
+              <li class="new-divider" data-testid="new-divider">
+                <span>New messages</span>
+              </li>
+            </Show>
             <li class="message" classList={{ own: m.sender === props.me, pending: m.pending, deleted: m.deleted }} data-seq={m.seq ?? ''}>
               <div class="meta">
                 <span class="sender">{props.nameOf(m.sender)}</span>
@@ -270,6 +358,7 @@ export function MessagePane(props: {
                 </div>
               </Show>
             </li>
+            </>
           )}
         </For>
       </ol>

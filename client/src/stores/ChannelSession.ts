@@ -5,6 +5,11 @@
  * - Catch-up: decrypted envelopes are cached in IndexedDB by (channel, seq); on open the cache is
  *   shown and `hello {lastSeq}` asks only for what came after (a SenderKey message opens once, so
  *   the cache is what makes history readable again after a reload).
+ * - A device that has nothing cached does not replay the whole channel: it asks for the newest
+ *   page (`history`), then says `hello` from there. Older pages come when the list scrolls back
+ *   (`loadOlder`), so opening a long conversation costs one page, not its whole history.
+ * - The view is a window over the newest messages that grows as the list scrolls back, so the
+ *   pane renders tens of rows, not thousands. Cache writes are batched per turn of work.
  * - Exactly once: each outgoing message gets its clientMsgId when queued and its ciphertext the
  *   first time it is sealed; every resend after a reconnect repeats both, and the server stores
  *   a clientMsgId once (`duplicate: true` acks are treated like the first).
@@ -14,7 +19,7 @@
 import { batch, createSignal } from 'solid-js';
 import type { EnvelopeKind, EnvelopeOut, Mentions, ServerFrame } from '../../../protocol/frames';
 import type { CryptoErrorCode, MessageStatus } from '../crypto';
-import type { Engine } from '../e2ee/Engine';
+import type { Engine, OpenResult } from '../e2ee/Engine';
 import { decodeBody, encodeBody, type MessageBody } from '../e2ee/MessageBody';
 import { toBase64Url } from '../e2ee/base64';
 import type { Db } from './idb';
@@ -81,6 +86,10 @@ function applyReaction(m: ViewMessage, userId: string, emoji: string, remove: bo
 
 /** Shortest interval between two re-renders of the message list while envelopes stream in, ms. */
 const RENDER_EVERY_MS = 100;
+/** Envelopes asked for per history page. */
+const PAGE = 100;
+/** Messages the view shows at first, and how many more each scroll back adds. */
+const WINDOW = 50;
 
 const newClientMsgId = () => toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
 /** Errors a later sender-key distribution can cure. */
@@ -102,6 +111,19 @@ export class ChannelSession {
   private unreported = 0;
   private processedSeq = 0;
   private seenTimer: ReturnType<typeof setTimeout> | undefined;
+  /** How many of the newest messages the view shows. */
+  private readonly windowSignal = createSignal(WINDOW);
+  /** Whether the server may hold envelopes older than the oldest one here. */
+  private readonly olderSignal = createSignal(true);
+  private readonly loadingOlderSignal = createSignal(false);
+  /** True while the first page for an empty cache is on its way (hello waits for it). */
+  private awaitingFirstPage = false;
+  /** Cache writes not yet committed, flushed in one transaction. */
+  private pendingWrites = new Map<number, MessageRecord>();
+  private writeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Envelopes received and not yet handed to `receivePage`. */
+  private arrived: EnvelopeOut[] = [];
+  private arrivalScheduled = false;
 
   constructor(
     readonly channelId: string,
@@ -112,7 +134,13 @@ export class ChannelSession {
     this.socket = new ReconnectingSocket(`/ws/channels/${encodeURIComponent(channelId)}`, {
       open: () => {
         this.readySignal[1](false);
-        void this.loaded.then(() => this.socket.send({ type: 'hello', lastSeq: this.lastSeq }));
+        void this.loaded.then(() => {
+          if (this.lastSeq === 0) {
+            // Nothing cached: the newest page first, then hello from its end.
+            this.awaitingFirstPage = true;
+            this.socket.send({ type: 'history', limit: PAGE });
+          } else this.socket.send({ type: 'hello', lastSeq: this.lastSeq });
+        });
       },
       frame: (f) => this.onFrame(f as ServerFrame),
     });
@@ -123,8 +151,38 @@ export class ChannelSession {
   readonly ready = () => this.readySignal[0]();
   readonly sendError = () => this.sendErrorSignal[0]();
 
+  /** True while more history can be shown by scrolling back (held here or on the server). */
+  readonly hasOlder = () => this.olderSignal[0]() || this.messageCount() > this.windowSignal[0]();
+  readonly loadingOlder = () => this.loadingOlderSignal[0]();
+
+  /** Shows older messages: more of what is held here, else the next page from the server. */
+  loadOlder(): void {
+    if (this.messageCount() > this.windowSignal[0]()) {
+      this.windowSignal[1](this.windowSignal[0]() + WINDOW);
+      return;
+    }
+    if (!this.olderSignal[0]() || this.loadingOlderSignal[0]()) return;
+    const oldest = this.oldestSeq();
+    if (oldest <= 1) return void this.olderSignal[1](false);
+    this.loadingOlderSignal[1](true);
+    if (!this.socket.send({ type: 'history', before: oldest, limit: PAGE })) this.loadingOlderSignal[1](false);
+  }
+
+  private oldestSeq(): number {
+    let min = Infinity;
+    for (const seq of this.recordsSignal[0]().keys()) min = Math.min(min, seq);
+    return min === Infinity ? this.lastSeq + 1 : min;
+  }
+
+  private messageCount(): number {
+    let n = 0;
+    for (const r of this.recordsSignal[0]().values()) if (r.kind === 'message') n++;
+    return n;
+  }
+
   close(): void {
     clearTimeout(this.seenTimer);
+    void this.flushWrites();
     this.unsubscribe();
     this.socket.close();
   }
@@ -136,14 +194,30 @@ export class ChannelSession {
       map.set(r.seq, r);
       this.lastSeq = Math.max(this.lastSeq, r.seq);
     }
+    if (cached.length > 0 && cached[0]!.seq <= 1) this.olderSignal[1](false);
     this.recordsSignal[1](map);
   }
 
-  private async saveRecord(r: MessageRecord): Promise<void> {
+  /** Shows a record now and caches it with the other records of this turn in one transaction. */
+  private saveRecord(r: MessageRecord): void {
     this.recordsSignal[0]().set(r.seq, r);
     this.changed();
     this.lastSeq = Math.max(this.lastSeq, r.seq);
-    await this.db.put('messages', [this.channelId, r.seq], r);
+    this.pendingWrites.set(r.seq, r);
+    this.writeTimer ??= setTimeout(() => void this.flushWrites(), 0);
+  }
+
+  private async flushWrites(): Promise<void> {
+    clearTimeout(this.writeTimer);
+    this.writeTimer = undefined;
+    if (this.pendingWrites.size === 0) return;
+    const batch = [...this.pendingWrites.values()];
+    this.pendingWrites = new Map();
+    await this.db
+      .write('messages', (tx) => {
+        for (const r of batch) tx.objectStore('messages').put(r, [this.channelId, r.seq]);
+      })
+      .catch((e) => console.warn('message cache not written', e));
   }
 
   private lastRender = 0;
@@ -168,11 +242,37 @@ export class ChannelSession {
   private onFrame(f: ServerFrame): void {
     switch (f.type) {
       case 'envelope': {
-        const env: EnvelopeOut = f;
+        // Envelopes that arrive together (a hello replay) are opened together, as one page.
+        this.arrived.push(f);
+        if (!this.arrivalScheduled) {
+          this.arrivalScheduled = true;
+          this.incoming = this.incoming.then(async () => {
+            this.arrivalScheduled = false;
+            const page = this.arrived.splice(0);
+            await this.receivePage(page);
+            for (const env of page) this.processed(env.seq);
+          });
+        }
+        break;
+      }
+      case 'history': {
+        const page = f.envelopes;
+        const first = this.awaitingFirstPage;
         this.incoming = this.incoming
-          .then(() => this.receive(env))
-          .catch((e) => console.warn('envelope not processed', e))
-          .then(() => this.processed(env.seq));
+          .then(() => this.receivePage(page))
+          .then(() => {
+            for (const env of page) this.processedSeq = Math.max(this.processedSeq, env.seq);
+            this.reportSeen();
+            if (page.length < PAGE || (page[0]?.seq ?? 1) <= 1) this.olderSignal[1](false);
+            if (!first) {
+              this.loadingOlderSignal[1](false);
+              this.windowSignal[1](this.windowSignal[0]() + WINDOW);
+            }
+          });
+        if (first) {
+          this.awaitingFirstPage = false;
+          void this.incoming.then(() => this.socket.send({ type: 'hello', lastSeq: Math.max(this.lastSeq, f.head) }));
+        }
         break;
       }
       case 'ready':
@@ -221,7 +321,26 @@ export class ChannelSession {
     this.socket.send({ type: 'seen', seq: Math.max(this.lastSeq, this.processedSeq) });
   }
 
-  private async receive(env: EnvelopeOut): Promise<void> {
+  /** Whether `env` still has to be decrypted (not held already, not our own echo, not a tombstone). */
+  private needsOpening(env: EnvelopeOut): boolean {
+    if (env.deleted || (this.recordsSignal[0]().has(env.seq) && !env.deleted)) return false;
+    return !(env.sender === this.engine.userId && this.outboxSignal[0]().some((o) => o.clientMsgId === env.clientMsgId));
+  }
+
+  /** Receives envelopes in seq order, decrypting those that need it in one engine turn. */
+  private async receivePage(page: EnvelopeOut[]): Promise<void> {
+    const toOpen = page.filter((env) => this.needsOpening(env));
+    let opened = new Map<number, OpenResult>();
+    try {
+      const results = await this.engine.openMany(this.channelId, toOpen);
+      opened = new Map(toOpen.map((env, i) => [env.seq, results[i]!]));
+    } catch (e) {
+      console.warn('page not opened at once; opening one by one', e);
+    }
+    for (const env of page) await this.receive(env, opened.get(env.seq)).catch((e) => console.warn('envelope not processed', e));
+  }
+
+  private async receive(env: EnvelopeOut, preOpened?: OpenResult): Promise<void> {
     const known = this.recordsSignal[0]().get(env.seq);
     if (known && !env.deleted) return;
     const base: MessageRecord = {
@@ -237,19 +356,19 @@ export class ChannelSession {
     const mine = this.outboxSignal[0]().find((o) => o.clientMsgId === env.clientMsgId);
     if (mine && env.sender === this.engine.userId) return this.acknowledged(env.clientMsgId, env.seq, env.ts);
     if (env.deleted) return this.saveRecord({ ...base, deleted: true });
-    await this.saveRecord(await this.openRecord(base, env.ciphertext));
+    this.saveRecord(await this.openRecord(base, env.ciphertext, preOpened));
     if (base.kind === 'delete' && base.target !== undefined) {
       // Scrub the deleted message's cached text too, not only its ciphertext on the server.
       const target = this.recordsSignal[0]().get(base.target);
       if (target && target.sender === base.sender) {
         const { body: _b, ciphertext: _c, ...rest } = target;
-        await this.saveRecord({ ...rest, deleted: true });
+        this.saveRecord({ ...rest, deleted: true });
       }
     }
   }
 
-  private async openRecord(base: MessageRecord, ciphertext: string): Promise<MessageRecord> {
-    const opened = await this.engine.open(this.channelId, { sender: base.sender, ciphertext });
+  private async openRecord(base: MessageRecord, ciphertext: string, preOpened?: OpenResult): Promise<MessageRecord> {
+    const opened = preOpened ?? (await this.engine.open(this.channelId, { sender: base.sender, ciphertext }));
     const { error: _e, ciphertext: _c, body: _b, status: _s, ...rest } = base;
     if (!opened.ok) return { ...rest, error: opened.code, ciphertext };
     const body = decodeBody(opened.plaintext);
@@ -260,7 +379,8 @@ export class ChannelSession {
   private async retryWaiting(): Promise<void> {
     this.incoming = this.incoming.then(async () => {
       const waiting = [...this.recordsSignal[0]().values()].filter((r) => r.error && RETRYABLE.has(r.error) && r.ciphertext).sort((a, b) => a.seq - b.seq);
-      for (const r of waiting) await this.saveRecord(await this.openRecord(r, r.ciphertext!));
+      const results = await this.engine.openMany(this.channelId, waiting.map((r) => ({ sender: r.sender, ciphertext: r.ciphertext! })));
+      for (const [i, r] of waiting.entries()) this.saveRecord(await this.openRecord(r, r.ciphertext!, results[i]));
     });
     await this.incoming;
   }
@@ -271,7 +391,7 @@ export class ChannelSession {
     batch(() => {
       this.outboxSignal[1](this.outboxSignal[0]().filter((o) => o !== item));
     });
-    await this.saveRecord({
+    this.saveRecord({
       seq,
       clientMsgId,
       sender: this.engine.userId,
@@ -286,7 +406,7 @@ export class ChannelSession {
       const target = this.recordsSignal[0]().get(item.target);
       if (target) {
         const { body: _b, ciphertext: _c, ...rest } = target;
-        await this.saveRecord({ ...rest, deleted: true });
+        this.saveRecord({ ...rest, deleted: true });
       }
     }
   }
@@ -415,7 +535,15 @@ export class ChannelSession {
         if (t && o.kind === 'delete') (t.deleted = true), (t.text = null), (t.pending = true);
       }
     }
-    return out;
+    const shown = this.windowSignal[0]();
+    return out.length > shown ? out.slice(out.length - shown) : out;
+  }
+
+  /** Widens the view so it includes the message `seq` (when it is held here), e.g. to jump to the first unread. */
+  showFrom(seq: number): void {
+    let newer = 0;
+    for (const r of this.recordsSignal[0]().values()) if (r.kind === 'message' && r.seq >= seq) newer++;
+    if (newer + 5 > this.windowSignal[0]()) this.windowSignal[1](newer + 5);
   }
 
   /** Number of queued, unacknowledged envelopes. */
