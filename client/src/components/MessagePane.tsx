@@ -107,11 +107,18 @@ export function MessagePane(props: {
   let firstKey: string | undefined;
   let heightBefore = 0;
   let positioned = false;
+  const [unreadAbove, setUnreadAbove] = createSignal(false);
   createEffect(on(() => props.session, () => ((positioned = false), (firstKey = undefined), (wasAtBottom = true))));
-  /** The first message from someone else after the read marker the conversation opened with: where "new" starts. */
+  /**
+   * The first message from someone else after the read marker the conversation opened with:
+   * where "new" starts. NOT_LOADED when it is older than anything shown yet (a long absence).
+   */
+  const NOT_LOADED = -1;
   const firstUnread = createMemo(() => {
     const read = props.lastReadSeq;
     if (read === undefined || read === null) return null;
+    const oldest = messages.find((m) => m.seq !== null)?.seq ?? null;
+    if (oldest !== null && oldest > read + 1 && props.session?.hasOlder()) return NOT_LOADED;
     return messages.find((m) => m.seq !== null && m.seq > read && m.sender !== props.me)?.seq ?? null;
   });
   const rowOf = (seq: number) => list?.querySelector<HTMLElement>(`li.message[data-seq="${seq}"]`) ?? null;
@@ -129,6 +136,7 @@ export function MessagePane(props: {
             const row = unread !== null ? rowOf(unread) : null;
             if (row) row.scrollIntoView({ block: 'start' });
             else list.scrollTop = list.scrollHeight;
+            setUnreadAbove(unread === NOT_LOADED);
           } else if (prepended) list.scrollTop += list.scrollHeight - heightBefore;
           else if (wasAtBottom || messages[messages.length - 1]?.pending) list.scrollTop = list.scrollHeight;
           heightBefore = list.scrollHeight;
@@ -148,7 +156,6 @@ export function MessagePane(props: {
     }
     if (top > 0) props.onRead(top);
   };
-  const [unreadAbove, setUnreadAbove] = createSignal(false);
   const onScroll = () => {
     wasAtBottom = atBottom();
     heightBefore = list.scrollHeight;
@@ -157,14 +164,21 @@ export function MessagePane(props: {
     setUnreadAbove(unread !== null && (!row || row.getBoundingClientRect().bottom < list.getBoundingClientRect().top));
     reportRead();
   };
-  const jumpToUnread = () => {
+  /** Loads back until the first unread is held (page by page), then brings it into view. */
+  const jumpToUnread = async () => {
+    const s = props.session;
+    if (!s) return;
+    for (let pages = 0; firstUnread() === NOT_LOADED && pages < 100; pages++) {
+      s.loadOlder();
+      for (let waited = 0; s.loadingOlder() && waited < 200; waited++) await new Promise((r) => setTimeout(r, 50));
+    }
     const unread = firstUnread();
-    if (unread === null) return;
-    props.session?.showFrom(unread);
-    queueMicrotask(() => {
+    if (unread === null || unread === NOT_LOADED) return;
+    s.showFrom(unread);
+    setTimeout(() => {
       rowOf(unread)?.scrollIntoView({ block: 'start' });
       setUnreadAbove(false);
-    });
+    }, 0);
   };
   // Older history: when the top of the list comes into view, the session shows or fetches more.
   createEffect(() => {
@@ -245,7 +259,7 @@ export function MessagePane(props: {
       </Show>
       {/* role=log sits on a wrapper: on the <ol> it would hide the list semantics its items need. */}
       <Show when={unreadAbove()}>
-        <button type="button" class="jump-unread small" onClick={jumpToUnread}>
+        <button type="button" class="jump-unread small" onClick={() => void jumpToUnread()}>
           Jump to first unread
         </button>
       </Show>

@@ -1,0 +1,94 @@
+/**
+ * Long conversations in Chromium against the real server: a member who was away while 130
+ * messages arrived opens the channel and gets the newest page only (the oldest are not in the
+ * page), sees the "Jump to first unread" button, jumps back to the first message they had not
+ * read with the "new" line right above it, and scrolling back to the top loads the rest; every
+ * message appears exactly once, in order.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { startServer, type RunningServer } from '../helpers/server';
+import { launchBrowser } from './browser';
+import { log, messageWith, Pages, register, send } from './helpers';
+
+let server: RunningServer;
+let browser: Browser;
+let pages: Pages;
+
+beforeAll(async () => {
+  server = await startServer({ env: { REGISTRATION_MODE: 'open', SEND_RATE_PER_SECOND: '1000' } });
+  browser = await launchBrowser();
+  pages = new Pages(browser, server.url);
+});
+afterAll(async () => {
+  await pages?.closeAll();
+  await browser?.close();
+  await server?.kill();
+});
+
+const COUNT = 130;
+
+describe('history', () => {
+  it('newest page first, jump to first unread with the new line, infinite scroll back, nothing duplicated', async () => {
+    const alice = await pages.newPage();
+    await alice.goto(server.url);
+    await register(alice, 'alice', pages.problems);
+    await alice.getByRole('button', { name: 'Create a community' }).click();
+    await alice.getByLabel('Community name').fill('Long talk');
+    await alice.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+    await expect.poll(() => alice.getByRole('heading', { name: '#general' }).count()).toBe(1);
+    await alice.getByRole('button', { name: 'Invite' }).click();
+    await alice.getByRole('button', { name: 'Create invite' }).click();
+    const link = await alice.getByTestId('invite-link').inputValue();
+    await alice.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+    const channelUrl = alice.url();
+
+    const bob = await pages.newPage();
+    await bob.goto(link);
+    await bob.getByRole('link', { name: 'Create one' }).click();
+    await register(bob, 'bob', pages.problems);
+    await bob.getByRole('button', { name: 'Join community' }).click();
+    await expect.poll(() => bob.getByRole('heading', { name: '#general' }).count(), { timeout: 20_000 }).toBe(1);
+    await send(alice, 'Before you left');
+    await expect.poll(() => messageWith(bob, 'Before you left').count(), { timeout: 20_000 }).toBe(1);
+    // Bob has read it (it was on his screen); then he closes the app.
+    await bob.waitForTimeout(1500);
+    const bobContext = bob.context();
+    await bob.close();
+
+    const box = alice.locator('#composer-input');
+    for (let i = 1; i <= COUNT; i++) {
+      await box.fill(`Away message ${i} of ${COUNT}`);
+      await box.press('Enter');
+    }
+    await expect.poll(() => alice.locator('li.message.pending').count(), { timeout: 120_000 }).toBe(0);
+
+    const again = pages.watch(await bobContext.newPage());
+    await again.goto(channelUrl);
+    await expect.poll(() => messageWith(again, `Away message ${COUNT} of ${COUNT}`).count(), { timeout: 30_000 }).toBe(1);
+    // Only the newest page was fetched and only a window of it is drawn.
+    expect(await messageWith(again, 'Away message 1 of').count()).toBe(0);
+    expect(await log(again).locator('li.message').count()).toBeLessThanOrEqual(60);
+
+    await again.getByRole('button', { name: 'Jump to first unread' }).click();
+    const first = messageWith(again, `Away message 1 of ${COUNT}`);
+    await expect.poll(() => first.count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => first.isVisible()).toBe(true);
+    // The "new" line sits right above the first unread message.
+    const divider = again.getByTestId('new-divider');
+    expect(await divider.count()).toBe(1);
+    expect(await divider.evaluate((el) => (el.nextElementSibling as HTMLElement | null)?.textContent ?? '')).toContain(`Away message 1 of ${COUNT}`);
+
+    // Scrolling to the top brings in the rest (the message from before).
+    for (let i = 0; i < 20 && (await messageWith(again, 'Before you left').count()) === 0; i++) {
+      await again.locator('ol.messages').evaluate((el) => (el.scrollTop = 0));
+      await again.waitForTimeout(200);
+    }
+    expect(await messageWith(again, 'Before you left').count()).toBe(1);
+    const texts = await log(again).locator('li.message .text').allTextContents();
+    for (let i = 1; i <= COUNT; i++) expect(texts.filter((t) => t.includes(`Away message ${i} of ${COUNT}`)).length, `message ${i}`).toBe(1);
+    const order = texts.map((t) => Number(/Away message (\d+) of/.exec(t)?.[1] ?? NaN)).filter((n) => !Number.isNaN(n));
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(pages.problems).toEqual([]);
+  });
+});
