@@ -51,6 +51,9 @@ scope.addEventListener('message', (e) => {
 
 /** Puts a successful same-origin response into the shell cache (re-filled after a sign-out emptied it). */
 async function remember(request: Request, response: Response): Promise<void> {
+  // The browser asks for the tab icon again whenever the address changes, sign-out's included;
+  // it comes back with the next install, so it does not re-create the cache sign-out emptied.
+  if (new URL(request.url).pathname === '/icon.svg') return;
   if (response.ok && response.type === 'basic') await (await caches.open(CACHE)).put(request, response.clone());
 }
 

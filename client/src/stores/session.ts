@@ -9,6 +9,7 @@ import { configureAuth, refreshSession, setTokens } from '../api/http';
 import { logout as apiLogout, type AuthResponse, type PublicUser } from '../api/auth';
 import { removeDevice } from '../api/keys';
 import { deviceDb, deviceWiped, reopenDeviceDb, wipeDeviceDb } from './DeviceDb';
+import { navigate } from '../router';
 
 const [user, setUser] = createSignal<PublicUser | null>(null);
 export { user };
@@ -86,5 +87,8 @@ export async function signOut(): Promise<void> {
     // nothing of ours (SECURITY-TESTS V4); the worker fills them again on the next visit.
     if ('caches' in self) for (const key of await caches.keys()) await caches.delete(key).catch(() => undefined);
     setUser(null);
+    // The next person to sign in starts at home, not in the settings or conversation left open
+    // (once the chat screen is gone, so nothing of it reacts to the new address).
+    navigate('/', true);
   }
 }
