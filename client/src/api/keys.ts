@@ -35,7 +35,10 @@ export const removeDevice = (id: string) => api<void>(`/api/devices/${encodeURIC
 export const uploadPreKeys = (deviceId: string, body: InferInput<typeof UploadPreKeysRequest>) =>
   api<{ oneTimePreKeys: number }>(`/api/devices/${encodeURIComponent(deviceId)}/prekeys`, { method: 'PUT', body });
 export const userByName = (username: string) => api<UserRef>(`/api/users/by-name/${encodeURIComponent(username)}`);
-export const userDevices = (userId: string) => api<{ devices: PublicDevice[] }>(`/api/users/${encodeURIComponent(userId)}/devices`);
+export const userDevices = (userId: string) =>
+  api<{ devices: PublicDevice[]; deviceList: { version: number; list: string } | null }>(`/api/users/${encodeURIComponent(userId)}/devices`);
+/** Publishes this account's signed device list (the version must grow; 409 otherwise). */
+export const putDeviceList = (version: number, list: string) => api<void>('/api/device-list', { method: 'PUT', body: { version, list } });
 export const claimBundles = (userId: string) => api<{ bundles: ClaimedBundle[] }>(`/api/users/${encodeURIComponent(userId)}/bundles`, { method: 'POST' });
 
 /** Whether this account has a key backup on the server, and which version. */

@@ -60,8 +60,9 @@ export function RestoreBanner(props: { engine: Engine | undefined }) {
   const [open, setOpen] = createSignal(false);
   const offered = () => {
     const s = props.engine?.backup.status();
-    return !dismissed() && ((s?.kind === 'off' && s.serverHasBackup) || s?.kind === 'stale-key');
+    return !dismissed() && ((s?.kind === 'off' && s.serverHasBackup) || s?.kind === 'stale-key' || pending());
   };
+  const pending = () => props.engine?.lists.own().kind === 'pending';
   return (
     <Show when={offered() && props.engine}>
       {(engine) => (
@@ -72,7 +73,9 @@ export function RestoreBanner(props: { engine: Engine | undefined }) {
               <p>
                 {engine().backup.status().kind === 'stale-key'
                   ? 'Your recovery code was changed on another device. Enter the new one to keep backing up your keys.'
-                  : 'Your earlier messages are in your key backup. Enter your recovery code to read them on this device.'}{' '}
+                  : pending()
+                    ? 'This device is not approved yet, so messages are not encrypted to it. Approve it from another of your devices (Settings → Devices), or enter your recovery code to restore your key backup here.'
+                    : 'Your earlier messages are in your key backup. Enter your recovery code to read them on this device.'}{' '}
                 <button type="button" class="small primary" onClick={() => setOpen(true)}>
                   Restore
                 </button>{' '}

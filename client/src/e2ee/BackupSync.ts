@@ -95,6 +95,8 @@ export class BackupSync {
     private readonly serial: <T>(fn: () => Promise<T>) => Promise<T>,
     /** Told which channels gained sender keys, so messages waiting for a key are tried again. */
     private readonly keysArrived: (channelIds: string[]) => void,
+    /** Told after a backup was merged (it may have brought the account key). */
+    private readonly merged: () => void = () => undefined,
   ) {}
 
   /** Loads this device's backup key; with one, brings the backup up to date; without, asks whether one exists. */
@@ -200,6 +202,7 @@ export class BackupSync {
           state.version = version;
           await this.db.put('device', STATE, state);
           if (channels.length > 0) this.keysArrived(channels);
+          this.merged();
           // Upload when the blob lacks something this device has, or is under the old key.
           if (opened.withPrevious || !(await this.serial(() => covers(opened.contents, this.store, this.ownAddress)))) this.dirty = true;
         }

@@ -66,6 +66,7 @@ import type { Db } from '../stores/idb';
 import { ReconnectingSocket } from '../ws/ReconnectingSocket';
 import { fromBase64, toBase64, toBase64Url } from './base64';
 import { BackupSync } from './BackupSync';
+import { DeviceLists } from './DeviceLists';
 import { unwrapChannelEnvelope, wrapChannelEnvelope } from './ChannelEnvelope';
 
 /** How long a channel's member-device list is reused before asking the server again, ms. */
@@ -103,6 +104,8 @@ export class Engine {
   readonly hub: ReconnectingSocket;
   /** The encrypted key backup this device keeps up to date once it knows the recovery code. */
   readonly backup: BackupSync;
+  /** Signed device lists: this account's, and everyone else's pinned account keys. */
+  readonly lists: DeviceLists;
 
   private constructor(
     readonly provider: CryptoProvider,
@@ -116,9 +119,21 @@ export class Engine {
       open: () => undefined,
       frame: (f) => this.onHubFrame(f as HubServerFrame),
     });
-    this.backup = new BackupSync(db, store, userId, addressOf(userId, deviceId), (fn) => this.serial(fn), (channelIds) => {
-      for (const id of channelIds) for (const fn of this.keyListeners) fn(id);
+    this.lists = new DeviceLists(provider, store, db, userId, deviceId, identity, () => {
+      this.memberCache.clear();
+      this.backup.markDirty();
     });
+    this.backup = new BackupSync(
+      db,
+      store,
+      userId,
+      addressOf(userId, deviceId),
+      (fn) => this.serial(fn),
+      (channelIds) => {
+        for (const id of channelIds) for (const fn of this.keyListeners) fn(id);
+      },
+      () => void this.lists.syncOwn().catch(() => undefined),
+    );
   }
 
   private get deps(): SessionDeps {
@@ -181,6 +196,7 @@ export class Engine {
     }
     const engine = new Engine(provider, store, db, identity, user.id, device.deviceId);
     void engine.backup.start();
+    void engine.lists.syncOwn().catch(() => undefined);
     return engine;
   }
 
@@ -192,6 +208,7 @@ export class Engine {
 
   stop(): void {
     this.backup.stop();
+    this.lists.stop();
     this.hub.close();
     for (const p of this.pendingDeliveries.values()) p.reject(new Error('stopped'));
     this.pendingDeliveries.clear();
@@ -221,8 +238,11 @@ export class Engine {
    * this device has pinned for it. A device whose listed key differs from the pinned one shows
    * as changed.
    */
-  async verification(userId: string): Promise<{ device: PublicDevice; safetyNumber: SafetyNumber; record: TrustRecord }[]> {
-    const { devices } = await userDevices(userId);
+  async verification(userId: string): Promise<{ device: PublicDevice; safetyNumber: SafetyNumber; record: TrustRecord; listed: boolean | null }[]> {
+    const { devices, deviceList } = await userDevices(userId);
+    await this.lists.approved(userId, devices, deviceList);
+    const listed = new Map<string, boolean | null>();
+    for (const d of devices) listed.set(d.deviceId, await this.lists.isListed(userId, d));
     const local = { identityKey: encodeIdentityPublic(identityPublicOf(this.identity)), stableId: this.userId };
     const now = Date.now();
     return this.serial(async () => {
@@ -235,7 +255,7 @@ export class Engine {
           await this.store.putTrust(observed.record);
           this.trustChanged();
         }
-        out.push({ device, safetyNumber: computeSafetyNumber(local, { identityKey: key, stableId: userId }), record: observed.record });
+        out.push({ device, safetyNumber: computeSafetyNumber(local, { identityKey: key, stableId: userId }), record: observed.record, listed: listed.get(device.deviceId) ?? null });
       }
       return out;
     });
@@ -340,8 +360,14 @@ export class Engine {
     const cached = this.memberCache.get(channelId);
     if (!fresh && cached && Date.now() - cached.at < MEMBERS_TTL_MS) return cached.devices;
     const { members } = await channelMembers(channelId);
+    // Only devices on each person's signed device list receive keys (DeviceLists.ts).
     const devices = (
-      await Promise.all(members.map(async (m) => (await userDevices(m.userId)).devices.map((d) => ({ userId: m.userId, deviceId: d.deviceId, identityKey: d.identityKey }))))
+      await Promise.all(
+        members.map(async (m) => {
+          const r = await userDevices(m.userId);
+          return (await this.lists.approved(m.userId, r.devices, r.deviceList)).map((d) => ({ userId: m.userId, deviceId: d.deviceId, identityKey: d.identityKey }));
+        }),
+      )
     ).flat();
     this.memberCache.set(channelId, { at: Date.now(), devices });
     return devices;

@@ -55,7 +55,14 @@ export default function ChatScreen() {
   const me = () => user()!;
   const [engine] = createResource(async () => Engine.start(await deviceDb(), me(), deviceName()));
   const cryptoError = () => (engine.error ? errorText(engine.error) : null);
-  onCleanup(onSignOut(() => engine()?.stop()));
+  onCleanup(
+    onSignOut(async () => {
+      const e = engine();
+      // A device that leaves takes itself off the signed list (when it holds the account key).
+      await e?.lists.withdraw(e.deviceId).catch(() => undefined);
+      e?.stop();
+    }),
+  );
   onCleanup(() => engine()?.stop());
   const hub = createHub(() => engine());
   const trust = createMemo(() => (engine() ? createTrust(engine()!) : undefined));

@@ -46,7 +46,19 @@ export default function VerifyScreen(props: { userId: string; engine: Engine | u
                   <li class="verify-device" data-state={row.record.state}>
                     <h3>
                       {row.device.name} <span class={`trust-badge trust-${row.record.state}`}>{STATE_TEXT[row.record.state]}</span>
+                      <Show when={row.listed === false}>
+                        {' '}
+                        <span class="trust-badge trust-changed" data-testid="not-listed">
+                          Not approved by {name()}
+                        </span>
+                      </Show>
                     </h3>
+                    <Show when={row.listed === false}>
+                      <p class="muted">
+                        This device is not on the device list {name()}'s account key signed, so nothing is encrypted to it until {name()} approves it from another
+                        of their devices.
+                      </p>
+                    </Show>
                     <Show when={row.record.state === 'changed'}>
                       <p class="banner banner-warn" role="alert">
                         This device's security key changed since you first saw it. That happens when {name()} reinstalls — or when someone is intercepting. Compare the new
