@@ -116,6 +116,8 @@ export class ChannelSession {
   /** Whether the server may hold envelopes older than the oldest one here. */
   private readonly olderSignal = createSignal(true);
   private readonly loadingOlderSignal = createSignal(false);
+  /** Read receipts seen on this socket: how far each member has read (only people who share them). */
+  private readonly readersSignal = createSignal(new Map<string, number>(), { equals: false });
   /** True while the first page for an empty cache is on its way (hello waits for it). */
   private awaitingFirstPage = false;
   /** Cache writes not yet committed, flushed in one transaction. */
@@ -284,6 +286,11 @@ export class ChannelSession {
       case 'ack':
         void this.acknowledged(f.clientMsgId, f.seq, f.ts).finally(() => this.processed(f.seq));
         break;
+      case 'read': {
+        const readers = this.readersSignal[0]();
+        if ((readers.get(f.userId) ?? 0) < f.seq) this.readersSignal[1](readers.set(f.userId, f.seq));
+        break;
+      }
       case 'member-removed':
         void this.engine.rotate(this.channelId);
         break;
@@ -537,6 +544,16 @@ export class ChannelSession {
     }
     const shown = this.windowSignal[0]();
     return out.length > shown ? out.slice(out.length - shown) : out;
+  }
+
+  /** Who (other than `me`) has read up to `seq`, from the read receipts seen since the conversation opened. */
+  readBy(seq: number, me: string): string[] {
+    return [...this.readersSignal[0]()].filter(([userId, read]) => userId !== me && read >= seq).map(([userId]) => userId);
+  }
+
+  /** Back at the newest messages after scrolling far back: draw only the first window again. */
+  trimWindow(): void {
+    if (this.windowSignal[0]() > WINDOW * 4) this.windowSignal[1](WINDOW);
   }
 
   /** Widens the view so it includes the message `seq` (when it is held here), e.g. to jump to the first unread. */
