@@ -3,7 +3,7 @@
  * messages arrived opens the channel and gets the newest page only (the oldest are not in the
  * page), sees the "Jump to first unread" button, jumps back to the first message they had not
  * read with the "new" line right above it, and scrolling back to the top loads the rest; every
- * message appears exactly once, in order.
+ * message appears exactly once, in order. A message forwarded to a DM arrives quoted, with its author.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -89,6 +89,23 @@ describe('history', () => {
     for (let i = 1; i <= COUNT; i++) expect(texts.filter((t) => t.includes(`Away message ${i} of ${COUNT}`)).length, `message ${i}`).toBe(1);
     const order = texts.map((t) => Number(/Away message (\d+) of/.exec(t)?.[1] ?? NaN)).filter((n) => !Number.isNaN(n));
     expect(order).toEqual([...order].sort((a, b) => a - b));
+
+    // Forward one of them to a DM: it arrives there quoted, saying whose it was.
+    await again.getByRole('link', { name: 'Direct messages' }).click();
+    await again.getByRole('button', { name: 'New direct message' }).click();
+    await again.getByLabel('Username').fill('alice');
+    await again.getByRole('button', { name: 'Start conversation' }).click();
+    await expect.poll(() => again.locator('#composer-input').isEnabled(), { timeout: 20_000 }).toBe(true);
+    await again.goto(channelUrl);
+    const source = messageWith(again, `Away message ${COUNT} of ${COUNT}`);
+    await expect.poll(() => source.count(), { timeout: 20_000 }).toBe(1);
+    await source.getByRole('button', { name: 'Forward' }).click();
+    await source.getByLabel('Forward to').selectOption({ label: 'alice' });
+    await source.locator('form.forward-form').getByRole('button', { name: 'Forward' }).click();
+    await alice.getByRole('link', { name: 'Direct messages' }).click();
+    await expect.poll(() => alice.getByRole('complementary').getByRole('link', { name: /bob/ }).count(), { timeout: 60_000 }).toBe(1);
+    await alice.getByRole('complementary').getByRole('link', { name: /bob/ }).click();
+    await expect.poll(() => messageWith(alice, `Away message ${COUNT} of ${COUNT}`).textContent(), { timeout: 20_000 }).toMatch(/Forwarded from alice/);
     expect(pages.problems).toEqual([]);
   });
 });
