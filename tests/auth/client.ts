@@ -25,9 +25,19 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
-/** One JSON request; the body is parsed when there is one. */
+/**
+ * One JSON request; the body is parsed when there is one.
+ *
+ * Each call has a connection of its own (`Connection: close`). workerd closes a kept-alive
+ * connection after 5 s without a request, and fetch keeps an idle one for about 4 s; on a loaded
+ * machine the two race, and a request written just as workerd closes the socket fails with
+ * "fetch failed" (other side closed) before the server has read it. The same happens when the
+ * server's one JS thread is busy hashing passwords (a login flood) for longer than those 5 s: its
+ * idle timer fires before it reads the request already waiting on the socket. A new connection
+ * has no idle timer, so neither can happen.
+ */
 export async function call<T = any>(server: { url: string }, method: string, path: string, options: CallOptions = {}): Promise<Reply<T>> {
-  const headers: Record<string, string> = { ...options.headers };
+  const headers: Record<string, string> = { Connection: 'close', ...options.headers };
   if (options.token) headers.Authorization = `Bearer ${options.token}`;
   if (options.body !== undefined) headers['Content-Type'] ??= 'application/json';
   const started = performance.now();

@@ -54,6 +54,30 @@ function rawPost(server: { url: string }, path: string, body: string, headers: R
   });
 }
 
+/**
+ * Sends `size` requests at once and times the whole burst. Sent one after another, each would
+ * wait for the one before; on a loaded machine that is over 200 ms a request, as long as a 5/s
+ * bucket takes to refill a token, so a sequential burst might never find the bucket empty.
+ */
+async function burst(size: number, send: (i: number) => Promise<Reply>): Promise<{ replies: Reply[]; ms: number }> {
+  const started = performance.now();
+  const replies = await Promise.all(Array.from({ length: size }, (_, i) => send(i)));
+  return { replies, ms: performance.now() - started };
+}
+
+/**
+ * The token bucket's arithmetic (protocol/rateLimit.ts): it holds `rate` tokens and refills
+ * `rate` a second, so requests answered within `ms` can have passed at most `rate` plus what
+ * refilled in that time. A burst answered within 1/rate of a second passes exactly `rate` (the
+ * strict outcome); a slower one, on a loaded machine, may also pass the tokens that refilled.
+ * The server stamps requests with a whole-millisecond clock, hence 2 ms of slack.
+ */
+function expectWithinBucket(passed: number, rate: number, ms: number, what: string) {
+  expect(passed, `${what}: ${passed} passed in ${ms.toFixed(0)} ms`).toBeLessThanOrEqual(rate + Math.floor((rate * (ms + 2)) / 1000));
+}
+
+const count = (replies: Reply[], status: number) => replies.filter((r) => r.status === status).length;
+
 describe('A9: rate limits at the configured rates', () => {
   let server: RunningServer;
   beforeAll(async () => {
@@ -63,31 +87,48 @@ describe('A9: rate limits at the configured rates', () => {
 
   const cheapAuth = (headers: Record<string, string> = {}) => call(server, 'POST', '/api/auth/refresh', { body: { refreshToken: 'x' }, headers });
 
-  it('A9 + I9: the 6th auth request within a second gets 429 with Retry-After; spoofed proxy headers do not open a new bucket; it refills', async () => {
+  it('A9 + I9: past the 5 auth requests a full bucket holds, requests get 429 with Retry-After; spoofed proxy headers do not open a new bucket; it refills', async () => {
+    // TRUST_PROXY is false: a client naming another IP is still the socket's IP. Each spoofed
+    // request names an address of its own and they go together straight after the plain burst, in
+    // the same window: had any of them opened a fresh bucket it would pass on top of the first
+    // five, and all six would, beyond what the shared bucket refills unless both took 1.2 s.
+    const spoofs: Record<string, string>[] = [
+      { 'X-Forwarded-For': '203.0.113.1' },
+      { 'CF-Connecting-IP': '203.0.113.2' },
+      { 'X-Forwarded-For': '203.0.113.3', 'CF-Connecting-IP': '203.0.113.4' },
+      { 'X-Forwarded-For': '203.0.113.5' },
+      { 'CF-Connecting-IP': '203.0.113.6' },
+      { 'X-Forwarded-For': '203.0.113.7', 'CF-Connecting-IP': '203.0.113.8' },
+    ];
+    // A second of quiet: the bucket is full, so at least five of the plain burst pass.
     await sleep(1100);
-    const replies: Reply[] = [];
-    for (let i = 0; i < 10; i++) replies.push(await cheapAuth());
-    expect(replies.slice(0, 5).map((r) => r.status)).toEqual([400, 400, 400, 400, 400]);
-    expect(replies[5]!.status).toBe(429);
-    expect(replies.slice(5).filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(4);
-    const limited = replies[5]!;
-    expect(limited.body.error.code).toBe('rate_limited');
-    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expectSecurityHeaders(limited, '429');
-    // TRUST_PROXY is false: a client naming another IP is still the socket's IP.
-    for (const headers of <Record<string, string>[]>[{ 'X-Forwarded-For': '203.0.113.1' }, { 'CF-Connecting-IP': '203.0.113.2' }, { 'X-Forwarded-For': '203.0.113.3', 'CF-Connecting-IP': '203.0.113.4' }]) {
-      expect((await cheapAuth(headers)).status, JSON.stringify(headers)).toBe(429);
-    }
+    const started = performance.now();
+    const plain = await burst(10, () => cheapAuth());
+    const spoofed = await burst(spoofs.length, (i) => cheapAuth(spoofs[i]!));
+    const ms = performance.now() - started;
+    for (const r of [...plain.replies, ...spoofed.replies]) expect([400, 429]).toContain(r.status);
+    expect(count(plain.replies, 400)).toBeGreaterThanOrEqual(5);
+    expectWithinBucket(count(plain.replies, 400), 5, plain.ms, 'ten at once');
+    const passedSpoofing = spoofs.filter((_, i) => spoofed.replies[i]!.status === 400);
+    expectWithinBucket(count(plain.replies, 400) + passedSpoofing.length, 5, ms, `ten plain, then six spoofed of which ${JSON.stringify(passedSpoofing)}`);
+    // Ten against five tokens leave at least one 429 unless the burst took a whole second.
+    const limited = plain.replies.find((r) => r.status === 429);
+    expect(limited, `no 429 among ten requests answered in ${plain.ms.toFixed(0)} ms`).toBeDefined();
+    expect(limited!.body.error.code).toBe('rate_limited');
+    expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expectSecurityHeaders(limited!, '429');
     await sleep(1200);
     expect((await cheapAuth()).status).toBe(400);
   });
 
-  it('A9: 25 quick general requests from one IP: the first 20 pass, the rest get 429; the bucket refills', async () => {
+  it('A9: 40 general requests at once from one IP: the 20 a full bucket holds pass, the rest get 429 but for refills; the bucket refills', async () => {
     await sleep(1100);
-    const statuses: number[] = [];
-    for (let i = 0; i < 25; i++) statuses.push((await call(server, 'GET', '/api/health')).status);
-    expect(statuses.slice(0, 20).every((s) => s === 200)).toBe(true);
-    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(4);
+    const { replies, ms } = await burst(40, () => call(server, 'GET', '/api/health'));
+    for (const r of replies) expect([200, 429]).toContain(r.status);
+    expect(count(replies, 200)).toBeGreaterThanOrEqual(20);
+    expectWithinBucket(count(replies, 200), 20, ms, 'forty at once');
+    // Forty against twenty tokens leave 429s unless the burst took a whole second.
+    expect(count(replies, 429), `429s among forty requests answered in ${ms.toFixed(0)} ms`).toBeGreaterThan(0);
     await sleep(1100);
     expect((await call(server, 'GET', '/api/health')).status).toBe(200);
   });
@@ -102,10 +143,12 @@ describe('A9: behind a trusted proxy the forwarded address picks the bucket', ()
 
   it('A9: with TRUST_PROXY=true, each forwarded client has its own auth bucket (control for the spoofing test)', async () => {
     const send = (ip: string) => call(server, 'POST', '/api/auth/refresh', { body: { refreshToken: 'x' }, headers: { 'CF-Connecting-IP': ip } });
-    const first: number[] = [];
-    for (let i = 0; i < 8; i++) first.push((await send('203.0.113.10')).status);
-    expect(first).toContain(429);
-    expect((await send('203.0.113.11')).status).toBe(400);
+    const first = await burst(10, () => send('203.0.113.10'));
+    expect(count(first.replies, 429), `429s among ten requests answered in ${first.ms.toFixed(0)} ms`).toBeGreaterThan(0);
+    // Right after, five from another forwarded client all pass: a full bucket of its own. Sharing
+    // the first one's, they could not, unless both bursts together took a second.
+    const other = await burst(5, () => send('203.0.113.11'));
+    expect(other.replies.map((r) => r.status)).toEqual([400, 400, 400, 400, 400]);
   });
 });
 
