@@ -2,10 +2,13 @@
  * Message text to safe HTML: Markdown (marked) with raw HTML shown as text, images shown as
  * links (nothing is ever loaded from a message), bare URLs made links, and the result passed
  * through DOMPurify with a small allow-list. Links open in a new tab with no referrer and no
- * opener, and only http, https and mailto survive (SECURITY-TESTS I6, I7).
+ * opener, and only http, https and mailto survive (SECURITY-TESTS I6, I7). Fenced code blocks are
+ * syntax-highlighted (highlight.ts); their spans keep only highlight.js's own class names, and no
+ * other element keeps a class, so a message cannot borrow the app's styles (a fake banner).
  */
 import DOMPurify from 'dompurify';
 import { Marked } from 'marked';
+import { highlightCode } from './highlight';
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -17,16 +20,33 @@ const marked = new Marked({
     html: ({ text }) => escapeHtml(text),
     // An image becomes a link to it: opening a message never fetches anything.
     image: ({ href, text }) => `<a href="${escapeHtml(href)}">${escapeHtml(text || href)}</a>`,
+    code: ({ text, lang }) => {
+      const { html, language } = highlightCode(text, lang);
+      return `<pre><code class="hljs${language ? ` language-${language}` : ''}">${html}</code></pre>\n`;
+    },
   },
 });
 
 const ALLOWED_TAGS = ['p', 'br', 'strong', 'em', 'del', 'code', 'pre', 'blockquote', 'ul', 'ol', 'li', 'a', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'span'];
+
+/**
+ * Class names a message may carry: highlight.js's token scopes (`hljs-keyword`, and sub-scopes
+ * such as `function_`) and the code block's `language-*`, on <code> and <span> only.
+ */
+const CODE_CLASS = /^(?:hljs(?:-[a-z]+(?:-[a-z]+)*)?|[a-z]+_+|language-[a-z0-9+#-]+)$/;
+const CLASSED_TAGS = new Set(['CODE', 'SPAN']);
 
 let hooked = false;
 function purifier(): typeof DOMPurify {
   if (!hooked) {
     hooked = true;
     DOMPurify.addHook('afterSanitizeAttributes', (node) => {
+      const cls = node.getAttribute('class');
+      if (cls !== null) {
+        const kept = CLASSED_TAGS.has(node.tagName) ? cls.split(/\s+/).filter((c) => CODE_CLASS.test(c)) : [];
+        if (kept.length > 0) node.setAttribute('class', kept.join(' '));
+        else node.removeAttribute('class');
+      }
       if (node.tagName === 'A') {
         node.setAttribute('target', '_blank');
         node.setAttribute('rel', 'noopener noreferrer nofollow');
