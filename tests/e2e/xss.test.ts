@@ -65,6 +65,8 @@ describe('hostile message text (I6, I7)', () => {
     await bob.getByRole('complementary').getByRole('link', { name: /alice/ }).click();
     await expect.poll(() => messageWith(bob, 'bold').count(), { timeout: 30_000 }).toBe(1);
     await expect.poll(() => messageWith(bob, 'const x = 1;').count(), { timeout: 30_000 }).toBe(1);
+    // The highlighter loads on first use; its spans are part of what is checked.
+    await expect.poll(() => log(bob).locator('.markdown span[class^="hljs-"]').count(), { timeout: 10_000 }).toBeGreaterThan(0);
     await bob.waitForTimeout(500);
 
     expect(dialogs).toEqual([]);

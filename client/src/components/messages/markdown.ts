@@ -5,12 +5,34 @@
  * opener, and only http, https and mailto survive (SECURITY-TESTS I6, I7). Fenced code blocks are
  * syntax-highlighted (highlight.ts); their spans keep only highlight.js's own class names, and no
  * other element keeps a class, so a message cannot borrow the app's styles (a fake banner).
+ *
+ * The highlighter is a separate chunk (about a quarter of the chat screen's size again), fetched
+ * the first time a code block is rendered. Until it arrives code blocks show plain; the renderer
+ * reads a Solid signal only while rendering a code block, so exactly the messages with code
+ * render again once it has loaded.
  */
 import DOMPurify from 'dompurify';
 import { Marked } from 'marked';
-import { highlightCode } from './highlight';
+import { createSignal } from 'solid-js';
+import type { highlightCode as HighlightCode } from './highlight';
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const [highlighter, setHighlighter] = createSignal<typeof HighlightCode>();
+let loading = false;
+/** The highlighter if it has loaded; otherwise starts loading it (once) and returns undefined. */
+function loadedHighlighter(): typeof HighlightCode | undefined {
+  const h = highlighter();
+  if (!h && !loading) {
+    loading = true;
+    import('./highlight').then(
+      (m) => setHighlighter(() => m.highlightCode),
+      // Offline with a stale cache, say: code stays plain, and the next code block tries again.
+      () => (loading = false),
+    );
+  }
+  return h;
+}
 
 const marked = new Marked({
   gfm: true,
@@ -21,7 +43,7 @@ const marked = new Marked({
     // An image becomes a link to it: opening a message never fetches anything.
     image: ({ href, text }) => `<a href="${escapeHtml(href)}">${escapeHtml(text || href)}</a>`,
     code: ({ text, lang }) => {
-      const { html, language } = highlightCode(text, lang);
+      const { html, language } = loadedHighlighter()?.(text, lang) ?? { html: escapeHtml(text), language: undefined };
       return `<pre><code class="hljs${language ? ` language-${language}` : ''}">${html}</code></pre>\n`;
     },
   },
