@@ -1,30 +1,22 @@
 /**
  * The conversation pane: header, connection banner, the message list (role=log) and the
- * composer. Messages show their sender, time, text and lock; one's own messages can be edited
+ * composer. Messages show their sender, time (relative while recent, per the appearance
+ * setting), text and lock; one's own messages can be edited
  * (the composer switches to editing) and deleted (with a confirming second click). Sending goes
  * through the ChannelSession's outbox; when encryption is not available the composer is disabled,
  * because nothing is ever sent in plaintext.
  */
-import { createEffect, createMemo, createSignal, For, on, Show } from 'solid-js';
+import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from 'solid-js';
 import { createStore, reconcile } from 'solid-js/store';
 import { MAX_MESSAGE_CHARS, MAX_QUOTE_CHARS } from '../e2ee/MessageBody';
 import { EmojiPicker } from './messages/EmojiPicker';
 import { searchEmoji } from './messages/emoji';
 import { renderMarkdown } from './messages/markdown';
+import { LABEL_REFRESH_MS, messageTimeFull, messageTimeLabel } from './messages/messageTime';
 import type { ChannelSession, ViewMessage } from '../stores/ChannelSession';
 import { LockIcon } from './LockIcon';
 import { preferences } from '../stores/preferences';
 
-const FORMATS = {
-  '24h': new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }),
-  '12h': new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit', hourCycle: 'h12' }),
-};
-const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'medium' });
-/** The time of a message per the clock setting; the date joins it when the message is not from today. */
-function shortTime(ts: number): string {
-  const time = FORMATS[preferences().clock].format(ts);
-  return new Date(ts).toDateString() === new Date().toDateString() ? time : `${new Date(ts).toLocaleDateString()} ${time}`;
-}
 
 export function MessagePane(props: {
   title: string;
@@ -84,6 +76,10 @@ export function MessagePane(props: {
     return users.length || everyone || here ? { ...(users.length ? { users } : {}), ...(everyone ? { everyone } : {}), ...(here ? { here } : {}) } : undefined;
   };
   const [forwarding, setForwarding] = createSignal<ViewMessage | null>(null);
+  // One clock for every row's relative time ("5 minutes ago"), not a timer per message.
+  const [now, setNow] = createSignal(Date.now());
+  const tick = setInterval(() => setNow(Date.now()), LABEL_REFRESH_MS);
+  onCleanup(() => clearInterval(tick));
   let list!: HTMLOListElement;
   let composer!: HTMLTextAreaElement;
   // The list is reconciled by message key, so a new message or an edit updates one item instead
@@ -181,7 +177,9 @@ export function MessagePane(props: {
             <li class="message" classList={{ own: m.sender === props.me, pending: m.pending, deleted: m.deleted }} data-seq={m.seq ?? ''}>
               <div class="meta">
                 <span class="sender">{props.nameOf(m.sender)}</span>
-                <time dateTime={new Date(m.ts).toISOString()} title={fullFormat.format(m.ts)}>{shortTime(m.ts)}</time>
+                <time dateTime={new Date(m.ts).toISOString()} title={messageTimeFull(m.ts, preferences().clock)}>
+                  {messageTimeLabel(m.ts, now(), preferences().times, preferences().clock)}
+                </time>
                 <LockIcon lock={lockOf(m)} />
                 <Show when={m.edited && !m.deleted}>
                   <span class="edited">(edited)</span>
