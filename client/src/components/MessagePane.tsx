@@ -1,10 +1,12 @@
 /**
  * The conversation pane: header, connection banner, the message list (role=log) and the
  * composer. Messages show their sender, time (relative while recent, per the appearance
- * setting), text and lock; one's own messages can be edited
- * (the composer switches to editing) and deleted (with a confirming second click). Sending goes
- * through the ChannelSession's outbox; when encryption is not available the composer is disabled,
- * because nothing is ever sent in plaintext.
+ * setting), text and lock; one's own messages can be edited (the composer switches to editing)
+ * and deleted (with a confirming second click). Any message can be pinned or unpinned; pinned
+ * ones carry a marker and are listed under the header's "Pinned" button, whose entries scroll to
+ * the message. Whether a pin is allowed is the server's call: a refusal comes back as the send
+ * error banner. Sending goes through the ChannelSession's outbox; when encryption is not
+ * available the composer is disabled, because nothing is ever sent in plaintext.
  */
 import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from 'solid-js';
 import { createStore, reconcile } from 'solid-js/store';
@@ -17,6 +19,8 @@ import type { ChannelSession, ViewMessage } from '../stores/ChannelSession';
 import { LockIcon } from './LockIcon';
 import { preferences } from '../stores/preferences';
 
+/** Characters of a pinned message shown in the Pinned list; the list is for finding it, not reading it. */
+const PINNED_SNIPPET_CHARS = 140;
 
 export function MessagePane(props: {
   title: string;
@@ -139,6 +143,29 @@ export function MessagePane(props: {
     composer.focus();
   };
 
+  /** Pins or unpins a message for everyone in the conversation. */
+  const togglePin = (m: ViewMessage) => {
+    if (m.seq === null) return;
+    props.session?.enqueue(m.pinned ? 'unpin' : 'pin', { v: 1 }, m.seq);
+  };
+
+  const [showPinned, setShowPinned] = createSignal(false);
+  createEffect(on(() => props.session, () => setShowPinned(false)));
+  const pinned = createMemo(() => messages.filter((m) => m.pinned && !m.deleted));
+  let pinnedButton!: HTMLButtonElement;
+  /** Scrolls the list to a pinned message and puts the focus on it, so keyboard users land there too. */
+  const goTo = (m: ViewMessage) => {
+    setShowPinned(false);
+    const row = list.querySelector<HTMLElement>(`li.message[data-seq="${m.seq}"]`);
+    if (!row) return;
+    row.scrollIntoView({ block: 'center' });
+    row.tabIndex = -1;
+    row.focus({ preventScroll: true });
+    row.classList.remove('flash');
+    void row.offsetWidth; // restart the highlight animation when the same message is picked twice
+    row.classList.add('flash');
+  };
+
   const remove = (m: ViewMessage) => {
     if (m.seq === null) return;
     if (confirming() !== m.seq) return setConfirming(m.seq);
@@ -153,7 +180,40 @@ export function MessagePane(props: {
         <p class="e2ee-note">
           <LockIcon lock={{ kind: 'status', status: 'encrypted-unverified' }} /> Messages here are end-to-end encrypted.
         </p>
+        <Show when={props.session}>
+          <button
+            type="button"
+            class="small pinned-button"
+            ref={pinnedButton}
+            aria-expanded={showPinned()}
+            aria-controls="pinned-panel"
+            onClick={() => setShowPinned(!showPinned())}
+          >
+            Pinned{pinned().length > 0 ? ` (${pinned().length})` : ''}
+          </button>
+        </Show>
       </header>
+      <Show when={showPinned()}>
+        <section
+          class="pinned-panel"
+          id="pinned-panel"
+          aria-label="Pinned messages"
+          onKeyDown={(e) => e.key === 'Escape' && (setShowPinned(false), pinnedButton.focus())}
+        >
+          <ul>
+            <For each={pinned()} fallback={<li class="muted">No pinned messages. Pin one with its Pin button.</li>}>
+              {(m) => (
+                <li>
+                  <button type="button" class="pinned-item" onClick={() => goTo(m)}>
+                    <span class="sender">{props.nameOf(m.sender)}</span> <span class="muted">{messageTimeLabel(m.ts, now(), preferences().times, preferences().clock)}</span>
+                    <span class="pinned-text">{m.text === null ? 'This message could not be decrypted.' : m.text.slice(0, PINNED_SNIPPET_CHARS)}</span>
+                  </button>
+                </li>
+              )}
+            </For>
+          </ul>
+        </section>
+      </Show>
       <Show when={props.cryptoError}>
         <p class="banner banner-bad" role="alert">
           Encryption could not start on this device ({props.cryptoError}). Sending is disabled: Chatalot never sends a message unencrypted.
@@ -174,13 +234,18 @@ export function MessagePane(props: {
       <ol class="messages" ref={list} tabIndex={0} aria-label={`Messages in ${props.title}`}>
         <For each={messages} fallback={<li class="empty">No messages yet. Say hello — only the people in this conversation can read it.</li>}>
           {(m) => (
-            <li class="message" classList={{ own: m.sender === props.me, pending: m.pending, deleted: m.deleted }} data-seq={m.seq ?? ''}>
+            <li class="message" classList={{ own: m.sender === props.me, pending: m.pending, deleted: m.deleted, pinned: m.pinned }} data-seq={m.seq ?? ''}>
               <div class="meta">
                 <span class="sender">{props.nameOf(m.sender)}</span>
                 <time dateTime={new Date(m.ts).toISOString()} title={messageTimeFull(m.ts, preferences().clock)}>
                   {messageTimeLabel(m.ts, now(), preferences().times, preferences().clock)}
                 </time>
                 <LockIcon lock={lockOf(m)} />
+                <Show when={m.pinned && !m.deleted}>
+                  <span class="pin-marker" data-testid="pin-marker">
+                    <span aria-hidden="true">📌</span> Pinned
+                  </span>
+                </Show>
                 <Show when={m.edited && !m.deleted}>
                   <span class="edited">(edited)</span>
                 </Show>
@@ -225,6 +290,9 @@ export function MessagePane(props: {
                   </button>
                   <button type="button" class="link-button" onClick={() => setPicking(picking() === m.seq ? null : m.seq)} aria-label="React to message" aria-expanded={picking() === m.seq}>
                     React
+                  </button>
+                  <button type="button" class="link-button" onClick={() => togglePin(m)} aria-label={m.pinned ? 'Unpin message' : 'Pin message'}>
+                    {m.pinned ? 'Unpin' : 'Pin'}
                   </button>
                   <Show when={props.onForward && (props.forwardTargets ?? []).length > 0 && m.text}>
                     <button type="button" class="link-button" onClick={() => setForwarding(forwarding() === m ? null : m)} aria-expanded={forwarding() === m}>
