@@ -4,7 +4,7 @@
  * element with its instant in `datetime`, the full date in its tooltip and a relative label;
  * pins — a member's refused pin in a community channel shows an error, the owner's pin shows on
  * the member's side with a marker and in the Pinned list (whose entry scrolls to the message),
- * unpinning takes it out again, and in a DM a plain member may pin.
+ * unpinning takes it out again, and in a DM a plain member may pin; relative labels refresh.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -138,6 +138,17 @@ describe('message pane extras', () => {
     await openPinned(alice);
     expect(await pinnedList(alice).getByRole('button', { name: /Pin me, please/ }).count()).toBe(1);
     expect(await bob.getByRole('alert').count()).toBe(0);
-    expect(pages.problems).toEqual([]);
   }, 120_000);
+
+  it('relative labels move on with the pane clock', async () => {
+    // Playwright's clock replaces the page's timers and Date (from the reload on); fast-forwarding
+    // fires the pane's shared refresh timer, as half a minute passing would.
+    await alice.clock.install();
+    await alice.reload();
+    const time = messageWith(alice, 'Pin me, please').locator('.meta time');
+    await expect.poll(() => time.textContent(), { timeout: 20_000 }).toMatch(/just now|1 minute ago/);
+    await alice.clock.fastForward('05:00');
+    await expect.poll(() => time.textContent()).toMatch(/^\s*[56] minutes ago\s*$/);
+    expect(pages.problems).toEqual([]);
+  }, 60_000);
 });
