@@ -44,7 +44,8 @@ const marked = new Marked({
     image: ({ href, text }) => `<a href="${escapeHtml(href)}">${escapeHtml(text || href)}</a>`,
     code: ({ text, lang }) => {
       const { html, language } = loadedHighlighter()?.(text, lang) ?? { html: escapeHtml(text), language: undefined };
-      return `<pre><code class="hljs${language ? ` language-${language}` : ''}">${html}</code></pre>\n`;
+      // No newline after the block (marked's default adds one): message text is white-space: pre-wrap, so it would show as a blank line.
+      return `<pre><code class="hljs${language ? ` language-${language}` : ''}">${html}</code></pre>`;
     },
   },
 });
