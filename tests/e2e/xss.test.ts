@@ -38,6 +38,10 @@ const PAYLOADS = [
   '<details open ontoggle="window.__pwned=7">x</details>',
   '[x](  JaVaScRiPt:alert(8))',
   '**bold** and `code` and https://example.org/path?q=1',
+  // Highlighted code blocks: the grammar sees markup, the reader sees text.
+  '```html\n<img src=x onerror="window.__pwned=9"><embed src="javascript:window.__pwned=10">\n```',
+  '```\n<svg onload="window.__pwned=11"></svg>\n```',
+  '```ts" onmouseover="window.__pwned=12\nconst x = 1;\n```',
 ];
 
 describe('hostile message text (I6, I7)', () => {
@@ -60,6 +64,9 @@ describe('hostile message text (I6, I7)', () => {
     await expect.poll(() => bob.getByRole('complementary').getByRole('link', { name: /alice/ }).count(), { timeout: 20_000 }).toBe(1);
     await bob.getByRole('complementary').getByRole('link', { name: /alice/ }).click();
     await expect.poll(() => messageWith(bob, 'bold').count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => messageWith(bob, 'const x = 1;').count(), { timeout: 30_000 }).toBe(1);
+    // The highlighter loads on first use; its spans are part of what is checked.
+    await expect.poll(() => log(bob).locator('.markdown span[class^="hljs-"]').count(), { timeout: 10_000 }).toBeGreaterThan(0);
     await bob.waitForTimeout(500);
 
     expect(dialogs).toEqual([]);
@@ -73,6 +80,7 @@ describe('hostile message text (I6, I7)', () => {
         links: [...root.querySelectorAll('.markdown a')].map((a) => ({ href: a.getAttribute('href'), rel: a.getAttribute('rel'), target: a.getAttribute('target') })),
         strong: root.querySelectorAll('.markdown strong').length,
         code: root.querySelectorAll('.markdown code').length,
+        classes: all.filter((el) => el.hasAttribute('class')).map((el) => `${el.tagName} ${el.getAttribute('class')}`),
       };
     });
     expect(found.handlers).toEqual([]);
@@ -80,6 +88,9 @@ describe('hostile message text (I6, I7)', () => {
     expect(found.loaders).toBe(0);
     expect(found.strong).toBeGreaterThanOrEqual(1);
     expect(found.code).toBeGreaterThanOrEqual(1);
+    // Only code and its highlight spans carry classes, and only highlight.js's own.
+    for (const c of found.classes) expect(c).toMatch(/^(CODE|SPAN) (hljs[\w-]*|[a-z]+_+|language-[\w+#-]+)( (hljs[\w-]*|[a-z]+_+|language-[\w+#-]+))*$/);
+    expect(found.classes.some((c) => c.startsWith('SPAN hljs-'))).toBe(true);
     expect(found.links.length).toBeGreaterThan(0);
     for (const l of found.links) expect(l).toMatchObject({ rel: 'noopener noreferrer nofollow', target: '_blank' });
     expect(found.links.map((l) => l.href)).toContain('https://example.org/path?q=1');

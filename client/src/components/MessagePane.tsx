@@ -1,9 +1,12 @@
 /**
  * The conversation pane: header, connection banner, the message list (role=log) and the
- * composer. Messages show their sender, time, text and lock; one's own messages can be edited
- * (the composer switches to editing) and deleted (with a confirming second click). Sending goes
- * through the ChannelSession's outbox; when encryption is not available the composer is disabled,
- * because nothing is ever sent in plaintext.
+ * composer. Messages show their sender, time (relative while recent, per the appearance
+ * setting), text and lock; one's own messages can be edited (the composer switches to editing)
+ * and deleted (with a confirming second click). Any message can be pinned or unpinned; pinned
+ * ones carry a marker and are listed under the header's "Pinned" button, whose entries scroll to
+ * the message. Whether a pin is allowed is the server's call: a refusal comes back as the send
+ * error banner. Sending goes through the ChannelSession's outbox; when encryption is not
+ * available the composer is disabled, because nothing is ever sent in plaintext.
  */
 import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from 'solid-js';
 import { createStore, reconcile } from 'solid-js/store';
@@ -11,20 +14,13 @@ import { MAX_MESSAGE_CHARS, MAX_QUOTE_CHARS } from '../e2ee/MessageBody';
 import { EmojiPicker } from './messages/EmojiPicker';
 import { searchEmoji } from './messages/emoji';
 import { renderMarkdown } from './messages/markdown';
+import { LABEL_REFRESH_MS, messageTimeFull, messageTimeLabel } from './messages/messageTime';
 import type { ChannelSession, ViewMessage } from '../stores/ChannelSession';
 import { LockIcon } from './LockIcon';
 import { preferences } from '../stores/preferences';
 
-const FORMATS = {
-  '24h': new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }),
-  '12h': new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit', hourCycle: 'h12' }),
-};
-const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'medium' });
-/** The time of a message per the clock setting; the date joins it when the message is not from today. */
-function shortTime(ts: number): string {
-  const time = FORMATS[preferences().clock].format(ts);
-  return new Date(ts).toDateString() === new Date().toDateString() ? time : `${new Date(ts).toLocaleDateString()} ${time}`;
-}
+/** Characters of a pinned message shown in the Pinned list; the list is for finding it, not reading it. */
+const PINNED_SNIPPET_CHARS = 140;
 
 export function MessagePane(props: {
   title: string;
@@ -84,6 +80,10 @@ export function MessagePane(props: {
     return users.length || everyone || here ? { ...(users.length ? { users } : {}), ...(everyone ? { everyone } : {}), ...(here ? { here } : {}) } : undefined;
   };
   const [forwarding, setForwarding] = createSignal<ViewMessage | null>(null);
+  // One clock for every row's relative time ("5 minutes ago"), not a timer per message.
+  const [now, setNow] = createSignal(Date.now());
+  const tick = setInterval(() => setNow(Date.now()), LABEL_REFRESH_MS);
+  onCleanup(() => clearInterval(tick));
   let list!: HTMLOListElement;
   let composer!: HTMLTextAreaElement;
   // The list is reconciled by message key, so a new message or an edit updates one item instead
@@ -227,6 +227,35 @@ export function MessagePane(props: {
     composer.focus();
   };
 
+  /** Pins or unpins a message for everyone in the conversation. */
+  const togglePin = (m: ViewMessage) => {
+    if (m.seq === null) return;
+    props.session?.enqueue(m.pinned ? 'unpin' : 'pin', { v: 1 }, m.seq);
+  };
+
+  const [showPinned, setShowPinned] = createSignal(false);
+  createEffect(on(() => props.session, () => setShowPinned(false)));
+  const pinned = createMemo(() => props.session?.pinned() ?? []);
+  let pinnedButton!: HTMLButtonElement;
+  /** Scrolls the list to a pinned message and puts the focus on it, so keyboard users land there too. */
+  const goTo = async (m: ViewMessage) => {
+    setShowPinned(false);
+    if (m.seq === null) return;
+    if (!rowOf(m.seq)) {
+      // Older than the drawn window: draw down to it first.
+      props.session?.showFrom(m.seq);
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    const row = rowOf(m.seq);
+    if (!row) return;
+    row.scrollIntoView({ block: 'center' });
+    row.tabIndex = -1;
+    row.focus({ preventScroll: true });
+    row.classList.remove('flash');
+    void row.offsetWidth; // restart the highlight animation when the same message is picked twice
+    row.classList.add('flash');
+  };
+
   const remove = (m: ViewMessage) => {
     if (m.seq === null) return;
     if (confirming() !== m.seq) return setConfirming(m.seq);
@@ -241,7 +270,40 @@ export function MessagePane(props: {
         <p class="e2ee-note">
           <LockIcon lock={{ kind: 'status', status: 'encrypted-unverified' }} /> Messages here are end-to-end encrypted.
         </p>
+        <Show when={props.session}>
+          <button
+            type="button"
+            class="small pinned-button"
+            ref={pinnedButton}
+            aria-expanded={showPinned()}
+            aria-controls="pinned-panel"
+            onClick={() => setShowPinned(!showPinned())}
+          >
+            Pinned{pinned().length > 0 ? ` (${pinned().length})` : ''}
+          </button>
+        </Show>
       </header>
+      <Show when={showPinned()}>
+        <section
+          class="pinned-panel"
+          id="pinned-panel"
+          aria-label="Pinned messages"
+          onKeyDown={(e) => e.key === 'Escape' && (setShowPinned(false), pinnedButton.focus())}
+        >
+          <ul>
+            <For each={pinned()} fallback={<li class="muted">No pinned messages. Pin one with its Pin button.</li>}>
+              {(m) => (
+                <li>
+                  <button type="button" class="pinned-item" onClick={() => void goTo(m)}>
+                    <span class="sender">{props.nameOf(m.sender)}</span> <span class="muted">{messageTimeLabel(m.ts, now(), preferences().times, preferences().clock)}</span>
+                    <span class="pinned-text">{m.text === null ? 'This message could not be decrypted.' : m.text.slice(0, PINNED_SNIPPET_CHARS)}</span>
+                  </button>
+                </li>
+              )}
+            </For>
+          </ul>
+        </section>
+      </Show>
       <Show when={props.cryptoError}>
         <p class="banner banner-bad" role="alert">
           Encryption could not start on this device ({props.cryptoError}). Sending is disabled: Chatalot never sends a message unencrypted.
@@ -280,11 +342,18 @@ export function MessagePane(props: {
                 <span>New messages</span>
               </li>
             </Show>
-            <li class="message" classList={{ own: m.sender === props.me, pending: m.pending, deleted: m.deleted }} data-seq={m.seq ?? ''}>
+            <li class="message" classList={{ own: m.sender === props.me, pending: m.pending, deleted: m.deleted, pinned: m.pinned }} data-seq={m.seq ?? ''}>
               <div class="meta">
                 <span class="sender">{props.nameOf(m.sender)}</span>
-                <time dateTime={new Date(m.ts).toISOString()} title={fullFormat.format(m.ts)}>{shortTime(m.ts)}</time>
+                <time dateTime={new Date(m.ts).toISOString()} title={messageTimeFull(m.ts, preferences().clock)}>
+                  {messageTimeLabel(m.ts, now(), preferences().times, preferences().clock)}
+                </time>
                 <LockIcon lock={lockOf(m)} />
+                <Show when={m.pinned && !m.deleted}>
+                  <span class="pin-marker" data-testid="pin-marker">
+                    <span aria-hidden="true">📌</span> Pinned
+                  </span>
+                </Show>
                 <Show when={m.edited && !m.deleted}>
                   <span class="edited">(edited)</span>
                 </Show>
@@ -329,6 +398,9 @@ export function MessagePane(props: {
                   </button>
                   <button type="button" class="link-button" onClick={() => setPicking(picking() === m.seq ? null : m.seq)} aria-label="React to message" aria-expanded={picking() === m.seq}>
                     React
+                  </button>
+                  <button type="button" class="link-button" onClick={() => togglePin(m)} aria-label={m.pinned ? 'Unpin message' : 'Pin message'}>
+                    {m.pinned ? 'Unpin' : 'Pin'}
                   </button>
                   <Show when={props.onForward && (props.forwardTargets ?? []).length > 0 && m.text}>
                     <button type="button" class="link-button" onClick={() => setForwarding(forwarding() === m ? null : m)} aria-expanded={forwarding() === m}>

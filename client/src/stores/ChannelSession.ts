@@ -473,8 +473,20 @@ export class ChannelSession {
     }
   }
 
-  /** The message list: originals in seq order with edits and deletions applied, then the outbox. */
+  /** The message list the pane draws: the newest part of `fullView` (the window grows on scrolling back). */
   view(): ViewMessage[] {
+    const out = this.fullView();
+    const shown = this.windowSignal[0]();
+    return out.length > shown ? out.slice(out.length - shown) : out;
+  }
+
+  /** Pinned messages among everything held here, not only the drawn window. */
+  pinned(): ViewMessage[] {
+    return this.fullView().filter((m) => m.pinned && !m.deleted);
+  }
+
+  /** Every message held: originals in seq order with edits and deletions applied, then the outbox. */
+  private fullView(): ViewMessage[] {
     const records = [...this.recordsSignal[0]().values()].sort((a, b) => a.seq - b.seq);
     const bySeq = new Map<number, ViewMessage>();
     const out: ViewMessage[] = [];
@@ -542,8 +554,7 @@ export class ChannelSession {
         if (t && o.kind === 'delete') (t.deleted = true), (t.text = null), (t.pending = true);
       }
     }
-    const shown = this.windowSignal[0]();
-    return out.length > shown ? out.slice(out.length - shown) : out;
+    return out;
   }
 
   /** Who (other than `me`) has read up to `seq`, from the read receipts seen since the conversation opened. */

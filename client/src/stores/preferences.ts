@@ -1,7 +1,8 @@
 /**
- * Per-device appearance preferences: theme, accent colour, message density, font size and the
- * clock. Stored in localStorage (nothing here is secret, and it should survive sign-out) and
- * applied as data attributes on <html>, which the stylesheets key on.
+ * Per-device appearance preferences: theme, accent colour, message density, font size, the
+ * clock, and whether message times read relative ("5 minutes ago") or absolute. Stored in
+ * localStorage (nothing here is secret, and it should survive sign-out) and applied as data
+ * attributes on <html>, which the stylesheets key on.
  */
 import { createSignal } from 'solid-js';
 
@@ -14,16 +15,18 @@ export interface Preferences {
   density: 'comfortable' | 'compact';
   fontSize: 'small' | 'medium' | 'large';
   clock: '12h' | '24h';
+  times: 'relative' | 'absolute';
 }
 
 const KEY = 'chatalot.preferences';
-export const DEFAULT_PREFERENCES: Preferences = { theme: 'system', accent: 'indigo', density: 'comfortable', fontSize: 'medium', clock: '24h' };
+export const DEFAULT_PREFERENCES: Preferences = { theme: 'system', accent: 'indigo', density: 'comfortable', fontSize: 'medium', clock: '24h', times: 'relative' };
 
 function load(): Preferences {
   try {
     const stored = JSON.parse(localStorage.getItem(KEY) ?? '{}') as Partial<Preferences>;
     const p = { ...DEFAULT_PREFERENCES, ...stored };
     if (!ACCENTS.includes(p.accent)) p.accent = DEFAULT_PREFERENCES.accent;
+    if (p.times !== 'relative' && p.times !== 'absolute') p.times = DEFAULT_PREFERENCES.times;
     return p;
   } catch {
     return { ...DEFAULT_PREFERENCES };

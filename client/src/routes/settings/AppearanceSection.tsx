@@ -1,4 +1,4 @@
-/** Settings → appearance, stored on this device: theme, accent colour, density, font size and clock. */
+/** Settings → appearance, stored on this device: theme, accent colour, density, font size, clock and message times. */
 import { For } from 'solid-js';
 import { ACCENTS, preferences, setPreference, type Preferences } from '../../stores/preferences';
 
@@ -38,6 +38,7 @@ export function AppearanceSection() {
       <Choice name="density" legend="Message density" options={[{ value: 'comfortable', label: 'Comfortable' }, { value: 'compact', label: 'Compact' }]} />
       <Choice name="fontSize" legend="Font size" options={[{ value: 'small', label: 'Small' }, { value: 'medium', label: 'Medium' }, { value: 'large', label: 'Large' }]} />
       <Choice name="clock" legend="Time format" options={[{ value: '24h', label: '24-hour (14:05)' }, { value: '12h', label: '12-hour (2:05 PM)' }]} />
+      <Choice name="times" legend="Message times" options={[{ value: 'relative', label: 'Relative while recent (5 minutes ago)' }, { value: 'absolute', label: 'Always the time and date' }]} />
     </section>
   );
 }
