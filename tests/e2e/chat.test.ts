@@ -88,6 +88,8 @@ describe('web client: two people, end to end encrypted', () => {
     await send(bob, 'See you on Thursday, I will bring the second volume.');
     await expect.poll(() => messageWith(alice, 'See you on Thursday').count(), { timeout: 20_000 }).toBe(1);
     await expect.poll(() => messageWith(alice, 'See you on Thursday').locator('.sender').textContent()).toBe('bob');
+    // Read receipt: Alice has it on screen, so Bob's newest message says she saw it.
+    await expect.poll(() => messageWith(bob, 'See you on Thursday').getByTestId('seen-by').textContent(), { timeout: 20_000 }).toBe('Seen by alice');
     await alice.screenshot({ path: join(ROOT, 'docs/screenshots/chat.png') });
 
     // A DM that Bob starts by username.

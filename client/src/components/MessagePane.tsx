@@ -233,6 +233,13 @@ export function MessagePane(props: {
     props.session?.enqueue(m.pinned ? 'unpin' : 'pin', { v: 1 }, m.seq);
   };
 
+  /** Read receipts: under one's newest message, who has read it (people who share receipts). */
+  const lastOwnSeq = createMemo(() => {
+    for (let i = messages.length - 1; i >= 0; i--) if (messages[i]!.sender === props.me && messages[i]!.seq !== null) return messages[i]!.seq;
+    return null;
+  });
+  const seenBy = (seq: number) => props.session?.readBy(seq, props.me) ?? [];
+
   const [showPinned, setShowPinned] = createSignal(false);
   createEffect(on(() => props.session, () => setShowPinned(false)));
   const pinned = createMemo(() => props.session?.pinned() ?? []);
@@ -442,6 +449,11 @@ export function MessagePane(props: {
                     {confirming() === m.seq ? 'Confirm delete' : 'Delete'}
                   </button>
                 </div>
+              </Show>
+              <Show when={m.seq !== null && m.seq === lastOwnSeq() && seenBy(m.seq).length > 0}>
+                <p class="seen-by muted small-text" data-testid="seen-by">
+                  Seen by {seenBy(m.seq!).map(props.nameOf).join(', ')}
+                </p>
               </Show>
             </li>
             </>
