@@ -1,7 +1,8 @@
 /**
  * Accessibility of the main screens, checked by axe-core (WCAG 2 A and AA rules) in Chromium
  * against the real server: first-run setup, sign-in, registration, the chat screen with a
- * community channel holding messages, its dialogs, the DM list, settings, and the phone layout.
+ * community channel holding messages, its dialogs and pinned list, the DM list, settings (with the
+ * key backup and devices), a second device's approval banner, and the phone layout.
  * The issue's bar: no serious or critical violation on any of them.
  */
 import { readFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { ROOT } from '../../scripts/build.mjs';
 import { startServer, type RunningServer } from '../helpers/server';
 import { launchBrowser } from './browser';
-import { messageWith, Pages, register, send } from './helpers';
+import { messageWith, PASSWORD, Pages, register, send } from './helpers';
 
 let server: RunningServer;
 let browser: Browser;
@@ -67,6 +68,11 @@ describe('accessibility (axe-core)', () => {
     await send(page, 'And a second one with a link https://example.org');
     await expect.poll(() => messageWith(page, 'a second one').count(), { timeout: 20_000 }).toBe(1);
     await check('chat');
+    await messageWith(page, 'a first message').getByRole('button', { name: /^Pin/ }).click();
+    await expect.poll(() => page.getByRole('button', { name: /^Pinned \(1\)/ }).count(), { timeout: 20_000 }).toBe(1);
+    await page.getByRole('button', { name: /^Pinned/ }).click();
+    await check('pinned list');
+    await page.keyboard.press('Escape');
     await page.getByRole('button', { name: 'Invite' }).click();
     await page.getByRole('button', { name: 'Create invite' }).click();
     await check('invite dialog');
@@ -77,6 +83,12 @@ describe('accessibility (axe-core)', () => {
     await page.goto(`${server.url}/#/settings`);
     await expect.poll(() => page.getByRole('heading', { name: 'Settings' }).count()).toBe(1);
     await check('settings');
+    await page.goto(`${server.url}/#/settings/security`);
+    await expect.poll(() => page.getByTestId('backup-status').count(), { timeout: 20_000 }).toBe(1);
+    await check('settings: security and key backup');
+    await page.goto(`${server.url}/#/settings/devices`);
+    await expect.poll(() => page.getByTestId('devices').locator('li').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    await check('settings: devices');
 
     await page.setViewportSize({ width: 360, height: 740 });
     await page.goBack();
@@ -90,6 +102,17 @@ describe('accessibility (axe-core)', () => {
     await visitor.getByRole('link', { name: 'Create one' }).click();
     await expect.poll(() => visitor.getByRole('heading', { level: 1 }).textContent()).toMatch(/Create/);
     found.register = await seriousViolations(visitor);
+
+    // A second device of the same account: the approval and key-backup banner, and its form.
+    const second = await pages.newPage();
+    await second.goto(server.url);
+    await second.getByLabel('Username').fill('ada');
+    await second.getByLabel('Password').fill(PASSWORD);
+    await second.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => second.getByTestId('restore-banner').count(), { timeout: 20_000 }).toBe(1);
+    found['new device banner'] = await seriousViolations(second);
+    await second.getByTestId('restore-banner').getByRole('button', { name: 'Restore' }).click();
+    found['restore form'] = await seriousViolations(second);
 
     expect(Object.entries(found).filter(([, v]) => v.length > 0)).toEqual([]);
     expect(pages.problems).toEqual([]);

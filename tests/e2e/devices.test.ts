@@ -6,8 +6,10 @@
  * shows an unapproved device of Alice's as such.
  */
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
+import { ROOT } from '../../scripts/build.mjs';
 import { startServer, type RunningServer } from '../helpers/server';
 import { launchBrowser } from './browser';
 import { expectNoCanaries, log, messageWith, PASSWORD, Pages, register, send } from './helpers';
@@ -76,6 +78,7 @@ describe('devices', () => {
     await alice.goto(`${server.url}/#/settings/devices`);
     const row = alice.getByTestId('devices').locator('li', { hasText: 'Not approved' });
     await expect.poll(() => row.count(), { timeout: 20_000 }).toBe(1);
+    await alice.screenshot({ path: join(ROOT, 'docs/screenshots/devices.png') });
     await row.getByRole('button', { name: /^Approve device/ }).click();
     await expect.poll(() => alice.getByRole('status').filter({ hasText: 'is approved' }).count()).toBe(1);
     await expect.poll(() => alice.getByTestId('devices').locator('li', { hasText: 'Not approved' }).count()).toBe(0);

@@ -92,6 +92,13 @@ describe('verification', () => {
     await alice.goBack();
     await expect.poll(() => messageWith(alice, canary).locator('[data-lock]').getAttribute('data-lock'), { timeout: 20_000 }).toBe('encrypted-unverified');
 
+    // Bob marks Alice verified as well: now each side shows the other's messages as verified.
+    await bob.goForward();
+    await bob.getByRole('button', { name: 'Mark as verified' }).click();
+    await expect.poll(() => bob.locator('.trust-badge').first().textContent()).toBe('Verified');
+    await bob.goBack();
+    await expect.poll(() => messageWith(bob, 'Verified you, Bob').locator('[data-lock]').getAttribute('data-lock'), { timeout: 20_000 }).toBe('encrypted-verified');
+
     expect(pages.problems).toEqual([]);
     await pages.closeAll();
     await server.kill();

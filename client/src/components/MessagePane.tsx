@@ -44,6 +44,8 @@ export function MessagePane(props: {
   /** Conversations a message can be forwarded to, and how. */
   forwardTargets?: { id: string; title: string }[];
   onForward?: (targetId: string, text: string) => void;
+  /** Whether this user may pin here (MANAGE_MESSAGES in a community channel; anyone in a DM); the button is not offered otherwise. */
+  canPin?: boolean;
 }) {
   const [draft, setDraft] = createSignal('');
   const [editing, setEditing] = createSignal<ViewMessage | null>(null);
@@ -406,9 +408,11 @@ export function MessagePane(props: {
                   <button type="button" class="link-button" onClick={() => setPicking(picking() === m.seq ? null : m.seq)} aria-label="React to message" aria-expanded={picking() === m.seq}>
                     React
                   </button>
-                  <button type="button" class="link-button" onClick={() => togglePin(m)} aria-label={m.pinned ? 'Unpin message' : 'Pin message'}>
-                    {m.pinned ? 'Unpin' : 'Pin'}
-                  </button>
+                  <Show when={props.canPin !== false}>
+                    <button type="button" class="link-button" onClick={() => togglePin(m)} aria-label={m.pinned ? 'Unpin message' : 'Pin message'}>
+                      {m.pinned ? 'Unpin' : 'Pin'}
+                    </button>
+                  </Show>
                   <Show when={props.onForward && (props.forwardTargets ?? []).length > 0 && m.text}>
                     <button type="button" class="link-button" onClick={() => setForwarding(forwarding() === m ? null : m)} aria-expanded={forwarding() === m}>
                       Forward

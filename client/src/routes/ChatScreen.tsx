@@ -253,6 +253,7 @@ export default function ChatScreen() {
     members: (convMembers() ?? []).map((m) => ({ id: m.userId, name: nameOf(m.userId) })),
     forwardTargets: forwardTargets(),
     onForward,
+    canPin: !currentChannel() || can(Permission.MANAGE_MESSAGES),
   });
 
   // ── Panels, drawer and dialogs ─────────────────────────────────────────────────────────────

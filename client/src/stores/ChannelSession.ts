@@ -92,6 +92,9 @@ const PAGE = 100;
 const WINDOW = 50;
 
 const newClientMsgId = () => toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
+/** Cache writes still in flight per channel, so a session opened right after another closed reads them. */
+const unflushed = new Map<string, Promise<void>>();
+
 /** Errors a later sender-key distribution can cure. */
 const RETRYABLE = new Set(['waiting-for-key', 'not-a-recipient']);
 
@@ -190,6 +193,9 @@ export class ChannelSession {
   }
 
   private async loadCache(): Promise<void> {
+    // A session of this channel that just closed may still be writing its last records; reading
+    // before they land would replay envelopes whose keys are spent (they open only once).
+    await unflushed.get(this.channelId);
     const cached = await this.db.getAll<MessageRecord>('messages', IDBKeyRange.bound([this.channelId, 0], [this.channelId, Number.MAX_SAFE_INTEGER]));
     const map = this.recordsSignal[0]();
     for (const r of cached) {
@@ -209,17 +215,23 @@ export class ChannelSession {
     this.writeTimer ??= setTimeout(() => void this.flushWrites(), 0);
   }
 
-  private async flushWrites(): Promise<void> {
+  private flushWrites(): Promise<void> {
     clearTimeout(this.writeTimer);
     this.writeTimer = undefined;
-    if (this.pendingWrites.size === 0) return;
+    if (this.pendingWrites.size === 0) return unflushed.get(this.channelId) ?? Promise.resolve();
     const batch = [...this.pendingWrites.values()];
     this.pendingWrites = new Map();
-    await this.db
-      .write('messages', (tx) => {
-        for (const r of batch) tx.objectStore('messages').put(r, [this.channelId, r.seq]);
-      })
+    const before = unflushed.get(this.channelId) ?? Promise.resolve();
+    const done = before
+      .then(() =>
+        this.db.write('messages', (tx) => {
+          for (const r of batch) tx.objectStore('messages').put(r, [this.channelId, r.seq]);
+        }),
+      )
       .catch((e) => console.warn('message cache not written', e));
+    unflushed.set(this.channelId, done);
+    void done.then(() => unflushed.get(this.channelId) === done && unflushed.delete(this.channelId));
+    return done;
   }
 
   private lastRender = 0;
@@ -336,7 +348,10 @@ export class ChannelSession {
 
   /** Receives envelopes in seq order, decrypting those that need it in one engine turn. */
   private async receivePage(page: EnvelopeOut[]): Promise<void> {
-    const toOpen = page.filter((env) => this.needsOpening(env));
+    // The same envelope twice in one batch (a live copy beside a replayed one) is opened once:
+    // opening it again would fail as a duplicate and overwrite the good result.
+    const seen = new Set<number>();
+    const toOpen = page.filter((env) => this.needsOpening(env) && !seen.has(env.seq) && (seen.add(env.seq), true));
     let opened = new Map<number, OpenResult>();
     try {
       const results = await this.engine.openMany(this.channelId, toOpen);
