@@ -66,8 +66,19 @@ describe('settings', () => {
     await register(carol, 'carol', pages.problems);
     await expect.poll(() => carol.getByRole('heading', { name: /Welcome/ }).count(), { timeout: 20_000 }).toBe(1);
 
-    // Appearance: stored on this device, applied to <html>, kept across a reload.
     await carol.getByRole('link', { name: 'Settings' }).click();
+    // Read receipts: on by default, turned off for the account (kept by the hub, so still off after a reload).
+    const receipts = carol.getByLabel('Send read receipts');
+    await expect.poll(() => receipts.isEnabled(), { timeout: 20_000 }).toBe(true);
+    expect(await receipts.isChecked()).toBe(true);
+    await receipts.uncheck();
+    // The change travels over the hub socket; give it a moment to land before reloading.
+    await carol.waitForTimeout(1000);
+    await carol.reload();
+    await expect.poll(() => carol.getByLabel('Send read receipts').isEnabled(), { timeout: 20_000 }).toBe(true);
+    expect(await carol.getByLabel('Send read receipts').isChecked()).toBe(false);
+
+    // Appearance: stored on this device, applied to <html>, kept across a reload.
     await carol.getByRole('link', { name: 'Appearance' }).click();
     await carol.getByRole('radio', { name: 'Dark' }).check();
     await carol.getByRole('radio', { name: 'Teal' }).check();

@@ -12,7 +12,8 @@
  */
 import type { PublicUser } from '../../../protocol/auth';
 import type { EnvelopeOut } from '../../../protocol/frames';
-import type { HubServerFrame } from '../../../protocol/hub';
+import type { HubServerFrame, HubSettings } from '../../../protocol/hub';
+import { createSignal } from 'solid-js';
 import {
   CryptoError,
   Kind,
@@ -298,7 +299,16 @@ export class Engine {
     return () => this.hubListeners.delete(listener);
   }
 
+  private readonly hubSettingsSignal = createSignal<HubSettings | null>(null);
+  /** The user's hub settings (read receipts), as the hub last reported them; null before it did. */
+  readonly hubSettings = this.hubSettingsSignal[0];
+  /** Turns sending read receipts on or off for the account (the hub answers with the new settings). */
+  setReadReceipts(on: boolean): boolean {
+    return this.hub.send({ type: 'settings', readReceipts: on });
+  }
+
   private onHubFrame(f: HubServerFrame): void {
+    if (f.type === 'ready' || f.type === 'settings') this.hubSettingsSignal[1](f.settings);
     for (const l of this.hubListeners) l(f);
     if (f.type === 'inbox') void this.serial(() => this.openInboxItem(f));
     else if (f.type === 'delivered') {

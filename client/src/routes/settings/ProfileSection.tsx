@@ -1,8 +1,9 @@
-/** Settings → profile: the display name others see. */
+/** Settings → profile: the display name others see, and whether others see that you read their messages. */
 import { createSignal, Show } from 'solid-js';
 import { updateProfile } from '../../api/account';
 import { updateUser, user } from '../../stores/session';
 import { createAction } from './form';
+import type { Engine } from '../../e2ee/Engine';
 
 export function ProfileSection() {
   const [name, setName] = createSignal(user()?.displayName ?? '');
@@ -30,5 +31,25 @@ export function ProfileSection() {
         Save
       </button>
     </form>
+  );
+}
+
+/** Read receipts: when on, people in a conversation see how far you have read (and you see theirs). */
+export function ReadReceiptsCard(props: { engine: Engine | undefined }) {
+  const on = () => props.engine?.hubSettings()?.readReceipts;
+  return (
+    <section class="settings-card" aria-labelledby="receipts-title">
+      <h3 id="receipts-title">Privacy</h3>
+      <label class="check">
+        <input
+          type="checkbox"
+          checked={on() ?? false}
+          disabled={on() === undefined}
+          onChange={(e) => props.engine?.setReadReceipts(e.currentTarget.checked)}
+        />{' '}
+        Send read receipts
+      </label>
+      <p class="muted small-text">When on, the people in a conversation see how far you have read it. The server learns it either way: it keeps your read position to count unread messages.</p>
+    </section>
   );
 }

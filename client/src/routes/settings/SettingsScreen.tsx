@@ -8,7 +8,7 @@ import type { Engine } from '../../e2ee/Engine';
 import '../../styles/settings.css';
 import { AppearanceSection } from './AppearanceSection';
 import { DevicesSection } from './DevicesSection';
-import { ProfileSection } from './ProfileSection';
+import { ProfileSection, ReadReceiptsCard } from './ProfileSection';
 import { SecuritySection } from './SecuritySection';
 import { SessionsSection } from './SessionsSection';
 
@@ -42,6 +42,7 @@ export default function SettingsScreen(props: { section: string; engine: Engine 
         <Switch>
           <Match when={current() === 'profile'}>
             <ProfileSection />
+            <ReadReceiptsCard engine={props.engine} />
           </Match>
           <Match when={current() === 'security'}>
             <SecuritySection engine={props.engine} />
