@@ -88,7 +88,7 @@ function applyReaction(m: ViewMessage, userId: string, emoji: string, remove: bo
 const RENDER_EVERY_MS = 100;
 /** Envelopes asked for per history page. */
 const PAGE = 100;
-/** Messages the view shows at first, and how many more each scroll back adds. */
+/** Messages the view shows at first, and how many more each scroll back adds; also the first page asked for (what the screen shows first). */
 const WINDOW = 50;
 
 const newClientMsgId = () => toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
@@ -143,7 +143,7 @@ export class ChannelSession {
           if (this.lastSeq === 0) {
             // Nothing cached: the newest page first, then hello from its end.
             this.awaitingFirstPage = true;
-            this.socket.send({ type: 'history', limit: PAGE });
+            this.socket.send({ type: 'history', limit: WINDOW });
           } else this.socket.send({ type: 'hello', lastSeq: this.lastSeq });
         });
       },
@@ -277,7 +277,7 @@ export class ChannelSession {
           .then(() => {
             for (const env of page) this.processedSeq = Math.max(this.processedSeq, env.seq);
             this.reportSeen();
-            if (page.length < PAGE || (page[0]?.seq ?? 1) <= 1) this.olderSignal[1](false);
+            if (page.length < (first ? WINDOW : PAGE) || (page[0]?.seq ?? 1) <= 1) this.olderSignal[1](false);
             if (!first) {
               this.loadingOlderSignal[1](false);
               this.windowSignal[1](this.windowSignal[0]() + WINDOW);
