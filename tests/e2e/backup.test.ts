@@ -7,39 +7,15 @@
  * then restores on a fourth. The server's stored bytes hold no message canary (V1).
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { startServer, type RunningServer } from '../helpers/server';
-import { launchBrowser } from './browser';
-import { expectNoCanaries, messageWith, PASSWORD, Pages, register, send } from './helpers';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { browserSuite, communityOfTwo, expectNoCanaries, messageWith, send, signInAs } from './helpers';
 
-let server: RunningServer;
-let browser: Browser;
-let pages: Pages;
-
-beforeAll(async () => {
-  server = await startServer({ env: { REGISTRATION_MODE: 'open' } });
-  browser = await launchBrowser();
-  pages = new Pages(browser, server.url);
-});
-afterAll(async () => {
-  await pages?.closeAll();
-  await browser?.close();
-  await server?.kill();
-});
-
-async function signIn(page: Page, username: string, password = PASSWORD): Promise<void> {
-  await page.goto(server.url);
-  await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Sign in');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect.poll(() => page.getByRole('heading', { name: /Welcome/ }).count(), { timeout: 20_000 }).toBe(1);
-}
+const suite = browserSuite();
 
 /** Waits until the device has uploaded everything it knows (settings → security shows "Last saved"). */
 async function backupSaved(page: Page, back: string): Promise<void> {
-  await page.goto(`${server.url}/#/settings/security`);
+  await page.goto(`${suite.server.url}/#/settings/security`);
   await expect.poll(() => page.getByTestId('backup-status').textContent(), { timeout: 30_000 }).toMatch(/Last saved/);
   await page.goto(back);
 }
@@ -47,27 +23,13 @@ async function backupSaved(page: Page, back: string): Promise<void> {
 describe('key backup', () => {
   it('a new device restores history with the recovery code; a wrong code restores nothing; a password reset re-encrypts it', async () => {
     const canaries = Array.from({ length: 3 }, (_, i) => `backup${i}x${randomBytes(12).toString('hex')}`);
+    const { server, pages } = suite;
     const alice = await pages.newPage();
-    await alice.goto(server.url);
-    const code = await register(alice, 'alice', pages.problems);
-    await expect.poll(() => alice.getByRole('heading', { name: /Welcome/ }).count(), { timeout: 20_000 }).toBe(1);
-    await alice.getByRole('button', { name: 'Create a community' }).click();
-    await alice.getByLabel('Community name').fill('Archive');
-    await alice.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
-    await expect.poll(() => alice.getByRole('heading', { name: '#general' }).count()).toBe(1);
-    await alice.getByRole('button', { name: 'Invite' }).click();
-    await alice.getByRole('button', { name: 'Create invite' }).click();
-    const link = await alice.getByTestId('invite-link').inputValue();
-    await alice.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
-    const channelUrl = alice.url();
-
     const bob = await pages.newPage();
-    await bob.goto(link);
-    await bob.getByRole('link', { name: 'Create one' }).click();
-    await register(bob, 'bob', pages.problems);
-    await bob.getByRole('button', { name: 'Join community' }).click();
-    await expect.poll(() => bob.getByRole('heading', { name: '#general' }).count(), { timeout: 20_000 }).toBe(1);
-
+    const {
+      channelUrl,
+      codes: [code],
+    } = await communityOfTwo(suite, alice, bob, 'Archive');
     await send(alice, `From Alice ${canaries[0]}`);
     await expect.poll(() => messageWith(bob, canaries[0]!).count(), { timeout: 20_000 }).toBe(1);
     await send(bob, `From Bob ${canaries[1]}`);
@@ -76,7 +38,7 @@ describe('key backup', () => {
 
     // A new device: the history is there but unreadable until the recovery code is given.
     const laptop = await pages.newPage();
-    await signIn(laptop, 'alice');
+    await signInAs(laptop, server.url, 'alice');
     await expect.poll(() => laptop.getByTestId('restore-banner').count(), { timeout: 20_000 }).toBe(1);
     await laptop.goto(channelUrl);
     await expect.poll(() => laptop.getByRole('heading', { name: '#general' }).count(), { timeout: 20_000 }).toBe(1);
@@ -123,7 +85,7 @@ describe('key backup', () => {
     await backupSaved(phone, channelUrl);
 
     const tablet = await pages.newPage();
-    await signIn(tablet, 'alice', 'a brand new passphrase 7');
+    await signInAs(tablet, server.url, 'alice', 'a brand new passphrase 7');
     await tablet.goto(`${server.url}/#/settings/security`);
     await tablet.getByRole('textbox', { name: 'Recovery code' }).fill(code);
     await tablet.getByRole('button', { name: 'Turn on key backup' }).click();

@@ -7,57 +7,23 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/build.mjs';
-import { startServer, type RunningServer } from '../helpers/server';
-import { launchBrowser } from './browser';
-import { expectNoCanaries, log, messageWith, PASSWORD, Pages, register, send } from './helpers';
+import { browserSuite, communityOfTwo, expectNoCanaries, log, messageWith, send, signInAs } from './helpers';
 
-let server: RunningServer;
-let browser: Browser;
-let pages: Pages;
-
-beforeAll(async () => {
-  server = await startServer({ env: { REGISTRATION_MODE: 'open' } });
-  browser = await launchBrowser();
-  pages = new Pages(browser, server.url);
-});
-afterAll(async () => {
-  await pages?.closeAll();
-  await browser?.close();
-  await server?.kill();
-});
+const suite = browserSuite();
 
 describe('devices', () => {
   it('P12: an unapproved device receives no keys; approving it from another device lets it read', async () => {
     const canaries = [`devA${randomBytes(10).toString('hex')}`, `devB${randomBytes(10).toString('hex')}`];
+    const { server, pages } = suite;
     const alice = await pages.newPage();
-    await alice.goto(server.url);
-    await register(alice, 'alice', pages.problems);
-    await alice.getByRole('button', { name: 'Create a community' }).click();
-    await alice.getByLabel('Community name').fill('Devices');
-    await alice.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
-    await expect.poll(() => alice.getByRole('heading', { name: '#general' }).count()).toBe(1);
-    await alice.getByRole('button', { name: 'Invite' }).click();
-    await alice.getByRole('button', { name: 'Create invite' }).click();
-    const link = await alice.getByTestId('invite-link').inputValue();
-    await alice.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
-    const channelUrl = alice.url();
-
     const bob = await pages.newPage();
-    await bob.goto(link);
-    await bob.getByRole('link', { name: 'Create one' }).click();
-    await register(bob, 'bob', pages.problems);
-    await bob.getByRole('button', { name: 'Join community' }).click();
-    await expect.poll(() => bob.getByRole('heading', { name: '#general' }).count(), { timeout: 20_000 }).toBe(1);
+    const { channelUrl } = await communityOfTwo(suite, alice, bob, 'Devices');
 
     // Alice's second device: signed in, but not on her list.
     const second = await pages.newPage();
-    await second.goto(server.url);
-    await second.getByLabel('Username').fill('alice');
-    await second.getByLabel('Password').fill(PASSWORD);
-    await second.getByRole('button', { name: 'Sign in' }).click();
+    await signInAs(second, server.url, 'alice');
     await expect.poll(() => second.getByTestId('restore-banner').textContent(), { timeout: 20_000 }).toMatch(/not approved yet/);
     await second.goto(channelUrl);
     await expect.poll(() => second.getByRole('heading', { name: '#general' }).count(), { timeout: 20_000 }).toBe(1);

@@ -5,8 +5,10 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startServer, type RunningServer } from '../helpers/server';
+import { launchBrowser } from './browser';
 
 export const PASSWORD = 'correct horse battery staple 42';
 
@@ -95,3 +97,71 @@ export async function send(page: Page, text: string): Promise<void> {
 
 export const log = (page: Page) => page.getByRole('log');
 export const messageWith = (page: Page, text: string) => log(page).locator('li.message', { hasText: text });
+
+/** What `browserSuite` starts for a test file: the real server, Chromium, and isolated pages. */
+export interface BrowserSuite {
+  server: RunningServer;
+  browser: Browser;
+  pages: Pages;
+}
+
+/**
+ * Starts `npm start` (with `env`, open registration by default) and Chromium before the file's
+ * tests and stops both after them. `env` may be a function, called in beforeAll (e.g. to create a
+ * PostgreSQL database first). Read the fields inside tests, not at import time.
+ */
+export function browserSuite(env: Record<string, string> | (() => Promise<Record<string, string>>) = {}): BrowserSuite {
+  const suite = {} as BrowserSuite;
+  beforeAll(async () => {
+    const extra = typeof env === 'function' ? await env() : env;
+    suite.server = await startServer({ env: { REGISTRATION_MODE: 'open', ...extra } });
+    suite.browser = await launchBrowser();
+    suite.pages = new Pages(suite.browser, suite.server.url);
+  });
+  afterAll(async () => {
+    await suite.pages?.closeAll();
+    await suite.browser?.close();
+    await suite.server?.kill();
+  });
+  return suite;
+}
+
+/**
+ * The owner registers on `owner` (first-run setup), creates a community and an invite link; the
+ * other registers from the link on `member` and joins. Both end in #general; returns its address and both recovery codes.
+ */
+export async function communityOfTwo(
+  suite: BrowserSuite,
+  owner: Page,
+  member: Page,
+  name: string,
+  users: [string, string] = ['alice', 'bob'],
+): Promise<{ channelUrl: string; codes: [string, string] }> {
+  await owner.goto(suite.server.url);
+  const ownerCode = await register(owner, users[0], suite.pages.problems);
+  await owner.getByRole('button', { name: 'Create a community' }).click();
+  await owner.getByLabel('Community name').fill(name);
+  await owner.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+  await expect.poll(() => owner.getByRole('heading', { name: '#general' }).count()).toBe(1);
+  await owner.getByRole('button', { name: 'Invite' }).click();
+  await owner.getByRole('button', { name: 'Create invite' }).click();
+  const link = await owner.getByTestId('invite-link').inputValue();
+  await owner.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+  const channelUrl = owner.url();
+  await member.goto(link);
+  await member.getByRole('link', { name: 'Create one' }).click();
+  const memberCode = await register(member, users[1], suite.pages.problems);
+  await member.getByRole('button', { name: 'Join community' }).click();
+  await expect.poll(() => member.getByRole('heading', { name: '#general' }).count(), { timeout: 20_000 }).toBe(1);
+  return { channelUrl, codes: [ownerCode, memberCode] };
+}
+
+/** Signs in on the sign-in screen (a new device when the page's profile holds no keys). */
+export async function signInAs(page: Page, serverUrl: string, username: string, password = PASSWORD): Promise<void> {
+  await page.goto(serverUrl);
+  await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Sign in');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect.poll(() => page.getByRole('heading', { name: /Welcome/ }).count(), { timeout: 20_000 }).toBe(1);
+}

@@ -5,50 +5,19 @@
  * read with the "new" line right above it, and scrolling back to the top loads the rest; every
  * message appears exactly once, in order. A message forwarded to a DM arrives quoted, with its author.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { startServer, type RunningServer } from '../helpers/server';
-import { launchBrowser } from './browser';
-import { log, messageWith, Pages, register, send } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { browserSuite, communityOfTwo, log, messageWith, send } from './helpers';
 
-let server: RunningServer;
-let browser: Browser;
-let pages: Pages;
-
-beforeAll(async () => {
-  server = await startServer({ env: { REGISTRATION_MODE: 'open', SEND_RATE_PER_SECOND: '1000' } });
-  browser = await launchBrowser();
-  pages = new Pages(browser, server.url);
-});
-afterAll(async () => {
-  await pages?.closeAll();
-  await browser?.close();
-  await server?.kill();
-});
+const suite = browserSuite({ SEND_RATE_PER_SECOND: '1000' });
 
 const COUNT = 130;
 
 describe('history', () => {
   it('newest page first, jump to first unread with the new line, infinite scroll back, nothing duplicated', async () => {
+    const { pages } = suite;
     const alice = await pages.newPage();
-    await alice.goto(server.url);
-    await register(alice, 'alice', pages.problems);
-    await alice.getByRole('button', { name: 'Create a community' }).click();
-    await alice.getByLabel('Community name').fill('Long talk');
-    await alice.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
-    await expect.poll(() => alice.getByRole('heading', { name: '#general' }).count()).toBe(1);
-    await alice.getByRole('button', { name: 'Invite' }).click();
-    await alice.getByRole('button', { name: 'Create invite' }).click();
-    const link = await alice.getByTestId('invite-link').inputValue();
-    await alice.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
-    const channelUrl = alice.url();
-
     const bob = await pages.newPage();
-    await bob.goto(link);
-    await bob.getByRole('link', { name: 'Create one' }).click();
-    await register(bob, 'bob', pages.problems);
-    await bob.getByRole('button', { name: 'Join community' }).click();
-    await expect.poll(() => bob.getByRole('heading', { name: '#general' }).count(), { timeout: 20_000 }).toBe(1);
+    const { channelUrl } = await communityOfTwo(suite, alice, bob, 'Long talk');
     await send(alice, 'Before you left');
     await expect.poll(() => messageWith(bob, 'Before you left').count(), { timeout: 20_000 }).toBe(1);
     // Bob has read it (it was on his screen); then he closes the app.

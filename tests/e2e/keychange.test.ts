@@ -7,32 +7,19 @@
  * key is encrypted to it (SECURITY-TESTS P8, P12 through the app).
  */
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, inject, it } from 'vitest';
 import { createDatabase } from '../setup/postgres';
-import { startServer, type RunningServer } from '../helpers/server';
-import { launchBrowser } from './browser';
-import { messageWith, Pages, register, send } from './helpers';
+import { browserSuite, messageWith, register, send } from './helpers';
 
-let server: RunningServer;
-let browser: Browser;
-let pages: Pages;
 let databaseUrl: string;
-
-beforeAll(async () => {
+const suite = browserSuite(async () => {
   databaseUrl = await createDatabase(inject('postgresUrl'));
-  server = await startServer({ env: { REGISTRATION_MODE: 'open', DATABASE_URL: databaseUrl } });
-  browser = await launchBrowser();
-  pages = new Pages(browser, server.url);
-});
-afterAll(async () => {
-  await pages?.closeAll();
-  await browser?.close();
-  await server?.kill();
+  return { DATABASE_URL: databaseUrl };
 });
 
 describe('key change', () => {
   it('P8/P12: a swapped identity key shows the banner and the changed state, and the device is not approved', async () => {
+    const { server, pages } = suite;
     const alice = await pages.newPage();
     await alice.goto(server.url);
     await register(alice, 'alice', pages.problems);
