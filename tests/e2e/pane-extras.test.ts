@@ -6,28 +6,13 @@
  * the member's side with a marker and in the Pinned list (whose entry scrolls to the message),
  * unpinning takes it out again, and in a DM a plain member may pin; relative labels refresh.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { startServer, type RunningServer } from '../helpers/server';
-import { launchBrowser } from './browser';
-import { messageWith, Pages, register, send } from './helpers';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { browserSuite, communityOfTwo, messageWith, send } from './helpers';
 
-let server: RunningServer;
-let browser: Browser;
-let pages: Pages;
+const suite = browserSuite();
 let alice: Page;
 let bob: Page;
-
-beforeAll(async () => {
-  server = await startServer({ env: { REGISTRATION_MODE: 'open' } });
-  browser = await launchBrowser();
-  pages = new Pages(browser, server.url);
-});
-afterAll(async () => {
-  await pages?.closeAll();
-  await browser?.close();
-  await server?.kill();
-});
 
 const pinnedList = (page: Page) => page.getByRole('region', { name: 'Pinned messages' });
 
@@ -47,24 +32,9 @@ async function openPinned(page: Page): Promise<void> {
 
 describe('message pane extras', () => {
   it('an owner and a member share a community channel', async () => {
-    alice = await pages.newPage();
-    bob = await pages.newPage();
-    await alice.goto(server.url);
-    await register(alice, 'alice', pages.problems);
-    await expect.poll(() => alice.getByRole('heading', { name: /Welcome/ }).count(), { timeout: 20_000 }).toBe(1);
-    await alice.getByRole('button', { name: 'Create a community' }).click();
-    await alice.getByLabel('Community name').fill('Pins and code');
-    await alice.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
-    await expect.poll(() => alice.getByRole('heading', { name: '#general' }).count()).toBe(1);
-    await alice.getByRole('button', { name: 'Invite' }).click();
-    await alice.getByRole('button', { name: 'Create invite' }).click();
-    const link = await alice.getByTestId('invite-link').inputValue();
-    await alice.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
-    await bob.goto(link);
-    await bob.getByRole('link', { name: 'Create one' }).click();
-    await register(bob, 'bob', pages.problems);
-    await bob.getByRole('button', { name: 'Join community' }).click();
-    await expect.poll(() => bob.getByRole('heading', { name: '#general' }).count(), { timeout: 20_000 }).toBe(1);
+    alice = await suite.pages.newPage();
+    bob = await suite.pages.newPage();
+    await communityOfTwo(suite, alice, bob, 'Pins and code');
   }, 90_000);
 
   it('a fenced ts block renders with highlight spans', async () => {
@@ -147,6 +117,6 @@ describe('message pane extras', () => {
     await expect.poll(() => time.textContent(), { timeout: 20_000 }).toMatch(/just now|1 minute ago/);
     await alice.clock.fastForward('05:00');
     await expect.poll(() => time.textContent()).toMatch(/^\s*[56] minutes ago\s*$/);
-    expect(pages.problems).toEqual([]);
+    expect(suite.pages.problems).toEqual([]);
   }, 60_000);
 });
