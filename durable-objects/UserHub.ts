@@ -97,6 +97,8 @@ export interface Hubs {
   /** Tells `watcher`'s hub about `userId`'s presence; false when nobody there watches any more. */
   presence(watcher: string, userId: string, state: PresenceState): Promise<boolean>;
   typing(userId: string, channelId: string, from: string): Promise<void>;
+  /** Tells `watcher`'s hub that `userId` published a new device list; false when nobody there watches them. */
+  devices?(watcher: string, userId: string): Promise<boolean>;
   /**
    * Tells a channel's room that `userId` has read up to `seq` (read receipts), so it relays it to
    * the members connected there. Called only while the user's `readReceipts` setting is on.
@@ -475,6 +477,37 @@ export class UserHub {
     const devices = this.store.devicesWatching(userId);
     let delivered = false;
     const frame = JSON.stringify({ type: 'presence', userId, state } satisfies HubServerFrame);
+    for (const c of this.connections.all()) {
+      if (!devices.includes(c.identity.deviceId)) continue;
+      delivered = true;
+      this.send(c, frame);
+    }
+    return delivered;
+  }
+
+  // ── Device lists ───────────────────────────────────────────────────────────────────────────
+
+  /**
+   * RPC target: this user published a new signed device list (a device approved or removed).
+   * Their own devices and the hubs of everyone following their presence are told, so senders
+   * re-read the devices now instead of when their cached member list expires.
+   */
+  deviceListChanged(): void {
+    const me = this.store.owner();
+    if (!me) return;
+    const frame = JSON.stringify({ type: 'devices', userId: me } satisfies HubServerFrame);
+    for (const c of this.connections.all()) this.send(c, frame);
+    const followers = this.store.followers().filter((f) => f.userId !== me);
+    const tell = this.hubs.devices?.bind(this.hubs);
+    if (!tell || !followers.length) return;
+    this.background(Promise.allSettled(followers.map((f) => tell(f.userId, me))));
+  }
+
+  /** RPC target: `userId`, whom devices here watch, published a new device list. */
+  deviceListOf(userId: string): boolean {
+    const devices = this.store.devicesWatching(userId);
+    let delivered = false;
+    const frame = JSON.stringify({ type: 'devices', userId } satisfies HubServerFrame);
     for (const c of this.connections.all()) {
       if (!devices.includes(c.identity.deviceId)) continue;
       delivered = true;

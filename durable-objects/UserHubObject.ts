@@ -111,6 +111,17 @@ export class UserHubObject extends DurableObject<Env> {
     return this.hub.presenceOf(of, state);
   }
 
+  /** This user published a new device list: tell their devices and their followers. */
+  async deviceListChanged(userId: string): Promise<void> {
+    if (!this.claim(userId)) return;
+    this.hub.deviceListChanged();
+  }
+
+  async deviceListOf(userId: string, of: string): Promise<boolean> {
+    if (!this.claim(userId)) return false;
+    return this.hub.deviceListOf(of);
+  }
+
   async typingFrom(userId: string, channelId: string, from: string): Promise<void> {
     if (!this.claim(userId)) return;
     this.hub.typingFrom(channelId, from);

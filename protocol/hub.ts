@@ -102,6 +102,8 @@ export type HubServerFrame =
   | ({ type: 'unread' } & UnreadState)
   | { type: 'settings'; settings: HubSettings }
   | { type: 'presence'; userId: string; state: PresenceState }
+  /** A watched user (or this user) published a new signed device list: re-read their devices before encrypting to them. */
+  | { type: 'devices'; userId: string }
   | { type: 'typing'; channelId: string; userId: string }
   | { type: 'pong' }
   | { type: 'error'; error: { code: string; message: string; ref?: string } };

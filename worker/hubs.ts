@@ -54,6 +54,16 @@ export async function removeDeviceFromHub(env: Env, userId: string, deviceId: st
   }
 }
 
+/** A user published a new device list: their hub tells their devices and the people following them. */
+export async function announceDeviceList(env: Env, userId: string): Promise<void> {
+  if (!env.USER_HUB) return;
+  try {
+    await hubOf(env, userId).deviceListChanged(userId);
+  } catch (e) {
+    console.warn('announcing a new device list failed', e instanceof Error ? e.message : String(e));
+  }
+}
+
 const recipientCache = new Map<string, { at: number; users: Promise<string[]> }>();
 
 /** Users who may view a channel: DM members, or community members with VIEW (cached RECIPIENTS_TTL_MS). */
@@ -120,6 +130,7 @@ export function hubRpc(env: Env): Hubs {
     follow: (userId, watcher) => hubOf(env, userId).follow(userId, watcher),
     presence: (watcher, userId, state) => hubOf(env, watcher).presenceOf(watcher, userId, state),
     typing: (userId, channelId, from) => hubOf(env, userId).typingFrom(userId, channelId, from),
+    devices: (watcher, userId) => hubOf(env, watcher).deviceListOf(watcher, userId),
     readPosition: (channelId, userId, seq) => env.CHANNEL_ROOM.get(env.CHANNEL_ROOM.idFromName(channelId)).readPosition(userId, seq),
   };
 }

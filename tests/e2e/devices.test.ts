@@ -51,9 +51,8 @@ describe('devices', () => {
     // It notices: the banner now only offers the key backup (history), no longer approval.
     await expect.poll(() => second.getByTestId('restore-banner').textContent(), { timeout: 30_000 }).toMatch(/earlier messages are in your key backup/);
 
-    // Bob's device picks up the new list and encrypts to it. (It re-reads members' devices at
-    // most every 15 s; a reload starts it afresh instead of waiting that out.)
-    await bob.reload();
+    // Bob's device hears of the new list through its hub (it watches Alice's presence) and
+    // encrypts his next message to the approved device too, without waiting for its cache.
     await send(bob, `After approval ${canaries[1]}`);
     await expect.poll(() => messageWith(second, canaries[1]!).count(), { timeout: 40_000 }).toBe(1);
     expect(await messageWith(second, canaries[0]!).count()).toBe(0);

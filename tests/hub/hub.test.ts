@@ -2,13 +2,13 @@
  * The UserHub over the real server: per-device inboxes (offline delivery, replay on connect,
  * deletion after ack, idempotent resends, refusal for strangers), unread counts across two devices
  * of one user, presence for co-members only, typing relayed and never stored, and the socket's
- * own refusals (issue 5 item 5; SECURITY-TESTS I1, I2, A11, R7, V1-style storage scan).
+ * own refusals, and new device lists announced to watchers (issue 5 item 5; SECURITY-TESTS I1, I2, A11, R7, V1-style storage scan).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createCommunity, joinCommunity, openChannel, registerUser, type TestUser } from '../helpers/accounts';
+import { call, createCommunity, joinCommunity, openChannel, registerUser, type TestUser } from '../helpers/accounts';
 import { startServer, type RunningServer } from '../helpers/server';
 import { addDevice, hubFrames, nextHub, openHub, settle } from './helpers';
 
@@ -212,6 +212,32 @@ describe('presence', () => {
     await settle(a);
     expect(hubFrames(a).filter((f) => f.type === 'presence' && f.userId === carol.id)).toEqual([]);
     a.close();
+    c.close();
+  });
+});
+
+describe('device lists', () => {
+  it('a new signed device list is announced to the user\'s devices and to co-members who watch them, not to strangers', async () => {
+    await new Promise((r) => setTimeout(r, 300));
+    const a = await openHub(server, alice, dev.a1);
+    a.send({ type: 'watch', userIds: [bob.id] });
+    await nextHub(a, 'presence', (f) => f.userId === bob.id);
+    const b2 = await openHub(server, bob, dev.b2);
+    const c = await openHub(server, carol, dev.c1);
+    c.send({ type: 'watch', userIds: [bob.id] });
+    await nextHub(c, 'error', (f) => f.error.ref === bob.id);
+    const put = await call(server, bob, 'PUT', '/api/device-list', { version: 1, list: 'c2lnbmVkLWxpc3Q' });
+    expect(put.status).toBe(204);
+    expect(await nextHub(a, 'devices', (f) => f.userId === bob.id)).toEqual({ type: 'devices', userId: bob.id });
+    expect(await nextHub(b2, 'devices', (f) => f.userId === bob.id)).toEqual({ type: 'devices', userId: bob.id });
+    // A refused (stale) list announces nothing, and Carol, who shares nothing with Bob, hears nothing.
+    expect((await call(server, bob, 'PUT', '/api/device-list', { version: 1, list: 'b3RoZXI' })).status).toBe(409);
+    await settle(a);
+    await settle(c);
+    expect(hubFrames(a).filter((f) => f.type === 'devices')).toHaveLength(1);
+    expect(hubFrames(c).filter((f) => f.type === 'devices')).toEqual([]);
+    a.close();
+    b2.close();
     c.close();
   });
 });

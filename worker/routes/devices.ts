@@ -14,7 +14,7 @@ import { ApiError } from '../../protocol/errors';
 import type { AppEnv } from '../app';
 import { normalizeUsername } from '../auth/names';
 import { newId } from '../auth/secrets';
-import { removeDeviceFromHub } from '../hubs';
+import { announceDeviceList, removeDeviceFromHub } from '../hubs';
 import { requireAuth } from '../middleware/auth';
 import { errorResponse } from '../middleware/errors';
 import { jsonBody } from '../middleware/jsonBody';
@@ -133,6 +133,7 @@ export const ownKeyRoutes = new Hono<AppEnv>()
     const storage = await c.var.storage();
     const stored = await storage.putDeviceList({ userId: c.var.auth.user.id, version: body.version, list: body.list, updatedAt: c.var.now() });
     if (!stored) return errorResponse('conflict', 'a device list with this or a newer version is already stored', 409);
+    await announceDeviceList(c.env, c.var.auth.user.id);
     return c.body(null, 204);
   })
 

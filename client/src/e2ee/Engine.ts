@@ -309,6 +309,8 @@ export class Engine {
 
   private onHubFrame(f: HubServerFrame): void {
     if (f.type === 'ready' || f.type === 'settings') this.hubSettingsSignal[1](f.settings);
+    // Someone approved or removed a device: re-read members' devices before the next send.
+    if (f.type === 'devices') this.memberCache.clear();
     for (const l of this.hubListeners) l(f);
     if (f.type === 'inbox') void this.serial(() => this.openInboxItem(f));
     else if (f.type === 'delivered') {
