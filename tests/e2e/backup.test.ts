@@ -87,6 +87,11 @@ describe('key backup', () => {
     const tablet = await pages.newPage();
     await signInAs(tablet, server.url, 'alice', 'a brand new passphrase 7');
     await tablet.goto(`${server.url}/#/settings/security`);
+    // A device that does not keep the backup may not replace the code: the backup would stay under the old one.
+    await tablet.getByRole('region', { name: 'Recovery code' }).getByLabel('Password').fill('a brand new passphrase 7');
+    await tablet.getByRole('button', { name: 'Make a new recovery code' }).click();
+    await expect.poll(() => tablet.getByRole('alert').filter({ hasText: 'does not keep your key backup' }).count(), { timeout: 20_000 }).toBe(1);
+    expect(await tablet.getByTestId('new-recovery-code').count()).toBe(0);
     await tablet.getByRole('textbox', { name: 'Recovery code' }).fill(code);
     await tablet.getByRole('button', { name: 'Turn on key backup' }).click();
     await expect.poll(() => tablet.getByRole('alert').filter({ hasText: 'does not open' }).count()).toBe(1);

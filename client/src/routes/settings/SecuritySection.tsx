@@ -170,6 +170,15 @@ function RecoveryCode(props: { engine: Engine | undefined }) {
   const submit = (e: Event) => {
     e.preventDefault();
     void action.run(async () => {
+      // Only a device that keeps the key backup can re-encrypt it under the new code. Elsewhere
+      // the backup would stay under the old code, which would then open nothing it could reset.
+      const engine = props.engine;
+      if (engine && !engine.backup.enabled) {
+        const { keyBackupStatus } = await import('../../api/keys');
+        if ((await keyBackupStatus()).exists) {
+          throw new Error('This device does not keep your key backup, so it cannot move it to a new code. Turn the backup on below with your current code first, or make the new code on a device that keeps it.');
+        }
+      }
       const rc = await import('../../crypto/recoveryCode');
       const { systemRng } = await import('../../crypto/primitives');
       const { toBase64Url } = await import('../../e2ee/base64');
