@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../helpers/server';
 import { launchBrowser } from './browser';
@@ -16,6 +16,9 @@ export const PASSWORD = 'correct horse battery staple 42';
 export class Pages {
   readonly contexts: BrowserContext[] = [];
   readonly problems: string[] = [];
+  /** Every console line of every page, for the report when a test fails. */
+  readonly transcript: string[] = [];
+  private readonly watched: Page[] = [];
   constructor(
     private readonly browser: Browser,
     private readonly serverUrl: string,
@@ -29,10 +32,29 @@ export class Pages {
 
   /** Records console errors, page errors and foreign requests of a page (e.g. a second tab). */
   watch(page: Page): Page {
-    page.on('console', (m) => m.type() === 'error' && this.problems.push(`${m.text()}`));
+    const n = this.watched.push(page);
+    page.on('console', (m) => {
+      this.transcript.push(`[page ${n} ${new Date().toISOString().slice(11, 23)} ${m.type()}] ${m.text()}`);
+      if (m.type() === 'error') this.problems.push(`${m.text()}`);
+    });
     page.on('pageerror', (e) => this.problems.push(e.message));
     page.on('request', (r) => !r.url().startsWith(this.serverUrl) && this.problems.push(`foreign request ${r.url()}`));
     return page;
+  }
+
+  /** What each open page shows and said, printed when a test fails so a flaky failure can be read from the CI log. */
+  async report(): Promise<string> {
+    const out: string[] = [];
+    for (const [i, page] of this.watched.entries()) {
+      if (page.isClosed()) continue;
+      const messages = await page
+        .locator('[role="log"] li.message')
+        .evaluateAll((lis) => lis.map((li) => (li as HTMLElement).innerText.replace(/\s+/g, ' ').slice(0, 160)))
+        .catch((e: Error) => [`(unreadable: ${e.message})`]);
+      out.push(`page ${i + 1} at ${page.url()}: ${messages.length} message rows`, ...messages.map((m) => `  ${m}`));
+    }
+    out.push('console:', ...this.transcript.slice(-80));
+    return out.join('\n');
   }
 
   async closeAll(): Promise<void> {
@@ -117,6 +139,9 @@ export function browserSuite(env: Record<string, string> | (() => Promise<Record
     suite.server = await startServer({ env: { REGISTRATION_MODE: 'open', ...extra } });
     suite.browser = await launchBrowser();
     suite.pages = new Pages(suite.browser, suite.server.url);
+  });
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(async () => console.error(`what the pages showed when the test failed:\n${await suite.pages.report()}`));
   });
   afterAll(async () => {
     await suite.pages?.closeAll();
