@@ -37,7 +37,14 @@ export function parseRoute(hash: string): Route {
   return { name: 'home' };
 }
 
-const [route, setRoute] = createSignal<Route>(parseRoute(location.hash));
+/** Same place, same route: a hash set by `navigate` and the hashchange it causes do not count as two moves. */
+function sameRoute(a: Route, b: Route): boolean {
+  const x = a as Record<string, string>;
+  const y = b as Record<string, string>;
+  const keys = Object.keys(x);
+  return keys.length === Object.keys(y).length && keys.every((k) => x[k] === y[k]);
+}
+const [route, setRoute] = createSignal<Route>(parseRoute(location.hash), { equals: sameRoute });
 addEventListener('hashchange', () => setRoute(parseRoute(location.hash)));
 export { route };
 

@@ -38,6 +38,16 @@ export class Pages {
       if (m.type() === 'error') this.problems.push(`${m.text()}`);
     });
     page.on('pageerror', (e) => this.problems.push(e.message));
+    // Socket traffic, shortened, for the failure report.
+    page.on('websocket', (ws) => {
+      const at = () => new Date().toISOString().slice(11, 23);
+      const path = new URL(ws.url()).pathname.replace(/^\/ws\//, '');
+      const note = (dir: string, payload: string | Buffer) => this.transcript.push(`[page ${n} ${at()} ${path} ${dir}] ${String(payload).slice(0, 140)}`);
+      this.transcript.push(`[page ${n} ${at()} ${path} open]`);
+      ws.on('framesent', (f) => note('>', f.payload));
+      ws.on('framereceived', (f) => note('<', f.payload));
+      ws.on('close', () => this.transcript.push(`[page ${n} ${at()} ${path} closed]`));
+    });
     page.on('request', (r) => !r.url().startsWith(this.serverUrl) && this.problems.push(`foreign request ${r.url()}`));
     return page;
   }
@@ -51,9 +61,15 @@ export class Pages {
         .locator('[role="log"] li.message')
         .evaluateAll((lis) => lis.map((li) => (li as HTMLElement).innerText.replace(/\s+/g, ' ').slice(0, 160)))
         .catch((e: Error) => [`(unreadable: ${e.message})`]);
-      out.push(`page ${i + 1} at ${page.url()}: ${messages.length} message rows`, ...messages.map((m) => `  ${m}`));
+      const screen = await page
+        .evaluate(() => {
+          const composer = document.querySelector<HTMLTextAreaElement>('#composer-input');
+          return `${document.body.innerText.replace(/\s+/g, ' ').slice(0, 1200)}\n  composer: ${composer ? JSON.stringify({ value: composer.value, disabled: composer.disabled }) : 'none'}`;
+        })
+        .catch((e: Error) => `(unreadable: ${e.message})`);
+      out.push(`page ${i + 1} at ${page.url()}: ${messages.length} message rows`, ...messages.map((m) => `  ${m}`), `  screen: ${screen}`);
     }
-    out.push('console:', ...this.transcript.slice(-80));
+    out.push('console and sockets:', ...this.transcript.slice(-150));
     return out.join('\n');
   }
 

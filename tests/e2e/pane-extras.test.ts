@@ -13,6 +13,7 @@ import { browserSuite, communityOfTwo, messageWith, send } from './helpers';
 const suite = browserSuite();
 let alice: Page;
 let bob: Page;
+let channelUrl: string;
 
 const pinnedList = (page: Page) => page.getByRole('region', { name: 'Pinned messages' });
 
@@ -34,7 +35,7 @@ describe('message pane extras', () => {
   it('an owner and a member share a community channel', async () => {
     alice = await suite.pages.newPage();
     bob = await suite.pages.newPage();
-    await communityOfTwo(suite, alice, bob, 'Pins and code');
+    ({ channelUrl } = await communityOfTwo(suite, alice, bob, 'Pins and code'));
   }, 90_000);
 
   it('a fenced ts block renders with highlight spans', async () => {
@@ -107,6 +108,29 @@ describe('message pane extras', () => {
     expect(await pinnedList(alice).getByRole('button', { name: /Pin me, please/ }).count()).toBe(1);
     expect(await bob.getByRole('alert').count()).toBe(0);
   }, 120_000);
+
+  it('a draft survives a route update within its conversation and waits while another one is open', async () => {
+    // Bob is in the DM with Alice. What he types stays while the same address is set again (as
+    // navigating and the hashchange it causes both do): that used to re-create the conversation
+    // and wipe the composer between typing and Enter.
+    const composer = bob.locator('#composer-input');
+    await composer.fill('half a thought for alice');
+    const dm = await bob.evaluate(() => location.hash);
+    await bob.evaluate(() => {
+      history.replaceState(null, '', location.hash);
+      dispatchEvent(new HashChangeEvent('hashchange'));
+    });
+    await bob.waitForTimeout(300);
+    expect(await composer.inputValue()).toBe('half a thought for alice');
+    // Over to the community channel: its composer is empty; back in the DM the draft is there.
+    await bob.evaluate((hash) => (location.hash = hash), new URL(channelUrl).hash);
+    await expect.poll(() => bob.getByRole('heading', { name: '#general' }).count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => composer.inputValue()).toBe('');
+    await bob.evaluate((hash) => (location.hash = hash), dm);
+    await expect.poll(() => composer.inputValue(), { timeout: 10_000 }).toBe('half a thought for alice');
+    await composer.press('Enter');
+    await expect.poll(() => messageWith(alice, 'half a thought for alice').count(), { timeout: 20_000 }).toBe(1);
+  }, 60_000);
 
   it('relative labels move on with the pane clock', async () => {
     // Playwright's clock replaces the page's timers and Date (from the reload on); fast-forwarding

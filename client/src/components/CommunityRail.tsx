@@ -11,6 +11,8 @@ export function CommunityRail(props: {
   current: string | null;
   countsOfCommunity: (id: string) => Counts;
   dmCounts: Counts;
+  /** The direct-messages item was chosen (also when already there): the caller reads the DM list again. */
+  onHome?: () => void;
   onCreate: () => void;
   onJoin: () => void;
 }) {
@@ -20,6 +22,7 @@ export function CommunityRail(props: {
         <li>
           <a
             href="#/"
+            onClick={() => props.onHome?.()}
             class="rail-item"
             classList={{ active: props.current === null }}
             aria-current={props.current === null ? 'page' : undefined}

@@ -18,9 +18,14 @@ import { LABEL_REFRESH_MS, messageTimeFull, messageTimeLabel } from './messages/
 import type { ChannelSession, ViewMessage } from '../stores/ChannelSession';
 import { LockIcon } from './LockIcon';
 import { preferences } from '../stores/preferences';
+import { onSignOut } from '../stores/session';
 
 /** Characters of a pinned message shown in the Pinned list; the list is for finding it, not reading it. */
 const PINNED_SNIPPET_CHARS = 140;
+
+/** Unsent drafts by channel id, for this page's lifetime (never stored: a draft is plaintext); gone at sign-out. */
+const drafts = new Map<string, string>();
+onSignOut(() => drafts.clear());
 
 export function MessagePane(props: {
   title: string;
@@ -191,7 +196,22 @@ export function MessagePane(props: {
     observer.observe(top);
     onCleanup(() => observer.disconnect());
   });
-  createEffect(on(() => props.session, () => (setEditing(null), setReplying(null), setDraft(''))));
+  // Each conversation keeps its own unsent draft while the app is open; moving to another one
+  // puts this one's away and brings that one's back. Only a real move counts: the same
+  // conversation's session coming back must not wipe what is being typed.
+  createEffect(
+    on(
+      () => props.session?.channelId,
+      (id, prev) => {
+        if (id === prev) return;
+        if (prev) drafts.set(prev, draft());
+        setEditing(null);
+        setReplying(null);
+        setDraft((id && drafts.get(id)) || '');
+      },
+      { defer: true },
+    ),
+  );
 
   const submit = (e?: Event) => {
     e?.preventDefault();

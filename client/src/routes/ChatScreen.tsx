@@ -68,14 +68,16 @@ export default function ChatScreen() {
   const trust = createMemo(() => (engine() ? createTrust(engine()!) : undefined));
 
   // ── What is on screen ──────────────────────────────────────────────────────────────────────
-  const communityId = () => {
+  // Memos, so what depends on the open conversation (its session above all) moves only when the
+  // conversation does, not on every route change within it.
+  const communityId = createMemo(() => {
     const r = route();
     return r.name === 'channel' || r.name === 'community' ? r.communityId : null;
-  };
-  const channelId = () => {
+  });
+  const channelId = createMemo(() => {
     const r = route();
     return r.name === 'channel' || r.name === 'dm' ? r.channelId : null;
-  };
+  });
 
   // ── Names ──────────────────────────────────────────────────────────────────────────────────
   const [names, setNames] = createSignal(new Map<string, string>(), { equals: false });
@@ -305,12 +307,14 @@ export default function ChatScreen() {
       <a href="#composer-input" class="skip-link" onClick={focusComposer}>
         Skip to message composer
       </a>
-      <div class="drawer" id="nav-drawer" ref={drawer}>
+      {/* Choosing a place closes the drawer, also the one already open (the route does not change then). */}
+      <div class="drawer" id="nav-drawer" ref={drawer} onClick={(e) => (e.target as Element).closest('a[href^="#/"]') && setNavOpen(false)}>
         <CommunityRail
           communities={communities() ?? []}
           current={communityId()}
           countsOfCommunity={countsOfCommunity}
           dmCounts={dmCounts()}
+          onHome={() => void refetchDms()}
           onCreate={() => setDialog('community')}
           onJoin={() => setDialog('join')}
         />
