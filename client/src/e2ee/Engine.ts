@@ -12,7 +12,7 @@
  */
 import type { PublicUser } from '../../../protocol/auth';
 import type { EnvelopeOut } from '../../../protocol/frames';
-import type { HubServerFrame, HubSettings } from '../../../protocol/hub';
+import type { HubClientFrame, HubServerFrame, HubSettings } from '../../../protocol/hub';
 import { createSignal } from 'solid-js';
 import {
   CryptoError,
@@ -99,7 +99,8 @@ const randomId = () => toBase64Url(systemRng(16));
 export class Engine {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly memberCache = new Map<string, { at: number; devices: { userId: string; deviceId: string; identityKey: string }[] }>();
-  private readonly pendingDeliveries = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
+  /** Deliveries the hub has not confirmed yet, with their frames: a reconnected hub gets them again (it drops repeats by clientMsgId). */
+  private readonly pendingDeliveries = new Map<string, { resolve: () => void; reject: (e: Error) => void; frame: HubClientFrame }>();
   private readonly keyListeners = new Set<(channelId: string) => void>();
   private readonly trustListeners = new Set<() => void>();
   readonly hub: ReconnectingSocket;
@@ -117,7 +118,11 @@ export class Engine {
     readonly deviceId: string,
   ) {
     this.hub = new ReconnectingSocket(`/ws/hub?device=${encodeURIComponent(deviceId)}`, {
-      open: () => undefined,
+      // A delivery sent just before the socket dropped may never have been read, and its
+      // confirmation would be lost either way: send it again rather than wait out the timeout.
+      open: () => {
+        for (const p of this.pendingDeliveries.values()) this.hub.send(p.frame);
+      },
       frame: (f) => this.onHubFrame(f as HubServerFrame),
     });
     this.lists = new DeviceLists(provider, store, db, userId, deviceId, identity, () => {
@@ -354,11 +359,14 @@ export class Engine {
         this.pendingDeliveries.delete(clientMsgId);
         reject(new Error('the hub did not confirm the delivery'));
       }, DELIVER_TIMEOUT_MS);
+      const frame: HubClientFrame = { type: 'deliver', clientMsgId, to: [to], ciphertext: toBase64(ciphertext) };
       this.pendingDeliveries.set(clientMsgId, {
         resolve: () => (clearTimeout(timer), resolve()),
         reject: (e) => (clearTimeout(timer), reject(e)),
+        frame,
       });
-      if (!this.hub.send({ type: 'deliver', clientMsgId, to: [to], ciphertext: toBase64(ciphertext) })) {
+      // Not connected: fail now (the caller retries) rather than hold the key-state queue.
+      if (!this.hub.send(frame)) {
         this.pendingDeliveries.delete(clientMsgId);
         clearTimeout(timer);
         reject(new Error('the hub is not connected'));
