@@ -206,3 +206,27 @@ export async function signInAs(page: Page, serverUrl: string, username: string, 
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect.poll(() => page.getByRole('heading', { name: /Welcome/ }).count(), { timeout: 20_000 }).toBe(1);
 }
+
+/** Registers a further account from the sign-in screen ("Create one"), ending on the welcome screen. */
+export async function registerAnother(page: Page, serverUrl: string, username: string, problems: string[] = []): Promise<void> {
+  await page.goto(serverUrl);
+  await page.getByRole('link', { name: 'Create one' }).click();
+  await register(page, username, problems);
+  await expect.poll(() => page.getByRole('heading', { name: /Welcome/ }).count(), { timeout: 20_000 }).toBe(1);
+}
+
+/** Starts a DM with `username` from the DM list and leaves it open. */
+export async function startDm(page: Page, username: string): Promise<void> {
+  await page.getByRole('link', { name: 'Direct messages' }).click();
+  await page.getByRole('button', { name: 'New direct message' }).click();
+  await page.getByLabel('Username').fill(username);
+  await page.getByRole('button', { name: 'Start conversation' }).click();
+}
+
+/** Opens the DM someone else started with this user, once it shows in the DM list. */
+export async function openDmFrom(page: Page, username: string): Promise<void> {
+  await page.getByRole('link', { name: 'Direct messages' }).click();
+  const link = page.getByRole('complementary').getByRole('link', { name: username });
+  await expect.poll(() => link.count(), { timeout: 60_000 }).toBe(1);
+  await link.click();
+}

@@ -6,7 +6,7 @@
  * Alice then reads the message.
  */
 import { describe, expect, it } from 'vitest';
-import { browserSuite, messageWith, register, send } from './helpers';
+import { browserSuite, messageWith, openDmFrom, register, registerAnother, send, startDm } from './helpers';
 
 const suite = browserSuite();
 
@@ -43,22 +43,14 @@ describe('hub redelivery', () => {
       });
       upstream.onMessage((message) => ws.send(message));
     });
-    await bob.goto(server.url);
-    await bob.getByRole('link', { name: 'Create one' }).click();
-    await register(bob, 'bob', pages.problems);
-    await expect.poll(() => bob.getByRole('heading', { name: /Welcome/ }).count(), { timeout: 20_000 }).toBe(1);
-    await bob.getByRole('link', { name: 'Direct messages' }).click();
-    await bob.getByRole('button', { name: 'New direct message' }).click();
-    await bob.getByLabel('Username').fill('alice');
-    await bob.getByRole('button', { name: 'Start conversation' }).click();
+    await registerAnother(bob, server.url, 'bob', pages.problems);
+    await startDm(bob, 'alice');
     await send(bob, 'Through a dropped hub');
 
     // The swallowed delivery goes out again on the next connection, with the same id.
     await expect.poll(() => deliveries.filter((d) => d.clientMsgId === dropped && d.connection > droppedOn).length, { timeout: 20_000 }).toBe(1);
 
-    await alice.getByRole('link', { name: 'Direct messages' }).click();
-    await expect.poll(() => alice.getByRole('complementary').getByRole('link', { name: 'bob' }).count(), { timeout: 60_000 }).toBe(1);
-    await alice.getByRole('complementary').getByRole('link', { name: 'bob' }).click();
+    await openDmFrom(alice, 'bob');
     await expect.poll(() => messageWith(alice, 'Through a dropped hub').count(), { timeout: 20_000 }).toBe(1);
     expect(await messageWith(alice, 'Through a dropped hub').count()).toBe(1);
     expect(pages.problems).toEqual([]);

@@ -9,7 +9,7 @@
 import postgres from 'postgres';
 import { describe, expect, inject, it } from 'vitest';
 import { createDatabase } from '../setup/postgres';
-import { browserSuite, messageWith, register, send } from './helpers';
+import { browserSuite, messageWith, openDmFrom, register, registerAnother, send, startDm } from './helpers';
 
 let databaseUrl: string;
 const suite = browserSuite(async () => {
@@ -24,20 +24,12 @@ describe('key change', () => {
     await alice.goto(server.url);
     await register(alice, 'alice', pages.problems);
     const bob = await pages.newPage();
-    await bob.goto(server.url);
-    await bob.getByRole('link', { name: 'Create one' }).click();
-    await register(bob, 'bob', pages.problems);
-    await expect.poll(() => bob.getByRole('heading', { name: /Welcome/ }).count(), { timeout: 20_000 }).toBe(1);
+    await registerAnother(bob, server.url, 'bob', pages.problems);
 
     // A DM both have used: Alice pinned Bob's device key on first use.
-    await bob.getByRole('link', { name: 'Direct messages' }).click();
-    await bob.getByRole('button', { name: 'New direct message' }).click();
-    await bob.getByLabel('Username').fill('alice');
-    await bob.getByRole('button', { name: 'Start conversation' }).click();
+    await startDm(bob, 'alice');
     await send(bob, 'Hello before the swap');
-    await alice.getByRole('link', { name: 'Direct messages' }).click();
-    await expect.poll(() => alice.getByRole('complementary').getByRole('link', { name: 'bob' }).count(), { timeout: 60_000 }).toBe(1);
-    await alice.getByRole('complementary').getByRole('link', { name: 'bob' }).click();
+    await openDmFrom(alice, 'bob');
     await expect.poll(() => messageWith(alice, 'Hello before the swap').count(), { timeout: 20_000 }).toBe(1);
     await send(alice, 'Hello back');
     await expect.poll(() => messageWith(bob, 'Hello back').count(), { timeout: 20_000 }).toBe(1);
