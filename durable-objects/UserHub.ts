@@ -474,13 +474,18 @@ export class UserHub {
 
   /** RPC target: a followed user's presence changed; false when none of this user's devices watches them. */
   presenceOf(userId: string, state: PresenceState): boolean {
+    return this.toWatchersOf(userId, { type: 'presence', userId, state });
+  }
+
+  /** Sends `frame` to this user's connected devices that watch `userId`; false when none does. */
+  private toWatchersOf(userId: string, frame: HubServerFrame): boolean {
     const devices = this.store.devicesWatching(userId);
     let delivered = false;
-    const frame = JSON.stringify({ type: 'presence', userId, state } satisfies HubServerFrame);
+    const text = JSON.stringify(frame);
     for (const c of this.connections.all()) {
       if (!devices.includes(c.identity.deviceId)) continue;
       delivered = true;
-      this.send(c, frame);
+      this.send(c, text);
     }
     return delivered;
   }
@@ -495,8 +500,7 @@ export class UserHub {
   deviceListChanged(): void {
     const me = this.store.owner();
     if (!me) return;
-    const frame = JSON.stringify({ type: 'devices', userId: me } satisfies HubServerFrame);
-    for (const c of this.connections.all()) this.send(c, frame);
+    this.broadcast({ type: 'devices', userId: me });
     const followers = this.store.followers().filter((f) => f.userId !== me);
     const tell = this.hubs.devices?.bind(this.hubs);
     if (!tell || !followers.length) return;
@@ -505,15 +509,7 @@ export class UserHub {
 
   /** RPC target: `userId`, whom devices here watch, published a new device list. */
   deviceListOf(userId: string): boolean {
-    const devices = this.store.devicesWatching(userId);
-    let delivered = false;
-    const frame = JSON.stringify({ type: 'devices', userId } satisfies HubServerFrame);
-    for (const c of this.connections.all()) {
-      if (!devices.includes(c.identity.deviceId)) continue;
-      delivered = true;
-      this.send(c, frame);
-    }
-    return delivered;
+    return this.toWatchersOf(userId, { type: 'devices', userId });
   }
 
   // ── Typing ─────────────────────────────────────────────────────────────────────────────────

@@ -12,6 +12,9 @@ import { launchBrowser } from './browser';
 
 export const PASSWORD = 'correct horse battery staple 42';
 
+/** hh:mm:ss.mmm, for the failure report's lines. */
+const timeOfDay = () => new Date().toISOString().slice(11, 23);
+
 /** Opens pages in fresh browser contexts (separate profiles) and collects what went wrong in them. */
 export class Pages {
   readonly contexts: BrowserContext[] = [];
@@ -34,19 +37,18 @@ export class Pages {
   watch(page: Page): Page {
     const n = this.watched.push(page);
     page.on('console', (m) => {
-      this.transcript.push(`[page ${n} ${new Date().toISOString().slice(11, 23)} ${m.type()}] ${m.text()}`);
+      this.transcript.push(`[page ${n} ${timeOfDay()} ${m.type()}] ${m.text()}`);
       if (m.type() === 'error') this.problems.push(`${m.text()}`);
     });
     page.on('pageerror', (e) => this.problems.push(e.message));
     // Socket traffic, shortened, for the failure report.
     page.on('websocket', (ws) => {
-      const at = () => new Date().toISOString().slice(11, 23);
       const path = new URL(ws.url()).pathname.replace(/^\/ws\//, '');
-      const note = (dir: string, payload: string | Buffer) => this.transcript.push(`[page ${n} ${at()} ${path} ${dir}] ${String(payload).slice(0, 140)}`);
-      this.transcript.push(`[page ${n} ${at()} ${path} open]`);
+      const note = (dir: string, payload: string | Buffer) => this.transcript.push(`[page ${n} ${timeOfDay()} ${path} ${dir}] ${String(payload).slice(0, 140)}`);
+      this.transcript.push(`[page ${n} ${timeOfDay()} ${path} open]`);
       ws.on('framesent', (f) => note('>', f.payload));
       ws.on('framereceived', (f) => note('<', f.payload));
-      ws.on('close', () => this.transcript.push(`[page ${n} ${at()} ${path} closed]`));
+      ws.on('close', () => this.transcript.push(`[page ${n} ${timeOfDay()} ${path} closed]`));
     });
     page.on('request', (r) => !r.url().startsWith(this.serverUrl) && this.problems.push(`foreign request ${r.url()}`));
     return page;
@@ -197,6 +199,9 @@ export async function communityOfTwo(
   return { channelUrl, codes: [ownerCode, memberCode] };
 }
 
+/** Waits for the welcome screen a signed-in account lands on. */
+const welcomed = (page: Page) => expect.poll(() => page.getByRole('heading', { name: /Welcome/ }).count(), { timeout: 20_000 }).toBe(1);
+
 /** Signs in on the sign-in screen (a new device when the page's profile holds no keys). */
 export async function signInAs(page: Page, serverUrl: string, username: string, password = PASSWORD): Promise<void> {
   await page.goto(serverUrl);
@@ -204,7 +209,7 @@ export async function signInAs(page: Page, serverUrl: string, username: string, 
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect.poll(() => page.getByRole('heading', { name: /Welcome/ }).count(), { timeout: 20_000 }).toBe(1);
+  await welcomed(page);
 }
 
 /** Registers a further account from the sign-in screen ("Create one"), ending on the welcome screen. */
@@ -212,7 +217,7 @@ export async function registerAnother(page: Page, serverUrl: string, username: s
   await page.goto(serverUrl);
   await page.getByRole('link', { name: 'Create one' }).click();
   await register(page, username, problems);
-  await expect.poll(() => page.getByRole('heading', { name: /Welcome/ }).count(), { timeout: 20_000 }).toBe(1);
+  await welcomed(page);
 }
 
 /** Starts a DM with `username` from the DM list and leaves it open. */

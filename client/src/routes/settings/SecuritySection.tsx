@@ -8,6 +8,7 @@ import { createSignal, For, Show } from 'solid-js';
 import { renderSVG } from 'uqr';
 import { changePassword, deleteAccount, regenerateRecovery, totpDisable, totpEnable, totpEnroll } from '../../api/account';
 import { getMe } from '../../api/auth';
+import { keyBackupStatus } from '../../api/keys';
 import { signOut, updateUser, user } from '../../stores/session';
 import { normalizeUsername } from '../AuthScreens';
 import { createAction } from './form';
@@ -174,7 +175,6 @@ function RecoveryCode(props: { engine: Engine | undefined }) {
       // the backup would stay under the old code, which would then open nothing it could reset.
       const engine = props.engine;
       if (engine && !engine.backup.enabled) {
-        const { keyBackupStatus } = await import('../../api/keys');
         if ((await keyBackupStatus()).exists) {
           throw new Error('This device does not keep your key backup, so it cannot move it to a new code. Turn the backup on below with your current code first, or make the new code on a device that keeps it.');
         }
