@@ -8,11 +8,16 @@ import type { Context } from 'hono';
 import { ApiError } from '../../protocol/errors';
 import { MAX_JSON_BODY_BYTES } from '../../protocol/limits';
 
-/** Reads at most `limit` bytes of the body; throws 413 past that without buffering the rest. */
-async function readCapped(req: Request, limit: number): Promise<string> {
+/**
+ * Reads at most `limit` bytes of a request body while it streams, and throws 413 the moment the
+ * body passes it, without buffering the rest: a declared Content-Length over the limit is refused
+ * before reading, and a chunked body (no length) is counted chunk by chunk (SECURITY-TESTS D1).
+ * Every route that reads a body reads it through here; none calls `arrayBuffer()` or `text()`.
+ */
+export async function readBodyCapped(req: Request, limit: number, what = 'request body'): Promise<Uint8Array> {
   const declared = Number(req.headers.get('Content-Length') ?? NaN);
-  if (declared > limit) throw new ApiError('payload_too_large', `request body exceeds ${limit} bytes`);
-  if (!req.body) return '';
+  if (declared > limit) throw new ApiError('payload_too_large', `${what} exceeds ${limit} bytes`);
+  if (!req.body) return new Uint8Array(0);
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -21,15 +26,16 @@ async function readCapped(req: Request, limit: number): Promise<string> {
     if (done) break;
     total += value.byteLength;
     if (total > limit) {
-      await reader.cancel();
-      throw new ApiError('payload_too_large', `request body exceeds ${limit} bytes`);
+      await reader.cancel().catch(() => undefined);
+      throw new ApiError('payload_too_large', `${what} exceeds ${limit} bytes`);
     }
     chunks.push(value);
   }
+  if (chunks.length === 1) return chunks[0]!;
   const all = new Uint8Array(total);
   let offset = 0;
   for (const c of chunks) (all.set(c, offset), (offset += c.byteLength));
-  return new TextDecoder('utf-8', { fatal: false }).decode(all);
+  return all;
 }
 
 /** Parses the request's JSON body against `schema`, or throws an ApiError saying what is wrong. */
@@ -38,7 +44,7 @@ export async function jsonBody<S extends v.GenericSchema>(c: Context, schema: S,
   if (!/^application\/json\s*(;|$)/i.test(type)) {
     throw new ApiError('unsupported_media_type', 'send the body as application/json');
   }
-  const text = await readCapped(c.req.raw, limit);
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(await readBodyCapped(c.req.raw, limit));
   let json: unknown;
   try {
     json = JSON.parse(text);

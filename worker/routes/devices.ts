@@ -17,7 +17,7 @@ import { newId } from '../auth/secrets';
 import { announceDeviceList, removeDeviceFromHub } from '../hubs';
 import { requireAuth } from '../middleware/auth';
 import { errorResponse } from '../middleware/errors';
-import { jsonBody } from '../middleware/jsonBody';
+import { jsonBody, readBodyCapped } from '../middleware/jsonBody';
 import { blobStore, keyBackupBlob } from '../storage/BlobStore';
 import type { Device } from '../storage/Storage';
 
@@ -141,10 +141,7 @@ export const ownKeyRoutes = new Hono<AppEnv>()
     if (!/^application\/octet-stream\s*(;|$)/i.test(c.req.header('Content-Type') ?? '')) throw new ApiError('unsupported_media_type', 'send the backup as application/octet-stream');
     const version = Number(c.req.header('X-Backup-Version'));
     if (!Number.isSafeInteger(version) || version < 1) throw new ApiError('validation_failed', 'X-Backup-Version must be a positive integer');
-    const declared = Number(c.req.header('Content-Length') ?? NaN);
-    if (declared > MAX_KEY_BACKUP_BYTES) throw new ApiError('payload_too_large', `a key backup may be at most ${MAX_KEY_BACKUP_BYTES} bytes`);
-    const bytes = new Uint8Array(await c.req.arrayBuffer());
-    if (bytes.byteLength > MAX_KEY_BACKUP_BYTES) throw new ApiError('payload_too_large', `a key backup may be at most ${MAX_KEY_BACKUP_BYTES} bytes`);
+    const bytes = await readBodyCapped(c.req.raw, MAX_KEY_BACKUP_BYTES, 'a key backup');
     if (bytes.byteLength === 0) throw new ApiError('validation_failed', 'the backup is empty');
     const storage = await c.var.storage();
     const userId = c.var.auth.user.id;
