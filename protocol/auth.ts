@@ -39,6 +39,8 @@ export const RecoverRequest = v.strictObject({
   recoveryVerifier: RecoveryVerifier,
   newPassword: PasswordInput,
   nextRecoveryVerifier: RecoveryVerifier,
+  /** With 2FA on, the authenticator code or a backup code too: the recovery code replaces the password, not the second factor. */
+  code: v.optional(SecondFactorCode),
 });
 
 export const ChangePasswordRequest = v.strictObject({ currentPassword: PasswordInput, newPassword: PasswordInput });
@@ -49,6 +51,9 @@ export const UpdateProfileRequest = v.strictObject({
 });
 export const DeleteAccountRequest = v.strictObject({ password: PasswordInput, code: v.optional(SecondFactorCode) });
 export const TotpCodeRequest = v.strictObject({ code: TotpCode });
+/** Turning 2FA on proves the password again: a stolen access token alone must not lock the owner out. */
+export const TotpEnrollRequest = v.strictObject({ password: PasswordInput });
+export const TotpEnableRequest = v.strictObject({ code: TotpCode, password: PasswordInput });
 export const TotpDisableRequest = v.strictObject({ code: SecondFactorCode, password: PasswordInput });
 
 /** Invites: optional use limit and an expiry from one hour to one year. */

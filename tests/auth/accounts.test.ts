@@ -231,19 +231,19 @@ describe.each<Backend>(['sqlite', 'postgres'])('accounts on %s', (backend) => {
   it('A5 + A10: TOTP enrol and enable; step −2 refused, step −1 accepted once, a code never twice, parallel replays lose; enabling and disabling end other sessions', async () => {
     const u = await newUser();
     const second = await logIn(u);
-    const enroll = await call(server, 'POST', '/api/me/totp/enroll', { token: u.auth.accessToken });
+    const enroll = await call(server, 'POST', '/api/me/totp/enroll', { token: u.auth.accessToken, body: { password: u.password } });
     expect(enroll.status).toBe(200);
     const secret = enroll.body.secret as string;
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
     expect(enroll.body.otpauthUri).toBe(`otpauth://totp/Chatalot%3A${u.username}?secret=${secret}&issuer=Chatalot&algorithm=SHA1&digits=6&period=30`);
     // Every code below is for a step relative to now; make sure the step does not change midway.
     await freshTotpWindow(10_000);
-    const tooOld = await call(server, 'POST', '/api/me/totp/enable', { token: u.auth.accessToken, body: { code: totp(secret, -2) } });
+    const tooOld = await call(server, 'POST', '/api/me/totp/enable', { token: u.auth.accessToken, body: { code: totp(secret, -2), password: u.password } });
     expect(tooOld.status).toBe(400);
     expect(tooOld.body.error.code).toBe('invalid_code');
-    const tooNew = await call(server, 'POST', '/api/me/totp/enable', { token: u.auth.accessToken, body: { code: totp(secret, 2) } });
+    const tooNew = await call(server, 'POST', '/api/me/totp/enable', { token: u.auth.accessToken, body: { code: totp(secret, 2), password: u.password } });
     expect(tooNew.status).toBe(400);
-    const enabled = await call(server, 'POST', '/api/me/totp/enable', { token: u.auth.accessToken, body: { code: totp(secret, -1) } });
+    const enabled = await call(server, 'POST', '/api/me/totp/enable', { token: u.auth.accessToken, body: { code: totp(secret, -1), password: u.password } });
     expect(enabled.status).toBe(200);
     const backupCodes = enabled.body.backupCodes as string[];
     expect(backupCodes).toHaveLength(8);
@@ -282,9 +282,9 @@ describe.each<Backend>(['sqlite', 'postgres'])('accounts on %s', (backend) => {
 
   it('A6: 8 backup codes, each single-use, the 9th use fails, regenerating voids the old set, stored hashed; the TOTP secret is sealed', async () => {
     const u = await newUser();
-    const secret = (await call(server, 'POST', '/api/me/totp/enroll', { token: u.auth.accessToken })).body.secret as string;
+    const secret = (await call(server, 'POST', '/api/me/totp/enroll', { token: u.auth.accessToken, body: { password: u.password } })).body.secret as string;
     await freshTotpWindow(8_000);
-    const first = await call(server, 'POST', '/api/me/totp/enable', { token: u.auth.accessToken, body: { code: totp(secret, -1) } });
+    const first = await call(server, 'POST', '/api/me/totp/enable', { token: u.auth.accessToken, body: { code: totp(secret, -1), password: u.password } });
     expect(first.status).toBe(200);
     const oldSet = first.body.backupCodes as string[];
     const regenerated = await call(server, 'POST', '/api/me/totp/backup-codes', { token: u.auth.accessToken, body: { code: totp(secret, 0) } });
@@ -359,9 +359,9 @@ describe.each<Backend>(['sqlite', 'postgres'])('accounts on %s', (backend) => {
   it('account deletion needs the password and the second factor; afterwards login fails, sessions end, rows go, the name is free', async () => {
     const u = await newUser();
     const other = await logIn(u);
-    const secret = (await call(server, 'POST', '/api/me/totp/enroll', { token: u.auth.accessToken })).body.secret as string;
+    const secret = (await call(server, 'POST', '/api/me/totp/enroll', { token: u.auth.accessToken, body: { password: u.password } })).body.secret as string;
     await freshTotpWindow(8_000);
-    const enabled = await call(server, 'POST', '/api/me/totp/enable', { token: u.auth.accessToken, body: { code: totp(secret, 0) } });
+    const enabled = await call(server, 'POST', '/api/me/totp/enable', { token: u.auth.accessToken, body: { code: totp(secret, 0), password: u.password } });
     expect(enabled.status).toBe(200);
     const third = await logIn(u, { code: totp(secret, 1) });
     expect(third.status).toBe(200);

@@ -27,9 +27,9 @@ describe.each<Backend>(['sqlite', 'postgres'])('A7: lockout on %s', (backend) =>
     code = await invite(server, owner.auth.accessToken);
     plain = await register(server, { inviteCode: code });
     const tf = await register(server, { inviteCode: code });
-    const secret = (await call(server, 'POST', '/api/me/totp/enroll', { token: tf.auth.accessToken })).body.secret as string;
+    const secret = (await call(server, 'POST', '/api/me/totp/enroll', { token: tf.auth.accessToken, body: { password: tf.password } })).body.secret as string;
     await freshTotpWindow(3_000);
-    expect((await call(server, 'POST', '/api/me/totp/enable', { token: tf.auth.accessToken, body: { code: totp(secret, 0) } })).status).toBe(200);
+    expect((await call(server, 'POST', '/api/me/totp/enable', { token: tf.auth.accessToken, body: { code: totp(secret, 0), password: tf.password } })).status).toBe(200);
     twoFactor = { ...tf, secret };
   });
   afterAll(async () => server?.kill());

@@ -87,8 +87,10 @@ describe('settings', () => {
     await expect.poll(() => carol.evaluate(() => [document.documentElement.dataset.theme, document.documentElement.dataset.accent])).toEqual(['dark', 'teal']);
     expect(await carol.getByRole('radio', { name: /12-hour/ }).isChecked()).toBe(true);
 
-    // 2FA: QR code and key, confirmed with a code, then eight backup codes shown once.
+    // 2FA: the password first (a stolen session alone cannot turn it on), then the QR code and
+    // key, confirmed with a code, then eight backup codes shown once.
     await carol.getByRole('link', { name: 'Security' }).click();
+    await carol.locator('section[aria-labelledby="tfa-title"]').getByLabel('Password').fill(PASSWORD);
     await carol.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
     const secret = (await carol.getByTestId('totp-secret').textContent({ timeout: 10_000 }))!;
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);

@@ -168,6 +168,14 @@ export const authRoutes = new Hono<AppEnv>()
     }
     const pwProblem = passwordProblem(body.newPassword, user.username);
     if (pwProblem) throw new ApiError('validation_failed', `newPassword: ${pwProblem}`);
+    // The recovery code stands in for the password, never for the second factor: with 2FA on,
+    // recovery also needs the authenticator's code or one of the backup codes. Someone who lost
+    // both needs an administrator (docs/security: "Recovery and 2FA"). The code is checked
+    // before anything changes, so a missing or wrong one leaves the recovery code usable.
+    if (user.totpEnabledAt !== null) {
+      if (!body.code) return errorResponse('totp_required', 'two-factor authentication is on: enter your authenticator code or a backup code as well', 401);
+      if (!(await checkSecondFactor(c, user, body.code))) return loginFailure(c, user.id, 'second_factor');
+    }
     // The new password and the next recovery verifier land in one statement, so an interrupted
     // reset never leaves the old code usable with the new password or the reverse.
     await storage.updateUser(user.id, { passwordHash: await hashPassword(body.newPassword), recoveryVerifierHash: digest(body.nextRecoveryVerifier) });

@@ -5,7 +5,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { ApiError } from '../../protocol/errors';
-import { ChangePasswordRequest, DeleteAccountRequest, RegenerateRecoveryRequest, TotpCodeRequest, TotpDisableRequest, UpdateProfileRequest } from '../../protocol/auth';
+import { ChangePasswordRequest, DeleteAccountRequest, RegenerateRecoveryRequest, TotpCodeRequest, TotpDisableRequest, TotpEnableRequest, TotpEnrollRequest, UpdateProfileRequest } from '../../protocol/auth';
 import type { AppEnv } from '../app';
 import { audit } from '../auth/audit';
 import { confirmPassword } from '../auth/confirmPassword';
@@ -116,8 +116,10 @@ export const meRoutes = new Hono<AppEnv>()
   })
 
   .post('/totp/enroll', async (c) => {
+    const body = await jsonBody(c, TotpEnrollRequest);
     const { user } = c.var.auth;
     if (user.totpEnabledAt !== null) return errorResponse('conflict', 'two-factor authentication is already on; disable it first', 409);
+    await confirmPassword(c, body.password);
     const secret = newTotpSecret();
     const storage = await c.var.storage();
     await storage.updateUser(user.id, { totpSecret: sealSecret(sealingKey(c.env.TOTP_ENCRYPTION_KEY), user.id, secret) });
@@ -125,10 +127,11 @@ export const meRoutes = new Hono<AppEnv>()
   })
 
   .post('/totp/enable', async (c) => {
-    const { code } = await jsonBody(c, TotpCodeRequest);
+    const { code, password } = await jsonBody(c, TotpEnableRequest);
     const { user, session } = c.var.auth;
     if (user.totpEnabledAt !== null) return errorResponse('conflict', 'two-factor authentication is already on', 409);
     if (!user.totpSecret) return errorResponse('conflict', 'start enrolment first (POST /api/me/totp/enroll)', 409);
+    await confirmPassword(c, password);
     const storage = await c.var.storage();
     const step = matchingStep(openSecret(sealingKey(c.env.TOTP_ENCRYPTION_KEY), user.id, user.totpSecret), code, c.var.now());
     if (step === null || !(await storage.acceptTotpStep(user.id, step))) return errorResponse('invalid_code', 'that code is wrong or was already used', 400);

@@ -19,6 +19,6 @@ export const deleteAccount = (password: string, code?: string) => api<void>('/ap
 export const listSessions = () => api<{ sessions: AccountSession[] }>('/api/me/sessions');
 export const endSession = (id: string) => api<void>(`/api/me/sessions/${encodeURIComponent(id)}`, { method: 'DELETE' });
 export const endOtherSessions = () => api<unknown>('/api/me/sessions/revoke-others', { method: 'POST' });
-export const totpEnroll = () => api<{ secret: string; otpauthUri: string }>('/api/me/totp/enroll', { method: 'POST' });
-export const totpEnable = (code: string) => api<{ backupCodes: string[] }>('/api/me/totp/enable', { method: 'POST', body: { code } });
+export const totpEnroll = (password: string) => api<{ secret: string; otpauthUri: string }>('/api/me/totp/enroll', { method: 'POST', body: { password } });
+export const totpEnable = (code: string, password: string) => api<{ backupCodes: string[] }>('/api/me/totp/enable', { method: 'POST', body: { code, password } });
 export const totpDisable = (code: string, password: string) => api<void>('/api/me/totp/disable', { method: 'POST', body: { code, password } });

@@ -121,6 +121,7 @@ export function RecoverScreen() {
   const [confirm, setConfirm] = createSignal('');
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
+  const [secondFactor, setSecondFactor] = createSignal('');
   const [done, setDone] = createSignal<{ response: AuthResponse; code: string; backupKeys: { current: Uint8Array; previous: Uint8Array } } | null>(null);
   const [saved, setSaved] = createSignal(false);
 
@@ -142,7 +143,7 @@ export function RecoverScreen() {
       }
       const next = rc.generateRecoveryCode(systemRng);
       const nextKeys = rc.deriveRecoveryKeys(next, account);
-      const response = await recover({ username: username(), recoveryVerifier: toBase64Url(old.passwordResetVerifier), newPassword: password(), nextRecoveryVerifier: toBase64Url(nextKeys.passwordResetVerifier) });
+      const response = await recover({ username: username(), recoveryVerifier: toBase64Url(old.passwordResetVerifier), newPassword: password(), nextRecoveryVerifier: toBase64Url(nextKeys.passwordResetVerifier), ...(secondFactor().trim() ? { code: secondFactor().trim() } : {}) });
       // This device keeps the key backup from now on: the old code's key opens the stored backup
       // once (restoring history here), then it is re-encrypted under the new code.
       setDone({ response, code: next, backupKeys: { current: nextKeys.backupKey, previous: old.backupKey } });
@@ -167,6 +168,10 @@ export function RecoverScreen() {
             <label>
               Recovery code
               <input name="recoveryCode" autocomplete="off" spellcheck={false} required value={code()} onInput={(e) => setCode(e.currentTarget.value)} />
+            </label>
+            <label>
+              Authenticator or backup code (only if two-factor authentication is on)
+              <input name="code" autocomplete="one-time-code" spellcheck={false} value={secondFactor()} onInput={(e) => setSecondFactor(e.currentTarget.value)} />
             </label>
             <label>
               New password

@@ -25,14 +25,20 @@ function TwoFactor() {
   const action = createAction();
   const refresh = async () => updateUser(await getMe());
 
-  const start = () => void action.run(async () => void setEnrolment(await totpEnroll()));
+  // Turning 2FA on asks for the password first (and again with the code), so a stolen session
+  // alone cannot put the account behind someone else's authenticator.
+  const start = (e: Event) => {
+    e.preventDefault();
+    void action.run(async () => void setEnrolment(await totpEnroll(password())));
+  };
   const confirm = (e: Event) => {
     e.preventDefault();
     void action.run(async () => {
-      const { backupCodes } = await totpEnable(code().trim());
+      const { backupCodes } = await totpEnable(code().trim(), password());
       setBackupCodes(backupCodes);
       setEnrolment(null);
       setCode('');
+      setPassword('');
     });
   };
   const disable = (e: Event) => {
@@ -70,12 +76,16 @@ function TwoFactor() {
             <Show
               when={enrolment()}
               fallback={
-                <>
-                  <p>Ask for a code from an authenticator app on your phone whenever you sign in.</p>
-                  <button type="button" class="primary" onClick={start} disabled={action.busy()}>
+                <form onSubmit={start}>
+                  <p>Ask for a code from an authenticator app on your phone whenever you sign in. Confirm with your password to begin.</p>
+                  <label>
+                    Password
+                    <input type="password" autocomplete="current-password" value={password()} onInput={(e) => setPassword(e.currentTarget.value)} required />
+                  </label>
+                  <button type="submit" class="primary" disabled={action.busy()}>
                     Turn on two-factor authentication
                   </button>
-                </>
+                </form>
               }
             >
               <form onSubmit={confirm}>
