@@ -3,7 +3,9 @@ import * as v from 'valibot';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cleanName, CleanText, NameField } from './names';
+import { DeviceName } from './auth';
 import { CreateCommunityRequest, BanRequest } from './communities';
+import { RegisterDeviceRequest } from './keys';
 
 describe('cleanName', () => {
   it('I5: removes NUL and other controls, zero-width and bidi characters', () => {
@@ -70,5 +72,11 @@ describe('name schemas', () => {
   it('CleanText allows an empty text; ban reasons are cleaned', () => {
     expect(v.parse(CleanText(10, 'reason'), '\u202E')).toBe('');
     expect(v.parse(BanRequest, { userId: 'u1', reason: 'spam\u0000\u202E links' })).toEqual({ userId: 'u1', reason: 'spam links' });
+  });
+
+  it('I5: device names are cleaned: a registered device needs a visible one, a session label may be empty', () => {
+    expect(v.parse(RegisterDeviceRequest.entries.name, 'Phone\u202E\u0000')).toBe('Phone');
+    expect(v.safeParse(RegisterDeviceRequest.entries.name, '\u200B').success).toBe(false);
+    expect(v.parse(DeviceName, '\u2066\u2069')).toBe('');
   });
 });
