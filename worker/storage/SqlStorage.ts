@@ -73,7 +73,7 @@ export class SqlStorage implements Storage {
       try {
         await this.db.batch(
           rows.map((r) => {
-            const skeleton = usernameSkeleton(r.username);
+            const skeleton = usernameSkeleton(usernameKey(r.username));
             return {
               sql: 'UPDATE users SET username_skeleton = ? WHERE id = ? AND username_skeleton IS NULL AND NOT EXISTS (SELECT 1 FROM users WHERE username_skeleton = ?)',
               params: [skeleton, r.id, skeleton],
