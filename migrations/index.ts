@@ -14,6 +14,8 @@ import sqlite0003 from './sqlite/0003_messaging.sql';
 import postgres0003 from './postgres/0003_messaging.sql';
 import sqlite0004 from './sqlite/0004_personal_groups.sql';
 import postgres0004 from './postgres/0004_personal_groups.sql';
+import sqlite0005 from './sqlite/0005_username_skeleton.sql';
+import postgres0005 from './postgres/0005_username_skeleton.sql';
 
 /** One migration: a stable id (the file name without `.sql`) and its SQL text. */
 export interface Migration {
@@ -27,6 +29,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { id: '0002_keys', sql: sqlite0002 },
   { id: '0003_messaging', sql: sqlite0003 },
   { id: '0004_personal_groups', sql: sqlite0004 },
+  { id: '0005_username_skeleton', sql: sqlite0005 },
 ];
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0000_init', sql: postgres0000 },
@@ -34,4 +37,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0002_keys', sql: postgres0002 },
   { id: '0003_messaging', sql: postgres0003 },
   { id: '0004_personal_groups', sql: postgres0004 },
+  { id: '0005_username_skeleton', sql: postgres0005 },
 ];

@@ -4,13 +4,15 @@
  * smuggle `instanceRole` or `isAdmin` into a profile update (SECURITY-TESTS Z4).
  */
 import * as v from 'valibot';
+import { CleanText } from './names';
 
 /** What the user types as a username; normalised (NFKC, lower case) before the rules apply. */
 export const UsernameInput = v.pipe(v.string(), v.minLength(1), v.maxLength(64));
 export const PasswordInput = v.pipe(v.string(), v.minLength(1, 'password is required'), v.maxLength(1024, 'password must be at most 1024 characters'));
 /** The password-reset verifier the client derives from its recovery code: 32 bytes, base64url. */
 export const RecoveryVerifier = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/, 'recoveryVerifier must be 32 bytes as base64url (43 characters)'));
-export const DeviceName = v.pipe(v.string(), v.maxLength(64));
+/** A session's device label; cleaned (protocol/names.ts), and when empty the server names the session from its User-Agent. */
+export const DeviceName = CleanText(64, 'deviceName');
 /** A 6-digit TOTP code or a backup code (xxxx-xxxx-xxxx). */
 export const SecondFactorCode = v.pipe(v.string(), v.regex(/^(\d{6}|[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4})$/, 'code must be 6 digits or a backup code'));
 export const TotpCode = v.pipe(v.string(), v.regex(/^\d{6}$/, 'code must be 6 digits'));

@@ -5,9 +5,10 @@
  * Z4). These schemas check shape only; who may do what is decided by protocol/permissions.ts.
  */
 import * as v from 'valibot';
+import { CleanText, NameField } from './names';
 import { ALL_PERMISSIONS, Permission } from './permissions';
 
-/** Names of communities, groups, channels and roles: 1–100 characters after trimming. */
+/** Names of communities, groups, channels and roles: 1–100 characters after cleaning (protocol/names.ts). */
 export const MAX_NAME_CHARS = 100;
 /** A ban reason is a short note for moderators, not a document. */
 export const MAX_BAN_REASON_CHARS = 512;
@@ -26,7 +27,8 @@ export const MAX_BAN_SECONDS = 31_536_000;
 export const MIN_INVITE_SECONDS = 3600;
 export const MAX_INVITE_SECONDS = 31_536_000;
 
-const Name = v.pipe(v.string(), v.trim(), v.minLength(1, 'name must not be empty'), v.maxLength(MAX_NAME_CHARS, `name must be at most ${MAX_NAME_CHARS} characters`));
+/** Every community, group, personal-group, channel and role name passes through here, so none is stored with hidden characters. */
+const Name = NameField(MAX_NAME_CHARS);
 const Position = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_POSITION));
 /** Server-made ids: 128-bit random, base64url (22 characters); bounded so junk never reaches storage. */
 export const Id = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'id must be 1–64 characters of [A-Za-z0-9_-]'));
@@ -87,7 +89,7 @@ export const TimeoutRequest = v.strictObject({
 });
 export const BanRequest = v.strictObject({
   userId: Id,
-  reason: v.optional(v.pipe(v.string(), v.maxLength(MAX_BAN_REASON_CHARS))),
+  reason: v.optional(CleanText(MAX_BAN_REASON_CHARS, 'reason')),
   expiresInSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(60), v.maxValue(MAX_BAN_SECONDS))),
 });
 

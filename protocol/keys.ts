@@ -4,6 +4,7 @@
  * the server is not trusted to vouch for them (see client/src/crypto/PreKeyBundle.ts).
  */
 import * as v from 'valibot';
+import { NameField } from './names';
 
 const b64url = (bytes: number, name: string) => v.pipe(v.string(), v.regex(new RegExp(`^[A-Za-z0-9_-]{${Math.ceil((bytes * 4) / 3)}}$`), `${name} must be ${bytes} bytes as base64url`));
 const KeyId = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 32 - 1));
@@ -11,6 +12,8 @@ const Time = v.pipe(v.number(), v.integer(), v.minValue(0));
 
 /** Most one-time prekeys one upload may carry (a batch is 100). */
 export const MAX_ONE_TIME_PREKEYS_PER_UPLOAD = 100;
+/** A device name is a label its owner reads in a list, not a description. */
+export const MAX_DEVICE_NAME_CHARS = 64;
 /** Most devices one account may register. */
 export const MAX_DEVICES = 10;
 /** Largest signed device list, base64url characters. */
@@ -26,7 +29,7 @@ export const OneTimePreKeyInput = v.strictObject({ id: KeyId, publicKey: b64url(
 const OneTimePreKeys = v.pipe(v.array(OneTimePreKeyInput), v.maxLength(MAX_ONE_TIME_PREKEYS_PER_UPLOAD, `at most ${MAX_ONE_TIME_PREKEYS_PER_UPLOAD} one-time prekeys per upload`));
 
 export const RegisterDeviceRequest = v.strictObject({
-  name: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+  name: NameField(MAX_DEVICE_NAME_CHARS),
   identityKey: IdentityKey,
   signedPreKey: SignedPreKey,
   kyberPreKey: v.optional(KyberPreKey),

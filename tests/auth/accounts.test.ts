@@ -28,7 +28,7 @@ describe.each<Backend>(['sqlite', 'postgres'])('accounts on %s', (backend) => {
     return a;
   };
   const env = () => ({ ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) });
-  const newUser = async (fields: { deviceName?: string; headers?: Record<string, string> } = {}) => {
+  const newUser = async (fields: { username?: string; deviceName?: string; headers?: Record<string, string> } = {}) => {
     const a = await register(server, { inviteCode: code, ...fields });
     keep(a.auth);
     return a;
@@ -101,6 +101,31 @@ describe.each<Backend>(['sqlite', 'postgres'])('accounts on %s', (backend) => {
     expect(viaUpper.status).toBe(200);
     keep(viaUpper.body);
     expect(viaUpper.body.user.id).toBe(alice.auth.user.id);
+  });
+
+  it('I5: ASCII look-alikes of reserved names (400) and of existing users (409) are refused; deleting the user frees the look-alike', async () => {
+    const attempt = (username: string) => call(server, 'POST', '/api/auth/register', { body: { username, password: strongPassword(), recoveryVerifier: newVerifier(), inviteCode: code } });
+    for (const username of ['adm1n', 'ADRNIN', 'r00t', 'supp0rt', 'm0d']) {
+      const r = await attempt(username);
+      expect(r.status, username).toBe(400);
+      expect(r.body.error).toMatchObject({ code: 'validation_failed', message: 'username: this username looks too much like a reserved name' });
+    }
+    const originals = await Promise.all(['paypal', 'mallory', 'walter'].map((username) => newUser({ username })));
+    for (const username of ['paypa1', 'pay_pal', 'PAYPA1', 'rnallory', 'vvalter']) {
+      const r = await attempt(username);
+      expect(r.status, username).toBe(409);
+      expect(r.body.error).toMatchObject({ code: 'conflict', message: 'this username looks too much like an existing one; choose another' });
+    }
+    const mallory = originals[1]!;
+    expect((await call(server, 'DELETE', '/api/me', { token: mallory.auth.accessToken, body: { password: mallory.password } })).status).toBe(204);
+    const rnallory = await newUser({ username: 'rnallory' });
+    expect(rnallory.auth.user.username).toBe('rnallory');
+  });
+
+  it('I5: a session device name is stored without NUL, bidi or zero-width characters', async () => {
+    const u = await newUser({ deviceName: 'Lap\u202Etop\u0000 \u200Bat home' });
+    const sessions = await call(server, 'GET', '/api/me/sessions', { token: u.auth.accessToken });
+    expect(sessions.body.sessions.map((s: { deviceName: string }) => s.deviceName)).toEqual(['Laptop at home']);
   });
 
   it('A4: refresh rotates; presenting a rotated token later revokes the whole family and is audited', async () => {

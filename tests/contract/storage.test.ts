@@ -58,6 +58,40 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     expect(lost.reason).toMatchObject({ name: 'StorageError', code: 'conflict' });
   });
 
+  it('I5: look-alike usernames share a skeleton: found, refused on insert (also when racing), freed with the row', async () => {
+    const paypal = await b.storage.createUser(user('paypal'));
+    for (const name of ['paypal', 'paypa1', 'pay_pal', 'PAYPAl']) expect(await b.storage.hasLookAlike(name), name).toBe(true);
+    expect(await b.storage.hasLookAlike('paypat')).toBe(false);
+    await expect(b.storage.createUser(user('pay-pa1'))).rejects.toMatchObject({ code: 'conflict' });
+    expect(await b.storage.deleteUser(paypal.id)).toBe(true);
+    expect(await b.storage.hasLookAlike('paypa1')).toBe(false);
+    await b.storage.createUser(user('paypa1'));
+
+    const results = await Promise.allSettled([b.storage.createUser(user('twin_walter')), b.storage.createUser(user('twinvvalter'))]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ code: 'conflict' });
+  });
+
+  it('I5: users written before the skeleton column get theirs at the next migrate; a look-alike pair from then keeps both accounts', async () => {
+    const legacy = (username: string) =>
+      b.all(
+        `INSERT INTO users (id, username, username_key, display_name, email, password_hash, instance_role, created_at, failed_logins)
+         VALUES (?, ?, ?, ?, NULL, 'h', 'user', 1, 0) RETURNING id`,
+        [id('u'), username, username, username],
+      );
+    await legacy('rnallory');
+    await legacy('old_dave');
+    await legacy('oldclave');
+    expect(await b.storage.hasLookAlike('mallory')).toBe(false);
+    await b.storage.migrate(Date.now());
+    expect(await b.storage.hasLookAlike('mallory')).toBe(true);
+    expect(await b.storage.hasLookAlike('old.dave')).toBe(true);
+    expect(await b.storage.getUserByUsername('old_dave')).not.toBeNull();
+    expect(await b.storage.getUserByUsername('oldclave')).not.toBeNull();
+    const missing = await b.all<{ n: number }>('SELECT COUNT(*) AS n FROM users WHERE username_skeleton IS NULL');
+    expect(Number(missing[0]!.n)).toBe(1);
+  });
+
   it('updates and deletes a user, cascading to devices and memberships', async () => {
     const u = await b.storage.createUser(user('bob'));
     const updated = await b.storage.updateUser(u.id, { displayName: 'Bob B.', email: 'bob@example.org' });

@@ -23,6 +23,8 @@ import type { InstanceRole } from '../storage/Storage';
 /** A rotated refresh token presented again within this window is a client race, not theft. */
 export const REFRESH_RACE_MS = 2000;
 
+/** A username whose confusable skeleton an existing account holds (`paypa1` once `paypal` exists; SECURITY-TESTS I5). */
+const lookAlike = () => new ApiError('conflict', 'this username looks too much like an existing one; choose another');
 const invalidCredentials = () => errorResponse('invalid_credentials', 'username or password is wrong', 401);
 
 export const authRoutes = new Hono<AppEnv>()
@@ -37,9 +39,10 @@ export const authRoutes = new Hono<AppEnv>()
     const username = normalizeUsername(body.username);
     // The operator's ADMIN_USERNAME is compared in the same normalised form, and may be a name the
     // reserved list keeps from everyone else ("admin"): the operator chose it, and refusing it
-    // would lock the operator out of their own instance.
+    // would lock the operator out of their own instance. For the same reason nobody else may
+    // take a look-alike of it before the operator registers.
     const admin = c.env.ADMIN_USERNAME ? normalizeUsername(c.env.ADMIN_USERNAME) : undefined;
-    const nameProblem = usernameProblem(username, { allowReserved: username === admin });
+    const nameProblem = usernameProblem(username, { operator: admin });
     if (nameProblem) throw new ApiError('validation_failed', `username: ${nameProblem}`);
     const pwProblem = passwordProblem(body.password, username);
     if (pwProblem) throw new ApiError('validation_failed', `password: ${pwProblem}`);
@@ -50,6 +53,7 @@ export const authRoutes = new Hono<AppEnv>()
     // so a new instance never locks its operator out.
     const role: InstanceRole = (admin ? username === admin : empty) ? 'owner' : 'user';
     if (await storage.getUserByUsername(username)) throw new ApiError('conflict', 'this username is taken');
+    if (await storage.hasLookAlike(username)) throw lookAlike();
     let redeemed: string | undefined;
     if (role !== 'owner') {
       if (mode === 'closed') throw new ApiError('forbidden', 'registration is closed on this instance');
@@ -80,6 +84,7 @@ export const authRoutes = new Hono<AppEnv>()
       if (redeemed) await storage.unredeemInvite(redeemed);
       if (isStorageError(e) && e.code === 'conflict') {
         if (await storage.getUserByUsername(username)) throw new ApiError('conflict', 'this username is taken');
+        if (await storage.hasLookAlike(username)) throw lookAlike();
         throw new ApiError('conflict', 'the instance owner was registered at the same moment; register again with an invite');
       }
       throw e;

@@ -6,6 +6,7 @@
  * statements (`UPDATE … WHERE … RETURNING`) or executor batches; nothing reads then writes.
  */
 import { POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS } from '../../migrations/index';
+import { usernameSkeleton } from '../auth/names';
 import { migrate } from './migrate';
 import type { SqlExecutor, SqlValue } from './SqlExecutor';
 import { StorageError } from './StorageError';
@@ -34,6 +35,9 @@ function groupRow(g: ChannelGroup): ChannelGroup {
   return { ...g, ownerUserId: g.ownerUserId ?? null, privateAt: g.privateAt === null || g.privateAt === undefined ? null : Number(g.privateAt) };
 }
 
+/** How many users one backfill step reads and updates: one statement batch, small enough for D1's limits. */
+const SKELETON_BACKFILL_BATCH = 100;
+
 /** The case-insensitive key a username is unique under. */
 export function usernameKey(username: string): string {
   return username.normalize('NFKC').toLowerCase();
@@ -46,8 +50,43 @@ export class SqlStorage implements Storage {
     return this.db.kind;
   }
 
-  migrate(now: number): Promise<string[]> {
-    return migrate(this.db, this.db.dialect === 'postgres' ? POSTGRES_MIGRATIONS : SQLITE_MIGRATIONS, now);
+  async migrate(now: number): Promise<string[]> {
+    const applied = await migrate(this.db, this.db.dialect === 'postgres' ? POSTGRES_MIGRATIONS : SQLITE_MIGRATIONS, now);
+    await this.backfillUsernameSkeletons();
+    return applied;
+  }
+
+  /**
+   * Gives users written before migration 0005 (or by an older build still running) their
+   * username skeleton, which SQL cannot compute. A row whose skeleton another user already holds
+   * (two look-alikes registered before the rule existed) keeps both accounts and stays null: the
+   * first one's skeleton already blocks further look-alikes. Runs with each migrate, so once
+   * per isolate; after the first run only such rows are left to read.
+   */
+  private async backfillUsernameSkeletons(): Promise<void> {
+    for (let after = ''; ; ) {
+      const rows = await this.db.all<{ id: string; username: string }>(
+        'SELECT id, username FROM users WHERE username_skeleton IS NULL AND id > ? ORDER BY id LIMIT ?',
+        [after, SKELETON_BACKFILL_BATCH],
+      );
+      if (rows.length === 0) return;
+      try {
+        await this.db.batch(
+          rows.map((r) => {
+            const skeleton = usernameSkeleton(usernameKey(r.username));
+            return {
+              sql: 'UPDATE users SET username_skeleton = ? WHERE id = ? AND username_skeleton IS NULL AND NOT EXISTS (SELECT 1 FROM users WHERE username_skeleton = ?)',
+              params: [skeleton, r.id, skeleton],
+            };
+          }),
+        );
+      } catch (e) {
+        // Another process backfilling or registering at the same moment took a skeleton between
+        // the check and the write; these rows stay null until the next run.
+        if (!(e instanceof StorageError && e.code === 'conflict')) throw e;
+      }
+      after = rows[rows.length - 1]!.id;
+    }
   }
 
   async ping(): Promise<void> {
@@ -61,8 +100,8 @@ export class SqlStorage implements Storage {
 
   async createUser(u: NewUser): Promise<User> {
     await this.db.run(
-      'INSERT INTO users (id, username, username_key, display_name, email, password_hash, instance_role, created_at, failed_logins, recovery_verifier_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)',
-      [u.id, u.username, usernameKey(u.username), u.displayName, u.email, u.passwordHash, u.instanceRole, u.createdAt, u.recoveryVerifierHash],
+      'INSERT INTO users (id, username, username_key, username_skeleton, display_name, email, password_hash, instance_role, created_at, failed_logins, recovery_verifier_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)',
+      [u.id, u.username, usernameKey(u.username), usernameSkeleton(usernameKey(u.username)), u.displayName, u.email, u.passwordHash, u.instanceRole, u.createdAt, u.recoveryVerifierHash],
     );
     return { ...u, failedLogins: 0, lockedUntil: null, totpSecret: null, totpEnabledAt: null, totpLastStep: null };
   }
@@ -73,6 +112,10 @@ export class SqlStorage implements Storage {
 
   getUserByUsername(username: string) {
     return this.one<User>(`SELECT ${USER} FROM users WHERE username_key = ?`, [usernameKey(username)]);
+  }
+
+  async hasLookAlike(username: string): Promise<boolean> {
+    return (await this.one('SELECT 1 AS one FROM users WHERE username_skeleton = ?', [usernameSkeleton(usernameKey(username))])) !== null;
   }
 
   async countUsers(): Promise<number> {

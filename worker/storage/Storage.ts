@@ -208,15 +208,21 @@ export interface AuditEvent {
 export interface Storage {
   readonly kind: StorageKind;
 
-  /** Applies pending migrations; safe to call more than once. */
+  /** Applies pending migrations, then fills what SQL cannot (username skeletons of older rows); safe to call more than once. */
   migrate(now: number): Promise<string[]>;
   /** Cheapest round trip that proves the database answers. */
   ping(): Promise<void>;
 
-  /** Creates a user; `conflict` when the username is taken (case-insensitively) or a second owner would appear. */
+  /**
+   * Creates a user; `conflict` when the username is taken (case-insensitively), a user with a
+   * look-alike username exists (same confusable skeleton, worker/auth/names.ts), or a second
+   * owner would appear.
+   */
   createUser(user: NewUser): Promise<User>;
   getUserById(id: string): Promise<User | null>;
   getUserByUsername(username: string): Promise<User | null>;
+  /** Whether a user exists whose username has the same confusable skeleton as `username` (the same name included). */
+  hasLookAlike(username: string): Promise<boolean>;
   countUsers(): Promise<number>;
   updateUser(id: string, patch: UserPatch): Promise<User>;
   /** Counts a failed login atomically; locks the account until `lockUntil` when the count reaches `threshold`. */

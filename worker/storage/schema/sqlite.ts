@@ -13,6 +13,12 @@ export const users = sqliteTable('users', {
   id: text('id').primaryKey(),
   username: text('username').notNull(),
   usernameKey: text('username_key').notNull(),
+  /**
+   * The username's confusable skeleton (worker/auth/names.ts): unique, so two accounts never look
+   * alike, even when registered at the same moment. Null only for rows written before it existed,
+   * until SqlStorage's backfill fills them (SQL cannot compute it).
+   */
+  usernameSkeleton: text('username_skeleton'),
   displayName: text('display_name').notNull(),
   email: text('email'),
   passwordHash: text('password_hash').notNull(),
@@ -26,6 +32,7 @@ export const users = sqliteTable('users', {
   recoveryVerifierHash: text('recovery_verifier_hash'),
 }, (t) => [
   uniqueIndex('users_username_key').on(t.usernameKey),
+  uniqueIndex('users_username_skeleton').on(t.usernameSkeleton),
   // At most one instance owner, even when two first registrations race.
   uniqueIndex('users_one_owner').on(t.instanceRole).where(sql`instance_role = 'owner'`),
 ]);
