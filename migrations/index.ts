@@ -16,6 +16,8 @@ import sqlite0004 from './sqlite/0004_personal_groups.sql';
 import postgres0004 from './postgres/0004_personal_groups.sql';
 import sqlite0005 from './sqlite/0005_username_skeleton.sql';
 import postgres0005 from './postgres/0005_username_skeleton.sql';
+import sqlite0006 from './sqlite/0006_owner_grant.sql';
+import postgres0006 from './postgres/0006_owner_grant.sql';
 
 /** One migration: a stable id (the file name without `.sql`) and its SQL text. */
 export interface Migration {
@@ -30,6 +32,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { id: '0003_messaging', sql: sqlite0003 },
   { id: '0004_personal_groups', sql: sqlite0004 },
   { id: '0005_username_skeleton', sql: sqlite0005 },
+  { id: '0006_owner_grant', sql: sqlite0006 },
 ];
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0000_init', sql: postgres0000 },
@@ -38,4 +41,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0003_messaging', sql: postgres0003 },
   { id: '0004_personal_groups', sql: postgres0004 },
   { id: '0005_username_skeleton', sql: postgres0005 },
+  { id: '0006_owner_grant', sql: postgres0006 },
 ];

@@ -50,10 +50,14 @@ export const authRoutes = new Hono<AppEnv>()
     const mode = c.env.REGISTRATION_MODE ?? 'invite_only';
     const empty = (await storage.countUsers()) === 0;
     // The first account (or the one ADMIN_USERNAME names) becomes the owner whatever the mode,
-    // so a new instance never locks its operator out.
-    const role: InstanceRole = (admin ? username === admin : empty) ? 'owner' : 'user';
+    // so a new instance never locks its operator out — once. The grant is taken in storage before
+    // the account exists and never again, so if that account is deleted (or another owner left),
+    // registering the same name later is an ordinary registration, not a way to the instance.
+    const wantsOwner = admin ? username === admin : empty;
     if (await storage.getUserByUsername(username)) throw new ApiError('conflict', 'this username is taken');
     if (await storage.hasLookAlike(username)) throw lookAlike();
+    const granted = wantsOwner && (await storage.claimOwnerGrant(c.var.now()));
+    const role: InstanceRole = granted ? 'owner' : 'user';
     let redeemed: string | undefined;
     if (role !== 'owner') {
       if (mode === 'closed') throw new ApiError('forbidden', 'registration is closed on this instance');
@@ -67,9 +71,9 @@ export const authRoutes = new Hono<AppEnv>()
         redeemed = body.inviteCode;
       }
     }
-    const passwordHash = await hashPassword(body.password);
     let user;
     try {
+      const passwordHash = await hashPassword(body.password);
       user = await storage.createUser({
         id: newId(),
         username,
@@ -82,6 +86,7 @@ export const authRoutes = new Hono<AppEnv>()
       });
     } catch (e) {
       if (redeemed) await storage.unredeemInvite(redeemed);
+      if (granted) await storage.releaseOwnerGrant();
       if (isStorageError(e) && e.code === 'conflict') {
         if (await storage.getUserByUsername(username)) throw new ApiError('conflict', 'this username is taken');
         if (await storage.hasLookAlike(username)) throw lookAlike();

@@ -118,6 +118,16 @@ export class SqlStorage implements Storage {
     return (await this.one('SELECT 1 AS one FROM users WHERE username_skeleton = ?', [usernameSkeleton(usernameKey(username))])) !== null;
   }
 
+  async claimOwnerGrant(now: number): Promise<boolean> {
+    // One statement decides: the primary key lets exactly one insert through, on every back end.
+    const rows = await this.db.all<{ key: string }>("INSERT INTO instance_state (key, value) VALUES ('owner_granted_at', ?) ON CONFLICT (key) DO NOTHING RETURNING key", [String(now)]);
+    return rows.length === 1;
+  }
+
+  async releaseOwnerGrant(): Promise<void> {
+    await this.db.run("DELETE FROM instance_state WHERE key = 'owner_granted_at'", []);
+  }
+
   async countUsers(): Promise<number> {
     const row = await this.one<{ n: number }>('SELECT COUNT(*) AS n FROM users', []);
     return Number(row?.n ?? 0);

@@ -224,6 +224,14 @@ export interface Storage {
   /** Whether a user exists whose username has the same confusable skeleton as `username` (the same name included). */
   hasLookAlike(username: string): Promise<boolean>;
   countUsers(): Promise<number>;
+  /**
+   * Takes the instance's one owner grant: true for exactly one caller ever (until released).
+   * The first account, or the one ADMIN_USERNAME names, becomes owner only through this, so a
+   * deleted owner's name cannot be registered again to take the instance (hardening #11.5).
+   */
+  claimOwnerGrant(now: number): Promise<boolean>;
+  /** Gives the grant back when the account it was taken for could not be created. */
+  releaseOwnerGrant(): Promise<void>;
   updateUser(id: string, patch: UserPatch): Promise<User>;
   /** Counts a failed login atomically; locks the account until `lockUntil` when the count reaches `threshold`. */
   recordLoginFailure(id: string, threshold: number, lockUntil: number): Promise<{ failedLogins: number; lockedUntil: number | null }>;

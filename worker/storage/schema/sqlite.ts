@@ -209,3 +209,12 @@ export const auditLog = sqliteTable('audit_log', {
   detail: text('detail').notNull(),
   createdAt: integer('created_at').notNull(),
 }, (t) => [index('audit_log_user_time').on(t.userId, t.createdAt), index('audit_log_time').on(t.createdAt)]);
+
+/**
+ * Facts about the instance that happen once (`owner_granted_at`: the owner grant, by first
+ * account or ADMIN_USERNAME, is made once and never again by name).
+ */
+export const instanceState = sqliteTable('instance_state', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});
