@@ -19,7 +19,7 @@ export const VARIABLES = {
   REGISTRATION_MODE: { default: 'invite_only', help: 'open, invite_only or closed; the first account is always allowed and becomes the owner' },
   ADMIN_USERNAME: { default: undefined, help: 'username that becomes instance owner when it registers (otherwise the first account does)' },
   MAX_FILE_SIZE_MB: { default: '100', help: 'largest encrypted file upload, in MiB (1–10240)' },
-  TRUST_PROXY: { default: 'false', help: 'true to take the client IP from CF-Connecting-IP / X-Forwarded-For (only behind a proxy you run)' },
+  TRUST_PROXY: { default: 'false', help: 'false: the connection\'s address; true (or a hop count 1–9): the address your own proxy appended to X-Forwarded-For (right-most entry, or N-th from the right); cloudflare: CF-Connecting-IP (Cloudflare or a cloudflared tunnel)' },
   LOG_LEVEL: { default: 'info', help: 'error, warn, info or debug' },
   RATE_LIMIT_PER_SECOND: { default: '20', help: 'requests per second per client IP to the API and sockets (token bucket, one second of burst)' },
   AUTH_RATE_LIMIT_PER_SECOND: { default: '5', help: 'requests per second per client IP to the authentication routes' },
@@ -69,7 +69,7 @@ export function readConfig(env = process.env, cwd = process.cwd()) {
     throw new ConfigError(`MAX_FILE_SIZE_MB must be a whole number from 1 to 10240 (got "${get('MAX_FILE_SIZE_MB')}")`);
   }
   const trustProxy = get('TRUST_PROXY') ?? 'false';
-  if (trustProxy !== 'true' && trustProxy !== 'false') throw new ConfigError(`TRUST_PROXY must be true or false (got "${trustProxy}")`);
+  if (!/^(true|false|cloudflare|[1-9])$/.test(trustProxy)) throw new ConfigError(`TRUST_PROXY must be false, true, a hop count from 1 to 9, or cloudflare (got "${trustProxy}")`);
   const logLevel = get('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
   const rate = (name) => {
@@ -100,7 +100,7 @@ export function readConfig(env = process.env, cwd = process.cwd()) {
     registrationMode,
     adminUsername,
     maxFileSizeMb: maxFile,
-    trustProxy: trustProxy === 'true',
+    trustProxy,
     logLevel,
     rateLimit,
     authRateLimit,

@@ -42,7 +42,7 @@ export interface AppEnv {
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {
-    const trustProxy = c.env.TRUST_PROXY === 'true';
+    const trustProxy = (c.env.TRUST_PROXY ?? 'false') !== 'false';
     return securityHeaders({ trustProxy })(c, next);
   });
   app.use('*', async (c, next) => {

@@ -142,13 +142,22 @@ describe('A9: behind a trusted proxy the forwarded address picks the bucket', ()
   afterAll(async () => server?.kill());
 
   it('A9: with TRUST_PROXY=true, each forwarded client has its own auth bucket (control for the spoofing test)', async () => {
-    const send = (ip: string) => call(server, 'POST', '/api/auth/refresh', { body: { refreshToken: 'x' }, headers: { 'CF-Connecting-IP': ip } });
+    // The proxy appends the address it saw: the right-most X-Forwarded-For entry.
+    const send = (ip: string) => call(server, 'POST', '/api/auth/refresh', { body: { refreshToken: 'x' }, headers: { 'X-Forwarded-For': ip } });
     const first = await burst(10, () => send('203.0.113.10'));
     expect(count(first.replies, 429), `429s among ten requests answered in ${first.ms.toFixed(0)} ms`).toBeGreaterThan(0);
     // Right after, five from another forwarded client all pass: a full bucket of its own. Sharing
     // the first one's, they could not, unless both bursts together took a second.
     const other = await burst(5, () => send('203.0.113.11'));
     expect(other.replies.map((r) => r.status)).toEqual([400, 400, 400, 400, 400]);
+  });
+
+  it('A7 (#11.13): a forged first X-Forwarded-For entry, or a CF-Connecting-IP header, does not pick the bucket: 20 parallel requests from one proxied client meet the limit', async () => {
+    const send = (i: number) =>
+      call(server, 'POST', '/api/auth/refresh', { body: { refreshToken: 'x' }, headers: { 'X-Forwarded-For': `198.51.100.${i}, 203.0.113.20`, 'CF-Connecting-IP': `198.51.100.${100 + i}` } });
+    const r = await burst(20, (i) => send(i));
+    for (const reply of r.replies) expect([400, 429]).toContain(reply.status);
+    expectWithinBucket(count(r.replies, 400), 5, r.ms, 'twenty with forged first entries');
   });
 });
 

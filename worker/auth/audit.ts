@@ -50,7 +50,7 @@ export async function audit(c: Context<AppEnv>, event: AuditEventName, userId: s
     id: newId(),
     event,
     userId,
-    ip: clientIp(c.req.raw, c.env.TRUST_PROXY === 'true'),
+    ip: clientIp(c.req.raw, c.env.TRUST_PROXY),
     userAgent: userAgent(c.req.raw),
     detail: JSON.stringify(detail),
     createdAt: c.var.now(),

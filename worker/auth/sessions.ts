@@ -35,7 +35,7 @@ export async function startSession(c: Context<AppEnv>, user: User, deviceName: s
       id: newId(),
       userId: user.id,
       deviceName: (deviceName ?? '').trim().slice(0, 64) || describeAgent(userAgent(c.req.raw)),
-      ip: clientIp(c.req.raw, c.env.TRUST_PROXY === 'true'),
+      ip: clientIp(c.req.raw, c.env.TRUST_PROXY),
       userAgent: userAgent(c.req.raw),
       createdAt: now,
       lastUsedAt: now,

@@ -18,7 +18,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
   return async (c, next) => {
     const limiter = c.env.RATE_LIMITER;
     if (!limiter) return next();
-    const ip = clientIp(c.req.raw, c.env.TRUST_PROXY === 'true');
+    const ip = clientIp(c.req.raw, c.env.TRUST_PROXY);
     const stub = limiter.get(limiter.idFromName(`ip:${ip}`));
     const result = await stub.take(options.bucket, options.rate(c.env), Date.now());
     if (!result.ok) {
