@@ -1,7 +1,11 @@
 /**
- * One Durable Object per client IP holding its token buckets, so a limit holds across every
- * isolate of a workerd process and, on Cloudflare, across machines. Buckets live in memory:
- * an object that is evicted after a quiet spell forgets a bucket that had refilled anyway.
+ * One Durable Object per client IP (`ip:…`) or per account (`user:…`) holding its token buckets,
+ * so a limit holds across every isolate of a workerd process and, on Cloudflare, across machines.
+ *
+ * Fast buckets (requests per second) live in memory: an object that is evicted after a quiet
+ * spell forgets a bucket that had refilled anyway. Slow allowances (one-time prekey claims per
+ * hour or day) are kept in the object's storage, because waiting out an eviction must not refill
+ * them. Neither kind ever holds anything but counters and times.
  */
 import { DurableObject } from 'cloudflare:workers';
 import { take, type Bucket } from '../protocol/rateLimit';
@@ -14,5 +18,17 @@ export class RateLimiterObject extends DurableObject {
     const result = take(this.buckets.get(bucket), ratePerSecond, now);
     this.buckets.set(bucket, result.bucket);
     return result.ok ? { ok: true, retryAfterMs: 0 } : { ok: false, retryAfterMs: result.retryAfterMs };
+  }
+
+  /**
+   * Takes one token from a stored bucket holding at most `capacity` that refills `capacity`
+   * tokens every `periodMs`. True when a token was there.
+   */
+  async takeStored(bucket: string, capacity: number, periodMs: number, now: number): Promise<boolean> {
+    const key = `bucket:${bucket}`;
+    const stored = await this.ctx.storage.get<Bucket>(key);
+    const result = take(stored, (capacity * 1000) / periodMs, now, capacity);
+    await this.ctx.storage.put(key, result.bucket);
+    return result.ok;
   }
 }

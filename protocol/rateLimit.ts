@@ -1,6 +1,6 @@
 /**
- * The token bucket: `rate` tokens a second, holding at most `rate` (one second of burst). Pure:
- * state and the time come in, the decision and the new state go out.
+ * The token bucket: `rate` tokens a second, holding at most `capacity` (by default `rate`: one
+ * second of burst). Pure: state and the time come in, the decision and the new state go out.
  */
 export interface Bucket {
   tokens: number;
@@ -9,8 +9,7 @@ export interface Bucket {
 
 export type TakeResult = { ok: true; bucket: Bucket } | { ok: false; bucket: Bucket; retryAfterMs: number };
 
-export function take(bucket: Bucket | undefined, ratePerSecond: number, now: number): TakeResult {
-  const capacity = ratePerSecond;
+export function take(bucket: Bucket | undefined, ratePerSecond: number, now: number, capacity = ratePerSecond): TakeResult {
   const start = bucket ?? { tokens: capacity, updatedAt: now };
   const elapsed = Math.max(0, now - start.updatedAt);
   const tokens = Math.min(capacity, start.tokens + (elapsed * ratePerSecond) / 1000);

@@ -52,6 +52,12 @@ export function createApp(): Hono<AppEnv> {
   });
 
   const api = new Hono<AppEnv>();
+  // Every API answer is personal or changes from one moment to the next: none may be kept by a
+  // browser or proxy cache unless its route says otherwise (hardening #11.12, ASVS 14.2.2).
+  api.use('*', async (c, next) => {
+    await next();
+    if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
+  });
   const general = rateLimit({ bucket: 'general', rate: (env) => rateFrom(env.RATE_LIMIT_PER_SECOND, 20) });
   const strict = rateLimit({ bucket: 'auth', rate: (env) => rateFrom(env.AUTH_RATE_LIMIT_PER_SECOND, 5) });
   api.use('*', general);

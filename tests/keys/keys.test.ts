@@ -133,6 +133,8 @@ describe.each(['sqlite', 'postgres'] as const)('key directory on %s', (backend) 
     expect(res.status, JSON.stringify(res.json)).toBe(201);
     expect(res.json.oneTimePreKeys).toBe(3);
     aliceDeviceId = res.json.deviceId as string;
+    // Keys are read only by people who share something with their owner (hardening #11.4, #11.12).
+    await sharedChannel();
   });
   afterAll(async () => server?.kill());
 
@@ -252,12 +254,17 @@ describe.each(['sqlite', 'postgres'] as const)('key directory on %s', (backend) 
     expect((claim.json.bundles as Claimed[])[0]!.signedPreKey.id).toBe(9);
   });
 
-  it('device lists only move forward; anyone signed in can read them, only the owner can write', async () => {
+  it('device lists only move forward; people who share a community with the owner read them (ids and keys, no names), only the owner can write', async () => {
     expect((await api(server, '/api/device-list', { method: 'PUT', token: alice.token, body: { version: 1, list: 'c2lnbmVkLWxpc3Qtdj' } })).status).toBe(204);
     expect((await api(server, '/api/device-list', { method: 'PUT', token: alice.token, body: { version: 1, list: 'b3RoZXI' } })).status).toBe(409);
     const read = await api(server, `/api/users/${alice.id}/device-list`, { token: bob.token });
     expect(read.json).toMatchObject({ version: 1, list: 'c2lnbmVkLWxpc3Qtdj' });
-    expect((await api(server, `/api/users/${alice.id}/devices`, { token: bob.token })).json).toMatchObject({ devices: [{ deviceId: aliceDeviceId }], deviceList: { version: 1 } });
+    const devices = (await api(server, `/api/users/${alice.id}/devices`, { token: bob.token })).json;
+    expect(devices).toMatchObject({ devices: [{ deviceId: aliceDeviceId }], deviceList: { version: 1 } });
+    expect(Object.keys((devices.devices as object[])[0]!).sort()).toEqual(['deviceId', 'identityKey']);
+    const stranger = await register(server, `dora_${backend}`);
+    for (const path of [`/api/users/${alice.id}/devices`, `/api/users/${alice.id}/device-list`]) expect((await api(server, path, { token: stranger.token })).status, path).toBe(404);
+    expect((await api(server, `/api/users/${alice.id}/bundles`, { method: 'POST', token: stranger.token })).status).toBe(404);
   });
 
   it('key backups: opaque bytes, versions only grow, size capped, private to the owner', async () => {

@@ -15,6 +15,7 @@ import type { AppEnv } from '../app';
 import { normalizeUsername } from '../auth/names';
 import { newId } from '../auth/secrets';
 import { announceDeviceList, removeDeviceFromHub } from '../hubs';
+import { mayReadKeys, mayTakeOneTimePreKeys } from '../auth/keyAccess';
 import { requireAuth } from '../middleware/auth';
 import { errorResponse } from '../middleware/errors';
 import { jsonBody, readBodyCapped } from '../middleware/jsonBody';
@@ -75,9 +76,12 @@ export const deviceRoutes = new Hono<AppEnv>()
     return c.body(null, 204);
   });
 
+/** What a sender needs of someone else's device: its id and identity key, nothing about the person's hardware or habits. */
 function publicDevice(d: Device) {
-  return { deviceId: d.id, name: d.name, identityKey: d.identityKey, createdAt: d.createdAt };
+  return { deviceId: d.id, identityKey: d.identityKey };
 }
+
+const noSuchUser = () => errorResponse('not_found', 'no such user', 404);
 
 export const userKeyRoutes = new Hono<AppEnv>()
   .use('*', requireAuth)
@@ -85,14 +89,14 @@ export const userKeyRoutes = new Hono<AppEnv>()
   .get('/by-name/:username', async (c) => {
     const storage = await c.var.storage();
     const user = await storage.getUserByUsername(normalizeUsername(c.req.param('username')));
-    if (!user) return errorResponse('not_found', 'no such user', 404);
+    if (!user) return noSuchUser();
     return c.json({ id: user.id, username: user.username, displayName: user.displayName });
   })
 
   .get('/:id/devices', async (c) => {
     const storage = await c.var.storage();
     const user = await storage.getUserById(c.req.param('id'));
-    if (!user) return errorResponse('not_found', 'no such user', 404);
+    if (!user || !(await mayReadKeys(c.env, c.var.auth.user.id, user.id))) return noSuchUser();
     const list = await storage.getDeviceList(user.id);
     return c.json({ devices: (await storage.listDevices(user.id)).map(publicDevice), deviceList: list ? { version: list.version, list: list.list } : null });
   })
@@ -100,11 +104,13 @@ export const userKeyRoutes = new Hono<AppEnv>()
   .post('/:id/bundles', async (c) => {
     const storage = await c.var.storage();
     const user = await storage.getUserById(c.req.param('id'));
-    if (!user) return errorResponse('not_found', 'no such user', 404);
+    const caller = c.var.auth.user.id;
+    if (!user || !(await mayReadKeys(c.env, caller, user.id))) return noSuchUser();
+    const withOneTime = await mayTakeOneTimePreKeys(c.env, caller, user.id, c.var.now());
     const bundles: ClaimedBundle[] = [];
     for (const d of await storage.listDevices(user.id)) {
       if (!d.signedPreKey) continue;
-      const opk = await storage.claimOneTimePreKey(d.id);
+      const opk = withOneTime ? await storage.claimOneTimePreKey(d.id) : null;
       bundles.push({
         deviceId: d.id,
         identityKey: d.identityKey,
@@ -118,6 +124,7 @@ export const userKeyRoutes = new Hono<AppEnv>()
 
   .get('/:id/device-list', async (c) => {
     const storage = await c.var.storage();
+    if (!(await mayReadKeys(c.env, c.var.auth.user.id, c.req.param('id')))) return noSuchUser();
     const list = await storage.getDeviceList(c.req.param('id'));
     if (!list) return errorResponse('not_found', 'this user has published no device list', 404);
     return c.json({ version: list.version, list: list.list, updatedAt: list.updatedAt });

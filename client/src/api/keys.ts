@@ -17,11 +17,10 @@ export interface OwnDevice {
   lastSeenAt: number;
   oneTimePreKeys: number;
 }
+/** Someone else's device as the server shows it: id and identity key only (names and times are the owner's alone). */
 export interface PublicDevice {
   deviceId: string;
-  name: string;
   identityKey: string;
-  createdAt: number;
 }
 export interface UserRef {
   id: string;

@@ -45,7 +45,7 @@ export default function VerifyScreen(props: { userId: string; engine: Engine | u
                 {(row) => (
                   <li class="verify-device" data-state={row.record.state}>
                     <h3>
-                      {row.device.name} <span class={`trust-badge trust-${row.record.state}`}>{STATE_TEXT[row.record.state]}</span>
+                      Device {row.device.deviceId.slice(0, 8)} <span class={`trust-badge trust-${row.record.state}`}>{STATE_TEXT[row.record.state]}</span>
                       <Show when={row.listed === false}>
                         {' '}
                         <span class="trust-badge trust-changed" data-testid="not-listed">

@@ -33,7 +33,7 @@ export function DevicesSection(props: { engine: Engine | undefined }) {
       await removeDevice(id);
       void refetch();
     });
-  const approve = (d: PublicDevice) =>
+  const approve = (d: PublicDevice & { name: string }) =>
     void action.run(async () => {
       await props.engine!.lists.approve(d);
       void refetch();
