@@ -39,7 +39,8 @@ describe('D5 one-time prekeys cannot be drained, and device details stay with th
   beforeAll(async () => {
     server = await startServer({ env: { REGISTRATION_MODE: 'open' } });
     const tag = Date.now() % 100000;
-    [victim, member, other, stranger] = await Promise.all(['victim', 'member', 'other', 'stranger'].map((n) => registerUser(server, `${n}${tag}`)));
+    const users = await Promise.all(['victim', 'member', 'other', 'stranger'].map((n) => registerUser(server, `${n}${tag}`)));
+    [victim, member, other, stranger] = users as [TestUser, TestUser, TestUser, TestUser];
     await deviceWithPreKeys(server, victim, 100);
     const { communityId } = await createCommunity(server, victim);
     await joinCommunity(server, victim, communityId, [member, other]);
