@@ -79,7 +79,8 @@ const ROWS: Record<string, Row> = {
   // Members hold MANAGE_INVITES by default (protocol/permissions.ts BUILT_IN.member).
   'POST /api/communities/{id}/invites': { scope: 'community', body: {}, member: 'allowed' },
   'GET /api/communities/{id}/invites': { scope: 'community', member: 'allowed' },
-  'DELETE /api/communities/{id}/invites/{code}': { scope: 'community', member: 'allowed' },
+  // …but only their own invites, or those of someone they outrank (hardening #11.9): this one is the owner's.
+  'DELETE /api/communities/{id}/invites/{code}': { scope: 'community', member: 403 },
   'POST /api/community-invites/{code}/join': { scope: 'join', member: 'allowed' },
   'PATCH /api/channels/{id}': { scope: 'community', body: { name: 'c' }, member: 403 },
   'DELETE /api/channels/{id}': { scope: 'community', member: 403 },
@@ -160,6 +161,27 @@ describe('Z1: authorization matrix', () => {
     expect((await api(server, u.owner, 'PUT', `/api/communities/${ids.community}/members/${u.target.id}/roles/${ids.otherRole}`)).status).toBe(404);
     expect((await api(server, u.owner, 'DELETE', `/api/communities/${ids.community}/invites/${ids.otherInvite}`)).status).toBe(404);
     expect((await api(server, u.owner, 'DELETE', `/api/communities/${ids.community}/groups/${ids.otherGroup}`)).status).toBe(404);
+  });
+
+  it('Z1 rank (#11.9): a moderator is refused every moderation action aimed at the owner or at what the owner did', async () => {
+    const c = ids.community;
+    const tries: [string, string, unknown?][] = [
+      ['DELETE', `/api/communities/${c}/members/${u.owner.id}`],
+      ['PATCH', `/api/communities/${c}/members/${u.owner.id}`, { role: 'member' }],
+      ['POST', `/api/communities/${c}/members/${u.owner.id}/timeout`, { seconds: 60 }],
+      ['POST', `/api/communities/${c}/bans`, { userId: u.owner.id }],
+      // The owner's ban and the owner's invite.
+      ['DELETE', `/api/communities/${c}/bans/${u.banned.id}`],
+      ['DELETE', `/api/communities/${c}/invites/${ids.invite}`],
+    ];
+    for (const [method, path, body] of tries) {
+      const res = await api(server, u.mod, method, path, body);
+      expect(res.status, `${method} ${path}`).toBe(403);
+      expect(res.body.error.code, `${method} ${path}`).toBe('forbidden');
+    }
+    // A plain member still revokes the invite they made themselves.
+    const own = (await api(server, u.member, 'POST', `/api/communities/${c}/invites`, {})).body.code as string;
+    expect((await api(server, u.member, 'DELETE', `/api/communities/${c}/invites/${own}`)).status).toBe(204);
   });
 
   it('Z1: nothing a refused call named has changed', async () => {

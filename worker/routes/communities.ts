@@ -111,6 +111,16 @@ export function mayGrant(actorRole: MemberRole, actorBits: number, bits: number)
   return (bits & ~actorBits) === 0;
 }
 
+/**
+ * Throws 403 unless the actor is `userId` or outranks them: for acting on what another member
+ * did (their ban, their invite). Someone no longer in the community counts as a plain member.
+ */
+export async function requireOutranksMember(storage: Storage, s: Standing, userId: string, action: string): Promise<void> {
+  if (userId === s.member.userId) return;
+  const other = await storage.getMember(s.community.id, userId);
+  if (!outranks(s.member.role, other?.role ?? 'member')) throw forbidden(`you can only ${action} members whose role is below yours`);
+}
+
 /** Throws 403 unless the actor outranks the target. */
 export function requireOutranks(actor: Member, target: Member, action: string): void {
   if (!outranks(actor.role, target.role)) throw forbidden(`you can only ${action} members whose role is below yours`);
@@ -488,6 +498,8 @@ export const communityRoutes = new Hono<AppEnv>()
     const gs = await visiblePersonalGroup(c, storage, s, c.req.param('groupId'));
     requireOwnerOrStaff(s, gs, "change a personal group's members");
     const userId = c.req.param('userId');
+    // Staff acting on someone else's group go through rank like every moderation action.
+    if (gs.personal.ownerUserId !== s.member.userId) await requireOutranksMember(storage, s, userId, "remove from a personal group");
     if (!(await storage.removeGroupMember(gs.group.id, userId))) throw notFound('group member');
     await audit(c, 'personal_group_member_removed', c.var.auth.user.id, { communityId: s.community.id, groupId: gs.group.id, targetId: userId });
     // Bits of 0 close their sockets on the group's channels at once.
@@ -628,7 +640,11 @@ export const communityRoutes = new Hono<AppEnv>()
     const storage = await c.var.storage();
     const s = await standingIn(c, storage, c.req.param('id'));
     requirePermission(s.bits, Permission.BAN, 'BAN');
-    if (!(await storage.unban(s.community.id, c.req.param('userId')))) throw notFound('ban');
+    const ban = await storage.getBan(s.community.id, c.req.param('userId'));
+    if (!ban) throw notFound('ban');
+    // A ban stands against anyone below whoever imposed it: a moderator cannot lift the owner's.
+    await requireOutranksMember(storage, s, ban.bannedBy, 'lift bans imposed by');
+    if (!(await storage.unban(s.community.id, ban.userId))) throw notFound('ban');
     await audit(c, 'member_unbanned', c.var.auth.user.id, { communityId: s.community.id, targetId: c.req.param('userId') });
     return c.body(null, 204);
   })
@@ -719,6 +735,8 @@ export const communityRoutes = new Hono<AppEnv>()
     requirePermission(s.bits, Permission.MANAGE_INVITES, 'MANAGE_INVITES');
     const invite = await storage.getInvite(c.req.param('code'));
     if (!invite || invite.communityId !== s.community.id) throw notFound('invite');
+    // Your own invites are yours to revoke; someone else's only if you outrank them.
+    await requireOutranksMember(storage, s, invite.createdBy, 'revoke invites created by');
     await storage.revokeInvite(invite.code, c.var.now());
     await audit(c, 'invite_revoked', c.var.auth.user.id, { communityId: s.community.id });
     return c.body(null, 204);
