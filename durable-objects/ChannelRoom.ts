@@ -203,6 +203,9 @@ export class ChannelRoom {
     const send = { ...fields, sender: userId };
     if (send.kind === 'message') delete send.kind;
     const decision = sequence(this.log.head(), send, prior, this.clock());
+    if (decision.kind === 'conflict') {
+      return this.reply(conn, error('conflict', `clientMsgId ${clientMsgId} was already used for a different envelope (seq ${decision.original.seq}); use a new id for new content`, clientMsgId));
+    }
     if (decision.kind === 'duplicate') {
       const o = decision.original;
       return this.reply(conn, { type: 'ack', clientMsgId, seq: o.seq, ts: o.ts, duplicate: true });

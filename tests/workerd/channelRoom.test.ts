@@ -93,6 +93,29 @@ describe('ChannelRoom relay', () => {
     b.close();
   });
 
+  it('R2: the same client message id with different ciphertext (or another target) is a conflict error, never the original ack; nothing new is stored or relayed', async () => {
+    const a = await open('idem-conflict');
+    const b = await open('idem-conflict');
+    a.send({ type: 'send', clientMsgId: 'conflict-id-1', ciphertext: 'T1JJR0lOQUw=' });
+    expect(await a.next((f) => f.type === 'ack')).toMatchObject({ seq: 1 });
+    a.send({ type: 'send', clientMsgId: 'conflict-id-1', ciphertext: 'RElGRkVSRU5U' });
+    const refused = await a.next<{ error: { code: string; ref: string; message: string } }>((f) => f.type === 'error');
+    expect(refused.error).toMatchObject({ code: 'conflict', ref: 'conflict-id-1' });
+    a.send({ type: 'send', clientMsgId: 'conflict-id-1', ciphertext: 'T1JJR0lOQUw=', kind: 'reaction', target: 1 });
+    await a.next((f) => a.frames.filter((x) => x.type === 'error').length === 2 && f.type === 'error');
+    // The unchanged resend is still the original ack.
+    a.send({ type: 'send', clientMsgId: 'conflict-id-1', ciphertext: 'T1JJR0lOQUw=' });
+    expect(await a.next((f) => f.type === 'ack' && (f as { duplicate?: boolean }).duplicate === true)).toMatchObject({ seq: 1 });
+    a.send({ type: 'ping' });
+    await a.next((f) => f.type === 'pong');
+    const late = await open('idem-conflict');
+    late.send({ type: 'hello', lastSeq: 0 });
+    expect(await late.next((f) => f.type === 'ready')).toEqual({ type: 'ready', head: 1 });
+    expect(late.frames.filter((f) => f.type === 'envelope').map((f) => (f as unknown as { ciphertext: string }).ciphertext)).toEqual(['T1JJR0lOQUw=']);
+    expect(b.frames.filter((f) => f.type === 'envelope')).toHaveLength(1);
+    for (const s of [a, b, late]) s.close();
+  });
+
   it('I2: malformed frames get error frames naming the problem; other members are untouched', async () => {
     const bad = await open('bad-input');
     const good = await open('bad-input');
