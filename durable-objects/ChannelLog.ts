@@ -15,8 +15,8 @@ export interface ChannelLog {
   findByClientMsgId(sender: string, clientMsgId: string): EnvelopeOut | undefined;
   get(seq: number): EnvelopeOut | undefined;
   /**
-   * Stores an accepted envelope — and for a `delete`, erases its target's ciphertext, leaving a
-   * tombstone — as one transaction: on a throw nothing is stored and the head does not move.
+   * Stores an accepted envelope — and for a `delete`, erases its target's ciphertext and that of
+   * every edit of it, leaving tombstones — as one transaction: on a throw nothing is stored and the head does not move.
    */
   commit(envelope: EnvelopeOut): void;
   /** Envelopes with `after < seq`, ascending, at most `limit`. */
@@ -123,9 +123,35 @@ export class SqliteChannelLog implements ChannelLog {
         'INSERT INTO envelopes (seq, client_msg_id, sender, ciphertext, ts, kind, target, reply_to, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         e.seq, e.clientMsgId, e.sender, e.ciphertext, e.ts, e.kind ?? 'message', e.target ?? null, e.replyTo ?? null, meta,
       );
-      if (e.kind === 'delete') this.sql.exec(`UPDATE envelopes SET ciphertext = '', meta = NULL, deleted_at = ? WHERE seq = ?`, e.ts, e.target!);
+      if (e.kind === 'delete') this.erase(e.target!, e.ts);
     });
     this.cachedHead = e.seq;
+  }
+
+  /**
+   * Erases a message and every edit of it (hardening #11.10): each version is its own ciphertext,
+   * and a deleted message whose edits stay readable is not deleted. Durable Object SQLite refuses
+   * `PRAGMA secure_delete` and `wal_checkpoint` (SQLITE_AUTH), so the bytes are first overwritten
+   * with filler of the same byte length, which SQLite writes over the old cell in place (a
+   * same-size record, overflow pages included), and only then emptied: the database's free space
+   * never keeps the old ciphertext. Page images in the write-ahead log last until the object's
+   * next checkpoint, at the latest when it closes (SECURITY.md says so).
+   */
+  private erase(target: number, ts: number): void {
+    const versions = this.sql
+      .exec<{ seq: number; size: number; metaSize: number | null }>(
+        `SELECT seq, length(CAST(ciphertext AS BLOB)) AS size, length(CAST(meta AS BLOB)) AS metaSize FROM envelopes
+         WHERE (seq = ? OR (kind = 'edit' AND target = ?)) AND deleted_at IS NULL`,
+        target,
+        target,
+      )
+      .toArray();
+    for (const v of versions) {
+      // Same byte lengths, so the same record size: SQLite overwrites the cell where it stands.
+      const metaFiller = v.metaSize === null ? null : '0'.repeat(Number(v.metaSize));
+      this.sql.exec('UPDATE envelopes SET ciphertext = ?, meta = ? WHERE seq = ?', '0'.repeat(Number(v.size)), metaFiller, v.seq);
+      this.sql.exec(`UPDATE envelopes SET ciphertext = '', meta = NULL, deleted_at = ? WHERE seq = ?`, ts, v.seq);
+    }
   }
 
   after(after: number, limit: number): EnvelopeOut[] {
