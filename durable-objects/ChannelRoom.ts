@@ -28,6 +28,8 @@ export interface Identity {
   rank?: number;
   /** When the access token that opened the socket expires (ms); the socket closes then. */
   expiresAt: number;
+  /** The open-socket lease the worker took for it (worker/auth/socketLeases.ts), given back on close. */
+  lease?: { id: string; ip: string; userId: string };
 }
 
 /** One connected socket and who is behind it. */
@@ -52,6 +54,12 @@ export interface Flow {
   debt: number;
   /** A `hello` replay paused at this seq until the client reports progress; null when live. */
   replay: number | null;
+  /** Bytes of envelope frames sent and not yet reported `seen`, pages included (D2). */
+  bytes: number;
+  /** What `bytes` is made of, in send order: seq and frame size pairs, flat; released by `seen`. */
+  marks: number[];
+  /** Bytes of `history`/`thread` pages sent since the last `seen`. */
+  debtBytes: number;
 }
 
 /** The live sockets of a room. */
@@ -78,6 +86,15 @@ export const TOO_FAR_BEHIND_REASON = 'too far behind; reconnect and catch up wit
  * bytes an envelope this is 1.5 MiB of buffered frames per socket; clients report every 100.
  */
 export const MAX_UNSEEN_ENVELOPES = 5000;
+
+/**
+ * Most bytes of frames a connection may have been sent without reporting them `seen` (D2): the
+ * envelope bound alone allowed 5,000 envelopes of up to ~87 KB, about 435 MB per socket that
+ * never reads. Clients report `seen` every 100 envelopes or 512 KiB, whichever comes first, so a
+ * reader that keeps up stays far below it; a live envelope past it closes the socket with 4008
+ * and a replay pauses at it, exactly like the envelope bound.
+ */
+export const MAX_UNSEEN_BYTES = 4 * 1024 * 1024;
 
 export interface RoomSettings {
   slowModeSeconds: number;
@@ -136,8 +153,9 @@ export class ChannelRoom {
         return this.reply(conn, { type: 'threads', threads: this.log.threads(frame.limit ?? 100) });
       case 'thread': {
         const envelopes = this.log.thread(frame.root, frame.after ?? 0, frame.limit ?? 100);
-        if (!this.owe(conn, envelopes.length)) return;
-        return this.reply(conn, { type: 'thread', root: frame.root, envelopes });
+        const text = JSON.stringify({ type: 'thread', root: frame.root, envelopes } satisfies ServerFrame);
+        if (!this.owe(conn, envelopes.length, text.length)) return;
+        return this.replyText(conn, text);
       }
       case 'hello':
         return this.catchUp(conn, frame.lastSeq);
@@ -232,7 +250,7 @@ export class ChannelRoom {
 
   /** The connection's flow state, created on first use (a new socket, or after hibernation). */
   private flow(conn: Connection, head = this.log.head()): Flow {
-    if (!conn.flow) conn.flow = { sent: head, seen: head, debt: 0, replay: null };
+    if (!conn.flow) conn.flow = { sent: head, seen: head, debt: 0, replay: null, bytes: 0, marks: [], debtBytes: 0 };
     return conn.flow;
   }
 
@@ -241,23 +259,43 @@ export class ChannelRoom {
     const f = this.flow(conn);
     f.seen = Math.max(f.seen, Math.min(seq, f.sent));
     f.debt = 0;
+    f.debtBytes = 0;
+    let i = 0;
+    while (i < f.marks.length && f.marks[i]! <= seq) (f.bytes -= f.marks[i + 1]!), (i += 2);
+    if (i > 0) f.marks.splice(0, i);
     if (f.replay !== null) this.pump(conn);
   }
 
-  /** Counts `n` page envelopes against the bound; closes the socket and answers false past it. */
-  private owe(conn: Connection, n: number): boolean {
+  /** Counts an envelope frame of `size` bytes sent to `conn`. */
+  private charge(f: Flow, seq: number, size: number): void {
+    f.bytes += size;
+    f.marks.push(seq, size);
+  }
+
+  /** Whether `conn` has room for `size` more bytes under MAX_UNSEEN_BYTES. */
+  private static fits(f: Flow, size: number): boolean {
+    return f.bytes + f.debtBytes + size <= MAX_UNSEEN_BYTES;
+  }
+
+  /** Counts a page of `n` envelopes and `size` bytes against the bounds; closes the socket and answers false past them. */
+  private owe(conn: Connection, n: number, size: number): boolean {
     const f = this.flow(conn);
-    if (f.sent - f.seen + f.debt + n > MAX_UNSEEN_ENVELOPES) {
+    if (f.sent - f.seen + f.debt + n > MAX_UNSEEN_ENVELOPES || !ChannelRoom.fits(f, size)) {
       this.close(conn, CLOSE_TOO_FAR_BEHIND, TOO_FAR_BEHIND_REASON);
       return false;
     }
     f.debt += n;
+    f.debtBytes += size;
     return true;
   }
 
-  private catchUp(conn: Connection, lastSeq: number): void {
+  private catchUp(conn: Connection, claimed: number): void {
     const f = this.flow(conn);
-    // What was in flight before the hello no longer matters: the client resumes from lastSeq.
+    // A client cannot have seen more than exists: a lastSeq above the head would put every later
+    // envelope "behind" what it claims and out of reach of the bound (D2).
+    const lastSeq = Math.min(claimed, this.log.head());
+    // The envelope count restarts from lastSeq (the client resumes there), but the bytes already
+    // sent stay owed until `seen` releases them: repeated hellos cannot reset what is buffered.
     f.sent = lastSeq;
     f.seen = lastSeq;
     f.replay = lastSeq;
@@ -273,14 +311,24 @@ export class ChannelRoom {
     const f = conn.flow!;
     while (f.replay !== null) {
       const room = MAX_UNSEEN_ENVELOPES - (f.sent - f.seen + f.debt);
-      if (room <= 0) return;
+      if (room <= 0 || !ChannelRoom.fits(f, 1)) return;
       const want = Math.min(MAX_HISTORY_PAGE, room);
       const page = this.log.after(f.replay, want);
-      for (const e of page) this.reply(conn, { type: 'envelope', ...e });
-      if (page.length > 0) {
-        f.replay = page[page.length - 1]!.seq;
-        f.sent = Math.max(f.sent, f.replay);
+      let stopped = false;
+      for (const e of page) {
+        const text = JSON.stringify({ type: 'envelope', ...e } satisfies ServerFrame);
+        // The byte bound pauses the replay like the count does, until `seen` makes room (with
+        // nothing owed every envelope fits: the largest frame is far below the bound).
+        if (!ChannelRoom.fits(f, text.length)) {
+          stopped = true;
+          break;
+        }
+        this.replyText(conn, text);
+        this.charge(f, e.seq, text.length);
+        f.replay = e.seq;
+        f.sent = Math.max(f.sent, e.seq);
       }
+      if (stopped) return;
       if (page.length < want) {
         f.replay = null;
         f.sent = Math.max(f.sent, this.log.head());
@@ -292,8 +340,9 @@ export class ChannelRoom {
   private history(conn: Connection, before: number | undefined, after: number | undefined, limit: number): void {
     if (before !== undefined && after !== undefined) return this.reply(conn, error('validation_failed', 'give before or after, not both'));
     const envelopes: EnvelopeOut[] = after !== undefined ? this.log.after(after, limit) : this.log.before(before ?? this.log.head() + 1, limit);
-    if (!this.owe(conn, envelopes.length)) return;
-    this.reply(conn, { type: 'history', envelopes, head: this.log.head() });
+    const text = JSON.stringify({ type: 'history', envelopes, head: this.log.head() } satisfies ServerFrame);
+    if (!this.owe(conn, envelopes.length, text.length)) return;
+    this.replyText(conn, text);
   }
 
   /** Closes sockets whose access token has expired; returns the earliest expiry still open. */
@@ -352,6 +401,7 @@ export class ChannelRoom {
    * Sends `frame` to every connection but `except`. For an envelope (`seq` given) a replaying
    * connection is skipped (its replay will reach it) and one that would exceed the unseen bound
    * is closed with 4008 (R7): a stalled reader costs the room one comparison, never a buffer.
+   * Frame lengths count as bytes: JSON of base64 and ids is ASCII.
    */
   private broadcast(frame: string, except: WebSocket | null, seq?: number): void {
     // Deleting from a Map while iterating it is well defined, so closing here needs no copy.
@@ -360,11 +410,12 @@ export class ChannelRoom {
       if (seq !== undefined) {
         const f = this.flow(c, seq - 1);
         if (f.replay !== null) continue;
-        if (seq - f.seen + f.debt > MAX_UNSEEN_ENVELOPES) {
+        if (seq - f.seen + f.debt > MAX_UNSEEN_ENVELOPES || !ChannelRoom.fits(f, frame.length)) {
           this.close(c, CLOSE_TOO_FAR_BEHIND, TOO_FAR_BEHIND_REASON);
           continue;
         }
         f.sent = seq;
+        this.charge(f, seq, frame.length);
       }
       try {
         c.socket.send(frame);
@@ -384,8 +435,12 @@ export class ChannelRoom {
   }
 
   private reply(conn: Connection, frame: ServerFrame): void {
+    this.replyText(conn, JSON.stringify(frame));
+  }
+
+  private replyText(conn: Connection, text: string): void {
     try {
-      conn.socket.send(JSON.stringify(frame));
+      conn.socket.send(text);
     } catch {
       this.connections.remove(conn.socket);
     }

@@ -15,6 +15,7 @@ import { ExpiryAlarm } from './ExpiryAlarm';
 import { channelActivity } from './channelActivity';
 import { logModeration } from './moderationLog';
 import type { Env } from '../worker/env';
+import { leaseFrom, releaseSocketLease } from '../worker/auth/socketLeases';
 import { SUBPROTOCOL, type EnvelopeOut } from '../protocol/frames';
 
 
@@ -22,7 +23,8 @@ import { SUBPROTOCOL, type EnvelopeOut } from '../protocol/frames';
 class HibernatingRegistry implements ConnectionRegistry {
   private readonly bySocket = new Map<WebSocket, Connection>();
 
-  constructor(ctx: DurableObjectState) {
+  /** `released` gives a socket's open-socket lease back once it leaves the registry, however it left. */
+  constructor(ctx: DurableObjectState, private readonly released: (conn: Connection) => void) {
     for (const socket of ctx.getWebSockets()) this.add(socket);
   }
 
@@ -43,7 +45,8 @@ class HibernatingRegistry implements ConnectionRegistry {
   }
 
   remove(socket: WebSocket): void {
-    this.bySocket.delete(socket);
+    const conn = this.bySocket.get(socket);
+    if (conn && this.bySocket.delete(socket)) this.released(conn);
   }
 
   save(conn: Connection): void {
@@ -52,7 +55,9 @@ class HibernatingRegistry implements ConnectionRegistry {
 }
 
 export class ChannelRoomObject extends DurableObject<Env> {
-  private readonly registry = new HibernatingRegistry(this.ctx);
+  private readonly registry = new HibernatingRegistry(this.ctx, (conn) => {
+    if (conn.identity.lease) this.ctx.waitUntil(releaseSocketLease(this.env, conn.identity.lease).catch(() => undefined));
+  });
   private slowModeSeconds = 0;
   private direct = false;
   /** This room's channel id (the name the worker addresses it by), learned at the first connect. */
@@ -97,6 +102,8 @@ export class ChannelRoomObject extends DurableObject<Env> {
       rank: Number(h.get('X-Chatalot-Rank') ?? 0),
       expiresAt: Number(h.get('X-Chatalot-Expires') ?? 0),
     };
+    const lease = leaseFrom(h, identity.userId);
+    if (lease) identity.lease = lease;
     // The object trusts only the identity the worker established, and refuses one without access.
     if (!identity.userId || !identity.permissions || !identity.expiresAt) return Response.json({ error: { code: 'unauthorized', message: 'no identity' } }, { status: 401 });
     const channelId = h.get('X-Chatalot-Channel');

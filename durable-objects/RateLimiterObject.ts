@@ -5,13 +5,34 @@
  * Fast buckets (requests per second) live in memory: an object that is evicted after a quiet
  * spell forgets a bucket that had refilled anyway. Slow allowances (one-time prekey claims per
  * hour or day) are kept in the object's storage, because waiting out an eviction must not refill
- * them. Neither kind ever holds anything but counters and times.
+ * them. Open-socket leases (hardening #11.2) are counted here too. None of it holds anything but
+ * counters, ids and times.
  */
 import { DurableObject } from 'cloudflare:workers';
 import { take, type Bucket } from '../protocol/rateLimit';
 
 export class RateLimiterObject extends DurableObject {
   private readonly buckets = new Map<string, Bucket>();
+  /** Open sockets of this IP or account: lease id → when it lapses by itself (the token's expiry). */
+  private readonly leases = new Map<string, number>();
+
+  /**
+   * Counts an open socket against `cap`; false (and nothing held) when `cap` sockets are open.
+   * Leases live in memory and lapse at `expiresAt`, when the socket's token would close it
+   * anyway: an eviction or a lost release can only ever undercount, never lock anyone out.
+   */
+  async acquire(leaseId: string, cap: number, expiresAt: number, now: number): Promise<boolean> {
+    for (const [id, until] of this.leases) if (until <= now) this.leases.delete(id);
+    if (this.leases.has(leaseId)) return true;
+    if (this.leases.size >= cap) return false;
+    this.leases.set(leaseId, expiresAt);
+    return true;
+  }
+
+  /** The socket holding `leaseId` closed. */
+  async release(leaseId: string): Promise<void> {
+    this.leases.delete(leaseId);
+  }
 
   /** Takes one token from `bucket`; the answer says when to retry if none was left. */
   async take(bucket: string, ratePerSecond: number, now: number): Promise<{ ok: boolean; retryAfterMs: number }> {

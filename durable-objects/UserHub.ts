@@ -40,6 +40,8 @@ export interface HubIdentity {
   state: 'online' | 'idle';
   /** The highest inbox id sent to this socket (flow control: at most INBOX_WINDOW unacknowledged in flight). */
   sentUpTo: number;
+  /** The open-socket lease the worker took for it (worker/auth/socketLeases.ts), given back on close. */
+  lease?: { id: string; ip: string; userId: string };
 }
 
 export interface HubConnection {

@@ -8,6 +8,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../worker/env';
+import { leaseFrom, releaseSocketLease } from '../worker/auth/socketLeases';
 import { hubRpc, storageDirectory } from '../worker/hubs';
 import type { PresenceState } from '../protocol/hub';
 import { SUBPROTOCOL } from '../protocol/frames';
@@ -19,7 +20,8 @@ import { SqliteHubStore } from './UserHubStore';
 class HibernatingRegistry implements HubConnectionRegistry {
   private readonly bySocket = new Map<WebSocket, HubConnection>();
 
-  constructor(ctx: DurableObjectState) {
+  /** `released` gives a socket's open-socket lease back once it leaves the registry, however it left. */
+  constructor(ctx: DurableObjectState, private readonly released: (conn: HubConnection) => void) {
     for (const socket of ctx.getWebSockets()) this.add(socket);
   }
 
@@ -40,7 +42,8 @@ class HibernatingRegistry implements HubConnectionRegistry {
   }
 
   remove(socket: WebSocket): void {
-    this.bySocket.delete(socket);
+    const conn = this.bySocket.get(socket);
+    if (conn && this.bySocket.delete(socket)) this.released(conn);
   }
 
   save(conn: HubConnection): void {
@@ -49,7 +52,9 @@ class HibernatingRegistry implements HubConnectionRegistry {
 }
 
 export class UserHubObject extends DurableObject<Env> {
-  private readonly registry = new HibernatingRegistry(this.ctx);
+  private readonly registry = new HibernatingRegistry(this.ctx, (conn) => {
+    if (conn.identity.lease) this.ctx.waitUntil(releaseSocketLease(this.env, conn.identity.lease).catch(() => undefined));
+  });
   private readonly hub = new UserHub(
     new SqliteHubStore(this.ctx.storage.sql),
     this.registry,
@@ -72,6 +77,8 @@ export class UserHubObject extends DurableObject<Env> {
       state: 'online',
       sentUpTo: 0,
     };
+    const lease = leaseFrom(h, identity.userId);
+    if (lease) identity.lease = lease;
     // The object trusts only the identity the worker established.
     if (!identity.userId || !identity.deviceId || !identity.sessionId || !identity.expiresAt) return Response.json({ error: { code: 'unauthorized', message: 'no identity' } }, { status: 401 });
     const owner = this.hub.userId;

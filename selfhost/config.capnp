@@ -53,6 +53,8 @@ const chatalot :Workerd.Worker = (
     (name = "RATE_LIMIT_PER_SECOND", fromEnvironment = "RATE_LIMIT_PER_SECOND"),
     (name = "AUTH_RATE_LIMIT_PER_SECOND", fromEnvironment = "AUTH_RATE_LIMIT_PER_SECOND"),
     (name = "SEND_RATE_PER_SECOND", fromEnvironment = "SEND_RATE_PER_SECOND"),
+    (name = "MAX_SOCKETS_PER_ACCOUNT", fromEnvironment = "MAX_SOCKETS_PER_ACCOUNT"),
+    (name = "MAX_SOCKETS_PER_IP", fromEnvironment = "MAX_SOCKETS_PER_IP"),
     (name = "CHATALOT_CLOCK_OFFSET_MS", fromEnvironment = "CHATALOT_CLOCK_OFFSET_MS"),
     (name = "CHATALOT_TEST_FAULTS", fromEnvironment = "CHATALOT_TEST_FAULTS"),
   ],

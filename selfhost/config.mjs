@@ -24,6 +24,8 @@ export const VARIABLES = {
   RATE_LIMIT_PER_SECOND: { default: '20', help: 'requests per second per client IP to the API and sockets (token bucket, one second of burst)' },
   AUTH_RATE_LIMIT_PER_SECOND: { default: '5', help: 'requests per second per client IP to the authentication routes' },
   SEND_RATE_PER_SECOND: { default: '10', help: 'envelopes one user may send per second into one channel (token bucket)' },
+  MAX_SOCKETS_PER_ACCOUNT: { default: '32', help: 'open WebSockets (channels and hub together) one account may hold' },
+  MAX_SOCKETS_PER_IP: { default: '256', help: 'open WebSockets one client IP may hold' },
 };
 
 const REGISTRATION_MODES = ['open', 'invite_only', 'closed'];
@@ -81,6 +83,14 @@ export function readConfig(env = process.env, cwd = process.cwd()) {
   const rateLimit = rate('RATE_LIMIT_PER_SECOND');
   const authRateLimit = rate('AUTH_RATE_LIMIT_PER_SECOND');
   const sendRate = rate('SEND_RATE_PER_SECOND');
+  const cap = (name) => {
+    const value = get(name) ?? VARIABLES[name].default;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > 10_000_000) throw new ConfigError(`${name} must be a whole number of sockets from 1 (got "${value}")`);
+    return n;
+  };
+  const maxSocketsPerAccount = cap('MAX_SOCKETS_PER_ACCOUNT');
+  const maxSocketsPerIp = cap('MAX_SOCKETS_PER_IP');
   const adminUsername = get('ADMIN_USERNAME');
   if (adminUsername !== undefined && !/^[a-z0-9_.-]{3,32}$/.test(adminUsername)) {
     throw new ConfigError(`ADMIN_USERNAME must be 3–32 characters of a-z 0-9 _ . - (got "${adminUsername}")`);
@@ -105,6 +115,8 @@ export function readConfig(env = process.env, cwd = process.cwd()) {
     rateLimit,
     authRateLimit,
     sendRate,
+    maxSocketsPerAccount,
+    maxSocketsPerIp,
     jwtPrivateKeyPath: path('JWT_PRIVATE_KEY_PATH', 'keys/jwt-ed25519.pem'),
     jwtPublicKeyPath: path('JWT_PUBLIC_KEY_PATH', 'keys/jwt-ed25519.pub.pem'),
     totpKey: totp,

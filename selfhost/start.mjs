@@ -166,6 +166,8 @@ async function main() {
     RATE_LIMIT_PER_SECOND: String(config.rateLimit),
     AUTH_RATE_LIMIT_PER_SECOND: String(config.authRateLimit),
     SEND_RATE_PER_SECOND: String(config.sendRate),
+    MAX_SOCKETS_PER_ACCOUNT: String(config.maxSocketsPerAccount),
+    MAX_SOCKETS_PER_IP: String(config.maxSocketsPerIp),
   };
   if (!config.database) delete env.DATABASE_URL;
   if (!config.adminUsername) delete env.ADMIN_USERNAME;

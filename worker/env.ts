@@ -38,6 +38,10 @@ export interface Env {
   TRUST_PROXY?: string;
   RATE_LIMIT_PER_SECOND?: string;
   AUTH_RATE_LIMIT_PER_SECOND?: string;
+  /** Open WebSockets one account may hold (worker/auth/socketLeases.ts). */
+  MAX_SOCKETS_PER_ACCOUNT?: string;
+  /** Open WebSockets one client IP may hold. */
+  MAX_SOCKETS_PER_IP?: string;
   /** Envelopes one user may send per second into one channel. */
   SEND_RATE_PER_SECOND?: string;
   /** Test-only: shifts the server's clock (see worker/auth/clock.ts). */

@@ -223,6 +223,8 @@ export async function startChatalot({ dataDir, skipBuild = true, env = {}, timeo
       // envelopes a second to saturate the relay; the per-user send limit (default 10/s) is a
       // fairness policy, not relay capacity, so it is lifted here.
       SEND_RATE_PER_SECOND: '1000000',
+      MAX_SOCKETS_PER_ACCOUNT: '10000000',
+      MAX_SOCKETS_PER_IP: '10000000',
       ...(skipBuild ? { CHATALOT_SKIP_BUILD: '1' } : {}),
       ...env,
     },

@@ -35,8 +35,8 @@ export function startServer(options: { dataDir?: string; env?: Record<string, st
   const child = spawn('npm', ['start', '--silent'], {
     cwd: ROOT,
     detached: true,
-    // Tests hammer one server from one IP; the rate-limit tests set realistic limits themselves.
-    env: { ...process.env, LISTEN_ADDR: '127.0.0.1:0', DATA_DIR: dataDir, CHATALOT_SKIP_BUILD: '1', RATE_LIMIT_PER_SECOND: '100000', AUTH_RATE_LIMIT_PER_SECOND: '100000', SEND_RATE_PER_SECOND: '100000', ...options.env },
+    // Tests hammer one server from one IP and account; the rate-limit and socket-cap tests set realistic limits themselves.
+    env: { ...process.env, LISTEN_ADDR: '127.0.0.1:0', DATA_DIR: dataDir, CHATALOT_SKIP_BUILD: '1', RATE_LIMIT_PER_SECOND: '100000', AUTH_RATE_LIMIT_PER_SECOND: '100000', SEND_RATE_PER_SECOND: '100000', MAX_SOCKETS_PER_ACCOUNT: '1000000', MAX_SOCKETS_PER_IP: '1000000', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -10,18 +10,21 @@ export class TestSocket {
   private waiters: { predicate: (f: ServerFrame) => boolean; resolve: (f: ServerFrame) => void }[] = [];
   closed: { code: number; reason: string } | undefined;
   /**
-   * Reports progress to a channel room like a real client (`seen` every 100 envelopes or acks and after
-   * each history page), so the slow-reader bound (R7) never cuts off a test reader. Set it false
+   * Reports progress to a channel room like a real client (`seen` every 100 envelopes or acks or
+   * 512 KiB, and after each history page), so the slow-reader bound (R7) never cuts off a test reader. Set it false
    * to play a reader that never reports.
    */
   autoSeen = true;
   private maxSeq = 0;
   private unreported = 0;
+  private bytes = 0;
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      const frame = JSON.parse(String(data)) as ServerFrame;
+      const text = String(data);
+      const frame = JSON.parse(text) as ServerFrame;
       this.frames.push(frame);
+      this.bytes += text.length;
       this.progress(frame);
       this.waiters = this.waiters.filter((w) => (w.predicate(frame) ? (w.resolve(frame), false) : true));
     });
@@ -42,8 +45,9 @@ export class TestSocket {
     if (frame.type === 'envelope' || frame.type === 'ack') this.maxSeq = Math.max(this.maxSeq, frame.seq);
     if (frame.type === 'envelope' || frame.type === 'ack') this.unreported++;
     const page = frame.type === 'history' || frame.type === 'thread';
-    if (!this.autoSeen || !(page || this.unreported >= 100) || this.ws.readyState !== WebSocket.OPEN) return;
+    if (!this.autoSeen || !(page || this.unreported >= 100 || this.bytes >= 512 * 1024) || this.ws.readyState !== WebSocket.OPEN) return;
     this.unreported = 0;
+    this.bytes = 0;
     this.ws.send(JSON.stringify({ type: 'seen', seq: this.maxSeq }));
   }
 

@@ -11,6 +11,8 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../app';
 import { permissionsIn, rankInChannel } from '../auth/access';
 import { authenticate } from '../middleware/auth';
+import { clientIp } from '../auth/clientInfo';
+import { acquireSocketLease, leaseHeaders, releaseSocketLease } from '../auth/socketLeases';
 import { errorResponse } from '../middleware/errors';
 import { SUBPROTOCOL } from '../../protocol/frames';
 
@@ -47,7 +49,10 @@ export const channelSocketRoutes = new Hono<AppEnv>().get('/channels/:id', async
   const access = await storage.channelAccess(id, auth.user.id);
   const permissions = permissionsIn(access, c.var.now());
   if (!access || permissions === 0) return errorResponse('not_found', 'no such channel', 404);
+  const lease = await acquireSocketLease(c.env, clientIp(c.req.raw, c.env.TRUST_PROXY), auth.user.id, auth.expiresAt, c.var.now());
+  if ('refused' in lease) return errorResponse('too_many_sockets', lease.refused, 429);
   const headers = new Headers({ Upgrade: 'websocket' });
+  leaseHeaders(headers, lease);
   headers.set('X-Chatalot-Channel', id);
   headers.set('X-Chatalot-User', auth.user.id);
   headers.set('X-Chatalot-Session', auth.session.id);
@@ -57,5 +62,7 @@ export const channelSocketRoutes = new Hono<AppEnv>().get('/channels/:id', async
   headers.set('X-Chatalot-Slow-Mode', String(access.channel.slowModeSeconds));
   headers.set('X-Chatalot-Direct', String(access.channel.communityId === null));
   const stub = c.env.CHANNEL_ROOM.get(c.env.CHANNEL_ROOM.idFromName(id));
-  return stub.fetch(new Request(c.req.raw.url, { method: 'GET', headers }));
+  const res = await stub.fetch(new Request(c.req.raw.url, { method: 'GET', headers }));
+  if (res.status !== 101) await releaseSocketLease(c.env, lease);
+  return res;
 });

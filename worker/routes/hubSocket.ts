@@ -11,6 +11,8 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../app';
 import { authenticate } from '../middleware/auth';
+import { clientIp } from '../auth/clientInfo';
+import { acquireSocketLease, leaseHeaders, releaseSocketLease } from '../auth/socketLeases';
 import { errorResponse } from '../middleware/errors';
 import { SUBPROTOCOL } from '../../protocol/frames';
 import { sameOrigin, socketToken } from './channelSocket';
@@ -31,10 +33,15 @@ export const hubSocketRoutes = new Hono<AppEnv>().get('/hub', async (c) => {
   const storage = await c.var.storage();
   const device = await storage.getDevice(deviceId);
   if (!device || device.userId !== auth.user.id) return errorResponse('not_found', 'no such device of yours', 404);
+  const lease = await acquireSocketLease(c.env, clientIp(c.req.raw, c.env.TRUST_PROXY), auth.user.id, auth.expiresAt, c.var.now());
+  if ('refused' in lease) return errorResponse('too_many_sockets', lease.refused, 429);
   const headers = new Headers({ Upgrade: 'websocket' });
+  leaseHeaders(headers, lease);
   headers.set('X-Chatalot-User', auth.user.id);
   headers.set('X-Chatalot-Device', deviceId);
   headers.set('X-Chatalot-Session', auth.session.id);
   headers.set('X-Chatalot-Expires', String(auth.expiresAt));
-  return hubOf(c.env, auth.user.id).fetch(new Request(c.req.raw.url, { method: 'GET', headers }));
+  const res = await hubOf(c.env, auth.user.id).fetch(new Request(c.req.raw.url, { method: 'GET', headers }));
+  if (res.status !== 101) await releaseSocketLease(c.env, lease);
+  return res;
 });

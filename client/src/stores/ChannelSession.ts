@@ -88,6 +88,10 @@ function applyReaction(m: ViewMessage, userId: string, emoji: string, remove: bo
 const RENDER_EVERY_MS = 100;
 /** Envelopes asked for per history page. */
 const PAGE = 100;
+/** Report `seen` at least this often in bytes: an eighth of the room's MAX_UNSEEN_BYTES, so large envelopes never trip it. */
+const SEEN_EVERY_BYTES = 512 * 1024;
+/** What an envelope frame adds to its ciphertext (ids, seq, kind, mentions), for that count. */
+const FRAME_OVERHEAD_BYTES = 256;
 /** Messages the view shows at first, and how many more each scroll back adds; also the first page asked for (what the screen shows first). */
 const WINDOW = 50;
 
@@ -112,6 +116,7 @@ export class ChannelSession {
   private incoming: Promise<void> = Promise.resolve();
   /** Flow control (docs/protocol.md "Slow readers"): envelopes processed but not yet reported. */
   private unreported = 0;
+  private unreportedBytes = 0;
   private processedSeq = 0;
   private seenTimer: ReturnType<typeof setTimeout> | undefined;
   /** How many of the newest messages the view shows. */
@@ -264,7 +269,7 @@ export class ChannelSession {
             this.arrivalScheduled = false;
             const page = this.arrived.splice(0);
             await this.receivePage(page);
-            for (const env of page) this.processed(env.seq);
+            for (const env of page) this.processed(env.seq, env.ciphertext.length + FRAME_OVERHEAD_BYTES);
           });
         }
         break;
@@ -324,12 +329,14 @@ export class ChannelSession {
   }
 
   /**
-   * Reports progress with `seen` every 100 envelopes, or a second after the first unreported
-   * one, so the room never closes this socket as a stalled reader (4008) while we keep up.
+   * Reports progress with `seen` every 100 envelopes or SEEN_EVERY_BYTES of them, or a second
+   * after the first unreported one, so the room never closes this socket as a stalled reader
+   * (4008, MAX_UNSEEN_ENVELOPES and MAX_UNSEEN_BYTES) while we keep up.
    */
-  private processed(seq: number): void {
+  private processed(seq: number, bytes = 0): void {
     this.processedSeq = Math.max(this.processedSeq, seq);
-    if (++this.unreported >= 100) return this.reportSeen();
+    this.unreportedBytes += bytes;
+    if (++this.unreported >= 100 || this.unreportedBytes >= SEEN_EVERY_BYTES) return this.reportSeen();
     this.seenTimer ??= setTimeout(() => this.reportSeen(), 1000);
   }
 
@@ -337,6 +344,7 @@ export class ChannelSession {
     clearTimeout(this.seenTimer);
     this.seenTimer = undefined;
     this.unreported = 0;
+    this.unreportedBytes = 0;
     this.socket.send({ type: 'seen', seq: Math.max(this.lastSeq, this.processedSeq) });
   }
 
