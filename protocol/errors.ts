@@ -22,6 +22,8 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   internal: 500,
   storage_unavailable: 503,
+  /** A service the server depends on (the password hasher) did not answer. */
+  unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -54,6 +54,13 @@ export const workerBuildOptions = {
   logLevel: 'warning',
 };
 
+/** esbuild options for the password hasher (worker/hasher), run by its own workerd process. */
+export const hasherBuildOptions = {
+  ...workerBuildOptions,
+  entryPoints: [join(ROOT, 'worker/hasher/index.ts')],
+  outfile: join(ROOT, 'dist/hasher/index.js'),
+};
+
 function newestMtime(path) {
   if (!existsSync(path)) return 0;
   const st = statSync(path);
@@ -65,13 +72,13 @@ function newestMtime(path) {
 
 /** True when dist/ is missing or older than any source that goes into it. */
 export function needsBuild() {
-  if (!existsSync(STAMP) || !existsSync(join(ROOT, 'dist/worker/index.js')) || !existsSync(join(ROOT, 'dist/client/index.html'))) return true;
+  if (!existsSync(STAMP) || !existsSync(join(ROOT, 'dist/worker/index.js')) || !existsSync(join(ROOT, 'dist/hasher/index.js')) || !existsSync(join(ROOT, 'dist/client/index.html'))) return true;
   const built = statSync(STAMP).mtimeMs;
   return SOURCES.some((s) => newestMtime(join(ROOT, s)) > built);
 }
 
 export async function buildWorker() {
-  await esbuild(workerBuildOptions);
+  await Promise.all([esbuild(workerBuildOptions), esbuild(hasherBuildOptions)]);
 }
 
 export async function buildClient() {

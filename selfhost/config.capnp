@@ -4,7 +4,7 @@
 # addresses below are defaults that start.mjs overrides on workerd's command line:
 #   --socket-addr http=$LISTEN_ADDR
 #   --directory-path do-storage=$DATA_DIR/do  blobs=$DATA_DIR/blobs  assets=dist/client
-#   --external-addr pg=<host:port of DATABASE_URL>
+#   --external-addr pg=<host:port of DATABASE_URL>  hasher=127.0.0.1:<the hasher's port>
 # It declares the same bindings as wrangler.toml, so the code cannot tell the two apart except
 # by which storage binding is present.
 using Workerd = import "/workerd/workerd.capnp";
@@ -18,6 +18,9 @@ const config :Workerd.Config = (
     # The database is reached through this binding only; the worker's global outbound keeps
     # workerd's default of public addresses, so nothing else can reach the private network.
     (name = "pg", external = (address = "127.0.0.1:5432", tcp = ())),
+    # The password hasher, a workerd process of its own (selfhost/hasher.capnp) on a loopback
+    # port start.mjs picks: Argon2 there never holds this process's thread (worker/hasher).
+    (name = "hasher", external = (address = "127.0.0.1:9", http = ())),
   ],
   sockets = [
     (name = "http", address = "127.0.0.1:8080", http = (), service = "chatalot"),
@@ -36,6 +39,8 @@ const chatalot :Workerd.Worker = (
     (name = "ASSETS", service = "assets"),
     (name = "BLOB_DIR", service = "blobs"),
     (name = "PG", service = "pg"),
+    (name = "HASHER", service = "hasher"),
+    (name = "HASHER_SECRET", fromEnvironment = "HASHER_SECRET"),
     (name = "CHANNEL_ROOM", durableObjectNamespace = "ChannelRoomObject"),
     (name = "STORE", durableObjectNamespace = "StoreObject"),
     (name = "RATE_LIMITER", durableObjectNamespace = "RateLimiterObject"),

@@ -111,6 +111,34 @@ async function waitForHealth(baseUrl, child, deadlineMs) {
   return { ok: false, message: `the server did not answer within ${deadlineMs / 1000} s (${last})` };
 }
 
+/**
+ * Starts the password hasher (selfhost/hasher.capnp) on a free loopback port and resolves with
+ * its process and port once workerd reports it listening; stops start with one line otherwise.
+ */
+function startHasher(secret, dev) {
+  const args = ['serve', join(ROOT, 'selfhost/hasher.capnp'), '--socket-addr=http=127.0.0.1:0', '--control-fd=3'];
+  if (dev) args.push('--watch');
+  const child = spawn(workerdPath, args, { cwd: ROOT, env: { ...process.env, HASHER_SECRET: secret }, stdio: ['ignore', 'inherit', 'inherit', 'pipe'] });
+  return new Promise((resolvePort) => {
+    const timer = setTimeout(() => (child.kill('SIGKILL'), fail('the password hasher did not start within 30 s')), 30_000);
+    child.once('exit', (code, signal) => (clearTimeout(timer), fail(`the password hasher exited at start (${signal ?? `code ${code}`})`)));
+    child.stdio[3].on('data', (chunk) => {
+      for (const line of chunk.toString().split('\n')) {
+        try {
+          const msg = JSON.parse(line);
+          if (msg.event === 'listen' && msg.socket === 'http') {
+            clearTimeout(timer);
+            child.removeAllListeners('exit');
+            resolvePort({ child, port: msg.port });
+          }
+        } catch {
+          // partial line
+        }
+      }
+    });
+  });
+}
+
 async function main() {
   let config;
   try {
@@ -139,6 +167,12 @@ async function main() {
     watchers.push(await viteBuild({ configFile: join(ROOT, 'client/vite.config.ts'), root: join(ROOT, 'client'), logLevel: 'warn', build: { watch: {} } }));
   }
 
+  // The password hasher first: the server's `hasher` service points at the port it binds.
+  // CHATALOT_HASHER=inline (a diagnostic, e.g. for bench:login-flood) hashes in the server itself.
+  const inlineHashing = process.env.CHATALOT_HASHER === 'inline';
+  const hasherSecret = randomBytes(32).toString('base64url');
+  const hasher = inlineHashing ? null : await startHasher(hasherSecret, dev);
+
   const args = [
     'serve',
     join(ROOT, 'selfhost/config.capnp'),
@@ -148,6 +182,7 @@ async function main() {
     // CHATALOT_ASSETS_DIR (tests only) serves a copy of the client, e.g. to publish a "new version".
     `--directory-path=assets=${process.env.CHATALOT_ASSETS_DIR || join(ROOT, 'dist/client')}`,
     `--external-addr=pg=${config.database ? `${config.database.host.includes(':') ? `[${config.database.host}]` : config.database.host}:${config.database.port}` : '127.0.0.1:5432'}`,
+    `--external-addr=hasher=127.0.0.1:${hasher?.port ?? 9}`,
     '--control-fd=3',
   ];
   if (dev) args.push('--watch');
@@ -166,6 +201,7 @@ async function main() {
     RATE_LIMIT_PER_SECOND: String(config.rateLimit),
     AUTH_RATE_LIMIT_PER_SECOND: String(config.authRateLimit),
     SEND_RATE_PER_SECOND: String(config.sendRate),
+    HASHER_SECRET: hasher ? hasherSecret : '',
     MAX_SOCKETS_PER_ACCOUNT: String(config.maxSocketsPerAccount),
     MAX_SOCKETS_PER_IP: String(config.maxSocketsPerIp),
   };
@@ -199,11 +235,24 @@ async function main() {
     say(`stopping (${signal})…`);
     for (const w of watchers) w.close?.();
     child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+    hasher?.child.kill('SIGTERM');
+    setTimeout(() => (child.kill('SIGKILL'), hasher?.child.kill('SIGKILL')), 5000).unref();
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // The two processes live and die together: a hasher that dies takes the server with it.
+  // A Ctrl-C reaches the whole process group, so the hasher may see it before this process
+  // does: give our own signal handler a moment before calling the exit unexpected.
+  hasher?.child.on('exit', (code, signal) =>
+    setTimeout(() => {
+      if (stopping) return;
+      stopping = true;
+      child.kill('SIGKILL');
+      fail(`the password hasher exited unexpectedly (${signal ?? `code ${code}`})`);
+    }, 1000),
+  );
   child.on('exit', (code, signal) => {
+    hasher?.child.kill('SIGKILL');
     if (stopping) {
       say('stopped');
       process.exit(0);
@@ -221,6 +270,7 @@ async function main() {
   if (!health.ok) {
     stopping = true;
     child.kill('SIGKILL');
+    hasher?.child.kill('SIGKILL');
     fail(`could not start: ${health.message}`);
   }
   say(`serving http://${config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host}:${boundPort} (storage: ${health.body.storage}, data: ${config.dataDir})`);

@@ -116,6 +116,15 @@ export function childPids(pid) {
   return out;
 }
 
+/** The command line of `pid`, arguments joined by spaces. */
+function argsOf(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    return '';
+  }
+}
+
 function commOf(pid) {
   try {
     return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
@@ -238,7 +247,8 @@ export async function startChatalot({ dataDir, skipBuild = true, env = {}, timeo
     throw e;
   }
   const url = m[1];
-  const workerd = childPids(handle.pid).find((p) => commOf(p) === 'workerd') ?? childPids(handle.pid)[0];
+  // start.mjs runs two workerd processes: the server (config.capnp) and the password hasher.
+  const workerd = childPids(handle.pid).find((p) => commOf(p) === 'workerd' && argsOf(p).includes('config.capnp')) ?? childPids(handle.pid)[0];
   if (!workerd) throw new Error('could not find the workerd child of start.mjs');
   return {
     kind: 'chatalot',

@@ -7,12 +7,12 @@ import type { Context } from 'hono';
 import { ApiError } from '../../protocol/errors';
 import type { AppEnv } from '../app';
 import { audit } from './audit';
-import { verifyPassword } from './passwords';
+import { verifyPasswordFor } from './hashing';
 import { LOCKOUT_MS, LOCKOUT_THRESHOLD } from './sessions';
 
 export async function confirmPassword(c: Context<AppEnv>, password: string): Promise<void> {
   const { user } = c.var.auth;
-  if (await verifyPassword(password, user.passwordHash)) return;
+  if (await verifyPasswordFor(c.env, password, user.passwordHash)) return;
   const storage = await c.var.storage();
   await storage.recordLoginFailure(user.id, LOCKOUT_THRESHOLD, c.var.now() + LOCKOUT_MS);
   await audit(c, 'login_failed', user.id, { reason: 'password_confirmation' });

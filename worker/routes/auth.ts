@@ -9,7 +9,8 @@ import { LoginRequest, RecoverRequest, RefreshRequest, RegisterRequest } from '.
 import type { AppEnv } from '../app';
 import { audit } from '../auth/audit';
 import { cleanDisplayName, normalizeUsername, usernameProblem } from '../auth/names';
-import { DUMMY_HASH, hashPassword, needsRehash, passwordProblem, verifyPassword } from '../auth/passwords';
+import { DUMMY_HASH, needsRehash, passwordProblem } from '../auth/passwords';
+import { hashPasswordFor, verifyPasswordFor } from '../auth/hashing';
 import { digest, equalBytes, newId, newRefreshToken } from '../auth/secrets';
 import { checkSecondFactor, LOCKOUT_MS, LOCKOUT_THRESHOLD, publicUser, startSession } from '../auth/sessions';
 import { ACCESS_TOKEN_SECONDS, signAccessToken, tokenKeys } from '../auth/tokens';
@@ -73,7 +74,7 @@ export const authRoutes = new Hono<AppEnv>()
     }
     let user;
     try {
-      const passwordHash = await hashPassword(body.password);
+      const passwordHash = await hashPasswordFor(c.env, body.password);
       user = await storage.createUser({
         id: newId(),
         username,
@@ -104,13 +105,13 @@ export const authRoutes = new Hono<AppEnv>()
     const user = await storage.getUserByUsername(normalizeUsername(body.username));
     const now = c.var.now();
     if (!user) {
-      await verifyPassword(body.password, DUMMY_HASH);
+      await verifyPasswordFor(c.env, body.password, DUMMY_HASH);
       await audit(c, 'login_failed', null, { reason: 'unknown_user' });
       return invalidCredentials();
     }
     if (user.lockedUntil !== null && user.lockedUntil <= now) await storage.resetLoginFailures(user.id);
     const locked = user.lockedUntil !== null && user.lockedUntil > now;
-    const passwordOk = await verifyPassword(body.password, user.passwordHash);
+    const passwordOk = await verifyPasswordFor(c.env, body.password, user.passwordHash);
     if (locked) {
       await audit(c, 'login_failed', user.id, { reason: 'locked' });
       return invalidCredentials();
@@ -121,7 +122,7 @@ export const authRoutes = new Hono<AppEnv>()
       if (!(await checkSecondFactor(c, user, body.code))) return loginFailure(c, user.id, 'second_factor');
     }
     await storage.resetLoginFailures(user.id);
-    if (needsRehash(user.passwordHash)) await storage.updateUser(user.id, { passwordHash: await hashPassword(body.password) });
+    if (needsRehash(user.passwordHash)) await storage.updateUser(user.id, { passwordHash: await hashPasswordFor(c.env, body.password) });
     const response = await startSession(c, user, body.deviceName);
     await audit(c, 'login', user.id, { via: body.code ? 'password+second_factor' : 'password' });
     return c.json(response);
@@ -188,7 +189,7 @@ export const authRoutes = new Hono<AppEnv>()
     }
     // The new password and the next recovery verifier land in one statement, so an interrupted
     // reset never leaves the old code usable with the new password or the reverse.
-    await storage.updateUser(user.id, { passwordHash: await hashPassword(body.newPassword), recoveryVerifierHash: digest(body.nextRecoveryVerifier) });
+    await storage.updateUser(user.id, { passwordHash: await hashPasswordFor(c.env, body.newPassword), recoveryVerifierHash: digest(body.nextRecoveryVerifier) });
     await storage.revokeAllSessions(user.id, now);
     await closeSessionSockets(c.env, user.id, {});
     await storage.resetLoginFailures(user.id);

@@ -10,7 +10,8 @@ import type { AppEnv } from '../app';
 import { audit } from '../auth/audit';
 import { confirmPassword } from '../auth/confirmPassword';
 import { cleanDisplayName } from '../auth/names';
-import { hashPassword, passwordProblem } from '../auth/passwords';
+import { passwordProblem } from '../auth/passwords';
+import { hashPasswordFor } from '../auth/hashing';
 import { digest } from '../auth/secrets';
 import { checkSecondFactor, newBackupCodes, normalizeBackupCode, publicUser } from '../auth/sessions';
 import { base32Encode, matchingStep, newTotpSecret, openSecret, otpauthUri, sealSecret, sealingKey } from '../auth/totp';
@@ -71,7 +72,7 @@ export const meRoutes = new Hono<AppEnv>()
     const problem = passwordProblem(body.newPassword, user.username);
     if (problem) throw new ApiError('validation_failed', `newPassword: ${problem}`);
     const storage = await c.var.storage();
-    await storage.updateUser(user.id, { passwordHash: await hashPassword(body.newPassword) });
+    await storage.updateUser(user.id, { passwordHash: await hashPasswordFor(c.env, body.newPassword) });
     const ended = await storage.revokeAllSessions(user.id, c.var.now(), session.id);
     await closeSessionSockets(c.env, user.id, { allExcept: session.id });
     await audit(c, 'password_changed', user.id, { endedSessions: ended });
