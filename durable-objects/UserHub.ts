@@ -468,6 +468,11 @@ export class UserHub {
     );
   }
 
+  /** RPC target: `userId` may no longer see this user's presence (a declined or left DM); presence checks after RECHECK_MS would find it too late. */
+  forgetFollower(userId: string): void {
+    this.store.dropFollower(userId);
+  }
+
   /** RPC target: `watcher` (whose hub checked sharing) follows this user's presence. */
   follow(watcher: string): PresenceState {
     this.store.putFollower({ userId: watcher, verifiedAt: this.clock() });

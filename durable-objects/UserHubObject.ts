@@ -118,6 +118,12 @@ export class UserHubObject extends DurableObject<Env> {
     return this.hub.presenceOf(of, state);
   }
 
+  /** This user blocked `other` (declined or left their DM): `other` stops following their presence at once. */
+  async forgetFollower(userId: string, other: string): Promise<void> {
+    if (!this.claim(userId)) return;
+    this.hub.forgetFollower(other);
+  }
+
   /** This user published a new device list: tell their devices and their followers. */
   async deviceListChanged(userId: string): Promise<void> {
     if (!this.claim(userId)) return;

@@ -18,6 +18,8 @@ import sqlite0005 from './sqlite/0005_username_skeleton.sql';
 import postgres0005 from './postgres/0005_username_skeleton.sql';
 import sqlite0006 from './sqlite/0006_owner_grant.sql';
 import postgres0006 from './postgres/0006_owner_grant.sql';
+import sqlite0007 from './sqlite/0007_dm_requests.sql';
+import postgres0007 from './postgres/0007_dm_requests.sql';
 
 /** One migration: a stable id (the file name without `.sql`) and its SQL text. */
 export interface Migration {
@@ -33,6 +35,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { id: '0004_personal_groups', sql: sqlite0004 },
   { id: '0005_username_skeleton', sql: sqlite0005 },
   { id: '0006_owner_grant', sql: sqlite0006 },
+  { id: '0007_dm_requests', sql: sqlite0007 },
 ];
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0000_init', sql: postgres0000 },
@@ -42,4 +45,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0004_personal_groups', sql: postgres0004 },
   { id: '0005_username_skeleton', sql: postgres0005 },
   { id: '0006_owner_grant', sql: postgres0006 },
+  { id: '0007_dm_requests', sql: postgres0007 },
 ];

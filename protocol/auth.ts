@@ -47,8 +47,11 @@ export const RecoverRequest = v.strictObject({
 
 export const ChangePasswordRequest = v.strictObject({ currentPassword: PasswordInput, newPassword: PasswordInput });
 export const RegenerateRecoveryRequest = v.strictObject({ password: PasswordInput, recoveryVerifier: RecoveryVerifier });
+/** Who may start a DM with you directly; anyone else sends a request you accept or decline. */
+export const DM_POLICIES = ['everyone', 'communities', 'requests'] as const;
 export const UpdateProfileRequest = v.strictObject({
   displayName: v.optional(v.pipe(v.string(), v.maxLength(200))),
+  dmPolicy: v.optional(v.picklist(DM_POLICIES, 'dmPolicy must be everyone, communities or requests')),
   email: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(254), v.email('email is not a valid address')))),
 });
 export const DeleteAccountRequest = v.strictObject({ password: PasswordInput, code: v.optional(SecondFactorCode) });
@@ -72,6 +75,8 @@ export interface PublicUser {
   instanceRole: 'owner' | 'admin' | 'user';
   createdAt: number;
   totpEnabled: boolean;
+  /** Who may start a DM with this user directly (their own setting; only they see it). */
+  dmPolicy: (typeof DM_POLICIES)[number];
 }
 
 export interface AuthResponse {

@@ -45,6 +45,12 @@ export async function endSessions(env: Env, userId: string, sessions: string[] |
  * A device was deleted: its hub socket closes (4004) and its inbox is purged. Never throws: the
  * device row is already gone, so it can neither reconnect nor receive new deliveries.
  */
+/** `userId` blocked `others` (declined or left a DM with them): they stop seeing `userId`'s presence now. */
+export async function forgetFollowers(env: Env, userId: string, others: string[]): Promise<void> {
+  if (!env.USER_HUB) return;
+  await Promise.all(others.map((o) => hubOf(env, userId).forgetFollower(userId, o)));
+}
+
 export async function removeDeviceFromHub(env: Env, userId: string, deviceId: string): Promise<void> {
   if (!env.USER_HUB) return;
   try {

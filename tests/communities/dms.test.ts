@@ -13,8 +13,19 @@ let server: RunningServer;
 let operator: TestUser;
 let u: Record<'alice' | 'bob' | 'carol' | 'mallory', TestUser>;
 
+/**
+ * These tests are about DM mechanics between people who take DMs from anyone (dmPolicy
+ * `everyone`); consent — requests, accepting, declining — is tested in tests/hardening/dmConsent.
+ */
+async function register(name: string): Promise<TestUser> {
+  const user = await registerUser(server, name);
+  await api(server, user, 'PATCH', '/api/me', { dmPolicy: 'everyone' });
+  return user;
+}
+
 beforeAll(async () => {
   ({ server, operator, users: u } = await setup(['alice', 'bob', 'carol', 'mallory'] as const));
+  for (const user of Object.values(u)) await api(server, user, 'PATCH', '/api/me', { dmPolicy: 'everyone' });
 });
 afterAll(async () => {
   await server?.kill();
@@ -42,8 +53,8 @@ describe('DMs', () => {
   });
 
   it('5.1: racing "start a DM" calls from both sides create exactly one DM', async () => {
-    const a = await registerUser(server, uname('race_a'));
-    const b = await registerUser(server, uname('race_b'));
+    const a = await register(uname('race_a'));
+    const b = await register(uname('race_b'));
     const calls = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? api(server, a, 'POST', '/api/dms', { userIds: [b.id] }) : api(server, b, 'POST', '/api/dms', { userIds: [a.id] }))));
     expect(calls.map((r) => r.status).sort((x, y) => x - y)).toEqual([...Array(11).fill(200), 201]);
     expect(new Set(calls.map((r) => r.body.channel.id)).size).toBe(1);
@@ -67,7 +78,7 @@ describe('DMs', () => {
   it('5.1: a group DM of exactly 25 people', async () => {
     // Registered a few at a time: each costs an Argon2 hash, and other test files share the CPU.
     const extra: TestUser[] = [];
-    for (let i = 0; i < 21; i += 3) extra.push(...(await Promise.all([0, 1, 2].map(() => registerUser(server, uname('g'))))));
+    for (let i = 0; i < 21; i += 3) extra.push(...(await Promise.all([0, 1, 2].map(() => register(uname('g'))))));
     const others = [u.bob, u.carol, u.mallory, ...extra];
     expect(others).toHaveLength(24);
     const g = await api(server, u.alice, 'POST', '/api/dms', { userIds: ids(...others) });

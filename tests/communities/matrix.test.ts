@@ -89,6 +89,8 @@ const ROWS: Record<string, Row> = {
   'POST /api/dms': { scope: 'self', body: { userIds: ['{target}'] }, member: 'allowed' },
   'GET /api/dms': { scope: 'self', member: 'allowed' },
   'DELETE /api/dms/{id}/members/me': { scope: 'dm', member: 'allowed' },
+  'POST /api/dms/{id}/accept': { scope: 'dm', member: 'allowed' },
+  'POST /api/dms/{id}/decline': { scope: 'dm', member: 'allowed' },
 };
 
 const OURS = /^\/api\/(communities|channels|community-invites|dms)(\/|$)/;

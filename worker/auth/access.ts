@@ -18,7 +18,8 @@ function groupFacts(group: PersonalGroupAccess | null, userId: string): Personal
 
 export function permissionsIn(access: ChannelAccess | null, now: number): number {
   if (!access) return 0;
-  if (access.channel.communityId === null) return access.directMember ? DM_PERMISSIONS : 0;
+  // A DM nobody else has accepted yet (a request) can be read by its starter, not written to.
+  if (access.channel.communityId === null) return access.directMember ? (access.directPeersAccepted === false ? Permission.VIEW : DM_PERMISSIONS) : 0;
   if (!access.member || access.banned) return 0;
   const roles: Record<string, Override> = {};
   let member: Override | undefined;

@@ -126,9 +126,14 @@ export const channelRoutes = new Hono<AppEnv>()
     const storage = await c.var.storage();
     const s = await seen(c, storage, c.req.param('id'));
     const now = c.var.now();
-    let rows: { userId: string; permissions: number }[];
+    let rows: { userId: string; permissions: number; pending?: boolean }[];
     if (s.channel.communityId === null) {
-      rows = (await storage.listChannelMembers(s.channel.id)).map((userId) => ({ userId, permissions: permissionsIn({ ...s.access, directMember: true }, now) }));
+      // A 1:1 DM lists its other side even before they accept, so the starter's client waits for
+      // their keys (readable only once they accept) instead of sending to nobody; a group DM lists
+      // those who accepted, and the rest get keys when they do.
+      const states = await storage.directMemberStates(s.channel.id);
+      const listed = s.channel.kind === 'dm' ? states : states.filter((m) => m.acceptedAt !== null);
+      rows = listed.map((m) => ({ userId: m.userId, permissions: m.acceptedAt === null ? 0 : permissionsIn({ ...s.access, directMember: true }, now), ...(m.acceptedAt === null ? { pending: true } : {}) }));
     } else {
       const members = await storage.listMembers(s.channel.communityId);
       const withBits = await Promise.all(members.map(async (m) => ({ userId: m.userId, permissions: permissionsIn(await storage.channelAccess(s.channel.id, m.userId), now) })));

@@ -3,12 +3,20 @@
  * community, whose members are listed on the channel itself.
  *
  * Starting a 1:1 DM with someone you already have one with returns that one. Anyone in a DM may
- * do everything a message needs and nothing that manages (DM_PERMISSIONS). There is deliberately
+ * do everything a message needs and nothing that manages (DM_PERMISSIONS).
+ *
+ * Consent (hardening #11.8): a DM reaches someone directly only if their `dmPolicy` allows it —
+ * `everyone`, `communities` (the default: people who share a community with them), or
+ * `requests` (nobody). Otherwise it arrives as a request they accept or decline, and until
+ * someone accepts, its starter can read it but not send, is not told whether it was declined,
+ * and neither side's hub treats the two as sharing anything (no presence, no key deliveries, no
+ * prekeys). Declining, or leaving a 1:1 DM, blocks it: the other side's new messages and requests
+ * never reach you, until you accept it again. There is deliberately
  * no route here, or anywhere, by which a community or instance admin reads, edits, deletes or
  * joins other people's DMs (issue 5, item 7); messages themselves travel end-to-end encrypted
  * over the channel socket and the server cannot read them.
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { CreateDmRequest } from '../../protocol/communities';
 import { ApiError } from '../../protocol/errors';
 import type { AppEnv } from '../app';
@@ -16,11 +24,42 @@ import { digest, newId } from '../auth/secrets';
 import { noStore, requireAuth } from '../middleware/auth';
 import { jsonBody } from '../middleware/jsonBody';
 import { notifyRooms } from '../rooms';
-import type { Channel, Storage } from '../storage/Storage';
+import { forgetFollowers, storageDirectory } from '../hubs';
+import type { Channel, DirectMemberState, Storage, User } from '../storage/Storage';
+import { permissionsIn } from '../auth/access';
 import { isStorageError } from '../storage/StorageError';
 
-function dmView(ch: Channel, memberIds: string[]) {
-  return { id: ch.id, kind: ch.kind, createdAt: ch.createdAt, memberIds };
+/**
+ * A DM as `viewer` sees it: who has accepted it (`memberIds`) and whom it is still waiting for
+ * (`pendingIds`: requests not yet answered and declined ones alike, so a starter never learns
+ * they were declined).
+ */
+function dmView(ch: Channel, states: DirectMemberState[]) {
+  return {
+    id: ch.id,
+    kind: ch.kind,
+    createdAt: ch.createdAt,
+    memberIds: states.filter((m) => m.acceptedAt !== null).map((m) => m.userId),
+    pendingIds: states.filter((m) => m.acceptedAt === null).map((m) => m.userId),
+  };
+}
+
+/** Whether `to` takes a DM from `from` without a request, by `to`'s setting. */
+async function takesDirectly(storage: Storage, from: string, to: User): Promise<boolean> {
+  if (to.dmPolicy === 'everyone') return true;
+  if (to.dmPolicy === 'requests') return false;
+  const [mine, theirs] = await Promise.all([storage.listCommunitiesForUser(from), storage.listCommunitiesForUser(to.id)]);
+  const shared = new Set(mine.map((c) => c.id));
+  return theirs.some((c) => shared.has(c.id));
+}
+
+/** Tells the DM's room that whether its members may send changed (someone accepted or declined). */
+async function refreshSending(c: Context<AppEnv>, storage: Storage, channelId: string): Promise<void> {
+  const now = c.var.now();
+  for (const m of await storage.directMemberStates(channelId)) {
+    if (m.acceptedAt === null) continue;
+    await notifyRooms(c.env, [channelId], { kind: 'permissions', userId: m.userId, permissions: permissionsIn(await storage.channelAccess(channelId, m.userId), now), rank: 0 });
+  }
 }
 
 /**
@@ -33,14 +72,23 @@ export function pairChannelId(a: string, b: string): string {
   return `dm${digest(`chatalot-dm:${x}:${y}`).slice(0, 30)}`;
 }
 
-/** The existing 1:1 DM between `me` and `other`, if any. */
-async function existingDm(storage: Storage, me: string, other: string): Promise<{ channel: Channel; members: string[] } | null> {
-  for (const ch of await storage.listDirectChannels(me)) {
+/** The existing 1:1 DM between `me` and `other`, if any, whatever either has answered. */
+async function existingDm(storage: Storage, me: string, other: string): Promise<{ channel: Channel; states: DirectMemberState[] } | null> {
+  for (const ch of await storage.listDirectChannels(me, { all: true })) {
     if (ch.kind !== 'dm') continue;
-    const members = await storage.listChannelMembers(ch.id);
-    if (members.length === 2 && members.includes(other)) return { channel: ch, members };
+    const states = await storage.directMemberStates(ch.id);
+    if (states.length === 2 && states.some((m) => m.userId === other)) return { channel: ch, states };
   }
   return null;
+}
+
+/** The DM `id` with `me` on its list, or 404. */
+async function ownDm(storage: Storage, id: string, me: string): Promise<{ channel: Channel; states: DirectMemberState[]; mine: DirectMemberState }> {
+  const channel = await storage.getChannel(id);
+  const states = channel && channel.communityId === null ? await storage.directMemberStates(channel.id) : [];
+  const mine = states.find((m) => m.userId === me);
+  if (!channel || !mine) throw new ApiError('not_found', 'no such DM');
+  return { channel, states, mine };
 }
 
 export const dmRoutes = new Hono<AppEnv>()
@@ -55,32 +103,82 @@ export const dmRoutes = new Hono<AppEnv>()
     const storage = await c.var.storage();
     const users = await Promise.all(others.map((id) => storage.getUserById(id)));
     if (users.some((u) => !u)) throw new ApiError('not_found', 'no such user');
+    const now = c.var.now();
     if (others.length === 1) {
       const existing = await existingDm(storage, me, others[0]!);
-      if (existing) return c.json({ channel: dmView(existing.channel, existing.members) }, 200);
+      if (existing) {
+        // Starting a DM someone asked you for is accepting their request.
+        const mine = existing.states.find((m) => m.userId === me)!;
+        if (mine.acceptedAt === null) {
+          await storage.setDirectMemberState(existing.channel.id, me, 'accepted', now);
+          await refreshSending(c, storage, existing.channel.id);
+        }
+        return c.json({ channel: dmView(existing.channel, await storage.directMemberStates(existing.channel.id)) }, 200);
+      }
     }
-    const now = c.var.now();
     const members = [me, ...others];
+    const pending: string[] = [];
+    for (const u of users) if (!(await takesDirectly(storage, me, u!))) pending.push(u!.id);
     const pair = others.length === 1;
     try {
       const channel = await storage.createDirectChannel(
         { id: pair ? pairChannelId(me, others[0]!) : newId(), communityId: null, groupId: null, kind: pair ? 'dm' : 'group_dm', name: '', position: 0, createdAt: now, archivedAt: null, slowModeSeconds: 0 },
         members,
         now,
+        pending,
       );
-      return c.json({ channel: dmView(channel, members) }, 201);
+      return c.json({ channel: dmView(channel, await storage.directMemberStates(channel.id)) }, 201);
     } catch (e) {
       // The other call of a race created it first.
       const existing = pair && isStorageError(e) && e.code === 'conflict' ? await existingDm(storage, me, others[0]!) : null;
       if (!existing) throw e;
-      return c.json({ channel: dmView(existing.channel, existing.members) }, 200);
+      return c.json({ channel: dmView(existing.channel, existing.states) }, 200);
     }
   })
 
   .get('/', async (c) => {
     const storage = await c.var.storage();
-    const channels = await storage.listDirectChannels(c.var.auth.user.id);
-    return c.json({ dms: await Promise.all(channels.map(async (ch) => dmView(ch, await storage.listChannelMembers(ch.id)))) });
+    const me = c.var.auth.user.id;
+    const all = await storage.listDirectChannels(me, { all: true });
+    const views = await Promise.all(all.map(async (ch) => ({ view: dmView(ch, await storage.directMemberStates(ch.id)), ch })));
+    const mineAccepted = (v: ReturnType<typeof dmView>) => v.memberIds.includes(me);
+    return c.json({
+      dms: views.filter(({ view }) => mineAccepted(view)).map(({ view }) => view),
+      // Requests waiting for you (declined ones stay out of sight; starting a DM with that person accepts it again).
+      requests: (
+        await Promise.all(views.filter(({ view }) => !mineAccepted(view)).map(async ({ view, ch }) => ((await storage.directMemberStates(ch.id)).find((m) => m.userId === me)!.declinedAt === null ? view : null)))
+      ).filter((v) => v !== null),
+    });
+  })
+
+  .post('/:id/accept', async (c) => {
+    const storage = await c.var.storage();
+    const me = c.var.auth.user.id;
+    const dm = await ownDm(storage, c.req.param('id'), me);
+    if (dm.mine.acceptedAt === null) {
+      await storage.setDirectMemberState(dm.channel.id, me, 'accepted', c.var.now());
+      await refreshSending(c, storage, dm.channel.id);
+    }
+    return c.json({ channel: dmView(dm.channel, await storage.directMemberStates(dm.channel.id)) });
+  })
+
+  // Declining a request, or leaving a 1:1 DM: you are off it until you accept it again, and its
+  // other side can no longer send (a 1:1 DM) or reach your devices and presence through it.
+  .post('/:id/decline', async (c) => {
+    const storage = await c.var.storage();
+    const me = c.var.auth.user.id;
+    const dm = await ownDm(storage, c.req.param('id'), me);
+    if (dm.mine.declinedAt === null) {
+      const wasIn = dm.mine.acceptedAt !== null;
+      await storage.setDirectMemberState(dm.channel.id, me, 'declined', c.var.now());
+      if (wasIn) await notifyRooms(c.env, [dm.channel.id], { kind: 'removed', userId: me, reason: 'left' });
+      await refreshSending(c, storage, dm.channel.id);
+      // Those they still share a community or another DM with keep seeing their presence.
+      const others = dm.states.map((m) => m.userId).filter((u) => u !== me);
+      const stillShared = others.length ? await storageDirectory(c.env).sharing(me, others) : new Set<string>();
+      await forgetFollowers(c.env, me, others.filter((u) => !stillShared.has(u)));
+    }
+    return c.body(null, 204);
   })
 
   .delete('/:id/members/me', async (c) => {
@@ -88,7 +186,7 @@ export const dmRoutes = new Hono<AppEnv>()
     const me = c.var.auth.user.id;
     const access = await storage.channelAccess(c.req.param('id'), me);
     if (!access || access.channel.communityId !== null || !access.directMember) throw new ApiError('not_found', 'no such DM');
-    if (access.channel.kind === 'dm') throw new ApiError('conflict', 'a 1:1 DM cannot be left; only group DMs can');
+    if (access.channel.kind === 'dm') throw new ApiError('conflict', 'a 1:1 DM is left by declining it (POST /api/dms/{id}/decline), which also blocks it');
     await storage.removeChannelMember(access.channel.id, me);
     await notifyRooms(c.env, [access.channel.id], { kind: 'removed', userId: me, reason: 'left' });
     return c.body(null, 204);

@@ -42,6 +42,7 @@ export const meRoutes = new Hono<AppEnv>()
     const updated = await storage.updateUser(user.id, {
       ...(body.displayName !== undefined ? { displayName: cleanDisplayName(body.displayName, user.username) } : {}),
       ...(body.email !== undefined ? { email: body.email } : {}),
+      ...(body.dmPolicy !== undefined ? { dmPolicy: body.dmPolicy } : {}),
     });
     return c.json(publicUser(updated));
   })

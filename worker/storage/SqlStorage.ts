@@ -10,12 +10,12 @@ import { usernameSkeleton } from '../auth/names';
 import { migrate } from './migrate';
 import type { SqlExecutor, SqlValue } from './SqlExecutor';
 import { StorageError } from './StorageError';
-import type { AuditEvent, Ban, Channel, ChannelAccess, ChannelGroup, ChannelOverride, Community, Role, Device, PersonalGroupAccess, DeviceList, Invite, KeyBackupMeta, OneTimePreKey, Member, NewUser, RefreshLookup, Session, Storage, User, UserPatch } from './Storage';
+import type { AuditEvent, Ban, Channel, DirectMemberState, ChannelAccess, ChannelGroup, ChannelOverride, Community, Role, Device, PersonalGroupAccess, DeviceList, Invite, KeyBackupMeta, OneTimePreKey, Member, NewUser, RefreshLookup, Session, Storage, User, UserPatch } from './Storage';
 
 /** Column lists that alias snake_case columns to the interface's camelCase fields. */
 const USER = `id, username, display_name AS "displayName", email, password_hash AS "passwordHash", instance_role AS "instanceRole", created_at AS "createdAt",
   failed_logins AS "failedLogins", locked_until AS "lockedUntil", totp_secret AS "totpSecret", totp_enabled_at AS "totpEnabledAt",
-  totp_last_step AS "totpLastStep", recovery_verifier_hash AS "recoveryVerifierHash"`;
+  totp_last_step AS "totpLastStep", recovery_verifier_hash AS "recoveryVerifierHash", dm_policy AS "dmPolicy"`;
 const SESSION = `id, user_id AS "userId", device_name AS "deviceName", ip, user_agent AS "userAgent", created_at AS "createdAt", last_used_at AS "lastUsedAt", expires_at AS "expiresAt", revoked_at AS "revokedAt"`;
 const DEVICE = `id, user_id AS "userId", name, identity_key AS "identityKey", created_at AS "createdAt", last_seen_at AS "lastSeenAt", signed_prekey AS "signedPreKey", kyber_prekey AS "kyberPreKey"`;
 const INVITE = `code, community_id AS "communityId", created_by AS "createdBy", max_uses AS "maxUses", uses, expires_at AS "expiresAt", revoked_at AS "revokedAt", created_at AS "createdAt"`;
@@ -103,7 +103,7 @@ export class SqlStorage implements Storage {
       'INSERT INTO users (id, username, username_key, username_skeleton, display_name, email, password_hash, instance_role, created_at, failed_logins, recovery_verifier_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)',
       [u.id, u.username, usernameKey(u.username), usernameSkeleton(usernameKey(u.username)), u.displayName, u.email, u.passwordHash, u.instanceRole, u.createdAt, u.recoveryVerifierHash],
     );
-    return { ...u, failedLogins: 0, lockedUntil: null, totpSecret: null, totpEnabledAt: null, totpLastStep: null };
+    return { ...u, failedLogins: 0, lockedUntil: null, totpSecret: null, totpEnabledAt: null, totpLastStep: null, dmPolicy: 'communities' };
   }
 
   getUserById(id: string) {
@@ -142,6 +142,7 @@ export class SqlStorage implements Storage {
       totpSecret: 'totp_secret',
       totpEnabledAt: 'totp_enabled_at',
       recoveryVerifierHash: 'recovery_verifier_hash',
+      dmPolicy: 'dm_policy',
     };
     const keys = (Object.keys(patch) as (keyof typeof patch)[]).filter((k) => k in columns && patch[k] !== undefined);
     if (keys.length > 0) {
@@ -462,39 +463,53 @@ export class SqlStorage implements Storage {
     return (await this.db.run('DELETE FROM channels WHERE id = ?', [id])) > 0;
   }
 
-  async createDirectChannel(ch: Channel, userIds: string[], now: number): Promise<Channel> {
+  async createDirectChannel(ch: Channel, userIds: string[], now: number, pending: string[] = []): Promise<Channel> {
     await this.db.batch([
       {
         sql: 'INSERT INTO channels (id, community_id, group_id, kind, name, position, created_at, archived_at, slow_mode_seconds) VALUES (?, NULL, NULL, ?, ?, 0, ?, NULL, 0)',
         params: [ch.id, ch.kind, ch.name, ch.createdAt],
       },
-      ...userIds.map((u) => ({ sql: 'INSERT INTO channel_members (channel_id, user_id, joined_at) VALUES (?, ?, ?)', params: [ch.id, u, now] })),
+      ...userIds.map((u) => ({ sql: 'INSERT INTO channel_members (channel_id, user_id, joined_at, accepted_at) VALUES (?, ?, ?, ?)', params: [ch.id, u, now, pending.includes(u) ? null : now] })),
     ]);
     return ch;
   }
 
-  listDirectChannels(userId: string) {
+  listDirectChannels(userId: string, options: { all?: boolean } = {}) {
     return this.db.all<Channel>(
       `SELECT c.id, c.community_id AS "communityId", c.group_id AS "groupId", c.kind, c.name, c.position, c.created_at AS "createdAt", c.archived_at AS "archivedAt", c.slow_mode_seconds AS "slowModeSeconds"
-       FROM channels c JOIN channel_members m ON m.channel_id = c.id WHERE m.user_id = ? ORDER BY c.created_at, c.id`,
+       FROM channels c JOIN channel_members m ON m.channel_id = c.id WHERE m.user_id = ?${options.all ? '' : ' AND m.accepted_at IS NOT NULL'} ORDER BY c.created_at, c.id`,
       [userId],
     );
   }
 
   async listChannelMembers(channelId: string): Promise<string[]> {
-    return (await this.db.all<{ userId: string }>('SELECT user_id AS "userId" FROM channel_members WHERE channel_id = ? ORDER BY joined_at, user_id', [channelId])).map((r) => r.userId);
+    return (await this.db.all<{ userId: string }>('SELECT user_id AS "userId" FROM channel_members WHERE channel_id = ? AND accepted_at IS NOT NULL ORDER BY joined_at, user_id', [channelId])).map((r) => r.userId);
   }
 
   async removeChannelMember(channelId: string, userId: string): Promise<boolean> {
     return (await this.db.run('DELETE FROM channel_members WHERE channel_id = ? AND user_id = ?', [channelId, userId])) > 0;
   }
 
+  async directMemberStates(channelId: string): Promise<DirectMemberState[]> {
+    const rows = await this.db.all<DirectMemberState>(
+      'SELECT user_id AS "userId", accepted_at AS "acceptedAt", declined_at AS "declinedAt" FROM channel_members WHERE channel_id = ? ORDER BY joined_at, user_id',
+      [channelId],
+    );
+    return rows.map((r) => ({ userId: r.userId, acceptedAt: r.acceptedAt === null ? null : Number(r.acceptedAt), declinedAt: r.declinedAt === null ? null : Number(r.declinedAt) }));
+  }
+
+  async setDirectMemberState(channelId: string, userId: string, state: 'accepted' | 'declined', now: number): Promise<boolean> {
+    const sql = state === 'accepted' ? 'UPDATE channel_members SET accepted_at = ?, declined_at = NULL WHERE channel_id = ? AND user_id = ?' : 'UPDATE channel_members SET declined_at = ?, accepted_at = NULL WHERE channel_id = ? AND user_id = ?';
+    return (await this.db.run(sql, [now, channelId, userId])) > 0;
+  }
+
   async channelAccess(channelId: string, userId: string): Promise<ChannelAccess | null> {
     const channel = await this.getChannel(channelId);
     if (!channel) return null;
     if (channel.communityId === null) {
-      const direct = await this.db.all('SELECT 1 AS one FROM channel_members WHERE channel_id = ? AND user_id = ?', [channelId, userId]);
-      return { channel, member: null, directMember: direct.length > 0, customRoles: [], overrides: [], banned: false, personalGroup: null };
+      const rows = await this.db.all<{ userId: string }>('SELECT user_id AS "userId" FROM channel_members WHERE channel_id = ? AND accepted_at IS NOT NULL', [channelId]);
+      const directMember = rows.some((r) => r.userId === userId);
+      return { channel, member: null, directMember, directPeersAccepted: rows.some((r) => r.userId !== userId), customRoles: [], overrides: [], banned: false, personalGroup: null };
     }
     const [member, ban, customRoles, overrides, personalGroup] = await Promise.all([
       this.getMember(channel.communityId, userId),

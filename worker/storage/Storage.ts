@@ -33,13 +33,15 @@ export interface User {
   totpLastStep: number | null;
   /** SHA-256 of the password-reset verifier the client derives from its recovery code. */
   recoveryVerifierHash: string | null;
+  /** Who may start a DM with this user directly. */
+  dmPolicy: DmPolicy;
 }
 
 /** The fields a new user is created with; the security counters start empty. */
 export type NewUser = Pick<User, 'id' | 'username' | 'displayName' | 'email' | 'passwordHash' | 'instanceRole' | 'createdAt' | 'recoveryVerifierHash'>;
 
 /** Fields routes may change on a user. */
-export type UserPatch = Partial<Pick<User, 'displayName' | 'email' | 'passwordHash' | 'instanceRole' | 'totpSecret' | 'totpEnabledAt' | 'recoveryVerifierHash'>>;
+export type UserPatch = Partial<Pick<User, 'displayName' | 'email' | 'passwordHash' | 'instanceRole' | 'totpSecret' | 'totpEnabledAt' | 'recoveryVerifierHash' | 'dmPolicy'>>;
 
 /** A login session: one refresh-token family on one device. */
 export interface Session {
@@ -164,12 +166,24 @@ export interface ChannelOverride {
 }
 
 /** Everything permission checks need about one user in one channel, read together. */
+/** One person on a DM's member list: accepted, a pending request (both null), or declined. */
+export interface DirectMemberState {
+  userId: string;
+  acceptedAt: number | null;
+  declinedAt: number | null;
+}
+
+/** Who may start a DM with someone directly (anyone else sends a request they accept or decline). */
+export type DmPolicy = 'everyone' | 'communities' | 'requests';
+
 export interface ChannelAccess {
   channel: Channel;
   /** The community membership (community channels). */
   member: Member | null;
-  /** Whether the user is in the DM / group DM (direct channels). */
+  /** Whether the user is in the DM / group DM and has accepted it (direct channels). */
   directMember: boolean;
+  /** Whether anyone else on the DM has accepted it: until then its starter may read but not send. */
+  directPeersAccepted?: boolean;
   customRoles: { id: string; permissions: number }[];
   overrides: ChannelOverride[];
   banned: boolean;
@@ -324,9 +338,16 @@ export interface Storage {
   updateChannel(id: string, patch: Partial<Pick<Channel, 'name' | 'position' | 'groupId' | 'archivedAt' | 'slowModeSeconds'>>): Promise<void>;
   deleteChannel(id: string): Promise<boolean>;
   /** Creates a DM or group DM with its members, atomically. */
-  createDirectChannel(channel: Channel, userIds: string[], now: number): Promise<Channel>;
-  listDirectChannels(userId: string): Promise<Channel[]>;
+  /** Creates a DM or group DM; members in `pending` get it as a request (not accepted yet). */
+  createDirectChannel(channel: Channel, userIds: string[], now: number, pending?: string[]): Promise<Channel>;
+  /** The DMs `userId` has accepted (started, or accepted a request for); `all` adds requests and declined ones. */
+  listDirectChannels(userId: string, options?: { all?: boolean }): Promise<Channel[]>;
+  /** Members of a channel's member list who have accepted it (DMs); requests and declines are left out. */
   listChannelMembers(channelId: string): Promise<string[]>;
+  /** Every member row of a DM with where it stands (hardening #11.8). */
+  directMemberStates(channelId: string): Promise<DirectMemberState[]>;
+  /** Accepts or declines a DM for `userId`; false when they are not on it. */
+  setDirectMemberState(channelId: string, userId: string, state: 'accepted' | 'declined', now: number): Promise<boolean>;
   removeChannelMember(channelId: string, userId: string): Promise<boolean>;
   /** The facts effectivePermissions needs for `userId` in `channelId`; null when the channel does not exist. */
   channelAccess(channelId: string, userId: string): Promise<ChannelAccess | null>;

@@ -30,6 +30,8 @@ export const users = pgTable('users', {
   totpEnabledAt: bigint('totp_enabled_at', { mode: "number" }),
   totpLastStep: bigint('totp_last_step', { mode: "number" }),
   recoveryVerifierHash: text('recovery_verifier_hash'),
+  /** Who may start a DM with this user directly: everyone, people sharing a community (default), or nobody without a request they accept. */
+  dmPolicy: text('dm_policy').notNull().default('communities'),
 }, (t) => [
   uniqueIndex('users_username_key').on(t.usernameKey),
   uniqueIndex('users_username_skeleton').on(t.usernameSkeleton),
@@ -156,6 +158,10 @@ export const channelMembers = pgTable('channel_members', {
   channelId: text('channel_id').notNull().references(() => channels.id, { onDelete: 'cascade' }),
   userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
   joinedAt: bigint('joined_at', { mode: "number" }).notNull(),
+  /** When this member accepted the DM (at creation for its starter and for auto-accepted people); null while it is a request. */
+  acceptedAt: bigint('accepted_at', { mode: "number" }),
+  /** When this member declined or left the 1:1 DM (blocking it); null otherwise. */
+  declinedAt: bigint('declined_at', { mode: "number" }),
 }, (t) => [primaryKey({ columns: [t.channelId, t.userId] }), index('channel_members_user').on(t.userId)]);
 
 /** Custom roles a member holds. */

@@ -30,6 +30,8 @@ export const users = sqliteTable('users', {
   totpEnabledAt: integer('totp_enabled_at'),
   totpLastStep: integer('totp_last_step'),
   recoveryVerifierHash: text('recovery_verifier_hash'),
+  /** Who may start a DM with this user directly: everyone, people sharing a community (default), or nobody without a request they accept. */
+  dmPolicy: text('dm_policy').notNull().default('communities'),
 }, (t) => [
   uniqueIndex('users_username_key').on(t.usernameKey),
   uniqueIndex('users_username_skeleton').on(t.usernameSkeleton),
@@ -156,6 +158,10 @@ export const channelMembers = sqliteTable('channel_members', {
   channelId: text('channel_id').notNull().references(() => channels.id, { onDelete: 'cascade' }),
   userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
   joinedAt: integer('joined_at').notNull(),
+  /** When this member accepted the DM (at creation for its starter and for auto-accepted people); null while it is a request. */
+  acceptedAt: integer('accepted_at'),
+  /** When this member declined or left the 1:1 DM (blocking it); null otherwise. */
+  declinedAt: integer('declined_at'),
 }, (t) => [primaryKey({ columns: [t.channelId, t.userId] }), index('channel_members_user').on(t.userId)]);
 
 /** Custom roles a member holds. */
