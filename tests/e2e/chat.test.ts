@@ -14,7 +14,7 @@ import type { Browser } from 'playwright-core';
 import { ROOT } from '../../scripts/build.mjs';
 import { startServer, type RunningServer } from '../helpers/server';
 import { launchBrowser } from './browser';
-import { expectNoCanaries, messageWith, log, Pages, register, send } from './helpers';
+import { expectNoCanaries, messageWith, log, Pages, register, send, acceptDmRequest } from './helpers';
 
 let server: RunningServer;
 let browser: Browser;
@@ -100,6 +100,7 @@ describe('web client: two people, end to end encrypted', () => {
     await send(bob, `Psst ${canaries[3]}`);
     await alice.getByRole('link', { name: 'Direct messages' }).click();
     await alice.getByRole('complementary').getByRole('link', { name: 'bob' }).click();
+    await acceptDmRequest(alice);
     await expect.poll(() => messageWith(alice, canaries[3]!).count(), { timeout: 20_000 }).toBe(1);
     await send(alice, 'Got it, thanks');
     await expect.poll(() => messageWith(bob, 'Got it, thanks').count(), { timeout: 20_000 }).toBe(1);

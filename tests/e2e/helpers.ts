@@ -51,6 +51,8 @@ export class Pages {
       ws.on('close', () => this.transcript.push(`[page ${n} ${timeOfDay()} ${path} closed]`));
     });
     page.on('request', (r) => !r.url().startsWith(this.serverUrl) && this.problems.push(`foreign request ${r.url()}`));
+    // Refused requests, for the failure report (a console "404" does not say which).
+    page.on('response', (r) => r.status() >= 400 && this.transcript.push(`[page ${n} ${timeOfDay()} ${r.status()}] ${r.request().method()} ${new URL(r.url()).pathname}`));
     return page;
   }
 
@@ -228,10 +230,25 @@ export async function startDm(page: Page, username: string): Promise<void> {
   await page.getByRole('button', { name: 'Start conversation' }).click();
 }
 
-/** Opens the DM someone else started with this user, once it shows in the DM list. */
+/** Opens the DM someone else started with this user, once it shows in the DM list, accepting it if it is a request. */
 export async function openDmFrom(page: Page, username: string): Promise<void> {
   await page.getByRole('link', { name: 'Direct messages' }).click();
   const link = page.getByRole('complementary').getByRole('link', { name: username });
   await expect.poll(() => link.count(), { timeout: 60_000 }).toBe(1);
   await link.click();
+  await acceptDmRequest(page);
+}
+
+/**
+ * After opening a DM from the list: a DM from someone who shares no community with this user
+ * arrives as a message request (hardening #11.8), so accept it; an ordinary DM is left as it is.
+ */
+export async function acceptDmRequest(page: Page): Promise<void> {
+  const accept = page.getByTestId('dm-request').getByRole('button', { name: 'Accept' });
+  const composer = page.locator('#composer-input');
+  await expect.poll(async () => (await accept.count()) + (await composer.count()), { timeout: 20_000 }).toBeGreaterThan(0);
+  if ((await accept.count()) > 0) {
+    await accept.click();
+    await expect.poll(() => composer.count(), { timeout: 20_000 }).toBe(1);
+  }
 }

@@ -6,7 +6,7 @@
  * message appears exactly once, in order. A message forwarded to a DM arrives quoted, with its author.
  */
 import { describe, expect, it } from 'vitest';
-import { browserSuite, communityOfTwo, log, messageWith, send } from './helpers';
+import { browserSuite, communityOfTwo, log, messageWith, send, acceptDmRequest } from './helpers';
 
 const suite = browserSuite({ SEND_RATE_PER_SECOND: '1000' });
 
@@ -74,6 +74,7 @@ describe('history', () => {
     await alice.getByRole('link', { name: 'Direct messages' }).click();
     await expect.poll(() => alice.getByRole('complementary').getByRole('link', { name: /bob/ }).count(), { timeout: 60_000 }).toBe(1);
     await alice.getByRole('complementary').getByRole('link', { name: /bob/ }).click();
+    await acceptDmRequest(alice);
     await expect.poll(() => messageWith(alice, `Away message ${COUNT} of ${COUNT}`).textContent(), { timeout: 20_000 }).toMatch(/Forwarded from alice/);
     expect(pages.problems).toEqual([]);
   });

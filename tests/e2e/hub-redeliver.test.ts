@@ -46,11 +46,12 @@ describe('hub redelivery', () => {
     await registerAnother(bob, server.url, 'bob', pages.problems);
     await startDm(bob, 'alice');
     await send(bob, 'Through a dropped hub');
+    // Bob and Alice share no community: the DM is a request, and nothing (not even a key) goes
+    // to Alice before she accepts it.
+    await openDmFrom(alice, 'bob');
 
     // The swallowed delivery goes out again on the next connection, with the same id.
     await expect.poll(() => deliveries.filter((d) => d.clientMsgId === dropped && d.connection > droppedOn).length, { timeout: 20_000 }).toBe(1);
-
-    await openDmFrom(alice, 'bob');
     await expect.poll(() => messageWith(alice, 'Through a dropped hub').count(), { timeout: 20_000 }).toBe(1);
     expect(await messageWith(alice, 'Through a dropped hub').count()).toBe(1);
     expect(pages.problems).toEqual([]);

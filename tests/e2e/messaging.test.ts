@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startServer, type RunningServer } from '../helpers/server';
 import { launchBrowser } from './browser';
-import { expectNoCanaries, log, messageWith, Pages, register, send } from './helpers';
+import { expectNoCanaries, log, messageWith, Pages, register, send, acceptDmRequest } from './helpers';
 
 let server: RunningServer;
 let browser: Browser;
@@ -45,6 +45,7 @@ describe('messaging', () => {
     // The DM Bob started appears in Alice's list once her hub counts it (slow when CI is busy).
     await expect.poll(() => alice.getByRole('complementary').getByRole('link', { name: /bob/ }).count(), { timeout: 60_000 }).toBe(1);
     await alice.getByRole('complementary').getByRole('link', { name: /bob/ }).click();
+    await acceptDmRequest(alice);
     await expect.poll(() => messageWith(alice, canary).count(), { timeout: 20_000 }).toBe(1);
 
     // Alice replies to Bob's message: Bob sees the reply with its quote.
@@ -85,6 +86,7 @@ describe('messaging', () => {
     await abox.press('Enter');
     await expect.poll(() => bob.getByRole('complementary').getByRole('link', { name: /alice.*1 mention/ }).count(), { timeout: 20_000 }).toBe(1);
     await bob.getByRole('complementary').getByRole('link', { name: /alice/ }).click();
+    await acceptDmRequest(bob);
     await expect.poll(() => messageWith(bob, 'Ping @bob').count(), { timeout: 20_000 }).toBe(1);
 
     // Bob goes offline; Alice sends three; Bob queues one. Back online: all in order, his once.

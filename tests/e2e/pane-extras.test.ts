@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { browserSuite, communityOfTwo, messageWith, send } from './helpers';
+import { browserSuite, communityOfTwo, messageWith, send, acceptDmRequest } from './helpers';
 
 const suite = browserSuite();
 let alice: Page;
@@ -103,6 +103,7 @@ describe('message pane extras', () => {
     await alice.getByRole('link', { name: 'Direct messages' }).click();
     await expect.poll(() => alice.getByRole('complementary').getByRole('link', { name: /bob/ }).count(), { timeout: 60_000 }).toBe(1);
     await alice.getByRole('complementary').getByRole('link', { name: /bob/ }).click();
+    await acceptDmRequest(alice);
     await expect.poll(() => messageWith(alice, 'Pin me, please').getByTestId('pin-marker').count(), { timeout: 20_000 }).toBe(1);
     await openPinned(alice);
     expect(await pinnedList(alice).getByRole('button', { name: /Pin me, please/ }).count()).toBe(1);

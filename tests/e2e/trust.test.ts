@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ROOT } from '../../scripts/build.mjs';
 import { startServer, type RunningServer } from '../helpers/server';
 import { launchBrowser } from './browser';
-import { expectNoCanaries, messageWith, Pages, register, send } from './helpers';
+import { expectNoCanaries, messageWith, Pages, register, send, acceptDmRequest } from './helpers';
 
 let server: RunningServer;
 let browser: Browser;
@@ -58,6 +58,7 @@ describe('verification', () => {
     await bob.getByRole('button', { name: 'Start conversation' }).click();
     await send(bob, `Hello ${canary}`);
     await alice.getByRole('complementary').getByRole('link', { name: /bob/ }).click();
+    await acceptDmRequest(alice);
     await expect.poll(() => messageWith(alice, canary).count(), { timeout: 20_000 }).toBe(1);
     expect(await messageWith(alice, canary).locator('[data-lock]').getAttribute('data-lock')).toBe('encrypted-unverified');
 
@@ -65,6 +66,7 @@ describe('verification', () => {
     await openMembers(alice);
     await alice.locator('#member-panel').getByRole('link', { name: /^bob/ }).click();
     await bob.getByRole('complementary').getByRole('link', { name: /alice/ }).click();
+    await acceptDmRequest(bob);
     await openMembers(bob);
     await bob.locator('#member-panel').getByRole('link', { name: /^alice/ }).click();
     const [seenByAlice, seenByBob] = [await safetyNumber(alice), await safetyNumber(bob)];

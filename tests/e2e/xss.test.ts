@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startServer, type RunningServer } from '../helpers/server';
 import { launchBrowser } from './browser';
-import { log, messageWith, Pages, register, send } from './helpers';
+import { log, messageWith, Pages, register, send, acceptDmRequest } from './helpers';
 
 let server: RunningServer;
 let browser: Browser;
@@ -63,6 +63,7 @@ describe('hostile message text (I6, I7)', () => {
     for (const p of PAYLOADS) await send(alice, p);
     await expect.poll(() => bob.getByRole('complementary').getByRole('link', { name: /alice/ }).count(), { timeout: 20_000 }).toBe(1);
     await bob.getByRole('complementary').getByRole('link', { name: /alice/ }).click();
+    await acceptDmRequest(bob);
     await expect.poll(() => messageWith(bob, 'bold').count(), { timeout: 30_000 }).toBe(1);
     await expect.poll(() => messageWith(bob, 'const x = 1;').count(), { timeout: 30_000 }).toBe(1);
     // The highlighter loads on first use; its spans are part of what is checked.

@@ -145,8 +145,20 @@ export const dmRoutes = new Hono<AppEnv>()
     return c.json({
       dms: views.filter(({ view }) => mineAccepted(view)).map(({ view }) => view),
       // Requests waiting for you (declined ones stay out of sight; starting a DM with that person accepts it again).
+      // Each with who is asking (names: the recipient cannot read the DM's member list before accepting).
       requests: (
-        await Promise.all(views.filter(({ view }) => !mineAccepted(view)).map(async ({ view, ch }) => ((await storage.directMemberStates(ch.id)).find((m) => m.userId === me)!.declinedAt === null ? view : null)))
+        await Promise.all(
+          views
+            .filter(({ view }) => !mineAccepted(view))
+            .map(async ({ view, ch }) => {
+              if ((await storage.directMemberStates(ch.id)).find((m) => m.userId === me)!.declinedAt !== null) return null;
+              const people = await Promise.all(view.memberIds.map(async (id) => {
+                const u = await storage.getUserById(id);
+                return { userId: id, username: u?.username ?? null, displayName: u?.displayName ?? null };
+              }));
+              return { ...view, people };
+            }),
+        )
       ).filter((v) => v !== null),
     });
   })

@@ -12,7 +12,7 @@ export interface AccountSession {
   current: boolean;
 }
 
-export const updateProfile = (body: { displayName?: string; email?: string | null }) => api<PublicUser>('/api/me', { method: 'PATCH', body });
+export const updateProfile = (body: { displayName?: string; email?: string | null; dmPolicy?: 'everyone' | 'communities' | 'requests' }) => api<PublicUser>('/api/me', { method: 'PATCH', body });
 export const changePassword = (currentPassword: string, newPassword: string) => api<{ endedSessions: number }>('/api/me/password', { method: 'POST', body: { currentPassword, newPassword } });
 export const regenerateRecovery = (password: string, recoveryVerifier: string) => api<void>('/api/me/recovery', { method: 'POST', body: { password, recoveryVerifier } });
 export const deleteAccount = (password: string, code?: string) => api<void>('/api/me', { method: 'DELETE', body: { password, ...(code ? { code } : {}) } });

@@ -60,13 +60,18 @@ export interface Dm {
   id: string;
   kind: 'dm' | 'group_dm';
   createdAt: number;
+  /** Who has accepted it. */
   memberIds: string[];
+  /** Whom it is still waiting for (a request not answered yet, or declined: the server does not say which). */
+  pendingIds: string[];
 }
 export interface ChannelMember {
   userId: string;
   username: string | null;
   displayName: string | null;
   permissions: number;
+  /** The other side of a 1:1 DM request who has not accepted it (yet): nothing can be encrypted to them. */
+  pending?: boolean;
 }
 
 /** A member of a community as GET /api/communities/{id}/members lists them. */
@@ -100,7 +105,10 @@ export const createInvite = (communityId: string, body: InferInput<typeof Create
   api<Invite>(`/api/communities/${encodeURIComponent(communityId)}/invites`, { method: 'POST', body });
 export const joinByInvite = (code: string) => api<CommunityView>(`/api/community-invites/${encodeURIComponent(code)}/join`, { method: 'POST' });
 export const channelMembers = (channelId: string) => api<{ members: ChannelMember[] }>(`/api/channels/${encodeURIComponent(channelId)}/members`);
-export const listDms = () => api<{ dms: Dm[] }>('/api/dms');
+/** Your DMs, and the requests others sent you that you have not answered. */
+export const listDms = () => api<{ dms: Dm[]; requests: (Dm & { people: { userId: string; username: string | null; displayName: string | null }[] })[] }>('/api/dms');
+export const acceptDm = (channelId: string) => api<{ channel: Dm }>(`/api/dms/${encodeURIComponent(channelId)}/accept`, { method: 'POST' });
+export const declineDm = (channelId: string) => api<void>(`/api/dms/${encodeURIComponent(channelId)}/decline`, { method: 'POST' });
 export const createDm = (body: InferInput<typeof CreateDmRequest>) => api<{ channel: Dm }>('/api/dms', { method: 'POST', body });
 export const leaveDm = (channelId: string) => api<void>(`/api/dms/${encodeURIComponent(channelId)}/members/me`, { method: 'DELETE' });
 

@@ -123,7 +123,7 @@ export function CommunitySidebar(props: Common & { community: CommunityView | nu
 }
 
 export function DmSidebar(
-  props: Common & { dms: Dm[] | undefined; me: string; titleOf: (dm: Dm) => string; presenceOf: (userId: string) => PresenceState },
+  props: Common & { dms: Dm[] | undefined; requests?: Dm[] | undefined; me: string; titleOf: (dm: Dm) => string; presenceOf: (userId: string) => PresenceState },
 ) {
   const other = (dm: Dm) => (dm.kind === 'dm' ? dm.memberIds.find((id) => id !== props.me) : undefined);
   return (
@@ -150,6 +150,18 @@ export function DmSidebar(
           )}
         </For>
       </ul>
+      <Show when={(props.requests ?? []).length > 0}>
+        <h3 class="sidebar-subhead" id="dm-requests-title">Message requests</h3>
+        <ul class="channel-list" aria-labelledby="dm-requests-title">
+          <For each={props.requests}>
+            {(dm) => (
+              <li>
+                <ConversationLink href={`#/dm/${dm.id}`} name={props.titleOf(dm)} shown={props.titleOf(dm)} active={props.channelId === dm.id} counts={props.countsOf(dm.id)} />
+              </li>
+            )}
+          </For>
+        </ul>
+      </Show>
     </>
   );
 }

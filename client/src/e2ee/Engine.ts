@@ -380,6 +380,10 @@ export class Engine {
     const cached = this.memberCache.get(channelId);
     if (!fresh && cached && Date.now() - cached.at < MEMBERS_TTL_MS) return cached.devices;
     const { members } = await channelMembers(channelId);
+    // A 1:1 DM its other side has not accepted: their keys stay closed to us until they do, and
+    // sending to nobody else would be refused anyway. The caller keeps the message and retries.
+    const waiting = members.filter((m) => m.pending);
+    if (waiting.length > 0) throw new Error(`waiting for ${waiting.map((m) => m.displayName || m.username || 'them').join(', ')} to accept your message request`);
     // Only devices on each person's signed device list receive keys (DeviceLists.ts).
     const devices = (
       await Promise.all(

@@ -11,7 +11,7 @@
  */
 import { createEffect, createMemo, createResource, createRoot, createSignal, lazy, on, onCleanup, Show, Suspense, untrack } from 'solid-js';
 import { Permission } from '../../../protocol/permissions';
-import { channelMembers, communityMembers, getCommunity, leaveDm, listCommunities, listDms, listRoles, type Channel, type CommunityMember, type Dm } from '../api/communities';
+import { acceptDm, channelMembers, communityMembers, declineDm, getCommunity, leaveDm, listCommunities, listDms, listRoles, type Channel, type CommunityMember, type Dm } from '../api/communities';
 import { ChannelSettingsDialog } from '../components/ChannelSettingsDialog';
 import {
   CreateChannelDialog,
@@ -30,6 +30,7 @@ import { MemberList, type MemberRow } from '../components/MemberList';
 import { MessagePane } from '../components/MessagePane';
 import { RolesEditor } from '../components/RolesEditor';
 import { CommunitySidebar, DmSidebar, type SidebarAction } from '../components/Sidebar';
+import { DmRequestCard } from '../components/DmRequestCard';
 import type { Counts } from '../components/UnreadBadge';
 import { Engine } from '../e2ee/Engine';
 import { navigate, route } from '../router';
@@ -47,6 +48,8 @@ const VerifyScreen = lazy(() => import('./VerifyScreen'));
 const FORWARD_TIMEOUT_MS = 60_000;
 /** Least time between two re-reads of the community and DM lists prompted by an unknown channel, ms. */
 const LIST_REFRESH_MS = 5_000;
+/** How often the DM list is read again while it is on screen: new requests and answers to one's own show within this. */
+const DM_LIST_REFRESH_MS = 3_000;
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : 'Something went wrong.');
 const sum = (list: (Counts | undefined)[]): Counts => list.reduce<Counts>((t, c) => ({ unread: t.unread + (c?.unread ?? 0), mentions: t.mentions + (c?.mentions ?? 0) }), { unread: 0, mentions: 0 });
@@ -94,8 +97,15 @@ export default function ChatScreen() {
   const [views, { refetch: refetchViews }] = createResource(communities, (list) => Promise.all(list.map((c) => getCommunity(c.id).catch(() => null))));
   const [community, { refetch: refetchCommunityView }] = createResource(communityId, (id) => getCommunity(id).catch(() => null));
   const refetchCommunity = () => (void refetchCommunityView(), void refetchViews());
-  const [dms, { refetch: refetchDms }] = createResource(async () => (await listDms()).dms);
-  const [convMembers, { refetch: refetchConvMembers }] = createResource(channelId, (id) =>
+  const [dmLists, { refetch: refetchDms }] = createResource(listDms);
+  const dms = () => dmLists()?.dms;
+  /** DM requests others sent this user, not answered yet (hardening #11.8). */
+  const requests = () => dmLists()?.requests;
+  const currentRequest = () => requests()?.find((d) => d.id === channelId());
+  /** Whether the open route is a request to this user: a boolean memo, so the session moves only when it changes. */
+  const requestOpen = createMemo(() => currentRequest() !== undefined);
+  // Not for a request to this user: its member list opens only once they accept (then this reads it).
+  const [convMembers, { refetch: refetchConvMembers }] = createResource(() => (requestOpen() ? null : channelId()), (id) =>
     channelMembers(id)
       .then((r) => (learnNames(r.members), r.members))
       .catch(() => []),
@@ -116,17 +126,32 @@ export default function ChatScreen() {
   });
   // A DM someone else started appears when the DM list is shown again.
   createEffect(on(() => route().name, (name, prev) => prev !== undefined && (name === 'home' || name === 'dm') && void refetchDms()));
-  // DM names: the other members of each DM.
+  // While the DM list is on screen, read it again every few seconds: a new request, or the
+  // acceptance of one's own request, leaves no other trace on this device (nothing is sent
+  // before it is accepted).
+  createEffect(() => {
+    const name = route().name;
+    if (name !== 'home' && name !== 'dm') return;
+    const timer = setInterval(() => void refetchDms(), DM_LIST_REFRESH_MS);
+    onCleanup(() => clearInterval(timer));
+  });
+  // DM names: the other members of each DM and request, read once per conversation.
+  const namesAsked = new Set<string>();
   createEffect(
-    on(dms, (list) => {
-      for (const dm of list ?? []) void channelMembers(dm.id).then((r) => learnNames(r.members)).catch(() => undefined);
+    on(dmLists, (lists) => {
+      for (const r of lists?.requests ?? []) learnNames(r.people);
+      for (const dm of lists?.dms ?? []) {
+        if (namesAsked.has(dm.id)) continue;
+        namesAsked.add(dm.id);
+        void channelMembers(dm.id).then((r) => learnNames(r.members)).catch(() => namesAsked.delete(dm.id));
+      }
     }),
   );
   // A channel the hub counts but no list here holds (a new DM, a channel created or a community
   // joined elsewhere): read the lists again, at most every few seconds.
   let lastListRefresh = 0;
   createEffect(() => {
-    if (views.loading || dms.loading) return;
+    if (views.loading || dmLists.loading) return;
     const known = new Set([...(views() ?? []).flatMap((v) => v?.channels.map((c) => c.id) ?? []), ...(dms() ?? []).map((d) => d.id), ...(community()?.channels.map((c) => c.id) ?? [])]);
     const unknown = hub.channels().some((id) => !known.has(id));
     if (!unknown || Date.now() - lastListRefresh < LIST_REFRESH_MS) return;
@@ -139,9 +164,14 @@ export default function ChatScreen() {
   createEffect(() => hub.watch([me().id, ...(convMembers() ?? []).map((m) => m.userId), ...(dms() ?? []).flatMap((d) => d.memberIds)]));
 
   const currentDm = () => dms()?.find((d) => d.id === channelId());
+  /** The people a request of this user's own still waits for, in its 1:1 DM. */
+  const waitingFor = () => {
+    const dm = currentDm();
+    return dm && dm.kind === 'dm' && dm.pendingIds.length > 0 ? dm.pendingIds.map(nameOf) : [];
+  };
   const currentChannel = () => community()?.channels.find((c) => c.id === channelId());
   const dmTitle = (dm: Dm) =>
-    dm.memberIds
+    [...dm.memberIds, ...(dm.pendingIds ?? [])]
       .filter((id) => id !== me().id)
       .map(nameOf)
       .sort((a, b) => a.localeCompare(b))
@@ -149,7 +179,7 @@ export default function ChatScreen() {
   const title = () => {
     const r = route();
     if (r.name === 'channel') return currentChannel() ? `#${currentChannel()!.name}` : '#…';
-    if (r.name === 'dm') return currentDm() ? dmTitle(currentDm()!) : 'Direct message';
+    if (r.name === 'dm') return currentDm() ? dmTitle(currentDm()!) : currentRequest() ? dmTitle(currentRequest()!) : 'Direct message';
     return '';
   };
   const can = (bit: number) => ((community()?.permissions ?? 0) & (bit | Permission.ADMINISTRATOR)) !== 0;
@@ -168,7 +198,8 @@ export default function ChatScreen() {
     const id = channelId();
     const e = engine();
     const d = db();
-    return id && e && d ? new ChannelSession(id, e, d) : undefined;
+    // A request is not this user's conversation until they accept it: no socket into it.
+    return id && e && d && !requestOpen() ? new ChannelSession(id, e, d) : undefined;
   });
   onCleanup(() => activeSession()?.close());
 
@@ -321,7 +352,7 @@ export default function ChatScreen() {
         <aside class="sidebar" aria-label={communityId() ? 'Channels' : 'Direct messages'}>
           <Show
             when={communityId()}
-            fallback={<DmSidebar dms={dms()} me={me().id} titleOf={dmTitle} presenceOf={hub.presenceOf} channelId={channelId()} countsOf={hub.unread} onAction={setDialog} />}
+            fallback={<DmSidebar dms={dms()} requests={requests()} me={me().id} titleOf={dmTitle} presenceOf={hub.presenceOf} channelId={channelId()} countsOf={hub.unread} onAction={setDialog} />}
           >
             <CommunitySidebar community={community()} channelId={channelId()} countsOf={hub.unread} onAction={setDialog} onChannelSettings={openChannelSettings} />
           </Show>
@@ -382,7 +413,29 @@ export default function ChatScreen() {
         <Show when={route().name === 'join'}>
           <JoinCard code={(route() as { code: string }).code} onJoined={(c) => (void refetchCommunities(), navigate(`/c/${c.community.id}/${c.channels[0]?.id ?? ''}`))} />
         </Show>
-        <Show when={channelId()}>
+        <Show when={currentRequest()}>
+          {(request) => (
+            <DmRequestCard
+              from={dmTitle(request())}
+              onAccept={async () => {
+                await acceptDm(request().id);
+                await refetchDms();
+              }}
+              onDecline={async () => {
+                await declineDm(request().id);
+                // Leave first: once the list no longer holds it, the route would try to open it.
+                navigate('/');
+                await refetchDms();
+              }}
+            />
+          )}
+        </Show>
+        <Show when={channelId() && !requestOpen()}>
+          <Show when={waitingFor().length > 0}>
+            <p class="banner banner-warn" role="status" data-testid="dm-waiting">
+              {waitingFor().join(', ')} has not accepted your message request yet. What you send now goes out, encrypted, once they accept.
+            </p>
+          </Show>
           <div class="conversation" data-typing={typingNames().join(', ')} onInput={(e) => (e.target as HTMLElement).id === 'composer-input' && onComposing()}>
             <KeyChangeBanner engine={engine()} trust={trust()} userIds={otherMemberIds()} nameOf={nameOf} />
             <div class="conversation-body">

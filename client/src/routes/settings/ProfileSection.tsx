@@ -1,5 +1,6 @@
-/** Settings → profile: the display name others see, and whether others see that you read their messages. */
-import { createSignal, Show } from 'solid-js';
+/** Settings → profile: the display name others see, whether others see that you read their messages, and who may DM you directly. */
+import { createSignal, For, Show } from 'solid-js';
+import type { PublicUser } from '../../../../protocol/auth';
 import { updateProfile } from '../../api/account';
 import { updateUser, user } from '../../stores/session';
 import { createAction } from './form';
@@ -37,6 +38,15 @@ export function ProfileSection() {
 /** Read receipts: when on, people in a conversation see how far you have read (and you see theirs). */
 export function ReadReceiptsCard(props: { engine: Engine | undefined }) {
   const on = () => props.engine?.hubSettings()?.readReceipts;
+  const [policyError, setPolicyError] = createSignal<string | null>(null);
+  const setPolicy = async (dmPolicy: PublicUser['dmPolicy']) => {
+    setPolicyError(null);
+    try {
+      updateUser(await updateProfile({ dmPolicy }));
+    } catch (e) {
+      setPolicyError(e instanceof Error ? e.message : String(e));
+    }
+  };
   return (
     <section class="settings-card" aria-labelledby="receipts-title">
       <h3 id="receipts-title">Privacy</h3>
@@ -50,6 +60,24 @@ export function ReadReceiptsCard(props: { engine: Engine | undefined }) {
         Send read receipts
       </label>
       <p class="muted small-text">When on, the people in a conversation see how far you have read it. The server learns it either way: it keeps your read position to count unread messages.</p>
+      <fieldset class="radio-group">
+        <legend>Who can message you directly</legend>
+        <For each={DM_POLICY_CHOICES}>
+          {(choice) => (
+            <label class="check">
+              <input type="radio" name="dm-policy" value={choice.value} checked={(user()?.dmPolicy ?? 'communities') === choice.value} onChange={() => void setPolicy(choice.value)} /> {choice.label}
+            </label>
+          )}
+        </For>
+      </fieldset>
+      <p class="muted small-text">Anyone else sends a message request: nothing they write reaches you, and they do not see whether you are online, until you accept it.</p>
+      <p class="error" role="alert">{policyError()}</p>
     </section>
   );
 }
+
+const DM_POLICY_CHOICES: { value: PublicUser['dmPolicy']; label: string }[] = [
+  { value: 'everyone', label: 'Everyone on this instance' },
+  { value: 'communities', label: 'People in your communities' },
+  { value: 'requests', label: 'Nobody: everyone asks first' },
+];
