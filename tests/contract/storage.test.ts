@@ -44,7 +44,7 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
   it('creates and reads users; usernames are unique case-insensitively', async () => {
     const u = user('Alice_1');
     const created = await b.storage.createUser(u);
-    expect(created).toEqual({ ...u, failedLogins: 0, lockedUntil: null, totpSecret: null, totpEnabledAt: null, totpLastStep: null });
+    expect(created).toEqual({ ...u, failedLogins: 0, lockedUntil: null, totpSecret: null, totpEnabledAt: null, totpLastStep: null, dmPolicy: 'communities' });
     expect(await b.storage.getUserById(u.id)).toEqual(created);
     expect(await b.storage.getUserByUsername('alice_1')).toEqual(created);
     await expect(b.storage.createUser(user('ALICE_1'))).rejects.toMatchObject({ code: 'conflict' });
@@ -205,6 +205,15 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     expect(await b.storage.getKeyBackupMeta(u.id)).toEqual({ userId: u.id, version: 1, size: 10, updatedAt: 1 });
   });
 
+  it('#11.5 the owner grant is taken once: one of parallel claims wins, later claims lose, a release gives it back', async () => {
+    // Each back end's database is shared by this file's tests; this case is the only one to claim.
+    const results = await Promise.all([b.storage.claimOwnerGrant(1), b.storage.claimOwnerGrant(2), b.storage.claimOwnerGrant(3)]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await b.storage.claimOwnerGrant(4)).toBe(false);
+    await b.storage.releaseOwnerGrant();
+    expect(await b.storage.claimOwnerGrant(5)).toBe(true);
+  });
+
   it('counts users', async () => {
     const before = await b.storage.countUsers();
     await b.storage.createUser(user(`count_${n}`));
@@ -297,6 +306,24 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     expect(await b.storage.channelAccess(dm.id, a.id)).toMatchObject({ directMember: true, member: null, banned: false });
     expect(await b.storage.channelAccess(dm.id, outsider.id)).toMatchObject({ directMember: false });
     expect(await b.storage.channelAccess('no-such-channel', a.id)).toBeNull();
+  });
+
+  it('#11.8 DM requests: a pending member is listed in the states but not as a member, has no access, and accepting or declining moves them', async () => {
+    const a = await b.storage.createUser(user('req_a'));
+    const c = await b.storage.createUser(user('req_c'));
+    const dm: Channel = { id: id('req'), communityId: null, groupId: null, kind: 'dm', name: '', position: 0, createdAt: 7, archivedAt: null, slowModeSeconds: 0 };
+    await b.storage.createDirectChannel(dm, [a.id, c.id], 7, [c.id]);
+    expect(await b.storage.directMemberStates(dm.id)).toEqual(expect.arrayContaining([{ userId: a.id, acceptedAt: 7, declinedAt: null }, { userId: c.id, acceptedAt: null, declinedAt: null }]));
+    expect(await b.storage.listChannelMembers(dm.id)).toEqual([a.id]);
+    expect((await b.storage.listDirectChannels(c.id)).map((x) => x.id)).toEqual([]);
+    expect((await b.storage.listDirectChannels(c.id, { all: true })).map((x) => x.id)).toEqual([dm.id]);
+    expect(await b.storage.channelAccess(dm.id, c.id)).toMatchObject({ directMember: false });
+    expect(await b.storage.channelAccess(dm.id, a.id)).toMatchObject({ directMember: true, directPeersAccepted: false });
+    expect(await b.storage.setDirectMemberState(dm.id, c.id, 'accepted', 9)).toBe(true);
+    expect(await b.storage.channelAccess(dm.id, a.id)).toMatchObject({ directMember: true, directPeersAccepted: true });
+    expect(await b.storage.setDirectMemberState(dm.id, c.id, 'declined', 10)).toBe(true);
+    expect((await b.storage.directMemberStates(dm.id)).find((m) => m.userId === c.id)).toEqual({ userId: c.id, acceptedAt: null, declinedAt: 10 });
+    expect(await b.storage.setDirectMemberState(dm.id, 'nobody', 'accepted', 11)).toBe(false);
   });
 
   it('roles, overrides, timeouts and bans feed channelAccess; groups and channels update and delete', async () => {

@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../helpers/server';
 import { launchBrowser } from './browser';
 import { PASSWORD, Pages, register } from './helpers';
+import { totp } from '../auth/client';
 
 let server: RunningServer;
 let browser: Browser;
@@ -24,12 +25,13 @@ afterAll(async () => {
   await server?.kill();
 });
 
-async function resetWith(page: Page, code: string, newPassword: string): Promise<void> {
+async function resetWith(page: Page, code: string, newPassword: string, username = 'dora', secondFactor?: string): Promise<void> {
   await page.goto(server.url);
   await page.getByRole('link', { name: 'Forgot your password?' }).click();
   await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Reset your password');
-  await page.getByLabel('Username').fill('dora');
+  await page.getByLabel('Username').fill(username);
   await page.getByLabel('Recovery code').fill(code);
+  if (secondFactor) await page.getByLabel(/Authenticator or backup code/).fill(secondFactor);
   await page.getByLabel('New password', { exact: true }).fill(newPassword);
   await page.getByLabel('Repeat new password').fill(newPassword);
   await page.getByRole('button', { name: 'Reset password' }).click();
@@ -62,6 +64,30 @@ describe('account recovery', () => {
     await resetWith(third, next, 'new passphrase number two');
     await expect.poll(() => third.getByTestId('recovery-code').count(), { timeout: 15_000 }).toBe(1);
     expect(await loginStatus('new passphrase number two')).toBe(200);
+    expect(pages.problems.filter((p) => !/40[01]/.test(p))).toEqual([]);
+  }, 120_000);
+
+  it('A5 with 2FA on, the recovery code alone is refused and the reset needs an authenticator or backup code as well', async () => {
+    const page = await pages.newPage();
+    await page.goto(server.url);
+    await page.getByRole('link', { name: 'Create one' }).click();
+    const code = await register(page, 'erin', pages.problems);
+    await expect.poll(() => page.getByRole('heading', { name: /Welcome/ }).count(), { timeout: 20_000 }).toBe(1);
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('link', { name: 'Security' }).click();
+    await page.locator('section[aria-labelledby="tfa-title"]').getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
+    const secret = (await page.getByTestId('totp-secret').textContent({ timeout: 10_000 }))!;
+    await page.getByLabel('Code from the app').fill(totp(secret, -1));
+    await page.getByRole('button', { name: 'Confirm and turn on' }).click();
+    await expect.poll(() => page.getByTestId('backup-codes').locator('li').count(), { timeout: 20_000 }).toBe(8);
+    const backup = (await page.getByTestId('backup-codes').locator('li').first().textContent())!;
+
+    const other = await pages.newPage();
+    await resetWith(other, code, 'erin new passphrase one', 'erin');
+    await expect.poll(() => other.getByRole('alert').first().textContent(), { timeout: 15_000 }).toMatch(/two-factor authentication is on/);
+    await resetWith(other, code, 'erin new passphrase one', 'erin', backup);
+    await expect.poll(() => other.getByTestId('recovery-code').count(), { timeout: 15_000 }).toBe(1);
     expect(pages.problems.filter((p) => !/40[01]/.test(p))).toEqual([]);
   }, 120_000);
 });
