@@ -89,7 +89,7 @@ export interface InboxDelivery {
   ts: number;
 }
 
-export type DeliveryResult = { deviceId: string; result: 'stored' | 'duplicate' | 'not_found' | 'inbox_full' };
+export type DeliveryResult = { deviceId: string; result: 'stored' | 'duplicate' | 'not_found' | 'inbox_full' | 'conflict' };
 
 /** Other users' hubs. Every call names the target user; failures reject and are handled by the caller. */
 export interface Hubs {
@@ -294,8 +294,14 @@ export class UserHub {
     this.reply(conn, { type: 'delivered', clientMsgId, ts, failed, ...(duplicates === total ? { duplicate: true as const } : {}) });
     if (failed.length) {
       const full = failed.filter((f) => f.code === 'inbox_full').length;
-      const message = [full ? `${full} inbox(es) full or unreachable` : '', failed.length - full ? `${failed.length - full} unknown device(s)` : ''].filter(Boolean).join('; ');
-      this.reply(conn, error(full ? 'inbox_full' : 'not_found', `${message}: see failed in the delivered frame`, clientMsgId));
+      const conflicts = failed.filter((f) => f.code === 'conflict').length;
+      const unknown = failed.length - full - conflicts;
+      const message = [
+        full ? `${full} inbox(es) full or unreachable` : '',
+        conflicts ? `${conflicts} device(s) already hold a different ciphertext under this clientMsgId` : '',
+        unknown ? `${unknown} unknown device(s)` : '',
+      ].filter(Boolean).join('; ');
+      this.reply(conn, error(full ? 'inbox_full' : conflicts ? 'conflict' : 'not_found', `${message}: see failed in the delivered frame`, clientMsgId));
     }
   }
 
@@ -309,8 +315,11 @@ export class UserHub {
         results.push({ deviceId, result: 'not_found' });
         continue;
       }
-      if (this.store.inboxFind(deviceId, d.from.userId, d.from.deviceId, d.clientMsgId)) {
-        results.push({ deviceId, result: 'duplicate' });
+      const prior = this.store.inboxFind(deviceId, d.from.userId, d.from.deviceId, d.clientMsgId);
+      if (prior) {
+        // The same id again is a resend only with the same ciphertext (R2); once acknowledged the
+        // ciphertext is gone and a resend can only be recognised by its id.
+        results.push({ deviceId, result: prior.ciphertext !== null && prior.ciphertext !== d.ciphertext ? 'conflict' : 'duplicate' });
         continue;
       }
       const usage = this.store.inboxUsage(deviceId);

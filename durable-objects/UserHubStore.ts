@@ -41,7 +41,8 @@ export interface Follower {
 
 export interface HubStore {
   /** The item (or its acknowledged tombstone) a sender stored under this client message id, if any. */
-  inboxFind(deviceId: string, fromUser: string, fromDevice: string, clientMsgId: string): { id: number } | undefined;
+  /** The item a sender device stored under a client message id; `ciphertext` is null once acknowledged. */
+  inboxFind(deviceId: string, fromUser: string, fromDevice: string, clientMsgId: string): { id: number; ciphertext: string | null } | undefined;
   /** Unacknowledged items and their ciphertext bytes in one device's inbox. */
   inboxUsage(deviceId: string): { items: number; bytes: number };
   /** Unacknowledged items one sender left in one device's inbox. */
@@ -98,8 +99,8 @@ export class SqliteHubStore implements HubStore {
     for (const s of SCHEMA) sql.exec(s);
   }
 
-  inboxFind(deviceId: string, fromUser: string, fromDevice: string, clientMsgId: string): { id: number } | undefined {
-    const rows = this.sql.exec<{ id: number }>('SELECT id FROM inbox WHERE device_id = ? AND from_user = ? AND from_device = ? AND client_msg_id = ?', deviceId, fromUser, fromDevice, clientMsgId).toArray();
+  inboxFind(deviceId: string, fromUser: string, fromDevice: string, clientMsgId: string): { id: number; ciphertext: string | null } | undefined {
+    const rows = this.sql.exec<{ id: number; ciphertext: string | null }>('SELECT id, ciphertext FROM inbox WHERE device_id = ? AND from_user = ? AND from_device = ? AND client_msg_id = ?', deviceId, fromUser, fromDevice, clientMsgId).toArray();
     return rows[0];
   }
 
@@ -247,7 +248,7 @@ export class MemoryHubStore implements HubStore {
 
   inboxFind(deviceId: string, fromUser: string, fromDevice: string, clientMsgId: string) {
     const i = this.inbox.find((x) => x.deviceId === deviceId && x.fromUser === fromUser && x.fromDevice === fromDevice && x.clientMsgId === clientMsgId);
-    return i ? { id: i.id } : undefined;
+    return i ? { id: i.id, ciphertext: i.acked ? null : i.ciphertext } : undefined;
   }
 
   private pending(deviceId: string) {

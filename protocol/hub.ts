@@ -89,7 +89,7 @@ export interface HubSettings {
 export interface DeliveryFailure {
   userId: string;
   deviceId: string;
-  code: 'not_found' | 'inbox_full';
+  code: 'not_found' | 'inbox_full' | 'conflict';
 }
 
 /** Hub → client frames. */

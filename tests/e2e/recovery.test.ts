@@ -84,9 +84,9 @@ describe('account recovery', () => {
     const backup = (await page.getByTestId('backup-codes').locator('li').first().textContent())!;
 
     const other = await pages.newPage();
-    await resetWith(other, code, 'erin new passphrase one', 'erin');
+    await resetWith(other, code, 'a new passphrase for her one', 'erin');
     await expect.poll(() => other.getByRole('alert').first().textContent(), { timeout: 15_000 }).toMatch(/two-factor authentication is on/);
-    await resetWith(other, code, 'erin new passphrase one', 'erin', backup);
+    await resetWith(other, code, 'a new passphrase for her one', 'erin', backup);
     await expect.poll(() => other.getByTestId('recovery-code').count(), { timeout: 15_000 }).toBe(1);
     expect(pages.problems.filter((p) => !/40[01]/.test(p))).toEqual([]);
   }, 120_000);

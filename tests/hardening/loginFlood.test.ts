@@ -7,12 +7,11 @@
  * stated bound, workerd's memory within a stated ceiling, and stopping the server leaves no
  * hasher behind.
  */
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRaw } from '../../bench/lib/rawSocket.mjs';
 import { createCommunity, openChannel, registerUser, type TestUser } from '../helpers/accounts';
 import { startServer, type RunningServer } from '../helpers/server';
-import { rssBytes, workerdPid } from './process';
+import { descendants, rssBytes, workerdPid } from './process';
 
 /** The flood: the default AUTH_RATE_LIMIT_PER_SECOND, for long enough to queue hashes many times over. */
 const FLOOD_PER_SECOND = 5;
@@ -25,17 +24,6 @@ const DELIVERY_BOUND_MS = 600;
 const MEMORY_GROWTH_BOUND = 96 * 2 ** 20;
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(p * xs.length) - 1)]!;
-
-/** Pids below the server's npm process whose command line names `needle`. */
-function descendants(server: RunningServer, needle: RegExp): number[] {
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' }).split('\n').map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l)).filter((m): m is RegExpExecArray => m !== null);
-  const below = new Set([server.child.pid!]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const m of rows) if (below.has(Number(m[2])) && !below.has(Number(m[1]))) (below.add(Number(m[1])), (grew = true));
-  }
-  return rows.filter((m) => below.has(Number(m[1])) && needle.test(m[3]!)).map((m) => Number(m[1]));
-}
 
 describe('D4 a login flood does not stall the members', () => {
   let server: RunningServer;

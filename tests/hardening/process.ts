@@ -6,8 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { RunningServer } from '../helpers/server';
 
-/** The pid of the main workerd (the one serving http) below `server`'s npm process. */
-export function workerdPid(server: RunningServer): number {
+/** Pids below `server`'s npm process whose command line matches `needle`. */
+export function descendants(server: RunningServer, needle: RegExp): number[] {
   const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
     .split('\n')
     .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l))
@@ -18,9 +18,14 @@ export function workerdPid(server: RunningServer): number {
     grew = false;
     for (const r of rows) if (below.has(r.ppid) && !below.has(r.pid)) (below.add(r.pid), (grew = true));
   }
-  const workerd = rows.find((r) => below.has(r.pid) && /workerd/.test(r.args) && /config\.capnp/.test(r.args));
-  if (!workerd) throw new Error('no workerd process below the test server');
-  return workerd.pid;
+  return rows.filter((r) => below.has(r.pid) && needle.test(r.args)).map((r) => r.pid);
+}
+
+/** The pid of the main workerd (the one serving http, not the password hasher) below `server`'s npm process. */
+export function workerdPid(server: RunningServer): number {
+  const [pid] = descendants(server, /workerd.*config\.capnp/);
+  if (pid === undefined) throw new Error('no workerd process below the test server');
+  return pid;
 }
 
 /** Resident set size of `pid` in bytes. */

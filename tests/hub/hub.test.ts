@@ -80,7 +80,7 @@ describe('hub socket', () => {
 });
 
 describe('inbox', () => {
-  it('delivers to an offline device, replays in order on connect, deletes after ack, and stores a resend once', async () => {
+  it('delivers to an offline device, replays in order on connect, deletes after ack, and stores a resend once (R2: other content under the same id is a conflict)', async () => {
     const a = await openHub(server, alice, dev.a1);
     a.send({ type: 'deliver', clientMsgId: 'skd-0001-aaaa', to: [{ userId: bob.id, deviceId: dev.b2 }], ciphertext: ct('first') });
     expect(await nextHub(a, 'delivered', (f) => f.clientMsgId === 'skd-0001-aaaa')).toMatchObject({ failed: [] });
@@ -89,6 +89,10 @@ describe('inbox', () => {
     // The same clientMsgId again: acknowledged as a duplicate, stored once.
     a.send({ type: 'deliver', clientMsgId: 'skd-0001-aaaa', to: [{ userId: bob.id, deviceId: dev.b2 }], ciphertext: ct('first') });
     expect(await nextHub(a, 'delivered', (f) => f.clientMsgId === 'skd-0001-aaaa' && f.duplicate === true)).toMatchObject({ failed: [] });
+    // R2: the same clientMsgId with other ciphertext is a conflict, not a duplicate, and is not stored.
+    a.send({ type: 'deliver', clientMsgId: 'skd-0001-aaaa', to: [{ userId: bob.id, deviceId: dev.b2 }], ciphertext: ct('forged') });
+    expect(await nextHub(a, 'delivered', (f) => f.clientMsgId === 'skd-0001-aaaa' && f.failed.length > 0)).toMatchObject({ failed: [{ userId: bob.id, deviceId: dev.b2, code: 'conflict' }] });
+    expect((await nextHub(a, 'error', (f) => f.error.ref === 'skd-0001-aaaa')).error.code).toBe('conflict');
 
     const b = await openHub(server, bob, dev.b2);
     await settle(b);
