@@ -28,3 +28,13 @@ describe('password hasher', () => {
     expect(notJson.status).toBe(400);
   }, 30_000);
 });
+
+describe('password hasher under a flood', () => {
+  it('R8 lets one hash run and MAX_QUEUED_HASHES wait; the rest of a burst are refused with 503 at once, not queued', async () => {
+    const { MAX_QUEUED_HASHES } = await import('../auth/passwords');
+    const burst = MAX_QUEUED_HASHES + 8;
+    const statuses = await Promise.all(Array.from({ length: burst }, (_, i) => call({ op: 'verify', password: `wrong password ${i}`, phc: '$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA' }, SECRET).then((r) => r.status)));
+    expect(statuses.filter((s) => s === 503)).toHaveLength(burst - MAX_QUEUED_HASHES - 1);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(MAX_QUEUED_HASHES + 1);
+  }, 60_000);
+});
