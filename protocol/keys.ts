@@ -42,6 +42,16 @@ export const UploadPreKeysRequest = v.strictObject({
   oneTimePreKeys: v.optional(OneTimePreKeys),
 });
 
+/** Users one batch key-directory request may name: a channel's first message reads every member's devices in one request (issue #21), in pages of this size. */
+export const MAX_BATCH_USERS = 256;
+const UserIds = v.pipe(
+  v.array(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'userIds[]: ids are 1–64 characters of [A-Za-z0-9_-]'))),
+  v.minLength(1, 'name at least one user'),
+  v.maxLength(MAX_BATCH_USERS, `at most ${MAX_BATCH_USERS} users per request`),
+);
+/** `POST /api/users/devices` and `/api/users/bundles`: the same answer as the per-user routes, for many users at once. */
+export const BatchUsersRequest = v.strictObject({ userIds: UserIds });
+
 export const PutDeviceListRequest = v.strictObject({
   version: v.pipe(v.number(), v.integer(), v.minValue(1)),
   list: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_DEVICE_LIST_CHARS), v.regex(/^[A-Za-z0-9_-]+$/, 'list must be base64url')),

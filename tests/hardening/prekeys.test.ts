@@ -76,4 +76,24 @@ describe('D5 one-time prekeys cannot be drained, and device details stay with th
     expect(Object.keys(device).sort()).toEqual(['deviceId', 'identityKey']);
     expect(JSON.stringify(r.body)).not.toContain('victim laptop');
   });
+
+  it('#21 D5 the batch routes answer for many users at once with the same rules: strangers and unknown ids are missing, devices are ids and keys, one-time prekeys stay within the same allowance', async () => {
+    const devices = await call(server, other, 'POST', '/api/users/devices', { userIds: [victim.id, member.id, stranger.id, 'x'.repeat(22)] });
+    expect(devices.status).toBe(200);
+    const users = devices.body!.users as { userId: string; devices: Record<string, unknown>[] }[];
+    expect(users.map((u) => u.userId).sort()).toEqual([victim.id, member.id].sort());
+    expect(Object.keys(users.find((u) => u.userId === victim.id)!.devices[0]!).sort()).toEqual(['deviceId', 'identityKey']);
+    expect((devices.body!.missing as string[]).sort()).toEqual([stranger.id, 'x'.repeat(22)].sort());
+    expect((await call(server, stranger, 'POST', '/api/users/devices', { userIds: [victim.id] })).body).toEqual({ users: [], missing: [victim.id] });
+    expect((await call(server, other, 'POST', '/api/users/devices', { userIds: [] })).status).toBe(400);
+    expect((await call(server, other, 'POST', '/api/users/devices', { userIds: Array.from({ length: 257 }, (_, i) => `u${i}`) })).status).toBe(400);
+
+    // `other` used one claim on the victim above; the batch route draws on the same allowance.
+    const before = await stock(server, victim);
+    const claims = await Promise.all(Array.from({ length: 8 }, () => call(server, other, 'POST', '/api/users/bundles', { userIds: [victim.id] })));
+    const withOpk = claims.filter((c) => ((c.body!.users as { bundles: { oneTimePreKey: unknown }[] }[])[0]!.bundles[0]!.oneTimePreKey ?? null) !== null).length;
+    expect(withOpk).toBe(OPK_CLAIMS_PER_PAIR - 1);
+    expect(await stock(server, victim)).toBe(before - withOpk);
+    expect((await call(server, stranger, 'POST', '/api/users/bundles', { userIds: [victim.id] })).body).toEqual({ users: [], missing: [victim.id] });
+  });
 });

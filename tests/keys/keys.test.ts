@@ -299,6 +299,7 @@ describe.each(['sqlite', 'postgres'] as const)('key directory on %s', (backend) 
       ['POST', '/api/devices'], ['GET', '/api/devices'], ['PUT', `/api/devices/${aliceDeviceId}/prekeys`], ['DELETE', `/api/devices/${aliceDeviceId}`],
       ['GET', '/api/users/by-name/alice'], ['GET', `/api/users/${alice.id}/devices`], ['POST', `/api/users/${alice.id}/bundles`], ['GET', `/api/users/${alice.id}/device-list`],
       ['PUT', '/api/device-list'], ['PUT', '/api/key-backup'], ['GET', '/api/key-backup'], ['GET', '/api/key-backup/status'],
+      ['POST', '/api/users/devices'], ['POST', '/api/users/bundles'],
     ];
     for (const [method, path] of routes) {
       expect((await api(server, path, { method })).status, `${method} ${path}`).toBe(401);

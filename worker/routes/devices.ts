@@ -9,18 +9,19 @@
  */
 import { Hono } from 'hono';
 import type { ClaimedBundle } from '../../protocol/keys';
-import { MAX_DEVICES, MAX_KEY_BACKUP_BYTES, PutDeviceListRequest, RegisterDeviceRequest, UploadPreKeysRequest } from '../../protocol/keys';
+import { BatchUsersRequest, MAX_DEVICES, MAX_KEY_BACKUP_BYTES, PutDeviceListRequest, RegisterDeviceRequest, UploadPreKeysRequest } from '../../protocol/keys';
 import { ApiError } from '../../protocol/errors';
 import type { AppEnv } from '../app';
 import { normalizeUsername } from '../auth/names';
 import { newId } from '../auth/secrets';
-import { announceDeviceList, removeDeviceFromHub } from '../hubs';
+import { announceDeviceList, removeDeviceFromHub, storageDirectory } from '../hubs';
 import { mayReadKeys, mayTakeOneTimePreKeys } from '../auth/keyAccess';
 import { requireAuth } from '../middleware/auth';
 import { errorResponse } from '../middleware/errors';
 import { jsonBody, readBodyCapped } from '../middleware/jsonBody';
 import { blobStore, keyBackupBlob } from '../storage/BlobStore';
-import type { Device } from '../storage/Storage';
+import type { Device, Storage } from '../storage/Storage';
+import type { Env } from '../env';
 
 
 export const deviceRoutes = new Hono<AppEnv>()
@@ -83,6 +84,31 @@ function publicDevice(d: Device) {
 
 const noSuchUser = () => errorResponse('not_found', 'no such user', 404);
 
+/** Which of `userIds` the caller may read keys of: themselves, and those they share something with. */
+async function readableUsers(env: Env, caller: string, userIds: string[]): Promise<Set<string>> {
+  const others = userIds.filter((id) => id !== caller);
+  const shared = others.length ? await storageDirectory(env).sharing(caller, others) : new Set<string>();
+  return new Set(userIds.filter((id) => id === caller || shared.has(id)));
+}
+
+/** One bundle per device of `userId` with a signed prekey; one-time prekeys within the caller's allowances (worker/auth/keyAccess.ts). */
+async function claimBundlesOf(storage: Storage, env: Env, caller: string, userId: string, now: number): Promise<ClaimedBundle[]> {
+  const withOneTime = await mayTakeOneTimePreKeys(env, caller, userId, now);
+  const bundles: ClaimedBundle[] = [];
+  for (const d of await storage.listDevices(userId)) {
+    if (!d.signedPreKey) continue;
+    const opk = withOneTime ? await storage.claimOneTimePreKey(d.id) : null;
+    bundles.push({
+      deviceId: d.id,
+      identityKey: d.identityKey,
+      signedPreKey: JSON.parse(d.signedPreKey) as ClaimedBundle['signedPreKey'],
+      kyberPreKey: d.kyberPreKey ? (JSON.parse(d.kyberPreKey) as ClaimedBundle['kyberPreKey']) : null,
+      oneTimePreKey: opk ? { id: opk.keyId, publicKey: opk.publicKey } : null,
+    });
+  }
+  return bundles;
+}
+
 export const userKeyRoutes = new Hono<AppEnv>()
   .use('*', requireAuth)
 
@@ -91,6 +117,36 @@ export const userKeyRoutes = new Hono<AppEnv>()
     const user = await storage.getUserByUsername(normalizeUsername(c.req.param('username')));
     if (!user) return noSuchUser();
     return c.json({ id: user.id, username: user.username, displayName: user.displayName });
+  })
+
+  // Batch forms of the two routes below (issue #21): one request for a channel's members instead
+  // of one per member. The same rules apply per user; users the caller may not read are left out
+  // of the answer (`missing`), exactly as the per-user route answers 404 for them.
+  .post('/devices', async (c) => {
+    const { userIds } = await jsonBody(c, BatchUsersRequest);
+    const storage = await c.var.storage();
+    const caller = c.var.auth.user.id;
+    const wanted = [...new Set(userIds)];
+    const readable = await readableUsers(c.env, caller, wanted);
+    const users = await Promise.all(
+      wanted.filter((id) => readable.has(id)).map(async (id) => {
+        const [devices, list] = await Promise.all([storage.listDevices(id), storage.getDeviceList(id)]);
+        return { userId: id, devices: devices.map(publicDevice), deviceList: list ? { version: list.version, list: list.list } : null };
+      }),
+    );
+    return c.json({ users, missing: wanted.filter((id) => !readable.has(id)) });
+  })
+
+  .post('/bundles', async (c) => {
+    const { userIds } = await jsonBody(c, BatchUsersRequest);
+    const storage = await c.var.storage();
+    const caller = c.var.auth.user.id;
+    const wanted = [...new Set(userIds)];
+    const readable = await readableUsers(c.env, caller, wanted);
+    const now = c.var.now();
+    const users = [];
+    for (const id of wanted.filter((u) => readable.has(u))) users.push({ userId: id, bundles: await claimBundlesOf(storage, c.env, caller, id, now) });
+    return c.json({ users, missing: wanted.filter((id) => !readable.has(id)) });
   })
 
   .get('/:id/devices', async (c) => {
@@ -106,20 +162,7 @@ export const userKeyRoutes = new Hono<AppEnv>()
     const user = await storage.getUserById(c.req.param('id'));
     const caller = c.var.auth.user.id;
     if (!user || !(await mayReadKeys(c.env, caller, user.id))) return noSuchUser();
-    const withOneTime = await mayTakeOneTimePreKeys(c.env, caller, user.id, c.var.now());
-    const bundles: ClaimedBundle[] = [];
-    for (const d of await storage.listDevices(user.id)) {
-      if (!d.signedPreKey) continue;
-      const opk = withOneTime ? await storage.claimOneTimePreKey(d.id) : null;
-      bundles.push({
-        deviceId: d.id,
-        identityKey: d.identityKey,
-        signedPreKey: JSON.parse(d.signedPreKey) as ClaimedBundle['signedPreKey'],
-        kyberPreKey: d.kyberPreKey ? (JSON.parse(d.kyberPreKey) as ClaimedBundle['kyberPreKey']) : null,
-        oneTimePreKey: opk ? { id: opk.keyId, publicKey: opk.publicKey } : null,
-      });
-    }
-    return c.json({ bundles });
+    return c.json({ bundles: await claimBundlesOf(storage, c.env, caller, user.id, c.var.now()) });
   })
 
   .get('/:id/device-list', async (c) => {

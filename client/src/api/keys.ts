@@ -38,6 +38,11 @@ export const userDevices = (userId: string) =>
   api<{ devices: PublicDevice[]; deviceList: { version: number; list: string } | null }>(`/api/users/${encodeURIComponent(userId)}/devices`);
 /** Publishes this account's signed device list (the version must grow; 409 otherwise). */
 export const putDeviceList = (version: number, list: string) => api<void>('/api/device-list', { method: 'PUT', body: { version, list } });
+/** Devices and signed device lists of many users in one request; `missing` are those this account may not read. */
+export const usersDevices = (userIds: string[]) =>
+  api<{ users: { userId: string; devices: PublicDevice[]; deviceList: { version: number; list: string } | null }[]; missing: string[] }>('/api/users/devices', { method: 'POST', body: { userIds } });
+/** Prekey bundles of many users in one request. */
+export const claimBundlesMany = (userIds: string[]) => api<{ users: { userId: string; bundles: ClaimedBundle[] }[]; missing: string[] }>('/api/users/bundles', { method: 'POST', body: { userIds } });
 export const claimBundles = (userId: string) => api<{ bundles: ClaimedBundle[] }>(`/api/users/${encodeURIComponent(userId)}/bundles`, { method: 'POST' });
 
 /** Whether this account has a key backup on the server, and which version. */

@@ -61,7 +61,8 @@ import {
   type SessionDeps,
 } from '../crypto';
 import { channelMembers } from '../api/communities';
-import { claimBundles, listOwnDevices, registerDevice, uploadPreKeys, userDevices, type ClaimedBundle, type PublicDevice } from '../api/keys';
+import { claimBundlesMany, listOwnDevices, registerDevice, uploadPreKeys, userDevices, usersDevices, type ClaimedBundle, type PublicDevice } from '../api/keys';
+import { MAX_BATCH_USERS } from '../../../protocol/keys';
 import { IndexedDbKeyStore } from '../stores/IndexedDbKeyStore';
 import type { Db } from '../stores/idb';
 import { ReconnectingSocket } from '../ws/ReconnectingSocket';
@@ -74,6 +75,8 @@ import { unwrapChannelEnvelope, wrapChannelEnvelope } from './ChannelEnvelope';
 const MEMBERS_TTL_MS = 15_000;
 /** How long to wait for the hub to confirm a delivery before giving up (the message stays queued), ms. */
 const DELIVER_TIMEOUT_MS = 15_000;
+/** Sender-key deliveries in flight at once: below the hub's per-socket queue of 64 frames, so none is refused for crowding. */
+const DELIVERY_WINDOW = 48;
 
 /** This device as registered with the server. */
 interface DeviceRecord {
@@ -384,14 +387,18 @@ export class Engine {
     // sending to nobody else would be refused anyway. The caller keeps the message and retries.
     const waiting = members.filter((m) => m.pending);
     if (waiting.length > 0) throw new Error(`waiting for ${waiting.map((m) => m.displayName || m.username || 'them').join(', ')} to accept your message request`);
+    // Every member's devices in as few requests as the batch size allows (issue #21: one request
+    // per member made a channel's first message take seconds and met the per-IP limit).
+    const ids = members.map((m) => m.userId);
+    const read: { userId: string; devices: PublicDevice[]; deviceList: { version: number; list: string } | null }[] = [];
+    for (let i = 0; i < ids.length; i += MAX_BATCH_USERS) {
+      const page = await usersDevices(ids.slice(i, i + MAX_BATCH_USERS));
+      if (page.missing.length > 0) throw new Error(`the keys of ${page.missing.length} member(s) cannot be read`);
+      read.push(...page.users);
+    }
     // Only devices on each person's signed device list receive keys (DeviceLists.ts).
     const devices = (
-      await Promise.all(
-        members.map(async (m) => {
-          const r = await userDevices(m.userId);
-          return (await this.lists.approved(m.userId, r.devices, r.deviceList)).map((d) => ({ userId: m.userId, deviceId: d.deviceId, identityKey: d.identityKey }));
-        }),
-      )
+      await Promise.all(read.map(async (r) => (await this.lists.approved(r.userId, r.devices, r.deviceList)).map((d) => ({ userId: r.userId, deviceId: d.deviceId, identityKey: d.identityKey }))))
     ).flat();
     this.memberCache.set(channelId, { at: Date.now(), devices });
     return devices;
@@ -440,8 +447,10 @@ export class Engine {
     // Sessions first: one bundle claim per user that has a device without a session.
     const needSession = new Set<string>();
     for (const t of targets) if (!(await this.store.getSession(addressOf(t.userId, t.deviceId)))) needSession.add(t.userId);
-    for (const userId of needSession) {
-      const { bundles } = await claimBundles(userId);
+    const claims: { userId: string; bundles: ClaimedBundle[] }[] = [];
+    const asking = [...needSession];
+    for (let i = 0; i < asking.length; i += MAX_BATCH_USERS) claims.push(...(await claimBundlesMany(asking.slice(i, i + MAX_BATCH_USERS))).users);
+    for (const { userId, bundles } of claims) {
       for (const claimed of bundles) {
         const target = targets.find((t) => t.userId === userId && t.deviceId === claimed.deviceId);
         if (!target || claimed.identityKey !== target.identityKey) continue;
@@ -456,14 +465,25 @@ export class Engine {
       }
     }
     const distribution = encodeSenderKeyDistribution(senderKeyDistribution(own));
+    // Sealed one after another (each advances its own pairwise session), then delivered all at
+    // once: the hub confirms each, but nothing waits for one confirmation before sending the
+    // next (issue #21). A device whose delivery failed is not marked done and is retried with
+    // the next send.
+    const sealed: { to: { userId: string; deviceId: string }; address: string; ciphertext: Uint8Array }[] = [];
     for (const t of targets) {
       const address = addressOf(t.userId, t.deviceId);
       if (!(await this.store.getSession(address))) continue;
-      const ciphertext = await encryptTo(this.deps, address, distribution);
-      await this.deliver({ userId: t.userId, deviceId: t.deviceId }, ciphertext);
-      done.addresses.push(address);
-      await this.db.put('distributed', channelId, done);
+      sealed.push({ to: { userId: t.userId, deviceId: t.deviceId }, address, ciphertext: await encryptTo(this.deps, address, distribution) });
     }
+    // In windows of DELIVERY_WINDOW: the hub queues at most 64 frames per socket (MAX_QUEUED_FRAMES).
+    const results: PromiseSettledResult<void>[] = [];
+    for (let i = 0; i < sealed.length; i += DELIVERY_WINDOW) {
+      results.push(...(await Promise.allSettled(sealed.slice(i, i + DELIVERY_WINDOW).map((s) => this.deliver(s.to, s.ciphertext)))));
+    }
+    sealed.forEach((s, i) => results[i]!.status === 'fulfilled' && done.addresses.push(s.address));
+    await this.db.put('distributed', channelId, done);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     return own;
   }
 
