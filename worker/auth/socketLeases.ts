@@ -34,12 +34,12 @@ export async function acquireSocketLease(env: Env, ip: string, userId: string, e
   if (!env.RATE_LIMITER) return { id, ip, userId };
   const perAccount = rateFrom(env.MAX_SOCKETS_PER_ACCOUNT, DEFAULT_MAX_SOCKETS_PER_ACCOUNT);
   const perIp = rateFrom(env.MAX_SOCKETS_PER_IP, DEFAULT_MAX_SOCKETS_PER_IP);
-  if (!(await limiter(env, `user:${userId}`).acquire(id, perAccount, expiresAt, now))) return { refused: `this account already has ${perAccount} open connections; close some tabs or devices` };
-  if (!(await limiter(env, `ip:${ip}`).acquire(id, perIp, expiresAt, now))) {
-    await limiter(env, `user:${userId}`).release(id);
-    return { refused: `this address already has ${perIp} open connections` };
-  }
-  return { id, ip, userId };
+  // Both caps at once (a socket upgrade waits for these): whichever held is given back if the other refused.
+  const [account, address] = await Promise.all([limiter(env, `user:${userId}`).acquire(id, perAccount, expiresAt, now), limiter(env, `ip:${ip}`).acquire(id, perIp, expiresAt, now)]);
+  if (account && address) return { id, ip, userId };
+  if (account) await limiter(env, `user:${userId}`).release(id);
+  if (address) await limiter(env, `ip:${ip}`).release(id);
+  return { refused: account ? `this address already has ${perIp} open connections` : `this account already has ${perAccount} open connections; close some tabs or devices` };
 }
 
 /** Gives a closed socket's leases back. */

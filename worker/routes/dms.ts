@@ -140,27 +140,26 @@ export const dmRoutes = new Hono<AppEnv>()
     const storage = await c.var.storage();
     const me = c.var.auth.user.id;
     const all = await storage.listDirectChannels(me, { all: true });
-    const views = await Promise.all(all.map(async (ch) => ({ view: dmView(ch, await storage.directMemberStates(ch.id)), ch })));
-    const mineAccepted = (v: ReturnType<typeof dmView>) => v.memberIds.includes(me);
-    return c.json({
-      dms: views.filter(({ view }) => mineAccepted(view)).map(({ view }) => view),
-      // Requests waiting for you (declined ones stay out of sight; starting a DM with that person accepts it again).
-      // Each with who is asking (names: the recipient cannot read the DM's member list before accepting).
-      requests: (
-        await Promise.all(
-          views
-            .filter(({ view }) => !mineAccepted(view))
-            .map(async ({ view, ch }) => {
-              if ((await storage.directMemberStates(ch.id)).find((m) => m.userId === me)!.declinedAt !== null) return null;
-              const people = await Promise.all(view.memberIds.map(async (id) => {
-                const u = await storage.getUserById(id);
-                return { userId: id, username: u?.username ?? null, displayName: u?.displayName ?? null };
-              }));
-              return { ...view, people };
+    const rows = await Promise.all(all.map(async (ch) => ({ ch, states: await storage.directMemberStates(ch.id) })));
+    const mine = (states: DirectMemberState[]) => states.find((m) => m.userId === me)!;
+    // Requests waiting for you (declined ones stay out of sight; starting a DM with that person
+    // accepts it again), each with who is asking: the recipient cannot read the DM's member list
+    // before accepting, so the names come with it.
+    const requests = await Promise.all(
+      rows
+        .filter(({ states }) => mine(states).acceptedAt === null && mine(states).declinedAt === null)
+        .map(async ({ ch, states }) => {
+          const view = dmView(ch, states);
+          const people = await Promise.all(
+            view.memberIds.map(async (id) => {
+              const u = await storage.getUserById(id);
+              return { userId: id, username: u?.username ?? null, displayName: u?.displayName ?? null };
             }),
-        )
-      ).filter((v) => v !== null),
-    });
+          );
+          return { ...view, people };
+        }),
+    );
+    return c.json({ dms: rows.filter(({ states }) => mine(states).acceptedAt !== null).map(({ ch, states }) => dmView(ch, states)), requests });
   })
 
   .post('/:id/accept', async (c) => {
