@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, importPKCS8, importSPKI, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../helpers/server';
+import { ROUTES } from '../../worker/routes/manifest';
 import { call, invite, register, type Account } from './client';
 
 const b64 = (x: unknown) => Buffer.from(typeof x === 'string' ? x : JSON.stringify(x)).toString('base64url');
@@ -188,6 +189,13 @@ describe('access tokens (A1–A3) and the authorization matrix', () => {
         const r = await call(server, method, path, { token, ...(body !== undefined ? { body } : {}) });
         expect(r.status, `${method} ${path}`).toBe(401);
       }
+    }
+    // …and so does every other signed-in route of the manifest (communities, DMs and their
+    // requests, the batch key directory), so a new route cannot skip the expiry check.
+    for (const route of ROUTES.filter((r) => r.access !== 'public' && r.path.startsWith('/api/'))) {
+      const path = route.path.replace(/\{[^}]+\}/g, 'x0000000000000000000000');
+      const r = await call(server, route.method, path, { token: user.auth.accessToken, ...(route.body ? { body: {} } : {}) });
+      expect(r.status, `${route.method} ${route.path}`).toBe(401);
     }
     // Control: the owner's refreshed token works on the same server.
     const refreshed = await call(server, 'POST', '/api/auth/refresh', { body: { refreshToken: owner.auth.refreshToken } });

@@ -4,13 +4,16 @@
  * under Message requests, and accepting lets the held message through, while declining blocks
  * it without telling the starter. Settings → Privacy says who may message you directly.
  */
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { acceptDmRequest, browserSuite, messageWith, register, registerAnother, send, startDm } from './helpers';
+import { acceptDmRequest, browserSuite, expectNoCanaries, messageWith, register, registerAnother, send, startDm } from './helpers';
 
 const suite = browserSuite();
 
 describe('message requests', () => {
-  it('a request waits for its answer: accepted, the held message arrives; declined, it never does; "everyone" takes DMs directly', async () => {
+  it('a request waits for its answer: accepted, the held message arrives; declined, it never does; "everyone" takes DMs directly; V1 no canary stored', async () => {
+    // V1: the held, the declined and the direct message each carry a canary the server must never store.
+    const [held, blocked, direct] = ['held', 'blocked', 'direct'].map((k) => `canary${k}x${randomBytes(16).toString('hex')}`) as [string, string, string];
     const alice = await suite.pages.newPage();
     const bob = await suite.pages.newPage();
     const carol = await suite.pages.newPage();
@@ -23,12 +26,12 @@ describe('message requests', () => {
 
     // Bob writes to Alice: a request; his message waits, and he is told why.
     await startDm(bob, 'alice');
-    await send(bob, 'Hello from Bob, held until Alice accepts');
+    await send(bob, `Hello from Bob, held until Alice accepts ${held}`);
     await expect.poll(() => bob.getByTestId('dm-waiting').textContent(), { timeout: 20_000 }).toMatch(/alice has not accepted your message request/);
 
     // Carol writes too.
     await startDm(carol, 'alice');
-    await send(carol, 'Carol here, please block me');
+    await send(carol, `Carol here, please block me ${blocked}`);
 
     // Alice: both under Message requests, not among her conversations.
     await alice.getByRole('link', { name: 'Direct messages' }).click();
@@ -59,7 +62,7 @@ describe('message requests', () => {
     const dave = await suite.pages.newPage();
     await registerAnother(dave, suite.server.url, 'dave', suite.pages.problems);
     await startDm(dave, 'alice');
-    await send(dave, 'Dave, straight through');
+    await send(dave, `Dave, straight through ${direct}`);
     expect(await dave.getByTestId('dm-waiting').count()).toBe(0);
     await alice.getByRole('link', { name: 'Direct messages' }).click();
     const daveLink = alice.getByRole('complementary').getByRole('link', { name: /dave/ });
@@ -68,5 +71,7 @@ describe('message requests', () => {
     expect(await alice.getByTestId('dm-request').count()).toBe(0);
     await expect.poll(() => messageWith(alice, 'Dave, straight through').count(), { timeout: 20_000 }).toBe(1);
     expect(suite.pages.problems).toEqual([]);
+    await suite.server.kill();
+    expectNoCanaries(suite.server.dataDir, [held, blocked, direct]);
   }, 180_000);
 });

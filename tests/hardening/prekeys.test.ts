@@ -96,4 +96,16 @@ describe('D5 one-time prekeys cannot be drained, and device details stay with th
     expect(await stock(server, victim)).toBe(before - withOpk);
     expect((await call(server, stranger, 'POST', '/api/users/bundles', { userIds: [victim.id] })).body).toEqual({ users: [], missing: [victim.id] });
   });
+
+  it('Z1 D5 a member banned from the only community they shared is a stranger to the key directory: 404 per user, missing in the batch routes', async () => {
+    const banned = await registerUser(server, `banned${Date.now() % 100000}`);
+    const { communityId } = await createCommunity(server, victim, 'Ban test');
+    await joinCommunity(server, victim, communityId, [banned]);
+    expect((await call(server, banned, 'POST', '/api/users/devices', { userIds: [victim.id] })).body).toMatchObject({ missing: [] });
+    expect((await call(server, victim, 'POST', `/api/communities/${communityId}/bans`, { userId: banned.id })).status).toBe(201);
+    expect((await call(server, banned, 'GET', `/api/users/${victim.id}/devices`)).status).toBe(404);
+    expect((await call(server, banned, 'POST', `/api/users/${victim.id}/bundles`)).status).toBe(404);
+    expect((await call(server, banned, 'POST', '/api/users/devices', { userIds: [victim.id] })).body).toEqual({ users: [], missing: [victim.id] });
+    expect((await call(server, banned, 'POST', '/api/users/bundles', { userIds: [victim.id] })).body).toEqual({ users: [], missing: [victim.id] });
+  });
 });
