@@ -20,6 +20,8 @@ import sqlite0006 from './sqlite/0006_owner_grant.sql';
 import postgres0006 from './postgres/0006_owner_grant.sql';
 import sqlite0007 from './sqlite/0007_dm_requests.sql';
 import postgres0007 from './postgres/0007_dm_requests.sql';
+import sqlite0008 from './sqlite/0008_invite_admits.sql';
+import postgres0008 from './postgres/0008_invite_admits.sql';
 
 /** One migration: a stable id (the file name without `.sql`) and its SQL text. */
 export interface Migration {
@@ -36,6 +38,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { id: '0005_username_skeleton', sql: sqlite0005 },
   { id: '0006_owner_grant', sql: sqlite0006 },
   { id: '0007_dm_requests', sql: sqlite0007 },
+  { id: '0008_invite_admits', sql: sqlite0008 },
 ];
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0000_init', sql: postgres0000 },
@@ -46,4 +49,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0005_username_skeleton', sql: postgres0005 },
   { id: '0006_owner_grant', sql: postgres0006 },
   { id: '0007_dm_requests', sql: postgres0007 },
+  { id: '0008_invite_admits', sql: postgres0008 },
 ];

@@ -85,4 +85,6 @@ export interface AuthResponse {
   /** Seconds until the access token expires. */
   expiresIn: number;
   user: PublicUser;
+  /** After registering with a community invite: the community the new account has joined. */
+  joinedCommunityId?: string;
 }

@@ -100,6 +100,8 @@ export const CreateCommunityInviteRequest = v.strictObject({
   expiresInSeconds: v.optional(
     v.pipe(v.number(), v.integer(), v.minValue(MIN_INVITE_SECONDS, 'expiry must be at least one hour'), v.maxValue(MAX_INVITE_SECONDS, 'expiry must be at most one year')),
   ),
+  /** Also lets someone without an account register on an invite-only instance; instance admins only. */
+  admitsNewAccounts: v.optional(v.boolean()),
 });
 
 /** The other people in a new DM (one) or group DM (up to 24 besides you). */

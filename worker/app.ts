@@ -24,7 +24,7 @@ import { deviceRoutes, ownKeyRoutes, userKeyRoutes } from './routes/devices';
 import type { Storage } from './storage/Storage';
 import { communityRoutes } from './routes/communities';
 import { channelRoutes } from './routes/channels';
-import { communityInviteRoutes } from './routes/communityInvites';
+import { communityInviteRoutes, invitePreviewRoutes } from './routes/communityInvites';
 import { dmRoutes } from './routes/dms';
 
 export interface AppEnv {
@@ -64,6 +64,7 @@ export function createApp(): Hono<AppEnv> {
   api.use('/auth/*', strict);
   api.route('/', healthRoutes);
   api.route('/', openApiRoutes);
+  api.route('/auth/invites', invitePreviewRoutes);
   api.route('/auth', authRoutes);
   api.route('/me', meRoutes);
   api.route('/invites', inviteRoutes);

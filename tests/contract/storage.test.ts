@@ -19,7 +19,7 @@ function session(userId: string, extra: Partial<Session> = {}): Session {
 }
 
 function invite(extra: Partial<Invite> = {}): Invite {
-  return { code: id('inv'), communityId: null, createdBy: 'admin', maxUses: null, uses: 0, expiresAt: null, revokedAt: null, createdAt: 1_700_000_000_000, ...extra };
+  return { code: id('inv'), communityId: null, createdBy: 'admin', maxUses: null, uses: 0, expiresAt: null, revokedAt: null, createdAt: 1_700_000_000_000, admitsNewAccounts: false, ...extra };
 }
 
 function community(ownerId: string): { community: Community; group: ChannelGroup; channel: Channel } {
@@ -250,6 +250,15 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     expect((await b.storage.getInvite(unlimited.code))?.uses).toBe(3);
     const listed = await b.storage.listInvites(null);
     expect(listed.map((i) => i.code)).toEqual(expect.arrayContaining([once.code, expired.code, revoked.code, unlimited.code]));
+  });
+
+  it('invites: whether a community invite admits new accounts is kept, read back as a boolean, and survives redemption', async () => {
+    const admits = await b.storage.createInvite(invite({ communityId: null, admitsNewAccounts: true }));
+    const plain = await b.storage.createInvite(invite({ admitsNewAccounts: false }));
+    expect((await b.storage.getInvite(admits.code))?.admitsNewAccounts).toBe(true);
+    expect((await b.storage.getInvite(plain.code))?.admitsNewAccounts).toBe(false);
+    expect((await b.storage.redeemInvite(admits.code, 1)).admitsNewAccounts).toBe(true);
+    expect((await b.storage.listInvites(null)).find((i) => i.code === admits.code)?.admitsNewAccounts).toBe(true);
   });
 
   it('Z5: 20 parallel redemptions of a 1-use invite: exactly one succeeds', async () => {

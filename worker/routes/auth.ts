@@ -19,7 +19,8 @@ import { noStore, requireAuth } from '../middleware/auth';
 import { errorResponse } from '../middleware/errors';
 import { isStorageError } from '../storage/StorageError';
 import { closeSessionSockets } from '../rooms';
-import type { InstanceRole } from '../storage/Storage';
+import type { InstanceRole, Invite } from '../storage/Storage';
+import { inviteAdmission } from './communityInvites';
 
 /** A rotated refresh token presented again within this window is a client race, not theft. */
 export const REFRESH_RACE_MS = 2000;
@@ -59,18 +60,21 @@ export const authRoutes = new Hono<AppEnv>()
     if (await storage.hasLookAlike(username)) throw lookAlike();
     const granted = wantsOwner && (await storage.claimOwnerGrant(c.var.now()));
     const role: InstanceRole = granted ? 'owner' : 'user';
-    let redeemed: string | undefined;
+    let redeemed: Invite | undefined;
     if (role !== 'owner') {
       if (mode === 'closed') throw new ApiError('forbidden', 'registration is closed on this instance');
-      if (mode === 'invite_only') {
-        if (!body.inviteCode) throw new ApiError('forbidden', 'registration needs an invite code on this instance');
-        const invite = await storage.redeemInvite(body.inviteCode, c.var.now());
-        if (invite.communityId !== null) {
-          await storage.unredeemInvite(body.inviteCode);
-          throw new ApiError('forbidden', 'this is a community invite; register with an instance invite first');
-        }
-        redeemed = body.inviteCode;
+      if (mode === 'invite_only' && !body.inviteCode) throw new ApiError('forbidden', 'registration needs an invite code on this instance');
+    }
+    // An invite given at registration is used whatever the mode: on an invite-only instance it is
+    // the way in; a community invite also makes the new account a member (one link to join).
+    if (body.inviteCode && mode !== 'closed') {
+      const invite = await storage.redeemInvite(body.inviteCode, c.var.now());
+      const admits = mode === 'open' || role === 'owner' ? 'admits' : await inviteAdmission(storage, invite);
+      if (admits !== 'admits') {
+        await storage.unredeemInvite(body.inviteCode);
+        throw new ApiError('forbidden', admits);
       }
+      redeemed = invite;
     }
     let user;
     try {
@@ -86,7 +90,7 @@ export const authRoutes = new Hono<AppEnv>()
         recoveryVerifierHash: digest(body.recoveryVerifier),
       });
     } catch (e) {
-      if (redeemed) await storage.unredeemInvite(redeemed);
+      if (redeemed) await storage.unredeemInvite(redeemed.code);
       if (granted) await storage.releaseOwnerGrant();
       if (isStorageError(e) && e.code === 'conflict') {
         if (await storage.getUserByUsername(username)) throw new ApiError('conflict', 'this username is taken');
@@ -95,8 +99,18 @@ export const authRoutes = new Hono<AppEnv>()
       }
       throw e;
     }
-    await audit(c, 'register', user.id, { role, ...(redeemed ? { invite: true } : {}) });
-    return c.json(await startSession(c, user, body.deviceName), 201);
+    let joinedCommunityId: string | undefined;
+    if (redeemed?.communityId) {
+      const communityId = redeemed.communityId;
+      // A brand-new account cannot be banned or a member yet; only a community deleted since the
+      // redemption can stop this, and then the account stands without it.
+      if (await storage.getCommunity(communityId)) {
+        await storage.addMember({ communityId, userId: user.id, role: 'member', joinedAt: c.var.now(), timedOutUntil: null });
+        joinedCommunityId = communityId;
+      }
+    }
+    await audit(c, 'register', user.id, { role, ...(redeemed ? { invite: true } : {}), ...(joinedCommunityId ? { communityId: joinedCommunityId } : {}) });
+    return c.json({ ...(await startSession(c, user, body.deviceName)), ...(joinedCommunityId ? { joinedCommunityId } : {}) }, 201);
   })
 
   .post('/login', async (c) => {

@@ -38,6 +38,8 @@ import { confirmPassword } from '../auth/confirmPassword';
 import { base64url, newId, randomBytes } from '../auth/secrets';
 import { noStore, requireAuth } from '../middleware/auth';
 import { jsonBody } from '../middleware/jsonBody';
+import { inviteState } from './communityInvites';
+import { mayInviteToInstance } from './invites';
 import { notifyRooms, type RoomChange } from '../rooms';
 import type { Channel, ChannelGroup, Community, Invite, Member, MemberRole, PersonalGroupAccess, Storage } from '../storage/Storage';
 
@@ -260,8 +262,8 @@ export async function communityView(storage: Storage, community: Community, memb
 }
 
 function inviteView(i: Invite, now: number) {
-  const state = i.revokedAt !== null ? 'revoked' : i.expiresAt !== null && i.expiresAt <= now ? 'expired' : i.maxUses !== null && i.uses >= i.maxUses ? 'used_up' : 'active';
-  return { code: i.code, communityId: i.communityId, maxUses: i.maxUses, uses: i.uses, expiresAt: i.expiresAt, revokedAt: i.revokedAt, createdAt: i.createdAt, createdBy: i.createdBy, state };
+  const state = inviteState(i, now);
+  return { code: i.code, communityId: i.communityId, maxUses: i.maxUses, uses: i.uses, expiresAt: i.expiresAt, revokedAt: i.revokedAt, createdAt: i.createdAt, createdBy: i.createdBy, admitsNewAccounts: i.admitsNewAccounts, state };
 }
 
 /** The target member of an action, or 404. */
@@ -706,6 +708,11 @@ export const communityRoutes = new Hono<AppEnv>()
     const s = await standingIn(c, storage, c.req.param('id'));
     requirePermission(s.bits, Permission.MANAGE_INVITES, 'MANAGE_INVITES');
     const body = await jsonBody(c, CreateCommunityInviteRequest);
+    // A link that also creates accounts is an instance invite in disguise: only those who may
+    // hand out instance invites may make one.
+    if (body.admitsNewAccounts && !mayInviteToInstance(c.var.auth.user.instanceRole)) {
+      throw new ApiError('forbidden', 'only instance administrators can create invites that admit new accounts');
+    }
     const now = c.var.now();
     const invite = await storage.createInvite({
       code: base64url(randomBytes(INVITE_CODE_BYTES)),
@@ -716,8 +723,9 @@ export const communityRoutes = new Hono<AppEnv>()
       expiresAt: body.expiresInSeconds !== undefined ? now + body.expiresInSeconds * 1000 : null,
       revokedAt: null,
       createdAt: now,
+      admitsNewAccounts: body.admitsNewAccounts ?? false,
     });
-    await audit(c, 'invite_created', c.var.auth.user.id, { communityId: s.community.id, maxUses: invite.maxUses ?? 0 });
+    await audit(c, 'invite_created', c.var.auth.user.id, { communityId: s.community.id, maxUses: invite.maxUses ?? 0, ...(invite.admitsNewAccounts ? { admitsNewAccounts: true } : {}) });
     return c.json(inviteView(invite, now), 201);
   })
 

@@ -1,7 +1,8 @@
 /**
  * `/api/invites`: instance invite codes, managed by instance admins and the owner. A code may
  * limit its uses and expire between one hour and one year after creation; revoking keeps it in
- * the list with its use count. Community invites arrive with the messaging-core issue.
+ * the list with its use count. Community invites (worker/routes/communities.ts) may also admit new
+ * accounts when an instance admin creates them so; see `admission` in worker/routes/communityInvites.ts.
  */
 import { Hono } from 'hono';
 import { CreateInviteRequest } from '../../protocol/auth';
@@ -11,16 +12,21 @@ import { base64url, randomBytes } from '../auth/secrets';
 import { noStore, requireAuth, requireRole } from '../middleware/auth';
 import { errorResponse } from '../middleware/errors';
 import { jsonBody } from '../middleware/jsonBody';
-import type { Invite } from '../storage/Storage';
+import type { InstanceRole, Invite } from '../storage/Storage';
+import { inviteState } from './communityInvites';
+
+/** Who may let new accounts onto the instance: by instance invites, or community invites that admit. */
+const INSTANCE_INVITERS: readonly InstanceRole[] = ['owner', 'admin'];
+export const mayInviteToInstance = (role: InstanceRole): boolean => INSTANCE_INVITERS.includes(role);
 
 function inviteView(i: Invite, now: number) {
-  const state = i.revokedAt !== null ? 'revoked' : i.expiresAt !== null && i.expiresAt <= now ? 'expired' : i.maxUses !== null && i.uses >= i.maxUses ? 'used_up' : 'active';
+  const state = inviteState(i, now);
   return { code: i.code, maxUses: i.maxUses, uses: i.uses, expiresAt: i.expiresAt, revokedAt: i.revokedAt, createdAt: i.createdAt, createdBy: i.createdBy, state };
 }
 
 export const inviteRoutes = new Hono<AppEnv>()
   .use('*', noStore)
-  .use('*', requireAuth, requireRole('owner', 'admin'))
+  .use('*', requireAuth, requireRole(...INSTANCE_INVITERS))
 
   .post('/', async (c) => {
     const body = await jsonBody(c, CreateInviteRequest);
@@ -35,6 +41,7 @@ export const inviteRoutes = new Hono<AppEnv>()
       expiresAt: body.expiresInSeconds !== undefined ? now + body.expiresInSeconds * 1000 : null,
       revokedAt: null,
       createdAt: now,
+      admitsNewAccounts: true,
     });
     await audit(c, 'invite_created', c.var.auth.user.id, { maxUses: invite.maxUses ?? 0 });
     return c.json(inviteView(invite, now), 201);

@@ -18,7 +18,10 @@ const USER = `id, username, display_name AS "displayName", email, password_hash 
   totp_last_step AS "totpLastStep", recovery_verifier_hash AS "recoveryVerifierHash", dm_policy AS "dmPolicy"`;
 const SESSION = `id, user_id AS "userId", device_name AS "deviceName", ip, user_agent AS "userAgent", created_at AS "createdAt", last_used_at AS "lastUsedAt", expires_at AS "expiresAt", revoked_at AS "revokedAt"`;
 const DEVICE = `id, user_id AS "userId", name, identity_key AS "identityKey", created_at AS "createdAt", last_seen_at AS "lastSeenAt", signed_prekey AS "signedPreKey", kyber_prekey AS "kyberPreKey"`;
-const INVITE = `code, community_id AS "communityId", created_by AS "createdBy", max_uses AS "maxUses", uses, expires_at AS "expiresAt", revoked_at AS "revokedAt", created_at AS "createdAt"`;
+const INVITE = `code, community_id AS "communityId", created_by AS "createdBy", max_uses AS "maxUses", uses, expires_at AS "expiresAt", revoked_at AS "revokedAt", created_at AS "createdAt", admits_new_accounts AS "admitsNewAccounts"`;
+/** An invite row as stored (the flag is an integer in both dialects) made into an Invite. */
+const toInvite = (row: Omit<Invite, 'admitsNewAccounts'> & { admitsNewAccounts: number }): Invite => ({ ...row, admitsNewAccounts: row.admitsNewAccounts !== 0 });
+type InviteRow = Parameters<typeof toInvite>[0];
 const COMMUNITY = `id, name, owner_id AS "ownerId", created_at AS "createdAt"`;
 const CHANNEL = `id, community_id AS "communityId", group_id AS "groupId", kind, name, position, created_at AS "createdAt", archived_at AS "archivedAt", slow_mode_seconds AS "slowModeSeconds"`;
 const MEMBER = `community_id AS "communityId", user_id AS "userId", role, joined_at AS "joinedAt", timed_out_until AS "timedOutUntil"`;
@@ -327,20 +330,23 @@ export class SqlStorage implements Storage {
 
   async createInvite(i: Invite): Promise<Invite> {
     await this.db.run(
-      'INSERT INTO invites (code, community_id, created_by, max_uses, uses, expires_at, revoked_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      [i.code, i.communityId, i.createdBy, i.maxUses, i.uses, i.expiresAt, i.revokedAt, i.createdAt],
+      'INSERT INTO invites (code, community_id, created_by, max_uses, uses, expires_at, revoked_at, created_at, admits_new_accounts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [i.code, i.communityId, i.createdBy, i.maxUses, i.uses, i.expiresAt, i.revokedAt, i.createdAt, i.admitsNewAccounts ? 1 : 0],
     );
     return i;
   }
 
-  getInvite(code: string) {
-    return this.one<Invite>(`SELECT ${INVITE} FROM invites WHERE code = ?`, [code]);
+  async getInvite(code: string): Promise<Invite | null> {
+    const row = await this.one<InviteRow>(`SELECT ${INVITE} FROM invites WHERE code = ?`, [code]);
+    return row && toInvite(row);
   }
 
-  listInvites(communityId: string | null) {
-    return communityId === null
-      ? this.db.all<Invite>(`SELECT ${INVITE} FROM invites WHERE community_id IS NULL ORDER BY created_at DESC, code`)
-      : this.db.all<Invite>(`SELECT ${INVITE} FROM invites WHERE community_id = ? ORDER BY created_at DESC, code`, [communityId]);
+  async listInvites(communityId: string | null): Promise<Invite[]> {
+    const rows =
+      communityId === null
+        ? await this.db.all<InviteRow>(`SELECT ${INVITE} FROM invites WHERE community_id IS NULL ORDER BY created_at DESC, code`)
+        : await this.db.all<InviteRow>(`SELECT ${INVITE} FROM invites WHERE community_id = ? ORDER BY created_at DESC, code`, [communityId]);
+    return rows.map(toInvite);
   }
 
   async revokeInvite(code: string, now: number): Promise<boolean> {
@@ -353,13 +359,13 @@ export class SqlStorage implements Storage {
 
   async redeemInvite(code: string, now: number): Promise<Invite> {
     // One statement decides and counts, so concurrent redemptions of the last use cannot both win.
-    const used = await this.one<Invite>(
+    const used = await this.one<InviteRow>(
       `UPDATE invites SET uses = uses + 1
        WHERE code = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?) AND (max_uses IS NULL OR uses < max_uses)
        RETURNING ${INVITE}`,
       [code, now],
     );
-    if (used) return used;
+    if (used) return toInvite(used);
     const invite = await this.getInvite(code);
     if (!invite) throw new StorageError('not_found', 'this invite code does not exist', 'redeemInvite');
     if (invite.revokedAt !== null) throw new StorageError('invite_revoked', 'this invite code was revoked', 'redeemInvite');

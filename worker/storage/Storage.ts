@@ -104,6 +104,13 @@ export interface Invite {
   expiresAt: number | null;
   revokedAt: number | null;
   createdAt: number;
+  /**
+   * A community invite that also lets someone without an account register on an invite-only
+   * instance (and join the community in the same step). Only someone who may create instance
+   * invites can set it, and it admits only while its creator still may (auth.ts register).
+   * Instance invites (communityId null) always admit.
+   */
+  admitsNewAccounts: boolean;
 }
 
 export interface Community {

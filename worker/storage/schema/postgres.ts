@@ -6,7 +6,7 @@
  * columns, nullability and keys, so together they are one schema. Times are integer ms since
  * the epoch in both dialects; flags are nullable timestamps (`revoked_at`), never booleans.
  */
-import { pgTable, text, bigint, primaryKey, index, uniqueIndex } from 'drizzle-orm/pg-core';
+import { pgTable, text, bigint, integer, primaryKey, index, uniqueIndex } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 
 export const users = pgTable('users', {
@@ -112,6 +112,8 @@ export const invites = pgTable('invites', {
   expiresAt: bigint('expires_at', { mode: "number" }),
   revokedAt: bigint('revoked_at', { mode: "number" }),
   createdAt: bigint('created_at', { mode: "number" }).notNull(),
+  /** 1 when this community invite also lets someone register on an invite-only instance. */
+  admitsNewAccounts: integer('admits_new_accounts').notNull().default(0),
 }, (t) => [index('invites_community').on(t.communityId)]);
 
 export const communities = pgTable('communities', {

@@ -112,6 +112,8 @@ export const invites = sqliteTable('invites', {
   expiresAt: integer('expires_at'),
   revokedAt: integer('revoked_at'),
   createdAt: integer('created_at').notNull(),
+  /** 1 when this community invite also lets someone register on an invite-only instance. */
+  admitsNewAccounts: integer('admits_new_accounts').notNull().default(0),
 }, (t) => [index('invites_community').on(t.communityId)]);
 
 export const communities = sqliteTable('communities', {

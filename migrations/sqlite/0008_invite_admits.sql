@@ -1,0 +1,1 @@
+ALTER TABLE `invites` ADD `admits_new_accounts` integer DEFAULT 0 NOT NULL;
