@@ -6,7 +6,7 @@ import { createResource, lazy, Match, onMount, Show, Suspense, Switch, createSig
 import { getAuthConfig } from './api/auth';
 import { route } from './router';
 import { boot, user } from './stores/session';
-import { LoginScreen, RecoverScreen, RegisterScreen } from './routes/AuthScreens';
+import { JoinScreen, LoginScreen, RecoverScreen, RegisterScreen } from './routes/AuthScreens';
 import { UpdatePrompt } from './components/UpdatePrompt';
 
 const ChatScreen = lazy(() => import('./routes/ChatScreen'));
@@ -22,7 +22,7 @@ export function App() {
     const r = route();
     const cfg = config();
     if (cfg?.needsSetup) return 'setup';
-    return r.name === 'register' ? 'register' : r.name === 'recover' ? 'recover' : 'login';
+    return r.name === 'register' ? 'register' : r.name === 'recover' ? 'recover' : r.name === 'join' ? 'join' : 'login';
   };
   return (
     <>
@@ -37,6 +37,9 @@ export function App() {
             </Match>
             <Match when={authRoute() === 'register'}>
               <RegisterScreen mode="register" config={config() ?? null} onDone={() => void refetch()} />
+            </Match>
+            <Match when={authRoute() === 'join'}>
+              <JoinScreen code={(route() as { code: string }).code} config={config() ?? null} onDone={() => void refetch()} />
             </Match>
             <Match when={authRoute() === 'recover'}>
               <RecoverScreen />

@@ -74,8 +74,10 @@ describe('accessibility (axe-core)', () => {
     await check('pinned list');
     await page.keyboard.press('Escape');
     await page.getByRole('button', { name: 'Invite' }).click();
-    await page.getByRole('button', { name: 'Create invite' }).click();
+    await check('invite form');
+    await page.getByRole('button', { name: 'Create invite link' }).click();
     await check('invite dialog');
+    const inviteLink = await page.getByTestId('invite-link').inputValue();
     await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
 
     await page.getByRole('link', { name: 'Direct messages' }).click();
@@ -89,6 +91,9 @@ describe('accessibility (axe-core)', () => {
     await page.goto(`${server.url}/#/settings/devices`);
     await expect.poll(() => page.getByTestId('devices').locator('li').count(), { timeout: 20_000 }).toBeGreaterThan(0);
     await check('settings: devices');
+    await page.goto(`${server.url}/#/settings/invites`);
+    await expect.poll(() => page.getByTestId('invite-row').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    await check('settings: invites');
 
     await page.setViewportSize({ width: 360, height: 740 });
     await page.goBack();
@@ -102,6 +107,9 @@ describe('accessibility (axe-core)', () => {
     await visitor.getByRole('link', { name: 'Create one' }).click();
     await expect.poll(() => visitor.getByRole('heading', { level: 1 }).textContent()).toMatch(/Create/);
     found.register = await seriousViolations(visitor);
+    await visitor.goto(inviteLink);
+    await expect.poll(() => visitor.getByTestId('invite-preview').textContent(), { timeout: 20_000 }).toMatch(/invited you/);
+    found['invite link'] = await seriousViolations(visitor);
 
     // A second device of the same account: the approval and key-backup banner, and its form.
     const second = await pages.newPage();

@@ -51,19 +51,18 @@ describe('web client: two people, end to end encrypted', () => {
     await alice.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
     await expect.poll(() => alice.getByRole('heading', { name: '#general' }).count()).toBe(1);
     await alice.getByRole('button', { name: 'Invite' }).click();
-    await alice.getByRole('button', { name: 'Create invite' }).click();
+    await alice.getByRole('button', { name: 'Create invite link' }).click();
     const link = await alice.getByTestId('invite-link').inputValue();
     expect(link).toMatch(new RegExp(`^${server.url}/#/join/[A-Za-z0-9_-]{16}$`));
     await alice.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
 
-    // Bob opens the link signed out: sign-in screen, then registration, then the join card.
+    // Bob opens the link signed out: the invite and registration in one screen, then straight into the community.
     await bob.goto(link);
-    await expect.poll(() => bob.getByRole('heading', { level: 1 }).textContent()).toBe('Sign in');
+    await expect.poll(() => bob.getByRole('heading', { level: 1 }).textContent()).toBe('Create your account to join');
+    await expect.poll(() => bob.getByTestId('invite-preview').textContent()).toMatch(/alice invited you to join.*Book club/);
     await expect.poll(() => bob.getByTestId('health').textContent()).toMatch(/is ok/);
     await bob.screenshot({ path: join(ROOT, 'docs/screenshots/login.png') });
-    await bob.getByRole('link', { name: 'Create one' }).click();
     await register(bob, 'bob', problems());
-    await bob.getByRole('button', { name: 'Join community' }).click();
     await expect.poll(() => bob.getByRole('heading', { name: '#general' }).count(), { timeout: 20_000 }).toBe(1);
 
     // Channel: both directions, sender keys distributed through the hub inboxes.

@@ -50,10 +50,14 @@ export interface CommunityView {
 }
 export interface Invite {
   code: string;
-  communityId: string;
+  /** null for an instance invite. */
+  communityId: string | null;
+  /** Whether someone without an account may register with it (always, for instance invites). */
+  admitsNewAccounts?: boolean;
   maxUses: number | null;
   uses: number;
   expiresAt: number | null;
+  createdAt: number;
   state: 'active' | 'revoked' | 'expired' | 'used_up';
 }
 export interface Dm {
@@ -103,6 +107,23 @@ export const createChannel = (communityId: string, body: InferInput<typeof Creat
   api<{ channel: Channel }>(`/api/communities/${encodeURIComponent(communityId)}/channels`, { method: 'POST', body });
 export const createInvite = (communityId: string, body: InferInput<typeof CreateCommunityInviteRequest>) =>
   api<Invite>(`/api/communities/${encodeURIComponent(communityId)}/invites`, { method: 'POST', body });
+/** What an invite link leads to, read before signing in (GET /api/auth/invites/{code}). */
+export interface InvitePreview {
+  kind: 'instance' | 'community';
+  state: Invite['state'];
+  expiresAt?: number | null;
+  invitedBy?: { username: string; displayName: string } | null;
+  community?: { id: string; name: string; memberCount: number } | null;
+  /** Whether someone without an account can register with this link here. */
+  newAccounts?: boolean;
+}
+export const previewInvite = (code: string) => api<InvitePreview>(`/api/auth/invites/${encodeURIComponent(code)}`, { auth: false });
+export const listCommunityInvites = (communityId: string) => api<{ invites: Invite[] }>(`/api/communities/${encodeURIComponent(communityId)}/invites`);
+export const revokeCommunityInvite = (communityId: string, code: string) =>
+  api<void>(`/api/communities/${encodeURIComponent(communityId)}/invites/${encodeURIComponent(code)}`, { method: 'DELETE' });
+export const createInstanceInvite = (body: { maxUses?: number; expiresInSeconds?: number }) => api<Invite>('/api/invites', { method: 'POST', body });
+export const listInstanceInvites = () => api<{ invites: Invite[] }>('/api/invites');
+export const revokeInstanceInvite = (code: string) => api<void>(`/api/invites/${encodeURIComponent(code)}`, { method: 'DELETE' });
 export const joinByInvite = (code: string) => api<CommunityView>(`/api/community-invites/${encodeURIComponent(code)}/join`, { method: 'POST' });
 export const channelMembers = (channelId: string) => api<{ members: ChannelMember[] }>(`/api/channels/${encodeURIComponent(channelId)}/members`);
 /** Your DMs, and the requests others sent you that you have not answered. */

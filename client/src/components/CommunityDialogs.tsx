@@ -11,17 +11,17 @@ import {
   createCommunity,
   createDm,
   createGroup,
-  createInvite,
   joinByInvite,
   leaveCommunity,
   type CommunityView,
   type Dm,
-  type Invite,
 } from '../api/communities';
 import { ApiRequestError } from '../api/http';
 import { userByName } from '../api/keys';
 import { navigate } from '../router';
 import { Dialog } from './Dialog';
+import { InviteCreator } from './Invites';
+import { InvitePreviewCard } from './InvitePreview';
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : 'Something went wrong.');
 
@@ -128,69 +128,11 @@ export function CreateChannelDialog(props: { open: boolean; onClose: () => void;
   );
 }
 
-const EXPIRY = [
-  { label: 'Never', seconds: 0 },
-  { label: '1 hour', seconds: 3600 },
-  { label: '1 day', seconds: 86_400 },
-  { label: '7 days', seconds: 604_800 },
-  { label: '30 days', seconds: 2_592_000 },
-];
-
-export function InviteDialog(props: { open: boolean; onClose: () => void; communityId: string | null }) {
-  const [maxUses, setMaxUses] = createSignal('');
-  const [expiry, setExpiry] = createSignal('604800');
-  const [invite, setInvite] = createSignal<Invite | null>(null);
-  const [copied, setCopied] = createSignal(false);
-  const f = useSubmit(
-    () =>
-      createInvite(props.communityId!, {
-        ...(maxUses() ? { maxUses: Number(maxUses()) } : {}),
-        ...(Number(expiry()) > 0 ? { expiresInSeconds: Number(expiry()) } : {}),
-      }),
-    (i) => setInvite(i),
-  );
-  const link = () => (invite() ? `${location.origin}/#/join/${invite()!.code}` : '');
-  const closeAll = () => (setInvite(null), setCopied(false), props.onClose());
-  const copy = () =>
-    void navigator.clipboard
-      ?.writeText(link())
-      .then(() => setCopied(true))
-      .catch(() => undefined);
+/** Invite people to a community (and, for instance admins, to the instance): see Invites.tsx. */
+export function InviteDialog(props: { open: boolean; onClose: () => void; communities: { id: string; name: string }[]; communityId: string | null }) {
   return (
-    <Dialog open={props.open} title="Invite people" onClose={closeAll}>
-      <Show
-        when={invite()}
-        fallback={
-          <form onSubmit={f.submit}>
-            <label>
-              Maximum uses <span class="optional">(empty: unlimited)</span>
-              <input name="maxUses" type="number" min="1" max="100000" value={maxUses()} onInput={(e) => setMaxUses(e.currentTarget.value)} />
-            </label>
-            <label>
-              Expires after
-              <select name="expiry" value={expiry()} onChange={(e) => setExpiry(e.currentTarget.value)}>
-                <For each={EXPIRY}>{(x) => <option value={String(x.seconds)}>{x.label}</option>}</For>
-              </select>
-            </label>
-            <FormEnd error={f.error()} busy={f.busy()} label="Create invite" />
-          </form>
-        }
-      >
-        <label>
-          Invite code
-          <input readOnly name="inviteCode" value={invite()!.code} data-testid="invite-code" />
-        </label>
-        <label>
-          Invite link
-          <input readOnly name="inviteLink" value={link()} data-testid="invite-link" />
-        </label>
-        <p class="muted">
-          {invite()!.maxUses ? `Up to ${invite()!.maxUses} uses` : 'Unlimited uses'}, {invite()!.expiresAt ? `expires ${new Date(invite()!.expiresAt!).toLocaleString()}` : 'never expires'}.
-        </p>
-        <button type="button" class="primary" onClick={copy}>
-          {copied() ? 'Link copied' : 'Copy link'}
-        </button>
-      </Show>
+    <Dialog open={props.open} title="Invite people" onClose={props.onClose}>
+      <InviteCreator communities={props.communities} communityId={props.communityId} />
     </Dialog>
   );
 }
@@ -219,16 +161,19 @@ export function JoinDialog(props: { open: boolean; onClose: () => void }) {
   );
 }
 
-/** The page an invite link opens: one button to accept. */
+/** The page an invite link opens when signed in: what it leads to, and one button to accept. */
 export function JoinCard(props: { code: string; onJoined: (c: CommunityView) => void }) {
   const f = useSubmit(() => joinByInvite(props.code), props.onJoined);
+  const [usable, setUsable] = createSignal(false);
   return (
     <div class="welcome">
       <h2>You are invited</h2>
-      <p>Someone invited you to a community on this instance.</p>
-      <form onSubmit={f.submit}>
-        <FormEnd error={f.error()} busy={f.busy()} label="Join community" />
-      </form>
+      <InvitePreviewCard code={props.code} onLoaded={(p) => setUsable(p?.state === 'active' && p.kind === 'community')} />
+      <Show when={usable()}>
+        <form onSubmit={f.submit}>
+          <FormEnd error={f.error()} busy={f.busy()} label="Join community" />
+        </form>
+      </Show>
     </div>
   );
 }

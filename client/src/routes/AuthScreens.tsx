@@ -7,9 +7,12 @@
 import { createSignal, Show, type JSX } from 'solid-js';
 import { recover, register, login, type AuthConfig, type AuthResponse } from '../api/auth';
 import { ApiRequestError } from '../api/http';
-import { afterSignIn, route } from '../router';
+import { afterSignIn, navigate, route } from '../router';
 import { signIn } from '../stores/session';
 import { HealthLine } from '../components/HealthLine';
+import { InvitePreviewCard } from '../components/InvitePreview';
+import type { InvitePreview } from '../api/communities';
+import { RECOVERY_SAVED_KEY } from '../stores/checklist';
 
 /** A short, non-identifying name for this device as the sessions and device lists show it. */
 export function deviceName(): string {
@@ -25,13 +28,14 @@ export const normalizeUsername = (s: string) => s.normalize('NFKC').trim().toLow
 
 const message = (e: unknown) => (e instanceof ApiRequestError || e instanceof Error ? e.message : 'Something went wrong.');
 
-function AuthFrame(props: { title: string; children: JSX.Element }) {
+function AuthFrame(props: { title: string; lead?: JSX.Element; children: JSX.Element }) {
   return (
     <main class="auth">
       <div class="auth-card">
         <p class="brand" aria-hidden="true">
           Chatalot
         </p>
+        {props.lead}
         <h1>{props.title}</h1>
         {props.children}
       </div>
@@ -46,7 +50,7 @@ function pendingJoinNote() {
   return r.name === 'join' || sessionStorage.getItem('chatalot.pendingJoin') ? <p class="note">Sign in or create an account to join the community you were invited to.</p> : null;
 }
 
-export function LoginScreen(props: { config: AuthConfig | null }) {
+export function LoginScreen(props: { config: AuthConfig | null; lead?: JSX.Element; onRegister?: () => void }) {
   const [username, setUsername] = createSignal('');
   const [password, setPassword] = createSignal('');
   const [code, setCode] = createSignal('');
@@ -71,8 +75,8 @@ export function LoginScreen(props: { config: AuthConfig | null }) {
     }
   };
   return (
-    <AuthFrame title={needCode() ? 'Two-factor code' : 'Sign in'}>
-      {pendingJoinNote()}
+    <AuthFrame title={needCode() ? 'Two-factor code' : 'Sign in'} lead={props.lead}>
+      {props.lead ? null : pendingJoinNote()}
       <form onSubmit={submit} aria-describedby="login-error">
         <Show when={!needCode()}>
           <label>
@@ -101,11 +105,22 @@ export function LoginScreen(props: { config: AuthConfig | null }) {
       <p class="switch">
         <a href="#/recover">Forgot your password?</a>
       </p>
-      <Show when={props.config?.registrationMode !== 'closed'}>
+      <Show when={props.onRegister}>
+        <p class="switch">
+          No account?{' '}
+          <button type="button" class="link-button" onClick={() => props.onRegister?.()}>
+            Create one and join
+          </button>
+        </p>
+      </Show>
+      <Show when={!props.lead && props.config?.registrationMode !== 'closed'}>
         <p class="switch">
           No account? <a href="#/register">Create one</a>
         </p>
       </Show>
+      <p class="note join-hint" data-testid="join-hint">
+        {joinHint(props.config?.registrationMode)}
+      </p>
     </AuthFrame>
   );
 }
@@ -203,7 +218,7 @@ export function RecoverScreen() {
           <label class="check">
             <input type="checkbox" name="saved" checked={saved()} onChange={(e) => setSaved(e.currentTarget.checked)} />I saved my recovery code
           </label>
-          <button type="button" class="primary" disabled={!saved()} onClick={() => void signIn(d().response, d().backupKeys).then(afterSignIn)}>
+          <button type="button" class="primary" disabled={!saved()} onClick={() => (localStorage.setItem(RECOVERY_SAVED_KEY(d().response.user.id), '1'), void signIn(d().response, d().backupKeys).then(afterSignIn))}>
             Continue
           </button>
         </AuthFrame>
@@ -212,7 +227,34 @@ export function RecoverScreen() {
   );
 }
 
-export function RegisterScreen(props: { mode: 'setup' | 'register'; config: AuthConfig | null; onDone: () => void }) {
+/** How people get an account on this instance, in one sentence for the mode it runs in. */
+export function joinHint(mode: AuthConfig['registrationMode'] | undefined): string {
+  if (mode === 'open') return 'Anyone can create an account on this instance.';
+  if (mode === 'closed') return 'Registration is closed on this instance; only existing accounts can sign in.';
+  return 'Creating an account here needs an invite link from someone on this instance.';
+}
+
+/**
+ * An invite link opened while signed out: what it leads to, then registration with the invite
+ * already in it (when it admits new accounts here) or sign-in; either way the user ends up in the
+ * community (registration joins it at once; after sign-in the join page takes over).
+ */
+export function JoinScreen(props: { code: string; config: AuthConfig | null; onDone: () => void }) {
+  sessionStorage.setItem('chatalot.pendingJoin', props.code);
+  const [preview, setPreview] = createSignal<InvitePreview | null | undefined>(undefined);
+  const [signingIn, setSigningIn] = createSignal(false);
+  const lead = () => <InvitePreviewCard code={props.code} onLoaded={setPreview} />;
+  const canRegister = () => preview()?.state === 'active' && preview()?.newAccounts === true;
+  return (
+    <Show when={preview() !== undefined} fallback={<AuthFrame title="Invitation" lead={lead()}>{null}</AuthFrame>}>
+      <Show when={canRegister() && !signingIn()} fallback={<LoginScreen config={props.config} lead={lead()} onRegister={canRegister() ? () => setSigningIn(false) : undefined} />}>
+        <RegisterScreen mode="register" config={props.config} onDone={props.onDone} inviteCode={props.code} lead={lead()} onSignIn={() => setSigningIn(true)} />
+      </Show>
+    </Show>
+  );
+}
+
+export function RegisterScreen(props: { mode: 'setup' | 'register'; config: AuthConfig | null; onDone: () => void; inviteCode?: string; lead?: JSX.Element; onSignIn?: () => void }) {
   const [username, setUsername] = createSignal('');
   const [displayName, setDisplayName] = createSignal('');
   const [password, setPassword] = createSignal('');
@@ -222,7 +264,7 @@ export function RegisterScreen(props: { mode: 'setup' | 'register'; config: Auth
   const [busy, setBusy] = createSignal(false);
   const [done, setDone] = createSignal<{ response: AuthResponse; code: string; backupKey: Uint8Array } | null>(null);
   const [saved, setSaved] = createSignal(false);
-  const needsInvite = () => props.mode === 'register' && props.config?.registrationMode === 'invite_only';
+  const needsInvite = () => props.mode === 'register' && props.config?.registrationMode === 'invite_only' && !props.inviteCode;
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -242,7 +284,7 @@ export function RegisterScreen(props: { mode: 'setup' | 'register'; config: Auth
         recoveryVerifier: verifier,
         deviceName: deviceName(),
         ...(displayName().trim() ? { displayName: displayName().trim() } : {}),
-        ...(needsInvite() && invite().trim() ? { inviteCode: invite().trim() } : {}),
+        ...(props.inviteCode ? { inviteCode: props.inviteCode } : needsInvite() && invite().trim() ? { inviteCode: invite().trim() } : {}),
       });
       setDone({ response, code, backupKey: keys.backupKey });
     } catch (err) {
@@ -255,20 +297,25 @@ export function RegisterScreen(props: { mode: 'setup' | 'register'; config: Auth
   const finish = async () => {
     const d = done();
     if (!d || !saved()) return;
+    localStorage.setItem(RECOVERY_SAVED_KEY(d.response.user.id), '1');
     await signIn(d.response, { current: d.backupKey });
     props.onDone();
-    afterSignIn();
+    // Registered with a community invite: already a member, so straight into the community.
+    if (d.response.joinedCommunityId) {
+      sessionStorage.removeItem('chatalot.pendingJoin');
+      navigate(`/c/${d.response.joinedCommunityId}`, true);
+    } else afterSignIn();
   };
 
   return (
     <Show
       when={done()}
       fallback={
-        <AuthFrame title={props.mode === 'setup' ? 'Set up this instance' : 'Create your account'}>
+        <AuthFrame title={props.mode === 'setup' ? 'Set up this instance' : props.inviteCode ? 'Create your account to join' : 'Create your account'} lead={props.lead}>
           <Show when={props.mode === 'setup'}>
             <p class="note">This instance has no accounts yet. The account you create now becomes its owner.</p>
           </Show>
-          {props.mode === 'register' ? pendingJoinNote() : null}
+          {props.mode === 'register' && !props.lead ? pendingJoinNote() : null}
           <Show when={props.mode === 'register' && props.config?.registrationMode === 'closed'}>
             <p class="note">Registration is closed on this instance.</p>
           </Show>
@@ -304,8 +351,16 @@ export function RegisterScreen(props: { mode: 'setup' | 'register'; config: Auth
           </form>
           <Show when={props.mode === 'register'}>
             <p class="switch">
-              Have an account? <a href="#/login">Sign in</a>
+              Have an account?{' '}
+              <Show when={props.onSignIn} fallback={<a href="#/login">Sign in</a>}>
+                <button type="button" class="link-button" onClick={() => props.onSignIn?.()}>
+                  Sign in to join
+                </button>
+              </Show>
             </p>
+            <Show when={!props.inviteCode}>
+              <p class="note join-hint">{joinHint(props.config?.registrationMode)}</p>
+            </Show>
           </Show>
         </AuthFrame>
       }

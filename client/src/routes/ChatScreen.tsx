@@ -31,6 +31,7 @@ import { MessagePane } from '../components/MessagePane';
 import { RolesEditor } from '../components/RolesEditor';
 import { CommunitySidebar, DmSidebar, type SidebarAction } from '../components/Sidebar';
 import { DmRequestCard } from '../components/DmRequestCard';
+import { GettingStarted } from '../components/GettingStarted';
 import type { Counts } from '../components/UnreadBadge';
 import { Engine } from '../e2ee/Engine';
 import { navigate, route } from '../router';
@@ -182,6 +183,9 @@ export default function ChatScreen() {
     if (r.name === 'dm') return currentDm() ? dmTitle(currentDm()!) : currentRequest() ? dmTitle(currentRequest()!) : 'Direct message';
     return '';
   };
+  /** The communities this user may make invites for. */
+  const invitable = () =>
+    (views() ?? []).flatMap((v) => (v && (v.permissions & (Permission.MANAGE_INVITES | Permission.ADMINISTRATOR)) !== 0 ? [{ id: v.community.id, name: v.community.name }] : []));
   const can = (bit: number) => ((community()?.permissions ?? 0) & (bit | Permission.ADMINISTRATOR)) !== 0;
 
   // ── Unread counts ──────────────────────────────────────────────────────────────────────────
@@ -463,7 +467,7 @@ export default function ChatScreen() {
         </Show>
         <Suspense fallback={<p role="status">Loading…</p>}>
           <Show when={route().name === 'settings'}>
-            <SettingsScreen section={(route() as { section: string }).section} engine={engine()} />
+            <SettingsScreen section={(route() as { section: string }).section} engine={engine()} invitable={invitable()} />
           </Show>
           <Show when={route().name === 'verify'}>
             <VerifyScreen userId={(route() as { userId: string }).userId} engine={engine()} nameOf={nameOf} />
@@ -481,6 +485,9 @@ export default function ChatScreen() {
               </p>
             </Show>
             <p>Pick a conversation, create a community, or start a direct message.</p>
+            <Show when={me().instanceRole === 'owner' || me().instanceRole === 'admin'}>
+              <GettingStarted hasCommunity={(communities() ?? []).length > 0} onInvite={() => setDialog('invite')} onCreateCommunity={() => setDialog('community')} />
+            </Show>
           </div>
         </Show>
       </main>
@@ -496,7 +503,7 @@ export default function ChatScreen() {
         onChanged={refetchCommunity}
         onDeleted={() => (refetchCommunity(), navigate(`/c/${communityId()}`))}
       />
-      <InviteDialog open={dialog() === 'invite'} onClose={close} communityId={communityId()} />
+      <InviteDialog open={dialog() === 'invite'} onClose={close} communities={invitable()} communityId={communityId() ?? invitable()[0]?.id ?? null} />
       <JoinDialog open={dialog() === 'join'} onClose={close} />
       <DmDialog open={dialog() === 'dm'} onClose={close} onStarted={(dm) => (void refetchDms(), navigate(`/dm/${dm.id}`))} />
       <LeaveCommunityDialog open={dialog() === 'leave'} onClose={close} community={community() ?? null} onLeft={() => (void refetchCommunities(), navigate('/'))} />

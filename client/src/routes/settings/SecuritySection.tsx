@@ -6,6 +6,7 @@
  */
 import { createSignal, For, Show } from 'solid-js';
 import { renderSVG } from 'uqr';
+import { RECOVERY_SAVED_KEY } from '../../stores/checklist';
 import { changePassword, deleteAccount, regenerateRecovery, totpDisable, totpEnable, totpEnroll } from '../../api/account';
 import { getMe } from '../../api/auth';
 import { keyBackupStatus } from '../../api/keys';
@@ -229,7 +230,7 @@ function RecoveryCode(props: { engine: Engine | undefined }) {
           <label class="check">
             <input type="checkbox" checked={saved()} onChange={(e) => setSaved(e.currentTarget.checked)} /> I saved my new recovery code
           </label>
-          <button type="button" class="primary" disabled={!saved()} onClick={() => setCode(null)}>
+          <button type="button" class="primary" disabled={!saved()} onClick={() => (localStorage.setItem(RECOVERY_SAVED_KEY(user()!.id), '1'), setCode(null))}>
             Done
           </button>
         </div>

@@ -1,6 +1,6 @@
 /**
  * Settings: profile, security (2FA, password, recovery code, delete account), sessions, devices,
- * appearance. Each section is a route (`#/settings/<section>`) so it can be linked and the back
+ * appearance, invites. Each section is a route (`#/settings/<section>`) so it can be linked and the back
  * button works; the section nav marks the current one.
  */
 import { For, Match, Switch } from 'solid-js';
@@ -11,6 +11,7 @@ import { DevicesSection } from './DevicesSection';
 import { ProfileSection, ReadReceiptsCard } from './ProfileSection';
 import { SecuritySection } from './SecuritySection';
 import { SessionsSection } from './SessionsSection';
+import { InvitesSection } from '../../components/Invites';
 
 const SECTIONS = [
   { id: 'profile', title: 'Profile' },
@@ -18,9 +19,10 @@ const SECTIONS = [
   { id: 'sessions', title: 'Sessions' },
   { id: 'devices', title: 'Devices' },
   { id: 'appearance', title: 'Appearance' },
+  { id: 'invites', title: 'Invites' },
 ] as const;
 
-export default function SettingsScreen(props: { section: string; engine: Engine | undefined }) {
+export default function SettingsScreen(props: { section: string; engine: Engine | undefined; invitable: { id: string; name: string }[] }) {
   const current = () => (SECTIONS.some((s) => s.id === props.section) ? props.section : 'profile');
   return (
     <section class="settings" aria-labelledby="settings-title">
@@ -55,6 +57,9 @@ export default function SettingsScreen(props: { section: string; engine: Engine 
           </Match>
           <Match when={current() === 'appearance'}>
             <AppearanceSection />
+          </Match>
+          <Match when={current() === 'invites'}>
+            <InvitesSection communities={props.invitable} />
           </Match>
         </Switch>
       </div>

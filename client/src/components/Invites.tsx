@@ -1,0 +1,221 @@
+/**
+ * Letting people in: the form that makes an invite link, and the list of invites
+ * with copy and revoke. Instance owners and admins may make links that also register new
+ * accounts on an invite-only instance (a plain instance invite, or a community invite that
+ * admits); everyone else's community invites are for people who already have an account here.
+ */
+import { createResource, createSignal, For, Show } from 'solid-js';
+import {
+  createInstanceInvite,
+  createInvite,
+  listCommunityInvites,
+  listInstanceInvites,
+  revokeCommunityInvite,
+  revokeInstanceInvite,
+  type Invite,
+} from '../api/communities';
+import { getAuthConfig } from '../api/auth';
+import { joinHint } from '../routes/AuthScreens';
+import { INVITED_KEY } from '../stores/checklist';
+import { user } from '../stores/session';
+
+const EXPIRY = [
+  { label: 'Never', seconds: 0 },
+  { label: '1 hour', seconds: 3600 },
+  { label: '1 day', seconds: 86_400 },
+  { label: '7 days', seconds: 604_800 },
+  { label: '30 days', seconds: 2_592_000 },
+];
+
+export const inviteLink = (code: string) => `${location.origin}/#/join/${code}`;
+export const mayInviteToInstance = () => user()?.instanceRole === 'owner' || user()?.instanceRole === 'admin';
+const errorText = (e: unknown) => (e instanceof Error ? e.message : 'Something went wrong.');
+
+
+/**
+ * Makes an invite link. `communities` are those the user may invite to; an instance admin also
+ * gets "only this instance" and, for a community, the choice to let new accounts register.
+ */
+export function InviteCreator(props: { communities: { id: string; name: string }[]; communityId?: string | null; onCreated?: (i: Invite) => void }) {
+  const admin = mayInviteToInstance();
+  const [target, setTarget] = createSignal(props.communityId ?? props.communities[0]?.id ?? '');
+  const [admits, setAdmits] = createSignal(admin);
+  const [maxUses, setMaxUses] = createSignal('');
+  const [expiry, setExpiry] = createSignal('604800');
+  const [made, setMade] = createSignal<Invite | null>(null);
+  const [copied, setCopied] = createSignal(false);
+  const [error, setError] = createSignal<string | null>(null);
+  const [busy, setBusy] = createSignal(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const limits = { ...(maxUses() ? { maxUses: Number(maxUses()) } : {}), ...(Number(expiry()) > 0 ? { expiresInSeconds: Number(expiry()) } : {}) };
+      const invite = target() ? await createInvite(target(), { ...limits, ...(admin && admits() ? { admitsNewAccounts: true } : {}) }) : await createInstanceInvite(limits);
+      localStorage.setItem(INVITED_KEY(user()!.id), '1');
+      setMade(invite);
+      props.onCreated?.(invite);
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const copy = () =>
+    void navigator.clipboard
+      ?.writeText(inviteLink(made()!.code))
+      .then(() => setCopied(true))
+      .catch(() => undefined);
+  return (
+    <Show
+      when={made()}
+      fallback={
+        <form onSubmit={(e) => void submit(e)} class="invite-form">
+          <Show when={admin || props.communities.length > 1}>
+            <label>
+              Invite to
+              <select name="target" value={target()} onChange={(e) => setTarget(e.currentTarget.value)}>
+                <For each={props.communities}>{(c) => <option value={c.id}>{c.name}</option>}</For>
+                <Show when={admin}>
+                  <option value="">This instance only (no community)</option>
+                </Show>
+              </select>
+            </label>
+          </Show>
+          <Show when={admin && target()}>
+            <label class="check">
+              <input type="checkbox" name="admitsNewAccounts" checked={admits()} onChange={(e) => setAdmits(e.currentTarget.checked)} />
+              People without an account may create one with this link
+            </label>
+          </Show>
+          <label>
+            Maximum uses <span class="optional">(empty: unlimited)</span>
+            <input name="maxUses" type="number" min="1" max="100000" value={maxUses()} onInput={(e) => setMaxUses(e.currentTarget.value)} />
+          </label>
+          <label>
+            Expires after
+            <select name="expiry" value={expiry()} onChange={(e) => setExpiry(e.currentTarget.value)}>
+              <For each={EXPIRY}>{(x) => <option value={String(x.seconds)}>{x.label}</option>}</For>
+            </select>
+          </label>
+          <p class="error" role="alert">
+            {error()}
+          </p>
+          <button type="submit" class="primary" disabled={busy()}>
+            {busy() ? 'Creating…' : 'Create invite link'}
+          </button>
+        </form>
+      }
+    >
+      {(i) => (
+        <div class="invite-made">
+          <label>
+            Invite link
+            <input readOnly name="inviteLink" value={inviteLink(i().code)} data-testid="invite-link" onFocus={(e) => e.currentTarget.select()} />
+          </label>
+          <label>
+            Invite code
+            <input readOnly name="inviteCode" value={i().code} data-testid="invite-code" />
+          </label>
+          <p class="muted">
+            {i().maxUses ? `Up to ${i().maxUses} uses` : 'Unlimited uses'}, {i().expiresAt ? `expires ${new Date(i().expiresAt!).toLocaleString()}` : 'never expires'}.{' '}
+            {i().communityId === null ? 'It lets someone create an account here.' : i().admitsNewAccounts ? 'New people can create an account with it and join at once.' : 'It is for people who already have an account here.'}
+          </p>
+          <button type="button" class="primary" onClick={copy}>
+            {copied() ? 'Link copied' : 'Copy link'}
+          </button>
+        </div>
+      )}
+    </Show>
+  );
+}
+
+const stateText: Record<Invite['state'], string> = { active: 'Active', revoked: 'Revoked', expired: 'Expired', used_up: 'Used up' };
+
+/**
+ * Settings → Invites: the instance's invites (owners and admins) and the admitting invites of the
+ * user's communities, each with its uses, expiry and state; copy and revoke.
+ */
+export function InvitesSection(props: { communities: { id: string; name: string }[] }) {
+  const admin = mayInviteToInstance();
+  const [list, { refetch }] = createResource(async () => {
+    const own = admin ? (await listInstanceInvites()).invites : [];
+    const perCommunity = await Promise.all(
+      props.communities.map((c) =>
+        listCommunityInvites(c.id).then(
+          (r) => r.invites.map((i) => ({ ...i, communityName: c.name })),
+          () => [],
+        ),
+      ),
+    );
+    return [...own.map((i) => ({ ...i, communityName: null as string | null })), ...perCommunity.flat()].sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0));
+  });
+  const [config] = createResource(() => getAuthConfig().catch(() => null));
+  const [error, setError] = createSignal<string | null>(null);
+  const revoke = async (i: Invite) => {
+    setError(null);
+    try {
+      await (i.communityId === null ? revokeInstanceInvite(i.code) : revokeCommunityInvite(i.communityId, i.code));
+      await refetch();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  return (
+    <section class="settings-card" aria-labelledby="invites-title">
+      <h3 id="invites-title">Invites</h3>
+      <p class="muted" data-testid="join-hint">{joinHint(config()?.registrationMode)}</p>
+      <Show when={admin || props.communities.length > 0}>
+        <details class="invite-new">
+          <summary>New invite link</summary>
+          <InviteCreator communities={props.communities} onCreated={() => void refetch()} />
+        </details>
+      </Show>
+      <p class="error" role="alert">
+        {error()}
+      </p>
+      <Show when={(list() ?? []).length > 0} fallback={<p class="muted">{list.loading ? 'Loading…' : 'No invites yet.'}</p>}>
+        <table class="invite-table">
+          <thead>
+            <tr>
+              <th scope="col">Link</th>
+              <th scope="col">For</th>
+              <th scope="col">Uses</th>
+              <th scope="col">Expires</th>
+              <th scope="col">State</th>
+              <th scope="col">
+                <span class="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            <For each={list()}>
+              {(i) => (
+                <tr data-testid="invite-row">
+                  <td>
+                    <code>{i.code}</code>
+                  </td>
+                  <td>{i.communityName ? `${i.communityName}${i.admitsNewAccounts ? ' (new accounts too)' : ''}` : 'This instance'}</td>
+                  <td>{i.maxUses ? `${i.uses} / ${i.maxUses}` : String(i.uses)}</td>
+                  <td>{i.expiresAt ? new Date(i.expiresAt).toLocaleDateString() : 'Never'}</td>
+                  <td>{stateText[i.state]}</td>
+                  <td class="invite-actions">
+                    <Show when={i.state === 'active'}>
+                      <button type="button" class="small" aria-label={`Copy link ${i.code}`} onClick={() => void navigator.clipboard?.writeText(inviteLink(i.code)).catch(() => undefined)}>
+                        Copy
+                      </button>
+                      <button type="button" class="small danger" aria-label={`Revoke ${i.code}`} onClick={() => void revoke(i)}>
+                        Revoke
+                      </button>
+                    </Show>
+                  </td>
+                </tr>
+              )}
+            </For>
+          </tbody>
+        </table>
+      </Show>
+    </section>
+  );
+}
