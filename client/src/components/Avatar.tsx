@@ -1,7 +1,7 @@
 /**
  * A person's or community's picture until profile pictures exist: up to two initials on a colour
  * that follows from the id, so the same person has the same colour everywhere and on every
- * device. The colours are dark enough for white text to pass WCAG AA (4.5:1) at every hue.
+ * device. The colours are dark enough (28% lightness) for white text to pass WCAG AA (4.5:1) at every hue.
  */
 export function initials(name: string): string {
   const words = name.trim().split(/[\s._-]+/u).filter(Boolean);

@@ -8,13 +8,15 @@
  * error banner. Sending goes through the ChannelSession's outbox; when encryption is not
  * available the composer is disabled, because nothing is ever sent in plaintext.
  */
-import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from 'solid-js';
+import { createEffect, createMemo, createSignal, For, on, onCleanup, Show, untrack } from 'solid-js';
 import { createStore, reconcile } from 'solid-js/store';
 import { MAX_MESSAGE_CHARS, MAX_QUOTE_CHARS } from '../e2ee/MessageBody';
 import { EmojiPicker } from './messages/EmojiPicker';
 import { searchEmoji } from './messages/emoji';
 import { renderMarkdown } from './messages/markdown';
-import { LABEL_REFRESH_MS, messageTimeFull, messageTimeLabel } from './messages/messageTime';
+import { dayLabel, LABEL_REFRESH_MS, messageTimeFull, messageTimeLabel, messageTimeShort } from './messages/messageTime';
+import { startsDay, startsGroup } from './messages/grouping';
+import { Avatar } from './Avatar';
 import type { ChannelSession, ViewMessage } from '../stores/ChannelSession';
 import { LockIcon } from './LockIcon';
 import { preferences } from '../stores/preferences';
@@ -57,6 +59,8 @@ export function MessagePane(props: {
   const [confirming, setConfirming] = createSignal<number | null>(null);
   const [replying, setReplying] = createSignal<ViewMessage | null>(null);
   const [picking, setPicking] = createSignal<number | null>(null);
+  /** The message whose action toolbar is held open by its "…" button (touch screens have no hover). */
+  const [toolsOpen, setToolsOpen] = createSignal<string | null>(null);
   /** `:name` being typed at the end of the draft: the emoji it could complete to. */
   const suggestions = createMemo(() => {
     const m = draft().match(/(?:^|\s):([a-z0-9_+-]{2,})$/i);
@@ -121,8 +125,26 @@ export function MessagePane(props: {
    * where "new" starts. NOT_LOADED when it is older than anything shown yet (a long absence).
    */
   const NOT_LOADED = -1;
+  /**
+   * Where "new" starts: the read marker the conversation opened with, moved past every message
+   * that arrived while the reader was looking (page visible, no "new" line yet), so the line
+   * marks only what came while the conversation was not in view.
+   */
+  const [readFloor, setReadFloor] = createSignal<number | null | undefined>(undefined);
+  createEffect(on(() => [props.session, props.lastReadSeq] as const, ([, seq]) => setReadFloor(seq)));
+  createEffect(
+    on(
+      () => messages.length,
+      () => {
+        if (readFloor() === undefined || document.visibilityState !== 'visible' || !positioned || untrack(firstUnread) !== null) return;
+        const top = messages.reduce((t, m) => Math.max(t, m.seq ?? 0), 0);
+        if (top > (readFloor() ?? 0)) setReadFloor(top);
+      },
+      { defer: true },
+    ),
+  );
   const firstUnread = createMemo(() => {
-    const read = props.lastReadSeq;
+    const read = readFloor();
     if (read === undefined || read === null) return null;
     const oldest = messages.find((m) => m.seq !== null)?.seq ?? null;
     if (oldest !== null && oldest > read + 1 && props.session?.hasOlder()) return NOT_LOADED;
@@ -364,15 +386,32 @@ export function MessagePane(props: {
           </li>
         </Show>
         <For each={messages} fallback={<li class="empty">No messages yet. Say hello — only the people in this conversation can read it.</li>}>
-          {(m) => (
+          {(m, i) => {
+            const prev = () => messages[i() - 1];
+            const newDay = () => startsDay(prev(), m);
+            const groupStart = () => startsGroup(prev(), m);
+            return (
             <>
+            <Show when={newDay()}>
+              <li class="day-divider" data-testid="day-divider">
+                <span>{dayLabel(m.ts, now())}</span>
+              </li>
+            </Show>
             <Show when={m.seq !== null && m.seq === firstUnread()}>
               <li class="new-divider" data-testid="new-divider">
                 <span>New messages</span>
               </li>
             </Show>
-            <li class="message" classList={{ own: m.sender === props.me, pending: m.pending, deleted: m.deleted, pinned: m.pinned }} data-seq={m.seq ?? ''}>
-              <div class="meta">
+            <li
+              class="message"
+              classList={{ own: m.sender === props.me, pending: m.pending, deleted: m.deleted, pinned: m.pinned, 'group-start': groupStart(), continued: !groupStart(), 'tools-open': toolsOpen() === m.key }}
+              data-seq={m.seq ?? ''}
+            >
+              <Show when={groupStart()} fallback={<span class="gutter-time" aria-hidden="true">{messageTimeShort(m.ts, preferences().clock)}</span>}>
+                <Avatar id={m.sender} name={props.nameOf(m.sender)} />
+              </Show>
+              <div class="message-body">
+              <div class="meta" classList={{ 'visually-hidden': !groupStart() && !m.pinned && !m.edited && !m.pending && m.lock.kind === 'status' && m.lock.status !== 'key-changed' }}>
                 <span class="sender">{props.nameOf(m.sender)}</span>
                 <time dateTime={new Date(m.ts).toISOString()} title={messageTimeFull(m.ts, preferences().clock)}>
                   {messageTimeLabel(m.ts, now(), preferences().times, preferences().clock)}
@@ -421,21 +460,32 @@ export function MessagePane(props: {
                 </div>
               </Show>
               <Show when={m.seq !== null && !m.deleted && m.lock.kind !== 'error'}>
-                <div class="actions message-tools">
-                  <button type="button" class="link-button" onClick={() => startReply(m)} aria-label="Reply">
+                <button type="button" class="icon-button more-button" aria-label="Message actions" aria-expanded={toolsOpen() === m.key} onClick={() => setToolsOpen(toolsOpen() === m.key ? null : m.key)}>
+                  …
+                </button>
+                <div class="message-tools" role="group" aria-label="Message actions">
+                  <button type="button" class="tool" onClick={() => startReply(m)} aria-label="Reply">
                     Reply
                   </button>
-                  <button type="button" class="link-button" onClick={() => setPicking(picking() === m.seq ? null : m.seq)} aria-label="React to message" aria-expanded={picking() === m.seq}>
+                  <button type="button" class="tool" onClick={() => setPicking(picking() === m.seq ? null : m.seq)} aria-label="React to message" aria-expanded={picking() === m.seq}>
                     React
                   </button>
                   <Show when={props.canPin !== false}>
-                    <button type="button" class="link-button" onClick={() => togglePin(m)} aria-label={m.pinned ? 'Unpin message' : 'Pin message'}>
+                    <button type="button" class="tool" onClick={() => togglePin(m)} aria-label={m.pinned ? 'Unpin message' : 'Pin message'}>
                       {m.pinned ? 'Unpin' : 'Pin'}
                     </button>
                   </Show>
                   <Show when={props.onForward && (props.forwardTargets ?? []).length > 0 && m.text}>
-                    <button type="button" class="link-button" onClick={() => setForwarding(forwarding() === m ? null : m)} aria-expanded={forwarding() === m}>
+                    <button type="button" class="tool" onClick={() => setForwarding(forwarding() === m ? null : m)} aria-expanded={forwarding() === m}>
                       Forward
+                    </button>
+                  </Show>
+                  <Show when={m.sender === props.me}>
+                    <button type="button" class="tool" onClick={() => startEdit(m)} aria-label="Edit message">
+                      Edit
+                    </button>
+                    <button type="button" class="tool danger" onClick={() => remove(m)} aria-label={confirming() === m.seq ? 'Confirm delete' : 'Delete message'}>
+                      {confirming() === m.seq ? 'Confirm delete' : 'Delete'}
                     </button>
                   </Show>
                 </div>
@@ -464,24 +514,16 @@ export function MessagePane(props: {
               <Show when={picking() !== null && picking() === m.seq}>
                 <EmojiPicker label="Pick a reaction" onPick={(e) => react(m, e)} onClose={() => setPicking(null)} />
               </Show>
-              <Show when={m.sender === props.me && m.seq !== null && !m.deleted && m.lock.kind !== 'error'}>
-                <div class="actions">
-                  <button type="button" class="link-button" onClick={() => startEdit(m)} aria-label="Edit message">
-                    Edit
-                  </button>
-                  <button type="button" class="link-button danger" onClick={() => remove(m)} aria-label={confirming() === m.seq ? 'Confirm delete' : 'Delete message'}>
-                    {confirming() === m.seq ? 'Confirm delete' : 'Delete'}
-                  </button>
-                </div>
-              </Show>
               <Show when={m.seq !== null && m.seq === lastOwnSeq() && seenBy(m.seq).length > 0}>
                 <p class="seen-by muted small-text" data-testid="seen-by">
                   Seen by {seenBy(m.seq!).map(props.nameOf).join(', ')}
                 </p>
               </Show>
+              </div>
             </li>
             </>
-          )}
+            );
+          }}
         </For>
       </ol>
       </div>
@@ -554,6 +596,14 @@ export function MessagePane(props: {
               return completeMention(person);
             }
             if (e.key === 'Enter' && !e.shiftKey) submit(e);
+            // Up in an empty composer edits your last message (as in Discord and Element).
+            if (e.key === 'ArrowUp' && !draft() && !editing() && !e.altKey) {
+              const last = [...messages].reverse().find((x) => x.sender === props.me && x.seq !== null && !x.deleted && x.text !== null);
+              if (last) {
+                e.preventDefault();
+                startEdit(last);
+              }
+            }
             if (e.key === 'Escape' && editing()) (setEditing(null), setDraft(''));
             if (e.key === 'Escape' && replying()) setReplying(null);
           }}

@@ -11,7 +11,7 @@
  */
 import { createEffect, createMemo, createResource, createRoot, createSignal, lazy, on, onCleanup, Show, Suspense, untrack } from 'solid-js';
 import { Permission } from '../../../protocol/permissions';
-import { acceptDm, channelMembers, communityMembers, declineDm, getCommunity, leaveDm, listCommunities, listDms, listRoles, type Channel, type CommunityMember, type Dm } from '../api/communities';
+import { acceptDm, channelMembers, createDm, communityMembers, declineDm, getCommunity, leaveDm, listCommunities, listDms, listRoles, type Channel, type CommunityMember, type Dm } from '../api/communities';
 import { ChannelSettingsDialog } from '../components/ChannelSettingsDialog';
 import {
   CreateChannelDialog,
@@ -32,6 +32,7 @@ import { RolesEditor } from '../components/RolesEditor';
 import { CommunitySidebar, DmSidebar, type SidebarAction } from '../components/Sidebar';
 import { DmRequestCard } from '../components/DmRequestCard';
 import { GettingStarted } from '../components/GettingStarted';
+import { QuickSwitcher, ShortcutsDialog, shortcutFor, type SwitchTarget } from '../components/KeyboardNav';
 import type { Counts } from '../components/UnreadBadge';
 import { Engine } from '../e2ee/Engine';
 import { navigate, route } from '../router';
@@ -312,7 +313,7 @@ export default function ChatScreen() {
     onCleanup(() => (cancelAnimationFrame(frame), removeEventListener('keydown', onKey)));
   });
 
-  type DialogName = SidebarAction | 'community' | 'join' | 'channelSettings';
+  type DialogName = SidebarAction | 'community' | 'join' | 'channelSettings' | 'switcher' | 'shortcuts';
   const [dialog, setDialog] = createSignal<DialogName | null>(null);
   const [settingsFor, setSettingsFor] = createSignal<Channel | null>(null);
   const close = () => setDialog(null);
@@ -332,6 +333,45 @@ export default function ChatScreen() {
     await refetchDms();
     navigate('/');
   };
+  // ── Keyboard ───────────────────────────────────────────────────────────────────────────────
+  /** Everything the quick switcher can open: channels of every community, DMs, and people by name. */
+  const switchTargets = (): SwitchTarget[] => {
+    const channels = (views() ?? []).flatMap((v) =>
+      v ? v.channels.filter((c) => !c.archived).map((c) => ({ id: c.id, label: `#${c.name}`, detail: v.community.name, open: () => navigate(`/c/${v.community.id}/${c.id}`) })) : [],
+    );
+    const conversations = (dms() ?? []).map((d) => ({ id: d.id, label: dmTitle(d), detail: d.kind === 'dm' ? 'Direct message' : 'Group conversation', open: () => navigate(`/dm/${d.id}`) }));
+    const withDm = new Set((dms() ?? []).filter((d) => d.kind === 'dm').flatMap((d) => [...d.memberIds, ...d.pendingIds]));
+    const people = [...names().entries()]
+      .filter(([id]) => id !== me().id && !withDm.has(id))
+      .map(([id, name]) => ({
+        id: `person-${id}`,
+        label: name,
+        detail: 'Person',
+        open: () => void createDm({ userIds: [id] }).then((r) => (void refetchDms(), navigate(`/dm/${r.channel.id}`)), () => undefined),
+      }));
+    return [...conversations, ...channels, ...people];
+  };
+  /** The conversations in the order the sidebar shows them here, for Alt+Up/Down. */
+  const sidebarOrder = (): string[] =>
+    communityId()
+      ? (community()?.channels ?? []).filter((c) => !c.archived).map((c) => `/c/${communityId()}/${c.id}`)
+      : (dms() ?? []).map((d) => `/dm/${d.id}`);
+  const onShortcut = (e: KeyboardEvent) => {
+    const which = shortcutFor(e);
+    if (!which) return;
+    if (which === 'switcher') return (e.preventDefault(), setDialog(dialog() === 'switcher' ? null : 'switcher'));
+    if (dialog()) return; // a dialog has the keyboard
+    if (which === 'help') return (e.preventDefault(), setDialog('shortcuts'));
+    const order = sidebarOrder();
+    if (order.length === 0) return;
+    e.preventDefault();
+    const here = order.findIndex((path) => path.endsWith(`/${channelId()}`));
+    const next = here < 0 ? 0 : (here + (which === 'next' ? 1 : -1) + order.length) % order.length;
+    navigate(order[next]!);
+  };
+  addEventListener('keydown', onShortcut);
+  onCleanup(() => removeEventListener('keydown', onShortcut));
+
   const focusComposer = (e: Event) => {
     e.preventDefault();
     document.getElementById('composer-input')?.focus();
@@ -368,6 +408,9 @@ export default function ChatScreen() {
             <a href="#/settings" class="small button-link" aria-current={route().name === 'settings' ? 'page' : undefined}>
               Settings
             </a>
+            <button type="button" class="small" aria-label="Keyboard shortcuts" aria-keyshortcuts="?" title="Keyboard shortcuts (?)" onClick={() => setDialog('shortcuts')}>
+              ?
+            </button>
             <button type="button" class="small" onClick={() => void signOut()}>
               Sign out
             </button>
@@ -505,6 +548,8 @@ export default function ChatScreen() {
       />
       <InviteDialog open={dialog() === 'invite'} onClose={close} communities={invitable()} communityId={communityId() ?? invitable()[0]?.id ?? null} />
       <JoinDialog open={dialog() === 'join'} onClose={close} />
+      <QuickSwitcher open={dialog() === 'switcher'} onClose={close} targets={dialog() === 'switcher' ? switchTargets() : []} />
+      <ShortcutsDialog open={dialog() === 'shortcuts'} onClose={close} />
       <DmDialog open={dialog() === 'dm'} onClose={close} onStarted={(dm) => (void refetchDms(), navigate(`/dm/${dm.id}`))} />
       <LeaveCommunityDialog open={dialog() === 'leave'} onClose={close} community={community() ?? null} onLeft={() => (void refetchCommunities(), navigate('/'))} />
       <Show when={communityId()}>

@@ -73,3 +73,24 @@ export function messageTimeFull(ts: number, clock: Clock, locale?: string): stri
 
 /** How often the pane recomputes relative labels, ms: a minute count is then at most half a minute behind. */
 export const LABEL_REFRESH_MS = 30_000;
+
+/** Whether two instants fall on the same local calendar day. */
+export const sameDay = (a: number, b: number): boolean => daysBetween(a, b) === 0;
+
+/** A day separator's label: "Today", "Yesterday", then the full date ("Monday, 30 November 2026"). */
+export function dayLabel(ts: number, now: number, locale?: string): string {
+  const days = daysBetween(ts, now);
+  if (days === 0 || days === 1) {
+    const text = formats('24h', locale).relative.format(-days, 'day');
+    return text.charAt(0).toLocaleUpperCase(locale) + text.slice(1);
+  }
+  return new Intl.DateTimeFormat(locale, { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' }).format(ts);
+}
+
+/** Consecutive messages from one sender closer together than this share one name and avatar, ms. */
+export const GROUP_GAP_MS = 5 * 60_000;
+
+/** The hour and minute alone, beside a message that continues its sender's group. */
+export function messageTimeShort(ts: number, clock: Clock, locale?: string): string {
+  return formats(clock, locale).time.format(ts);
+}

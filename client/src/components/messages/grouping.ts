@@ -1,0 +1,22 @@
+/**
+ * How the message list groups rows, as modern chat apps do: a new day gets a separator, and a
+ * message continues its sender's group (no repeated name and avatar) when the one before it is
+ * from the same sender, on the same day, less than GROUP_GAP_MS earlier, and neither is a reply
+ * (a reply shows what it answers, so it opens its own group).
+ */
+import { GROUP_GAP_MS, sameDay } from './messageTime';
+
+export interface Groupable {
+  sender: string;
+  ts: number;
+  replyTo?: unknown;
+}
+
+export const startsDay = (prev: Groupable | undefined, m: Groupable): boolean => !prev || !sameDay(prev.ts, m.ts);
+
+export function startsGroup(prev: Groupable | undefined, m: Groupable): boolean {
+  if (!prev || startsDay(prev, m)) return true;
+  if (prev.sender !== m.sender || m.replyTo) return true;
+  const gap = m.ts - prev.ts;
+  return gap < 0 || gap >= GROUP_GAP_MS;
+}
