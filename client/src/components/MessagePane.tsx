@@ -8,7 +8,7 @@
  * error banner. Sending goes through the ChannelSession's outbox; when encryption is not
  * available the composer is disabled, because nothing is ever sent in plaintext.
  */
-import { createEffect, createMemo, createSignal, For, on, onCleanup, Show, untrack } from 'solid-js';
+import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from 'solid-js';
 import { createStore, reconcile } from 'solid-js/store';
 import { MAX_MESSAGE_CHARS, MAX_QUOTE_CHARS } from '../e2ee/MessageBody';
 import { EmojiPicker } from './messages/EmojiPicker';
@@ -134,13 +134,15 @@ export function MessagePane(props: {
   createEffect(on(() => [props.session, props.lastReadSeq] as const, ([, seq]) => setReadFloor(seq)));
   createEffect(
     on(
-      () => messages.length,
-      () => {
-        if (readFloor() === undefined || document.visibilityState !== 'visible' || !positioned || untrack(firstUnread) !== null) return;
-        const top = messages.reduce((t, m) => Math.max(t, m.seq ?? 0), 0);
-        if (top > (readFloor() ?? 0)) setReadFloor(top);
+      () => [messages.length, props.session?.liveFrom()] as const,
+      ([, liveFrom]) => {
+        const floor = readFloor();
+        if (floor === undefined || floor === null || liveFrom === null || liveFrom === undefined || document.visibilityState !== 'visible') return;
+        const unread = messages.find((m) => m.seq !== null && m.seq > floor && m.sender !== props.me);
+        // Only when everything unread came live: what the catch-up brought keeps its line.
+        if (!unread || unread.seq! <= liveFrom) return;
+        setReadFloor(messages.reduce((t, m) => Math.max(t, m.seq ?? 0), floor));
       },
-      { defer: true },
     ),
   );
   const firstUnread = createMemo(() => {

@@ -222,7 +222,14 @@ export default function ChatScreen() {
 
   // The read marker as it was when the conversation opened, for the pane's "new" line.
   const [lastReadSeq, setLastReadSeq] = createSignal<number | null | undefined>(undefined);
-  createEffect(on(channelId, () => setLastReadSeq(undefined)));
+  // Taken when the conversation opens (the marker as the hub knows it then), or as soon as the hub
+  // knows it; one effect for the move, so the reset cannot land after the capture.
+  createEffect(
+    on(channelId, (id) => {
+      const known = id ? untrack(() => hub.unread(id)) : undefined;
+      setLastReadSeq(known ? known.readSeq : undefined);
+    }),
+  );
   createEffect(() => {
     const id = channelId();
     const known = id ? hub.unread(id) : undefined;

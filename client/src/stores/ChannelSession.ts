@@ -107,6 +107,8 @@ export class ChannelSession {
   private readonly recordsSignal = createSignal<Map<number, MessageRecord>>(new Map(), { equals: false });
   private readonly outboxSignal = createSignal<OutboxItem[]>([], { equals: false });
   private readonly readySignal = createSignal(false);
+  /** The newest seq held when the first `hello` replay finished: what comes after it arrived live. */
+  private readonly liveFromSignal = createSignal<number | null>(null);
   private readonly sendErrorSignal = createSignal<string | null>(null);
   private lastSeq = 0;
   private loaded: Promise<void>;
@@ -160,6 +162,8 @@ export class ChannelSession {
   /** True after the `hello` replay finished on the current connection. */
   readonly ready = () => this.readySignal[0]();
   readonly sendError = () => this.sendErrorSignal[0]();
+  /** Messages with a seq above this arrived live, after this session first caught up (null until then). */
+  readonly liveFrom = () => this.liveFromSignal[0]();
 
   /** True while more history can be shown by scrolling back (held here or on the server). */
   readonly hasOlder = () => this.olderSignal[0]() || this.messageCount() > this.windowSignal[0]();
@@ -297,6 +301,7 @@ export class ChannelSession {
       case 'ready':
         void this.incoming.then(() => {
           this.readySignal[1](true);
+          if (this.liveFromSignal[0]() === null) this.liveFromSignal[1](this.lastSeq);
           void this.flush();
         });
         break;
@@ -465,9 +470,14 @@ export class ChannelSession {
   private async flush(): Promise<void> {
     if (this.flushing || !this.ready()) return;
     this.flushing = true;
+    // Items queued while this flush awaits encryption are sent by it too: a second flush() call
+    // returns at once while one runs, so without this a quick second message waited for the
+    // next reconnect (seen as three fast sends with the last two stuck at "sending…").
+    const sent = new Set<OutboxItem>();
     try {
-      for (const item of [...this.outboxSignal[0]()]) {
-        if (!this.outboxSignal[0]().includes(item)) continue;
+      for (let next = this.outboxSignal[0]().find((i) => !sent.has(i)); next; next = this.outboxSignal[0]().find((i) => !sent.has(i))) {
+        const item = next;
+        sent.add(item);
         if (!item.ciphertext) {
           try {
             item.ciphertext = await this.engine.seal(this.channelId, encodeBody(item.body));
@@ -479,7 +489,7 @@ export class ChannelSession {
             return;
           }
         }
-        const sent = this.socket.send({
+        const ok = this.socket.send({
           type: 'send',
           clientMsgId: item.clientMsgId,
           kind: item.kind,
@@ -489,7 +499,7 @@ export class ChannelSession {
           // Routing metadata for unread mention counts; the text itself stays encrypted.
           ...(item.mentions ? { mentions: item.mentions } : {}),
         });
-        if (!sent) return;
+        if (!ok) return;
       }
     } finally {
       this.flushing = false;
