@@ -58,6 +58,9 @@ export interface HubConnectionRegistry {
 }
 
 /** Facts from the instance's storage; implementations may cache for a short while. */
+/** What `listChanged` tells a user's devices to re-read (protocol/hub.ts, the `changed` frame). */
+export type ListChange = { scope: 'community'; id: string } | { scope: 'dms' };
+
 export interface Directory {
   /** Which of `others` share a community or a DM with `userId`. */
   sharing(userId: string, others: string[]): Promise<Set<string>>;
@@ -521,6 +524,11 @@ export class UserHub {
     const tell = this.hubs.devices?.bind(this.hubs);
     if (!tell || !followers.length) return;
     this.background(Promise.allSettled(followers.map((f) => tell(f.userId, me))));
+  }
+
+  /** RPC target: a list this user's devices show changed (members, roles, channels, DMs); they re-read it. */
+  listChanged(change: ListChange): void {
+    this.broadcast({ type: 'changed', ...change });
   }
 
   /** RPC target: `userId`, whom devices here watch, published a new device list. */

@@ -13,7 +13,7 @@ import { hubRpc, storageDirectory } from '../worker/hubs';
 import type { PresenceState } from '../protocol/hub';
 import { SUBPROTOCOL } from '../protocol/frames';
 import { ExpiryAlarm } from './ExpiryAlarm';
-import { UserHub, type ChannelUpdate, type DeliveryResult, type HubConnection, type HubConnectionRegistry, type HubIdentity, type InboxDelivery } from './UserHub';
+import { UserHub, type ChannelUpdate, type DeliveryResult, type HubConnection, type HubConnectionRegistry, type HubIdentity, type InboxDelivery, type ListChange } from './UserHub';
 import { SqliteHubStore } from './UserHubStore';
 
 /** The hub's sockets, cached: rebuilt from the runtime after hibernation, then kept in step. */
@@ -128,6 +128,12 @@ export class UserHubObject extends DurableObject<Env> {
   async deviceListChanged(userId: string): Promise<void> {
     if (!this.claim(userId)) return;
     this.hub.deviceListChanged();
+  }
+
+  /** A list this user's devices show changed: tell them to re-read it. */
+  async listChanged(userId: string, change: ListChange): Promise<void> {
+    if (!this.claim(userId)) return;
+    this.hub.listChanged(change);
   }
 
   async deviceListOf(userId: string, of: string): Promise<boolean> {

@@ -105,5 +105,12 @@ export type HubServerFrame =
   /** A watched user (or this user) published a new signed device list: re-read their devices before encrypting to them. */
   | { type: 'devices'; userId: string }
   | { type: 'typing'; channelId: string; userId: string }
+  /**
+   * Something this user's lists show changed: a community's members, roles, channels or groups
+   * (`community`, with its id; also sent to someone just removed from it), or their DMs and
+   * message requests (`dms`). The client re-reads that list; the frame carries nothing else.
+   */
+  | { type: 'changed'; scope: 'community'; id: string }
+  | { type: 'changed'; scope: 'dms' }
   | { type: 'pong' }
   | { type: 'error'; error: { code: string; message: string; ref?: string } };

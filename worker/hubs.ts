@@ -9,7 +9,7 @@
 import type { Env } from './env';
 import { permissionsIn } from './auth/access';
 import { openStorage } from './storage/openStorage';
-import type { Directory, Hubs } from '../durable-objects/UserHub';
+import type { Directory, Hubs, ListChange } from '../durable-objects/UserHub';
 
 /** How long a channel's recipient list is reused: a member added or removed sees badges follow within this. */
 export const RECIPIENTS_TTL_MS = 30_000;
@@ -67,6 +67,22 @@ export async function announceDeviceList(env: Env, userId: string): Promise<void
     await hubOf(env, userId).deviceListChanged(userId);
   } catch (e) {
     console.warn('announcing a new device list failed', e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** Hubs told about one list change at once. */
+const PARALLEL_ANNOUNCEMENTS = 32;
+
+/**
+ * Tells these users' devices that a list they show changed (members, roles, channels, DMs), so
+ * open screens re-read it instead of waiting for a reload. Never throws: a hub that misses it
+ * shows the change on the next read.
+ */
+export async function announceListChange(env: Env, userIds: Iterable<string>, change: ListChange): Promise<void> {
+  if (!env.USER_HUB) return;
+  const users = [...new Set(userIds)];
+  for (let i = 0; i < users.length; i += PARALLEL_ANNOUNCEMENTS) {
+    await Promise.allSettled(users.slice(i, i + PARALLEL_ANNOUNCEMENTS).map((u) => hubOf(env, u).listChanged(u, change)));
   }
 }
 

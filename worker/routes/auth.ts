@@ -21,6 +21,7 @@ import { isStorageError } from '../storage/StorageError';
 import { closeSessionSockets } from '../rooms';
 import type { InstanceRole, Invite } from '../storage/Storage';
 import { inviteAdmission } from './communityInvites';
+import { announceCommunityChange } from '../middleware/listChanges';
 
 /** A rotated refresh token presented again within this window is a client race, not theft. */
 export const REFRESH_RACE_MS = 2000;
@@ -107,6 +108,7 @@ export const authRoutes = new Hono<AppEnv>()
       if (await storage.getCommunity(communityId)) {
         await storage.addMember({ communityId, userId: user.id, role: 'member', joinedAt: c.var.now(), timedOutUntil: null });
         joinedCommunityId = communityId;
+        await announceCommunityChange(c, storage, communityId);
       }
     }
     await audit(c, 'register', user.id, { role, ...(redeemed ? { invite: true } : {}), ...(joinedCommunityId ? { communityId: joinedCommunityId } : {}) });

@@ -14,6 +14,7 @@ import { SetOverrideRequest, UpdateChannelRequest } from '../../protocol/communi
 import { ApiError } from '../../protocol/errors';
 import { has, Permission, rankIn, RANK, type BuiltInRole } from '../../protocol/permissions';
 import type { AppEnv } from '../app';
+import { announcesCommunityChanges } from '../middleware/listChanges';
 import { permissionsIn } from '../auth/access';
 import { audit } from '../auth/audit';
 import { noStore, requireAuth } from '../middleware/auth';
@@ -46,6 +47,13 @@ function memberOf(s: Seen): Member {
 export const channelRoutes = new Hono<AppEnv>()
   .use('*', noStore)
   .use('*', requireAuth)
+  .use(
+    '*',
+    announcesCommunityChanges(async (c, storage) => {
+      const id = c.req.path.match(/\/api\/channels\/([A-Za-z0-9_-]{1,64})(?:\/|$)/)?.[1];
+      return id ? ((await storage.getChannel(id))?.communityId ?? null) : null;
+    }),
+  )
 
   .patch('/:id', async (c) => {
     const storage = await c.var.storage();

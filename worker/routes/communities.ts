@@ -38,6 +38,7 @@ import { confirmPassword } from '../auth/confirmPassword';
 import { base64url, newId, randomBytes } from '../auth/secrets';
 import { noStore, requireAuth } from '../middleware/auth';
 import { jsonBody } from '../middleware/jsonBody';
+import { announcesCommunityChanges } from '../middleware/listChanges';
 import { inviteState } from './communityInvites';
 import { mayInviteToInstance } from './invites';
 import { notifyRooms, type RoomChange } from '../rooms';
@@ -318,6 +319,7 @@ async function roleChange(c: Context<AppEnv>, acting: string, verb: string) {
 export const communityRoutes = new Hono<AppEnv>()
   .use('*', noStore)
   .use('*', requireAuth)
+  .use('*', announcesCommunityChanges(async (c) => c.req.path.match(/\/api\/communities\/([A-Za-z0-9_-]{1,64})(?:\/|$)/)?.[1] ?? null))
 
   // ── Communities ──────────────────────────────────────────────────────────────────────────
 

@@ -20,6 +20,7 @@ import { noStore, requireAuth } from '../middleware/auth';
 import { errorResponse } from '../middleware/errors';
 import type { Invite, Storage } from '../storage/Storage';
 import { isStorageError } from '../storage/StorageError';
+import { announceCommunityChange } from '../middleware/listChanges';
 import { communityView } from './communities';
 import { mayInviteToInstance } from './invites';
 
@@ -104,5 +105,6 @@ export const communityInviteRoutes = new Hono<AppEnv>()
       throw e;
     }
     const member = (await storage.getMember(communityId, userId))!;
+    await announceCommunityChange(c, storage, communityId);
     return c.json(await communityView(storage, community, member, now));
   });

@@ -24,7 +24,8 @@ import { digest, newId } from '../auth/secrets';
 import { noStore, requireAuth } from '../middleware/auth';
 import { jsonBody } from '../middleware/jsonBody';
 import { notifyRooms } from '../rooms';
-import { forgetFollowers, storageDirectory } from '../hubs';
+import { announceListChange, forgetFollowers, storageDirectory } from '../hubs';
+import { inBackground } from '../middleware/listChanges';
 import type { Channel, DirectMemberState, Storage, User } from '../storage/Storage';
 import { permissionsIn } from '../auth/access';
 import { isStorageError } from '../storage/StorageError';
@@ -91,6 +92,9 @@ async function ownDm(storage: Storage, id: string, me: string): Promise<{ channe
   return { channel, states, mine };
 }
 
+/** Tells these users' devices to re-read their DM list (the hub's `changed` frame). */
+const tellDms = (c: Context<AppEnv>, users: string[]) => inBackground(c, announceListChange(c.env, users, { scope: 'dms' }));
+
 export const dmRoutes = new Hono<AppEnv>()
   .use('*', noStore)
   .use('*', requireAuth)
@@ -112,6 +116,7 @@ export const dmRoutes = new Hono<AppEnv>()
         if (mine.acceptedAt === null) {
           await storage.setDirectMemberState(existing.channel.id, me, 'accepted', now);
           await refreshSending(c, storage, existing.channel.id);
+          await tellDms(c, existing.states.map((m) => m.userId));
         }
         return c.json({ channel: dmView(existing.channel, await storage.directMemberStates(existing.channel.id)) }, 200);
       }
@@ -127,6 +132,8 @@ export const dmRoutes = new Hono<AppEnv>()
         now,
         pending,
       );
+      // Everyone's list shows it within a second: as a conversation, or as a request to answer.
+      await tellDms(c, members);
       return c.json({ channel: dmView(channel, await storage.directMemberStates(channel.id)) }, 201);
     } catch (e) {
       // The other call of a race created it first.
@@ -169,6 +176,7 @@ export const dmRoutes = new Hono<AppEnv>()
     if (dm.mine.acceptedAt === null) {
       await storage.setDirectMemberState(dm.channel.id, me, 'accepted', c.var.now());
       await refreshSending(c, storage, dm.channel.id);
+      await tellDms(c, dm.states.map((m) => m.userId));
     }
     return c.json({ channel: dmView(dm.channel, await storage.directMemberStates(dm.channel.id)) });
   })
@@ -188,6 +196,9 @@ export const dmRoutes = new Hono<AppEnv>()
       const others = dm.states.map((m) => m.userId).filter((u) => u !== me);
       const stillShared = others.length ? await storageDirectory(c.env).sharing(me, others) : new Set<string>();
       await forgetFollowers(c.env, me, others.filter((u) => !stillShared.has(u)));
+      // A request declined is not announced to its sender (they are never told); leaving a
+      // conversation one was in is, as its room already says so.
+      await tellDms(c, wasIn ? [me, ...others] : [me]);
     }
     return c.body(null, 204);
   })
@@ -200,5 +211,6 @@ export const dmRoutes = new Hono<AppEnv>()
     if (access.channel.kind === 'dm') throw new ApiError('conflict', 'a 1:1 DM is left by declining it (POST /api/dms/{id}/decline), which also blocks it');
     await storage.removeChannelMember(access.channel.id, me);
     await notifyRooms(c.env, [access.channel.id], { kind: 'removed', userId: me, reason: 'left' });
+    await tellDms(c, [me, ...(await storage.directMemberStates(access.channel.id)).map((m) => m.userId)]);
     return c.body(null, 204);
   });

@@ -133,6 +133,7 @@ export const declineDm = (channelId: string) => api<void>(`/api/dms/${encodeURIC
 export const createDm = (body: InferInput<typeof CreateDmRequest>) => api<{ channel: Dm }>('/api/dms', { method: 'POST', body });
 export const leaveDm = (channelId: string) => api<void>(`/api/dms/${encodeURIComponent(channelId)}/members/me`, { method: 'DELETE' });
 
+export const kickMember = (communityId: string, userId: string) => api<void>(`${c(communityId)}/members/${encodeURIComponent(userId)}`, { method: 'DELETE' });
 export const leaveCommunity = (communityId: string) => api<void>(`${c(communityId)}/members/me`, { method: 'DELETE' });
 export const communityMembers = (communityId: string) => api<{ members: CommunityMember[] }>(`${c(communityId)}/members`);
 

@@ -1,10 +1,11 @@
 /**
  * The people in the conversation on screen, online first, each with a presence dot (online,
  * idle, offline: shown by colour and shape and said in words), their built-in role and custom
- * roles, and a link to their safety-number screen (`#/verify/<userId>`). It lists what it is
- * given; ChatScreen reads the members and the hub's presence.
+ * roles, a link to their safety-number screen (`#/verify/<userId>`), and a Kick button (press
+ * twice) for those the viewer may remove. It lists what it is given; ChatScreen reads the members
+ * and the hub's presence and decides who may be kicked (the server decides again).
  */
-import { createMemo, For, Show } from 'solid-js';
+import { createMemo, createSignal, For, Show } from 'solid-js';
 import type { PresenceState } from '../../../protocol/hub';
 
 export interface MemberRow {
@@ -18,7 +19,16 @@ export interface MemberRow {
 
 const ORDER: Record<PresenceState, number> = { online: 0, idle: 1, offline: 2 };
 
-export function MemberList(props: { members: MemberRow[]; presenceOf: (userId: string) => PresenceState; me: string }) {
+export function MemberList(props: { members: MemberRow[]; presenceOf: (userId: string) => PresenceState; me: string; canKick?: (m: MemberRow) => boolean; onKick?: (m: MemberRow) => Promise<void> }) {
+  /** The member whose Kick button was pressed once: the second press confirms. */
+  const [confirming, setConfirming] = createSignal<string | null>(null);
+  const [error, setError] = createSignal<string | null>(null);
+  const kick = async (m: MemberRow) => {
+    if (confirming() !== m.userId) return setConfirming(m.userId);
+    setConfirming(null);
+    setError(null);
+    await props.onKick?.(m).catch((e: unknown) => setError(e instanceof Error ? e.message : 'Could not remove them.'));
+  };
   const sorted = createMemo(() => [...props.members].sort((a, b) => ORDER[props.presenceOf(a.userId)] - ORDER[props.presenceOf(b.userId)] || a.name.localeCompare(b.name)));
   return (
     <section class="member-list" aria-labelledby="member-list-title">
@@ -38,10 +48,18 @@ export function MemberList(props: { members: MemberRow[]; presenceOf: (userId: s
                   <span class="member-roles">{[m.role && m.role !== 'member' ? m.role : null, ...m.roles].filter(Boolean).join(', ')}</span>
                 </Show>
               </a>
+              <Show when={props.canKick?.(m)}>
+                <button type="button" class="link-button danger kick" aria-label={confirming() === m.userId ? `Confirm: remove ${m.name} from the community` : `Kick ${m.name}`} onClick={() => void kick(m)}>
+                  {confirming() === m.userId ? 'Confirm kick' : 'Kick'}
+                </button>
+              </Show>
             </li>
           )}
         </For>
       </ul>
+      <p class="error" role="alert">
+        {error()}
+      </p>
     </section>
   );
 }

@@ -10,8 +10,8 @@
  * shown follow the user's community bits only so nobody is offered what will be refused).
  */
 import { createEffect, createMemo, createResource, createRoot, createSignal, lazy, on, onCleanup, Show, Suspense, untrack } from 'solid-js';
-import { Permission } from '../../../protocol/permissions';
-import { acceptDm, channelMembers, createDm, communityMembers, declineDm, getCommunity, leaveDm, listCommunities, listDms, listRoles, type Channel, type CommunityMember, type Dm } from '../api/communities';
+import { Permission, RANK, type BuiltInRole } from '../../../protocol/permissions';
+import { acceptDm, channelMembers, createDm, kickMember, communityMembers, declineDm, getCommunity, leaveDm, listCommunities, listDms, listRoles, type Channel, type CommunityMember, type Dm } from '../api/communities';
 import { ChannelSettingsDialog } from '../components/ChannelSettingsDialog';
 import {
   CreateChannelDialog,
@@ -50,8 +50,8 @@ const VerifyScreen = lazy(() => import('./VerifyScreen'));
 const FORWARD_TIMEOUT_MS = 60_000;
 /** Least time between two re-reads of the community and DM lists prompted by an unknown channel, ms. */
 const LIST_REFRESH_MS = 5_000;
-/** How often the DM list is read again while it is on screen: new requests and answers to one's own show within this. */
-const DM_LIST_REFRESH_MS = 3_000;
+/** Changes announced within this window are read as one, ms. */
+const LIST_CHANGE_COALESCE_MS = 100;
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : 'Something went wrong.');
 const sum = (list: (Counts | undefined)[]): Counts => list.reduce<Counts>((t, c) => ({ unread: t.unread + (c?.unread ?? 0), mentions: t.mentions + (c?.mentions ?? 0) }), { unread: 0, mentions: 0 });
@@ -128,14 +128,53 @@ export default function ChatScreen() {
   });
   // A DM someone else started appears when the DM list is shown again.
   createEffect(on(() => route().name, (name, prev) => prev !== undefined && (name === 'home' || name === 'dm') && void refetchDms()));
-  // While the DM list is on screen, read it again every few seconds: a new request, or the
-  // acceptance of one's own request, leaves no other trace on this device (nothing is sent
-  // before it is accepted).
+  // Live lists: the hub says when a list shown here changed (someone joined, left, was kicked or
+  // banned, roles or channels moved, a DM or request arrived or was answered), and it is read
+  // again — coalesced, so a burst of changes costs one read. A reconnected hub may have missed
+  // some: everything is read again then.
+  const pendingReads = new Set<string>();
+  let readTimer: ReturnType<typeof setTimeout> | undefined;
+  const reread = (what: string) => {
+    pendingReads.add(what);
+    readTimer ??= setTimeout(() => {
+      readTimer = undefined;
+      const all = [...pendingReads];
+      pendingReads.clear();
+      if (all.includes('dms') || all.includes('all')) void refetchDms();
+      const communityChanged = all.filter((w) => w !== 'dms');
+      if (communityChanged.length === 0) return;
+      const here = communityId();
+      const name = community()?.community.name;
+      void (async () => {
+        const list = await refetchCommunities();
+        if (!here || !(communityChanged.includes(here) || communityChanged.includes('all'))) return;
+        // Removed from the community on screen (kicked, banned): leave it rather than read it again.
+        if (list && !list.some((c) => c.id === here)) {
+          if (communityId() === here) navigate('/', true);
+          setForwardStatus(`You are no longer a member of ${name ?? 'that community'}.`);
+          return;
+        }
+        void refetchCommunityView();
+        void refetchCommMembers();
+        void refetchRoles();
+        void refetchConvMembers();
+      })();
+    }, LIST_CHANGE_COALESCE_MS);
+  };
+  onCleanup(() => clearTimeout(readTimer));
+  let hubReadyOnce = false;
   createEffect(() => {
-    const name = route().name;
-    if (name !== 'home' && name !== 'dm') return;
-    const timer = setInterval(() => void refetchDms(), DM_LIST_REFRESH_MS);
-    onCleanup(() => clearInterval(timer));
+    const e = engine();
+    if (!e) return;
+    onCleanup(
+      e.onHub((f) => {
+        if (f.type === 'changed') reread(f.scope === 'dms' ? 'dms' : f.id);
+        else if (f.type === 'ready') {
+          if (hubReadyOnce) reread('all');
+          hubReadyOnce = true;
+        }
+      }),
+    );
   });
   // DM names: the other members of each DM and request, read once per conversation.
   const namesAsked = new Set<string>();
@@ -509,7 +548,16 @@ export default function ChatScreen() {
               />
               <Show when={showMembers()}>
                 <div class="member-panel" id="member-panel">
-                  <MemberList members={memberRows()} presenceOf={hub.presenceOf} me={me().id} />
+                  <MemberList
+                    members={memberRows()}
+                    presenceOf={hub.presenceOf}
+                    me={me().id}
+                    canKick={(m) => !!currentChannel() && m.userId !== me().id && can(Permission.KICK) && RANK[(m.role ?? 'member') as BuiltInRole] < RANK[community()?.role ?? 'member']}
+                    onKick={async (m) => {
+                      await kickMember(communityId()!, m.userId);
+                      reread(communityId()!);
+                    }}
+                  />
                 </div>
               </Show>
             </div>
