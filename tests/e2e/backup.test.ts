@@ -47,8 +47,12 @@ describe('key backup', () => {
     await expect.poll(() => laptop.getByRole('log').locator('[data-lock="waiting-for-key"]').count()).toBeGreaterThanOrEqual(2);
     expect(await messageWith(laptop, canaries[1]!).count()).toBe(0);
 
+    // Each says why where it stands, and offers the restore (12.6): its button opens the banner's form.
+    const problem = messageWith(laptop, '').getByTestId('decrypt-problem').first();
+    await expect.poll(() => problem.textContent(), { timeout: 20_000 }).toMatch(/^Sent before this device was approved — restore your key backup to read it\./);
     const banner = laptop.getByTestId('restore-banner');
-    await banner.getByRole('button', { name: 'Restore' }).click();
+    await problem.getByRole('button', { name: 'Restore' }).click();
+    await expect.poll(() => laptop.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name)).toBe('backupRecoveryCode');
     const wrong = code.replace(/^./, code[0] === 'A' ? 'B' : 'A');
     await banner.getByLabel('Recovery code').fill(wrong);
     await banner.getByRole('button', { name: 'Restore my messages' }).click();
@@ -60,6 +64,8 @@ describe('key backup', () => {
     await expect.poll(() => messageWith(laptop, canaries[1]!).count(), { timeout: 20_000 }).toBe(1);
     await expect.poll(() => messageWith(laptop, canaries[0]!).count(), { timeout: 20_000 }).toBe(1);
     expect(await laptop.getByTestId('restore-banner').count()).toBe(0);
+    // Turned readable in place: the explanations are gone with the reload-free update.
+    expect(await laptop.getByTestId('decrypt-problem').count()).toBe(0);
 
     // The restored device also takes part from now on: Bob's next message reaches it directly.
     await send(bob, `After the restore ${canaries[2]}`);

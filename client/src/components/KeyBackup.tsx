@@ -4,7 +4,7 @@
  * the backup up to date (and turns it on). The code is turned into the backup key here, in the
  * browser; neither the code nor the key is sent anywhere (client/src/e2ee/BackupSync.ts).
  */
-import { createSignal, Match, Show, Switch } from 'solid-js';
+import { createEffect, createSignal, Match, on, Show, Switch } from 'solid-js';
 import type { Engine } from '../e2ee/Engine';
 import { user } from '../stores/session';
 import { normalizeUsername } from '../routes/AuthScreens';
@@ -54,15 +54,33 @@ function RecoveryCodeForm(props: { engine: Engine; label: string; onDone?: () =>
   );
 }
 
+/** Whether this device could restore the account's key backup (the account has one this device does not keep, or the device awaits approval). */
+export function canRestore(engine: Engine | undefined): boolean {
+  const s = engine?.backup.status();
+  return (s?.kind === 'off' && s.serverHasBackup) || s?.kind === 'stale-key' || engine?.lists.own().kind === 'pending';
+}
+
+/** Asked from elsewhere (a message's Restore button): the banner opens its form and takes the focus. */
+const [restoreAsked, setRestoreAsked] = createSignal(0);
+export const requestRestore = () => setRestoreAsked(restoreAsked() + 1);
+
 /** Over the chat on a device that does not keep the backup while the account has one. */
 export function RestoreBanner(props: { engine: Engine | undefined }) {
   const [dismissed, setDismissed] = createSignal(false);
   const [open, setOpen] = createSignal(false);
-  const offered = () => {
-    const s = props.engine?.backup.status();
-    return !dismissed() && ((s?.kind === 'off' && s.serverHasBackup) || s?.kind === 'stale-key' || pending());
-  };
+  const offered = () => !dismissed() && canRestore(props.engine);
   const pending = () => props.engine?.lists.own().kind === 'pending';
+  createEffect(
+    on(
+      restoreAsked,
+      () => {
+        setDismissed(false);
+        setOpen(true);
+        requestAnimationFrame(() => document.querySelector<HTMLInputElement>('.restore-banner input[name="backupRecoveryCode"]')?.focus());
+      },
+      { defer: true },
+    ),
+  );
   return (
     <Show when={offered() && props.engine}>
       {(engine) => (

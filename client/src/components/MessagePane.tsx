@@ -17,6 +17,7 @@ import { renderMarkdown } from './messages/markdown';
 import { dayLabel, LABEL_REFRESH_MS, messageTimeFull, messageTimeLabel, messageTimeShort } from './messages/messageTime';
 import { startsDay, startsGroup } from './messages/grouping';
 import { Avatar } from './Avatar';
+import { DecryptionNotice, explainFailure } from './messages/DecryptionNotice';
 import type { ChannelSession, ViewMessage } from '../stores/ChannelSession';
 import { LockIcon } from './LockIcon';
 import { preferences } from '../stores/preferences';
@@ -51,6 +52,9 @@ export function MessagePane(props: {
   /** Conversations a message can be forwarded to, and how. */
   forwardTargets?: { id: string; title: string }[];
   onForward?: (targetId: string, text: string) => void;
+  /** Whether this device could restore the account's key backup: undecryptable messages then offer it. */
+  canRestore?: boolean;
+  onRestore?: () => void;
   /** Whether this user may pin here (MANAGE_MESSAGES in a community channel; anyone in a DM); the button is not offered otherwise. */
   canPin?: boolean;
 }) {
@@ -349,7 +353,7 @@ export function MessagePane(props: {
                 <li>
                   <button type="button" class="pinned-item" onClick={() => void goTo(m)}>
                     <span class="sender">{props.nameOf(m.sender)}</span> <span class="muted">{messageTimeLabel(m.ts, now(), preferences().times, preferences().clock)}</span>
-                    <span class="pinned-text">{m.text === null ? 'This message could not be decrypted.' : m.text.slice(0, PINNED_SNIPPET_CHARS)}</span>
+                    <span class="pinned-text">{m.text === null ? explainFailure(m.lock.kind === 'error' ? m.lock.code : 'malformed', props.nameOf(m.sender), false).text : m.text.slice(0, PINNED_SNIPPET_CHARS)}</span>
                   </button>
                 </li>
               )}
@@ -440,7 +444,18 @@ export function MessagePane(props: {
                 )}
               </Show>
               <Show when={!m.deleted} fallback={<p class="text tombstone">This message was deleted.</p>}>
-                <Show when={m.text !== null} fallback={<p class="text undecryptable">This message could not be decrypted.</p>}>
+                <Show
+                  when={m.text !== null}
+                  fallback={
+                    <DecryptionNotice
+                      code={m.lock.kind === 'error' ? m.lock.code : 'malformed'}
+                      sender={props.nameOf(m.sender)}
+                      senderId={m.sender}
+                      canRestore={props.canRestore ?? false}
+                      onRestore={() => props.onRestore?.()}
+                    />
+                  }
+                >
                   <div class="text markdown" innerHTML={renderMarkdown(m.text!)} />
                 </Show>
               </Show>

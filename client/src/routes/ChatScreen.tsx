@@ -25,7 +25,7 @@ import {
 } from '../components/CommunityDialogs';
 import { CommunityRail } from '../components/CommunityRail';
 import { KeyChangeBanner } from '../components/KeyChangeBanner';
-import { RestoreBanner } from '../components/KeyBackup';
+import { canRestore, requestRestore, RestoreBanner } from '../components/KeyBackup';
 import { MemberList, type MemberRow } from '../components/MemberList';
 import { MessagePane } from '../components/MessagePane';
 import { RolesEditor } from '../components/RolesEditor';
@@ -544,6 +544,8 @@ export default function ChatScreen() {
                 lastReadSeq={lastReadSeq() ?? null}
                 onRead={onRead}
                 trustOf={trust()?.trustOf}
+                canRestore={canRestore(engine())}
+                onRestore={requestRestore}
                 {...paneExtras()}
               />
               <Show when={showMembers()}>
