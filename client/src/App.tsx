@@ -2,6 +2,7 @@
  * The application shell: resumes a stored session, then shows the account screens or the chat.
  * The chat screen (and with it the crypto library) is loaded only after sign-in.
  */
+import { t } from './i18n';
 import { createResource, lazy, Match, onMount, Show, Suspense, Switch, createSignal } from 'solid-js';
 import { getAuthConfig } from './api/auth';
 import { route } from './router';
@@ -27,7 +28,7 @@ export function App() {
   return (
     <>
     <UpdatePrompt />
-    <Show when={booted() && !config.loading} fallback={<p class="boot" role="status">Loading Chatalot…</p>}>
+    <Show when={booted() && !config.loading} fallback={<p class="boot" role="status">{t('Loading Chatalot…')}</p>}>
       <Show
         when={user()}
         fallback={
@@ -50,7 +51,7 @@ export function App() {
           </Switch>
         }
       >
-        <Suspense fallback={<p class="boot" role="status">Opening your conversations…</p>}>
+        <Suspense fallback={<p class="boot" role="status">{t('Opening your conversations…')}</p>}>
           <ChatScreen />
         </Suspense>
       </Show>

@@ -5,11 +5,13 @@
 import { render } from 'solid-js/web';
 import { App } from './App';
 import { registerServiceWorker } from './pwa/register';
+import { applyLanguage } from './i18n';
 import { applyPreferences } from './stores/preferences';
 import './styles.css';
 import './styles/theme.css';
 
 applyPreferences();
+applyLanguage();
 
 const root = document.getElementById('root');
 if (!root) throw new Error('missing #root element');

@@ -5,14 +5,11 @@
  * key backup and devices), a second device's approval banner, and the phone layout.
  * The issue's bar: no serious or critical violation on any of them.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { ROOT } from '../../scripts/build.mjs';
+import type { Browser } from 'playwright-core';
 import { startServer, type RunningServer } from '../helpers/server';
 import { launchBrowser } from './browser';
-import { messageWith, PASSWORD, Pages, register, send } from './helpers';
+import { messageWith, PASSWORD, Pages, register, send, seriousViolations } from './helpers';
 
 let server: RunningServer;
 let browser: Browser;
@@ -28,21 +25,6 @@ afterAll(async () => {
   await browser?.close();
   await server?.kill();
 });
-
-const AXE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
-
-/** Serious and critical axe violations on the page as it is now, as "rule (impact): selector". */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    type Result = { violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[] };
-    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<Result> } }).axe;
-    const r = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
-    return r.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')}`));
-  });
-}
 
 describe('accessibility (axe-core)', () => {
   it('setup, sign-in, registration, chat with messages, dialogs, DMs, settings and the phone layout have no serious or critical violation', async () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../helpers/server';
+import { ROOT } from '../../scripts/build.mjs';
 import { launchBrowser } from './browser';
 
 export const PASSWORD = 'correct horse battery staple 42';
@@ -27,8 +28,8 @@ export class Pages {
     private readonly serverUrl: string,
   ) {}
 
-  async newPage(): Promise<Page> {
-    const context = await this.browser.newContext();
+  async newPage(options: Parameters<Browser['newContext']>[0] = {}): Promise<Page> {
+    const context = await this.browser.newContext(options);
     this.contexts.push(context);
     return this.watch(await context.newPage());
   }
@@ -250,3 +251,19 @@ export async function acceptDmRequest(page: Page): Promise<void> {
     await expect.poll(() => composer.count(), { timeout: 20_000 }).toBe(1);
   }
 }
+
+const AXE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+
+/** Serious and critical axe-core violations (WCAG 2.0/2.1 A and AA) on the page as it is now. */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    type Result = { violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[] };
+    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<Result> } }).axe;
+    const r = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')}`));
+  });
+}
+

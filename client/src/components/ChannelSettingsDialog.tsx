@@ -4,6 +4,7 @@
  * (after a second, confirming click). Each change is one PATCH or DELETE on /api/channels/{id};
  * the server decides whether it is allowed, and its refusal is shown in the alert.
  */
+import { t } from '../i18n';
 import { createEffect, createSignal, For, on, Show } from 'solid-js';
 import { deleteChannel, updateChannel, type Channel, type CommunityView } from '../api/communities';
 import { Dialog } from './Dialog';
@@ -32,7 +33,7 @@ export function ChannelSettingsDialog(props: { open: boolean; onClose: () => voi
       await fn();
       after();
     } catch (e) {
-      setError(e instanceof Error ? e.message : 'Something went wrong.');
+      setError(e instanceof Error ? e.message : t('Something went wrong.'));
     } finally {
       setBusy(false);
     }
@@ -54,38 +55,38 @@ export function ChannelSettingsDialog(props: { open: boolean; onClose: () => voi
   };
 
   return (
-    <Dialog open={props.open && !!props.channel} title={`Channel settings: #${props.channel?.name ?? ''}`} onClose={props.onClose}>
+    <Dialog open={props.open && !!props.channel} title={t('Channel settings: #{channel}', { channel: props.channel?.name ?? '' })} onClose={props.onClose}>
       <Show when={props.channel}>
         <form onSubmit={(e) => (e.preventDefault(), void run(() => updateChannel(ch().id, { name: name() })))}>
           <label>
-            Channel name
+            {t('Channel name')}
             <input name="channelName" required maxLength={100} value={name()} onInput={(e) => setName(e.currentTarget.value)} />
           </label>
           <button type="submit" class="primary" disabled={busy() || name().trim() === ch().name}>
-            Rename
+            {t('Rename')}
           </button>
         </form>
         <label class="spaced">
-          Group
+          {t('Group')}
           <select name="channelGroup" value={ch().groupId ?? ''} disabled={busy()} onChange={(e) => void run(() => updateChannel(ch().id, { groupId: e.currentTarget.value || null }))}>
-            <option value="">No group</option>
+            <option value="">{t('No group')}</option>
             <For each={props.community?.groups ?? []}>{(g) => <option value={g.id}>{g.name}</option>}</For>
           </select>
         </label>
-        <div class="button-row" role="group" aria-label="Order">
+        <div class="button-row" role="group" aria-label={t('Order')}>
           <button type="button" disabled={busy() || index() <= 0} onClick={() => move(-1)}>
-            Move up
+            {t('Move up')}
           </button>
           <button type="button" disabled={busy() || index() < 0 || index() >= siblings().length - 1} onClick={() => move(1)}>
-            Move down
+            {t('Move down')}
           </button>
         </div>
         <div class="button-row">
           <button type="button" disabled={busy()} onClick={() => void run(() => updateChannel(ch().id, { archived: !ch().archived }))}>
-            {ch().archived ? 'Restore channel' : 'Archive channel'}
+            {ch().archived ? t('Restore channel') : t('Archive channel')}
           </button>
           <button type="button" class="danger" disabled={busy()} onClick={remove}>
-            {confirmDelete() ? 'Confirm: delete channel and its history' : 'Delete channel'}
+            {confirmDelete() ? t('Confirm: delete channel and its history') : t('Delete channel')}
           </button>
         </div>
         <p class="error" role="alert">

@@ -4,6 +4,7 @@
  * usernames; leave a community. Each calls one REST route and reports the server's refusal in
  * an alert; none of them decides what the user may do (the caller shows only what they may).
  */
+import { t } from '../i18n';
 import { createSignal, For, Show } from 'solid-js';
 import { MAX_GROUP_DM_MEMBERS } from '../../../protocol/communities';
 import {
@@ -23,7 +24,7 @@ import { Dialog } from './Dialog';
 import { InviteCreator } from './Invites';
 import { InvitePreviewCard } from './InvitePreview';
 
-const errorText = (e: unknown) => (e instanceof Error ? e.message : 'Something went wrong.');
+const errorText = (e: unknown) => (e instanceof Error ? e.message : t('Something went wrong.'));
 
 /** Extracts an invite code from a code or a pasted link (…/#/join/<code>). */
 export function inviteCodeFrom(input: string): string | null {
@@ -70,13 +71,13 @@ export function CreateCommunityDialog(props: { open: boolean; onClose: () => voi
     (c) => (setName(''), props.onClose(), props.onCreated(c)),
   );
   return (
-    <Dialog open={props.open} title="Create a community" onClose={props.onClose}>
+    <Dialog open={props.open} title={t('Create a community')} onClose={props.onClose}>
       <form onSubmit={f.submit}>
         <label>
-          Community name
+          {t('Community name')}
           <input name="communityName" required maxLength={100} value={name()} onInput={(e) => setName(e.currentTarget.value)} />
         </label>
-        <FormEnd error={f.error()} busy={f.busy()} label="Create" />
+        <FormEnd error={f.error()} busy={f.busy()} label={t('Create')} />
       </form>
     </Dialog>
   );
@@ -89,13 +90,13 @@ export function CreateGroupDialog(props: { open: boolean; onClose: () => void; c
     () => (setName(''), props.onClose(), props.onCreated()),
   );
   return (
-    <Dialog open={props.open} title="Create a group" onClose={props.onClose}>
+    <Dialog open={props.open} title={t('Create a group')} onClose={props.onClose}>
       <form onSubmit={f.submit}>
         <label>
-          Group name
+          {t('Group name')}
           <input name="groupName" required maxLength={100} value={name()} onInput={(e) => setName(e.currentTarget.value)} />
         </label>
-        <FormEnd error={f.error()} busy={f.busy()} label="Create group" />
+        <FormEnd error={f.error()} busy={f.busy()} label={t('Create group')} />
       </form>
     </Dialog>
   );
@@ -109,20 +110,20 @@ export function CreateChannelDialog(props: { open: boolean; onClose: () => void;
     (r) => (setName(''), props.onClose(), props.onCreated(r.channel.id)),
   );
   return (
-    <Dialog open={props.open} title="Create a channel" onClose={props.onClose}>
+    <Dialog open={props.open} title={t('Create a channel')} onClose={props.onClose}>
       <form onSubmit={f.submit}>
         <label>
-          Channel name
+          {t('Channel name')}
           <input name="channelName" required maxLength={100} value={name()} onInput={(e) => setName(e.currentTarget.value)} />
         </label>
         <label>
-          Group
+          {t('Group')}
           <select name="group" value={groupId()} onChange={(e) => setGroupId(e.currentTarget.value)}>
-            <option value="">No group</option>
+            <option value="">{t('No group')}</option>
             <For each={props.community?.groups ?? []}>{(g) => <option value={g.id}>{g.name}</option>}</For>
           </select>
         </label>
-        <FormEnd error={f.error()} busy={f.busy()} label="Create" />
+        <FormEnd error={f.error()} busy={f.busy()} label={t('Create')} />
       </form>
     </Dialog>
   );
@@ -131,7 +132,7 @@ export function CreateChannelDialog(props: { open: boolean; onClose: () => void;
 /** Invite people to a community (and, for instance admins, to the instance): see Invites.tsx. */
 export function InviteDialog(props: { open: boolean; onClose: () => void; communities: { id: string; name: string }[]; communityId: string | null }) {
   return (
-    <Dialog open={props.open} title="Invite people" onClose={props.onClose}>
+    <Dialog open={props.open} title={t('Invite people')} onClose={props.onClose}>
       <InviteCreator communities={props.communities} communityId={props.communityId} />
     </Dialog>
   );
@@ -143,19 +144,19 @@ export function JoinDialog(props: { open: boolean; onClose: () => void }) {
   const submit = (e: Event) => {
     e.preventDefault();
     const code = inviteCodeFrom(input());
-    if (!code) return setError('That is not an invite code or link.');
+    if (!code) return setError(t('That is not an invite code or link.'));
     setInput('');
     props.onClose();
     navigate(`/join/${code}`);
   };
   return (
-    <Dialog open={props.open} title="Join a community" onClose={props.onClose}>
+    <Dialog open={props.open} title={t('Join a community')} onClose={props.onClose}>
       <form onSubmit={submit}>
         <label>
-          Invite code or link
+          {t('Invite code or link')}
           <input name="invite" required value={input()} onInput={(e) => setInput(e.currentTarget.value)} />
         </label>
-        <FormEnd error={error()} busy={false} label="Continue" />
+        <FormEnd error={error()} busy={false} label={t('Continue')} />
       </form>
     </Dialog>
   );
@@ -167,11 +168,11 @@ export function JoinCard(props: { code: string; onJoined: (c: CommunityView) => 
   const [usable, setUsable] = createSignal(false);
   return (
     <div class="welcome">
-      <h2>You are invited</h2>
+      <h2>{t('You are invited')}</h2>
       <InvitePreviewCard code={props.code} onLoaded={(p) => setUsable(p?.state === 'active' && p.kind === 'community')} />
       <Show when={usable()}>
         <form onSubmit={f.submit}>
-          <FormEnd error={f.error()} busy={f.busy()} label="Join community" />
+          <FormEnd error={f.error()} busy={f.busy()} label={t('Join community')} />
         </form>
       </Show>
     </div>
@@ -189,14 +190,14 @@ export function DmDialog(props: { open: boolean; onClose: () => void; onStarted:
   const f = useSubmit(
     async () => {
       const wanted = usernamesFrom(names());
-      if (wanted.length === 0) throw new Error('Name at least one person.');
-      if (wanted.length > MAX_GROUP_DM_MEMBERS - 1) throw new Error(`A group conversation holds at most ${MAX_GROUP_DM_MEMBERS} people including you.`);
+      if (wanted.length === 0) throw new Error(t('Name at least one person.'));
+      if (wanted.length > MAX_GROUP_DM_MEMBERS - 1) throw new Error(t('A group conversation holds at most {count} people including you.', { count: MAX_GROUP_DM_MEMBERS }));
       const ids = await Promise.all(
         wanted.map((name) =>
           userByName(name).then(
             (u) => u.id,
             (e) => {
-              throw e instanceof ApiRequestError && e.status === 404 ? new Error(`There is no user named “${name}”.`) : e;
+              throw e instanceof ApiRequestError && e.status === 404 ? new Error(t('There is no user named “{name}”.', { name })) : e;
             },
           ),
         ),
@@ -206,13 +207,13 @@ export function DmDialog(props: { open: boolean; onClose: () => void; onStarted:
     (dm) => (setNames(''), props.onClose(), props.onStarted(dm)),
   );
   return (
-    <Dialog open={props.open} title="New direct message" onClose={props.onClose}>
+    <Dialog open={props.open} title={t('New direct message')} onClose={props.onClose}>
       <form onSubmit={f.submit}>
         <label>
-          Usernames <span class="optional">(several, separated by commas, start a group conversation of up to {MAX_GROUP_DM_MEMBERS})</span>
+          {t('Usernames')} <span class="optional">{t('(several, separated by commas, start a group conversation of up to {count})', { count: MAX_GROUP_DM_MEMBERS })}</span>
           <input name="dmUsernames" required autocomplete="off" value={names()} onInput={(e) => setNames(e.currentTarget.value)} />
         </label>
-        <FormEnd error={f.error()} busy={f.busy()} label="Start conversation" />
+        <FormEnd error={f.error()} busy={f.busy()} label={t('Start conversation')} />
       </form>
     </Dialog>
   );
@@ -224,12 +225,12 @@ export function LeaveCommunityDialog(props: { open: boolean; onClose: () => void
     () => (props.onClose(), props.onLeft()),
   );
   return (
-    <Dialog open={props.open} title="Leave community" onClose={props.onClose}>
+    <Dialog open={props.open} title={t('Leave community')} onClose={props.onClose}>
       <form onSubmit={f.submit}>
         <p>
-          Leave <strong>{props.community?.community.name}</strong>? You stop receiving its messages; to come back you need a new invite.
+          {t('Leave {community}? You stop receiving its messages; to come back you need a new invite.', { community: props.community?.community.name ?? '' })}
         </p>
-        <FormEnd error={f.error()} busy={f.busy()} label="Leave community" danger />
+        <FormEnd error={f.error()} busy={f.busy()} label={t('Leave community')} danger />
       </form>
     </Dialog>
   );

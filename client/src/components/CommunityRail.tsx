@@ -3,6 +3,7 @@
  * two-letter tile with its unread and mention totals, then the buttons to create or join one.
  * Totals are summed by the caller; this only draws them and names them for screen readers.
  */
+import { t } from '../i18n';
 import { For } from 'solid-js';
 import { unreadLabel, UnreadBadge, type Counts } from './UnreadBadge';
 
@@ -17,7 +18,7 @@ export function CommunityRail(props: {
   onJoin: () => void;
 }) {
   return (
-    <nav class="rail" aria-label="Communities">
+    <nav class="rail" aria-label={t('Communities')}>
       <ul>
         <li>
           <a
@@ -26,11 +27,11 @@ export function CommunityRail(props: {
             class="rail-item"
             classList={{ active: props.current === null }}
             aria-current={props.current === null ? 'page' : undefined}
-            title="Direct messages"
+            title={t('Direct messages')}
           >
             {/* The initials are a picture of the name; the hidden text says it in full (WCAG 2.5.3 wants no aria-label that hides visible text). */}
             <span aria-hidden="true">DM</span>
-            <span class="visually-hidden">{unreadLabel('Direct messages', props.dmCounts)}</span>
+            <span class="visually-hidden">{unreadLabel(t('Direct messages'), props.dmCounts)}</span>
             <UnreadBadge counts={props.dmCounts} />
           </a>
         </li>
@@ -52,10 +53,10 @@ export function CommunityRail(props: {
           )}
         </For>
       </ul>
-      <button type="button" class="rail-item add" aria-label="Create a community" title="Create a community" onClick={() => props.onCreate()}>
+      <button type="button" class="rail-item add" aria-label={t('Create a community')} title={t('Create a community')} onClick={() => props.onCreate()}>
         +
       </button>
-      <button type="button" class="rail-item add" aria-label="Join a community" title="Join a community" onClick={() => props.onJoin()}>
+      <button type="button" class="rail-item add" aria-label={t('Join a community')} title={t('Join a community')} onClick={() => props.onJoin()}>
         ⇥
       </button>
     </nav>

@@ -3,6 +3,7 @@
  * inert background; aria-modal and aria-labelledby say so to assistive technology. Closing (by
  * Escape, the close button or the caller) calls `onClose`.
  */
+import { t } from '../i18n';
 import { createEffect, createUniqueId, type JSX } from 'solid-js';
 
 export function Dialog(props: { open: boolean; title: string; onClose: () => void; children: JSX.Element }) {
@@ -16,7 +17,7 @@ export function Dialog(props: { open: boolean; title: string; onClose: () => voi
     <dialog ref={ref} class="dialog" aria-modal="true" aria-labelledby={`dlg-${id}`} onClose={() => props.onClose()}>
       <div class="dialog-head">
         <h2 id={`dlg-${id}`}>{props.title}</h2>
-        <button type="button" class="icon-button" aria-label="Close" onClick={() => props.onClose()}>
+        <button type="button" class="icon-button" aria-label={t('Close')} onClick={() => props.onClose()}>
           ×
         </button>
       </div>

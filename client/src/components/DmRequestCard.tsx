@@ -3,6 +3,7 @@
  * wants to talk. Nothing they send reaches this device until it is accepted; declining blocks
  * them in this conversation, and they are not told (hardening #11.8).
  */
+import { t } from '../i18n';
 import { createSignal } from 'solid-js';
 
 export function DmRequestCard(props: { from: string; onAccept: () => Promise<void>; onDecline: () => Promise<void> }) {
@@ -21,17 +22,16 @@ export function DmRequestCard(props: { from: string; onAccept: () => Promise<voi
   };
   return (
     <div class="welcome" data-testid="dm-request">
-      <h2>Message request</h2>
+      <h2>{t('Message request')}</h2>
       <p>
-        <strong>{props.from}</strong> wants to send you direct messages. You share no community, so they cannot until you accept. They will not see your
-        online status or be told if you decline.
+        {t('{name} wants to send you direct messages. You share no community, so they cannot until you accept. They will not see your online status or be told if you decline.', { name: props.from })}
       </p>
       <div class="actions">
         <button type="button" class="primary" disabled={busy()} onClick={run(props.onAccept)}>
-          Accept
+          {t('Accept')}
         </button>
         <button type="button" class="danger" disabled={busy()} onClick={run(props.onDecline)}>
-          Decline and block
+          {t('Decline and block')}
         </button>
       </div>
       <p class="error" role="alert">

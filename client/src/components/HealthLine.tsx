@@ -1,4 +1,5 @@
 /** The server's health line under the account screens (the shell test reads it). */
+import { t } from '../i18n';
 import { createResource, Show } from 'solid-js';
 import type { HealthResponse } from '../../../protocol/http';
 
@@ -11,10 +12,10 @@ async function fetchHealth(): Promise<HealthResponse> {
 export function HealthLine() {
   const [health] = createResource(fetchHealth);
   return (
-    <Show when={health()} fallback={<p class="health" role="status">{health.error ? 'The server is not answering.' : 'Connecting…'}</p>}>
+    <Show when={health()} fallback={<p class="health" role="status">{health.error ? t('The server is not answering.') : t('Connecting…')}</p>}>
       {(h) => (
         <p class="health" role="status" data-testid="health">
-          Server {h().version} is {h().status}, storing accounts in {h().storage}.
+          {t('Server {version} is {status}, storing accounts in {storage}.', { version: h().version, status: h().status, storage: h().storage })}
         </p>
       )}
     </Show>

@@ -3,6 +3,7 @@
  * community with its initials and member count and who invited you, or why the link no longer
  * works. Reads GET /api/auth/invites/{code}, which never uses the invite.
  */
+import { t } from '../i18n';
 import { createResource, Show } from 'solid-js';
 import { previewInvite, type InvitePreview } from '../api/communities';
 import { Avatar } from './Avatar';
@@ -20,14 +21,14 @@ export function InvitePreviewCard(props: { code: string; onLoaded?: (p: InvitePr
   const inviter = () => preview()?.invitedBy?.displayName || preview()?.invitedBy?.username;
   return (
     <div class="invite-preview" data-testid="invite-preview">
-      <Show when={!preview.loading} fallback={<p role="status">Reading the invite…</p>}>
-        <Show when={preview()} fallback={<p class="error" role="alert">This invite link does not exist on this instance.</p>}>
+      <Show when={!preview.loading} fallback={<p role="status">{t('Reading the invite…')}</p>}>
+        <Show when={preview()} fallback={<p class="error" role="alert">{t('This invite link does not exist on this instance.')}</p>}>
           {(p) => (
             <Show
               when={p().state === 'active'}
               fallback={
                 <p class="error" role="alert">
-                  {p().state === 'expired' ? 'This invite has expired.' : p().state === 'revoked' ? 'This invite was revoked.' : 'This invite has been used up.'} Ask for a new one.
+                  {p().state === 'expired' ? t('This invite has expired.') : p().state === 'revoked' ? t('This invite was revoked.') : t('This invite has been used up.')} {t('Ask for a new one.')}
                 </p>
               }
             >
@@ -35,7 +36,7 @@ export function InvitePreviewCard(props: { code: string; onLoaded?: (p: InvitePr
                 when={p().community}
                 fallback={
                   <p>
-                    <strong>{inviter() ?? 'Someone'}</strong> invited you to this Chatalot instance.
+                    {inviter() ? t('{name} invited you to this Chatalot instance.', { name: inviter()! }) : t('You are invited to this Chatalot instance.')}
                   </p>
                 }
               >
@@ -43,9 +44,9 @@ export function InvitePreviewCard(props: { code: string; onLoaded?: (p: InvitePr
                   <div class="invite-community">
                     <Avatar id={c().id} name={c().name} size="large" />
                     <div>
-                      <p class="invite-by">{inviter() ? `${inviter()} invited you to join` : 'You are invited to join'}</p>
+                      <p class="invite-by">{inviter() ? t('{name} invited you to join', { name: inviter()! }) : t('You are invited to join')}</p>
                       <p class="invite-name">{c().name}</p>
-                      <p class="muted">{c().memberCount === 1 ? '1 member' : `${c().memberCount} members`}</p>
+                      <p class="muted">{t('{count} members', { count: c().memberCount })}</p>
                     </div>
                   </div>
                 )}

@@ -4,6 +4,7 @@
  * accounts on an invite-only instance (a plain instance invite, or a community invite that
  * admits); everyone else's community invites are for people who already have an account here.
  */
+import { locale, msg, t } from '../i18n';
 import { createResource, createSignal, For, Show } from 'solid-js';
 import {
   createInstanceInvite,
@@ -20,16 +21,16 @@ import { INVITED_KEY } from '../stores/checklist';
 import { user } from '../stores/session';
 
 const EXPIRY = [
-  { label: 'Never', seconds: 0 },
-  { label: '1 hour', seconds: 3600 },
-  { label: '1 day', seconds: 86_400 },
-  { label: '7 days', seconds: 604_800 },
-  { label: '30 days', seconds: 2_592_000 },
+  { label: msg('Never'), seconds: 0 },
+  { label: msg('1 hour'), seconds: 3600 },
+  { label: msg('1 day'), seconds: 86_400 },
+  { label: msg('7 days'), seconds: 604_800 },
+  { label: msg('30 days'), seconds: 2_592_000 },
 ];
 
 export const inviteLink = (code: string) => `${location.origin}/#/join/${code}`;
 export const mayInviteToInstance = () => user()?.instanceRole === 'owner' || user()?.instanceRole === 'admin';
-const errorText = (e: unknown) => (e instanceof Error ? e.message : 'Something went wrong.');
+const errorText = (e: unknown) => (e instanceof Error ? e.message : t('Something went wrong.'));
 
 
 /**
@@ -74,11 +75,11 @@ export function InviteCreator(props: { communities: { id: string; name: string }
         <form onSubmit={(e) => void submit(e)} class="invite-form">
           <Show when={admin || props.communities.length > 1}>
             <label>
-              Invite to
+              {t('Invite to')}
               <select name="target" value={target()} onChange={(e) => setTarget(e.currentTarget.value)}>
                 <For each={props.communities}>{(c) => <option value={c.id}>{c.name}</option>}</For>
                 <Show when={admin}>
-                  <option value="">This instance only (no community)</option>
+                  <option value="">{t('This instance only (no community)')}</option>
                 </Show>
               </select>
             </label>
@@ -86,24 +87,24 @@ export function InviteCreator(props: { communities: { id: string; name: string }
           <Show when={admin && target()}>
             <label class="check">
               <input type="checkbox" name="admitsNewAccounts" checked={admits()} onChange={(e) => setAdmits(e.currentTarget.checked)} />
-              People without an account may create one with this link
+              {t('People without an account may create one with this link')}
             </label>
           </Show>
           <label>
-            Maximum uses <span class="optional">(empty: unlimited)</span>
+            {t('Maximum uses')} <span class="optional">{t('(empty: unlimited)')}</span>
             <input name="maxUses" type="number" min="1" max="100000" value={maxUses()} onInput={(e) => setMaxUses(e.currentTarget.value)} />
           </label>
           <label>
-            Expires after
+            {t('Expires after')}
             <select name="expiry" value={expiry()} onChange={(e) => setExpiry(e.currentTarget.value)}>
-              <For each={EXPIRY}>{(x) => <option value={String(x.seconds)}>{x.label}</option>}</For>
+              <For each={EXPIRY}>{(x) => <option value={String(x.seconds)}>{t(x.label)}</option>}</For>
             </select>
           </label>
           <p class="error" role="alert">
             {error()}
           </p>
           <button type="submit" class="primary" disabled={busy()}>
-            {busy() ? 'Creating…' : 'Create invite link'}
+            {busy() ? t('Creating…') : t('Create invite link')}
           </button>
         </form>
       }
@@ -111,19 +112,19 @@ export function InviteCreator(props: { communities: { id: string; name: string }
       {(i) => (
         <div class="invite-made">
           <label>
-            Invite link
+            {t('Invite link')}
             <input readOnly name="inviteLink" value={inviteLink(i().code)} data-testid="invite-link" onFocus={(e) => e.currentTarget.select()} />
           </label>
           <label>
-            Invite code
+            {t('Invite code')}
             <input readOnly name="inviteCode" value={i().code} data-testid="invite-code" />
           </label>
           <p class="muted">
-            {i().maxUses ? `Up to ${i().maxUses} uses` : 'Unlimited uses'}, {i().expiresAt ? `expires ${new Date(i().expiresAt!).toLocaleString()}` : 'never expires'}.{' '}
-            {i().communityId === null ? 'It lets someone create an account here.' : i().admitsNewAccounts ? 'New people can create an account with it and join at once.' : 'It is for people who already have an account here.'}
+            {i().maxUses ? t('Up to {count} uses', { count: i().maxUses! }) : t('Unlimited uses')} · {i().expiresAt ? t('expires {when}', { when: new Date(i().expiresAt!).toLocaleString(locale()) }) : t('never expires')} ·{' '}
+            {i().communityId === null ? t('It lets someone create an account here.') : i().admitsNewAccounts ? t('New people can create an account with it and join at once.') : t('It is for people who already have an account here.')}
           </p>
           <button type="button" class="primary" onClick={copy}>
-            {copied() ? 'Link copied' : 'Copy link'}
+            {copied() ? t('Link copied') : t('Copy link')}
           </button>
         </div>
       )}
@@ -131,7 +132,7 @@ export function InviteCreator(props: { communities: { id: string; name: string }
   );
 }
 
-const stateText: Record<Invite['state'], string> = { active: 'Active', revoked: 'Revoked', expired: 'Expired', used_up: 'Used up' };
+const stateText = (s: Invite['state']): string => ({ active: t('Active'), revoked: t('Revoked'), expired: t('Expired'), used_up: t('Used up') })[s];
 
 /**
  * Settings → Invites: the instance's invites (owners and admins) and the admitting invites of the
@@ -164,28 +165,28 @@ export function InvitesSection(props: { communities: { id: string; name: string 
   };
   return (
     <section class="settings-card" aria-labelledby="invites-title">
-      <h3 id="invites-title">Invites</h3>
+      <h3 id="invites-title">{t('Invites')}</h3>
       <p class="muted" data-testid="join-hint">{joinHint(config()?.registrationMode)}</p>
       <Show when={admin || props.communities.length > 0}>
         <details class="invite-new">
-          <summary>New invite link</summary>
+          <summary>{t('New invite link')}</summary>
           <InviteCreator communities={props.communities} onCreated={() => void refetch()} />
         </details>
       </Show>
       <p class="error" role="alert">
         {error()}
       </p>
-      <Show when={(list() ?? []).length > 0} fallback={<p class="muted">{list.loading ? 'Loading…' : 'No invites yet.'}</p>}>
+      <Show when={(list() ?? []).length > 0} fallback={<p class="muted">{list.loading ? t('Loading…') : t('No invites yet.')}</p>}>
         <table class="invite-table">
           <thead>
             <tr>
-              <th scope="col">Link</th>
-              <th scope="col">For</th>
-              <th scope="col">Uses</th>
-              <th scope="col">Expires</th>
-              <th scope="col">State</th>
+              <th scope="col">{t('Link')}</th>
+              <th scope="col">{t('For')}</th>
+              <th scope="col">{t('Uses')}</th>
+              <th scope="col">{t('Expires')}</th>
+              <th scope="col">{t('State')}</th>
               <th scope="col">
-                <span class="visually-hidden">Actions</span>
+                <span class="visually-hidden">{t('Actions')}</span>
               </th>
             </tr>
           </thead>
@@ -196,17 +197,17 @@ export function InvitesSection(props: { communities: { id: string; name: string 
                   <td>
                     <code>{i.code}</code>
                   </td>
-                  <td>{i.communityName ? `${i.communityName}${i.admitsNewAccounts ? ' (new accounts too)' : ''}` : 'This instance'}</td>
+                  <td>{i.communityName ? (i.admitsNewAccounts ? t('{community} (new accounts too)', { community: i.communityName }) : i.communityName) : t('This instance')}</td>
                   <td>{i.maxUses ? `${i.uses} / ${i.maxUses}` : String(i.uses)}</td>
-                  <td>{i.expiresAt ? new Date(i.expiresAt).toLocaleDateString() : 'Never'}</td>
-                  <td>{stateText[i.state]}</td>
+                  <td>{i.expiresAt ? new Date(i.expiresAt).toLocaleDateString(locale()) : t('Never')}</td>
+                  <td>{stateText(i.state)}</td>
                   <td class="invite-actions">
                     <Show when={i.state === 'active'}>
-                      <button type="button" class="small" aria-label={`Copy link ${i.code}`} onClick={() => void navigator.clipboard?.writeText(inviteLink(i.code)).catch(() => undefined)}>
-                        Copy
+                      <button type="button" class="small" aria-label={t('Copy link {code}', { code: i.code })} onClick={() => void navigator.clipboard?.writeText(inviteLink(i.code)).catch(() => undefined)}>
+                        {t('Copy')}
                       </button>
-                      <button type="button" class="small danger" aria-label={`Revoke ${i.code}`} onClick={() => void revoke(i)}>
-                        Revoke
+                      <button type="button" class="small danger" aria-label={t('Revoke {code}', { code: i.code })} onClick={() => void revoke(i)}>
+                        {t('Revoke')}
                       </button>
                     </Show>
                   </td>

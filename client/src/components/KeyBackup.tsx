@@ -4,6 +4,7 @@
  * the backup up to date (and turns it on). The code is turned into the backup key here, in the
  * browser; neither the code nor the key is sent anywhere (client/src/e2ee/BackupSync.ts).
  */
+import { locale, t } from '../i18n';
 import { createEffect, createSignal, Match, on, Show, Switch } from 'solid-js';
 import type { Engine } from '../e2ee/Engine';
 import { user } from '../stores/session';
@@ -15,7 +16,7 @@ export async function backupKeyFor(code: string): Promise<Uint8Array> {
   try {
     return rc.deriveRecoveryKeys(code.trim(), normalizeUsername(user()!.username)).backupKey;
   } catch {
-    throw new Error('That is not a recovery code: it has 32 letters and digits in groups of four.');
+    throw new Error(t('That is not a recovery code: it has 32 letters and digits in groups of four.'));
   }
 }
 
@@ -33,7 +34,7 @@ function RecoveryCodeForm(props: { engine: Engine; label: string; onDone?: () =>
       setCode('');
       props.onDone?.();
     } catch (err) {
-      setError(err instanceof Error ? err.message : 'The backup could not be restored.');
+      setError(err instanceof Error ? err.message : t('The backup could not be restored.'));
     } finally {
       setBusy(false);
     }
@@ -41,14 +42,14 @@ function RecoveryCodeForm(props: { engine: Engine; label: string; onDone?: () =>
   return (
     <form class="backup-form" onSubmit={(e) => void submit(e)}>
       <label>
-        Recovery code
+        {t('Recovery code')}
         <input name="backupRecoveryCode" autocomplete="off" spellcheck={false} required value={code()} onInput={(e) => setCode(e.currentTarget.value)} />
       </label>
       <p class="error" role="alert">
         {error()}
       </p>
       <button type="submit" class="primary" disabled={busy()}>
-        {busy() ? 'Restoring…' : props.label}
+        {busy() ? t('Restoring…') : props.label}
       </button>
     </form>
   );
@@ -84,26 +85,26 @@ export function RestoreBanner(props: { engine: Engine | undefined }) {
   return (
     <Show when={offered() && props.engine}>
       {(engine) => (
-        <div class="banner banner-warn restore-banner" role="region" aria-label="Key backup" data-testid="restore-banner">
+        <div class="banner banner-warn restore-banner" role="region" aria-label={t('Key backup')} data-testid="restore-banner">
           <Show
             when={open()}
             fallback={
               <p>
                 {engine().backup.status().kind === 'stale-key'
-                  ? 'Your recovery code was changed on another device. Enter the new one to keep backing up your keys.'
+                  ? t('Your recovery code was changed on another device. Enter the new one to keep backing up your keys.')
                   : pending()
-                    ? 'This device is not approved yet, so messages are not encrypted to it. Approve it from another of your devices (Settings → Devices), or enter your recovery code to restore your key backup here.'
-                    : 'Your earlier messages are in your key backup. Enter your recovery code to read them on this device.'}{' '}
+                    ? t('This device is not approved yet, so messages are not encrypted to it. Approve it from another of your devices (Settings → Devices), or enter your recovery code to restore your key backup here.')
+                    : t('Your earlier messages are in your key backup. Enter your recovery code to read them on this device.')}{' '}
                 <button type="button" class="small primary" onClick={() => setOpen(true)}>
-                  Restore
+                  {t('Restore')}
                 </button>{' '}
                 <button type="button" class="small" onClick={() => setDismissed(true)}>
-                  Not now
+                  {t('Not now')}
                 </button>
               </p>
             }
           >
-            <RecoveryCodeForm engine={engine()} label="Restore my messages" onDone={() => setDismissed(true)} />
+            <RecoveryCodeForm engine={engine()} label={t('Restore my messages')} onDone={() => setDismissed(true)} />
           </Show>
         </div>
       )}
@@ -111,52 +112,51 @@ export function RestoreBanner(props: { engine: Engine | undefined }) {
   );
 }
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const timeFormat = () => new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' });
 
 /** Settings → security: what the backup is doing on this device. */
 export function KeyBackupCard(props: { engine: Engine | undefined }) {
   const status = () => props.engine?.backup.status();
   return (
     <section class="settings-card" aria-labelledby="backup-title">
-      <h3 id="backup-title">Key backup</h3>
+      <h3 id="backup-title">{t('Key backup')}</h3>
       <p>
-        Your keys are backed up encrypted with your recovery code, so a new device can read your earlier messages. The server stores the backup but
-        cannot open it.
+        {t('Your keys are backed up encrypted with your recovery code, so a new device can read your earlier messages. The server stores the backup but cannot open it.')}
       </p>
-      <Show when={props.engine} fallback={<p>Encryption is starting…</p>}>
+      <Show when={props.engine} fallback={<p>{t('Encryption is starting…')}</p>}>
         {(engine) => (
           <Switch>
             <Match when={status()?.kind === 'saved'}>
               <p role="status" data-testid="backup-status">
-                On for this device.{' '}
+                {t('On for this device.')}{' '}
                 {(() => {
                   const s = status();
-                  return s?.kind === 'saved' && s.at ? `Last saved ${timeFormat.format(s.at)}.` : 'Nothing to save yet.';
+                  return s?.kind === 'saved' && s.at ? t('Last saved {when}.', { when: timeFormat().format(s.at) }) : t('Nothing to save yet.');
                 })()}
               </p>
             </Match>
             <Match when={status()?.kind === 'saving'}>
               <p role="status" data-testid="backup-status">
-                Saving…
+                {t('Saving…')}
               </p>
             </Match>
             <Match when={status()?.kind === 'error'}>
               <p role="alert" data-testid="backup-status">
-                The last backup failed: {(status() as { message: string }).message} It is tried again after the next change.
+                {t('The last backup failed: {reason} It is tried again after the next change.', { reason: (status() as { message: string }).message })}
               </p>
             </Match>
             <Match when={status()?.kind === 'stale-key'}>
               <p role="alert" data-testid="backup-status">
-                Your recovery code was changed on another device. Enter the new one to keep backing up from this device.
+                {t('Your recovery code was changed on another device. Enter the new one to keep backing up from this device.')}
               </p>
-              <RecoveryCodeForm engine={engine()} label="Use this recovery code" />
+              <RecoveryCodeForm engine={engine()} label={t('Use this recovery code')} />
             </Match>
             <Match when={status()?.kind === 'off'}>
               <p role="status" data-testid="backup-status">
-                Off for this device.{' '}
-                {(status() as { serverHasBackup: boolean }).serverHasBackup ? 'Enter your recovery code to restore your earlier messages and keep the backup up to date.' : 'Enter your recovery code to turn it on.'}
+                {t('Off for this device.')}{' '}
+                {(status() as { serverHasBackup: boolean }).serverHasBackup ? t('Enter your recovery code to restore your earlier messages and keep the backup up to date.') : t('Enter your recovery code to turn it on.')}
               </p>
-              <RecoveryCodeForm engine={engine()} label="Turn on key backup" />
+              <RecoveryCodeForm engine={engine()} label={t('Turn on key backup')} />
             </Match>
           </Switch>
         )}

@@ -2,6 +2,7 @@
  * A warning over the conversation when a contact's identity key changed since this device first
  * saw it. Until the user reviews it, nothing new is encrypted to the changed device.
  */
+import { t } from '../i18n';
 import { For, Show } from 'solid-js';
 import type { Engine } from '../e2ee/Engine';
 import type { TrustState } from '../stores/trust';
@@ -15,10 +16,10 @@ export function KeyChangeBanner(props: { engine: Engine | undefined; trust: Trus
         <For each={changed()}>
           {(id) => (
             <p>
-              <strong>{props.nameOf(id)}'s security key changed.</strong> They may have reinstalled, or someone may be intercepting. Messages to that device
-              are paused. <a href={`#/verify/${id}`}>Compare safety numbers</a>{' '}
+              <strong>{t("{name}'s security key changed.", { name: props.nameOf(id) })}</strong> {t('They may have reinstalled, or someone may be intercepting. Messages to that device are paused.')}{' '}
+              <a href={`#/verify/${id}`}>{t('Compare safety numbers')}</a>{' '}
               <button type="button" class="small" onClick={() => void props.engine?.acceptKeyChange(id)}>
-                Accept the new key
+                {t('Accept the new key')}
               </button>
             </p>
           )}

@@ -3,6 +3,7 @@
  * and people, and the dialog listing every shortcut (`?`). The keys themselves are bound by the
  * chat screen (`shortcutFor`); the composer handles its own (Up to edit, Escape to cancel).
  */
+import { msg, t } from '../i18n';
 import { createMemo, createSignal, For } from 'solid-js';
 import { Dialog } from './Dialog';
 
@@ -51,22 +52,22 @@ export function QuickSwitcher(props: { open: boolean; onClose: () => void; targe
     else if (e.key === 'Enter') (e.preventDefault(), choose(results()[active()]));
   };
   return (
-    <Dialog open={props.open} title="Go to a conversation" onClose={() => (setQuery(''), props.onClose())}>
+    <Dialog open={props.open} title={t('Go to a conversation')} onClose={() => (setQuery(''), props.onClose())}>
       <input
         class="switcher-input"
         role="combobox"
-        aria-label="Conversation, channel or person"
+        aria-label={t('Conversation, channel or person')}
         aria-expanded="true"
         aria-controls="switcher-results"
         aria-activedescendant={results()[active()] ? `switch-${results()[active()]!.id}` : undefined}
-        placeholder="Where to? Type a channel, conversation or name"
+        placeholder={t('Where to? Type a channel, conversation or name')}
         value={query()}
         autofocus
         onInput={(e) => (setQuery(e.currentTarget.value), setActive(0))}
         onKeyDown={onKey}
       />
-      <ul id="switcher-results" class="switcher-results" role="listbox" aria-label="Matches">
-        <For each={results()} fallback={<li class="muted">Nothing matches.</li>}>
+      <ul id="switcher-results" class="switcher-results" role="listbox" aria-label={t('Matches')}>
+        <For each={results()} fallback={<li class="muted">{t('Nothing matches.')}</li>}>
           {(t, i) => (
             <li id={`switch-${t.id}`} role="option" aria-selected={i() === active()} classList={{ active: i() === active() }} onMouseDown={(e) => e.preventDefault()} onClick={() => choose(t)}>
               <span class="switcher-label">{t.label}</span> <span class="muted">{t.detail}</span>
@@ -82,18 +83,18 @@ const isMac = () => /Mac|iPhone|iPad/.test(navigator.platform || navigator.userA
 
 /** Every shortcut, for the `?` dialog. */
 export const SHORTCUTS: { keys: () => string; does: string }[] = [
-  { keys: () => (isMac() ? '⌘ K' : 'Ctrl K'), does: 'Go to a conversation, channel or person' },
-  { keys: () => 'Alt ↑ / Alt ↓', does: 'Previous or next conversation in the list' },
-  { keys: () => '↑ (empty message box)', does: 'Edit your last message' },
-  { keys: () => 'Esc', does: 'Cancel an edit or a reply; close a dialog or menu' },
-  { keys: () => 'Enter / Shift Enter', does: 'Send / new line' },
-  { keys: () => 'Tab', does: 'Complete an :emoji: or @mention; move between a message’s actions' },
-  { keys: () => '?', does: 'Show this list' },
+  { keys: () => (isMac() ? '⌘ K' : 'Ctrl K'), does: msg('Go to a conversation, channel or person') },
+  { keys: () => 'Alt ↑ / Alt ↓', does: msg('Previous or next conversation in the list') },
+  { keys: () => t('↑ (empty message box)'), does: msg('Edit your last message') },
+  { keys: () => 'Esc', does: msg('Cancel an edit or a reply; close a dialog or menu') },
+  { keys: () => 'Enter / Shift Enter', does: msg('Send / new line') },
+  { keys: () => 'Tab', does: msg('Complete an :emoji: or @mention; move between a message’s actions') },
+  { keys: () => '?', does: msg('Show this list') },
 ];
 
 export function ShortcutsDialog(props: { open: boolean; onClose: () => void }) {
   return (
-    <Dialog open={props.open} title="Keyboard shortcuts" onClose={props.onClose}>
+    <Dialog open={props.open} title={t('Keyboard shortcuts')} onClose={props.onClose}>
       <table class="shortcuts">
         <tbody>
           <For each={SHORTCUTS}>
@@ -102,13 +103,13 @@ export function ShortcutsDialog(props: { open: boolean; onClose: () => void }) {
                 <th scope="row">
                   <kbd>{s.keys()}</kbd>
                 </th>
-                <td>{s.does}</td>
+                <td>{t(s.does)}</td>
               </tr>
             )}
           </For>
         </tbody>
       </table>
-      <p class="muted">Every message action (reply, react, pin, forward, edit, delete) is a button: Tab reaches it from the message list.</p>
+      <p class="muted">{t('Every message action (reply, react, pin, forward, edit, delete) is a button: Tab reaches it from the message list.')}</p>
     </Dialog>
   );
 }

@@ -3,36 +3,37 @@
  * changed), an open lock for unencrypted ones, and a broken lock with the typed reason when a
  * message could not be opened. The text is always in the accessible name, never colour alone.
  */
+import { msg, t } from '../i18n';
 import type { ViewMessage } from '../stores/ChannelSession';
 
 /** Human sentences for every way opening a message can fail (client/src/crypto/errors.ts codes). */
 const FAILURES: Record<string, string> = {
-  'waiting-for-key': "Waiting for the sender's key",
-  'not-a-recipient': 'This device has no key for this message',
-  'sent-before-join': 'Sent before this device joined',
-  'duplicate-message': 'Already received (replayed)',
-  'too-far-ahead': 'Too far ahead of the conversation',
-  'bad-signature': 'Signature did not verify',
-  tampered: 'Tampered with or corrupted',
-  'unknown-version': 'Sent by a newer client',
-  malformed: 'Malformed',
-  'session-missing': 'No session with the sending device',
-  'identity-changed': "The sender's identity key changed",
-  'unreadable-body': 'Decrypted, but the content is not understood',
+  'waiting-for-key': msg("Waiting for the sender's key"),
+  'not-a-recipient': msg('This device has no key for this message'),
+  'sent-before-join': msg('Sent before this device joined'),
+  'duplicate-message': msg('Already received (replayed)'),
+  'too-far-ahead': msg('Too far ahead of the conversation'),
+  'bad-signature': msg('Signature did not verify'),
+  tampered: msg('Tampered with or corrupted'),
+  'unknown-version': msg('Sent by a newer client'),
+  malformed: msg('Malformed'),
+  'session-missing': msg('No session with the sending device'),
+  'identity-changed': msg("The sender's identity key changed"),
+  'unreadable-body': msg('Decrypted, but the content is not understood'),
 };
 
 export function lockLabel(lock: ViewMessage['lock']): { text: string; tone: 'ok' | 'warn' | 'bad' | 'muted' } {
-  if (lock.kind === 'sending') return { text: 'Encrypted, sending', tone: 'muted' };
-  if (lock.kind === 'error') return { text: `Not decrypted: ${FAILURES[lock.code] ?? lock.code}`, tone: 'bad' };
+  if (lock.kind === 'sending') return { text: t('Encrypted, sending'), tone: 'muted' };
+  if (lock.kind === 'error') return { text: t('Not decrypted: {reason}', { reason: FAILURES[lock.code] ? t(FAILURES[lock.code]!) : lock.code }), tone: 'bad' };
   switch (lock.status) {
     case 'encrypted-verified':
-      return { text: 'End-to-end encrypted, verified', tone: 'ok' };
+      return { text: t('End-to-end encrypted, verified'), tone: 'ok' };
     case 'encrypted-unverified':
-      return { text: 'End-to-end encrypted, sender not verified', tone: 'muted' };
+      return { text: t('End-to-end encrypted, sender not verified'), tone: 'muted' };
     case 'key-changed':
-      return { text: "End-to-end encrypted, the sender's key changed", tone: 'warn' };
+      return { text: t("End-to-end encrypted, the sender's key changed"), tone: 'warn' };
     case 'not-encrypted':
-      return { text: 'Not encrypted', tone: 'bad' };
+      return { text: t('Not encrypted'), tone: 'bad' };
   }
 }
 

@@ -5,6 +5,7 @@
  * twice) for those the viewer may remove. It lists what it is given; ChatScreen reads the members
  * and the hub's presence and decides who may be kicked (the server decides again).
  */
+import { t } from '../i18n';
 import { createMemo, createSignal, For, Show } from 'solid-js';
 import type { PresenceState } from '../../../protocol/hub';
 
@@ -27,21 +28,21 @@ export function MemberList(props: { members: MemberRow[]; presenceOf: (userId: s
     if (confirming() !== m.userId) return setConfirming(m.userId);
     setConfirming(null);
     setError(null);
-    await props.onKick?.(m).catch((e: unknown) => setError(e instanceof Error ? e.message : 'Could not remove them.'));
+    await props.onKick?.(m).catch((e: unknown) => setError(e instanceof Error ? e.message : t('Could not remove them.')));
   };
   const sorted = createMemo(() => [...props.members].sort((a, b) => ORDER[props.presenceOf(a.userId)] - ORDER[props.presenceOf(b.userId)] || a.name.localeCompare(b.name)));
   return (
     <section class="member-list" aria-labelledby="member-list-title">
-      <h2 id="member-list-title">Members ({props.members.length})</h2>
+      <h2 id="member-list-title">{t('Members ({count})', { count: props.members.length })}</h2>
       <ul>
         <For each={sorted()}>
           {(m) => (
             <li data-user={m.userId} data-presence={props.presenceOf(m.userId)}>
-              <a href={`#/verify/${m.userId}`} title={`Verify ${m.name}'s safety number`}>
+              <a href={`#/verify/${m.userId}`} title={t("Verify {name}'s safety number", { name: m.name })}>
                 <span class={`presence presence-${props.presenceOf(m.userId)}`} aria-hidden="true" />
                 <span class="member-name">
                   {m.name}
-                  <Show when={m.userId === props.me}> (you)</Show>
+                  <Show when={m.userId === props.me}> {t('(you)')}</Show>
                 </span>
                 <span class="visually-hidden">, {props.presenceOf(m.userId)}</span>
                 <Show when={m.role || m.roles.length > 0}>
@@ -49,8 +50,8 @@ export function MemberList(props: { members: MemberRow[]; presenceOf: (userId: s
                 </Show>
               </a>
               <Show when={props.canKick?.(m)}>
-                <button type="button" class="link-button danger kick" aria-label={confirming() === m.userId ? `Confirm: remove ${m.name} from the community` : `Kick ${m.name}`} onClick={() => void kick(m)}>
-                  {confirming() === m.userId ? 'Confirm kick' : 'Kick'}
+                <button type="button" class="link-button danger kick" aria-label={confirming() === m.userId ? t('Confirm: remove {name} from the community', { name: m.name }) : t('Kick {name}', { name: m.name })} onClick={() => void kick(m)}>
+                  {confirming() === m.userId ? t('Confirm kick') : t('Kick')}
                 </button>
               </Show>
             </li>

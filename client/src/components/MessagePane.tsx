@@ -3,11 +3,12 @@
  * composer. Messages show their sender, time (relative while recent, per the appearance
  * setting), text and lock; one's own messages can be edited (the composer switches to editing)
  * and deleted (with a confirming second click). Any message can be pinned or unpinned; pinned
- * ones carry a marker and are listed under the header's "Pinned" button, whose entries scroll to
+ * ones carry a marker and are listed under the header's t('Pinned') button, whose entries scroll to
  * the message. Whether a pin is allowed is the server's call: a refusal comes back as the send
  * error banner. Sending goes through the ChannelSession's outbox; when encryption is not
  * available the composer is disabled, because nothing is ever sent in plaintext.
  */
+import { listFormat, locale, t } from '../i18n';
 import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from 'solid-js';
 import { createStore, reconcile } from 'solid-js/store';
 import { MAX_MESSAGE_CHARS, MAX_QUOTE_CHARS } from '../e2ee/MessageBody';
@@ -325,7 +326,7 @@ export function MessagePane(props: {
       <header class="pane-head">
         <h2 id="pane-title">{props.title}</h2>
         <p class="e2ee-note">
-          <LockIcon lock={{ kind: 'status', status: 'encrypted-unverified' }} /> Messages here are end-to-end encrypted.
+          <LockIcon lock={{ kind: 'status', status: 'encrypted-unverified' }} /> {t('Messages here are end-to-end encrypted.')}
         </p>
         <Show when={props.session}>
           <button
@@ -336,7 +337,7 @@ export function MessagePane(props: {
             aria-controls="pinned-panel"
             onClick={() => setShowPinned(!showPinned())}
           >
-            Pinned{pinned().length > 0 ? ` (${pinned().length})` : ''}
+            {t('Pinned')}{pinned().length > 0 ? ` (${pinned().length})` : ''}
           </button>
         </Show>
       </header>
@@ -344,15 +345,15 @@ export function MessagePane(props: {
         <section
           class="pinned-panel"
           id="pinned-panel"
-          aria-label="Pinned messages"
+          aria-label={t('Pinned messages')}
           onKeyDown={(e) => e.key === 'Escape' && (setShowPinned(false), pinnedButton.focus())}
         >
           <ul>
-            <For each={pinned()} fallback={<li class="muted">No pinned messages. Pin one with its Pin button.</li>}>
+            <For each={pinned()} fallback={<li class="muted">{t('No pinned messages. Pin one with its Pin button.')}</li>}>
               {(m) => (
                 <li>
                   <button type="button" class="pinned-item" onClick={() => void goTo(m)}>
-                    <span class="sender">{props.nameOf(m.sender)}</span> <span class="muted">{messageTimeLabel(m.ts, now(), preferences().times, preferences().clock)}</span>
+                    <span class="sender">{props.nameOf(m.sender)}</span> <span class="muted">{messageTimeLabel(m.ts, now(), preferences().times, preferences().clock, locale())}</span>
                     <span class="pinned-text">{m.text === null ? explainFailure(m.lock.kind === 'error' ? m.lock.code : 'malformed', props.nameOf(m.sender), false).text : m.text.slice(0, PINNED_SNIPPET_CHARS)}</span>
                   </button>
                 </li>
@@ -363,35 +364,37 @@ export function MessagePane(props: {
       </Show>
       <Show when={props.cryptoError}>
         <p class="banner banner-bad" role="alert">
-          Encryption could not start on this device ({props.cryptoError}). Sending is disabled: Chatalot never sends a message unencrypted.
+          {t('Encryption could not start on this device ({error}). Sending is disabled: Chatalot never sends a message unencrypted.', { error: props.cryptoError ?? '' })}
         </p>
       </Show>
       <Show when={props.session && !online()}>
         <p class="banner banner-warn" role="status" data-testid="offline-banner">
-          You are offline. {props.session!.queued() > 0 ? `${props.session!.queued()} message(s) waiting; they` : 'Messages you send'} will be delivered when the connection returns.
+          {props.session!.queued() > 0
+            ? t('You are offline. {count} messages are waiting; they will be delivered when the connection returns.', { count: props.session!.queued() })
+            : t('You are offline. Messages you send will be delivered when the connection returns.')}
         </p>
       </Show>
       <Show when={props.session?.sendError()}>
         <p class="banner banner-bad" role="alert">
-          Not sent: {props.session!.sendError()}
+          {t('Not sent: {reason}', { reason: props.session!.sendError() ?? '' })}
         </p>
       </Show>
       {/* role=log sits on a wrapper: on the <ol> it would hide the list semantics its items need. */}
       <Show when={unreadAbove()}>
         <button type="button" class="jump-unread small" onClick={() => void jumpToUnread()}>
-          Jump to first unread
+          {t('Jump to first unread')}
         </button>
       </Show>
-      <div class="messages-log" role="log" aria-label={`Messages in ${props.title}`} aria-live="polite">
-      <ol class="messages" ref={list} tabIndex={0} aria-label={`Messages in ${props.title}`} onScroll={onScroll}>
+      <div class="messages-log" role="log" aria-label={t('Messages in {title}', { title: props.title })} aria-live="polite">
+      <ol class="messages" ref={list} tabIndex={0} aria-label={t('Messages in {title}', { title: props.title })} onScroll={onScroll}>
         <Show when={props.session?.hasOlder()}>
           <li class="older" ref={setSentinel}>
             <button type="button" class="link-button" disabled={props.session?.loadingOlder()} onClick={() => props.session?.loadOlder()}>
-              {props.session?.loadingOlder() ? 'Loading older messages…' : 'Show older messages'}
+              {props.session?.loadingOlder() ? t('Loading older messages…') : t('Show older messages')}
             </button>
           </li>
         </Show>
-        <For each={messages} fallback={<li class="empty">No messages yet. Say hello — only the people in this conversation can read it.</li>}>
+        <For each={messages} fallback={<li class="empty">{t('No messages yet. Say hello — only the people in this conversation can read it.')}</li>}>
           {(m, i) => {
             const prev = () => messages[i() - 1];
             const newDay = () => startsDay(prev(), m);
@@ -400,12 +403,12 @@ export function MessagePane(props: {
             <>
             <Show when={newDay()}>
               <li class="day-divider" data-testid="day-divider">
-                <span>{dayLabel(m.ts, now())}</span>
+                <span>{dayLabel(m.ts, now(), locale())}</span>
               </li>
             </Show>
             <Show when={m.seq !== null && m.seq === firstUnread()}>
               <li class="new-divider" data-testid="new-divider">
-                <span>New messages</span>
+                <span>{t('New messages')}</span>
               </li>
             </Show>
             <li
@@ -413,37 +416,37 @@ export function MessagePane(props: {
               classList={{ own: m.sender === props.me, pending: m.pending, deleted: m.deleted, pinned: m.pinned, 'group-start': groupStart(), continued: !groupStart(), 'tools-open': toolsOpen() === m.key }}
               data-seq={m.seq ?? ''}
             >
-              <Show when={groupStart()} fallback={<span class="gutter-time" aria-hidden="true">{messageTimeShort(m.ts, preferences().clock)}</span>}>
+              <Show when={groupStart()} fallback={<span class="gutter-time" aria-hidden="true">{messageTimeShort(m.ts, preferences().clock, locale())}</span>}>
                 <Avatar id={m.sender} name={props.nameOf(m.sender)} />
               </Show>
               <div class="message-body">
               <div class="meta" classList={{ 'visually-hidden': !groupStart() && !m.pinned && !m.edited && !m.pending && m.lock.kind === 'status' && m.lock.status !== 'key-changed' }}>
                 <span class="sender">{props.nameOf(m.sender)}</span>
-                <time dateTime={new Date(m.ts).toISOString()} title={messageTimeFull(m.ts, preferences().clock)}>
-                  {messageTimeLabel(m.ts, now(), preferences().times, preferences().clock)}
+                <time dateTime={new Date(m.ts).toISOString()} title={messageTimeFull(m.ts, preferences().clock, locale())}>
+                  {messageTimeLabel(m.ts, now(), preferences().times, preferences().clock, locale())}
                 </time>
                 <LockIcon lock={lockOf(m)} />
                 <Show when={m.pinned && !m.deleted}>
                   <span class="pin-marker" data-testid="pin-marker">
-                    <span aria-hidden="true">📌</span> Pinned
+                    <span aria-hidden="true">📌</span> {t('Pinned')}
                   </span>
                 </Show>
                 <Show when={m.edited && !m.deleted}>
-                  <span class="edited">(edited)</span>
+                  <span class="edited">{t('(edited)')}</span>
                 </Show>
                 <Show when={m.pending}>
-                  <span class="status-text">{m.problem ? `waiting: ${m.problem}` : 'sending…'}</span>
+                  <span class="status-text">{m.problem ? t('waiting: {problem}', { problem: m.problem }) : t('sending…')}</span>
                 </Show>
               </div>
               <Show when={m.replyTo}>
                 {(r) => (
                   <p class="reply-quote" data-reply-to={r().seq}>
-                    <span class="visually-hidden">In reply to </span>
-                    <strong>{r().sender ? props.nameOf(r().sender) : 'a message'}</strong>: {r().text}
+                    <span class="visually-hidden">{t('In reply to')} </span>
+                    <strong>{r().sender ? props.nameOf(r().sender) : t('a message')}</strong>: {r().text}
                   </p>
                 )}
               </Show>
-              <Show when={!m.deleted} fallback={<p class="text tombstone">This message was deleted.</p>}>
+              <Show when={!m.deleted} fallback={<p class="text tombstone">{t('This message was deleted.')}</p>}>
                 <Show
                   when={m.text !== null}
                   fallback={
@@ -460,7 +463,7 @@ export function MessagePane(props: {
                 </Show>
               </Show>
               <Show when={m.reactions.length > 0 && !m.deleted}>
-                <div class="reactions" role="group" aria-label="Reactions">
+                <div class="reactions" role="group" aria-label={t('Reactions')}>
                   <For each={m.reactions}>
                     {(r) => (
                       <button
@@ -477,32 +480,32 @@ export function MessagePane(props: {
                 </div>
               </Show>
               <Show when={m.seq !== null && !m.deleted && m.lock.kind !== 'error'}>
-                <button type="button" class="icon-button more-button" aria-label="Message actions" aria-expanded={toolsOpen() === m.key} onClick={() => setToolsOpen(toolsOpen() === m.key ? null : m.key)}>
+                <button type="button" class="icon-button more-button" aria-label={t('Message actions')} aria-expanded={toolsOpen() === m.key} onClick={() => setToolsOpen(toolsOpen() === m.key ? null : m.key)}>
                   …
                 </button>
-                <div class="message-tools" role="group" aria-label="Message actions">
-                  <button type="button" class="tool" onClick={() => startReply(m)} aria-label="Reply">
-                    Reply
+                <div class="message-tools" role="group" aria-label={t('Message actions')}>
+                  <button type="button" class="tool" onClick={() => startReply(m)} aria-label={t('Reply')}>
+                    {t('Reply')}
                   </button>
-                  <button type="button" class="tool" onClick={() => setPicking(picking() === m.seq ? null : m.seq)} aria-label="React to message" aria-expanded={picking() === m.seq}>
-                    React
+                  <button type="button" class="tool" onClick={() => setPicking(picking() === m.seq ? null : m.seq)} aria-label={t('React to message')} aria-expanded={picking() === m.seq}>
+                    {t('React')}
                   </button>
                   <Show when={props.canPin !== false}>
-                    <button type="button" class="tool" onClick={() => togglePin(m)} aria-label={m.pinned ? 'Unpin message' : 'Pin message'}>
-                      {m.pinned ? 'Unpin' : 'Pin'}
+                    <button type="button" class="tool" onClick={() => togglePin(m)} aria-label={m.pinned ? t('Unpin message') : t('Pin message')}>
+                      {m.pinned ? t('Unpin') : t('Pin')}
                     </button>
                   </Show>
                   <Show when={props.onForward && (props.forwardTargets ?? []).length > 0 && m.text}>
                     <button type="button" class="tool" onClick={() => setForwarding(forwarding() === m ? null : m)} aria-expanded={forwarding() === m}>
-                      Forward
+                      {t('Forward')}
                     </button>
                   </Show>
                   <Show when={m.sender === props.me}>
-                    <button type="button" class="tool" onClick={() => startEdit(m)} aria-label="Edit message">
-                      Edit
+                    <button type="button" class="tool" onClick={() => startEdit(m)} aria-label={t('Edit message')}>
+                      {t('Edit')}
                     </button>
-                    <button type="button" class="tool danger" onClick={() => remove(m)} aria-label={confirming() === m.seq ? 'Confirm delete' : 'Delete message'}>
-                      {confirming() === m.seq ? 'Confirm delete' : 'Delete'}
+                    <button type="button" class="tool danger" onClick={() => remove(m)} aria-label={confirming() === m.seq ? t('Confirm delete') : t('Delete message')}>
+                      {confirming() === m.seq ? t('Confirm delete') : t('Delete')}
                     </button>
                   </Show>
                 </div>
@@ -513,27 +516,27 @@ export function MessagePane(props: {
                   onSubmit={(e) => {
                     e.preventDefault();
                     const target = new FormData(e.currentTarget).get('target');
-                    if (typeof target === 'string' && m.text) props.onForward?.(target, `Forwarded from ${props.nameOf(m.sender)}:\n> ${m.text.replace(/\n/g, '\n> ')}`);
+                    if (typeof target === 'string' && m.text) props.onForward?.(target, `${t('Forwarded from {name}:', { name: props.nameOf(m.sender) })}\n> ${m.text.replace(/\n/g, '\n> ')}`);
                     setForwarding(null);
                   }}
                 >
                   <label>
-                    Forward to
+                    {t('Forward to')}
                     <select name="target">
                       <For each={props.forwardTargets}>{(t) => <option value={t.id}>{t.title}</option>}</For>
                     </select>
                   </label>
                   <button type="submit" class="small primary">
-                    Forward
+                    {t('Forward')}
                   </button>
                 </form>
               </Show>
               <Show when={picking() !== null && picking() === m.seq}>
-                <EmojiPicker label="Pick a reaction" onPick={(e) => react(m, e)} onClose={() => setPicking(null)} />
+                <EmojiPicker label={t('Pick a reaction')} onPick={(e) => react(m, e)} onClose={() => setPicking(null)} />
               </Show>
               <Show when={m.seq !== null && m.seq === lastOwnSeq() && seenBy(m.seq).length > 0}>
                 <p class="seen-by muted small-text" data-testid="seen-by">
-                  Seen by {seenBy(m.seq!).map(props.nameOf).join(', ')}
+                  {t('Seen by {names}', { names: listFormat().format(seenBy(m.seq!).map(props.nameOf)) })}
                 </p>
               </Show>
               </div>
@@ -548,15 +551,15 @@ export function MessagePane(props: {
         <Show when={replying()}>
           {(r) => (
             <p class="editing" data-testid="replying">
-              Replying to {props.nameOf(r().sender)}: <span class="muted">{(r().text ?? '').slice(0, 80)}</span>{' '}
+              {t('Replying to {name}:', { name: props.nameOf(r().sender) })} <span class="muted">{(r().text ?? '').slice(0, 80)}</span>{' '}
               <button type="button" class="link-button" onClick={() => setReplying(null)}>
-                Cancel reply
+                {t('Cancel reply')}
               </button>
             </p>
           )}
         </Show>
         <Show when={mentionOptions().length > 0}>
-          <ul class="emoji-suggestions" role="listbox" aria-label="Mention suggestions">
+          <ul class="emoji-suggestions" role="listbox" aria-label={t('Mention suggestions')}>
             <For each={mentionOptions()}>
               {(name) => (
                 <li role="option" aria-selected="false">
@@ -569,7 +572,7 @@ export function MessagePane(props: {
           </ul>
         </Show>
         <Show when={suggestions().length > 0}>
-          <ul class="emoji-suggestions" role="listbox" aria-label="Emoji suggestions">
+          <ul class="emoji-suggestions" role="listbox" aria-label={t('Emoji suggestions')}>
             <For each={suggestions()}>
               {(e) => (
                 <li role="option" aria-selected="false">
@@ -583,21 +586,21 @@ export function MessagePane(props: {
         </Show>
         <Show when={editing()}>
           <p class="editing">
-            Editing your message.{' '}
+            {t('Editing your message.')}{' '}
             <button type="button" class="link-button" onClick={() => (setEditing(null), setDraft(''))}>
-              Cancel
+              {t('Cancel')}
             </button>
           </p>
         </Show>
         <label class="visually-hidden" for="composer-input">
-          {editing() ? 'Edit message' : `Message ${props.title}`}
+          {editing() ? t('Edit message') : t('Message {title}', { title: props.title })}
         </label>
         <textarea
           id="composer-input"
           ref={composer}
           rows={1}
           maxLength={MAX_MESSAGE_CHARS}
-          placeholder={canSend() ? `Message ${props.title}` : 'Sending is disabled'}
+          placeholder={canSend() ? t('Message {title}', { title: props.title }) : t('Sending is disabled')}
           disabled={!canSend()}
           value={draft()}
           onInput={(e) => setDraft(e.currentTarget.value)}
@@ -626,7 +629,7 @@ export function MessagePane(props: {
           }}
         />
         <button type="submit" class="primary" disabled={!canSend() || !draft().trim()}>
-          {editing() ? 'Save' : 'Send'}
+          {editing() ? t('Save') : t('Send')}
         </button>
       </form>
     </section>

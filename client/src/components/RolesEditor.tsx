@@ -5,6 +5,7 @@
  * let anyone grant what they do not hold (ADMINISTRATOR: the owner only; docs/permissions.md).
  * The server still decides everything; its refusal is shown in the alert.
  */
+import { msg, t } from '../i18n';
 import { createResource, createSignal, For, Show } from 'solid-js';
 import { Permission, RANK, type PermissionName } from '../../../protocol/permissions';
 import { assignRole, createRole, deleteRole, listRoles, unassignRole, type CommunityMember, type Role } from '../api/communities';
@@ -12,27 +13,27 @@ import { Dialog } from './Dialog';
 
 /** What each bit lets a member do, in the words of docs/permissions.md. */
 export const PERMISSION_LABELS: Record<PermissionName, string> = {
-  VIEW: 'See channels',
-  SEND: 'Send messages',
-  ATTACH: 'Attach files',
-  REACT: 'Add reactions',
-  MENTION_EVERYONE: 'Mention @everyone and @here',
+  VIEW: msg('See channels'),
+  SEND: msg('Send messages'),
+  ATTACH: msg('Attach files'),
+  REACT: msg('Add reactions'),
+  MENTION_EVERYONE: msg('Mention @everyone and @here'),
   MANAGE_MESSAGES: "Delete others' messages",
-  MANAGE_CHANNELS: 'Manage channels and groups',
-  MANAGE_ROLES: 'Manage roles',
-  KICK: 'Kick members',
-  BAN: 'Ban members',
-  TIMEOUT: 'Time members out',
-  MANAGE_INVITES: 'Manage invites',
-  MANAGE_WEBHOOKS: 'Manage webhooks',
-  MANAGE_EMOJI: 'Manage emoji',
-  ADMINISTRATOR: 'Administrator (everything)',
+  MANAGE_CHANNELS: msg('Manage channels and groups'),
+  MANAGE_ROLES: msg('Manage roles'),
+  KICK: msg('Kick members'),
+  BAN: msg('Ban members'),
+  TIMEOUT: msg('Time members out'),
+  MANAGE_INVITES: msg('Manage invites'),
+  MANAGE_WEBHOOKS: msg('Manage webhooks'),
+  MANAGE_EMOJI: msg('Manage emoji'),
+  ADMINISTRATOR: msg('Administrator (everything)'),
 };
 const NAMES = Object.keys(Permission) as PermissionName[];
 
 /** Names of the bits in `bits`, for a role's summary. */
 export function permissionNames(bits: number): string[] {
-  return NAMES.filter((n) => bits & Permission[n]).map((n) => PERMISSION_LABELS[n]);
+  return NAMES.filter((n) => bits & Permission[n]).map((n) => t(PERMISSION_LABELS[n]));
 }
 
 export function RolesEditor(props: {
@@ -70,7 +71,7 @@ export function RolesEditor(props: {
       void refetch();
       props.onChanged();
     } catch (e) {
-      setError(e instanceof Error ? e.message : 'Something went wrong.');
+      setError(e instanceof Error ? e.message : t('Something went wrong.'));
     } finally {
       setBusy(false);
     }
@@ -85,25 +86,25 @@ export function RolesEditor(props: {
   };
   const give = (e: Event) => {
     e.preventDefault();
-    if (!target() || !roleId()) return setError('Choose a member and a role.');
+    if (!target() || !roleId()) return setError(t('Choose a member and a role.'));
     void run(() => assignRole(props.communityId, target(), roleId()));
   };
 
   return (
-    <Dialog open={props.open} title="Roles" onClose={props.onClose}>
+    <Dialog open={props.open} title={t('Roles')} onClose={props.onClose}>
       <div class="roles-editor">
         <section aria-labelledby="roles-list-title">
-          <h3 id="roles-list-title">Custom roles</h3>
+          <h3 id="roles-list-title">{t('Custom roles')}</h3>
           <ul class="plain-list">
-            <For each={roles()} fallback={<li class="muted">No custom roles yet.</li>}>
+            <For each={roles()} fallback={<li class="muted">{t('No custom roles yet.')}</li>}>
               {(r: Role) => (
                 <li class="role-row">
                   <div>
                     <strong>{r.name}</strong>
                     <span class="muted small-text"> {permissionNames(r.permissions).join(', ') || 'no permissions'}</span>
                   </div>
-                  <button type="button" class="small danger" disabled={busy()} aria-label={`Delete role ${r.name}`} onClick={() => void run(() => deleteRole(props.communityId, r.id))}>
-                    Delete
+                  <button type="button" class="small danger" disabled={busy()} aria-label={t('Delete role {role}', { role: r.name })} onClick={() => void run(() => deleteRole(props.communityId, r.id))}>
+                    {t('Delete')}
                   </button>
                 </li>
               )}
@@ -112,13 +113,13 @@ export function RolesEditor(props: {
         </section>
 
         <form onSubmit={create} aria-labelledby="role-new-title">
-          <h3 id="role-new-title">New role</h3>
+          <h3 id="role-new-title">{t('New role')}</h3>
           <label>
-            Role name
+            {t('Role name')}
             <input name="roleName" required maxLength={100} value={name()} onInput={(e) => setName(e.currentTarget.value)} />
           </label>
           <fieldset class="permission-grid">
-            <legend>Permissions</legend>
+            <legend>{t('Permissions')}</legend>
             <For each={NAMES}>
               {(n) => (
                 <label class="check">
@@ -129,41 +130,41 @@ export function RolesEditor(props: {
                     disabled={!mayGrant(Permission[n])}
                     onChange={(e) => setBits((b) => (e.currentTarget.checked ? b | Permission[n] : b & ~Permission[n]))}
                   />
-                  {PERMISSION_LABELS[n]}
+                  {t(PERMISSION_LABELS[n])}
                 </label>
               )}
             </For>
           </fieldset>
           <button type="submit" class="primary" disabled={busy()}>
-            Create role
+            {t('Create role')}
           </button>
         </form>
 
         <form onSubmit={give} aria-labelledby="role-give-title">
-          <h3 id="role-give-title">Give a role</h3>
+          <h3 id="role-give-title">{t('Give a role')}</h3>
           <label>
-            Member
+            {t('Member')}
             <select name="roleMember" value={target()} onChange={(e) => setTarget(e.currentTarget.value)}>
-              <option value="">Choose a member</option>
+              <option value="">{t('Choose a member')}</option>
               <For each={reachable()}>{(m) => <option value={m.userId}>{props.nameOf(m)}</option>}</For>
             </select>
           </label>
           <label>
-            Role
+            {t('Role')}
             <select name="roleToGive" value={roleId()} onChange={(e) => setRoleId(e.currentTarget.value)}>
-              <option value="">Choose a role</option>
+              <option value="">{t('Choose a role')}</option>
               <For each={roles()}>{(r) => <option value={r.id}>{r.name}</option>}</For>
             </select>
           </label>
           <button type="submit" class="primary" disabled={busy()}>
-            Give role
+            {t('Give role')}
           </button>
         </form>
 
         <section aria-labelledby="role-held-title">
-          <h3 id="role-held-title">Who holds which role</h3>
+          <h3 id="role-held-title">{t('Who holds which role')}</h3>
           <ul class="plain-list">
-            <For each={props.members.filter((m) => m.roles.length > 0)} fallback={<li class="muted">Nobody holds a custom role.</li>}>
+            <For each={props.members.filter((m) => m.roles.length > 0)} fallback={<li class="muted">{t('Nobody holds a custom role.')}</li>}>
               {(m) => (
                 <li class="role-row">
                   <span>{props.nameOf(m)}</span>
@@ -177,7 +178,7 @@ export function RolesEditor(props: {
                               type="button"
                               class="chip-remove"
                               disabled={busy()}
-                              aria-label={`Take ${roleName(id)} from ${props.nameOf(m)}`}
+                              aria-label={t('Take {role} from {name}', { role: roleName(id), name: props.nameOf(m) })}
                               onClick={() => void run(() => unassignRole(props.communityId, m.userId, id))}
                             >
                               ×

@@ -5,6 +5,7 @@
  * At the bottom, who is signed in. Which actions appear follows the user's community bits; the
  * server still decides. It draws what it is given and reports actions through `onAction`.
  */
+import { t } from '../i18n';
 import { For, Show } from 'solid-js';
 import type { PresenceState } from '../../../protocol/hub';
 import { Permission } from '../../../protocol/permissions';
@@ -53,7 +54,7 @@ export function CommunitySidebar(props: Common & { community: CommunityView | nu
           <li classList={{ 'with-tools': manage() }}>
             <ConversationLink href={`#/c/${ch.communityId}/${ch.id}`} name={ch.name} shown={`# ${ch.name}`} active={props.channelId === ch.id} counts={props.countsOf(ch.id)} />
             <Show when={manage()}>
-              <button type="button" class="icon-button row-tool" aria-label={`Settings for #${ch.name}`} title="Channel settings" onClick={() => props.onChannelSettings(ch)}>
+              <button type="button" class="icon-button row-tool" aria-label={t('Settings for #{channel}', { channel: ch.name })} title={t('Channel settings')} onClick={() => props.onChannelSettings(ch)}>
                 ⚙
               </button>
             </Show>
@@ -69,29 +70,29 @@ export function CommunitySidebar(props: Common & { community: CommunityView | nu
         <h2>{props.community?.community.name ?? '…'}</h2>
         <Show when={can(Permission.MANAGE_INVITES)}>
           <button type="button" class="small" onClick={() => props.onAction('invite')}>
-            Invite
+            {t('Invite')}
           </button>
         </Show>
       </div>
       <details class="menu" ref={menu}>
-        <summary>Community menu</summary>
+        <summary>{t('Community menu')}</summary>
         <div class="menu-items">
           <Show when={manage()}>
             <button type="button" onClick={() => act('channel')}>
-              Create channel
+              {t('Create channel')}
             </button>
             <button type="button" onClick={() => act('group')}>
-              Create group
+              {t('Create group')}
             </button>
           </Show>
           <Show when={can(Permission.MANAGE_ROLES)}>
             <button type="button" onClick={() => act('roles')}>
-              Roles
+              {t('Roles')}
             </button>
           </Show>
           <Show when={props.community?.role !== 'owner'}>
             <button type="button" class="danger" onClick={() => act('leave')}>
-              Leave community
+              {t('Leave community')}
             </button>
           </Show>
         </div>
@@ -107,14 +108,14 @@ export function CommunitySidebar(props: Common & { community: CommunityView | nu
         )}
       </For>
       <Show when={inGroup(null).length > 0}>
-        <section class="group" aria-label="Other channels">
-          <h3>Other</h3>
+        <section class="group" aria-label={t('Other channels')}>
+          <h3>{t('Other')}</h3>
           {channelList(inGroup(null))}
         </section>
       </Show>
       <Show when={archived().length > 0}>
-        <section class="group archived" aria-label="Archived channels">
-          <h3>Archived</h3>
+        <section class="group archived" aria-label={t('Archived channels')}>
+          <h3>{t('Archived')}</h3>
           {channelList(archived())}
         </section>
       </Show>
@@ -129,13 +130,13 @@ export function DmSidebar(
   return (
     <>
       <div class="sidebar-head">
-        <h2>Direct messages</h2>
-        <button type="button" class="icon-button" aria-label="New direct message" title="New direct message" onClick={() => props.onAction('dm')}>
+        <h2>{t('Direct messages')}</h2>
+        <button type="button" class="icon-button" aria-label={t('New direct message')} title={t('New direct message')} onClick={() => props.onAction('dm')}>
           +
         </button>
       </div>
       <ul class="channel-list">
-        <For each={props.dms} fallback={<li class="muted">No conversations yet.</li>}>
+        <For each={props.dms} fallback={<li class="muted">{t('No conversations yet.')}</li>}>
           {(dm) => (
             <li>
               <ConversationLink
@@ -151,7 +152,7 @@ export function DmSidebar(
         </For>
       </ul>
       <Show when={(props.requests ?? []).length > 0}>
-        <h3 class="sidebar-subhead" id="dm-requests-title">Message requests</h3>
+        <h3 class="sidebar-subhead" id="dm-requests-title">{t('Message requests')}</h3>
         <ul class="channel-list" aria-labelledby="dm-requests-title">
           <For each={props.requests}>
             {(dm) => (

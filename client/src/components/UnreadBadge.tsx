@@ -3,6 +3,7 @@
  * and hidden from assistive technology; the link itself carries the same facts in words through
  * `unreadLabel` ("general, 3 unread, 1 mention"), so a screen reader hears them once.
  */
+import { t } from '../i18n';
 import { Show } from 'solid-js';
 
 export interface Counts {
@@ -13,8 +14,8 @@ export interface Counts {
 /** "general, 3 unread, 1 mention": the accessible name of a conversation link. */
 export function unreadLabel(name: string, counts: Counts | undefined): string {
   const parts = [name];
-  if (counts && counts.unread > 0) parts.push(`${counts.unread} unread`);
-  if (counts && counts.mentions > 0) parts.push(`${counts.mentions} ${counts.mentions === 1 ? 'mention' : 'mentions'}`);
+  if (counts && counts.unread > 0) parts.push(t('{count} unread', { count: counts.unread }));
+  if (counts && counts.mentions > 0) parts.push(t('{count} mentions', { count: counts.mentions }));
   return parts.join(', ');
 }
 

@@ -1,4 +1,5 @@
 /** "A new version is available": shown when an updated service worker is waiting; Reload switches to it. */
+import { t } from '../i18n';
 import { Show } from 'solid-js';
 import { applyUpdate, updateReady } from '../pwa/register';
 
@@ -6,9 +7,9 @@ export function UpdatePrompt() {
   return (
     <Show when={updateReady()}>
       <div class="update-prompt" role="status">
-        <span>A new version of Chatalot is available.</span>
+        <span>{t('A new version of Chatalot is available.')}</span>
         <button type="button" class="primary small" onClick={applyUpdate}>
-          Reload
+          {t('Reload')}
         </button>
       </div>
     </Show>

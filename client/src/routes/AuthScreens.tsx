@@ -10,6 +10,7 @@ import { ApiRequestError } from '../api/http';
 import { afterSignIn, navigate, route } from '../router';
 import { signIn } from '../stores/session';
 import { HealthLine } from '../components/HealthLine';
+import { t } from '../i18n';
 import { InvitePreviewCard } from '../components/InvitePreview';
 import type { InvitePreview } from '../api/communities';
 import { RECOVERY_SAVED_KEY } from '../stores/checklist';
@@ -26,7 +27,7 @@ export function deviceName(): string {
 /** The form of a username the recovery keys are derived from (the server compares usernames the same way). */
 export const normalizeUsername = (s: string) => s.normalize('NFKC').trim().toLowerCase();
 
-const message = (e: unknown) => (e instanceof ApiRequestError || e instanceof Error ? e.message : 'Something went wrong.');
+const message = (e: unknown) => (e instanceof ApiRequestError || e instanceof Error ? e.message : t('Something went wrong.'));
 
 function AuthFrame(props: { title: string; lead?: JSX.Element; children: JSX.Element }) {
   return (
@@ -47,7 +48,7 @@ function AuthFrame(props: { title: string; lead?: JSX.Element; children: JSX.Ele
 function pendingJoinNote() {
   const r = route();
   if (r.name === 'join') sessionStorage.setItem('chatalot.pendingJoin', r.code);
-  return r.name === 'join' || sessionStorage.getItem('chatalot.pendingJoin') ? <p class="note">Sign in or create an account to join the community you were invited to.</p> : null;
+  return r.name === 'join' || sessionStorage.getItem('chatalot.pendingJoin') ? <p class="note">{t('Sign in or create an account to join the community you were invited to.')}</p> : null;
 }
 
 export function LoginScreen(props: { config: AuthConfig | null; lead?: JSX.Element; onRegister?: () => void }) {
@@ -75,23 +76,23 @@ export function LoginScreen(props: { config: AuthConfig | null; lead?: JSX.Eleme
     }
   };
   return (
-    <AuthFrame title={needCode() ? 'Two-factor code' : 'Sign in'} lead={props.lead}>
+    <AuthFrame title={needCode() ? t('Two-factor code') : t('Sign in')} lead={props.lead}>
       {props.lead ? null : pendingJoinNote()}
       <form onSubmit={submit} aria-describedby="login-error">
         <Show when={!needCode()}>
           <label>
-            Username
+            {t('Username')}
             <input name="username" autocomplete="username" required value={username()} onInput={(e) => setUsername(e.currentTarget.value)} />
           </label>
           <label>
-            Password
+            {t('Password')}
             <input name="password" type="password" autocomplete="current-password" required value={password()} onInput={(e) => setPassword(e.currentTarget.value)} />
           </label>
         </Show>
         <Show when={needCode()}>
-          <p>Enter the 6-digit code from your authenticator app, or one of your backup codes.</p>
+          <p>{t('Enter the 6-digit code from your authenticator app, or one of your backup codes.')}</p>
           <label>
-            Code
+            {t('Code')}
             <input name="code" autocomplete="one-time-code" inputmode="text" required value={code()} onInput={(e) => setCode(e.currentTarget.value)} />
           </label>
         </Show>
@@ -99,23 +100,23 @@ export function LoginScreen(props: { config: AuthConfig | null; lead?: JSX.Eleme
           {error()}
         </p>
         <button type="submit" class="primary" disabled={busy()}>
-          {busy() ? 'Signing in…' : 'Sign in'}
+          {busy() ? t('Signing in…') : t('Sign in')}
         </button>
       </form>
       <p class="switch">
-        <a href="#/recover">Forgot your password?</a>
+        <a href="#/recover">{t('Forgot your password?')}</a>
       </p>
       <Show when={props.onRegister}>
         <p class="switch">
-          No account?{' '}
+          {t('No account?')}{' '}
           <button type="button" class="link-button" onClick={() => props.onRegister?.()}>
-            Create one and join
+            {t('Create one and join')}
           </button>
         </p>
       </Show>
       <Show when={!props.lead && props.config?.registrationMode !== 'closed'}>
         <p class="switch">
-          No account? <a href="#/register">Create one</a>
+          {t('No account?')} <a href="#/register">{t('Create one')}</a>
         </p>
       </Show>
       <p class="note join-hint" data-testid="join-hint">
@@ -143,7 +144,7 @@ export function RecoverScreen() {
   const submit = async (e: Event) => {
     e.preventDefault();
     setError(null);
-    if (password() !== confirm()) return setError('The two passwords are not the same.');
+    if (password() !== confirm()) return setError(t('The two passwords are not the same.'));
     setBusy(true);
     try {
       const rc = await import('../crypto/recoveryCode');
@@ -154,7 +155,7 @@ export function RecoverScreen() {
       try {
         old = rc.deriveRecoveryKeys(code().trim().toUpperCase(), account);
       } catch {
-        throw new Error('That is not a recovery code: it has 32 letters and digits in groups of four.');
+        throw new Error(t('That is not a recovery code: it has 32 letters and digits in groups of four.'));
       }
       const next = rc.generateRecoveryCode(systemRng);
       const nextKeys = rc.deriveRecoveryKeys(next, account);
@@ -173,53 +174,53 @@ export function RecoverScreen() {
     <Show
       when={done()}
       fallback={
-        <AuthFrame title="Reset your password">
-          <p>Enter the recovery code you saved when you created your account. Your other sessions will be signed out.</p>
+        <AuthFrame title={t('Reset your password')}>
+          <p>{t('Enter the recovery code you saved when you created your account. Your other sessions will be signed out.')}</p>
           <form onSubmit={submit}>
             <label>
-              Username
+              {t('Username')}
               <input name="username" autocomplete="username" required value={username()} onInput={(e) => setUsername(e.currentTarget.value)} />
             </label>
             <label>
-              Recovery code
+              {t('Recovery code')}
               <input name="recoveryCode" autocomplete="off" spellcheck={false} required value={code()} onInput={(e) => setCode(e.currentTarget.value)} />
             </label>
             <label>
-              Authenticator or backup code (only if two-factor authentication is on)
+              {t('Authenticator or backup code (only if two-factor authentication is on)')}
               <input name="code" autocomplete="one-time-code" spellcheck={false} value={secondFactor()} onInput={(e) => setSecondFactor(e.currentTarget.value)} />
             </label>
             <label>
-              New password
+              {t('New password')}
               <input name="password" type="password" autocomplete="new-password" required value={password()} onInput={(e) => setPassword(e.currentTarget.value)} />
             </label>
             <label>
-              Repeat new password
+              {t('Repeat new password')}
               <input name="confirm" type="password" autocomplete="new-password" required value={confirm()} onInput={(e) => setConfirm(e.currentTarget.value)} />
             </label>
             <p class="error" role="alert">
               {error()}
             </p>
             <button type="submit" class="primary" disabled={busy()}>
-              {busy() ? 'Resetting…' : 'Reset password'}
+              {busy() ? t('Resetting…') : t('Reset password')}
             </button>
           </form>
           <p class="switch">
-            <a href="#/login">Back to sign in</a>
+            <a href="#/login">{t('Back to sign in')}</a>
           </p>
         </AuthFrame>
       }
     >
       {(d) => (
-        <AuthFrame title="Your new recovery code">
-          <p>Your password is reset. The old recovery code no longer works; this one replaces it. It is shown <strong>once</strong>.</p>
-          <p class="recovery-code" data-testid="recovery-code" aria-label="Recovery code">
+        <AuthFrame title={t('Your new recovery code')}>
+          <p>{t('Your password is reset. The old recovery code no longer works; this one replaces it. It is shown only now.')}</p>
+          <p class="recovery-code" data-testid="recovery-code" aria-label={t('Recovery code')}>
             {d().code}
           </p>
           <label class="check">
-            <input type="checkbox" name="saved" checked={saved()} onChange={(e) => setSaved(e.currentTarget.checked)} />I saved my recovery code
+            <input type="checkbox" name="saved" checked={saved()} onChange={(e) => setSaved(e.currentTarget.checked)} />{t('I saved my recovery code')}
           </label>
           <button type="button" class="primary" disabled={!saved()} onClick={() => (localStorage.setItem(RECOVERY_SAVED_KEY(d().response.user.id), '1'), void signIn(d().response, d().backupKeys).then(afterSignIn))}>
-            Continue
+            {t('Continue')}
           </button>
         </AuthFrame>
       )}
@@ -229,9 +230,9 @@ export function RecoverScreen() {
 
 /** How people get an account on this instance, in one sentence for the mode it runs in. */
 export function joinHint(mode: AuthConfig['registrationMode'] | undefined): string {
-  if (mode === 'open') return 'Anyone can create an account on this instance.';
-  if (mode === 'closed') return 'Registration is closed on this instance; only existing accounts can sign in.';
-  return 'Creating an account here needs an invite link from someone on this instance.';
+  if (mode === 'open') return t('Anyone can create an account on this instance.');
+  if (mode === 'closed') return t('Registration is closed on this instance; only existing accounts can sign in.');
+  return t('Creating an account here needs an invite link from someone on this instance.');
 }
 
 /**
@@ -246,7 +247,7 @@ export function JoinScreen(props: { code: string; config: AuthConfig | null; onD
   const lead = () => <InvitePreviewCard code={props.code} onLoaded={setPreview} />;
   const canRegister = () => preview()?.state === 'active' && preview()?.newAccounts === true;
   return (
-    <Show when={preview() !== undefined} fallback={<AuthFrame title="Invitation" lead={lead()}>{null}</AuthFrame>}>
+    <Show when={preview() !== undefined} fallback={<AuthFrame title={t('Invitation')} lead={lead()}>{null}</AuthFrame>}>
       <Show when={canRegister() && !signingIn()} fallback={<LoginScreen config={props.config} lead={lead()} onRegister={canRegister() ? () => setSigningIn(false) : undefined} />}>
         <RegisterScreen mode="register" config={props.config} onDone={props.onDone} inviteCode={props.code} lead={lead()} onSignIn={() => setSigningIn(true)} />
       </Show>
@@ -269,7 +270,7 @@ export function RegisterScreen(props: { mode: 'setup' | 'register'; config: Auth
   const submit = async (e: Event) => {
     e.preventDefault();
     setError(null);
-    if (password() !== confirm()) return setError('The two passwords are not the same.');
+    if (password() !== confirm()) return setError(t('The two passwords are not the same.'));
     setBusy(true);
     try {
       const rc = await import('../crypto/recoveryCode');
@@ -311,34 +312,34 @@ export function RegisterScreen(props: { mode: 'setup' | 'register'; config: Auth
     <Show
       when={done()}
       fallback={
-        <AuthFrame title={props.mode === 'setup' ? 'Set up this instance' : props.inviteCode ? 'Create your account to join' : 'Create your account'} lead={props.lead}>
+        <AuthFrame title={props.mode === 'setup' ? t('Set up this instance') : props.inviteCode ? t('Create your account to join') : t('Create your account')} lead={props.lead}>
           <Show when={props.mode === 'setup'}>
-            <p class="note">This instance has no accounts yet. The account you create now becomes its owner.</p>
+            <p class="note">{t('This instance has no accounts yet. The account you create now becomes its owner.')}</p>
           </Show>
           {props.mode === 'register' && !props.lead ? pendingJoinNote() : null}
           <Show when={props.mode === 'register' && props.config?.registrationMode === 'closed'}>
-            <p class="note">Registration is closed on this instance.</p>
+            <p class="note">{t('Registration is closed on this instance.')}</p>
           </Show>
           <form onSubmit={submit}>
             <label>
-              Username
+              {t('Username')}
               <input name="username" autocomplete="username" required maxLength={64} value={username()} onInput={(e) => setUsername(e.currentTarget.value)} />
             </label>
             <label>
-              Display name <span class="optional">(optional)</span>
+              {t('Display name')} <span class="optional">{t('(optional)')}</span>
               <input name="displayName" autocomplete="nickname" maxLength={200} value={displayName()} onInput={(e) => setDisplayName(e.currentTarget.value)} />
             </label>
             <label>
-              Password
+              {t('Password')}
               <input name="password" type="password" autocomplete="new-password" required value={password()} onInput={(e) => setPassword(e.currentTarget.value)} />
             </label>
             <label>
-              Repeat password
+              {t('Repeat password')}
               <input name="confirm" type="password" autocomplete="new-password" required value={confirm()} onInput={(e) => setConfirm(e.currentTarget.value)} />
             </label>
             <Show when={needsInvite()}>
               <label>
-                Invite code
+                {t('Invite code')}
                 <input name="inviteCode" required value={invite()} onInput={(e) => setInvite(e.currentTarget.value)} />
               </label>
             </Show>
@@ -346,15 +347,15 @@ export function RegisterScreen(props: { mode: 'setup' | 'register'; config: Auth
               {error()}
             </p>
             <button type="submit" class="primary" disabled={busy()}>
-              {busy() ? 'Creating…' : props.mode === 'setup' ? 'Create owner account' : 'Create account'}
+              {busy() ? t('Creating…') : props.mode === 'setup' ? t('Create owner account') : t('Create account')}
             </button>
           </form>
           <Show when={props.mode === 'register'}>
             <p class="switch">
-              Have an account?{' '}
-              <Show when={props.onSignIn} fallback={<a href="#/login">Sign in</a>}>
+              {t('Have an account?')}{' '}
+              <Show when={props.onSignIn} fallback={<a href="#/login">{t('Sign in')}</a>}>
                 <button type="button" class="link-button" onClick={() => props.onSignIn?.()}>
-                  Sign in to join
+                  {t('Sign in to join')}
                 </button>
               </Show>
             </p>
@@ -366,19 +367,18 @@ export function RegisterScreen(props: { mode: 'setup' | 'register'; config: Auth
       }
     >
       {(d) => (
-        <AuthFrame title="Your recovery code">
+        <AuthFrame title={t('Your recovery code')}>
           <p>
-            Write this code down and keep it somewhere safe. It is the only way to reset your password and to unlock your encrypted key backup. It is shown <strong>once</strong>; the
-            server never sees it.
+            {t('Write this code down and keep it somewhere safe. It is the only way to reset your password and to unlock your encrypted key backup. It is shown only now; the server never sees it.')}
           </p>
-          <p class="recovery-code" data-testid="recovery-code" aria-label="Recovery code">
+          <p class="recovery-code" data-testid="recovery-code" aria-label={t('Recovery code')}>
             {d().code}
           </p>
           <label class="check">
-            <input type="checkbox" name="saved" checked={saved()} onChange={(e) => setSaved(e.currentTarget.checked)} />I saved my recovery code
+            <input type="checkbox" name="saved" checked={saved()} onChange={(e) => setSaved(e.currentTarget.checked)} />{t('I saved my recovery code')}
           </label>
           <button type="button" class="primary" disabled={!saved()} onClick={() => void finish()}>
-            Continue
+            {t('Continue')}
           </button>
         </AuthFrame>
       )}

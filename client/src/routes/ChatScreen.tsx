@@ -9,6 +9,7 @@
  * It does not draw messages (MessagePane) or decide permissions (the server does; the buttons
  * shown follow the user's community bits only so nobody is offered what will be refused).
  */
+import { listFormat, t } from '../i18n';
 import { createEffect, createMemo, createResource, createRoot, createSignal, lazy, on, onCleanup, Show, Suspense, untrack } from 'solid-js';
 import { Permission, RANK, type BuiltInRole } from '../../../protocol/permissions';
 import { acceptDm, channelMembers, createDm, kickMember, communityMembers, declineDm, getCommunity, leaveDm, listCommunities, listDms, listRoles, type Channel, type CommunityMember, type Dm } from '../api/communities';
@@ -53,7 +54,7 @@ const LIST_REFRESH_MS = 5_000;
 /** Changes announced within this window are read as one, ms. */
 const LIST_CHANGE_COALESCE_MS = 100;
 
-const errorText = (e: unknown) => (e instanceof Error ? e.message : 'Something went wrong.');
+const errorText = (e: unknown) => (e instanceof Error ? e.message : t('Something went wrong.'));
 const sum = (list: (Counts | undefined)[]): Counts => list.reduce<Counts>((t, c) => ({ unread: t.unread + (c?.unread ?? 0), mentions: t.mentions + (c?.mentions ?? 0) }), { unread: 0, mentions: 0 });
 
 export default function ChatScreen() {
@@ -91,7 +92,7 @@ export default function ChatScreen() {
     for (const r of rows) map.set(r.userId, r.displayName || r.username || 'unknown');
     setNames(map);
   };
-  const nameOf = (id: string) => (id === me().id ? me().displayName || me().username : (names().get(id) ?? 'someone'));
+  const nameOf = (id: string) => (id === me().id ? me().displayName || me().username : (names().get(id) ?? t('someone')));
 
   // ── Communities, DMs, members ──────────────────────────────────────────────────────────────
   const [communities, { refetch: refetchCommunities }] = createResource(async () => (await listCommunities()).communities);
@@ -151,7 +152,7 @@ export default function ChatScreen() {
         // Removed from the community on screen (kicked, banned): leave it rather than read it again.
         if (list && !list.some((c) => c.id === here)) {
           if (communityId() === here) navigate('/', true);
-          setForwardStatus(`You are no longer a member of ${name ?? 'that community'}.`);
+          setForwardStatus(name ? t('You are no longer a member of {community}.', { community: name }) : t('You are no longer a member of that community.'));
           return;
         }
         void refetchCommunityView();
@@ -216,11 +217,11 @@ export default function ChatScreen() {
       .filter((id) => id !== me().id)
       .map(nameOf)
       .sort((a, b) => a.localeCompare(b))
-      .join(', ') || 'Just you';
+      .join(', ') || t('Just you');
   const title = () => {
     const r = route();
     if (r.name === 'channel') return currentChannel() ? `#${currentChannel()!.name}` : '#…';
-    if (r.name === 'dm') return currentDm() ? dmTitle(currentDm()!) : currentRequest() ? dmTitle(currentRequest()!) : 'Direct message';
+    if (r.name === 'dm') return currentDm() ? dmTitle(currentDm()!) : currentRequest() ? dmTitle(currentRequest()!) : t('Direct message');
     return '';
   };
   /** The communities this user may make invites for. */
@@ -323,13 +324,13 @@ export default function ChatScreen() {
     const e = engine();
     const d = db();
     if (!e || !d) return;
-    const target = forwardTargets().find((t) => t.id === targetId)?.title ?? 'the conversation';
+    const target = forwardTargets().find((x) => x.id === targetId)?.title ?? t('the conversation');
     createRoot((dispose) => {
       const s = new ChannelSession(targetId, e, d);
       const done = (message: string) => (clearTimeout(timer), s.close(), dispose(), setForwardStatus(message));
-      const timer = setTimeout(() => done(`Could not forward to ${target}: not sent within a minute.`), FORWARD_TIMEOUT_MS);
+      const timer = setTimeout(() => done(t('Could not forward to {target}: not sent within a minute.', { target })), FORWARD_TIMEOUT_MS);
       s.enqueue('message', { v: 1, text });
-      createEffect(() => !s.view().some((m) => m.pending) && done(`Forwarded to ${target}.`));
+      createEffect(() => !s.view().some((m) => m.pending) && done(t('Forwarded to {target}.', { target })));
     });
   };
   // Props the pane takes once the messaging work lands (mentions and forwarding).
@@ -385,14 +386,14 @@ export default function ChatScreen() {
     const channels = (views() ?? []).flatMap((v) =>
       v ? v.channels.filter((c) => !c.archived).map((c) => ({ id: c.id, label: `#${c.name}`, detail: v.community.name, open: () => navigate(`/c/${v.community.id}/${c.id}`) })) : [],
     );
-    const conversations = (dms() ?? []).map((d) => ({ id: d.id, label: dmTitle(d), detail: d.kind === 'dm' ? 'Direct message' : 'Group conversation', open: () => navigate(`/dm/${d.id}`) }));
+    const conversations = (dms() ?? []).map((d) => ({ id: d.id, label: dmTitle(d), detail: d.kind === 'dm' ? t('Direct message') : t('Group conversation'), open: () => navigate(`/dm/${d.id}`) }));
     const withDm = new Set((dms() ?? []).filter((d) => d.kind === 'dm').flatMap((d) => [...d.memberIds, ...d.pendingIds]));
     const people = [...names().entries()]
       .filter(([id]) => id !== me().id && !withDm.has(id))
       .map(([id, name]) => ({
         id: `person-${id}`,
         label: name,
-        detail: 'Person',
+        detail: t('Person'),
         open: () => void createDm({ userIds: [id] }).then((r) => (void refetchDms(), navigate(`/dm/${r.channel.id}`)), () => undefined),
       }));
     return [...conversations, ...channels, ...people];
@@ -426,7 +427,7 @@ export default function ChatScreen() {
   return (
     <div class="app" classList={{ 'nav-open': navOpen() }}>
       <a href="#composer-input" class="skip-link" onClick={focusComposer}>
-        Skip to message composer
+        {t('Skip to message composer')}
       </a>
       {/* Choosing a place closes the drawer, also the one already open (the route does not change then). */}
       <div class="drawer" id="nav-drawer" ref={drawer} onClick={(e) => (e.target as Element).closest('a[href^="#/"]') && setNavOpen(false)}>
@@ -439,7 +440,7 @@ export default function ChatScreen() {
           onCreate={() => setDialog('community')}
           onJoin={() => setDialog('join')}
         />
-        <aside class="sidebar" aria-label={communityId() ? 'Channels' : 'Direct messages'}>
+        <aside class="sidebar" aria-label={communityId() ? t('Channels') : t('Direct messages')}>
           <Show
             when={communityId()}
             fallback={<DmSidebar dms={dms()} requests={requests()} me={me().id} titleOf={dmTitle} presenceOf={hub.presenceOf} channelId={channelId()} countsOf={hub.unread} onAction={setDialog} />}
@@ -452,13 +453,13 @@ export default function ChatScreen() {
               {me().displayName || me().username}
             </span>
             <a href="#/settings" class="small button-link" aria-current={route().name === 'settings' ? 'page' : undefined}>
-              Settings
+              {t('Settings')}
             </a>
-            <button type="button" class="small" aria-label="Keyboard shortcuts" aria-keyshortcuts="?" title="Keyboard shortcuts (?)" onClick={() => setDialog('shortcuts')}>
+            <button type="button" class="small" aria-label={t('Keyboard shortcuts')} aria-keyshortcuts="?" title={t('Keyboard shortcuts (?)')} onClick={() => setDialog('shortcuts')}>
               ?
             </button>
             <button type="button" class="small" onClick={() => void signOut()}>
-              Sign out
+              {t('Sign out')}
             </button>
           </div>
         </aside>
@@ -473,7 +474,7 @@ export default function ChatScreen() {
             type="button"
             ref={menuButton}
             class="icon-button menu-button"
-            aria-label="Open navigation"
+            aria-label={t('Open navigation')}
             aria-controls="nav-drawer"
             aria-expanded={navOpen()}
             onClick={() => setNavOpen(!navOpen())}
@@ -481,19 +482,19 @@ export default function ChatScreen() {
             ☰
           </button>
           <Show when={channelId()}>
-            <div class="toolbar" role="group" aria-label="Conversation tools">
+            <div class="toolbar" role="group" aria-label={t('Conversation tools')}>
               <Show when={currentChannel() && can(Permission.MANAGE_CHANNELS)}>
                 <button type="button" class="small" onClick={() => openChannelSettings(currentChannel()!)}>
-                  Channel settings
+                  {t('Channel settings')}
                 </button>
               </Show>
               <Show when={currentDm()?.kind === 'group_dm'}>
                 <button type="button" class="small" classList={{ danger: confirmLeave() }} onClick={() => void leaveGroupDm()}>
-                  {confirmLeave() ? 'Confirm: leave conversation' : 'Leave conversation'}
+                  {confirmLeave() ? t('Confirm: leave conversation') : t('Leave conversation')}
                 </button>
               </Show>
               <button type="button" class="small" aria-pressed={showMembers()} aria-controls="member-panel" onClick={() => setShowMembers(!showMembers())}>
-                Members
+                {t('Members')}
               </button>
             </div>
           </Show>
@@ -526,7 +527,7 @@ export default function ChatScreen() {
         <Show when={channelId() && !requestOpen()}>
           <Show when={waitingFor().length > 0}>
             <p class="banner banner-warn" role="status" data-testid="dm-waiting">
-              {waitingFor().join(', ')} has not accepted your message request yet. What you send now goes out, encrypted, once they accept.
+              {t('{names} has not accepted your message request yet. What you send now goes out, encrypted, once they accept.', { names: listFormat().format(waitingFor()) })}
             </p>
           </Show>
           <div class="conversation" data-typing={typingNames().join(', ')} onInput={(e) => (e.target as HTMLElement).id === 'composer-input' && onComposing()}>
@@ -565,7 +566,7 @@ export default function ChatScreen() {
             </div>
           </div>
         </Show>
-        <Suspense fallback={<p role="status">Loading…</p>}>
+        <Suspense fallback={<p role="status">{t('Loading…')}</p>}>
           <Show when={route().name === 'settings'}>
             <SettingsScreen section={(route() as { section: string }).section} engine={engine()} invitable={invitable()} />
           </Show>
@@ -575,16 +576,16 @@ export default function ChatScreen() {
         </Suspense>
         <Show when={!channelId() && !['join', 'settings', 'verify'].includes(route().name)}>
           <div class="welcome">
-            <h2>Welcome, {me().displayName || me().username}</h2>
+            <h2>{t('Welcome, {name}', { name: me().displayName || me().username })}</h2>
             <Show when={engine.loading}>
-              <p role="status">Setting up encryption on this device…</p>
+              <p role="status">{t('Setting up encryption on this device…')}</p>
             </Show>
             <Show when={cryptoError()}>
               <p class="banner banner-bad" role="alert">
-                Encryption could not start on this device ({cryptoError()}). Sending is disabled.
+                {t('Encryption could not start on this device ({error}). Sending is disabled.', { error: cryptoError() ?? '' })}
               </p>
             </Show>
-            <p>Pick a conversation, create a community, or start a direct message.</p>
+            <p>{t('Pick a conversation, create a community, or start a direct message.')}</p>
             <Show when={me().instanceRole === 'owner' || me().instanceRole === 'admin'}>
               <GettingStarted hasCommunity={(communities() ?? []).length > 0} onInvite={() => setDialog('invite')} onCreateCommunity={() => setDialog('community')} />
             </Show>

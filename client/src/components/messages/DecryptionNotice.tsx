@@ -5,6 +5,7 @@
  * client/src/crypto/errors.ts's; the lock icon beside it keeps the short form.
  */
 import { Show } from 'solid-js';
+import { t } from '../../i18n';
 import { explainFailure } from './failures';
 
 export { explainFailure };
@@ -16,11 +17,11 @@ export function DecryptionNotice(props: { code: string; sender: string; senderId
       {why().text}{' '}
       <Show when={why().action === 'restore'}>
         <button type="button" class="small" onClick={() => props.onRestore()}>
-          Restore
+          {t('Restore')}
         </button>
       </Show>
       <Show when={why().action === 'verify'}>
-        <a href={`#/verify/${props.senderId}`}>Verify {props.sender}</a>
+        <a href={`#/verify/${props.senderId}`}>{t('Verify {name}', { name: props.sender })}</a>
       </Show>
     </p>
   );

@@ -1,4 +1,5 @@
 /** A small emoji picker: a search box and a grid of the built-in emoji, each a labelled button. */
+import { t } from '../../i18n';
 import { createSignal, For, onMount } from 'solid-js';
 import { searchEmoji } from './emoji';
 
@@ -9,11 +10,11 @@ export function EmojiPicker(props: { label: string; onPick: (emoji: string) => v
   return (
     <div class="emoji-picker" role="dialog" aria-label={props.label} onKeyDown={(e) => e.key === 'Escape' && props.onClose()}>
       <label class="visually-hidden" for="emoji-search">
-        Search emoji
+        {t('Search emoji')}
       </label>
-      <input id="emoji-search" ref={input} placeholder="Search emoji" value={query()} onInput={(e) => setQuery(e.currentTarget.value)} />
+      <input id="emoji-search" ref={input} placeholder={t('Search emoji')} value={query()} onInput={(e) => setQuery(e.currentTarget.value)} />
       <div class="emoji-grid">
-        <For each={searchEmoji(query(), 32)} fallback={<p class="muted">No emoji match.</p>}>
+        <For each={searchEmoji(query(), 32)} fallback={<p class="muted">{t('No emoji match.')}</p>}>
           {(e) => (
             <button type="button" class="emoji-button" aria-label={e.name.replace(/_/g, ' ')} title={`:${e.name}:`} onClick={() => props.onPick(e.emoji)}>
               {e.emoji}

@@ -59,7 +59,7 @@ export function messageTimeLabel(ts: number, now: number, display: TimeDisplay, 
   const days = daysBetween(ts, now);
   if (display === 'absolute') return days === 0 ? f.time.format(ts) : f.date.format(ts);
   // A timestamp slightly ahead of this device's clock is "just now" too.
-  if (age < JUST_NOW_MS) return 'just now';
+  if (age < JUST_NOW_MS) return !locale || locale.startsWith('en') ? 'just now' : f.relative.format(0, 'second');
   if (age < MINUTES_FOR_MS) return f.relative.format(-Math.floor(age / 60_000), 'minute');
   if (days === 0 || days === 1) return `${f.relative.format(-days, 'day')} ${f.time.format(ts)}`;
   if (days > 1 && days <= WEEKDAY_FOR_DAYS) return f.weekday.format(ts);

@@ -1,15 +1,16 @@
 /** Settings → appearance, stored on this device: theme, accent colour, density, font size, clock and message times. */
+import { LANGUAGES, languageChoice, msg, setLanguageChoice, t } from '../../i18n';
 import { For } from 'solid-js';
 import { ACCENTS, preferences, setPreference, type Preferences } from '../../stores/preferences';
 
 function Choice<K extends keyof Preferences>(props: { name: K; legend: string; options: readonly { value: Preferences[K]; label: string }[] }) {
   return (
     <fieldset class="choice">
-      <legend>{props.legend}</legend>
+      <legend>{t(props.legend)}</legend>
       <For each={props.options}>
         {(o) => (
           <label class="check">
-            <input type="radio" name={props.name} checked={preferences()[props.name] === o.value} onChange={() => setPreference(props.name, o.value)} /> {o.label}
+            <input type="radio" name={props.name} checked={preferences()[props.name] === o.value} onChange={() => setPreference(props.name, o.value)} /> {t(o.label)}
           </label>
         )}
       </For>
@@ -17,28 +18,52 @@ function Choice<K extends keyof Preferences>(props: { name: K; legend: string; o
   );
 }
 
+const ACCENT_NAMES: Record<(typeof ACCENTS)[number], string> = {
+  indigo: msg('Indigo'),
+  blue: msg('Blue'),
+  teal: msg('Teal'),
+  green: msg('Green'),
+  amber: msg('Amber'),
+  orange: msg('Orange'),
+  rose: msg('Rose'),
+  violet: msg('Violet'),
+};
+
 export function AppearanceSection() {
   return (
     <section class="settings-card" aria-labelledby="appearance-title">
-      <h3 id="appearance-title">Appearance</h3>
-      <p class="muted">Saved on this device only.</p>
-      <Choice name="theme" legend="Theme" options={[{ value: 'system', label: 'Follow the system' }, { value: 'light', label: 'Light' }, { value: 'dark', label: 'Dark' }]} />
+      <h3 id="appearance-title">{t('Appearance')}</h3>
+      <p class="muted">{t('Saved on this device only.')}</p>
+      <fieldset class="choice">
+        <legend>{t('Language')}</legend>
+        <label class="check">
+          <input type="radio" name="language" checked={languageChoice() === 'auto'} onChange={() => setLanguageChoice('auto')} /> {t('The browser’s language')}
+        </label>
+        <For each={LANGUAGES}>
+          {(l) => (
+            <label class="check" lang={l.code} dir={l.dir}>
+              <input type="radio" name="language" checked={languageChoice() === l.code} onChange={() => setLanguageChoice(l.code)} /> {l.name}
+            </label>
+          )}
+        </For>
+      </fieldset>
+      <Choice name="theme" legend={msg('Theme')} options={[{ value: 'system', label: msg('Follow the system') }, { value: 'light', label: msg('Light') }, { value: 'dark', label: msg('Dark') }]} />
       <fieldset class="choice accents">
-        <legend>Accent colour</legend>
+        <legend>{t('Accent colour')}</legend>
         <For each={ACCENTS}>
           {(a) => (
             <label class="swatch" data-swatch={a}>
               <input type="radio" name="accent" checked={preferences().accent === a} onChange={() => setPreference('accent', a)} />
               <span class="swatch-dot" aria-hidden="true" />
-              <span class="swatch-name">{a[0]!.toUpperCase() + a.slice(1)}</span>
+              <span class="swatch-name">{t(ACCENT_NAMES[a])}</span>
             </label>
           )}
         </For>
       </fieldset>
-      <Choice name="density" legend="Message density" options={[{ value: 'comfortable', label: 'Comfortable' }, { value: 'compact', label: 'Compact' }]} />
-      <Choice name="fontSize" legend="Font size" options={[{ value: 'small', label: 'Small' }, { value: 'medium', label: 'Medium' }, { value: 'large', label: 'Large' }]} />
-      <Choice name="clock" legend="Time format" options={[{ value: '24h', label: '24-hour (14:05)' }, { value: '12h', label: '12-hour (2:05 PM)' }]} />
-      <Choice name="times" legend="Message times" options={[{ value: 'relative', label: 'Relative while recent (5 minutes ago)' }, { value: 'absolute', label: 'Always the time and date' }]} />
+      <Choice name="density" legend={msg('Message density')} options={[{ value: 'comfortable', label: msg('Comfortable') }, { value: 'compact', label: msg('Compact') }]} />
+      <Choice name="fontSize" legend={msg('Font size')} options={[{ value: 'small', label: msg('Small') }, { value: 'medium', label: msg('Medium') }, { value: 'large', label: msg('Large') }]} />
+      <Choice name="clock" legend={msg('Time format')} options={[{ value: '24h', label: msg('24-hour (14:05)') }, { value: '12h', label: msg('12-hour (2:05 PM)') }]} />
+      <Choice name="times" legend={msg('Message times')} options={[{ value: 'relative', label: msg('Relative while recent (5 minutes ago)') }, { value: 'absolute', label: msg('Always the time and date') }]} />
     </section>
   );
 }

@@ -5,12 +5,13 @@
  * signed list, the server deletes its keys and closes its sockets; people you talk to stop
  * encrypting to it).
  */
+import { locale, t } from '../../i18n';
 import { createResource, For, Show } from 'solid-js';
 import { listOwnDevices, removeDevice, userDevices, type PublicDevice } from '../../api/keys';
 import type { Engine } from '../../e2ee/Engine';
 import { createAction } from './form';
 
-const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const when = () => new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' });
 
 export function DevicesSection(props: { engine: Engine | undefined }) {
   const [devices, { refetch }] = createResource(
@@ -41,14 +42,13 @@ export function DevicesSection(props: { engine: Engine | undefined }) {
     });
   return (
     <section class="settings-card" aria-labelledby="devices-title">
-      <h3 id="devices-title">Devices</h3>
+      <h3 id="devices-title">{t('Devices')}</h3>
       <p>
-        Each device has its own keys. Your account key signs the list of your devices; people you talk to encrypt only to the devices on it. Approve a new
-        device here, or enter your recovery code on it to restore your key backup. Remove the ones you no longer use.
+        {t('Each device has its own keys. Your account key signs the list of your devices; people you talk to encrypt only to the devices on it. Approve a new device here, or enter your recovery code on it to restore your key backup. Remove the ones you no longer use.')}
       </p>
       <Show when={props.engine?.lists.own().kind === 'pending'}>
         <p class="banner banner-warn" role="status">
-          This device is not approved yet. Approve it from another of your devices, or enter your recovery code (Settings → Security → Key backup).
+          {t('This device is not approved yet. Approve it from another of your devices, or enter your recovery code (Settings → Security → Key backup).')}
         </p>
       </Show>
       <ul class="session-list" data-testid="devices">
@@ -56,23 +56,23 @@ export function DevicesSection(props: { engine: Engine | undefined }) {
           {(d) => (
             <li data-device={d.deviceId}>
               <div>
-                <strong>{d.name}</strong> {d.deviceId === props.engine?.deviceId && <span class="trust-badge">This device</span>}{' '}
+                <strong>{d.name}</strong> {d.deviceId === props.engine?.deviceId && <span class="trust-badge">{t('This device')}</span>}{' '}
                 <Show when={d.listed === false}>
-                  <span class="trust-badge trust-changed">Not approved</span>
+                  <span class="trust-badge trust-changed">{t('Not approved')}</span>
                 </Show>
                 <Show when={d.listed === true}>
-                  <span class="trust-badge trust-verified">Approved</span>
+                  <span class="trust-badge trust-verified">{t('Approved')}</span>
                 </Show>
-                <div class="muted small-text">Added {when.format(d.createdAt)}</div>
+                <div class="muted small-text">{t('Added {when}', { when: when().format(d.createdAt) })}</div>
               </div>
               <Show when={d.listed === false && canApprove()}>
-                <button type="button" class="small primary" onClick={() => approve(d)} disabled={action.busy()} aria-label={`Approve device ${d.name}`}>
-                  Approve
+                <button type="button" class="small primary" onClick={() => approve(d)} disabled={action.busy()} aria-label={t('Approve device {name}', { name: d.name })}>
+                  {t('Approve')}
                 </button>
               </Show>
               <Show when={props.engine && d.deviceId !== props.engine.deviceId}>
-                <button type="button" class="small" onClick={() => remove(d.deviceId)} disabled={action.busy()} aria-label={`Remove device ${d.name}`}>
-                  Remove
+                <button type="button" class="small" onClick={() => remove(d.deviceId)} disabled={action.busy()} aria-label={t('Remove device {name}', { name: d.name })}>
+                  {t('Remove')}
                 </button>
               </Show>
             </li>

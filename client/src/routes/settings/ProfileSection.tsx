@@ -1,4 +1,5 @@
 /** Settings → profile: the display name others see, whether others see that you read their messages, and who may DM you directly. */
+import { msg, t } from '../../i18n';
 import { createSignal, For, Show } from 'solid-js';
 import type { PublicUser } from '../../../../protocol/auth';
 import { updateProfile } from '../../api/account';
@@ -13,15 +14,15 @@ export function ProfileSection() {
     e.preventDefault();
     void action.run(async () => {
       updateUser(await updateProfile({ displayName: name().trim() }));
-      return 'Saved.';
+      return t('Saved.');
     });
   };
   return (
     <form class="settings-card" onSubmit={save} aria-labelledby="profile-title">
-      <h3 id="profile-title">Profile</h3>
-      <p class="muted">Signed in as {user()?.username}.</p>
+      <h3 id="profile-title">{t('Profile')}</h3>
+      <p class="muted">{t('Signed in as {username}.', { username: user()?.username ?? '' })}</p>
       <label>
-        Display name
+        {t('Display name')}
         <input value={name()} onInput={(e) => setName(e.currentTarget.value)} maxLength={200} autocomplete="nickname" />
       </label>
       <p class="error" role="alert">{action.error()}</p>
@@ -29,7 +30,7 @@ export function ProfileSection() {
         <p role="status">{action.done()}</p>
       </Show>
       <button type="submit" class="primary" disabled={action.busy()}>
-        Save
+        {t('Save')}
       </button>
     </form>
   );
@@ -49,7 +50,7 @@ export function ReadReceiptsCard(props: { engine: Engine | undefined }) {
   };
   return (
     <section class="settings-card" aria-labelledby="receipts-title">
-      <h3 id="receipts-title">Privacy</h3>
+      <h3 id="receipts-title">{t('Privacy')}</h3>
       <label class="check">
         <input
           type="checkbox"
@@ -57,27 +58,27 @@ export function ReadReceiptsCard(props: { engine: Engine | undefined }) {
           disabled={on() === undefined}
           onChange={(e) => props.engine?.setReadReceipts(e.currentTarget.checked)}
         />{' '}
-        Send read receipts
+        {t('Send read receipts')}
       </label>
-      <p class="muted small-text">When on, the people in a conversation see how far you have read it. The server learns it either way: it keeps your read position to count unread messages.</p>
+      <p class="muted small-text">{t('When on, the people in a conversation see how far you have read it. The server learns it either way: it keeps your read position to count unread messages.')}</p>
       <fieldset class="radio-group">
-        <legend>Who can message you directly</legend>
+        <legend>{t('Who can message you directly')}</legend>
         <For each={DM_POLICY_CHOICES}>
           {(choice) => (
             <label class="check">
-              <input type="radio" name="dm-policy" value={choice.value} checked={(user()?.dmPolicy ?? 'communities') === choice.value} onChange={() => void setPolicy(choice.value)} /> {choice.label}
+              <input type="radio" name="dm-policy" value={choice.value} checked={(user()?.dmPolicy ?? 'communities') === choice.value} onChange={() => void setPolicy(choice.value)} /> {t(choice.label)}
             </label>
           )}
         </For>
       </fieldset>
-      <p class="muted small-text">Anyone else sends a message request: nothing they write reaches you, and they do not see whether you are online, until you accept it.</p>
+      <p class="muted small-text">{t('Anyone else sends a message request: nothing they write reaches you, and they do not see whether you are online, until you accept it.')}</p>
       <p class="error" role="alert">{policyError()}</p>
     </section>
   );
 }
 
 const DM_POLICY_CHOICES: { value: PublicUser['dmPolicy']; label: string }[] = [
-  { value: 'everyone', label: 'Everyone on this instance' },
-  { value: 'communities', label: 'People in your communities' },
-  { value: 'requests', label: 'Nobody: everyone asks first' },
+  { value: 'everyone', label: msg('Everyone on this instance') },
+  { value: 'communities', label: msg('People in your communities') },
+  { value: 'requests', label: msg('Nobody: everyone asks first') },
 ];

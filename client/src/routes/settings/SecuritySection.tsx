@@ -4,6 +4,7 @@
  * The recovery code is made here in the browser, like at registration; the server only ever
  * receives the verifier derived from it.
  */
+import { t } from '../../i18n';
 import { createSignal, For, Show } from 'solid-js';
 import { renderSVG } from 'uqr';
 import { RECOVERY_SAVED_KEY } from '../../stores/checklist';
@@ -49,24 +50,23 @@ function TwoFactor() {
       setCode('');
       setPassword('');
       await refresh();
-      return 'Two-factor authentication is off. Your other sessions were signed out.';
+      return t('Two-factor authentication is off. Your other sessions were signed out.');
     });
   };
 
   return (
     <section class="settings-card" aria-labelledby="tfa-title">
-      <h3 id="tfa-title">Two-factor authentication</h3>
+      <h3 id="tfa-title">{t('Two-factor authentication')}</h3>
       <Show when={backupCodes()}>
         <div class="note" role="status">
           <p>
-            <strong>Two-factor authentication is on.</strong> These backup codes each work once, if you lose your authenticator. They are shown only now: store them
-            somewhere safe.
+            <strong>{t('Two-factor authentication is on.')}</strong> {t('These backup codes each work once, if you lose your authenticator. They are shown only now: store them somewhere safe.')}
           </p>
           <ol class="backup-codes" data-testid="backup-codes">
             <For each={backupCodes()}>{(c) => <li>{c}</li>}</For>
           </ol>
           <button type="button" class="primary" onClick={() => (setBackupCodes(null), void refresh())}>
-            I saved my backup codes
+            {t('I saved my backup codes')}
           </button>
         </div>
       </Show>
@@ -78,29 +78,29 @@ function TwoFactor() {
               when={enrolment()}
               fallback={
                 <form onSubmit={start}>
-                  <p>Ask for a code from an authenticator app on your phone whenever you sign in. Confirm with your password to begin.</p>
+                  <p>{t('Ask for a code from an authenticator app on your phone whenever you sign in. Confirm with your password to begin.')}</p>
                   <label>
-                    Password
+                    {t('Password')}
                     <input type="password" autocomplete="current-password" value={password()} onInput={(e) => setPassword(e.currentTarget.value)} required />
                   </label>
                   <button type="submit" class="primary" disabled={action.busy()}>
-                    Turn on two-factor authentication
+                    {t('Turn on two-factor authentication')}
                   </button>
                 </form>
               }
             >
               <form onSubmit={confirm}>
-                <p>Scan this code with your authenticator app, or type the key by hand. Then enter the 6-digit code it shows.</p>
-                <img class="totp-qr" src={qrSrc(enrolment()!.otpauthUri)} alt="QR code for your authenticator app" width="180" height="180" />
+                <p>{t('Scan this code with your authenticator app, or type the key by hand. Then enter the 6-digit code it shows.')}</p>
+                <img class="totp-qr" src={qrSrc(enrolment()!.otpauthUri)} alt={t('QR code for your authenticator app')} width="180" height="180" />
                 <p>
-                  Key: <code data-testid="totp-secret">{enrolment()!.secret}</code>
+                  {t('Key:')} <code data-testid="totp-secret">{enrolment()!.secret}</code>
                 </p>
                 <label>
-                  Code from the app
+                  {t('Code from the app')}
                   <input inputmode="numeric" autocomplete="one-time-code" value={code()} onInput={(e) => setCode(e.currentTarget.value)} required />
                 </label>
                 <button type="submit" class="primary" disabled={action.busy()}>
-                  Confirm and turn on
+                  {t('Confirm and turn on')}
                 </button>
               </form>
             </Show>
@@ -108,18 +108,18 @@ function TwoFactor() {
         >
           <form onSubmit={disable}>
             <p>
-              <strong>On.</strong> To turn it off, confirm with your password and a code (or a backup code).
+              <strong>{t('On.')}</strong> {t('To turn it off, confirm with your password and a code (or a backup code).')}
             </p>
             <label>
-              Password
+              {t('Password')}
               <input type="password" autocomplete="current-password" value={password()} onInput={(e) => setPassword(e.currentTarget.value)} required />
             </label>
             <label>
-              Code or backup code
+              {t('Code or backup code')}
               <input autocomplete="one-time-code" value={code()} onInput={(e) => setCode(e.currentTarget.value)} required />
             </label>
             <button type="submit" disabled={action.busy()}>
-              Turn off two-factor authentication
+              {t('Turn off two-factor authentication')}
             </button>
           </form>
         </Show>
@@ -140,27 +140,27 @@ function PasswordChange() {
   const submit = (e: Event) => {
     e.preventDefault();
     void action.run(async () => {
-      if (next() !== repeat()) throw new Error('The two new passwords are not the same.');
+      if (next() !== repeat()) throw new Error(t('The two new passwords are not the same.'));
       const { endedSessions } = await changePassword(current(), next());
       setCurrent('');
       setNext('');
       setRepeat('');
-      return `Password changed.${endedSessions > 0 ? ` ${endedSessions} other session(s) were signed out.` : ''}`;
+      return endedSessions > 0 ? t('Password changed. {count} other sessions were signed out.', { count: endedSessions }) : t('Password changed.');
     });
   };
   return (
     <form class="settings-card" onSubmit={submit} aria-labelledby="password-title">
-      <h3 id="password-title">Password</h3>
+      <h3 id="password-title">{t('Password')}</h3>
       <label>
-        Current password
+        {t('Current password')}
         <input type="password" autocomplete="current-password" value={current()} onInput={(e) => setCurrent(e.currentTarget.value)} required />
       </label>
       <label>
-        New password
+        {t('New password')}
         <input type="password" autocomplete="new-password" minLength={8} value={next()} onInput={(e) => setNext(e.currentTarget.value)} required />
       </label>
       <label>
-        Repeat new password
+        {t('Repeat new password')}
         <input type="password" autocomplete="new-password" value={repeat()} onInput={(e) => setRepeat(e.currentTarget.value)} required />
       </label>
       <p class="error" role="alert">{action.error()}</p>
@@ -168,7 +168,7 @@ function PasswordChange() {
         <p role="status">{action.done()}</p>
       </Show>
       <button type="submit" class="primary" disabled={action.busy()}>
-        Change password
+        {t('Change password')}
       </button>
     </form>
   );
@@ -187,7 +187,7 @@ function RecoveryCode(props: { engine: Engine | undefined }) {
       const engine = props.engine;
       if (engine && !engine.backup.enabled) {
         if ((await keyBackupStatus()).exists) {
-          throw new Error('This device does not keep your key backup, so it cannot move it to a new code. Turn the backup on below with your current code first, or make the new code on a device that keeps it.');
+          throw new Error(t('This device does not keep your key backup, so it cannot move it to a new code. Turn the backup on below with your current code first, or make the new code on a device that keeps it.'));
         }
       }
       const rc = await import('../../crypto/recoveryCode');
@@ -205,33 +205,33 @@ function RecoveryCode(props: { engine: Engine | undefined }) {
   };
   return (
     <section class="settings-card" aria-labelledby="recovery-title">
-      <h3 id="recovery-title">Recovery code</h3>
+      <h3 id="recovery-title">{t('Recovery code')}</h3>
       <Show
         when={code()}
         fallback={
           <form onSubmit={submit}>
-            <p>The recovery code resets your password if you forget it and opens your key backup on a new device. Making a new one stops the old one from working; this device re-encrypts the backup with the new one.</p>
+            <p>{t('The recovery code resets your password if you forget it and opens your key backup on a new device. Making a new one stops the old one from working; this device re-encrypts the backup with the new one.')}</p>
             <label>
-              Password
+              {t('Password')}
               <input type="password" autocomplete="current-password" value={password()} onInput={(e) => setPassword(e.currentTarget.value)} required />
             </label>
             <p class="error" role="alert">{action.error()}</p>
             <button type="submit" disabled={action.busy()}>
-              Make a new recovery code
+              {t('Make a new recovery code')}
             </button>
           </form>
         }
       >
         <div class="note" role="status">
-          <p>Your new recovery code. It is shown only now; write it down and keep it somewhere safe.</p>
+          <p>{t('Your new recovery code. It is shown only now; write it down and keep it somewhere safe.')}</p>
           <p class="recovery-code" data-testid="new-recovery-code">
             {code()}
           </p>
           <label class="check">
-            <input type="checkbox" checked={saved()} onChange={(e) => setSaved(e.currentTarget.checked)} /> I saved my new recovery code
+            <input type="checkbox" checked={saved()} onChange={(e) => setSaved(e.currentTarget.checked)} /> {t('I saved my new recovery code')}
           </label>
           <button type="button" class="primary" disabled={!saved()} onClick={() => (localStorage.setItem(RECOVERY_SAVED_KEY(user()!.id), '1'), setCode(null))}>
-            Done
+            {t('Done')}
           </button>
         </div>
       </Show>
@@ -247,35 +247,34 @@ function DeleteAccount() {
   const submit = (e: Event) => {
     e.preventDefault();
     void action.run(async () => {
-      if (confirmName().trim() !== user()!.username) throw new Error('Type your username exactly to confirm.');
+      if (confirmName().trim() !== user()!.username) throw new Error(t('Type your username exactly to confirm.'));
       await deleteAccount(password(), code().trim() || undefined);
       await signOut();
     });
   };
   return (
     <form class="settings-card danger-zone" onSubmit={submit} aria-labelledby="delete-title">
-      <h3 id="delete-title">Delete account</h3>
+      <h3 id="delete-title">{t('Delete account')}</h3>
       <p>
-        This deletes your account, your devices' keys and your memberships. Messages you sent stay, as ciphertext under an id that no longer names anyone. It cannot be
-        undone.
+        {t("This deletes your account, your devices' keys and your memberships. Messages you sent stay, as ciphertext under an id that no longer names anyone. It cannot be undone.")}
       </p>
       <label>
-        Type your username ({user()?.username}) to confirm
+        {t('Type your username ({username}) to confirm', { username: user()?.username ?? '' })}
         <input value={confirmName()} onInput={(e) => setConfirmName(e.currentTarget.value)} autocomplete="off" required />
       </label>
       <label>
-        Password
+        {t('Password')}
         <input type="password" autocomplete="current-password" value={password()} onInput={(e) => setPassword(e.currentTarget.value)} required />
       </label>
       <Show when={user()?.totpEnabled}>
         <label>
-          Code from your authenticator (or a backup code)
+          {t('Code from your authenticator (or a backup code)')}
           <input autocomplete="one-time-code" value={code()} onInput={(e) => setCode(e.currentTarget.value)} required />
         </label>
       </Show>
       <p class="error" role="alert">{action.error()}</p>
       <button type="submit" class="danger" disabled={action.busy()}>
-        Delete my account
+        {t('Delete my account')}
       </button>
     </form>
   );

@@ -1,33 +1,34 @@
 /** Settings → sessions: where this account is signed in, with a way to end any of them (or all others). */
+import { locale, t } from '../../i18n';
 import { createResource, For, Show } from 'solid-js';
 import { endOtherSessions, endSession, listSessions, type AccountSession } from '../../api/account';
 import { createAction } from './form';
 
-const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const when = () => new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' });
 
 export function SessionsSection() {
   const [sessions, { refetch }] = createResource(async () => (await listSessions()).sessions);
   const action = createAction();
   const end = (s: AccountSession) => void action.run(async () => (await endSession(s.id), void refetch()));
-  const endOthers = () => void action.run(async () => (await endOtherSessions(), await refetch(), 'Every other session was signed out.'));
+  const endOthers = () => void action.run(async () => (await endOtherSessions(), await refetch(), t('Every other session was signed out.')));
   return (
     <section class="settings-card" aria-labelledby="sessions-title">
-      <h3 id="sessions-title">Sessions</h3>
-      <p>Everywhere your account is signed in. Ending a session signs that browser out at once.</p>
+      <h3 id="sessions-title">{t('Sessions')}</h3>
+      <p>{t('Everywhere your account is signed in. Ending a session signs that browser out at once.')}</p>
       <ul class="session-list" data-testid="sessions">
         <For each={sessions()}>
           {(s) => (
             <li classList={{ current: s.current }}>
               <div>
-                <strong>{s.deviceName || 'Unnamed device'}</strong> {s.current && <span class="trust-badge">This session</span>}
+                <strong>{s.deviceName || t('Unnamed device')}</strong> {s.current && <span class="trust-badge">{t('This session')}</span>}
                 <div class="muted small-text">
-                  Signed in {when.format(s.createdAt)} · last active {when.format(s.lastUsedAt)}
+                  {t('Signed in {when} · last active {last}', { when: when().format(s.createdAt), last: when().format(s.lastUsedAt) })}
                   {s.ip ? ` · ${s.ip}` : ''}
                 </div>
               </div>
               <Show when={!s.current}>
-                <button type="button" class="small" onClick={() => end(s)} disabled={action.busy()} aria-label={`End session on ${s.deviceName || 'unnamed device'}`}>
-                  End
+                <button type="button" class="small" onClick={() => end(s)} disabled={action.busy()} aria-label={t('End session on {device}', { device: s.deviceName || t('Unnamed device') })}>
+                  {t('End')}
                 </button>
               </Show>
             </li>
@@ -39,7 +40,7 @@ export function SessionsSection() {
         <p role="status">{action.done()}</p>
       </Show>
       <button type="button" onClick={endOthers} disabled={action.busy() || (sessions()?.length ?? 0) < 2}>
-        Sign out every other session
+        {t('Sign out every other session')}
       </button>
     </section>
   );

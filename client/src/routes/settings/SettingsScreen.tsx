@@ -3,6 +3,7 @@
  * appearance, invites. Each section is a route (`#/settings/<section>`) so it can be linked and the back
  * button works; the section nav marks the current one.
  */
+import { msg, t } from '../../i18n';
 import { For, Match, Switch } from 'solid-js';
 import type { Engine } from '../../e2ee/Engine';
 import '../../styles/settings.css';
@@ -14,26 +15,26 @@ import { SessionsSection } from './SessionsSection';
 import { InvitesSection } from '../../components/Invites';
 
 const SECTIONS = [
-  { id: 'profile', title: 'Profile' },
-  { id: 'security', title: 'Security' },
-  { id: 'sessions', title: 'Sessions' },
-  { id: 'devices', title: 'Devices' },
-  { id: 'appearance', title: 'Appearance' },
-  { id: 'invites', title: 'Invites' },
+  { id: 'profile', title: msg('Profile') },
+  { id: 'security', title: msg('Security') },
+  { id: 'sessions', title: msg('Sessions') },
+  { id: 'devices', title: msg('Devices') },
+  { id: 'appearance', title: msg('Appearance') },
+  { id: 'invites', title: msg('Invites') },
 ] as const;
 
 export default function SettingsScreen(props: { section: string; engine: Engine | undefined; invitable: { id: string; name: string }[] }) {
   const current = () => (SECTIONS.some((s) => s.id === props.section) ? props.section : 'profile');
   return (
     <section class="settings" aria-labelledby="settings-title">
-      <h2 id="settings-title">Settings</h2>
-      <nav class="settings-nav" aria-label="Settings sections">
+      <h2 id="settings-title">{t('Settings')}</h2>
+      <nav class="settings-nav" aria-label={t('Settings sections')}>
         <ul>
           <For each={SECTIONS}>
             {(s) => (
               <li>
                 <a href={`#/settings/${s.id}`} aria-current={current() === s.id ? 'page' : undefined}>
-                  {s.title}
+                  {t(s.title)}
                 </a>
               </li>
             )}

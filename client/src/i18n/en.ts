@@ -1,0 +1,16 @@
+/**
+ * English: the keys are the English texts themselves, so only messages with plural forms (and
+ * any text whose English differs from its key) are listed here.
+ */
+import type { Catalogue } from './index';
+
+export const en: Catalogue = {
+  '{count} members': { one: '{count} member', other: '{count} members' },
+  '{count} mentions': { one: '{count} mention', other: '{count} mentions' },
+  'You are offline. {count} messages are waiting; they will be delivered when the connection returns.': {
+    one: 'You are offline. 1 message is waiting; it will be delivered when the connection returns.',
+    other: 'You are offline. {count} messages are waiting; they will be delivered when the connection returns.',
+  },
+  'Password changed. {count} other sessions were signed out.': { one: 'Password changed. 1 other session was signed out.', other: 'Password changed. {count} other sessions were signed out.' },
+  '{count} steps left': { one: '{count} step left', other: '{count} steps left' },
+};
