@@ -94,7 +94,7 @@ describe('messaging', () => {
     await expect.poll(() => bob.getByTestId('offline-banner').count(), { timeout: 20_000 }).toBe(1);
     for (const n of [1, 2, 3]) await send(alice, `while you were away ${n}`);
     await send(bob, 'sent while offline');
-    await expect.poll(() => bob.getByTestId('offline-banner').textContent()).toMatch(/1 message\(s\) waiting/);
+    await expect.poll(() => bob.getByTestId('offline-banner').textContent()).toMatch(/1 message is waiting/);
     await bob.context().setOffline(false);
     await expect.poll(() => messageWith(bob, 'while you were away 3').count(), { timeout: 30_000 }).toBe(1);
     const order = await log(bob).locator('li.message .text').allTextContents();

@@ -5,7 +5,7 @@
  * the server decides whether it is allowed, and its refusal is shown in the alert.
  */
 import { t } from '../i18n';
-import { createEffect, createSignal, For, on, Show } from 'solid-js';
+import { createEffect, createMemo, createSignal, For, on, Show } from 'solid-js';
 import { deleteChannel, updateChannel, type Channel, type CommunityView } from '../api/communities';
 import { Dialog } from './Dialog';
 
@@ -19,12 +19,11 @@ export function ChannelSettingsDialog(props: { open: boolean; onClose: () => voi
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
   const [confirmDelete, setConfirmDelete] = createSignal(false);
-  createEffect(
-    on(
-      () => props.channel?.id,
-      () => (setName(props.channel?.name ?? ''), setConfirmDelete(false), setError(null)),
-    ),
-  );
+  // Reset for another channel only: a memo, because `on` runs again whenever its source re-runs,
+  // and the channel object is new after every live re-read of the community (the name being typed
+  // would be lost).
+  const channelId = createMemo(() => props.channel?.id);
+  createEffect(on(channelId, () => (setName(props.channel?.name ?? ''), setConfirmDelete(false), setError(null))));
 
   const run = async (fn: () => Promise<unknown>, after: () => void = props.onChanged) => {
     setBusy(true);

@@ -4,7 +4,7 @@
  * Escape, the close button or the caller) calls `onClose`.
  */
 import { t } from '../i18n';
-import { createEffect, createUniqueId, type JSX } from 'solid-js';
+import { createEffect, createUniqueId, Show, type JSX } from 'solid-js';
 
 export function Dialog(props: { open: boolean; title: string; onClose: () => void; children: JSX.Element }) {
   let ref!: HTMLDialogElement;
@@ -21,7 +21,9 @@ export function Dialog(props: { open: boolean; title: string; onClose: () => voi
           ×
         </button>
       </div>
-      {props.open ? props.children : null}
+      {/* Show memoizes "open": the children are made once per opening, not again whenever what
+          decides `open` re-runs (a live list re-read would otherwise rebuild a form being filled). */}
+      <Show when={props.open}>{props.children}</Show>
     </dialog>
   );
 }

@@ -58,9 +58,11 @@ export function MemberList(props: { members: MemberRow[]; presenceOf: (userId: s
           )}
         </For>
       </ul>
-      <p class="error" role="alert">
-        {error()}
-      </p>
+      <Show when={error()}>
+        <p class="error" role="alert">
+          {error()}
+        </p>
+      </Show>
     </section>
   );
 }
