@@ -210,7 +210,7 @@ describe('application shell', () => {
 
     // Member list: Bob with his role, online, linking to his safety number; offline once his browser closes.
     const membersButton = alice.getByRole('button', { name: 'Members' });
-    if ((await membersButton.getAttribute('aria-pressed')) !== 'true') await membersButton.click();
+    if ((await membersButton.getAttribute('aria-expanded')) !== 'true') await membersButton.click();
     const bobRow = alice.locator(`.member-list li[data-user="${bobId}"]`);
     await expect.poll(() => bobRow.textContent(), { timeout: 10_000 }).toContain('Helpers');
     expect(await bobRow.getByRole('link').getAttribute('href')).toBe(`#/verify/${bobId}`);

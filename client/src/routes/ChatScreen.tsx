@@ -493,7 +493,7 @@ export default function ChatScreen() {
                   {confirmLeave() ? t('Confirm: leave conversation') : t('Leave conversation')}
                 </button>
               </Show>
-              <button type="button" class="small" aria-pressed={showMembers()} aria-controls="member-panel" onClick={() => setShowMembers(!showMembers())}>
+              <button type="button" class="small" aria-expanded={showMembers()} aria-controls="member-panel" onClick={() => setShowMembers(!showMembers())}>
                 {t('Members')}
               </button>
             </div>
