@@ -30,7 +30,7 @@ describe('devices', () => {
 
     // Bob's verify screen shows the unapproved device for what it is.
     const members = bob.getByRole('button', { name: /Members/ });
-    if ((await members.getAttribute('aria-pressed')) !== 'true') await members.click();
+    if ((await members.getAttribute('aria-expanded')) !== 'true') await members.click();
     await bob.locator('#member-panel').getByRole('link', { name: /^alice/ }).click();
     await expect.poll(() => bob.getByTestId('not-listed').count(), { timeout: 20_000 }).toBe(1);
     await bob.goto(channelUrl.replace(/^https?:\/\/[^/]+/, server.url));

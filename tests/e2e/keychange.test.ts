@@ -48,7 +48,7 @@ describe('key change', () => {
 
     // Alice looks at Bob's safety number: the key is not the pinned one.
     const members = alice.getByRole('button', { name: /Members/ });
-    if ((await members.getAttribute('aria-pressed')) !== 'true') await members.click();
+    if ((await members.getAttribute('aria-expanded')) !== 'true') await members.click();
     await alice.locator('#member-panel').getByRole('link', { name: /^bob/ }).click();
     await expect.poll(() => alice.locator('.verify-device').getAttribute('data-state'), { timeout: 20_000 }).toBe('changed');
     expect(await alice.getByTestId('not-listed').count()).toBe(1);

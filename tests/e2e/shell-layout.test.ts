@@ -92,7 +92,7 @@ describe('application shell', () => {
     await bob.goto(link);
     await register(bob, 'bob', problems());
     await expect.poll(() => bob.getByRole('heading', { name: '#general' }).count(), { timeout: 20_000 }).toBe(1);
-    expect(await linkNames(bob)).toEqual(['general', 'random']);
+    await expect.poll(() => linkNames(bob), { timeout: 20_000 }).toEqual(['general', 'random']);
 
     // Unread: Alice writes in #random while Bob reads #general.
     await send(alice, `In random ${canary}`);
@@ -165,7 +165,7 @@ describe('application shell', () => {
     await createIn('alpha', 'Projects');
     await createIn('beta', 'Projects');
     const projects = sidebar(alice).getByRole('region', { name: 'Projects' });
-    expect(await projects.locator('.channel-list a').evaluateAll((l) => l.map((a) => a.getAttribute('aria-label')))).toEqual(['alpha', 'beta']);
+    await expect.poll(() => projects.locator('.channel-list a').evaluateAll((l) => l.map((a) => a.getAttribute('aria-label')))).toEqual(['alpha', 'beta']);
     await alice.getByRole('button', { name: 'Channel settings' }).click();
     const settings = alice.getByRole('dialog', { name: /Channel settings/ });
     await settings.getByRole('button', { name: 'Move up' }).click();
@@ -243,6 +243,7 @@ describe('application shell', () => {
     const scrollWidth = () => alice.evaluate(() => document.scrollingElement!.scrollWidth);
     await expect.poll(scrollWidth).toBeLessThanOrEqual(360);
     const menu = alice.getByRole('button', { name: 'Open navigation' });
+    await expect.poll(() => menu.isVisible()).toBe(true);
     expect((await menu.boundingBox())!.height).toBeGreaterThanOrEqual(40);
     await expect.poll(() => alice.getByRole('navigation', { name: 'Communities' }).isVisible()).toBe(false);
     await menu.click();

@@ -31,7 +31,7 @@ afterAll(async () => {
 /** Shows the member panel (open by default on wide screens). */
 async function openMembers(page: Page): Promise<void> {
   const toggle = page.getByRole('button', { name: /Members/ });
-  if ((await toggle.getAttribute('aria-pressed')) !== 'true') await toggle.click();
+  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
 }
 
 /** The safety number digits the verify screen shows (spaces removed). */

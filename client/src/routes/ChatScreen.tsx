@@ -163,17 +163,15 @@ export default function ChatScreen() {
     }, LIST_CHANGE_COALESCE_MS);
   };
   onCleanup(() => clearTimeout(readTimer));
-  let hubReadyOnce = false;
   createEffect(() => {
     const e = engine();
     if (!e) return;
     onCleanup(
       e.onHub((f) => {
         if (f.type === 'changed') reread(f.scope === 'dms' ? 'dms' : f.id);
-        else if (f.type === 'ready') {
-          if (hubReadyOnce) reread('all');
-          hubReadyOnce = true;
-        }
+        // Also on the first: a change made between the first list reads and the hub's connection
+        // was announced to no socket of this device.
+        else if (f.type === 'ready') reread('all');
       }),
     );
   });
