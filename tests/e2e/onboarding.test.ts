@@ -85,5 +85,5 @@ describe('first run and one link to join', () => {
     // The sign-in screen says how people get in here.
     expect(await late.getByTestId('join-hint').textContent()).toMatch(/needs an invite link/);
     expect(suite.pages.problems).toEqual([]);
-  });
+  }, 180_000);
 });

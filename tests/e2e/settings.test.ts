@@ -92,7 +92,7 @@ describe('settings', () => {
     await carol.getByRole('link', { name: 'Security' }).click();
     await carol.locator('section[aria-labelledby="tfa-title"]').getByLabel('Password').fill(PASSWORD);
     await carol.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
-    const secret = (await carol.getByTestId('totp-secret').textContent({ timeout: 10_000 }))!;
+    const secret = (await carol.getByTestId('totp-secret').textContent({ timeout: 30_000 }))!;
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
     expect(await carol.getByRole('img', { name: 'QR code for your authenticator app' }).getAttribute('src')).toMatch(/^data:image\/svg\+xml/);
     await carol.getByLabel('Code from the app').fill(totp(secret, -1));

@@ -243,8 +243,7 @@ describe('application shell', () => {
     const scrollWidth = () => alice.evaluate(() => document.scrollingElement!.scrollWidth);
     await expect.poll(scrollWidth).toBeLessThanOrEqual(360);
     const menu = alice.getByRole('button', { name: 'Open navigation' });
-    await expect.poll(() => menu.isVisible()).toBe(true);
-    expect((await menu.boundingBox())!.height).toBeGreaterThanOrEqual(40);
+    await expect.poll(async () => (await menu.boundingBox())?.height ?? 0).toBeGreaterThanOrEqual(40);
     await expect.poll(() => alice.getByRole('navigation', { name: 'Communities' }).isVisible()).toBe(false);
     await menu.click();
     await expect.poll(() => alice.getByRole('navigation', { name: 'Communities' }).isVisible()).toBe(true);

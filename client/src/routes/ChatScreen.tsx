@@ -10,7 +10,7 @@
  * shown follow the user's community bits only so nobody is offered what will be refused).
  */
 import { listFormat, t } from '../i18n';
-import { createEffect, createMemo, createResource, createRoot, createSignal, lazy, on, onCleanup, Show, Suspense, untrack } from 'solid-js';
+import { createEffect, createMemo, createResource, createRoot, createSignal, lazy, on, onCleanup, Show, startTransition, Suspense, untrack } from 'solid-js';
 import { Permission, RANK, type BuiltInRole } from '../../../protocol/permissions';
 import { acceptDm, channelMembers, createDm, kickMember, communityMembers, declineDm, getCommunity, leaveDm, listCommunities, listDms, listRoles, type Channel, type CommunityMember, type Dm } from '../api/communities';
 import { ChannelSettingsDialog } from '../components/ChannelSettingsDialog';
@@ -137,7 +137,14 @@ export default function ChatScreen() {
   let readTimer: ReturnType<typeof setTimeout> | undefined;
   const reread = (what: string) => {
     pendingReads.add(what);
-    readTimer ??= setTimeout(() => {
+    readTimer ??= setTimeout(() => void startTransition(() => rereadNow()), LIST_CHANGE_COALESCE_MS);
+  };
+  /**
+   * Runs inside a transition: the screen keeps showing the lists it has while they are read again,
+   * instead of the app's Suspense fallback replacing the whole chat screen for the moment.
+   */
+  const rereadNow = () => {
+    {
       readTimer = undefined;
       const all = [...pendingReads];
       pendingReads.clear();
@@ -155,12 +162,14 @@ export default function ChatScreen() {
           setForwardStatus(name ? t('You are no longer a member of {community}.', { community: name }) : t('You are no longer a member of that community.'));
           return;
         }
-        void refetchCommunityView();
-        void refetchCommMembers();
-        void refetchRoles();
-        void refetchConvMembers();
+        void startTransition(() => {
+          void refetchCommunityView();
+          void refetchCommMembers();
+          void refetchRoles();
+          void refetchConvMembers();
+        });
       })();
-    }, LIST_CHANGE_COALESCE_MS);
+    }
   };
   onCleanup(() => clearTimeout(readTimer));
   createEffect(() => {
