@@ -14,9 +14,9 @@
  */
 import { chromium } from 'playwright-core';
 import { killAll, startChatalot } from './lib/servers.mjs';
+import { register, until } from './lib/ui.mjs';
 
 const MESSAGES = Number(process.argv.find((a) => a.startsWith('--messages='))?.split('=')[1] ?? process.env.BENCH_MESSAGES ?? 1000);
-const PASSWORD = 'correct horse battery staple 42';
 
 const server = await startChatalot({ env: { REGISTRATION_MODE: 'open', SEND_RATE_PER_SECOND: '1000', RATE_LIMIT_PER_SECOND: '100000' } });
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
@@ -35,24 +35,6 @@ async function scriptMeter(page) {
   cdp.on('Network.dataReceived', (e) => scripts.has(e.requestId) && (decoded += e.dataLength));
   cdp.on('Network.loadingFinished', (e) => scripts.has(e.requestId) && (wire += e.encodedDataLength));
   return { read: () => ({ wire, decoded, files: scripts.size }), reset: () => ((wire = 0), (decoded = 0), scripts.clear()) };
-}
-
-async function until(fn, timeoutMs = 60_000, what = 'condition') {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await fn().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-async function register(page, username) {
-  await page.getByLabel('Username', { exact: true }).fill(username);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByLabel('Repeat password').fill(PASSWORD);
-  await page.getByRole('button', { name: /Create (owner )?account/ }).click();
-  await page.getByLabel('I saved my recovery code').check({ timeout: 20_000 });
-  await page.getByRole('button', { name: 'Continue' }).click();
 }
 
 try {

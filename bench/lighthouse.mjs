@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { killAll, startChatalot } from './lib/servers.mjs';
+import { register, until } from './lib/ui.mjs';
 
 const require = createRequire(import.meta.url);
 const { default: lighthouse } = await import('lighthouse');
@@ -28,26 +29,7 @@ const chromeLauncher = await import(require.resolve('chrome-launcher', { paths: 
 const { default: desktopConfig } = await import('lighthouse/core/config/desktop-config.js');
 
 const MESSAGES = Number(process.argv.find((a) => a.startsWith('--messages='))?.split('=')[1] ?? process.env.BENCH_MESSAGES ?? 1000);
-const PASSWORD = 'correct horse battery staple 42';
 const CATEGORIES = ['performance', 'accessibility', 'best-practices'];
-
-async function until(fn, timeoutMs, what) {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await fn().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-async function register(page, username) {
-  await page.getByLabel('Username', { exact: true }).fill(username);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByLabel('Repeat password').fill(PASSWORD);
-  await page.getByRole('button', { name: /Create (owner )?account/ }).click();
-  await page.getByLabel('I saved my recovery code').check({ timeout: 20_000 });
-  await page.getByRole('button', { name: 'Continue' }).click();
-}
 
 /** Runs both presets on `url` in the Chrome on `port`; returns the figures. */
 async function audit(name, url, port, check) {

@@ -7,7 +7,7 @@
  * the server does guarantee is that a one-time prekey is handed out at most once, that only a
  * device's owner can change its keys, and that a device list or backup never goes back a version.
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { ClaimedBundle } from '../../protocol/keys';
 import { BatchUsersRequest, MAX_DEVICES, MAX_KEY_BACKUP_BYTES, PutDeviceListRequest, RegisterDeviceRequest, UploadPreKeysRequest } from '../../protocol/keys';
 import { ApiError } from '../../protocol/errors';
@@ -109,6 +109,14 @@ async function claimBundlesOf(storage: Storage, env: Env, caller: string, userId
   return bundles;
 }
 
+/** A batch request's users, without repeats, and which of them the caller may read (issue #21). */
+async function batchOf(c: Context<AppEnv>) {
+  const { userIds } = await jsonBody(c, BatchUsersRequest);
+  const caller = c.var.auth.user.id;
+  const wanted = [...new Set(userIds)];
+  return { storage: await c.var.storage(), caller, wanted, readable: await readableUsers(c.env, caller, wanted) };
+}
+
 export const userKeyRoutes = new Hono<AppEnv>()
   .use('*', requireAuth)
 
@@ -123,11 +131,7 @@ export const userKeyRoutes = new Hono<AppEnv>()
   // of one per member. The same rules apply per user; users the caller may not read are left out
   // of the answer (`missing`), exactly as the per-user route answers 404 for them.
   .post('/devices', async (c) => {
-    const { userIds } = await jsonBody(c, BatchUsersRequest);
-    const storage = await c.var.storage();
-    const caller = c.var.auth.user.id;
-    const wanted = [...new Set(userIds)];
-    const readable = await readableUsers(c.env, caller, wanted);
+    const { storage, wanted, readable } = await batchOf(c);
     const users = await Promise.all(
       wanted.filter((id) => readable.has(id)).map(async (id) => {
         const [devices, list] = await Promise.all([storage.listDevices(id), storage.getDeviceList(id)]);
@@ -138,11 +142,7 @@ export const userKeyRoutes = new Hono<AppEnv>()
   })
 
   .post('/bundles', async (c) => {
-    const { userIds } = await jsonBody(c, BatchUsersRequest);
-    const storage = await c.var.storage();
-    const caller = c.var.auth.user.id;
-    const wanted = [...new Set(userIds)];
-    const readable = await readableUsers(c.env, caller, wanted);
+    const { storage, caller, wanted, readable } = await batchOf(c);
     const now = c.var.now();
     const users = [];
     for (const id of wanted.filter((u) => readable.has(u))) users.push({ userId: id, bundles: await claimBundlesOf(storage, c.env, caller, id, now) });

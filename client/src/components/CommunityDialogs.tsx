@@ -21,34 +21,14 @@ import { ApiRequestError } from '../api/http';
 import { userByName } from '../api/keys';
 import { navigate } from '../router';
 import { Dialog } from './Dialog';
+import { useSubmit } from './useSubmit';
 import { InviteCreator } from './Invites';
 import { InvitePreviewCard } from './InvitePreview';
-
-const errorText = (e: unknown) => (e instanceof Error ? e.message : t('Something went wrong.'));
 
 /** Extracts an invite code from a code or a pasted link (…/#/join/<code>). */
 export function inviteCodeFrom(input: string): string | null {
   const m = input.trim().match(/(?:join\/)?([A-Za-z0-9_-]{8,64})\/?$/);
   return m ? m[1]! : null;
-}
-
-/** Runs `fn` on submit with a busy flag and the error text for the form's alert. */
-function useSubmit<T>(fn: () => Promise<T>, done: (v: T) => void) {
-  const [error, setError] = createSignal<string | null>(null);
-  const [busy, setBusy] = createSignal(false);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      done(await fn());
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { error, busy, submit };
 }
 
 function FormEnd(props: { error: string | null; busy: boolean; label: string; danger?: boolean }) {

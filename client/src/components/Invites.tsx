@@ -19,6 +19,7 @@ import { getAuthConfig } from '../api/auth';
 import { joinHint } from '../routes/AuthScreens';
 import { INVITED_KEY } from '../stores/checklist';
 import { user } from '../stores/session';
+import { errorText, useSubmit } from './useSubmit';
 
 const EXPIRY = [
   { label: msg('Never'), seconds: 0 },
@@ -30,7 +31,6 @@ const EXPIRY = [
 
 export const inviteLink = (code: string) => `${location.origin}/#/join/${code}`;
 export const mayInviteToInstance = () => user()?.instanceRole === 'owner' || user()?.instanceRole === 'admin';
-const errorText = (e: unknown) => (e instanceof Error ? e.message : t('Something went wrong.'));
 
 
 /**
@@ -45,24 +45,17 @@ export function InviteCreator(props: { communities: { id: string; name: string }
   const [expiry, setExpiry] = createSignal('604800');
   const [made, setMade] = createSignal<Invite | null>(null);
   const [copied, setCopied] = createSignal(false);
-  const [error, setError] = createSignal<string | null>(null);
-  const [busy, setBusy] = createSignal(false);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+  const f = useSubmit(
+    async () => {
       const limits = { ...(maxUses() ? { maxUses: Number(maxUses()) } : {}), ...(Number(expiry()) > 0 ? { expiresInSeconds: Number(expiry()) } : {}) };
-      const invite = target() ? await createInvite(target(), { ...limits, ...(admin && admits() ? { admitsNewAccounts: true } : {}) }) : await createInstanceInvite(limits);
+      return target() ? await createInvite(target(), { ...limits, ...(admin && admits() ? { admitsNewAccounts: true } : {}) }) : await createInstanceInvite(limits);
+    },
+    (invite) => {
       localStorage.setItem(INVITED_KEY(user()!.id), '1');
       setMade(invite);
       props.onCreated?.(invite);
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+  );
   const copy = () =>
     void navigator.clipboard
       ?.writeText(inviteLink(made()!.code))
@@ -72,7 +65,7 @@ export function InviteCreator(props: { communities: { id: string; name: string }
     <Show
       when={made()}
       fallback={
-        <form onSubmit={(e) => void submit(e)} class="invite-form">
+        <form onSubmit={f.submit} class="invite-form">
           <Show when={admin || props.communities.length > 1}>
             <label>
               {t('Invite to')}
@@ -101,10 +94,10 @@ export function InviteCreator(props: { communities: { id: string; name: string }
             </select>
           </label>
           <p class="error" role="alert">
-            {error()}
+            {f.error()}
           </p>
-          <button type="submit" class="primary" disabled={busy()}>
-            {busy() ? t('Creating…') : t('Create invite link')}
+          <button type="submit" class="primary" disabled={f.busy()}>
+            {f.busy() ? t('Creating…') : t('Create invite link')}
           </button>
         </form>
       }

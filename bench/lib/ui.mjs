@@ -1,0 +1,23 @@
+/** What the browser benches do through the web client's screens, as a person would. */
+
+export const PASSWORD = 'correct horse battery staple 42';
+
+/** Polls `fn` until it resolves truthy; throws after `timeoutMs` naming `what`. */
+export async function until(fn, timeoutMs = 60_000, what = 'condition') {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await fn().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Fills the registration (or first-run setup) form and confirms the recovery code. */
+export async function register(page, username) {
+  await page.getByLabel('Username', { exact: true }).fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByLabel('Repeat password').fill(PASSWORD);
+  await page.getByRole('button', { name: /Create (owner )?account/ }).click();
+  await page.getByLabel('I saved my recovery code').check({ timeout: 20_000 });
+  await page.getByRole('button', { name: 'Continue' }).click();
+}
