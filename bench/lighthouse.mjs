@@ -38,6 +38,9 @@ async function audit(name, url, port, check) {
     const result = await lighthouse(url, { port, output: 'json', logLevel: 'error', onlyCategories: CATEGORIES, disableStorageReset: true }, config);
     const lhr = result.lhr;
     await check?.(lhr);
+    // The whole report, for the diagnostics (long tasks, boot-up time, main-thread breakdown).
+    mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+    writeFileSync(new URL(`./results/lighthouse-${name.split(',')[0].replace(/\W+/g, '-')}-${preset}.json`, import.meta.url), JSON.stringify(lhr));
     const figures = {
       screen: name,
       preset,

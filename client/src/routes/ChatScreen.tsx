@@ -9,8 +9,11 @@
  * It does not draw messages (MessagePane) or decide permissions (the server does; the buttons
  * shown follow the user's community bits only so nobody is offered what will be refused).
  */
-import { listFormat, t } from '../i18n';
-import { createEffect, createMemo, createResource, createRoot, createSignal, lazy, on, onCleanup, Show, startTransition, Suspense, untrack } from 'solid-js';
+import { listFormat, locale, t } from '../i18n';
+import { warmTimeFormats } from '../components/messages/messageTime';
+import { preferences } from '../stores/preferences';
+import { batch, createEffect, createMemo, createResource, createRoot, createSignal, lazy, on, onCleanup, Show, startTransition, Suspense, untrack } from 'solid-js';
+import { createStore } from 'solid-js/store';
 import { Permission, RANK, type BuiltInRole } from '../../../protocol/permissions';
 import { acceptDm, channelMembers, createDm, kickMember, communityMembers, declineDm, getCommunity, leaveDm, listCommunities, listDms, listRoles, type Channel, type CommunityMember, type Dm } from '../api/communities';
 import { ChannelSettingsDialog } from '../components/ChannelSettingsDialog';
@@ -59,6 +62,8 @@ const sum = (list: (Counts | undefined)[]): Counts => list.reduce<Counts>((t, c)
 
 export default function ChatScreen() {
   const me = () => user()!;
+  // While the engine starts and the lists are read: the first rows drawn need these.
+  warmTimeFormats(untrack(preferences).clock, untrack(locale));
   const [engine] = createResource(async () => Engine.start(await deviceDb(), me(), deviceName()));
   const cryptoError = () => (engine.error ? errorText(engine.error) : null);
   onCleanup(
@@ -86,13 +91,14 @@ export default function ChatScreen() {
   });
 
   // ── Names ──────────────────────────────────────────────────────────────────────────────────
-  const [names, setNames] = createSignal(new Map<string, string>(), { equals: false });
-  const learnNames = (rows: { userId: string; username: string | null; displayName: string | null }[]) => {
-    const map = names();
-    for (const r of rows) map.set(r.userId, r.displayName || r.username || 'unknown');
-    setNames(map);
-  };
-  const nameOf = (id: string) => (id === me().id ? me().displayName || me().username : (names().get(id) ?? t('someone')));
+  // A store, so reading the lists again (which learns every name again) re-renders only what
+  // shows a name that changed, not every message row.
+  const [names, setNames] = createStore<Record<string, string>>({});
+  const learnNames = (rows: { userId: string; username: string | null; displayName: string | null }[]) =>
+    batch(() => {
+      for (const r of rows) setNames(r.userId, r.displayName || r.username || 'unknown');
+    });
+  const nameOf = (id: string) => (id === me().id ? me().displayName || me().username : (names[id] ?? t('someone')));
 
   // ── Communities, DMs, members ──────────────────────────────────────────────────────────────
   const [communities, { refetch: refetchCommunities }] = createResource(async () => (await listCommunities()).communities);
@@ -260,7 +266,7 @@ export default function ChatScreen() {
   createEffect(() => {
     const s = activeSession();
     if (!s) return;
-    const unknown = s.view().some((m) => m.sender !== me().id && !names().has(m.sender));
+    const unknown = s.senders().some((id) => id !== me().id && names[id] === undefined);
     if (unknown && Date.now() - lastLookup > 5000) {
       lastLookup = Date.now();
       void refetchConvMembers();
@@ -395,7 +401,7 @@ export default function ChatScreen() {
     );
     const conversations = (dms() ?? []).map((d) => ({ id: d.id, label: dmTitle(d), detail: d.kind === 'dm' ? t('Direct message') : t('Group conversation'), open: () => navigate(`/dm/${d.id}`) }));
     const withDm = new Set((dms() ?? []).filter((d) => d.kind === 'dm').flatMap((d) => [...d.memberIds, ...d.pendingIds]));
-    const people = [...names().entries()]
+    const people = Object.entries(names)
       .filter(([id]) => id !== me().id && !withDm.has(id))
       .map(([id, name]) => ({
         id: `person-${id}`,

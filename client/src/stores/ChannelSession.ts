@@ -513,6 +513,13 @@ export class ChannelSession {
     return out.length > shown ? out.slice(out.length - shown) : out;
   }
 
+  /** Everyone who wrote a message held here (without building the view). */
+  senders(): string[] {
+    const out = new Set<string>();
+    for (const r of this.recordsSignal[0]().values()) if (r.kind === 'message') out.add(r.sender);
+    return [...out];
+  }
+
   /** Pinned messages among everything held here, not only the drawn window. */
   pinned(): ViewMessage[] {
     return this.fullView().filter((m) => m.pinned && !m.deleted);

@@ -16,31 +16,57 @@ const MINUTES_FOR_MS = 60 * 60_000;
 /** Messages from the last few days name the weekday; older ones the date. */
 const WEEKDAY_FOR_DAYS = 6;
 
-interface Formats {
-  time: Intl.DateTimeFormat;
-  weekday: Intl.DateTimeFormat;
-  date: Intl.DateTimeFormat;
-  full: Intl.DateTimeFormat;
-  relative: Intl.RelativeTimeFormat;
-}
+type Kind = 'time' | 'weekday' | 'date' | 'full' | 'day' | 'relative';
 
-const cache = new Map<string, Formats>();
-function formats(clock: Clock, locale: string | undefined): Formats {
-  const key = `${clock} ${locale ?? ''}`;
+/**
+ * One formatter per kind, clock and locale, made the first time it is asked for: creating one
+ * costs milliseconds on a slow phone (the first loads the locale's data), so a chat that shows
+ * only today's messages never makes the weekday or date ones, and `warmTimeFormats` makes the
+ * common ones in idle time before the first rows are drawn.
+ */
+const cache = new Map<string, Intl.DateTimeFormat | Intl.RelativeTimeFormat>();
+function format(kind: 'relative', clock: Clock, locale: string | undefined): Intl.RelativeTimeFormat;
+function format(kind: Exclude<Kind, 'relative'>, clock: Clock, locale: string | undefined): Intl.DateTimeFormat;
+function format(kind: Kind, clock: Clock, locale: string | undefined): Intl.DateTimeFormat | Intl.RelativeTimeFormat {
+  // The clock does not change a relative or a day label: one of each per locale.
+  const key = `${kind} ${kind === 'relative' || kind === 'day' ? '' : clock} ${locale ?? ''}`;
   let f = cache.get(key);
   if (!f) {
     const hourCycle = clock === '24h' ? 'h23' : 'h12';
     const hour = clock === '24h' ? '2-digit' : 'numeric';
-    f = {
-      time: new Intl.DateTimeFormat(locale, { hour, minute: '2-digit', hourCycle }),
-      weekday: new Intl.DateTimeFormat(locale, { weekday: 'short', hour, minute: '2-digit', hourCycle }),
-      date: new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', day: 'numeric', hour, minute: '2-digit', hourCycle }),
-      full: new Intl.DateTimeFormat(locale, { dateStyle: 'full', timeStyle: 'medium', hourCycle }),
-      relative: new Intl.RelativeTimeFormat(locale, { numeric: 'auto' }),
-    };
+    f =
+      kind === 'relative'
+        ? new Intl.RelativeTimeFormat(locale, { numeric: 'auto' })
+        : kind === 'time'
+          ? new Intl.DateTimeFormat(locale, { hour, minute: '2-digit', hourCycle })
+          : kind === 'weekday'
+            ? new Intl.DateTimeFormat(locale, { weekday: 'short', hour, minute: '2-digit', hourCycle })
+            : kind === 'date'
+              ? new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', day: 'numeric', hour, minute: '2-digit', hourCycle })
+              : kind === 'full'
+                ? new Intl.DateTimeFormat(locale, { dateStyle: 'full', timeStyle: 'medium', hourCycle })
+                : new Intl.DateTimeFormat(locale, { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' });
     cache.set(key, f);
   }
   return f;
+}
+
+/**
+ * Makes the formatters a chat opening on recent messages needs, one per idle moment, so the
+ * first rows do not pay for them in one long task. Safe to call more than once.
+ */
+export function warmTimeFormats(clock: Clock, locale?: string): void {
+  const idle: (fn: () => void) => void = typeof requestIdleCallback === 'function' ? (fn) => void requestIdleCallback(fn, { timeout: 2000 }) : (fn) => void setTimeout(fn, 0);
+  const kinds: Kind[] = ['time', 'relative', 'full'];
+  const next = () => {
+    const kind = kinds.shift();
+    if (!kind) return;
+    // The first format() loads what the constructor left for later; that is part of the warming.
+    if (kind === 'relative') format('relative', clock, locale).format(-1, 'day');
+    else format(kind as 'time', clock, locale).format(Date.now());
+    idle(next);
+  };
+  idle(next);
 }
 
 /** Whole calendar days from `ts` to `now` in local time (0: same day, 1: yesterday). */
@@ -54,21 +80,20 @@ function daysBetween(ts: number, now: number): number {
 
 /** The short label shown beside a message. */
 export function messageTimeLabel(ts: number, now: number, display: TimeDisplay, clock: Clock, locale?: string): string {
-  const f = formats(clock, locale);
   const age = now - ts;
   const days = daysBetween(ts, now);
-  if (display === 'absolute') return days === 0 ? f.time.format(ts) : f.date.format(ts);
+  if (display === 'absolute') return days === 0 ? format('time', clock, locale).format(ts) : format('date', clock, locale).format(ts);
   // A timestamp slightly ahead of this device's clock is "just now" too.
-  if (age < JUST_NOW_MS) return !locale || locale.startsWith('en') ? 'just now' : f.relative.format(0, 'second');
-  if (age < MINUTES_FOR_MS) return f.relative.format(-Math.floor(age / 60_000), 'minute');
-  if (days === 0 || days === 1) return `${f.relative.format(-days, 'day')} ${f.time.format(ts)}`;
-  if (days > 1 && days <= WEEKDAY_FOR_DAYS) return f.weekday.format(ts);
-  return f.date.format(ts);
+  if (age < JUST_NOW_MS) return !locale || locale.startsWith('en') ? 'just now' : format('relative', clock, locale).format(0, 'second');
+  if (age < MINUTES_FOR_MS) return format('relative', clock, locale).format(-Math.floor(age / 60_000), 'minute');
+  if (days === 0 || days === 1) return `${format('relative', clock, locale).format(-days, 'day')} ${format('time', clock, locale).format(ts)}`;
+  if (days > 1 && days <= WEEKDAY_FOR_DAYS) return format('weekday', clock, locale).format(ts);
+  return format('date', clock, locale).format(ts);
 }
 
 /** The full date and time, for the tooltip. */
 export function messageTimeFull(ts: number, clock: Clock, locale?: string): string {
-  return formats(clock, locale).full.format(ts);
+  return format('full', clock, locale).format(ts);
 }
 
 /** How often the pane recomputes relative labels, ms: a minute count is then at most half a minute behind. */
@@ -81,10 +106,10 @@ export const sameDay = (a: number, b: number): boolean => daysBetween(a, b) === 
 export function dayLabel(ts: number, now: number, locale?: string): string {
   const days = daysBetween(ts, now);
   if (days === 0 || days === 1) {
-    const text = formats('24h', locale).relative.format(-days, 'day');
+    const text = format('relative', '24h', locale).format(-days, 'day');
     return text.charAt(0).toLocaleUpperCase(locale) + text.slice(1);
   }
-  return new Intl.DateTimeFormat(locale, { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' }).format(ts);
+  return format('day', '24h', locale).format(ts);
 }
 
 /** Consecutive messages from one sender closer together than this share one name and avatar, ms. */
@@ -92,5 +117,5 @@ export const GROUP_GAP_MS = 5 * 60_000;
 
 /** The hour and minute alone, beside a message that continues its sender's group. */
 export function messageTimeShort(ts: number, clock: Clock, locale?: string): string {
-  return formats(clock, locale).time.format(ts);
+  return format('time', clock, locale).format(ts);
 }
