@@ -174,7 +174,10 @@ export function MessagePane(props: {
   /** The rows drawn: from `oldestDrawn` (the newest FIRST_ROWS until set), and always down from the first unread one. */
   const shown = createMemo(() => {
     const oldest = oldestDrawn();
-    let from = oldest === null ? Math.max(0, messages.length - FIRST_ROWS) : oldest === ALL ? 0 : Math.max(0, messages.findIndex((m) => m.key === oldest));
+    const at = oldest === null || oldest === ALL ? -1 : messages.findIndex((m) => m.key === oldest);
+    // A top row the window has since slid past (a catch-up brought many newer messages) counts
+    // as none: draw the newest rows again rather than the whole window.
+    let from = oldest === ALL ? 0 : at >= 0 ? at : Math.max(0, messages.length - FIRST_ROWS);
     const unread = firstUnread();
     if (from > 0 && unread !== null && unread !== NOT_LOADED) {
       const at = messages.findIndex((m) => m.seq === unread);
@@ -209,7 +212,7 @@ export function MessagePane(props: {
           reportRead();
           // A short list on a tall screen: the top is in view already, so draw or read further
           // back — in a task of its own, so filling a tall screen is not one long task.
-          if (list.scrollTop < NEAR_TOP_PX) setTimeout(() => list && list.scrollTop < NEAR_TOP_PX && revealOlder(), 0);
+          if (list.scrollTop < NEAR_TOP_PX) setTimeout(revealOlder, 0);
         }),
     ),
   );
@@ -251,7 +254,10 @@ export function MessagePane(props: {
   /** Near the top: draws MORE_ROWS more of the rows held, or when all are drawn asks the session for older ones. */
   const revealOlder = () => {
     const s = props.session;
-    if (!s || !positioned) return;
+    // Only when the top really is near now: an observer's first report (or a check queued before
+    // the list was placed at its newest row) may describe a list that has moved since.
+    // Nor while the session is still catching up: the list is short then only for a moment.
+    if (!s || !positioned || !list || list.scrollTop >= NEAR_TOP_PX || !s.ready()) return;
     const first = shown()[0];
     const at = first ? messages.findIndex((m) => m.key === first.key) : -1;
     if (at > 0) return void setOldestDrawn(messages[Math.max(0, at - MORE_ROWS)]!.key);
@@ -259,6 +265,8 @@ export function MessagePane(props: {
     setOldestDrawn(ALL);
     s.loadOlder();
   };
+  // Caught up with a list too short to fill the screen: draw (or fetch) further back now.
+  createEffect(on(() => props.session?.ready(), (ready) => ready && setTimeout(revealOlder, 0)));
   // Older history: when the top of the list comes into view, the pane draws or the session fetches more.
   createEffect(() => {
     const s = props.session;
