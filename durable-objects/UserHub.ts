@@ -97,6 +97,8 @@ export type DeliveryResult = { deviceId: string; result: 'stored' | 'duplicate' 
 /** Other users' hubs. Every call names the target user; failures reject and are handled by the caller. */
 export interface Hubs {
   deliver(userId: string, d: InboxDelivery): Promise<DeliveryResult[]>;
+  /** Several deliveries to one user's devices in one call (a `deliver-many` frame's items for that user). */
+  deliverMany?(userId: string, ds: InboxDelivery[]): Promise<DeliveryResult[][]>;
   /** Subscribes `watcher` to `userId`'s presence; returns the current state. */
   follow(userId: string, watcher: string): Promise<PresenceState>;
   /** Tells `watcher`'s hub about `userId`'s presence; false when nobody there watches any more. */
@@ -130,6 +132,17 @@ export const MAX_QUEUED_FRAMES = 64;
 
 const VIEW = 1;
 const SEND = 2;
+
+/** Recipient devices by user, each device once. */
+function groupByUser(to: DeviceAddress[]): Map<string, string[]> {
+  const byUser = new Map<string, string[]>();
+  for (const a of to) {
+    const list = byUser.get(a.userId) ?? [];
+    if (!list.includes(a.deviceId)) list.push(a.deviceId);
+    byUser.set(a.userId, list);
+  }
+  return byUser;
+}
 
 export class UserHub {
   /** Per-socket queues, so a socket's frames take effect in order. */
@@ -216,6 +229,8 @@ export class UserHub {
     switch (frame.type) {
       case 'deliver':
         return this.deliver(conn, frame.clientMsgId, frame.to, frame.ciphertext);
+      case 'deliver-many':
+        return this.deliverMany(conn, frame.items);
       case 'ack':
         return this.ack(conn, frame.ids);
       case 'read':
@@ -260,12 +275,7 @@ export class UserHub {
 
   private async deliver(conn: HubConnection, clientMsgId: string, to: DeviceAddress[], ciphertext: string): Promise<void> {
     const me = conn.identity.userId;
-    const byUser = new Map<string, string[]>();
-    for (const a of to) {
-      const list = byUser.get(a.userId) ?? [];
-      if (!list.includes(a.deviceId)) list.push(a.deviceId);
-      byUser.set(a.userId, list);
-    }
+    const byUser = groupByUser(to);
     const others = [...byUser.keys()].filter((u) => u !== me);
     const shared = others.length ? await this.directory.sharing(me, others) : new Set<string>();
     const strangers = others.filter((u) => !shared.has(u));
@@ -273,27 +283,80 @@ export class UserHub {
       // One refusal for the whole frame: nothing is delivered, and a stranger and an unknown user look alike.
       return this.reply(conn, error('forbidden', `you share no community or DM with ${strangers.length === 1 ? 'user ' + strangers[0] : strangers.length + ' of the recipients'}; nothing was delivered`, clientMsgId));
     }
+    await this.storeDelivery(conn, clientMsgId, byUser, ciphertext, this.clock());
+  }
+
+  /**
+   * `deliver-many`: one sharing check for every recipient of the frame, then every item stored at
+   * once (not one after another), each answered as its own `deliver` would be. An item to someone
+   * the sender shares nothing with is refused alone; the others are delivered.
+   */
+  private async deliverMany(conn: HubConnection, items: { clientMsgId: string; to: DeviceAddress; ciphertext: string }[]): Promise<void> {
+    const me = conn.identity.userId;
+    const others = [...new Set(items.map((i) => i.to.userId))].filter((u) => u !== me);
+    let shared: Set<string>;
+    try {
+      shared = others.length ? await this.directory.sharing(me, others) : new Set<string>();
+    } catch {
+      // Every item is answered, so the sender's pending deliveries settle now rather than time out.
+      for (const item of items) this.reply(conn, error('unavailable', 'the server could not complete this; try again shortly', item.clientMsgId));
+      return;
+    }
     const ts = this.clock();
     const from = { userId: me, deviceId: conn.identity.deviceId };
-    const failed: DeliveryFailure[] = [];
-    let duplicates = 0;
-    let total = 0;
+    // The items for one user go to that user's hub in one call.
+    const byUser = new Map<string, typeof items>();
+    for (const item of items) {
+      if (item.to.userId !== me && !shared.has(item.to.userId)) {
+        this.reply(conn, error('forbidden', `you share no community or DM with user ${item.to.userId}; nothing was delivered`, item.clientMsgId));
+        continue;
+      }
+      byUser.set(item.to.userId, [...(byUser.get(item.to.userId) ?? []), item]);
+    }
     await Promise.all(
+      [...byUser].map(async ([userId, its]) => {
+        const ds: InboxDelivery[] = its.map((it) => ({ from, clientMsgId: it.clientMsgId, deviceIds: [it.to.deviceId], ciphertext: it.ciphertext, ts }));
+        let results: DeliveryResult[][];
+        try {
+          results =
+            userId === me ? await this.acceptDeliveries(ds) : this.hubs.deliverMany ? await this.hubs.deliverMany(userId, ds) : await Promise.all(ds.map((d) => this.hubs.deliver(userId, d)));
+        } catch {
+          results = ds.map((d) => d.deviceIds.map((deviceId) => ({ deviceId, result: 'inbox_full' as const })));
+        }
+        its.forEach((it, k) => this.answerDelivery(conn, it.clientMsgId, ts, [{ userId, results: results[k]! }]));
+      }),
+    );
+  }
+
+  /** Stores one ciphertext for the named devices (sharing already checked) and answers `delivered`. */
+  private async storeDelivery(conn: HubConnection, clientMsgId: string, byUser: Map<string, string[]>, ciphertext: string, ts: number): Promise<void> {
+    const me = conn.identity.userId;
+    const from = { userId: me, deviceId: conn.identity.deviceId };
+    const outcomes = await Promise.all(
       [...byUser].map(async ([userId, deviceIds]) => {
         const d: InboxDelivery = { from, clientMsgId, deviceIds, ciphertext, ts };
-        let results: DeliveryResult[];
         try {
-          results = userId === me ? await this.acceptDelivery(d) : await this.hubs.deliver(userId, d);
+          return { userId, results: userId === me ? await this.acceptDelivery(d) : await this.hubs.deliver(userId, d) };
         } catch {
-          results = deviceIds.map((deviceId) => ({ deviceId, result: 'inbox_full' as const }));
-        }
-        for (const r of results) {
-          total++;
-          if (r.result === 'duplicate') duplicates++;
-          else if (r.result !== 'stored') failed.push({ userId, deviceId: r.deviceId, code: r.result });
+          return { userId, results: deviceIds.map((deviceId) => ({ deviceId, result: 'inbox_full' as const })) };
         }
       }),
     );
+    this.answerDelivery(conn, clientMsgId, ts, outcomes);
+  }
+
+  /** Answers one delivery: `delivered`, and an `error` naming what failed when something did. */
+  private answerDelivery(conn: HubConnection, clientMsgId: string, ts: number, outcomes: { userId: string; results: DeliveryResult[] }[]): void {
+    const failed: DeliveryFailure[] = [];
+    let duplicates = 0;
+    let total = 0;
+    for (const { userId, results } of outcomes) {
+      for (const r of results) {
+        total++;
+        if (r.result === 'duplicate') duplicates++;
+        else if (r.result !== 'stored') failed.push({ userId, deviceId: r.deviceId, code: r.result });
+      }
+    }
     this.reply(conn, { type: 'delivered', clientMsgId, ts, failed, ...(duplicates === total ? { duplicate: true as const } : {}) });
     if (failed.length) {
       const full = failed.filter((f) => f.code === 'inbox_full').length;
@@ -310,8 +373,20 @@ export class UserHub {
 
   /** RPC target: store a pairwise ciphertext for some of this user's devices (the sender's hub checked sharing). */
   async acceptDelivery(d: InboxDelivery): Promise<DeliveryResult[]> {
+    return (await this.acceptDeliveries([d]))[0]!;
+  }
+
+  /** RPC target: several deliveries at once (the devices are read once for all of them). */
+  async acceptDeliveries(ds: InboxDelivery[]): Promise<DeliveryResult[][]> {
     const me = this.store.owner();
     const devices = me ? await this.directory.devicesOf(me) : [];
+    const out = ds.map((d) => this.storeInInbox(d, devices));
+    const reached = new Set(ds.flatMap((d) => d.deviceIds));
+    for (const c of [...this.connections.all()]) if (reached.has(c.identity.deviceId)) this.topUp(c);
+    return out;
+  }
+
+  private storeInInbox(d: InboxDelivery, devices: string[]): DeliveryResult[] {
     const results: DeliveryResult[] = [];
     for (const deviceId of d.deviceIds) {
       if (!devices.includes(deviceId)) {
@@ -333,7 +408,6 @@ export class UserHub {
       this.store.inboxAdd({ deviceId, fromUser: d.from.userId, fromDevice: d.from.deviceId, clientMsgId: d.clientMsgId, ciphertext: d.ciphertext, ts: d.ts });
       results.push({ deviceId, result: 'stored' });
     }
-    for (const c of [...this.connections.all()]) if (d.deviceIds.includes(c.identity.deviceId)) this.topUp(c);
     return results;
   }
 

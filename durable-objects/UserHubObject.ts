@@ -108,6 +108,12 @@ export class UserHubObject extends DurableObject<Env> {
     return this.hub.acceptDelivery(d);
   }
 
+  /** Store several pairwise ciphertexts for this user's devices (one `deliver-many` frame's items for this user). */
+  async acceptDeliveries(userId: string, ds: InboxDelivery[]): Promise<DeliveryResult[][]> {
+    if (!this.claim(userId)) return ds.map((d) => d.deviceIds.map((deviceId) => ({ deviceId, result: 'not_found' as const })));
+    return this.hub.acceptDeliveries(ds);
+  }
+
   async follow(userId: string, watcher: string): Promise<PresenceState> {
     if (!this.claim(userId)) return 'offline';
     return this.hub.follow(watcher);

@@ -12,6 +12,12 @@ import { Ciphertext, ClientMsgId } from './frames';
 
 /** Most recipient devices one `deliver` may name: a sender-key distribution to a large group is split by the client. */
 export const MAX_DELIVER_RECIPIENTS = 100;
+/**
+ * Most items one `deliver-many` may carry (each its own ciphertext for one device). A sender-key
+ * distribution to a large channel goes out in frames of these, bounded also by MAX_FRAME_BYTES,
+ * instead of one frame per member device (issue #21).
+ */
+export const MAX_DELIVER_ITEMS = 64;
 /** Most users one `watch` may subscribe to: a member list page, not a whole instance. */
 export const MAX_WATCH = 500;
 /**
@@ -46,6 +52,16 @@ export const DeliverFrame = v.strictObject({
   to: v.pipe(v.array(DeviceAddress), v.minLength(1, 'to must name at least one device'), v.maxLength(MAX_DELIVER_RECIPIENTS, `to names at most ${MAX_DELIVER_RECIPIENTS} devices`)),
   ciphertext: Ciphertext,
 });
+/** One item of `deliver-many`: a ciphertext for one device. */
+export const DeliverItem = v.strictObject({ clientMsgId: ClientMsgId, to: DeviceAddress, ciphertext: Ciphertext });
+/**
+ * Client → hub: each item's ciphertext stored in its device's inbox, under the same rules as
+ * `deliver`, each item answered by its own `delivered` (or `error` with the item's clientMsgId).
+ */
+export const DeliverManyFrame = v.strictObject({
+  type: v.literal('deliver-many'),
+  items: v.pipe(v.array(DeliverItem), v.minLength(1, 'items must not be empty'), v.maxLength(MAX_DELIVER_ITEMS, `items holds at most ${MAX_DELIVER_ITEMS} deliveries`)),
+});
 /** Client → hub: these inbox items are processed; delete them. */
 export const AckFrame = v.strictObject({
   type: v.literal('ack'),
@@ -67,7 +83,7 @@ export const TypingFrame = v.strictObject({ type: v.literal('typing'), channelId
 /** Client → hub: keep-alive. */
 export const HubPingFrame = v.strictObject({ type: v.literal('ping') });
 
-export const HubClientFrame = v.variant('type', [DeliverFrame, AckFrame, ReadFrame, SettingsFrame, PresenceFrame, WatchFrame, TypingFrame, HubPingFrame]);
+export const HubClientFrame = v.variant('type', [DeliverFrame, DeliverManyFrame, AckFrame, ReadFrame, SettingsFrame, PresenceFrame, WatchFrame, TypingFrame, HubPingFrame]);
 export type HubClientFrame = v.InferOutput<typeof HubClientFrame>;
 
 export type PresenceState = 'online' | 'idle' | 'offline';

@@ -149,6 +149,7 @@ export function storageDirectory(env: Env, clock: () => number = Date.now): Dire
 export function hubRpc(env: Env): Hubs {
   return {
     deliver: (userId, d) => hubOf(env, userId).acceptDelivery(userId, d),
+    deliverMany: (userId, ds) => hubOf(env, userId).acceptDeliveries(userId, ds),
     follow: (userId, watcher) => hubOf(env, userId).follow(userId, watcher),
     presence: (watcher, userId, state) => hubOf(env, watcher).presenceOf(watcher, userId, state),
     typing: (userId, channelId, from) => hubOf(env, userId).typingFrom(userId, channelId, from),

@@ -154,6 +154,52 @@ describe('inbox', () => {
   });
 });
 
+describe('deliver-many (issue #21)', () => {
+  it('stores each item for its own device, answers each with its own delivered, and refuses only the item to a stranger (SECURITY-TESTS Z1)', async () => {
+    const a = await openHub(server, alice, dev.a1);
+    a.send({
+      type: 'deliver-many',
+      items: [
+        { clientMsgId: 'many-0001-b1', to: { userId: bob.id, deviceId: dev.b1 }, ciphertext: ct('for b1') },
+        { clientMsgId: 'many-0001-b2', to: { userId: bob.id, deviceId: dev.b2 }, ciphertext: ct('for b2') },
+        { clientMsgId: 'many-0001-c1', to: { userId: carol.id, deviceId: dev.c1 }, ciphertext: ct('for carol') },
+        { clientMsgId: 'many-0001-xx', to: { userId: bob.id, deviceId: dev.c1 }, ciphertext: ct('for nobody') },
+      ],
+    });
+    expect(await nextHub(a, 'delivered', (f) => f.clientMsgId === 'many-0001-b1')).toMatchObject({ failed: [] });
+    expect(await nextHub(a, 'delivered', (f) => f.clientMsgId === 'many-0001-b2')).toMatchObject({ failed: [] });
+    expect((await nextHub(a, 'error', (f) => f.error.ref === 'many-0001-c1')).error.code).toBe('forbidden');
+    expect((await nextHub(a, 'delivered', (f) => f.clientMsgId === 'many-0001-xx')).failed).toEqual([{ userId: bob.id, deviceId: dev.c1, code: 'not_found' }]);
+    // A resend of the frame (after a dropped socket) stores nothing twice.
+    a.send({ type: 'deliver-many', items: [{ clientMsgId: 'many-0001-b1', to: { userId: bob.id, deviceId: dev.b1 }, ciphertext: ct('for b1') }] });
+    expect(await nextHub(a, 'delivered', (f) => f.clientMsgId === 'many-0001-b1' && f.duplicate === true)).toBeDefined();
+
+    const b1 = await openHub(server, bob, dev.b1);
+    const b2 = await openHub(server, bob, dev.b2);
+    const c = await openHub(server, carol, dev.c1);
+    for (const s of [b1, b2, c]) await settle(s);
+    const texts = (s: typeof a) => hubFrames(s).flatMap((f) => (f.type === 'inbox' && f.from.deviceId === dev.a1 ? [Buffer.from(f.ciphertext, 'base64').toString()] : []));
+    expect(texts(b1).filter((t) => t.startsWith('for '))).toEqual(['for b1']);
+    expect(texts(b2).filter((t) => t.startsWith('for '))).toEqual(['for b2']);
+    expect(texts(c)).toEqual([]);
+    for (const s of [a, b1, b2, c]) s.close();
+  });
+
+  it('refuses an empty frame, more than 64 items, and an item without a clientMsgId, with a clear error and nothing stored (I1)', async () => {
+    const a = await openHub(server, alice, dev.a1);
+    a.send({ type: 'deliver-many', items: [] });
+    expect((await nextHub(a, 'error', (f) => f.error.message.includes('items must not be empty'))).error.code).toBe('validation_failed');
+    a.send({ type: 'deliver-many', items: Array.from({ length: 65 }, (_, i) => ({ clientMsgId: `too-many-${String(i).padStart(4, '0')}`, to: { userId: bob.id, deviceId: dev.b1 }, ciphertext: ct('x') })) });
+    expect((await nextHub(a, 'error', (f) => f.error.message.includes('at most 64'))).error.code).toBe('validation_failed');
+    a.send({ type: 'deliver-many', items: [{ to: { userId: bob.id, deviceId: dev.b1 }, ciphertext: ct('no id') }] });
+    expect((await nextHub(a, 'error', (f) => f.error.code === 'validation_failed' && f.error.message.includes('clientMsgId'))).error.message).toMatch(/items\.0\.clientMsgId/);
+    const b1 = await openHub(server, bob, dev.b1);
+    await settle(b1);
+    expect(hubFrames(b1).filter((f) => f.type === 'inbox' && ['x', 'no id'].includes(Buffer.from(f.ciphertext, 'base64').toString()))).toEqual([]);
+    for (const s of [a, b1]) s.close();
+  });
+});
+
 describe('unread counts', () => {
   it('move when another member posts and reset on read, on both of the user’s devices', async () => {
     const b1 = await openHub(server, bob, dev.b1);
