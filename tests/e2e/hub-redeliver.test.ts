@@ -22,17 +22,19 @@ describe('hub redelivery', () => {
     let dropped: string | null = null;
     let droppedOn = 0;
     const deliveries: { connection: number; clientMsgId: string }[] = [];
-    // Bob's hub socket goes through the test: the first `deliver` frame is swallowed and the
-    // connection closed, as a network drop would.
+    // Bob's hub socket goes through the test: the first frame carrying a delivery (`deliver-many`,
+    // as the client sends sender keys since issue #21) is swallowed and the connection closed, as
+    // a network drop would.
     await bob.routeWebSocket(/\/ws\/hub/, (ws) => {
       const connection = ++connections;
       const upstream = ws.connectToServer();
       ws.onMessage((message) => {
-        const frame = typeof message === 'string' ? (JSON.parse(message) as { type: string; clientMsgId?: string }) : null;
-        if (frame?.type === 'deliver') {
-          deliveries.push({ connection, clientMsgId: frame.clientMsgId! });
+        const frame = typeof message === 'string' ? (JSON.parse(message) as { type: string; clientMsgId?: string; items?: { clientMsgId: string }[] }) : null;
+        const ids = frame?.type === 'deliver' ? [frame.clientMsgId!] : frame?.type === 'deliver-many' ? frame.items!.map((i) => i.clientMsgId) : [];
+        if (ids.length > 0) {
+          for (const clientMsgId of ids) deliveries.push({ connection, clientMsgId });
           if (dropped === null) {
-            dropped = frame.clientMsgId!;
+            dropped = ids[0]!;
             droppedOn = connection;
             void upstream.close({ code: 1000, reason: 'test drop' });
             void ws.close({ code: 4000, reason: 'test drop' });

@@ -12,7 +12,9 @@
  */
 import type { PublicUser } from '../../../protocol/auth';
 import type { EnvelopeOut } from '../../../protocol/frames';
-import type { HubClientFrame, HubServerFrame, HubSettings } from '../../../protocol/hub';
+import type { HubServerFrame, HubSettings } from '../../../protocol/hub';
+import { eachLimited, packDeliveries, type DeliverItem } from './batching';
+import { batchedSessions } from './sessionBatch';
 import { createSignal } from 'solid-js';
 import {
   CryptoError,
@@ -75,8 +77,10 @@ import { unwrapChannelEnvelope, wrapChannelEnvelope } from './ChannelEnvelope';
 const MEMBERS_TTL_MS = 15_000;
 /** How long to wait for the hub to confirm a delivery before giving up (the message stays queued), ms. */
 const DELIVER_TIMEOUT_MS = 15_000;
-/** Sender-key deliveries in flight at once: below the hub's per-socket queue of 64 frames, so none is refused for crowding. */
-const DELIVERY_WINDOW = 48;
+/** `deliver-many` frames in flight at once: below the hub's per-socket queue of 64 frames, so none is refused for crowding. */
+const DELIVERY_WINDOW_FRAMES = 32;
+/** Member devices whose sessions are started or sealed to at once: independent states, so their waits (IndexedDB, WebCrypto) overlap. */
+const SEAL_CONCURRENCY = 16;
 
 /** This device as registered with the server. */
 interface DeviceRecord {
@@ -103,7 +107,7 @@ export class Engine {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly memberCache = new Map<string, { at: number; devices: { userId: string; deviceId: string; identityKey: string }[] }>();
   /** Deliveries the hub has not confirmed yet, with their frames: a reconnected hub gets them again (it drops repeats by clientMsgId). */
-  private readonly pendingDeliveries = new Map<string, { resolve: () => void; reject: (e: Error) => void; frame: HubClientFrame }>();
+  private readonly pendingDeliveries = new Map<string, { resolve: () => void; reject: (e: Error) => void; item: DeliverItem }>();
   private readonly keyListeners = new Set<(channelId: string) => void>();
   private readonly trustListeners = new Set<() => void>();
   readonly hub: ReconnectingSocket;
@@ -124,7 +128,7 @@ export class Engine {
       // A delivery sent just before the socket dropped may never have been read, and its
       // confirmation would be lost either way: send it again rather than wait out the timeout.
       open: () => {
-        for (const p of this.pendingDeliveries.values()) this.hub.send(p.frame);
+        for (const items of packDeliveries([...this.pendingDeliveries.values()].map((p) => p.item))) this.hub.send({ type: 'deliver-many', items });
       },
       frame: (f) => this.onHubFrame(f as HubServerFrame),
     });
@@ -318,7 +322,8 @@ export class Engine {
   private onHubFrame(f: HubServerFrame): void {
     if (f.type === 'ready' || f.type === 'settings') this.hubSettingsSignal[1](f.settings);
     // Someone approved or removed a device: re-read members' devices before the next send.
-    if (f.type === 'devices') this.memberCache.clear();
+    // A membership may have changed (joined, left, removed): re-read members before the next send too.
+    if (f.type === 'devices' || f.type === 'changed') this.memberCache.clear();
     for (const l of this.hubListeners) l(f);
     if (f.type === 'inbox') void this.serial(() => this.openInboxItem(f));
     else if (f.type === 'delivered') {
@@ -355,27 +360,44 @@ export class Engine {
     this.hub.send({ type: 'ack', ids: [item.id] });
   }
 
-  private deliver(to: { userId: string; deviceId: string }, ciphertext: Uint8Array): Promise<void> {
-    const clientMsgId = randomId();
+  /**
+   * Delivers each ciphertext to its device in `deliver-many` frames, up to DELIVERY_WINDOW_FRAMES
+   * frames in flight, and settles each one with the hub's answer to it. Nothing waits for one
+   * confirmation before sending the next frame of a window (issue #21).
+   */
+  private async deliverAll(deliveries: { to: { userId: string; deviceId: string }; ciphertext: Uint8Array }[]): Promise<PromiseSettledResult<void>[]> {
+    const items: DeliverItem[] = deliveries.map((d) => ({ clientMsgId: randomId(), to: d.to, ciphertext: toBase64(d.ciphertext) }));
+    const settled = new Map<string, Promise<void>>();
+    const frames = packDeliveries(items);
+    for (let i = 0; i < frames.length; i += DELIVERY_WINDOW_FRAMES) {
+      const window = frames.slice(i, i + DELIVERY_WINDOW_FRAMES);
+      for (const frame of window) {
+        for (const item of frame) settled.set(item.clientMsgId, this.expectDelivered(item));
+        // Not connected: fail now (the caller retries) rather than hold the key-state queue.
+        if (!this.hub.send({ type: 'deliver-many', items: frame })) {
+          for (const item of frame) this.pendingDeliveries.get(item.clientMsgId)?.reject(new Error('the hub is not connected'));
+        }
+      }
+      await Promise.allSettled(window.flat().map((item) => settled.get(item.clientMsgId)!));
+    }
+    return Promise.allSettled(items.map((item) => settled.get(item.clientMsgId)!));
+  }
+
+  /** Waits for the hub's answer to one delivery item (or gives up after DELIVER_TIMEOUT_MS). */
+  private expectDelivered(item: DeliverItem): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.pendingDeliveries.delete(clientMsgId);
+        this.pendingDeliveries.delete(item.clientMsgId);
         reject(new Error('the hub did not confirm the delivery'));
       }, DELIVER_TIMEOUT_MS);
-      const frame: HubClientFrame = { type: 'deliver', clientMsgId, to: [to], ciphertext: toBase64(ciphertext) };
-      this.pendingDeliveries.set(clientMsgId, {
-        resolve: () => (clearTimeout(timer), resolve()),
-        reject: (e) => (clearTimeout(timer), reject(e)),
-        frame,
+      this.pendingDeliveries.set(item.clientMsgId, {
+        resolve: () => (clearTimeout(timer), this.pendingDeliveries.delete(item.clientMsgId), resolve()),
+        reject: (e) => (clearTimeout(timer), this.pendingDeliveries.delete(item.clientMsgId), reject(e)),
+        item,
       });
-      // Not connected: fail now (the caller retries) rather than hold the key-state queue.
-      if (!this.hub.send(frame)) {
-        this.pendingDeliveries.delete(clientMsgId);
-        clearTimeout(timer);
-        reject(new Error('the hub is not connected'));
-      }
     });
   }
+
 
   // ── Sender keys ────────────────────────────────────────────────────────────────────────────
 
@@ -440,46 +462,68 @@ export class Engine {
     }
     let done = await this.db.get<DistributedRecord>('distributed', channelId);
     if (!done || done.keyId !== own.keyId) done = { keyId: own.keyId, addresses: [] };
-    const targets = (await this.memberDevices(channelId)).filter(
-      (d) => !(d.userId === this.userId && d.deviceId === this.deviceId) && !done.addresses.includes(addressOf(d.userId, d.deviceId)),
-    );
+    const members = await this.memberDevices(channelId);
+    // A device that holds this key is no longer among the members' devices (someone left or was
+    // removed, or a device was taken off its owner's list): rotate now, even if the socket missed
+    // the `member-removed` frame that rotates at once (issue #21: rotation is decided from the
+    // membership at the next message, so a leaver never reads what follows).
+    const current = new Set(members.map((d) => addressOf(d.userId, d.deviceId)));
+    if (done.addresses.some((a) => !current.has(a))) {
+      own = await createSenderKey(this.provider, systemRng, channelId, now);
+      await this.store.putOwnSenderKey(own);
+      this.backup.markDirty();
+      done = { keyId: own.keyId, addresses: [] };
+    }
+    const holding = new Set(done.addresses);
+    const targets = members.filter((d) => !(d.userId === this.userId && d.deviceId === this.deviceId) && !holding.has(addressOf(d.userId, d.deviceId)));
     if (targets.length === 0) return own;
     // Sessions first: one bundle claim per user that has a device without a session.
-    const needSession = new Set<string>();
-    for (const t of targets) if (!(await this.store.getSession(addressOf(t.userId, t.deviceId)))) needSession.add(t.userId);
-    const claims: { userId: string; bundles: ClaimedBundle[] }[] = [];
-    const asking = [...needSession];
-    for (let i = 0; i < asking.length; i += MAX_BATCH_USERS) claims.push(...(await claimBundlesMany(asking.slice(i, i + MAX_BATCH_USERS))).users);
-    for (const { userId, bundles } of claims) {
-      for (const claimed of bundles) {
-        const target = targets.find((t) => t.userId === userId && t.deviceId === claimed.deviceId);
-        if (!target || claimed.identityKey !== target.identityKey) continue;
+    const batch = await batchedSessions(this.store, targets.map((t) => addressOf(t.userId, t.deviceId)));
+    const deps: SessionDeps = { ...this.deps, store: batch.store };
+    // The sessions started and advanced here are stored before any ciphertext leaves the device
+    // (and also when something fails half-way: a started or advanced session unused is harmless).
+    let trustMoved = false;
+    let sealedAt: ({ to: { userId: string; deviceId: string }; address: string; ciphertext: Uint8Array } | undefined)[] = [];
+    try {
+      const needSession = new Set<string>();
+      for (const t of targets) if (!(await batch.store.getSession(addressOf(t.userId, t.deviceId)))) needSession.add(t.userId);
+      const claims: { userId: string; bundles: ClaimedBundle[] }[] = [];
+      const asking = [...needSession];
+      for (let i = 0; i < asking.length; i += MAX_BATCH_USERS) claims.push(...(await claimBundlesMany(asking.slice(i, i + MAX_BATCH_USERS))).users);
+      // Each device's session is its own state, so many are started at once: the work is mostly
+      // waiting (IndexedDB, WebCrypto), and one after another it cost about 20 ms a device.
+      const claimed = claims.flatMap(({ userId, bundles }) => bundles.map((b) => ({ userId, claimed: b })));
+      const byAddress = new Map(targets.map((t) => [addressOf(t.userId, t.deviceId), t]));
+      await eachLimited(claimed, SEAL_CONCURRENCY, async ({ userId, claimed }) => {
+        const target = byAddress.get(addressOf(userId, claimed.deviceId));
+        if (!target || claimed.identityKey !== target.identityKey) return;
         const address = addressOf(userId, claimed.deviceId);
-        if (await this.store.getSession(address)) continue;
+        if (await batch.store.getSession(address)) return;
         const bundle = this.bundleFrom(claimed);
         await verifyPreKeyBundle(this.provider, bundle);
-        const trust = await checkIdentity(this.store, address, encodeIdentityPublic(bundle.identity), now);
-        if (trust.event !== 'unchanged') this.trustChanged();
-        if (trust.record.state === 'changed') continue; // not until the user acknowledges the new key
-        await startSession(this.deps, address, bundle, now);
-      }
+        const trust = await checkIdentity(batch.store, address, encodeIdentityPublic(bundle.identity), now);
+        if (trust.event !== 'unchanged') trustMoved = true;
+        if (trust.record.state === 'changed') return; // not until the user acknowledges the new key
+        await startSession(deps, address, bundle, now);
+      });
+      const distribution = encodeSenderKeyDistribution(senderKeyDistribution(own));
+      // Sealed for every device (each advances its own pairwise session), then delivered in
+      // `deliver-many` frames: the hub confirms each item, but nothing waits for one confirmation
+      // before sending the next (issue #21). A device whose delivery failed is not marked done
+      // and is retried with the next send.
+      sealedAt = new Array(targets.length);
+      await eachLimited(targets, SEAL_CONCURRENCY, async (t, i) => {
+        const address = addressOf(t.userId, t.deviceId);
+        if (!(await batch.store.getSession(address))) return;
+        sealedAt[i] = { to: { userId: t.userId, deviceId: t.deviceId }, address, ciphertext: await encryptTo(deps, address, distribution) };
+      });
+    } finally {
+      await batch.flush();
+      // Told once the new trust records are stored, so whoever re-reads them sees them.
+      if (trustMoved) this.trustChanged();
     }
-    const distribution = encodeSenderKeyDistribution(senderKeyDistribution(own));
-    // Sealed one after another (each advances its own pairwise session), then delivered all at
-    // once: the hub confirms each, but nothing waits for one confirmation before sending the
-    // next (issue #21). A device whose delivery failed is not marked done and is retried with
-    // the next send.
-    const sealed: { to: { userId: string; deviceId: string }; address: string; ciphertext: Uint8Array }[] = [];
-    for (const t of targets) {
-      const address = addressOf(t.userId, t.deviceId);
-      if (!(await this.store.getSession(address))) continue;
-      sealed.push({ to: { userId: t.userId, deviceId: t.deviceId }, address, ciphertext: await encryptTo(this.deps, address, distribution) });
-    }
-    // In windows of DELIVERY_WINDOW: the hub queues at most 64 frames per socket (MAX_QUEUED_FRAMES).
-    const results: PromiseSettledResult<void>[] = [];
-    for (let i = 0; i < sealed.length; i += DELIVERY_WINDOW) {
-      results.push(...(await Promise.allSettled(sealed.slice(i, i + DELIVERY_WINDOW).map((s) => this.deliver(s.to, s.ciphertext)))));
-    }
+    const sealed = sealedAt.filter((x): x is NonNullable<typeof x> => x !== undefined);
+    const results = await this.deliverAll(sealed);
     sealed.forEach((s, i) => results[i]!.status === 'fulfilled' && done.addresses.push(s.address));
     await this.db.put('distributed', channelId, done);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

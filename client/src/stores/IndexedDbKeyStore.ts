@@ -86,6 +86,28 @@ export class IndexedDbKeyStore implements KeyStore {
   putSession(address: string, record: SessionRecord): Promise<void> {
     return this.db.put('sessions', address, record);
   }
+  /** The sessions of many addresses in one transaction (for a sender-key distribution to a large channel). */
+  async getSessions(addresses: string[]): Promise<Map<string, SessionRecord | undefined>> {
+    const records = await this.db.getMany<SessionRecord>('sessions', addresses);
+    return new Map(addresses.map((a, i) => [a, records[i]]));
+  }
+  /** The trust records of many addresses in one transaction. */
+  async getTrusts(addresses: string[]): Promise<Map<string, TrustRecord | undefined>> {
+    const records = await this.db.getMany<TrustRecord>('trust', addresses);
+    return new Map(addresses.map((a, i) => [a, records[i]]));
+  }
+  /** Stores many trust records in one transaction. */
+  putTrusts(records: TrustRecord[]): Promise<void> {
+    return this.db.write('trust', (tx) => {
+      for (const r of records) tx.objectStore('trust').put(r, r.userId);
+    });
+  }
+  /** Stores many sessions in one transaction. */
+  putSessions(entries: [string, SessionRecord][]): Promise<void> {
+    return this.db.write('sessions', (tx) => {
+      for (const [address, record] of entries) tx.objectStore('sessions').put(record, address);
+    });
+  }
   removeSession(address: string): Promise<void> {
     return this.db.delete('sessions', address);
   }

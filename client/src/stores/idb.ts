@@ -55,6 +55,13 @@ export class Db {
     return (await requestToPromise(this.db.transaction(store).objectStore(store).get(key))) as T | undefined;
   }
 
+  /** Several keys of one store in one transaction (undefined where absent), in the order asked. */
+  getMany<T>(store: string, keys: IDBValidKey[]): Promise<(T | undefined)[]> {
+    if (keys.length === 0) return Promise.resolve([]);
+    const os = this.db.transaction(store).objectStore(store);
+    return Promise.all(keys.map((k) => requestToPromise(os.get(k)) as Promise<T | undefined>));
+  }
+
   async getAll<T>(store: string, range?: IDBKeyRange): Promise<T[]> {
     return (await requestToPromise(this.db.transaction(store).objectStore(store).getAll(range))) as T[];
   }

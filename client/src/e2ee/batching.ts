@@ -1,0 +1,50 @@
+/**
+ * How a sender-key distribution to a large channel is paced (issue #21): independent pairwise
+ * work run a bounded number at a time, and deliveries packed into `deliver-many` frames within
+ * the hub's limits. Pure helpers, tested in batching.test.ts.
+ */
+import { MAX_DELIVER_ITEMS } from '../../../protocol/hub';
+import { MAX_FRAME_BYTES } from '../../../protocol/limits';
+
+/** Bytes of JSON one `deliver-many` may fill: under the hub's MAX_FRAME_BYTES with room for the frame's own fields. */
+export const DELIVER_FRAME_BYTES = MAX_FRAME_BYTES - 2048;
+
+/** One ciphertext for one device, as a `deliver-many` item carries it. */
+export type DeliverItem = { clientMsgId: string; to: { userId: string; deviceId: string }; ciphertext: string };
+
+/** Runs `fn` over `items`, at most `limit` at a time; rejects with the first failure once all have settled. */
+export async function eachLimited<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      try {
+        await fn(items[i]!, i);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
+}
+
+/** Packs delivery items into `deliver-many` frames, in order, each within MAX_DELIVER_ITEMS and DELIVER_FRAME_BYTES. */
+export function packDeliveries(items: DeliverItem[]): DeliverItem[][] {
+  const frames: DeliverItem[][] = [];
+  let frame: DeliverItem[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = JSON.stringify(item).length + 1;
+    if (frame.length > 0 && (frame.length === MAX_DELIVER_ITEMS || bytes + size > DELIVER_FRAME_BYTES)) {
+      frames.push(frame);
+      frame = [];
+      bytes = 0;
+    }
+    frame.push(item);
+    bytes += size;
+  }
+  if (frame.length > 0) frames.push(frame);
+  return frames;
+}
