@@ -82,6 +82,9 @@ function publicDevice(d: Device) {
   return { deviceId: d.id, identityKey: d.identityKey };
 }
 
+/** Users whose bundles one batch claim reads at once. */
+const CLAIMS_AT_ONCE = 32;
+
 const noSuchUser = () => errorResponse('not_found', 'no such user', 404);
 
 /** Which of `userIds` the caller may read keys of: themselves, and those they share something with. */
@@ -93,20 +96,22 @@ async function readableUsers(env: Env, caller: string, userIds: string[]): Promi
 
 /** One bundle per device of `userId` with a signed prekey; one-time prekeys within the caller's allowances (worker/auth/keyAccess.ts). */
 async function claimBundlesOf(storage: Storage, env: Env, caller: string, userId: string, now: number): Promise<ClaimedBundle[]> {
-  const withOneTime = await mayTakeOneTimePreKeys(env, caller, userId, now);
-  const bundles: ClaimedBundle[] = [];
-  for (const d of await storage.listDevices(userId)) {
-    if (!d.signedPreKey) continue;
-    const opk = withOneTime ? await storage.claimOneTimePreKey(d.id) : null;
-    bundles.push({
-      deviceId: d.id,
-      identityKey: d.identityKey,
-      signedPreKey: JSON.parse(d.signedPreKey) as ClaimedBundle['signedPreKey'],
-      kyberPreKey: d.kyberPreKey ? (JSON.parse(d.kyberPreKey) as ClaimedBundle['kyberPreKey']) : null,
-      oneTimePreKey: opk ? { id: opk.keyId, publicKey: opk.publicKey } : null,
-    });
-  }
-  return bundles;
+  const [withOneTime, devices] = await Promise.all([mayTakeOneTimePreKeys(env, caller, userId, now), storage.listDevices(userId)]);
+  // Each device's one-time prekey is its own row: claimed at once rather than one after another.
+  return Promise.all(
+    devices
+      .filter((d) => d.signedPreKey)
+      .map(async (d): Promise<ClaimedBundle> => {
+        const opk = withOneTime ? await storage.claimOneTimePreKey(d.id) : null;
+        return {
+          deviceId: d.id,
+          identityKey: d.identityKey,
+          signedPreKey: JSON.parse(d.signedPreKey!) as ClaimedBundle['signedPreKey'],
+          kyberPreKey: d.kyberPreKey ? (JSON.parse(d.kyberPreKey) as ClaimedBundle['kyberPreKey']) : null,
+          oneTimePreKey: opk ? { id: opk.keyId, publicKey: opk.publicKey } : null,
+        };
+      }),
+  );
 }
 
 /** A batch request's users, without repeats, and which of them the caller may read (issue #21). */
@@ -144,8 +149,13 @@ export const userKeyRoutes = new Hono<AppEnv>()
   .post('/bundles', async (c) => {
     const { storage, caller, wanted, readable } = await batchOf(c);
     const now = c.var.now();
-    const users = [];
-    for (const id of wanted.filter((u) => readable.has(u))) users.push({ userId: id, bundles: await claimBundlesOf(storage, c.env, caller, id, now) });
+    // Users' claims are independent (each its own devices and allowances), so several run at once:
+    // one after another, 50 users' claims took about 200 ms of round trips to storage.
+    const ids = wanted.filter((u) => readable.has(u));
+    const users: { userId: string; bundles: ClaimedBundle[] }[] = [];
+    for (let i = 0; i < ids.length; i += CLAIMS_AT_ONCE) {
+      users.push(...(await Promise.all(ids.slice(i, i + CLAIMS_AT_ONCE).map(async (id) => ({ userId: id, bundles: await claimBundlesOf(storage, c.env, caller, id, now) })))));
+    }
     return c.json({ users, missing: wanted.filter((id) => !readable.has(id)) });
   })
 
