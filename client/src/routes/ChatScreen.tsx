@@ -211,9 +211,15 @@ export default function ChatScreen() {
     const unknown = hub.channels().some((id) => !known.has(id));
     if (!unknown || Date.now() - lastListRefresh < LIST_REFRESH_MS) return;
     lastListRefresh = Date.now();
-    void refetchCommunities();
-    void refetchDms();
-    if (communityId()) void refetchCommunityView();
+    // In a transition, like the live re-reads: outside one, the app's Suspense fallback replaced
+    // the chat screen for a moment and the composer came back empty (a newcomer's first message,
+    // typed as the lists were read again, was lost).
+    const here = communityId();
+    void startTransition(() => {
+      void refetchCommunities();
+      void refetchDms();
+      if (here) void refetchCommunityView();
+    });
   });
   // Presence: this user, everyone in the conversation on screen, and every DM partner.
   createEffect(() => hub.watch([me().id, ...(convMembers() ?? []).map((m) => m.userId), ...(dms() ?? []).flatMap((d) => d.memberIds)]));
@@ -269,7 +275,7 @@ export default function ChatScreen() {
     const unknown = s.senders().some((id) => id !== me().id && names[id] === undefined);
     if (unknown && Date.now() - lastLookup > 5000) {
       lastLookup = Date.now();
-      void refetchConvMembers();
+      void startTransition(() => void refetchConvMembers());
     }
   });
 
