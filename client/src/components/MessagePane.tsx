@@ -26,14 +26,6 @@ import { onSignOut } from '../stores/session';
 
 /** Characters of a pinned message shown in the Pinned list; the list is for finding it, not reading it. */
 const PINNED_SNIPPET_CHARS = 140;
-/** How close to the top of the list (px) counts as reaching it: older rows are drawn or fetched from there. */
-const NEAR_TOP_PX = 200;
-/** `oldestDrawn` once the reader has scrolled past every row held: every row is drawn. */
-const ALL = '';
-
-/** Rows drawn when a conversation opens; MORE_ROWS more each time the reader nears the top. */
-const FIRST_ROWS = 15;
-const MORE_ROWS = 25;
 
 /** Unsent drafts by channel id, for this page's lifetime (never stored: a draft is plaintext); gone at sign-out. */
 const drafts = new Map<string, string>();
@@ -114,12 +106,6 @@ export function MessagePane(props: {
   // of rebuilding every row (a long history would otherwise re-render in full on each envelope).
   const [messages, setMessages] = createStore<ViewMessage[]>([]);
   createEffect(() => setMessages(reconcile(props.session?.view() ?? [], { key: 'key', merge: false })));
-  // A conversation opens on its newest rows only (and down from the first unread one); older
-  // rows of the session's window are drawn as the reader scrolls towards them, MORE_ROWS at a
-  // time, before older history is asked for. Drawing all fifty at once held a phone's main thread
-  // for half a second (issue 12's Lighthouse figure). `oldestDrawn` is the key of the top row, so
-  // a message arriving at the bottom adds a row without taking one away at the top.
-  const [oldestDrawn, setOldestDrawn] = createSignal<string | null>(null);
   const online = () => props.session?.socket.status() === 'open' && props.hubOnline;
   const canSend = () => !!props.session && !props.cryptoError;
   /** A received message's lock follows what this device knows about its sender now (verified since, or key changed). */
@@ -138,7 +124,7 @@ export function MessagePane(props: {
   let heightBefore = 0;
   let positioned = false;
   const [unreadAbove, setUnreadAbove] = createSignal(false);
-  createEffect(on(() => props.session, () => ((positioned = false), (firstKey = undefined), (wasAtBottom = true), setOldestDrawn(null))));
+  createEffect(on(() => props.session, () => ((positioned = false), (firstKey = undefined), (wasAtBottom = true))));
   /**
    * The first message from someone else after the read marker the conversation opened with:
    * where "new" starts. NOT_LOADED when it is older than anything shown yet (a long absence).
@@ -171,35 +157,17 @@ export function MessagePane(props: {
     if (oldest !== null && oldest > read + 1 && props.session?.hasOlder()) return NOT_LOADED;
     return messages.find((m) => m.seq !== null && m.seq > read && m.sender !== props.me)?.seq ?? null;
   });
-  /** The rows drawn: from `oldestDrawn` (the newest FIRST_ROWS until set), and always down from the first unread one. */
-  const shown = createMemo(() => {
-    const oldest = oldestDrawn();
-    const at = oldest === null || oldest === ALL ? -1 : messages.findIndex((m) => m.key === oldest);
-    // A top row the window has since slid past (a catch-up brought many newer messages) counts
-    // as none: draw the newest rows again rather than the whole window.
-    let from = oldest === ALL ? 0 : at >= 0 ? at : Math.max(0, messages.length - FIRST_ROWS);
-    const unread = firstUnread();
-    if (from > 0 && unread !== null && unread !== NOT_LOADED) {
-      const at = messages.findIndex((m) => m.seq === unread);
-      if (at >= 0 && at < from) from = Math.max(0, at - 1);
-    }
-    return from === 0 ? [...messages] : messages.slice(from);
-  });
   const rowOf = (seq: number) => list?.querySelector<HTMLElement>(`li.message[data-seq="${seq}"]`) ?? null;
   createEffect(
     on(
-      () => [shown().length, shown()[0]?.key] as const,
-      ([count, first]) =>
-        // Nothing to place yet: reading the list's geometry would only force the new screen's
-        // first layout in this task instead of the next frame.
-        count > 0 &&
+      () => [messages.length, messages[0]?.key] as const,
+      ([, first]) =>
         queueMicrotask(() => {
           if (!list) return;
           const prepended = firstKey !== undefined && first !== firstKey && !wasAtBottom;
           firstKey = first;
-          if (!positioned && shown().length > 0) {
+          if (!positioned && messages.length > 0) {
             positioned = true;
-            setOldestDrawn(shown()[0]!.key);
             const unread = firstUnread();
             const row = unread !== null ? rowOf(unread) : null;
             if (row) row.scrollIntoView({ block: 'start' });
@@ -210,9 +178,6 @@ export function MessagePane(props: {
           heightBefore = list.scrollHeight;
           wasAtBottom = atBottom();
           reportRead();
-          // A short list on a tall screen: the top is in view already, so draw or read further
-          // back — in a task of its own, so filling a tall screen is not one long task.
-          if (list.scrollTop < NEAR_TOP_PX) setTimeout(revealOlder, 0);
         }),
     ),
   );
@@ -251,28 +216,12 @@ export function MessagePane(props: {
       setUnreadAbove(false);
     }, 0);
   };
-  /** Near the top: draws MORE_ROWS more of the rows held, or when all are drawn asks the session for older ones. */
-  const revealOlder = () => {
-    const s = props.session;
-    // Only when the top really is near now: an observer's first report (or a check queued before
-    // the list was placed at its newest row) may describe a list that has moved since.
-    // Nor while the session is still catching up: the list is short then only for a moment.
-    if (!s || !positioned || !list || list.scrollTop >= NEAR_TOP_PX || !s.ready()) return;
-    const first = shown()[0];
-    const at = first ? messages.findIndex((m) => m.key === first.key) : -1;
-    if (at > 0) return void setOldestDrawn(messages[Math.max(0, at - MORE_ROWS)]!.key);
-    // Everything held is drawn: what the session brings from further back is drawn as it comes.
-    setOldestDrawn(ALL);
-    s.loadOlder();
-  };
-  // Caught up with a list too short to fill the screen: draw (or fetch) further back now.
-  createEffect(on(() => props.session?.ready(), (ready) => ready && setTimeout(revealOlder, 0)));
-  // Older history: when the top of the list comes into view, the pane draws or the session fetches more.
+  // Older history: when the top of the list comes into view, the session shows or fetches more.
   createEffect(() => {
     const s = props.session;
     const top = sentinel();
     if (!s || !top || typeof IntersectionObserver === 'undefined') return;
-    const observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && revealOlder(), { root: list, rootMargin: `${NEAR_TOP_PX}px 0px 0px 0px` });
+    const observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && positioned && s.loadOlder(), { root: list, rootMargin: '200px 0px 0px 0px' });
     observer.observe(top);
     onCleanup(() => observer.disconnect());
   });
@@ -445,9 +394,9 @@ export function MessagePane(props: {
             </button>
           </li>
         </Show>
-        <For each={shown()} fallback={<li class="empty">{t('No messages yet. Say hello — only the people in this conversation can read it.')}</li>}>
+        <For each={messages} fallback={<li class="empty">{t('No messages yet. Say hello — only the people in this conversation can read it.')}</li>}>
           {(m, i) => {
-            const prev = () => messages[messages.length - shown().length + i() - 1];
+            const prev = () => messages[i() - 1];
             const newDay = () => startsDay(prev(), m);
             const groupStart = () => startsGroup(prev(), m);
             return (

@@ -12,8 +12,7 @@
 import { listFormat, locale, t } from '../i18n';
 import { warmTimeFormats } from '../components/messages/messageTime';
 import { preferences } from '../stores/preferences';
-import { batch, createEffect, createMemo, createResource, createRoot, createSignal, lazy, on, onCleanup, Show, startTransition, Suspense, untrack } from 'solid-js';
-import { createStore } from 'solid-js/store';
+import { createEffect, createMemo, createResource, createRoot, createSignal, lazy, on, onCleanup, Show, startTransition, Suspense, untrack } from 'solid-js';
 import { Permission, RANK, type BuiltInRole } from '../../../protocol/permissions';
 import { acceptDm, channelMembers, createDm, kickMember, communityMembers, declineDm, getCommunity, leaveDm, listCommunities, listDms, listRoles, type Channel, type CommunityMember, type Dm } from '../api/communities';
 import { ChannelSettingsDialog } from '../components/ChannelSettingsDialog';
@@ -91,14 +90,13 @@ export default function ChatScreen() {
   });
 
   // ── Names ──────────────────────────────────────────────────────────────────────────────────
-  // A store, so reading the lists again (which learns every name again) re-renders only what
-  // shows a name that changed, not every message row.
-  const [names, setNames] = createStore<Record<string, string>>({});
-  const learnNames = (rows: { userId: string; username: string | null; displayName: string | null }[]) =>
-    batch(() => {
-      for (const r of rows) setNames(r.userId, r.displayName || r.username || 'unknown');
-    });
-  const nameOf = (id: string) => (id === me().id ? me().displayName || me().username : (names[id] ?? t('someone')));
+  const [names, setNames] = createSignal(new Map<string, string>(), { equals: false });
+  const learnNames = (rows: { userId: string; username: string | null; displayName: string | null }[]) => {
+    const map = names();
+    for (const r of rows) map.set(r.userId, r.displayName || r.username || 'unknown');
+    setNames(map);
+  };
+  const nameOf = (id: string) => (id === me().id ? me().displayName || me().username : (names().get(id) ?? t('someone')));
 
   // ── Communities, DMs, members ──────────────────────────────────────────────────────────────
   const [communities, { refetch: refetchCommunities }] = createResource(async () => (await listCommunities()).communities);
@@ -272,7 +270,7 @@ export default function ChatScreen() {
   createEffect(() => {
     const s = activeSession();
     if (!s) return;
-    const unknown = s.senders().some((id) => id !== me().id && names[id] === undefined);
+    const unknown = s.senders().some((id) => id !== me().id && !names().has(id));
     if (unknown && Date.now() - lastLookup > 5000) {
       lastLookup = Date.now();
       void startTransition(() => void refetchConvMembers());
@@ -407,7 +405,7 @@ export default function ChatScreen() {
     );
     const conversations = (dms() ?? []).map((d) => ({ id: d.id, label: dmTitle(d), detail: d.kind === 'dm' ? t('Direct message') : t('Group conversation'), open: () => navigate(`/dm/${d.id}`) }));
     const withDm = new Set((dms() ?? []).filter((d) => d.kind === 'dm').flatMap((d) => [...d.memberIds, ...d.pendingIds]));
-    const people = Object.entries(names)
+    const people = [...names().entries()]
       .filter(([id]) => id !== me().id && !withDm.has(id))
       .map(([id, name]) => ({
         id: `person-${id}`,
