@@ -10,9 +10,7 @@ import { boot, user } from './stores/session';
 import { JoinScreen, LoginScreen, RecoverScreen, RegisterScreen } from './routes/AuthScreens';
 import { UpdatePrompt } from './components/UpdatePrompt';
 
-// The chunk's module code (the crypto library among it) runs in one task and the screen is
-// drawn in the next: one long task of both held a phone's main thread twice as long.
-const ChatScreen = lazy(() => import('./routes/ChatScreen').then((m) => new Promise<typeof m>((resolve) => setTimeout(() => resolve(m), 0))));
+const ChatScreen = lazy(() => import('./routes/ChatScreen'));
 
 export function App() {
   const [booted, setBooted] = createSignal(false);
