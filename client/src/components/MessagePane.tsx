@@ -226,19 +226,25 @@ export function MessagePane(props: {
     onCleanup(() => observer.disconnect());
   });
   // Each conversation keeps its own unsent draft while the app is open; moving to another one
-  // puts this one's away and brings that one's back. Only a real move counts: the same
-  // conversation's session coming back must not wipe what is being typed.
+  // puts this one's away and brings that one's back. Only a real move between two conversations
+  // counts: the same conversation's session coming back must not wipe what is being typed, and
+  // neither must the first session arriving. Its effect can run well after the composer took
+  // input (it waits for the screen's transition), and it emptied a newcomer's first message
+  // between typing and Enter (seen in the onboarding browser test).
+  let shown: string | undefined;
   createEffect(
     on(
       () => props.session?.channelId,
-      (id, prev) => {
-        if (id === prev) return;
-        if (prev) drafts.set(prev, draft());
+      (id) => {
+        if (!id || id === shown) return;
+        const from = shown;
+        shown = id;
+        if (from === undefined) return;
+        drafts.set(from, draft());
         setEditing(null);
         setReplying(null);
-        setDraft((id && drafts.get(id)) || '');
+        setDraft(drafts.get(id) || '');
       },
-      { defer: true },
     ),
   );
 
