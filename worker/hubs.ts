@@ -15,9 +15,6 @@ import type { Directory, Hubs, ListChange } from '../durable-objects/UserHub';
 export const RECIPIENTS_TTL_MS = 30_000;
 /** How many recipient lists one isolate keeps (the least recently computed go first). */
 const MAX_CACHED_CHANNELS = 1_000;
-/** Storage reads in flight at once while computing a recipient list. */
-const PARALLEL_READS = 32;
-
 const VIEW = 1;
 
 /** The stub of `userId`'s hub. */
@@ -106,13 +103,8 @@ async function computeRecipients(env: Env, channelId: string, now: number): Prom
   if (!channel) return [];
   if (channel.communityId === null) return storage.listChannelMembers(channelId);
   const members = await storage.listMembers(channel.communityId);
-  const out: string[] = [];
-  for (let i = 0; i < members.length; i += PARALLEL_READS) {
-    const batch = members.slice(i, i + PARALLEL_READS);
-    const bits = await Promise.all(batch.map(async (m) => permissionsIn(await storage.channelAccess(channelId, m.userId), now)));
-    batch.forEach((m, k) => bits[k]! & VIEW && out.push(m.userId));
-  }
-  return out;
+  const access = new Map(await storage.channelAccessMany(channelId, members.map((m) => m.userId)));
+  return members.map((m) => m.userId).filter((u) => permissionsIn(access.get(u) ?? null, now) & VIEW);
 }
 
 /** The Directory the hubs use, over the instance's storage. */
@@ -120,18 +112,7 @@ export function storageDirectory(env: Env, clock: () => number = Date.now): Dire
   return {
     async sharing(userId, others) {
       const storage = await openStorage(env);
-      const [communities, dms] = await Promise.all([storage.listCommunitiesForUser(userId), storage.listDirectChannels(userId)]);
-      const mine = new Set([...communities.map((c) => c.id), ...dms.map((d) => d.id)]);
-      const out = new Set<string>();
-      for (let i = 0; i < others.length; i += PARALLEL_READS) {
-        await Promise.all(
-          others.slice(i, i + PARALLEL_READS).map(async (u) => {
-            const [cs, ds] = await Promise.all([storage.listCommunitiesForUser(u), storage.listDirectChannels(u)]);
-            if (cs.some((c) => mine.has(c.id)) || ds.some((d) => mine.has(d.id))) out.add(u);
-          }),
-        );
-      }
-      return out;
+      return new Set(await storage.sharedWith(userId, others));
     },
     async devicesOf(userId) {
       const storage = await openStorage(env);

@@ -425,6 +425,93 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     expect((await b.storage.channelAccess(ch.id, gowner.id))!.personalGroup).toBeNull();
   });
 
+  it('#21 batch reads for a channel of many: each agrees with the one-at-a-time read it replaces, past one statement\'s slice of ids', async () => {
+    const owner = await b.storage.createUser(user('many_owner'));
+    const people = await Promise.all(Array.from({ length: 100 }, (_, i) => b.storage.createUser(user(`many_${i}`))));
+    const outsider = await b.storage.createUser(user('many_outsider'));
+    const c = community(owner.id);
+    await b.storage.createCommunity(c);
+    // Members 0–79 of the community; 80–89 banned; 90–99 share only a DM (accepted or pending).
+    for (const p of people.slice(0, 90)) await b.storage.addMember({ communityId: c.community.id, userId: p.id, role: 'member', joinedAt: 1, timedOutUntil: null });
+    for (const p of people.slice(80, 90)) await b.storage.banMember({ communityId: c.community.id, userId: p.id, reason: 'x', bannedBy: owner.id, createdAt: 2, expiresAt: null });
+    for (const [k, p] of people.slice(90).entries()) {
+      const dm: Channel = { id: id('mdm'), communityId: null, groupId: null, kind: 'dm', name: '', position: 0, createdAt: 5, archivedAt: null, slowModeSeconds: 0 };
+      await b.storage.createDirectChannel(dm, [owner.id, p.id], 5, k % 2 === 0 ? [] : [p.id]);
+    }
+    const role = await b.storage.createRole({ id: id('r'), communityId: c.community.id, name: 'helpers', permissions: 8, position: 1 });
+    const role2 = await b.storage.createRole({ id: id('r'), communityId: c.community.id, name: 'quiet', permissions: 0, position: 2 });
+    for (const p of people.slice(0, 60)) await b.storage.assignRole(c.community.id, p.id, role.id);
+    await b.storage.assignRole(c.community.id, people[3]!.id, role2.id);
+    await b.storage.setChannelOverride({ channelId: c.channel.id, targetType: 'role', targetId: role.id, allow: 0, deny: 2 });
+    const g = await b.storage.createGroup({ id: id('pg'), communityId: c.community.id, name: 'Studio', position: 1, createdAt: 3, ownerUserId: people[0]!.id, privateAt: 1_700_000_000_000 });
+    const studio: Channel = { id: id('ch'), communityId: c.community.id, groupId: g.id, kind: 'text', name: 'studio', position: 1, createdAt: 4, archivedAt: null, slowModeSeconds: 0 };
+    await b.storage.createChannel(studio);
+    for (const p of people.slice(1, 50)) await b.storage.addGroupMember(g.id, p.id, 5);
+    const everyone = [owner, ...people, outsider].map((u) => u.id);
+
+    // Who shares something with the owner: the members and the accepted DMs, not the banned, the pending or the stranger.
+    const expectShared = new Set<string>();
+    for (const u of everyone.slice(1)) {
+      const [cs, ds, mine, myDms] = await Promise.all([b.storage.listCommunitiesForUser(u), b.storage.listDirectChannels(u), b.storage.listCommunitiesForUser(owner.id), b.storage.listDirectChannels(owner.id)]);
+      if (cs.some((x) => mine.some((m) => m.id === x.id)) || ds.some((x) => myDms.some((m) => m.id === x.id))) expectShared.add(u);
+    }
+    expect(expectShared.size).toBe(85);
+    expect(new Set(await b.storage.sharedWith(owner.id, everyone.slice(1)))).toEqual(expectShared);
+    expect(await b.storage.sharedWith(outsider.id, everyone)).toEqual([]);
+
+    const byRoles = (a: { customRoles: { id: string }[] } | null | undefined) => a && { ...a, customRoles: [...a.customRoles].sort((x, y) => x.id.localeCompare(y.id)) };
+    for (const ch of [c.channel, studio]) {
+      const many = new Map(await b.storage.channelAccessMany(ch.id, everyone));
+      expect(many.size).toBe(everyone.length);
+      for (const u of everyone) expect(byRoles(many.get(u))).toEqual(byRoles(await b.storage.channelAccess(ch.id, u)));
+    }
+    const dm = (await b.storage.listDirectChannels(owner.id))[0]!;
+    const inDm = new Map(await b.storage.channelAccessMany(dm.id, [owner.id, people[90]!.id, outsider.id]));
+    for (const u of [owner.id, people[90]!.id, outsider.id]) expect(inDm.get(u)).toEqual(await b.storage.channelAccess(dm.id, u));
+    expect(await b.storage.channelAccessMany('no-such-channel', everyone)).toEqual([]);
+
+    const users = await b.storage.getUsersByIds([...everyone, 'nobody', owner.id]);
+    expect(users.map((u) => u.id).sort()).toEqual([...everyone].sort());
+    expect(users.find((u) => u.id === owner.id)).toEqual(await b.storage.getUserById(owner.id));
+
+    // Devices, device lists and one-time prekeys of many users at once.
+    const devices = [];
+    for (const p of people.slice(0, 60)) {
+      for (const k of [1, 2]) {
+        const d = await b.storage.addDevice({ id: id('d'), userId: p.id, name: 'phone', identityKey: `ik-${p.id}-${k}`, createdAt: k, lastSeenAt: k, signedPreKey: null, kyberPreKey: null });
+        devices.push(d);
+        await b.storage.addOneTimePreKeys(d.id, [7, 3].map((keyId) => ({ keyId, publicKey: `opk-${d.id}-${keyId}` })));
+      }
+      await b.storage.putDeviceList({ userId: p.id, version: 1, list: `list-${p.id}`, updatedAt: 1 });
+    }
+    const listed = await b.storage.listDevicesOf([...people.slice(0, 61).map((p) => p.id), 'nobody']);
+    const expected = (await Promise.all(people.slice(0, 61).map((p) => b.storage.listDevices(p.id)))).flat();
+    expect(listed.length).toBe(120);
+    expect([...listed].sort((x, y) => x.id.localeCompare(y.id))).toEqual([...expected].sort((x, y) => x.id.localeCompare(y.id)));
+    const lists = await b.storage.getDeviceLists(people.slice(0, 70).map((p) => p.id));
+    expect(lists.length).toBe(60);
+    expect(lists.find((l) => l.userId === people[5]!.id)).toEqual(await b.storage.getDeviceList(people[5]!.id));
+
+    // Each device's lowest key first, then the next; one claimed alone in between is not handed out again.
+    const ids = devices.map((d) => d.id);
+    expect(await b.storage.claimOneTimePreKey(ids[0]!)).toEqual({ keyId: 3, publicKey: `opk-${ids[0]}-3` });
+    const first = new Map(await b.storage.claimOneTimePreKeys([...ids, 'no-device']));
+    expect(first.size).toBe(120);
+    expect(first.get(ids[0]!)).toEqual({ keyId: 7, publicKey: `opk-${ids[0]}-7` });
+    expect(first.get(ids[1]!)).toEqual({ keyId: 3, publicKey: `opk-${ids[1]}-3` });
+    // Batch claims racing each other and single claims: every key out exactly once.
+    const raced = await Promise.all([b.storage.claimOneTimePreKeys(ids).then((r) => new Map(r)), b.storage.claimOneTimePreKeys(ids).then((r) => new Map(r)), ...ids.slice(0, 20).map((d) => b.storage.claimOneTimePreKey(d))]);
+    const handed = [
+      ...[...first].map(([d, k]) => `${d}:${k.keyId}`),
+      `${ids[0]}:3`,
+      ...(raced.slice(0, 2) as Map<string, { keyId: number }>[]).flatMap((m) => [...m].map(([d, k]) => `${d}:${k.keyId}`)),
+      ...(raced.slice(2) as ({ keyId: number } | null)[]).flatMap((k, i) => (k ? [`${ids[i]}:${k.keyId}`] : [])),
+    ];
+    expect(new Set(handed).size).toBe(handed.length);
+    expect(handed.length).toBe(240);
+    expect(await b.storage.claimOneTimePreKeys(ids)).toEqual([]);
+  });
+
   it('audit log: filtered, newest first, paged', async () => {
     const uid = id('audit_user');
     for (let i = 0; i < 5; i++) {

@@ -47,3 +47,33 @@ export async function mayTakeOneTimePreKeys(env: Env, caller: string, target: st
     (await of(`user:${caller}`).takeStored('opk-caller', OPK_CLAIMS_PER_CALLER, OPK_PERIOD_MS, now))
   );
 }
+
+/** The limiter calls `mayTakeOneTimePreKeysOf` makes: the methods of RateLimiterObject it uses. */
+interface OpkLimiter {
+  takeStored(bucket: string, capacity: number, periodMs: number, now: number): Promise<boolean>;
+  takeStoredEach(buckets: string[], capacity: number, periodMs: number, now: number): Promise<boolean[]>;
+  takeStoredUpTo(bucket: string, wanted: number, capacity: number, periodMs: number, now: number): Promise<number>;
+}
+
+/**
+ * `mayTakeOneTimePreKeys` for many targets of one claim (issue #21): the same three allowances in
+ * the same order, each taken only if the previous held, in one call to the caller's limiter for
+ * every per-pair allowance, one per target, and one for the caller's overall allowance, instead
+ * of three calls per target. Answers the targets whose bundles may carry one-time prekeys.
+ */
+export async function mayTakeOneTimePreKeysOf(env: Env, caller: string, targets: string[], now: number): Promise<Set<string>> {
+  const ns = env.RATE_LIMITER;
+  if (!ns) return new Set(targets);
+  const of = (key: string) => ns.get(ns.idFromName(key)) as unknown as OpkLimiter;
+  const others = [...new Set(targets)].filter((t) => t !== caller);
+  const out = new Set(targets.filter((t) => t === caller));
+  if (others.length === 0) return out;
+  const me = of(`user:${caller}`);
+  const pair = await me.takeStoredEach(others.map((t) => `opk-pair:${t}`), OPK_CLAIMS_PER_PAIR, OPK_PAIR_PERIOD_MS, now);
+  const pairHeld = others.filter((_, i) => pair[i]);
+  const target = await Promise.all(pairHeld.map((t) => of(`user:${t}`).takeStored('opk-target', OPK_CLAIMS_PER_TARGET, OPK_PERIOD_MS, now)));
+  const targetHeld = pairHeld.filter((_, i) => target[i]);
+  const granted = targetHeld.length ? await me.takeStoredUpTo('opk-caller', targetHeld.length, OPK_CLAIMS_PER_CALLER, OPK_PERIOD_MS, now) : 0;
+  for (const t of targetHeld.slice(0, granted)) out.add(t);
+  return out;
+}

@@ -144,9 +144,11 @@ export const channelRoutes = new Hono<AppEnv>()
       rows = listed.map((m) => ({ userId: m.userId, permissions: m.acceptedAt === null ? 0 : permissionsIn({ ...s.access, directMember: true }, now), ...(m.acceptedAt === null ? { pending: true } : {}) }));
     } else {
       const members = await storage.listMembers(s.channel.communityId);
-      const withBits = await Promise.all(members.map(async (m) => ({ userId: m.userId, permissions: permissionsIn(await storage.channelAccess(s.channel.id, m.userId), now) })));
+      // A few reads for the whole community rather than several per member (issue #21).
+      const access = new Map(await storage.channelAccessMany(s.channel.id, members.map((m) => m.userId)));
+      const withBits = members.map((m) => ({ userId: m.userId, permissions: permissionsIn(access.get(m.userId) ?? null, now) }));
       rows = withBits.filter((m) => has(m.permissions, Permission.VIEW));
     }
-    const users = await Promise.all(rows.map((r) => storage.getUserById(r.userId)));
-    return c.json({ members: rows.map((r, i) => ({ ...r, username: users[i]?.username ?? null, displayName: users[i]?.displayName ?? null })) });
+    const users = new Map((await storage.getUsersByIds(rows.map((r) => r.userId))).map((u) => [u.id, u]));
+    return c.json({ members: rows.map((r) => ({ ...r, username: users.get(r.userId)?.username ?? null, displayName: users.get(r.userId)?.displayName ?? null })) });
   });

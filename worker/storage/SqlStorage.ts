@@ -38,6 +38,24 @@ function groupRow(g: ChannelGroup): ChannelGroup {
   return { ...g, ownerUserId: g.ownerUserId ?? null, privateAt: g.privateAt === null || g.privateAt === undefined ? null : Number(g.privateAt) };
 }
 
+/**
+ * Ids one batch read binds in a statement: D1 accepts at most 100 bound parameters a query, and a
+ * statement below binds up to two id lists plus two values (issue #21: one statement for a
+ * channel's members rather than several per member).
+ */
+const IDS_PER_STATEMENT = 45;
+
+/** `xs` in slices of IDS_PER_STATEMENT, without repeats. */
+function idChunks(xs: readonly string[]): string[][] {
+  const unique = [...new Set(xs)];
+  const out: string[][] = [];
+  for (let i = 0; i < unique.length; i += IDS_PER_STATEMENT) out.push(unique.slice(i, i + IDS_PER_STATEMENT));
+  return out;
+}
+
+/** `?, ?, …` for `n` parameters. */
+const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+
 /** How many users one backfill step reads and updates: one statement batch, small enough for D1's limits. */
 const SKELETON_BACKFILL_BATCH = 100;
 
@@ -301,6 +319,37 @@ export class SqlStorage implements Storage {
     );
   }
 
+  async listDevicesOf(userIds: readonly string[]): Promise<Device[]> {
+    const out: Device[] = [];
+    for (const ids of idChunks(userIds)) out.push(...(await this.db.all<Device>(`SELECT ${DEVICE} FROM devices WHERE user_id IN (${marks(ids.length)}) ORDER BY user_id, created_at, id`, ids)));
+    return out;
+  }
+
+  async claimOneTimePreKeys(deviceIds: readonly string[]): Promise<[string, OneTimePreKey][]> {
+    // Each device's lowest key, deleted and returned by one statement. A key a concurrent claim
+    // took first is simply not returned (PostgreSQL re-checks the row after the other delete):
+    // that device's bundle goes out with its last-resort keys, never with a key handed out twice.
+    const out: [string, OneTimePreKey][] = [];
+    for (const ids of idChunks(deviceIds)) {
+      const rows = await this.db.all<{ deviceId: string; keyId: number | string; publicKey: string }>(
+        `DELETE FROM one_time_prekeys WHERE (device_id, key_id) IN
+           (SELECT device_id, MIN(key_id) FROM one_time_prekeys WHERE device_id IN (${marks(ids.length)}) GROUP BY device_id)
+         RETURNING device_id AS "deviceId", key_id AS "keyId", public_key AS "publicKey"`,
+        ids,
+      );
+      for (const r of rows) out.push([r.deviceId, { keyId: Number(r.keyId), publicKey: r.publicKey }]);
+    }
+    return out;
+  }
+
+  async getDeviceLists(userIds: readonly string[]): Promise<DeviceList[]> {
+    const out: DeviceList[] = [];
+    for (const ids of idChunks(userIds)) {
+      out.push(...(await this.db.all<DeviceList>(`SELECT user_id AS "userId", version, list, updated_at AS "updatedAt" FROM device_lists WHERE user_id IN (${marks(ids.length)})`, ids)));
+    }
+    return out;
+  }
+
   getDeviceList(userId: string) {
     return this.one<DeviceList>('SELECT user_id AS "userId", version, list, updated_at AS "updatedAt" FROM device_lists WHERE user_id = ?', [userId]);
   }
@@ -534,6 +583,55 @@ export class SqlStorage implements Storage {
   }
 
   /** The personal-group facts of group `groupId` for `userId`; null for an ordinary (or missing) group. */
+  async channelAccessMany(channelId: string, userIds: readonly string[]): Promise<[string, ChannelAccess][]> {
+    const out: [string, ChannelAccess][] = [];
+    const channel = await this.getChannel(channelId);
+    if (!channel) return out;
+    if (channel.communityId === null) {
+      const accepted = await this.listChannelMembers(channelId);
+      for (const userId of userIds) {
+        const directMember = accepted.includes(userId);
+        out.push([userId, { channel, member: null, directMember, directPeersAccepted: accepted.some((u) => u !== userId), customRoles: [], overrides: [], banned: false, personalGroup: null }]);
+      }
+      return out;
+    }
+    const communityId = channel.communityId;
+    const [overrides, group] = await Promise.all([
+      this.db.all<ChannelOverride>('SELECT channel_id AS "channelId", target_type AS "targetType", target_id AS "targetId", allow, deny FROM channel_overrides WHERE channel_id = ?', [channelId]),
+      channel.groupId === null
+        ? Promise.resolve(null)
+        : this.one<{ ownerUserId: string | null; privateAt: number | null }>('SELECT owner_user_id AS "ownerUserId", private_at AS "privateAt" FROM channel_groups WHERE id = ?', [channel.groupId]),
+    ]);
+    const members = new Map<string, Member>();
+    const banned = new Set<string>();
+    const roles = new Map<string, { id: string; permissions: number }[]>();
+    const listed = new Set<string>();
+    for (const ids of idChunks(userIds)) {
+      const p = marks(ids.length);
+      const [ms, bans, rs, gm] = await Promise.all([
+        this.db.all<Member>(`SELECT ${MEMBER} FROM members WHERE community_id = ? AND user_id IN (${p})`, [communityId, ...ids]),
+        this.db.all<{ userId: string }>(`SELECT user_id AS "userId" FROM bans WHERE community_id = ? AND user_id IN (${p})`, [communityId, ...ids]),
+        this.db.all<{ userId: string; id: string; permissions: number }>(
+          `SELECT mr.user_id AS "userId", r.id, r.permissions FROM member_roles mr JOIN roles r ON r.id = mr.role_id WHERE mr.community_id = ? AND mr.user_id IN (${p})`,
+          [communityId, ...ids],
+        ),
+        group && group.ownerUserId !== null
+          ? this.db.all<{ userId: string }>(`SELECT user_id AS "userId" FROM channel_group_members WHERE group_id = ? AND user_id IN (${p})`, [channel.groupId!, ...ids])
+          : Promise.resolve([]),
+      ]);
+      for (const m of ms) members.set(m.userId, m);
+      for (const b of bans) banned.add(b.userId);
+      for (const r of rs) roles.set(r.userId, [...(roles.get(r.userId) ?? []), { id: r.id, permissions: Number(r.permissions) }]);
+      for (const g of gm) listed.add(g.userId);
+    }
+    for (const userId of userIds) {
+      const personalGroup: PersonalGroupAccess | null =
+        group && group.ownerUserId !== null ? { groupId: channel.groupId!, ownerUserId: group.ownerUserId, private: group.privateAt !== null, listed: listed.has(userId) } : null;
+      out.push([userId, { channel, member: members.get(userId) ?? null, directMember: false, customRoles: roles.get(userId) ?? [], overrides, banned: banned.has(userId), personalGroup }]);
+    }
+    return out;
+  }
+
   private async personalGroupAccess(groupId: string, userId: string): Promise<PersonalGroupAccess | null> {
     const rows = await this.db.all<{ ownerUserId: string | null; privateAt: number | null; listed: number }>(
       `SELECT g.owner_user_id AS "ownerUserId", g.private_at AS "privateAt",
@@ -548,6 +646,31 @@ export class SqlStorage implements Storage {
 
   getCommunity(id: string) {
     return this.one<Community>(`SELECT ${COMMUNITY} FROM communities WHERE id = ?`, [id]);
+  }
+
+  async sharedWith(userId: string, others: readonly string[]): Promise<string[]> {
+    // The same rule as comparing each one's communities and accepted DMs with the user's own, in
+    // one statement per slice of ids instead of two reads per person.
+    const out: string[] = [];
+    for (const ids of idChunks(others)) {
+      const p = marks(ids.length);
+      const rows = await this.db.all<{ userId: string }>(
+        `SELECT m2.user_id AS "userId" FROM members m1 JOIN communities c ON c.id = m1.community_id JOIN members m2 ON m2.community_id = m1.community_id
+          WHERE m1.user_id = ? AND m2.user_id IN (${p})
+         UNION
+         SELECT d2.user_id AS "userId" FROM channel_members d1 JOIN channels ch ON ch.id = d1.channel_id JOIN channel_members d2 ON d2.channel_id = d1.channel_id
+          WHERE d1.user_id = ? AND d1.accepted_at IS NOT NULL AND d2.accepted_at IS NOT NULL AND d2.user_id IN (${p})`,
+        [userId, ...ids, userId, ...ids],
+      );
+      out.push(...rows.map((r) => r.userId));
+    }
+    return out;
+  }
+
+  async getUsersByIds(ids: readonly string[]): Promise<User[]> {
+    const out: User[] = [];
+    for (const slice of idChunks(ids)) out.push(...(await this.db.all<User>(`SELECT ${USER} FROM users WHERE id IN (${marks(slice.length)})`, slice)));
+    return out;
   }
 
   listCommunitiesForUser(userId: string) {

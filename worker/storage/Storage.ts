@@ -241,6 +241,8 @@ export interface Storage {
    */
   createUser(user: NewUser): Promise<User>;
   getUserById(id: string): Promise<User | null>;
+  /** The users among `ids` that exist, in no particular order (one read for many, issue #21). */
+  getUsersByIds(ids: readonly string[]): Promise<User[]>;
   getUserByUsername(username: string): Promise<User | null>;
   /** Whether a user exists whose username has the same confusable skeleton as `username` (the same name included). */
   hasLookAlike(username: string): Promise<boolean>;
@@ -286,6 +288,8 @@ export interface Storage {
   addDevice(device: Device): Promise<Device>;
   getDevice(id: string): Promise<Device | null>;
   listDevices(userId: string): Promise<Device[]>;
+  /** The devices of every user in `userIds`, by user, each user's oldest first (one read for many, issue #21). */
+  listDevicesOf(userIds: readonly string[]): Promise<Device[]>;
   removeDevice(userId: string, deviceId: string): Promise<boolean>;
   /** Replaces a device's signed prekey and ML-KEM prekey. */
   setPreKeys(deviceId: string, keys: { signedPreKey: string; kyberPreKey: string | null }): Promise<void>;
@@ -294,9 +298,16 @@ export interface Storage {
   countOneTimePreKeys(deviceId: string): Promise<number>;
   /** Hands out one one-time prekey and deletes it, atomically: never the same key twice. */
   claimOneTimePreKey(deviceId: string): Promise<OneTimePreKey | null>;
+  /**
+   * Takes the lowest one-time prekey of each device in `deviceIds` at once, as [device id, key] pairs. A device
+   * with none left, or whose key a concurrent claim took first, is absent: never a key twice.
+   */
+  claimOneTimePreKeys(deviceIds: readonly string[]): Promise<[deviceId: string, key: OneTimePreKey][]>;
   /** Stores a device list if its version is newer than the stored one; false otherwise. */
   putDeviceList(list: DeviceList): Promise<boolean>;
   getDeviceList(userId: string): Promise<DeviceList | null>;
+  /** The published device lists of those in `userIds` who have one. */
+  getDeviceLists(userIds: readonly string[]): Promise<DeviceList[]>;
   /** Records a key backup's version if newer than the stored one; false otherwise. */
   putKeyBackupMeta(meta: KeyBackupMeta): Promise<boolean>;
   getKeyBackupMeta(userId: string): Promise<KeyBackupMeta | null>;
@@ -318,6 +329,8 @@ export interface Storage {
   createCommunity(input: { community: Community; group: ChannelGroup; channel: Channel }): Promise<Community>;
   getCommunity(id: string): Promise<Community | null>;
   listCommunitiesForUser(userId: string): Promise<Community[]>;
+  /** Which of `others` share a community or an accepted DM or group DM with `userId` (one read, not two per person). */
+  sharedWith(userId: string, others: readonly string[]): Promise<string[]>;
 
   renameCommunity(id: string, name: string): Promise<void>;
   /**
@@ -358,6 +371,8 @@ export interface Storage {
   removeChannelMember(channelId: string, userId: string): Promise<boolean>;
   /** The facts effectivePermissions needs for `userId` in `channelId`; null when the channel does not exist. */
   channelAccess(channelId: string, userId: string): Promise<ChannelAccess | null>;
+  /** `channelAccess` for many users of one channel in a few reads, as [user id, access] pairs (none when there is no such channel). */
+  channelAccessMany(channelId: string, userIds: readonly string[]): Promise<[userId: string, access: ChannelAccess][]>;
 
   /** Adds a member; `conflict` when already a member. */
   addMember(member: Member): Promise<Member>;
