@@ -34,7 +34,10 @@ const chatalot :Workerd.Worker = (
     (name = "argon2id-no-simd.wasm", wasm = embed "../dist/worker/argon2id-no-simd.wasm"),
   ],
   compatibilityDate = "2026-04-01",
-  compatibilityFlags = ["nodejs_compat"],
+  # no_web_socket_compression: every frame is end-to-end ciphertext in base64, which deflate barely
+  # shrinks, while permessage-deflate cost the server a compressor (window and state) per socket
+  # and a compression per socket for every fan-out (issue #21). Same flags as wrangler.toml.
+  compatibilityFlags = ["nodejs_compat", "no_web_socket_compression"],
   bindings = [
     (name = "ASSETS", service = "assets"),
     (name = "BLOB_DIR", service = "blobs"),

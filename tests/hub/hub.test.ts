@@ -52,6 +52,19 @@ describe('hub socket', () => {
     expect(await status(`${server.wsUrl}/ws/hub?device=${dev.a1}`, bearer)).toBe(101);
   });
 
+  it('#21 neither socket negotiates permessage-deflate: a client that offers it gets plain frames (ciphertext does not compress; the server compressed per socket on every fan-out)', async () => {
+    const extensions = (url: string) =>
+      new Promise<string | undefined>((resolve, reject) => {
+        const ws = new WebSocket(url, ['chatalot.v1', `bearer.${alice.accessToken}`], { perMessageDeflate: true });
+        let offered: string | undefined;
+        ws.once('upgrade', (res) => (offered = res.headers['sec-websocket-extensions']));
+        ws.once('open', () => (ws.close(), resolve(offered)));
+        ws.once('error', reject);
+      });
+    expect(await extensions(`${server.wsUrl}/ws/hub?device=${dev.a1}`)).toBeUndefined();
+    expect(await extensions(`${server.wsUrl}/ws/channels/${channelId}`)).toBeUndefined();
+  });
+
   it('I1, I2: malformed frames get error frames and the socket stays; a frame over 96 KiB closes only that socket with 1009', async () => {
     const a = await openHub(server, alice, dev.a1);
     const other = await openHub(server, bob, dev.b1);
