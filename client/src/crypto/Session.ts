@@ -21,7 +21,7 @@ import { identityPublicOf } from './IdentityKey';
 import type { IdentityKeyPair, IdentityPublic } from './IdentityKey';
 import type { KeyStore } from './KeyStore';
 import { decodeInitialMessage, encodeInitialMessage, initiatePqxdh, respondPqxdh } from './pqxdh';
-import type { InitialMessage } from './pqxdh';
+import type { InitialMessage, InitiateOptions } from './pqxdh';
 import type { KyberPreKey, OneTimePreKey, SignedPreKey } from './PreKeys';
 import type { PreKeyBundle } from './PreKeyBundle';
 import type { Rng } from './primitives';
@@ -50,8 +50,8 @@ export interface SessionDeps {
 }
 
 /** Starts a session as initiator from a bundle (verified inside). Pure: nothing is stored. */
-export async function createInitiatorSession(provider: CryptoProvider, rng: Rng, identity: IdentityKeyPair, bundle: PreKeyBundle, now: number): Promise<SessionRecord> {
-  const agreement = await initiatePqxdh(provider, rng, identity, bundle);
+export async function createInitiatorSession(provider: CryptoProvider, rng: Rng, identity: IdentityKeyPair, bundle: PreKeyBundle, now: number, options: InitiateOptions = {}): Promise<SessionRecord> {
+  const agreement = await initiatePqxdh(provider, rng, identity, bundle, undefined, options);
   const ratchet = await initRatchetAsInitiator(provider, rng, agreement.sharedKey, agreement.associatedData, agreement.remoteSignedPreKey);
   return {
     ratchet,
@@ -131,10 +131,10 @@ export async function acceptInitialMessage(
 }
 
 /** Creates and stores an initiator session with `address`, replacing any previous one. */
-export async function startSession(deps: SessionDeps, address: string, bundle: PreKeyBundle, now: number): Promise<SessionRecord> {
+export async function startSession(deps: SessionDeps, address: string, bundle: PreKeyBundle, now: number, options: InitiateOptions = {}): Promise<SessionRecord> {
   const identity = await deps.store.getIdentity();
   if (!identity) throw new CryptoError('session-missing', 'pqxdh-initiate');
-  const record = await createInitiatorSession(deps.provider, deps.rng, identity, bundle, now);
+  const record = await createInitiatorSession(deps.provider, deps.rng, identity, bundle, now, options);
   await deps.store.putSession(address, record);
   return record;
 }

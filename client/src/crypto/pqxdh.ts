@@ -81,12 +81,28 @@ export function deriveSharedKey(dhs: Uint8Array[], kemSecret: Uint8Array | null)
   return hkdf(concat(F, ...dhs, ...(kemSecret ? [kemSecret] : [])), ZERO_SALT, info, 32);
 }
 
+/** Options of `initiatePqxdh`. */
+export interface InitiateOptions {
+  /**
+   * The caller checked this very bundle with `verifyPreKeyBundle` just before (a sender-key
+   * distribution verifies each bundle before its trust check): its signatures are not checked twice.
+   */
+  verified?: boolean;
+}
+
 /**
  * Runs PQXDH as the initiator against a bundle. Verifies the bundle's signatures first
- * (`bad-signature`); a low-order prekey is `low-order-point`.
+ * (`bad-signature`) unless the caller just did; a low-order prekey is `low-order-point`.
  */
-export async function initiatePqxdh(provider: CryptoProvider, rng: Rng, identity: IdentityKeyPair, bundle: PreKeyBundle, ephemeral?: X25519KeyPair): Promise<InitiatorAgreement> {
-  await verifyPreKeyBundle(provider, bundle);
+export async function initiatePqxdh(
+  provider: CryptoProvider,
+  rng: Rng,
+  identity: IdentityKeyPair,
+  bundle: PreKeyBundle,
+  ephemeral?: X25519KeyPair,
+  options: InitiateOptions = {},
+): Promise<InitiatorAgreement> {
+  if (!options.verified) await verifyPreKeyBundle(provider, bundle);
   const ek = ephemeral ?? (await generateX25519KeyPair(provider, rng));
   const spk = bundle.signedPreKey.publicKey;
   const dhs = [

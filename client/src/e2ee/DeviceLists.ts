@@ -205,6 +205,15 @@ export class DeviceLists {
     if (!parts) return null;
     const pin = await this.pinOf(userId);
     if (pin && !constantTimeEqual(pin.publicKey, parts.accountKey)) return null;
+    // The very list already pinned for this user under this key: its signature was checked when it
+    // was pinned (issue #21: each refresh of a large channel's members re-verified hundreds).
+    if (pin && pin.list.length === parts.signed.length && constantTimeEqual(pin.list, parts.signed)) {
+      try {
+        return decodeDeviceList(pin.list).list;
+      } catch {
+        return null;
+      }
+    }
     try {
       const list = await verifyDeviceList(this.provider, parts.signed, { userId, accountKey: parts.accountKey, ...(pin ? { previous: pin.list } : {}) });
       if (!pin || list.version > decodeDeviceList(pin.list).list.version) await this.db.put('device', pinKey(userId), { publicKey: parts.accountKey, list: parts.signed } satisfies Pin);

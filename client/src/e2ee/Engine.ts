@@ -13,7 +13,7 @@
 import type { PublicUser } from '../../../protocol/auth';
 import type { EnvelopeOut } from '../../../protocol/frames';
 import type { HubServerFrame, HubSettings } from '../../../protocol/hub';
-import { eachLimited, packDeliveries, type DeliverItem } from './batching';
+import { eachLimited, packDeliveries, slicesByUser, type DeliverItem } from './batching';
 import { batchedSessions } from './sessionBatch';
 import { createSignal } from 'solid-js';
 import {
@@ -79,6 +79,10 @@ const MEMBERS_TTL_MS = 15_000;
 const DELIVER_TIMEOUT_MS = 15_000;
 /** `deliver-many` frames in flight at once: below the hub's per-socket queue of 64 frames, so none is refused for crowding. */
 const DELIVERY_WINDOW_FRAMES = 32;
+/** A distribution's slice (issue #21): at most this many users' bundles in one claim… */
+const SLICE_USERS = 64;
+/** …and about this many devices, so the first slice is on its way while the next is sealed. */
+const SLICE_DEVICES = 128;
 /** Member devices whose sessions are started or sealed to at once: independent states, so their waits (IndexedDB, WebCrypto) overlap. */
 const SEAL_CONCURRENCY = 16;
 
@@ -455,11 +459,23 @@ export class Engine {
   private async distribute(channelId: string) {
     const now = Date.now();
     let own = await this.store.getOwnSenderKey(channelId);
+    const held = own?.keyId;
     if (!own || shouldRotateSenderKey(own, now)) {
       own = await createSenderKey(this.provider, systemRng, channelId, now);
       await this.store.putOwnSenderKey(own);
-      this.backup.markDirty();
     }
+    try {
+      return await this.distributeKey(channelId, own, now);
+    } finally {
+      // The backup upload a new key asks for waits until the key is out (or the attempt failed):
+      // an upload in the middle of a large distribution competed with it for the device and the
+      // server (issue #21).
+      const current = await this.store.getOwnSenderKey(channelId);
+      if (current?.keyId !== held) this.backup.markDirty();
+    }
+  }
+
+  private async distributeKey(channelId: string, own: OwnSenderKey, now: number) {
     let done = await this.db.get<DistributedRecord>('distributed', channelId);
     if (!done || done.keyId !== own.keyId) done = { keyId: own.keyId, addresses: [] };
     const members = await this.memberDevices(channelId);
@@ -471,63 +487,76 @@ export class Engine {
     if (done.addresses.some((a) => !current.has(a))) {
       own = await createSenderKey(this.provider, systemRng, channelId, now);
       await this.store.putOwnSenderKey(own);
-      this.backup.markDirty();
       done = { keyId: own.keyId, addresses: [] };
     }
     const holding = new Set(done.addresses);
     const targets = members.filter((d) => !(d.userId === this.userId && d.deviceId === this.deviceId) && !holding.has(addressOf(d.userId, d.deviceId)));
     if (targets.length === 0) return own;
-    // Sessions first: one bundle claim per user that has a device without a session.
+    // In slices of users, pipelined (issue #21): the next slice's bundles are being claimed while
+    // this one's sessions are started and its key sealed, and each slice is delivered as soon as
+    // its sessions are stored, without waiting for the hub's answers, which are gathered at the
+    // end. The server stores one slice while the device seals the next.
     const batch = await batchedSessions(this.store, targets.map((t) => addressOf(t.userId, t.deviceId)));
     const deps: SessionDeps = { ...this.deps, store: batch.store };
-    // The sessions started and advanced here are stored before any ciphertext leaves the device
-    // (and also when something fails half-way: a started or advanced session unused is harmless).
-    let trustMoved = false;
-    let sealedAt: ({ to: { userId: string; deviceId: string }; address: string; ciphertext: Uint8Array } | undefined)[] = [];
-    try {
+    const distribution = encodeSenderKeyDistribution(senderKeyDistribution(own));
+    const slices = slicesByUser(targets, SLICE_USERS, SLICE_DEVICES);
+    const claimsOf = async (slice: typeof targets) => {
       const needSession = new Set<string>();
-      for (const t of targets) if (!(await batch.store.getSession(addressOf(t.userId, t.deviceId)))) needSession.add(t.userId);
-      const claims: { userId: string; bundles: ClaimedBundle[] }[] = [];
-      const asking = [...needSession];
-      for (let i = 0; i < asking.length; i += MAX_BATCH_USERS) claims.push(...(await claimBundlesMany(asking.slice(i, i + MAX_BATCH_USERS))).users);
-      // Each device's session is its own state, so many are started at once: the work is mostly
-      // waiting (IndexedDB, WebCrypto), and one after another it cost about 20 ms a device.
-      const claimed = claims.flatMap(({ userId, bundles }) => bundles.map((b) => ({ userId, claimed: b })));
-      const byAddress = new Map(targets.map((t) => [addressOf(t.userId, t.deviceId), t]));
-      await eachLimited(claimed, SEAL_CONCURRENCY, async ({ userId, claimed }) => {
-        const target = byAddress.get(addressOf(userId, claimed.deviceId));
-        if (!target || claimed.identityKey !== target.identityKey) return;
-        const address = addressOf(userId, claimed.deviceId);
-        if (await batch.store.getSession(address)) return;
-        const bundle = this.bundleFrom(claimed);
-        await verifyPreKeyBundle(this.provider, bundle);
-        const trust = await checkIdentity(batch.store, address, encodeIdentityPublic(bundle.identity), now);
-        if (trust.event !== 'unchanged') trustMoved = true;
-        if (trust.record.state === 'changed') return; // not until the user acknowledges the new key
-        await startSession(deps, address, bundle, now);
-      });
-      const distribution = encodeSenderKeyDistribution(senderKeyDistribution(own));
-      // Sealed for every device (each advances its own pairwise session), then delivered in
-      // `deliver-many` frames: the hub confirms each item, but nothing waits for one confirmation
-      // before sending the next (issue #21). A device whose delivery failed is not marked done
-      // and is retried with the next send.
-      sealedAt = new Array(targets.length);
-      await eachLimited(targets, SEAL_CONCURRENCY, async (t, i) => {
-        const address = addressOf(t.userId, t.deviceId);
-        if (!(await batch.store.getSession(address))) return;
-        sealedAt[i] = { to: { userId: t.userId, deviceId: t.deviceId }, address, ciphertext: await encryptTo(deps, address, distribution) };
-      });
+      for (const t of slice) if (!(await batch.store.getSession(addressOf(t.userId, t.deviceId)))) needSession.add(t.userId);
+      return needSession.size ? (await claimBundlesMany([...needSession])).users : [];
+    };
+    let trustMoved = false;
+    const delivered: Promise<{ address: string; result: PromiseSettledResult<void> }[]>[] = [];
+    try {
+      let nextClaims = slices.length ? claimsOf(slices[0]!) : null;
+      for (let k = 0; k < slices.length; k++) {
+        const slice = slices[k]!;
+        const claims = await nextClaims!;
+        nextClaims = k + 1 < slices.length ? claimsOf(slices[k + 1]!) : null;
+        // A failed prefetch must not go unobserved while this slice is sealed; it is awaited (and
+        // thrown) at the top of the next round.
+        nextClaims?.catch(() => undefined);
+        const byAddress = new Map(slice.map((t) => [addressOf(t.userId, t.deviceId), t]));
+        // Each device's session is its own state, so many are started at once: the work is mostly
+        // waiting (IndexedDB, WebCrypto), and one after another it cost about 20 ms a device.
+        const claimed = claims.flatMap(({ userId, bundles }) => bundles.map((b) => ({ userId, claimed: b })));
+        await eachLimited(claimed, SEAL_CONCURRENCY, async ({ userId, claimed }) => {
+          const target = byAddress.get(addressOf(userId, claimed.deviceId));
+          if (!target || claimed.identityKey !== target.identityKey) return;
+          const address = addressOf(userId, claimed.deviceId);
+          if (await batch.store.getSession(address)) return;
+          const bundle = this.bundleFrom(claimed);
+          await verifyPreKeyBundle(this.provider, bundle);
+          const trust = await checkIdentity(batch.store, address, encodeIdentityPublic(bundle.identity), now);
+          if (trust.event !== 'unchanged') trustMoved = true;
+          if (trust.record.state === 'changed') return; // not until the user acknowledges the new key
+          // The bundle was verified just above: the session does not check its signatures again.
+          await startSession(deps, address, bundle, now, { verified: true });
+        });
+        // Sealed for every device of the slice (each advances its own pairwise session).
+        const sealed: ({ to: { userId: string; deviceId: string }; address: string; ciphertext: Uint8Array } | undefined)[] = new Array(slice.length);
+        await eachLimited(slice, SEAL_CONCURRENCY, async (t, i) => {
+          const address = addressOf(t.userId, t.deviceId);
+          if (!(await batch.store.getSession(address))) return;
+          sealed[i] = { to: { userId: t.userId, deviceId: t.deviceId }, address, ciphertext: await encryptTo(deps, address, distribution) };
+        });
+        // Stored before any ciphertext sealed under them leaves the device.
+        await batch.flush();
+        const ready = sealed.filter((x): x is NonNullable<typeof x> => x !== undefined);
+        delivered.push(this.deliverAll(ready).then((results) => ready.map((r, i) => ({ address: r.address, result: results[i]! }))));
+      }
     } finally {
+      // Also when something failed half-way: a started or advanced session unused is harmless.
       await batch.flush();
       // Told once the new trust records are stored, so whoever re-reads them sees them.
       if (trustMoved) this.trustChanged();
     }
-    const sealed = sealedAt.filter((x): x is NonNullable<typeof x> => x !== undefined);
-    const results = await this.deliverAll(sealed);
-    sealed.forEach((s, i) => results[i]!.status === 'fulfilled' && done.addresses.push(s.address));
+    // A device whose delivery failed is not marked done and is retried with the next send.
+    const results = (await Promise.all(delivered)).flat();
+    for (const r of results) if (r.result.status === 'fulfilled') done.addresses.push(r.address);
     await this.db.put('distributed', channelId, done);
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    const failed = results.find((r) => r.result.status === 'rejected');
+    if (failed) throw (failed.result as PromiseRejectedResult).reason;
     return own;
   }
 

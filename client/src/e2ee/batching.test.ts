@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as v from 'valibot';
 import { DeliverManyFrame, MAX_DELIVER_ITEMS } from '../../../protocol/hub';
 import { MAX_FRAME_BYTES } from '../../../protocol/limits';
-import { eachLimited, packDeliveries, type DeliverItem } from './batching';
+import { eachLimited, packDeliveries, slicesByUser, type DeliverItem } from './batching';
 
 const item = (i: number, bytes: number): DeliverItem => ({ clientMsgId: `delivery-${String(i).padStart(6, '0')}`, to: { userId: `user${i}`, deviceId: `device${i}` }, ciphertext: 'A'.repeat(bytes) });
 
@@ -24,6 +24,23 @@ describe('packDeliveries', () => {
   it('puts a sender-key distribution to 1,000 devices (about 2.7 KB each) in a few dozen frames, not a thousand', () => {
     const frames = packDeliveries(Array.from({ length: 1000 }, (_, i) => item(i, 2_650)));
     expect(frames.length).toBeLessThanOrEqual(40);
+  });
+});
+
+describe('slicesByUser', () => {
+  const targets = (users: number, perUser: number) => Array.from({ length: users * perUser }, (_, i) => ({ userId: `u${Math.floor(i / perUser)}`, deviceId: `d${i}` }));
+  it('keeps every target once, in order, with each user whole in one slice', () => {
+    const ts = [...targets(10, 3), { userId: 'u0', deviceId: 'late' }];
+    const slices = slicesByUser(ts, 4, 100);
+    expect(slices.flat().map((t) => t.deviceId).sort()).toEqual(ts.map((t) => t.deviceId).sort());
+    for (const u of ['u0', 'u5']) expect(slices.filter((s) => s.some((t) => t.userId === u))).toHaveLength(1);
+    expect(slices.map((s) => new Set(s.map((t) => t.userId)).size)).toEqual([4, 4, 2]);
+  });
+  it('bounds a slice by devices too, except for one user who alone has more', () => {
+    expect(slicesByUser(targets(250, 4), 64, 128).map((s) => s.length)).toEqual([...Array(7).fill(128), 104]);
+    expect(slicesByUser(targets(30, 1), 64, 128).map((s) => s.length)).toEqual([30]);
+    expect(slicesByUser(targets(2, 10), 64, 8).map((s) => s.length)).toEqual([10, 10]);
+    expect(slicesByUser([], 64, 128)).toEqual([]);
   });
 });
 

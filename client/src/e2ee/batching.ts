@@ -48,3 +48,26 @@ export function packDeliveries(items: DeliverItem[]): DeliverItem[][] {
   if (frame.length > 0) frames.push(frame);
   return frames;
 }
+
+/**
+ * Splits a distribution's targets into slices of whole users, in order: at most `maxUsers` users
+ * (one bundle claim) and, unless one user alone has more, about `maxDevices` devices each.
+ */
+export function slicesByUser<T extends { userId: string }>(targets: T[], maxUsers: number, maxDevices: number): T[][] {
+  const byUser = new Map<string, T[]>();
+  for (const t of targets) byUser.set(t.userId, [...(byUser.get(t.userId) ?? []), t]);
+  const slices: T[][] = [];
+  let slice: T[] = [];
+  let users = 0;
+  for (const devices of byUser.values()) {
+    if (slice.length > 0 && (users === maxUsers || slice.length + devices.length > maxDevices)) {
+      slices.push(slice);
+      slice = [];
+      users = 0;
+    }
+    slice.push(...devices);
+    users++;
+  }
+  if (slice.length > 0) slices.push(slice);
+  return slices;
+}
