@@ -22,7 +22,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { killAll, startChatalot } from './lib/servers.mjs';
+import { cpuMs, killAll, machineBusyMs, startChatalot } from './lib/servers.mjs';
 import { PASSWORD, register, until } from './lib/ui.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -31,6 +31,39 @@ const arg = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}
 const SIZES = arg('sizes', '20,100,500,1000').split(',').map(Number);
 const RTT = Number(arg('rtt', '50'));
 const PROFILE = process.argv.includes('--profile');
+const TIMELINE = process.argv.includes('--timeline');
+/** --server-profile: workerd's V8 profile of the first send, through its inspector (loopback). */
+const SERVER_PROFILE = process.argv.includes('--server-profile');
+const INSPECTOR = '127.0.0.1:9229';
+
+/** A minimal CDP client over workerd's inspector socket. */
+async function inspector() {
+  const { default: WebSocket } = await import('./lib/ws.mjs');
+  const ws = new WebSocket(`ws://${INSPECTOR}/chatalot`);
+  await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+  let next = 1;
+  const waiting = new Map();
+  ws.on('message', (data) => {
+    const m = JSON.parse(String(data));
+    if (m.id && waiting.has(m.id)) (waiting.get(m.id)(m.result), waiting.delete(m.id));
+  });
+  return {
+    send: (method, params = {}) => new Promise((resolve) => (waiting.set(next, resolve), ws.send(JSON.stringify({ id: next++, method, params })))),
+    close: () => ws.close(),
+  };
+}
+
+/** Self time per function of a V8 CPU profile, the top `n` lines. */
+function topSelf(profile, n = 25) {
+  const self = new Map();
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  profile.samples.forEach((id, i) => {
+    const f = byId.get(id).callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
+    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+  });
+  return [...self].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `  ${v.toFixed(0).padStart(6)} ms ${k}`).join('\n');
+}
 /** Devices that decrypt (the rest record what arrives): about this many per channel. */
 const PROBES = 10;
 
@@ -57,13 +90,28 @@ function delayProxy(targetPort, rttMs) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ port: server.address().port, close: () => server.close() })));
 }
 
+/**
+ * Waits until the machine is nearly idle (under a quarter of one core busy over half a second,
+ * for at most 60 s): after the sender's page loads, a thousand simulated members still take in
+ * its presence and the page still reads the member list, and a send measured in the middle of
+ * that measured the load, not the send.
+ */
+async function settled() {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const before = machineBusyMs();
+    await new Promise((r) => setTimeout(r, 500));
+    if (machineBusyMs() - before < 125) return;
+  }
+}
+
 const usersFor = (devices) => {
   const perUser = devices <= 20 ? 1 : devices <= 100 ? 2 : 4;
   return { users: Math.ceil(devices / perUser), perUser };
 };
 
 async function run(size, rttMs) {
-  const server = await startChatalot({ env: { REGISTRATION_MODE: 'open', RATE_LIMIT_PER_SECOND: '1000000', AUTH_RATE_LIMIT_PER_SECOND: '1000000', SEND_RATE_PER_SECOND: '1000' } });
+  const server = await startChatalot({ env: { ...(SERVER_PROFILE ? { CHATALOT_INSPECTOR: INSPECTOR } : {}), REGISTRATION_MODE: 'open', RATE_LIMIT_PER_SECOND: '1000000', AUTH_RATE_LIMIT_PER_SECOND: '1000000', SEND_RATE_PER_SECOND: '1000' } });
   const target = { url: server.url, wsUrl: server.url.replace(/^http/, 'ws') };
   const proxy = rttMs > 0 ? await delayProxy(Number(new URL(server.url).port), rttMs) : null;
   const viaUrl = proxy ? `http://127.0.0.1:${proxy.port}` : server.url;
@@ -102,11 +150,20 @@ async function run(size, rttMs) {
     const setupS = ((Date.now() - setupStart) / 1000).toFixed(0);
 
     // What the sender's page spends: HTTP requests and bytes, hub frames and bytes.
+    const hubSent = [];
     const spent = { requests: 0, requestBytes: 0, responseBytes: 0, hubFrames: 0, hubBytes: 0, tooMany: 0 };
     const reset = () => Object.keys(spent).forEach((k) => (spent[k] = 0));
+    /** --timeline: each request of a measured send, as [start, end] ms after Enter. */
+    const timeline = [];
+    let enterAt = 0;
     page.on('request', (r) => {
       spent.requests++;
       spent.requestBytes += (r.postData() ?? '').length;
+      if (TIMELINE) timeline.push({ url: new URL(r.url()).pathname, start: Date.now() - enterAt, request: r });
+    });
+    page.on('requestfinished', (r) => {
+      const t = timeline.find((e) => e.request === r);
+      if (t) t.end = Date.now() - enterAt;
     });
     page.on('response', async (r) => {
       if (r.status() === 429) spent.tooMany++;
@@ -115,6 +172,7 @@ async function run(size, rttMs) {
     page.on('websocket', (ws) => {
       if (!ws.url().includes('/ws/hub')) return;
       ws.on('framesent', (f) => {
+        if (TIMELINE) hubSent.push(Date.now() - enterAt);
         spent.hubFrames++;
         spent.hubBytes += typeof f.payload === 'string' ? f.payload.length : f.payload.byteLength;
       });
@@ -122,7 +180,7 @@ async function run(size, rttMs) {
     // The hub socket was opened before the listener: reload so it is counted.
     await page.reload();
     await until(() => page.locator('#composer-input').isEnabled(), 60_000, 'the composer');
-    await new Promise((r) => setTimeout(r, 1000));
+    await settled();
 
     /**
      * Enter → the sender's message acknowledged by the server (`sentMs`), → the first and the last
@@ -131,7 +189,11 @@ async function run(size, rttMs) {
      */
     const measure = async (text, readers, withKey) => {
       reset();
+      timeline.length = 0;
+      hubSent.length = 0;
+      const cpu0 = { server: cpuMs(server.serverPid), members: process.cpuUsage(), machine: machineBusyMs() };
       const start = Date.now();
+      enterAt = start;
       await page.locator('#composer-input').fill(text);
       await page.locator('#composer-input').press('Enter');
       const sampled = probes.filter((d) => readers.includes(d));
@@ -140,7 +202,17 @@ async function run(size, rttMs) {
       const sentMs = Date.now() - start;
       const read = await Promise.all(sampled.map((d) => d.receivedAt(text, 600_000)));
       const delivered = await Promise.all(readers.map((d) => (sampled.includes(d) ? d.receivedAt(text, 600_000) : d.deliveredAt(start, withKey, 600_000))));
+      const members = process.cpuUsage(cpu0.members);
+      // Where the machine's CPU went while the message travelled: the server (workerd), the
+      // simulated members (this process) and the rest (mostly the sender's Chromium).
+      const cpu = { server: Math.round(cpuMs(server.serverPid) - cpu0.server), members: Math.round((members.user + members.system) / 1000), machine: Math.round(machineBusyMs() - cpu0.machine) };
+      if (TIMELINE) {
+        for (const t of timeline) console.log(`    ${String(t.start).padStart(6)} → ${String(t.end ?? '?').padStart(6)} ms ${t.url}`);
+        if (hubSent.length) console.log(`    hub frames sent at (ms): ${hubSent.join(', ')}`);
+        console.log(`    CPU while it travelled: server ${cpu.server} ms, members ${cpu.members} ms, whole machine ${cpu.machine} ms`);
+      }
       return {
+        cpu,
         sentMs,
         firstMs: first - start,
         probesMs: Math.max(...read) - start,
@@ -152,17 +224,13 @@ async function run(size, rttMs) {
     // --profile: where the sender's main thread spends the first send (self time per function).
     const cdp = PROFILE ? await page.context().newCDPSession(page) : null;
     if (cdp) await cdp.send('Profiler.enable').then(() => cdp.send('Profiler.start'));
+    const serverCdp = SERVER_PROFILE ? await inspector() : null;
+    if (serverCdp) await serverCdp.send('Profiler.enable').then(() => serverCdp.send('Profiler.start'));
     const firstSend = await measure('the first message', devices, true);
-    if (cdp) {
-      const { profile } = await cdp.send('Profiler.stop');
-      const self = new Map();
-      const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-      profile.samples.forEach((id, i) => {
-        const f = byId.get(id).callFrame;
-        const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
-        self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
-      });
-      console.log([...self].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => `  ${v.toFixed(0).padStart(6)} ms ${k}`).join('\n'));
+    if (cdp) console.log(`  the sender's page:\n${topSelf((await cdp.send('Profiler.stop')).profile)}`);
+    if (serverCdp) {
+      console.log(`  the server (workerd):\n${topSelf((await serverCdp.send('Profiler.stop')).profile, 40)}`);
+      serverCdp.close();
     }
     // The baseline, in the same run: a message whose key every member already holds.
     const steady = await measure('a second message', devices, false);
@@ -175,6 +243,7 @@ async function run(size, rttMs) {
     const rotatedAt = Date.now();
     const remaining = members.flatMap((m) => m.devices);
     await new Promise((r) => setTimeout(r, 1000));
+    await settled();
     const rotation = await measure('after the rotation', remaining, true);
     const leaverRead = leaver.devices.some((d) => d.arrivals.some((a) => a.kind === 'key' && a.at >= rotatedAt) || d.received.some((r) => r.text === 'after the rotation'));
     const failures = devices.flatMap((d) => d.failures);
@@ -193,7 +262,9 @@ for (const rtt of RTT > 0 ? [0, RTT] : [0]) {
   for (const size of SIZES) {
     const r = await run(size, rtt);
     results.push(r);
-    const f = (m) => `sent ${m.sentMs} ms, first read ${m.firstMs} ms, sampled devices read ${m.probesMs} ms, every device reached ${m.allMs} ms`;
+    const f = (m) =>
+      `sent ${m.sentMs} ms, first read ${m.firstMs} ms, sampled devices read ${m.probesMs} ms, every device reached ${m.allMs} ms ` +
+      `(CPU: server ${m.cpu.server} ms, simulated members ${m.cpu.members} ms, machine ${m.cpu.machine} ms)`;
     console.log(
       `${String(size).padStart(5)} member devices (${r.users} users × ${r.perUser}), RTT ${rtt} ms\n` +
         `    first message: ${f(r.firstSend)}; per member ${r.firstSend.perMember.requests} requests, ${r.firstSend.perMember.hubFrames} hub frames, ${r.firstSend.perMember.hubBytes} B; 429s ${r.firstSend.total.tooMany}\n` +

@@ -12,7 +12,7 @@
  * of `npm test`.
  */
 import { randomBytes } from 'node:crypto';
-import WebSocket from 'ws';
+import WebSocket from './lib/ws.mjs';
 import { request } from 'node:http';
 import { connectRaw } from './lib/rawSocket.mjs';
 import { killAll, rssKiB, startChatalot } from './lib/servers.mjs';

@@ -11,7 +11,7 @@
  *
  *   node bench/wsBaseline.mjs [--port=0] [--host=127.0.0.1]   → prints "listening on ws://…"
  */
-import { WebSocketServer } from 'ws';
+import { WebSocketServer } from './lib/ws.mjs';
 
 const arg = (name, def) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? def;
 const host = arg('host', '127.0.0.1');

@@ -186,6 +186,9 @@ async function main() {
     '--control-fd=3',
   ];
   if (dev) args.push('--watch');
+  // CHATALOT_INSPECTOR=127.0.0.1:9229 (a diagnostic, e.g. for a benchmark's server profile) opens
+  // workerd's V8 inspector on that address; loopback only, never on by default.
+  if (process.env.CHATALOT_INSPECTOR) args.push(`--inspector-addr=${process.env.CHATALOT_INSPECTOR}`);
   const env = {
     ...process.env,
     CHATALOT_VERSION: JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version,

@@ -7,7 +7,7 @@
  * the `ws` baseline (which ignores them) keep the same connect step and the connect time
  * includes obtaining them.
  */
-import WebSocket from 'ws';
+import WebSocket from './ws.mjs';
 import { connectRaw } from './rawSocket.mjs';
 import { frameKind, seqOf } from './measure.mjs';
 
