@@ -103,7 +103,14 @@ export function readConfig(env = process.env, cwd = process.cwd()) {
   if (totp !== undefined && decodeKey(totp) === undefined) {
     throw new ConfigError('TOTP_ENCRYPTION_KEY must be 32 bytes as base64 (44 characters) or hex (64 characters)');
   }
+  // CHATALOT_INSPECTOR (a diagnostic, not a setting: bench/README.md) opens workerd's V8
+  // inspector, which runs any code it is sent inside the server, so only on loopback.
+  const inspector = get('CHATALOT_INSPECTOR');
+  if (inspector !== undefined && !/^(127\.0\.0\.1|localhost|\[::1\]):\d{1,5}$/.test(inspector)) {
+    throw new ConfigError(`CHATALOT_INSPECTOR must be a loopback address and port such as 127.0.0.1:9229 (got "${inspector}")`);
+  }
   return {
+    inspector,
     listen,
     dataDir,
     database,

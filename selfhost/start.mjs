@@ -187,8 +187,8 @@ async function main() {
   ];
   if (dev) args.push('--watch');
   // CHATALOT_INSPECTOR=127.0.0.1:9229 (a diagnostic, e.g. for a benchmark's server profile) opens
-  // workerd's V8 inspector on that address; loopback only, never on by default.
-  if (process.env.CHATALOT_INSPECTOR) args.push(`--inspector-addr=${process.env.CHATALOT_INSPECTOR}`);
+  // workerd's V8 inspector on that address (readConfig accepts loopback only); never on by default.
+  if (config.inspector) args.push(`--inspector-addr=${config.inspector}`);
   const env = {
     ...process.env,
     CHATALOT_VERSION: JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version,

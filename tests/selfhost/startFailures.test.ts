@@ -25,6 +25,7 @@ describe('npm start refuses bad configuration with one line naming it', () => {
     [{ TRUST_PROXY: 'yes' }, /^chatalot: TRUST_PROXY must be false, true, a hop count/],
     [{ TOTP_ENCRYPTION_KEY: 'short' }, /^chatalot: TOTP_ENCRYPTION_KEY must be 32 bytes/],
     [{ ADMIN_USERNAME: 'Not Valid' }, /^chatalot: ADMIN_USERNAME must be 3–32 characters/],
+    [{ CHATALOT_INSPECTOR: '0.0.0.0:9229' }, /^chatalot: CHATALOT_INSPECTOR must be a loopback address and port/],
   ])('%o', async (env, line) => {
     const { code, output } = await startExpectingFailure(env);
     expect(code).toBe(1);
