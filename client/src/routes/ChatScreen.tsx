@@ -156,16 +156,11 @@ export default function ChatScreen() {
       const communityChanged = all.filter((w) => w !== 'dms');
       if (communityChanged.length === 0) return;
       const here = communityId();
-      const name = community()?.community.name;
       void (async () => {
         const list = await refetchCommunities();
         if (!here || !(communityChanged.includes(here) || communityChanged.includes('all'))) return;
-        // Removed from the community on screen (kicked, banned): leave it rather than read it again.
-        if (list && !list.some((c) => c.id === here)) {
-          if (communityId() === here) navigate('/', true);
-          setForwardStatus(name ? t('You are no longer a member of {community}.', { community: name }) : t('You are no longer a member of that community.'));
-          return;
-        }
+        // Removed from the community on screen: the effect below leaves it; nothing to read again.
+        if (list && !list.some((c) => c.id === here)) return;
         void startTransition(() => {
           void refetchCommunityView();
           void refetchCommMembers();
@@ -176,6 +171,20 @@ export default function ChatScreen() {
     }
   };
   onCleanup(() => clearTimeout(readTimer));
+  // Removed from the community on screen (kicked, banned), whichever re-read of the list noticed
+  // it (a hub `changed` frame, or the unknown-channel refresh below): leave it and say so. Only a
+  // community this screen has seen in the list counts, so a link to one not yet loaded stays.
+  const seenCommunities = new Map<string, string>();
+  createEffect(() => {
+    const list = communities();
+    if (!list) return;
+    for (const c of list) seenCommunities.set(c.id, c.name);
+    const here = untrack(communityId);
+    if (!here || list.some((c) => c.id === here) || !seenCommunities.has(here)) return;
+    const name = seenCommunities.get(here);
+    navigate('/', true);
+    setForwardStatus(name ? t('You are no longer a member of {community}.', { community: name }) : t('You are no longer a member of that community.'));
+  });
   createEffect(() => {
     const e = engine();
     if (!e) return;
