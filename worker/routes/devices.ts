@@ -95,20 +95,9 @@ async function readableUsers(env: Env, caller: string, userIds: string[]): Promi
 async function claimBundlesOf(storage: Storage, env: Env, caller: string, userId: string, now: number): Promise<ClaimedBundle[]> {
   const [withOneTime, devices] = await Promise.all([mayTakeOneTimePreKeys(env, caller, userId, now), storage.listDevices(userId)]);
   // Each device's one-time prekey is its own row: claimed at once rather than one after another.
-  return Promise.all(
-    devices
-      .filter((d) => d.signedPreKey)
-      .map(async (d): Promise<ClaimedBundle> => {
-        const opk = withOneTime ? await storage.claimOneTimePreKey(d.id) : null;
-        return {
-          deviceId: d.id,
-          identityKey: d.identityKey,
-          signedPreKey: JSON.parse(d.signedPreKey!) as ClaimedBundle['signedPreKey'],
-          kyberPreKey: d.kyberPreKey ? (JSON.parse(d.kyberPreKey) as ClaimedBundle['kyberPreKey']) : null,
-          oneTimePreKey: opk ? { id: opk.keyId, publicKey: opk.publicKey } : null,
-        };
-      }),
-  );
+  const withKeys = withOneTime ? devices.filter((d) => d.signedPreKey) : [];
+  const opks = await Promise.all(withKeys.map(async (d) => [d.id, await storage.claimOneTimePreKey(d.id)] as const));
+  return bundlesOf(devices, new Map(opks.flatMap(([id, k]) => (k ? [[id, k] as const] : []))));
 }
 
 /** Bundles from devices and the one-time prekeys claimed for them (by device id). */
