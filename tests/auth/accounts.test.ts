@@ -138,12 +138,15 @@ describe.each<Backend>(['sqlite', 'postgres'])('accounts on %s', (backend) => {
     expect(r2).not.toBe(r1);
     expect(r2).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect((await call(server, 'GET', '/api/me', { token: first.body.accessToken })).status).toBe(200);
-    // Past the 2-second race window a rotated token coming back means a copy exists.
+    // The owner of the session uses r2, so r1 coming back (past the 2-second race window) means a copy exists.
+    const second = await call(server, 'POST', '/api/auth/refresh', { body: { refreshToken: r2 } });
+    expect(second.status).toBe(200);
+    const r3 = second.body.refreshToken as string;
     await sleep(2100);
     const reuse = await call(server, 'POST', '/api/auth/refresh', { body: { refreshToken: r1 } });
     expect(reuse.status).toBe(401);
     expect(reuse.body.error.code).toBe('refresh_reused');
-    const afterReuse = await call(server, 'POST', '/api/auth/refresh', { body: { refreshToken: r2 } });
+    const afterReuse = await call(server, 'POST', '/api/auth/refresh', { body: { refreshToken: r3 } });
     expect(afterReuse.status).toBe(401);
     expect((await call(server, 'GET', '/api/me', { token: first.body.accessToken })).status).toBe(401);
     expect((await call(server, 'GET', '/api/me', { token: u.auth.accessToken })).status).toBe(401);
@@ -154,6 +157,37 @@ describe.each<Backend>(['sqlite', 'postgres'])('accounts on %s', (backend) => {
     const adminView = await call(server, 'GET', `/api/admin/audit?userId=${u.auth.user.id}&event=refresh_reuse`, { token: owner.auth.accessToken });
     expect(adminView.body.events).toHaveLength(1);
     expect(adminView.body.events[0]).toMatchObject({ event: 'refresh_reuse', userId: u.auth.user.id, ip: '127.0.0.1' });
+  });
+
+  it('A4: an answer lost on its way (the rotated token comes back before its successor was ever used) is answered again once; the unused successor stops working', async () => {
+    const u = await newUser();
+    const r1 = u.auth.refreshToken;
+    const lost = await call(server, 'POST', '/api/auth/refresh', { body: { refreshToken: r1 } });
+    expect(lost.status).toBe(200);
+    const r2 = lost.body.refreshToken as string;
+    // The page closed before it stored r2; the next load presents r1 again (past the race window).
+    await sleep(2100);
+    const retry = await call(server, 'POST', '/api/auth/refresh', { body: { refreshToken: r1 } });
+    expect(retry.status).toBe(200);
+    const r2b = retry.body.refreshToken as string;
+    expect(r2b).not.toBe(r2);
+    expect((await call(server, 'GET', '/api/me', { token: retry.body.accessToken })).status).toBe(200);
+    // The successor nobody used was replaced: presenting it now is reuse, and ends the session.
+    const stale = await call(server, 'POST', '/api/auth/refresh', { body: { refreshToken: r2 } });
+    expect(stale.status).toBe(401);
+    // r2 was rotated by the retry a moment ago and its successor r2b is unused: inside the race window this is a conflict, not yet reuse.
+    expect(stale.body.error.code).toBe('refresh_conflict');
+    await sleep(2100);
+    // Once r2b has been used, r1 and r2 are plain reuse.
+    const next = await call(server, 'POST', '/api/auth/refresh', { body: { refreshToken: r2b } });
+    expect(next.status).toBe(200);
+    const reuse = await call(server, 'POST', '/api/auth/refresh', { body: { refreshToken: r1 } });
+    expect(reuse.body.error.code).toBe('refresh_reused');
+    expect((await call(server, 'POST', '/api/auth/refresh', { body: { refreshToken: next.body.refreshToken } })).status).toBe(401);
+    const fresh = await logIn(u);
+    const events = (await call(server, 'GET', '/api/me/audit', { token: fresh.body.accessToken })).body.events as { event: string }[];
+    expect(events.filter((e) => e.event === 'refresh_retry')).toHaveLength(1);
+    expect(events.some((e) => e.event === 'refresh_reuse')).toBe(true);
   });
 
   it('A4: of parallel refreshes with one token exactly one wins', async () => {
@@ -555,8 +589,12 @@ describe.each<Backend>(['sqlite', 'postgres'])('accounts on %s', (backend) => {
     const shortInvite = await invite(server, t, { expiresInSeconds: 3600 });
     const longInvite = await invite(server, t, { expiresInSeconds: 7200 });
     const u = await newUser();
+    // A refresh whose answer was lost, and the old token only comes back an hour later: past the grace window that is reuse.
+    const late = await newUser();
+    expect((await call(server, 'POST', '/api/auth/refresh', { body: { refreshToken: late.auth.refreshToken } })).status).toBe(200);
     await server.stop();
     server = await startServer({ dataDir: server.dataDir, env: { ...env(), CHATALOT_CLOCK_OFFSET_MS: String(61 * 60 * 1000) } });
+    expect((await call(server, 'POST', '/api/auth/refresh', { body: { refreshToken: late.auth.refreshToken } })).body.error.code).toBe('refresh_reused');
     const expired = await call(server, 'GET', '/api/me', { token: u.auth.accessToken });
     expect(expired.status).toBe(401);
     expect(expired.body.error.code).toBe('unauthorized');

@@ -156,9 +156,15 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     expect(await b.storage.getSession(s.id)).toEqual(s);
     const first = await b.storage.rotateRefreshToken('r1', 'r2', 2000);
     expect(first).toMatchObject({ state: 'rotated', session: { id: s.id, lastUsedAt: 2000 } });
-    expect(await b.storage.rotateRefreshToken('r1', 'r2b', 3000)).toMatchObject({ state: 'already-rotated', rotatedAt: 2000, session: { id: s.id } });
+    // r2 was never presented: the lookup names it, so a lost answer can be told from theft.
+    expect(await b.storage.rotateRefreshToken('r1', 'r2b', 3000)).toEqual({ state: 'already-rotated', rotatedAt: 2000, session: expect.objectContaining({ id: s.id }), unusedSuccessor: 'r2' });
     const parallel = await Promise.all([b.storage.rotateRefreshToken('r2', 'r3a', 4000), b.storage.rotateRefreshToken('r2', 'r3b', 4000)]);
     expect(parallel.map((p) => p.state).sort()).toEqual(['already-rotated', 'rotated']);
+    // (The loser may look before the winner's successor is written; the route answers it as a race either way.)
+    const winner = parallel[0]!.state === 'rotated' ? 'r3a' : 'r3b';
+    expect(await b.storage.rotateRefreshToken('r2', 'r3c', 4500)).toMatchObject({ state: 'already-rotated', unusedSuccessor: winner });
+    // r2 has been used since: r1's successor is no longer unused.
+    expect(await b.storage.rotateRefreshToken('r1', 'r2c', 5000)).toMatchObject({ state: 'already-rotated', rotatedAt: 2000, unusedSuccessor: null });
     expect(await b.storage.rotateRefreshToken('never-issued', 'x', 5000)).toEqual({ state: 'unknown' });
   });
 

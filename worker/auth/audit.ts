@@ -14,6 +14,7 @@ export type AuditEventName =
   | 'lockout'
   | 'logout'
   | 'refresh_reuse'
+  | 'refresh_retry'
   | 'session_revoked'
   | 'password_changed'
   | 'password_reset'

@@ -19,12 +19,20 @@ import { noStore, requireAuth } from '../middleware/auth';
 import { errorResponse } from '../middleware/errors';
 import { isStorageError } from '../storage/StorageError';
 import { closeSessionSockets } from '../rooms';
-import type { InstanceRole, Invite } from '../storage/Storage';
+import type { InstanceRole, Invite, Session } from '../storage/Storage';
 import { inviteAdmission } from './communityInvites';
 import { announceCommunityChange } from '../middleware/listChanges';
 
 /** A rotated refresh token presented again within this window is a client race, not theft. */
 export const REFRESH_RACE_MS = 2000;
+/**
+ * A rotated refresh token presented again within this window, while the token it was exchanged
+ * for has never been presented, is taken for a lost answer (the page closed or the network
+ * dropped while the new pair travelled back) and exchanged again, once per lost answer; the
+ * unused successor stops working. Later, or once the successor was used, it is reuse: the whole
+ * session ends. SECURITY.md ("Sessions") says what this allows a thief with a copy.
+ */
+export const REFRESH_GRACE_MS = 2 * 60_000;
 
 /** A username whose confusable skeleton an existing account holds (`paypa1` once `paypal` exists; SECURITY-TESTS I5). */
 const lookAlike = () => new ApiError('conflict', 'this username looks too much like an existing one; choose another');
@@ -154,18 +162,28 @@ export const authRoutes = new Hono<AppEnv>()
     const { session } = found;
     if (found.state === 'already-rotated') {
       if (now - found.rotatedAt < REFRESH_RACE_MS) return errorResponse('refresh_conflict', 'this refresh token was just used by a parallel request', 401);
+      if (found.unusedSuccessor !== null && now - found.rotatedAt < REFRESH_GRACE_MS && found.session.revokedAt === null) {
+        const again = await storage.rotateRefreshToken(found.unusedSuccessor, digest(next), now);
+        if (again.state !== 'rotated') return errorResponse('refresh_conflict', 'this refresh token was just used by a parallel request', 401);
+        await audit(c, 'refresh_retry', session.userId, { session: session.id });
+        return refreshed(again.session);
+      }
       // A token that was rotated long ago came back: someone holds a copy. End the whole family.
       await storage.revokeSession(session.userId, session.id, now);
       await closeSessionSockets(c.env, session.userId, [session.id]);
       await audit(c, 'refresh_reuse', session.userId, { session: session.id });
       return errorResponse('refresh_reused', 'this refresh token was already used; the session has been ended for safety', 401);
     }
-    if (session.revokedAt !== null || session.expiresAt <= now) return errorResponse('unauthorized', 'this session has ended', 401);
-    const user = await storage.getUserById(session.userId);
-    if (!user) return errorResponse('unauthorized', 'this session has ended', 401);
-    const keys = await tokenKeys(c.env.JWT_PRIVATE_KEY, c.env.JWT_PUBLIC_KEY);
-    const accessToken = await signAccessToken(keys, { sub: user.id, sid: session.id, role: user.instanceRole }, now);
-    return c.json({ accessToken, refreshToken: next, expiresIn: ACCESS_TOKEN_SECONDS, user: publicUser(user) });
+    return refreshed(session);
+
+    async function refreshed(session: Session) {
+      if (session.revokedAt !== null || session.expiresAt <= now) return errorResponse('unauthorized', 'this session has ended', 401);
+      const user = await storage.getUserById(session.userId);
+      if (!user) return errorResponse('unauthorized', 'this session has ended', 401);
+      const keys = await tokenKeys(c.env.JWT_PRIVATE_KEY, c.env.JWT_PUBLIC_KEY);
+      const accessToken = await signAccessToken(keys, { sub: user.id, sid: session.id, role: user.instanceRole }, now);
+      return c.json({ accessToken, refreshToken: next, expiresIn: ACCESS_TOKEN_SECONDS, user: publicUser(user) });
+    }
   })
 
   .post('/logout', requireAuth, async (c) => {

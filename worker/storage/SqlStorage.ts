@@ -254,7 +254,13 @@ export class SqlStorage implements Storage {
     const seen = await this.one<{ sessionId: string; rotatedAt: number }>('SELECT session_id AS "sessionId", rotated_at AS "rotatedAt" FROM refresh_tokens WHERE token_hash = ?', [oldHash]);
     const session = seen ? await this.getSession(seen.sessionId) : null;
     if (!seen || !session) return { state: 'unknown' };
-    return { state: 'already-rotated', session, rotatedAt: Number(seen.rotatedAt) };
+    // Its successor was made in the same step (created when this one was rotated) and is still
+    // the session's current, unrotated token: the answer that carried it may never have arrived.
+    const successor = await this.one<{ hash: string }>(
+      'SELECT t.token_hash AS "hash" FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id AND s.refresh_hash = t.token_hash WHERE t.session_id = ? AND t.created_at = ? AND t.rotated_at IS NULL',
+      [seen.sessionId, seen.rotatedAt],
+    );
+    return { state: 'already-rotated', session, rotatedAt: Number(seen.rotatedAt), unusedSuccessor: successor?.hash ?? null };
   }
 
   async revokeSession(userId: string, sessionId: string, now: number): Promise<boolean> {

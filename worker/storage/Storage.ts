@@ -59,7 +59,11 @@ export interface Session {
 /** What presenting a refresh token found. */
 export type RefreshLookup =
   | { state: 'rotated'; session: Session }
-  | { state: 'already-rotated'; session: Session; rotatedAt: number }
+  /**
+   * `unusedSuccessor`: the digest of the token this one was exchanged for, when that token is
+   * still the session's current one and was never presented itself (null otherwise).
+   */
+  | { state: 'already-rotated'; session: Session; rotatedAt: number; unusedSuccessor: string | null }
   | { state: 'unknown' };
 
 export interface Device {

@@ -54,8 +54,11 @@ export async function setTokens(r: { accessToken: string; refreshToken: string; 
   await persistence?.save(r?.refreshToken ?? null);
 }
 
+/** The server's REFRESH_RACE_MS and a margin: a refresh refused as a conflict is tried once more after it. */
+const CONFLICT_RETRY_MS = 2500;
+
 async function doRefresh(): Promise<AuthResponse | null> {
-  const attempt = async (): Promise<AuthResponse | null> => {
+  const attempt = async (retried = false): Promise<AuthResponse | null> => {
     const token = await persistence?.load();
     if (!token) return null;
     const res = await fetch('/api/auth/refresh', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ refreshToken: token }) });
@@ -63,7 +66,10 @@ async function doRefresh(): Promise<AuthResponse | null> {
       // Only a definite refusal ends the session; a network failure or 5xx leaves the token for later.
       if (res.status === 401) {
         const body = (await res.json().catch(() => null)) as { error?: { code?: string } } | null;
-        if (body?.error?.code === 'refresh_conflict') return null;
+        // The token was exchanged a moment ago: by another tab (which stored the new one: read
+        // it again) or by this page's previous life, whose answer never arrived (the server
+        // answers that again once the race window has passed).
+        if (body?.error?.code === 'refresh_conflict') return retried ? null : new Promise((r) => setTimeout(r, CONFLICT_RETRY_MS)).then(() => attempt(true));
         await persistence?.save(null);
         accessToken = null;
         onSessionEnded?.();
@@ -76,7 +82,7 @@ async function doRefresh(): Promise<AuthResponse | null> {
     return r;
   };
   const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
-  return locks ? locks.request('chatalot-refresh', attempt) : attempt();
+  return locks ? locks.request('chatalot-refresh', () => attempt()) : attempt();
 }
 
 /**
