@@ -93,8 +93,13 @@ export default function ChatScreen() {
   const [names, setNames] = createSignal(new Map<string, string>(), { equals: false });
   const learnNames = (rows: { userId: string; username: string | null; displayName: string | null }[]) => {
     const map = names();
-    for (const r of rows) map.set(r.userId, r.displayName || r.username || 'unknown');
-    setNames(map);
+    let changed = false;
+    for (const r of rows) {
+      const name = r.displayName || r.username || 'unknown';
+      if (map.get(r.userId) !== name) (map.set(r.userId, name), (changed = true));
+    }
+    // Every row's name and lock reads this map: only a new or changed name redraws them.
+    if (changed) setNames(map);
   };
   const nameOf = (id: string) => (id === me().id ? me().displayName || me().username : (names().get(id) ?? t('someone')));
 

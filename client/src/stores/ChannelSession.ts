@@ -212,7 +212,7 @@ export class ChannelSession {
       this.lastSeq = Math.max(this.lastSeq, r.seq);
     }
     if (cached.length > 0 && cached[0]!.seq <= 1) this.olderSignal[1](false);
-    this.recordsSignal[1](map);
+    this.setRecords(map);
   }
 
   /** Shows a record now and caches it with the other records of this turn in one transaction. */
@@ -256,7 +256,7 @@ export class ChannelSession {
     const render = () => {
       this.renderTimer = undefined;
       this.lastRender = Date.now();
-      this.recordsSignal[1](this.recordsSignal[0]());
+      this.setRecords(this.recordsSignal[0]());
     };
     if (wait <= 0) render();
     else this.renderTimer = setTimeout(render, wait);
@@ -321,11 +321,11 @@ export class ChannelSession {
         const item = ref ? this.outboxSignal[0]().find((o) => o.clientMsgId === ref) : undefined;
         if (item && f.error.code !== 'rate_limited' && f.error.code !== 'slow_mode') {
           // Refused for good (no permission, target gone): drop it and say why.
-          this.outboxSignal[1](this.outboxSignal[0]().filter((o) => o !== item));
+          this.setOutbox(this.outboxSignal[0]().filter((o) => o !== item));
           this.sendErrorSignal[1](f.error.message);
         } else if (item) {
           item.problem = f.error.message;
-          this.outboxSignal[1](this.outboxSignal[0]());
+          this.setOutbox(this.outboxSignal[0]());
           setTimeout(() => void this.flush(), 2000);
         }
         break;
@@ -424,7 +424,7 @@ export class ChannelSession {
     const item = this.outboxSignal[0]().find((o) => o.clientMsgId === clientMsgId);
     if (!item) return;
     batch(() => {
-      this.outboxSignal[1](this.outboxSignal[0]().filter((o) => o !== item));
+      this.setOutbox(this.outboxSignal[0]().filter((o) => o !== item));
     });
     this.saveRecord({
       seq,
@@ -462,7 +462,7 @@ export class ChannelSession {
       ...(replyTo !== undefined ? { replyTo } : {}),
       ...(mentions ? { mentions } : {}),
     };
-    this.outboxSignal[1]([...this.outboxSignal[0](), item]);
+    this.setOutbox([...this.outboxSignal[0](), item]);
     void this.flush();
   }
 
@@ -484,7 +484,7 @@ export class ChannelSession {
             item.problem = undefined;
           } catch (e) {
             item.problem = e instanceof Error ? e.message : 'could not encrypt';
-            this.outboxSignal[1](this.outboxSignal[0]());
+            this.setOutbox(this.outboxSignal[0]());
             setTimeout(() => void this.flush(), 3000);
             return;
           }
@@ -525,9 +525,35 @@ export class ChannelSession {
     return this.fullView().filter((m) => m.pinned && !m.deleted);
   }
 
-  /** Every message held: originals in seq order with edits and deletions applied, then the outbox. */
+  private recordsVersion = 0;
+  private outboxVersion = 0;
+  private viewCache: { records: number; outbox: number; view: ViewMessage[] } | undefined;
+  private setRecords(map: Map<number, MessageRecord>): void {
+    this.recordsVersion++;
+    this.recordsSignal[1](map);
+  }
+  private setOutbox(items: OutboxItem[]): void {
+    this.outboxVersion++;
+    this.outboxSignal[1](items);
+  }
+
+  /**
+   * Every message held: originals in seq order with edits and deletions applied, then the outbox.
+   * Built once per change of either and shared by its readers (the list, the pinned list, the
+   * screen's effects): it walks every held record.
+   */
   private fullView(): ViewMessage[] {
-    const records = [...this.recordsSignal[0]().values()].sort((a, b) => a.seq - b.seq);
+    const held = this.recordsSignal[0]();
+    const outbox = this.outboxSignal[0]();
+    const cached = this.viewCache;
+    if (cached && cached.records === this.recordsVersion && cached.outbox === this.outboxVersion) return cached.view;
+    const view = this.buildView(held, outbox);
+    this.viewCache = { records: this.recordsVersion, outbox: this.outboxVersion, view };
+    return view;
+  }
+
+  private buildView(held: Map<number, MessageRecord>, outbox: OutboxItem[]): ViewMessage[] {
+    const records = [...held.values()].sort((a, b) => a.seq - b.seq);
     const bySeq = new Map<number, ViewMessage>();
     const out: ViewMessage[] = [];
     for (const r of records) {
@@ -569,7 +595,7 @@ export class ChannelSession {
         }
       }
     }
-    for (const o of this.outboxSignal[0]()) {
+    for (const o of outbox) {
       if (o.kind === 'message') {
         out.push({
           key: o.clientMsgId,
