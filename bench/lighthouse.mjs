@@ -12,16 +12,19 @@
  *    its keys and decrypted history cache, as for a returning user.
  *
  * Lighthouse lives in bench/package.json (`npm install --prefix bench`), never in the product's
- * dependencies. Options: --messages=1000. Prints its figures and writes bench/results/lighthouse.json;
- * never part of `npm test`.
+ * dependencies. Options: --messages=1000; --state=DIR keeps the server's data, its port and the
+ * audited Chrome profile in DIR, so a second run with the same DIR (after `npm run build`) audits
+ * the new client against the same history without writing it again; --only=chat and
+ * --preset=mobile|desktop narrow what is audited; --trace writes each audit's trace next to its
+ * report. Prints its figures and writes bench/results/lighthouse.json; never part of `npm test`.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { killAll, startChatalot } from './lib/servers.mjs';
-import { register, until } from './lib/ui.mjs';
+import { freePort, killAll, startChatalot } from './lib/servers.mjs';
+import { PASSWORD, register, until } from './lib/ui.mjs';
 
 const require = createRequire(import.meta.url);
 const { default: lighthouse } = await import('lighthouse');
@@ -30,17 +33,24 @@ const { default: desktopConfig } = await import('lighthouse/core/config/desktop-
 
 const MESSAGES = Number(process.argv.find((a) => a.startsWith('--messages='))?.split('=')[1] ?? process.env.BENCH_MESSAGES ?? 1000);
 const CATEGORIES = ['performance', 'accessibility', 'best-practices'];
+const option = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const STATE = option('state');
+const ONLY = option('only');
+const PRESETS = [['mobile', undefined], ['desktop', desktopConfig]].filter(([p]) => !option('preset') || option('preset') === p);
+const TRACE = process.argv.includes('--trace');
 
 /** Runs both presets on `url` in the Chrome on `port`; returns the figures. */
 async function audit(name, url, port, check) {
   const out = [];
-  for (const [preset, config] of [['mobile', undefined], ['desktop', desktopConfig]]) {
+  for (const [preset, config] of PRESETS) {
     const result = await lighthouse(url, { port, output: 'json', logLevel: 'error', onlyCategories: CATEGORIES, disableStorageReset: true }, config);
     const lhr = result.lhr;
     await check?.(lhr);
     // The whole report, for the diagnostics (long tasks, boot-up time, main-thread breakdown).
     mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-    writeFileSync(new URL(`./results/lighthouse-${name.split(',')[0].replace(/\W+/g, '-')}-${preset}.json`, import.meta.url), JSON.stringify(lhr));
+    const file = `./results/lighthouse-${name.split(',')[0].replace(/\W+/g, '-')}-${preset}`;
+    writeFileSync(new URL(`${file}.json`, import.meta.url), JSON.stringify(lhr));
+    if (TRACE) writeFileSync(new URL(`${file}.trace.json`, import.meta.url), JSON.stringify(result.artifacts.Trace ?? result.artifacts.traces?.defaultPass));
     const figures = {
       screen: name,
       preset,
@@ -60,8 +70,19 @@ async function audit(name, url, port, check) {
   return out;
 }
 
-const server = await startChatalot({ env: { REGISTRATION_MODE: 'open', SEND_RATE_PER_SECOND: '1000', RATE_LIMIT_PER_SECOND: '100000' } });
-const profile = mkdtempSync(join(tmpdir(), 'chatalot-lh-'));
+// With --state, the data, the port (IndexedDB belongs to an origin, port included) and the
+// audited profile outlive the run, and a run that finds them ready skips the seeding.
+if (STATE) mkdirSync(STATE, { recursive: true });
+const stateFile = STATE && join(STATE, 'state.json');
+const saved = stateFile && existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, 'utf8')) : null;
+if (saved && saved.messages !== MESSAGES) throw new Error(`${STATE} holds ${saved.messages} messages, not ${MESSAGES}`);
+const port = saved?.port ?? (STATE ? await freePort() : 0);
+const server = await startChatalot({
+  ...(STATE ? { dataDir: join(STATE, 'data') } : {}),
+  env: { REGISTRATION_MODE: 'open', SEND_RATE_PER_SECOND: '1000', RATE_LIMIT_PER_SECOND: '100000', LISTEN_ADDR: `127.0.0.1:${port}` },
+});
+const profile = STATE ? join(STATE, 'profile') : mkdtempSync(join(tmpdir(), 'chatalot-lh-'));
+mkdirSync(profile, { recursive: true });
 const chrome = await chromeLauncher.launch({
   chromePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   userDataDir: profile,
@@ -70,9 +91,62 @@ const chrome = await chromeLauncher.launch({
 const results = [];
 try {
   console.log(`lighthouse ${require('lighthouse/package.json').version} on ${server.url}`);
-  // The owner registers first, in the audited profile, so a visitor would see the sign-in screen.
   const cdp = await chromium.connectOverCDP(`http://127.0.0.1:${chrome.port}`);
-  const context = cdp.contexts()[0];
+  const channelUrl = saved?.channelUrl ?? (await seed(cdp.contexts()[0]));
+  if (saved) await signedIn(cdp.contexts()[0], channelUrl);
+  if (STATE && !saved) writeFileSync(stateFile, JSON.stringify({ port: new URL(server.url).port, channelUrl, messages: MESSAGES }));
+
+  if (ONLY !== 'chat') {
+    // The sign-in screen: a fresh profile would be reset by Lighthouse anyway; sign out first.
+    const visitor = await chromeLauncher.launch({ chromePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', chromeFlags: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    try {
+      results.push(...(await audit('sign-in screen', `${server.url}/`, visitor.port)));
+    } finally {
+      await visitor.kill();
+    }
+  }
+  results.push(
+    ...(await audit(`chat screen, ${MESSAGES} messages`, channelUrl, chrome.port, async (lhr) => {
+      const shot = lhr.audits['final-screenshot']?.details?.data;
+      const dom = lhr.audits['dom-size-insight']?.details?.debugData?.totalElements ?? lhr.audits['dom-size']?.details?.items?.[0]?.value;
+      if (!lhr.finalDisplayedUrl.includes('#/c/')) throw new Error(`Lighthouse ended on ${lhr.finalDisplayedUrl}, not the channel`);
+      if (!shot) throw new Error('no final screenshot');
+      // A chat screen with its message list is thousands of elements; the sign-in screen is a few dozen.
+      if (typeof dom !== 'number' || dom < 300) throw new Error(`the audited page has only ${dom} elements: not the chat screen with its messages`);
+    })),
+  );
+  await cdp.close();
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  writeFileSync(new URL('./results/lighthouse.json', import.meta.url), JSON.stringify({ at: new Date().toISOString(), messages: MESSAGES, results }, null, 2));
+} finally {
+  await chrome.kill();
+  if (!STATE) rmSync(profile, { recursive: true, force: true });
+  killAll();
+}
+
+/** A kept profile whose session has ended (e.g. a run stopped midway) signs in again and shows the channel. */
+async function signedIn(context, channelUrl) {
+  const page = await context.newPage();
+  await page.goto(channelUrl);
+  const last = page.locator('li.message', { hasText: `History message ${MESSAGES} of ${MESSAGES}` });
+  const form = page.getByLabel('Password', { exact: true });
+  await until(() => Promise.all([last.count(), form.count()]).then(([a, b]) => a + b > 0), 60_000, 'the channel or the sign-in form');
+  if ((await form.count()) > 0) {
+    await page.getByLabel('Username', { exact: true }).fill('alice');
+    await form.fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.goto(channelUrl);
+    await until(() => last.count().then((n) => n === 1), 180_000, 'the newest message after signing in again');
+  }
+  await page.close();
+}
+
+/**
+ * The owner registers in the audited profile (`context`) and creates a channel; a second account
+ * writes MESSAGES messages into it through the UI; the owner's device reads them all once.
+ * Returns the channel's address.
+ */
+async function seed(context) {
   const alice = await context.newPage();
   await alice.goto(server.url);
   await register(alice, 'alice');
@@ -106,31 +180,6 @@ try {
   const last = `History message ${MESSAGES} of ${MESSAGES}`;
   await alice.goto(channelUrl);
   await until(() => alice.locator('li.message', { hasText: last }).count().then((n) => n === 1), 180_000, 'the newest message on alice’s device');
-
-  // The sign-in screen: a fresh profile would be reset by Lighthouse anyway; sign out first.
-  const visitorUrl = `${server.url}/`;
-  const visitor = await chromeLauncher.launch({ chromePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', chromeFlags: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-  try {
-    results.push(...(await audit('sign-in screen', visitorUrl, visitor.port)));
-  } finally {
-    await visitor.kill();
-  }
   await alice.close();
-  results.push(
-    ...(await audit(`chat screen, ${MESSAGES} messages`, channelUrl, chrome.port, async (lhr) => {
-      const shot = lhr.audits['final-screenshot']?.details?.data;
-      const dom = lhr.audits['dom-size']?.details?.items?.[0]?.value;
-      if (!lhr.finalDisplayedUrl.includes('#/c/')) throw new Error(`Lighthouse ended on ${lhr.finalDisplayedUrl}, not the channel`);
-      if (!shot) throw new Error('no final screenshot');
-      // A chat screen with its message list is thousands of elements; the sign-in screen is a few dozen.
-      if (typeof dom === 'number' && dom < 300) throw new Error(`the audited page has only ${dom} elements: not the chat screen with its messages`);
-    })),
-  );
-  await cdp.close();
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  writeFileSync(new URL('./results/lighthouse.json', import.meta.url), JSON.stringify({ at: new Date().toISOString(), messages: MESSAGES, results }, null, 2));
-} finally {
-  await chrome.kill();
-  rmSync(profile, { recursive: true, force: true });
-  killAll();
+  return channelUrl;
 }
