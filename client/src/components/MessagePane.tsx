@@ -106,7 +106,7 @@ export function MessagePane(props: {
   // of rebuilding every row (a long history would otherwise re-render in full on each envelope).
   const [messages, setMessages] = createStore<ViewMessage[]>([]);
   createEffect(() => setMessages(reconcile(props.session?.view() ?? [], { key: 'key', merge: false })));
-  const online = () => props.session?.socket.status() === 'open' && props.hubOnline;
+  const online = () => !!props.session && !props.session.socket.down() && props.hubOnline;
   const canSend = () => !!props.session && !props.cryptoError;
   /** A received message's lock follows what this device knows about its sender now (verified since, or key changed). */
   const lockOf = (m: ViewMessage): ViewMessage['lock'] => {

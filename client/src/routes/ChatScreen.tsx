@@ -570,7 +570,7 @@ export default function ChatScreen() {
                 me={me().id}
                 nameOf={nameOf}
                 cryptoError={cryptoError()}
-                hubOnline={engine()?.hub.status() === 'open'}
+                hubOnline={!!engine() && !engine()!.hub.down()}
                 typing={typingNames()}
                 onComposing={onComposing}
                 lastReadSeq={lastReadSeq() ?? null}

@@ -7,7 +7,7 @@
  * until it is back online. Close codes meaning "do not come back" (4002 replaced,
  * 4003 removed, 4004 device deleted) stop it. It does not know any frame type: ChannelConnection and HubConnection do.
  */
-import { createSignal, type Accessor } from 'solid-js';
+import { createSignal, untrack, type Accessor } from 'solid-js';
 import { freshAccessToken, refreshSession } from '../api/http';
 
 export type SocketStatus = 'connecting' | 'open' | 'closed' | 'stopped';
@@ -18,6 +18,8 @@ const BACKOFF_START_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
 /** Keep-alive ping interval, ms: under common proxy idle timeouts (60 s). */
 const PING_MS = 25_000;
+/** How long a first connection may take before the person is told they are offline, ms. */
+const CONNECTING_GRACE_MS = 3000;
 
 export interface SocketHandlers {
   /** The socket opened; send the resume frame (`hello`) here. */
@@ -35,6 +37,15 @@ export class ReconnectingSocket {
   private closedByUs = false;
   private readonly statusSignal = createSignal<SocketStatus>('closed');
   readonly status: Accessor<SocketStatus> = this.statusSignal[0];
+  private readonly downSignal = createSignal(false);
+  private slowConnect: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * Whether the person should be told this connection is down: it dropped, an attempt failed, or
+   * the first one has taken longer than CONNECTING_GRACE_MS, and it has not opened since (or the
+   * server stopped it). A first connection still under way is not "offline": counting it so made
+   * the offline banner flash on every load, and the list below it jump (Lighthouse CLS, issue 12).
+   */
+  readonly down: Accessor<boolean> = () => this.statusSignal[0]() === 'stopped' || this.downSignal[0]();
   private readonly onOnline = () => {
     if (this.status() === 'closed') this.connectNow();
   };
@@ -58,6 +69,16 @@ export class ReconnectingSocket {
 
   private setStatus(s: SocketStatus) {
     this.statusSignal[1](s);
+    if (s === 'open' || s === 'stopped') clearTimeout(this.slowConnect);
+    if (s === 'open') {
+      this.downSignal[1](false);
+    } else if (s === 'closed') this.downSignal[1](true);
+    // untrack: the socket is made inside callers' computations (a session memo); reading the
+    // signal there would make that computation rerun, and make a new socket, whenever it changed.
+    else if (s === 'connecting' && !untrack(this.downSignal[0])) {
+      clearTimeout(this.slowConnect);
+      this.slowConnect = setTimeout(() => this.status() !== 'open' && this.downSignal[1](true), CONNECTING_GRACE_MS);
+    }
   }
 
   private connectNow() {
