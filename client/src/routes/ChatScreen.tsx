@@ -37,7 +37,6 @@ import { DmRequestCard } from '../components/DmRequestCard';
 import { GettingStarted } from '../components/GettingStarted';
 import { QuickSwitcher, ShortcutsDialog, shortcutFor, type SwitchTarget } from '../components/KeyboardNav';
 import type { Counts } from '../components/UnreadBadge';
-import { Engine } from '../e2ee/Engine';
 import { navigate, route } from '../router';
 import { ChannelSession } from '../stores/ChannelSession';
 import { deviceDb } from '../stores/DeviceDb';
@@ -63,7 +62,13 @@ export default function ChatScreen() {
   const me = () => user()!;
   // While the engine starts and the lists are read: the first rows drawn need these.
   warmTimeFormats(untrack(preferences).clock, untrack(locale));
-  const [engine] = createResource(async () => Engine.start(await deviceDb(), me(), deviceName()));
+  // The engine and the crypto library under it are a chunk of their own, fetched as this screen
+  // first renders and evaluated in a task of its own: in this chunk their module code made one
+  // long task with the screen's first render on a slow phone (Lighthouse, issue 12).
+  const [engine] = createResource(async () => {
+    const [{ Engine }, db] = await Promise.all([import('../e2ee/Engine'), deviceDb()]);
+    return Engine.start(db, me(), deviceName());
+  });
   const cryptoError = () => (engine.error ? errorText(engine.error) : null);
   onCleanup(
     onSignOut(async () => {
