@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isPlainText, parseMarkdown } from './markdown';
+import { isPlainText } from './markdown';
+import { parseMarkdown } from './markdownFull';
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 

@@ -1,82 +1,32 @@
 /**
- * Message text to safe HTML: Markdown (marked) with raw HTML shown as text, images shown as
- * links (nothing is ever loaded from a message), bare URLs made links, and the result passed
- * through DOMPurify with a small allow-list. Links open in a new tab with no referrer and no
- * opener, and only http, https and mailto survive (SECURITY-TESTS I6, I7). Fenced code blocks are
- * syntax-highlighted (highlight.ts); their spans keep only highlight.js's own class names, and no
- * other element keeps a class, so a message cannot borrow the app's styles (a fake banner).
- *
- * The highlighter is a separate chunk (about a quarter of the chat screen's size again), fetched
- * the first time a code block is rendered. Until it arrives code blocks show plain; the renderer
- * reads a Solid signal only while rendering a code block, so exactly the messages with code
- * render again once it has loaded.
+ * Message text to safe HTML. Text Markdown would leave unchanged takes a fast path here; anything
+ * else goes to markdownFull.ts (marked, DOMPurify, the highlighter), a chunk of its own loaded
+ * the first time a message needs it. Until it has loaded (a fetch from the service worker's cache
+ * and its module code: a frame or two) such a message shows its text as written, escaped; the
+ * renderer reads a Solid signal then, so exactly those messages render again when it arrives.
+ * Loading it in idle time instead, ahead of need, put its module code inside the chat's start on
+ * every load (Lighthouse TBT 1,030–1,690 ms with it, 730–960 ms without), for chats most of whose
+ * messages are plain.
  */
-import DOMPurify from 'dompurify';
-import { Marked } from 'marked';
 import { createSignal } from 'solid-js';
-import type { highlightCode as HighlightCode } from './highlight';
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-const [highlighter, setHighlighter] = createSignal<typeof HighlightCode>();
+type Full = typeof import('./markdownFull');
+const [full, setFull] = createSignal<Full>();
 let loading = false;
-/** The highlighter if it has loaded; otherwise starts loading it (once) and returns undefined. */
-function loadedHighlighter(): typeof HighlightCode | undefined {
-  const h = highlighter();
-  if (!h && !loading) {
+/** The rich renderer if it has loaded; otherwise starts loading it (once) and returns undefined. */
+function loadedFull(): Full | undefined {
+  const f = full();
+  if (!f && !loading) {
     loading = true;
-    import('./highlight').then(
-      (m) => setHighlighter(() => m.highlightCode),
-      // Offline with a stale cache, say: code stays plain, and the next code block tries again.
+    import('./markdownFull').then(
+      (m) => setFull(() => m),
+      // Offline with a stale cache, say: the text stays as written, and the next message tries again.
       () => (loading = false),
     );
   }
-  return h;
-}
-
-const marked = new Marked({
-  gfm: true,
-  breaks: true,
-  renderer: {
-    // Raw HTML in a message is text, not markup.
-    html: ({ text }) => escapeHtml(text),
-    // An image becomes a link to it: opening a message never fetches anything.
-    image: ({ href, text }) => `<a href="${escapeHtml(href)}">${escapeHtml(text || href)}</a>`,
-    code: ({ text, lang }) => {
-      const { html, language } = loadedHighlighter()?.(text, lang) ?? { html: escapeHtml(text), language: undefined };
-      // No newline after the block (marked's default adds one): message text is white-space: pre-wrap, so it would show as a blank line.
-      return `<pre><code class="hljs${language ? ` language-${language}` : ''}">${html}</code></pre>`;
-    },
-  },
-});
-
-const ALLOWED_TAGS = ['p', 'br', 'strong', 'em', 'del', 'code', 'pre', 'blockquote', 'ul', 'ol', 'li', 'a', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'span'];
-
-/**
- * Class names a message may carry: highlight.js's token scopes (`hljs-keyword`, and sub-scopes
- * such as `function_`) and the code block's `language-*`, on <code> and <span> only.
- */
-const CODE_CLASS = /^(?:hljs(?:-[a-z]+(?:-[a-z]+)*)?|[a-z]+_+|language-[a-z0-9+#-]+)$/;
-const CLASSED_TAGS = new Set(['CODE', 'SPAN']);
-
-let hooked = false;
-function purifier(): typeof DOMPurify {
-  if (!hooked) {
-    hooked = true;
-    DOMPurify.addHook('afterSanitizeAttributes', (node) => {
-      const cls = node.getAttribute('class');
-      if (cls !== null) {
-        const kept = CLASSED_TAGS.has(node.tagName) ? cls.split(/\s+/).filter((c) => CODE_CLASS.test(c)) : [];
-        if (kept.length > 0) node.setAttribute('class', kept.join(' '));
-        else node.removeAttribute('class');
-      }
-      if (node.tagName === 'A') {
-        node.setAttribute('target', '_blank');
-        node.setAttribute('rel', 'noopener noreferrer nofollow');
-      }
-    });
-  }
-  return DOMPurify;
+  return f;
 }
 
 /**
@@ -90,16 +40,8 @@ const PLAIN = /^\p{L}[\p{L}\p{M}\p{N}\p{Pd}\p{Sc}\p{Extended_Pictographic}\p{Emo
 const LINKISH = /:\/\/|www\./i;
 export const isPlainText = (text: string) => text.length <= 2000 && PLAIN.test(text) && !LINKISH.test(text) && !/ $/.test(text);
 
-/** HTML for a message's text before sanitizing (exported for markdown.test.ts). */
-export const parseMarkdown = (text: string) => marked.parse(text, { async: false }) as string;
-
 /** Sanitized HTML for a message's text. */
 export function renderMarkdown(text: string): string {
   if (isPlainText(text)) return `<p>${escapeHtml(text)}</p>\n`;
-  const html = parseMarkdown(text);
-  return purifier().sanitize(html, {
-    ALLOWED_TAGS,
-    ALLOWED_ATTR: ['href', 'title', 'class', 'target', 'rel', 'start'],
-    ALLOWED_URI_REGEXP: /^(?:https?:|mailto:)/i,
-  });
+  return loadedFull()?.renderRich(text) ?? `<p>${escapeHtml(text)}</p>\n`;
 }
