@@ -28,6 +28,7 @@ import {
 } from '../components/CommunityDialogs';
 import { CommunityRail } from '../components/CommunityRail';
 import { KeyChangeBanner } from '../components/KeyChangeBanner';
+import { Engine } from '../e2ee/Engine';
 import { canRestore, requestRestore, RestoreBanner } from '../components/KeyBackup';
 import { MemberList, type MemberRow } from '../components/MemberList';
 import { MessagePane } from '../components/MessagePane';
@@ -62,13 +63,7 @@ export default function ChatScreen() {
   const me = () => user()!;
   // While the engine starts and the lists are read: the first rows drawn need these.
   warmTimeFormats(untrack(preferences).clock, untrack(locale));
-  // The engine and the crypto library under it are a chunk of their own, fetched as this screen
-  // first renders and evaluated in a task of its own: in this chunk their module code made one
-  // long task with the screen's first render on a slow phone (Lighthouse, issue 12).
-  const [engine] = createResource(async () => {
-    const [{ Engine }, db] = await Promise.all([import('../e2ee/Engine'), deviceDb()]);
-    return Engine.start(db, me(), deviceName());
-  });
+  const [engine] = createResource(async () => Engine.start(await deviceDb(), me(), deviceName()));
   const cryptoError = () => (engine.error ? errorText(engine.error) : null);
   onCleanup(
     onSignOut(async () => {

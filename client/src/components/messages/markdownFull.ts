@@ -18,25 +18,11 @@
  */
 import DOMPurify from 'dompurify';
 import { Marked } from 'marked';
-import { createSignal } from 'solid-js';
+import { escapeHtml } from './escapeHtml';
 import type { highlightCode as HighlightCode } from './highlight';
-import { escapeHtml } from './markdown';
 
-const [highlighter, setHighlighter] = createSignal<typeof HighlightCode>();
-let loading = false;
-/** The highlighter if it has loaded; otherwise starts loading it (once) and returns undefined. */
-function loadedHighlighter(): typeof HighlightCode | undefined {
-  const h = highlighter();
-  if (!h && !loading) {
-    loading = true;
-    import('./highlight').then(
-      (m) => setHighlighter(() => m.highlightCode),
-      // Offline with a stale cache, say: code stays plain, and the next code block tries again.
-      () => (loading = false),
-    );
-  }
-  return h;
-}
+/** The highlighter of the render under way (see renderRich), if it has loaded. */
+let highlighter: () => typeof HighlightCode | undefined = () => undefined;
 
 const marked = new Marked({
   gfm: true,
@@ -47,7 +33,7 @@ const marked = new Marked({
     // An image becomes a link to it: opening a message never fetches anything.
     image: ({ href, text }) => `<a href="${escapeHtml(href)}">${escapeHtml(text || href)}</a>`,
     code: ({ text, lang }) => {
-      const { html, language } = loadedHighlighter()?.(text, lang) ?? { html: escapeHtml(text), language: undefined };
+      const { html, language } = highlighter()?.(text, lang) ?? { html: escapeHtml(text), language: undefined };
       // No newline after the block (marked's default adds one): message text is white-space: pre-wrap, so it would show as a blank line.
       return `<pre><code class="hljs${language ? ` language-${language}` : ''}">${html}</code></pre>`;
     },
@@ -86,9 +72,19 @@ function purifier(): typeof DOMPurify {
 /** HTML for a message's text before sanitizing (exported for markdown.test.ts). */
 export const parseMarkdown = (text: string) => marked.parse(text, { async: false }) as string;
 
-/** Sanitized HTML for a message's text that needs the parser. */
-export function renderRich(text: string): string {
-  const html = parseMarkdown(text);
+/**
+ * Sanitized HTML for a message's text that needs the parser. `highlight` gives the code
+ * highlighter when it has loaded (and starts loading it otherwise); it is called only while a
+ * code block renders.
+ */
+export function renderRich(text: string, highlight: () => typeof HighlightCode | undefined): string {
+  highlighter = highlight;
+  let html: string;
+  try {
+    html = parseMarkdown(text);
+  } finally {
+    highlighter = () => undefined;
+  }
   return purifier().sanitize(html, {
     ALLOWED_TAGS,
     ALLOWED_ATTR: ['href', 'title', 'class', 'target', 'rel', 'start'],
