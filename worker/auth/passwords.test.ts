@@ -128,15 +128,19 @@ describe('Argon2id', () => {
     await time(real); // warm up
     const dummy: number[] = [];
     const genuine: number[] = [];
-    for (let i = 0; i < 5; i++) {
+    // The fastest run of each is the intrinsic cost; other test files share the CPU, which only
+    // ever adds time, so minima are steadier than medians here, and more runs only bring them
+    // closer to it. Five interleaved pairs, then more (up to 20) while a busy machine keeps the
+    // minima apart: one CI run saw 26 % from five pairs alone.
+    let gap = Infinity;
+    for (let i = 0; i < 20 && (i < 5 || gap >= 0.2); i++) {
       dummy.push(await time(DUMMY_HASH));
       genuine.push(await time(real));
+      const [d, g] = [Math.min(...dummy), Math.min(...genuine)];
+      gap = Math.abs(d - g) / g;
     }
-    // The fastest run of each is the intrinsic cost; other test files share the CPU, which only
-    // ever adds time, so minima are steadier than medians here.
-    const [d, g] = [Math.min(...dummy), Math.min(...genuine)];
-    expect(Math.abs(d - g) / g).toBeLessThan(0.2);
-  }, 60_000);
+    expect(gap).toBeLessThan(0.2);
+  }, 120_000);
 
   it('passwordProblem: at least 10 characters, not among the 10,000 most common, not containing the username', () => {
     expect(passwordProblem('123456789', 'alice')).toMatch(/at least 10/);
