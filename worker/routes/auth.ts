@@ -37,6 +37,7 @@ export const REFRESH_GRACE_MS = 2 * 60_000;
 /** A username whose confusable skeleton an existing account holds (`paypa1` once `paypal` exists; SECURITY-TESTS I5). */
 const lookAlike = () => new ApiError('conflict', 'this username looks too much like an existing one; choose another');
 const invalidCredentials = () => errorResponse('invalid_credentials', 'username or password is wrong', 401);
+const refreshConflict = () => errorResponse('refresh_conflict', 'this refresh token was just used by a parallel request', 401);
 
 export const authRoutes = new Hono<AppEnv>()
   .use('*', noStore)
@@ -161,10 +162,10 @@ export const authRoutes = new Hono<AppEnv>()
     if (found.state === 'unknown') return errorResponse('unauthorized', 'refresh token is not valid', 401);
     const { session } = found;
     if (found.state === 'already-rotated') {
-      if (now - found.rotatedAt < REFRESH_RACE_MS) return errorResponse('refresh_conflict', 'this refresh token was just used by a parallel request', 401);
+      if (now - found.rotatedAt < REFRESH_RACE_MS) return refreshConflict();
       if (found.unusedSuccessor !== null && now - found.rotatedAt < REFRESH_GRACE_MS && found.session.revokedAt === null) {
         const again = await storage.rotateRefreshToken(found.unusedSuccessor, digest(next), now);
-        if (again.state !== 'rotated') return errorResponse('refresh_conflict', 'this refresh token was just used by a parallel request', 401);
+        if (again.state !== 'rotated') return refreshConflict();
         await audit(c, 'refresh_retry', session.userId, { session: session.id });
         return refreshed(again.session);
       }

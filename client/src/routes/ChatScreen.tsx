@@ -28,7 +28,6 @@ import {
 } from '../components/CommunityDialogs';
 import { CommunityRail } from '../components/CommunityRail';
 import { KeyChangeBanner } from '../components/KeyChangeBanner';
-import { Engine } from '../e2ee/Engine';
 import { canRestore, requestRestore, RestoreBanner } from '../components/KeyBackup';
 import { MemberList, type MemberRow } from '../components/MemberList';
 import { MessagePane } from '../components/MessagePane';
@@ -38,6 +37,7 @@ import { DmRequestCard } from '../components/DmRequestCard';
 import { GettingStarted } from '../components/GettingStarted';
 import { QuickSwitcher, ShortcutsDialog, shortcutFor, type SwitchTarget } from '../components/KeyboardNav';
 import type { Counts } from '../components/UnreadBadge';
+import { Engine } from '../e2ee/Engine';
 import { navigate, route } from '../router';
 import { ChannelSession } from '../stores/ChannelSession';
 import { deviceDb } from '../stores/DeviceDb';

@@ -9,9 +9,8 @@
  * messages are plain.
  */
 import { createSignal } from 'solid-js';
-import type { highlightCode as HighlightCode } from './highlight';
-
 import { escapeHtml } from './escapeHtml';
+import type { highlightCode as HighlightCode } from './highlight';
 
 // The signals live here, in the chat chunk, and markdownFull.ts imports nothing of the chat's
 // modules (the highlighter comes as an argument): either made the bundler move Solid out of the

@@ -8,8 +8,8 @@
  * the app's styles (a fake banner).
  *
  * This module is a chunk of its own, loaded the first time a message needs more than the plain
- * fast path (or in idle time after the chat opens): marked's and DOMPurify's module code is a
- * long task's worth on a slow phone, and most chat messages never need them.
+ * fast path: marked's and DOMPurify's module code is a long task's worth on a slow phone, and
+ * most chat messages never need them.
  *
  * The highlighter is a further chunk (about a quarter of the chat screen's size again), fetched
  * the first time a code block is rendered. Until it arrives code blocks show plain; the renderer
