@@ -9,11 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startServer, type RunningServer } from '../helpers/server';
 import { launchBrowser } from './browser';
-import { messageWith, PASSWORD, Pages, register, send, seriousViolations } from './helpers';
+import { messageWith, PASSWORD, Pages, reportOnFailure, register, send, seriousViolations } from './helpers';
 
 let server: RunningServer;
 let browser: Browser;
 let pages: Pages;
+reportOnFailure(() => pages);
 
 beforeAll(async () => {
   server = await startServer({ env: { REGISTRATION_MODE: 'open' } });

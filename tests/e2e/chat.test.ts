@@ -14,11 +14,12 @@ import type { Browser } from 'playwright-core';
 import { ROOT } from '../../scripts/build.mjs';
 import { startServer, type RunningServer } from '../helpers/server';
 import { launchBrowser } from './browser';
-import { expectNoCanaries, messageWith, log, Pages, register, send, acceptDmRequest } from './helpers';
+import { expectNoCanaries, messageWith, log, Pages, reportOnFailure, register, send, acceptDmRequest } from './helpers';
 
 let server: RunningServer;
 let browser: Browser;
 let pages: Pages;
+reportOnFailure(() => pages);
 const problems = () => pages.problems;
 
 beforeAll(async () => {

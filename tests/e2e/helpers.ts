@@ -141,6 +141,13 @@ export async function send(page: Page, text: string): Promise<void> {
 export const log = (page: Page) => page.getByRole('log');
 export const messageWith = (page: Page, text: string) => log(page).locator('li.message', { hasText: text });
 
+/** Prints what the pages showed and said (refused requests with their paths) when a test of this file fails. */
+export function reportOnFailure(pages: () => Pages | undefined): void {
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(async () => console.error(`what the pages showed when the test failed:\n${(await pages()?.report()) ?? '(no pages)'}`));
+  });
+}
+
 /** What `browserSuite` starts for a test file: the real server, Chromium, and isolated pages. */
 export interface BrowserSuite {
   server: RunningServer;
@@ -161,9 +168,7 @@ export function browserSuite(env: Record<string, string> | (() => Promise<Record
     suite.browser = await launchBrowser();
     suite.pages = new Pages(suite.browser, suite.server.url);
   });
-  beforeEach(({ onTestFailed }) => {
-    onTestFailed(async () => console.error(`what the pages showed when the test failed:\n${await suite.pages.report()}`));
-  });
+  reportOnFailure(() => suite.pages);
   afterAll(async () => {
     await suite.pages?.closeAll();
     await suite.browser?.close();

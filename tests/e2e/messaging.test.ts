@@ -11,11 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startServer, type RunningServer } from '../helpers/server';
 import { launchBrowser } from './browser';
-import { expectNoCanaries, log, messageWith, Pages, register, send, acceptDmRequest } from './helpers';
+import { expectNoCanaries, log, messageWith, Pages, reportOnFailure, register, send, acceptDmRequest } from './helpers';
 
 let server: RunningServer;
 let browser: Browser;
 let pages: Pages;
+reportOnFailure(() => pages);
 
 beforeAll(async () => {
   server = await startServer({ env: { REGISTRATION_MODE: 'open' } });

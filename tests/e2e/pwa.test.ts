@@ -13,11 +13,12 @@ import type { Browser, Page } from 'playwright-core';
 import { ROOT } from '../../scripts/build.mjs';
 import { startServer, type RunningServer } from '../helpers/server';
 import { launchBrowser } from './browser';
-import { Pages } from './helpers';
+import { Pages, reportOnFailure } from './helpers';
 
 let server: RunningServer;
 let browser: Browser;
 let pages: Pages;
+reportOnFailure(() => pages);
 const assets = mkdtempSync(join(tmpdir(), 'chatalot-assets-'));
 
 beforeAll(async () => {

@@ -7,12 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../helpers/server';
 import { launchBrowser } from './browser';
-import { PASSWORD, Pages, register } from './helpers';
+import { PASSWORD, Pages, reportOnFailure, register } from './helpers';
 import { totp } from '../auth/client';
 
 let server: RunningServer;
 let browser: Browser;
 let pages: Pages;
+reportOnFailure(() => pages);
 
 beforeAll(async () => {
   server = await startServer({ env: { REGISTRATION_MODE: 'open' } });

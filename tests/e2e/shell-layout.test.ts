@@ -21,11 +21,12 @@ import { ROOT } from '../../scripts/build.mjs';
 import { call, openChannel, registerUser } from '../helpers/accounts';
 import { startServer, type RunningServer } from '../helpers/server';
 import { launchBrowser } from './browser';
-import { expectNoCanaries, messageWith, Pages, register, send } from './helpers';
+import { expectNoCanaries, messageWith, Pages, reportOnFailure, register, send } from './helpers';
 
 let server: RunningServer;
 let browser: Browser;
 let pages: Pages;
+reportOnFailure(() => pages);
 const problems = () => pages.problems;
 
 beforeAll(async () => {

@@ -11,11 +11,12 @@ import { join } from 'node:path';
 import { ROOT } from '../../scripts/build.mjs';
 import { startServer, type RunningServer } from '../helpers/server';
 import { launchBrowser } from './browser';
-import { expectNoCanaries, messageWith, Pages, register, send, acceptDmRequest } from './helpers';
+import { expectNoCanaries, messageWith, Pages, reportOnFailure, register, send, acceptDmRequest } from './helpers';
 
 let server: RunningServer;
 let browser: Browser;
 let pages: Pages;
+reportOnFailure(() => pages);
 
 beforeAll(async () => {
   server = await startServer({ env: { REGISTRATION_MODE: 'open' } });

@@ -9,11 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startServer, type RunningServer } from '../helpers/server';
 import { launchBrowser } from './browser';
-import { log, messageWith, Pages, register, send, acceptDmRequest } from './helpers';
+import { log, messageWith, Pages, reportOnFailure, register, send, acceptDmRequest } from './helpers';
 
 let server: RunningServer;
 let browser: Browser;
 let pages: Pages;
+reportOnFailure(() => pages);
 
 beforeAll(async () => {
   server = await startServer({ env: { REGISTRATION_MODE: 'open' } });

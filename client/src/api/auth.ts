@@ -19,6 +19,6 @@ export interface AuthConfig {
 export const getAuthConfig = () => api<AuthConfig>('/api/auth/config', { auth: false });
 export const register = (body: InferInput<typeof RegisterRequest>) => api<AuthResponse>('/api/auth/register', { method: 'POST', body, auth: false });
 export const login = (body: InferInput<typeof LoginRequest>) => api<AuthResponse>('/api/auth/login', { method: 'POST', body, auth: false });
-export const logout = () => api<void>('/api/auth/logout', { method: 'POST' });
+export const logout = () => api<void>('/api/auth/logout', { method: 'POST', signOut: true });
 export const getMe = () => api<PublicUser>('/api/me');
 export const recover = (body: InferInput<typeof RecoverRequest>) => api<AuthResponse>('/api/auth/recover', { method: 'POST', body, auth: false });

@@ -34,6 +34,8 @@ let persistence: TokenPersistence | null = null;
 let refreshing: Promise<AuthResponse | null> | null = null;
 let onSessionEnded: (() => void) | null = null;
 let onRefreshed: ((r: AuthResponse) => void) | null = null;
+/** Set while a sign-out ends the session: other authenticated requests are refused here, not sent to fail with 401. */
+let signingOut = false;
 
 /** Installs the refresh-token persistence and the callbacks for a refreshed or ended session. */
 export function configureAuth(options: { persistence: TokenPersistence; sessionEnded: () => void; refreshed: (r: AuthResponse) => void }): void {
@@ -45,6 +47,20 @@ export function configureAuth(options: { persistence: TokenPersistence; sessionE
 /** The current access token, for WebSocket subprotocols. */
 export function currentAccessToken(): string | null {
   return accessToken;
+}
+
+/**
+ * Runs `end` (removing the device, logging out) with every other authenticated request refused
+ * locally as `signed_out`: a screen still mounted would otherwise send one with a token the
+ * logout has just revoked, get a 401, and present the revoked refresh token for another.
+ */
+export async function whileSigningOut<T>(end: () => Promise<T>): Promise<T> {
+  signingOut = true;
+  try {
+    return await end();
+  } finally {
+    signingOut = false;
+  }
 }
 
 /** Stores a fresh pair after login, register or refresh. */
@@ -90,6 +106,7 @@ async function doRefresh(): Promise<AuthResponse | null> {
  * there is no session (the caller shows the login screen) or the server cannot be reached.
  */
 export function refreshSession(): Promise<AuthResponse | null> {
+  if (signingOut) return Promise.resolve(null);
   refreshing ??= doRefresh().finally(() => {
     refreshing = null;
   });
@@ -111,6 +128,8 @@ export interface RequestOptions {
   raw?: Uint8Array;
   /** Extra request headers. */
   headers?: Record<string, string>;
+  /** One of the sign-out's own requests (see `whileSigningOut`). */
+  signOut?: boolean;
 }
 
 async function send(path: string, options: RequestOptions): Promise<Response> {
@@ -124,9 +143,10 @@ async function send(path: string, options: RequestOptions): Promise<Response> {
 
 /** Sends with one retry after refreshing an expired access token; network failures become `ApiRequestError`. */
 async function sendAuthed(path: string, options: RequestOptions): Promise<Response> {
+  if (signingOut && options.auth !== false && !options.signOut) throw new ApiRequestError(0, 'signed_out', 'You are signing out.');
   try {
     const res = await send(path, options);
-    if (res.status === 401 && options.auth !== false && (await refreshSession())) return await send(path, options);
+    if (res.status === 401 && options.auth !== false && !options.signOut && (await refreshSession())) return await send(path, options);
     return res;
   } catch {
     throw new ApiRequestError(0, 'network', 'The server cannot be reached.');

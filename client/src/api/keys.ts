@@ -30,7 +30,7 @@ export interface UserRef {
 
 export const registerDevice = (body: InferInput<typeof RegisterDeviceRequest>) => api<{ deviceId: string; oneTimePreKeys: number }>('/api/devices', { method: 'POST', body });
 export const listOwnDevices = () => api<{ devices: OwnDevice[] }>('/api/devices');
-export const removeDevice = (id: string) => api<void>(`/api/devices/${encodeURIComponent(id)}`, { method: 'DELETE' });
+export const removeDevice = (id: string, options: { signOut?: boolean } = {}) => api<void>(`/api/devices/${encodeURIComponent(id)}`, { method: 'DELETE', ...options });
 export const uploadPreKeys = (deviceId: string, body: InferInput<typeof UploadPreKeysRequest>) =>
   api<{ oneTimePreKeys: number }>(`/api/devices/${encodeURIComponent(deviceId)}/prekeys`, { method: 'PUT', body });
 export const userByName = (username: string) => api<UserRef>(`/api/users/by-name/${encodeURIComponent(username)}`);

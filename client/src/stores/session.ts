@@ -5,7 +5,7 @@
  * the chat screen registers a teardown with `onSignOut` to close its sockets first.
  */
 import { createSignal } from 'solid-js';
-import { configureAuth, refreshSession, setTokens } from '../api/http';
+import { configureAuth, refreshSession, setTokens, whileSigningOut } from '../api/http';
 import { logout as apiLogout, type AuthResponse, type PublicUser } from '../api/auth';
 import { removeDevice } from '../api/keys';
 import { deviceDb, deviceWiped, reopenDeviceDb, wipeDeviceDb } from './DeviceDb';
@@ -74,21 +74,23 @@ export async function signIn(r: AuthResponse, backupKeys?: { current: Uint8Array
 }
 
 /** Signs out: closes sockets, removes this device on the server, ends the session, wipes local keys. */
-export async function signOut(): Promise<void> {
-  for (const t of [...teardowns]) await t();
-  try {
-    const self = await (await deviceDb()).get<{ deviceId: string }>('device', 'self');
-    if (self) await removeDevice(self.deviceId).catch(() => undefined);
-    await apiLogout().catch(() => undefined);
-  } finally {
-    await setTokens(null).catch(() => undefined);
-    await wipeDeviceDb();
-    // The service worker's caches hold only the public app shell, but a signed-out browser keeps
-    // nothing of ours (SECURITY-TESTS V4); the worker fills them again on the next visit.
-    if ('caches' in self) for (const key of await caches.keys()) await caches.delete(key).catch(() => undefined);
-    setUser(null);
-    // The next person to sign in starts at home, not in the settings or conversation left open
-    // (once the chat screen is gone, so nothing of it reacts to the new address).
-    navigate('/', true);
-  }
+export function signOut(): Promise<void> {
+  return whileSigningOut(async () => {
+    for (const t of [...teardowns]) await t();
+    try {
+      const self = await (await deviceDb()).get<{ deviceId: string }>('device', 'self');
+      if (self) await removeDevice(self.deviceId, { signOut: true }).catch(() => undefined);
+      await apiLogout().catch(() => undefined);
+    } finally {
+      await setTokens(null).catch(() => undefined);
+      await wipeDeviceDb();
+      // The service worker's caches hold only the public app shell, but a signed-out browser keeps
+      // nothing of ours (SECURITY-TESTS V4); the worker fills them again on the next visit.
+      if ('caches' in self) for (const key of await caches.keys()) await caches.delete(key).catch(() => undefined);
+      setUser(null);
+      // The next person to sign in starts at home, not in the settings or conversation left open
+      // (once the chat screen is gone, so nothing of it reacts to the new address).
+      navigate('/', true);
+    }
+  });
 }
