@@ -14,6 +14,9 @@ import {
   senderKeyDecrypt,
   senderKeyDecryptBacklog,
   senderKeyDistribution,
+  senderKeyDistributionAt,
+  decodeSenderKeyRequest,
+  encodeSenderKeyRequest,
   senderKeyEncrypt,
   shouldRotateSenderKey,
 } from './SenderKey';
@@ -151,6 +154,56 @@ describe.each(providers)('Sender Keys over %s', (_n, provider) => {
     expect(await code(senderKeyDecrypt(provider, lateJoiner, alice.id, v9))).toBe('unknown-version');
     const next = (await senderKeyEncrypt(provider, alice.own, alice.id, utf8('next'))).message;
     expect(fromUtf8((await senderKeyDecrypt(provider, lateJoiner, alice.id, next)).plaintext)).toBe('next');
+  });
+
+  it('issue #20: a distribution from an earlier iteration of a held key makes the messages before the first one readable', async () => {
+    const alice = await member(provider, 'alice');
+    const msgs: Uint8Array[] = [];
+    for (let i = 0; i < 6; i++) {
+      const out = await senderKeyEncrypt(provider, alice.own, alice.id, utf8(`m${i}`));
+      alice.own = out.own;
+      msgs.push(out.message);
+    }
+    // Bob's device got the key at iteration 4 (it missed the first distribution).
+    let bob = processSenderKeyDistribution(undefined, senderKeyDistributionAt(alice.own, 4));
+    expect(await code(senderKeyDecrypt(provider, bob, alice.id, msgs[2]!))).toBe('sent-before-join');
+    bob = (await senderKeyDecrypt(provider, bob, alice.id, msgs[5]!)).record;
+    // The re-request's answer: the same key from iteration 2.
+    bob = processSenderKeyDistribution(bob, senderKeyDistributionAt(alice.own, 2));
+    for (const i of [3, 2, 4]) {
+      const out = await senderKeyDecrypt(provider, bob, alice.id, msgs[i]!);
+      expect(fromUtf8(out.plaintext)).toBe(`m${i}`);
+      bob = out.record;
+    }
+    expect(await code(senderKeyDecrypt(provider, bob, alice.id, msgs[1]!))).toBe('sent-before-join');
+    expect(await code(senderKeyDecrypt(provider, bob, alice.id, msgs[5]!))).toBe('duplicate-message');
+    // The distribution at iteration 0 is the one made at creation.
+    expect(toHex(encodeSenderKeyDistribution(senderKeyDistributionAt(alice.own, 0)))).toBe(toHex(encodeSenderKeyDistribution({ ...senderKeyDistribution(alice.own), iteration: 0, chainKey: alice.own.initialChainKey! })));
+  });
+
+  it('issue #20: an earlier distribution that is not the same chain (other chain key or signing key) changes nothing', async () => {
+    const alice = await member(provider, 'alice');
+    for (let i = 0; i < 3; i++) alice.own = (await senderKeyEncrypt(provider, alice.own, alice.id, utf8(`m${i}`))).own;
+    const bob = processSenderKeyDistribution(undefined, senderKeyDistributionAt(alice.own, 3));
+    const before = toHex(encodeSenderKeyRecord(bob));
+    const real = senderKeyDistributionAt(alice.own, 1);
+    const forgedChain = { ...real, chainKey: new Uint8Array(32).fill(7) };
+    const forgedSigner = { ...real, signingKey: new Uint8Array(32).fill(9) };
+    const later = senderKeyDistributionAt(alice.own, 3);
+    for (const d of [forgedChain, forgedSigner, later]) expect(toHex(encodeSenderKeyRecord(processSenderKeyDistribution(bob, d)))).toBe(before);
+    // Without the initial chain key (history not retained) there is nothing to derive from.
+    expect(() => senderKeyDistributionAt({ ...alice.own, initialChainKey: null }, 1)).toThrow(CryptoError);
+    expect(() => senderKeyDistributionAt(alice.own, 4)).toThrow(CryptoError);
+  });
+
+  it('issue #20: a sender-key request round-trips and its decoder refuses trailing bytes', () => {
+    const r = { channelId: CHANNEL, keyId: 0xdeadbeef, iteration: 12 };
+    const bytes = encodeSenderKeyRequest(r);
+    expect(decodeSenderKeyRequest(bytes)).toEqual(r);
+    const longer = new Uint8Array(bytes.length + 1);
+    longer.set(bytes);
+    expect(() => decodeSenderKeyRequest(longer)).toThrow(CryptoError);
+    expect(() => decodeSenderKeyRequest(encodeSenderKeyDistribution({ channelId: CHANNEL, keyId: 1, iteration: 0, chainKey: new Uint8Array(32), signingKey: new Uint8Array(32) }))).toThrow(CryptoError);
   });
 
   it('keeps at most MAX_SENDER_KEY_STATES key ids per sender, and in-flight messages across a rotation still open', async () => {

@@ -114,9 +114,44 @@ export function senderKeyDistribution(own: OwnSenderKey): SenderKeyDistribution 
   return { channelId: own.channelId, keyId: own.keyId, iteration: own.chain.index, chainKey: own.chain.chainKey, signingKey: own.signing.publicKey };
 }
 
+/**
+ * The distribution from an earlier `iteration` of the current key, derived from the initial
+ * chain key: the answer to a member device that missed the first distribution (issue #20). The
+ * caller decides whether that device is entitled to messages from `iteration` on.
+ */
+export function senderKeyDistributionAt(own: OwnSenderKey, iteration: number): SenderKeyDistribution {
+  if (!own.initialChainKey || iteration > own.chain.index || iteration < 0) throw new CryptoError('not-a-recipient', 'sender-key-distribution');
+  let chainKey = own.initialChainKey;
+  for (let i = 0; i < iteration; i++) chainKey = kdfChainKey(chainKey).nextChainKey;
+  return { channelId: own.channelId, keyId: own.keyId, iteration, chainKey, signingKey: own.signing.publicKey };
+}
+
 /** Encodes a distribution message (to be sent only inside a pairwise session). */
 export function encodeSenderKeyDistribution(d: SenderKeyDistribution): Uint8Array {
   return ByteWriter.withHeader(Kind.SenderKeyDistribution).var16(utf8(d.channelId)).u32(d.keyId).u32(d.iteration).bytes(d.chainKey).bytes(d.signingKey).finish();
+}
+
+/**
+ * What a device that cannot open a channel message asks its sender's device for (inside their
+ * pairwise session, never in the clear): the key `keyId` from `iteration` on (issue #20).
+ */
+export interface SenderKeyRequest {
+  channelId: string;
+  keyId: number;
+  iteration: number;
+}
+
+export function encodeSenderKeyRequest(r: SenderKeyRequest): Uint8Array {
+  return ByteWriter.withHeader(Kind.SenderKeyRequest).var16(utf8(r.channelId)).u32(r.keyId).u32(r.iteration).finish();
+}
+
+export function decodeSenderKeyRequest(bytes: Uint8Array): SenderKeyRequest {
+  const r = ByteReader.open(bytes, Kind.SenderKeyRequest);
+  const id = r.var16();
+  if (id.length > MAX_CHANNEL_ID_LENGTH) throw new CryptoError('malformed', 'decode');
+  const out = { channelId: fromUtf8(id), keyId: r.u32(), iteration: r.u32() };
+  r.end();
+  return out;
 }
 
 /** Decodes a distribution message. */
@@ -137,10 +172,47 @@ export function decodeSenderKeyDistribution(bytes: Uint8Array): SenderKeyDistrib
 export function processSenderKeyDistribution(record: SenderKeyRecord | undefined, d: SenderKeyDistribution, retainHistory = true): SenderKeyRecord {
   if (record && record.channelId !== d.channelId) throw new CryptoError('malformed', 'sender-key-distribution');
   const states = record ? [...record.states] : [];
-  if (states.some((s) => s.keyId === d.keyId)) return { channelId: d.channelId, states };
+  const held = states.findIndex((s) => s.keyId === d.keyId);
+  if (held >= 0) {
+    const earlier = extendBackwards(states[held]!, d);
+    if (earlier) states[held] = earlier;
+    return { channelId: d.channelId, states };
+  }
   const chain = { chainKey: d.chainKey, index: d.iteration };
   states.unshift({ keyId: d.keyId, signingKey: d.signingKey, chain, skipped: new Map(), firstIndex: d.iteration, history: retainHistory ? { ...chain } : null });
   return { channelId: d.channelId, states: states.slice(0, MAX_SENDER_KEY_STATES) };
+}
+
+/**
+ * A distribution of a key id already held, from an earlier iteration (a key re-request's answer,
+ * issue #20), makes the earlier messages readable — but only when it is the same chain: hashing
+ * its chain key forward must give exactly the chain this device started from, with the same
+ * signing key. Anything else (a replay of a later point, a different chain under the same id)
+ * leaves the state as it was, so nothing can rewind or replace a chain. The message keys of the
+ * iterations in between become skipped keys (within MAX_SENDER_MESSAGE_KEYS).
+ */
+function extendBackwards(state: SenderKeyReceiverState, d: SenderKeyDistribution): SenderKeyReceiverState | null {
+  if (!state.history || d.iteration >= state.firstIndex || state.firstIndex - d.iteration > MAX_SENDER_MESSAGE_KEYS) return null;
+  if (!bytesEqual(state.signingKey, d.signingKey) || state.history.index !== state.firstIndex) return null;
+  const seeds = new Map<number, Uint8Array>();
+  let chainKey = d.chainKey;
+  for (let i = d.iteration; i < state.firstIndex; i++) {
+    const step = kdfChainKey(chainKey);
+    seeds.set(i, step.messageKeySeed);
+    chainKey = step.nextChainKey;
+  }
+  if (!bytesEqual(chainKey, state.history.chainKey)) return null;
+  // Earlier iterations first, then the ones already skipped: eviction takes the oldest.
+  const skipped = new Map([...seeds, ...state.skipped]);
+  while (skipped.size > MAX_SENDER_MESSAGE_KEYS) skipped.delete(skipped.keys().next().value!);
+  return { ...state, skipped, firstIndex: d.iteration, history: { chainKey: d.chainKey, index: d.iteration } };
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
 }
 
 /** The constant parts of a (channel, sender) pair's signature input and AEAD data, framed once. */

@@ -6,7 +6,7 @@ import { decodeIdentityPublic } from './IdentityKey';
 import { decodePreKeyBundle } from './PreKeyBundle';
 import { decodeInitialMessage } from './pqxdh';
 import { decodeRatchetMessage, ratchetDecrypt } from './DoubleRatchet';
-import { decodeSenderKeyDistribution, decodeSenderKeyMessage, decodeSenderKeyRecord } from './SenderKey';
+import { decodeSenderKeyDistribution, decodeSenderKeyMessage, decodeSenderKeyRecord, decodeSenderKeyRequest } from './SenderKey';
 import { decodeDeviceList } from './DeviceList';
 import { decodeSessionRecord, decryptFrom, encryptTo, startSession } from './Session';
 import { openBackup } from './KeyBackup';
@@ -24,6 +24,7 @@ const decoders: Array<[string, number, (b: Uint8Array) => unknown]> = [
   ['ratchet message', Kind.RatchetMessage, decodeRatchetMessage],
   ['sender-key message', Kind.SenderKeyMessage, decodeSenderKeyMessage],
   ['sender-key distribution', Kind.SenderKeyDistribution, decodeSenderKeyDistribution],
+  ['sender-key request', Kind.SenderKeyRequest, decodeSenderKeyRequest],
   ['device list', Kind.DeviceList, decodeDeviceList],
   ['backup', Kind.KeyBackup, (b) => openBackup(b, new Uint8Array(32), 'acct')],
   ['session state', Kind.SessionState, decodeSessionRecord],

@@ -27,6 +27,7 @@ export const Kind = {
   SenderKeyState: 0x0a,
   SafetyNumberQr: 0x0b,
   BackupContents: 0x0c,
+  SenderKeyRequest: 0x0d,
 } as const;
 /** One of the `Kind` values. */
 export type KindValue = (typeof Kind)[keyof typeof Kind];

@@ -165,6 +165,13 @@ export class DeviceLists {
     this.changed();
   }
 
+  /** When the device was added to the person's last accepted list (their clock, signed); null when they have no list or it is not on it. */
+  async listedSince(userId: string, deviceId: string): Promise<number | null> {
+    const pin = await this.pinOf(userId);
+    if (!pin) return null;
+    return decodeDeviceList(pin.list).list.devices.find((d) => d.deviceId === deviceId)?.addedAt ?? null;
+  }
+
   /** True when the device is on the person's last accepted list; null when they have none. */
   async isListed(userId: string, device: PublicDevice): Promise<boolean | null> {
     const pin = await this.pinOf(userId);

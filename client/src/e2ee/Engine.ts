@@ -29,6 +29,10 @@ import {
   createSenderKey,
   decodeIdentityPublic,
   decodeSenderKeyDistribution,
+  decodeSenderKeyMessage,
+  decodeSenderKeyRequest,
+  encodeSenderKeyRequest,
+  senderKeyDistributionAt,
   decryptFrom,
   encodeIdentityPublic,
   encodeSenderKeyDistribution,
@@ -97,7 +101,32 @@ interface DeviceRecord {
 interface DistributedRecord {
   keyId: number;
   addresses: string[];
+  /** From which iteration each address holds it (absent in records written before issue #20). */
+  from?: Record<string, number>;
+  /** When (this device's clock, ms) each iteration was sealed, by iteration: a device approved later is entitled only from then on. */
+  sealedAt?: number[];
 }
+
+/** An own sender key replaced by a newer one, kept to answer re-requests for the messages it sealed. */
+interface PreviousOwnKey {
+  own: OwnSenderKey;
+  done: DistributedRecord;
+}
+
+/**
+ * Replaced own sender keys kept per channel for answering re-requests: with the current one this
+ * is MAX_SENDER_KEY_STATES, the key ids a receiver keeps per sender, so an answer for an older key
+ * would be dropped by the receiver anyway.
+ */
+const MAX_PREVIOUS_OWN_KEYS = 4;
+const previousKey = (channelId: string) => `${channelId}#previous`;
+
+/** A key re-request for the same (sender device, channel, key) is sent again after this long, ms (issue #20). */
+const KEY_REQUEST_INTERVAL_MS = 30_000;
+/** A device's re-requests for one key are answered at most this often, ms: a co-member cannot make this device re-read the members in a loop. */
+const KEY_ANSWER_INTERVAL_MS = 5_000;
+/** Outstanding re-request and answer bookkeeping kept at most (oldest dropped). */
+const MAX_KEY_REQUEST_ENTRIES = 1000;
 
 /** What opening an envelope gave. */
 export type OpenResult = { ok: true; plaintext: Uint8Array; status: MessageStatus; deviceId: string } | { ok: false; code: CryptoErrorCode | 'waiting-for-key' };
@@ -113,6 +142,10 @@ export class Engine {
   /** Deliveries the hub has not confirmed yet, with their frames: a reconnected hub gets them again (it drops repeats by clientMsgId). */
   private readonly pendingDeliveries = new Map<string, { resolve: () => void; reject: (e: Error) => void; item: DeliverItem }>();
   private readonly keyListeners = new Set<(channelId: string) => void>();
+  /** Key re-requests sent, by `address|channel|keyId`: when, and from which iteration. */
+  private readonly keyRequests = new Map<string, { at: number; iteration: number }>();
+  /** Re-requests answered, by `address|channel|keyId`: when. */
+  private readonly keyAnswers = new Map<string, number>();
   private readonly trustListeners = new Set<() => void>();
   readonly hub: ReconnectingSocket;
   /** The encrypted key backup this device keeps up to date once it knows the recovery code. */
@@ -355,6 +388,8 @@ export class Engine {
         await this.store.putSenderKeyRecord(d.channelId, address, record);
         this.backup.markDirty();
         for (const fn of this.keyListeners) fn(d.channelId);
+      } else if (out.plaintext[1] === Kind.SenderKeyRequest) {
+        await this.answerKeyRequest(item.from, decodeSenderKeyRequest(out.plaintext));
       }
     } catch (e) {
       // A duplicate is a redelivery of something already processed; anything else cannot be
@@ -430,13 +465,25 @@ export class Engine {
     return devices;
   }
 
+  /** Makes a new own sender key for the channel; the one it replaces is kept (bounded) to answer re-requests for what it sealed. */
+  private async newOwnKey(channelId: string, now: number): Promise<OwnSenderKey> {
+    const old = await this.store.getOwnSenderKey(channelId);
+    const done = await this.db.get<DistributedRecord>('distributed', channelId);
+    if (old && done && done.keyId === old.keyId) {
+      const previous = (await this.db.get<PreviousOwnKey[]>('distributed', previousKey(channelId))) ?? [];
+      await this.db.put('distributed', previousKey(channelId), [{ own: old, done }, ...previous].slice(0, MAX_PREVIOUS_OWN_KEYS));
+    }
+    const own = await createSenderKey(this.provider, systemRng, channelId, now);
+    await this.store.putOwnSenderKey(own);
+    return own;
+  }
+
   /** Forces the next send to re-read the members and rotate the sender key (a member left). */
   async rotate(channelId: string): Promise<void> {
     await this.serial(async () => {
       this.memberCache.delete(channelId);
+      await this.newOwnKey(channelId, Date.now());
       await this.db.delete('distributed', channelId);
-      const own = await createSenderKey(this.provider, systemRng, channelId, Date.now());
-      await this.store.putOwnSenderKey(own);
     });
     this.backup.markDirty();
   }
@@ -460,10 +507,7 @@ export class Engine {
     const now = Date.now();
     let own = await this.store.getOwnSenderKey(channelId);
     const held = own?.keyId;
-    if (!own || shouldRotateSenderKey(own, now)) {
-      own = await createSenderKey(this.provider, systemRng, channelId, now);
-      await this.store.putOwnSenderKey(own);
-    }
+    if (!own || shouldRotateSenderKey(own, now)) own = await this.newOwnKey(channelId, now);
     try {
       return await this.distributeKey(channelId, own, now);
     } finally {
@@ -477,7 +521,7 @@ export class Engine {
 
   private async distributeKey(channelId: string, own: OwnSenderKey, now: number) {
     let done = await this.db.get<DistributedRecord>('distributed', channelId);
-    if (!done || done.keyId !== own.keyId) done = { keyId: own.keyId, addresses: [] };
+    if (!done || done.keyId !== own.keyId) done = { keyId: own.keyId, addresses: [], from: {} };
     const members = await this.memberDevices(channelId);
     // A device that holds this key is no longer among the members' devices (someone left or was
     // removed, or a device was taken off its owner's list): rotate now, even if the socket missed
@@ -485,9 +529,8 @@ export class Engine {
     // membership at the next message, so a leaver never reads what follows).
     const current = new Set(members.map((d) => addressOf(d.userId, d.deviceId)));
     if (done.addresses.some((a) => !current.has(a))) {
-      own = await createSenderKey(this.provider, systemRng, channelId, now);
-      await this.store.putOwnSenderKey(own);
-      done = { keyId: own.keyId, addresses: [] };
+      own = await this.newOwnKey(channelId, now);
+      done = { keyId: own.keyId, addresses: [], from: {} };
     }
     const holding = new Set(done.addresses);
     const targets = members.filter((d) => !(d.userId === this.userId && d.deviceId === this.deviceId) && !holding.has(addressOf(d.userId, d.deviceId)));
@@ -553,11 +596,118 @@ export class Engine {
     }
     // A device whose delivery failed is not marked done and is retried with the next send.
     const results = (await Promise.all(delivered)).flat();
-    for (const r of results) if (r.result.status === 'fulfilled') done.addresses.push(r.address);
+    const from = (done.from ??= {});
+    for (const r of results) if (r.result.status === 'fulfilled') (done.addresses.push(r.address), (from[r.address] = own.chain.index));
     await this.db.put('distributed', channelId, done);
     const failed = results.find((r) => r.result.status === 'rejected');
     if (failed) throw (failed.result as PromiseRejectedResult).reason;
     return own;
+  }
+
+  // ── Key re-requests (issue #20) ────────────────────────────────────────────────────────────
+
+  /**
+   * This device cannot open a message of `userId`'s device `deviceId`: ask that device for its
+   * key from the message's iteration, once per KEY_REQUEST_INTERVAL_MS per key (sooner for an
+   * earlier iteration). Closes the gaps where the sender's view of the members was a moment old
+   * (a device approved, a hub notice missed) when it distributed the key.
+   */
+  private wantKey(channelId: string, userId: string, deviceId: string, message: Uint8Array): void {
+    if (userId === this.userId && deviceId === this.deviceId) return;
+    let keyId: number, iteration: number;
+    try {
+      ({ keyId, iteration } = decodeSenderKeyMessage(message));
+    } catch {
+      return;
+    }
+    const key = `${addressOf(userId, deviceId)}|${channelId}|${keyId}`;
+    const now = Date.now();
+    const last = this.keyRequests.get(key);
+    if (last && now - last.at < KEY_REQUEST_INTERVAL_MS && last.iteration <= iteration) return;
+    this.keyRequests.delete(key);
+    this.keyRequests.set(key, { at: now, iteration: Math.min(iteration, last?.iteration ?? iteration) });
+    if (this.keyRequests.size > MAX_KEY_REQUEST_ENTRIES) this.keyRequests.delete(this.keyRequests.keys().next().value!);
+    void this.serial(() => this.requestKey(userId, deviceId, { channelId, keyId, iteration })).catch(() => {
+      // Not sent (offline, no bundle): the next attempt to open the message asks again.
+      if (this.keyRequests.get(key)?.at === now) this.keyRequests.delete(key);
+    });
+  }
+
+  /** Sends a sender-key request inside the pairwise session with the sender's device, starting one from a verified bundle if there is none. */
+  private async requestKey(userId: string, deviceId: string, request: { channelId: string; keyId: number; iteration: number }): Promise<void> {
+    const address = addressOf(userId, deviceId);
+    const now = Date.now();
+    if (!(await this.store.getSession(address))) {
+      const { users } = await claimBundlesMany([userId]);
+      const claimed = users.find((u) => u.userId === userId)?.bundles.find((b) => b.deviceId === deviceId);
+      if (!claimed) throw new Error('the sender device has no bundle');
+      const bundle = this.bundleFrom(claimed);
+      await verifyPreKeyBundle(this.provider, bundle);
+      const trust = await checkIdentity(this.store, address, encodeIdentityPublic(bundle.identity), now);
+      if (trust.event !== 'unchanged') this.trustChanged();
+      if (trust.record.state === 'changed') throw new Error('the sender device key changed');
+      await startSession(this.deps, address, bundle, now, { verified: true });
+    }
+    const ciphertext = await encryptTo(this.deps, address, encodeSenderKeyRequest(request));
+    const [result] = await this.deliverAll([{ to: { userId, deviceId }, ciphertext }]);
+    if (result?.status === 'rejected') throw result.reason;
+  }
+
+  /**
+   * Another device asks for this device's current key of a channel from `iteration` on. Answered
+   * only when it is entitled: its owner is a member now and the device is on their signed list
+   * (read fresh from the server), and the owner held this key from that iteration on — one of
+   * their devices received it from there. The answer starts at that point, never earlier: a
+   * member who joined later does not get what was sent before, and a device approved later reads
+   * from where its owner could (as a key backup would give it).
+   */
+  private async answerKeyRequest(from: { userId: string; deviceId: string }, request: { channelId: string; keyId: number; iteration: number }): Promise<void> {
+    const address = addressOf(from.userId, from.deviceId);
+    const key = `${address}|${request.channelId}|${request.keyId}`;
+    const now = Date.now();
+    const last = this.keyAnswers.get(key);
+    if (last !== undefined && now - last < KEY_ANSWER_INTERVAL_MS) return;
+    this.keyAnswers.delete(key);
+    this.keyAnswers.set(key, now);
+    if (this.keyAnswers.size > MAX_KEY_REQUEST_ENTRIES) this.keyAnswers.delete(this.keyAnswers.keys().next().value!);
+    // The current key, or one it replaced.
+    const current = await this.store.getOwnSenderKey(request.channelId);
+    const currentDone = await this.db.get<DistributedRecord>('distributed', request.channelId);
+    const previous = (await this.db.get<PreviousOwnKey[]>('distributed', previousKey(request.channelId))) ?? [];
+    const found =
+      current?.keyId === request.keyId && currentDone?.keyId === request.keyId ? { own: current, done: currentDone, at: -1 } : previous.map((p, at) => ({ ...p, at })).find((p) => p.own.keyId === request.keyId);
+    if (!found) return;
+    const { own, done } = found;
+    // Entitled now: a member, and the device on its owner's signed list (both read afresh).
+    const members = await this.memberDevices(request.channelId, true);
+    if (!members.some((d) => d.userId === from.userId && d.deviceId === from.deviceId)) return;
+    // Entitled then: from where the owner first held this key (one of their devices received it)…
+    const held = Object.entries(done.from ?? {})
+      .filter(([a]) => a.startsWith(`${from.userId}.`))
+      .map(([, i]) => i);
+    if (held.length === 0) return;
+    let start = Math.min(...held);
+    // …and, for a device approved after that, from the first message sealed after its approval
+    // (the list's signed added-at time; the two clocks are different devices', see SECURITY.md).
+    const ownHeld = done.from?.[address];
+    const addedAt = await this.lists.listedSince(from.userId, from.deviceId);
+    if (addedAt !== null && ownHeld === undefined) {
+      let k = start;
+      while (k < own.chain.index && !((done.sealedAt?.[k] ?? -1) >= addedAt)) k++;
+      start = k;
+    } else if (ownHeld !== undefined) start = Math.min(start, ownHeld);
+    if (start >= own.chain.index && found.at >= 0) return; // a replaced key seals nothing more
+    const distribution = senderKeyDistributionAt(own, Math.min(start, own.chain.index));
+    const ciphertext = await encryptTo(this.deps, address, encodeSenderKeyDistribution(distribution));
+    const [result] = await this.deliverAll([{ to: from, ciphertext }]);
+    if (result?.status !== 'fulfilled') return;
+    if (!done.addresses.includes(address)) done.addresses.push(address);
+    (done.from ??= {})[address] = Math.min(done.from[address] ?? Infinity, distribution.iteration);
+    if (found.at < 0) await this.db.put('distributed', request.channelId, done);
+    else {
+      previous[found.at] = { own, done };
+      await this.db.put('distributed', previousKey(request.channelId), previous);
+    }
   }
 
   /** Seals `plaintext` for the channel (distributing the sender key first); base64 for a `send` frame. */
@@ -566,6 +716,11 @@ export class Engine {
       const own = await this.distribute(channelId);
       const out = await senderKeyEncrypt(this.provider, own, identityPublicOf(this.identity), plaintext);
       await this.store.putOwnSenderKey(out.own);
+      // When this iteration was sealed: a key re-request from a device approved later is answered only from then on.
+      const stored = await this.db.get<DistributedRecord>('distributed', channelId);
+      const done = stored?.keyId === own.keyId ? stored : { keyId: own.keyId, addresses: [], from: {} };
+      (done.sealedAt ??= [])[own.chain.index] = Date.now();
+      await this.db.put('distributed', channelId, done);
       return toBase64(wrapChannelEnvelope(this.deviceId, out.message));
     });
   }
@@ -629,14 +784,19 @@ export class Engine {
         known = { identity: session?.remoteIdentity ?? (trust ? decodeIdentityPublic(trust.identityKey) : undefined), trust };
         identities.set(address, known);
       }
-      if (!known.identity || !record) return { ok: false, code: 'waiting-for-key' };
+      if (!known.identity || !record) {
+        this.wantKey(channelId, env.sender, wrapped.deviceId, wrapped.message);
+        return { ok: false, code: 'waiting-for-key' };
+      }
       const out = await senderKeyDecrypt(this.provider, record, known.identity, wrapped.message);
       records.set(address, out.record);
       dirty.add(address);
       return { ok: true, plaintext: out.plaintext, status: messageStatus(true, known.trust), deviceId: wrapped.deviceId };
     } catch (e) {
-      if (isCryptoError(e)) return { ok: false, code: e.code };
-      throw e;
+      if (!isCryptoError(e)) throw e;
+      // No key for it (yet): the sender's device is asked; it answers only if this device is entitled.
+      if (e.code === 'not-a-recipient' || e.code === 'sent-before-join') this.wantKey(channelId, env.sender, wrapped.deviceId, wrapped.message);
+      return { ok: false, code: e.code };
     }
   }
 }

@@ -100,7 +100,7 @@ const newClientMsgId = () => toBase64Url(crypto.getRandomValues(new Uint8Array(1
 const unflushed = new Map<string, Promise<void>>();
 
 /** Errors a later sender-key distribution can cure. */
-const RETRYABLE = new Set(['waiting-for-key', 'not-a-recipient']);
+const RETRYABLE = new Set(['waiting-for-key', 'not-a-recipient', 'sent-before-join']);
 
 export class ChannelSession {
   readonly socket: ReconnectingSocket;

@@ -15,7 +15,7 @@ import { KEY_STORES } from './IndexedDbKeyStore';
 
 export const DB_NAME = 'chatalot';
 /** Bump when a store is added. */
-const DB_VERSION = 1;
+export const DB_VERSION = 1;
 /** App stores beside the key store's. */
 export const APP_STORES = ['auth', 'device', 'messages', 'distributed'] as const;
 

@@ -1,0 +1,205 @@
+/**
+ * The simulation's world (issue #20): the real server (workerd, `npm start`), and simulated
+ * devices that each run their own copy of the web client's modules — the Engine
+ * (client/src/e2ee), the crypto library (client/src/crypto), the API layer with its own tokens,
+ * an IndexedDB (fake-indexeddb, one database per device) and the hub socket (ws) — in this one
+ * Node process. Nothing of the client is re-implemented here: a device seals and opens with the
+ * same code a browser runs.
+ *
+ * How one process holds many clients: the client keeps its session (access token, refresh
+ * token) in module state, as a browser tab does. Each device imports the client after
+ * `vi.resetModules()`, so it gets a fresh copy of those modules and its own session; the
+ * third-party packages (solid-js, @noble/*) are shared, as they hold no session. The browser
+ * globals the client uses (fetch with relative paths, location, WebSocket, indexedDB,
+ * navigator.onLine, online/offline events) point at the one server.
+ */
+import { randomBytes } from 'node:crypto';
+import { IDBFactory } from 'fake-indexeddb';
+import { vi } from 'vitest';
+import WebSocket from 'ws';
+import type { EnvelopeOut } from '../../protocol/frames';
+import { startServer, type RunningServer } from '../helpers/server';
+import { TestSocket } from '../helpers/socket';
+
+export const SIM_PASSWORD = 'correct horse battery staple';
+
+let installed: { server: RunningServer } | null = null;
+
+/** Points the browser globals the client uses at `server` (once per process; a restart moves them). */
+function installGlobals(server: RunningServer): void {
+  const g = globalThis as Record<string, unknown>;
+  if (!installed) {
+    const realFetch = globalThis.fetch;
+    g.fetch = (input: string | URL | Request, init?: RequestInit) =>
+      realFetch(typeof input === 'string' && input.startsWith('/') ? `${installed!.server.url}${input}` : input, init);
+    g.indexedDB = new IDBFactory();
+    g.WebSocket = WebSocket;
+    g.addEventListener ??= () => undefined;
+    g.removeEventListener ??= () => undefined;
+    if (typeof g.navigator === 'undefined') g.navigator = { onLine: true };
+  }
+  installed = { server };
+  Object.defineProperty(globalThis, 'location', { value: new URL(server.url), configurable: true, writable: true });
+}
+
+/** Gives the devices started from now on a new, empty IndexedDB. */
+export function resetIndexedDb(): void {
+  (globalThis as Record<string, unknown>).indexedDB = new IDBFactory();
+}
+
+/** One device's copy of the client modules. */
+async function loadClient() {
+  vi.resetModules();
+  const [http, auth, keys, communities, engine, body, idb, keyStore, deviceDb] = await Promise.all([
+    import('../../client/src/api/http'),
+    import('../../client/src/api/auth'),
+    import('../../client/src/api/keys'),
+    import('../../client/src/api/communities'),
+    import('../../client/src/e2ee/Engine'),
+    import('../../client/src/e2ee/MessageBody'),
+    import('../../client/src/stores/idb'),
+    import('../../client/src/stores/IndexedDbKeyStore'),
+    import('../../client/src/stores/DeviceDb'),
+  ]);
+  return { http, auth, keys, communities, engine, body, idb, keyStore, deviceDb };
+}
+type Client = Awaited<ReturnType<typeof loadClient>>;
+type Engine = Awaited<ReturnType<Client['engine']['Engine']['start']>>;
+
+/** Where a device stands on its account's signed list, as the simulation made it. */
+export type DeviceState = 'pending' | 'approved' | 'removed';
+
+export class SimDevice {
+  state: DeviceState;
+  /** What this device opened, by `channel#seq`: the text, or the failure code. */
+  readonly opened = new Map<string, { ok: true; text: string } | { ok: false; code: string }>();
+  /** Per channel, the highest seq handed to this device. */
+  readonly cursor = new Map<string, number>();
+
+  private constructor(
+    readonly name: string,
+    readonly user: SimUser,
+    readonly client: Client,
+    readonly engine: Engine,
+  ) {
+    this.state = user.devices.length === 0 ? 'approved' : 'pending';
+  }
+
+  /** Starts a device of `user`: registers the account (first device) or signs in, then starts the Engine as the app does after sign-in. */
+  static async start(user: SimUser, name: string): Promise<SimDevice> {
+    const client = await loadClient();
+    let persisted: string | null = null;
+    client.http.configureAuth({
+      persistence: { load: async () => persisted, save: async (t) => void (persisted = t) },
+      sessionEnded: () => undefined,
+      refreshed: () => undefined,
+    });
+    const r =
+      user.devices.length === 0
+        ? await client.auth.register({ username: user.name, password: SIM_PASSWORD, recoveryVerifier: randomBytes(32).toString('base64url') })
+        : await client.auth.login({ username: user.name, password: SIM_PASSWORD, deviceName: name });
+    await client.http.setTokens(r);
+    user.id = r.user.id;
+    const db = await client.idb.Db.open(`sim-${name}`, client.deviceDb.DB_VERSION, [...client.keyStore.KEY_STORES, ...client.deviceDb.APP_STORES]);
+    const engine = await client.engine.Engine.start(db, r.user, name);
+    const device = new SimDevice(name, user, client, engine);
+    user.devices.push(device);
+    return device;
+  }
+
+  get deviceId(): string {
+    return this.engine.deviceId;
+  }
+
+  get token(): string {
+    return this.client.http.currentAccessToken()!;
+  }
+
+  /** Seals `text` for the channel with the Engine and relays it over a channel socket of this device's own; the seq the room gave it. */
+  async send(server: RunningServer, channelId: string, text: string, lastSeq: number): Promise<number> {
+    const ciphertext = await this.engine.seal(channelId, this.client.body.encodeBody({ v: 1, text }));
+    const socket = await TestSocket.open(`${server.wsUrl}/ws/channels/${channelId}`, {}, ['chatalot.v1', `bearer.${this.token}`]);
+    try {
+      socket.send({ type: 'hello', lastSeq });
+      const clientMsgId = randomBytes(12).toString('base64url');
+      socket.send({ type: 'send', clientMsgId, ciphertext });
+      const answer = await socket.next((f) => (f.type === 'ack' && f.clientMsgId === clientMsgId) || f.type === 'error', 20_000);
+      if (answer.type !== 'ack') throw new Error(`send refused: ${JSON.stringify(answer)}`);
+      return answer.seq;
+    } finally {
+      socket.ws.close();
+    }
+  }
+
+  /** Opens envelopes in order with the Engine and records what each gave. */
+  async open(channelId: string, envelopes: EnvelopeOut[]): Promise<void> {
+    if (envelopes.length === 0) return;
+    const results = await this.engine.openMany(channelId, envelopes);
+    for (const [i, env] of envelopes.entries()) {
+      const r = results[i]!;
+      const key = `${channelId}#${env.seq}`;
+      if (r.ok) {
+        const body = this.client.body.decodeBody(r.plaintext);
+        this.opened.set(key, { ok: true, text: body?.text ?? '(not a message body)' });
+      } else this.opened.set(key, { ok: false, code: r.code });
+    }
+  }
+
+  stop(): void {
+    this.engine.stop();
+  }
+}
+
+export class SimUser {
+  id = '';
+  readonly devices: SimDevice[] = [];
+  /** Member of the simulation's community. */
+  member = false;
+  constructor(readonly name: string) {}
+
+  /** The first device: it holds the account key (it created it), so it approves the others. */
+  get primary(): SimDevice {
+    return this.devices[0]!;
+  }
+
+  get live(): SimDevice[] {
+    return this.devices.filter((d) => d.state !== 'removed');
+  }
+}
+
+/** A channel's envelopes in seq order, as a member's socket receives them (the owner's, who never leaves). */
+export class Transcript {
+  readonly envelopes: EnvelopeOut[] = [];
+  private constructor(
+    readonly channelId: string,
+    private socket: TestSocket,
+  ) {}
+
+  static async open(server: RunningServer, owner: SimDevice, channelId: string): Promise<Transcript> {
+    const socket = await TestSocket.open(`${server.wsUrl}/ws/channels/${channelId}`, {}, ['chatalot.v1', `bearer.${owner.token}`]);
+    socket.send({ type: 'hello', lastSeq: 0 });
+    await socket.next((f) => f.type === 'ready');
+    return new Transcript(channelId, socket);
+  }
+
+  /** Every envelope up to `seq`, once the socket has received it. */
+  async upTo(seq: number): Promise<EnvelopeOut[]> {
+    await this.socket.next((f) => f.type === 'envelope' && f.seq >= seq, 20_000);
+    const seen = new Map<number, EnvelopeOut>();
+    for (const f of this.socket.frames) if (f.type === 'envelope') seen.set(f.seq, f);
+    this.envelopes.length = 0;
+    this.envelopes.push(...[...seen.values()].sort((a, b) => a.seq - b.seq));
+    return this.envelopes;
+  }
+
+  close(): void {
+    this.socket.ws.close();
+  }
+}
+
+/** Starts the server for a run and points the client's globals at it. */
+export async function startWorld(): Promise<RunningServer> {
+  const server = await startServer({ env: { REGISTRATION_MODE: 'open' } });
+  installGlobals(server);
+  return server;
+}
