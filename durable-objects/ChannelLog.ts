@@ -30,6 +30,10 @@ export interface ChannelLog {
   /** The rank a user last connected with here (protocol/permissions.ts), 0 if never seen. */
   rankOf(userId: string): number;
   setRank(userId: string, rank: number): void;
+  /** The recipients epoch: 0 until the first change of who may read the channel. */
+  epoch(): number;
+  /** Counts one change of who may read the channel; the new epoch. */
+  bumpEpoch(): number;
 }
 
 /** Schema versions of the log table, applied in order when an object starts. */
@@ -48,6 +52,8 @@ const SCHEMA: string[][] = [
   ],
   // Authors' ranks, so a moderation delete can be checked against an author who is not connected.
   ['CREATE TABLE IF NOT EXISTS member_ranks (user_id TEXT PRIMARY KEY, rank REAL NOT NULL)'],
+  // The recipients epoch (issue #20): counts the changes of who may read the channel.
+  ['CREATE TABLE IF NOT EXISTS room_state (name TEXT PRIMARY KEY, value INTEGER NOT NULL)'],
 ];
 
 const COLUMNS = `seq, client_msg_id AS clientMsgId, sender, ciphertext, ts, kind, target, reply_to AS replyTo, meta, deleted_at AS deletedAt`;
@@ -183,5 +189,18 @@ export class SqliteChannelLog implements ChannelLog {
 
   setRank(userId: string, rank: number): void {
     this.sql.exec('INSERT INTO member_ranks (user_id, rank) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET rank = excluded.rank', userId, rank);
+  }
+
+  private cachedEpoch: number | undefined;
+  epoch(): number {
+    this.cachedEpoch ??= Number(this.sql.exec<{ value: number }>(`SELECT value FROM room_state WHERE name = 'epoch'`).toArray()[0]?.value ?? 0);
+    return this.cachedEpoch;
+  }
+
+  bumpEpoch(): number {
+    const next = this.epoch() + 1;
+    this.sql.exec(`INSERT INTO room_state (name, value) VALUES ('epoch', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`, next);
+    this.cachedEpoch = next;
+    return next;
   }
 }

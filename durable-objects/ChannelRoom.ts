@@ -211,13 +211,19 @@ export class ChannelRoom {
     const { clientMsgId } = frame;
     const prior = this.log.findByClientMsgId(userId, clientMsgId);
     if (!prior) {
+      // Sealed for an older set of recipients: someone joined, left or changed devices since the
+      // sender read the members. Refused before anything is stored; the client re-reads, rotates
+      // if someone left, and seals again (issue #20).
+      if (frame.epoch !== undefined && frame.epoch < this.log.epoch()) {
+        return this.reply(conn, error('members_changed', `the channel's members changed (epoch ${this.log.epoch()}); seal again for the current members`, clientMsgId));
+      }
       const refused = this.refusal(conn, frame);
       if (refused) return this.reply(conn, error(refused.code, refused.message, clientMsgId));
       const bucket = take(this.sendBuckets.get(userId), this.settings().sendRatePerSecond, this.clock());
       this.sendBuckets.set(userId, bucket.bucket);
       if (!bucket.ok) return this.reply(conn, error('rate_limited', `too many messages; retry in ${bucket.retryAfterMs} ms`, clientMsgId));
     }
-    const { type: _type, ...fields } = frame;
+    const { type: _type, epoch: _epoch, ...fields } = frame;
     const send = { ...fields, sender: userId };
     if (send.kind === 'message') delete send.kind;
     const decision = sequence(this.log.head(), send, prior, this.clock());
@@ -332,7 +338,7 @@ export class ChannelRoom {
       if (page.length < want) {
         f.replay = null;
         f.sent = Math.max(f.sent, this.log.head());
-        this.reply(conn, { type: 'ready', head: this.log.head() });
+        this.reply(conn, { type: 'ready', head: this.log.head(), epoch: this.log.epoch() });
       }
     }
   }
@@ -363,8 +369,19 @@ export class ChannelRoom {
   }
 
   memberRemoved(userId: string, reason: string): void {
+    const epoch = this.log.bumpEpoch();
     for (const c of [...this.connections.all()]) if (c.identity.userId === userId) this.close(c, CLOSE_REMOVED, `removed from this channel (${reason})`);
-    this.broadcast(JSON.stringify({ type: 'member-removed', userId, reason } satisfies ServerFrame), null);
+    this.broadcast(JSON.stringify({ type: 'member-removed', userId, reason, epoch } satisfies ServerFrame), null);
+  }
+
+  /**
+   * Who may read the channel may have changed without anyone being removed (a member joined,
+   * someone's permissions or device list changed): a new recipients epoch, so envelopes sealed
+   * for the old recipients are refused and re-sealed (issue #20).
+   */
+  recipientsChanged(): void {
+    const epoch = this.log.bumpEpoch();
+    this.broadcast(JSON.stringify({ type: 'epoch', epoch } satisfies ServerFrame), null);
   }
 
   /** Sessions of `userId` ended: close their sockets (they must log in again). */
@@ -390,6 +407,7 @@ export class ChannelRoom {
   permissionsChanged(userId: string, permissions: number, rank: number): void {
     this.log.setRank(userId, rank);
     if (!has(permissions, Permission.VIEW)) return this.memberRemoved(userId, 'access');
+    this.recipientsChanged();
     for (const c of this.connections.all()) {
       if (c.identity.userId !== userId) continue;
       c.identity = { ...c.identity, permissions, rank };

@@ -132,6 +132,7 @@ export class ChannelRoomObject extends DurableObject<Env> {
   async memberChanged(change: RoomChange): Promise<void> {
     if (change.kind === 'settings') return this.setSlowMode(change.slowModeSeconds);
     if (change.kind === 'removed') return this.room.memberRemoved(change.userId, change.reason);
+    if (change.kind === 'added' || change.kind === 'devices') return this.room.recipientsChanged();
     if (change.kind === 'sessions-ended') return this.room.sessionsEnded(change.userId, change.sessions);
     this.room.permissionsChanged(change.userId, change.permissions, change.rank);
   }

@@ -22,6 +22,8 @@ export function withFaults(log: ChannelLog, spec: string | undefined): ChannelLo
     thread: (root, after, limit) => log.thread(root, after, limit),
     rankOf: (userId) => log.rankOf(userId),
     setRank: (userId, rank) => log.setRank(userId, rank),
+    epoch: () => log.epoch(),
+    bumpEpoch: () => log.bumpEpoch(),
     commit(e) {
       if (e.clientMsgId.startsWith(prefix) && !failed.has(e.clientMsgId)) {
         failed.add(e.clientMsgId);

@@ -64,6 +64,12 @@ export const SendFrame = v.strictObject({
   replyTo: v.optional(Seq),
   mentions: v.optional(Mentions),
   recipients: v.optional(v.pipe(v.array(UserId), v.maxLength(MAX_RECIPIENTS, `at most ${MAX_RECIPIENTS} recipients`))),
+  /**
+   * The channel's recipients epoch the sender's member list reflects (from `ready` or `epoch`).
+   * The room refuses an envelope sealed for an older one with `members_changed` (issue #20):
+   * someone joined, left or changed devices since, and the sender must re-read and re-seal.
+   */
+  epoch: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER))),
 });
 /** Client → room: a page of history strictly before `before` or strictly after `after`. */
 export const HistoryFrame = v.strictObject({
@@ -121,13 +127,15 @@ export interface ThreadSummary {
 export type ServerFrame =
   | { type: 'ack'; clientMsgId: string; seq: number; ts: number; duplicate?: true }
   | ({ type: 'envelope' } & EnvelopeOut)
-  | { type: 'ready'; head: number }
+  | { type: 'ready'; head: number; epoch: number }
   | { type: 'history'; envelopes: EnvelopeOut[]; head: number }
   | { type: 'pong' }
   | { type: 'threads'; threads: ThreadSummary[] }
   | { type: 'thread'; root: number; envelopes: EnvelopeOut[] }
   /** A member left or was removed: clients rotate their sender keys for this channel. */
-  | { type: 'member-removed'; userId: string; reason: string }
+  | { type: 'member-removed'; userId: string; reason: string; epoch: number }
+  /** Who may read the channel may have changed (a join, a permission, a device list): the recipients epoch is now `epoch`. */
+  | { type: 'epoch'; epoch: number }
   /** Read receipt: `userId` has read up to `seq` (only users with read receipts on; not stored). */
   | { type: 'read'; userId: string; seq: number }
   | { type: 'error'; error: { code: string; message: string; ref?: string } };

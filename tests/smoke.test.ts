@@ -49,7 +49,7 @@ describe('npm start, end to end', () => {
     carol.send({ type: 'hello', lastSeq: 0 });
     const replayed = await carol.next<{ type: 'envelope'; seq: number; ciphertext: string; ts: number }>((f) => f.type === 'envelope');
     expect(replayed).toMatchObject({ seq: 1, ciphertext: 'c21va2UtY2lwaGVydGV4dA==', ts: ack.ts });
-    expect(await carol.next((f) => f.type === 'ready')).toEqual({ type: 'ready', head: 1 });
+    expect(await carol.next((f) => f.type === 'ready')).toEqual({ type: 'ready', head: 1, epoch: expect.any(Number) });
 
     // R2: the same client message id after the restart returns the original ack, stores nothing.
     carol.send({ type: 'send', clientMsgId: 'smoke-msg-0001', ciphertext: 'c21va2UtY2lwaGVydGV4dA==' });

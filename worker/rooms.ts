@@ -10,6 +10,10 @@ import { openStorage } from './storage/openStorage';
 export type RoomChange =
   /** Channel settings changed. */
   | { kind: 'settings'; slowModeSeconds: number }
+  /** The user joined (a new recipient): envelopes sealed before the senders knew are refused and re-sealed. */
+  | { kind: 'added'; userId: string }
+  /** The user's devices changed (one removed, or their signed list republished): the same. */
+  | { kind: 'devices'; userId: string }
   /** The user may no longer be in the channel: close their sockets, tell the others to rotate keys. */
   | { kind: 'removed'; userId: string; reason: 'kicked' | 'banned' | 'left' | 'deleted' }
   /** The user's permission bits in the channel are now `permissions` (0 closes their sockets), acting with `rank`. */
@@ -20,6 +24,25 @@ export type RoomChange =
 /** Sends `change` to each channel's room. Rooms with nobody connected simply record nothing. */
 export async function notifyRooms(env: Env, channelIds: string[], change: RoomChange): Promise<void> {
   await Promise.all(channelIds.map((id) => env.CHANNEL_ROOM.get(env.CHANNEL_ROOM.idFromName(id)).memberChanged(change)));
+}
+
+/**
+ * `userId`'s devices changed (one removed, the signed list republished): every channel they are in
+ * starts a new recipients epoch, so no envelope sealed for the old devices is accepted from now
+ * on (issue #20). Never throws: the change is stored; a room not told refuses nothing stale, which
+ * is how it was before the epoch existed, and the failure is logged.
+ */
+export async function notifyDevicesChanged(env: Env, userId: string): Promise<void> {
+  try {
+    await notifyRooms(env, await userChannels(env, userId), { kind: 'devices', userId });
+  } catch (e) {
+    console.warn('telling rooms of a device change failed', e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** `userId` joined `communityId`: each of its channels starts a new recipients epoch (issue #20). */
+export async function notifyJoined(env: Env, channelIds: string[], userId: string): Promise<void> {
+  await notifyRooms(env, channelIds, { kind: 'added', userId });
 }
 
 /**

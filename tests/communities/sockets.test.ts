@@ -137,3 +137,52 @@ describe('Z3: sockets follow membership at once', () => {
     await expect(openChannel(server, u.member, g.id)).rejects.toThrow(/404/);
   });
 });
+
+describe('issue #20: the recipients epoch — an envelope sealed for an older set of recipients is refused, not stored', () => {
+  const sendAt = (s: TestSocket, epoch: number | undefined, id = msgId()) => (s.send({ type: 'send', clientMsgId: id, ciphertext: 'AAAA', ...(epoch === undefined ? {} : { epoch }) }), id);
+  const epochOf = async (s: TestSocket) => ((await s.next((f) => f.type === 'ready')) as Extract<ServerFrame, { type: 'ready' }>).epoch;
+  const nextEpoch = (s: TestSocket, above: number) => s.next<Extract<ServerFrame, { type: 'epoch' | 'member-removed' }>>((f) => (f.type === 'epoch' || f.type === 'member-removed') && f.epoch > above, WITHIN_MS * 5);
+
+  it('a join, a device-list change and a removal each start a new epoch, told to every socket; a stale send gets members_changed and takes no seq', async () => {
+    const c = await community(server, u.owner);
+    await join(server, u.owner, c.id, [u.member]);
+    const sender = await open(u.member, c.channelId);
+    let epoch = await epochOf(sender);
+
+    // A join: the newcomer was not among the recipients the sender sealed for.
+    await join(server, u.owner, c.id, [u.other]);
+    const joined = await nextEpoch(sender, epoch);
+    expect(joined.type).toBe('epoch');
+    const stale = sendAt(sender, epoch);
+    const refused = await replyTo(sender, stale);
+    expect(refused).toMatchObject({ type: 'error', error: { code: 'members_changed', ref: stale } });
+    epoch = joined.epoch;
+    const fresh = sendAt(sender, epoch);
+    const ack = await replyTo(sender, fresh);
+    expect(ack).toMatchObject({ type: 'ack', seq: 1 });
+
+    // A device-list change of a member (an approval or a removal on their signed list).
+    expect((await api(server, u.other, 'PUT', '/api/device-list', { version: 1, list: 'AAAA' })).status).toBe(204);
+    const devices = await nextEpoch(sender, epoch);
+    expect((await replyTo(sender, sendAt(sender, epoch))).type).toBe('error');
+    epoch = devices.epoch;
+
+    // A removal: member-removed carries the new epoch.
+    expect((await api(server, u.owner, 'DELETE', `/api/communities/${c.id}/members/${u.other.id}`)).status).toBe(204);
+    const removed = await nextEpoch(sender, epoch);
+    expect(removed).toMatchObject({ type: 'member-removed', userId: u.other.id });
+    expect((await replyTo(sender, sendAt(sender, epoch))).type).toBe('error');
+    expect(await replyTo(sender, sendAt(sender, removed.epoch))).toMatchObject({ type: 'ack', seq: 2 });
+
+    // A send without an epoch (a client from before it) is not checked; a newer epoch than the
+    // room's (a room whose state was lost) is not refused either.
+    expect(await replyTo(sender, sendAt(sender, undefined))).toMatchObject({ type: 'ack', seq: 3 });
+    expect(await replyTo(sender, sendAt(sender, removed.epoch + 5))).toMatchObject({ type: 'ack', seq: 4 });
+    // The refused ones were never stored: a reader from the start sees exactly seqs 1–4.
+    const reader = await openChannel(server, u.owner, c.channelId);
+    sockets.push(reader);
+    reader.send({ type: 'hello', lastSeq: 0 });
+    await reader.next((f) => f.type === 'ready');
+    expect(reader.frames.filter((f) => f.type === 'envelope').map((f) => (f as { seq: number }).seq)).toEqual([1, 2, 3, 4]);
+  });
+});

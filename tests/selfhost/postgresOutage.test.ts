@@ -90,7 +90,7 @@ describe('R5: PostgreSQL outage while running', () => {
     expect(refreshed.status).toBe(200);
     const reader = await openChannel(server, user, channelId);
     reader.send({ type: 'hello', lastSeq: 0 });
-    expect(await reader.next((f) => f.type === 'ready')).toEqual({ type: 'ready', head: 2 });
+    expect(await reader.next((f) => f.type === 'ready')).toEqual({ type: 'ready', head: 2, epoch: expect.any(Number) });
     expect(reader.frames.filter((f) => f.type === 'envelope').map((f) => (f as { clientMsgId: string }).clientMsgId)).toEqual(['before-outage', 'during-outage']);
     sender.close();
     reader.close();

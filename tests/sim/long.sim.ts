@@ -6,21 +6,20 @@
  * steps that led to it, to be replayed and kept as a regression test in sim.test.ts.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { RunningServer } from '../helpers/server';
 import { runSimulation, type SimResult } from './run';
-import { startWorld } from './world';
+import { World } from './world';
 
 const first = Number(process.env.SIM_FIRST ?? 1);
 const seeds = Number(process.env.SIM_SEEDS ?? 10);
 const steps = Number(process.env.SIM_STEPS ?? 100);
 const verbose = process.env.SIM_VERBOSE === '1';
 
-let server: RunningServer;
+let world: World;
 beforeAll(async () => {
-  server = await startWorld();
+  world = await World.start();
 }, 120_000);
 afterAll(async () => {
-  await server?.kill();
+  await world?.stop();
 });
 
 it(`simulation: seeds ${first}…${first + seeds - 1}, ${steps} steps each`, async () => {
@@ -28,7 +27,7 @@ it(`simulation: seeds ${first}…${first + seeds - 1}, ${steps} steps each`, asy
   const byKind: Record<string, number> = {};
   const started = Date.now();
   for (let seed = first; seed < first + seeds; seed++) {
-    const r = await runSimulation(server, { seed, steps, log: verbose ? (l) => console.log(l) : undefined });
+    const r = await runSimulation(world, { seed, steps, log: verbose ? (l) => console.log(l) : undefined });
     results.push(r);
     for (const [k, n] of Object.entries(r.violations)) byKind[k] = (byKind[k] ?? 0) + n;
     const bad = Object.keys(r.violations).length > 0;

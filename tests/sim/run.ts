@@ -21,8 +21,7 @@
  * rotated).
  */
 import type { EnvelopeOut } from '../../protocol/frames';
-import type { RunningServer } from '../helpers/server';
-import { resetIndexedDb, SimDevice, SimUser, Transcript } from './world';
+import { resetIndexedDb, SimDevice, SimUser, Transcript, type World } from './world';
 
 export interface SimOptions {
   seed: number;
@@ -31,9 +30,20 @@ export interface SimOptions {
   users?: number;
   /** Most devices one person has at once. */
   maxDevices?: number;
+  /**
+   * Which kinds of step the schedule draws from (default: all). A regression seed names the kinds
+   * it was found with, so adding a kind later does not change the schedule it replays.
+   */
+  events?: readonly SimEvent[];
   /** Called with each step as it is taken (for a replay's report). */
   log?: (line: string) => void;
 }
+
+/** The kinds of step, in the order the schedule weighs them. */
+export const SIM_EVENTS = ['send', 'catch-up', 'join', 'leave', 'kick', 'add-device', 'approve', 'remove-device', 'restore', 'restart', 'reconnect'] as const;
+export type SimEvent = (typeof SIM_EVENTS)[number];
+/** The kinds the first regression seeds were found with (before restore and restart existed). */
+export const FIRST_EVENTS: readonly SimEvent[] = ['send', 'catch-up', 'join', 'leave', 'kick', 'add-device', 'approve', 'remove-device', 'reconnect'];
 
 export type Entitlement = 'entitled' | 'not-member' | 'removed' | 'unapproved';
 
@@ -77,6 +87,8 @@ function prng(seed: number) {
 /** Failures the app opens again when a key arrives (client/src/stores/ChannelSession.ts): the simulation does the same. */
 const RETRYABLE = new Set(['waiting-for-key', 'not-a-recipient', 'sent-before-join']);
 const STEP_TIMEOUT_MS = 60_000;
+/** Server restarts in one run (each costs a few seconds). */
+const MAX_RESTARTS = 2;
 /** How long the end of a run waits for the last keys to arrive once nothing changes any more, ms. */
 const SETTLE_QUIET_MS = 5_000;
 /** …and at most, in all. */
@@ -87,7 +99,7 @@ function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
   return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer in ${STEP_TIMEOUT_MS} ms`)), STEP_TIMEOUT_MS)))]).finally(() => clearTimeout(timer));
 }
 
-export async function runSimulation(server: RunningServer, options: SimOptions): Promise<SimResult> {
+export async function runSimulation(world: World, options: SimOptions): Promise<SimResult> {
   const started = Date.now();
   const { seed, steps } = options;
   // A fresh IndexedDB per run: the last run's databases go with their devices.
@@ -117,7 +129,7 @@ export async function runSimulation(server: RunningServer, options: SimOptions):
   const channelIds = [community.channels[0]!.id, second.channel.id];
   const invite = await oc.createInvite(community.community.id, {});
   const transcripts = new Map<string, Transcript>();
-  for (const id of channelIds) transcripts.set(id, await Transcript.open(server, owner.primary, id));
+  for (const id of channelIds) transcripts.set(id, await Transcript.open(world.server, owner.primary, id));
   const head = new Map<string, number>(channelIds.map((id) => [id, 0]));
 
   const users = [owner];
@@ -163,8 +175,10 @@ export async function runSimulation(server: RunningServer, options: SimOptions):
     await device.open(channelId, todo);
   };
   const sentBy = new Map<string, string>();
+  let restarts = 0;
 
-  type Action = { weight: number; name: string; run: () => Promise<void> };
+  type Action = { weight: number; name: SimEvent; run: () => Promise<void> };
+  const allowed = new Set<SimEvent>(options.events ?? SIM_EVENTS);
   for (let step = 1; step <= steps; step++) {
     const members = users.filter((u) => u.member);
     const others = users.filter((u) => !u.member);
@@ -180,20 +194,21 @@ export async function runSimulation(server: RunningServer, options: SimOptions):
           const channelId = rng.pick(channelIds);
           const text = `${tag} step ${step}`;
           note(`${step} send ${device.name} → ${channelIds.indexOf(channelId)}`);
-          // The app's outbox tries again when a distribution failed half-way; so does this.
+          // The app's outbox tries again (every 3 s) when a distribution failed half-way or the
+          // hub was reconnecting; so does this, a few times.
           for (let attempt = 1; ; attempt++) {
             try {
-              const seq = await device.send(server, channelId, text, head.get(channelId)!);
+              const seq = await device.send(world.server, channelId, text, head.get(channelId)!);
               head.set(channelId, Math.max(head.get(channelId)!, seq));
               sent.push({ channelId, seq, text, sender: device.name, step, entitlement: entitlementNow(device) });
               sentBy.set(`${channelId}#${seq}`, device.name);
               return;
             } catch (e) {
-              if (attempt >= 3) {
+              if (attempt >= 6) {
                 violation('send-failed', `step ${step} ${device.name}: ${(e as Error).message}`);
                 return;
               }
-              await new Promise((r) => setTimeout(r, 500 * attempt));
+              await new Promise((r) => setTimeout(r, 1000 * attempt));
             }
           }
         },
@@ -284,6 +299,53 @@ export async function runSimulation(server: RunningServer, options: SimOptions):
           d.stop();
         },
       });
+    if (pending.length)
+      actions.push({
+        weight: 4,
+        name: 'restore',
+        run: async () => {
+          const d = rng.pick(pending);
+          note(`${step} restore ${d.name}`);
+          const primary = d.user.primary;
+          // The backup is as complete as its keeping device could make it: that device has opened
+          // what it can (keys in flight arrive) and uploaded.
+          const deadline = Date.now() + 5_000;
+          for (;;) {
+            for (const id of channelIds) await catchUp(primary, id);
+            const missing = sent.some((m) => m.entitlement.get(primary.name) === 'entitled' && !primary.opened.get(`${m.channelId}#${m.seq}`)?.ok);
+            if (!missing || Date.now() > deadline) break;
+            await new Promise((r) => setTimeout(r, 250));
+          }
+          await primary.engine.backup.sync(true);
+          // The recovery code on the new device: it merges the backup (history and the account
+          // key) and, holding the account key, approves itself.
+          await d.engine.backup.enable(d.user.backupKey);
+          const approvedBy = Date.now() + 15_000;
+          while (d.engine.lists.own().kind !== 'approved') {
+            if (Date.now() > approvedBy) throw new Error(`${d.name} did not approve itself after restoring the backup`);
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          d.state = 'approved';
+          // What it is now entitled to from before: what the backup covered, i.e. what the
+          // keeping device could read. The rest it may or may not come to read (no claim either way).
+          for (const m of sent) {
+            if (!m.entitlement.has(d.name)) continue;
+            if (primary.opened.get(`${m.channelId}#${m.seq}`)?.ok) m.entitlement.set(d.name, 'entitled');
+            else m.entitlement.delete(d.name);
+          }
+        },
+      });
+    if (restarts < MAX_RESTARTS)
+      actions.push({
+        weight: 1,
+        name: 'restart',
+        run: async () => {
+          note(`${step} restart the server`);
+          restarts++;
+          await world.restart();
+          for (const t of transcripts.values()) await t.reopen(world.server, owner.primary);
+        },
+      });
     const connected = users.flatMap((u) => u.live);
     actions.push({
       weight: 5,
@@ -295,8 +357,9 @@ export async function runSimulation(server: RunningServer, options: SimOptions):
       },
     });
 
-    let roll = rng.next() * actions.reduce((s, a) => s + a.weight, 0);
-    const action = actions.find((a) => (roll -= a.weight) < 0) ?? actions[actions.length - 1]!;
+    const drawn = actions.filter((a) => allowed.has(a.name));
+    let roll = rng.next() * drawn.reduce((s, a) => s + a.weight, 0);
+    const action = drawn.find((a) => (roll -= a.weight) < 0) ?? drawn[drawn.length - 1]!;
     try {
       await withTimeout(action.run(), `step ${step} ${action.name}`);
     } catch (e) {

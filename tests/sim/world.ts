@@ -17,13 +17,24 @@ import { randomBytes } from 'node:crypto';
 import { IDBFactory } from 'fake-indexeddb';
 import { vi } from 'vitest';
 import WebSocket from 'ws';
-import type { EnvelopeOut } from '../../protocol/frames';
+import type { EnvelopeOut, ServerFrame } from '../../protocol/frames';
 import { startServer, type RunningServer } from '../helpers/server';
 import { TestSocket } from '../helpers/socket';
 
 export const SIM_PASSWORD = 'correct horse battery staple';
 
 let installed: { server: RunningServer } | null = null;
+
+/**
+ * `ws` with a browser's manners: an error (such as closing a socket that is still connecting,
+ * which the client's reconnect does) is an event, not an exception when nobody listens.
+ */
+class BrowserLikeWebSocket extends WebSocket {
+  constructor(...args: ConstructorParameters<typeof WebSocket>) {
+    super(...args);
+    this.on('error', () => undefined);
+  }
+}
 
 /** Points the browser globals the client uses at `server` (once per process; a restart moves them). */
 function installGlobals(server: RunningServer): void {
@@ -33,7 +44,7 @@ function installGlobals(server: RunningServer): void {
     g.fetch = (input: string | URL | Request, init?: RequestInit) =>
       realFetch(typeof input === 'string' && input.startsWith('/') ? `${installed!.server.url}${input}` : input, init);
     g.indexedDB = new IDBFactory();
-    g.WebSocket = WebSocket;
+    g.WebSocket = BrowserLikeWebSocket;
     g.addEventListener ??= () => undefined;
     g.removeEventListener ??= () => undefined;
     if (typeof g.navigator === 'undefined') g.navigator = { onLine: true };
@@ -104,7 +115,21 @@ export class SimDevice {
     const engine = await client.engine.Engine.start(db, r.user, name);
     const device = new SimDevice(name, user, client, engine);
     user.devices.push(device);
+    // The first device keeps the account's key backup, as after saving the recovery code.
+    if (device.state === 'approved') await engine.backup.enable(user.backupKey);
     return device;
+  }
+
+  /** Opens a channel socket as this device; an expired access token is refreshed first, as the app's socket does. */
+  async channelSocket(server: RunningServer, channelId: string): Promise<TestSocket> {
+    const open = () => TestSocket.open(`${server.wsUrl}/ws/channels/${channelId}`, {}, ['chatalot.v1', `bearer.${this.token}`]);
+    try {
+      return await open();
+    } catch (e) {
+      if (!/401/.test((e as Error).message)) throw e;
+      await this.client.http.refreshSession();
+      return open();
+    }
   }
 
   get deviceId(): string {
@@ -117,15 +142,24 @@ export class SimDevice {
 
   /** Seals `text` for the channel with the Engine and relays it over a channel socket of this device's own; the seq the room gave it. */
   async send(server: RunningServer, channelId: string, text: string, lastSeq: number): Promise<number> {
-    const ciphertext = await this.engine.seal(channelId, this.client.body.encodeBody({ v: 1, text }));
-    const socket = await TestSocket.open(`${server.wsUrl}/ws/channels/${channelId}`, {}, ['chatalot.v1', `bearer.${this.token}`]);
+    const socket = await this.channelSocket(server, channelId);
     try {
       socket.send({ type: 'hello', lastSeq });
-      const clientMsgId = randomBytes(12).toString('base64url');
-      socket.send({ type: 'send', clientMsgId, ciphertext });
-      const answer = await socket.next((f) => (f.type === 'ack' && f.clientMsgId === clientMsgId) || f.type === 'error', 20_000);
-      if (answer.type !== 'ack') throw new Error(`send refused: ${JSON.stringify(answer)}`);
-      return answer.seq;
+      // As ChannelSession does: seal for the recipients epoch the room announced last, and seal
+      // again when the room refuses it as stale (members_changed, issue #20).
+      let epoch = (await socket.next<Extract<ServerFrame, { type: 'ready' }>>((f) => f.type === 'ready', 20_000)).epoch;
+      for (let attempt = 1; ; attempt++) {
+        const ciphertext = await this.engine.seal(channelId, this.client.body.encodeBody({ v: 1, text }), epoch);
+        const clientMsgId = randomBytes(12).toString('base64url');
+        socket.send({ type: 'send', clientMsgId, ciphertext, epoch });
+        const answer = await socket.next((f) => (f.type === 'ack' && f.clientMsgId === clientMsgId) || (f.type === 'error' && f.error.ref === clientMsgId), 20_000);
+        if (answer.type === 'ack') return answer.seq;
+        if (answer.type === 'error' && answer.error.code === 'members_changed' && attempt < 5) {
+          for (const f of socket.frames) if ((f.type === 'epoch' || f.type === 'member-removed') && f.epoch > epoch) epoch = f.epoch;
+          continue;
+        }
+        throw new Error(`send refused: ${JSON.stringify(answer)}`);
+      }
     } finally {
       socket.ws.close();
     }
@@ -155,6 +189,8 @@ export class SimUser {
   readonly devices: SimDevice[] = [];
   /** Member of the simulation's community. */
   member = false;
+  /** The key of the account's key backup (what the recovery code derives). */
+  readonly backupKey = new Uint8Array(randomBytes(32));
   constructor(readonly name: string) {}
 
   /** The first device: it holds the account key (it created it), so it approves the others. */
@@ -176,10 +212,20 @@ export class Transcript {
   ) {}
 
   static async open(server: RunningServer, owner: SimDevice, channelId: string): Promise<Transcript> {
-    const socket = await TestSocket.open(`${server.wsUrl}/ws/channels/${channelId}`, {}, ['chatalot.v1', `bearer.${owner.token}`]);
+    return new Transcript(channelId, await Transcript.socket(server, owner, channelId));
+  }
+
+  private static async socket(server: RunningServer, owner: SimDevice, channelId: string): Promise<TestSocket> {
+    const socket = await owner.channelSocket(server, channelId);
     socket.send({ type: 'hello', lastSeq: 0 });
-    await socket.next((f) => f.type === 'ready');
-    return new Transcript(channelId, socket);
+    await socket.next((f) => f.type === 'ready', 20_000);
+    return socket;
+  }
+
+  /** After a server restart: a new socket, which replays the channel from the start. */
+  async reopen(server: RunningServer, owner: SimDevice): Promise<void> {
+    this.socket.ws.close();
+    this.socket = await Transcript.socket(server, owner, this.channelId);
   }
 
   /** Every envelope up to `seq`, once the socket has received it. */
@@ -197,9 +243,33 @@ export class Transcript {
   }
 }
 
-/** Starts the server for a run and points the client's globals at it. */
-export async function startWorld(): Promise<RunningServer> {
-  const server = await startServer({ env: { REGISTRATION_MODE: 'open' } });
-  installGlobals(server);
-  return server;
+/** The server of a run, which a step may restart. */
+export class World {
+  /** How far the server's clock is ahead of the real one: each restart moves it past every access token's expiry. */
+  private clockOffsetMs = 0;
+  private constructor(public server: RunningServer) {}
+
+  /** Starts the server and points the client's globals at it. */
+  static async start(): Promise<World> {
+    const server = await startServer({ env: { REGISTRATION_MODE: 'open' } });
+    installGlobals(server);
+    return new World(server);
+  }
+
+  /**
+   * Stops the server (Ctrl-C) and starts it again on the same data, 16 minutes later by its clock:
+   * rooms and hubs reload from storage, every socket drops, and every access token has expired,
+   * so each client refreshes its session and reconnects as it would after a night offline.
+   */
+  async restart(): Promise<void> {
+    const dataDir = this.server.dataDir;
+    await this.server.stop();
+    this.clockOffsetMs += 16 * 60 * 1000;
+    this.server = await startServer({ dataDir, env: { REGISTRATION_MODE: 'open', CHATALOT_CLOCK_OFFSET_MS: String(this.clockOffsetMs) } });
+    installGlobals(this.server);
+  }
+
+  async stop(): Promise<void> {
+    await this.server.kill();
+  }
 }

@@ -66,7 +66,7 @@ describe('ChannelRoom relay', () => {
     for (const cut of [0, 1, 17, 29, 30]) {
       const s = await open('catchup');
       s.send({ type: 'hello', lastSeq: cut });
-      expect(await s.next((f) => f.type === 'ready')).toEqual({ type: 'ready', head: 30 });
+      expect(await s.next((f) => f.type === 'ready')).toEqual({ type: 'ready', head: 30, epoch: expect.any(Number) });
       expect(s.frames.filter((f) => f.type === 'envelope').map((f) => (f as Envelope).seq)).toEqual(Array.from({ length: 30 - cut }, (_, i) => cut + i + 1));
       s.close();
     }
@@ -110,7 +110,7 @@ describe('ChannelRoom relay', () => {
     await a.next((f) => f.type === 'pong');
     const late = await open('idem-conflict');
     late.send({ type: 'hello', lastSeq: 0 });
-    expect(await late.next((f) => f.type === 'ready')).toEqual({ type: 'ready', head: 1 });
+    expect(await late.next((f) => f.type === 'ready')).toEqual({ type: 'ready', head: 1, epoch: expect.any(Number) });
     expect(late.frames.filter((f) => f.type === 'envelope').map((f) => (f as unknown as { ciphertext: string }).ciphertext)).toEqual(['T1JJR0lOQUw=']);
     expect(b.frames.filter((f) => f.type === 'envelope')).toHaveLength(1);
     for (const s of [a, b, late]) s.close();
@@ -372,7 +372,7 @@ describe('account deletion and the messages already sent', () => {
     expect(await leaving.next((f) => f.type === 'ack')).toMatchObject({ seq: 1 });
 
     expect((await call(server, leaver, 'DELETE', '/api/me', { password: TEST_PASSWORD })).status).toBe(204);
-    expect(await watching.next((f) => f.type === 'member-removed')).toEqual({ type: 'member-removed', userId: leaver.id, reason: 'deleted' });
+    expect(await watching.next((f) => f.type === 'member-removed')).toEqual({ type: 'member-removed', userId: leaver.id, reason: 'deleted', epoch: expect.any(Number) });
     await leaving.waitClosing(2_000);
 
     const replay = await openChannel(server, stayer, channelId);

@@ -18,7 +18,7 @@ import { jsonBody } from '../middleware/jsonBody';
 import { noStore, requireAuth } from '../middleware/auth';
 import { errorResponse } from '../middleware/errors';
 import { isStorageError } from '../storage/StorageError';
-import { closeSessionSockets } from '../rooms';
+import { closeSessionSockets, notifyJoined } from '../rooms';
 import type { InstanceRole, Invite, Session } from '../storage/Storage';
 import { inviteAdmission } from './communityInvites';
 import { announceCommunityChange } from '../middleware/listChanges';
@@ -117,6 +117,7 @@ export const authRoutes = new Hono<AppEnv>()
       if (await storage.getCommunity(communityId)) {
         await storage.addMember({ communityId, userId: user.id, role: 'member', joinedAt: c.var.now(), timedOutUntil: null });
         joinedCommunityId = communityId;
+        await notifyJoined(c.env, (await storage.listChannels(communityId)).map((ch) => ch.id), user.id);
         await announceCommunityChange(c, storage, communityId);
       }
     }

@@ -21,6 +21,7 @@ import { errorResponse } from '../middleware/errors';
 import type { Invite, Storage } from '../storage/Storage';
 import { isStorageError } from '../storage/StorageError';
 import { announceCommunityChange } from '../middleware/listChanges';
+import { notifyJoined } from '../rooms';
 import { communityView } from './communities';
 import { mayInviteToInstance } from './invites';
 
@@ -105,6 +106,7 @@ export const communityInviteRoutes = new Hono<AppEnv>()
       throw e;
     }
     const member = (await storage.getMember(communityId, userId))!;
+    await notifyJoined(c.env, (await storage.listChannels(communityId)).map((ch) => ch.id), userId);
     await announceCommunityChange(c, storage, communityId);
     return c.json(await communityView(storage, community, member, now));
   });

@@ -15,6 +15,7 @@ import type { AppEnv } from '../app';
 import { normalizeUsername } from '../auth/names';
 import { newId } from '../auth/secrets';
 import { announceDeviceList, removeDeviceFromHub, storageDirectory } from '../hubs';
+import { notifyDevicesChanged } from '../rooms';
 import { mayReadKeys, mayTakeOneTimePreKeys, mayTakeOneTimePreKeysOf } from '../auth/keyAccess';
 import { requireAuth } from '../middleware/auth';
 import { errorResponse } from '../middleware/errors';
@@ -74,6 +75,7 @@ export const deviceRoutes = new Hono<AppEnv>()
     const storage = await c.var.storage();
     if (!(await storage.removeDevice(c.var.auth.user.id, c.req.param('id')))) return errorResponse('not_found', 'no such device of yours', 404);
     await removeDeviceFromHub(c.env, c.var.auth.user.id, c.req.param('id'));
+    await notifyDevicesChanged(c.env, c.var.auth.user.id);
     return c.body(null, 204);
   });
 
@@ -197,6 +199,7 @@ export const ownKeyRoutes = new Hono<AppEnv>()
     const stored = await storage.putDeviceList({ userId: c.var.auth.user.id, version: body.version, list: body.list, updatedAt: c.var.now() });
     if (!stored) return errorResponse('conflict', 'a device list with this or a newer version is already stored', 409);
     await announceDeviceList(c.env, c.var.auth.user.id);
+    await notifyDevicesChanged(c.env, c.var.auth.user.id);
     return c.body(null, 204);
   })
 

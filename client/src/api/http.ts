@@ -77,7 +77,14 @@ async function doRefresh(): Promise<AuthResponse | null> {
   const attempt = async (retried = false): Promise<AuthResponse | null> => {
     const token = await persistence?.load();
     if (!token) return null;
-    const res = await fetch('/api/auth/refresh', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ refreshToken: token }) });
+    let res: Response;
+    try {
+      res = await fetch('/api/auth/refresh', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ refreshToken: token }) });
+    } catch {
+      // The server cannot be reached: no answer, and the token stays for the next attempt (a
+      // rejection here went unhandled where a reconnecting socket refreshes).
+      return null;
+    }
     if (!res.ok) {
       // Only a definite refusal ends the session; a network failure or 5xx leaves the token for later.
       if (res.status === 401) {

@@ -44,6 +44,29 @@ describe.each(providers)('Session over %s', (_name, provider) => {
     expect(rec?.pendingInitial).toBeNull();
   });
 
+  it('issue #20: two devices that start sessions with each other at the same moment keep reading each other (crossed sessions are archived, not lost)', async () => {
+    const a = await makeDevice(provider, 'alice.1');
+    const b = await makeDevice(provider, 'bob.1');
+    // Each starts a session to the other before hearing from it, and sends on it.
+    await startSession({ provider, rng: a.rng, store: a.store }, b.address, bundleOf(b), NOW);
+    await startSession({ provider, rng: b.rng, store: b.store }, a.address, bundleOf(a), NOW);
+    const fromA = await send(provider, a, b, 'a0');
+    const fromB = await send(provider, b, a, 'b0');
+    // Both initial messages arrive; each replaces the receiver's own session, which is archived.
+    expect(await recv(provider, b, a, fromA)).toBe('a0');
+    expect(await recv(provider, a, b, fromB)).toBe('b0');
+    // From now on each encrypts with the session the other started: every message still opens,
+    // in both directions, over several rounds (before: each side's next message was refused).
+    for (let round = 0; round < 4; round++) {
+      expect(await recv(provider, b, a, await send(provider, a, b, `a${round + 1}`))).toBe(`a${round + 1}`);
+      expect(await recv(provider, a, b, await send(provider, b, a, `b${round + 1}`))).toBe(`b${round + 1}`);
+    }
+    // A message sent on a session before it was archived still opens, once.
+    const late = await send(provider, a, b, 'late');
+    expect(await recv(provider, b, a, late)).toBe('late');
+    await expectCode(recv(provider, b, a, late), 'duplicate-message');
+  });
+
   it('plain X3DH when the responder has no ML-KEM prekey, and the session is flagged not post-quantum', async () => {
     const { a, b } = await pair(provider, { kyber: false });
     expect(await recv(provider, b, a, await send(provider, a, b, 'hi'))).toBe('hi');

@@ -158,6 +158,45 @@ export interface DecryptResult {
 }
 
 /**
+ * Earlier sessions with one device kept beside the current one (libsignal keeps 40). Two devices
+ * that start a session with each other at the same moment each end up holding the session the
+ * other started, and go on encrypting with it; a message on either session must still open. The
+ * current session is archived when a new initial message replaces it, and an archived one that
+ * opens a message becomes current again (issue #20: the simulation found members whose key
+ * distributions to each other were silently lost after such a crossing).
+ */
+export const MAX_ARCHIVED_SESSIONS = 4;
+
+/** Where the `i`-th archived session with `address` is kept (addresses never contain `~`). */
+export const archivedSessionAddress = (address: string, i: number) => `${address}~${i}`;
+
+async function archiveSession(store: KeyStore, address: string, record: SessionRecord): Promise<void> {
+  for (let i = MAX_ARCHIVED_SESSIONS - 1; i > 0; i--) {
+    const older = await store.getSession(archivedSessionAddress(address, i - 1));
+    if (older) await store.putSession(archivedSessionAddress(address, i), older);
+  }
+  await store.putSession(archivedSessionAddress(address, 0), record);
+}
+
+/** Tries the archived sessions in turn; the first that opens the message becomes current (and the current one takes its place). */
+async function decryptWithArchived(deps: SessionDeps, address: string, current: SessionRecord | undefined, message: Uint8Array, context: Uint8Array | undefined, baseKey?: Uint8Array) {
+  for (let i = 0; i < MAX_ARCHIVED_SESSIONS; i++) {
+    const old = await deps.store.getSession(archivedSessionAddress(address, i));
+    if (!old || (baseKey && !constantTimeEqual(old.baseKey, baseKey))) continue;
+    try {
+      const out = await sessionDecrypt(deps.provider, deps.rng, old, message, context);
+      if (current) await deps.store.putSession(archivedSessionAddress(address, i), current);
+      else await deps.store.removeSession(archivedSessionAddress(address, i));
+      await deps.store.putSession(address, out.record);
+      return out;
+    } catch (e) {
+      if (!(e instanceof CryptoError)) throw e;
+    }
+  }
+  return null;
+}
+
+/**
  * Decrypts a message from `address` (initial or ratchet message). On failure nothing is stored and
  * the typed error says why.
  */
@@ -167,9 +206,16 @@ export async function decryptFrom(deps: SessionDeps, address: string, message: U
   const existing = await deps.store.getSession(address);
   if (message[1] === Kind.RatchetMessage) {
     if (!existing) throw new CryptoError('session-missing', 'ratchet-decrypt');
-    const out = await sessionDecrypt(deps.provider, deps.rng, existing, message, context);
-    await deps.store.putSession(address, out.record);
-    return { plaintext: out.plaintext, remoteIdentity: out.record.remoteIdentity, newSession: false };
+    try {
+      const out = await sessionDecrypt(deps.provider, deps.rng, existing, message, context);
+      await deps.store.putSession(address, out.record);
+      return { plaintext: out.plaintext, remoteIdentity: out.record.remoteIdentity, newSession: false };
+    } catch (e) {
+      if (!(e instanceof CryptoError)) throw e;
+      const out = await decryptWithArchived(deps, address, existing, message, context);
+      if (!out) throw e;
+      return { plaintext: out.plaintext, remoteIdentity: out.record.remoteIdentity, newSession: false };
+    }
   }
   if (message[1] !== Kind.InitialMessage) throw new CryptoError('malformed', 'decode');
   const initial = decodeInitialMessage(message);
@@ -179,6 +225,9 @@ export async function decryptFrom(deps: SessionDeps, address: string, message: U
     await deps.store.putSession(address, out.record);
     return { plaintext: out.plaintext, remoteIdentity: out.record.remoteIdentity, newSession: false };
   }
+  // The same, for a session that was archived when the other side's crossing one arrived.
+  const resumed = await decryptWithArchived(deps, address, existing, initial.message, context, initial.baseKey);
+  if (resumed) return { plaintext: resumed.plaintext, remoteIdentity: resumed.record.remoteIdentity, newSession: false };
   const baseKeyHex = toHex(initial.baseKey);
   if (await deps.store.isBaseKeyUsed(baseKeyHex)) throw new CryptoError('duplicate-message', 'pqxdh-respond');
   const identity = await deps.store.getIdentity();
@@ -199,6 +248,8 @@ export async function decryptFrom(deps: SessionDeps, address: string, message: U
   // Commit order: consume the one-time prekey first, so a crash can lose a message but never reuse a key.
   if (accepted.consumedOneTimePreKeyId !== null) await deps.store.removeOneTimePreKey(accepted.consumedOneTimePreKeyId);
   await deps.store.addUsedBaseKey(initial.signedPreKeyId, baseKeyHex);
+  // The session this replaces (one this device started, crossing this one) is kept, not lost.
+  if (existing) await archiveSession(deps.store, address, existing);
   await deps.store.putSession(address, accepted.record);
   return { plaintext: accepted.plaintext, remoteIdentity: initial.identity, newSession: true };
 }

@@ -144,6 +144,8 @@ export class Engine {
   private readonly keyListeners = new Set<(channelId: string) => void>();
   /** Key re-requests sent, by `address|channel|keyId`: when, and from which iteration. */
   private readonly keyRequests = new Map<string, { at: number; iteration: number }>();
+  /** Per channel, the recipients epoch the cached member list was read for (issue #20). */
+  private readonly readForEpoch = new Map<string, number>();
   /** Re-requests answered, by `address|channel|keyId`: when. */
   private readonly keyAnswers = new Map<string, number>();
   private readonly trustListeners = new Set<() => void>();
@@ -389,7 +391,9 @@ export class Engine {
         this.backup.markDirty();
         for (const fn of this.keyListeners) fn(d.channelId);
       } else if (out.plaintext[1] === Kind.SenderKeyRequest) {
-        await this.answerKeyRequest(item.from, decodeSenderKeyRequest(out.plaintext));
+        // Not answered when the members cannot be read (this device left, the server is away):
+        // the asking device asks again later.
+        await this.answerKeyRequest(item.from, decodeSenderKeyRequest(out.plaintext)).catch(() => undefined);
       }
     } catch (e) {
       // A duplicate is a redelivery of something already processed; anything else cannot be
@@ -691,11 +695,9 @@ export class Engine {
     // (the list's signed added-at time; the two clocks are different devices', see SECURITY.md).
     const ownHeld = done.from?.[address];
     const addedAt = await this.lists.listedSince(from.userId, from.deviceId);
-    if (addedAt !== null && ownHeld === undefined) {
-      let k = start;
-      while (k < own.chain.index && !((done.sealedAt?.[k] ?? -1) >= addedAt)) k++;
-      start = k;
-    } else if (ownHeld !== undefined) start = Math.min(start, ownHeld);
+    if (addedAt !== null) while (start < own.chain.index && !((done.sealedAt?.[start] ?? -1) >= addedAt)) start++;
+    // Where it already holds the key from (it received the distribution) is never taken back.
+    if (ownHeld !== undefined) start = Math.min(start, ownHeld);
     if (start >= own.chain.index && found.at >= 0) return; // a replaced key seals nothing more
     const distribution = senderKeyDistributionAt(own, Math.min(start, own.chain.index));
     const ciphertext = await encryptTo(this.deps, address, encodeSenderKeyDistribution(distribution));
@@ -710,10 +712,18 @@ export class Engine {
     }
   }
 
-  /** Seals `plaintext` for the channel (distributing the sender key first); base64 for a `send` frame. */
-  seal(channelId: string, plaintext: Uint8Array): Promise<string> {
+  /**
+   * Seals `plaintext` for the channel (distributing the sender key first); base64 for a `send`
+   * frame. `epoch` is the room's recipients epoch the caller last heard: when it is newer than the
+   * one the member list was read for, the members are read afresh first (rotating the key if
+   * someone left), so the room, which refuses an envelope sealed for an older epoch, accepts it.
+   */
+  seal(channelId: string, plaintext: Uint8Array, epoch?: number): Promise<string> {
     return this.serial(async () => {
+      const known = this.readForEpoch.get(channelId);
+      if (epoch !== undefined && (known === undefined || epoch > known)) this.memberCache.delete(channelId);
       const own = await this.distribute(channelId);
+      if (epoch !== undefined) this.readForEpoch.set(channelId, Math.max(epoch, known ?? 0));
       const out = await senderKeyEncrypt(this.provider, own, identityPublicOf(this.identity), plaintext);
       await this.store.putOwnSenderKey(out.own);
       // When this iteration was sealed: a key re-request from a device approved later is answered only from then on.

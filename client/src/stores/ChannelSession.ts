@@ -52,6 +52,8 @@ interface OutboxItem {
   body: MessageBody;
   ts: number;
   ciphertext?: string;
+  /** The recipients epoch `ciphertext` was sealed for (issue #20). */
+  epoch?: number;
   problem?: string;
 }
 
@@ -111,6 +113,8 @@ export class ChannelSession {
   private readonly liveFromSignal = createSignal<number | null>(null);
   private readonly sendErrorSignal = createSignal<string | null>(null);
   private lastSeq = 0;
+  /** The room's recipients epoch as last heard (ready, member-removed, epoch); sealing uses it (issue #20). */
+  private epoch: number | undefined;
   private loaded: Promise<void>;
   private flushing = false;
   private unsubscribe: () => void;
@@ -299,6 +303,7 @@ export class ChannelSession {
         break;
       }
       case 'ready':
+        this.epoch = Math.max(this.epoch ?? 0, f.epoch ?? 0);
         void this.incoming.then(() => {
           this.readySignal[1](true);
           if (this.liveFromSignal[0]() === null) this.liveFromSignal[1](this.lastSeq);
@@ -314,12 +319,25 @@ export class ChannelSession {
         break;
       }
       case 'member-removed':
+        this.epoch = Math.max(this.epoch ?? 0, f.epoch ?? 0);
         void this.engine.rotate(this.channelId);
+        break;
+      case 'epoch':
+        this.epoch = Math.max(this.epoch ?? 0, f.epoch);
         break;
       case 'error': {
         const ref = f.error.ref;
         const item = ref ? this.outboxSignal[0]().find((o) => o.clientMsgId === ref) : undefined;
-        if (item && f.error.code !== 'rate_limited' && f.error.code !== 'slow_mode') {
+        if (item && f.error.code === 'members_changed') {
+          // Sealed for recipients that have changed since (issue #20): seal again for the current
+          // ones (the room told this socket the new epoch before refusing) and send at once.
+          const stale = item.epoch;
+          item.ciphertext = undefined;
+          item.epoch = undefined;
+          // Normally the new epoch is already here; if not, a moment's wait rather than a loop.
+          if (this.epoch !== undefined && (stale === undefined || this.epoch > stale)) void this.flush();
+          else setTimeout(() => void this.flush(), 1000);
+        } else if (item && f.error.code !== 'rate_limited' && f.error.code !== 'slow_mode') {
           // Refused for good (no permission, target gone): drop it and say why.
           this.setOutbox(this.outboxSignal[0]().filter((o) => o !== item));
           this.sendErrorSignal[1](f.error.message);
@@ -480,7 +498,9 @@ export class ChannelSession {
         sent.add(item);
         if (!item.ciphertext) {
           try {
-            item.ciphertext = await this.engine.seal(this.channelId, encodeBody(item.body));
+            const epoch = this.epoch;
+            item.ciphertext = await this.engine.seal(this.channelId, encodeBody(item.body), epoch);
+            item.epoch = epoch;
             item.problem = undefined;
           } catch (e) {
             item.problem = e instanceof Error ? e.message : 'could not encrypt';
@@ -498,6 +518,7 @@ export class ChannelSession {
           ...(item.replyTo !== undefined ? { replyTo: item.replyTo } : {}),
           // Routing metadata for unread mention counts; the text itself stays encrypted.
           ...(item.mentions ? { mentions: item.mentions } : {}),
+          ...(item.epoch !== undefined ? { epoch: item.epoch } : {}),
         });
         if (!ok) return;
       }
