@@ -50,6 +50,23 @@ export type OwnListState =
   /** Not on the list: another device must approve it, or the recovery code restores the key. */
   | { kind: 'pending' };
 
+/** A person's signed device list at one moment: its version and the devices on it. */
+export interface ListSnapshot {
+  version: number;
+  devices: string[];
+}
+
+/**
+ * Whether a device was taken off the list between two snapshots of it, even one added and taken
+ * off again in between: every publish adds or removes exactly one device and bumps the version by
+ * one (approve, withdraw, a device adding itself), so the versions moved by more than the devices
+ * added account for exactly when something was removed.
+ */
+export function removedBetween(before: ListSnapshot, after: ListSnapshot): boolean {
+  const added = after.devices.filter((d) => !before.devices.includes(d)).length;
+  return after.version - before.version > added;
+}
+
 /** What this device pinned for a person: their account key and the last list accepted. */
 interface Pin {
   publicKey: Uint8Array;
@@ -163,6 +180,14 @@ export class DeviceLists {
     if (!list || !list.devices.some((d) => d.deviceId === deviceId)) return;
     await this.publish(removeDevice(list, deviceId, Date.now()));
     this.changed();
+  }
+
+  /** The version and device ids of the person's last accepted list; null when they have none. */
+  async pinnedList(userId: string): Promise<ListSnapshot | null> {
+    const pin = await this.pinOf(userId);
+    if (!pin) return null;
+    const { list } = decodeDeviceList(pin.list);
+    return { version: list.version, devices: list.devices.map((d) => d.deviceId) };
   }
 
   /** When the device was added to the person's last accepted list (their clock, signed); null when they have no list or it is not on it. */

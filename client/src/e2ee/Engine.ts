@@ -74,7 +74,7 @@ import type { Db } from '../stores/idb';
 import { ReconnectingSocket } from '../ws/ReconnectingSocket';
 import { fromBase64, toBase64, toBase64Url } from './base64';
 import { BackupSync } from './BackupSync';
-import { DeviceLists } from './DeviceLists';
+import { DeviceLists, removedBetween, type ListSnapshot } from './DeviceLists';
 import { unwrapChannelEnvelope, wrapChannelEnvelope } from './ChannelEnvelope';
 
 /** How long a channel's member-device list is reused before asking the server again, ms. */
@@ -105,6 +105,12 @@ interface DistributedRecord {
   from?: Record<string, number>;
   /** When (this device's clock, ms) each iteration was sealed, by iteration: a device approved later is entitled only from then on. */
   sealedAt?: number[];
+  /**
+   * The signed device list of each person holding the key, as last checked. Any device on it may
+   * hold the key without this device having sent it (a key backup restored there carries it), so
+   * a removal from it rotates the key even when the removed device never got it from here.
+   */
+  lists?: Record<string, ListSnapshot>;
 }
 
 /** An own sender key replaced by a newer one, kept to answer re-requests for the messages it sealed. */
@@ -138,7 +144,7 @@ const randomId = () => toBase64Url(systemRng(16));
 
 export class Engine {
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly memberCache = new Map<string, { at: number; devices: { userId: string; deviceId: string; identityKey: string }[] }>();
+  private readonly memberCache = new Map<string, { at: number; devices: { userId: string; deviceId: string; identityKey: string }[]; lists: Map<string, ListSnapshot> }>();
   /** Deliveries the hub has not confirmed yet, with their frames: a reconnected hub gets them again (it drops repeats by clientMsgId). */
   private readonly pendingDeliveries = new Map<string, { resolve: () => void; reject: (e: Error) => void; item: DeliverItem }>();
   private readonly keyListeners = new Set<(channelId: string) => void>();
@@ -465,7 +471,13 @@ export class Engine {
     const devices = (
       await Promise.all(read.map(async (r) => (await this.lists.approved(r.userId, r.devices, r.deviceList)).map((d) => ({ userId: r.userId, deviceId: d.deviceId, identityKey: d.identityKey }))))
     ).flat();
-    this.memberCache.set(channelId, { at: Date.now(), devices });
+    // Each member's accepted list as it stands now (approved() just pinned it), for the removal check.
+    const lists = new Map<string, ListSnapshot>();
+    for (const r of read) {
+      const snapshot = await this.lists.pinnedList(r.userId);
+      if (snapshot) lists.set(r.userId, snapshot);
+    }
+    this.memberCache.set(channelId, { at: Date.now(), devices, lists });
     return devices;
   }
 
@@ -532,10 +544,24 @@ export class Engine {
     // the `member-removed` frame that rotates at once (issue #21: rotation is decided from the
     // membership at the next message, so a leaver never reads what follows).
     const current = new Set(members.map((d) => addressOf(d.userId, d.deviceId)));
-    if (done.addresses.some((a) => !current.has(a))) {
+    // …or a device was taken off the list of someone holding the key, even one this device never
+    // sent it to: a key backup restored there may have carried it (the simulation found removed
+    // devices reading on that way).
+    const lists = this.memberCache.get(channelId)?.lists ?? new Map<string, ListSnapshot>();
+    const holders = new Set(done.addresses.map((a) => a.slice(0, a.lastIndexOf('.'))));
+    holders.add(this.userId);
+    const shrunk = [...holders].some((u) => {
+      const before = done!.lists?.[u];
+      const after = lists.get(u);
+      return before !== undefined && after !== undefined && removedBetween(before, after);
+    });
+    if (shrunk || done.addresses.some((a) => !current.has(a))) {
       own = await this.newOwnKey(channelId, now);
       done = { keyId: own.keyId, addresses: [], from: {} };
     }
+    // The lists checked just now are where the next check starts.
+    const snapshots = (done.lists ??= {});
+    for (const [u, snapshot] of lists) snapshots[u] = snapshot;
     const holding = new Set(done.addresses);
     const targets = members.filter((d) => !(d.userId === this.userId && d.deviceId === this.deviceId) && !holding.has(addressOf(d.userId, d.deviceId)));
     if (targets.length === 0) return own;
