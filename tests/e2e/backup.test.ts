@@ -107,9 +107,20 @@ describe('key backup', () => {
     await tablet.goto(channelUrl);
     for (const c of canaries) await expect.poll(() => messageWith(tablet, c).count(), { timeout: 30_000 }).toBe(1);
 
+    // Issue #20: a new recovery code made on one device is announced to the account's other
+    // devices at once (inside their pairwise sessions). The phone, which keeps the backup under
+    // the previous code and does nothing meanwhile, asks for the new one without a key change of
+    // its own to make it look.
+    await expect.poll(() => phone.getByTestId('restore-banner').count()).toBe(0);
+    await tablet.goto(`${server.url}/#/settings/security`);
+    await tablet.getByRole('region', { name: 'Recovery code' }).getByLabel('Password').fill('a brand new passphrase 7');
+    await tablet.getByRole('button', { name: 'Make a new recovery code' }).click();
+    await expect.poll(() => tablet.getByTestId('new-recovery-code').count(), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => phone.getByTestId('restore-banner').textContent(), { timeout: 20_000 }).toMatch(/recovery code was changed on another device/);
+
     expect(pages.problems.filter((p) => !/401|404|409/.test(p))).toEqual([]);
     await pages.closeAll();
     await server.kill();
     expectNoCanaries(server.dataDir, canaries);
-  });
+  }, 120_000);
 });

@@ -49,6 +49,23 @@ export interface BackupContents {
   trust: TrustRecord[];
 }
 
+/**
+ * The notice a device sends the account's other devices, inside their pairwise sessions, when it
+ * moved the key backup to a new recovery code (issue #20): they try the backup at once and, still
+ * holding the old code's key, ask for the new code instead of finding out at their next upload.
+ * It carries only the backup version now under the new code: no key, no code.
+ */
+export function encodeBackupRekeyed(version: number): Uint8Array {
+  return ByteWriter.withHeader(Kind.BackupRekeyed).u64(version).finish();
+}
+
+export function decodeBackupRekeyed(bytes: Uint8Array): { version: number } {
+  const r = ByteReader.open(bytes, Kind.BackupRekeyed);
+  const version = r.u64();
+  r.end();
+  return { version };
+}
+
 /** Gathers the backup contents from a store. */
 export async function collectBackup(store: KeyStore, accountId: string, ownAddress: string, now: number): Promise<BackupContents> {
   return {

@@ -9,7 +9,7 @@ import { decodeRatchetMessage, ratchetDecrypt } from './DoubleRatchet';
 import { decodeSenderKeyDistribution, decodeSenderKeyMessage, decodeSenderKeyRecord, decodeSenderKeyRequest } from './SenderKey';
 import { decodeDeviceList } from './DeviceList';
 import { decodeSessionRecord, decryptFrom, encryptTo, startSession } from './Session';
-import { openBackup } from './KeyBackup';
+import { decodeBackupRekeyed, openBackup } from './KeyBackup';
 import { compareSafetyNumberQr, computeSafetyNumber } from './safetyNumber';
 import { bundleOf, makeDevice, providers } from './testDevices';
 
@@ -25,6 +25,7 @@ const decoders: Array<[string, number, (b: Uint8Array) => unknown]> = [
   ['sender-key message', Kind.SenderKeyMessage, decodeSenderKeyMessage],
   ['sender-key distribution', Kind.SenderKeyDistribution, decodeSenderKeyDistribution],
   ['sender-key request', Kind.SenderKeyRequest, decodeSenderKeyRequest],
+  ['backup rekeyed notice', Kind.BackupRekeyed, decodeBackupRekeyed],
   ['device list', Kind.DeviceList, decodeDeviceList],
   ['backup', Kind.KeyBackup, (b) => openBackup(b, new Uint8Array(32), 'acct')],
   ['session state', Kind.SessionState, decodeSessionRecord],

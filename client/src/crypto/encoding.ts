@@ -28,6 +28,7 @@ export const Kind = {
   SafetyNumberQr: 0x0b,
   BackupContents: 0x0c,
   SenderKeyRequest: 0x0d,
+  BackupRekeyed: 0x0e,
 } as const;
 /** One of the `Kind` values. */
 export type KindValue = (typeof Kind)[keyof typeof Kind];

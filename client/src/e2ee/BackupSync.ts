@@ -97,6 +97,8 @@ export class BackupSync {
     private readonly keysArrived: (channelIds: string[]) => void,
     /** Told after a backup was merged (it may have brought the account key). */
     private readonly merged: () => void = () => undefined,
+    /** Told after the backup moved to a new recovery code (the engine tells the account's other devices). */
+    private readonly rekeyed: (version: number) => Promise<void> = async () => undefined,
   ) {}
 
   /** Loads this device's backup key; with one, brings the backup up to date; without, asks whether one exists. */
@@ -160,6 +162,8 @@ export class BackupSync {
   async rekey(backupKey: Uint8Array): Promise<void> {
     await this.setKeys({ current: backupKey, previous: this.keys?.current });
     await this.sync(true);
+    const state = await this.db.get<BackupState>('device', STATE);
+    await this.rekeyed(state?.version ?? 0).catch(() => undefined);
   }
 
   private async setKeys(keys: BackupKeys): Promise<void> {

@@ -27,6 +27,8 @@ import {
   type SafetyNumber,
   type TrustRecord,
   createSenderKey,
+  decodeBackupRekeyed,
+  encodeBackupRekeyed,
   decodeIdentityPublic,
   decodeSenderKeyDistribution,
   decodeSenderKeyMessage,
@@ -191,6 +193,7 @@ export class Engine {
         for (const id of channelIds) for (const fn of this.keyListeners) fn(id);
       },
       () => void this.lists.syncOwn().catch(() => undefined),
+      (version) => this.announceRekey(version),
     );
   }
 
@@ -396,6 +399,10 @@ export class Engine {
         await this.store.putSenderKeyRecord(d.channelId, address, record);
         this.backup.markDirty();
         for (const fn of this.keyListeners) fn(d.channelId);
+      } else if (out.plaintext[1] === Kind.BackupRekeyed && decodeBackupRekeyed(out.plaintext) && item.from.userId === this.userId) {
+        // Another of this account's devices moved the backup to a new recovery code: look now, so
+        // this device asks for the new code at once (or, already holding it, carries on).
+        void this.backup.sync(true).catch(() => undefined);
       } else if (out.plaintext[1] === Kind.SenderKeyRequest) {
         // Not answered when the members cannot be read (this device left, the server is away):
         // the asking device asks again later.
@@ -665,22 +672,46 @@ export class Engine {
 
   /** Sends a sender-key request inside the pairwise session with the sender's device, starting one from a verified bundle if there is none. */
   private async requestKey(userId: string, deviceId: string, request: { channelId: string; keyId: number; iteration: number }): Promise<void> {
-    const address = addressOf(userId, deviceId);
+    await this.sessionsWith(userId, [deviceId]);
+    const ciphertext = await encryptTo(this.deps, addressOf(userId, deviceId), encodeSenderKeyRequest(request));
+    const [result] = await this.deliverAll([{ to: { userId, deviceId }, ciphertext }]);
+    if (result?.status === 'rejected') throw result.reason;
+  }
+
+  /** Makes sure a pairwise session exists with each of `userId`'s devices `deviceIds`, from verified bundles (one claim for all that lack one). */
+  private async sessionsWith(userId: string, deviceIds: string[]): Promise<void> {
+    const missing: string[] = [];
+    for (const id of deviceIds) if (!(await this.store.getSession(addressOf(userId, id)))) missing.push(id);
+    if (missing.length === 0) return;
     const now = Date.now();
-    if (!(await this.store.getSession(address))) {
-      const { users } = await claimBundlesMany([userId]);
+    const { users } = await claimBundlesMany([userId]);
+    for (const deviceId of missing) {
       const claimed = users.find((u) => u.userId === userId)?.bundles.find((b) => b.deviceId === deviceId);
-      if (!claimed) throw new Error('the sender device has no bundle');
+      if (!claimed) throw new Error('the device has no bundle');
+      const address = addressOf(userId, deviceId);
       const bundle = this.bundleFrom(claimed);
       await verifyPreKeyBundle(this.provider, bundle);
       const trust = await checkIdentity(this.store, address, encodeIdentityPublic(bundle.identity), now);
       if (trust.event !== 'unchanged') this.trustChanged();
-      if (trust.record.state === 'changed') throw new Error('the sender device key changed');
+      if (trust.record.state === 'changed') throw new Error('the device key changed');
       await startSession(this.deps, address, bundle, now, { verified: true });
     }
-    const ciphertext = await encryptTo(this.deps, address, encodeSenderKeyRequest(request));
-    const [result] = await this.deliverAll([{ to: { userId, deviceId }, ciphertext }]);
-    if (result?.status === 'rejected') throw result.reason;
+  }
+
+  /**
+   * Tells this account's other approved devices, inside pairwise sessions, that the key backup
+   * moved to a new recovery code (issue #20: they used to learn it only at their next upload).
+   */
+  private async announceRekey(version: number): Promise<void> {
+    const { devices, deviceList } = await userDevices(this.userId);
+    const others = (await this.lists.approved(this.userId, devices, deviceList)).filter((d) => d.deviceId !== this.deviceId);
+    if (others.length === 0) return;
+    await this.serial(async () => {
+      await this.sessionsWith(this.userId, others.map((d) => d.deviceId));
+      const notices = [];
+      for (const d of others) notices.push({ to: { userId: this.userId, deviceId: d.deviceId }, ciphertext: await encryptTo(this.deps, addressOf(this.userId, d.deviceId), encodeBackupRekeyed(version)) });
+      await this.deliverAll(notices);
+    });
   }
 
   /**
