@@ -316,6 +316,9 @@ export async function runSimulation(world: World, options: SimOptions): Promise<
             if (!missing || Date.now() > deadline) break;
             await new Promise((r) => setTimeout(r, 250));
           }
+          // Twice: a sync asked for while one runs joins it, and that one may have read the keys
+          // before the last ones arrived; the second starts after it.
+          await primary.engine.backup.sync(true);
           await primary.engine.backup.sync(true);
           // The recovery code on the new device: it merges the backup (history and the account
           // key) and, holding the account key, approves itself.

@@ -154,6 +154,8 @@ export class Engine {
   private readonly keyRequests = new Map<string, { at: number; iteration: number }>();
   /** Per channel, the recipients epoch the cached member list was read for (issue #20). */
   private readonly readForEpoch = new Map<string, number>();
+  /** When a message without its key last made this device look at the key backup. */
+  private lastBackupLook = 0;
   /** Re-requests answered, by `address|channel|keyId`: when. */
   private readonly keyAnswers = new Map<string, number>();
   private readonly trustListeners = new Set<() => void>();
@@ -659,6 +661,12 @@ export class Engine {
     }
     const key = `${addressOf(userId, deviceId)}|${channelId}|${keyId}`;
     const now = Date.now();
+    // The key backup may hold it too (another device of this account read it since this device
+    // last merged): a look at the backup, at most once per interval, merges a newer one.
+    if (this.backup.enabled && now - this.lastBackupLook > KEY_REQUEST_INTERVAL_MS) {
+      this.lastBackupLook = now;
+      void this.backup.sync().catch(() => undefined);
+    }
     const last = this.keyRequests.get(key);
     if (last && now - last.at < KEY_REQUEST_INTERVAL_MS && last.iteration <= iteration) return;
     this.keyRequests.delete(key);
