@@ -20,6 +20,7 @@
  * in its message cache; a sender-key chain is not meant to re-open its own past output once
  * rotated).
  */
+import { randomBytes } from 'node:crypto';
 import type { EnvelopeOut } from '../../protocol/frames';
 import { resetIndexedDb, SimDevice, SimUser, Transcript, type World } from './world';
 
@@ -40,10 +41,12 @@ export interface SimOptions {
 }
 
 /** The kinds of step, in the order the schedule weighs them. */
-export const SIM_EVENTS = ['send', 'catch-up', 'join', 'leave', 'kick', 'add-device', 'approve', 'remove-device', 'restore', 'restart', 'reconnect'] as const;
+export const SIM_EVENTS = ['send', 'catch-up', 'join', 'leave', 'kick', 'add-device', 'approve', 'remove-device', 'restore', 'restart', 'reconnect', 'ban', 'unban', 'new-recovery-code'] as const;
 export type SimEvent = (typeof SIM_EVENTS)[number];
 /** The kinds the first regression seeds were found with (before restore and restart existed). */
 export const FIRST_EVENTS: readonly SimEvent[] = ['send', 'catch-up', 'join', 'leave', 'kick', 'add-device', 'approve', 'remove-device', 'reconnect'];
+/** …and the kinds after restores and restarts came (before bans and new recovery codes). */
+export const SECOND_EVENTS: readonly SimEvent[] = ['send', 'catch-up', 'join', 'leave', 'kick', 'add-device', 'approve', 'remove-device', 'restore', 'restart', 'reconnect'];
 
 export type Entitlement = 'entitled' | 'not-member' | 'removed' | 'unapproved';
 
@@ -181,7 +184,7 @@ export async function runSimulation(world: World, options: SimOptions): Promise<
   const allowed = new Set<SimEvent>(options.events ?? SIM_EVENTS);
   for (let step = 1; step <= steps; step++) {
     const members = users.filter((u) => u.member);
-    const others = users.filter((u) => !u.member);
+    const others = users.filter((u) => !u.member && !u.banned);
     const memberDevices = members.flatMap((u) => u.live);
     const actions: Action[] = [];
     const senders = members.flatMap((u) => u.live.filter((d) => d.state === 'approved'));
@@ -257,6 +260,51 @@ export async function runSimulation(world: World, options: SimOptions): Promise<
         },
       });
     }
+    if (leavers.length)
+      actions.push({
+        weight: 1,
+        name: 'ban',
+        run: async () => {
+          const u = rng.pick(leavers);
+          note(`${step} ban ${u.name}`);
+          await owner.primary.client.http.api(`/api/communities/${community.community.id}/bans`, { method: 'POST', body: { userId: u.id, reason: 'simulated' } });
+          u.member = false;
+          u.banned = true;
+        },
+      });
+    const bannedUsers = users.filter((u) => u.banned);
+    if (bannedUsers.length)
+      actions.push({
+        weight: 1,
+        name: 'unban',
+        run: async () => {
+          const u = rng.pick(bannedUsers);
+          note(`${step} unban ${u.name}`);
+          await owner.primary.client.http.api(`/api/communities/${community.community.id}/bans/${u.id}`, { method: 'DELETE' });
+          u.banned = false;
+        },
+      });
+    actions.push({
+      weight: 1,
+      name: 'new-recovery-code',
+      run: async () => {
+        const u = rng.pick(users);
+        note(`${step} new-recovery-code ${u.name}`);
+        // Made on the device that keeps the backup; the account's other devices that keep it too
+        // are told at once and ask for the new code, which the person then types there.
+        const keeping = u.live.filter((d) => d !== u.primary && d.state === 'approved' && d.engine.backup.enabled);
+        u.backupKey = new Uint8Array(randomBytes(32));
+        await u.primary.engine.backup.rekey(u.backupKey);
+        for (const d of keeping) {
+          const by = Date.now() + 20_000;
+          while (d.engine.backup.status().kind !== 'stale-key') {
+            if (Date.now() > by) throw new Error(`${d.name} was not told of the new recovery code`);
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          await d.engine.backup.enable(u.backupKey);
+        }
+      },
+    });
     const growable = users.filter((u) => u.live.length < maxDevices);
     if (growable.length)
       actions.push({

@@ -190,7 +190,9 @@ export class SimUser {
   /** Member of the simulation's community. */
   member = false;
   /** The key of the account's key backup (what the recovery code derives). */
-  readonly backupKey = new Uint8Array(randomBytes(32));
+  backupKey = new Uint8Array(randomBytes(32));
+  /** Banned from the simulation's community (cannot rejoin until unbanned). */
+  banned = false;
   constructor(readonly name: string) {}
 
   /** The first device: it holds the account key (it created it), so it approves the others. */
