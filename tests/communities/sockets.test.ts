@@ -138,7 +138,7 @@ describe('Z3: sockets follow membership at once', () => {
   });
 });
 
-describe('issue #20: the recipients epoch — an envelope sealed for an older set of recipients is refused, not stored', () => {
+describe('P10 + issue #20: the recipients epoch — an envelope sealed for an older set of recipients is refused, not stored', () => {
   const sendAt = (s: TestSocket, epoch: number | undefined, id = msgId()) => (s.send({ type: 'send', clientMsgId: id, ciphertext: 'AAAA', ...(epoch === undefined ? {} : { epoch }) }), id);
   const epochOf = async (s: TestSocket) => ((await s.next((f) => f.type === 'ready')) as Extract<ServerFrame, { type: 'ready' }>).epoch;
   const nextEpoch = (s: TestSocket, above: number) => s.next<Extract<ServerFrame, { type: 'epoch' | 'member-removed' }>>((f) => (f.type === 'epoch' || f.type === 'member-removed') && f.epoch > above, WITHIN_MS * 5);
@@ -174,6 +174,13 @@ describe('issue #20: the recipients epoch — an envelope sealed for an older se
     expect((await replyTo(sender, sendAt(sender, epoch))).type).toBe('error');
     expect(await replyTo(sender, sendAt(sender, removed.epoch))).toMatchObject({ type: 'ack', seq: 2 });
 
+    // A malformed epoch is refused by the schema like any bad field.
+    const refusals = () => sender.frames.filter((f) => f.type === 'error' && f.error.code === 'validation_failed').length;
+    for (const bad of [-1, 1.5, '3']) {
+      const before = refusals();
+      sender.send({ type: 'send', clientMsgId: msgId(), ciphertext: 'AAAA', epoch: bad });
+      await expect.poll(() => refusals(), { timeout: WITHIN_MS * 5 }).toBe(before + 1);
+    }
     // A send without an epoch (a client from before it) is not checked; a newer epoch than the
     // room's (a room whose state was lost) is not refused either.
     expect(await replyTo(sender, sendAt(sender, undefined))).toMatchObject({ type: 'ack', seq: 3 });
