@@ -92,10 +92,14 @@ const RETRYABLE = new Set(['waiting-for-key', 'not-a-recipient', 'sent-before-jo
 const STEP_TIMEOUT_MS = 60_000;
 /** Server restarts in one run (each costs a few seconds). */
 const MAX_RESTARTS = 2;
-/** How long the end of a run waits for the last keys to arrive once nothing changes any more, ms. */
-const SETTLE_QUIET_MS = 5_000;
+/**
+ * How long the end of a run waits for the last keys to arrive once nothing changes any more, ms:
+ * longer than a key re-request's interval (30 s), so a request whose answer was lost (a restart)
+ * is asked again before anything is counted. A run where everything arrives ends at once.
+ */
+const SETTLE_QUIET_MS = 35_000;
 /** …and at most, in all. */
-const SETTLE_MAX_MS = 60_000;
+const SETTLE_MAX_MS = 120_000;
 
 function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout>;
