@@ -41,7 +41,7 @@ export interface SimOptions {
 }
 
 /** The kinds of step, in the order the schedule weighs them. */
-export const SIM_EVENTS = ['send', 'catch-up', 'join', 'leave', 'kick', 'add-device', 'approve', 'remove-device', 'restore', 'restart', 'reconnect', 'ban', 'unban', 'new-recovery-code'] as const;
+export const SIM_EVENTS = ['send', 'catch-up', 'join', 'leave', 'kick', 'add-device', 'approve', 'remove-device', 'restore', 'restart', 'reconnect', 'ban', 'unban', 'new-recovery-code', 'drop-mid-send'] as const;
 export type SimEvent = (typeof SIM_EVENTS)[number];
 /** The kinds the first regression seeds were found with (before restore and restart existed). */
 export const FIRST_EVENTS: readonly SimEvent[] = ['send', 'catch-up', 'join', 'leave', 'kick', 'add-device', 'approve', 'remove-device', 'reconnect'];
@@ -412,6 +412,27 @@ export async function runSimulation(world: World, options: SimOptions): Promise<
       },
     });
 
+    // A network blip during a send: every sending device's hub connection is cut (no close frame)
+    // a few milliseconds in, so the key distribution it starts may be cut mid-frame; the app's
+    // outbox sends again once the hub is back.
+    if (senders.length && allowed.has('drop-mid-send')) {
+      const send = actions.find((a) => a.name === 'send')!;
+      const cutAfterMs = Math.floor(rng.next() * 30);
+      actions.push({
+        weight: 3,
+        name: 'drop-mid-send',
+        run: async () => {
+          note(`${step} drop-mid-send: hub connections cut ${cutAfterMs} ms into the send`);
+          const cut = new Promise<void>((r) =>
+            setTimeout(() => {
+              for (const d of senders) d.dropHubConnection();
+              r();
+            }, cutAfterMs),
+          );
+          await Promise.all([send.run(), cut]);
+        },
+      });
+    }
     const drawn = actions.filter((a) => allowed.has(a.name));
     let roll = rng.next() * drawn.reduce((s, a) => s + a.weight, 0);
     const action = drawn.find((a) => (roll -= a.weight) < 0) ?? drawn[drawn.length - 1]!;

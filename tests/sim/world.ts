@@ -179,6 +179,17 @@ export class SimDevice {
     }
   }
 
+  /**
+   * Cuts the hub's TCP connection without a close frame, as a network drop does: whatever was
+   * being written (a key distribution's `deliver-many`, an ack) may be half sent.
+   */
+  dropHubConnection(): boolean {
+    const ws = (this.engine.hub as unknown as { ws: (WebSocket & { _socket?: { destroy(): void } }) | null }).ws;
+    if (!ws?._socket) return false;
+    ws._socket.destroy();
+    return true;
+  }
+
   stop(): void {
     this.engine.stop();
   }
