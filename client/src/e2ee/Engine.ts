@@ -136,6 +136,9 @@ const KEY_ANSWER_INTERVAL_MS = 5_000;
 /** Outstanding re-request and answer bookkeeping kept at most (oldest dropped). */
 const MAX_KEY_REQUEST_ENTRIES = 1000;
 
+/** What opening needs of an envelope: its sender and ciphertext, and when the server stored it if known. */
+export type OpenableEnvelope = Pick<EnvelopeOut, 'sender' | 'ciphertext'> & { ts?: number };
+
 /** What opening an envelope gave. */
 export type OpenResult = { ok: true; plaintext: Uint8Array; status: MessageStatus; deviceId: string } | { ok: false; code: CryptoErrorCode | 'waiting-for-key' };
 
@@ -154,6 +157,8 @@ export class Engine {
   private readonly keyRequests = new Map<string, { at: number; iteration: number }>();
   /** Per channel, the recipients epoch the cached member list was read for (issue #20). */
   private readonly readForEpoch = new Map<string, number>();
+  /** When the server registered this device (server clock), once known. */
+  registeredAt: number | undefined;
   /** When a message without its key last made this device look at the key backup. */
   private lastBackupLook = 0;
   /** Re-requests answered, by `address|channel|keyId`: when. */
@@ -258,6 +263,11 @@ export class Engine {
       await db.put('device', 'self', device);
     }
     const engine = new Engine(provider, store, db, identity, user.id, device.deviceId);
+    // When the server registered this device (its clock, as envelopes' `ts`): nothing sent before
+    // can be re-requested (issue #20), only restored from the key backup.
+    void listOwnDevices()
+      .then((mine) => (engine.registeredAt = mine.devices.find((d) => d.deviceId === engine.deviceId)?.createdAt))
+      .catch(() => undefined);
     void engine.backup.start();
     void engine.lists.syncOwn().catch(() => undefined);
     return engine;
@@ -646,6 +656,15 @@ export class Engine {
   // ── Key re-requests (issue #20) ────────────────────────────────────────────────────────────
 
   /**
+   * A message the server stored before this device existed is never answered by a sender (the
+   * device was approved later); only the key backup can open it. Not asking spares a new device
+   * one refused request, and a claim of the sender's prekeys, per sender of the history it loads.
+   */
+  private mayAskFor(env: OpenableEnvelope): boolean {
+    return env.ts === undefined || this.registeredAt === undefined || env.ts >= this.registeredAt;
+  }
+
+  /**
    * This device cannot open a message of `userId`'s device `deviceId`: ask that device for its
    * key from the message's iteration, once per KEY_REQUEST_INTERVAL_MS per key (sooner for an
    * earlier iteration). Closes the gaps where the sender's view of the members was a moment old
@@ -801,7 +820,7 @@ export class Engine {
   }
 
   /** Opens a channel envelope. Typed failure codes; `waiting-for-key` when the sender's key has not arrived yet. */
-  async open(channelId: string, env: Pick<EnvelopeOut, 'sender' | 'ciphertext'>): Promise<OpenResult> {
+  async open(channelId: string, env: OpenableEnvelope): Promise<OpenResult> {
     return (await this.openMany(channelId, [env]))[0]!;
   }
 
@@ -810,7 +829,7 @@ export class Engine {
    * record is read once, advanced in memory and written once at the end, so a history page costs
    * a few IndexedDB transactions rather than two per message.
    */
-  openMany(channelId: string, envs: Pick<EnvelopeOut, 'sender' | 'ciphertext'>[]): Promise<OpenResult[]> {
+  openMany(channelId: string, envs: OpenableEnvelope[]): Promise<OpenResult[]> {
     return this.serial(async (): Promise<OpenResult[]> => {
       const records = new Map<string, SenderKeyRecord | undefined>();
       const dirty = new Set<string>();
@@ -828,7 +847,7 @@ export class Engine {
 
   private async openOne(
     channelId: string,
-    env: Pick<EnvelopeOut, 'sender' | 'ciphertext'>,
+    env: OpenableEnvelope,
     own: OwnSenderKey | undefined,
     records: Map<string, SenderKeyRecord | undefined>,
     dirty: Set<string>,
@@ -860,7 +879,7 @@ export class Engine {
         identities.set(address, known);
       }
       if (!known.identity || !record) {
-        this.wantKey(channelId, env.sender, wrapped.deviceId, wrapped.message);
+        if (this.mayAskFor(env)) this.wantKey(channelId, env.sender, wrapped.deviceId, wrapped.message);
         return { ok: false, code: 'waiting-for-key' };
       }
       const out = await senderKeyDecrypt(this.provider, record, known.identity, wrapped.message);
@@ -870,7 +889,7 @@ export class Engine {
     } catch (e) {
       if (!isCryptoError(e)) throw e;
       // No key for it (yet): the sender's device is asked; it answers only if this device is entitled.
-      if (e.code === 'not-a-recipient' || e.code === 'sent-before-join') this.wantKey(channelId, env.sender, wrapped.deviceId, wrapped.message);
+      if ((e.code === 'not-a-recipient' || e.code === 'sent-before-join') && this.mayAskFor(env)) this.wantKey(channelId, env.sender, wrapped.deviceId, wrapped.message);
       return { ok: false, code: e.code };
     }
   }

@@ -421,7 +421,7 @@ export class ChannelSession {
   }
 
   private async openRecord(base: MessageRecord, ciphertext: string, preOpened?: OpenResult): Promise<MessageRecord> {
-    const opened = preOpened ?? (await this.engine.open(this.channelId, { sender: base.sender, ciphertext }));
+    const opened = preOpened ?? (await this.engine.open(this.channelId, { sender: base.sender, ciphertext, ts: base.ts }));
     const { error: _e, ciphertext: _c, body: _b, status: _s, ...rest } = base;
     if (!opened.ok) return { ...rest, error: opened.code, ciphertext };
     const body = decodeBody(opened.plaintext);
@@ -432,7 +432,7 @@ export class ChannelSession {
   private async retryWaiting(): Promise<void> {
     this.incoming = this.incoming.then(async () => {
       const waiting = [...this.recordsSignal[0]().values()].filter((r) => r.error && RETRYABLE.has(r.error) && r.ciphertext).sort((a, b) => a.seq - b.seq);
-      const results = await this.engine.openMany(this.channelId, waiting.map((r) => ({ sender: r.sender, ciphertext: r.ciphertext! })));
+      const results = await this.engine.openMany(this.channelId, waiting.map((r) => ({ sender: r.sender, ciphertext: r.ciphertext!, ts: r.ts })));
       for (const [i, r] of waiting.entries()) this.saveRecord(await this.openRecord(r, r.ciphertext!, results[i]));
     });
     await this.incoming;
