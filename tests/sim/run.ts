@@ -300,7 +300,7 @@ export async function runSimulation(world: World, options: SimOptions): Promise<
         u.backupKey = new Uint8Array(randomBytes(32));
         await u.primary.engine.backup.rekey(u.backupKey);
         for (const d of keeping) {
-          const by = Date.now() + 20_000;
+          const by = Date.now() + 30_000;
           while (d.engine.backup.status().kind !== 'stale-key') {
             if (Date.now() > by) throw new Error(`${d.name} was not told of the new recovery code`);
             await new Promise((r) => setTimeout(r, 100));

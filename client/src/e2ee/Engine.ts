@@ -129,6 +129,8 @@ interface PreviousOwnKey {
 const MAX_PREVIOUS_OWN_KEYS = 4;
 const previousKey = (channelId: string) => `${channelId}#previous`;
 
+/** Times a recovery-code notice is sent to a device before giving up (the hub may be reconnecting). */
+const REKEY_NOTICE_ATTEMPTS = 6;
 /** A key re-request for the same (sender device, channel, key) is sent again after this long, ms (issue #20). */
 const KEY_REQUEST_INTERVAL_MS = 30_000;
 /** A device's re-requests for one key are answered at most this often, ms: a co-member cannot make this device re-read the members in a loop. */
@@ -733,12 +735,20 @@ export class Engine {
     const { devices, deviceList } = await userDevices(this.userId);
     const others = (await this.lists.approved(this.userId, devices, deviceList)).filter((d) => d.deviceId !== this.deviceId);
     if (others.length === 0) return;
-    await this.serial(async () => {
+    const notices = await this.serial(async () => {
       await this.sessionsWith(this.userId, others.map((d) => d.deviceId));
-      const notices = [];
-      for (const d of others) notices.push({ to: { userId: this.userId, deviceId: d.deviceId }, ciphertext: await encryptTo(this.deps, addressOf(this.userId, d.deviceId), encodeBackupRekeyed(version)) });
-      await this.deliverAll(notices);
+      const out = [];
+      for (const d of others) out.push({ to: { userId: this.userId, deviceId: d.deviceId }, ciphertext: await encryptTo(this.deps, addressOf(this.userId, d.deviceId), encodeBackupRekeyed(version)) });
+      return out;
     });
+    // The hub may be reconnecting just now (the simulation cut it mid-send): the notices that did
+    // not get through are sent again once it is back, a few times, outside the key-state queue.
+    let pending = notices;
+    for (let attempt = 1; pending.length > 0 && attempt <= REKEY_NOTICE_ATTEMPTS; attempt++) {
+      if (attempt > 1) await new Promise((r) => setTimeout(r, 1000 * attempt));
+      const results = await this.deliverAll(pending);
+      pending = pending.filter((_, i) => results[i]!.status === 'rejected');
+    }
   }
 
   /**
