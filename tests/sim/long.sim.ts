@@ -5,29 +5,23 @@
  * 10,000 entitled deliveries, and the steps per second; every failing seed is printed with the
  * steps that led to it, to be replayed and kept as a regression test in sim.test.ts.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { runSimulation, type SimResult } from './run';
-import { World } from './world';
+import { worldSuite } from './world';
 
 const first = Number(process.env.SIM_FIRST ?? 1);
 const seeds = Number(process.env.SIM_SEEDS ?? 10);
 const steps = Number(process.env.SIM_STEPS ?? 100);
 const verbose = process.env.SIM_VERBOSE === '1';
 
-let world: World;
-beforeAll(async () => {
-  world = await World.start();
-}, 120_000);
-afterAll(async () => {
-  await world?.stop();
-});
+const suite = worldSuite();
 
 it(`simulation: seeds ${first}…${first + seeds - 1}, ${steps} steps each`, async () => {
   const results: SimResult[] = [];
   const byKind: Record<string, number> = {};
   const started = Date.now();
   for (let seed = first; seed < first + seeds; seed++) {
-    const r = await runSimulation(world, { seed, steps, log: verbose ? (l) => console.log(l) : undefined });
+    const r = await runSimulation(suite.world, { seed, steps, log: verbose ? (l) => console.log(l) : undefined });
     results.push(r);
     for (const [k, n] of Object.entries(r.violations)) byKind[k] = (byKind[k] ?? 0) + n;
     const bad = Object.keys(r.violations).length > 0;

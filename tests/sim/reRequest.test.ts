@@ -4,17 +4,11 @@
  * existed is left to the key backup (a sender would refuse, having sealed it before the approval).
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { EnvelopeOut } from '../../protocol/frames';
-import { SimDevice, SimUser, Transcript, World } from './world';
+import { SimDevice, SimUser, Transcript, worldSuite } from './world';
 
-let world: World;
-beforeAll(async () => {
-  world = await World.start();
-}, 120_000);
-afterAll(async () => {
-  await world?.stop();
-});
+const suite = worldSuite();
 
 it('no request for history older than the device; a request for a later message it cannot open', async () => {
   const tag = `rq${randomBytes(3).toString('hex')}`;
@@ -26,9 +20,9 @@ it('no request for history older than the device; a request for a later message 
   const channelId = community.channels[0]!.id;
   const invite = await a0.client.communities.createInvite(community.community.id, {});
   await b0.client.communities.joinByInvite(invite.code);
-  const transcript = await Transcript.open(world.server, a0, channelId);
+  const transcript = await Transcript.open(suite.world.server, a0, channelId);
   let head = 0;
-  for (let i = 0; i < 3; i++) head = await b0.send(world.server, channelId, `before ${i}`, head);
+  for (let i = 0; i < 3; i++) head = await b0.send(suite.world.server, channelId, `before ${i}`, head);
 
   // A new device of Alice's, not approved: every deliver-many it sends is counted.
   const a1 = await SimDevice.start(alice, `${tag}a-d1`);
@@ -46,7 +40,7 @@ it('no request for history older than the device; a request for a later message 
 
   // A message stored after the device was registered, which it cannot open (it is not approved):
   // it asks Bob's device (which refuses it, having sealed it before any approval).
-  head = await b0.send(world.server, channelId, 'after', head);
+  head = await b0.send(suite.world.server, channelId, 'after', head);
   const later = (await transcript.upTo(head)).filter((e) => e.seq === head);
   expect((await a1.engine.openMany(channelId, later))[0]!.ok).toBe(false);
   await expect.poll(async () => (await settled(), sent.length), { timeout: 10_000 }).toBeGreaterThan(0);

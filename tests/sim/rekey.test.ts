@@ -4,16 +4,10 @@
  * one at once instead of at its next upload. Real client modules per device (tests/sim/world.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { SimDevice, SimUser, World } from './world';
+import { expect, it } from 'vitest';
+import { SimDevice, SimUser, worldSuite } from './world';
 
-let world: World;
-beforeAll(async () => {
-  world = await World.start();
-}, 120_000);
-afterAll(async () => {
-  await world?.stop();
-});
+const suite = worldSuite();
 
 it('the other device of the account hears of the new code at once and asks for it (stale-key), without an upload of its own', async () => {
   const tag = `rk${randomBytes(3).toString('hex')}`;

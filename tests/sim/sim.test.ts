@@ -4,17 +4,11 @@
  * step (restores and server restarts included). Every violation is printed with the steps that led
  * to it. `npm run sim -- --seeds N --steps M` runs the long one (tests/sim/long.sim.ts).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FIRST_EVENTS, runSimulation, SECOND_EVENTS, type SimOptions } from './run';
-import { World } from './world';
+import { worldSuite } from './world';
 
-let world: World;
-beforeAll(async () => {
-  world = await World.start();
-}, 120_000);
-afterAll(async () => {
-  await world?.stop();
-});
+const suite = worldSuite();
 
 const RUNS: (SimOptions & { name: string })[] = [
   { seed: 1, steps: 60, events: FIRST_EVENTS, name: 'regression: a device approved just before a send missed the key (the approval gap; key re-requests)' },
@@ -29,7 +23,7 @@ const RUNS: (SimOptions & { name: string })[] = [
 describe('E2EE simulation: every entitled device reads, no one else does', () => {
   for (const run of RUNS) {
     it(`seed ${run.seed}, ${run.steps} steps — ${run.name}`, async () => {
-      const r = await runSimulation(world, run);
+      const r = await runSimulation(suite.world, run);
       if (Object.keys(r.violations).length) console.error(`seed ${run.seed}: ${JSON.stringify(r.violations)}\n${r.examples.join('\n')}\nsteps:\n${r.trail.join('\n')}`);
       console.log(`seed ${run.seed}: ${r.messages} messages, ${r.deliveries} entitled deliveries checked, ${(r.steps / (r.elapsedMs / 1000)).toFixed(1)} steps/s`);
       expect(r.messages).toBeGreaterThan(0);

@@ -15,7 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { IDBFactory } from 'fake-indexeddb';
-import { vi } from 'vitest';
+import { afterAll, beforeAll, vi } from 'vitest';
 import WebSocket from 'ws';
 import type { EnvelopeOut, ServerFrame } from '../../protocol/frames';
 import { startServer, type RunningServer } from '../helpers/server';
@@ -285,4 +285,16 @@ export class World {
   async stop(): Promise<void> {
     await this.server.kill();
   }
+}
+
+/** Starts a World before a test file's tests and stops it after them; read `.world` inside tests. */
+export function worldSuite(): { world: World } {
+  const suite = {} as { world: World };
+  beforeAll(async () => {
+    suite.world = await World.start();
+  }, 120_000);
+  afterAll(async () => {
+    await suite.world?.stop();
+  });
+  return suite;
 }
