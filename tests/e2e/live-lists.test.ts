@@ -31,6 +31,10 @@ describe('live lists', () => {
     await expect.poll(() => members(alice).count(), { timeout: 20_000 }).toBe(3);
     await expect.poll(() => members(bob).count(), { timeout: 20_000 }).toBe(3);
     expect(alice.url()).toBe(aliceUrl);
+    // Carol's own screen has settled (her lists read, no re-read in flight) before she is kicked:
+    // a read already on its way when the kick lands is answered 404, as it must be.
+    const carolList = carol.getByRole('region', { name: /^Members/ });
+    await expect.poll(async () => [await members(carol).count(), await carolList.getAttribute('aria-busy')], { timeout: 20_000 }).toEqual([3, null]);
 
     // Alice kicks Carol (two presses): Bob's list shrinks, Carol's rail loses the community.
     await alice.getByRole('button', { name: 'Kick carol' }).click();

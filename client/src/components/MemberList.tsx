@@ -20,7 +20,7 @@ export interface MemberRow {
 
 const ORDER: Record<PresenceState, number> = { online: 0, idle: 1, offline: 2 };
 
-export function MemberList(props: { members: MemberRow[]; presenceOf: (userId: string) => PresenceState; me: string; canKick?: (m: MemberRow) => boolean; onKick?: (m: MemberRow) => Promise<void> }) {
+export function MemberList(props: { members: MemberRow[]; presenceOf: (userId: string) => PresenceState; me: string; /** The list is being read again (aria-busy). */ busy?: boolean; canKick?: (m: MemberRow) => boolean; onKick?: (m: MemberRow) => Promise<void> }) {
   /** The member whose Kick button was pressed once: the second press confirms. */
   const [confirming, setConfirming] = createSignal<string | null>(null);
   const [error, setError] = createSignal<string | null>(null);
@@ -32,7 +32,7 @@ export function MemberList(props: { members: MemberRow[]; presenceOf: (userId: s
   };
   const sorted = createMemo(() => [...props.members].sort((a, b) => ORDER[props.presenceOf(a.userId)] - ORDER[props.presenceOf(b.userId)] || a.name.localeCompare(b.name)));
   return (
-    <section class="member-list" aria-labelledby="member-list-title">
+    <section class="member-list" aria-labelledby="member-list-title" aria-busy={props.busy ? 'true' : undefined}>
       <h2 id="member-list-title">{t('Members ({count})', { count: props.members.length })}</h2>
       <ul>
         <For each={sorted()}>

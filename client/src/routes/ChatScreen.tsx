@@ -144,36 +144,36 @@ export default function ChatScreen() {
   // some: everything is read again then.
   const pendingReads = new Set<string>();
   let readTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Re-reads waiting or in flight: the member list says it is updating (aria-busy) meanwhile. */
+  const [rereading, setRereading] = createSignal(0);
   const reread = (what: string) => {
     pendingReads.add(what);
-    readTimer ??= setTimeout(() => void startTransition(() => rereadNow()), LIST_CHANGE_COALESCE_MS);
+    if (readTimer === undefined) setRereading((n) => n + 1);
+    readTimer ??= setTimeout(() => {
+      let done: Promise<void> = Promise.resolve();
+      void startTransition(() => void (done = rereadNow()));
+      void done.finally(() => setRereading((n) => n - 1));
+    }, LIST_CHANGE_COALESCE_MS);
   };
   /**
    * Runs inside a transition: the screen keeps showing the lists it has while they are read again,
    * instead of the app's Suspense fallback replacing the whole chat screen for the moment.
    */
-  const rereadNow = () => {
-    {
-      readTimer = undefined;
-      const all = [...pendingReads];
-      pendingReads.clear();
-      if (all.includes('dms') || all.includes('all')) void refetchDms();
-      const communityChanged = all.filter((w) => w !== 'dms');
-      if (communityChanged.length === 0) return;
-      const here = communityId();
-      void (async () => {
-        const list = await refetchCommunities();
-        if (!here || !(communityChanged.includes(here) || communityChanged.includes('all'))) return;
-        // Removed from the community on screen: the effect below leaves it; nothing to read again.
-        if (list && !list.some((c) => c.id === here)) return;
-        void startTransition(() => {
-          void refetchCommunityView();
-          void refetchCommMembers();
-          void refetchRoles();
-          void refetchConvMembers();
-        });
-      })();
-    }
+  const rereadNow = async () => {
+    readTimer = undefined;
+    const all = [...pendingReads];
+    pendingReads.clear();
+    if (all.includes('dms') || all.includes('all')) void refetchDms();
+    const communityChanged = all.filter((w) => w !== 'dms');
+    if (communityChanged.length === 0) return;
+    const here = communityId();
+    const list = await refetchCommunities();
+    if (!here || !(communityChanged.includes(here) || communityChanged.includes('all'))) return;
+    // Removed from the community on screen: the effect below leaves it; nothing to read again.
+    if (list && !list.some((c) => c.id === here)) return;
+    let reads: unknown[] = [];
+    await startTransition(() => void (reads = [refetchCommunityView(), refetchCommMembers(), refetchRoles(), refetchConvMembers()]));
+    await Promise.allSettled(reads);
   };
   onCleanup(() => clearTimeout(readTimer));
   // Removed from the community on screen (kicked, banned), whichever re-read of the list noticed
@@ -584,6 +584,7 @@ export default function ChatScreen() {
                 <div class="member-panel" id="member-panel">
                   <MemberList
                     members={memberRows()}
+                    busy={rereading() > 0}
                     presenceOf={hub.presenceOf}
                     me={me().id}
                     canKick={(m) => !!currentChannel() && m.userId !== me().id && can(Permission.KICK) && RANK[(m.role ?? 'member') as BuiltInRole] < RANK[community()?.role ?? 'member']}
