@@ -11,6 +11,7 @@ const FAILURES: Record<string, string> = {
   'waiting-for-key': msg("Waiting for the sender's key"),
   'not-a-recipient': msg('This device has no key for this message'),
   'sent-before-join': msg('Sent before this device joined'),
+  'history-expired': msg('Older than the key history this device keeps'),
   'duplicate-message': msg('Already received (replayed)'),
   'too-far-ahead': msg('Too far ahead of the conversation'),
   'bad-signature': msg('Signature did not verify'),

@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import {
   MAX_FORWARD_JUMPS,
+  MAX_RETIRED_SENDER_KEYS,
   MAX_SENDER_KEY_STATES,
   SENDER_KEY_ROTATION_MESSAGES,
   SENDER_KEY_ROTATION_MS,
@@ -10,7 +11,10 @@ import {
   decodeSenderKeyRecord,
   encodeSenderKeyDistribution,
   encodeSenderKeyRecord,
+  historyRecord,
+  mergeSenderKeyRecords,
   processSenderKeyDistribution,
+  retireSenderKey,
   senderKeyDecrypt,
   senderKeyDecryptBacklog,
   senderKeyDistribution,
@@ -218,6 +222,65 @@ describe.each(providers)('Sender Keys over %s', (_n, provider) => {
     // A replayed older distribution cannot rewind an existing chain.
     const again = processSenderKeyDistribution(view, { ...senderKeyDistribution(rotated), iteration: 0 });
     expect(again.states.length).toBe(MAX_SENDER_KEY_STATES);
+  });
+
+  it('issue #20: key ids beyond the live ones retire to their history point, so a restored record reads back MAX_RETIRED_SENDER_KEYS keys; older ones fail as history-expired', async () => {
+    const alice = await member(provider, 'alice');
+    const extra = 3;
+    const total = MAX_SENDER_KEY_STATES + MAX_RETIRED_SENDER_KEYS + extra;
+    let own = alice.own;
+    let view: SenderKeyRecord | undefined;
+    const msgs: Uint8Array[] = [];
+    for (let k = 0; k < total; k++) {
+      if (k > 0) own = await createSenderKey(provider, seededRng(`key${k}`), CHANNEL, NOW);
+      view = processSenderKeyDistribution(view, senderKeyDistribution(own));
+      // Two messages per key: the second is read after the first revived the key.
+      for (let i = 0; i < 2; i++) {
+        const out = await senderKeyEncrypt(provider, own, alice.id, utf8(`key ${k} message ${i}`));
+        own = out.own;
+        msgs.push(out.message);
+      }
+    }
+    expect(view!.states.length).toBe(MAX_SENDER_KEY_STATES);
+    expect(view!.retired!.length).toBe(MAX_RETIRED_SENDER_KEYS);
+    expect(view!.forgotten!.length).toBe(extra);
+    // What a backup carries and a restore reads (the storage codec, then restarted at history).
+    let restored = historyRecord(decodeSenderKeyRecord(encodeSenderKeyRecord(view!)));
+    expect(restored.retired!.length).toBe(MAX_RETIRED_SENDER_KEYS);
+    for (let k = 0; k < total; k++) {
+      for (let i = 0; i < 2; i++) {
+        const attempt = senderKeyDecrypt(provider, restored, alice.id, msgs[2 * k + i]!);
+        if (k < extra) {
+          expect(await code(attempt)).toBe('history-expired');
+          continue;
+        }
+        const out = await attempt;
+        expect(fromUtf8(out.plaintext)).toBe(`key ${k} message ${i}`);
+        restored = out.record;
+        expect(restored.states.length).toBeLessThanOrEqual(MAX_SENDER_KEY_STATES);
+        expect(restored.states.length + restored.retired!.length).toBe(MAX_SENDER_KEY_STATES + MAX_RETIRED_SENDER_KEYS);
+      }
+    }
+    // A key nobody ever distributed is still "no key", not "too old".
+    const stranger = await createSenderKey(provider, seededRng('stranger'), CHANNEL, NOW);
+    expect(await code(senderKeyDecrypt(provider, restored, alice.id, (await senderKeyEncrypt(provider, stranger, alice.id, utf8('x'))).message))).toBe('not-a-recipient');
+  });
+
+  it('issue #20: a replayed distribution of a retired or forgotten key id changes nothing; own keys retire as history and merge into another copy', async () => {
+    const alice = await member(provider, 'alice');
+    const first = alice.own;
+    let view = processSenderKeyDistribution(undefined, senderKeyDistribution(first));
+    for (let k = 0; k < MAX_SENDER_KEY_STATES; k++) view = processSenderKeyDistribution(view, senderKeyDistribution(await createSenderKey(provider, seededRng(`r${k}`), CHANNEL, NOW)));
+    expect(view.retired!.map((r) => r.keyId)).toEqual([first.keyId]);
+    const before = toHex(encodeSenderKeyRecord(view));
+    expect(toHex(encodeSenderKeyRecord(processSenderKeyDistribution(view, senderKeyDistribution(first))))).toBe(before);
+    // One's own replaced key, retired under one's own address, reads on another device after a merge.
+    const sent = await senderKeyEncrypt(provider, first, alice.id, utf8('mine'));
+    const mine = retireSenderKey(undefined, CHANNEL, { keyId: first.keyId, signingKey: first.signing.publicKey, history: { chainKey: first.initialChainKey!, index: 0 } });
+    expect(retireSenderKey(mine, CHANNEL, mine.retired![0]!)).toBe(mine);
+    const merged = mergeSenderKeyRecords(undefined, mine)!;
+    expect(fromUtf8((await senderKeyDecrypt(provider, merged, alice.id, sent.message)).plaintext)).toBe('mine');
+    expect(mergeSenderKeyRecords(merged, mine)).toBeNull();
   });
 
   it('backlog: signatures checked in batches, messages opened in order, bad ones reported without stopping', async () => {

@@ -15,7 +15,10 @@
  * Rotation: a fresh sender key (new id, chain and signing key) after SENDER_KEY_ROTATION_MESSAGES
  * messages or SENDER_KEY_ROTATION_MS, and whenever a member is removed: the removed member never
  * receives the new distribution, so it decrypts nothing sent afterwards (P10). Receivers keep up
- * to MAX_SENDER_KEY_STATES key ids per sender, so messages in flight across a rotation still open.
+ * to MAX_SENDER_KEY_STATES key ids per sender live, so messages in flight across a rotation still
+ * open; older key ids are retired to their history point (up to MAX_RETIRED_SENDER_KEYS per
+ * sender), so a device restored from the key backup reads back that far (issue #20), and beyond
+ * that only their ids are remembered, so such a message fails as `history-expired`.
  * Deliberately out of scope: who receives a distribution (see `DeviceList`) and transport.
  */
 import type { CryptoProvider } from './CryptoProvider';
@@ -39,6 +42,18 @@ export const MAX_FORWARD_JUMPS = 25_000;
 export const MAX_SENDER_MESSAGE_KEYS = 2000;
 /** Key ids kept per (channel, sender): covers messages in flight across a few rotations. */
 export const MAX_SENDER_KEY_STATES = 5;
+/**
+ * Older key ids kept per (channel, sender) only to read history (a device restored from the key
+ * backup reads the period the backup covers, issue #20). A sender rotates after 1,000 messages, a
+ * week, or any member's removal, so 128 keys are at least 128 weeks or 128,000 messages of one
+ * sender in one conversation — or 128 removals, the one cause a busy community can drive quickly.
+ * The bound is what a record costs: a retired key is 72 bytes, and the record is read from
+ * storage for every message opened, so 128 keep it under 10 KiB; and the backup (MAX_BACKUP_LENGTH,
+ * 64 MiB) holds every record, so 128 × 72 bytes leaves room for about 7,000 (channel, sender) pairs.
+ */
+export const MAX_RETIRED_SENDER_KEYS = 128;
+/** Ids of keys dropped beyond MAX_RETIRED_SENDER_KEYS, remembered (4 bytes each) so their messages fail as `history-expired`, not as "no key". */
+export const MAX_FORGOTTEN_KEY_IDS = 1024;
 /** Rotate after this many messages, bounding what one leaked chain key exposes. */
 export const SENDER_KEY_ROTATION_MESSAGES = 1000;
 /** Rotate after a week even in a quiet channel, for the same reason. */
@@ -93,10 +108,66 @@ export interface SenderKeyReceiverState {
   history: SenderChain | null;
 }
 
+/** A key id kept only to read history: its signing key and the chain at its history point. */
+export interface RetiredSenderKey {
+  keyId: number;
+  signingKey: Uint8Array;
+  history: SenderChain;
+}
+
 /** All states a receiver holds for one (channel, sender device), newest first. */
 export interface SenderKeyRecord {
   channelId: string;
+  /** Live key ids (at most MAX_SENDER_KEY_STATES), with their chains and skipped keys. */
   states: SenderKeyReceiverState[];
+  /** Older key ids, history only, newest first (at most MAX_RETIRED_SENDER_KEYS); absent in records written before issue #20. */
+  retired?: RetiredSenderKey[];
+  /** Ids of keys dropped beyond the retired bound, newest first (at most MAX_FORGOTTEN_KEY_IDS). */
+  forgotten?: number[];
+}
+
+/**
+ * A record with `states` as its live key ids, kept within the bounds: live states beyond
+ * MAX_SENDER_KEY_STATES retire to their history point (one without history is forgotten), and
+ * retired keys beyond MAX_RETIRED_SENDER_KEYS are forgotten, their ids remembered.
+ */
+function bounded(channelId: string, states: SenderKeyReceiverState[], retired: RetiredSenderKey[], forgotten: number[]): SenderKeyRecord {
+  const live = states.slice(0, MAX_SENDER_KEY_STATES);
+  const dropped = states.slice(MAX_SENDER_KEY_STATES);
+  const nowRetired = [...dropped.flatMap((st) => (st.history ? [{ keyId: st.keyId, signingKey: st.signingKey, history: { ...st.history } }] : [])), ...retired];
+  const nowForgotten = [...dropped.filter((st) => !st.history).map((st) => st.keyId), ...nowRetired.slice(MAX_RETIRED_SENDER_KEYS).map((k) => k.keyId), ...forgotten];
+  const record: SenderKeyRecord = { channelId, states: live };
+  if (nowRetired.length > 0) record.retired = nowRetired.slice(0, MAX_RETIRED_SENDER_KEYS);
+  if (nowForgotten.length > 0) record.forgotten = nowForgotten.slice(0, MAX_FORGOTTEN_KEY_IDS);
+  return record;
+}
+
+/** Whether the record holds this key id, live or retired. */
+export function holdsKeyId(record: SenderKeyRecord | undefined, keyId: number): boolean {
+  return !!record && (record.states.some((s) => s.keyId === keyId) || (record.retired ?? []).some((k) => k.keyId === keyId));
+}
+
+/**
+ * Adds a key as history only (retired): one's own replaced sender key, kept under one's own
+ * address so that a device restored from the backup reads what this device sent with it.
+ */
+export function retireSenderKey(record: SenderKeyRecord | undefined, channelId: string, key: RetiredSenderKey): SenderKeyRecord {
+  if (record && record.channelId !== channelId) throw new CryptoError('malformed', 'sender-key-distribution');
+  if (holdsKeyId(record, key.keyId)) return record!;
+  return bounded(channelId, record?.states ?? [], [key, ...(record?.retired ?? [])], record?.forgotten ?? []);
+}
+
+/**
+ * Adds what another copy of the record holds and this one lacks (a key backup's): live states
+ * and retired keys of key ids not held here, the incoming live ones restarted at their history
+ * point. Returns null when nothing was added.
+ */
+export function mergeSenderKeyRecords(local: SenderKeyRecord | undefined, incoming: SenderKeyRecord): SenderKeyRecord | null {
+  const restarted = historyRecord(incoming);
+  const added = restarted.states.filter((st) => !holdsKeyId(local, st.keyId));
+  const addedRetired = (restarted.retired ?? []).filter((k) => !holdsKeyId(local, k.keyId) && !added.some((st) => st.keyId === k.keyId));
+  if (added.length === 0 && addedRetired.length === 0) return null;
+  return bounded(incoming.channelId, [...(local?.states ?? []), ...added], [...(local?.retired ?? []), ...addedRetired], local?.forgotten ?? []);
 }
 
 /** Creates a fresh sender key for a channel. Set `retainHistory` to keep the initial chain for backup. */
@@ -176,11 +247,13 @@ export function processSenderKeyDistribution(record: SenderKeyRecord | undefined
   if (held >= 0) {
     const earlier = extendBackwards(states[held]!, d);
     if (earlier) states[held] = earlier;
-    return { channelId: d.channelId, states };
+    return { ...record!, states };
   }
+  // A retired or forgotten key id is history: a distribution of it again (a replay) changes nothing.
+  if (record && (holdsKeyId(record, d.keyId) || record.forgotten?.includes(d.keyId))) return record;
   const chain = { chainKey: d.chainKey, index: d.iteration };
   states.unshift({ keyId: d.keyId, signingKey: d.signingKey, chain, skipped: new Map(), firstIndex: d.iteration, history: retainHistory ? { ...chain } : null });
-  return { channelId: d.channelId, states: states.slice(0, MAX_SENDER_KEY_STATES) };
+  return bounded(d.channelId, states, record?.retired ?? [], record?.forgotten ?? []);
 }
 
 /**
@@ -276,10 +349,14 @@ export function decodeSenderKeyMessage(bytes: Uint8Array): ParsedMessage {
   return { keyId, iteration, header: bytes.subarray(0, HEADER_LENGTH), body: bytes.subarray(0, bytes.length - ED25519_SIGNATURE_LENGTH), sealed, signature };
 }
 
+/** The state for a key id: a live one, or a retired one restarted at its history point. */
 function findState(record: SenderKeyRecord | undefined, keyId: number): SenderKeyReceiverState {
   const s = record?.states.find((x) => x.keyId === keyId);
-  if (!s) throw new CryptoError('not-a-recipient', 'sender-key-decrypt');
-  return s;
+  if (s) return s;
+  const r = record?.retired?.find((x) => x.keyId === keyId);
+  if (r) return { keyId: r.keyId, signingKey: r.signingKey, chain: { ...r.history }, skipped: new Map(), firstIndex: r.history.index, history: { ...r.history } };
+  if (record?.forgotten?.includes(keyId)) throw new CryptoError('history-expired', 'sender-key-decrypt');
+  throw new CryptoError('not-a-recipient', 'sender-key-decrypt');
 }
 
 /** Decrypts an already verified message (commit-on-success: returns a new record). */
@@ -310,7 +387,11 @@ function decryptVerified(record: SenderKeyRecord, ctx: MessageContext, m: Parsed
   }
   const mk = expandMessageKey(seed, SENDER_KEY_MESSAGE_KEY_INFO);
   const plaintext = aeadOpen(mk.key, mk.nonce, m.sealed, ad);
-  return { record: { channelId: record.channelId, states: record.states.map((s) => (s === state ? next : s)) }, plaintext };
+  if (record.states.includes(state)) return { record: { ...record, states: record.states.map((s) => (s === state ? next : s)) }, plaintext };
+  // A retired key read again (history on a restored device): it becomes live, so the rest of its
+  // messages continue from here instead of from its history point each time.
+  const retired = (record.retired ?? []).filter((k) => k.keyId !== state.keyId);
+  return { record: bounded(record.channelId, [next, ...record.states], retired, record.forgotten ?? []), plaintext };
 }
 
 async function verify(provider: CryptoProvider, record: SenderKeyRecord, ctx: MessageContext, m: ParsedMessage): Promise<void> {
@@ -449,13 +530,15 @@ export function senderKeyRecordValue(r: SenderKeyRecord): StateValue {
       firstIndex: s.firstIndex,
       history: s.history ? { chainKey: s.history.chainKey, index: s.history.index } : null,
     })),
+    retired: (r.retired ?? []).map((k) => ({ keyId: k.keyId, signingKey: k.signingKey, history: { chainKey: k.history.chainKey, index: k.history.index } })),
+    forgotten: r.forgotten ?? [],
   };
 }
 
 /** Reads a receiver record from its storage value. */
 export function readSenderKeyRecord(v: StateValue): SenderKeyRecord {
   const o = readObject(v);
-  return {
+  const record: SenderKeyRecord = {
     channelId: readString(o['channelId']),
     states: readArray(o['states']).map((x) => {
       const s = readObject(x);
@@ -475,6 +558,14 @@ export function readSenderKeyRecord(v: StateValue): SenderKeyRecord {
       };
     }),
   };
+  // Absent in values written before issue #20.
+  const retired = o['retired'] === undefined ? [] : readArray(o['retired']).map((x) => {
+    const k = readObject(x);
+    return { keyId: readUint(k['keyId']), signingKey: readBytes(k['signingKey'], ED25519_KEY_LENGTH), history: readChain(k['history']) };
+  });
+  const forgotten = o['forgotten'] === undefined ? [] : readArray(o['forgotten']).map((x) => readUint(x));
+  if (retired.length > MAX_RETIRED_SENDER_KEYS || forgotten.length > MAX_FORGOTTEN_KEY_IDS) throw new CryptoError('malformed', 'decode');
+  return bounded(record.channelId, record.states, retired, forgotten);
 }
 
 /** Serializes a receiver record (versioned). */
@@ -493,7 +584,7 @@ export function decodeSenderKeyRecord(bytes: Uint8Array): SenderKeyRecord {
  */
 export function historyRecord(r: SenderKeyRecord): SenderKeyRecord {
   return {
-    channelId: r.channelId,
+    ...r,
     states: r.states
       .filter((s) => s.history !== null)
       .map((s) => {

@@ -20,6 +20,7 @@ export type CryptoErrorCode =
   | 'malformed'
   | 'session-missing'
   | 'sent-before-join'
+  | 'history-expired'
   | 'not-a-recipient'
   | 'identity-changed'
   | 'untrusted-device-list'
@@ -67,6 +68,7 @@ const MESSAGES: Readonly<Record<CryptoErrorCode, string>> = {
   malformed: 'The data is malformed.',
   'session-missing': 'There is no session with this device.',
   'sent-before-join': 'This message was sent before this device joined.',
+  'history-expired': 'This message is older than the sender-key history this device keeps.',
   'not-a-recipient': 'This device was not a recipient of this message.',
   'identity-changed': "The sender's identity key changed.",
   'untrusted-device-list': 'The device list is not signed by a trusted key.',

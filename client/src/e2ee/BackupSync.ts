@@ -31,12 +31,14 @@ import {
   historyRecord,
   identityPublicOf,
   isCryptoError,
+  mergeSenderKeyRecords,
   observeIdentity,
   openBackup,
   ownKeyAsRecord,
   sealBackup,
   systemRng,
   type BackupContents,
+  type SenderKeyRecord,
 } from '../crypto';
 import { ApiRequestError } from '../api/http';
 import { fetchKeyBackup, keyBackupStatus, storeKeyBackup } from '../api/keys';
@@ -268,11 +270,9 @@ export async function mergeBackup(store: IndexedDbKeyStore, contents: BackupCont
   }
   for (const { channelId, sender, record } of incoming) {
     if (sender === ownAddress) continue; // this device reads its own messages with its own keys
-    const local = await store.getSenderKeyRecord(channelId, sender);
-    const have = new Set(local?.states.map((s) => s.keyId) ?? []);
-    const added = record.states.filter((s) => !have.has(s.keyId) && s.history !== null);
-    if (added.length === 0) continue;
-    await store.putSenderKeyRecord(channelId, sender, { channelId, states: [...(local?.states ?? []), ...added] });
+    const merged = mergeSenderKeyRecords(await store.getSenderKeyRecord(channelId, sender), record);
+    if (!merged) continue;
+    await store.putSenderKeyRecord(channelId, sender, merged);
     channels.add(channelId);
   }
   for (const t of contents.trust) if (t.userId !== ownAddress && !(await store.getTrust(t.userId))) await store.putTrust(t);
@@ -286,9 +286,10 @@ export async function mergeBackup(store: IndexedDbKeyStore, contents: BackupCont
 /** True when the backup already holds every sender key and pinned identity this store has. */
 async function covers(contents: BackupContents, store: IndexedDbKeyStore, ownAddress: string): Promise<boolean> {
   const inBlob = new Set<string>();
-  for (const k of contents.senderKeys) for (const st of k.record.states) inBlob.add(`${k.channelId}|${k.sender}|${st.keyId}`);
+  const keyIds = (r: SenderKeyRecord) => [...r.states.map((st) => st.keyId), ...(r.retired ?? []).map((k) => k.keyId)];
+  for (const k of contents.senderKeys) for (const id of keyIds(k.record)) inBlob.add(`${k.channelId}|${k.sender}|${id}`);
   for (const own of contents.ownSenderKeys) inBlob.add(`${own.channelId}|${contents.ownAddress}|${own.keyId}`);
-  for (const k of await store.listSenderKeyRecords()) for (const st of k.record.states) if (!inBlob.has(`${k.channelId}|${k.sender}|${st.keyId}`)) return false;
+  for (const k of await store.listSenderKeyRecords()) for (const id of keyIds(k.record)) if (!inBlob.has(`${k.channelId}|${k.sender}|${id}`)) return false;
   for (const own of await store.listOwnSenderKeys()) if (!inBlob.has(`${own.channelId}|${ownAddress}|${own.keyId}`)) return false;
   const pinned = new Map(contents.trust.map((t) => [t.userId, t.state]));
   for (const t of await store.listTrust()) if (pinned.get(t.userId) !== t.state && t.userId !== contents.ownAddress) return false;

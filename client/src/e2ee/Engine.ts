@@ -48,6 +48,7 @@ import {
   messageStatus,
   oneTimePreKeysToGenerate,
   ownKeyAsRecord,
+  retireSenderKey,
   processSenderKeyDistribution,
   selectProvider,
   senderKeyDecrypt,
@@ -502,9 +503,18 @@ export class Engine {
     return devices;
   }
 
-  /** Makes a new own sender key for the channel; the one it replaces is kept (bounded) to answer re-requests for what it sealed. */
+  /**
+   * Makes a new own sender key for the channel. The one it replaces is kept (bounded) to answer
+   * re-requests for what it sealed, and retired as history under this device's own address, so
+   * the key backup carries it and a device restored from the backup reads what this one sent.
+   */
   private async newOwnKey(channelId: string, now: number): Promise<OwnSenderKey> {
     const old = await this.store.getOwnSenderKey(channelId);
+    if (old?.initialChainKey) {
+      const address = addressOf(this.userId, this.deviceId);
+      const history = { keyId: old.keyId, signingKey: old.signing.publicKey, history: { chainKey: old.initialChainKey, index: 0 } };
+      await this.store.putSenderKeyRecord(channelId, address, retireSenderKey(await this.store.getSenderKeyRecord(channelId, address), channelId, history));
+    }
     const done = await this.db.get<DistributedRecord>('distributed', channelId);
     if (old && done && done.keyId === old.keyId) {
       const previous = (await this.db.get<PreviousOwnKey[]>('distributed', previousKey(channelId))) ?? [];

@@ -313,6 +313,8 @@ export const ar: Catalogue = {
   "Waiting for the sender's key": 'في انتظار مفتاح المرسل',
   'This device has no key for this message': 'لا يملك هذا الجهاز مفتاحًا لهذه الرسالة',
   'Sent before this device joined': 'أُرسلت قبل انضمام هذا الجهاز',
+  'Older than the key history this device keeps': 'أقدم من سجل المفاتيح الذي يحتفظ به هذا الجهاز',
+  'This message is older than the key history this device keeps for {name} (the last {count} keys per conversation). Read it on a device that was there when it was sent.': 'هذه الرسالة أقدم من سجل مفاتيح {name} الذي يحتفظ به هذا الجهاز (آخر {count} مفتاحًا لكل محادثة). اقرأها على جهاز كان موجودًا عند إرسالها.',
   'Already received (replayed)': 'وصلت من قبل (إعادة إرسال)',
   'Too far ahead of the conversation': 'متقدمة كثيرًا عن المحادثة',
   'Signature did not verify': 'لم يُتحقَّق من التوقيع',

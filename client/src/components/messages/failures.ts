@@ -4,6 +4,7 @@
  * Shown in the message's own row by DecryptionNotice.tsx.
  */
 import { t } from '../../i18n';
+import { MAX_RETIRED_SENDER_KEYS } from '../../crypto/SenderKey';
 
 export interface FailureExplanation {
   text: string;
@@ -19,6 +20,8 @@ export function explainFailure(code: string, sender: string, canRestore: boolean
       if (canRestore) return { text: t('Sent before this device was approved — restore your key backup to read it.'), action: 'restore' };
       if (code === 'waiting-for-key') return { text: t("Waiting for {name}'s key. It usually arrives within seconds, and the message opens here by itself.", { name: sender }) };
       return { text: t('Sent before this device could read this conversation. Read it on a device you used then, or turn on your key backup there and restore it here.') };
+    case 'history-expired':
+      return { text: t('This message is older than the key history this device keeps for {name} (the last {count} keys per conversation). Read it on a device that was there when it was sent.', { count: MAX_RETIRED_SENDER_KEYS, name: sender }) };
     case 'identity-changed':
       return { text: t("{name}'s key changed, so this message was not opened. Verify them to make sure it is really them.", { name: sender }), action: 'verify' };
     case 'session-missing':
