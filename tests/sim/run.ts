@@ -41,7 +41,7 @@ export interface SimOptions {
 }
 
 /** The kinds of step, in the order the schedule weighs them. */
-export const SIM_EVENTS = ['send', 'catch-up', 'join', 'leave', 'kick', 'add-device', 'approve', 'remove-device', 'restore', 'restart', 'reconnect', 'ban', 'unban', 'new-recovery-code', 'drop-mid-send'] as const;
+export const SIM_EVENTS = ['send', 'catch-up', 'join', 'leave', 'kick', 'add-device', 'approve', 'remove-device', 'restore', 'restart', 'reconnect', 'ban', 'unban', 'new-recovery-code', 'drop-mid-send', 'expire-token', 'hibernate'] as const;
 export type SimEvent = (typeof SIM_EVENTS)[number];
 /** The kinds the first regression seeds were found with (before restore and restart existed). */
 export const FIRST_EVENTS: readonly SimEvent[] = ['send', 'catch-up', 'join', 'leave', 'kick', 'add-device', 'approve', 'remove-device', 'reconnect'];
@@ -92,6 +92,14 @@ const RETRYABLE = new Set(['waiting-for-key', 'not-a-recipient', 'sent-before-jo
 const STEP_TIMEOUT_MS = 60_000;
 /** Server restarts in one run (each costs a few seconds). */
 const MAX_RESTARTS = 2;
+/**
+ * How long a `hibernate` step leaves every room and hub untouched, ms: past workerd's eviction of
+ * an idle Durable Object (about 10 s), so the rooms come back from storage and their hibernated
+ * sockets' attachments (R6) when the next step touches them.
+ */
+const HIBERNATE_IDLE_MS = 12_000;
+/** Hibernations in one run (each costs HIBERNATE_IDLE_MS). */
+const MAX_HIBERNATES = 2;
 /**
  * How long the end of a run waits for the last keys to arrive once nothing changes any more, ms:
  * longer than a key re-request's interval (30 s), so a request whose answer was lost (a restart)
@@ -183,6 +191,7 @@ export async function runSimulation(world: World, options: SimOptions): Promise<
   };
   const sentBy = new Map<string, string>();
   let restarts = 0;
+  let hibernates = 0;
 
   type Action = { weight: number; name: SimEvent; run: () => Promise<void> };
   const allowed = new Set<SimEvent>(options.events ?? SIM_EVENTS);
@@ -401,7 +410,27 @@ export async function runSimulation(world: World, options: SimOptions): Promise<
           for (const t of transcripts.values()) await t.reopen(world.server, owner.primary);
         },
       });
+    if (hibernates < MAX_HIBERNATES)
+      actions.push({
+        weight: 1,
+        name: 'hibernate',
+        run: async () => {
+          note(`${step} hibernate: nothing touches the server for ${HIBERNATE_IDLE_MS / 1000} s`);
+          hibernates++;
+          await new Promise((r) => setTimeout(r, HIBERNATE_IDLE_MS));
+        },
+      });
     const connected = users.flatMap((u) => u.live);
+    actions.push({
+      weight: 2,
+      name: 'expire-token',
+      run: async () => {
+        const d = rng.pick(connected);
+        note(`${step} expire-token ${d.name} (and reconnect its hub, which must refresh first)`);
+        await d.expireAccessToken(world);
+        d.engine.hub.reconnect();
+      },
+    });
     actions.push({
       weight: 5,
       name: 'reconnect',

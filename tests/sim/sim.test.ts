@@ -16,8 +16,8 @@ const RUNS: (SimOptions & { name: string })[] = [
   { seed: 11, steps: 140, events: FIRST_EVENTS, name: 'regression: two members whose sessions crossed lost every later key to each other (archived sessions)' },
   { seed: 14, steps: 40, events: FIRST_EVENTS, name: 'P12 regression: a re-request answered a device for messages from before its approval (the answer rule)' },
   { seed: 108, steps: 105, events: SECOND_EVENTS, name: 'P10 regression: a device restored from the backup and then removed read on with the keys the backup gave it (a removal from a holder’s list rotates)' },
-  { seed: 2, steps: 80, name: 'every kind of step: restores, restarts, bans and new recovery codes included' },
-  { seed: 3, steps: 80, name: 'every kind of step: restores, restarts, bans and new recovery codes included' },
+  { seed: 2, steps: 80, name: 'every kind of step: restores, restarts, bans, new recovery codes, expired tokens and idle rooms included' },
+  { seed: 3, steps: 80, name: 'every kind of step: restores, restarts, bans, new recovery codes, expired tokens and idle rooms included' },
 ];
 
 describe('E2EE simulation: every entitled device reads, no one else does', () => {

@@ -14,12 +14,15 @@
  * navigator.onLine, online/offline events) point at the one server.
  */
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { IDBFactory } from 'fake-indexeddb';
 import { afterAll, beforeAll, vi } from 'vitest';
 import WebSocket from 'ws';
 import type { EnvelopeOut, ServerFrame } from '../../protocol/frames';
 import { startServer, type RunningServer } from '../helpers/server';
 import { TestSocket } from '../helpers/socket';
+import { ACCESS_TOKEN_SECONDS, CLOCK_SKEW_SECONDS, signAccessToken, tokenKeys, type AccessClaims } from '../../worker/auth/tokens';
 
 export const SIM_PASSWORD = 'correct horse battery staple';
 
@@ -87,6 +90,9 @@ export class SimDevice {
   /** Per channel, the highest seq handed to this device. */
   readonly cursor = new Map<string, number>();
 
+  /** The refresh token this device keeps (its persistence, as the app's is IndexedDB). */
+  private refreshToken: () => string | null = () => null;
+
   private constructor(
     readonly name: string,
     readonly user: SimUser,
@@ -114,6 +120,7 @@ export class SimDevice {
     const db = await client.idb.Db.open(`sim-${name}`, client.deviceDb.DB_VERSION, [...client.keyStore.KEY_STORES, ...client.deviceDb.APP_STORES]);
     const engine = await client.engine.Engine.start(db, r.user, name);
     const device = new SimDevice(name, user, client, engine);
+    device.refreshToken = () => persisted;
     user.devices.push(device);
     // The first device keeps the account's key backup, as after saving the recovery code.
     if (device.state === 'approved') await engine.backup.enable(user.backupKey);
@@ -130,6 +137,20 @@ export class SimDevice {
       await this.client.http.refreshSession();
       return open();
     }
+  }
+
+  /**
+   * Replaces this device's access token with one the server signed for the same session but
+   * which expired a minute ago, while the device still believes it fresh (a laptop that slept,
+   * a clock that drifted): its next request and its next socket are refused with 401 and must
+   * refresh and carry on. Signed with the instance's own key (DATA_DIR/keys), so it is exactly
+   * what an expired token of this server is.
+   */
+  async expireAccessToken(world: World): Promise<void> {
+    const claims = JSON.parse(Buffer.from(this.token.split('.')[1]!, 'base64url').toString()) as AccessClaims;
+    const expiredAt = world.now() - (CLOCK_SKEW_SECONDS + 60) * 1000;
+    const expired = await signAccessToken(await world.tokenKeys(), claims, expiredAt - ACCESS_TOKEN_SECONDS * 1000);
+    await this.client.http.setTokens({ accessToken: expired, refreshToken: this.refreshToken()!, expiresIn: ACCESS_TOKEN_SECONDS });
   }
 
   get deviceId(): string {
@@ -284,6 +305,17 @@ export class World {
 
   async stop(): Promise<void> {
     await this.server.kill();
+  }
+
+  /** The time by the server's clock. */
+  now(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  /** The instance's token signing keys, as the server reads them from its data directory. */
+  async tokenKeys(): ReturnType<typeof tokenKeys> {
+    const dir = join(this.server.dataDir, 'keys');
+    return tokenKeys(await readFile(join(dir, 'jwt-ed25519.pem'), 'utf8'), await readFile(join(dir, 'jwt-ed25519.pub.pem'), 'utf8'));
   }
 }
 
