@@ -29,6 +29,7 @@ export const Kind = {
   BackupContents: 0x0c,
   SenderKeyRequest: 0x0d,
   BackupRekeyed: 0x0e,
+  FileStream: 0x0f,
 } as const;
 /** One of the `Kind` values. */
 export type KindValue = (typeof Kind)[keyof typeof Kind];

@@ -21,6 +21,7 @@ export type CryptoErrorCode =
   | 'session-missing'
   | 'sent-before-join'
   | 'history-expired'
+  | 'file-truncated'
   | 'not-a-recipient'
   | 'identity-changed'
   | 'untrusted-device-list'
@@ -53,6 +54,7 @@ export type CryptoOperation =
   | 'verify-device-list'
   | 'safety-number'
   | 'trust'
+  | 'file'
   | 'recovery-code'
   | 'backup-seal'
   | 'backup-open'
@@ -69,6 +71,7 @@ const MESSAGES: Readonly<Record<CryptoErrorCode, string>> = {
   'session-missing': 'There is no session with this device.',
   'sent-before-join': 'This message was sent before this device joined.',
   'history-expired': 'This message is older than the sender-key history this device keeps.',
+  'file-truncated': 'The file ends before its last chunk: it was cut off.',
   'not-a-recipient': 'This device was not a recipient of this message.',
   'identity-changed': "The sender's identity key changed.",
   'untrusted-device-list': 'The device list is not signed by a trusted key.',

@@ -28,5 +28,6 @@ export * from './safetyNumber';
 export * from './TrustStore';
 export * from './recoveryCode';
 export * from './KeyBackup';
+export * from './FileCipher';
 export * from './KeyStore';
 export * from './stateCodec';

@@ -1,0 +1,95 @@
+/**
+ * Issue #13: the streaming file encryption refuses every change to the ciphertext with a typed
+ * error — a chunk reordered, dropped, repeated, truncated, extended or flipped — and streams
+ * (the output of a large file arrives chunk by chunk, sized as declared in advance).
+ */
+import { describe, expect, it } from 'vitest';
+import { CryptoError } from './errors';
+import { FILE_CHUNK_BYTES, FILE_HEADER_BYTES, FILE_TAG_BYTES, decryptFileBytes, decryptFileStream, encryptFileBytes, encryptFileStream, encryptedFileSize, newFileKey } from './FileCipher';
+
+const SEALED = FILE_CHUNK_BYTES + FILE_TAG_BYTES;
+
+function bytes(n: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) out[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+  return out;
+}
+
+async function failure(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'accepted';
+  } catch (e) {
+    if (e instanceof CryptoError) return e.code;
+    throw e;
+  }
+}
+
+/** The chunks of a sealed file: [header, chunk 0, chunk 1, …]. */
+function split(sealed: Uint8Array): Uint8Array[] {
+  const out = [sealed.slice(0, FILE_HEADER_BYTES)];
+  for (let at = FILE_HEADER_BYTES; at < sealed.length; at += SEALED) out.push(sealed.slice(at, at + SEALED));
+  return out;
+}
+const join = (parts: Uint8Array[]) => {
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) (out.set(p, at), (at += p.length));
+  return out;
+};
+
+describe('FileCipher', () => {
+  it('round-trips sizes around the chunk boundary, with the length known in advance', async () => {
+    const key = newFileKey();
+    for (const n of [0, 1, FILE_CHUNK_BYTES - 1, FILE_CHUNK_BYTES, FILE_CHUNK_BYTES + 1, 3 * FILE_CHUNK_BYTES, 3 * FILE_CHUNK_BYTES + 17]) {
+      const plain = bytes(n, n + 1);
+      const sealed = await encryptFileBytes(key, plain);
+      expect(sealed.length).toBe(encryptedFileSize(n));
+      expect(await decryptFileBytes(key, sealed)).toEqual(plain);
+    }
+  });
+
+  it('streams: pieces of any size in, one chunk at a time out, never the whole file', async () => {
+    const key = newFileKey();
+    const plain = bytes(5 * FILE_CHUNK_BYTES + 123);
+    const pieces: Uint8Array[] = [];
+    for (let at = 0; at < plain.length; at += 10_007) pieces.push(plain.subarray(at, at + 10_007));
+    const source = new ReadableStream<Uint8Array>({ pull: (c) => (pieces.length ? c.enqueue(pieces.shift()!) : c.close()) });
+    const out: number[] = [];
+    const decrypted: Uint8Array[] = [];
+    await source
+      .pipeThrough(encryptFileStream(key))
+      .pipeThrough(new TransformStream({ transform: (chunk, c) => (out.push(chunk.length), c.enqueue(chunk)) }))
+      .pipeThrough(decryptFileStream(key))
+      .pipeTo(new WritableStream({ write: (c) => void decrypted.push(c) }));
+    expect(out).toEqual([FILE_HEADER_BYTES, SEALED, SEALED, SEALED, SEALED, SEALED, 123 + FILE_TAG_BYTES]);
+    expect(decrypted.every((c) => c.length <= FILE_CHUNK_BYTES)).toBe(true);
+    expect(join(decrypted)).toEqual(plain);
+  });
+
+  it('refuses a reordered, dropped, repeated, truncated, extended or flipped file with a typed error', async () => {
+    const key = newFileKey();
+    const plain = bytes(3 * FILE_CHUNK_BYTES + 500);
+    const sealed = await encryptFileBytes(key, plain);
+    const [header, c0, c1, c2, last] = split(sealed) as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+    expect(await failure(decryptFileBytes(key, join([header, c1, c0, c2, last])))).toBe('tampered'); // reordered
+    expect(await failure(decryptFileBytes(key, join([header, c0, c2, last])))).toBe('tampered'); // dropped
+    expect(await failure(decryptFileBytes(key, join([header, c0, c0, c1, c2, last])))).toBe('tampered'); // repeated
+    expect(await failure(decryptFileBytes(key, join([header, c0, c1, c2])))).toBe('file-truncated'); // cut after a chunk
+    expect(await failure(decryptFileBytes(key, sealed.slice(0, sealed.length - 10)))).toBe('tampered'); // cut inside the last
+    expect(await failure(decryptFileBytes(key, join([header, c0, c1, c2, last, c0])))).toBe('tampered'); // extended
+    expect(await failure(decryptFileBytes(key, new Uint8Array(0)))).toBe('file-truncated'); // nothing
+    expect(await failure(decryptFileBytes(key, header))).toBe('file-truncated'); // header only
+    for (const at of [0, 1, 5, FILE_HEADER_BYTES + 3, FILE_HEADER_BYTES + SEALED + 9, sealed.length - 1]) {
+      const flipped = sealed.slice();
+      flipped[at]! ^= 0x01;
+      expect([ 'tampered', 'unknown-version', 'malformed' ]).toContain(await failure(decryptFileBytes(key, flipped)));
+    }
+    // Another file's key, or the chunks of another file under the same key, do not open.
+    expect(await failure(decryptFileBytes(newFileKey(), sealed))).toBe('tampered');
+    const other = split(await encryptFileBytes(key, plain));
+    expect(await failure(decryptFileBytes(key, join([header, c0, other[2]!, c2, last])))).toBe('tampered');
+    expect(await decryptFileBytes(key, sealed)).toEqual(plain);
+  });
+});
