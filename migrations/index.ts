@@ -22,6 +22,8 @@ import sqlite0007 from './sqlite/0007_dm_requests.sql';
 import postgres0007 from './postgres/0007_dm_requests.sql';
 import sqlite0008 from './sqlite/0008_invite_admits.sql';
 import postgres0008 from './postgres/0008_invite_admits.sql';
+import sqlite0009 from './sqlite/0009_files.sql';
+import postgres0009 from './postgres/0009_files.sql';
 
 /** One migration: a stable id (the file name without `.sql`) and its SQL text. */
 export interface Migration {
@@ -39,6 +41,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { id: '0006_owner_grant', sql: sqlite0006 },
   { id: '0007_dm_requests', sql: sqlite0007 },
   { id: '0008_invite_admits', sql: sqlite0008 },
+  { id: '0009_files', sql: sqlite0009 },
 ];
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0000_init', sql: postgres0000 },
@@ -50,4 +53,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0006_owner_grant', sql: postgres0006 },
   { id: '0007_dm_requests', sql: postgres0007 },
   { id: '0008_invite_admits', sql: postgres0008 },
+  { id: '0009_files', sql: postgres0009 },
 ];

@@ -18,6 +18,8 @@ export const ERROR_STATUS = {
   method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,
+  /** An upload past the account's storage quota. */
+  quota_exceeded: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
   internal: 500,

@@ -56,6 +56,7 @@ const chatalot :Workerd.Worker = (
     (name = "REGISTRATION_MODE", fromEnvironment = "REGISTRATION_MODE"),
     (name = "ADMIN_USERNAME", fromEnvironment = "ADMIN_USERNAME"),
     (name = "MAX_FILE_SIZE_MB", fromEnvironment = "MAX_FILE_SIZE_MB"),
+    (name = "FILE_QUOTA_MB", fromEnvironment = "FILE_QUOTA_MB"),
     (name = "LOG_LEVEL", fromEnvironment = "LOG_LEVEL"),
     (name = "TRUST_PROXY", fromEnvironment = "TRUST_PROXY"),
     (name = "RATE_LIMIT_PER_SECOND", fromEnvironment = "RATE_LIMIT_PER_SECOND"),

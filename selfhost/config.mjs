@@ -19,6 +19,7 @@ export const VARIABLES = {
   REGISTRATION_MODE: { default: 'invite_only', help: 'open, invite_only or closed; the first account is always allowed and becomes the owner' },
   ADMIN_USERNAME: { default: undefined, help: 'username that becomes instance owner when it registers (otherwise the first account does)' },
   MAX_FILE_SIZE_MB: { default: '100', help: 'largest encrypted file upload, in MiB (1–10240)' },
+  FILE_QUOTA_MB: { default: '1024', help: "each account's total of stored encrypted files, in MiB (1–1048576)" },
   TRUST_PROXY: { default: 'false', help: 'false: the connection\'s address; true (or a hop count 1–9): the address your own proxy appended to X-Forwarded-For (right-most entry, or N-th from the right); cloudflare: CF-Connecting-IP (Cloudflare or a cloudflared tunnel)' },
   LOG_LEVEL: { default: 'info', help: 'error, warn, info or debug' },
   RATE_LIMIT_PER_SECOND: { default: '20', help: 'requests per second per client IP to the API and sockets (token bucket, one second of burst)' },
@@ -70,6 +71,10 @@ export function readConfig(env = process.env, cwd = process.cwd()) {
   if (!Number.isInteger(maxFile) || maxFile < 1 || maxFile > 10240) {
     throw new ConfigError(`MAX_FILE_SIZE_MB must be a whole number from 1 to 10240 (got "${get('MAX_FILE_SIZE_MB')}")`);
   }
+  const fileQuota = Number(get('FILE_QUOTA_MB') ?? '1024');
+  if (!Number.isInteger(fileQuota) || fileQuota < 1 || fileQuota > 1048576) {
+    throw new ConfigError(`FILE_QUOTA_MB must be a whole number from 1 to 1048576 (got "${get('FILE_QUOTA_MB')}")`);
+  }
   const trustProxy = get('TRUST_PROXY') ?? 'false';
   if (!/^(true|false|cloudflare|[1-9])$/.test(trustProxy)) throw new ConfigError(`TRUST_PROXY must be false, true, a hop count from 1 to 9, or cloudflare (got "${trustProxy}")`);
   const logLevel = get('LOG_LEVEL') ?? 'info';
@@ -117,6 +122,7 @@ export function readConfig(env = process.env, cwd = process.cwd()) {
     registrationMode,
     adminUsername,
     maxFileSizeMb: maxFile,
+    fileQuotaMb: fileQuota,
     trustProxy,
     logLevel,
     rateLimit,

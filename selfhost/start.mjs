@@ -199,6 +199,7 @@ async function main() {
     REGISTRATION_MODE: config.registrationMode,
     ADMIN_USERNAME: config.adminUsername ?? '',
     MAX_FILE_SIZE_MB: String(config.maxFileSizeMb),
+    FILE_QUOTA_MB: String(config.fileQuotaMb),
     TRUST_PROXY: String(config.trustProxy),
     LOG_LEVEL: config.logLevel,
     RATE_LIMIT_PER_SECOND: String(config.rateLimit),

@@ -26,6 +26,7 @@ import { communityRoutes } from './routes/communities';
 import { channelRoutes } from './routes/channels';
 import { communityInviteRoutes, invitePreviewRoutes } from './routes/communityInvites';
 import { dmRoutes } from './routes/dms';
+import { fileRoutes } from './routes/files';
 
 export interface AppEnv {
   Bindings: Env;
@@ -76,6 +77,7 @@ export function createApp(): Hono<AppEnv> {
   api.route('/channels', channelRoutes);
   api.route('/community-invites', communityInviteRoutes);
   api.route('/dms', dmRoutes);
+  api.route('/files', fileRoutes);
   api.all('*', (c) => errorResponse('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`, 404));
   app.route('/api', api);
   app.use('/ws/*', rateLimit({ bucket: 'general', rate: (env) => rateFrom(env.RATE_LIMIT_PER_SECOND, 20) }));

@@ -38,6 +38,8 @@ export interface Env {
   REGISTRATION_MODE?: string;
   ADMIN_USERNAME?: string;
   MAX_FILE_SIZE_MB?: string;
+  /** Each account's total of stored encrypted files, MiB. */
+  FILE_QUOTA_MB?: string;
   LOG_LEVEL?: string;
   TRUST_PROXY?: string;
   RATE_LIMIT_PER_SECOND?: string;

@@ -22,6 +22,7 @@ describe('npm start refuses bad configuration with one line naming it', () => {
     [{ DATABASE_URL: 'mysql://root@localhost/chat' }, /^chatalot: DATABASE_URL must start with postgres:\/\//],
     [{ DATABASE_URL: 'not a url' }, /^chatalot: DATABASE_URL is not a valid URL/],
     [{ MAX_FILE_SIZE_MB: '0' }, /^chatalot: MAX_FILE_SIZE_MB must be a whole number/],
+    [{ FILE_QUOTA_MB: 'lots' }, /^chatalot: FILE_QUOTA_MB must be a whole number/],
     [{ TRUST_PROXY: 'yes' }, /^chatalot: TRUST_PROXY must be false, true, a hop count/],
     [{ TOTP_ENCRYPTION_KEY: 'short' }, /^chatalot: TOTP_ENCRYPTION_KEY must be 32 bytes/],
     [{ ADMIN_USERNAME: 'Not Valid' }, /^chatalot: ADMIN_USERNAME must be 3–32 characters/],

@@ -22,6 +22,7 @@ import { jsonBody } from '../middleware/jsonBody';
 import { notifyRooms } from '../rooms';
 import type { Channel, ChannelAccess, Member, Storage } from '../storage/Storage';
 import { channelView, communityBits, customRolesOf, groupStanding, mayGrant, notifyPermissions, notifyRemoved, requirePermission } from './communities';
+import { sweepFilesLater } from './files';
 
 interface Seen {
   access: ChannelAccess;
@@ -97,6 +98,7 @@ export const channelRoutes = new Hono<AppEnv>()
     requirePermission(s.bits, Permission.MANAGE_CHANNELS, 'MANAGE_CHANNELS');
     const members = await storage.listMembers(s.channel.communityId!);
     await storage.deleteChannel(s.channel.id);
+    await sweepFilesLater(c, storage);
     await Promise.all(members.map((m) => notifyRemoved(c, [s.channel.id], m.userId, 'deleted')));
     return c.body(null, 204);
   })

@@ -43,6 +43,7 @@ import { inviteState } from './communityInvites';
 import { mayInviteToInstance } from './invites';
 import { notifyRooms, type RoomChange } from '../rooms';
 import type { Channel, ChannelGroup, Community, Invite, Member, MemberRole, PersonalGroupAccess, Storage } from '../storage/Storage';
+import { sweepFilesLater } from './files';
 
 /** Name of the group and channel every new community starts with. */
 export const FIRST_GROUP_NAME = 'General';
@@ -237,6 +238,7 @@ async function deleteGroupAndNotify(c: Ctx, storage: Storage, communityId: strin
   const inGroup = channels.filter((ch) => ch.groupId === group.id);
   for (const ch of inGroup) await storage.deleteChannel(ch.id);
   await storage.deleteGroup(group.id);
+  await sweepFilesLater(c, storage);
   const ids = inGroup.map((ch) => ch.id);
   if (ids.length > 0) await Promise.all(members.map((m) => notifyRemoved(c, ids, m.userId, 'deleted')));
 }
@@ -384,6 +386,7 @@ export const communityRoutes = new Hono<AppEnv>()
     if (s.member.role !== 'owner') throw forbidden('only the owner can delete a community');
     const [channels, members] = await Promise.all([storage.listChannels(s.community.id), storage.listMembers(s.community.id)]);
     await storage.deleteCommunity(s.community.id);
+    await sweepFilesLater(c, storage);
     await audit(c, 'community_deleted', c.var.auth.user.id, { communityId: s.community.id });
     // The rows are gone; close every socket still open on the community's channels.
     const ids = channels.map((ch) => ch.id);

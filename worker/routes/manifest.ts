@@ -8,6 +8,7 @@ import type { GenericSchema } from 'valibot';
 import * as auth from '../../protocol/auth';
 import * as keys from '../../protocol/keys';
 import * as communities from '../../protocol/communities';
+import * as files from '../../protocol/files';
 
 /** Who may call a route: anyone, any signed-in user, or instance admins and the owner. */
 export type Access = 'public' | 'user' | 'admin';
@@ -115,6 +116,13 @@ export const ROUTES: RouteSpec[] = [
   { method: 'POST', path: '/api/dms/{id}/accept', access: 'user', tag: 'dms', status: 200, errors: ['not_found'], summary: 'Accept a DM request (or a DM you declined before): its other side may send to you.' },
   { method: 'POST', path: '/api/dms/{id}/decline', access: 'user', tag: 'dms', status: 204, errors: ['not_found'], summary: 'Decline a DM request, or leave and block a 1:1 DM: its other side can no longer send to you, see your presence or reach your devices through it. Accepting it again undoes this.' },
   { method: 'DELETE', path: '/api/dms/{id}/members/me', access: 'user', tag: 'dms', status: 204, errors: ['not_found', 'conflict'], summary: 'Leave a group DM (a 1:1 DM is left by declining it: 409). Your sockets in it close.' },
+
+  { method: 'GET', path: '/api/files/usage', access: 'user', tag: 'files', status: 200, summary: 'Your stored files: usedBytes, quotaBytes (FILE_QUOTA_MB) and maxFileBytes (MAX_FILE_SIZE_MB).' },
+  { method: 'POST', path: '/api/files', access: 'user', tag: 'files', status: 201, body: files.CreateFileRequest, errors: ['not_found', 'forbidden', 'payload_too_large', 'quota_exceeded'], summary: 'Start an encrypted file upload into a conversation you may send files in (SEND and ATTACH), declaring its ciphertext size. Past MAX_FILE_SIZE_MB: 413 naming the limit; past your quota: 413 quota_exceeded; too many uploads open for you or your address: 429. Returns the file with its id and partBytes.' },
+  { method: 'GET', path: '/api/files/{id}', access: 'user', tag: 'files', status: 200, errors: ['not_found'], summary: 'Where an upload stands (received, complete): a resumed upload goes on from `received`. For its uploader and whoever can see its conversation; 404 for anyone else.' },
+  { method: 'PUT', path: '/api/files/{id}/parts/{n}', access: 'user', tag: 'files', status: 200, errors: ['not_found', 'forbidden', 'conflict', 'payload_too_large'], summary: 'Store part n of your upload (application/octet-stream): it must be the next one (409 says which) and exactly partBytes long, or what the declared size leaves for the last (413 longer, 400 shorter). Returns {received, complete}.' },
+  { method: 'GET', path: '/api/files/{id}/content', access: 'user', tag: 'files', status: 200, errors: ['not_found'], summary: 'The ciphertext of a complete file, streamed (Range: bytes=… answers 206), for whoever can see its conversation now; removed and banned members and strangers get 404.' },
+  { method: 'DELETE', path: '/api/files/{id}', access: 'user', tag: 'files', status: 204, errors: ['not_found', 'forbidden'], summary: 'Delete a file and its blobs: its uploader, or a member with MANAGE_MESSAGES in its conversation.' },
 
   { method: 'GET', path: '/ws/hub', access: 'public', tag: 'sockets', status: 101, errors: ['not_found'], summary: 'WebSocket into your user hub for one of your devices (?device=<id>): inbox, unread counts, presence, typing (see docs/protocol.md).' },
   { method: 'GET', path: '/ws/channels/{id}', access: 'public', tag: 'sockets', status: 101, summary: 'WebSocket into a channel (see docs/protocol.md).' },

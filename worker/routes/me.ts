@@ -20,6 +20,7 @@ import { errorResponse } from '../middleware/errors';
 import { jsonBody } from '../middleware/jsonBody';
 import { blobStore, keyBackupBlob } from '../storage/BlobStore';
 import { closeSessionSockets, notifyRooms, userChannels } from '../rooms';
+import { sweepFilesLater } from './files';
 
 
 async function issueBackupCodes(c: Context<AppEnv>, userId: string): Promise<string[]> {
@@ -62,6 +63,7 @@ export const meRoutes = new Hono<AppEnv>()
     // The backup blob first: if this fails the account still exists and deletion can be retried.
     await blobStore(c.env).delete(keyBackupBlob(user.id));
     await storage.deleteUser(user.id);
+    await sweepFilesLater(c, storage);
     await audit(c, 'account_deleted', user.id);
     return c.body(null, 204);
   })

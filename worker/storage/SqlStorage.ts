@@ -10,7 +10,7 @@ import { usernameSkeleton } from '../auth/names';
 import { migrate } from './migrate';
 import type { SqlExecutor, SqlValue } from './SqlExecutor';
 import { StorageError } from './StorageError';
-import type { AuditEvent, Ban, Channel, DirectMemberState, ChannelAccess, ChannelGroup, ChannelOverride, Community, Role, Device, PersonalGroupAccess, DeviceList, Invite, KeyBackupMeta, OneTimePreKey, Member, NewUser, RefreshLookup, Session, Storage, User, UserPatch } from './Storage';
+import type { AuditEvent, Ban, Channel, DirectMemberState, ChannelAccess, ChannelGroup, ChannelOverride, Community, Role, Device, PersonalGroupAccess, DeviceList, Invite, KeyBackupMeta, OneTimePreKey, Member, NewUser, RefreshLookup, Session, Storage, StoredFile, User, UserPatch } from './Storage';
 
 /** Column lists that alias snake_case columns to the interface's camelCase fields. */
 const USER = `id, username, display_name AS "displayName", email, password_hash AS "passwordHash", instance_role AS "instanceRole", created_at AS "createdAt",
@@ -28,6 +28,15 @@ const MEMBER = `community_id AS "communityId", user_id AS "userId", role, joined
 const GROUP = `id, community_id AS "communityId", name, position, created_at AS "createdAt", owner_user_id AS "ownerUserId", private_at AS "privateAt"`;
 const ROLE = `id, community_id AS "communityId", name, permissions, position`;
 const BAN = `community_id AS "communityId", user_id AS "userId", reason, banned_by AS "bannedBy", created_at AS "createdAt", expires_at AS "expiresAt"`;
+const FILE = `id, channel_id AS "channelId", uploader_id AS "uploaderId", uploader_ip AS "uploaderIp", size, received, created_at AS "createdAt", completed_at AS "completedAt"`;
+/** Numbers where PostgreSQL's driver hands bigint columns back as strings. */
+const fileRow = (f: StoredFile): StoredFile => ({
+  ...f,
+  size: Number(f.size),
+  received: Number(f.received),
+  createdAt: Number(f.createdAt),
+  completedAt: f.completedAt === null || f.completedAt === undefined ? null : Number(f.completedAt),
+});
 const AUDIT = `id, event, user_id AS "userId", ip, user_agent AS "userAgent", detail, created_at AS "createdAt"`;
 
 /** Takes a user (first parameter) off every group member list of a community (second): their places go with the membership. */
@@ -358,6 +367,48 @@ export class SqlStorage implements Storage {
 
   getDeviceList(userId: string) {
     return this.one<DeviceList>('SELECT user_id AS "userId", version, list, updated_at AS "updatedAt" FROM device_lists WHERE user_id = ?', [userId]);
+  }
+
+  async createFile(f: Omit<StoredFile, 'received' | 'completedAt'>): Promise<void> {
+    await this.db.run('INSERT INTO files (id, channel_id, uploader_id, uploader_ip, size, received, created_at) VALUES (?, ?, ?, ?, ?, 0, ?)', [f.id, f.channelId, f.uploaderId, f.uploaderIp, f.size, f.createdAt]);
+  }
+
+  async getFile(id: string): Promise<StoredFile | null> {
+    const row = await this.one<StoredFile>(`SELECT ${FILE} FROM files WHERE id = ?`, [id]);
+    return row ? fileRow(row) : null;
+  }
+
+  async advanceFile(id: string, from: number, to: number, completedAt: number | null): Promise<boolean> {
+    return (await this.db.run('UPDATE files SET received = ?, completed_at = ? WHERE id = ? AND received = ? AND completed_at IS NULL', [to, completedAt, id, from])) > 0;
+  }
+
+  async deleteFileRecord(id: string): Promise<void> {
+    await this.db.run('DELETE FROM files WHERE id = ?', [id]);
+  }
+
+  async fileUsage(userId: string): Promise<{ bytes: number; openUploads: number }> {
+    const row = await this.one<{ bytes: number | string | null; open: number | string | null }>(
+      'SELECT SUM(size) AS bytes, SUM(CASE WHEN completed_at IS NULL THEN 1 ELSE 0 END) AS open FROM files WHERE uploader_id = ?',
+      [userId],
+    );
+    return { bytes: Number(row?.bytes ?? 0), openUploads: Number(row?.open ?? 0) };
+  }
+
+  async openUploadsFromIp(ip: string): Promise<number> {
+    const row = await this.one<{ n: number | string }>('SELECT COUNT(*) AS n FROM files WHERE uploader_ip = ? AND completed_at IS NULL', [ip]);
+    return Number(row?.n ?? 0);
+  }
+
+  async listOrphanFiles(staleBefore: number, limit: number): Promise<StoredFile[]> {
+    const rows = await this.db.all<StoredFile>(
+      `SELECT ${FILE} FROM files
+       WHERE NOT EXISTS (SELECT 1 FROM channels c WHERE c.id = files.channel_id)
+          OR NOT EXISTS (SELECT 1 FROM users u WHERE u.id = files.uploader_id)
+          OR (completed_at IS NULL AND created_at < ?)
+       LIMIT ?`,
+      [staleBefore, limit],
+    );
+    return rows.map(fileRow);
   }
 
   async putKeyBackupMeta(m: KeyBackupMeta): Promise<boolean> {

@@ -99,6 +99,21 @@ export interface KeyBackupMeta {
   updatedAt: number;
 }
 
+/** An encrypted file's record (issue #13): the bytes are ciphertext blobs `files/<id>/<part>`. */
+export interface StoredFile {
+  id: string;
+  channelId: string;
+  uploaderId: string;
+  uploaderIp: string;
+  /** Ciphertext bytes, declared when the upload starts. */
+  size: number;
+  /** Ciphertext bytes stored so far (whole parts). */
+  received: number;
+  createdAt: number;
+  /** When the last part arrived; null while uploading. */
+  completedAt: number | null;
+}
+
 export interface Invite {
   code: string;
   communityId: string | null;
@@ -313,6 +328,18 @@ export interface Storage {
   /** The published device lists of those in `userIds` who have one. */
   getDeviceLists(userIds: readonly string[]): Promise<DeviceList[]>;
   /** Records a key backup's version if newer than the stored one; false otherwise. */
+  /** Records a new upload. */
+  createFile(file: Omit<StoredFile, 'received' | 'completedAt'>): Promise<void>;
+  getFile(id: string): Promise<StoredFile | null>;
+  /** Moves `received` from `from` to `to` (completing the file when `completedAt` is set); false when it was no longer `from` (a concurrent part). */
+  advanceFile(id: string, from: number, to: number, completedAt: number | null): Promise<boolean>;
+  deleteFileRecord(id: string): Promise<void>;
+  /** What an account stores: the declared bytes of all its files, and its uploads still open. */
+  fileUsage(userId: string): Promise<{ bytes: number; openUploads: number }>;
+  /** Uploads still open from one address. */
+  openUploadsFromIp(ip: string): Promise<number>;
+  /** Files to delete (at most `limit`): their channel or uploader is gone, or the upload stalled before `staleBefore`. */
+  listOrphanFiles(staleBefore: number, limit: number): Promise<StoredFile[]>;
   putKeyBackupMeta(meta: KeyBackupMeta): Promise<boolean>;
   getKeyBackupMeta(userId: string): Promise<KeyBackupMeta | null>;
 

@@ -4,6 +4,7 @@
  * (the output of a large file arrives chunk by chunk, sized as declared in advance).
  */
 import { describe, expect, it } from 'vitest';
+import { maxCiphertextBytes } from '../../../protocol/files';
 import { CryptoError } from './errors';
 import { FILE_CHUNK_BYTES, FILE_HEADER_BYTES, FILE_TAG_BYTES, decryptFileBytes, decryptFileStream, encryptFileBytes, encryptFileStream, encryptedFileSize, newFileKey } from './FileCipher';
 
@@ -46,6 +47,7 @@ describe('FileCipher', () => {
       const plain = bytes(n, n + 1);
       const sealed = await encryptFileBytes(key, plain);
       expect(sealed.length).toBe(encryptedFileSize(n));
+      expect(maxCiphertextBytes(n)).toBe(encryptedFileSize(n));
       expect(await decryptFileBytes(key, sealed)).toEqual(plain);
     }
   });

@@ -226,3 +226,25 @@ export const instanceState = pgTable('instance_state', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
 });
+
+/**
+ * Encrypted files (issue #13): one row per upload. The bytes are ciphertext in the blob store
+ * (`files/<id>/<part>`); the server knows the conversation, the uploader, the ciphertext size and
+ * when. No foreign keys on purpose: a deleted channel or account must leave the row behind so
+ * the sweeper can find and delete the blobs it points at.
+ */
+export const files = pgTable(
+  'files',
+  {
+    id: text('id').primaryKey(),
+    channelId: text('channel_id').notNull(),
+    uploaderId: text('uploader_id').notNull(),
+    /** The address the upload came from: open uploads are capped per IP too. */
+    uploaderIp: text('uploader_ip').notNull(),
+    size: bigint('size', { mode: "number" }).notNull(),
+    received: bigint('received', { mode: "number" }).notNull().default(0),
+    createdAt: bigint('created_at', { mode: "number" }).notNull(),
+    completedAt: bigint('completed_at', { mode: "number" }),
+  },
+  (t) => [index('files_channel_idx').on(t.channelId), index('files_uploader_idx').on(t.uploaderId)],
+);

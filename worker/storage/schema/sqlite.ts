@@ -226,3 +226,25 @@ export const instanceState = sqliteTable('instance_state', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
 });
+
+/**
+ * Encrypted files (issue #13): one row per upload. The bytes are ciphertext in the blob store
+ * (`files/<id>/<part>`); the server knows the conversation, the uploader, the ciphertext size and
+ * when. No foreign keys on purpose: a deleted channel or account must leave the row behind so
+ * the sweeper can find and delete the blobs it points at.
+ */
+export const files = sqliteTable(
+  'files',
+  {
+    id: text('id').primaryKey(),
+    channelId: text('channel_id').notNull(),
+    uploaderId: text('uploader_id').notNull(),
+    /** The address the upload came from: open uploads are capped per IP too. */
+    uploaderIp: text('uploader_ip').notNull(),
+    size: integer('size').notNull(),
+    received: integer('received').notNull().default(0),
+    createdAt: integer('created_at').notNull(),
+    completedAt: integer('completed_at'),
+  },
+  (t) => [index('files_channel_idx').on(t.channelId), index('files_uploader_idx').on(t.uploaderId)],
+);
