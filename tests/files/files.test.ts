@@ -30,7 +30,7 @@ const tag = () => randomBytes(3).toString('hex');
 const partsDir = (id: string) => join(server.dataDir, 'blobs', 'files', id);
 
 async function put(user: TestUser, id: string, n: number | string, bytes: Uint8Array) {
-  const res = await fetch(`${server.url}/api/files/${id}/parts/${n}`, { method: 'PUT', headers: { Authorization: `Bearer ${user.accessToken}`, 'Content-Type': 'application/octet-stream' }, body: bytes });
+  const res = await fetch(`${server.url}/api/files/${id}/parts/${n}`, { method: 'PUT', headers: { Authorization: `Bearer ${user.accessToken}`, 'Content-Type': 'application/octet-stream' }, body: bytes as Uint8Array<ArrayBuffer> });
   return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, unknown> | null };
 }
 
