@@ -51,7 +51,8 @@ export class Pages {
       ws.on('framereceived', (f) => note('<', f.payload));
       ws.on('close', () => this.transcript.push(`[page ${n} ${timeOfDay()} ${path} closed]`));
     });
-    page.on('request', (r) => !r.url().startsWith(this.serverUrl) && this.problems.push(`foreign request ${r.url()}`));
+    // The page's own object URLs (decrypted files, blob:<origin>/…) never leave the browser.
+    page.on('request', (r) => !r.url().startsWith(this.serverUrl) && !r.url().startsWith(`blob:${this.serverUrl}/`) && this.problems.push(`foreign request ${r.url()}`));
     // Refused requests, for the failure report (a console "404" does not say which).
     page.on('response', (r) => r.status() >= 400 && this.transcript.push(`[page ${n} ${timeOfDay()} ${r.status()}] ${r.request().method()} ${new URL(r.url()).pathname}`));
     return page;

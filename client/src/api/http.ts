@@ -179,3 +179,11 @@ export async function apiBytes(path: string, options: RequestOptions = {}): Prom
   if (!res.ok) throw await failure(res);
   return { bytes: new Uint8Array(await res.arrayBuffer()), headers: res.headers };
 }
+
+/** Calls a route that answers with a stream of bytes (a file's ciphertext): the body is read as it arrives, never whole. */
+export async function apiStream(path: string, options: RequestOptions = {}): Promise<{ body: ReadableStream<Uint8Array>; headers: Headers }> {
+  const res = await sendAuthed(path, options);
+  if (!res.ok) throw await failure(res);
+  if (!res.body) throw new ApiRequestError(res.status, 'empty', 'The server sent no content.');
+  return { body: res.body, headers: res.headers };
+}

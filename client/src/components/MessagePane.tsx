@@ -21,6 +21,11 @@ import { Avatar } from './Avatar';
 import { DecryptionNotice, explainFailure } from './messages/DecryptionNotice';
 import type { ChannelSession, ViewMessage } from '../stores/ChannelSession';
 import { LockIcon } from './LockIcon';
+import { Attachments, isImage } from './messages/Attachments';
+import { Lightbox } from './messages/Lightbox';
+import { formatSize, UploadCancelled, uploadFile } from '../files/transfer';
+import { deleteFile } from '../api/files';
+import { MAX_FILES_PER_MESSAGE, type FileRef } from '../e2ee/MessageBody';
 import { preferences } from '../stores/preferences';
 import { onSignOut } from '../stores/session';
 
@@ -241,6 +246,7 @@ export function MessagePane(props: {
         shown = id;
         if (from === undefined) return;
         drafts.set(from, draft());
+        for (const u of uploads()) cancelUpload(u);
         setEditing(null);
         setReplying(null);
         setDraft(drafts.get(id) || '');
@@ -248,19 +254,60 @@ export function MessagePane(props: {
     ),
   );
 
+  // Files (issue #13): picked, dropped or pasted files upload (encrypted) at once, each with a
+  // progress bar and Cancel; the message goes when they have all arrived, carrying their keys.
+  const [uploads, setUploads] = createSignal<PendingUpload[]>([]);
+  const [uploadError, setUploadError] = createSignal<string | null>(null);
+  const [viewing, setViewing] = createSignal<FileRef | null>(null);
+  const images = createMemo(() => messages.flatMap((m) => m.files.filter(isImage)));
+  const uploading = () => uploads().some((u) => !u.ref());
+  const attach = (files: Iterable<File>) => {
+    const s = props.session;
+    if (!s || !canSend() || editing()) return;
+    setUploadError(null);
+    for (const file of files) {
+      if (uploads().length >= MAX_FILES_PER_MESSAGE) {
+        setUploadError(t('At most {count} files per message.', { count: MAX_FILES_PER_MESSAGE }));
+        break;
+      }
+      const [progress, setProgress] = createSignal(0);
+      const [ref, setRef] = createSignal<FileRef | null>(null);
+      const abort = new AbortController();
+      const item: PendingUpload = { key: crypto.randomUUID(), file, progress, ref, abort };
+      setUploads([...uploads(), item]);
+      uploadFile(s.channelId, file, setProgress, abort.signal).then(setRef, (err: unknown) => {
+        setUploads(uploads().filter((u) => u !== item));
+        if (!(err instanceof UploadCancelled)) setUploadError(t('{name} could not be sent: {reason}', { name: file.name, reason: err instanceof Error ? err.message : String(err) }));
+      });
+    }
+  };
+  /** Cancels an upload in flight, or removes one that arrived (deleting it from the server: no message will carry it). */
+  const cancelUpload = (u: PendingUpload) => {
+    u.abort.abort();
+    const ref = u.ref();
+    if (ref) void deleteFile(ref.id).catch(() => undefined);
+    setUploads(uploads().filter((x) => x !== u));
+  };
+  let fileInput!: HTMLInputElement;
+  const [dragging, setDragging] = createSignal(false);
+  const hasFiles = (e: DragEvent) => [...(e.dataTransfer?.types ?? [])].includes('Files');
+
   const submit = (e?: Event) => {
     e?.preventDefault();
     const s = props.session;
     const text = draft().trim();
-    if (!s || !text || !canSend()) return;
+    const files = uploads().map((u) => u.ref()).filter((r): r is FileRef => r !== null);
+    if (!s || (!text && files.length === 0) || !canSend() || uploading()) return;
     const ed = editing();
     const to = replying();
+    const body = { v: 1 as const, ...(text ? { text } : {}), ...(files.length ? { files } : {}) };
     if (ed && ed.seq !== null) s.enqueue('edit', { v: 1, text }, ed.seq);
-    else if (to && to.seq !== null) s.enqueue('message', { v: 1, text, quote: { sender: to.sender, text: (to.text ?? '').slice(0, MAX_QUOTE_CHARS) } }, undefined, to.seq, mentionsIn(text));
-    else s.enqueue('message', { v: 1, text }, undefined, undefined, mentionsIn(text));
+    else if (to && to.seq !== null) s.enqueue('message', { ...body, quote: { sender: to.sender, text: (to.text ?? '').slice(0, MAX_QUOTE_CHARS) } }, undefined, to.seq, mentionsIn(text));
+    else s.enqueue('message', body, undefined, undefined, mentionsIn(text));
     setDraft('');
     setEditing(null);
     setReplying(null);
+    if (!ed) setUploads([]);
   };
 
   const startReply = (m: ViewMessage) => {
@@ -328,7 +375,21 @@ export function MessagePane(props: {
   };
 
   return (
-    <section class="pane" aria-labelledby="pane-title">
+    <section class="pane" aria-labelledby="pane-title"
+      classList={{ dragging: dragging() }}
+      onDragOver={(e) => {
+        if (!hasFiles(e) || !canSend()) return;
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={(e) => e.currentTarget === e.target && setDragging(false)}
+      onDrop={(e) => {
+        if (!hasFiles(e)) return;
+        e.preventDefault();
+        setDragging(false);
+        attach(e.dataTransfer?.files ?? []);
+      }}
+    >
       <header class="pane-head">
         <h2 id="pane-title">{props.title}</h2>
         <p class="e2ee-note">
@@ -454,7 +515,7 @@ export function MessagePane(props: {
               </Show>
               <Show when={!m.deleted} fallback={<p class="text tombstone">{t('This message was deleted.')}</p>}>
                 <Show
-                  when={m.text !== null}
+                  when={m.text !== null || m.files.length > 0}
                   fallback={
                     <DecryptionNotice
                       code={m.lock.kind === 'error' ? m.lock.code : 'malformed'}
@@ -465,7 +526,12 @@ export function MessagePane(props: {
                     />
                   }
                 >
-                  <div class="text markdown" innerHTML={renderMarkdown(m.text!)} />
+                  <Show when={m.text}>
+                    <div class="text markdown" innerHTML={renderMarkdown(m.text!)} />
+                  </Show>
+                  <Show when={m.files.length > 0}>
+                    <Attachments files={m.files} onOpenImage={setViewing} />
+                  </Show>
                 </Show>
               </Show>
               <Show when={m.reactions.length > 0 && !m.deleted}>
@@ -598,6 +664,43 @@ export function MessagePane(props: {
             </button>
           </p>
         </Show>
+        <Show when={uploads().length > 0}>
+          <ul class="pending-files" aria-label={t('Files to send')}>
+            <For each={uploads()}>
+              {(u) => (
+                <li data-testid="pending-file">
+                  <span class="file-name">{u.file.name}</span> <span class="muted">{formatSize(u.file.size)}</span>
+                  <progress max="1" value={u.ref() ? 1 : u.progress()} aria-label={t('Encrypting and uploading {name}', { name: u.file.name })} />
+                  <span class="muted">{u.ref() ? t('Ready') : `${Math.floor(u.progress() * 100)}%`}</span>
+                  <button type="button" class="link-button" aria-label={t('Remove {name}', { name: u.file.name })} onClick={() => cancelUpload(u)}>
+                    {u.ref() ? t('Remove') : t('Cancel')}
+                  </button>
+                </li>
+              )}
+            </For>
+          </ul>
+        </Show>
+        <Show when={uploadError()}>
+          <p class="error" role="alert">
+            {uploadError()}
+          </p>
+        </Show>
+        <input
+          ref={fileInput}
+          type="file"
+          multiple
+          class="visually-hidden"
+          tabIndex={-1}
+          aria-hidden="true"
+          data-testid="file-input"
+          onChange={(e) => {
+            attach(e.currentTarget.files ?? []);
+            e.currentTarget.value = '';
+          }}
+        />
+        <button type="button" class="icon-button attach-button" aria-label={t('Attach files')} title={t('Attach files')} disabled={!canSend() || !!editing()} onClick={() => fileInput.click()}>
+          📎
+        </button>
         <label class="visually-hidden" for="composer-input">
           {editing() ? t('Edit message') : t('Message {title}', { title: props.title })}
         </label>
@@ -610,6 +713,13 @@ export function MessagePane(props: {
           disabled={!canSend()}
           value={draft()}
           onInput={(e) => setDraft(e.currentTarget.value)}
+          onPaste={(e) => {
+            const files = e.clipboardData?.files;
+            if (files && files.length > 0) {
+              e.preventDefault();
+              attach(files);
+            }
+          }}
           onKeyDown={(e) => {
             const first = suggestions()[0];
             if (first && (e.key === 'Tab' || (e.key === 'Enter' && !e.shiftKey))) {
@@ -634,10 +744,21 @@ export function MessagePane(props: {
             if (e.key === 'Escape' && replying()) setReplying(null);
           }}
         />
-        <button type="submit" class="primary" disabled={!canSend() || !draft().trim()}>
-          {editing() ? t('Save') : t('Send')}
+        <button type="submit" class="primary" disabled={!canSend() || uploading() || (!draft().trim() && uploads().length === 0)}>
+          {editing() ? t('Save') : uploading() ? t('Uploading…') : t('Send')}
         </button>
       </form>
+      <Lightbox images={images()} current={viewing()} onChange={setViewing} />
     </section>
   );
+}
+
+/** A file being encrypted and uploaded for the next message. */
+interface PendingUpload {
+  key: string;
+  file: File;
+  progress: () => number;
+  /** Set once it has arrived: what the message carries. */
+  ref: () => FileRef | null;
+  abort: AbortController;
 }

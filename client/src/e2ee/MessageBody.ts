@@ -13,9 +13,31 @@ export const MAX_MESSAGE_CHARS = 4000;
 /** Longest quoted snippet a reply carries. */
 export const MAX_QUOTE_CHARS = 200;
 
+/** Most files one message carries. */
+export const MAX_FILES_PER_MESSAGE = 10;
+/** Longest file name kept (characters). */
+export const MAX_FILE_NAME_CHARS = 255;
+
+/**
+ * An encrypted file a message carries (issue #13): where its ciphertext is (`id`, on the server)
+ * and everything needed to read and show it, which only the message's recipients learn: the file
+ * key, the original name, the type, the plaintext size and an image's dimensions.
+ */
+export interface FileRef {
+  id: string;
+  /** The file key, base64url (32 bytes). */
+  key: string;
+  name: string;
+  type: string;
+  size: number;
+  width?: number;
+  height?: number;
+}
+
 export interface MessageBody {
   v: 1;
   text?: string;
+  files?: FileRef[];
   emoji?: string;
   remove?: true;
   quote?: { sender: string; text: string };
@@ -37,8 +59,30 @@ export function decodeBody(bytes: Uint8Array): MessageBody | null {
     if (typeof emoji === 'string' && emoji.length > 0 && emoji.length <= 32) body.emoji = emoji;
     if (remove === true) body.remove = true;
     if (quote && typeof quote.sender === 'string' && typeof quote.text === 'string') body.quote = { sender: quote.sender, text: quote.text.slice(0, MAX_QUOTE_CHARS) };
+    const files = (o as { files?: unknown }).files;
+    if (Array.isArray(files)) {
+      const refs = files.slice(0, MAX_FILES_PER_MESSAGE).map(fileRef);
+      if (refs.some((r) => r === null)) return null;
+      if (refs.length > 0) body.files = refs as FileRef[];
+    }
     return body;
   } catch {
     return null;
   }
+}
+
+const dimension = (x: unknown) => (typeof x === 'number' && Number.isInteger(x) && x > 0 && x <= 100_000 ? x : undefined);
+
+/** A file reference as sent, or null when it is not one (a malformed one spoils the whole body). */
+function fileRef(x: unknown): FileRef | null {
+  if (typeof x !== 'object' || x === null) return null;
+  const { id, key, name, type, size, width, height } = x as Record<string, unknown>;
+  if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{22}$/.test(id)) return null;
+  if (typeof key !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(key)) return null;
+  if (typeof name !== 'string' || typeof type !== 'string' || typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) return null;
+  const ref: FileRef = { id, key, name: name.slice(0, MAX_FILE_NAME_CHARS), type: /^[\w.+-]+\/[\w.+-]+$/.test(type) ? type.slice(0, 127) : 'application/octet-stream', size };
+  const w = dimension(width);
+  const h = dimension(height);
+  if (w && h) Object.assign(ref, { width: w, height: h });
+  return ref;
 }

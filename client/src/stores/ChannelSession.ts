@@ -20,7 +20,7 @@ import { batch, createSignal } from 'solid-js';
 import type { EnvelopeKind, EnvelopeOut, Mentions, ServerFrame } from '../../../protocol/frames';
 import type { CryptoErrorCode, MessageStatus } from '../crypto';
 import type { Engine, OpenResult } from '../e2ee/Engine';
-import { decodeBody, encodeBody, type MessageBody } from '../e2ee/MessageBody';
+import { decodeBody, encodeBody, type FileRef, type MessageBody } from '../e2ee/MessageBody';
 import { toBase64Url } from '../e2ee/base64';
 import type { Db } from './idb';
 import { ReconnectingSocket } from '../ws/ReconnectingSocket';
@@ -74,6 +74,8 @@ export interface ViewMessage {
   /** Reactions by emoji: who reacted (user ids), in the order they first did. */
   reactions: { emoji: string; users: string[] }[];
   pinned: boolean;
+  /** Encrypted files the message carries (issue #13); none once it is deleted. */
+  files: FileRef[];
 }
 
 /** Adds or takes back one person's reaction on a message (the latest envelope of theirs wins). */
@@ -585,6 +587,7 @@ export class ChannelSession {
           sender: r.sender,
           ts: r.ts,
           text: r.deleted ? null : (r.body?.text ?? null),
+          files: r.deleted ? [] : (r.body?.files ?? []),
           edited: false,
           deleted: !!r.deleted,
           pending: false,
@@ -613,6 +616,7 @@ export class ChannelSession {
         } else if (r.kind === 'delete') {
           t.deleted = true;
           t.text = null;
+          t.files = [];
         }
       }
     }
@@ -624,6 +628,7 @@ export class ChannelSession {
           sender: this.engine.userId,
           ts: o.ts,
           text: o.body.text ?? '',
+          files: o.body.files ?? [],
           edited: false,
           deleted: false,
           pending: true,

@@ -1,0 +1,207 @@
+/**
+ * Moving encrypted files (issue #13). An upload reads the file as a stream, encrypts it chunk by
+ * chunk (crypto/FileCipher.ts) and sends it in parts of the server's part size, holding one part
+ * in memory; a part whose answer is lost is sent again after asking the server where the upload
+ * stands (a dropped connection resumes where it stopped). A download streams the ciphertext and
+ * decrypts it chunk by chunk; what it shows inline (images, video, audio) is kept as an object
+ * URL in a cache bounded by size, per page.
+ *
+ * The file key, name, type and size go into the message (e2ee/MessageBody.ts FileRef), encrypted
+ * with it; the server sees the ciphertext and its size only.
+ */
+import { ApiRequestError } from '../api/http';
+import { deleteFile, fileContent, startUpload, uploadPart, uploadStatus } from '../api/files';
+import { decryptFileStream, encryptFileStream, encryptedFileSize, isCryptoError, newFileKey } from '../crypto';
+import { fromBase64, toBase64Url } from '../e2ee/base64';
+import { MAX_FILE_NAME_CHARS, type FileRef } from '../e2ee/MessageBody';
+
+/** Attempts per part when the network fails (each after asking where the upload stands). */
+const PART_ATTEMPTS = 6;
+/** Wait before retrying a part, ms (doubled each time). */
+const RETRY_START_MS = 500;
+/** Decrypted media kept for display per page, bytes: a screenful of photos, not a gallery. */
+const CACHE_BYTES = 128 * 1024 * 1024;
+/** Images larger than this are not measured before sending (their box is sized when they load). */
+const MEASURE_MAX_BYTES = 64 * 1024 * 1024;
+
+export class UploadCancelled extends Error {}
+
+/** An image's width and height, read before sending so the receiver reserves its box. */
+async function measure(file: File): Promise<{ width: number; height: number } | null> {
+  if (!/^image\/(png|jpeg|gif|webp|avif|bmp)$/.test(file.type) || file.size > MEASURE_MAX_BYTES || typeof createImageBitmap === 'undefined') return null;
+  try {
+    const bitmap = await createImageBitmap(file);
+    const size = { width: bitmap.width, height: bitmap.height };
+    bitmap.close();
+    return size;
+  } catch {
+    return null;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Encrypts and uploads `file` into `channelId`, reporting progress (0–1); resolves with the
+ * reference the message carries. `signal` cancels it (the partial upload is deleted).
+ */
+export async function uploadFile(channelId: string, file: File, onProgress: (fraction: number) => void, signal: AbortSignal): Promise<FileRef> {
+  const key = newFileKey();
+  const dims = await measure(file);
+  const size = encryptedFileSize(file.size);
+  const started = await startUpload(channelId, size);
+  const partBytes = started.partBytes;
+  let sent = 0;
+  let part = 0;
+  const sendPart = async (bytes: Uint8Array) => {
+    for (let attempt = 1; ; attempt++) {
+      if (signal.aborted) throw new UploadCancelled();
+      try {
+        await uploadPart(started.id, part, bytes);
+        return;
+      } catch (e) {
+        const retryable = e instanceof ApiRequestError && (e.status === 0 || e.status >= 500 || e.status === 429 || e.status === 409);
+        if (!retryable || attempt >= PART_ATTEMPTS) throw e;
+        await sleep(RETRY_START_MS * 2 ** (attempt - 1));
+        // The answer may have been lost after the part was stored: the server says.
+        const status = await uploadStatus(started.id).catch(() => null);
+        if (status && status.received >= sent + bytes.length) return;
+      }
+    }
+  };
+  const reader = file.stream().pipeThrough(encryptFileStream(key)).getReader();
+  let buffer = new Uint8Array(partBytes);
+  let filled = 0;
+  try {
+    for (;;) {
+      if (signal.aborted) throw new UploadCancelled();
+      const { done, value } = await reader.read();
+      let chunk = value ?? new Uint8Array(0);
+      while (chunk.length > 0) {
+        const take = Math.min(chunk.length, partBytes - filled);
+        buffer.set(chunk.subarray(0, take), filled);
+        filled += take;
+        chunk = chunk.subarray(take);
+        if (filled === partBytes) {
+          await sendPart(buffer);
+          sent += filled;
+          part++;
+          filled = 0;
+          buffer = new Uint8Array(partBytes);
+          onProgress(sent / size);
+        }
+      }
+      if (done) break;
+    }
+    if (filled > 0) {
+      await sendPart(buffer.subarray(0, filled));
+      sent += filled;
+    }
+    onProgress(1);
+  } catch (e) {
+    await reader.cancel().catch(() => undefined);
+    await deleteFile(started.id).catch(() => undefined);
+    throw e;
+  }
+  const ref: FileRef = { id: started.id, key: toBase64Url(key), name: file.name.slice(0, MAX_FILE_NAME_CHARS) || 'file', type: file.type || 'application/octet-stream', size: file.size };
+  if (dims) Object.assign(ref, dims);
+  return ref;
+}
+
+/** Why a file could not be shown: a typed reason for the UI. */
+export class FileOpenError extends Error {
+  constructor(
+    readonly code: 'not-found' | 'tampered' | 'file-truncated' | 'network' | 'failed',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The decrypted bytes of a file, streamed: ciphertext in, plaintext out, chunk by chunk. */
+export async function openFileStream(ref: FileRef): Promise<ReadableStream<Uint8Array>> {
+  try {
+    const { body } = await fileContent(ref.id);
+    return body.pipeThrough(decryptFileStream(fromBase64(ref.key)));
+  } catch (e) {
+    throw asOpenError(e);
+  }
+}
+
+function asOpenError(e: unknown): FileOpenError {
+  if (e instanceof FileOpenError) return e;
+  if (e instanceof ApiRequestError) return e.status === 404 ? new FileOpenError('not-found', 'The file is gone, or you can no longer see it.') : new FileOpenError('network', e.message);
+  if (isCryptoError(e) && (e.code === 'tampered' || e.code === 'file-truncated')) return new FileOpenError(e.code, e.code === 'tampered' ? 'The file was altered on the way, so it is not shown.' : 'The file was cut off on the way.');
+  return new FileOpenError('failed', e instanceof Error ? e.message : String(e));
+}
+
+/** The whole decrypted file as a Blob of its type (for a download or an image); the stream is read once. */
+export async function openFileBlob(ref: FileRef): Promise<Blob> {
+  try {
+    const stream = await openFileStream(ref);
+    // Response collects the stream into a Blob: the browser may keep it on disk, not in the JS heap.
+    const blob = await new Response(stream).blob();
+    if (blob.size !== ref.size) throw new FileOpenError('file-truncated', 'The file is not the size its message says.');
+    return new Blob([blob], { type: ref.type });
+  } catch (e) {
+    throw asOpenError(e);
+  }
+}
+
+/** Object URLs of decrypted media by file id, least recently used first, within CACHE_BYTES. */
+const cache = new Map<string, { url: string; bytes: number; pending?: Promise<string> }>();
+let cached = 0;
+
+/** An object URL of the decrypted file for display; reused while it stays in the cache. */
+export function mediaUrl(ref: FileRef): Promise<string> {
+  const hit = cache.get(ref.id);
+  if (hit) {
+    cache.delete(ref.id);
+    cache.set(ref.id, hit);
+    return hit.pending ?? Promise.resolve(hit.url);
+  }
+  const entry = { url: '', bytes: ref.size } as { url: string; bytes: number; pending?: Promise<string> };
+  entry.pending = openFileBlob(ref).then(
+    (blob) => {
+      entry.url = URL.createObjectURL(blob);
+      delete entry.pending;
+      cached += entry.bytes;
+      for (const [id, e] of cache) {
+        if (cached <= CACHE_BYTES || e === entry) break;
+        if (e.pending) continue;
+        URL.revokeObjectURL(e.url);
+        cached -= e.bytes;
+        cache.delete(id);
+      }
+      return entry.url;
+    },
+    (e) => {
+      cache.delete(ref.id);
+      throw e;
+    },
+  );
+  cache.set(ref.id, entry);
+  return entry.pending;
+}
+
+/** Saves a file to the user's downloads under its original name. */
+export async function downloadFile(ref: FileRef): Promise<void> {
+  const blob = await openFileBlob(ref);
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = ref.name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** Human size: 1.2 MB. */
+export function formatSize(bytes: number, locale?: string): string {
+  const units = ['B', 'KB', 'MB', 'GB'];
+  let n = bytes;
+  let u = 0;
+  while (n >= 1000 && u < units.length - 1) (n /= 1000), u++;
+  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: u === 0 ? 0 : 1 }).format(n)} ${units[u]}`;
+}
