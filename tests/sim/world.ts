@@ -64,7 +64,7 @@ export function resetIndexedDb(): void {
 /** One device's copy of the client modules. */
 async function loadClient() {
   vi.resetModules();
-  const [http, auth, keys, communities, engine, body, idb, keyStore, deviceDb] = await Promise.all([
+  const [http, auth, keys, communities, engine, body, idb, keyStore, deviceDb, files] = await Promise.all([
     import('../../client/src/api/http'),
     import('../../client/src/api/auth'),
     import('../../client/src/api/keys'),
@@ -74,8 +74,9 @@ async function loadClient() {
     import('../../client/src/stores/idb'),
     import('../../client/src/stores/IndexedDbKeyStore'),
     import('../../client/src/stores/DeviceDb'),
+    import('../../client/src/files/transfer'),
   ]);
-  return { http, auth, keys, communities, engine, body, idb, keyStore, deviceDb };
+  return { http, auth, keys, communities, engine, body, idb, keyStore, deviceDb, files };
 }
 type Client = Awaited<ReturnType<typeof loadClient>>;
 type Engine = Awaited<ReturnType<Client['engine']['Engine']['start']>>;
