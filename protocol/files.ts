@@ -49,9 +49,15 @@ export interface FileUsageView {
 
 /**
  * The ciphertext size of a `plainBytes` file in the client's format (client/src/crypto/
- * FileCipher.ts: a 9-byte header and a 16-byte tag per 64 KiB chunk): what MAX_FILE_SIZE_MB
- * allows on the wire. FileCipher.test.ts checks the two agree.
+ * FileCipher.ts: padded to its Padmé bucket, then a 9-byte header and a 16-byte tag per 64 KiB
+ * chunk): what MAX_FILE_SIZE_MB allows on the wire. FileCipher.test.ts checks the two agree.
  */
 export function maxCiphertextBytes(plainBytes: number): number {
-  return 9 + plainBytes + Math.max(1, Math.ceil(plainBytes / (64 * 1024))) * 16;
+  let padded = plainBytes;
+  if (plainBytes >= 2) {
+    const e = Math.floor(Math.log2(plainBytes));
+    const step = 2 ** (e - Math.floor(Math.log2(e)) - 1);
+    padded = Math.ceil(plainBytes / step) * step;
+  }
+  return 9 + padded + Math.max(1, Math.ceil(padded / (64 * 1024))) * 16;
 }

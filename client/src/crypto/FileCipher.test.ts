@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { maxCiphertextBytes } from '../../../protocol/files';
 import { CryptoError } from './errors';
-import { FILE_CHUNK_BYTES, FILE_HEADER_BYTES, FILE_TAG_BYTES, decryptFileBytes, decryptFileStream, encryptFileBytes, encryptFileStream, encryptedFileSize, newFileKey } from './FileCipher';
+import { FILE_CHUNK_BYTES, FILE_HEADER_BYTES, FILE_TAG_BYTES, decryptFileBytes, decryptFileStream, encryptFileBytes, encryptFileStream, encryptedFileSize, newFileKey, padStream, paddedFileSize, unpadStream } from './FileCipher';
 
 const SEALED = FILE_CHUNK_BYTES + FILE_TAG_BYTES;
 
@@ -47,7 +47,7 @@ describe('FileCipher', () => {
       const plain = bytes(n, n + 1);
       const sealed = await encryptFileBytes(key, plain);
       expect(sealed.length).toBe(encryptedFileSize(n));
-      expect(maxCiphertextBytes(n)).toBe(encryptedFileSize(n));
+      expect(maxCiphertextBytes(n)).toBe(encryptedFileSize(paddedFileSize(n)));
       expect(await decryptFileBytes(key, sealed)).toEqual(plain);
     }
   });
@@ -93,5 +93,26 @@ describe('FileCipher', () => {
     const other = split(await encryptFileBytes(key, plain));
     expect(await failure(decryptFileBytes(key, join([header, c0, other[2]!, c2, last])))).toBe('tampered');
     expect(await decryptFileBytes(key, sealed)).toEqual(plain);
+  });
+
+  it('pads to a Padmé size bucket (at most 12% more, under 6% above 1 MiB) and drops the padding on the way out', async () => {
+    let last = 0;
+    for (const n of [0, 1, 2, 3, 100, 1000, 4097, 65_536, 1_000_000, 5_000_000, 123_456_789, 2 ** 33 + 7]) {
+      const p = paddedFileSize(n);
+      expect(p).toBeGreaterThanOrEqual(n);
+      expect(p).toBeGreaterThanOrEqual(last);
+      expect(p - n).toBeLessThanOrEqual(Math.ceil(n * (n > 1024 * 1024 ? 0.06 : 0.12)));
+      last = p;
+    }
+    // Sizes close together share a bucket: the server cannot tell 5,000,000 from 5,000,001 bytes.
+    expect(paddedFileSize(5_000_000)).toBe(paddedFileSize(5_000_001));
+    const key = newFileKey();
+    const plain = bytes(70_000, 7);
+    const sealed = await encryptFileBytes(key, new Uint8Array(await new Response(new Blob([plain as Uint8Array<ArrayBuffer>]).stream().pipeThrough(padStream(plain.length))).arrayBuffer()));
+    expect(sealed.length).toBe(encryptedFileSize(paddedFileSize(plain.length)));
+    const out = new Uint8Array(await new Response(new Blob([sealed as Uint8Array<ArrayBuffer>]).stream().pipeThrough(decryptFileStream(key)).pipeThrough(unpadStream(plain.length))).arrayBuffer());
+    expect(out).toEqual(plain);
+    // A file shorter than its message says is cut off, not quietly short.
+    expect(await failure(new Response(new Blob([plain as Uint8Array<ArrayBuffer>]).stream().pipeThrough(unpadStream(plain.length + 1))).arrayBuffer())).toBe('file-truncated');
   });
 });

@@ -37,6 +37,50 @@ export const FILE_AD_LABEL = 'Chatalot/File/v1';
 /** Most chunks in one file: the counter is a u32. */
 const MAX_CHUNKS = 0xffffffff;
 
+/**
+ * The length a file is padded to before encryption (Padmé, Nikitin et al., "Reducing Metadata
+ * Leakage from Encrypted Files and Communication with PURBs", PETS 2019): the server then learns
+ * a size bucket, not the exact size — O(log log n) bits of it — for at most 12% more bytes
+ * (under 6% above 1 MiB, 0.4% above 1 GiB). Zeros are appended; the message carries the true size
+ * and the receiver drops the rest.
+ */
+export function paddedFileSize(size: number): number {
+  if (size < 2) return size;
+  const e = Math.floor(Math.log2(size));
+  const s = Math.floor(Math.log2(e)) + 1;
+  const mask = 2 ** (e - s) - 1;
+  return Math.ceil(size / (mask + 1)) * (mask + 1);
+}
+
+/** Appends zeros to a stream of `size` bytes until it is `paddedFileSize(size)` long. */
+export function padStream(size: number): TransformStream<Uint8Array, Uint8Array> {
+  return new TransformStream({
+    flush(controller) {
+      let left = paddedFileSize(size) - size;
+      while (left > 0) {
+        const n = Math.min(left, FILE_CHUNK_BYTES);
+        controller.enqueue(new Uint8Array(n));
+        left -= n;
+      }
+    },
+  });
+}
+
+/** Passes the first `size` bytes of a stream (the file without its padding) and drops the rest. */
+export function unpadStream(size: number): TransformStream<Uint8Array, Uint8Array> {
+  let left = size;
+  return new TransformStream({
+    transform(chunk, controller) {
+      if (left <= 0) return;
+      controller.enqueue(chunk.length <= left ? chunk : chunk.subarray(0, left));
+      left -= Math.min(left, chunk.length);
+    },
+    flush() {
+      if (left > 0) throw new CryptoError('file-truncated', 'file');
+    },
+  });
+}
+
 /** The ciphertext length of a plaintext of `size` bytes: known before encrypting, so an upload can declare it. */
 export function encryptedFileSize(size: number): number {
   const chunks = Math.max(1, Math.ceil(size / FILE_CHUNK_BYTES));

@@ -11,7 +11,7 @@
  */
 import { ApiRequestError } from '../api/http';
 import { deleteFile, fileContent, startUpload, uploadPart, uploadStatus } from '../api/files';
-import { decryptFileStream, encryptFileStream, encryptedFileSize, isCryptoError, newFileKey } from '../crypto';
+import { decryptFileStream, encryptFileStream, encryptedFileSize, isCryptoError, newFileKey, padStream, paddedFileSize, unpadStream } from '../crypto';
 import { fromBase64, toBase64Url } from '../e2ee/base64';
 import { MAX_FILE_NAME_CHARS, type FileRef } from '../e2ee/MessageBody';
 
@@ -48,7 +48,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function uploadFile(channelId: string, file: File, onProgress: (fraction: number) => void, signal: AbortSignal): Promise<FileRef> {
   const key = newFileKey();
   const dims = await measure(file);
-  const size = encryptedFileSize(file.size);
+  // Padded to a size bucket first (Padmé): the server learns the bucket, not the exact size.
+  const size = encryptedFileSize(paddedFileSize(file.size));
   const started = await startUpload(channelId, size);
   const partBytes = started.partBytes;
   let sent = 0;
@@ -69,7 +70,7 @@ export async function uploadFile(channelId: string, file: File, onProgress: (fra
       }
     }
   };
-  const reader = file.stream().pipeThrough(encryptFileStream(key)).getReader();
+  const reader = file.stream().pipeThrough(padStream(file.size)).pipeThrough(encryptFileStream(key)).getReader();
   let buffer = new Uint8Array(partBytes);
   let filled = 0;
   try {
@@ -122,7 +123,7 @@ export class FileOpenError extends Error {
 export async function openFileStream(ref: FileRef): Promise<ReadableStream<Uint8Array>> {
   try {
     const { body } = await fileContent(ref.id);
-    return body.pipeThrough(decryptFileStream(fromBase64(ref.key)));
+    return body.pipeThrough(decryptFileStream(fromBase64(ref.key))).pipeThrough(unpadStream(ref.size));
   } catch (e) {
     throw asOpenError(e);
   }
