@@ -8,11 +8,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { call, registerUser, type TestUser } from '../helpers/accounts';
-import { browserSuite, communityOfTwo, expectNoCanaries, log, messageWith, send } from './helpers';
+import { browserSuite, communityOfTwo, expectNoCanaries, filesUnder, log, messageWith, send } from './helpers';
 
 const suite = browserSuite();
 
@@ -170,9 +171,17 @@ describe('encrypted files in the browser', () => {
     expect(download.suggestedFilename()).toBe(`${canary}-report.pdf`);
     expect(Buffer.compare(readFileSync((await download.path())!), pdf)).toBe(0);
 
+    // Deleting a message deletes its files from the server's store.
+    const stored = () => filesUnder(join(suite.server.dataDir, 'blobs', 'files')).length;
+    const before = stored();
+    await messageWith(alice, 'a blue one').getByRole('button', { name: 'Delete message' }).click();
+    await messageWith(alice, 'a blue one').getByRole('button', { name: 'Confirm delete' }).click();
+    await expect.poll(stored, { timeout: 20_000 }).toBe(before - 1);
+    await expect.poll(() => log(bob).getByTestId('attachment-image').count(), { timeout: 20_000 }).toBe(2);
+
     // A reload keeps everything (decrypted again on this device).
     await bob.reload();
-    await expect.poll(() => log(bob).getByTestId('attachment-image').count(), { timeout: 30_000 }).toBe(3);
+    await expect.poll(() => log(bob).getByTestId('attachment-image').count(), { timeout: 30_000 }).toBe(2);
     await expect.poll(() => log(bob).getByTestId('attachment-video').count(), { timeout: 30_000 }).toBe(1);
 
     // The blob is the conversation's: a stranger gets 404 for it, a member 200, and the same

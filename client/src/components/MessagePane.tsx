@@ -372,6 +372,9 @@ export function MessagePane(props: {
     if (confirming() !== m.seq) return setConfirming(m.seq);
     setConfirming(null);
     props.session?.enqueue('delete', { v: 1 }, m.seq);
+    // Its files go with it: only this device knows which they are (their ids are inside the
+    // message's ciphertext), and the sender (their uploader) may delete them.
+    for (const f of m.files) void deleteFile(f.id).catch(() => undefined);
   };
 
   return (
