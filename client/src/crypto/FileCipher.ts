@@ -106,6 +106,19 @@ function nonce(prefix: Uint8Array, counter: number, final: boolean): Uint8Array<
   return n;
 }
 
+/**
+ * Chunks sealed or opened at once: WebCrypto runs each on its own thread, so a few in flight keep
+ * the cores busy while the stream waits on the network; they are passed on in order. Bounds
+ * memory to this many chunks (512 KiB).
+ */
+const FILE_CRYPTO_CONCURRENCY = 8;
+
+/** A promise whose rejection is handled now and rethrown when it is awaited in turn. */
+function settled<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
 /** Collects incoming pieces into fixed-size blocks without copying more than once. */
 class Blocks {
   private pieces: Uint8Array[] = [];
@@ -147,8 +160,9 @@ export function encryptFileStream(rawKey: Uint8Array): TransformStream<Uint8Arra
   const blocks = new Blocks(FILE_CHUNK_BYTES);
   let key: Promise<CryptoKey> | null = null;
   let counter = 0;
-  const seal = async (plain: Uint8Array<ArrayBuffer>, final: boolean) =>
-    new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce(prefix, counter++, final), additionalData: ad }, await key!, plain));
+  const seal = (plain: Uint8Array<ArrayBuffer>, final: boolean) => settled(encryptChunk(nonce(prefix, counter++, final), plain));
+  const encryptChunk = async (iv: Uint8Array<ArrayBuffer>, plain: Uint8Array<ArrayBuffer>) => new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: ad }, await key!, plain));
+  const queue: Promise<Uint8Array>[] = [];
   return new TransformStream<Uint8Array, Uint8Array>({
     start(controller) {
       key = importKey(rawKey, 'encrypt');
@@ -157,10 +171,12 @@ export function encryptFileStream(rawKey: Uint8Array): TransformStream<Uint8Arra
     async transform(piece, controller) {
       blocks.push(piece);
       // Strictly more than a chunk: the held-back chunk is not the last.
-      while (blocks.buffered > FILE_CHUNK_BYTES) controller.enqueue(await seal(blocks.take(), false));
+      while (blocks.buffered > FILE_CHUNK_BYTES) queue.push(seal(blocks.take(), false));
+      while (queue.length > FILE_CRYPTO_CONCURRENCY) controller.enqueue(await queue.shift()!);
     },
     async flush(controller) {
-      controller.enqueue(await seal(blocks.take(), true));
+      queue.push(seal(blocks.take(), true));
+      while (queue.length > 0) controller.enqueue(await queue.shift()!);
     },
   });
 }
@@ -176,9 +192,10 @@ export function decryptFileStream(rawKey: Uint8Array): TransformStream<Uint8Arra
   let prefix: Uint8Array | null = null;
   let ad: Uint8Array<ArrayBuffer> | null = null;
   let counter = 0;
-  const open = async (sealed: Uint8Array<ArrayBuffer>, final: boolean): Promise<Uint8Array> => {
+  const queue: Promise<Uint8Array>[] = [];
+  const open = async (sealed: Uint8Array<ArrayBuffer>, final: boolean, at = counter): Promise<Uint8Array> => {
     try {
-      return new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: nonce(prefix!, counter, final), additionalData: ad! }, await key!, sealed));
+      return new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: nonce(prefix!, at, final), additionalData: ad! }, await key!, sealed));
     } catch {
       throw new CryptoError('tampered', 'file');
     }
@@ -199,12 +216,11 @@ export function decryptFileStream(rawKey: Uint8Array): TransformStream<Uint8Arra
       blocks.push(piece);
       readHeader();
       if (!prefix) return;
-      while (blocks.buffered > sealedChunk) {
-        controller.enqueue(await open(blocks.take(), false));
-        counter++;
-      }
+      while (blocks.buffered > sealedChunk) queue.push(settled(open(blocks.take(), false, counter++)));
+      while (queue.length > FILE_CRYPTO_CONCURRENCY) controller.enqueue(await queue.shift()!);
     },
     async flush(controller) {
+      while (queue.length > 0) controller.enqueue(await queue.shift()!);
       readHeader();
       if (!prefix || blocks.buffered < FILE_TAG_BYTES) throw new CryptoError('file-truncated', 'file');
       const last = blocks.take();

@@ -52,13 +52,12 @@ export async function uploadFile(channelId: string, file: File, onProgress: (fra
   const size = encryptedFileSize(paddedFileSize(file.size));
   const started = await startUpload(channelId, size);
   const partBytes = started.partBytes;
-  let sent = 0;
-  let part = 0;
-  const sendPart = async (bytes: Uint8Array) => {
+  /** Sends part `n` (starting at ciphertext byte `offset`), again after a failure once the server says it lacks it. */
+  const sendPart = async (n: number, offset: number, bytes: Uint8Array) => {
     for (let attempt = 1; ; attempt++) {
       if (signal.aborted) throw new UploadCancelled();
       try {
-        await uploadPart(started.id, part, bytes);
+        await uploadPart(started.id, n, bytes);
         return;
       } catch (e) {
         const retryable = e instanceof ApiRequestError && (e.status === 0 || e.status >= 500 || e.status === 429 || e.status === 409);
@@ -66,11 +65,24 @@ export async function uploadFile(channelId: string, file: File, onProgress: (fra
         await sleep(RETRY_START_MS * 2 ** (attempt - 1));
         // The answer may have been lost after the part was stored: the server says.
         const status = await uploadStatus(started.id).catch(() => null);
-        if (status && status.received >= sent + bytes.length) return;
+        if (status && status.received >= offset + bytes.length) return;
       }
     }
   };
   const reader = file.stream().pipeThrough(padStream(file.size)).pipeThrough(encryptFileStream(key)).getReader();
+  // One part on the wire while the next is encrypted: two parts in memory at most.
+  let inFlight: Promise<void> = Promise.resolve();
+  let part = 0;
+  let offset = 0;
+  const ship = async (bytes: Uint8Array) => {
+    await inFlight;
+    const n = part++;
+    const at = offset;
+    offset += bytes.length;
+    inFlight = sendPart(n, at, bytes).then(() => onProgress((at + bytes.length) / size));
+    // A failure is thrown by the next wait on it (the next part, or the end).
+    inFlight.catch(() => undefined);
+  };
   let buffer = new Uint8Array(partBytes);
   let filled = 0;
   try {
@@ -84,20 +96,15 @@ export async function uploadFile(channelId: string, file: File, onProgress: (fra
         filled += take;
         chunk = chunk.subarray(take);
         if (filled === partBytes) {
-          await sendPart(buffer);
-          sent += filled;
-          part++;
+          await ship(buffer);
           filled = 0;
           buffer = new Uint8Array(partBytes);
-          onProgress(sent / size);
         }
       }
       if (done) break;
     }
-    if (filled > 0) {
-      await sendPart(buffer.subarray(0, filled));
-      sent += filled;
-    }
+    if (filled > 0) await ship(buffer.subarray(0, filled));
+    await inFlight;
     onProgress(1);
   } catch (e) {
     await reader.cancel().catch(() => undefined);

@@ -1,0 +1,210 @@
+#!/usr/bin/env node
+/**
+ * Encrypted files (issue #13), in Debian's Chromium against the real `npm start` server:
+ *
+ * 1. Upload and download throughput of a 200 MiB file, end to end encrypted by the web client
+ *    (file button → Ready; Download → the saved file), against a plain unencrypted transfer of
+ *    the same bytes through the same server and the same routes from the same page (POST
+ *    /api/files, PUT the raw parts; GET the content saved as a download the way the app saves
+ *    one) in the same run. Target: ≥ 0.5× the plain.
+ * 2. Peak memory during each transfer: the workerd process's RSS and the tab's JS heap, against
+ *    their level before it. Target: flat (no growth in proportion to the file).
+ * 3. Time from dropping a 5 MiB photo (a real PNG) to the other side showing its preview.
+ *    Target < 1.5 s.
+ *
+ * Options: --mib=200. Prints its figures; never part of `npm test`.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+import { killAll, rssKiB, startChatalot, tempDir } from './lib/servers.mjs';
+import { PASSWORD, register, until } from './lib/ui.mjs';
+
+const MIB = Number(process.argv.find((a) => a.startsWith('--mib='))?.split('=')[1] ?? 200);
+const work = tempDir('chatalot-bench-files-');
+const server = await startChatalot({ env: { REGISTRATION_MODE: 'open', MAX_FILE_SIZE_MB: String(MIB + 16), FILE_QUOTA_MB: String(4 * MIB + 64), RATE_LIMIT_PER_SECOND: '100000' } });
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+const mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+/** Samples the workerd RSS and a page's JS heap every 100 ms until stopped; reports the peaks. */
+function sampler(page) {
+  let rssPeak = 0;
+  let heapPeak = 0;
+  let running = true;
+  const cdp = page.context().newCDPSession(page);
+  const loop = (async () => {
+    const session = await cdp;
+    await session.send('Performance.enable');
+    while (running) {
+      rssPeak = Math.max(rssPeak, rssKiB(server.serverPid) * 1024);
+      const { metrics } = await session.send('Performance.getMetrics');
+      heapPeak = Math.max(heapPeak, metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return { rssPeak, heapPeak };
+    },
+  };
+}
+
+async function level(page) {
+  const s = sampler(page);
+  await new Promise((r) => setTimeout(r, 500));
+  return s.stop();
+}
+
+/** A real PNG of random pixels, about `bytes` long (random data does not compress). */
+function noisePng(bytes) {
+  const w = 1400;
+  const h = Math.ceil(bytes / (w * 3));
+  const crc = (buf) => {
+    let c = ~0;
+    for (const b of buf) {
+      c ^= b;
+      for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+    }
+    return ~c >>> 0;
+  };
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc(body), 8 + data.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  const rows = [];
+  for (let y = 0; y < h; y++) rows.push(Buffer.from([0]), randomBytes(w * 3));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.concat(rows), { level: 1 })), chunk('IEND', Buffer.alloc(0))]);
+}
+
+try {
+  // Alice and Bob in one community, as in the other browser benches.
+  const alice = await (await browser.newContext({ acceptDownloads: true })).newPage();
+  await alice.goto(server.url);
+  await register(alice, 'alice');
+  await alice.getByRole('button', { name: 'Create a community' }).click();
+  await alice.getByLabel('Community name').fill('Files');
+  await alice.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+  await until(() => alice.getByRole('heading', { name: '#general' }).count().then((n) => n === 1), 20_000, 'the channel');
+  await alice.getByRole('button', { name: 'Invite', exact: true }).click();
+  await alice.getByRole('button', { name: 'Create invite link' }).click();
+  const link = await alice.getByTestId('invite-link').inputValue();
+  await alice.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+  const channelUrl = alice.url();
+  const channelId = channelUrl.split('/').pop();
+  const bob = await (await browser.newContext({ acceptDownloads: true })).newPage();
+  await bob.goto(link);
+  await register(bob, 'bob');
+  await until(() => bob.locator('#composer-input').isEnabled(), 30_000, "bob's composer");
+  await until(() => alice.locator('#composer-input').isEnabled(), 30_000, "alice's composer");
+
+  // The big file, on disk: the browser reads it from there as a person's file would be.
+  const bigPath = join(work, 'big.bin');
+  const block = randomBytes(1024 * 1024);
+  writeFileSync(bigPath, Buffer.alloc(0));
+  for (let i = 0; i < MIB; i++) writeFileSync(bigPath, block.map((b) => b ^ i), { flag: 'a' });
+  const bigBytes = statSync(bigPath).size;
+
+  // 1a. Plain: the same bytes through the same routes from Alice's page, no encryption.
+  await alice.evaluate(() => {
+    const input = document.createElement('input');
+    input.type = 'file';
+    input.id = 'bench-plain';
+    document.body.appendChild(input);
+  });
+  await alice.setInputFiles('#bench-plain', bigPath);
+  const base = await level(alice);
+  let s = sampler(alice);
+  const plain = await alice.evaluate(
+    async ({ channelId, username, password }) => {
+      const login = await (await fetch('/api/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password, deviceName: 'bench' }) })).json();
+      const auth = { Authorization: `Bearer ${login.accessToken}` };
+      const file = document.getElementById('bench-plain').files[0];
+      const t0 = performance.now();
+      const started = await (await fetch('/api/files', { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ channelId, size: file.size }) })).json();
+      for (let at = 0, n = 0; at < file.size; at += started.partBytes, n++) {
+        const res = await fetch(`/api/files/${started.id}/parts/${n}`, { method: 'PUT', headers: { ...auth, 'Content-Type': 'application/octet-stream' }, body: file.slice(at, at + started.partBytes) });
+        if (!res.ok) throw new Error(`plain part ${n}: ${res.status}`);
+      }
+      const up = performance.now() - t0;
+      window.benchPlain = { id: started.id, auth };
+      return { up };
+    },
+    { channelId, username: 'alice', password: PASSWORD },
+  );
+  // The plain download, saved the way the app saves a file (fetch → Blob → a download), so the
+  // two differ only by the decryption.
+  const tp = Date.now();
+  const [plainDownload] = await Promise.all([
+    alice.waitForEvent('download', { timeout: 600_000 }),
+    alice.evaluate(async () => {
+      const { id, auth } = window.benchPlain;
+      const blob = await (await fetch(`/api/files/${id}/content`, { headers: auth })).blob();
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL(blob);
+      a.download = 'plain.bin';
+      document.body.appendChild(a);
+      a.click();
+    }),
+  ]);
+  await plainDownload.path();
+  plain.down = Date.now() - tp;
+  const plainMem = await s.stop();
+
+  // 1b. Encrypted, through the app: the file button until the upload is Ready, then send.
+  s = sampler(alice);
+  const t0 = Date.now();
+  await alice.getByTestId('file-input').setInputFiles(bigPath);
+  await until(() => alice.getByTestId('pending-file').filter({ hasText: 'Ready' }).count().then((n) => n === 1), 600_000, 'the encrypted upload');
+  const encUp = Date.now() - t0;
+  const upMem = await s.stop();
+  await alice.locator('#composer-input').fill('the big one');
+  await alice.locator('#composer-input').press('Enter');
+  await bob.goto(channelUrl.replace(/^https?:\/\/[^/]+/, server.url));
+  const card = bob.locator('li.message', { hasText: 'the big one' }).getByTestId('file-card');
+  await until(() => card.count().then((n) => n === 1), 60_000, 'the file card');
+  const bobBase = await level(bob);
+  s = sampler(bob);
+  const t1 = Date.now();
+  const [download] = await Promise.all([bob.waitForEvent('download', { timeout: 600_000 }), card.getByRole('button', { name: /^Download/ }).click()]);
+  const savedPath = await download.path();
+  const encDown = Date.now() - t1;
+  const downMem = await s.stop();
+  const same = readFileSync(savedPath).equals(readFileSync(bigPath));
+
+  // 3. A 5 MiB photo dropped (chosen) on one side, its preview on the other.
+  const photoPath = join(work, 'photo.png');
+  writeFileSync(photoPath, noisePng(5 * 1024 * 1024));
+  const photoBytes = statSync(photoPath).size;
+  const t2 = Date.now();
+  await alice.getByTestId('file-input').setInputFiles(photoPath);
+  await until(() => alice.getByTestId('pending-file').filter({ hasText: 'Ready' }).count().then((n) => n === 1), 60_000, 'the photo upload');
+  await alice.locator('#composer-input').fill('a photo');
+  await alice.locator('#composer-input').press('Enter');
+  const img = bob.locator('li.message', { hasText: 'a photo' }).getByTestId('attachment-image');
+  await until(() => img.evaluate((e) => e.complete && e.naturalWidth > 0), 60_000, 'the preview on the other side');
+  const preview = Date.now() - t2;
+
+  const rate = (bytes, ms) => `${(bytes / 1024 / 1024 / (ms / 1000)).toFixed(1)} MiB/s`;
+  console.log(`files bench: chromium ${browser.version()}, ${mib(bigBytes)} file, loopback, same run`);
+  console.log(`  upload   : encrypted ${rate(bigBytes, encUp)} (${(encUp / 1000).toFixed(1)} s) vs plain ${rate(bigBytes, plain.up)} (${(plain.up / 1000).toFixed(1)} s) → ${(plain.up / encUp).toFixed(2)}× of plain — target ≥ 0.5×`);
+  console.log(`  download : encrypted ${rate(bigBytes, encDown)} (${(encDown / 1000).toFixed(1)} s, decrypted and saved, byte-identical: ${same}) vs plain ${rate(bigBytes, plain.down)} (${(plain.down / 1000).toFixed(1)} s) → ${(plain.down / encDown).toFixed(2)}× of plain — target ≥ 0.5×`);
+  console.log(`  workerd RSS: before ${mib(base.rssPeak)}, peak during plain ${mib(plainMem.rssPeak)}, encrypted upload ${mib(upMem.rssPeak)}, encrypted download ${mib(downMem.rssPeak)} — target flat`);
+  console.log(`  tab JS heap: sender before ${mib(base.heapPeak)}, peak plain ${mib(plainMem.heapPeak)}, encrypted upload ${mib(upMem.heapPeak)}; receiver before ${mib(bobBase.heapPeak)}, peak download ${mib(downMem.heapPeak)} — target flat`);
+  console.log(`  ${mib(photoBytes)} photo chosen → preview decrypted on the other side: ${preview} ms — target < 1,500 ms`);
+} finally {
+  await browser.close();
+  killAll();
+}
