@@ -48,6 +48,9 @@ export const FIRST_EVENTS: readonly SimEvent[] = ['send', 'catch-up', 'join', 'l
 /** …and the kinds after restores and restarts came (before bans and new recovery codes). */
 export const SECOND_EVENTS: readonly SimEvent[] = ['send', 'catch-up', 'join', 'leave', 'kick', 'add-device', 'approve', 'remove-device', 'restore', 'restart', 'reconnect'];
 
+/** …and every kind once tokens expired and rooms hibernated (the kinds of the 1,000-seed run's finds). */
+export const THIRD_EVENTS: readonly SimEvent[] = ['send', 'catch-up', 'join', 'leave', 'kick', 'add-device', 'approve', 'remove-device', 'restore', 'restart', 'reconnect', 'ban', 'unban', 'new-recovery-code', 'drop-mid-send', 'expire-token', 'hibernate'];
+
 export type Entitlement = 'entitled' | 'not-member' | 'removed' | 'unapproved';
 
 interface SentMessage {

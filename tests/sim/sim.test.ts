@@ -5,7 +5,7 @@
  * to it. `npm run sim -- --seeds N --steps M` runs the long one (tests/sim/long.sim.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { FIRST_EVENTS, runSimulation, SECOND_EVENTS, type SimOptions } from './run';
+import { FIRST_EVENTS, runSimulation, SECOND_EVENTS, THIRD_EVENTS, type SimOptions } from './run';
 import { worldSuite } from './world';
 
 const suite = worldSuite();
@@ -16,6 +16,7 @@ const RUNS: (SimOptions & { name: string })[] = [
   { seed: 11, steps: 140, events: FIRST_EVENTS, name: 'regression: two members whose sessions crossed lost every later key to each other (archived sessions)' },
   { seed: 14, steps: 40, events: FIRST_EVENTS, name: 'P12 regression: a re-request answered a device for messages from before its approval (the answer rule)' },
   { seed: 108, steps: 105, events: SECOND_EVENTS, name: 'P10 regression: a device restored from the backup and then removed read on with the keys the backup gave it (a removal from a holder’s list rotates)' },
+  { seed: 1001, steps: 215, events: THIRD_EVENTS, name: 'P10 regression: an own device approved, handed a new sender key by the key backup before the key was ever sent, then removed, read on (the own list is recorded when a key is made)' },
   { seed: 2, steps: 80, name: 'every kind of step: restores, restarts, bans, new recovery codes, expired tokens and idle rooms included' },
   { seed: 3, steps: 80, name: 'every kind of step: restores, restarts, bans, new recovery codes, expired tokens and idle rooms included' },
 ];

@@ -521,6 +521,12 @@ export class Engine {
       await this.db.put('distributed', previousKey(channelId), [{ own: old, done }, ...previous].slice(0, MAX_PREVIOUS_OWN_KEYS));
     }
     const own = await createSenderKey(this.provider, systemRng, channelId, now);
+    // This account's own list as the key is made: every device on it may come to hold the key
+    // through the key backup before this device sends it anywhere, so a removal from the list
+    // after this point rotates it (the simulation found a device approved, handed a new key by
+    // the backup, removed, and reading on before the key was ever distributed).
+    const mine = await this.lists.pinnedList(this.userId);
+    await this.db.put('distributed', channelId, { keyId: own.keyId, addresses: [], from: {}, ...(mine ? { lists: { [this.userId]: mine } } : {}) } satisfies DistributedRecord);
     await this.store.putOwnSenderKey(own);
     return own;
   }
@@ -530,7 +536,6 @@ export class Engine {
     await this.serial(async () => {
       this.memberCache.delete(channelId);
       await this.newOwnKey(channelId, Date.now());
-      await this.db.delete('distributed', channelId);
     });
     this.backup.markDirty();
   }
