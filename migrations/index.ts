@@ -24,6 +24,8 @@ import sqlite0008 from './sqlite/0008_invite_admits.sql';
 import postgres0008 from './postgres/0008_invite_admits.sql';
 import sqlite0009 from './sqlite/0009_files.sql';
 import postgres0009 from './postgres/0009_files.sql';
+import sqlite0010 from './sqlite/0010_device_sessions.sql';
+import postgres0010 from './postgres/0010_device_sessions.sql';
 
 /** One migration: a stable id (the file name without `.sql`) and its SQL text. */
 export interface Migration {
@@ -42,6 +44,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { id: '0007_dm_requests', sql: sqlite0007 },
   { id: '0008_invite_admits', sql: sqlite0008 },
   { id: '0009_files', sql: sqlite0009 },
+  { id: '0010_device_sessions', sql: sqlite0010 },
 ];
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0000_init', sql: postgres0000 },
@@ -54,4 +57,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0007_dm_requests', sql: postgres0007 },
   { id: '0008_invite_admits', sql: postgres0008 },
   { id: '0009_files', sql: postgres0009 },
+  { id: '0010_device_sessions', sql: postgres0010 },
 ];

@@ -228,8 +228,9 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
 
   it('lists and removes devices', async () => {
     const u = await b.storage.createUser(user('dev_owner'));
-    const d1 = { id: id('d'), userId: u.id, name: 'phone', identityKey: 'k1', createdAt: 1, lastSeenAt: 1, signedPreKey: null, kyberPreKey: null };
-    const d2 = { id: id('d'), userId: u.id, name: 'laptop', identityKey: 'k2', createdAt: 2, lastSeenAt: 2, signedPreKey: 'spk', kyberPreKey: null };
+    // A device registered before sessions were recorded has none; a newer one keeps the session that registered it.
+    const d1 = { id: id('d'), userId: u.id, name: 'phone', identityKey: 'k1', createdAt: 1, lastSeenAt: 1, signedPreKey: null, kyberPreKey: null, sessionId: null };
+    const d2 = { id: id('d'), userId: u.id, name: 'laptop', identityKey: 'k2', createdAt: 2, lastSeenAt: 2, signedPreKey: 'spk', kyberPreKey: null, sessionId: 'session-of-laptop' };
     await b.storage.addDevice(d1);
     await b.storage.addDevice(d2);
     expect(await b.storage.listDevices(u.id)).toEqual([d1, d2]);

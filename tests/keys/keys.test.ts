@@ -294,6 +294,23 @@ describe.each(['sqlite', 'postgres'] as const)('key directory on %s', (backend) 
     expect(() => statSync(blob)).toThrow();
   });
 
+  it('removing a device from another one signs it out: its session can no longer fetch the key backup (the simulation found a removed device reading on through it)', async () => {
+    const login = await api(server, '/api/auth/login', { method: 'POST', body: { username: alice.username, password: 'correct horse battery staple', deviceName: 'old tablet' } });
+    expect(login.status).toBe(200);
+    const tablet = login.json.accessToken as string;
+    const device = await makeDevice(1);
+    const added = await api(server, '/api/devices', { method: 'POST', token: tablet, body: device.upload });
+    expect(added.status).toBe(201);
+    expect((await api(server, '/api/key-backup/status', { token: tablet })).status).toBe(200);
+    // Alice removes the tablet from her first session.
+    expect((await api(server, `/api/devices/${added.json.deviceId as string}`, { method: 'DELETE', token: alice.token })).status).toBe(204);
+    expect((await api(server, '/api/key-backup/status', { token: tablet })).status).toBe(401);
+    expect((await api(server, '/api/key-backup', { token: tablet })).status).toBe(401);
+    expect((await api(server, '/api/auth/refresh', { method: 'POST', body: { refreshToken: login.json.refreshToken } })).status).toBe(401);
+    // The session that removed it goes on.
+    expect((await api(server, '/api/key-backup/status', { token: alice.token })).status).toBe(200);
+  });
+
   it('Z1: every key route refuses a missing or forged token; a device of someone else cannot be removed', async () => {
     const routes: [string, string][] = [
       ['POST', '/api/devices'], ['GET', '/api/devices'], ['PUT', `/api/devices/${aliceDeviceId}/prekeys`], ['DELETE', `/api/devices/${aliceDeviceId}`],

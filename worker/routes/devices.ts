@@ -15,7 +15,7 @@ import type { AppEnv } from '../app';
 import { normalizeUsername } from '../auth/names';
 import { newId } from '../auth/secrets';
 import { announceDeviceList, removeDeviceFromHub, storageDirectory } from '../hubs';
-import { notifyDevicesChanged } from '../rooms';
+import { closeSessionSockets, notifyDevicesChanged } from '../rooms';
 import { mayReadKeys, mayTakeOneTimePreKeys, mayTakeOneTimePreKeysOf } from '../auth/keyAccess';
 import { requireAuth } from '../middleware/auth';
 import { errorResponse } from '../middleware/errors';
@@ -43,6 +43,7 @@ export const deviceRoutes = new Hono<AppEnv>()
       lastSeenAt: now,
       signedPreKey: JSON.stringify(body.signedPreKey),
       kyberPreKey: body.kyberPreKey ? JSON.stringify(body.kyberPreKey) : null,
+      sessionId: c.var.auth.session.id,
     });
     await storage.addOneTimePreKeys(device.id, (body.oneTimePreKeys ?? []).map((k) => ({ keyId: k.id, publicKey: k.publicKey })));
     return c.json({ deviceId: device.id, oneTimePreKeys: await storage.countOneTimePreKeys(device.id) }, 201);
@@ -73,9 +74,19 @@ export const deviceRoutes = new Hono<AppEnv>()
 
   .delete('/:id', async (c) => {
     const storage = await c.var.storage();
-    if (!(await storage.removeDevice(c.var.auth.user.id, c.req.param('id')))) return errorResponse('not_found', 'no such device of yours', 404);
-    await removeDeviceFromHub(c.env, c.var.auth.user.id, c.req.param('id'));
-    await notifyDevicesChanged(c.env, c.var.auth.user.id);
+    const { user } = c.var.auth;
+    const device = await storage.getDevice(c.req.param('id'));
+    if (!device || device.userId !== user.id || !(await storage.removeDevice(user.id, device.id))) return errorResponse('not_found', 'no such device of yours', 404);
+    // The session that registered it ends too: a removed device signed in still could fetch the
+    // account's key backup (and with the recovery code's key in its storage, read the sender keys
+    // made after its removal: the simulation found a removed device reading on that way).
+    // (Not the caller's own session: removing itself, a device signs out by its own request.)
+    if (device.sessionId && device.sessionId !== c.var.auth.session.id) {
+      await storage.revokeSession(user.id, device.sessionId, c.var.now());
+      await closeSessionSockets(c.env, user.id, [device.sessionId]);
+    }
+    await removeDeviceFromHub(c.env, user.id, device.id);
+    await notifyDevicesChanged(c.env, user.id);
     return c.body(null, 204);
   });
 

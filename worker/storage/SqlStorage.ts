@@ -17,7 +17,7 @@ const USER = `id, username, display_name AS "displayName", email, password_hash 
   failed_logins AS "failedLogins", locked_until AS "lockedUntil", totp_secret AS "totpSecret", totp_enabled_at AS "totpEnabledAt",
   totp_last_step AS "totpLastStep", recovery_verifier_hash AS "recoveryVerifierHash", dm_policy AS "dmPolicy"`;
 const SESSION = `id, user_id AS "userId", device_name AS "deviceName", ip, user_agent AS "userAgent", created_at AS "createdAt", last_used_at AS "lastUsedAt", expires_at AS "expiresAt", revoked_at AS "revokedAt"`;
-const DEVICE = `id, user_id AS "userId", name, identity_key AS "identityKey", created_at AS "createdAt", last_seen_at AS "lastSeenAt", signed_prekey AS "signedPreKey", kyber_prekey AS "kyberPreKey"`;
+const DEVICE = `id, user_id AS "userId", name, identity_key AS "identityKey", created_at AS "createdAt", last_seen_at AS "lastSeenAt", signed_prekey AS "signedPreKey", kyber_prekey AS "kyberPreKey", session_id AS "sessionId"`;
 const INVITE = `code, community_id AS "communityId", created_by AS "createdBy", max_uses AS "maxUses", uses, expires_at AS "expiresAt", revoked_at AS "revokedAt", created_at AS "createdAt", admits_new_accounts AS "admitsNewAccounts"`;
 /** An invite row as stored (the flag is an integer in both dialects) made into an Invite. */
 const toInvite = (row: Omit<Invite, 'admitsNewAccounts'> & { admitsNewAccounts: number }): Invite => ({ ...row, admitsNewAccounts: row.admitsNewAccounts !== 0 });
@@ -283,8 +283,8 @@ export class SqlStorage implements Storage {
   }
 
   async addDevice(d: Device): Promise<Device> {
-    await this.db.run('INSERT INTO devices (id, user_id, name, identity_key, created_at, last_seen_at, signed_prekey, kyber_prekey) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
-      d.id, d.userId, d.name, d.identityKey, d.createdAt, d.lastSeenAt, d.signedPreKey, d.kyberPreKey,
+    await this.db.run('INSERT INTO devices (id, user_id, name, identity_key, created_at, last_seen_at, signed_prekey, kyber_prekey, session_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', [
+      d.id, d.userId, d.name, d.identityKey, d.createdAt, d.lastSeenAt, d.signedPreKey, d.kyberPreKey, d.sessionId ?? null,
     ]);
     return d;
   }

@@ -77,6 +77,8 @@ export interface Device {
   /** The current signed prekey and ML-KEM prekey, opaque to the server (the client verifies them). */
   signedPreKey: string | null;
   kyberPreKey: string | null;
+  /** The session that registered it (ended when the device is removed); null for older devices. */
+  sessionId?: string | null;
 }
 
 export interface OneTimePreKey {

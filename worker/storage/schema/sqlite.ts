@@ -50,6 +50,8 @@ export const devices = sqliteTable('devices', {
   signedPreKey: text('signed_prekey'),
   /** The current signed ML-KEM-768 prekey, likewise; null when the device has none. */
   kyberPreKey: text('kyber_prekey'),
+  /** The session that registered the device: removing the device ends it (issue #20: a removed device must not go on fetching the key backup). Null for devices registered before this column. */
+  sessionId: text('session_id'),
 }, (t) => [index('devices_user').on(t.userId)]);
 
 /** One-time prekeys waiting to be handed out, each exactly once. */

@@ -1,0 +1,1 @@
+ALTER TABLE `devices` ADD `session_id` text;
