@@ -201,6 +201,10 @@ describe('encrypted files in the browser', () => {
     await alice.getByRole('button', { name: `Kick ${dave.username}` }).click();
     await alice.getByRole('button', { name: `Confirm: remove ${dave.username} from the community` }).click();
     await expect.poll(() => blob(dave), { timeout: 20_000 }).toBe(404);
+    // Settings shows how much of the quota the files take.
+    await alice.goto(`${suite.server.url}/#/settings/profile`);
+    await expect.poll(() => alice.getByTestId('storage-used').textContent(), { timeout: 20_000 }).toMatch(/^Your files take [\d.,]+ (KB|MB) of 1\.1 GB on this server\.$/);
+    expect(await alice.getByRole('meter', { name: 'Storage used' }).count()).toBe(1);
     expect(suite.pages.problems).toEqual([]);
 
     // No canary of the files' bytes or names anywhere the server keeps data.

@@ -538,4 +538,9 @@ export const ar: Catalogue = {
   'Zoom out': 'تصغير',
   'Zoom in': 'تكبير',
   'Next image': 'الصورة التالية',
+  'Files': 'الملفات',
+  'Your storage could not be read.': 'تعذّرت قراءة مساحة التخزين الخاصة بك.',
+  'Your files take {used} of {quota} on this server.': 'تشغل ملفاتك {used} من {quota} على هذا الخادم.',
+  'Storage used': 'المساحة المستخدمة',
+  'Files are end-to-end encrypted; the server counts their encrypted size. One file may be up to {max}. Deleting a message deletes its files.': 'الملفات مشفّرة من طرف إلى طرف، ويحسب الخادم حجمها المشفّر. قد يصل حجم الملف الواحد إلى {max}. حذف رسالة يحذف ملفاتها.',
 };

@@ -1,6 +1,8 @@
 /** Settings → profile: the display name others see, whether others see that you read their messages, and who may DM you directly. */
-import { msg, t } from '../../i18n';
-import { createSignal, For, Show } from 'solid-js';
+import { locale, msg, t } from '../../i18n';
+import { createResource, createSignal, For, Show } from 'solid-js';
+import { fileUsage } from '../../api/files';
+import { formatSize } from '../../files/transfer';
 import type { PublicUser } from '../../../../protocol/auth';
 import { updateProfile } from '../../api/account';
 import { updateUser, user } from '../../stores/session';
@@ -82,3 +84,22 @@ const DM_POLICY_CHOICES: { value: PublicUser['dmPolicy']; label: string }[] = [
   { value: 'communities', label: msg('People in your communities') },
   { value: 'requests', label: msg('Nobody: everyone asks first') },
 ];
+
+/** Storage: how much of this account's file quota its encrypted files take (issue #13). */
+export function StorageCard() {
+  const [usage] = createResource(() => fileUsage().catch(() => null));
+  return (
+    <section class="settings-card" aria-labelledby="storage-title">
+      <h3 id="storage-title">{t('Files')}</h3>
+      <Show when={usage()} fallback={<p class="muted">{usage.loading ? t('Loading…') : t('Your storage could not be read.')}</p>}>
+        {(u) => (
+          <>
+            <p data-testid="storage-used">{t('Your files take {used} of {quota} on this server.', { used: formatSize(u().usedBytes, locale()), quota: formatSize(u().quotaBytes, locale()) })}</p>
+            <meter min={0} max={u().quotaBytes} value={u().usedBytes} aria-label={t('Storage used')} />
+            <p class="muted small-text">{t('Files are end-to-end encrypted; the server counts their encrypted size. One file may be up to {max}. Deleting a message deletes its files.', { max: formatSize(u().maxFileBytes, locale()) })}</p>
+          </>
+        )}
+      </Show>
+    </section>
+  );
+}

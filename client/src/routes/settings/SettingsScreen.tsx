@@ -9,7 +9,7 @@ import type { Engine } from '../../e2ee/Engine';
 import '../../styles/settings.css';
 import { AppearanceSection } from './AppearanceSection';
 import { DevicesSection } from './DevicesSection';
-import { ProfileSection, ReadReceiptsCard } from './ProfileSection';
+import { ProfileSection, ReadReceiptsCard, StorageCard } from './ProfileSection';
 import { SecuritySection } from './SecuritySection';
 import { SessionsSection } from './SessionsSection';
 import { InvitesSection } from '../../components/Invites';
@@ -46,6 +46,7 @@ export default function SettingsScreen(props: { section: string; engine: Engine 
           <Match when={current() === 'profile'}>
             <ProfileSection />
             <ReadReceiptsCard engine={props.engine} />
+            <StorageCard />
           </Match>
           <Match when={current() === 'security'}>
             <SecuritySection engine={props.engine} />
