@@ -48,12 +48,13 @@ function totp(secret: string, offset = 0): string {
 
 async function signIn(page: Page, password: string, code?: string): Promise<void> {
   await page.goto(server.url);
-  await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Sign in');
+  await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), { timeout: 20_000 }).toBe('Sign in');
   await page.getByLabel('Username').fill('carol');
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   if (code !== undefined) {
-    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Two-factor code');
+    // The password is checked first (Argon2id, 64 MiB): seconds on a loaded machine, not one.
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), { timeout: 20_000 }).toBe('Two-factor code');
     await page.getByLabel('Code').fill(code);
     await page.getByRole('button', { name: 'Sign in' }).click();
   }
@@ -134,7 +135,7 @@ describe('settings', () => {
     await phone.getByLabel('Username').fill('carol');
     await phone.getByLabel('Password').fill(PASSWORD);
     await phone.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => phone.getByRole('alert').first().textContent()).toMatch(/.+/);
+    await expect.poll(() => phone.getByRole('alert').first().textContent(), { timeout: 20_000 }).toMatch(/.+/);
     expect(await phone.getByRole('heading', { level: 1 }).textContent()).toBe('Sign in');
     await signIn(phone, newPassword, totp(secret, 1));
 
