@@ -39,6 +39,8 @@ export interface Backend {
   storage: Storage;
   migrate(migrations: Migration[]): Promise<string[]>;
   all<T>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** The blob store inside the runtime (R2 under Miniflare: only the D1 back end binds one); bytes as base64. */
+  blob(op: 'put' | 'get' | 'delete', key: string, data?: string): Promise<string | null>;
   dispose(): Promise<void>;
 }
 
@@ -93,7 +95,7 @@ const config :Workerd.Config = (
 
 /** D1 exists only under Miniflare (which runs the same workerd binary with its D1 simulator). */
 async function startMiniflareD1(scriptPath: string) {
-  const mf = new Miniflare({ modules: true, scriptPath, compatibilityDate: '2026-04-01', compatibilityFlags: ['nodejs_compat'], d1Databases: ['DB'] });
+  const mf = new Miniflare({ modules: true, scriptPath, compatibilityDate: '2026-04-01', compatibilityFlags: ['nodejs_compat'], d1Databases: ['DB'], r2Buckets: ['BLOBS'] });
   return {
     fetch: (path: string, init: RequestInit) => mf.dispatchFetch(`http://harness${path}`, init as never) as unknown as Promise<Response>,
     dispose: () => mf.dispose(),
@@ -120,6 +122,7 @@ export async function openBackend(name: BackendName, postgresUrl: string): Promi
     storage,
     migrate: (migrations) => call('/migrate', { migrations }) as Promise<string[]>,
     all: <T>(sql: string, params: unknown[] = []) => call('/all', { sql, params }) as Promise<T[]>,
+    blob: (op, key, data) => call('/blob', { op, key, data }) as Promise<string | null>,
     dispose: () => runtime.dispose(),
   };
 }

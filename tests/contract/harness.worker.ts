@@ -6,6 +6,7 @@
 import { migrate } from '../../worker/storage/migrate';
 import { openExecutor, openStorage } from '../../worker/storage/openStorage';
 import { isStorageError } from '../../worker/storage/StorageError';
+import { blobStore } from '../../worker/storage/BlobStore';
 import type { Env } from '../../worker/env';
 import type { Migration } from '../../migrations/index';
 
@@ -30,6 +31,16 @@ export default {
       }
       if (path === '/migrate') return Response.json({ value: await migrate(openExecutor(env), body.migrations as Migration[], Date.now()) });
       if (path === '/all') return Response.json({ value: await openExecutor(env).all(body.sql as string, (body.params as []) ?? []) });
+      if (path === '/blob') {
+        // The product's BlobStore over whatever the runtime binds (R2 under Miniflare).
+        const blobs = blobStore(env);
+        const key = body.key as string;
+        if (body.op === 'put') await blobs.put(key, Uint8Array.from(atob(body.data as string), (ch) => ch.charCodeAt(0)));
+        if (body.op === 'delete') await blobs.delete(key);
+        if (body.op !== 'get') return Response.json({ value: null });
+        const bytes = await blobs.get(key);
+        return Response.json({ value: bytes ? btoa(String.fromCharCode(...bytes)) : null });
+      }
       return new Response('not found', { status: 404 });
     } catch (e) {
       return fail(e);

@@ -226,6 +226,52 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     expect(await b.storage.countUsers()).toBe(before + 1);
   });
 
+  it('issue #13: file records — parts advance only from where they stand, usage and open uploads per account and address, orphans when the channel or uploader goes or the upload stalls', async () => {
+    const u = await b.storage.createUser(user(`files_${n}`));
+    const c = community(u.id);
+    await b.storage.createCommunity(c);
+    const ip = `198.51.100.${n % 250}`;
+    const f1 = { id: id('f').padEnd(22, 'x').slice(0, 22), channelId: c.channel.id, uploaderId: u.id, uploaderIp: ip, size: 3_000_000, createdAt: 1_000 };
+    const f2 = { ...f1, id: id('g').padEnd(22, 'y').slice(0, 22), size: 10, createdAt: 5_000 };
+    await b.storage.createFile(f1);
+    await b.storage.createFile(f2);
+    expect(await b.storage.getFile(f1.id)).toEqual({ ...f1, received: 0, completedAt: null });
+    expect(await b.storage.fileUsage(u.id)).toEqual({ bytes: 3_000_010, openUploads: 2 });
+    expect(await b.storage.openUploadsFromIp(ip)).toBe(2);
+    // A part moves `received` only from where it stands: a second writer of the same part loses.
+    expect(await b.storage.advanceFile(f1.id, 0, 1_048_576, null)).toBe(true);
+    expect(await b.storage.advanceFile(f1.id, 0, 1_048_576, null)).toBe(false);
+    expect(await b.storage.advanceFile(f2.id, 0, 10, 6_000)).toBe(true);
+    expect(await b.storage.advanceFile(f2.id, 10, 20, 7_000)).toBe(false); // complete: nothing moves it
+    expect(await b.storage.getFile(f2.id)).toEqual({ ...f2, received: 10, completedAt: 6_000 });
+    expect(await b.storage.fileUsage(u.id)).toEqual({ bytes: 3_000_010, openUploads: 1 });
+    expect(await b.storage.openUploadsFromIp(ip)).toBe(1);
+    // Orphans: the stalled upload (before the cutoff), not the complete one; then all of the channel's.
+    expect((await b.storage.listOrphanFiles(2_000, 10)).map((f) => f.id)).toEqual([f1.id]);
+    expect(await b.storage.listOrphanFiles(500, 10)).toEqual([]);
+    await b.storage.deleteChannel(c.channel.id);
+    expect((await b.storage.listOrphanFiles(500, 10)).map((f) => f.id).sort()).toEqual([f1.id, f2.id].sort());
+    await b.storage.deleteFileRecord(f1.id);
+    expect(await b.storage.getFile(f1.id)).toBeNull();
+    expect(await b.storage.fileUsage(u.id)).toEqual({ bytes: 10, openUploads: 0 });
+    await b.storage.deleteFileRecord(f2.id);
+    expect(await b.storage.fileUsage(u.id)).toEqual({ bytes: 0, openUploads: 0 });
+  });
+
+  it.runIf(name === 'd1')('issue #13 item 7: the file parts\' blob store on R2 (Miniflare\'s R2 simulator, the binding wrangler deploys): put, read back, overwrite, delete; a key out of the store is refused', async () => {
+    const part = Buffer.from(Array.from({ length: 4096 }, (_, i) => i % 251)).toString('base64');
+    const key = `files/${id('f')}/0`;
+    expect(await b.blob('get', key)).toBeNull();
+    await b.blob('put', key, part);
+    expect(await b.blob('get', key)).toBe(part);
+    await b.blob('put', key, Buffer.from('again').toString('base64'));
+    expect(Buffer.from((await b.blob('get', key))!, 'base64').toString()).toBe('again');
+    await b.blob('delete', key);
+    expect(await b.blob('get', key)).toBeNull();
+    await b.blob('delete', key); // deleting what is gone is not an error
+    await expect(b.blob('put', '../keys/jwt', part)).rejects.toThrow(/URL-safe path segments/);
+  });
+
   it('lists and removes devices', async () => {
     const u = await b.storage.createUser(user('dev_owner'));
     // A device registered before sessions were recorded has none; a newer one keeps the session that registered it.
