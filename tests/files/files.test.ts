@@ -10,7 +10,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { FILE_PART_BYTES, MAX_OPEN_UPLOADS_PER_ACCOUNT } from '../../protocol/files';
+import { ACCESS_TOKEN_SECONDS, signAccessToken, tokenKeys, type AccessClaims } from '../../worker/auth/tokens';
+import { ROUTES } from '../../worker/routes/manifest';
 import { Permission } from '../../protocol/permissions';
 import { call, createCommunity, joinCommunity, registerUser, type TestUser } from '../helpers/accounts';
 import { startServer, type RunningServer } from '../helpers/server';
@@ -172,5 +175,25 @@ describe('encrypted files: the routes', () => {
     expect(existsSync(join(partsDir(byMember), '0'))).toBe(true);
     expect((await call(server, s.member, 'DELETE', '/api/me', { password: 'correct horse battery staple' })).status).toBe(204);
     await expect.poll(() => existsSync(join(partsDir(byMember), '0')), { timeout: 10_000 }).toBe(false);
+  });
+
+  it('Z1/A2: every file route refuses an expired token (signed by this instance for a live session) and no token, as it refuses a stranger', async () => {
+    const s = await setting(tag());
+    const id = await upload(s.member, s.channelId, new Uint8Array(randomBytes(100)));
+    const keyDir = join(server.dataDir, 'keys');
+    const keys = await tokenKeys(readFileSync(join(keyDir, 'jwt-ed25519.pem'), 'utf8'), readFileSync(join(keyDir, 'jwt-ed25519.pub.pem'), 'utf8'));
+    const claims = JSON.parse(Buffer.from(s.member.accessToken.split('.')[1]!, 'base64url').toString()) as AccessClaims;
+    const expired = await signAccessToken(keys, claims, Date.now() - (ACCESS_TOKEN_SECONDS + 120) * 1000);
+    const routes = ROUTES.filter((r) => r.path.startsWith('/api/files'));
+    expect(routes.length).toBe(6);
+    for (const r of routes) {
+      const path = r.path.replace('{id}', id).replace('{n}', '0');
+      for (const token of [expired, null]) {
+        const res = await fetch(`${server.url}${path}`, { method: r.method, headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), 'Content-Type': 'application/json' }, body: r.method === 'POST' ? JSON.stringify({ channelId: s.channelId, size: 10 }) : r.method === 'PUT' ? '{}' : undefined });
+        expect(res.status, `${r.method} ${path} with ${token ? 'an expired' : 'no'} token`).toBe(401);
+      }
+    }
+    // The same member's live token still works: the refusals were the token's, and nothing changed.
+    expect((await content(s.member, id)).status).toBe(200);
   });
 });
