@@ -14,7 +14,7 @@
  */
 import { chromium } from 'playwright-core';
 import { killAll, startChatalot } from './lib/servers.mjs';
-import { register, until } from './lib/ui.mjs';
+import { ownerWithInvite, register, until } from './lib/ui.mjs';
 
 const MESSAGES = Number(process.argv.find((a) => a.startsWith('--messages='))?.split('=')[1] ?? process.env.BENCH_MESSAGES ?? 1000);
 
@@ -41,17 +41,7 @@ try {
   const options = { serviceWorkers: 'block' };
   // The owner registers and builds a community with one invitee.
   const alice = await (await browser.newContext(options)).newPage();
-  await alice.goto(server.url);
-  await register(alice, 'alice');
-  await alice.getByRole('button', { name: 'Create a community' }).click();
-  await alice.getByLabel('Community name').fill('Bench');
-  await alice.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
-  await until(() => alice.getByRole('heading', { name: '#general' }).count().then((n) => n === 1), 20_000, 'the channel');
-  await alice.getByRole('button', { name: 'Invite', exact: true }).click();
-  await alice.getByRole('button', { name: 'Create invite link' }).click();
-  const link = await alice.getByTestId('invite-link').inputValue();
-  await alice.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
-  const channelUrl = alice.url();
+  const { link, channelUrl } = await ownerWithInvite(alice, server.url, 'Bench');
 
   // 1. The screen an invite link opens, as a visitor sees it first (the invite, then registration).
   const bobContext = await browser.newContext(options);

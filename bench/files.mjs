@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { killAll, rssKiB, startChatalot, tempDir } from './lib/servers.mjs';
-import { PASSWORD, register, until } from './lib/ui.mjs';
+import { ownerWithInvite, PASSWORD, register, until } from './lib/ui.mjs';
 
 const MIB = Number(process.argv.find((a) => a.startsWith('--mib='))?.split('=')[1] ?? 200);
 const work = tempDir('chatalot-bench-files-');
@@ -92,17 +92,7 @@ function noisePng(bytes) {
 try {
   // Alice and Bob in one community, as in the other browser benches.
   const alice = await (await browser.newContext({ acceptDownloads: true })).newPage();
-  await alice.goto(server.url);
-  await register(alice, 'alice');
-  await alice.getByRole('button', { name: 'Create a community' }).click();
-  await alice.getByLabel('Community name').fill('Files');
-  await alice.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
-  await until(() => alice.getByRole('heading', { name: '#general' }).count().then((n) => n === 1), 20_000, 'the channel');
-  await alice.getByRole('button', { name: 'Invite', exact: true }).click();
-  await alice.getByRole('button', { name: 'Create invite link' }).click();
-  const link = await alice.getByTestId('invite-link').inputValue();
-  await alice.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
-  const channelUrl = alice.url();
+  const { link, channelUrl } = await ownerWithInvite(alice, server.url, 'Files');
   const channelId = channelUrl.split('/').pop();
   const bob = await (await browser.newContext({ acceptDownloads: true })).newPage();
   await bob.goto(link);

@@ -21,3 +21,21 @@ export async function register(page, username) {
   await page.getByLabel('I saved my recovery code').check({ timeout: 20_000 });
   await page.getByRole('button', { name: 'Continue' }).click();
 }
+
+/**
+ * The owner's first minutes, as the browser benches need them: register on `serverUrl`, create a
+ * community named `name`, make an invite link. Returns the link and the channel's address.
+ */
+export async function ownerWithInvite(page, serverUrl, name) {
+  await page.goto(serverUrl);
+  await register(page, 'alice');
+  await page.getByRole('button', { name: 'Create a community' }).click();
+  await page.getByLabel('Community name').fill(name);
+  await page.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+  await until(() => page.getByRole('heading', { name: '#general' }).count().then((n) => n === 1), 20_000, 'the channel');
+  await page.getByRole('button', { name: 'Invite', exact: true }).click();
+  await page.getByRole('button', { name: 'Create invite link' }).click();
+  const link = await page.getByTestId('invite-link').inputValue();
+  await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+  return { link, channelUrl: page.url() };
+}

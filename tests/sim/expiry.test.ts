@@ -5,22 +5,13 @@
  * message's key distribution all work afterwards. The simulation's `expire-token` step does this
  * at random; this pins that the step really presents an expired token.
  */
-import { randomBytes } from 'node:crypto';
 import { expect, it } from 'vitest';
-import { SimDevice, SimUser, Transcript, worldSuite } from './world';
+import { Transcript, twoInACommunity, worldSuite } from './world';
 
 const suite = worldSuite();
 
 it('an expired access token is refused (401), then the device refreshes, reconnects its hub and its message is read', async () => {
-  const tag = `ex${randomBytes(3).toString('hex')}`;
-  const alice = new SimUser(`${tag}a`);
-  const bob = new SimUser(`${tag}b`);
-  const a0 = await SimDevice.start(alice, `${tag}a-d0`);
-  const b0 = await SimDevice.start(bob, `${tag}b-d0`);
-  const community = await a0.client.communities.createCommunity({ name: 'Expiry' });
-  const channelId = community.channels[0]!.id;
-  const invite = await a0.client.communities.createInvite(community.community.id, {});
-  await b0.client.communities.joinByInvite(invite.code);
+  const { alice, bob, a0, b0, communityId, channelId } = await twoInACommunity('ex', 'Expiry');
   await expect.poll(() => b0.engine.hub.status(), { timeout: 15_000 }).toBe('open');
 
   await b0.expireAccessToken(suite.world);
@@ -33,7 +24,7 @@ it('an expired access token is refused (401), then the device refreshes, reconne
   await expect.poll(() => b0.token !== expired && b0.engine.hub.status() === 'open', { timeout: 20_000 }).toBe(true);
   // So does an API call made with it (a fresh expired token: the hub has just replaced the last).
   await b0.expireAccessToken(suite.world);
-  expect((await b0.client.communities.listCommunities()).communities.map((c) => c.id)).toContain(community.community.id);
+  expect((await b0.client.communities.listCommunities()).communities.map((c) => c.id)).toContain(communityId);
 
   // A message from Bob reaches Alice: his key distribution went out over the refreshed session.
   const transcript = await Transcript.open(suite.world.server, a0, channelId);

@@ -4,23 +4,14 @@
  * receiver keeps live — other people's older keys (retired to their history point) and the lost
  * device's own replaced keys (retired under its own address), both carried by the backup.
  */
-import { randomBytes } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { MAX_SENDER_KEY_STATES } from '../../client/src/crypto/SenderKey';
-import { SimDevice, SimUser, Transcript, worldSuite } from './world';
+import { SimDevice, Transcript, twoInACommunity, worldSuite } from './world';
 
 const suite = worldSuite();
 
 it('a phone lost after many rotations: the device restored from the backup reads every message, its own and the other member’s', async () => {
-  const tag = `hi${randomBytes(3).toString('hex')}`;
-  const alice = new SimUser(`${tag}a`);
-  const bob = new SimUser(`${tag}b`);
-  const phone = await SimDevice.start(alice, `${tag}a-d0`);
-  const b0 = await SimDevice.start(bob, `${tag}b-d0`);
-  const community = await phone.client.communities.createCommunity({ name: 'History' });
-  const channelId = community.channels[0]!.id;
-  const invite = await phone.client.communities.createInvite(community.community.id, {});
-  await b0.client.communities.joinByInvite(invite.code);
+  const { tag, alice, bob, a0: phone, b0, channelId } = await twoInACommunity('hi', 'History');
   const transcript = await Transcript.open(suite.world.server, phone, channelId);
 
   // Each round both send once, then both rotate (as after a member's removal): more keys per

@@ -3,23 +3,14 @@
  * it lacks only for messages stored after the device was registered; history from before it
  * existed is left to the key backup (a sender would refuse, having sealed it before the approval).
  */
-import { randomBytes } from 'node:crypto';
 import { expect, it } from 'vitest';
 import type { EnvelopeOut } from '../../protocol/frames';
-import { SimDevice, SimUser, Transcript, worldSuite } from './world';
+import { SimDevice, Transcript, twoInACommunity, worldSuite } from './world';
 
 const suite = worldSuite();
 
 it('no request for history older than the device; a request for a later message it cannot open', async () => {
-  const tag = `rq${randomBytes(3).toString('hex')}`;
-  const alice = new SimUser(`${tag}a`);
-  const bob = new SimUser(`${tag}b`);
-  const a0 = await SimDevice.start(alice, `${tag}a-d0`);
-  const b0 = await SimDevice.start(bob, `${tag}b-d0`);
-  const community = await a0.client.communities.createCommunity({ name: 'Re-requests' });
-  const channelId = community.channels[0]!.id;
-  const invite = await a0.client.communities.createInvite(community.community.id, {});
-  await b0.client.communities.joinByInvite(invite.code);
+  const { tag, alice, bob, a0, b0, channelId } = await twoInACommunity('rq', 'Re-requests');
   const transcript = await Transcript.open(suite.world.server, a0, channelId);
   let head = 0;
   for (let i = 0; i < 3; i++) head = await b0.send(suite.world.server, channelId, `before ${i}`, head);

@@ -8,19 +8,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { FILE_PART_BYTES } from '../../protocol/files';
-import { SimDevice, SimUser, worldSuite } from './world';
+import { twoInACommunity, worldSuite } from './world';
 
 const suite = worldSuite();
 
 it('an upload cut mid-way (answer lost, request lost) resumes; the received file is byte-identical', async () => {
-  const tag = `up${randomBytes(3).toString('hex')}`;
-  const alice = new SimUser(`${tag}a`);
-  const bob = new SimUser(`${tag}b`);
-  const a0 = await SimDevice.start(alice, `${tag}a-d0`);
-  const b0 = await SimDevice.start(bob, `${tag}b-d0`);
-  const community = await a0.client.communities.createCommunity({ name: 'Uploads' });
-  const channelId = community.channels[0]!.id;
-  await b0.client.communities.joinByInvite((await a0.client.communities.createInvite(community.community.id, {})).code);
+  const { alice, bob, a0, b0, channelId } = await twoInACommunity('up', 'Uploads');
 
   const original = randomBytes(5 * FILE_PART_BYTES + 12_345);
   const realFetch = globalThis.fetch;

@@ -238,6 +238,21 @@ export class SimUser {
   }
 }
 
+/**
+ * Two people with one device each in a new community (Alice made it, Bob joined by its invite):
+ * the setup the Node tests beside the simulation share. `tag` prefixes their names, unique per call.
+ */
+export async function twoInACommunity(prefix: string, name: string) {
+  const tag = `${prefix}${randomBytes(3).toString('hex')}`;
+  const alice = new SimUser(`${tag}a`);
+  const bob = new SimUser(`${tag}b`);
+  const a0 = await SimDevice.start(alice, `${tag}a-d0`);
+  const b0 = await SimDevice.start(bob, `${tag}b-d0`);
+  const community = await a0.client.communities.createCommunity({ name });
+  await b0.client.communities.joinByInvite((await a0.client.communities.createInvite(community.community.id, {})).code);
+  return { tag, alice, bob, a0, b0, communityId: community.community.id, channelId: community.channels[0]!.id };
+}
+
 /** A channel's envelopes in seq order, as a member's socket receives them (the owner's, who never leaves). */
 export class Transcript {
   readonly envelopes: EnvelopeOut[] = [];

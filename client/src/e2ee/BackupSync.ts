@@ -28,7 +28,6 @@ import { createSignal } from 'solid-js';
 import {
   collectBackup,
   encodeIdentityPublic,
-  historyRecord,
   identityPublicOf,
   isCryptoError,
   mergeSenderKeyRecords,
@@ -264,7 +263,8 @@ export class BackupSync {
 export async function mergeBackup(store: IndexedDbKeyStore, contents: BackupContents, ownAddress: string, now: number): Promise<string[]> {
   const channels = new Set<string>();
   if (contents.accountKey && !(await store.getAccountKey())) await store.setAccountKey(contents.accountKey);
-  const incoming = contents.senderKeys.map((k) => ({ channelId: k.channelId, sender: k.sender, record: historyRecord(k.record) }));
+  // mergeSenderKeyRecords restarts each incoming record at its history points.
+  const incoming = contents.senderKeys.map((k) => ({ channelId: k.channelId, sender: k.sender, record: k.record }));
   if (contents.ownAddress !== ownAddress) {
     for (const own of contents.ownSenderKeys) incoming.push({ channelId: own.channelId, sender: contents.ownAddress, record: ownKeyAsRecord(own) });
   }

@@ -26,9 +26,12 @@ const MEASURE_MAX_BYTES = 64 * 1024 * 1024;
 
 export class UploadCancelled extends Error {}
 
+/** Image types the browser shows inline (and whose size is measured before sending). */
+export const isImageType = (type: string) => /^image\/(png|jpeg|gif|webp|avif|bmp)$/.test(type);
+
 /** An image's width and height, read before sending so the receiver reserves its box. */
 async function measure(file: File): Promise<{ width: number; height: number } | null> {
-  if (!/^image\/(png|jpeg|gif|webp|avif|bmp)$/.test(file.type) || file.size > MEASURE_MAX_BYTES || typeof createImageBitmap === 'undefined') return null;
+  if (!isImageType(file.type) || file.size > MEASURE_MAX_BYTES || typeof createImageBitmap === 'undefined') return null;
   try {
     const bitmap = await createImageBitmap(file);
     const size = { width: bitmap.width, height: bitmap.height };

@@ -8,13 +8,13 @@
 import { createEffect, createSignal, For, Match, onCleanup, Show, Switch } from 'solid-js';
 import { locale, t } from '../../i18n';
 import type { FileRef } from '../../e2ee/MessageBody';
-import { downloadFile, FileOpenError, formatSize, mediaUrl } from '../../files/transfer';
+import { downloadFile, FileOpenError, formatSize, isImageType, mediaUrl } from '../../files/transfer';
 
 /** Largest box an inline image takes, CSS pixels. */
 const MAX_W = 360;
 const MAX_H = 320;
 
-export const isImage = (f: FileRef) => /^image\/(png|jpeg|gif|webp|avif|bmp)$/.test(f.type);
+export const isImage = (f: FileRef) => isImageType(f.type);
 const isVideo = (f: FileRef) => /^video\/(mp4|webm|ogg)$/.test(f.type);
 const isAudio = (f: FileRef) => /^audio\/(mpeg|mp4|ogg|webm|wav|x-wav|flac|aac)$/.test(f.type);
 
