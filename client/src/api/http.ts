@@ -63,6 +63,11 @@ export async function whileSigningOut<T>(end: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Whether a sign-out is ending the session (sockets stand down rather than reconnect). */
+export function isSigningOut(): boolean {
+  return signingOut;
+}
+
 /** Stores a fresh pair after login, register or refresh. */
 export async function setTokens(r: { accessToken: string; refreshToken: string; expiresIn: number } | null): Promise<void> {
   accessToken = r?.accessToken ?? null;

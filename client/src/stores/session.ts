@@ -10,6 +10,7 @@ import { logout as apiLogout, type AuthResponse, type PublicUser } from '../api/
 import { removeDevice } from '../api/keys';
 import { deviceDb, deviceWiped, reopenDeviceDb, wipeDeviceDb } from './DeviceDb';
 import { navigate } from '../router';
+import { closeAllSockets } from '../ws/ReconnectingSocket';
 
 const [user, setUser] = createSignal<PublicUser | null>(null);
 export { user };
@@ -77,6 +78,7 @@ export async function signIn(r: AuthResponse, backupKeys?: { current: Uint8Array
 export function signOut(): Promise<void> {
   return whileSigningOut(async () => {
     for (const t of [...teardowns]) await t();
+    closeAllSockets(); // any a screen opened that no teardown knows of
     try {
       const self = await (await deviceDb()).get<{ deviceId: string }>('device', 'self');
       if (self) await removeDevice(self.deviceId, { signOut: true }).catch(() => undefined);

@@ -8,7 +8,7 @@
  * 4003 removed, 4004 device deleted) stop it. It does not know any frame type: ChannelConnection and HubConnection do.
  */
 import { createSignal, untrack, type Accessor } from 'solid-js';
-import { freshAccessToken, refreshSession } from '../api/http';
+import { freshAccessToken, isSigningOut, refreshSession } from '../api/http';
 
 export type SocketStatus = 'connecting' | 'open' | 'closed' | 'stopped';
 
@@ -29,8 +29,21 @@ export interface SocketHandlers {
   stopped?(code: number): void;
 }
 
+/** Every socket not yet closed, so a sign-out can stand them all down (`closeAllSockets`). */
+const live = new Set<ReconnectingSocket>();
+
+/**
+ * Closes every socket of this page: a sign-out does this before it revokes the session, so no
+ * socket reconnects with the revoked token (the server refuses it: "HTTP Authentication failed").
+ */
+export function closeAllSockets(): void {
+  for (const socket of [...live]) socket.close();
+}
+
 export class ReconnectingSocket {
   private ws: WebSocket | null = null;
+  /** Counts attempts begun; an attempt that is no longer the latest does nothing more. */
+  private generation = 0;
   private attempts = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private pinger: ReturnType<typeof setInterval> | undefined;
@@ -47,14 +60,14 @@ export class ReconnectingSocket {
    */
   readonly down: Accessor<boolean> = () => this.statusSignal[0]() === 'stopped' || this.downSignal[0]();
   private readonly onOnline = () => {
-    if (this.status() === 'closed') this.connectNow();
+    // Also when an attempt is under way: one begun while offline may take long to fail, and its
+    // failure would then wait out a backoff. Back online means try now.
+    if (this.status() !== 'open' && this.status() !== 'stopped') this.connectNow();
   };
   private readonly onOffline = () => {
-    const ws = this.ws;
-    if (!ws || this.closedByUs) return;
-    this.ws = null; // its late close event is ignored
-    clearInterval(this.pinger);
-    ws.close();
+    if (this.closedByUs) return;
+    this.generation++; // an attempt still fetching its token stops there
+    this.abandon();
     this.retry();
   };
 
@@ -62,6 +75,7 @@ export class ReconnectingSocket {
     private readonly path: string,
     private readonly handlers: SocketHandlers,
   ) {
+    live.add(this);
     addEventListener('online', this.onOnline);
     addEventListener('offline', this.onOffline);
     void this.connect();
@@ -87,17 +101,32 @@ export class ReconnectingSocket {
     void this.connect();
   }
 
+  /** Drops the attempt or connection this object holds, without its close event doing anything. */
+  private abandon() {
+    const ws = this.ws;
+    if (!ws) return;
+    this.ws = null; // its late close event and frames are ignored
+    clearInterval(this.pinger);
+    ws.close();
+  }
+
   private async connect(): Promise<void> {
     if (this.closedByUs) return;
+    // A sign-out is revoking this session: a new connection would present a dead token.
+    if (isSigningOut()) return this.close();
+    const generation = ++this.generation;
+    this.abandon();
     this.setStatus('connecting');
     const token = await freshAccessToken().catch(() => null);
-    if (this.closedByUs) return;
+    if (this.closedByUs || generation !== this.generation) return;
+    if (isSigningOut()) return this.close();
     if (!token) return this.retry();
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     let opened = false;
     const ws = new WebSocket(`${scheme}//${location.host}${this.path}`, ['chatalot.v1', `bearer.${token}`]);
     this.ws = ws;
     ws.onopen = () => {
+      if (this.ws !== ws) return;
       opened = true;
       this.attempts = 0;
       this.setStatus('open');
@@ -105,7 +134,7 @@ export class ReconnectingSocket {
       this.handlers.open();
     };
     ws.onmessage = (e) => {
-      if (typeof e.data !== 'string') return;
+      if (this.ws !== ws || typeof e.data !== 'string') return;
       try {
         this.handlers.frame(JSON.parse(e.data));
       } catch (err) {
@@ -125,7 +154,7 @@ export class ReconnectingSocket {
       this.setStatus('closed');
       if (e.code === 4001 || !opened) {
         // Expired token (or a refused upgrade, which the browser reports without a code): refresh first.
-        void refreshSession().finally(() => this.retry(e.code === 4001 ? 0 : undefined));
+        void refreshSession().finally(() => generation === this.generation && this.retry(e.code === 4001 ? 0 : undefined));
         return;
       }
       this.retry();
@@ -156,6 +185,7 @@ export class ReconnectingSocket {
   }
 
   close(): void {
+    live.delete(this);
     this.closedByUs = true;
     clearTimeout(this.timer);
     clearInterval(this.pinger);
