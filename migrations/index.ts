@@ -26,6 +26,8 @@ import sqlite0009 from './sqlite/0009_files.sql';
 import postgres0009 from './postgres/0009_files.sql';
 import sqlite0010 from './sqlite/0010_device_sessions.sql';
 import postgres0010 from './postgres/0010_device_sessions.sql';
+import sqlite0011 from './sqlite/0011_images.sql';
+import postgres0011 from './postgres/0011_images.sql';
 
 /** One migration: a stable id (the file name without `.sql`) and its SQL text. */
 export interface Migration {
@@ -45,6 +47,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { id: '0008_invite_admits', sql: sqlite0008 },
   { id: '0009_files', sql: sqlite0009 },
   { id: '0010_device_sessions', sql: sqlite0010 },
+  { id: '0011_images', sql: sqlite0011 },
 ];
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0000_init', sql: postgres0000 },
@@ -58,4 +61,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0008_invite_admits', sql: postgres0008 },
   { id: '0009_files', sql: postgres0009 },
   { id: '0010_device_sessions', sql: postgres0010 },
+  { id: '0011_images', sql: postgres0011 },
 ];

@@ -77,6 +77,9 @@ export interface PublicUser {
   totpEnabled: boolean;
   /** Who may start a DM with this user directly (their own setting; only they see it). */
   dmPolicy: (typeof DM_POLICIES)[number];
+  /** Avatar and profile banner image ids (`/api/images/{id}`); null when none. */
+  avatarId: string | null;
+  bannerId: string | null;
 }
 
 export interface AuthResponse {

@@ -4,6 +4,7 @@
  * is a 400, so nobody can smuggle `isAdmin`, `roles` or `ownerId` into an update (SECURITY-TESTS
  * Z4). These schemas check shape only; who may do what is decided by protocol/permissions.ts.
  */
+import { Accent } from './images';
 import * as v from 'valibot';
 import { CleanText, NameField } from './names';
 import { ALL_PERMISSIONS, Permission } from './permissions';
@@ -46,7 +47,11 @@ const OverrideBits = v.pipe(
 );
 
 export const CreateCommunityRequest = v.strictObject({ name: Name });
-export const RenameCommunityRequest = v.strictObject({ name: Name });
+/** A change of name and/or accent colour (null removes the accent); icon and banner are uploads of their own. */
+export const RenameCommunityRequest = v.pipe(
+  v.strictObject({ name: v.optional(Name), accent: v.optional(v.nullable(Accent)) }),
+  v.check((b) => b.name !== undefined || b.accent !== undefined, 'say what to change: name or accent'),
+);
 
 export const CreateGroupRequest = v.strictObject({ name: Name });
 export const UpdateGroupRequest = v.strictObject({ name: v.optional(Name), position: v.optional(Position) });

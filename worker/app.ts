@@ -27,6 +27,7 @@ import { channelRoutes } from './routes/channels';
 import { communityInviteRoutes, invitePreviewRoutes } from './routes/communityInvites';
 import { dmRoutes } from './routes/dms';
 import { fileRoutes } from './routes/files';
+import { imageRoutes } from './routes/images';
 
 export interface AppEnv {
   Bindings: Env;
@@ -79,6 +80,10 @@ export function createApp(): Hono<AppEnv> {
   api.route('/dms', dmRoutes);
   api.route('/files', fileRoutes);
   api.all('*', (c) => errorResponse('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`, 404));
+  // Profile and community images load as plain <img> (no token), many on one screen: their own,
+  // roomier bucket, ahead of the API's general one (and of its no-store: they are immutable).
+  app.use('/api/images/*', rateLimit({ bucket: 'images', rate: (env) => 10 * rateFrom(env.RATE_LIMIT_PER_SECOND, 20) }));
+  app.route('/api/images', imageRoutes);
   app.route('/api', api);
   app.use('/ws/*', rateLimit({ bucket: 'general', rate: (env) => rateFrom(env.RATE_LIMIT_PER_SECOND, 20) }));
   app.route('/ws', channelSocketRoutes);

@@ -44,7 +44,7 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
   it('creates and reads users; usernames are unique case-insensitively', async () => {
     const u = user('Alice_1');
     const created = await b.storage.createUser(u);
-    expect(created).toEqual({ ...u, failedLogins: 0, lockedUntil: null, totpSecret: null, totpEnabledAt: null, totpLastStep: null, dmPolicy: 'communities' });
+    expect(created).toEqual({ ...u, failedLogins: 0, lockedUntil: null, totpSecret: null, totpEnabledAt: null, totpLastStep: null, dmPolicy: 'communities', avatarId: null, bannerId: null });
     expect(await b.storage.getUserById(u.id)).toEqual(created);
     expect(await b.storage.getUserByUsername('alice_1')).toEqual(created);
     await expect(b.storage.createUser(user('ALICE_1'))).rejects.toMatchObject({ code: 'conflict' });
@@ -258,6 +258,38 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     expect(await b.storage.fileUsage(u.id)).toEqual({ bytes: 0, openUploads: 0 });
   });
 
+  it('issue #13 items 5 and 6: images are live while a user, community or emoji refers to them; emoji names are unique and capped per community', async () => {
+    const u = await b.storage.createUser(user(`images_${n}`));
+    const c = community(u.id);
+    await b.storage.createCommunity(c);
+    const img = (k: string, createdAt: number) => ({ id: id(k).padEnd(22, 'z').slice(0, 22), slot: 'avatar' as const, contentType: 'image/png' as const, width: 256, height: 256, size: 1234, uploaderId: u.id, createdAt });
+    const [avatar, icon, e1, e2, loose] = [img('a', 1_000), img('i', 1_000), img('e', 1_000), img('d', 1_000), img('l', 1_000)];
+    for (const i of [avatar, icon, e1, e2, loose]) await b.storage.createImage(i);
+    expect(await b.storage.getImage(avatar.id)).toEqual(avatar);
+    expect((await b.storage.updateUser(u.id, { avatarId: avatar.id })).avatarId).toBe(avatar.id);
+    await b.storage.updateCommunityLook(c.community.id, { iconId: icon.id, accent: '#112233' });
+    expect(await b.storage.getCommunity(c.community.id)).toMatchObject({ iconId: icon.id, bannerId: null, accent: '#112233' });
+    const emoji = (name: string, imageId: string) => ({ name, imageId, createdBy: u.id, createdAt: 2_000 });
+    expect(await b.storage.addEmoji(c.community.id, emoji('one', e1.id), 2)).toBe('added');
+    expect(await b.storage.addEmoji(c.community.id, emoji('one', e2.id), 2)).toBe('exists');
+    expect(await b.storage.addEmoji(c.community.id, emoji('two', e2.id), 2)).toBe('added');
+    expect(await b.storage.addEmoji(c.community.id, emoji('three', loose.id), 2)).toBe('full');
+    expect((await b.storage.listEmoji(c.community.id)).map((e) => e.name)).toEqual(['one', 'two']);
+    // Only the image nothing refers to is an orphan, and only once older than the cutoff.
+    expect((await b.storage.listOrphanImages(2_000, 10)).map((i) => i.id).filter((x) => [avatar, icon, e1, e2, loose].some((i) => i.id === x))).toEqual([loose.id]);
+    expect((await b.storage.listOrphanImages(500, 10)).filter((i) => i.id === loose.id)).toEqual([]);
+    expect(await b.storage.deleteEmoji(c.community.id, 'one')).toBe(e1.id);
+    expect(await b.storage.deleteEmoji(c.community.id, 'one')).toBeNull();
+    await b.storage.updateUser(u.id, { avatarId: null });
+    const mine = new Set([avatar.id, icon.id, e1.id, e2.id, loose.id]);
+    expect((await b.storage.listOrphanImages(2_000, 50)).map((i) => i.id).filter((x) => mine.has(x)).sort()).toEqual([avatar.id, e1.id, loose.id].sort());
+    // The community goes: its emoji rows with it, so its images are orphans too.
+    await b.storage.deleteCommunity(c.community.id);
+    expect((await b.storage.listOrphanImages(2_000, 50)).map((i) => i.id).filter((x) => mine.has(x)).sort()).toEqual([...mine].sort());
+    for (const i of mine) await b.storage.deleteImageRecord(i);
+    expect(await b.storage.getImage(avatar.id)).toBeNull();
+  });
+
   it.runIf(name === 'd1')('issue #13 item 7: the file parts\' blob store on R2 (Miniflare\'s R2 simulator, the binding wrangler deploys): put, read back, overwrite, delete; a key out of the store is refused', async () => {
     const part = Buffer.from(Array.from({ length: 4096 }, (_, i) => i % 251)).toString('base64');
     const key = `files/${id('f')}/0`;
@@ -325,11 +357,12 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
   it('creates a community atomically with its owner, first group and channel', async () => {
     const owner = await b.storage.createUser(user('community_owner'));
     const c = community(owner.id);
-    expect(await b.storage.createCommunity(c)).toEqual(c.community);
-    expect(await b.storage.getCommunity(c.community.id)).toEqual(c.community);
+    const read = { ...c.community, iconId: null, bannerId: null, accent: null };
+    expect(await b.storage.createCommunity(c)).toEqual(read);
+    expect(await b.storage.getCommunity(c.community.id)).toEqual(read);
     expect(await b.storage.getMember(c.community.id, owner.id)).toMatchObject({ role: 'owner' });
     expect(await b.storage.listChannels(c.community.id)).toEqual([c.channel]);
-    expect(await b.storage.listCommunitiesForUser(owner.id)).toEqual([c.community]);
+    expect(await b.storage.listCommunitiesForUser(owner.id)).toEqual([read]);
     // A failing step rolls the whole creation back: the same ids again conflict on the first insert
     // and nothing half-made is left for a second owner.
     const clash = community(owner.id);

@@ -28,6 +28,8 @@ export type AuditEventName =
   | 'invite_revoked'
   // Community moderation: who did what to whom (detail: communityId, targetId, …).
   | 'community_deleted'
+  | 'emoji_added'
+  | 'emoji_deleted'
   | 'member_kicked'
   | 'member_banned'
   | 'member_unbanned'

@@ -9,7 +9,7 @@ import { clientIp } from '../auth/clientInfo';
 import { errorResponse } from './errors';
 
 export interface RateLimitOptions {
-  bucket: 'general' | 'auth';
+  bucket: 'general' | 'auth' | 'images';
   /** Reads the rate (requests per second) from the environment. */
   rate: (env: AppEnv['Bindings']) => number;
 }

@@ -44,6 +44,8 @@ import { mayInviteToInstance } from './invites';
 import { notifyRooms, type RoomChange } from '../rooms';
 import type { Channel, ChannelGroup, Community, Invite, Member, MemberRole, PersonalGroupAccess, Storage } from '../storage/Storage';
 import { sweepFilesLater } from './files';
+import { dropImage, storeImage } from './images';
+import { EMOJI_NAME, MAX_EMOJI_PER_COMMUNITY } from '../../protocol/images';
 
 /** Name of the group and channel every new community starts with. */
 export const FIRST_GROUP_NAME = 'General';
@@ -247,7 +249,7 @@ async function deleteGroupAndNotify(c: Ctx, storage: Storage, communityId: strin
 async function channelsOfGroup(storage: Storage, communityId: string, groupId: string): Promise<Channel[]> {
   return (await storage.listChannels(communityId)).filter((ch) => ch.groupId === groupId);
 }
-const communitySummary = (x: Community) => ({ id: x.id, name: x.name, ownerId: x.ownerId, createdAt: x.createdAt });
+const communitySummary = (x: Community) => ({ id: x.id, name: x.name, ownerId: x.ownerId, createdAt: x.createdAt, iconId: x.iconId ?? null, bannerId: x.bannerId ?? null, accent: x.accent ?? null });
 
 /** A community as `userId` sees it: groups, the channels they can VIEW with their bits in each, their role. */
 export async function communityView(storage: Storage, community: Community, member: Member, now: number) {
@@ -322,6 +324,18 @@ async function roleChange(c: Context<AppEnv>, acting: string, verb: string) {
   return { storage, s, target, role };
 }
 
+/** Sets (from the request body) or removes a community's icon or banner; the one replaced is deleted. */
+async function setCommunityImage(c: Context<AppEnv>, slot: 'icon' | 'banner', set: boolean) {
+  const storage = await c.var.storage();
+  const s = await standingIn(c, storage, c.req.param('id')!);
+  requirePermission(s.bits, Permission.ADMINISTRATOR, 'ADMINISTRATOR');
+  const id = set ? await storeImage(c, slot) : null;
+  const look = slot === 'icon' ? { iconId: id } : { bannerId: id };
+  await storage.updateCommunityLook(s.community.id, look);
+  await dropImage(c.env, storage, slot === 'icon' ? s.community.iconId : s.community.bannerId);
+  return c.json({ community: communitySummary({ ...s.community, ...look }) });
+}
+
 export const communityRoutes = new Hono<AppEnv>()
   .use('*', noStore)
   .use('*', requireAuth)
@@ -361,8 +375,50 @@ export const communityRoutes = new Hono<AppEnv>()
     const s = await standingIn(c, storage, c.req.param('id'));
     requirePermission(s.bits, Permission.ADMINISTRATOR, 'ADMINISTRATOR');
     const body = await jsonBody(c, RenameCommunityRequest);
-    await storage.renameCommunity(s.community.id, body.name);
-    return c.json({ community: communitySummary({ ...s.community, name: body.name }) });
+    if (body.name !== undefined) await storage.renameCommunity(s.community.id, body.name);
+    if (body.accent !== undefined) await storage.updateCommunityLook(s.community.id, { accent: body.accent });
+    return c.json({ community: communitySummary({ ...s.community, ...body }) });
+  })
+
+  // Icon and banner (issue #13 item 5): the body is the image; ADMINISTRATOR, like the name.
+  .put('/:id/icon', (c) => setCommunityImage(c, 'icon', true))
+  .delete('/:id/icon', (c) => setCommunityImage(c, 'icon', false))
+  .put('/:id/banner', (c) => setCommunityImage(c, 'banner', true))
+  .delete('/:id/banner', (c) => setCommunityImage(c, 'banner', false))
+
+  // Custom emoji (issue #13 item 6): any member lists them; MANAGE_EMOJI adds and deletes.
+  .get('/:id/emoji', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    return c.json({ emoji: await storage.listEmoji(s.community.id), max: MAX_EMOJI_PER_COMMUNITY });
+  })
+
+  .put('/:id/emoji/:name', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    requirePermission(s.bits, Permission.MANAGE_EMOJI, 'MANAGE_EMOJI');
+    const name = c.req.param('name');
+    if (!EMOJI_NAME.test(name)) throw new ApiError('validation_failed', 'an emoji name is 2–32 lowercase letters, digits or underscores');
+    const imageId = await storeImage(c, 'emoji');
+    const emoji = { name, imageId, createdBy: c.var.auth.user.id, createdAt: c.var.now() };
+    const result = await storage.addEmoji(s.community.id, emoji, MAX_EMOJI_PER_COMMUNITY);
+    if (result !== 'added') {
+      await dropImage(c.env, storage, imageId);
+      throw result === 'exists' ? new ApiError('conflict', `:${name}: already exists here; delete it first to replace it`) : new ApiError('quota_exceeded', `a community may have at most ${MAX_EMOJI_PER_COMMUNITY} custom emoji`);
+    }
+    await audit(c, 'emoji_added', c.var.auth.user.id, { communityId: s.community.id, name });
+    return c.json({ emoji }, 201);
+  })
+
+  .delete('/:id/emoji/:name', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    requirePermission(s.bits, Permission.MANAGE_EMOJI, 'MANAGE_EMOJI');
+    const imageId = await storage.deleteEmoji(s.community.id, c.req.param('name'));
+    if (!imageId) throw notFound('emoji');
+    await dropImage(c.env, storage, imageId);
+    await audit(c, 'emoji_deleted', c.var.auth.user.id, { communityId: s.community.id, name: c.req.param('name') });
+    return c.body(null, 204);
   })
 
   .post('/:id/transfer', async (c) => {
@@ -385,7 +441,9 @@ export const communityRoutes = new Hono<AppEnv>()
     const s = await standingIn(c, storage, c.req.param('id'));
     if (s.member.role !== 'owner') throw forbidden('only the owner can delete a community');
     const [channels, members] = await Promise.all([storage.listChannels(s.community.id), storage.listMembers(s.community.id)]);
+    const emoji = await storage.listEmoji(s.community.id);
     await storage.deleteCommunity(s.community.id);
+    for (const id of [s.community.iconId, s.community.bannerId, ...emoji.map((e) => e.imageId)]) await dropImage(c.env, storage, id);
     await sweepFilesLater(c, storage);
     await audit(c, 'community_deleted', c.var.auth.user.id, { communityId: s.community.id });
     // The rows are gone; close every socket still open on the community's channels.
@@ -487,7 +545,7 @@ export const communityRoutes = new Hono<AppEnv>()
     const gs = await visiblePersonalGroup(c, storage, s, c.req.param('groupId'));
     const ids = await storage.listGroupMembers(gs.group.id);
     const users = await Promise.all(ids.map((id) => storage.getUserById(id)));
-    return c.json({ ownerUserId: gs.personal.ownerUserId, members: ids.map((userId, i) => ({ userId, username: users[i]?.username ?? null, displayName: users[i]?.displayName ?? null })) });
+    return c.json({ ownerUserId: gs.personal.ownerUserId, members: ids.map((userId, i) => ({ userId, username: users[i]?.username ?? null, displayName: users[i]?.displayName ?? null, avatarId: users[i]?.avatarId ?? null })) });
   })
 
   .put('/:id/personal-groups/:groupId/members/:userId', async (c) => {
@@ -558,7 +616,7 @@ export const communityRoutes = new Hono<AppEnv>()
     const rolesOf = new Map(access.map(([userId, a]) => [userId, a.customRoles]));
     const rows = members.map((m) => {
       const user = userOf.get(m.userId);
-      return { userId: m.userId, username: user?.username ?? null, displayName: user?.displayName ?? null, role: m.role, joinedAt: m.joinedAt, timedOutUntil: m.timedOutUntil, roles: (rolesOf.get(m.userId) ?? []).map((r) => r.id) };
+      return { userId: m.userId, username: user?.username ?? null, displayName: user?.displayName ?? null, avatarId: user?.avatarId ?? null, role: m.role, joinedAt: m.joinedAt, timedOutUntil: m.timedOutUntil, roles: (rolesOf.get(m.userId) ?? []).map((r) => r.id) };
     });
     return c.json({ members: rows });
   })

@@ -65,8 +65,8 @@ export const invitePreviewRoutes = new Hono<AppEnv>()
       kind,
       state,
       expiresAt: invite.expiresAt,
-      invitedBy: maker ? { username: maker.username, displayName: maker.displayName } : null,
-      community: community ? { id: community.id, name: community.name, memberCount: (await storage.listMembers(community.id)).length } : null,
+      invitedBy: maker ? { username: maker.username, displayName: maker.displayName, avatarId: maker.avatarId } : null,
+      community: community ? { id: community.id, name: community.name, iconId: community.iconId ?? null, accent: community.accent ?? null, memberCount: (await storage.listMembers(community.id)).length } : null,
       newAccounts: admits,
     });
   });

@@ -31,6 +31,7 @@ import { noStore, requireAuth } from '../middleware/auth';
 import { jsonBody, readBodyCapped } from '../middleware/jsonBody';
 import { inBackground } from '../middleware/listChanges';
 import { blobStore } from '../storage/BlobStore';
+import { sweepImages } from './images';
 import type { Storage, StoredFile } from '../storage/Storage';
 
 const MIB = 1024 * 1024;
@@ -63,11 +64,11 @@ async function deleteFile(env: Env, storage: Storage, f: StoredFile): Promise<vo
   await storage.deleteFileRecord(f.id);
 }
 
-/** Deletes files whose conversation or uploader is gone and uploads abandoned for STALE_UPLOAD_MS. */
+/** Deletes files whose conversation or uploader is gone and uploads abandoned for STALE_UPLOAD_MS, then images nobody refers to. */
 export async function sweepFiles(env: Env, storage: Storage, now: number): Promise<number> {
   const orphans = await storage.listOrphanFiles(now - STALE_UPLOAD_MS, SWEEP_BATCH);
   for (const f of orphans) await deleteFile(env, storage, f);
-  return orphans.length;
+  return orphans.length + (await sweepImages(env, storage, now));
 }
 
 /** Runs a sweep after the answer (deletions of channels, communities, accounts call this). */

@@ -21,6 +21,7 @@ import { jsonBody } from '../middleware/jsonBody';
 import { blobStore, keyBackupBlob } from '../storage/BlobStore';
 import { closeSessionSockets, notifyRooms, userChannels } from '../rooms';
 import { sweepFilesLater } from './files';
+import { dropImage, storeImage } from './images';
 
 
 async function issueBackupCodes(c: Context<AppEnv>, userId: string): Promise<string[]> {
@@ -28,6 +29,16 @@ async function issueBackupCodes(c: Context<AppEnv>, userId: string): Promise<str
   const storage = await c.var.storage();
   await storage.replaceBackupCodes(userId, codes.map((code) => digest(normalizeBackupCode(code))));
   return codes;
+}
+
+/** Sets (from the request body) or removes the caller's avatar or banner; the one replaced is deleted. */
+async function setProfileImage(c: Context<AppEnv>, slot: 'avatar' | 'banner', set: boolean) {
+  const id = set ? await storeImage(c, slot) : null;
+  const storage = await c.var.storage();
+  const before = c.var.auth.user;
+  const updated = await storage.updateUser(before.id, slot === 'avatar' ? { avatarId: id } : { bannerId: id });
+  await dropImage(c.env, storage, slot === 'avatar' ? before.avatarId : before.bannerId);
+  return c.json(publicUser(updated));
 }
 
 export const meRoutes = new Hono<AppEnv>()
@@ -48,6 +59,12 @@ export const meRoutes = new Hono<AppEnv>()
     return c.json(publicUser(updated));
   })
 
+  // Avatar and profile banner (issue #13 item 5): the body is the image itself.
+  .put('/avatar', (c) => setProfileImage(c, 'avatar', true))
+  .delete('/avatar', (c) => setProfileImage(c, 'avatar', false))
+  .put('/banner', (c) => setProfileImage(c, 'banner', true))
+  .delete('/banner', (c) => setProfileImage(c, 'banner', false))
+
   .delete('/', async (c) => {
     const body = await jsonBody(c, DeleteAccountRequest);
     const { user } = c.var.auth;
@@ -63,6 +80,7 @@ export const meRoutes = new Hono<AppEnv>()
     // The backup blob first: if this fails the account still exists and deletion can be retried.
     await blobStore(c.env).delete(keyBackupBlob(user.id));
     await storage.deleteUser(user.id);
+    for (const id of [user.avatarId, user.bannerId]) await dropImage(c.env, storage, id);
     await sweepFilesLater(c, storage);
     await audit(c, 'account_deleted', user.id);
     return c.body(null, 204);

@@ -10,19 +10,24 @@ import { usernameSkeleton } from '../auth/names';
 import { migrate } from './migrate';
 import type { SqlExecutor, SqlValue } from './SqlExecutor';
 import { StorageError } from './StorageError';
-import type { AuditEvent, Ban, Channel, DirectMemberState, ChannelAccess, ChannelGroup, ChannelOverride, Community, Role, Device, PersonalGroupAccess, DeviceList, Invite, KeyBackupMeta, OneTimePreKey, Member, NewUser, RefreshLookup, Session, Storage, StoredFile, User, UserPatch } from './Storage';
+import type { AuditEvent, Ban, Channel, DirectMemberState, ChannelAccess, ChannelGroup, ChannelOverride, Community, CommunityLook, Role, Device, PersonalGroupAccess, DeviceList, Invite, KeyBackupMeta, OneTimePreKey, Member, NewUser, RefreshLookup, Session, Storage, StoredFile, StoredImage, User, UserPatch } from './Storage';
+import type { CustomEmoji } from '../../protocol/images';
 
 /** Column lists that alias snake_case columns to the interface's camelCase fields. */
 const USER = `id, username, display_name AS "displayName", email, password_hash AS "passwordHash", instance_role AS "instanceRole", created_at AS "createdAt",
   failed_logins AS "failedLogins", locked_until AS "lockedUntil", totp_secret AS "totpSecret", totp_enabled_at AS "totpEnabledAt",
-  totp_last_step AS "totpLastStep", recovery_verifier_hash AS "recoveryVerifierHash", dm_policy AS "dmPolicy"`;
+  totp_last_step AS "totpLastStep", recovery_verifier_hash AS "recoveryVerifierHash", dm_policy AS "dmPolicy",
+  avatar_id AS "avatarId", banner_id AS "bannerId"`;
 const SESSION = `id, user_id AS "userId", device_name AS "deviceName", ip, user_agent AS "userAgent", created_at AS "createdAt", last_used_at AS "lastUsedAt", expires_at AS "expiresAt", revoked_at AS "revokedAt"`;
 const DEVICE = `id, user_id AS "userId", name, identity_key AS "identityKey", created_at AS "createdAt", last_seen_at AS "lastSeenAt", signed_prekey AS "signedPreKey", kyber_prekey AS "kyberPreKey", session_id AS "sessionId"`;
 const INVITE = `code, community_id AS "communityId", created_by AS "createdBy", max_uses AS "maxUses", uses, expires_at AS "expiresAt", revoked_at AS "revokedAt", created_at AS "createdAt", admits_new_accounts AS "admitsNewAccounts"`;
 /** An invite row as stored (the flag is an integer in both dialects) made into an Invite. */
 const toInvite = (row: Omit<Invite, 'admitsNewAccounts'> & { admitsNewAccounts: number }): Invite => ({ ...row, admitsNewAccounts: row.admitsNewAccounts !== 0 });
 type InviteRow = Parameters<typeof toInvite>[0];
-const COMMUNITY = `id, name, owner_id AS "ownerId", created_at AS "createdAt"`;
+const COMMUNITY = `id, name, owner_id AS "ownerId", created_at AS "createdAt", icon_id AS "iconId", banner_id AS "bannerId", accent`;
+const IMAGE = `id, slot, content_type AS "contentType", width, height, size, uploader_id AS "uploaderId", created_at AS "createdAt"`;
+const imageRow = (i: StoredImage): StoredImage => ({ ...i, width: Number(i.width), height: Number(i.height), size: Number(i.size), createdAt: Number(i.createdAt) });
+const EMOJI = `name, image_id AS "imageId", created_by AS "createdBy", created_at AS "createdAt"`;
 const CHANNEL = `id, community_id AS "communityId", group_id AS "groupId", kind, name, position, created_at AS "createdAt", archived_at AS "archivedAt", slow_mode_seconds AS "slowModeSeconds"`;
 const MEMBER = `community_id AS "communityId", user_id AS "userId", role, joined_at AS "joinedAt", timed_out_until AS "timedOutUntil"`;
 const GROUP = `id, community_id AS "communityId", name, position, created_at AS "createdAt", owner_user_id AS "ownerUserId", private_at AS "privateAt"`;
@@ -133,7 +138,7 @@ export class SqlStorage implements Storage {
       'INSERT INTO users (id, username, username_key, username_skeleton, display_name, email, password_hash, instance_role, created_at, failed_logins, recovery_verifier_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)',
       [u.id, u.username, usernameKey(u.username), usernameSkeleton(usernameKey(u.username)), u.displayName, u.email, u.passwordHash, u.instanceRole, u.createdAt, u.recoveryVerifierHash],
     );
-    return { ...u, failedLogins: 0, lockedUntil: null, totpSecret: null, totpEnabledAt: null, totpLastStep: null, dmPolicy: 'communities' };
+    return { ...u, failedLogins: 0, lockedUntil: null, totpSecret: null, totpEnabledAt: null, totpLastStep: null, dmPolicy: 'communities', avatarId: null, bannerId: null };
   }
 
   getUserById(id: string) {
@@ -173,6 +178,8 @@ export class SqlStorage implements Storage {
       totpEnabledAt: 'totp_enabled_at',
       recoveryVerifierHash: 'recovery_verifier_hash',
       dmPolicy: 'dm_policy',
+      avatarId: 'avatar_id',
+      bannerId: 'banner_id',
     };
     const keys = (Object.keys(patch) as (keyof typeof patch)[]).filter((k) => k in columns && patch[k] !== undefined);
     if (keys.length > 0) {
@@ -411,6 +418,63 @@ export class SqlStorage implements Storage {
     return rows.map(fileRow);
   }
 
+  async createImage(i: StoredImage): Promise<void> {
+    await this.db.run('INSERT INTO images (id, slot, content_type, width, height, size, uploader_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [i.id, i.slot, i.contentType, i.width, i.height, i.size, i.uploaderId, i.createdAt]);
+  }
+
+  async getImage(id: string): Promise<StoredImage | null> {
+    const row = await this.one<StoredImage>(`SELECT ${IMAGE} FROM images WHERE id = ?`, [id]);
+    return row ? imageRow(row) : null;
+  }
+
+  async deleteImageRecord(id: string): Promise<void> {
+    await this.db.run('DELETE FROM images WHERE id = ?', [id]);
+  }
+
+  async listOrphanImages(createdBefore: number, limit: number): Promise<StoredImage[]> {
+    const rows = await this.db.all<StoredImage>(
+      `SELECT ${IMAGE} FROM images
+       WHERE created_at < ?
+         AND NOT EXISTS (SELECT 1 FROM users u WHERE u.avatar_id = images.id OR u.banner_id = images.id)
+         AND NOT EXISTS (SELECT 1 FROM communities c WHERE c.icon_id = images.id OR c.banner_id = images.id)
+         AND NOT EXISTS (SELECT 1 FROM emoji e WHERE e.image_id = images.id)
+       LIMIT ?`,
+      [createdBefore, limit],
+    );
+    return rows.map(imageRow);
+  }
+
+  async updateCommunityLook(id: string, look: CommunityLook): Promise<void> {
+    const columns: Record<keyof CommunityLook, string> = { iconId: 'icon_id', bannerId: 'banner_id', accent: 'accent' };
+    const keys = (Object.keys(look) as (keyof CommunityLook)[]).filter((k) => k in columns && look[k] !== undefined);
+    if (keys.length === 0) return;
+    await this.db.run(`UPDATE communities SET ${keys.map((k) => `${columns[k]} = ?`).join(', ')} WHERE id = ?`, [...keys.map((k) => look[k] ?? null), id]);
+  }
+
+  async listEmoji(communityId: string): Promise<CustomEmoji[]> {
+    const rows = await this.db.all<CustomEmoji>(`SELECT ${EMOJI} FROM emoji WHERE community_id = ? ORDER BY name`, [communityId]);
+    return rows.map((e) => ({ ...e, createdAt: Number(e.createdAt) }));
+  }
+
+  async addEmoji(communityId: string, e: CustomEmoji, max: number): Promise<'added' | 'exists' | 'full'> {
+    const taken = () => this.one<{ one: number }>('SELECT 1 AS one FROM emoji WHERE community_id = ? AND name = ?', [communityId, e.name]);
+    if (await taken()) return 'exists';
+    // One statement: the count and the insert cannot be split by another upload.
+    const added = await this.db.run(
+      `INSERT INTO emoji (community_id, name, image_id, created_by, created_at)
+       SELECT ?, ?, ?, ?, ? WHERE (SELECT COUNT(*) FROM emoji WHERE community_id = ?) < ?
+       ON CONFLICT DO NOTHING`,
+      [communityId, e.name, e.imageId, e.createdBy, e.createdAt, communityId, max],
+    );
+    if (added > 0) return 'added';
+    return (await taken()) ? 'exists' : 'full';
+  }
+
+  async deleteEmoji(communityId: string, name: string): Promise<string | null> {
+    const rows = await this.db.all<{ imageId: string }>('DELETE FROM emoji WHERE community_id = ? AND name = ? RETURNING image_id AS "imageId"', [communityId, name]);
+    return rows[0]?.imageId ?? null;
+  }
+
   async putKeyBackupMeta(m: KeyBackupMeta): Promise<boolean> {
     return (
       (await this.db.run(
@@ -489,7 +553,7 @@ export class SqlStorage implements Storage {
         params: [ch.id, c.id, g.id, ch.kind, ch.name, ch.position, ch.createdAt, ch.archivedAt, ch.slowModeSeconds],
       },
     ]);
-    return c;
+    return { ...c, iconId: null, bannerId: null, accent: null };
   }
 
   async renameCommunity(id: string, name: string): Promise<void> {
@@ -732,7 +796,7 @@ export class SqlStorage implements Storage {
 
   listCommunitiesForUser(userId: string) {
     return this.db.all<Community>(
-      `SELECT c.id, c.name, c.owner_id AS "ownerId", c.created_at AS "createdAt" FROM communities c JOIN members m ON m.community_id = c.id WHERE m.user_id = ? ORDER BY c.created_at, c.id`,
+      `SELECT c.id, c.name, c.owner_id AS "ownerId", c.created_at AS "createdAt", c.icon_id AS "iconId", c.banner_id AS "bannerId", c.accent FROM communities c JOIN members m ON m.community_id = c.id WHERE m.user_id = ? ORDER BY c.created_at, c.id`,
       [userId],
     );
   }

@@ -7,6 +7,7 @@
  * are SHA-256 digests, and message content never passes through here. It does not check
  * permissions; routes do that before they call it.
  */
+import type { CustomEmoji, ImageSlot, ImageType } from '../../protocol/images';
 import type { StorageKind } from '../../protocol/http';
 
 export type InstanceRole = 'owner' | 'admin' | 'user';
@@ -35,13 +36,16 @@ export interface User {
   recoveryVerifierHash: string | null;
   /** Who may start a DM with this user directly. */
   dmPolicy: DmPolicy;
+  /** The current avatar and profile banner (`StoredImage.id`); null when none. */
+  avatarId: string | null;
+  bannerId: string | null;
 }
 
 /** The fields a new user is created with; the security counters start empty. */
 export type NewUser = Pick<User, 'id' | 'username' | 'displayName' | 'email' | 'passwordHash' | 'instanceRole' | 'createdAt' | 'recoveryVerifierHash'>;
 
 /** Fields routes may change on a user. */
-export type UserPatch = Partial<Pick<User, 'displayName' | 'email' | 'passwordHash' | 'instanceRole' | 'totpSecret' | 'totpEnabledAt' | 'recoveryVerifierHash' | 'dmPolicy'>>;
+export type UserPatch = Partial<Pick<User, 'displayName' | 'email' | 'passwordHash' | 'instanceRole' | 'totpSecret' | 'totpEnabledAt' | 'recoveryVerifierHash' | 'dmPolicy' | 'avatarId' | 'bannerId'>>;
 
 /** A login session: one refresh-token family on one device. */
 export interface Session {
@@ -138,6 +142,25 @@ export interface Community {
   id: string;
   name: string;
   ownerId: string;
+  createdAt: number;
+  /** Icon and banner (`StoredImage.id`) and accent colour (#rrggbb): absent when creating, reads fill them (null = none). */
+  iconId?: string | null;
+  bannerId?: string | null;
+  accent?: string | null;
+}
+
+/** What may change about a community's look. */
+export type CommunityLook = Partial<Pick<Community, 'iconId' | 'bannerId' | 'accent'>>;
+
+/** A profile or community image or custom emoji (protocol/images.ts), bytes in the blob store at `images/<id>`. */
+export interface StoredImage {
+  id: string;
+  slot: ImageSlot;
+  contentType: ImageType;
+  width: number;
+  height: number;
+  size: number;
+  uploaderId: string;
   createdAt: number;
 }
 
@@ -342,6 +365,17 @@ export interface Storage {
   openUploadsFromIp(ip: string): Promise<number>;
   /** Files to delete (at most `limit`): their channel or uploader is gone, or the upload stalled before `staleBefore`. */
   listOrphanFiles(staleBefore: number, limit: number): Promise<StoredFile[]>;
+  createImage(image: StoredImage): Promise<void>;
+  getImage(id: string): Promise<StoredImage | null>;
+  deleteImageRecord(id: string): Promise<void>;
+  /** Images created before `createdBefore` that no user, community or emoji refers to. */
+  listOrphanImages(createdBefore: number, limit: number): Promise<StoredImage[]>;
+  updateCommunityLook(id: string, look: CommunityLook): Promise<void>;
+  listEmoji(communityId: string): Promise<CustomEmoji[]>;
+  /** Adds an emoji unless the name is taken or the community already has `max`. */
+  addEmoji(communityId: string, emoji: CustomEmoji, max: number): Promise<'added' | 'exists' | 'full'>;
+  /** Deletes an emoji; its image id, or null when there was none by that name. */
+  deleteEmoji(communityId: string, name: string): Promise<string | null>;
   putKeyBackupMeta(meta: KeyBackupMeta): Promise<boolean>;
   getKeyBackupMeta(userId: string): Promise<KeyBackupMeta | null>;
 

@@ -32,6 +32,9 @@ export const users = pgTable('users', {
   recoveryVerifierHash: text('recovery_verifier_hash'),
   /** Who may start a DM with this user directly: everyone, people sharing a community (default), or nobody without a request they accept. */
   dmPolicy: text('dm_policy').notNull().default('communities'),
+  /** The current avatar and profile banner (`images.id`); null = initials / none. */
+  avatarId: text('avatar_id'),
+  bannerId: text('banner_id'),
 }, (t) => [
   uniqueIndex('users_username_key').on(t.usernameKey),
   uniqueIndex('users_username_skeleton').on(t.usernameSkeleton),
@@ -123,6 +126,10 @@ export const communities = pgTable('communities', {
   name: text('name').notNull(),
   ownerId: text('owner_id').notNull(),
   createdAt: bigint('created_at', { mode: "number" }).notNull(),
+  /** The community's icon and banner (`images.id`) and accent colour (#rrggbb); null = none. */
+  iconId: text('icon_id'),
+  bannerId: text('banner_id'),
+  accent: text('accent'),
 });
 
 export const channelGroups = pgTable('channel_groups', {
@@ -249,4 +256,38 @@ export const files = pgTable(
     completedAt: bigint('completed_at', { mode: "number" }),
   },
   (t) => [index('files_channel_idx').on(t.channelId), index('files_uploader_idx').on(t.uploaderId)],
+);
+
+/**
+ * Profile and community images and custom emoji (issue #13 items 5 and 6): stored as uploaded,
+ * after `sniffImage` (protocol/images.ts) found a PNG, JPEG, GIF or WebP; the bytes are in the
+ * blob store at `images/<id>`. A row is live while a user, community or emoji refers to it; the
+ * sweeper deletes the others. No foreign keys, like `files`.
+ */
+export const images = pgTable(
+  'images',
+  {
+    id: text('id').primaryKey(),
+    slot: text('slot').notNull(),
+    contentType: text('content_type').notNull(),
+    width: integer('width').notNull(),
+    height: integer('height').notNull(),
+    size: integer('size').notNull(),
+    uploaderId: text('uploader_id').notNull(),
+    createdAt: bigint('created_at', { mode: "number" }).notNull(),
+  },
+  (t) => [index('images_uploader_idx').on(t.uploaderId)],
+);
+
+/** A community's custom emoji: `:name:` in its messages and reactions shows `images.id`. */
+export const emoji = pgTable(
+  'emoji',
+  {
+    communityId: text('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    imageId: text('image_id').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: bigint('created_at', { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.communityId, t.name] })],
 );
