@@ -22,6 +22,10 @@ export interface CommunitySummary {
   name: string;
   ownerId: string;
   createdAt: number;
+  /** Icon and banner image ids (`imageUrl`) and accent colour (#rrggbb); null when none. */
+  iconId?: string | null;
+  bannerId?: string | null;
+  accent?: string | null;
 }
 export interface Channel {
   id: string;
@@ -73,6 +77,7 @@ export interface ChannelMember {
   userId: string;
   username: string | null;
   displayName: string | null;
+  avatarId?: string | null;
   permissions: number;
   /** The other side of a 1:1 DM request who has not accepted it (yet): nothing can be encrypted to them. */
   pending?: boolean;
@@ -83,6 +88,7 @@ export interface CommunityMember {
   userId: string;
   username: string | null;
   displayName: string | null;
+  avatarId?: string | null;
   role: BuiltInRole;
   joinedAt: number;
   timedOutUntil: number | null;
@@ -112,8 +118,8 @@ export interface InvitePreview {
   kind: 'instance' | 'community';
   state: Invite['state'];
   expiresAt?: number | null;
-  invitedBy?: { username: string; displayName: string } | null;
-  community?: { id: string; name: string; memberCount: number } | null;
+  invitedBy?: { username: string; displayName: string; avatarId?: string | null } | null;
+  community?: { id: string; name: string; memberCount: number; iconId?: string | null; accent?: string | null } | null;
   /** Whether someone without an account can register with this link here. */
   newAccounts?: boolean;
 }

@@ -1,5 +1,9 @@
+import { Show } from 'solid-js';
+import { imageUrl } from '../api/images';
+
 /**
- * A person's or community's picture until profile pictures exist: up to two initials on a colour
+ * A person's or community's picture: the uploaded image when there is one (`image`, an image
+ * id), otherwise up to two initials on a colour
  * that follows from the id, so the same person has the same colour everywhere and on every
  * device. The colours are dark enough (28% lightness) for white text to pass WCAG AA (4.5:1) at every hue.
  */
@@ -16,10 +20,12 @@ export function hueOf(id: string): number {
   return (h >>> 0) % 360;
 }
 
-export function Avatar(props: { id: string; name: string; size?: 'small' | 'large' }) {
+export function Avatar(props: { id: string; name: string; size?: 'small' | 'large'; image?: string | null }) {
   return (
-    <span class={`avatar avatar-${props.size ?? 'small'}`} style={{ '--avatar-hue': String(hueOf(props.id)) }} aria-hidden="true">
-      {initials(props.name)}
+    <span class={`avatar avatar-${props.size ?? 'small'}`} classList={{ 'has-image': !!props.image }} style={{ '--avatar-hue': String(hueOf(props.id)) }} aria-hidden="true">
+      <Show when={props.image} fallback={initials(props.name)}>
+        {(image) => <img src={imageUrl(image())} alt="" loading="lazy" decoding="async" />}
+      </Show>
     </span>
   );
 }

@@ -4,11 +4,12 @@
  * Totals are summed by the caller; this only draws them and names them for screen readers.
  */
 import { t } from '../i18n';
-import { For } from 'solid-js';
+import { For, Show } from 'solid-js';
+import { imageUrl } from '../api/images';
 import { unreadLabel, UnreadBadge, type Counts } from './UnreadBadge';
 
 export function CommunityRail(props: {
-  communities: { id: string; name: string }[];
+  communities: { id: string; name: string; iconId?: string | null; accent?: string | null }[];
   current: string | null;
   countsOfCommunity: (id: string) => Counts;
   dmCounts: Counts;
@@ -41,11 +42,14 @@ export function CommunityRail(props: {
               <a
                 href={`#/c/${c.id}`}
                 class="rail-item"
-                classList={{ active: props.current === c.id }}
                 aria-current={props.current === c.id ? 'page' : undefined}
                 title={c.name}
+                style={c.accent ? { '--community-accent': c.accent } : undefined}
+                classList={{ active: props.current === c.id, 'has-accent': !!c.accent }}
               >
-                <span aria-hidden="true">{c.name.slice(0, 2).toUpperCase()}</span>
+                <Show when={c.iconId} fallback={<span aria-hidden="true">{c.name.slice(0, 2).toUpperCase()}</span>}>
+                  {(id) => <img class="rail-icon" src={imageUrl(id())} alt="" width="48" height="48" />}
+                </Show>
                 <span class="visually-hidden">{unreadLabel(c.name, props.countsOfCommunity(c.id))}</span>
                 <UnreadBadge counts={props.countsOfCommunity(c.id)} />
               </a>

@@ -42,7 +42,7 @@ export function InvitePreviewCard(props: { code: string; onLoaded?: (p: InvitePr
               >
                 {(c) => (
                   <div class="invite-community">
-                    <Avatar id={c().id} name={c().name} size="large" />
+                    <Avatar id={c().id} name={c().name} size="large" image={c().iconId} />
                     <div>
                       <p class="invite-by">{inviter() ? t('{name} invited you to join', { name: inviter()! }) : t('You are invited to join')}</p>
                       <p class="invite-name">{c().name}</p>

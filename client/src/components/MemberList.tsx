@@ -8,6 +8,7 @@
 import { t } from '../i18n';
 import { createMemo, createSignal, For, Show } from 'solid-js';
 import type { PresenceState } from '../../../protocol/hub';
+import { Avatar } from './Avatar';
 
 export interface MemberRow {
   userId: string;
@@ -16,6 +17,8 @@ export interface MemberRow {
   role?: string;
   /** Names of the custom roles they hold. */
   roles: string[];
+  /** Their avatar's image id; null or absent: initials. */
+  avatarId?: string | null;
 }
 
 const ORDER: Record<PresenceState, number> = { online: 0, idle: 1, offline: 2 };
@@ -39,6 +42,7 @@ export function MemberList(props: { members: MemberRow[]; presenceOf: (userId: s
           {(m) => (
             <li data-user={m.userId} data-presence={props.presenceOf(m.userId)}>
               <a href={`#/verify/${m.userId}`} title={t("Verify {name}'s safety number", { name: m.name })}>
+                <Avatar id={m.userId} name={m.name} image={m.avatarId} />
                 <span class={`presence presence-${props.presenceOf(m.userId)}`} aria-hidden="true" />
                 <span class="member-name">
                   {m.name}

@@ -14,6 +14,7 @@ import { createStore, reconcile } from 'solid-js/store';
 import { MAX_MESSAGE_CHARS, MAX_QUOTE_CHARS } from '../e2ee/MessageBody';
 import { EmojiPicker } from './messages/EmojiPicker';
 import { searchEmoji } from './messages/emoji';
+import { customEmojiImage, customEntries, withCustomEmoji } from './messages/customEmoji';
 import { renderMarkdown } from './messages/markdown';
 import { dayLabel, LABEL_REFRESH_MS, messageTimeFull, messageTimeLabel, messageTimeShort } from './messages/messageTime';
 import { startsDay, startsGroup } from './messages/grouping';
@@ -41,6 +42,10 @@ export function MessagePane(props: {
   session: ChannelSession | undefined;
   me: string;
   nameOf: (userId: string) => string;
+  /** A sender's avatar image id (null: initials). */
+  avatarOf?: (userId: string) => string | null;
+  /** The community's custom emoji, name → image id (community channels). */
+  customEmoji?: ReadonlyMap<string, string>;
   cryptoError: string | null;
   hubOnline: boolean;
   /** Names of the people typing in this conversation now (from the hub). */
@@ -74,7 +79,7 @@ export function MessagePane(props: {
   /** `:name` being typed at the end of the draft: the emoji it could complete to. */
   const suggestions = createMemo(() => {
     const m = draft().match(/(?:^|\s):([a-z0-9_+-]{2,})$/i);
-    return m ? searchEmoji(m[1]!, 6) : [];
+    return m ? searchEmoji(m[1]!, 6, customEntries(props.customEmoji)) : [];
   });
   const complete = (emoji: string) => {
     setDraft(draft().replace(/:([a-z0-9_+-]{2,})$/i, emoji + ' '));
@@ -487,7 +492,7 @@ export function MessagePane(props: {
               data-seq={m.seq ?? ''}
             >
               <Show when={groupStart()} fallback={<span class="gutter-time" aria-hidden="true">{messageTimeShort(m.ts, preferences().clock, locale())}</span>}>
-                <Avatar id={m.sender} name={props.nameOf(m.sender)} />
+                <Avatar id={m.sender} name={props.nameOf(m.sender)} image={props.avatarOf?.(m.sender)} />
               </Show>
               <div class="message-body">
               <div class="meta" classList={{ 'visually-hidden': !groupStart() && !m.pinned && !m.edited && !m.pending && m.lock.kind === 'status' && m.lock.status !== 'key-changed' }}>
@@ -530,7 +535,7 @@ export function MessagePane(props: {
                   }
                 >
                   <Show when={m.text}>
-                    <div class="text markdown" innerHTML={renderMarkdown(m.text!)} />
+                    <div class="text markdown" innerHTML={withCustomEmoji(renderMarkdown(m.text!), props.customEmoji)} />
                   </Show>
                   <Show when={m.files.length > 0}>
                     <Attachments files={m.files} onOpenImage={setViewing} />
@@ -548,7 +553,10 @@ export function MessagePane(props: {
                         aria-label={`${r.emoji} ${r.users.length}: ${r.users.map(props.nameOf).join(', ')}`}
                         onClick={() => react(m, r.emoji)}
                       >
-                        {r.emoji} <span class="count">{r.users.length}</span>
+                        <Show when={customEmojiImage(r.emoji, props.customEmoji)} fallback={r.emoji}>
+                          {(src) => <img class="custom-emoji" src={src()} alt={r.emoji} />}
+                        </Show>{' '}
+                        <span class="count">{r.users.length}</span>
                       </button>
                     )}
                   </For>
@@ -607,7 +615,7 @@ export function MessagePane(props: {
                 </form>
               </Show>
               <Show when={picking() !== null && picking() === m.seq}>
-                <EmojiPicker label={t('Pick a reaction')} onPick={(e) => react(m, e)} onClose={() => setPicking(null)} />
+                <EmojiPicker label={t('Pick a reaction')} onPick={(e) => react(m, e)} onClose={() => setPicking(null)} custom={customEntries(props.customEmoji)} />
               </Show>
               <Show when={m.seq !== null && m.seq === lastOwnSeq() && seenBy(m.seq).length > 0}>
                 <p class="seen-by muted small-text" data-testid="seen-by">
@@ -652,7 +660,10 @@ export function MessagePane(props: {
               {(e) => (
                 <li role="option" aria-selected="false">
                   <button type="button" tabIndex={-1} onMouseDown={(ev) => ev.preventDefault()} onClick={() => complete(e.emoji)}>
-                    {e.emoji} :{e.name}:
+                    <Show when={e.image} fallback={e.emoji}>
+                      <img class="custom-emoji" src={e.image} alt="" />
+                    </Show>{' '}
+                    :{e.name}:
                   </button>
                 </li>
               )}

@@ -11,8 +11,9 @@ import type { PresenceState } from '../../../protocol/hub';
 import { Permission } from '../../../protocol/permissions';
 import type { Channel, CommunityView, Dm } from '../api/communities';
 import { unreadLabel, UnreadBadge, type Counts } from './UnreadBadge';
+import { imageUrl } from '../api/images';
 
-export type SidebarAction = 'invite' | 'channel' | 'group' | 'roles' | 'leave' | 'dm';
+export type SidebarAction = 'invite' | 'channel' | 'group' | 'roles' | 'appearance' | 'emoji' | 'leave' | 'dm';
 
 interface Common {
   channelId: string | null;
@@ -66,7 +67,10 @@ export function CommunitySidebar(props: Common & { community: CommunityView | nu
 
   return (
     <>
-      <div class="sidebar-head">
+      <Show when={props.community?.community.bannerId}>
+        {(id) => <img class="community-banner" src={imageUrl(id())} alt="" width="960" height="320" />}
+      </Show>
+      <div class="sidebar-head" classList={{ 'has-accent': !!props.community?.community.accent }} style={props.community?.community.accent ? { '--community-accent': props.community.community.accent } : undefined}>
         <h2>{props.community?.community.name ?? '…'}</h2>
         <Show when={can(Permission.MANAGE_INVITES)}>
           <button type="button" class="small" onClick={() => props.onAction('invite')}>
@@ -88,6 +92,16 @@ export function CommunitySidebar(props: Common & { community: CommunityView | nu
           <Show when={can(Permission.MANAGE_ROLES)}>
             <button type="button" onClick={() => act('roles')}>
               {t('Roles')}
+            </button>
+          </Show>
+          <Show when={can(Permission.ADMINISTRATOR)}>
+            <button type="button" onClick={() => act('appearance')}>
+              {t('Appearance')}
+            </button>
+          </Show>
+          <Show when={can(Permission.MANAGE_EMOJI)}>
+            <button type="button" onClick={() => act('emoji')}>
+              {t('Emoji')}
             </button>
           </Show>
           <Show when={props.community?.role !== 'owner'}>

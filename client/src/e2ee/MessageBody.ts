@@ -56,7 +56,8 @@ export function decodeBody(bytes: Uint8Array): MessageBody | null {
     if (text !== undefined && typeof text !== 'string') return null;
     const body: MessageBody = { v: 1 };
     if (text !== undefined) body.text = text;
-    if (typeof emoji === 'string' && emoji.length > 0 && emoji.length <= 32) body.emoji = emoji;
+    // 34: a custom emoji's `:name:` with the longest name (protocol/images.ts EMOJI_NAME).
+    if (typeof emoji === 'string' && emoji.length > 0 && emoji.length <= 34) body.emoji = emoji;
     if (remove === true) body.remove = true;
     if (quote && typeof quote.sender === 'string' && typeof quote.text === 'string') body.quote = { sender: quote.sender, text: quote.text.slice(0, MAX_QUOTE_CHARS) };
     const files = (o as { files?: unknown }).files;

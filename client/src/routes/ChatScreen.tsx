@@ -32,6 +32,8 @@ import { canRestore, requestRestore, RestoreBanner } from '../components/KeyBack
 import { MemberList, type MemberRow } from '../components/MemberList';
 import { MessagePane } from '../components/MessagePane';
 import { RolesEditor } from '../components/RolesEditor';
+import { AppearanceDialog, EmojiDialog } from '../components/CommunityLook';
+import { listEmoji } from '../api/images';
 import { CommunitySidebar, DmSidebar, type SidebarAction } from '../components/Sidebar';
 import { DmRequestCard } from '../components/DmRequestCard';
 import { GettingStarted } from '../components/GettingStarted';
@@ -91,17 +93,23 @@ export default function ChatScreen() {
 
   // ── Names ──────────────────────────────────────────────────────────────────────────────────
   const [names, setNames] = createSignal(new Map<string, string>(), { equals: false });
-  const learnNames = (rows: { userId: string; username: string | null; displayName: string | null }[]) => {
+  const [avatars, setAvatars] = createSignal(new Map<string, string | null>(), { equals: false });
+  const learnNames = (rows: { userId: string; username: string | null; displayName: string | null; avatarId?: string | null }[]) => {
     const map = names();
+    const pictures = avatars();
     let changed = false;
+    let newPicture = false;
     for (const r of rows) {
       const name = r.displayName || r.username || 'unknown';
       if (map.get(r.userId) !== name) (map.set(r.userId, name), (changed = true));
+      if (r.avatarId !== undefined && pictures.get(r.userId) !== r.avatarId) (pictures.set(r.userId, r.avatarId), (newPicture = true));
     }
     // Every row's name and lock reads this map: only a new or changed name redraws them.
     if (changed) setNames(map);
+    if (newPicture) setAvatars(pictures);
   };
   const nameOf = (id: string) => (id === me().id ? me().displayName || me().username : (names().get(id) ?? t('someone')));
+  const avatarOf = (id: string) => (id === me().id ? me().avatarId : avatars().get(id)) ?? null;
 
   // ── Communities, DMs, members ──────────────────────────────────────────────────────────────
   const [communities, { refetch: refetchCommunities }] = createResource(async () => (await listCommunities()).communities);
@@ -128,6 +136,9 @@ export default function ChatScreen() {
       .catch(() => [] as CommunityMember[]),
   );
   const [roles, { refetch: refetchRoles }] = createResource(communityId, (id) => listRoles(id).then((r) => r.roles, () => []));
+  // The community's custom emoji (issue #13 item 6): `:name:` in its messages and reactions.
+  const [customEmoji, { refetch: refetchEmoji }] = createResource(communityId, (id) => listEmoji(id).then((r) => r.emoji, () => []));
+  const emojiImages = createMemo(() => new Map((customEmoji() ?? []).map((e) => [e.name, e.imageId])));
 
   // Opening a community without a channel shows its first channel.
   createEffect(() => {
@@ -172,7 +183,7 @@ export default function ChatScreen() {
     // Removed from the community on screen: the effect below leaves it; nothing to read again.
     if (list && !list.some((c) => c.id === here)) return;
     let reads: unknown[] = [];
-    await startTransition(() => void (reads = [refetchCommunityView(), refetchCommMembers(), refetchRoles(), refetchConvMembers()]));
+    await startTransition(() => void (reads = [refetchCommunityView(), refetchCommMembers(), refetchRoles(), refetchConvMembers(), refetchEmoji()]));
     await Promise.allSettled(reads);
   };
   onCleanup(() => clearTimeout(readTimer));
@@ -342,7 +353,7 @@ export default function ChatScreen() {
   const memberRows = (): MemberRow[] =>
     (convMembers() ?? []).map((m) => {
       const inCommunity = commMembers()?.find((c) => c.userId === m.userId);
-      return { userId: m.userId, name: nameOf(m.userId), roles: roleNames(inCommunity?.roles ?? []), ...(inCommunity ? { role: inCommunity.role } : {}) };
+      return { userId: m.userId, name: nameOf(m.userId), avatarId: avatarOf(m.userId), roles: roleNames(inCommunity?.roles ?? []), ...(inCommunity ? { role: inCommunity.role } : {}) };
     });
 
   // Forwarding: through a connection of the target channel of its own, closed once sent.
@@ -569,6 +580,8 @@ export default function ChatScreen() {
                 session={activeSession()}
                 me={me().id}
                 nameOf={nameOf}
+                avatarOf={avatarOf}
+                customEmoji={communityId() ? emojiImages() : undefined}
                 cryptoError={cryptoError()}
                 hubOnline={!!engine() && !engine()!.hub.down()}
                 typing={typingNames()}
@@ -642,7 +655,9 @@ export default function ChatScreen() {
       <ShortcutsDialog open={dialog() === 'shortcuts'} onClose={close} />
       <DmDialog open={dialog() === 'dm'} onClose={close} onStarted={(dm) => (void refetchDms(), navigate(`/dm/${dm.id}`))} />
       <LeaveCommunityDialog open={dialog() === 'leave'} onClose={close} community={community() ?? null} onLeft={() => (void refetchCommunities(), navigate('/'))} />
+      <AppearanceDialog open={dialog() === 'appearance'} onClose={close} community={community() ?? null} onChanged={() => (refetchCommunity(), void refetchCommunities())} />
       <Show when={communityId()}>
+        <EmojiDialog open={dialog() === 'emoji'} onClose={close} communityId={communityId()!} onChanged={() => void refetchEmoji()} />
         <RolesEditor
           open={dialog() === 'roles'}
           onClose={close}

@@ -3,9 +3,12 @@
  * few search words each. Bundled with the client — nothing is fetched from anywhere.
  */
 export interface EmojiEntry {
+  /** What is inserted: the character, or `:name:` for a community's custom emoji. */
   emoji: string;
   name: string;
   words?: string;
+  /** A custom emoji's picture URL. */
+  image?: string;
 }
 
 export const EMOJI: readonly EmojiEntry[] = [
@@ -43,10 +46,11 @@ export const EMOJI: readonly EmojiEntry[] = [
   { emoji: '🤝', name: 'handshake', words: 'deal' },
 ];
 
-/** Emoji whose name or words contain `query` (names that start with it first), at most `limit`. */
-export function searchEmoji(query: string, limit = 8): EmojiEntry[] {
+/** Emoji whose name or words contain `query` (names that start with it first), at most `limit`; a community's own (`custom`) come first. */
+export function searchEmoji(query: string, limit = 8, custom: readonly EmojiEntry[] = []): EmojiEntry[] {
   const q = query.toLowerCase();
-  if (!q) return EMOJI.slice(0, limit);
-  const hits = EMOJI.filter((e) => e.name.includes(q) || e.words?.includes(q));
+  const all = [...custom, ...EMOJI];
+  if (!q) return all.slice(0, limit);
+  const hits = all.filter((e) => e.name.includes(q) || e.words?.includes(q));
   return hits.sort((a, b) => Number(!a.name.startsWith(q)) - Number(!b.name.startsWith(q))).slice(0, limit);
 }

@@ -8,6 +8,9 @@ import { updateProfile } from '../../api/account';
 import { updateUser, user } from '../../stores/session';
 import { createAction } from './form';
 import type { Engine } from '../../e2ee/Engine';
+import { ImageField } from '../../components/ImageField';
+import { Avatar } from '../../components/Avatar';
+import { removeProfileImage, setProfileImage } from '../../api/images';
 
 export function ProfileSection() {
   const [name, setName] = createSignal(user()?.displayName ?? '');
@@ -35,6 +38,26 @@ export function ProfileSection() {
         {t('Save')}
       </button>
     </form>
+  );
+}
+
+/** Avatar and profile banner: seen by everyone who sees you, so not end-to-end encrypted (said here). */
+export function ProfileImagesCard() {
+  const me = () => user()!;
+  return (
+    <section class="settings-card" aria-labelledby="pictures-title">
+      <h3 id="pictures-title">{t('Pictures')}</h3>
+      <ImageField
+        label={t('Avatar')}
+        slot="avatar"
+        current={me().avatarId}
+        placeholder={<Avatar id={me().id} name={me().displayName || me().username} size="large" />}
+        upload={async (image) => updateUser(await setProfileImage('avatar', image))}
+        remove={async () => updateUser(await removeProfileImage('avatar'))}
+      />
+      <ImageField label={t('Banner')} slot="banner" current={me().bannerId} upload={async (image) => updateUser(await setProfileImage('banner', image))} remove={async () => updateUser(await removeProfileImage('banner'))} />
+      <p class="muted small-text">{t('Everyone who can see your profile sees these pictures, so they are stored on the server as they are, not end-to-end encrypted. They are cropped and scaled on this device first, which also drops what the file carried besides the picture (such as where a photo was taken).')}</p>
+    </section>
   );
 }
 

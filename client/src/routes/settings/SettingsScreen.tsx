@@ -9,7 +9,7 @@ import type { Engine } from '../../e2ee/Engine';
 import '../../styles/settings.css';
 import { AppearanceSection } from './AppearanceSection';
 import { DevicesSection } from './DevicesSection';
-import { ProfileSection, ReadReceiptsCard, StorageCard } from './ProfileSection';
+import { ProfileImagesCard, ProfileSection, ReadReceiptsCard, StorageCard } from './ProfileSection';
 import { SecuritySection } from './SecuritySection';
 import { SessionsSection } from './SessionsSection';
 import { InvitesSection } from '../../components/Invites';
@@ -45,6 +45,7 @@ export default function SettingsScreen(props: { section: string; engine: Engine 
         <Switch>
           <Match when={current() === 'profile'}>
             <ProfileSection />
+            <ProfileImagesCard />
             <ReadReceiptsCard engine={props.engine} />
             <StorageCard />
           </Match>

@@ -1,0 +1,165 @@
+/**
+ * A community's look and its custom emoji (issue #13 items 5 and 6).
+ * - Appearance (ADMINISTRATOR): icon, banner and an accent colour. The accent marks the
+ *   community (its rail tile and the top of its sidebar); it never colours text, so no choice
+ *   can make anything unreadable.
+ * - Emoji (MANAGE_EMOJI): add one from a picture and a name (`:name:` in messages and
+ *   reactions), delete one. Deleting leaves `:name:` as text in old messages.
+ * The server decides and says why when it refuses; that is shown in the alert.
+ */
+import { t } from '../i18n';
+import { createResource, createSignal, For, Show } from 'solid-js';
+import { EMOJI_NAME } from '../../../protocol/images';
+import type { CommunityView } from '../api/communities';
+import { addEmoji, deleteEmoji, imageUrl, listEmoji, removeCommunityImage, setCommunityAccent, setCommunityImage } from '../api/images';
+import { prepareImage } from '../images/prepareImage';
+import { Avatar } from './Avatar';
+import { Dialog } from './Dialog';
+import { IMAGE_ACCEPT, ImageField } from './ImageField';
+
+export function AppearanceDialog(props: { open: boolean; onClose: () => void; community: CommunityView | null; onChanged: () => void }) {
+  const c = () => props.community?.community;
+  const [accentError, setAccentError] = createSignal<string | null>(null);
+  const setAccent = async (accent: string | null) => {
+    setAccentError(null);
+    try {
+      await setCommunityAccent(c()!.id, accent);
+      props.onChanged();
+    } catch (e) {
+      setAccentError(e instanceof Error ? e.message : String(e));
+    }
+  };
+  return (
+    <Dialog open={props.open} title={t('Appearance')} onClose={props.onClose}>
+      <Show when={c()}>
+        {(community) => (
+          <>
+            <ImageField
+              label={t('Icon')}
+              slot="icon"
+              current={community().iconId}
+              placeholder={<Avatar id={community().id} name={community().name} size="large" />}
+              upload={async (image) => (await setCommunityImage(community().id, 'icon', image), props.onChanged())}
+              remove={async () => (await removeCommunityImage(community().id, 'icon'), props.onChanged())}
+            />
+            <ImageField
+              label={t('Banner')}
+              slot="banner"
+              current={community().bannerId}
+              upload={async (image) => (await setCommunityImage(community().id, 'banner', image), props.onChanged())}
+              remove={async () => (await removeCommunityImage(community().id, 'banner'), props.onChanged())}
+            />
+            <fieldset>
+              <legend>{t('Accent colour')}</legend>
+              <div class="image-field">
+                <input type="color" aria-label={t('Accent colour')} value={community().accent ?? '#4f46e5'} onChange={(e) => void setAccent(e.currentTarget.value.toLowerCase())} />
+                <Show when={community().accent}>
+                  <button type="button" class="small" onClick={() => void setAccent(null)}>
+                    {t('Remove')}
+                  </button>
+                </Show>
+              </div>
+              <p class="error" role="alert">
+                {accentError()}
+              </p>
+            </fieldset>
+            <p class="muted small-text">{t('Everyone who can see this community sees its icon, banner and colour (the icon also on its invite page), so they are stored on the server as they are, not end-to-end encrypted.')}</p>
+          </>
+        )}
+      </Show>
+    </Dialog>
+  );
+}
+
+export function EmojiDialog(props: { open: boolean; onClose: () => void; communityId: string; onChanged: () => void }) {
+  const [list, { refetch }] = createResource(
+    () => (props.open ? props.communityId : null),
+    (id) => listEmoji(id),
+  );
+  const [name, setName] = createSignal('');
+  const [file, setFile] = createSignal<File | null>(null);
+  const [error, setError] = createSignal<string | null>(null);
+  const [busy, setBusy] = createSignal(false);
+  let fileInput!: HTMLInputElement;
+  const nameFromFile = (f: File) =>
+    f.name
+      .replace(/\.[^.]*$/, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9_]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, 32);
+  const run = async (work: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await work();
+      await refetch();
+      props.onChanged();
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const add = (e: Event) => {
+    e.preventDefault();
+    const f = file();
+    if (!f) return setError(t('Choose a picture first.'));
+    if (!EMOJI_NAME.test(name())) return setError(t('An emoji name is 2–32 lowercase letters, digits or underscores.'));
+    void run(async () => {
+      await addEmoji(props.communityId, name(), await prepareImage(f, 'emoji'));
+      setName('');
+      setFile(null);
+      fileInput.value = '';
+    });
+  };
+  return (
+    <Dialog open={props.open} title={t('Emoji')} onClose={props.onClose}>
+      <form onSubmit={add} aria-busy={busy()}>
+        <label>
+          {t('Picture (PNG, GIF or WebP; animated ones stay animated up to 128×128)')}
+          <input
+            ref={fileInput}
+            type="file"
+            accept={IMAGE_ACCEPT}
+            onChange={(e) => {
+              const f = e.currentTarget.files?.[0] ?? null;
+              setFile(f);
+              if (f && !name()) setName(nameFromFile(f));
+            }}
+          />
+        </label>
+        <label>
+          {t('Name')}
+          <input value={name()} onInput={(e) => setName(e.currentTarget.value.toLowerCase())} maxLength={32} pattern="[a-z0-9_]{2,32}" />
+        </label>
+        <button type="submit" class="primary" disabled={busy()}>
+          {t('Add emoji')}
+        </button>
+        <p class="error" role="alert">
+          {error()}
+        </p>
+      </form>
+      <Show when={list()}>
+        {(l) => (
+          <>
+            <p class="muted small-text">{t('{count} of {max} emoji. Everyone in the community can use them; they are not end-to-end encrypted.', { count: l().emoji.length, max: l().max })}</p>
+            <ul class="emoji-list" aria-label={t('Custom emoji')}>
+              <For each={l().emoji}>
+                {(e) => (
+                  <li>
+                    <img src={imageUrl(e.imageId)} alt="" />
+                    <span>:{e.name}:</span>
+                    <button type="button" class="small danger" disabled={busy()} aria-label={t('Delete :{name}:', { name: e.name })} onClick={() => void run(() => deleteEmoji(props.communityId, e.name))}>
+                      {t('Delete')}
+                    </button>
+                  </li>
+                )}
+              </For>
+            </ul>
+          </>
+        )}
+      </Show>
+    </Dialog>
+  );
+}

@@ -1,0 +1,114 @@
+/**
+ * Issue #13 items 5 and 6 in Chromium against `npm start`: Alice sets an avatar (a photo carrying
+ * a canary in its metadata: the crop on her device drops it), gives her community an icon, an
+ * accent and a custom emoji; Bob sees her avatar beside her messages, the icon in his rail, the
+ * emoji in her message, completes `:name` to it in his composer and reacts with it. When Alice
+ * deletes the emoji, her message reads `:name:` as text again. Nothing of the canary is stored.
+ */
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { browserSuite, communityOfTwo, expectNoCanaries, messageWith, send, seriousViolations } from './helpers';
+import { png } from '../images/samples';
+
+const suite = browserSuite();
+
+/** A PNG with `canary` in a text chunk (where cameras put location and comments). */
+function photo(canary: string): Buffer {
+  const base = Buffer.from(png(600, 400, [30, 140, 200]));
+  // IHDR ends at byte 33; a tEXt chunk goes right after it.
+  const data = Buffer.concat([Buffer.from('Comment\0'), Buffer.from(canary)]);
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write('tEXt', 4, 'ascii');
+  let c = ~0;
+  for (const b of Buffer.concat([head.subarray(4), data])) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(~c >>> 0, 0);
+  return Buffer.concat([base.subarray(0, 33), head, data, crc, base.subarray(33)]);
+}
+
+describe('avatars, community look and custom emoji in the browser', () => {
+  it('13.5/13.6: avatar (metadata dropped), icon, accent, :emoji: in messages, autocomplete and reactions; deleting it leaves :name: readable', async () => {
+    const canary = `avatarcanary${randomBytes(10).toString('hex')}`;
+    const alice = await suite.pages.newPage();
+    const bob = await suite.pages.newPage();
+    const { channelUrl } = await communityOfTwo(suite, alice, bob, 'Pictures', ['alice', 'bob']);
+
+    // Alice's avatar, from a 600×400 photo: cropped to a square on her device and sent re-encoded.
+    await alice.getByRole('link', { name: 'Settings' }).click();
+    const avatarUpload = alice.waitForResponse((r) => r.url().endsWith('/api/me/avatar') && r.request().method() === 'PUT');
+    await alice.getByLabel('Choose a picture for avatar').setInputFiles({ name: 'holiday.png', mimeType: 'image/png', buffer: photo(canary) });
+    expect((await avatarUpload).status()).toBe(200);
+    const current = alice.getByRole('img', { name: 'Current avatar' });
+    await expect.poll(() => current.count(), { timeout: 20_000 }).toBe(1);
+    expect(await seriousViolations(alice)).toEqual([]);
+    await expect.poll(() => current.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 20_000 }).toBe(256);
+    expect(await current.evaluate((img: HTMLImageElement) => img.naturalHeight)).toBe(256);
+
+    // Her community: an icon, an accent, and an emoji.
+    await alice.goto(channelUrl);
+    await alice.getByText('Community menu').click();
+    await alice.getByRole('button', { name: 'Appearance' }).click();
+    const iconUpload = alice.waitForResponse((r) => /\/icon$/.test(r.url()) && r.request().method() === 'PUT');
+    await alice.getByLabel('Choose a picture for icon').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: Buffer.from(png(300, 300, [250, 200, 0])) });
+    expect((await iconUpload).status()).toBe(200);
+    await expect.poll(() => alice.getByRole('img', { name: 'Current icon' }).count(), { timeout: 20_000 }).toBe(1);
+    expect(await seriousViolations(alice)).toEqual([]);
+    const accent = alice.waitForResponse((r) => /\/api\/communities\/[^/]+$/.test(r.url()) && r.request().method() === 'PATCH');
+    await alice.getByLabel('Accent colour').fill('#3a7bd5');
+    expect((await accent).status()).toBe(200);
+    await alice.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+    await alice.getByText('Community menu').click();
+    await alice.getByRole('button', { name: 'Emoji', exact: true }).click();
+    await alice.getByLabel(/^Picture/).setInputFiles({ name: 'wavecat.png', mimeType: 'image/png', buffer: Buffer.from(png(64, 64, [220, 30, 30])) });
+    expect(await alice.getByLabel('Name', { exact: true }).inputValue()).toBe('wavecat');
+    await alice.getByRole('button', { name: 'Add emoji' }).click();
+    await expect.poll(() => alice.getByRole('list', { name: 'Custom emoji' }).getByText(':wavecat:').count(), { timeout: 20_000 }).toBe(1);
+    expect(await seriousViolations(alice)).toEqual([]);
+    await alice.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+
+    // Alice writes with it; Bob sees the emoji, her avatar, and the icon in his rail.
+    await send(alice, 'Hello :wavecat: everyone');
+    const hers = messageWith(bob, 'everyone');
+    await expect.poll(() => hers.locator('img.custom-emoji[alt=":wavecat:"]').count(), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => hers.locator('.avatar img').count(), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => hers.locator('.avatar img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 20_000 }).toBe(256);
+    await expect.poll(() => bob.getByRole('navigation', { name: 'Communities' }).locator('img.rail-icon').count(), { timeout: 20_000 }).toBe(1);
+    expect(await bob.getByRole('navigation', { name: 'Communities' }).locator('.rail-item.has-accent').count()).toBe(1);
+
+    // Bob completes `:wave` to the community's emoji, and reacts with it.
+    await bob.locator('#composer-input').fill('Back at you :waveca');
+    await bob.getByRole('listbox', { name: 'Emoji suggestions' }).getByRole('button', { name: /:wavecat:/ }).click();
+    expect(await bob.locator('#composer-input').inputValue()).toBe('Back at you :wavecat: ');
+    await bob.locator('#composer-input').press('Enter');
+    await expect.poll(() => messageWith(alice, 'Back at you').locator('img.custom-emoji').count(), { timeout: 20_000 }).toBe(1);
+    await hers.hover();
+    await hers.getByRole('button', { name: 'React to message' }).click();
+    await bob.getByPlaceholder('Search emoji').fill('wavecat');
+    await bob.getByRole('button', { name: 'wavecat' }).click();
+    const chip = messageWith(alice, 'everyone').locator('.reaction img.custom-emoji[alt=":wavecat:"]');
+    await expect.poll(() => chip.count(), { timeout: 20_000 }).toBe(1);
+
+    // Alice deletes the emoji: old messages read `:wavecat:` as text.
+    await alice.getByText('Community menu').click();
+    await alice.getByRole('button', { name: 'Emoji', exact: true }).click();
+    await alice.getByRole('button', { name: 'Delete :wavecat:' }).click();
+    await expect.poll(() => alice.getByRole('list', { name: 'Custom emoji' }).getByText(':wavecat:').count(), { timeout: 20_000 }).toBe(0);
+    await alice.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+    await expect.poll(() => hers.locator('img.custom-emoji').count(), { timeout: 20_000 }).toBe(0);
+    expect(await hers.locator('.markdown').innerText()).toContain('Hello :wavecat: everyone');
+
+    // A reload keeps the avatar and the icon.
+    await bob.reload();
+    await expect.poll(() => messageWith(bob, 'everyone').locator('.avatar img').count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => bob.getByRole('navigation', { name: 'Communities' }).locator('img.rail-icon').count(), { timeout: 20_000 }).toBe(1);
+    expect(suite.pages.problems).toEqual([]);
+
+    // The photo's metadata never reached the server (the crop on Alice's device re-encoded it).
+    await suite.server.kill();
+    expectNoCanaries(suite.server.dataDir, [canary]);
+  });
+});
