@@ -53,6 +53,9 @@ export const RenameCommunityRequest = v.pipe(
   v.check((b) => b.name !== undefined || b.accent !== undefined, 'say what to change: name or accent'),
 );
 
+/** A group DM's accent colour (null removes it); its icon is an upload of its own. */
+export const UpdateGroupDmRequest = v.strictObject({ accent: v.nullable(Accent) });
+
 export const CreateGroupRequest = v.strictObject({ name: Name });
 export const UpdateGroupRequest = v.strictObject({ name: v.optional(Name), position: v.optional(Position) });
 

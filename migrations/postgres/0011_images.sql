@@ -18,6 +18,8 @@ CREATE TABLE "images" (
 	"created_at" bigint NOT NULL
 );
 --> statement-breakpoint
+ALTER TABLE "channels" ADD COLUMN "icon_id" text;--> statement-breakpoint
+ALTER TABLE "channels" ADD COLUMN "accent" text;--> statement-breakpoint
 ALTER TABLE "communities" ADD COLUMN "icon_id" text;--> statement-breakpoint
 ALTER TABLE "communities" ADD COLUMN "banner_id" text;--> statement-breakpoint
 ALTER TABLE "communities" ADD COLUMN "accent" text;--> statement-breakpoint

@@ -20,6 +20,8 @@ CREATE TABLE `images` (
 );
 --> statement-breakpoint
 CREATE INDEX `images_uploader_idx` ON `images` (`uploader_id`);--> statement-breakpoint
+ALTER TABLE `channels` ADD `icon_id` text;--> statement-breakpoint
+ALTER TABLE `channels` ADD `accent` text;--> statement-breakpoint
 ALTER TABLE `communities` ADD `icon_id` text;--> statement-breakpoint
 ALTER TABLE `communities` ADD `banner_id` text;--> statement-breakpoint
 ALTER TABLE `communities` ADD `accent` text;--> statement-breakpoint

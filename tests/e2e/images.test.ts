@@ -3,11 +3,12 @@
  * a canary in its metadata: the crop on her device drops it), gives her community an icon, an
  * accent and a custom emoji; Bob sees her avatar beside her messages, the icon in his rail, the
  * emoji in her message, completes `:name` to it in his composer and reacts with it. When Alice
- * deletes the emoji, her message reads `:name:` as text again. Nothing of the canary is stored.
+ * deletes the emoji, her message reads `:name:` as text again. A group DM gets a picture Bob
+ * sees in his conversation list. Nothing of the canary is stored.
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { browserSuite, communityOfTwo, expectNoCanaries, messageWith, send, seriousViolations } from './helpers';
+import { browserSuite, communityOfTwo, expectNoCanaries, messageWith, registerAnother, send, seriousViolations, startDm } from './helpers';
 import { png } from '../images/samples';
 
 const suite = browserSuite();
@@ -105,6 +106,19 @@ describe('avatars, community look and custom emoji in the browser', () => {
     await bob.reload();
     await expect.poll(() => messageWith(bob, 'everyone').locator('.avatar img').count(), { timeout: 30_000 }).toBe(1);
     await expect.poll(() => bob.getByRole('navigation', { name: 'Communities' }).locator('img.rail-icon').count(), { timeout: 20_000 }).toBe(1);
+
+    // A group DM has a picture and colour of its own, set by any member and seen by the others.
+    const carol = await suite.pages.newPage();
+    await registerAnother(carol, suite.server.url, 'carol', suite.pages.problems);
+    await startDm(alice, 'bob, carol');
+    await expect.poll(() => alice.getByRole('button', { name: 'Group picture' }).count(), { timeout: 20_000 }).toBe(1);
+    await alice.getByRole('button', { name: 'Group picture' }).click();
+    const groupIcon = alice.waitForResponse((r) => /\/api\/dms\/[^/]+\/icon$/.test(r.url()) && r.request().method() === 'PUT');
+    await alice.getByLabel('Choose a picture for icon').setInputFiles({ name: 'us.png', mimeType: 'image/png', buffer: Buffer.from(png(200, 200, [20, 180, 60])) });
+    expect((await groupIcon).status()).toBe(200);
+    await alice.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+    await bob.getByRole('link', { name: 'Direct messages' }).click();
+    await expect.poll(() => bob.getByRole('complementary').locator('img.conversation-icon').count(), { timeout: 20_000 }).toBe(1);
     expect(suite.pages.problems).toEqual([]);
 
     // The photo's metadata never reached the server (the crop on Alice's device re-encoded it).

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_EMOJI_PER_COMMUNITY } from '../../protocol/images';
@@ -33,6 +34,26 @@ const storedCount = () => (existsSync(imagesDir()) ? readdirSync(imagesDir()).le
 async function upload(user: TestUser | null, path: string, bytes: Uint8Array, token = user?.accessToken) {
   const res = await fetch(`${server.url}${path}`, { method: 'PUT', headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), 'Content-Type': 'application/octet-stream' }, body: bytes as Uint8Array<ArrayBuffer> });
   return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, any> | null };
+}
+
+/**
+ * PUT of a body the server refuses before reading it all (its declared length is over the limit):
+ * the server answers 413 at once and closes, so the client's write may fail after the answer has
+ * come. node:http gives the answer either way (fetch would report only the failed write).
+ */
+function putRefusedEarly(user: TestUser, path: string, bytes: Uint8Array): Promise<{ status: number; body: Record<string, any> | null }> {
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const req = request(`${server.url}${path}`, { method: 'PUT', headers: { Authorization: `Bearer ${user.accessToken}`, 'Content-Type': 'application/octet-stream', 'Content-Length': String(bytes.length) } }, (res) => {
+      answered = true;
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text || 'null') as Record<string, any> | null }));
+    });
+    req.on('error', (e) => !answered && reject(e));
+    req.end(bytes);
+  });
 }
 
 async function image(id: string) {
@@ -95,7 +116,7 @@ describe('profile and community images, custom emoji', () => {
     const huge = await upload(me, '/api/me/avatar', png(2000, 50));
     expect(huge.status).toBe(400);
     expect(huge.body!.error.message).toMatch(/at most 1024×1024 pixels/);
-    const heavy = await upload(me, '/api/me/avatar', png(64, 64, [1, 2, 3], 1100 * 1024));
+    const heavy = await putRefusedEarly(me, '/api/me/avatar', png(64, 64, [1, 2, 3], 1100 * 1024));
     expect(heavy.status).toBe(413);
     expect(storedCount()).toBe(before);
     expect((await call(server, me, 'GET', '/api/me')).body).toMatchObject({ avatarId: null });
@@ -156,6 +177,31 @@ describe('profile and community images, custom emoji', () => {
     expect(stored(imageId)).toBe(false);
   });
 
+  it('13.5: a group DM has an icon and accent any member who accepted it may set; strangers get 404, a 1:1 DM 409', async () => {
+    const s = await setting(tag());
+    const third = await registerUser(server, `i3${tag()}`);
+    await joinCommunity(server, s.owner, s.communityId, [third]);
+    const group = await call(server, s.owner, 'POST', '/api/dms', { userIds: [s.member.id, third.id] });
+    expect(group.status, JSON.stringify(group.body)).toBeLessThan(300);
+    const id = (group.body as any).channel.id as string;
+    for (const u of [s.member, third]) expect((await call(server, u, 'POST', `/api/dms/${id}/accept`)).status).toBe(200);
+    expect((await upload(s.stranger, `/api/dms/${id}/icon`, png(128, 128))).status).toBe(404);
+    const set = await upload(s.member, `/api/dms/${id}/icon`, png(128, 128));
+    expect(set.status).toBe(200);
+    const iconId = set.body!.channel.iconId as string;
+    expect((await image(iconId)).status).toBe(200);
+    expect((await call(server, s.stranger, 'PATCH', `/api/dms/${id}`, { accent: '#aa0000' })).status).toBe(404);
+    expect((await call(server, third, 'PATCH', `/api/dms/${id}`, { accent: 'blue' })).status).toBe(400);
+    expect((await call(server, third, 'PATCH', `/api/dms/${id}`, { accent: '#aa0000' })).status).toBe(200);
+    const listed = await call(server, third, 'GET', '/api/dms');
+    expect((listed.body as any).dms.find((d: { id: string }) => d.id === id)).toMatchObject({ iconId, accent: '#aa0000' });
+    const pair = await call(server, s.owner, 'POST', '/api/dms', { userIds: [s.member.id] });
+    expect((await upload(s.owner, `/api/dms/${(pair.body as any).channel.id}/icon`, png(128, 128))).status).toBe(409);
+    expect((await call(server, s.owner, 'DELETE', `/api/dms/${id}/icon`)).status).toBe(200);
+    expect((await image(iconId)).status).toBe(404);
+    expect(stored(iconId)).toBe(false);
+  });
+
   it('13.3: deleting a community or an account deletes its images from the blob store', async () => {
     const s = await setting(tag());
     const icon = (await upload(s.owner, `/api/communities/${s.communityId}/icon`, png(128, 128))).body!.community.iconId as string;
@@ -175,7 +221,7 @@ describe('profile and community images, custom emoji', () => {
     const claims = JSON.parse(Buffer.from(s.owner.accessToken.split('.')[1]!, 'base64url').toString()) as AccessClaims;
     const expired = await signAccessToken(keys, claims, Date.now() - (ACCESS_TOKEN_SECONDS + 120) * 1000);
     const routes = ROUTES.filter((r) => r.tag === 'images' && r.access === 'user');
-    expect(routes.length).toBe(11);
+    expect(routes.length).toBe(14);
     for (const r of routes) {
       const path = r.path.replace('{id}', s.communityId).replace('{name}', 'nope');
       for (const token of [expired, null]) {

@@ -17,7 +17,7 @@
  * over the channel socket and the server cannot read them.
  */
 import { Hono, type Context } from 'hono';
-import { CreateDmRequest } from '../../protocol/communities';
+import { CreateDmRequest, UpdateGroupDmRequest } from '../../protocol/communities';
 import { ApiError } from '../../protocol/errors';
 import type { AppEnv } from '../app';
 import { digest, newId } from '../auth/secrets';
@@ -29,6 +29,7 @@ import { inBackground } from '../middleware/listChanges';
 import type { Channel, DirectMemberState, Storage, User } from '../storage/Storage';
 import { permissionsIn } from '../auth/access';
 import { isStorageError } from '../storage/StorageError';
+import { dropImage, storeImage } from './images';
 
 /**
  * A DM as `viewer` sees it: who has accepted it (`memberIds`) and whom it is still waiting for
@@ -40,6 +41,8 @@ function dmView(ch: Channel, states: DirectMemberState[]) {
     id: ch.id,
     kind: ch.kind,
     createdAt: ch.createdAt,
+    iconId: ch.iconId ?? null,
+    accent: ch.accent ?? null,
     memberIds: states.filter((m) => m.acceptedAt !== null).map((m) => m.userId),
     pendingIds: states.filter((m) => m.acceptedAt === null).map((m) => m.userId),
   };
@@ -94,6 +97,28 @@ async function ownDm(storage: Storage, id: string, me: string): Promise<{ channe
 
 /** Tells these users' devices to re-read their DM list (the hub's `changed` frame). */
 const tellDms = (c: Context<AppEnv>, users: string[]) => inBackground(c, announceListChange(c.env, users, { scope: 'dms' }));
+
+/**
+ * A group DM whose look the caller may change: any member who has accepted it (a 1:1 DM has the
+ * other person's avatar instead, so it has none of its own).
+ */
+async function ownGroupDm(storage: Storage, id: string, me: string) {
+  const dm = await ownDm(storage, id, me);
+  if (dm.mine.acceptedAt === null) throw new ApiError('not_found', 'no such DM');
+  if (dm.channel.kind !== 'group_dm') throw new ApiError('conflict', 'only a group DM has an icon and accent of its own');
+  return dm;
+}
+
+/** Sets (from the request body) or removes a group DM's icon; the one replaced is deleted. */
+async function setGroupIcon(c: Context<AppEnv>, set: boolean) {
+  const storage = await c.var.storage();
+  const dm = await ownGroupDm(storage, c.req.param('id')!, c.var.auth.user.id);
+  const iconId = set ? await storeImage(c, 'icon') : null;
+  await storage.updateChannelLook(dm.channel.id, { iconId });
+  await dropImage(c.env, storage, dm.channel.iconId);
+  await tellDms(c, dm.states.map((m) => m.userId));
+  return c.json({ channel: dmView({ ...dm.channel, iconId }, dm.states) });
+}
 
 export const dmRoutes = new Hono<AppEnv>()
   .use('*', noStore)
@@ -201,6 +226,18 @@ export const dmRoutes = new Hono<AppEnv>()
       await tellDms(c, wasIn ? [me, ...others] : [me]);
     }
     return c.body(null, 204);
+  })
+
+  // A group DM's icon and accent (issue #13 item 5): any member who has accepted it.
+  .put('/:id/icon', (c) => setGroupIcon(c, true))
+  .delete('/:id/icon', (c) => setGroupIcon(c, false))
+  .patch('/:id', async (c) => {
+    const storage = await c.var.storage();
+    const dm = await ownGroupDm(storage, c.req.param('id'), c.var.auth.user.id);
+    const body = await jsonBody(c, UpdateGroupDmRequest);
+    await storage.updateChannelLook(dm.channel.id, { accent: body.accent });
+    await tellDms(c, dm.states.map((m) => m.userId));
+    return c.json({ channel: dmView({ ...dm.channel, accent: body.accent }, dm.states) });
   })
 
   .delete('/:id/members/me', async (c) => {

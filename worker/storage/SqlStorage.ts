@@ -28,7 +28,7 @@ const COMMUNITY = `id, name, owner_id AS "ownerId", created_at AS "createdAt", i
 const IMAGE = `id, slot, content_type AS "contentType", width, height, size, uploader_id AS "uploaderId", created_at AS "createdAt"`;
 const imageRow = (i: StoredImage): StoredImage => ({ ...i, width: Number(i.width), height: Number(i.height), size: Number(i.size), createdAt: Number(i.createdAt) });
 const EMOJI = `name, image_id AS "imageId", created_by AS "createdBy", created_at AS "createdAt"`;
-const CHANNEL = `id, community_id AS "communityId", group_id AS "groupId", kind, name, position, created_at AS "createdAt", archived_at AS "archivedAt", slow_mode_seconds AS "slowModeSeconds"`;
+const CHANNEL = `id, community_id AS "communityId", group_id AS "groupId", kind, name, position, created_at AS "createdAt", archived_at AS "archivedAt", slow_mode_seconds AS "slowModeSeconds", icon_id AS "iconId", accent`;
 const MEMBER = `community_id AS "communityId", user_id AS "userId", role, joined_at AS "joinedAt", timed_out_until AS "timedOutUntil"`;
 const GROUP = `id, community_id AS "communityId", name, position, created_at AS "createdAt", owner_user_id AS "ownerUserId", private_at AS "privateAt"`;
 const ROLE = `id, community_id AS "communityId", name, permissions, position`;
@@ -437,6 +437,7 @@ export class SqlStorage implements Storage {
        WHERE created_at < ?
          AND NOT EXISTS (SELECT 1 FROM users u WHERE u.avatar_id = images.id OR u.banner_id = images.id)
          AND NOT EXISTS (SELECT 1 FROM communities c WHERE c.icon_id = images.id OR c.banner_id = images.id)
+         AND NOT EXISTS (SELECT 1 FROM channels ch WHERE ch.icon_id = images.id)
          AND NOT EXISTS (SELECT 1 FROM emoji e WHERE e.image_id = images.id)
        LIMIT ?`,
       [createdBefore, limit],
@@ -449,6 +450,13 @@ export class SqlStorage implements Storage {
     const keys = (Object.keys(look) as (keyof CommunityLook)[]).filter((k) => k in columns && look[k] !== undefined);
     if (keys.length === 0) return;
     await this.db.run(`UPDATE communities SET ${keys.map((k) => `${columns[k]} = ?`).join(', ')} WHERE id = ?`, [...keys.map((k) => look[k] ?? null), id]);
+  }
+
+  async updateChannelLook(id: string, look: Partial<Pick<Channel, 'iconId' | 'accent'>>): Promise<void> {
+    const columns = { iconId: 'icon_id', accent: 'accent' } as const;
+    const keys = (Object.keys(look) as (keyof typeof columns)[]).filter((k) => k in columns && look[k] !== undefined);
+    if (keys.length === 0) return;
+    await this.db.run(`UPDATE channels SET ${keys.map((k) => `${columns[k]} = ?`).join(', ')} WHERE id = ?`, [...keys.map((k) => look[k] ?? null), id]);
   }
 
   async listEmoji(communityId: string): Promise<CustomEmoji[]> {
@@ -652,7 +660,7 @@ export class SqlStorage implements Storage {
 
   listDirectChannels(userId: string, options: { all?: boolean } = {}) {
     return this.db.all<Channel>(
-      `SELECT c.id, c.community_id AS "communityId", c.group_id AS "groupId", c.kind, c.name, c.position, c.created_at AS "createdAt", c.archived_at AS "archivedAt", c.slow_mode_seconds AS "slowModeSeconds"
+      `SELECT c.id, c.community_id AS "communityId", c.group_id AS "groupId", c.kind, c.name, c.position, c.created_at AS "createdAt", c.archived_at AS "archivedAt", c.slow_mode_seconds AS "slowModeSeconds", c.icon_id AS "iconId", c.accent
        FROM channels c JOIN channel_members m ON m.channel_id = c.id WHERE m.user_id = ?${options.all ? '' : ' AND m.accepted_at IS NOT NULL'} ORDER BY c.created_at, c.id`,
       [userId],
     );

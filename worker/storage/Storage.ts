@@ -190,6 +190,9 @@ export interface Channel {
   archivedAt: number | null;
   /** Seconds between a member's messages; 0 = off. */
   slowModeSeconds: number;
+  /** A group DM's icon (`StoredImage.id`) and accent colour: absent when creating, reads fill them (null = none). */
+  iconId?: string | null;
+  accent?: string | null;
 }
 
 export interface Member {
@@ -371,6 +374,8 @@ export interface Storage {
   /** Images created before `createdBefore` that no user, community or emoji refers to. */
   listOrphanImages(createdBefore: number, limit: number): Promise<StoredImage[]>;
   updateCommunityLook(id: string, look: CommunityLook): Promise<void>;
+  /** A group DM's icon and accent. */
+  updateChannelLook(id: string, look: Partial<Pick<Channel, 'iconId' | 'accent'>>): Promise<void>;
   listEmoji(communityId: string): Promise<CustomEmoji[]>;
   /** Adds an emoji unless the name is taken or the community already has `max`. */
   addEmoji(communityId: string, emoji: CustomEmoji, max: number): Promise<'added' | 'exists' | 'full'>;

@@ -68,6 +68,9 @@ export interface Dm {
   id: string;
   kind: 'dm' | 'group_dm';
   createdAt: number;
+  /** A group DM's icon image id and accent colour; null when none. */
+  iconId?: string | null;
+  accent?: string | null;
   /** Who has accepted it. */
   memberIds: string[];
   /** Whom it is still waiting for (a request not answered yet, or declined: the server does not say which). */

@@ -5,7 +5,7 @@
  */
 import type { PublicUser } from '../../../protocol/auth';
 import type { CustomEmoji } from '../../../protocol/images';
-import type { CommunitySummary } from './communities';
+import type { CommunitySummary, Dm } from './communities';
 import { api } from './http';
 
 /** Where an image is served: a plain URL, since an <img> sends no token (the id is the capability). */
@@ -21,6 +21,11 @@ export const setCommunityImage = async (communityId: string, slot: 'icon' | 'ban
   api<{ community: CommunitySummary }>(`${c(communityId)}/${slot}`, { method: 'PUT', raw: await raw(image) });
 export const removeCommunityImage = (communityId: string, slot: 'icon' | 'banner') => api<{ community: CommunitySummary }>(`${c(communityId)}/${slot}`, { method: 'DELETE' });
 export const setCommunityAccent = (communityId: string, accent: string | null) => api<{ community: CommunitySummary }>(c(communityId), { method: 'PATCH', body: { accent } });
+
+const dm = (id: string) => `/api/dms/${encodeURIComponent(id)}`;
+export const setGroupDmIcon = async (channelId: string, image: Blob) => api<{ channel: Dm }>(`${dm(channelId)}/icon`, { method: 'PUT', raw: await raw(image) });
+export const removeGroupDmIcon = (channelId: string) => api<{ channel: Dm }>(`${dm(channelId)}/icon`, { method: 'DELETE' });
+export const setGroupDmAccent = (channelId: string, accent: string | null) => api<{ channel: Dm }>(dm(channelId), { method: 'PATCH', body: { accent } });
 
 export const listEmoji = (communityId: string) => api<{ emoji: CustomEmoji[]; max: number }>(`${c(communityId)}/emoji`);
 export const addEmoji = async (communityId: string, name: string, image: Blob) =>

@@ -5,13 +5,14 @@
  *   can make anything unreadable.
  * - Emoji (MANAGE_EMOJI): add one from a picture and a name (`:name:` in messages and
  *   reactions), delete one. Deleting leaves `:name:` as text in old messages.
+ * - A group DM's icon and accent (any member).
  * The server decides and says why when it refuses; that is shown in the alert.
  */
 import { t } from '../i18n';
 import { createResource, createSignal, For, Show } from 'solid-js';
 import { EMOJI_NAME } from '../../../protocol/images';
-import type { CommunityView } from '../api/communities';
-import { addEmoji, deleteEmoji, imageUrl, listEmoji, removeCommunityImage, setCommunityAccent, setCommunityImage } from '../api/images';
+import type { CommunityView, Dm } from '../api/communities';
+import { addEmoji, deleteEmoji, imageUrl, listEmoji, removeCommunityImage, removeGroupDmIcon, setCommunityAccent, setCommunityImage, setGroupDmAccent, setGroupDmIcon } from '../api/images';
 import { prepareImage } from '../images/prepareImage';
 import { Avatar } from './Avatar';
 import { Dialog } from './Dialog';
@@ -64,6 +65,53 @@ export function AppearanceDialog(props: { open: boolean; onClose: () => void; co
               </p>
             </fieldset>
             <p class="muted small-text">{t('Everyone who can see this community sees its icon, banner and colour (the icon also on its invite page), so they are stored on the server as they are, not end-to-end encrypted.')}</p>
+          </>
+        )}
+      </Show>
+    </Dialog>
+  );
+}
+
+/** A group DM's icon and accent: any member may set them (a 1:1 DM shows the other person's avatar). */
+export function GroupLookDialog(props: { open: boolean; onClose: () => void; dm: Dm | null; title: string; onChanged: () => void }) {
+  const [accentError, setAccentError] = createSignal<string | null>(null);
+  const setAccent = async (accent: string | null) => {
+    setAccentError(null);
+    try {
+      await setGroupDmAccent(props.dm!.id, accent);
+      props.onChanged();
+    } catch (e) {
+      setAccentError(e instanceof Error ? e.message : String(e));
+    }
+  };
+  return (
+    <Dialog open={props.open} title={t('Group picture')} onClose={props.onClose}>
+      <Show when={props.dm}>
+        {(dm) => (
+          <>
+            <ImageField
+              label={t('Icon')}
+              slot="icon"
+              current={dm().iconId}
+              placeholder={<Avatar id={dm().id} name={props.title} size="large" />}
+              upload={async (image) => (await setGroupDmIcon(dm().id, image), props.onChanged())}
+              remove={async () => (await removeGroupDmIcon(dm().id), props.onChanged())}
+            />
+            <fieldset>
+              <legend>{t('Accent colour')}</legend>
+              <div class="image-field">
+                <input type="color" aria-label={t('Accent colour')} value={dm().accent ?? '#4f46e5'} onChange={(e) => void setAccent(e.currentTarget.value.toLowerCase())} />
+                <Show when={dm().accent}>
+                  <button type="button" class="small" onClick={() => void setAccent(null)}>
+                    {t('Remove')}
+                  </button>
+                </Show>
+              </div>
+              <p class="error" role="alert">
+                {accentError()}
+              </p>
+            </fieldset>
+            <p class="muted small-text">{t('Everyone in this conversation sees its picture and colour; they are stored on the server as they are, not end-to-end encrypted (the messages are).')}</p>
           </>
         )}
       </Show>

@@ -22,9 +22,16 @@ interface Common {
 }
 
 /** A conversation link with its badges; the accessible name says the counts in words. */
-function ConversationLink(props: { href: string; name: string; shown: string; active: boolean; counts: Counts | undefined; presence?: PresenceState }) {
+function ConversationLink(props: { href: string; name: string; shown: string; active: boolean; counts: Counts | undefined; presence?: PresenceState; icon?: string | null; accent?: string | null }) {
   return (
-    <a href={props.href} classList={{ active: props.active, unread: (props.counts?.unread ?? 0) > 0 }} aria-current={props.active ? 'page' : undefined} aria-label={unreadLabel(props.name, props.counts)}>
+    <a
+      href={props.href}
+      classList={{ active: props.active, unread: (props.counts?.unread ?? 0) > 0, 'has-accent': !!props.accent }}
+      style={props.accent ? { '--community-accent': props.accent } : undefined}
+      aria-current={props.active ? 'page' : undefined}
+      aria-label={unreadLabel(props.name, props.counts)}
+    >
+      <Show when={props.icon}>{(id) => <img class="conversation-icon" src={imageUrl(id())} alt="" width="20" height="20" />}</Show>
       <Show when={props.presence}>
         <span class={`presence presence-${props.presence}`} aria-hidden="true" />
       </Show>
@@ -160,6 +167,8 @@ export function DmSidebar(
                 active={props.channelId === dm.id}
                 counts={props.countsOf(dm.id)}
                 presence={other(dm) ? props.presenceOf(other(dm)!) : undefined}
+                icon={dm.iconId}
+                accent={dm.accent}
               />
             </li>
           )}

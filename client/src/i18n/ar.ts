@@ -566,4 +566,6 @@ export const ar: Catalogue = {
   'Pictures': 'الصور',
   'Avatar': 'الصورة الرمزية',
   'Everyone who can see your profile sees these pictures, so they are stored on the server as they are, not end-to-end encrypted. They are cropped and scaled on this device first, which also drops what the file carried besides the picture (such as where a photo was taken).': 'يرى هذه الصور كل من يستطيع رؤية ملفك الشخصي، لذا تُخزَّن على الخادم كما هي، دون تشفير من طرف إلى طرف. تُقصّ وتُصغّر على هذا الجهاز أولًا، وهذا يحذف أيضًا ما حمله الملف غير الصورة (مثل مكان التقاطها).',
+  'Group picture': 'صورة المجموعة',
+  'Everyone in this conversation sees its picture and colour; they are stored on the server as they are, not end-to-end encrypted (the messages are).': 'يرى كل من في هذه المحادثة صورتها ولونها، وهي مخزّنة على الخادم كما هي دون تشفير من طرف إلى طرف (أما الرسائل فمشفّرة).',
 };

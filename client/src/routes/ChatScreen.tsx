@@ -32,7 +32,7 @@ import { canRestore, requestRestore, RestoreBanner } from '../components/KeyBack
 import { MemberList, type MemberRow } from '../components/MemberList';
 import { MessagePane } from '../components/MessagePane';
 import { RolesEditor } from '../components/RolesEditor';
-import { AppearanceDialog, EmojiDialog } from '../components/CommunityLook';
+import { AppearanceDialog, EmojiDialog, GroupLookDialog } from '../components/CommunityLook';
 import { listEmoji } from '../api/images';
 import { CommunitySidebar, DmSidebar, type SidebarAction } from '../components/Sidebar';
 import { DmRequestCard } from '../components/DmRequestCard';
@@ -402,7 +402,7 @@ export default function ChatScreen() {
     onCleanup(() => (cancelAnimationFrame(frame), removeEventListener('keydown', onKey)));
   });
 
-  type DialogName = SidebarAction | 'community' | 'join' | 'channelSettings' | 'switcher' | 'shortcuts';
+  type DialogName = SidebarAction | 'community' | 'join' | 'channelSettings' | 'switcher' | 'shortcuts' | 'groupLook';
   const [dialog, setDialog] = createSignal<DialogName | null>(null);
   const [settingsFor, setSettingsFor] = createSignal<Channel | null>(null);
   const close = () => setDialog(null);
@@ -531,6 +531,9 @@ export default function ChatScreen() {
                 </button>
               </Show>
               <Show when={currentDm()?.kind === 'group_dm'}>
+                <button type="button" class="small" onClick={() => setDialog('groupLook')}>
+                  {t('Group picture')}
+                </button>
                 <button type="button" class="small" classList={{ danger: confirmLeave() }} onClick={() => void leaveGroupDm()}>
                   {confirmLeave() ? t('Confirm: leave conversation') : t('Leave conversation')}
                 </button>
@@ -655,6 +658,7 @@ export default function ChatScreen() {
       <ShortcutsDialog open={dialog() === 'shortcuts'} onClose={close} />
       <DmDialog open={dialog() === 'dm'} onClose={close} onStarted={(dm) => (void refetchDms(), navigate(`/dm/${dm.id}`))} />
       <LeaveCommunityDialog open={dialog() === 'leave'} onClose={close} community={community() ?? null} onLeft={() => (void refetchCommunities(), navigate('/'))} />
+      <GroupLookDialog open={dialog() === 'groupLook'} onClose={close} dm={currentDm() ?? null} title={currentDm() ? dmTitle(currentDm()!) : ''} onChanged={() => void refetchDms()} />
       <AppearanceDialog open={dialog() === 'appearance'} onClose={close} community={community() ?? null} onChanged={() => (refetchCommunity(), void refetchCommunities())} />
       <Show when={communityId()}>
         <EmojiDialog open={dialog() === 'emoji'} onClose={close} communityId={communityId()!} onChanged={() => void refetchEmoji()} />

@@ -162,6 +162,9 @@ export const channels = pgTable('channels', {
   archivedAt: bigint('archived_at', { mode: "number" }),
   /** Seconds a member must wait between messages; 0 = off. Moderators are exempt. */
   slowModeSeconds: bigint('slow_mode_seconds', { mode: "number" }).notNull().default(0),
+  /** A group DM's icon (`images.id`) and accent colour (#rrggbb); null = none. */
+  iconId: text('icon_id'),
+  accent: text('accent'),
 }, (t) => [index('channels_community').on(t.communityId)]);
 
 /** Who is in a DM or group DM (community channels take their members from the community). */
