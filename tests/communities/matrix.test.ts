@@ -52,6 +52,14 @@ const ROWS: Record<string, Row> = {
   'GET /api/communities/{id}': { scope: 'community', member: 'allowed' },
   'PATCH /api/communities/{id}': { scope: 'community', body: { name: 'Taken over' }, member: 403 },
   'DELETE /api/communities/{id}': { scope: 'community', member: 403 },
+  // Images (issue #13 item 5): the body would be the picture; who asks is refused before it is read.
+  'PUT /api/communities/{id}/icon': { scope: 'community', member: 403 },
+  'DELETE /api/communities/{id}/icon': { scope: 'community', member: 403 },
+  'PUT /api/communities/{id}/banner': { scope: 'community', member: 403 },
+  'DELETE /api/communities/{id}/banner': { scope: 'community', member: 403 },
+  'GET /api/communities/{id}/emoji': { scope: 'community', member: 'allowed' },
+  'PUT /api/communities/{id}/emoji/{name}': { scope: 'community', member: 403 },
+  'DELETE /api/communities/{id}/emoji/{name}': { scope: 'community', member: 403 },
   'POST /api/communities/{id}/transfer': { scope: 'community', body: { userId: '{target}', password: 'correct horse battery staple' }, member: 403 },
   'POST /api/communities/{id}/groups': { scope: 'community', body: { name: 'g' }, member: 403 },
   'PATCH /api/communities/{id}/groups/{groupId}': { scope: 'community', body: { name: 'g' }, member: 403 },
@@ -89,6 +97,9 @@ const ROWS: Record<string, Row> = {
   'POST /api/dms': { scope: 'self', body: { userIds: ['{target}'] }, member: 'allowed' },
   'GET /api/dms': { scope: 'self', member: 'allowed' },
   'DELETE /api/dms/{id}/members/me': { scope: 'dm', member: 'allowed' },
+  'PUT /api/dms/{id}/icon': { scope: 'dm', member: 'allowed' },
+  'DELETE /api/dms/{id}/icon': { scope: 'dm', member: 'allowed' },
+  'PATCH /api/dms/{id}': { scope: 'dm', body: { accent: '#112233' }, member: 'allowed' },
   'POST /api/dms/{id}/accept': { scope: 'dm', member: 'allowed' },
   'POST /api/dms/{id}/decline': { scope: 'dm', member: 'allowed' },
 };
@@ -105,7 +116,8 @@ function pathFor(path: string, scope: Row['scope'], other = false): string {
     .replace('{groupId}', path.includes('/personal-groups/') ? ids.personalGroup : ids.group)
     .replace('{userId}', u.target.id)
     .replace('{roleId}', ids.role)
-    .replace('{code}', ids.invite);
+    .replace('{code}', ids.invite)
+    .replace('{name}', 'party');
 }
 const bodyFor = (row: Row) => (row.body === undefined ? undefined : JSON.parse(JSON.stringify(row.body).replaceAll('{target}', u.target.id)));
 
