@@ -9,7 +9,8 @@
  * available the composer is disabled, because nothing is ever sent in plaintext.
  */
 import { listFormat, locale, t } from '../i18n';
-import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from 'solid-js';
+import { createEffect, createMemo, createResource, createSignal, For, on, onCleanup, Show } from 'solid-js';
+import { ApiRequestError } from '../api/http';
 import { createStore, reconcile } from 'solid-js/store';
 import { MAX_MESSAGE_CHARS, MAX_QUOTE_CHARS } from '../e2ee/MessageBody';
 import { EmojiPicker } from './messages/EmojiPicker';
@@ -24,7 +25,7 @@ import type { ChannelSession, ViewMessage } from '../stores/ChannelSession';
 import { LockIcon } from './LockIcon';
 import { Attachments, isImage } from './messages/Attachments';
 import { Lightbox } from './messages/Lightbox';
-import { formatSize, UploadCancelled, uploadFile } from '../files/transfer';
+import { formatSize, forgetUpload, interruptedUploads, NotTheSameFile, UploadCancelled, uploadFile, type UploadRecord } from '../files/transfer';
 import { deleteFile } from '../api/files';
 import { MAX_FILES_PER_MESSAGE, type FileRef } from '../e2ee/MessageBody';
 import { preferences } from '../stores/preferences';
@@ -266,7 +267,19 @@ export function MessagePane(props: {
   const [viewing, setViewing] = createSignal<FileRef | null>(null);
   const images = createMemo(() => messages.flatMap((m) => m.files.filter(isImage)));
   const uploading = () => uploads().some((u) => !u.ref());
-  const attach = (files: Iterable<File>) => {
+  // Uploads this device began here and did not finish (a failure, a reload, a closed tab): picking
+  // the same file again goes on where the server stopped (files/transfer.ts UploadRecord).
+  const [interrupted, { refetch: refetchInterrupted }] = createResource(
+    () => props.session?.channelId,
+    (id) => interruptedUploads(id).catch(() => [] as UploadRecord[]),
+  );
+  const visibleInterrupted = () => (interrupted() ?? []).filter((r) => !uploads().some((u) => u.id() === r.id));
+  const discardUpload = async (r: UploadRecord) => {
+    await deleteFile(r.id).catch(() => undefined);
+    await forgetUpload(r.id).catch(() => undefined);
+    void refetchInterrupted();
+  };
+  const attach = (files: Iterable<File>, resume?: UploadRecord) => {
     const s = props.session;
     if (!s || !canSend() || editing()) return;
     setUploadError(null);
@@ -277,12 +290,21 @@ export function MessagePane(props: {
       }
       const [progress, setProgress] = createSignal(0);
       const [ref, setRef] = createSignal<FileRef | null>(null);
+      const [id, setId] = createSignal<string | null>(resume?.id ?? null);
       const abort = new AbortController();
-      const item: PendingUpload = { key: crypto.randomUUID(), file, progress, ref, abort };
+      const item: PendingUpload = { key: crypto.randomUUID(), file, progress, ref, id, abort };
       setUploads([...uploads(), item]);
-      uploadFile(s.channelId, file, setProgress, abort.signal).then(setRef, (err: unknown) => {
+      uploadFile(s.channelId, file, setProgress, abort.signal, resume, setId).then(setRef, async (err: unknown) => {
         setUploads(uploads().filter((u) => u !== item));
-        if (!(err instanceof UploadCancelled)) setUploadError(t('{name} could not be sent: {reason}', { name: file.name, reason: err instanceof Error ? err.message : String(err) }));
+        if (resume && err instanceof ApiRequestError && err.status === 404) {
+          await forgetUpload(resume.id).catch(() => undefined);
+          setUploadError(t('The server no longer has the unfinished upload of {name}; send the file again.', { name: file.name }));
+        } else if (err instanceof NotTheSameFile) {
+          setUploadError(t('{name} is not the file that upload started with, so it was not resumed.', { name: file.name }));
+        } else if (!(err instanceof UploadCancelled)) {
+          setUploadError(t('{name} could not be sent: {reason}', { name: file.name, reason: err instanceof Error ? err.message : String(err) }));
+        }
+        void refetchInterrupted();
       });
     }
   };
@@ -694,6 +716,34 @@ export function MessagePane(props: {
             </For>
           </ul>
         </Show>
+        <Show when={visibleInterrupted().length > 0}>
+          <ul class="pending-files" aria-label={t('Unfinished uploads')}>
+            <For each={visibleInterrupted()}>
+              {(r) => (
+                <li data-testid="interrupted-upload">
+                  <span class="file-name">{r.name}</span> <span class="muted">{formatSize(r.size)}</span>{' '}
+                  <span class="muted">{t('Stopped before it was sent. Choose the same file to go on where it stopped.')}</span>{' '}
+                  <label class="link-button">
+                    {t('Choose file')}
+                    <input
+                      type="file"
+                      class="visually-hidden"
+                      aria-label={t('Choose {name} again to resume its upload', { name: r.name })}
+                      onChange={(e) => {
+                        const f = e.currentTarget.files?.[0];
+                        if (f) attach([f], r);
+                        e.currentTarget.value = '';
+                      }}
+                    />
+                  </label>{' '}
+                  <button type="button" class="link-button" aria-label={t('Discard the upload of {name}', { name: r.name })} onClick={() => void discardUpload(r)}>
+                    {t('Discard')}
+                  </button>
+                </li>
+              )}
+            </For>
+          </ul>
+        </Show>
         <Show when={uploadError()}>
           <p class="error" role="alert">
             {uploadError()}
@@ -774,5 +824,7 @@ interface PendingUpload {
   progress: () => number;
   /** Set once it has arrived: what the message carries. */
   ref: () => FileRef | null;
+  /** The upload's id on the server, once it has one. */
+  id: () => string | null;
   abort: AbortController;
 }

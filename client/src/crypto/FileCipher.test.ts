@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { maxCiphertextBytes } from '../../../protocol/files';
 import { CryptoError } from './errors';
-import { FILE_CHUNK_BYTES, FILE_HEADER_BYTES, FILE_TAG_BYTES, decryptFileBytes, decryptFileStream, encryptFileBytes, encryptFileStream, encryptedFileSize, newFileKey, padStream, paddedFileSize, unpadStream } from './FileCipher';
+import { FILE_CHUNK_BYTES, FILE_HEADER_BYTES, FILE_TAG_BYTES, decryptFileBytes, decryptFileStream, encryptFileBytes, encryptFileStream, encryptedFileSize, newFileKey, newFilePrefix, padStream, paddedFileSize, unpadStream } from './FileCipher';
 
 const SEALED = FILE_CHUNK_BYTES + FILE_TAG_BYTES;
 
@@ -93,6 +93,19 @@ describe('FileCipher', () => {
     const other = split(await encryptFileBytes(key, plain));
     expect(await failure(decryptFileBytes(key, join([header, c0, other[2]!, c2, last])))).toBe('tampered');
     expect(await decryptFileBytes(key, sealed)).toEqual(plain);
+  });
+
+  it('a resumed upload: the same key and nonce prefix encrypt the same file to the same bytes; otherwise every file differs', async () => {
+    const plain = bytes(3 * FILE_CHUNK_BYTES + 99, 7);
+    const key = newFileKey();
+    const prefix = newFilePrefix();
+    const seal = async (p: Uint8Array, k: Uint8Array, pre?: Uint8Array) => new Uint8Array(await new Response(new Blob([p as Uint8Array<ArrayBuffer>]).stream().pipeThrough(encryptFileStream(k, pre))).arrayBuffer());
+    const first = await seal(plain, key, prefix);
+    expect(Buffer.compare(await seal(plain, key, prefix), first)).toBe(0);
+    // Without the prefix given, a fresh one: the same file and key give other bytes.
+    expect(Buffer.compare(await seal(plain, key), first)).not.toBe(0);
+    expect(Buffer.from(await decryptFileBytes(key, first)).equals(Buffer.from(plain))).toBe(true);
+    expect(() => encryptFileStream(key, new Uint8Array(3))).toThrow(CryptoError);
   });
 
   it('pads to a Padmé size bucket (at most 12% more, under 6% above 1 MiB) and drops the padding on the way out', async () => {

@@ -149,12 +149,21 @@ class Blocks {
   }
 }
 
+/** A fresh random nonce prefix for one file (one per key: a key is never used for two files). */
+export function newFilePrefix(): Uint8Array {
+  return crypto.getRandomValues(new Uint8Array(PREFIX_BYTES));
+}
+
 /**
  * A stream that encrypts what is written to it. One chunk is held back until the next byte (or
  * the end) shows whether it is the last, so the final flag is always right.
+ *
+ * `prefix` is given only to encrypt the same file again under the same key (a resumed upload,
+ * files/transfer.ts), which gives the same bytes: nonces are reused only for the same plaintext,
+ * and the resuming caller checks that by comparing the parts it already sent.
  */
-export function encryptFileStream(rawKey: Uint8Array): TransformStream<Uint8Array, Uint8Array> {
-  const prefix = crypto.getRandomValues(new Uint8Array(PREFIX_BYTES));
+export function encryptFileStream(rawKey: Uint8Array, prefix: Uint8Array = newFilePrefix()): TransformStream<Uint8Array, Uint8Array> {
+  if (prefix.length !== PREFIX_BYTES) throw new CryptoError('malformed', 'file');
   const header = new Uint8Array([FORMAT_VERSION, Kind.FileStream, ...prefix]);
   const ad = framed(utf8(FILE_AD_LABEL), header) as Uint8Array<ArrayBuffer>;
   const blocks = new Blocks(FILE_CHUNK_BYTES);

@@ -11,7 +11,8 @@
  */
 import { ApiRequestError } from '../api/http';
 import { deleteFile, fileContent, startUpload, uploadPart, uploadStatus } from '../api/files';
-import { decryptFileStream, encryptFileStream, encryptedFileSize, isCryptoError, newFileKey, padStream, paddedFileSize, unpadStream } from '../crypto';
+import { decryptFileStream, encryptFileStream, encryptedFileSize, isCryptoError, newFileKey, newFilePrefix, padStream, paddedFileSize, unpadStream } from '../crypto';
+import { deviceDb } from '../stores/DeviceDb';
 import { fromBase64, toBase64Url } from '../e2ee/base64';
 import { MAX_FILE_NAME_CHARS, type FileRef } from '../e2ee/MessageBody';
 
@@ -45,15 +46,73 @@ async function measure(file: File): Promise<{ width: number; height: number } | 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Encrypts and uploads `file` into `channelId`, reporting progress (0–1); resolves with the
- * reference the message carries. `signal` cancels it (the partial upload is deleted).
+ * An upload this device started and has not finished, kept in the device's database so it can go
+ * on after a failure or a reload (the file itself is not kept: the person picks it again). The
+ * file key and nonce prefix are kept to encrypt the file again to the same bytes; `partHashes`
+ * are the SHA-256 of every part already sent (or begun), so a resumed upload proves it is the
+ * same file before it sends anything: the same nonces are never used for other bytes.
  */
-export async function uploadFile(channelId: string, file: File, onProgress: (fraction: number) => void, signal: AbortSignal): Promise<FileRef> {
-  const key = newFileKey();
-  const dims = await measure(file);
+export interface UploadRecord {
+  id: string;
+  channelId: string;
+  key: string;
+  prefix: string;
+  name: string;
+  type: string;
+  size: number;
+  width?: number;
+  height?: number;
+  partHashes: string[];
+  startedAt: number;
+}
+
+/** How long the server keeps an unfinished upload (protocol/files.ts STALE_UPLOAD_MS): older records are dropped. */
+const RECORD_DAYS_MS = 24 * 60 * 60 * 1000;
+const recordKey = (id: string) => `upload:${id}`;
+
+async function saveRecord(r: UploadRecord): Promise<void> {
+  await (await deviceDb()).put('device', recordKey(r.id), r);
+}
+
+/** Forgets an unfinished upload (finished, cancelled, or discarded). */
+export async function forgetUpload(id: string): Promise<void> {
+  await (await deviceDb()).delete('device', recordKey(id));
+}
+
+/** Unfinished uploads into `channelId` that this device could resume, oldest first; expired ones are forgotten. */
+export async function interruptedUploads(channelId: string): Promise<UploadRecord[]> {
+  const db = await deviceDb();
+  const all = await db.getAll<UploadRecord>('device', IDBKeyRange.bound('upload:', 'upload:\uffff'));
+  const now = Date.now();
+  for (const r of all) if (now - r.startedAt > RECORD_DAYS_MS) await forgetUpload(r.id);
+  return all.filter((r) => r.channelId === channelId && now - r.startedAt <= RECORD_DAYS_MS).sort((a, b) => a.startedAt - b.startedAt);
+}
+
+/** The file picked to resume `record` is not the one it started with. */
+export class NotTheSameFile extends Error {}
+
+const sha256 = async (bytes: Uint8Array) => toBase64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)));
+
+/**
+ * Encrypts and uploads `file` into `channelId`, reporting progress (0–1); resolves with the
+ * reference the message carries. `signal` cancels it (the partial upload is deleted). Any other
+ * failure leaves the upload on the server and its record here, to resume: `resume` is that record
+ * and `file` the same file picked again; what the server already has is not sent again.
+ */
+export async function uploadFile(channelId: string, file: File, onProgress: (fraction: number) => void, signal: AbortSignal, resume?: UploadRecord, onStarted?: (id: string) => void): Promise<FileRef> {
+  if (resume && (resume.size !== file.size || resume.name !== file.name.slice(0, MAX_FILE_NAME_CHARS))) throw new NotTheSameFile('This is not the file that upload started with.');
+  const key = resume ? fromBase64(resume.key) : newFileKey();
+  const prefix = resume ? fromBase64(resume.prefix) : newFilePrefix();
+  const dims = resume ? (resume.width ? { width: resume.width, height: resume.height! } : null) : await measure(file);
   // Padded to a size bucket first (Padmé): the server learns the bucket, not the exact size.
   const size = encryptedFileSize(paddedFileSize(file.size));
-  const started = await startUpload(channelId, size);
+  // Resuming: the server says how much it holds (404 once it has swept the upload: start again).
+  const standing = resume ? await uploadStatus(resume.id) : null;
+  const started = standing ?? (await startUpload(channelId, size));
+  const record: UploadRecord = resume ?? { id: started.id, channelId, key: toBase64Url(key), prefix: toBase64Url(prefix), name: file.name.slice(0, MAX_FILE_NAME_CHARS) || 'file', type: file.type || 'application/octet-stream', size: file.size, partHashes: [], startedAt: Date.now(), ...(dims ?? {}) };
+  if (!resume) await saveRecord(record);
+  onStarted?.(started.id);
+  const received = standing?.received ?? 0;
   const partBytes = started.partBytes;
   /** Sends part `n` (starting at ciphertext byte `offset`), again after a failure once the server says it lacks it. */
   const sendPart = async (n: number, offset: number, bytes: Uint8Array) => {
@@ -72,7 +131,7 @@ export async function uploadFile(channelId: string, file: File, onProgress: (fra
       }
     }
   };
-  const reader = file.stream().pipeThrough(padStream(file.size)).pipeThrough(encryptFileStream(key)).getReader();
+  const reader = file.stream().pipeThrough(padStream(file.size)).pipeThrough(encryptFileStream(key, prefix)).getReader();
   // One part on the wire while the next is encrypted: two parts in memory at most.
   let inFlight: Promise<void> = Promise.resolve();
   let part = 0;
@@ -82,6 +141,15 @@ export async function uploadFile(channelId: string, file: File, onProgress: (fra
     const n = part++;
     const at = offset;
     offset += bytes.length;
+    const hash = await sha256(bytes);
+    if (n < record.partHashes.length) {
+      // Sent (or begun) before: these bytes must be exactly those, or this is another file.
+      if (record.partHashes[n] !== hash) throw new NotTheSameFile('This is not the file that upload started with.');
+      if (at + bytes.length <= received) return onProgress((at + bytes.length) / size);
+    } else {
+      record.partHashes.push(hash);
+      await saveRecord(record);
+    }
     inFlight = sendPart(n, at, bytes).then(() => onProgress((at + bytes.length) / size));
     // A failure is thrown by the next wait on it (the next part, or the end).
     inFlight.catch(() => undefined);
@@ -111,10 +179,16 @@ export async function uploadFile(channelId: string, file: File, onProgress: (fra
     onProgress(1);
   } catch (e) {
     await reader.cancel().catch(() => undefined);
-    await deleteFile(started.id).catch(() => undefined);
+    // Cancelled: nothing is left behind. Another failure keeps the upload to resume (the record
+    // says where; the server sweeps it after a day if nobody does).
+    if (e instanceof UploadCancelled) {
+      await deleteFile(started.id).catch(() => undefined);
+      await forgetUpload(started.id).catch(() => undefined);
+    }
     throw e;
   }
-  const ref: FileRef = { id: started.id, key: toBase64Url(key), name: file.name.slice(0, MAX_FILE_NAME_CHARS) || 'file', type: file.type || 'application/octet-stream', size: file.size };
+  await forgetUpload(started.id).catch(() => undefined);
+  const ref: FileRef = { id: started.id, key: toBase64Url(key), name: record.name, type: record.type, size: file.size };
   if (dims) Object.assign(ref, dims);
   return ref;
 }

@@ -568,4 +568,12 @@ export const ar: Catalogue = {
   'Everyone who can see your profile sees these pictures, so they are stored on the server as they are, not end-to-end encrypted. They are cropped and scaled on this device first, which also drops what the file carried besides the picture (such as where a photo was taken).': 'يرى هذه الصور كل من يستطيع رؤية ملفك الشخصي، لذا تُخزَّن على الخادم كما هي، دون تشفير من طرف إلى طرف. تُقصّ وتُصغّر على هذا الجهاز أولًا، وهذا يحذف أيضًا ما حمله الملف غير الصورة (مثل مكان التقاطها).',
   'Group picture': 'صورة المجموعة',
   'Everyone in this conversation sees its picture and colour; they are stored on the server as they are, not end-to-end encrypted (the messages are).': 'يرى كل من في هذه المحادثة صورتها ولونها، وهي مخزّنة على الخادم كما هي دون تشفير من طرف إلى طرف (أما الرسائل فمشفّرة).',
+  'Unfinished uploads': 'عمليات رفع لم تكتمل',
+  'Stopped before it was sent. Choose the same file to go on where it stopped.': 'توقف قبل إرساله. اختر الملف نفسه للمتابعة من حيث توقف.',
+  'Choose file': 'اختر الملف',
+  'Choose {name} again to resume its upload': 'اختر {name} مرة أخرى لاستئناف رفعه',
+  'Discard the upload of {name}': 'تجاهل رفع {name}',
+  'Discard': 'تجاهل',
+  'The server no longer has the unfinished upload of {name}; send the file again.': 'لم يعد لدى الخادم الرفع غير المكتمل لـ{name}؛ أرسل الملف من جديد.',
+  '{name} is not the file that upload started with, so it was not resumed.': '{name} ليس الملف الذي بدأ به ذلك الرفع، لذا لم يُستأنف.',
 };
