@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { maxCiphertextBytes } from '../../../protocol/files';
 import { CryptoError } from './errors';
-import { FILE_CHUNK_BYTES, FILE_HEADER_BYTES, FILE_TAG_BYTES, decryptFileBytes, decryptFileStream, encryptFileBytes, encryptFileStream, encryptedFileSize, newFileKey, newFilePrefix, padStream, paddedFileSize, unpadStream } from './FileCipher';
+import { FILE_CHUNK_BYTES, FILE_HEADER_BYTES, FILE_TAG_BYTES, decryptFileBytes, decryptFileStream, encryptFileBytes, encryptFileStream, encryptedFileSize, fileChunkCount, newFileKey, newFilePrefix, openFileChunks, padStream, sealedChunkRange, paddedFileSize, unpadStream } from './FileCipher';
 
 const SEALED = FILE_CHUNK_BYTES + FILE_TAG_BYTES;
 
@@ -106,6 +106,23 @@ describe('FileCipher', () => {
     expect(Buffer.compare(await seal(plain, key), first)).not.toBe(0);
     expect(Buffer.from(await decryptFileBytes(key, first)).equals(Buffer.from(plain))).toBe(true);
     expect(() => encryptFileStream(key, new Uint8Array(3))).toThrow(CryptoError);
+  });
+
+  it('random access (streamed media): chunks from the middle open alone; one moved, or the last opened as not-final, is refused', async () => {
+    const plain = bytes(5 * FILE_CHUNK_BYTES + 1234, 9);
+    const key = newFileKey();
+    const sealed = await encryptFileBytes(key, plain);
+    const header = sealed.subarray(0, FILE_HEADER_BYTES);
+    expect(fileChunkCount(plain.length)).toBe(6);
+    const { start, end } = sealedChunkRange(plain.length, 2, 3);
+    const middle = await openFileChunks(key, header, plain.length, 2, sealed.subarray(start, end));
+    expect(Buffer.from(middle).equals(Buffer.from(plain.subarray(2 * FILE_CHUNK_BYTES, 4 * FILE_CHUNK_BYTES)))).toBe(true);
+    const tail = sealedChunkRange(plain.length, 5, 5);
+    expect(tail.end).toBe(sealed.length);
+    expect(Buffer.from(await openFileChunks(key, header, plain.length, 5, sealed.subarray(tail.start, tail.end))).equals(Buffer.from(plain.subarray(5 * FILE_CHUNK_BYTES)))).toBe(true);
+    // Chunk 2's bytes offered as chunk 3; the final chunk offered where the file would go on.
+    expect(await failure(openFileChunks(key, header, plain.length, 3, sealed.subarray(start, start + SEALED)))).toBe('tampered');
+    expect(await failure(openFileChunks(key, header, plain.length + FILE_CHUNK_BYTES, 5, sealed.subarray(tail.start, tail.end)))).toBe('tampered');
   });
 
   it('pads to a Padmé size bucket (at most 12% more, under 6% above 1 MiB) and drops the padding on the way out', async () => {

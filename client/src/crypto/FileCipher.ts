@@ -272,3 +272,52 @@ async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> 
   for (const p of parts) (out.set(p, offset), (offset += p.length));
   return out;
 }
+
+/**
+ * Random access to an encrypted file, for playing media from the middle (files/mediaStream.ts):
+ * which ciphertext bytes hold plaintext chunks `first`..`last`, and how to open them. A file of
+ * `paddedSize` plaintext bytes has ceil(paddedSize / FILE_CHUNK_BYTES) chunks (at least one); the
+ * last is sealed as final, so a range cut short or a chunk moved is still refused as tampered.
+ */
+export function fileChunkCount(paddedSize: number): number {
+  return Math.max(1, Math.ceil(paddedSize / FILE_CHUNK_BYTES));
+}
+
+/** The ciphertext byte range [start, end) of chunks `first`..`last` (inclusive). */
+export function sealedChunkRange(paddedSize: number, first: number, last: number): { start: number; end: number } {
+  const sealed = FILE_CHUNK_BYTES + FILE_TAG_BYTES;
+  return { start: FILE_HEADER_BYTES + first * sealed, end: Math.min(encryptedFileSize(paddedSize), FILE_HEADER_BYTES + (last + 1) * sealed) };
+}
+
+/**
+ * Opens chunks `first`.. of a file from their ciphertext (`sealedChunks`, as `sealedChunkRange`
+ * cut it) and the file's header; the plaintext of those chunks, concatenated. A typed
+ * CryptoError (`tampered`, `malformed`, `unknown-version`) when anything is wrong.
+ */
+export async function openFileChunks(rawKey: Uint8Array, header: Uint8Array, paddedSize: number, first: number, sealedChunks: Uint8Array): Promise<Uint8Array> {
+  if (header.length !== FILE_HEADER_BYTES) throw new CryptoError('malformed', 'file');
+  if (header[0] !== FORMAT_VERSION) throw new CryptoError('unknown-version', 'file');
+  if (header[1] !== Kind.FileStream) throw new CryptoError('malformed', 'file');
+  const prefix = header.slice(2);
+  const ad = framed(utf8(FILE_AD_LABEL), header) as Uint8Array<ArrayBuffer>;
+  const key = await importKey(rawKey, 'decrypt');
+  const lastChunk = fileChunkCount(paddedSize) - 1;
+  const sealed = FILE_CHUNK_BYTES + FILE_TAG_BYTES;
+  const opened: Promise<Uint8Array>[] = [];
+  for (let at = 0, i = first; at < sealedChunks.length; at += sealed, i++) {
+    const piece = sealedChunks.slice(at, at + sealed);
+    opened.push(
+      crypto.subtle.decrypt({ name: 'AES-GCM', iv: nonce(prefix, i, i === lastChunk), additionalData: ad }, key, piece).then(
+        (b) => new Uint8Array(b),
+        () => {
+          throw new CryptoError('tampered', 'file');
+        },
+      ),
+    );
+  }
+  const parts = await Promise.all(opened);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) (out.set(p, at), (at += p.length));
+  return out;
+}

@@ -5,10 +5,11 @@
  * is decrypted on this device when shown; one that cannot be says why (typed), never a broken
  * image. Images open in the Lightbox.
  */
-import { createEffect, createSignal, For, Match, onCleanup, Show, Switch } from 'solid-js';
+import { createEffect, createMemo, createSignal, For, Match, onCleanup, Show, Switch } from 'solid-js';
 import { locale, t } from '../../i18n';
 import type { FileRef } from '../../e2ee/MessageBody';
 import { downloadFile, FileOpenError, formatSize, isImageType, mediaUrl } from '../../files/transfer';
+import { mediaStreamUrl } from '../../files/mediaStream';
 
 /** Largest box an inline image takes, CSS pixels. */
 const MAX_W = 360;
@@ -66,7 +67,14 @@ function box(f: FileRef): { width: number; height: number } | undefined {
 }
 
 function Media(props: { file: FileRef; onOpen?: () => void }) {
-  const { url, error } = useMediaUrl(() => props.file);
+  // Video and audio stream through the service worker (files/mediaStream.ts) when one controls
+  // the page: they start playing after the first chunks. If that fails, or there is none, the
+  // file is decrypted whole (which also says why when it cannot be).
+  const [streamFailed, setStreamFailed] = createSignal(false);
+  const streamUrl = createMemo(() => (isImage(props.file) || streamFailed() ? null : mediaStreamUrl(props.file)));
+  const whole = useMediaUrl(() => (streamUrl() ? null : props.file));
+  const url = () => streamUrl() ?? whole.url();
+  const error = () => whole.error();
   const size = box(props.file);
   return (
     <Switch>
@@ -84,12 +92,12 @@ function Media(props: { file: FileRef; onOpen?: () => void }) {
       </Match>
       <Match when={isVideo(props.file)}>
         <Show when={url()} fallback={<span class="image-placeholder" aria-hidden="true" />}>
-          <video src={url()} controls preload="metadata" aria-label={props.file.name} data-testid="attachment-video" />
+          <video src={url()} controls preload="metadata" aria-label={props.file.name} data-testid="attachment-video" data-streamed={streamUrl() ? 'true' : undefined} onError={() => streamUrl() && setStreamFailed(true)} />
         </Show>
       </Match>
       <Match when={isAudio(props.file)}>
         <Show when={url()}>
-          <audio src={url()} controls preload="metadata" aria-label={props.file.name} data-testid="attachment-audio" />
+          <audio src={url()} controls preload="metadata" aria-label={props.file.name} data-testid="attachment-audio" data-streamed={streamUrl() ? 'true' : undefined} onError={() => streamUrl() && setStreamFailed(true)} />
         </Show>
       </Match>
     </Switch>
