@@ -97,3 +97,23 @@ export async function createDatabase(url: string): Promise<string> {
   u.pathname = `/${name}`;
   return u.toString();
 }
+
+/**
+ * A logical dump of every row of every table in the database's public schema, as JSON text (bytea
+ * columns come out hex-encoded): what `pg_dump --data-only` would hold, read through the client
+ * library so no PostgreSQL binary is needed. The canary tests search it.
+ */
+export async function dumpDatabase(url: string): Promise<string> {
+  const sql = postgres(url, { max: 1, onnotice: () => undefined });
+  try {
+    const tables = await sql<{ name: string }[]>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`;
+    const out: string[] = [];
+    for (const { name } of tables) {
+      const rows = await sql.unsafe(`SELECT row_to_json(t)::text AS row FROM "${name.replace(/"/g, '""')}" t`);
+      out.push(`-- ${name} (${rows.length} rows)`, ...rows.map((r) => String((r as { row: string }).row)));
+    }
+    return out.join('\n');
+  } finally {
+    await sql.end();
+  }
+}
