@@ -110,7 +110,7 @@ export async function dumpDatabase(url: string): Promise<string> {
     const out: string[] = [];
     for (const { name } of tables) {
       const rows = await sql.unsafe(`SELECT row_to_json(t)::text AS row FROM "${name.replace(/"/g, '""')}" t`);
-      out.push(`-- ${name} (${rows.length} rows)`, ...rows.map((r) => String((r as { row: string }).row)));
+      out.push(`-- ${name} (${rows.length} rows)`, ...rows.map((r) => String((r as unknown as { row: string }).row)));
     }
     return out.join('\n');
   } finally {
