@@ -59,7 +59,13 @@ export async function sweepImages(env: Env, storage: Storage, now: number): Prom
   return orphans.length;
 }
 
-export const imageRoutes = new Hono<AppEnv>().get('/:id', async (c) => {
+export const imageRoutes = new Hono<AppEnv>()
+  // Only an image is cached (below): a refusal or a 404 is not (hardening #11.12), like every API answer.
+  .use('*', async (c, next) => {
+    await next();
+    if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
+  })
+  .get('/:id', async (c) => {
   const id = c.req.param('id');
   const storage = await c.var.storage();
   const image = IMAGE_ID.test(id) ? await storage.getImage(id) : null;
