@@ -9,7 +9,7 @@
  * available the composer is disabled, because nothing is ever sent in plaintext.
  */
 import { listFormat, locale, t } from '../i18n';
-import { createEffect, createMemo, createResource, createSignal, For, on, onCleanup, Show } from 'solid-js';
+import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from 'solid-js';
 import { ApiRequestError } from '../api/http';
 import { createStore, reconcile } from 'solid-js/store';
 import { MAX_MESSAGE_CHARS, MAX_QUOTE_CHARS } from '../e2ee/MessageBody';
@@ -228,10 +228,14 @@ export function MessagePane(props: {
     }, 0);
   };
   // Older history: when the top of the list comes into view, the session shows or fetches more.
+  // Only once the session has caught up (its first page is all drawn): while that page is still
+  // being opened the list is short and its top in view, which fetched a page nobody scrolled to
+  // (seen under load in the history browser test). Observing anew when it is ready checks once
+  // whether the top is in view then (a tall screen that the first page does not fill).
   createEffect(() => {
     const s = props.session;
     const top = sentinel();
-    if (!s || !top || typeof IntersectionObserver === 'undefined') return;
+    if (!s || !top || !s.ready() || typeof IntersectionObserver === 'undefined') return;
     const observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && positioned && s.loadOlder(), { root: list, rootMargin: '200px 0px 0px 0px' });
     observer.observe(top);
     onCleanup(() => observer.disconnect());
@@ -269,15 +273,25 @@ export function MessagePane(props: {
   const uploading = () => uploads().some((u) => !u.ref());
   // Uploads this device began here and did not finish (a failure, a reload, a closed tab): picking
   // the same file again goes on where the server stopped (files/transfer.ts UploadRecord).
-  const [interrupted, { refetch: refetchInterrupted }] = createResource(
-    () => props.session?.channelId,
-    (id) => interruptedUploads(id).catch(() => [] as UploadRecord[]),
-  );
-  const visibleInterrupted = () => (interrupted() ?? []).filter((r) => !uploads().some((u) => u.id() === r.id));
+  // A signal, not a resource: a resource read under the app's Suspense would blank the screen
+  // (and reset the list's scroll) while the device database answers.
+  const [interrupted, setInterrupted] = createSignal<UploadRecord[]>([]);
+  let interruptedAsked = 0;
+  const refetchInterrupted = () => {
+    const id = props.session?.channelId;
+    const asked = ++interruptedAsked;
+    if (!id) return setInterrupted([]);
+    void interruptedUploads(id).then(
+      (list) => asked === interruptedAsked && setInterrupted(list),
+      () => undefined,
+    );
+  };
+  createEffect(on(() => props.session?.channelId, refetchInterrupted));
+  const visibleInterrupted = () => interrupted().filter((r) => !uploads().some((u) => u.id() === r.id));
   const discardUpload = async (r: UploadRecord) => {
     await deleteFile(r.id).catch(() => undefined);
     await forgetUpload(r.id).catch(() => undefined);
-    void refetchInterrupted();
+    refetchInterrupted();
   };
   const attach = (files: Iterable<File>, resume?: UploadRecord) => {
     const s = props.session;
@@ -304,7 +318,7 @@ export function MessagePane(props: {
         } else if (!(err instanceof UploadCancelled)) {
           setUploadError(t('{name} could not be sent: {reason}', { name: file.name, reason: err instanceof Error ? err.message : String(err) }));
         }
-        void refetchInterrupted();
+        refetchInterrupted();
       });
     }
   };

@@ -138,7 +138,9 @@ export default function ChatScreen() {
   const [roles, { refetch: refetchRoles }] = createResource(communityId, (id) => listRoles(id).then((r) => r.roles, () => []));
   // The community's custom emoji (issue #13 item 6): `:name:` in its messages and reactions.
   const [customEmoji, { refetch: refetchEmoji }] = createResource(communityId, (id) => listEmoji(id).then((r) => r.emoji, () => []));
-  const emojiImages = createMemo(() => new Map((customEmoji() ?? []).map((e) => [e.name, e.imageId])));
+  // Read only once ready: the messages never wait (under Suspense) for the emoji list; until it
+  // arrives `:name:` shows as text.
+  const emojiImages = createMemo(() => new Map((customEmoji.state === 'ready' || customEmoji.state === 'refreshing' ? (customEmoji.latest ?? []) : []).map((e) => [e.name, e.imageId])));
 
   // Opening a community without a channel shows its first channel.
   createEffect(() => {
@@ -661,7 +663,7 @@ export default function ChatScreen() {
       <GroupLookDialog open={dialog() === 'groupLook'} onClose={close} dm={currentDm() ?? null} title={currentDm() ? dmTitle(currentDm()!) : ''} onChanged={() => void refetchDms()} />
       <AppearanceDialog open={dialog() === 'appearance'} onClose={close} community={community() ?? null} onChanged={() => (refetchCommunity(), void refetchCommunities())} />
       <Show when={communityId()}>
-        <EmojiDialog open={dialog() === 'emoji'} onClose={close} communityId={communityId()!} onChanged={() => void refetchEmoji()} />
+        <EmojiDialog open={dialog() === 'emoji'} onClose={close} communityId={communityId()!} onChanged={() => startTransition(() => void refetchEmoji())} />
         <RolesEditor
           open={dialog() === 'roles'}
           onClose={close}
