@@ -13,24 +13,6 @@ import { png } from '../images/samples';
 
 const suite = browserSuite();
 
-/** A PNG with `canary` in a text chunk (where cameras put location and comments). */
-function photo(canary: string): Buffer {
-  const base = Buffer.from(png(600, 400, [30, 140, 200]));
-  // IHDR ends at byte 33; a tEXt chunk goes right after it.
-  const data = Buffer.concat([Buffer.from('Comment\0'), Buffer.from(canary)]);
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write('tEXt', 4, 'ascii');
-  let c = ~0;
-  for (const b of Buffer.concat([head.subarray(4), data])) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-  }
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(~c >>> 0, 0);
-  return Buffer.concat([base.subarray(0, 33), head, data, crc, base.subarray(33)]);
-}
-
 describe('avatars, community look and custom emoji in the browser', () => {
   it('13.5/13.6: avatar (metadata dropped), icon, accent, :emoji: in messages, autocomplete and reactions; deleting it leaves :name: readable', async () => {
     const canary = `avatarcanary${randomBytes(10).toString('hex')}`;
@@ -41,7 +23,7 @@ describe('avatars, community look and custom emoji in the browser', () => {
     // Alice's avatar, from a 600×400 photo: cropped to a square on her device and sent re-encoded.
     await alice.getByRole('link', { name: 'Settings' }).click();
     const avatarUpload = alice.waitForResponse((r) => r.url().endsWith('/api/me/avatar') && r.request().method() === 'PUT');
-    await alice.getByLabel('Choose a picture for avatar').setInputFiles({ name: 'holiday.png', mimeType: 'image/png', buffer: photo(canary) });
+    await alice.getByLabel('Choose a picture for avatar').setInputFiles({ name: 'holiday.png', mimeType: 'image/png', buffer: png(600, 400, [30, 140, 200], canary) });
     expect((await avatarUpload).status()).toBe(200);
     const current = alice.getByRole('img', { name: 'Current avatar' });
     await expect.poll(() => current.count(), { timeout: 20_000 }).toBe(1);
@@ -54,7 +36,7 @@ describe('avatars, community look and custom emoji in the browser', () => {
     await alice.getByText('Community menu').click();
     await alice.getByRole('button', { name: 'Appearance' }).click();
     const iconUpload = alice.waitForResponse((r) => /\/icon$/.test(r.url()) && r.request().method() === 'PUT');
-    await alice.getByLabel('Choose a picture for icon').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: Buffer.from(png(300, 300, [250, 200, 0])) });
+    await alice.getByLabel('Choose a picture for icon').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: png(300, 300, [250, 200, 0]) });
     expect((await iconUpload).status()).toBe(200);
     await expect.poll(() => alice.getByRole('img', { name: 'Current icon' }).count(), { timeout: 20_000 }).toBe(1);
     expect(await seriousViolations(alice)).toEqual([]);
@@ -64,7 +46,7 @@ describe('avatars, community look and custom emoji in the browser', () => {
     await alice.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
     await alice.getByText('Community menu').click();
     await alice.getByRole('button', { name: 'Emoji', exact: true }).click();
-    await alice.getByLabel(/^Picture/).setInputFiles({ name: 'wavecat.png', mimeType: 'image/png', buffer: Buffer.from(png(64, 64, [220, 30, 30])) });
+    await alice.getByLabel(/^Picture/).setInputFiles({ name: 'wavecat.png', mimeType: 'image/png', buffer: png(64, 64, [220, 30, 30]) });
     expect(await alice.getByLabel('Name', { exact: true }).inputValue()).toBe('wavecat');
     await alice.getByRole('button', { name: 'Add emoji' }).click();
     await expect.poll(() => alice.getByRole('list', { name: 'Custom emoji' }).getByText(':wavecat:').count(), { timeout: 20_000 }).toBe(1);
@@ -114,7 +96,7 @@ describe('avatars, community look and custom emoji in the browser', () => {
     await expect.poll(() => alice.getByRole('button', { name: 'Group picture' }).count(), { timeout: 20_000 }).toBe(1);
     await alice.getByRole('button', { name: 'Group picture' }).click();
     const groupIcon = alice.waitForResponse((r) => /\/api\/dms\/[^/]+\/icon$/.test(r.url()) && r.request().method() === 'PUT');
-    await alice.getByLabel('Choose a picture for icon').setInputFiles({ name: 'us.png', mimeType: 'image/png', buffer: Buffer.from(png(200, 200, [20, 180, 60])) });
+    await alice.getByLabel('Choose a picture for icon').setInputFiles({ name: 'us.png', mimeType: 'image/png', buffer: png(200, 200, [20, 180, 60]) });
     expect((await groupIcon).status()).toBe(200);
     await alice.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
     await bob.getByRole('link', { name: 'Direct messages' }).click();

@@ -116,7 +116,7 @@ describe('profile and community images, custom emoji', () => {
     const huge = await upload(me, '/api/me/avatar', png(2000, 50));
     expect(huge.status).toBe(400);
     expect(huge.body!.error.message).toMatch(/at most 1024×1024 pixels/);
-    const heavy = await putRefusedEarly(me, '/api/me/avatar', png(64, 64, [1, 2, 3], 1100 * 1024));
+    const heavy = await putRefusedEarly(me, '/api/me/avatar', png(64, 64, [1, 2, 3], 'a'.repeat(1100 * 1024)));
     expect(heavy.status).toBe(413);
     expect(storedCount()).toBe(before);
     expect((await call(server, me, 'GET', '/api/me')).body).toMatchObject({ avatarId: null });

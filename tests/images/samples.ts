@@ -22,8 +22,8 @@ function chunk(type: string, data: Uint8Array): Buffer {
   return Buffer.concat([head, data, crc]);
 }
 
-/** A valid RGB PNG of `width`×`height`, filled with one colour; `extra` bytes of noise in a text chunk make it bigger. */
-export function png(width: number, height: number, rgb: [number, number, number] = [200, 40, 90], extra = 0): Uint8Array {
+/** A valid RGB PNG of `width`×`height` in one colour; a non-empty `comment` goes into a tEXt chunk (where cameras put location and notes). */
+export function png(width: number, height: number, rgb: [number, number, number] = [200, 40, 90], comment = ''): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
@@ -32,9 +32,9 @@ export function png(width: number, height: number, rgb: [number, number, number]
   for (let x = 0; x < width; x++) row.set(rgb, 1 + x * 3);
   const raw = Buffer.concat(Array.from({ length: height }, () => row));
   const parts = [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr)];
-  if (extra > 0) parts.push(chunk('tEXt', Buffer.concat([Buffer.from('Comment\0'), Buffer.alloc(extra, 0x61)])));
+  if (comment) parts.push(chunk('tEXt', Buffer.concat([Buffer.from('Comment\0'), Buffer.from(comment, 'latin1')])));
   parts.push(chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array(0)));
-  return new Uint8Array(Buffer.concat(parts));
+  return Buffer.concat(parts);
 }
 
 /** A 1×1 GIF89a with the given logical screen size in its header. */

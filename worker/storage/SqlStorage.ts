@@ -181,11 +181,7 @@ export class SqlStorage implements Storage {
       avatarId: 'avatar_id',
       bannerId: 'banner_id',
     };
-    const keys = (Object.keys(patch) as (keyof typeof patch)[]).filter((k) => k in columns && patch[k] !== undefined);
-    if (keys.length > 0) {
-      const set = keys.map((k) => `${columns[k]} = ?`).join(', ');
-      await this.db.run(`UPDATE users SET ${set} WHERE id = ?`, [...keys.map((k) => patch[k] ?? null), id]);
-    }
+    await this.patchRow('users', columns, patch, id);
     const user = await this.getUserById(id);
     if (!user) throw new StorageError('not_found', 'updateUser: no such user', 'updateUser');
     return user;
@@ -446,17 +442,18 @@ export class SqlStorage implements Storage {
   }
 
   async updateCommunityLook(id: string, look: CommunityLook): Promise<void> {
-    const columns: Record<keyof CommunityLook, string> = { iconId: 'icon_id', bannerId: 'banner_id', accent: 'accent' };
-    const keys = (Object.keys(look) as (keyof CommunityLook)[]).filter((k) => k in columns && look[k] !== undefined);
-    if (keys.length === 0) return;
-    await this.db.run(`UPDATE communities SET ${keys.map((k) => `${columns[k]} = ?`).join(', ')} WHERE id = ?`, [...keys.map((k) => look[k] ?? null), id]);
+    await this.patchRow('communities', { iconId: 'icon_id', bannerId: 'banner_id', accent: 'accent' }, look, id);
   }
 
   async updateChannelLook(id: string, look: Partial<Pick<Channel, 'iconId' | 'accent'>>): Promise<void> {
-    const columns = { iconId: 'icon_id', accent: 'accent' } as const;
-    const keys = (Object.keys(look) as (keyof typeof columns)[]).filter((k) => k in columns && look[k] !== undefined);
+    await this.patchRow('channels', { iconId: 'icon_id', accent: 'accent' }, look, id);
+  }
+
+  /** Sets the columns of row `id` whose fields `patch` names (undefined: left alone; null: cleared). */
+  private async patchRow<P extends object>(table: string, columns: { [K in keyof P]-?: string }, patch: P, id: string): Promise<void> {
+    const keys = (Object.keys(patch) as (keyof P)[]).filter((k) => k in columns && patch[k] !== undefined);
     if (keys.length === 0) return;
-    await this.db.run(`UPDATE channels SET ${keys.map((k) => `${columns[k]} = ?`).join(', ')} WHERE id = ?`, [...keys.map((k) => look[k] ?? null), id]);
+    await this.db.run(`UPDATE ${table} SET ${keys.map((k) => `${columns[k]} = ?`).join(', ')} WHERE id = ?`, [...keys.map((k) => (patch[k] ?? null) as SqlValue), id]);
   }
 
   async listEmoji(communityId: string): Promise<CustomEmoji[]> {

@@ -15,21 +15,33 @@ import type { CommunityView, Dm } from '../api/communities';
 import { addEmoji, deleteEmoji, imageUrl, listEmoji, removeCommunityImage, removeGroupDmIcon, setCommunityAccent, setCommunityImage, setGroupDmAccent, setGroupDmIcon } from '../api/images';
 import { prepareImage } from '../images/prepareImage';
 import { Avatar } from './Avatar';
+import { createAction } from '../routes/settings/form';
 import { Dialog } from './Dialog';
 import { IMAGE_ACCEPT, ImageField } from './ImageField';
 
+/** An accent colour: a colour picker, Remove when one is set, and the server's refusal in words. */
+function AccentField(props: { accent: string | null | undefined; set: (accent: string | null) => Promise<void> }) {
+  const action = createAction();
+  return (
+    <fieldset>
+      <legend>{t('Accent colour')}</legend>
+      <div class="image-field">
+        <input type="color" aria-label={t('Accent colour')} value={props.accent ?? '#4f46e5'} onChange={(e) => void action.run(() => props.set(e.currentTarget.value.toLowerCase()))} />
+        <Show when={props.accent}>
+          <button type="button" class="small" onClick={() => void action.run(() => props.set(null))}>
+            {t('Remove')}
+          </button>
+        </Show>
+      </div>
+      <p class="error" role="alert">
+        {action.error()}
+      </p>
+    </fieldset>
+  );
+}
+
 export function AppearanceDialog(props: { open: boolean; onClose: () => void; community: CommunityView | null; onChanged: () => void }) {
   const c = () => props.community?.community;
-  const [accentError, setAccentError] = createSignal<string | null>(null);
-  const setAccent = async (accent: string | null) => {
-    setAccentError(null);
-    try {
-      await setCommunityAccent(c()!.id, accent);
-      props.onChanged();
-    } catch (e) {
-      setAccentError(e instanceof Error ? e.message : String(e));
-    }
-  };
   return (
     <Dialog open={props.open} title={t('Appearance')} onClose={props.onClose}>
       <Show when={c()}>
@@ -50,20 +62,7 @@ export function AppearanceDialog(props: { open: boolean; onClose: () => void; co
               upload={async (image) => (await setCommunityImage(community().id, 'banner', image), props.onChanged())}
               remove={async () => (await removeCommunityImage(community().id, 'banner'), props.onChanged())}
             />
-            <fieldset>
-              <legend>{t('Accent colour')}</legend>
-              <div class="image-field">
-                <input type="color" aria-label={t('Accent colour')} value={community().accent ?? '#4f46e5'} onChange={(e) => void setAccent(e.currentTarget.value.toLowerCase())} />
-                <Show when={community().accent}>
-                  <button type="button" class="small" onClick={() => void setAccent(null)}>
-                    {t('Remove')}
-                  </button>
-                </Show>
-              </div>
-              <p class="error" role="alert">
-                {accentError()}
-              </p>
-            </fieldset>
+            <AccentField accent={community().accent} set={async (accent) => (await setCommunityAccent(community().id, accent), props.onChanged())} />
             <p class="muted small-text">{t('Everyone who can see this community sees its icon, banner and colour (the icon also on its invite page), so they are stored on the server as they are, not end-to-end encrypted.')}</p>
           </>
         )}
@@ -74,16 +73,6 @@ export function AppearanceDialog(props: { open: boolean; onClose: () => void; co
 
 /** A group DM's icon and accent: any member may set them (a 1:1 DM shows the other person's avatar). */
 export function GroupLookDialog(props: { open: boolean; onClose: () => void; dm: Dm | null; title: string; onChanged: () => void }) {
-  const [accentError, setAccentError] = createSignal<string | null>(null);
-  const setAccent = async (accent: string | null) => {
-    setAccentError(null);
-    try {
-      await setGroupDmAccent(props.dm!.id, accent);
-      props.onChanged();
-    } catch (e) {
-      setAccentError(e instanceof Error ? e.message : String(e));
-    }
-  };
   return (
     <Dialog open={props.open} title={t('Group picture')} onClose={props.onClose}>
       <Show when={props.dm}>
@@ -97,20 +86,7 @@ export function GroupLookDialog(props: { open: boolean; onClose: () => void; dm:
               upload={async (image) => (await setGroupDmIcon(dm().id, image), props.onChanged())}
               remove={async () => (await removeGroupDmIcon(dm().id), props.onChanged())}
             />
-            <fieldset>
-              <legend>{t('Accent colour')}</legend>
-              <div class="image-field">
-                <input type="color" aria-label={t('Accent colour')} value={dm().accent ?? '#4f46e5'} onChange={(e) => void setAccent(e.currentTarget.value.toLowerCase())} />
-                <Show when={dm().accent}>
-                  <button type="button" class="small" onClick={() => void setAccent(null)}>
-                    {t('Remove')}
-                  </button>
-                </Show>
-              </div>
-              <p class="error" role="alert">
-                {accentError()}
-              </p>
-            </fieldset>
+            <AccentField accent={dm().accent} set={async (accent) => (await setGroupDmAccent(dm().id, accent), props.onChanged())} />
             <p class="muted small-text">{t('Everyone in this conversation sees its picture and colour; they are stored on the server as they are, not end-to-end encrypted (the messages are).')}</p>
           </>
         )}
