@@ -34,6 +34,9 @@ export interface ChannelLog {
   epoch(): number;
   /** Counts one change of who may read the channel; the new epoch. */
   bumpEpoch(): number;
+  /** Whether a moderator server-muted `userId` in this channel's calls (kept until lifted, across calls). */
+  serverMuted(userId: string): boolean;
+  setServerMuted(userId: string, muted: boolean): void;
 }
 
 /** Schema versions of the log table, applied in order when an object starts. */
@@ -202,5 +205,14 @@ export class SqliteChannelLog implements ChannelLog {
     this.sql.exec(`INSERT INTO room_state (name, value) VALUES ('epoch', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`, next);
     this.cachedEpoch = next;
     return next;
+  }
+
+  serverMuted(userId: string): boolean {
+    return this.sql.exec(`SELECT value FROM room_state WHERE name = ?`, `muted:${userId}`).toArray().length > 0;
+  }
+
+  setServerMuted(userId: string, muted: boolean): void {
+    if (muted) this.sql.exec(`INSERT INTO room_state (name, value) VALUES (?, 1) ON CONFLICT (name) DO NOTHING`, `muted:${userId}`);
+    else this.sql.exec(`DELETE FROM room_state WHERE name = ?`, `muted:${userId}`);
   }
 }

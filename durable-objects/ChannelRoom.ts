@@ -16,6 +16,7 @@ import { take, type Bucket } from '../protocol/rateLimit';
 import { MAX_FRAME_BYTES, MAX_HISTORY_PAGE } from '../protocol/limits';
 import { has, mayModerate, Permission } from '../protocol/permissions';
 import { sequence } from '../protocol/sequence';
+import { CALL_SIGNAL_RATE_PER_SECOND, type CallMedia, type CallParticipant } from '../protocol/calls';
 import type { ChannelLog } from './ChannelLog';
 
 /** Who is behind a socket and what they may do; kept in the socket's attachment. */
@@ -30,6 +31,11 @@ export interface Identity {
   expiresAt: number;
   /** The open-socket lease the worker took for it (worker/auth/socketLeases.ts), given back on close. */
   lease?: { id: string; ip: string; userId: string };
+  /**
+   * Present on a call socket (opened with `?call=<deviceId>`, the worker checked the device is the
+   * user's): it carries call frames only. `joinedAt` and `media` are set while it is in the call.
+   */
+  call?: { deviceId: string; joinedAt?: number; media?: CallMedia };
 }
 
 /** One connected socket and who is behind it. */
@@ -76,6 +82,10 @@ export const CLOSE_TOO_BIG = 1009;
 /** Application close codes (4000–4999 are the application's). */
 export const CLOSE_TOKEN_EXPIRED = 4001;
 export const CLOSE_REMOVED = 4003;
+/** A call socket closed because a moderator disconnected its user from the call. */
+export const CLOSE_CALL_DISCONNECTED = 4010;
+/** A call socket closed because the same device joined the call again from another socket (a reload). */
+export const CLOSE_CALL_REPLACED = 4011;
 export const CLOSE_TOO_FAR_BEHIND = 4008;
 export const TOO_FAR_BEHIND_REASON = 'too far behind; reconnect and catch up with hello';
 
@@ -102,6 +112,8 @@ export interface RoomSettings {
   direct: boolean;
   /** Envelopes a user may send per second in this channel (bursts of as many). */
   sendRatePerSecond: number;
+  /** Most devices in the channel's call (MAX_CALL_PARTICIPANTS, or lower). */
+  callCap: number;
 }
 
 /** Default per-user send rate: far above typing speed, low enough to stop a flood. */
@@ -112,6 +124,8 @@ export class ChannelRoom {
   private readonly lastSend = new Map<string, number>();
   /** Per-user send buckets (memory only, like slow mode). */
   private readonly sendBuckets = new Map<string, Bucket>();
+  /** Per-call-socket signal buckets (memory only). */
+  private readonly signalBuckets = new Map<WebSocket, Bucket>();
 
   constructor(
     private readonly log: ChannelLog,
@@ -146,7 +160,20 @@ export class ChannelRoom {
       return this.reply(conn, error('validation_failed', path ? `${path}: ${issue.message}` : issue.message, ref));
     }
     const frame = parsed.output;
+    const callFrame = frame.type.startsWith('call-');
+    if (conn.identity.call && !callFrame && frame.type !== 'ping') return this.reply(conn, error('bad_request', `a call socket carries call frames only, not ${frame.type}`));
+    if (!conn.identity.call && callFrame) return this.reply(conn, error('bad_request', 'call frames need a call socket: open the channel socket with ?call=<your deviceId>'));
     switch (frame.type) {
+      case 'call-join':
+        return this.callJoin(conn, frame.media);
+      case 'call-media':
+        return this.callMedia(conn, frame.media);
+      case 'call-leave':
+        return this.callLeave(conn);
+      case 'call-signal':
+        return this.callSignal(conn, frame.to, frame.ciphertext);
+      case 'call-moderate':
+        return this.callModerate(conn, frame.userId, frame.action);
       case 'send':
         return this.send(conn, frame);
       case 'threads':
@@ -339,6 +366,8 @@ export class ChannelRoom {
         f.replay = null;
         f.sent = Math.max(f.sent, this.log.head());
         this.reply(conn, { type: 'ready', head: this.log.head(), epoch: this.log.epoch() });
+        // Whoever opens the channel sees a call in progress (a DM's "calling…", a voice channel's people).
+        if (this.participants().length > 0) this.replyText(conn, this.rosterText());
       }
     }
   }
@@ -408,11 +437,105 @@ export class ChannelRoom {
     this.log.setRank(userId, rank);
     if (!has(permissions, Permission.VIEW)) return this.memberRemoved(userId, 'access');
     this.recipientsChanged();
-    for (const c of this.connections.all()) {
+    let inCall = false;
+    for (const c of [...this.connections.all()]) {
       if (c.identity.userId !== userId) continue;
+      if (c.identity.call && !has(permissions, Permission.CONNECT)) {
+        this.close(c, CLOSE_REMOVED, 'you may no longer join calls in this channel');
+        continue;
+      }
       c.identity = { ...c.identity, permissions, rank };
       this.connections.save(c);
+      inCall ||= c.identity.call?.joinedAt !== undefined;
     }
+    // What the others' clients let them send (speak, video, screen) follows their permissions.
+    if (inCall) this.broadcastRoster();
+  }
+
+  // ── Calls (issue #14; protocol/calls.ts) ─────────────────────────────────────────────────
+
+  /** The call's participants: call sockets that joined, oldest first. */
+  private participants(): Connection[] {
+    return [...this.connections.all()].filter((c) => c.identity.call?.joinedAt !== undefined).sort((a, b) => a.identity.call!.joinedAt! - b.identity.call!.joinedAt!);
+  }
+
+  private rosterText(): string {
+    const participants: CallParticipant[] = this.participants().map((c) => {
+      const { userId, permissions } = c.identity;
+      const call = c.identity.call!;
+      return {
+        userId,
+        deviceId: call.deviceId,
+        joinedAt: call.joinedAt!,
+        media: call.media!,
+        serverMuted: this.log.serverMuted(userId),
+        may: { speak: has(permissions, Permission.SPEAK), video: has(permissions, Permission.VIDEO), screen: has(permissions, Permission.SCREEN_SHARE) },
+      };
+    });
+    return JSON.stringify({ type: 'call-roster', participants, cap: this.settings().callCap } satisfies ServerFrame);
+  }
+
+  /** Everyone connected to the channel, call sockets and readers, hears who is in the call now. */
+  private broadcastRoster(): void {
+    this.broadcast(this.rosterText(), null, undefined, true);
+  }
+
+  private callJoin(conn: Connection, media: CallMedia): void {
+    const call = conn.identity.call!;
+    if (!has(conn.identity.permissions, Permission.CONNECT)) return this.reply(conn, error('forbidden', 'joining calls in this channel needs the connect permission'));
+    if (call.joinedAt === undefined) {
+      // The same device joining again (a reload, a new network): its old socket leaves first.
+      for (const c of this.participants()) {
+        if (c !== conn && c.identity.userId === conn.identity.userId && c.identity.call!.deviceId === call.deviceId) this.close(c, CLOSE_CALL_REPLACED, 'this device joined the call again from another connection');
+      }
+      const cap = this.settings().callCap;
+      if (this.participants().length >= cap) return this.reply(conn, error('call_full', `the call is full (${cap} participants)`));
+      call.joinedAt = this.clock();
+    }
+    call.media = media;
+    this.connections.save(conn);
+    this.broadcastRoster();
+  }
+
+  private callMedia(conn: Connection, media: CallMedia): void {
+    if (conn.identity.call!.joinedAt === undefined) return this.reply(conn, error('not_in_call', 'join the call first'));
+    conn.identity.call!.media = media;
+    this.connections.save(conn);
+    this.broadcastRoster();
+  }
+
+  private callLeave(conn: Connection): void {
+    const call = conn.identity.call!;
+    if (call.joinedAt === undefined) return;
+    delete call.joinedAt;
+    delete call.media;
+    this.connections.save(conn);
+    this.broadcastRoster();
+  }
+
+  /** Relays a pairwise ciphertext between two devices that are both in the call, unread. */
+  private callSignal(conn: Connection, to: { userId: string; deviceId: string }, ciphertext: string): void {
+    const call = conn.identity.call!;
+    if (call.joinedAt === undefined) return this.reply(conn, error('not_in_call', 'join the call before signalling'));
+    const bucket = take(this.signalBuckets.get(conn.socket), CALL_SIGNAL_RATE_PER_SECOND, this.clock(), 2 * CALL_SIGNAL_RATE_PER_SECOND);
+    this.signalBuckets.set(conn.socket, bucket.bucket);
+    if (!bucket.ok) return this.reply(conn, error('rate_limited', `too many call signals; retry in ${bucket.retryAfterMs} ms`));
+    const target = this.participants().find((c) => c.identity.userId === to.userId && c.identity.call!.deviceId === to.deviceId);
+    if (!target) return this.reply(conn, error('not_in_call', `${to.userId}/${to.deviceId} is not in the call`));
+    this.replyText(target, JSON.stringify({ type: 'call-signal', from: { userId: conn.identity.userId, deviceId: call.deviceId }, ciphertext } satisfies ServerFrame));
+  }
+
+  /** A moderator server-mutes, unmutes or disconnects someone (community channels; never someone who outranks them). */
+  private callModerate(conn: Connection, userId: string, action: 'mute' | 'unmute' | 'disconnect'): void {
+    const { permissions, rank } = conn.identity;
+    if (this.settings().direct || !has(permissions, Permission.MUTE_MEMBERS)) return this.reply(conn, error('forbidden', 'muting or disconnecting others needs the mute-members permission'));
+    if (userId !== conn.identity.userId && !mayModerate(rank ?? 0, this.log.rankOf(userId))) return this.reply(conn, error('forbidden', 'you cannot moderate someone who outranks you'));
+    if (action === 'disconnect') {
+      for (const c of this.participants()) if (c.identity.userId === userId) this.close(c, CLOSE_CALL_DISCONNECTED, 'a moderator disconnected you from the call');
+      return;
+    }
+    this.log.setServerMuted(userId, action === 'mute');
+    this.broadcastRoster();
   }
 
   /**
@@ -421,10 +544,11 @@ export class ChannelRoom {
    * is closed with 4008 (R7): a stalled reader costs the room one comparison, never a buffer.
    * Frame lengths count as bytes: JSON of base64 and ids is ASCII.
    */
-  private broadcast(frame: string, except: WebSocket | null, seq?: number): void {
+  private broadcast(frame: string, except: WebSocket | null, seq?: number, toCallSockets = false): void {
     // Deleting from a Map while iterating it is well defined, so closing here needs no copy.
     for (const c of this.connections.all()) {
       if (c.socket === except) continue;
+      if (c.identity.call && !toCallSockets) continue;
       if (seq !== undefined) {
         const f = this.flow(c, seq - 1);
         if (f.replay !== null) continue;
@@ -438,13 +562,25 @@ export class ChannelRoom {
       try {
         c.socket.send(frame);
       } catch {
-        this.connections.remove(c.socket); // already closing; it catches up by seq when it returns
+        this.drop(c.socket); // already closing; it catches up by seq when it returns
       }
     }
   }
 
+  /**
+   * A socket is gone (closed by either side, or failing): it leaves the registry and, when it was
+   * in the call, the call, and everyone hears the new roster. The Durable Object calls this from
+   * its close and error handlers, so a tab that closes leaves the call at once.
+   */
+  drop(socket: WebSocket): void {
+    const conn = this.connections.get(socket);
+    this.connections.remove(socket);
+    this.signalBuckets.delete(socket);
+    if (conn?.identity.call?.joinedAt !== undefined) this.broadcastRoster();
+  }
+
   private close(conn: Connection, code: number, reason: string): void {
-    this.connections.remove(conn.socket);
+    this.drop(conn.socket);
     try {
       conn.socket.close(code, reason);
     } catch {
@@ -460,7 +596,7 @@ export class ChannelRoom {
     try {
       conn.socket.send(text);
     } catch {
-      this.connections.remove(conn.socket);
+      this.drop(conn.socket);
     }
   }
 }

@@ -17,6 +17,7 @@ import { logModeration } from './moderationLog';
 import type { Env } from '../worker/env';
 import { leaseFrom, releaseSocketLease } from '../worker/auth/socketLeases';
 import { SUBPROTOCOL, type EnvelopeOut } from '../protocol/frames';
+import { MAX_CALL_PARTICIPANTS } from '../protocol/calls';
 
 
 /** The room's sockets, cached: rebuilt from the runtime after hibernation, then kept in step. */
@@ -60,13 +61,20 @@ export class ChannelRoomObject extends DurableObject<Env> {
   });
   private slowModeSeconds = 0;
   private direct = false;
+  /** The channel's call cap, as the worker last passed it (a channel setting, at most MAX_CALL_PARTICIPANTS). */
+  private callCap = MAX_CALL_PARTICIPANTS;
   /** This room's channel id (the name the worker addresses it by), learned at the first connect. */
   private channelId: string | undefined;
   private readonly room = new ChannelRoom(
     withFaults(new SqliteChannelLog(this.ctx.storage.sql, (fn) => this.ctx.storage.transactionSync(fn)), this.env.CHATALOT_TEST_FAULTS),
     this.registry,
     () => Date.now(),
-    () => ({ slowModeSeconds: this.slowModeSeconds, direct: this.direct, sendRatePerSecond: rateFrom(this.env.SEND_RATE_PER_SECOND, DEFAULT_SEND_RATE_PER_SECOND) }),
+    () => ({
+      slowModeSeconds: this.slowModeSeconds,
+      direct: this.direct,
+      sendRatePerSecond: rateFrom(this.env.SEND_RATE_PER_SECOND, DEFAULT_SEND_RATE_PER_SECOND),
+      callCap: this.callCap,
+    }),
     (e, context) => this.accepted(e, context),
   );
 
@@ -76,6 +84,7 @@ export class ChannelRoomObject extends DurableObject<Env> {
       this.slowModeSeconds = (await ctx.storage.get<number>('slowModeSeconds')) ?? 0;
       this.channelId = await ctx.storage.get<string>('channelId');
       this.direct = (await ctx.storage.get<boolean>('direct')) ?? false;
+      this.callCap = (await ctx.storage.get<number>('callCap')) ?? MAX_CALL_PARTICIPANTS;
     });
   }
 
@@ -104,6 +113,8 @@ export class ChannelRoomObject extends DurableObject<Env> {
     };
     const lease = leaseFrom(h, identity.userId);
     if (lease) identity.lease = lease;
+    const callDevice = h.get('X-Chatalot-Call-Device');
+    if (callDevice) identity.call = { deviceId: callDevice };
     // The object trusts only the identity the worker established, and refuses one without access.
     if (!identity.userId || !identity.permissions || !identity.expiresAt) return Response.json({ error: { code: 'unauthorized', message: 'no identity' } }, { status: 401 });
     const channelId = h.get('X-Chatalot-Channel');
@@ -118,6 +129,11 @@ export class ChannelRoomObject extends DurableObject<Env> {
     }
     const slowMode = Number(h.get('X-Chatalot-Slow-Mode') ?? 0);
     if (slowMode !== this.slowModeSeconds) await this.setSlowMode(slowMode);
+    const callCap = Number(h.get('X-Chatalot-Call-Cap') ?? MAX_CALL_PARTICIPANTS);
+    if (Number.isInteger(callCap) && callCap >= 1 && callCap <= MAX_CALL_PARTICIPANTS && callCap !== this.callCap) {
+      this.callCap = callCap;
+      await this.ctx.storage.put('callCap', callCap);
+    }
     const pair = new WebSocketPair();
     const server = pair[1];
     this.ctx.acceptWebSocket(server, [identity.userId]);
@@ -164,7 +180,7 @@ export class ChannelRoomObject extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
-    this.registry.remove(ws);
+    this.room.drop(ws);
     try {
       ws.close(code === 1005 ? 1000 : code, 'closing');
     } catch {
@@ -173,6 +189,6 @@ export class ChannelRoomObject extends DurableObject<Env> {
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
-    this.registry.remove(ws);
+    this.room.drop(ws);
   }
 }

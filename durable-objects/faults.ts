@@ -24,6 +24,8 @@ export function withFaults(log: ChannelLog, spec: string | undefined): ChannelLo
     setRank: (userId, rank) => log.setRank(userId, rank),
     epoch: () => log.epoch(),
     bumpEpoch: () => log.bumpEpoch(),
+    serverMuted: (userId) => log.serverMuted(userId),
+    setServerMuted: (userId, muted) => log.setServerMuted(userId, muted),
     commit(e) {
       if (e.clientMsgId.startsWith(prefix) && !failed.has(e.clientMsgId)) {
         failed.add(e.clientMsgId);

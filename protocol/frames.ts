@@ -7,6 +7,7 @@
  */
 import * as v from 'valibot';
 import { MAX_CIPHERTEXT_CHARS, MAX_HISTORY_PAGE } from './limits';
+import { CallJoinFrame, CallLeaveFrame, CallMediaFrame, CallModerateFrame, CallSignalFrame, type CallRosterFrame, type CallSignalOut } from './calls';
 
 /** The WebSocket subprotocol of channel and hub sockets; the access token rides beside it as `bearer.<jwt>`. */
 export const SUBPROTOCOL = 'chatalot.v1';
@@ -92,7 +93,21 @@ export const ThreadFrame = v.strictObject({ type: v.literal('thread'), root: Seq
  */
 export const SeenFrame = v.strictObject({ type: v.literal('seen'), seq: Seq });
 
-export const ClientFrame = v.variant('type', [HelloFrame, SendFrame, HistoryFrame, PingFrame, ThreadsFrame, ThreadFrame, SeenFrame]);
+export const ClientFrame = v.variant('type', [
+  HelloFrame,
+  SendFrame,
+  HistoryFrame,
+  PingFrame,
+  ThreadsFrame,
+  ThreadFrame,
+  SeenFrame,
+  // Calls (protocol/calls.ts): only on a call socket (`?call=<deviceId>`).
+  CallJoinFrame,
+  CallLeaveFrame,
+  CallMediaFrame,
+  CallSignalFrame,
+  CallModerateFrame,
+]);
 export type ClientFrame = v.InferOutput<typeof ClientFrame>;
 export type SendFrame = v.InferOutput<typeof SendFrame>;
 
@@ -138,4 +153,7 @@ export type ServerFrame =
   | { type: 'epoch'; epoch: number }
   /** Read receipt: `userId` has read up to `seq` (only users with read receipts on; not stored). */
   | { type: 'read'; userId: string; seq: number }
+  /** Who is in the channel's call (to every socket of the channel), and a signal for a call socket. */
+  | CallRosterFrame
+  | CallSignalOut
   | { type: 'error'; error: { code: string; message: string; ref?: string } };

@@ -31,6 +31,16 @@ export const Permission = {
   MANAGE_WEBHOOKS: 1 << 12,
   MANAGE_EMOJI: 1 << 13,
   ADMINISTRATOR: 1 << 14,
+  /** Join a channel's call (issue #14). */
+  CONNECT: 1 << 15,
+  /** Be heard in a call. Enforced by the other participants' clients: the server never sees media. */
+  SPEAK: 1 << 16,
+  /** Send camera video in a call (enforced like SPEAK). */
+  VIDEO: 1 << 17,
+  /** Share a screen in a call (enforced like SPEAK). */
+  SCREEN_SHARE: 1 << 18,
+  /** Server-mute someone in a call, or disconnect them from it (never someone who outranks you). */
+  MUTE_MEMBERS: 1 << 19,
 } as const;
 
 export type PermissionName = keyof typeof Permission;
@@ -39,12 +49,14 @@ export const ALL_PERMISSIONS = Object.values(Permission).reduce((a, b) => a | b,
 export type BuiltInRole = 'owner' | 'admin' | 'moderator' | 'member';
 
 const P = Permission;
+/** What taking part in a call needs: join, be heard, show a camera and a screen. */
+export const CALLS = P.CONNECT | P.SPEAK | P.VIDEO | P.SCREEN_SHARE;
 /** What each built-in role may do before custom roles and overrides. */
 export const BUILT_IN: Record<BuiltInRole, number> = {
   owner: ALL_PERMISSIONS,
   admin: ALL_PERMISSIONS,
-  moderator: P.VIEW | P.SEND | P.ATTACH | P.REACT | P.MENTION_EVERYONE | P.MANAGE_MESSAGES | P.KICK | P.BAN | P.TIMEOUT | P.MANAGE_INVITES,
-  member: P.VIEW | P.SEND | P.ATTACH | P.REACT | P.MANAGE_INVITES,
+  moderator: P.VIEW | P.SEND | P.ATTACH | P.REACT | P.MENTION_EVERYONE | P.MANAGE_MESSAGES | P.KICK | P.BAN | P.TIMEOUT | P.MANAGE_INVITES | CALLS | P.MUTE_MEMBERS,
+  member: P.VIEW | P.SEND | P.ATTACH | P.REACT | P.MANAGE_INVITES | CALLS,
 };
 
 /** Rank of built-in roles: who may act on whom (a moderator cannot ban an admin). */
@@ -145,4 +157,4 @@ export function has(bits: number, p: number): boolean {
 }
 
 /** What anyone in a DM or group DM may do: everything a message needs, nothing that manages. */
-export const DM_PERMISSIONS = P.VIEW | P.SEND | P.ATTACH | P.REACT;
+export const DM_PERMISSIONS = P.VIEW | P.SEND | P.ATTACH | P.REACT | CALLS;

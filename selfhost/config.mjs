@@ -27,7 +27,21 @@ export const VARIABLES = {
   SEND_RATE_PER_SECOND: { default: '10', help: 'envelopes one user may send per second into one channel (token bucket)' },
   MAX_SOCKETS_PER_ACCOUNT: { default: '32', help: 'open WebSockets (channels and hub together) one account may hold' },
   MAX_SOCKETS_PER_IP: { default: '256', help: 'open WebSockets one client IP may hold' },
+  STUN_URLS: { default: undefined, help: 'comma-separated stun: URLs handed to calls (e.g. stun:turn.example.org:3478); unset = none (calls between machines that can reach each other directly, or TURN)' },
+  TURN_URLS: { default: undefined, help: 'comma-separated turn:/turns: URLs of your TURN server (coturn with use-auth-secret); needs TURN_SECRET' },
+  TURN_SECRET: { default: undefined, help: "the TURN server's shared secret (coturn static-auth-secret); members in a call get credentials valid for TURN_TTL_SECONDS" },
+  TURN_TTL_SECONDS: { default: '3600', help: 'how long issued TURN credentials stay valid, in seconds (60–86400)' },
 };
+
+/** Comma-separated stun:, turn: or turns: URLs; throws a ConfigError naming `name` for anything else. */
+function parseIceUrls(name, value, schemes) {
+  if (value === undefined) return [];
+  const urls = value.split(',').map((u) => u.trim()).filter(Boolean);
+  for (const u of urls) {
+    if (!new RegExp(`^(${schemes.join('|')}):[A-Za-z0-9.\\[\\]:-]+(\\?transport=(udp|tcp))?$`).test(u)) throw new ConfigError(`${name} must be comma-separated ${schemes.join(':, ')}: URLs such as ${schemes[0]}:turn.example.org:3478 (got "${u}")`);
+  }
+  return urls;
+}
 
 const REGISTRATION_MODES = ['open', 'invite_only', 'closed'];
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'];
@@ -96,6 +110,12 @@ export function readConfig(env = process.env, cwd = process.cwd()) {
   };
   const maxSocketsPerAccount = cap('MAX_SOCKETS_PER_ACCOUNT');
   const maxSocketsPerIp = cap('MAX_SOCKETS_PER_IP');
+  const stunUrls = parseIceUrls('STUN_URLS', get('STUN_URLS'), ['stun', 'stuns']);
+  const turnUrls = parseIceUrls('TURN_URLS', get('TURN_URLS'), ['turn', 'turns']);
+  const turnSecret = get('TURN_SECRET');
+  if (turnUrls.length > 0 && !turnSecret) throw new ConfigError('TURN_URLS needs TURN_SECRET (the static-auth-secret of your TURN server)');
+  const turnTtl = Number(get('TURN_TTL_SECONDS') ?? VARIABLES.TURN_TTL_SECONDS.default);
+  if (!Number.isInteger(turnTtl) || turnTtl < 60 || turnTtl > 86400) throw new ConfigError(`TURN_TTL_SECONDS must be a whole number of seconds from 60 to 86400 (got "${get('TURN_TTL_SECONDS')}")`);
   const adminUsername = get('ADMIN_USERNAME');
   if (adminUsername !== undefined && !/^[a-z0-9_.-]{3,32}$/.test(adminUsername)) {
     throw new ConfigError(`ADMIN_USERNAME must be 3–32 characters of a-z 0-9 _ . - (got "${adminUsername}")`);
@@ -130,6 +150,10 @@ export function readConfig(env = process.env, cwd = process.cwd()) {
     sendRate,
     maxSocketsPerAccount,
     maxSocketsPerIp,
+    stunUrls,
+    turnUrls,
+    turnSecret,
+    turnTtl,
     jwtPrivateKeyPath: path('JWT_PRIVATE_KEY_PATH', 'keys/jwt-ed25519.pem'),
     jwtPublicKeyPath: path('JWT_PUBLIC_KEY_PATH', 'keys/jwt-ed25519.pub.pem'),
     totpKey: totp,

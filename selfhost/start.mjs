@@ -208,6 +208,10 @@ async function main() {
     HASHER_SECRET: hasher ? hasherSecret : '',
     MAX_SOCKETS_PER_ACCOUNT: String(config.maxSocketsPerAccount),
     MAX_SOCKETS_PER_IP: String(config.maxSocketsPerIp),
+    STUN_URLS: config.stunUrls.join(','),
+    TURN_URLS: config.turnUrls.join(','),
+    TURN_SECRET: config.turnSecret ?? '',
+    TURN_TTL_SECONDS: String(config.turnTtl),
   };
   if (!config.database) delete env.DATABASE_URL;
   if (!config.adminUsername) delete env.ADMIN_USERNAME;

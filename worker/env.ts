@@ -50,6 +50,14 @@ export interface Env {
   MAX_SOCKETS_PER_IP?: string;
   /** Envelopes one user may send per second into one channel. */
   SEND_RATE_PER_SECOND?: string;
+  /** Comma-separated stun: URLs for calls. */
+  STUN_URLS?: string;
+  /** Comma-separated turn:/turns: URLs of a TURN server that takes REST-style credentials (coturn use-auth-secret). */
+  TURN_URLS?: string;
+  /** The TURN server's shared secret (a secret on Cloudflare: `wrangler secret put TURN_SECRET`). */
+  TURN_SECRET?: string;
+  /** How long issued TURN credentials stay valid, seconds. */
+  TURN_TTL_SECONDS?: string;
   /** Test-only: shifts the server's clock (see worker/auth/clock.ts). */
   CHATALOT_CLOCK_OFFSET_MS?: string;
   /** Test-only fault injection (durable-objects/faults.ts); never set in production. */

@@ -94,6 +94,8 @@ const ROWS: Record<string, Row> = {
   'DELETE /api/channels/{id}': { scope: 'community', member: 403 },
   'PUT /api/channels/{id}/overrides': { scope: 'community', body: { targetType: 'member', targetId: '{target}', allow: 0, deny: P.SEND }, member: 403 },
   'GET /api/channels/{id}/members': { scope: 'community', member: 'allowed' },
+  // Members hold CONNECT by default (protocol/permissions.ts CALLS); tests/calls/calls.test.ts denies it.
+  'GET /api/channels/{id}/call/ice': { scope: 'community', member: 'allowed' },
   'POST /api/dms': { scope: 'self', body: { userIds: ['{target}'] }, member: 'allowed' },
   'GET /api/dms': { scope: 'self', member: 'allowed' },
   'DELETE /api/dms/{id}/members/me': { scope: 'dm', member: 'allowed' },

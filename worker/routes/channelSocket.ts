@@ -6,6 +6,9 @@
  * Origin, the token and its session, and the user's permissions in the channel (404 for a channel
  * you cannot see, whether or not it exists), then hands the object the identity it established
  * in X-Chatalot-* headers, replacing any a client sent. The socket closes when the token expires.
+ *
+ * `?call=<deviceId>` opens a call socket instead (protocol/calls.ts): call frames only, for one of
+ * the user's own registered devices (404 otherwise), which the room names in the call's roster.
  */
 import { Hono } from 'hono';
 import type { AppEnv } from '../app';
@@ -49,6 +52,12 @@ export const channelSocketRoutes = new Hono<AppEnv>().get('/channels/:id', async
   const access = await storage.channelAccess(id, auth.user.id);
   const permissions = permissionsIn(access, c.var.now());
   if (!access || permissions === 0) return errorResponse('not_found', 'no such channel', 404);
+  const callDevice = c.req.query('call');
+  if (callDevice !== undefined) {
+    if (!CHANNEL_ID.test(callDevice)) return errorResponse('validation_failed', 'call must be one of your device ids', 400);
+    const device = await storage.getDevice(callDevice);
+    if (!device || device.userId !== auth.user.id) return errorResponse('not_found', 'no such device of yours', 404);
+  }
   const lease = await acquireSocketLease(c.env, clientIp(c.req.raw, c.env.TRUST_PROXY), auth.user.id, auth.expiresAt, c.var.now());
   if ('refused' in lease) return errorResponse('too_many_sockets', lease.refused, 429);
   const headers = new Headers({ Upgrade: 'websocket' });
@@ -61,6 +70,7 @@ export const channelSocketRoutes = new Hono<AppEnv>().get('/channels/:id', async
   headers.set('X-Chatalot-Expires', String(auth.expiresAt));
   headers.set('X-Chatalot-Slow-Mode', String(access.channel.slowModeSeconds));
   headers.set('X-Chatalot-Direct', String(access.channel.communityId === null));
+  if (callDevice !== undefined) headers.set('X-Chatalot-Call-Device', callDevice);
   const stub = c.env.CHANNEL_ROOM.get(c.env.CHANNEL_ROOM.idFromName(id));
   const res = await stub.fetch(new Request(c.req.raw.url, { method: 'GET', headers }));
   if (res.status !== 101) await releaseSocketLease(c.env, lease);

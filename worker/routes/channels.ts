@@ -23,6 +23,7 @@ import { notifyRooms } from '../rooms';
 import type { Channel, ChannelAccess, Member, Storage } from '../storage/Storage';
 import { channelView, communityBits, customRolesOf, groupStanding, mayGrant, notifyPermissions, notifyRemoved, requirePermission } from './communities';
 import { sweepFilesLater } from './files';
+import { iceServers } from '../auth/turn';
 
 interface Seen {
   access: ChannelAccess;
@@ -130,6 +131,16 @@ export const channelRoutes = new Hono<AppEnv>()
     const members = await storage.listMembers(communityId);
     await notifyPermissions(c, storage, [s.channel], members.map((m) => m.userId));
     return c.body(null, 204);
+  })
+
+  // Calls (issue #14): the STUN and TURN servers for this channel's call, with TURN credentials
+  // only for someone who may join it. A TURN server relays anyone holding valid credentials, so
+  // they are short-lived and issued per user (the user id is in the username, for its logs).
+  .get('/:id/call/ice', async (c) => {
+    const storage = await c.var.storage();
+    const s = await seen(c, storage, c.req.param('id'));
+    if (!has(s.bits, Permission.CONNECT)) throw new ApiError('forbidden', 'joining calls in this channel needs the connect permission');
+    return c.json(await iceServers(c.env, c.var.auth.user.id, c.var.now()));
   })
 
   .get('/:id/members', async (c) => {

@@ -28,6 +28,11 @@ export const PERMISSION_LABELS: Record<PermissionName, string> = {
   MANAGE_WEBHOOKS: msg('Manage webhooks'),
   MANAGE_EMOJI: msg('Manage emoji'),
   ADMINISTRATOR: msg('Administrator (everything)'),
+  CONNECT: msg('Join calls'),
+  SPEAK: msg('Speak in calls'),
+  VIDEO: msg('Use the camera in calls'),
+  SCREEN_SHARE: msg('Share the screen in calls'),
+  MUTE_MEMBERS: msg('Mute or disconnect others in calls'),
 };
 const NAMES = Object.keys(Permission) as PermissionName[];
 
