@@ -9,6 +9,7 @@ import { applyLanguage } from './i18n';
 import { applyPreferences } from './stores/preferences';
 import './styles.css';
 import './styles/theme.css';
+import './styles/calls.css';
 
 applyPreferences();
 applyLanguage();

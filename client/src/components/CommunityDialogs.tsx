@@ -85,8 +85,9 @@ export function CreateGroupDialog(props: { open: boolean; onClose: () => void; c
 export function CreateChannelDialog(props: { open: boolean; onClose: () => void; community: CommunityView | null; onCreated: (id: string) => void }) {
   const [name, setName] = createSignal('');
   const [groupId, setGroupId] = createSignal('');
+  const [kind, setKind] = createSignal<'text' | 'voice'>('text');
   const f = useSubmit(
-    () => createChannel(props.community!.community.id, { name: name(), kind: 'text', ...(groupId() ? { groupId: groupId() } : {}) }),
+    () => createChannel(props.community!.community.id, { name: name(), kind: kind(), ...(groupId() ? { groupId: groupId() } : {}) }),
     (r) => (setName(''), props.onClose(), props.onCreated(r.channel.id)),
   );
   return (
@@ -96,6 +97,15 @@ export function CreateChannelDialog(props: { open: boolean; onClose: () => void;
           {t('Channel name')}
           <input name="channelName" required maxLength={100} value={name()} onInput={(e) => setName(e.currentTarget.value)} />
         </label>
+        <fieldset class="choice">
+          <legend>{t('Kind')}</legend>
+          <label class="check">
+            <input type="radio" name="kind" value="text" checked={kind() === 'text'} onChange={() => setKind('text')} /> {t('Text: messages and files')}
+          </label>
+          <label class="check">
+            <input type="radio" name="kind" value="voice" checked={kind() === 'voice'} onChange={() => setKind('voice')} /> {t('Voice: calls with voice, video and screens, and a text chat')}
+          </label>
+        </fieldset>
         <label>
           {t('Group')}
           <select name="group" value={groupId()} onChange={(e) => setGroupId(e.currentTarget.value)}>

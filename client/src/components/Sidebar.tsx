@@ -60,7 +60,7 @@ export function CommunitySidebar(props: Common & { community: CommunityView | nu
       <For each={channels}>
         {(ch) => (
           <li classList={{ 'with-tools': manage() }}>
-            <ConversationLink href={`#/c/${ch.communityId}/${ch.id}`} name={ch.name} shown={`# ${ch.name}`} active={props.channelId === ch.id} counts={props.countsOf(ch.id)} />
+            <ConversationLink href={`#/c/${ch.communityId}/${ch.id}`} name={ch.name} shown={`${ch.kind === 'voice' ? '🔊' : '#'} ${ch.name}`} active={props.channelId === ch.id} counts={props.countsOf(ch.id)} />
             <Show when={manage()}>
               <button type="button" class="icon-button row-tool" aria-label={t('Settings for #{channel}', { channel: ch.name })} title={t('Channel settings')} onClick={() => props.onChannelSettings(ch)}>
                 ⚙

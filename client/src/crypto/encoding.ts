@@ -30,6 +30,7 @@ export const Kind = {
   SenderKeyRequest: 0x0d,
   BackupRekeyed: 0x0e,
   FileStream: 0x0f,
+  CallSignal: 0x10,
 } as const;
 /** One of the `Kind` values. */
 export type KindValue = (typeof Kind)[keyof typeof Kind];

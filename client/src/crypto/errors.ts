@@ -58,7 +58,8 @@ export type CryptoOperation =
   | 'recovery-code'
   | 'backup-seal'
   | 'backup-open'
-  | 'provider';
+  | 'provider'
+  | 'call';
 
 /** Fixed, secret-free sentences per code. */
 const MESSAGES: Readonly<Record<CryptoErrorCode, string>> = {

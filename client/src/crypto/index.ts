@@ -31,3 +31,4 @@ export * from './KeyBackup';
 export * from './FileCipher';
 export * from './KeyStore';
 export * from './stateCodec';
+export * from './CallSignal';

@@ -29,6 +29,9 @@ import {
   createSenderKey,
   decodeBackupRekeyed,
   encodeBackupRekeyed,
+  decodeCallSignal,
+  encodeCallSignal,
+  type CallSignal,
   decodeIdentityPublic,
   decodeSenderKeyDistribution,
   decodeSenderKeyMessage,
@@ -819,6 +822,67 @@ export class Engine {
       previous[found.at] = { own, done };
       await this.db.put('distributed', previousKey(request.channelId), previous);
     }
+  }
+
+  // ── Calls (issue #14) ──────────────────────────────────────────────────────────────────────
+
+  /**
+   * `userId`'s device `deviceId` as their signed device list approves it (identity key included),
+   * or null. Read afresh when not known or older than MEMBERS_TTL_MS: a call meets the same few
+   * devices again and again while it negotiates.
+   */
+  private async listedDevice(userId: string, deviceId: string): Promise<PublicDevice | null> {
+    const cached = this.listedForCalls.get(userId);
+    const hit = cached && Date.now() - cached.at < MEMBERS_TTL_MS ? cached.devices.find((d) => d.deviceId === deviceId) : undefined;
+    if (hit) return hit;
+    const { devices, deviceList } = await userDevices(userId);
+    const approved = await this.lists.approved(userId, devices, deviceList);
+    this.listedForCalls.set(userId, { at: Date.now(), devices: approved });
+    return approved.find((d) => d.deviceId === deviceId) ?? null;
+  }
+  private readonly listedForCalls = new Map<string, { at: number; devices: PublicDevice[] }>();
+
+  /** Whether the identity this device pinned for `address` is the one `listed` carries. */
+  private async pinnedIs(address: string, listed: PublicDevice): Promise<boolean> {
+    const pinned = (await this.store.getTrust(address))?.identityKey;
+    const expected = fromBase64(listed.identityKey);
+    return !!pinned && pinned.length === expected.length && pinned.every((b, i) => b === expected[i]);
+  }
+
+  /**
+   * Seals a call signal for one device in its pairwise session (starting one from a verified
+   * bundle if needed). Only for a device on its owner's signed list whose identity key is the one
+   * the list names: a server that invented a device, or swapped a bundle, gets nothing sealed.
+   */
+  async sealCallSignal(to: { userId: string; deviceId: string }, signal: CallSignal): Promise<string> {
+    const listed = await this.listedDevice(to.userId, to.deviceId);
+    if (!listed) throw new CryptoError('untrusted-device-list', 'call');
+    return this.serial(async () => {
+      await this.sessionsWith(to.userId, [to.deviceId]);
+      const address = addressOf(to.userId, to.deviceId);
+      if (!(await this.pinnedIs(address, listed))) throw new CryptoError('identity-changed', 'call');
+      return toBase64(await encryptTo(this.deps, address, encodeCallSignal(signal)));
+    });
+  }
+
+  /**
+   * Opens a call signal from `from` (the room's authenticated sender). Throws a CryptoError when
+   * it does not decrypt in that device's session, is not a call signal, or comes from a device
+   * not on its owner's signed list or whose identity changed: the caller drops it and warns.
+   */
+  async openCallSignal(from: { userId: string; deviceId: string }, ciphertext: string): Promise<CallSignal> {
+    const listed = await this.listedDevice(from.userId, from.deviceId);
+    if (!listed) throw new CryptoError('untrusted-device-list', 'call');
+    return this.serial(async () => {
+      const address = addressOf(from.userId, from.deviceId);
+      const out = await decryptFrom(this.deps, address, fromBase64(ciphertext), undefined, Date.now());
+      const identity = encodeIdentityPublic(out.remoteIdentity);
+      const trust = await checkIdentity(this.store, address, identity, Date.now());
+      if (trust.event !== 'unchanged') this.trustChanged();
+      if (trust.record.state === 'changed' || !(await this.pinnedIs(address, listed))) throw new CryptoError('identity-changed', 'call');
+      if (out.plaintext[1] !== Kind.CallSignal) throw new CryptoError('malformed', 'call');
+      return decodeCallSignal(out.plaintext);
+    });
   }
 
   /**

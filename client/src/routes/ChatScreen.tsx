@@ -31,6 +31,8 @@ import { KeyChangeBanner } from '../components/KeyChangeBanner';
 import { canRestore, requestRestore, RestoreBanner } from '../components/KeyBackup';
 import { MemberList, type MemberRow } from '../components/MemberList';
 import { MessagePane } from '../components/MessagePane';
+import { CallView } from '../components/CallView';
+import { activeCall, dismissCall, endActiveCall, joinCall } from '../calls/activeCall';
 import { RolesEditor } from '../components/RolesEditor';
 import { AppearanceDialog, EmojiDialog, GroupLookDialog } from '../components/CommunityLook';
 import { listEmoji } from '../api/images';
@@ -72,10 +74,11 @@ export default function ChatScreen() {
       const e = engine();
       // A device that leaves takes itself off the signed list (when it holds the account key).
       await e?.lists.withdraw(e.deviceId).catch(() => undefined);
+      endActiveCall();
       e?.stop();
     }),
   );
-  onCleanup(() => engine()?.stop());
+  onCleanup(() => (endActiveCall(), engine()?.stop()));
   const hub = createHub(() => engine());
   const trust = createMemo(() => (engine() ? createTrust(engine()!) : undefined));
 
@@ -272,6 +275,19 @@ export default function ChatScreen() {
   const invitable = () =>
     (views() ?? []).flatMap((v) => (v && (v.permissions & (Permission.MANAGE_INVITES | Permission.ADMINISTRATOR)) !== 0 ? [{ id: v.community.id, name: v.community.name }] : []));
   const can = (bit: number) => ((community()?.permissions ?? 0) & (bit | Permission.ADMINISTRATOR)) !== 0;
+
+  // ── Calls (issue #14): in voice channels, DMs and group DMs ───────────────────────────────
+  const callable = () => !!engine() && !requestOpen() && (currentChannel()?.kind === 'voice' || !!currentDm());
+  /** Who is in the open conversation's call, as its room says. */
+  const callRoster = () => activeSession()?.callRoster() ?? [];
+  const inThisCall = () => {
+    const a = activeCall();
+    return !!a && a.call.channelId === channelId() && ['joining', 'joined'].includes(a.call.state());
+  };
+  const startCall = (video = false) => {
+    const e = engine();
+    if (e && channelId()) joinCall(e, channelId()!, title(), video);
+  };
 
   // ── Unread counts ──────────────────────────────────────────────────────────────────────────
   const countsOfCommunity = (id: string) => {
@@ -540,6 +556,16 @@ export default function ChatScreen() {
                   {confirmLeave() ? t('Confirm: leave conversation') : t('Leave conversation')}
                 </button>
               </Show>
+              <Show when={callable() && !inThisCall()}>
+                <button type="button" class="small" data-testid="call-join" onClick={() => startCall()}>
+                  {callRoster().length > 0 ? t('Join call') : currentDm() ? t('Start call') : t('Join voice')}
+                </button>
+                <Show when={currentDm()}>
+                  <button type="button" class="small" onClick={() => startCall(true)}>
+                    {t('Video call')}
+                  </button>
+                </Show>
+              </Show>
               <button type="button" class="small" aria-expanded={showMembers()} aria-controls="member-panel" onClick={() => setShowMembers(!showMembers())}>
                 {t('Members')}
               </button>
@@ -550,6 +576,23 @@ export default function ChatScreen() {
           {forwardStatus()}
         </p>
         <RestoreBanner engine={engine()} />
+        <Show when={activeCall()}>
+          {(a) => (
+            <Show
+              when={['joining', 'joined'].includes(a().call.state())}
+              fallback={
+                <div class="banner banner-warn" role="alert" data-testid="call-ended">
+                  <span>{a().call.warning() ?? t('The call ended.')}</span>{' '}
+                  <button type="button" class="small" onClick={dismissCall}>
+                    {t('Dismiss')}
+                  </button>
+                </div>
+              }
+            >
+              <CallView call={a().call} title={a().title} nameOf={nameOf} canModerate={(userId) => a().call.channelId === channelId() && userId !== me().id && can(Permission.MUTE_MEMBERS)} />
+            </Show>
+          )}
+        </Show>
 
         <Show when={route().name === 'join'}>
           <JoinCard code={(route() as { code: string }).code} onJoined={(c) => (void refetchCommunities(), navigate(`/c/${c.community.id}/${c.channels[0]?.id ?? ''}`))} />
@@ -575,6 +618,14 @@ export default function ChatScreen() {
           <Show when={waitingFor().length > 0}>
             <p class="banner banner-warn" role="status" data-testid="dm-waiting">
               {t('{names} has not accepted your message request yet. What you send now goes out, encrypted, once they accept.', { names: listFormat().format(waitingFor()) })}
+            </p>
+          </Show>
+          <Show when={callable() && !inThisCall() && callRoster().length > 0}>
+            <p class="banner" role="status" data-testid="call-banner">
+              {t('In the call: {names}', { names: listFormat().format([...new Set(callRoster().map((p) => nameOf(p.userId)))]) })}{' '}
+              <button type="button" class="small" onClick={() => startCall()}>
+                {t('Join call')}
+              </button>
             </p>
           </Show>
           <div class="conversation" data-typing={typingNames().join(', ')} onInput={(e) => (e.target as HTMLElement).id === 'composer-input' && onComposing()}>

@@ -17,6 +17,7 @@
  * It does not render anything; components/MessagePane.tsx does.
  */
 import { batch, createSignal } from 'solid-js';
+import type { CallParticipant } from '../../../protocol/calls';
 import type { EnvelopeKind, EnvelopeOut, Mentions, ServerFrame } from '../../../protocol/frames';
 import type { CryptoErrorCode, MessageStatus } from '../crypto';
 import type { Engine, OpenResult } from '../e2ee/Engine';
@@ -134,6 +135,9 @@ export class ChannelSession {
   private readonly loadingOlderSignal = createSignal(false);
   /** Read receipts seen on this socket: how far each member has read (only people who share them). */
   private readonly readersSignal = createSignal(new Map<string, number>(), { equals: false });
+  /** Who is in this channel's call, as the room last said (empty: no call). */
+  private readonly callRosterSignal = createSignal<CallParticipant[]>([]);
+  readonly callRoster = this.callRosterSignal[0];
   /** True while the first page for an empty cache is on its way (hello waits for it). */
   private awaitingFirstPage = false;
   /** Cache writes not yet committed, flushed in one transaction. */
@@ -326,6 +330,9 @@ export class ChannelSession {
         break;
       case 'epoch':
         this.epoch = Math.max(this.epoch ?? 0, f.epoch);
+        break;
+      case 'call-roster':
+        this.callRosterSignal[1](f.participants);
         break;
       case 'error': {
         const ref = f.error.ref;

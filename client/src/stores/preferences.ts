@@ -16,10 +16,15 @@ export interface Preferences {
   fontSize: 'small' | 'medium' | 'large';
   clock: '12h' | '24h';
   times: 'relative' | 'absolute';
+  /**
+   * Calls: relay every packet through the TURN server (`iceTransportPolicy: "relay"`), so the
+   * people you call never learn your IP address (at some cost in latency). Needs TURN configured.
+   */
+  callRelayOnly: boolean;
 }
 
 const KEY = 'chatalot.preferences';
-export const DEFAULT_PREFERENCES: Preferences = { theme: 'system', accent: 'indigo', density: 'comfortable', fontSize: 'medium', clock: '24h', times: 'relative' };
+export const DEFAULT_PREFERENCES: Preferences = { theme: 'system', accent: 'indigo', density: 'comfortable', fontSize: 'medium', clock: '24h', times: 'relative', callRelayOnly: false };
 
 function load(): Preferences {
   try {
@@ -27,6 +32,7 @@ function load(): Preferences {
     const p = { ...DEFAULT_PREFERENCES, ...stored };
     if (!ACCENTS.includes(p.accent)) p.accent = DEFAULT_PREFERENCES.accent;
     if (p.times !== 'relative' && p.times !== 'absolute') p.times = DEFAULT_PREFERENCES.times;
+    if (typeof p.callRelayOnly !== 'boolean') p.callRelayOnly = DEFAULT_PREFERENCES.callRelayOnly;
     return p;
   } catch {
     return { ...DEFAULT_PREFERENCES };

@@ -5,7 +5,8 @@
  * browser's `online` event skips the wait. When the browser reports it went offline the socket
  * is dropped at once (a dead connection can otherwise look open for minutes) and no retry runs
  * until it is back online. Close codes meaning "do not come back" (4002 replaced,
- * 4003 removed, 4004 device deleted) stop it. It does not know any frame type: ChannelConnection and HubConnection do.
+ * 4003 removed, 4004 device deleted; on a call socket 4010 disconnected by a moderator, 4011
+ * joined again elsewhere) stop it. It does not know any frame type: ChannelConnection and HubConnection do.
  */
 import { createSignal, untrack, type Accessor } from 'solid-js';
 import { freshAccessToken, isSigningOut, refreshSession } from '../api/http';
@@ -25,9 +26,11 @@ export interface SocketHandlers {
   /** The socket opened; send the resume frame (`hello`) here. */
   open(): void;
   frame(frame: unknown): void;
-  /** The server closed with a code that means "stop" (4002, 4003, 4004). */
+  /** The server closed with a code that means "stop" (STOP_CODES). */
   stopped?(code: number): void;
 }
+
+const STOP_CODES = new Set([4002, 4003, 4004, 4010, 4011]);
 
 /** Every socket not yet closed, so a sign-out can stand them all down (`closeAllSockets`). */
 const live = new Set<ReconnectingSocket>();
@@ -146,7 +149,7 @@ export class ReconnectingSocket {
       if (this.ws !== ws) return;
       this.ws = null;
       if (this.closedByUs) return this.setStatus('stopped');
-      if (e.code === 4002 || e.code === 4003 || e.code === 4004) {
+      if (STOP_CODES.has(e.code)) {
         this.setStatus('stopped');
         this.handlers.stopped?.(e.code);
         return;

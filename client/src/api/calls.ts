@@ -1,0 +1,5 @@
+/** Calls over HTTP (issue #14): the STUN and TURN servers for a channel's call. */
+import { api } from './http';
+
+export const callIceServers = (channelId: string) =>
+  api<{ iceServers: RTCIceServer[]; expiresAt: number | null }>(`/api/channels/${encodeURIComponent(channelId)}/call/ice`);

