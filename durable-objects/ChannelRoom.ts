@@ -137,7 +137,18 @@ export class ChannelRoom {
      * moderation log when `deletedAuthor` is someone other than the sender).
      */
     private readonly onAccepted: (envelope: EnvelopeOut, context: { deletedAuthor?: string }) => void = () => undefined,
-  ) {}
+    /**
+     * Called when the set of users in the call changed, with who was in it before and who is now
+     * (the Durable Object rings a DM's other members when a call starts, and stops their ringing
+     * when they answer or the call ends).
+     */
+    private readonly onCallChange: (before: string[], after: string[]) => void = () => undefined,
+  ) {
+    this.callUsers = this.usersInCall();
+  }
+
+  /** The users in the call as last announced (rebuilt from the sockets' attachments after hibernation). */
+  private callUsers: string[];
 
   /** Handles one incoming frame from `conn`. Never throws for bad input: it answers with an error frame. */
   receive(conn: Connection, raw: string | ArrayBuffer): void {
@@ -478,6 +489,20 @@ export class ChannelRoom {
   /** Everyone connected to the channel, call sockets and readers, hears who is in the call now. */
   private broadcastRoster(): void {
     this.broadcast(this.rosterText(), null, undefined, true);
+    const before = this.callUsers;
+    const after = this.usersInCall();
+    this.callUsers = after;
+    if (before.length !== after.length || before.some((u, i) => u !== after[i])) this.onCallChange(before, after);
+  }
+
+  private usersInCall(): string[] {
+    return [...new Set(this.participants().map((c) => c.identity.userId))];
+  }
+
+  /** RPC from a hub: `userId` declined the call (or is busy): the participants hear it. */
+  callDeclined(userId: string, reason: 'declined' | 'busy'): void {
+    if (this.participants().length === 0) return;
+    this.broadcast(JSON.stringify({ type: 'call-declined', userId, reason } satisfies ServerFrame), null, undefined, true);
   }
 
   private callJoin(conn: Connection, media: CallMedia): void {

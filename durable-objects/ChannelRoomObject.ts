@@ -18,6 +18,7 @@ import type { Env } from '../worker/env';
 import { leaseFrom, releaseSocketLease } from '../worker/auth/socketLeases';
 import { SUBPROTOCOL, type EnvelopeOut } from '../protocol/frames';
 import { MAX_CALL_PARTICIPANTS } from '../protocol/calls';
+import { channelRecipients, hubOf } from '../worker/hubs';
 
 
 /** The room's sockets, cached: rebuilt from the runtime after hibernation, then kept in step. */
@@ -76,6 +77,7 @@ export class ChannelRoomObject extends DurableObject<Env> {
       callCap: this.callCap,
     }),
     (e, context) => this.accepted(e, context),
+    (before, after) => this.callChanged(before, after),
   );
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -97,6 +99,34 @@ export class ChannelRoomObject extends DurableObject<Env> {
       // channel and seq (never content, which the server does not have).
       this.ctx.waitUntil(logModeration(this.env, { moderator: e.sender, author: context.deletedAuthor, channelId: this.channelId, seq: e.target!, at: e.ts }));
     }
+  }
+
+  /**
+   * In a DM or group DM a call rings: when it starts, every other member's devices ring (through
+   * their hubs); someone who joins stops ringing on their other devices; when the last person
+   * leaves, whoever is still ringing stops. A community voice channel rings nobody.
+   */
+  private callChanged(before: string[], after: string[]): void {
+    if (!this.direct || !this.channelId) return;
+    const channelId = this.channelId;
+    const ring = (userId: string, from: string, state: 'ringing' | 'answered' | 'ended') => hubOf(this.env, userId).callRing(userId, channelId, from, state);
+    this.ctx.waitUntil(
+      (async () => {
+        if (before.length === 0 && after.length > 0) {
+          const members = await channelRecipients(this.env, channelId);
+          await Promise.allSettled(members.filter((u) => !after.includes(u)).map((u) => ring(u, after[0]!, 'ringing')));
+        } else if (after.length === 0) {
+          const members = await channelRecipients(this.env, channelId);
+          await Promise.allSettled(members.filter((u) => !before.includes(u)).map((u) => ring(u, before[0]!, 'ended')));
+        }
+        await Promise.allSettled(after.filter((u) => !before.includes(u) && before.length > 0).map((u) => ring(u, before[0]!, 'answered')));
+      })().catch((e) => console.warn('ringing a call failed', e instanceof Error ? e.message : String(e))),
+    );
+  }
+
+  /** RPC from a hub: `userId` declined this channel's call. */
+  async callDeclined(userId: string, reason: 'declined' | 'busy'): Promise<void> {
+    this.room.callDeclined(userId, reason);
   }
 
   override async fetch(request: Request): Promise<Response> {

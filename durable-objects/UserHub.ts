@@ -111,6 +111,8 @@ export interface Hubs {
    * the members connected there. Called only while the user's `readReceipts` setting is on.
    */
   readPosition?(channelId: string, userId: string, seq: number): Promise<void>;
+  /** Tells a channel's room that `userId` declined its call (or is busy), so the caller hears it. */
+  callDeclined?(channelId: string, userId: string, reason: 'declined' | 'busy'): Promise<void>;
 }
 
 /** Close codes (4000–4999 are the application's). */
@@ -132,6 +134,8 @@ export const MAX_QUEUED_FRAMES = 64;
 
 const VIEW = 1;
 const SEND = 2;
+/** Permission.CONNECT (protocol/permissions.ts): may join the channel's calls. */
+const CONNECT = 1 << 15;
 
 /** Recipient devices by user, each device once. */
 function groupByUser(to: DeviceAddress[]): Map<string, string[]> {
@@ -245,6 +249,8 @@ export class UserHub {
         return this.watch(conn, frame.userIds);
       case 'typing':
         return this.typing(conn, frame.channelId);
+      case 'call-decline':
+        return this.declineCall(conn, frame.channelId, frame.reason);
       case 'ping':
         return this.reply(conn, { type: 'pong' });
     }
@@ -625,6 +631,21 @@ export class UserHub {
     if (this.lastTyping.size > 10_000) for (const [k, t] of this.lastTyping) if (now - t >= TYPING_INTERVAL_MS) this.lastTyping.delete(k);
     const recipients = (await this.directory.recipients(channelId)).filter((u) => u !== me);
     this.background(Promise.allSettled(recipients.map((u) => this.hubs.typing(u, channelId, me))));
+  }
+
+  // ── Calls (issue #14) ──────────────────────────────────────────────────────────────────────
+
+  /** This user declines a call: their other devices stop ringing, and the room tells the caller. */
+  private async declineCall(conn: HubConnection, channelId: string, reason: 'declined' | 'busy'): Promise<void> {
+    const me = conn.identity.userId;
+    if (!((await this.directory.permissions(channelId, me)) & CONNECT)) return this.reply(conn, error('not_found', 'no such channel (or you may not join its calls)', channelId));
+    this.broadcast({ type: 'ring', channelId, from: me, state: 'declined' });
+    if (this.hubs.callDeclined) this.background(this.hubs.callDeclined(channelId, me, reason));
+  }
+
+  /** RPC target: a call in a DM of this user's started, was answered or declined on one of their devices, or ended. */
+  ring(channelId: string, from: string, state: 'ringing' | 'answered' | 'declined' | 'ended'): void {
+    this.broadcast({ type: 'ring', channelId, from, state });
   }
 
   /** RPC target: someone is typing in a channel this user can see; relayed to connected sockets only, never stored. */

@@ -147,6 +147,12 @@ export class UserHubObject extends DurableObject<Env> {
     return this.hub.deviceListOf(of);
   }
 
+  /** A call in one of this user's DMs started, was answered or declined on one of their devices, or ended. */
+  async callRing(userId: string, channelId: string, from: string, state: 'ringing' | 'answered' | 'declined' | 'ended'): Promise<void> {
+    if (!this.claim(userId)) return;
+    this.hub.ring(channelId, from, state);
+  }
+
   async typingFrom(userId: string, channelId: string, from: string): Promise<void> {
     if (!this.claim(userId)) return;
     this.hub.typingFrom(channelId, from);

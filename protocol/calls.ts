@@ -88,3 +88,9 @@ export interface CallSignalOut {
   from: { userId: string; deviceId: string };
   ciphertext: string;
 }
+/** Room → call sockets: `userId` declined the call ringing on their devices, or is busy in another call. */
+export interface CallDeclinedFrame {
+  type: 'call-declined';
+  userId: string;
+  reason: 'declined' | 'busy';
+}

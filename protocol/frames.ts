@@ -7,7 +7,7 @@
  */
 import * as v from 'valibot';
 import { MAX_CIPHERTEXT_CHARS, MAX_HISTORY_PAGE } from './limits';
-import { CallJoinFrame, CallLeaveFrame, CallMediaFrame, CallModerateFrame, CallSignalFrame, type CallRosterFrame, type CallSignalOut } from './calls';
+import { CallJoinFrame, CallLeaveFrame, CallMediaFrame, CallModerateFrame, CallSignalFrame, type CallDeclinedFrame, type CallRosterFrame, type CallSignalOut } from './calls';
 
 /** The WebSocket subprotocol of channel and hub sockets; the access token rides beside it as `bearer.<jwt>`. */
 export const SUBPROTOCOL = 'chatalot.v1';
@@ -156,4 +156,5 @@ export type ServerFrame =
   /** Who is in the channel's call (to every socket of the channel), and a signal for a call socket. */
   | CallRosterFrame
   | CallSignalOut
+  | CallDeclinedFrame
   | { type: 'error'; error: { code: string; message: string; ref?: string } };

@@ -80,10 +80,15 @@ export const WatchFrame = v.strictObject({
 });
 /** Client → hub: the user is typing in a channel (relayed to its connected members, never stored). */
 export const TypingFrame = v.strictObject({ type: v.literal('typing'), channelId: Id });
+/**
+ * Client → hub: this user declines the call ringing in `channelId` (a DM or group DM), or is
+ * `busy` in another call. The user's other devices stop ringing; the caller hears `call-declined`.
+ */
+export const CallDeclineFrame = v.strictObject({ type: v.literal('call-decline'), channelId: Id, reason: v.picklist(['declined', 'busy'], "reason must be 'declined' or 'busy'") });
 /** Client → hub: keep-alive. */
 export const HubPingFrame = v.strictObject({ type: v.literal('ping') });
 
-export const HubClientFrame = v.variant('type', [DeliverFrame, DeliverManyFrame, AckFrame, ReadFrame, SettingsFrame, PresenceFrame, WatchFrame, TypingFrame, HubPingFrame]);
+export const HubClientFrame = v.variant('type', [DeliverFrame, DeliverManyFrame, AckFrame, ReadFrame, SettingsFrame, PresenceFrame, WatchFrame, TypingFrame, CallDeclineFrame, HubPingFrame]);
 export type HubClientFrame = v.InferOutput<typeof HubClientFrame>;
 
 export type PresenceState = 'online' | 'idle' | 'offline';
@@ -128,5 +133,11 @@ export type HubServerFrame =
    */
   | { type: 'changed'; scope: 'community'; id: string }
   | { type: 'changed'; scope: 'dms' }
+  /**
+   * A call in a DM or group DM this user is in (issue #14): `ringing` when `from` started it (ring
+   * every device), `answered` when this user joined it on a device (the others stop ringing),
+   * `declined` when this user declined it on a device, `ended` when the last person left.
+   */
+  | { type: 'ring'; channelId: string; from: string; state: 'ringing' | 'answered' | 'declined' | 'ended' }
   | { type: 'pong' }
   | { type: 'error'; error: { code: string; message: string; ref?: string } };

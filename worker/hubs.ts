@@ -134,6 +134,7 @@ export function hubRpc(env: Env): Hubs {
     follow: (userId, watcher) => hubOf(env, userId).follow(userId, watcher),
     presence: (watcher, userId, state) => hubOf(env, watcher).presenceOf(watcher, userId, state),
     typing: (userId, channelId, from) => hubOf(env, userId).typingFrom(userId, channelId, from),
+    callDeclined: (channelId, userId, reason) => env.CHANNEL_ROOM.get(env.CHANNEL_ROOM.idFromName(channelId)).callDeclined(userId, reason),
     devices: (watcher, userId) => hubOf(env, watcher).deviceListOf(watcher, userId),
     readPosition: (channelId, userId, seq) => env.CHANNEL_ROOM.get(env.CHANNEL_ROOM.idFromName(channelId)).readPosition(userId, seq),
   };

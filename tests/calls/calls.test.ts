@@ -14,7 +14,7 @@ import { openChannel } from '../helpers/accounts';
 import type { RunningServer } from '../helpers/server';
 import { startServer } from '../helpers/server';
 import { TestSocket } from '../helpers/socket';
-import { addDevice } from '../hub/helpers';
+import { addDevice, nextHub, openHub } from '../hub/helpers';
 import { api, community, join, setRole, uname, type TestUser } from '../communities/fixture';
 import { registerUser } from '../helpers/accounts';
 
@@ -224,6 +224,42 @@ describe('calls: the roster and the relay', () => {
     for (const x of joined.slice(1)) x.s.close();
     await roster(first!.s, (r) => r.participants.length === 1, 15_000);
     await roster(extra.s, (r) => r.participants.length === 1, 15_000);
+  });
+});
+
+describe('calls: ringing in DMs', () => {
+  it('14.2: a DM call rings every device of the other side; declining stops the ringing there and tells the caller; answering and ending stop it too', async () => {
+    const dm = (await api(server, u.alice, 'POST', '/api/dms', { userIds: [u.carol.id] })).body.channel;
+    expect((await api(server, u.carol, 'POST', '/api/dms', { userIds: [u.alice.id] })).status).toBeLessThan(300);
+    const phone = await openHub(server, u.carol, await addDevice(server, u.carol, 'phone'));
+    const laptop = await openHub(server, u.carol, await addDevice(server, u.carol, 'laptop'));
+    const strangerHub = await openHub(server, u.stranger, await addDevice(server, u.stranger));
+    sockets.push(phone, laptop, strangerHub);
+    const ring = (s: TestSocket, state: string, after = 0) => nextHub(s, 'ring', (f) => f.channelId === dm.id && f.state === state && s.frames.indexOf(f as never) >= after);
+
+    const a = await callSocket(u.alice, dm.id);
+    a.s.send({ type: 'call-join', media });
+    for (const s of [phone, laptop]) expect(await ring(s, 'ringing')).toMatchObject({ from: u.alice.id });
+    // A stranger can neither decline it nor hear it ring.
+    strangerHub.send({ type: 'call-decline', channelId: dm.id, reason: 'declined' });
+    await nextHub(strangerHub, 'error', (f) => f.error.code === 'not_found');
+    expect(strangerHub.frames.some((f) => (f as { type: string }).type === 'ring')).toBe(false);
+    // Declined on the phone: the laptop stops ringing, Alice hears it.
+    phone.send({ type: 'call-decline', channelId: dm.id, reason: 'declined' });
+    await ring(laptop, 'declined');
+    expect(await a.s.next((f) => f.type === 'call-declined')).toEqual({ type: 'call-declined', userId: u.carol.id, reason: 'declined' });
+    // Alice leaves and calls again: it rings again; Carol answers on the laptop and the phone stops.
+    a.s.send({ type: 'call-leave' });
+    await ring(phone, 'ended');
+    const mark = phone.frames.length;
+    a.s.send({ type: 'call-join', media });
+    await ring(phone, 'ringing', mark);
+    const c = await callSocket(u.carol, dm.id);
+    c.s.send({ type: 'call-join', media });
+    await ring(phone, 'answered', mark);
+    // Busy elsewhere: the caller hears that too.
+    laptop.send({ type: 'call-decline', channelId: dm.id, reason: 'busy' });
+    await a.s.next((f) => f.type === 'call-declined' && (f as { reason: string }).reason === 'busy');
   });
 });
 
