@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { browserSuite, communityOfTwo, register, seriousViolations } from './helpers';
+import { browserSuite, communityOfTwo, openDmFrom, register, registerAnother, send, seriousViolations, startDm } from './helpers';
 
 const suite = browserSuite();
 
@@ -23,12 +23,12 @@ async function tiles(page: Page): Promise<{ user: string; audioBytes: number; vi
   );
 }
 
-/** Waits until `page` shows `n` remote tiles, each connected and receiving audio bytes and decoded video frames above `floor`. */
-async function receivingFrom(page: Page, n: number, floor = { audioBytes: 0, videoFrames: 0 }) {
+/** Waits until `page` shows `n` remote tiles, each connected and receiving audio bytes (and, unless `audioOnly`, decoded video frames). */
+async function receivingFrom(page: Page, n: number, audioOnly = false) {
   await expect
     .poll(async () => {
       const t = await tiles(page);
-      return t.length === n && t.every((x) => x.connection === 'connected' && x.audioBytes > floor.audioBytes && x.videoFrames > floor.videoFrames);
+      return t.length === n && t.every((x) => x.connection === 'connected' && x.audioBytes > 0 && (audioOnly || x.videoFrames > 0));
     }, { timeout: 45_000, interval: 500 })
     .toBe(true);
   return tiles(page);
@@ -98,5 +98,61 @@ describe('calls', () => {
     expect(Date.now() - t0).toBeLessThan(15_000);
 
     for (const page of [alice, bob]) expect(await seriousViolations(page)).toEqual([]);
+  }, 240_000);
+
+  it('14.2/14.3: a DM call rings, is declined, then accepted; signals rewritten in transit never connect and the callee is warned', async () => {
+    const dave = await suite.pages.newPage();
+    const erin = await suite.pages.newPage();
+    await registerAnother(dave, suite.server.url, 'dave', suite.pages.problems);
+    await registerAnother(erin, suite.server.url, 'erin', suite.pages.problems);
+    await startDm(dave, 'erin');
+    await send(dave, 'call me?');
+    await openDmFrom(erin, 'dave');
+    const erinInDm = erin.url();
+    // Erin reads something else; the call rings wherever she is.
+    await erin.goto(suite.server.url);
+
+    // Rings, and is declined: Dave is told.
+    await dave.getByTestId('call-join').click();
+    await expect.poll(() => erin.getByTestId('incoming-call').textContent(), { timeout: 20_000 }).toMatch(/dave is calling/);
+    await erin.getByTestId('incoming-call').getByRole('button', { name: 'Decline' }).click();
+    await expect.poll(() => dave.getByTestId('call-ended').textContent(), { timeout: 20_000 }).toMatch(/erin declined the call/);
+    expect(await erin.getByTestId('incoming-call').count()).toBe(0);
+    await dave.getByTestId('call-ended').getByRole('button', { name: 'Dismiss' }).click();
+
+    // Rings again, and is accepted: both hear each other.
+    await dave.getByTestId('call-join').click();
+    await expect.poll(() => erin.getByTestId('incoming-call').count(), { timeout: 20_000 }).toBe(1);
+    await erin.getByTestId('incoming-call').getByRole('button', { name: 'Accept' }).click();
+    expect(erin.url()).toBe(erinInDm);
+    for (const page of [dave, erin]) await receivingFrom(page, 1, true);
+    await dave.getByRole('button', { name: 'Leave call' }).click();
+    await erin.getByRole('button', { name: 'Leave call' }).click();
+    await expect.poll(() => erin.getByTestId('call-view').count()).toBe(0);
+
+    // The operator rewrites every signal on its way to Erin (a proxy between her and the server):
+    // nothing she receives opens, so no connection is made, and she is told.
+    await erin.routeWebSocket(/\?call=/, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((m) => server.send(m));
+      server.onMessage((m) => {
+        const f = JSON.parse(String(m)) as { type: string; ciphertext?: string };
+        if (f.type === 'call-signal' && f.ciphertext) {
+          const mid = Math.floor(f.ciphertext.length / 2);
+          f.ciphertext = f.ciphertext.slice(0, mid) + (f.ciphertext[mid] === 'A' ? 'B' : 'A') + f.ciphertext.slice(mid + 1);
+        }
+        ws.send(JSON.stringify(f));
+      });
+    });
+    await dave.getByTestId('call-join').click();
+    await expect.poll(() => erin.getByTestId('incoming-call').count(), { timeout: 20_000 }).toBe(1);
+    await erin.getByTestId('incoming-call').getByRole('button', { name: 'Accept' }).click();
+    await expect.poll(() => erin.getByTestId('call-warning').textContent(), { timeout: 30_000 }).toMatch(/could not be decrypted or verified/);
+    // Dave's offer and candidates were all rewritten: for as long as a loopback call takes to connect
+    // several times over, neither side connects.
+    const t0 = Date.now();
+    await expect.poll(async () => (await tiles(dave)).length, { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => Date.now() - t0 > 8_000, { timeout: 20_000, interval: 1_000 }).toBe(true);
+    for (const page of [dave, erin]) expect((await tiles(page)).every((x) => x.connection !== 'connected' && x.audioBytes === 0)).toBe(true);
   }, 240_000);
 });

@@ -31,7 +31,7 @@ const STATS_MS = 1000;
 /** An inbound audio level above this (0–1) counts as speaking. */
 const SPEAKING_LEVEL = 0.02;
 
-export type CallState = 'joining' | 'joined' | 'full' | 'refused' | 'disconnected' | 'left';
+export type CallState = 'joining' | 'joined' | 'full' | 'refused' | 'declined' | 'disconnected' | 'left';
 
 /** One remote device in the call, as the view shows it. */
 export interface Tile {
@@ -103,6 +103,9 @@ export class CallSession {
   readonly localStream: Accessor<MediaStream | null> = this.localSignal[0];
   private readonly speakingSignal = createSignal(false);
   readonly speaking: Accessor<boolean> = this.speakingSignal[0];
+  private readonly declinedSignal = createSignal<{ userId: string; reason: 'declined' | 'busy' } | null>(null);
+  /** The last person who declined this call (or was busy), for the view. */
+  readonly declined = this.declinedSignal[0];
   private readonly serverMutedSignal = createSignal(false);
   readonly serverMuted: Accessor<boolean> = this.serverMutedSignal[0];
 
@@ -110,7 +113,7 @@ export class CallSession {
     private readonly engine: Engine,
     readonly channelId: string,
     /** Test and operator option: relay every packet through TURN (`iceTransportPolicy: "relay"`). */
-    private readonly options: { relayOnly?: boolean; video?: boolean } = {},
+    private readonly options: { relayOnly?: boolean; video?: boolean; endWhenDeclined?: boolean } = {},
   ) {
     this.me = addressOf(engine.userId, engine.deviceId);
     this.mediaSignal[1]((m) => ({ ...m, video: !!options.video }));
@@ -150,9 +153,9 @@ export class CallSession {
   }
 
   /** Leaves the call: closes every peer, stops the devices and the socket. */
-  leave(): void {
+  leave(state: CallState = 'left'): void {
     if (this.state() !== 'left') this.socket?.send({ type: 'call-leave' });
-    this.end('left');
+    this.end(state);
   }
 
   private end(state: CallState): void {
@@ -250,6 +253,12 @@ export class CallSession {
   private onFrame(f: ServerFrame): void {
     if (f.type === 'call-roster') return this.onRoster(f);
     if (f.type === 'call-signal') return void this.onSignal(f);
+    if (f.type === 'call-declined') {
+      this.declinedSignal[1]({ userId: f.userId, reason: f.reason });
+      // A 1:1 call the other side declined is over; in a group the others may still come.
+      if (this.options.endWhenDeclined && this.roster.length <= 1) this.leave('declined');
+      return;
+    }
     if (f.type === 'error') {
       if (f.error.code === 'call_full') {
         this.warningSignal[1](f.error.message);

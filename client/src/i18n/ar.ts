@@ -619,4 +619,8 @@ export const ar: Catalogue = {
   Kind: 'النوع',
   'Text: messages and files': 'نصية: رسائل وملفات',
   'Voice: calls with voice, video and screens, and a text chat': 'صوتية: مكالمات بالصوت والفيديو ومشاركة الشاشة، مع دردشة نصية',
+  Decline: 'رفض',
+  '{name} is calling': '{name} يتصل بك',
+  '{name} is busy in another call.': '{name} مشغول في مكالمة أخرى.',
+  '{name} declined the call.': 'رفض {name} المكالمة.',
 };

@@ -12,7 +12,7 @@
 import { listFormat, locale, t } from '../i18n';
 import { warmTimeFormats } from '../components/messages/messageTime';
 import { preferences } from '../stores/preferences';
-import { createEffect, createMemo, createResource, createRoot, createSignal, lazy, on, onCleanup, Show, startTransition, Suspense, untrack } from 'solid-js';
+import { createEffect, createMemo, createResource, createRoot, createSignal, For, lazy, on, onCleanup, Show, startTransition, Suspense, untrack } from 'solid-js';
 import { Permission, RANK, type BuiltInRole } from '../../../protocol/permissions';
 import { acceptDm, channelMembers, createDm, kickMember, communityMembers, declineDm, getCommunity, leaveDm, listCommunities, listDms, listRoles, type Channel, type CommunityMember, type Dm } from '../api/communities';
 import { ChannelSettingsDialog } from '../components/ChannelSettingsDialog';
@@ -33,6 +33,7 @@ import { MemberList, type MemberRow } from '../components/MemberList';
 import { MessagePane } from '../components/MessagePane';
 import { CallView } from '../components/CallView';
 import { activeCall, dismissCall, endActiveCall, joinCall } from '../calls/activeCall';
+import { createRinging } from '../calls/ringing';
 import { RolesEditor } from '../components/RolesEditor';
 import { AppearanceDialog, EmojiDialog, GroupLookDialog } from '../components/CommunityLook';
 import { listEmoji } from '../api/images';
@@ -286,7 +287,21 @@ export default function ChatScreen() {
   };
   const startCall = (video = false) => {
     const e = engine();
-    if (e && channelId()) joinCall(e, channelId()!, title(), video);
+    if (e && channelId()) joinCall(e, channelId()!, title(), { video, oneToOne: currentDm()?.kind === 'dm' });
+  };
+  const ring = createRinging(engine, () => me().id);
+  /** Answers a ringing DM call: opens the conversation and joins its call. */
+  const answer = (channelId: string) => {
+    const e = engine();
+    const dm = dms()?.find((d) => d.id === channelId);
+    ring.answered(channelId);
+    navigate(`/dm/${channelId}`);
+    if (e) joinCall(e, channelId, dm ? dmTitle(dm) : t('Direct message'), { oneToOne: dm?.kind === 'dm' });
+  };
+  const endedText = (call: NonNullable<ReturnType<typeof activeCall>>['call']) => {
+    const d = call.declined();
+    if (call.state() === 'declined' && d) return d.reason === 'busy' ? t('{name} is busy in another call.', { name: nameOf(d.userId) }) : t('{name} declined the call.', { name: nameOf(d.userId) });
+    return call.warning() ?? t('The call ended.');
   };
 
   // ── Unread counts ──────────────────────────────────────────────────────────────────────────
@@ -576,13 +591,26 @@ export default function ChatScreen() {
           {forwardStatus()}
         </p>
         <RestoreBanner engine={engine()} />
+        <For each={ring.ringing()}>
+          {(r) => (
+            <div class="banner incoming-call" role="alertdialog" aria-label={t('{name} is calling', { name: nameOf(r.from) })} data-testid="incoming-call">
+              <span>{t('{name} is calling', { name: nameOf(r.from) })}</span>{' '}
+              <button type="button" class="small" onClick={() => answer(r.channelId)}>
+                {t('Accept')}
+              </button>{' '}
+              <button type="button" class="small danger" onClick={() => ring.decline(r.channelId)}>
+                {t('Decline')}
+              </button>
+            </div>
+          )}
+        </For>
         <Show when={activeCall()}>
           {(a) => (
             <Show
               when={['joining', 'joined'].includes(a().call.state())}
               fallback={
                 <div class="banner banner-warn" role="alert" data-testid="call-ended">
-                  <span>{a().call.warning() ?? t('The call ended.')}</span>{' '}
+                  <span>{endedText(a().call)}</span>{' '}
                   <button type="button" class="small" onClick={dismissCall}>
                     {t('Dismiss')}
                   </button>
