@@ -623,4 +623,7 @@ export const ar: Catalogue = {
   '{name} is calling': '{name} يتصل بك',
   '{name} is busy in another call.': '{name} مشغول في مكالمة أخرى.',
   '{name} declined the call.': 'رفض {name} المكالمة.',
+  'Calls on this device': 'المكالمات على هذا الجهاز',
+  'Connect directly when possible (fastest; the people you call can learn your IP address)': 'الاتصال المباشر متى أمكن (الأسرع؛ قد يعرف من تتصل بهم عنوان IP الخاص بك)',
+  "Always relay through this server's TURN server (hides your IP address; needs TURN; slower)": 'التمرير دائمًا عبر خادم TURN التابع لهذا الخادم (يخفي عنوان IP الخاص بك؛ يتطلب TURN؛ أبطأ)',
 };

@@ -1,4 +1,4 @@
-/** Settings → appearance, stored on this device: theme, accent colour, density, font size, clock and message times. */
+/** Settings → appearance, stored on this device: theme, accent colour, density, font size, clock, message times, and how calls connect. */
 import { LANGUAGES, languageChoice, msg, setLanguageChoice, t } from '../../i18n';
 import { For } from 'solid-js';
 import { ACCENTS, preferences, setPreference, type Preferences } from '../../stores/preferences';
@@ -64,6 +64,14 @@ export function AppearanceSection() {
       <Choice name="fontSize" legend={msg('Font size')} options={[{ value: 'small', label: msg('Small') }, { value: 'medium', label: msg('Medium') }, { value: 'large', label: msg('Large') }]} />
       <Choice name="clock" legend={msg('Time format')} options={[{ value: '24h', label: msg('24-hour (14:05)') }, { value: '12h', label: msg('12-hour (2:05 PM)') }]} />
       <Choice name="times" legend={msg('Message times')} options={[{ value: 'relative', label: msg('Relative while recent (5 minutes ago)') }, { value: 'absolute', label: msg('Always the time and date') }]} />
+      <Choice
+        name="callRelayOnly"
+        legend={msg('Calls on this device')}
+        options={[
+          { value: false, label: msg('Connect directly when possible (fastest; the people you call can learn your IP address)') },
+          { value: true, label: msg("Always relay through this server's TURN server (hides your IP address; needs TURN; slower)") },
+        ]}
+      />
     </section>
   );
 }
