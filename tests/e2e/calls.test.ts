@@ -2,12 +2,13 @@
  * Calls in Chromium against `npm start` (issue #14), with Chromium's fake camera and microphone:
  * three people join a voice channel and each receives the others' audio and video (inbound-rtp
  * bytes and decoded frames growing for every remote peer, read from getStats by the call view);
+ * one shares a screen and the others receive it as a second video;
  * one leaves and rejoins without leaving a ghost tile; a DM call is seen by the other side, who
  * joins it; and the room never saw an SDP (it relays pairwise ciphertext only).
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { browserSuite, communityOfTwo, openDmFrom, register, registerAnother, send, seriousViolations, startDm } from './helpers';
+import { browserSuite, communityOfTwo, expectNoCanaries, openDmFrom, register, registerAnother, send, seriousViolations, startDm } from './helpers';
 
 const suite = browserSuite();
 
@@ -84,6 +85,19 @@ describe('calls', () => {
     // Everyone shows three in the call.
     for (const page of [alice, bob, carol]) await expect.poll(() => page.getByTestId('call-view').getByRole('status').first().textContent()).toMatch(/3 in the call/);
 
+    // Alice shares her screen: Bob and Carol get it as a second video, in its own tile, playing.
+    await alice.getByRole('button', { name: 'Share screen' }).click();
+    await expect.poll(() => alice.getByRole('button', { name: 'Stop sharing' }).count(), { timeout: 15_000 }).toBe(1);
+    for (const page of [bob, carol]) {
+      const screen = page.getByTestId('call-screen');
+      await expect
+        .poll(() => screen.evaluateAll((els) => els.map((el) => el.querySelector('video')).filter((v) => v && v.readyState >= 2 && v.videoWidth > 0).length), { timeout: 30_000, interval: 500 })
+        .toBe(1);
+      expect(await screen.getAttribute('data-user')).toBe(await page.getByTestId('call-tile').filter({ hasText: 'alice' }).getAttribute('data-user'));
+    }
+    await alice.getByRole('button', { name: 'Stop sharing' }).click();
+    for (const page of [bob, carol]) await expect.poll(() => page.getByTestId('call-screen').count(), { timeout: 15_000 }).toBe(0);
+
     // Carol leaves: her tile goes from both others; she rejoins and is received again, with no ghost.
     await carol.getByRole('button', { name: 'Leave call' }).click();
     for (const page of [alice, bob]) await expect.poll(async () => (await tiles(page)).length, { timeout: 15_000 }).toBe(1);
@@ -155,4 +169,12 @@ describe('calls', () => {
     await expect.poll(() => Date.now() - t0 > 8_000, { timeout: 20_000, interval: 1_000 }).toBe(true);
     for (const page of [dave, erin]) expect((await tiles(page)).every((x) => x.connection !== 'connected' && x.audioBytes === 0)).toBe(true);
   }, 240_000);
+
+  it('V1 (issue #14): after the calls above, no SDP and no ICE candidate is anywhere the server stores or logs', async () => {
+    await suite.pages.closeAll();
+    await suite.server.kill();
+    const sdp = ['a=fingerprint:sha-256', 'a=ice-ufrag:', 'a=ice-pwd:', 'a=setup:actpass', ' typ host'];
+    expectNoCanaries(suite.server.dataDir, sdp);
+    for (const marker of sdp) expect(suite.server.output()).not.toContain(marker);
+  });
 });
