@@ -495,7 +495,8 @@ export class ChannelRoom {
     if (before.length !== after.length || before.some((u, i) => u !== after[i])) this.onCallChange(before, after);
   }
 
-  private usersInCall(): string[] {
+  /** Who is in the call now (each user once), for the sidebar of people not connected here. */
+  usersInCall(): string[] {
     return [...new Set(this.participants().map((c) => c.identity.userId))];
   }
 

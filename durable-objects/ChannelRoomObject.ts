@@ -107,8 +107,18 @@ export class ChannelRoomObject extends DurableObject<Env> {
    * leaves, whoever is still ringing stops. A community voice channel rings nobody.
    */
   private callChanged(before: string[], after: string[]): void {
-    if (!this.direct || !this.channelId) return;
+    if (!this.channelId) return;
     const channelId = this.channelId;
+    if (!this.direct) {
+      // A voice channel: everyone who can see it hears who is in it now (the sidebar), one RPC per
+      // member hub per change — joins and leaves, not media, so a handful a minute.
+      this.ctx.waitUntil(
+        channelRecipients(this.env, channelId)
+          .then((members) => Promise.allSettled(members.map((u) => hubOf(this.env, u).voiceRoster(u, channelId, after))))
+          .catch((e) => console.warn('announcing a voice channel roster failed', e instanceof Error ? e.message : String(e))),
+      );
+      return;
+    }
     const ring = (userId: string, from: string, state: 'ringing' | 'answered' | 'ended') => hubOf(this.env, userId).callRing(userId, channelId, from, state);
     this.ctx.waitUntil(
       (async () => {
@@ -122,6 +132,11 @@ export class ChannelRoomObject extends DurableObject<Env> {
         await Promise.allSettled(after.filter((u) => !before.includes(u) && before.length > 0).map((u) => ring(u, before[0]!, 'answered')));
       })().catch((e) => console.warn('ringing a call failed', e instanceof Error ? e.message : String(e))),
     );
+  }
+
+  /** RPC from the worker: who is in this channel's call now. */
+  async callUsers(): Promise<string[]> {
+    return this.room.usersInCall();
   }
 
   /** RPC from a hub: `userId` declined this channel's call. */

@@ -643,6 +643,11 @@ export class UserHub {
     if (this.hubs.callDeclined) this.background(this.hubs.callDeclined(channelId, me, reason));
   }
 
+  /** RPC target: who is in a voice channel this user can see changed. */
+  voice(channelId: string, userIds: string[]): void {
+    this.broadcast({ type: 'voice', channelId, userIds });
+  }
+
   /** RPC target: a call in a DM of this user's started, was answered or declined on one of their devices, or ended. */
   ring(channelId: string, from: string, state: 'ringing' | 'answered' | 'declined' | 'ended'): void {
     this.broadcast({ type: 'ring', channelId, from, state });

@@ -153,6 +153,12 @@ export class UserHubObject extends DurableObject<Env> {
     this.hub.ring(channelId, from, state);
   }
 
+  /** Who is in a voice channel this user can see changed. */
+  async voiceRoster(userId: string, channelId: string, userIds: string[]): Promise<void> {
+    if (!this.claim(userId)) return;
+    this.hub.voice(channelId, userIds);
+  }
+
   async typingFrom(userId: string, channelId: string, from: string): Promise<void> {
     if (!this.claim(userId)) return;
     this.hub.typingFrom(channelId, from);

@@ -139,5 +139,7 @@ export type HubServerFrame =
    * `declined` when this user declined it on a device, `ended` when the last person left.
    */
   | { type: 'ring'; channelId: string; from: string; state: 'ringing' | 'answered' | 'declined' | 'ended' }
+  /** Who is in a community voice channel's call now (issue #14), to everyone who can see it, whenever it changes. */
+  | { type: 'voice'; channelId: string; userIds: string[] }
   | { type: 'pong' }
   | { type: 'error'; error: { code: string; message: string; ref?: string } };

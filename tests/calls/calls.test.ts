@@ -227,6 +227,24 @@ describe('calls: the roster and the relay', () => {
   });
 });
 
+describe('calls: who is in a voice channel, for the sidebar', () => {
+  it('14.1: members with only a hub socket hear who is in a voice channel as it changes; GET /call answers the same; a stranger gets 404', async () => {
+    const { channelId } = await voiceChannel();
+    const carolHub = await openHub(server, u.carol, await addDevice(server, u.carol, 'sidebar'));
+    const strangerHub = await openHub(server, u.stranger, await addDevice(server, u.stranger, 'nosy'));
+    sockets.push(carolHub, strangerHub);
+    expect((await api(server, u.carol, 'GET', `/api/channels/${channelId}/call`)).body).toEqual({ userIds: [] });
+    const a = await callSocket(u.alice, channelId);
+    a.s.send({ type: 'call-join', media });
+    await nextHub(carolHub, 'voice', (f) => f.channelId === channelId && f.userIds.join() === u.alice.id);
+    expect((await api(server, u.carol, 'GET', `/api/channels/${channelId}/call`)).body).toEqual({ userIds: [u.alice.id] });
+    expect((await api(server, u.stranger, 'GET', `/api/channels/${channelId}/call`)).status).toBe(404);
+    a.s.close();
+    await nextHub(carolHub, 'voice', (f) => f.channelId === channelId && f.userIds.length === 0);
+    expect(strangerHub.frames.some((f) => (f as { type: string }).type === 'voice')).toBe(false);
+  });
+});
+
 describe('calls: ringing in DMs', () => {
   it('14.2: a DM call rings every device of the other side; declining stops the ringing there and tells the caller; answering and ending stop it too', async () => {
     const dm = (await api(server, u.alice, 'POST', '/api/dms', { userIds: [u.carol.id] })).body.channel;

@@ -96,6 +96,7 @@ const ROWS: Record<string, Row> = {
   'GET /api/channels/{id}/members': { scope: 'community', member: 'allowed' },
   // Members hold CONNECT by default (protocol/permissions.ts CALLS); tests/calls/calls.test.ts denies it.
   'GET /api/channels/{id}/call/ice': { scope: 'community', member: 'allowed' },
+  'GET /api/channels/{id}/call': { scope: 'community', member: 'allowed' },
   'POST /api/dms': { scope: 'self', body: { userIds: ['{target}'] }, member: 'allowed' },
   'GET /api/dms': { scope: 'self', member: 'allowed' },
   'DELETE /api/dms/{id}/members/me': { scope: 'dm', member: 'allowed' },

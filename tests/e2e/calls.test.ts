@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { browserSuite, communityOfTwo, expectNoCanaries, openDmFrom, register, registerAnother, send, seriousViolations, startDm } from './helpers';
+import { browserSuite, communityOfTwo, expectNoCanaries, messageWith, openDmFrom, register, registerAnother, send, seriousViolations, startDm } from './helpers';
 
 const suite = browserSuite();
 
@@ -63,6 +63,8 @@ describe('calls', () => {
     await alice.getByRole('button', { name: 'Camera on' }).click();
     await bob.goto(lounge);
     await expect.poll(() => bob.getByTestId('call-banner').textContent(), { timeout: 20_000 }).toMatch(/alice/);
+    // Carol, still in #general, sees in the sidebar who is in the voice channel, live.
+    await expect.poll(() => carol.getByTestId('voice-roster').textContent(), { timeout: 20_000 }).toBe('alice');
     for (const page of [bob, carol]) {
       if (page === carol) await carol.goto(lounge);
       await page.getByTestId('call-join').click();
@@ -82,6 +84,7 @@ describe('calls', () => {
         }, { timeout: 30_000, interval: 500 })
         .toBe(true);
     }
+    await expect.poll(() => alice.getByTestId('voice-roster').allTextContents(), { timeout: 20_000 }).toEqual(['alicebobcarol']);
     // Everyone shows three in the call.
     for (const page of [alice, bob, carol]) await expect.poll(() => page.getByTestId('call-view').getByRole('status').first().textContent()).toMatch(/3 in the call/);
 
@@ -132,6 +135,8 @@ describe('calls', () => {
     await erin.getByTestId('incoming-call').getByRole('button', { name: 'Decline' }).click();
     await expect.poll(() => dave.getByTestId('call-ended').textContent(), { timeout: 20_000 }).toMatch(/erin declined the call/);
     expect(await erin.getByTestId('incoming-call').count()).toBe(0);
+    // Nobody answered: Dave's device posts "Missed call" into the DM, an encrypted message like any other.
+    await expect.poll(() => messageWith(dave, 'Missed call').count(), { timeout: 20_000 }).toBe(1);
     await dave.getByTestId('call-ended').getByRole('button', { name: 'Dismiss' }).click();
 
     // Rings again, and is accepted: both hear each other.
@@ -141,8 +146,12 @@ describe('calls', () => {
     expect(erin.url()).toBe(erinInDm);
     for (const page of [dave, erin]) await receivingFrom(page, 1, true);
     await dave.getByRole('button', { name: 'Leave call' }).click();
+    await expect.poll(async () => (await tiles(erin)).length, { timeout: 15_000 }).toBe(0);
     await erin.getByRole('button', { name: 'Leave call' }).click();
     await expect.poll(() => erin.getByTestId('call-view').count()).toBe(0);
+    // Erin was the last in it: her device posts "Call ended · …", which both read.
+    for (const page of [erin, dave]) await expect.poll(() => messageWith(page, 'Call ended').count(), { timeout: 20_000 }).toBe(1);
+    expect(await messageWith(dave, 'Call ended').textContent()).toMatch(/Call ended · \d+ s/);
 
     // The operator rewrites every signal on its way to Erin (a proxy between her and the server):
     // nothing she receives opens, so no connection is made, and she is told.

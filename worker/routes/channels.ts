@@ -143,6 +143,14 @@ export const channelRoutes = new Hono<AppEnv>()
     return c.json(await iceServers(c.env, c.var.auth.user.id, c.var.now()));
   })
 
+  // Who is in the channel's call now (each user once): what the sidebar shows under a voice channel.
+  .get('/:id/call', async (c) => {
+    const storage = await c.var.storage();
+    const s = await seen(c, storage, c.req.param('id'));
+    const userIds = await c.env.CHANNEL_ROOM.get(c.env.CHANNEL_ROOM.idFromName(s.channel.id)).callUsers();
+    return c.json({ userIds });
+  })
+
   .get('/:id/members', async (c) => {
     const storage = await c.var.storage();
     const s = await seen(c, storage, c.req.param('id'));

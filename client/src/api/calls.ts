@@ -3,3 +3,6 @@ import { api } from './http';
 
 export const callIceServers = (channelId: string) =>
   api<{ iceServers: RTCIceServer[]; expiresAt: number | null }>(`/api/channels/${encodeURIComponent(channelId)}/call/ice`);
+
+/** Who is in a channel's call now (each user once). */
+export const callUsers = (channelId: string) => api<{ userIds: string[] }>(`/api/channels/${encodeURIComponent(channelId)}/call`);

@@ -25,6 +25,7 @@ import { ReconnectingSocket } from '../ws/ReconnectingSocket';
 import { callIceServers } from '../api/calls';
 import { bitratePolicy } from './bitrate';
 import { t } from '../i18n';
+import type { CallNotice } from '../e2ee/MessageBody';
 
 /** How often each peer's statistics are read (speaking, traffic), ms. */
 const STATS_MS = 1000;
@@ -47,8 +48,9 @@ export interface Tile {
   showScreen: boolean;
   speaking: boolean;
   connection: RTCPeerConnectionState;
-  /** Inbound traffic so far: audio bytes, video frames decoded (for the connection view). */
+  /** Inbound traffic so far: audio bytes, video bytes and frames decoded (for the connection view). */
   audioBytes: number;
+  videoBytes: number;
   videoFrames: number;
 }
 
@@ -87,6 +89,9 @@ export class CallSession {
   private screenStream: MediaStream | null = null;
   private statsTimer: ReturnType<typeof setInterval> | undefined;
   private roster: CallParticipant[] = [];
+  /** When someone else was first in the call with this device (for the "call ended" notice). */
+  private othersSince: number | null = null;
+  private joinedOnce = false;
 
   private readonly stateSignal = createSignal<CallState>('joining');
   readonly state: Accessor<CallState> = this.stateSignal[0];
@@ -113,7 +118,13 @@ export class CallSession {
     private readonly engine: Engine,
     readonly channelId: string,
     /** Test and operator option: relay every packet through TURN (`iceTransportPolicy: "relay"`). */
-    private readonly options: { relayOnly?: boolean; video?: boolean; endWhenDeclined?: boolean } = {},
+    private readonly options: {
+      relayOnly?: boolean;
+      video?: boolean;
+      endWhenDeclined?: boolean;
+      /** Called once when this device was the last in the call as it ended (a DM posts "missed" or "ended"). */
+      onNotice?: (notice: CallNotice) => void;
+    } = {},
   ) {
     this.me = addressOf(engine.userId, engine.deviceId);
     this.mediaSignal[1]((m) => ({ ...m, video: !!options.video }));
@@ -159,6 +170,10 @@ export class CallSession {
   }
 
   private end(state: CallState): void {
+    if (['joining', 'joined'].includes(this.state()) && (state === 'left' || state === 'declined') && this.joinedOnce) {
+      const others = this.roster.filter((p) => addressOf(p.userId, p.deviceId) !== this.me).length;
+      if (others === 0) this.options.onNotice?.(this.othersSince === null ? { event: 'missed' } : { event: 'ended', durationMs: Date.now() - this.othersSince });
+    }
     clearInterval(this.statsTimer);
     for (const p of this.peers.values()) p.pc.close();
     this.peers.clear();
@@ -282,6 +297,8 @@ export class CallSession {
       return;
     }
     this.stateSignal[1]('joined');
+    this.joinedOnce = true;
+    if (this.othersSince === null && f.participants.length > 1) this.othersSince = Date.now();
     const forced = mine.serverMuted || !mine.may.speak;
     if (forced !== this.serverMuted()) {
       this.serverMutedSignal[1](forced);
@@ -396,7 +413,7 @@ export class CallSession {
 
   // ── What the view shows ──────────────────────────────────────────────────────────────────
 
-  private readonly levels = new Map<string, { speaking: boolean; audioBytes: number; videoFrames: number }>();
+  private readonly levels = new Map<string, { speaking: boolean; audioBytes: number; videoBytes: number; videoFrames: number }>();
 
   private refreshTiles(): void {
     const deafened = this.media().deafened;
@@ -424,6 +441,7 @@ export class CallSession {
         speaking: !!l?.speaking && !p.media.muted,
         connection: peer.pc.connectionState,
         audioBytes: l?.audioBytes ?? 0,
+        videoBytes: l?.videoBytes ?? 0,
         videoFrames: l?.videoFrames ?? 0,
       });
     }
@@ -435,15 +453,16 @@ export class CallSession {
     let localLevel = 0;
     for (const peer of this.peers.values()) {
       let audioBytes = 0;
+      let videoBytes = 0;
       let videoFrames = 0;
       let level = 0;
       const report = await peer.pc.getStats().catch(() => null);
       report?.forEach((s: { type: string; kind?: string; bytesReceived?: number; framesDecoded?: number; audioLevel?: number }) => {
         if (s.type === 'inbound-rtp' && s.kind === 'audio') (audioBytes += s.bytesReceived ?? 0), (level = Math.max(level, s.audioLevel ?? 0));
-        if (s.type === 'inbound-rtp' && s.kind === 'video') videoFrames += s.framesDecoded ?? 0;
+        if (s.type === 'inbound-rtp' && s.kind === 'video') (videoFrames += s.framesDecoded ?? 0), (videoBytes += s.bytesReceived ?? 0);
         if (s.type === 'media-source' && s.kind === 'audio') localLevel = Math.max(localLevel, s.audioLevel ?? 0);
       });
-      this.levels.set(peer.key, { speaking: level > SPEAKING_LEVEL, audioBytes, videoFrames });
+      this.levels.set(peer.key, { speaking: level > SPEAKING_LEVEL, audioBytes, videoBytes, videoFrames });
     }
     this.speakingSignal[1](localLevel > SPEAKING_LEVEL && !this.media().muted && !this.serverMuted());
     this.applyBitrate();

@@ -4,7 +4,7 @@
  * drawn larger once there are more than four), and the controls: mute, deafen, camera, screen,
  * leave. Each remote tile plays its audio unless the roster says not to (deafened, server-muted,
  * no SPEAK), has its own volume, and shows speaking from the measured audio level.
- * `data-audio-bytes` and `data-video-frames` carry what the connection has received, for the
+ * `data-audio-bytes`, `data-video-bytes` and `data-video-frames` carry what the connection has received, for the
  * connection details and the browser tests.
  */
 import { createEffect, createSignal, For, Show } from 'solid-js';
@@ -57,6 +57,7 @@ export function CallView(props: { call: CallSession; title: string; nameOf: (use
                 data-user={tile.userId}
                 data-connection={tile.connection}
                 data-audio-bytes={tile.audioBytes}
+                data-video-bytes={tile.videoBytes}
                 data-video-frames={tile.videoFrames}
                 data-audible={String(tile.audible)}
               >

@@ -559,7 +559,7 @@ export function MessagePane(props: {
               </Show>
               <Show when={!m.deleted} fallback={<p class="text tombstone">{t('This message was deleted.')}</p>}>
                 <Show
-                  when={m.text !== null || m.files.length > 0}
+                  when={m.text !== null || m.files.length > 0 || m.call}
                   fallback={
                     <DecryptionNotice
                       code={m.lock.kind === 'error' ? m.lock.code : 'malformed'}
@@ -570,6 +570,13 @@ export function MessagePane(props: {
                     />
                   }
                 >
+                  <Show when={m.call}>
+                    {(c) => (
+                      <p class="text call-notice" data-testid="call-notice">
+                        📞 {c().event === 'missed' ? t('Missed call') : t('Call ended · {duration}', { duration: callDuration(c().durationMs ?? 0) })}
+                      </p>
+                    )}
+                  </Show>
                   <Show when={m.text}>
                     <div class="text markdown" innerHTML={withCustomEmoji(renderMarkdown(m.text!), props.customEmoji)} />
                   </Show>
@@ -841,4 +848,13 @@ interface PendingUpload {
   /** The upload's id on the server, once it has one. */
   id: () => string | null;
   abort: AbortController;
+}
+
+/** A call's length for its notice: "45 s", "3 min", "1 h 5 min". */
+function callDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return t('{count} s', { count: s });
+  const min = Math.round(s / 60);
+  if (min < 60) return t('{count} min', { count: min });
+  return t('{hours} h {minutes} min', { hours: Math.floor(min / 60), minutes: min % 60 });
 }

@@ -41,7 +41,15 @@ function ConversationLink(props: { href: string; name: string; shown: string; ac
   );
 }
 
-export function CommunitySidebar(props: Common & { community: CommunityView | null | undefined; onChannelSettings: (ch: Channel) => void }) {
+export function CommunitySidebar(
+  props: Common & {
+    community: CommunityView | null | undefined;
+    onChannelSettings: (ch: Channel) => void;
+    /** Who is in each voice channel's call now (issue #14), and their names. */
+    voiceUsers?: (channelId: string) => string[];
+    nameOf?: (userId: string) => string;
+  },
+) {
   const can = (bit: number) => ((props.community?.permissions ?? 0) & (bit | Permission.ADMINISTRATOR)) !== 0;
   const manage = () => can(Permission.MANAGE_CHANNELS);
   const live = () => (props.community?.channels ?? []).filter((c) => !c.archived && (c.kind === 'text' || c.kind === 'voice'));
@@ -61,6 +69,11 @@ export function CommunitySidebar(props: Common & { community: CommunityView | nu
         {(ch) => (
           <li classList={{ 'with-tools': manage() }}>
             <ConversationLink href={`#/c/${ch.communityId}/${ch.id}`} name={ch.name} shown={`${ch.kind === 'voice' ? '🔊' : '#'} ${ch.name}`} active={props.channelId === ch.id} counts={props.countsOf(ch.id)} />
+            <Show when={ch.kind === 'voice' && (props.voiceUsers?.(ch.id).length ?? 0) > 0}>
+              <ul class="voice-roster" aria-label={t('In the call in {channel}', { channel: ch.name })} data-testid="voice-roster">
+                <For each={props.voiceUsers!(ch.id)}>{(id) => <li>{props.nameOf?.(id) ?? id}</li>}</For>
+              </ul>
+            </Show>
             <Show when={manage()}>
               <button type="button" class="icon-button row-tool" aria-label={t('Settings for #{channel}', { channel: ch.name })} title={t('Channel settings')} onClick={() => props.onChannelSettings(ch)}>
                 ⚙

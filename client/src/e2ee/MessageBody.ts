@@ -41,6 +41,13 @@ export interface MessageBody {
   emoji?: string;
   remove?: true;
   quote?: { sender: string; text: string };
+  /** A call notice in a DM (issue #14): nobody answered, or the call ended after `durationMs`. */
+  call?: CallNotice;
+}
+
+export interface CallNotice {
+  event: 'missed' | 'ended';
+  durationMs?: number;
 }
 
 export function encodeBody(body: MessageBody): Uint8Array {
@@ -60,6 +67,12 @@ export function decodeBody(bytes: Uint8Array): MessageBody | null {
     if (typeof emoji === 'string' && emoji.length > 0 && emoji.length <= 34) body.emoji = emoji;
     if (remove === true) body.remove = true;
     if (quote && typeof quote.sender === 'string' && typeof quote.text === 'string') body.quote = { sender: quote.sender, text: quote.text.slice(0, MAX_QUOTE_CHARS) };
+    const call = (o as { call?: { event?: unknown; durationMs?: unknown } }).call;
+    if (call && (call.event === 'missed' || call.event === 'ended')) {
+      body.call = { event: call.event };
+      const d = call.durationMs;
+      if (typeof d === 'number' && Number.isSafeInteger(d) && d >= 0 && d <= 7 * 24 * 3_600_000) body.call.durationMs = d;
+    }
     const files = (o as { files?: unknown }).files;
     if (Array.isArray(files)) {
       const refs = files.slice(0, MAX_FILES_PER_MESSAGE).map(fileRef);

@@ -626,4 +626,10 @@ export const ar: Catalogue = {
   'Calls on this device': 'المكالمات على هذا الجهاز',
   'Connect directly when possible (fastest; the people you call can learn your IP address)': 'الاتصال المباشر متى أمكن (الأسرع؛ قد يعرف من تتصل بهم عنوان IP الخاص بك)',
   "Always relay through this server's TURN server (hides your IP address; needs TURN; slower)": 'التمرير دائمًا عبر خادم TURN التابع لهذا الخادم (يخفي عنوان IP الخاص بك؛ يتطلب TURN؛ أبطأ)',
+  'Missed call': 'مكالمة فائتة',
+  'Call ended · {duration}': 'انتهت المكالمة · {duration}',
+  '{count} s': '{count} ث',
+  '{count} min': '{count} د',
+  '{hours} h {minutes} min': '{hours} س {minutes} د',
+  'In the call in {channel}': 'في المكالمة في {channel}',
 };

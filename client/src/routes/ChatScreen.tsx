@@ -34,6 +34,8 @@ import { MessagePane } from '../components/MessagePane';
 import { CallView } from '../components/CallView';
 import { activeCall, dismissCall, endActiveCall, joinCall } from '../calls/activeCall';
 import { createRinging } from '../calls/ringing';
+import type { CallNotice } from '../e2ee/MessageBody';
+import { callUsers } from '../api/calls';
 import { RolesEditor } from '../components/RolesEditor';
 import { AppearanceDialog, EmojiDialog, GroupLookDialog } from '../components/CommunityLook';
 import { listEmoji } from '../api/images';
@@ -285,18 +287,56 @@ export default function ChatScreen() {
     const a = activeCall();
     return !!a && a.call.channelId === channelId() && ['joining', 'joined'].includes(a.call.state());
   };
+  /**
+   * Posts a call notice ("missed", "ended after …") into a DM as an ordinary encrypted message:
+   * through the open conversation's session, or a short-lived one when another is on screen.
+   */
+  const postNotice = (channelId: string, notice: CallNotice) => {
+    const open = activeSession();
+    if (open?.channelId === channelId) return open.enqueue('message', { v: 1, call: notice });
+    const e = engine();
+    const d = db();
+    if (!e || !d) return;
+    const session = new ChannelSession(channelId, e, d);
+    session.enqueue('message', { v: 1, call: notice });
+    createRoot((dispose) => {
+      const give = setTimeout(() => (session.close(), dispose()), 60_000);
+      createEffect(() => {
+        if (session.queued() === 0) (clearTimeout(give), session.close(), dispose());
+      });
+    });
+  };
+  const callOptions = (channelId: string, dm: Dm | undefined) => ({ oneToOne: dm?.kind === 'dm', ...(dm ? { onNotice: (n: CallNotice) => postNotice(channelId, n) } : {}) });
   const startCall = (video = false) => {
     const e = engine();
-    if (e && channelId()) joinCall(e, channelId()!, title(), { video, oneToOne: currentDm()?.kind === 'dm' });
+    const id = channelId();
+    if (e && id) joinCall(e, id, title(), { video, ...callOptions(id, currentDm()) });
   };
   const ring = createRinging(engine, () => me().id);
+  // Who is in each voice channel of the open community: read once when it opens, then kept live
+  // by the hub's `voice` frames (and by the open channel's own roster).
+  const [voiceRosters, setVoiceRosters] = createSignal(new Map<string, string[]>());
+  const setVoice = (channelId: string, userIds: string[]) => setVoiceRosters((m) => new Map(m).set(channelId, userIds));
+  createEffect(
+    on(community, (c) => {
+      for (const ch of c?.channels ?? []) if (ch.kind === 'voice' && !ch.archived) void callUsers(ch.id).then((r) => setVoice(ch.id, r.userIds), () => undefined);
+    }),
+  );
+  createEffect(() => {
+    const e = engine();
+    if (e) onCleanup(e.onHub((f) => f.type === 'voice' && setVoice(f.channelId, f.userIds)));
+  });
+  createEffect(() => {
+    const s = activeSession();
+    if (s && currentChannel()?.kind === 'voice') setVoice(s.channelId, [...new Set(s.callRoster().map((p) => p.userId))]);
+  });
   /** Answers a ringing DM call: opens the conversation and joins its call. */
   const answer = (channelId: string) => {
     const e = engine();
     const dm = dms()?.find((d) => d.id === channelId);
     ring.answered(channelId);
     navigate(`/dm/${channelId}`);
-    if (e) joinCall(e, channelId, dm ? dmTitle(dm) : t('Direct message'), { oneToOne: dm?.kind === 'dm' });
+    if (e) joinCall(e, channelId, dm ? dmTitle(dm) : t('Direct message'), callOptions(channelId, dm));
   };
   const endedText = (call: NonNullable<ReturnType<typeof activeCall>>['call']) => {
     const d = call.declined();
@@ -520,7 +560,15 @@ export default function ChatScreen() {
             when={communityId()}
             fallback={<DmSidebar dms={dms()} requests={requests()} me={me().id} titleOf={dmTitle} presenceOf={hub.presenceOf} channelId={channelId()} countsOf={hub.unread} onAction={setDialog} />}
           >
-            <CommunitySidebar community={community()} channelId={channelId()} countsOf={hub.unread} onAction={setDialog} onChannelSettings={openChannelSettings} />
+            <CommunitySidebar
+              community={community()}
+              channelId={channelId()}
+              countsOf={hub.unread}
+              onAction={setDialog}
+              onChannelSettings={openChannelSettings}
+              voiceUsers={(id) => voiceRosters().get(id) ?? []}
+              nameOf={nameOf}
+            />
           </Show>
           <div class="me">
             <span class="me-name">

@@ -21,7 +21,7 @@ import type { CallParticipant } from '../../../protocol/calls';
 import type { EnvelopeKind, EnvelopeOut, Mentions, ServerFrame } from '../../../protocol/frames';
 import type { CryptoErrorCode, MessageStatus } from '../crypto';
 import type { Engine, OpenResult } from '../e2ee/Engine';
-import { decodeBody, encodeBody, type FileRef, type MessageBody } from '../e2ee/MessageBody';
+import { decodeBody, encodeBody, type CallNotice, type FileRef, type MessageBody } from '../e2ee/MessageBody';
 import { toBase64Url } from '../e2ee/base64';
 import type { Db } from './idb';
 import { ReconnectingSocket } from '../ws/ReconnectingSocket';
@@ -77,6 +77,8 @@ export interface ViewMessage {
   pinned: boolean;
   /** Encrypted files the message carries (issue #13); none once it is deleted. */
   files: FileRef[];
+  /** A call notice (issue #14) instead of text. */
+  call?: CallNotice;
 }
 
 /** Adds or takes back one person's reaction on a message (the latest envelope of theirs wins). */
@@ -595,6 +597,7 @@ export class ChannelSession {
           ts: r.ts,
           text: r.deleted ? null : (r.body?.text ?? null),
           files: r.deleted ? [] : (r.body?.files ?? []),
+          ...(r.body?.call && !r.deleted ? { call: r.body.call } : {}),
           edited: false,
           deleted: !!r.deleted,
           pending: false,
@@ -636,6 +639,7 @@ export class ChannelSession {
           ts: o.ts,
           text: o.body.text ?? '',
           files: o.body.files ?? [],
+          ...(o.body.call ? { call: o.body.call } : {}),
           edited: false,
           deleted: false,
           pending: true,
