@@ -174,11 +174,7 @@ export class ChannelRoomObject extends DurableObject<Env> {
     }
     const slowMode = Number(h.get('X-Chatalot-Slow-Mode') ?? 0);
     if (slowMode !== this.slowModeSeconds) await this.setSlowMode(slowMode);
-    const callCap = Number(h.get('X-Chatalot-Call-Cap') ?? MAX_CALL_PARTICIPANTS);
-    if (Number.isInteger(callCap) && callCap >= 1 && callCap <= MAX_CALL_PARTICIPANTS && callCap !== this.callCap) {
-      this.callCap = callCap;
-      await this.ctx.storage.put('callCap', callCap);
-    }
+    await this.setCallCap(Number(h.get('X-Chatalot-Call-Cap') ?? MAX_CALL_PARTICIPANTS));
     const pair = new WebSocketPair();
     const server = pair[1];
     this.ctx.acceptWebSocket(server, [identity.userId]);
@@ -192,6 +188,7 @@ export class ChannelRoomObject extends DurableObject<Env> {
   /** RPC from the worker: a member's standing or the channel's settings changed. */
   async memberChanged(change: RoomChange): Promise<void> {
     if (change.kind === 'settings') return this.setSlowMode(change.slowModeSeconds);
+    if (change.kind === 'call-cap') return this.setCallCap(change.callCap);
     if (change.kind === 'removed') return this.room.memberRemoved(change.userId, change.reason);
     if (change.kind === 'added' || change.kind === 'devices') return this.room.recipientsChanged();
     if (change.kind === 'sessions-ended') return this.room.sessionsEnded(change.userId, change.sessions);
@@ -211,6 +208,12 @@ export class ChannelRoomObject extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     await this.expiry.fire();
+  }
+
+  private async setCallCap(cap: number): Promise<void> {
+    if (!Number.isInteger(cap) || cap < 1 || cap > MAX_CALL_PARTICIPANTS || cap === this.callCap) return;
+    this.callCap = cap;
+    await this.ctx.storage.put('callCap', cap);
   }
 
   private async setSlowMode(seconds: number): Promise<void> {

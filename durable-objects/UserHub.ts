@@ -134,6 +134,8 @@ export const MAX_QUEUED_FRAMES = 64;
 
 const VIEW = 1;
 const SEND = 2;
+/** How long a call rings on a device that connects after it started: the usual minute before a call counts as missed. */
+export const RING_MS = 60_000;
 /** Permission.CONNECT (protocol/permissions.ts): may join the channel's calls. */
 const CONNECT = 1 << 15;
 
@@ -190,6 +192,9 @@ export class UserHub {
     await this.enqueue(conn, async () => {
       for (const m of await this.visibleMarkers()) this.reply(conn, { type: 'unread', ...unreadOf(m) });
       this.reply(conn, { type: 'ready', userId: conn.identity.userId, deviceId: conn.identity.deviceId, settings: this.store.settings() });
+      // A device that connects (or reloads) while a DM call rings starts ringing too.
+      const now = this.clock();
+      for (const [channelId, r] of this.ringing) if (now - r.at < RING_MS) this.reply(conn, { type: 'ring', channelId, from: r.from, state: 'ringing' });
       conn.identity = { ...conn.identity, sentUpTo: 0 };
       this.topUp(conn);
     });
@@ -639,6 +644,7 @@ export class UserHub {
   private async declineCall(conn: HubConnection, channelId: string, reason: 'declined' | 'busy'): Promise<void> {
     const me = conn.identity.userId;
     if (!((await this.directory.permissions(channelId, me)) & CONNECT)) return this.reply(conn, error('not_found', 'no such channel (or you may not join its calls)', channelId));
+    this.ringing.delete(channelId);
     this.broadcast({ type: 'ring', channelId, from: me, state: 'declined' });
     if (this.hubs.callDeclined) this.background(this.hubs.callDeclined(channelId, me, reason));
   }
@@ -650,8 +656,13 @@ export class UserHub {
 
   /** RPC target: a call in a DM of this user's started, was answered or declined on one of their devices, or ended. */
   ring(channelId: string, from: string, state: 'ringing' | 'answered' | 'declined' | 'ended'): void {
+    if (state === 'ringing') this.ringing.set(channelId, { from, at: this.clock() });
+    else this.ringing.delete(channelId);
+    if (this.ringing.size > 100) for (const [id, r] of this.ringing) if (this.clock() - r.at >= RING_MS) this.ringing.delete(id);
     this.broadcast({ type: 'ring', channelId, from, state });
   }
+  /** Calls ringing for this user now (memory only: a ring is short-lived), by channel. */
+  private readonly ringing = new Map<string, { from: string; at: number }>();
 
   /** RPC target: someone is typing in a channel this user can see; relayed to connected sockets only, never stored. */
   typingFrom(channelId: string, userId: string): void {

@@ -28,6 +28,8 @@ import sqlite0010 from './sqlite/0010_device_sessions.sql';
 import postgres0010 from './postgres/0010_device_sessions.sql';
 import sqlite0011 from './sqlite/0011_images.sql';
 import postgres0011 from './postgres/0011_images.sql';
+import sqlite0012 from './sqlite/0012_call_cap.sql';
+import postgres0012 from './postgres/0012_call_cap.sql';
 
 /** One migration: a stable id (the file name without `.sql`) and its SQL text. */
 export interface Migration {
@@ -48,6 +50,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { id: '0009_files', sql: sqlite0009 },
   { id: '0010_device_sessions', sql: sqlite0010 },
   { id: '0011_images', sql: sqlite0011 },
+  { id: '0012_call_cap', sql: sqlite0012 },
 ];
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0000_init', sql: postgres0000 },
@@ -62,4 +65,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0009_files', sql: postgres0009 },
   { id: '0010_device_sessions', sql: postgres0010 },
   { id: '0011_images', sql: postgres0011 },
+  { id: '0012_call_cap', sql: postgres0012 },
 ];

@@ -76,6 +76,8 @@ export const UpdateChannelRequest = v.strictObject({
   groupId: v.optional(v.nullable(Id)),
   archived: v.optional(v.boolean()),
   slowModeSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_SLOW_MODE_SECONDS))),
+  /** A voice channel's call cap, 1–25 devices (protocol/calls.ts), or null for the maximum. Applies to the next joins. */
+  callCap: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1, 'callCap must be at least 1'), v.maxValue(25, 'callCap must be at most 25 (MAX_CALL_PARTICIPANTS)')))),
 });
 export const SetOverrideRequest = v.strictObject({
   targetType: v.picklist(['role', 'member'], "targetType must be 'role' or 'member'"),

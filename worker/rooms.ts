@@ -10,6 +10,8 @@ import { openStorage } from './storage/openStorage';
 export type RoomChange =
   /** Channel settings changed. */
   | { kind: 'settings'; slowModeSeconds: number }
+  /** The channel's call cap changed (applies to the next joins). */
+  | { kind: 'call-cap'; callCap: number }
   /** The user joined (a new recipient): envelopes sealed before the senders knew are refused and re-sealed. */
   | { kind: 'added'; userId: string }
   /** The user's devices changed (one removed, or their signed list republished): the same. */

@@ -46,8 +46,11 @@ async function voiceChannel() {
   return { communityId: c.id, channelId: ch.body.channel.id as string };
 }
 
+/** One device per user unless a test names another (an account holds at most 10). */
+const devices = new Map<string, string>();
 async function callSocket(user: TestUser, channelId: string, deviceId?: string): Promise<{ s: TestSocket; deviceId: string }> {
-  const device = deviceId ?? (await addDevice(server, user));
+  let device = deviceId ?? devices.get(user.id);
+  if (!device) devices.set(user.id, (device = await addDevice(server, user)));
   const s = await TestSocket.open(`${server.wsUrl}/ws/channels/${channelId}?call=${device}`, {}, ['chatalot.v1', `bearer.${user.accessToken}`]);
   sockets.push(s);
   return { s, deviceId: device };
@@ -191,6 +194,25 @@ describe('calls: the roster and the relay', () => {
     await errorFrame(d.s, 'forbidden');
   });
 
+  it('14.1: a voice channel’s cap can be set lower (MANAGE_CHANNELS); the next join past it is refused; 0 and 26 are refused', async () => {
+    const { channelId } = await voiceChannel();
+    expect((await api(server, u.alice, 'PATCH', `/api/channels/${channelId}`, { callCap: 2 })).status).toBe(403);
+    for (const bad of [0, 26, 2.5]) expect((await api(server, u.owner, 'PATCH', `/api/channels/${channelId}`, { callCap: bad })).status).toBe(400);
+    const set = await api(server, u.owner, 'PATCH', `/api/channels/${channelId}`, { callCap: 2 });
+    expect(set.status).toBe(200);
+    expect(set.body.channel.callCap).toBe(2);
+    const [a, b, c] = [await callSocket(u.alice, channelId), await callSocket(u.bob, channelId), await callSocket(u.carol, channelId)];
+    a.s.send({ type: 'call-join', media });
+    b.s.send({ type: 'call-join', media });
+    expect((await roster(a.s, (r) => r.participants.length === 2)).cap).toBe(2);
+    c.s.send({ type: 'call-join', media });
+    expect((await errorFrame(c.s, 'call_full')).error.message).toMatch(/2 participants/);
+    // Raised back to the maximum while sockets are open: the next join gets in.
+    expect((await api(server, u.owner, 'PATCH', `/api/channels/${channelId}`, { callCap: null })).body.channel.callCap).toBeNull();
+    c.s.send({ type: 'call-join', media });
+    await roster(a.s, (r) => r.participants.length === 3 && r.cap === MAX_CALL_PARTICIPANTS);
+  });
+
   it('14.7: the same device joining again replaces its old connection instead of leaving a ghost', async () => {
     const { channelId } = await voiceChannel();
     const a1 = await callSocket(u.alice, channelId);
@@ -247,10 +269,13 @@ describe('calls: who is in a voice channel, for the sidebar', () => {
 
 describe('calls: ringing in DMs', () => {
   it('14.2: a DM call rings every device of the other side; declining stops the ringing there and tells the caller; answering and ending stop it too', async () => {
-    const dm = (await api(server, u.alice, 'POST', '/api/dms', { userIds: [u.carol.id] })).body.channel;
-    expect((await api(server, u.carol, 'POST', '/api/dms', { userIds: [u.alice.id] })).status).toBeLessThan(300);
-    const phone = await openHub(server, u.carol, await addDevice(server, u.carol, 'phone'));
-    const laptop = await openHub(server, u.carol, await addDevice(server, u.carol, 'laptop'));
+    // A callee of their own: each account holds at most 10 devices, and the tests above used Carol's.
+    const callee = await registerUser(server, uname('callee'));
+    await join(server, u.alice, (await community(server, u.alice)).id, [callee]);
+    const dm = (await api(server, u.alice, 'POST', '/api/dms', { userIds: [callee.id] })).body.channel;
+    expect((await api(server, callee, 'POST', '/api/dms', { userIds: [u.alice.id] })).status).toBeLessThan(300);
+    const phone = await openHub(server, callee, await addDevice(server, callee, 'phone'));
+    const laptop = await openHub(server, callee, await addDevice(server, callee, 'laptop'));
     const strangerHub = await openHub(server, u.stranger, await addDevice(server, u.stranger));
     sockets.push(phone, laptop, strangerHub);
     const ring = (s: TestSocket, state: string, after = 0) => nextHub(s, 'ring', (f) => f.channelId === dm.id && f.state === state && s.frames.indexOf(f as never) >= after);
@@ -258,6 +283,10 @@ describe('calls: ringing in DMs', () => {
     const a = await callSocket(u.alice, dm.id);
     a.s.send({ type: 'call-join', media });
     for (const s of [phone, laptop]) expect(await ring(s, 'ringing')).toMatchObject({ from: u.alice.id });
+    // A device that connects (or reloads) while it rings starts ringing too.
+    const tablet = await openHub(server, callee, await addDevice(server, callee, 'tablet'));
+    sockets.push(tablet);
+    expect(await ring(tablet, 'ringing')).toMatchObject({ from: u.alice.id });
     // A stranger can neither decline it nor hear it ring.
     strangerHub.send({ type: 'call-decline', channelId: dm.id, reason: 'declined' });
     await nextHub(strangerHub, 'error', (f) => f.error.code === 'not_found');
@@ -265,14 +294,14 @@ describe('calls: ringing in DMs', () => {
     // Declined on the phone: the laptop stops ringing, Alice hears it.
     phone.send({ type: 'call-decline', channelId: dm.id, reason: 'declined' });
     await ring(laptop, 'declined');
-    expect(await a.s.next((f) => f.type === 'call-declined')).toEqual({ type: 'call-declined', userId: u.carol.id, reason: 'declined' });
+    expect(await a.s.next((f) => f.type === 'call-declined')).toEqual({ type: 'call-declined', userId: callee.id, reason: 'declined' });
     // Alice leaves and calls again: it rings again; Carol answers on the laptop and the phone stops.
     a.s.send({ type: 'call-leave' });
     await ring(phone, 'ended');
     const mark = phone.frames.length;
     a.s.send({ type: 'call-join', media });
     await ring(phone, 'ringing', mark);
-    const c = await callSocket(u.carol, dm.id);
+    const c = await callSocket(callee, dm.id);
     c.s.send({ type: 'call-join', media });
     await ring(phone, 'answered', mark);
     // Busy elsewhere: the caller hears that too.

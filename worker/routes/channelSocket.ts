@@ -18,6 +18,7 @@ import { clientIp } from '../auth/clientInfo';
 import { acquireSocketLease, leaseHeaders, releaseSocketLease } from '../auth/socketLeases';
 import { errorResponse } from '../middleware/errors';
 import { SUBPROTOCOL } from '../../protocol/frames';
+import { MAX_CALL_PARTICIPANTS } from '../../protocol/calls';
 
 /** Channel ids: URL-safe, bounded, so they can name a Durable Object without escaping. */
 const CHANNEL_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -71,6 +72,7 @@ export const channelSocketRoutes = new Hono<AppEnv>().get('/channels/:id', async
   headers.set('X-Chatalot-Slow-Mode', String(access.channel.slowModeSeconds));
   headers.set('X-Chatalot-Direct', String(access.channel.communityId === null));
   if (callDevice !== undefined) headers.set('X-Chatalot-Call-Device', callDevice);
+  headers.set('X-Chatalot-Call-Cap', String(access.channel.callCap ?? MAX_CALL_PARTICIPANTS));
   const stub = c.env.CHANNEL_ROOM.get(c.env.CHANNEL_ROOM.idFromName(id));
   const res = await stub.fetch(new Request(c.req.raw.url, { method: 'GET', headers }));
   if (res.status !== 101) await releaseSocketLease(c.env, lease);

@@ -24,6 +24,7 @@ import type { Channel, ChannelAccess, Member, Storage } from '../storage/Storage
 import { channelView, communityBits, customRolesOf, groupStanding, mayGrant, notifyPermissions, notifyRemoved, requirePermission } from './communities';
 import { sweepFilesLater } from './files';
 import { iceServers } from '../auth/turn';
+import { MAX_CALL_PARTICIPANTS } from '../../protocol/calls';
 
 interface Seen {
   access: ChannelAccess;
@@ -78,17 +79,21 @@ export const channelRoutes = new Hono<AppEnv>()
       }
       requirePermission(targetBits, Permission.MANAGE_CHANNELS, 'MANAGE_CHANNELS');
     }
-    const patch: Partial<Pick<Channel, 'name' | 'position' | 'groupId' | 'archivedAt' | 'slowModeSeconds'>> = {};
+    const patch: Partial<Pick<Channel, 'name' | 'position' | 'groupId' | 'archivedAt' | 'slowModeSeconds' | 'callCap'>> = {};
     if (body.name !== undefined) patch.name = body.name;
     if (body.position !== undefined) patch.position = body.position;
     if (body.groupId !== undefined) patch.groupId = body.groupId;
     if (body.slowModeSeconds !== undefined) patch.slowModeSeconds = body.slowModeSeconds;
+    if (body.callCap !== undefined) patch.callCap = body.callCap;
     // Archiving keeps the first archive time; un-archiving clears it.
     if (body.archived !== undefined) patch.archivedAt = body.archived ? (s.channel.archivedAt ?? c.var.now()) : null;
     await storage.updateChannel(s.channel.id, patch);
     const updated: Channel = { ...s.channel, ...patch };
     if (body.slowModeSeconds !== undefined && body.slowModeSeconds !== s.channel.slowModeSeconds) {
       await notifyRooms(c.env, [s.channel.id], { kind: 'settings', slowModeSeconds: body.slowModeSeconds });
+    }
+    if (body.callCap !== undefined && body.callCap !== (s.channel.callCap ?? null)) {
+      await notifyRooms(c.env, [s.channel.id], { kind: 'call-cap', callCap: body.callCap ?? MAX_CALL_PARTICIPANTS });
     }
     return c.json({ channel: channelView(updated, s.bits) });
   })

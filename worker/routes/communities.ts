@@ -171,6 +171,7 @@ export function channelView(ch: Channel, permissions?: number) {
     archived: ch.archivedAt !== null,
     archivedAt: ch.archivedAt,
     slowModeSeconds: ch.slowModeSeconds,
+    callCap: ch.callCap ?? null,
     createdAt: ch.createdAt,
     ...(permissions !== undefined ? { permissions } : {}),
   };

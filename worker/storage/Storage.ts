@@ -193,6 +193,8 @@ export interface Channel {
   /** A group DM's icon (`StoredImage.id`) and accent colour: absent when creating, reads fill them (null = none). */
   iconId?: string | null;
   accent?: string | null;
+  /** Most devices in the channel's call, below MAX_CALL_PARTICIPANTS; absent when creating, null = the maximum. */
+  callCap?: number | null;
 }
 
 export interface Member {
@@ -427,7 +429,7 @@ export interface Storage {
   createChannel(channel: Channel): Promise<Channel>;
   getChannel(id: string): Promise<Channel | null>;
   listChannels(communityId: string): Promise<Channel[]>;
-  updateChannel(id: string, patch: Partial<Pick<Channel, 'name' | 'position' | 'groupId' | 'archivedAt' | 'slowModeSeconds'>>): Promise<void>;
+  updateChannel(id: string, patch: Partial<Pick<Channel, 'name' | 'position' | 'groupId' | 'archivedAt' | 'slowModeSeconds' | 'callCap'>>): Promise<void>;
   deleteChannel(id: string): Promise<boolean>;
   /** Creates a DM or group DM with its members, atomically. */
   /** Creates a DM or group DM; members in `pending` get it as a request (not accepted yet). */

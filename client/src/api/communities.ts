@@ -36,6 +36,8 @@ export interface Channel {
   position: number;
   archived: boolean;
   permissions?: number;
+  /** A voice channel's call cap (null: the maximum, 25). */
+  callCap?: number | null;
 }
 export interface Group {
   id: string;

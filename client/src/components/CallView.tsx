@@ -8,6 +8,7 @@
  * connection details and the browser tests.
  */
 import { createEffect, createSignal, For, Show } from 'solid-js';
+import { createStore, reconcile } from 'solid-js/store';
 import { t } from '../i18n';
 import type { CallSession, Tile } from '../calls/CallSession';
 
@@ -15,8 +16,12 @@ export function CallView(props: { call: CallSession; title: string; nameOf: (use
   const [focused, setFocused] = createSignal<string | null>(null);
   const [volumes, setVolumes] = createSignal(new Map<string, number>());
   const call = () => props.call;
-  const count = () => call().tiles().length + 1 + call().tiles().filter((x) => x.showScreen && x.screen).length;
-  const featured = () => focused() ?? (count() > 4 ? (call().tiles().find((x) => x.speaking)?.key ?? null) : null);
+  // Tiles are reconciled by device: the call refreshes them every second (statistics), and a
+  // tile redrawn from scratch would make a new <video> each time that never gets to play.
+  const [tiles, setTiles] = createStore<Tile[]>([]);
+  createEffect(() => setTiles(reconcile(call().tiles(), { key: 'key', merge: false })));
+  const count = () => tiles.length + 1 + tiles.filter((x) => x.showScreen && x.screen).length;
+  const featured = () => focused() ?? (count() > 4 ? (tiles.find((x) => x.speaking)?.key ?? null) : null);
   const columns = () => Math.ceil(Math.sqrt(count()));
   const volumeOf = (key: string) => volumes().get(key) ?? 1;
 
@@ -47,7 +52,7 @@ export function CallView(props: { call: CallSession; title: string; nameOf: (use
             {t('You')} {call().media().muted ? '🔇' : ''}
           </span>
         </li>
-        <For each={call().tiles()}>
+        <For each={tiles}>
           {(tile) => (
             <>
               <li

@@ -7,6 +7,7 @@
 import { t } from '../i18n';
 import { createEffect, createMemo, createSignal, For, on, Show } from 'solid-js';
 import { deleteChannel, updateChannel, type Channel, type CommunityView } from '../api/communities';
+import { MAX_CALL_PARTICIPANTS } from '../../../protocol/calls';
 import { Dialog } from './Dialog';
 
 /** The channels of the same group as `ch`, in display order. */
@@ -72,6 +73,20 @@ export function ChannelSettingsDialog(props: { open: boolean; onClose: () => voi
             <For each={props.community?.groups ?? []}>{(g) => <option value={g.id}>{g.name}</option>}</For>
           </select>
         </label>
+        <Show when={ch().kind === 'voice'}>
+          <label class="spaced">
+            {t('Call limit (people in the call at once)')}
+            <select
+              name="callCap"
+              value={String(ch().callCap ?? '')}
+              disabled={busy()}
+              onChange={(e) => void run(() => updateChannel(ch().id, { callCap: e.currentTarget.value ? Number(e.currentTarget.value) : null }))}
+            >
+              <option value="">{t('No limit below the maximum ({count})', { count: MAX_CALL_PARTICIPANTS })}</option>
+              <For each={[2, 3, 4, 5, 6, 8, 10, 12, 15, 20]}>{(n) => <option value={String(n)}>{n}</option>}</For>
+            </select>
+          </label>
+        </Show>
         <div class="button-row" role="group" aria-label={t('Order')}>
           <button type="button" disabled={busy() || index() <= 0} onClick={() => move(-1)}>
             {t('Move up')}

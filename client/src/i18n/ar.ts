@@ -632,4 +632,6 @@ export const ar: Catalogue = {
   '{count} min': '{count} د',
   '{hours} h {minutes} min': '{hours} س {minutes} د',
   'In the call in {channel}': 'في المكالمة في {channel}',
+  'Call limit (people in the call at once)': 'حد المكالمة (عدد الأشخاص في المكالمة معًا)',
+  'No limit below the maximum ({count})': 'بلا حد دون الحد الأقصى ({count})',
 };

@@ -165,6 +165,8 @@ export const channels = sqliteTable('channels', {
   /** A group DM's icon (`images.id`) and accent colour (#rrggbb); null = none. */
   iconId: text('icon_id'),
   accent: text('accent'),
+  /** Most devices in the channel's call (issue #14); null = MAX_CALL_PARTICIPANTS (25). */
+  callCap: integer('call_cap'),
 }, (t) => [index('channels_community').on(t.communityId)]);
 
 /** Who is in a DM or group DM (community channels take their members from the community). */
