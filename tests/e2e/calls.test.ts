@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { png } from '../images/samples';
 import { browserSuite, communityOfTwo, expectNoCanaries, messageWith, openDmFrom, register, registerAnother, send, seriousViolations, startDm } from './helpers';
 
 const suite = browserSuite();
@@ -100,6 +101,31 @@ describe('calls', () => {
     }
     await alice.getByRole('button', { name: 'Stop sharing' }).click();
     for (const page of [bob, carol]) await expect.poll(() => page.getByTestId('call-screen').count(), { timeout: 15_000 }).toBe(0);
+
+    // Bob picks another microphone and a background; both are kept on his device. The new
+    // microphone replaces the track the others receive, without a new negotiation.
+    await bob.getByText('Devices and background').click();
+    const mics = await bob.locator('select[name="microphone"] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
+    expect(mics.length).toBeGreaterThan(1);
+    const mic = mics[mics.length - 1]!;
+    await bob.locator('select[name="microphone"]').selectOption(mic);
+    await bob.getByRole('radio', { name: 'Forest' }).check();
+    await expect.poll(() => bob.getByTestId('call-view').getAttribute('data-background')).toBe('forest');
+    // …then a picture of his own, kept on his device only (re-encoded: no metadata survives).
+    await bob.locator('input[name="callBackgroundPicture"]').setInputFiles({ name: 'beach.png', mimeType: 'image/png', buffer: png(64, 48, [20, 120, 200], 'GPS: secret spot') });
+    await expect.poll(() => bob.getByTestId('call-view').getAttribute('data-background')).toBe('custom');
+    expect(await bob.getByTestId('call-view').getAttribute('style')).toMatch(/url\("data:image\/jpeg;base64,/);
+    const bobId = (await alice.getByTestId('call-tile').filter({ hasText: 'bob' }).getAttribute('data-user'))!;
+    const heard = async () => (await tiles(alice)).find((x) => x.user === bobId)?.audioBytes ?? 0;
+    const before = await heard();
+    await expect.poll(heard, { timeout: 20_000 }).toBeGreaterThan(before);
+
+    // Bob reloads: his tab joins the same call again by itself, with his choices, and no ghost is left.
+    await bob.reload();
+    await expect.poll(() => bob.getByTestId('call-view').getAttribute('data-state'), { timeout: 30_000 }).toBe('joined');
+    expect(await bob.getByTestId('call-view').getAttribute('data-background')).toBe('custom');
+    expect(await bob.evaluate(() => JSON.parse(localStorage.getItem('chatalot.preferences') ?? '{}').microphoneId)).toBe(mic);
+    for (const page of [alice, bob, carol]) await receivingFrom(page, 2);
 
     // Carol leaves: her tile goes from both others; she rejoins and is received again, with no ghost.
     await carol.getByRole('button', { name: 'Leave call' }).click();

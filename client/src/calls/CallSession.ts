@@ -26,6 +26,27 @@ import { callIceServers } from '../api/calls';
 import { bitratePolicy } from './bitrate';
 import { t } from '../i18n';
 import type { CallNotice } from '../e2ee/MessageBody';
+import { preferences } from '../stores/preferences';
+
+/** The microphone with the browser's echo cancellation and noise suppression, on the device picked for calls. */
+const microphone = (): MediaTrackConstraints => ({
+  echoCancellation: true,
+  noiseSuppression: true,
+  autoGainControl: true,
+  ...(preferences().microphoneId ? { deviceId: { exact: preferences().microphoneId } } : {}),
+});
+const camera = (): MediaTrackConstraints => ({ width: { ideal: 1280 }, height: { ideal: 720 }, ...(preferences().cameraId ? { deviceId: { exact: preferences().cameraId } } : {}) });
+
+/** getUserMedia, falling back to the default device when the one picked is gone (unplugged). */
+async function userMedia(constraints: { audio: MediaTrackConstraints | false; video: MediaTrackConstraints | false }): Promise<MediaStream> {
+  try {
+    return await navigator.mediaDevices.getUserMedia(constraints);
+  } catch (e) {
+    if (!(e instanceof DOMException && e.name === 'OverconstrainedError')) throw e;
+    const loose = (c: MediaTrackConstraints | false) => (c ? { ...c, deviceId: undefined } : false);
+    return navigator.mediaDevices.getUserMedia({ audio: loose(constraints.audio), video: loose(constraints.video) });
+  }
+}
 
 /** How often each peer's statistics are read (speaking, traffic), ms. */
 const STATS_MS = 1000;
@@ -63,6 +84,8 @@ interface Signal {
 
 interface Peer {
   key: string;
+  /** The participant's join time this connection was made for: a rejoin (a reload) gets a new one. */
+  joinedAt: number;
   userId: string;
   deviceId: string;
   pc: RTCPeerConnection;
@@ -140,10 +163,7 @@ export class CallSession {
       return this.end('refused');
     }
     try {
-      this.local = await navigator.mediaDevices.getUserMedia({
-        audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
-        video: this.media().video ? { width: { ideal: 1280 }, height: { ideal: 720 } } : false,
-      });
+      this.local = await userMedia({ audio: microphone(), video: this.media().video ? camera() : false });
     } catch (e) {
       // No microphone or no permission: join to listen and watch, and say so.
       this.warningSignal[1](t('Your microphone or camera could not start ({error}); you can still listen.', { error: e instanceof Error ? e.message : String(e) }));
@@ -209,7 +229,7 @@ export class CallSession {
     }
     if (on && this.local.getVideoTracks().length === 0) {
       try {
-        const cam = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 1280 }, height: { ideal: 720 } } });
+        const cam = await userMedia({ audio: false, video: camera() });
         const track = cam.getVideoTracks()[0]!;
         this.local.addTrack(track);
         for (const p of this.peers.values()) this.addTrack(p, track, this.local);
@@ -222,6 +242,41 @@ export class CallSession {
     this.localSignal[1](null);
     this.localSignal[1](this.local);
     this.announce({ video: on });
+  }
+
+  /**
+   * Switches to the microphone or camera picked now (preferences), replacing the track every peer
+   * receives without renegotiating. Nothing happens for a camera that is off.
+   */
+  async switchDevice(kind: 'audio' | 'video'): Promise<void> {
+    const old = kind === 'audio' ? this.local?.getAudioTracks()[0] : this.local?.getVideoTracks()[0];
+    if (!this.local || !old) return;
+    let track: MediaStreamTrack;
+    try {
+      track = (await userMedia(kind === 'audio' ? { audio: microphone(), video: false } : { audio: false, video: camera() })).getTracks()[0]!;
+    } catch (e) {
+      this.warningSignal[1](t('The camera could not start ({error}).', { error: e instanceof Error ? e.message : String(e) }));
+      return;
+    }
+    track.enabled = old.enabled;
+    for (const p of this.peers.values()) {
+      const sender = p.senders.get(old.id);
+      if (!sender) continue;
+      await sender.replaceTrack(track);
+      p.senders.delete(old.id);
+      p.senders.set(track.id, sender);
+    }
+    this.local.removeTrack(old);
+    old.stop();
+    this.local.addTrack(track);
+    this.localSignal[1](null);
+    this.localSignal[1](this.local);
+  }
+
+  /** The label of the microphone or camera in use (for the device picker). */
+  deviceInUse(kind: 'audio' | 'video'): string | undefined {
+    const track = kind === 'audio' ? this.local?.getAudioTracks()[0] : this.local?.getVideoTracks()[0];
+    return track?.getSettings().deviceId;
   }
 
   /** Shares a screen (with its audio where the browser offers it) as a second video, or stops. */
@@ -309,6 +364,12 @@ export class CallSession {
       const key = addressOf(p.userId, p.deviceId);
       if (key === this.me) continue;
       present.add(key);
+      const peer = this.peers.get(key);
+      if (peer && peer.joinedAt !== p.joinedAt) {
+        // The same device joined again (it reloaded): its old connection is gone with its page.
+        peer.pc.close();
+        this.peers.delete(key);
+      }
       if (!this.peers.has(key)) this.connectTo(p);
     }
     for (const [key, peer] of this.peers) {
@@ -323,7 +384,7 @@ export class CallSession {
   private connectTo(p: CallParticipant): void {
     const key = addressOf(p.userId, p.deviceId);
     const pc = new RTCPeerConnection({ iceServers: this.iceServers, ...(this.options.relayOnly ? { iceTransportPolicy: 'relay' as const } : {}) });
-    const peer: Peer = { key, userId: p.userId, deviceId: p.deviceId, pc, polite: this.me > key, makingOffer: false, ignoreOffer: false, queue: Promise.resolve(), screenStreamId: null, streams: new Map(), senders: new Map() };
+    const peer: Peer = { key, joinedAt: p.joinedAt, userId: p.userId, deviceId: p.deviceId, pc, polite: this.me > key, makingOffer: false, ignoreOffer: false, queue: Promise.resolve(), screenStreamId: null, streams: new Map(), senders: new Map() };
     this.peers.set(key, peer);
     pc.onnegotiationneeded = async () => {
       try {

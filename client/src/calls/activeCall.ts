@@ -11,6 +11,27 @@ import type { CallNotice } from '../e2ee/MessageBody';
 const [active, setActive] = createSignal<{ call: CallSession; title: string } | null>(null);
 export const activeCall = active;
 
+/**
+ * The call this tab is in, kept in sessionStorage (this tab only, through reloads): a page that
+ * reloads mid-call joins it again (issue #14 item 7), and its old connection is replaced.
+ */
+const RESUME_KEY = 'chatalot.call';
+interface Resume {
+  channelId: string;
+  title: string;
+  video: boolean;
+}
+
+/** The call to join again after a reload of this tab, if it was in one. */
+export function callToResume(): Resume | null {
+  try {
+    const r = JSON.parse(sessionStorage.getItem(RESUME_KEY) ?? 'null') as Resume | null;
+    return r && typeof r.channelId === 'string' && typeof r.title === 'string' ? r : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Joins `channelId`'s call (with the camera on when `video`), leaving any other call first. */
 export function joinCall(engine: Engine, channelId: string, title: string, options: { video?: boolean; oneToOne?: boolean; onNotice?: (notice: CallNotice) => void } = {}): CallSession {
   const current = active();
@@ -18,15 +39,22 @@ export function joinCall(engine: Engine, channelId: string, title: string, optio
   current?.call.leave();
   const call = new CallSession(engine, channelId, { video: !!options.video, relayOnly: preferences().callRelayOnly, endWhenDeclined: !!options.oneToOne, ...(options.onNotice ? { onNotice: options.onNotice } : {}) });
   setActive({ call, title });
+  sessionStorage.setItem(RESUME_KEY, JSON.stringify({ channelId, title, video: !!options.video } satisfies Resume));
   // Leaving on purpose needs no notice: the view goes. Any other ending stays until dismissed.
-  createRoot((dispose) =>
+  createRoot((dispose) => {
+    // The camera's state too, so a reload comes back as it was.
     createEffect(() => {
-      if (call.state() === 'left') {
-        if (active()?.call === call) setActive(null);
-        dispose();
-      } else if (!['joining', 'joined'].includes(call.state())) dispose();
-    }),
-  );
+      const video = call.media().video;
+      if (active()?.call === call && ['joining', 'joined'].includes(call.state())) sessionStorage.setItem(RESUME_KEY, JSON.stringify({ channelId, title, video } satisfies Resume));
+    });
+    createEffect(() => {
+      const state = call.state();
+      if (['joining', 'joined'].includes(state)) return;
+      if (active()?.call === call) sessionStorage.removeItem(RESUME_KEY);
+      if (state === 'left' && active()?.call === call) setActive(null);
+      dispose();
+    });
+  });
   void call.start();
   return call;
 }
@@ -42,4 +70,5 @@ export function dismissCall(): void {
 export function endActiveCall(): void {
   active()?.call.leave();
   setActive(null);
+  sessionStorage.removeItem(RESUME_KEY);
 }

@@ -7,9 +7,10 @@
  * `data-audio-bytes`, `data-video-bytes` and `data-video-frames` carry what the connection has received, for the
  * connection details and the browser tests.
  */
-import { createEffect, createSignal, For, Show } from 'solid-js';
+import { createEffect, createResource, createSignal, For, Show } from 'solid-js';
 import { createStore, reconcile } from 'solid-js/store';
-import { t } from '../i18n';
+import { msg, t } from '../i18n';
+import { CALL_BACKGROUNDS, customBackground, preferences, setCustomBackground, setPreference, type CallBackground } from '../stores/preferences';
 import type { CallSession, Tile } from '../calls/CallSession';
 
 export function CallView(props: { call: CallSession; title: string; nameOf: (userId: string) => string; canModerate: (userId: string) => boolean }) {
@@ -26,7 +27,14 @@ export function CallView(props: { call: CallSession; title: string; nameOf: (use
   const volumeOf = (key: string) => volumes().get(key) ?? 1;
 
   return (
-    <section class="call" aria-label={t('Call in {title}', { title: props.title })} data-testid="call-view" data-state={call().state()}>
+    <section
+      class="call"
+      aria-label={t('Call in {title}', { title: props.title })}
+      data-testid="call-view"
+      data-state={call().state()}
+      data-background={preferences().callBackground}
+      style={preferences().callBackground === 'custom' && customBackground() ? { 'background-image': `url("${customBackground()}")` } : undefined}
+    >
       <header class="call-header">
         <h2>{t('Call in {title}', { title: props.title })}</h2>
         <span class="muted" role="status">
@@ -116,8 +124,103 @@ export function CallView(props: { call: CallSession; title: string; nameOf: (use
           {t('Leave call')}
         </button>
       </div>
+      <CallSettings call={call()} />
     </section>
   );
+}
+
+const BACKGROUND_NAMES: Record<CallBackground, string> = {
+  none: msg('None'),
+  dusk: msg('Dusk'),
+  forest: msg('Forest'),
+  ocean: msg('Ocean'),
+  sunrise: msg('Sunrise'),
+  slate: msg('Slate'),
+  aurora: msg('Aurora'),
+  custom: msg('Your picture'),
+};
+
+/**
+ * The devices a call uses on this device (microphone, camera, speaker) and the call view's
+ * background, remembered per device (preferences). A device picked here is used at once.
+ */
+function CallSettings(props: { call: CallSession }) {
+  const [devices, { refetch }] = createResource(() => props.call.localStream(), () => navigator.mediaDevices.enumerateDevices().catch(() => [] as MediaDeviceInfo[]));
+  const of = (kind: MediaDeviceKind) => (devices() ?? []).filter((d) => d.kind === kind && d.deviceId);
+  const pick = async (key: 'microphoneId' | 'cameraId' | 'speakerId', id: string) => {
+    setPreference(key, id);
+    if (key !== 'speakerId') await props.call.switchDevice(key === 'microphoneId' ? 'audio' : 'video');
+    void refetch();
+  };
+  const [pictureError, setPictureError] = createSignal<string | null>(null);
+  const choosePicture = async (file: File | undefined) => {
+    if (!file) return;
+    try {
+      setCustomBackground(await backgroundFrom(file));
+      setPictureError(null);
+    } catch (e) {
+      setPictureError(t('That picture could not be used ({error}).', { error: e instanceof Error ? e.message : String(e) }));
+    }
+  };
+  return (
+    <details class="call-settings">
+      <summary>{t('Devices and background')}</summary>
+      <label>
+        {t('Microphone')}
+        <select name="microphone" value={preferences().microphoneId} onChange={(e) => void pick('microphoneId', e.currentTarget.value)}>
+          <option value="">{t('System default')}</option>
+          <For each={of('audioinput')}>{(d) => <option value={d.deviceId}>{d.label || d.deviceId}</option>}</For>
+        </select>
+      </label>
+      <label>
+        {t('Camera')}
+        <select name="camera" value={preferences().cameraId} onChange={(e) => void pick('cameraId', e.currentTarget.value)}>
+          <option value="">{t('System default')}</option>
+          <For each={of('videoinput')}>{(d) => <option value={d.deviceId}>{d.label || d.deviceId}</option>}</For>
+        </select>
+      </label>
+      <Show when={'setSinkId' in HTMLMediaElement.prototype}>
+        <label>
+          {t('Speaker')}
+          <select name="speaker" value={preferences().speakerId} onChange={(e) => void pick('speakerId', e.currentTarget.value)}>
+            <option value="">{t('System default')}</option>
+            <For each={of('audiooutput')}>{(d) => <option value={d.deviceId}>{d.label || d.deviceId}</option>}</For>
+          </select>
+        </label>
+      </Show>
+      <fieldset class="choice">
+        <legend>{t('Background')}</legend>
+        <For each={[...CALL_BACKGROUNDS, ...(customBackground() ? (['custom'] as const) : [])]}>
+          {(b) => (
+            <label class="check">
+              <input type="radio" name="callBackground" checked={preferences().callBackground === b} onChange={() => setPreference('callBackground', b)} /> {t(BACKGROUND_NAMES[b])}
+            </label>
+          )}
+        </For>
+        <label class="check">
+          {t('Use a picture…')}
+          <input type="file" accept="image/*" name="callBackgroundPicture" onChange={(e) => void choosePicture(e.currentTarget.files?.[0])} />
+        </label>
+        <Show when={pictureError()}>
+          <p class="error" role="alert">
+            {pictureError()}
+          </p>
+        </Show>
+      </fieldset>
+    </details>
+  );
+}
+
+/** A picture made fit for a background: at most 1920×1080, re-encoded as JPEG (which also drops its metadata). */
+async function backgroundFrom(file: File): Promise<string> {
+  const bitmap = await createImageBitmap(file);
+  const scale = Math.min(1, 1920 / bitmap.width, 1080 / bitmap.height);
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+  canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+  canvas.getContext('2d')!.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  bitmap.close();
+  return canvas.toDataURL('image/jpeg', 0.85);
 }
 
 function ScreenTile(props: { tile: Tile; name: string; featured: boolean; onFocus: () => void }) {
@@ -149,6 +252,11 @@ function RemoteAudio(props: { stream: MediaStream | null; playing: boolean; volu
     el.muted = !props.playing;
     el.volume = props.volume;
     if (props.stream) void el.play().catch(() => undefined);
+  });
+  createEffect(() => {
+    const sink = preferences().speakerId;
+    const media = el as HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> };
+    if (media.setSinkId) void media.setSinkId(sink).catch(() => undefined);
   });
   return <audio ref={el} autoplay />;
 }

@@ -32,7 +32,7 @@ import { canRestore, requestRestore, RestoreBanner } from '../components/KeyBack
 import { MemberList, type MemberRow } from '../components/MemberList';
 import { MessagePane } from '../components/MessagePane';
 import { CallView } from '../components/CallView';
-import { activeCall, dismissCall, endActiveCall, joinCall } from '../calls/activeCall';
+import { activeCall, callToResume, dismissCall, endActiveCall, joinCall } from '../calls/activeCall';
 import { createRinging } from '../calls/ringing';
 import type { CallNotice } from '../e2ee/MessageBody';
 import { callUsers } from '../api/calls';
@@ -313,6 +313,16 @@ export default function ChatScreen() {
     if (e && id) joinCall(e, id, title(), { video, ...callOptions(id, currentDm()) });
   };
   const ring = createRinging(engine, () => me().id);
+  // A reload in the middle of a call joins it again, once the engine and the DM list are there.
+  let resumed = false;
+  createEffect(() => {
+    const e = engine();
+    const list = dms();
+    if (resumed || !e || list === undefined) return;
+    resumed = true;
+    const r = callToResume();
+    if (r) joinCall(e, r.channelId, r.title, { video: r.video, ...callOptions(r.channelId, list.find((d) => d.id === r.channelId)) });
+  });
   // Who is in each voice channel of the open community: read once when it opens, then kept live
   // by the hub's `voice` frames (and by the open channel's own roster).
   const [voiceRosters, setVoiceRosters] = createSignal(new Map<string, string[]>());

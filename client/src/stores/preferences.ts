@@ -21,10 +21,20 @@ export interface Preferences {
    * people you call never learn your IP address (at some cost in latency). Needs TURN configured.
    */
   callRelayOnly: boolean;
+  /** Calls: the microphone, camera and speaker picked on this device ('' = the system default). */
+  microphoneId: string;
+  cameraId: string;
+  speakerId: string;
+  /** Calls: the call view's background, one of CALL_BACKGROUNDS or 'custom' (the picture kept beside the preferences). */
+  callBackground: CallBackground;
 }
 
+/** The preset call backgrounds (client/src/styles/calls.css draws them). */
+export const CALL_BACKGROUNDS = ['none', 'dusk', 'forest', 'ocean', 'sunrise', 'slate', 'aurora'] as const;
+export type CallBackground = (typeof CALL_BACKGROUNDS)[number] | 'custom';
+
 const KEY = 'chatalot.preferences';
-export const DEFAULT_PREFERENCES: Preferences = { theme: 'system', accent: 'indigo', density: 'comfortable', fontSize: 'medium', clock: '24h', times: 'relative', callRelayOnly: false };
+export const DEFAULT_PREFERENCES: Preferences = { theme: 'system', accent: 'indigo', density: 'comfortable', fontSize: 'medium', clock: '24h', times: 'relative', callRelayOnly: false, microphoneId: '', cameraId: '', speakerId: '', callBackground: 'none' };
 
 function load(): Preferences {
   try {
@@ -33,6 +43,8 @@ function load(): Preferences {
     if (!ACCENTS.includes(p.accent)) p.accent = DEFAULT_PREFERENCES.accent;
     if (p.times !== 'relative' && p.times !== 'absolute') p.times = DEFAULT_PREFERENCES.times;
     if (typeof p.callRelayOnly !== 'boolean') p.callRelayOnly = DEFAULT_PREFERENCES.callRelayOnly;
+    for (const k of ['microphoneId', 'cameraId', 'speakerId'] as const) if (typeof p[k] !== 'string') p[k] = '';
+    if (p.callBackground !== 'custom' && !CALL_BACKGROUNDS.includes(p.callBackground)) p.callBackground = 'none';
     return p;
   } catch {
     return { ...DEFAULT_PREFERENCES };
@@ -56,4 +68,19 @@ export function setPreference<K extends keyof Preferences>(key: K, value: Prefer
   localStorage.setItem(KEY, JSON.stringify(next));
   setPreferencesSignal(next);
   applyPreferences(next);
+}
+
+const CUSTOM_BACKGROUND_KEY = 'chatalot.callBackground';
+/** Most characters of the custom call background kept on this device (a re-encoded JPEG data URL). */
+export const MAX_CUSTOM_BACKGROUND_CHARS = 1_500_000;
+const [customBackground, setCustomBackgroundSignal] = createSignal<string | null>(localStorage.getItem(CUSTOM_BACKGROUND_KEY));
+/** The custom call background of this device (a data: URL of a picture it chose), or null. */
+export { customBackground };
+
+/** Keeps `dataUrl` as this device's custom call background and selects it. */
+export function setCustomBackground(dataUrl: string): void {
+  if (!dataUrl.startsWith('data:image/') || dataUrl.length > MAX_CUSTOM_BACKGROUND_CHARS) throw new Error('the picture is too large');
+  localStorage.setItem(CUSTOM_BACKGROUND_KEY, dataUrl);
+  setCustomBackgroundSignal(dataUrl);
+  setPreference('callBackground', 'custom');
 }
