@@ -127,6 +127,24 @@ describe('calls', () => {
     expect(await bob.evaluate(() => JSON.parse(localStorage.getItem('chatalot.preferences') ?? '{}').microphoneId)).toBe(mic);
     for (const page of [alice, bob, carol]) await receivingFrom(page, 2);
 
+    // The owner server-mutes Bob: Bob is told and cannot unmute; nobody plays his audio; then lifted.
+    const bobTileAt = (page: Page) => page.getByTestId('call-tile').filter({ hasText: 'bob' });
+    await bobTileAt(alice).hover();
+    await bobTileAt(alice).getByRole('button', { name: 'Mute for everyone' }).click();
+    await expect.poll(() => bob.getByText('A moderator muted you in this call.').count(), { timeout: 15_000 }).toBe(1);
+    expect(await bob.getByRole('button', { name: 'Mute', exact: true }).isDisabled()).toBe(true);
+    await expect.poll(() => bobTileAt(carol).getAttribute('data-audible'), { timeout: 15_000 }).toBe('false');
+    await bobTileAt(alice).hover();
+    await bobTileAt(alice).getByRole('button', { name: 'Unmute for everyone' }).click();
+    await expect.poll(() => bobTileAt(carol).getAttribute('data-audible'), { timeout: 15_000 }).toBe('true');
+    expect(await carol.getByTestId('call-tile').filter({ hasText: 'alice' }).getByRole('button', { name: 'Mute for everyone' }).count()).toBe(0);
+
+    // Carol's network drops and comes back: she leaves the others' grids, then joins again by herself.
+    await carol.context().setOffline(true);
+    for (const page of [alice, bob]) await expect.poll(async () => (await tiles(page)).length, { timeout: 20_000 }).toBe(1);
+    await carol.context().setOffline(false);
+    for (const page of [alice, bob, carol]) await receivingFrom(page, 2);
+
     // Carol leaves: her tile goes from both others; she rejoins and is received again, with no ghost.
     await carol.getByRole('button', { name: 'Leave call' }).click();
     for (const page of [alice, bob]) await expect.poll(async () => (await tiles(page)).length, { timeout: 15_000 }).toBe(1);

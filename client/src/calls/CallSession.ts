@@ -115,6 +115,8 @@ export class CallSession {
   /** When someone else was first in the call with this device (for the "call ended" notice). */
   private othersSince: number | null = null;
   private joinedOnce = false;
+  /** This device's join time in the roster: a new one means it joined again. */
+  private myJoinedAt: number | null = null;
 
   private readonly stateSignal = createSignal<CallState>('joining');
   readonly state: Accessor<CallState> = this.stateSignal[0];
@@ -353,6 +355,13 @@ export class CallSession {
     }
     this.stateSignal[1]('joined');
     this.joinedOnce = true;
+    if (this.myJoinedAt !== null && mine.joinedAt !== this.myJoinedAt) {
+      // This device joined again (its socket dropped and came back): the others dropped every
+      // connection to the old one and make new ones, so start over here too.
+      for (const peer of this.peers.values()) peer.pc.close();
+      this.peers.clear();
+    }
+    this.myJoinedAt = mine.joinedAt;
     if (this.othersSince === null && f.participants.length > 1) this.othersSince = Date.now();
     const forced = mine.serverMuted || !mine.may.speak;
     if (forced !== this.serverMuted()) {
