@@ -37,7 +37,7 @@ async function receivingFrom(page: Page, n: number, audioOnly = false) {
 }
 
 describe('calls', () => {
-  it('14.1/14.4/14.7: three people in a voice channel hear and see each other; one leaves and rejoins without a ghost', async () => {
+  it('14.1/14.4/14.5/14.7: three people in a voice channel hear and see each other; screen, devices, background, server mute, reload, a dropped network, leaving and a call limit, without a ghost', async () => {
     const alice = await suite.pages.newPage();
     const bob = await suite.pages.newPage();
     const carol = await suite.pages.newPage();
@@ -158,8 +158,17 @@ describe('calls', () => {
     for (const page of [alice, bob]) await expect.poll(async () => (await tiles(page)).length, { timeout: 15_000 }).toBe(1);
     expect(Date.now() - t0).toBeLessThan(15_000);
 
+    // A lower call limit for the channel, from its settings; it stays set.
+    await alice.getByRole('button', { name: 'Settings for #lounge' }).click();
+    await alice.getByRole('dialog').locator('select[name="callCap"]').selectOption('2');
+    await alice.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+    await alice.reload();
+    await alice.getByRole('button', { name: 'Settings for #lounge' }).click();
+    await expect.poll(() => alice.getByRole('dialog').locator('select[name="callCap"]').inputValue(), { timeout: 15_000 }).toBe('2');
+    await alice.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+
     for (const page of [alice, bob]) expect(await seriousViolations(page)).toEqual([]);
-  }, 240_000);
+  }, 300_000);
 
   it('14.2/14.3: a DM call rings, is declined, then accepted; signals rewritten in transit never connect and the callee is warned', async () => {
     const dave = await suite.pages.newPage();
