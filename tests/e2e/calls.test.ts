@@ -198,6 +198,30 @@ describe('calls', () => {
     await erin.getByTestId('incoming-call').getByRole('button', { name: 'Accept' }).click();
     expect(erin.url()).toBe(erinInDm);
     for (const page of [dave, erin]) await receivingFrom(page, 1, true);
+
+    // The controls: Erin's camera on shows her video at Dave's, off shows her initials again;
+    // the fake microphone's tone lights the speaking ring; Dave's volume for Erin reaches the
+    // player; focusing a tile enlarges it; deafening stops everything Dave plays.
+    const erinAtDave = dave.getByTestId('call-tile');
+    await erin.getByRole('button', { name: 'Camera on' }).click();
+    await expect.poll(() => erinAtDave.locator('video').count(), { timeout: 20_000 }).toBe(1);
+    await erin.getByRole('button', { name: 'Camera off' }).click();
+    await expect.poll(() => erinAtDave.locator('video').count(), { timeout: 20_000 }).toBe(0);
+    await expect.poll(() => erinAtDave.getAttribute('class'), { timeout: 20_000 }).toMatch(/speaking/);
+    await erinAtDave.locator('.call-volume input').evaluate((i) => {
+      (i as HTMLInputElement).value = '0.25';
+      i.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await expect.poll(() => erinAtDave.locator('audio').evaluate((a) => (a as HTMLAudioElement).volume)).toBe(0.25);
+    await erinAtDave.getByRole('button', { name: 'Focus erin' }).click();
+    expect(await erinAtDave.getByRole('button', { name: 'Focus erin' }).getAttribute('aria-pressed')).toBe('true');
+    await dave.getByRole('button', { name: 'Deafen' }).click();
+    await expect.poll(() => erinAtDave.getAttribute('data-audible')).toBe('false');
+    expect(await erinAtDave.locator('audio').evaluate((a) => (a as HTMLAudioElement).muted)).toBe(true);
+    await expect.poll(() => erin.getByTestId('call-tile').textContent(), { timeout: 15_000 }).toContain('🔇');
+    await dave.getByRole('button', { name: 'Undeafen' }).click();
+    await expect.poll(() => erinAtDave.getAttribute('data-audible')).toBe('true');
+
     await dave.getByRole('button', { name: 'Leave call' }).click();
     await expect.poll(async () => (await tiles(erin)).length, { timeout: 15_000 }).toBe(0);
     await erin.getByRole('button', { name: 'Leave call' }).click();
