@@ -50,10 +50,12 @@ async function userMedia(constraints: { audio: MediaTrackConstraints | false; vi
 
 /** How often each peer's statistics are read (speaking, traffic), ms. */
 const STATS_MS = 1000;
+/** A 1:1 call nobody answers ends after this, as the callee's devices stop ringing (durable-objects/UserHub.ts RING_MS). */
+export const UNANSWERED_MS = 60_000;
 /** An inbound audio level above this (0–1) counts as speaking. */
 const SPEAKING_LEVEL = 0.02;
 
-export type CallState = 'joining' | 'joined' | 'full' | 'refused' | 'declined' | 'disconnected' | 'left';
+export type CallState = 'joining' | 'joined' | 'full' | 'refused' | 'declined' | 'unanswered' | 'disconnected' | 'left';
 
 /** One remote device in the call, as the view shows it. */
 export interface Tile {
@@ -115,6 +117,7 @@ export class CallSession {
   /** When someone else was first in the call with this device (for the "call ended" notice). */
   private othersSince: number | null = null;
   private joinedOnce = false;
+  private unanswered: ReturnType<typeof setTimeout> | undefined;
   /** This device's join time in the roster: a new one means it joined again. */
   private myJoinedAt: number | null = null;
 
@@ -183,6 +186,11 @@ export class CallSession {
       stopped: (code) => this.end(code === 4011 ? 'left' : 'disconnected'),
     });
     this.statsTimer = setInterval(() => void this.readStats(), STATS_MS);
+    if (this.options.endWhenDeclined) {
+      this.unanswered = setTimeout(() => {
+        if (this.othersSince === null && ['joining', 'joined'].includes(this.state())) this.leave('unanswered');
+      }, UNANSWERED_MS);
+    }
   }
 
   /** Leaves the call: closes every peer, stops the devices and the socket. */
@@ -192,7 +200,8 @@ export class CallSession {
   }
 
   private end(state: CallState): void {
-    if (['joining', 'joined'].includes(this.state()) && (state === 'left' || state === 'declined') && this.joinedOnce) {
+    clearTimeout(this.unanswered);
+    if (['joining', 'joined'].includes(this.state()) && (state === 'left' || state === 'declined' || state === 'unanswered') && this.joinedOnce) {
       const others = this.roster.filter((p) => addressOf(p.userId, p.deviceId) !== this.me).length;
       if (others === 0) this.options.onNotice?.(this.othersSince === null ? { event: 'missed' } : { event: 'ended', durationMs: Date.now() - this.othersSince });
     }

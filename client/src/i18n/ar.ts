@@ -650,4 +650,5 @@ export const ar: Catalogue = {
   Slate: 'الأردواز',
   Aurora: 'الشفق القطبي',
   'Your picture': 'صورتك',
+  'No answer.': 'لا رد.',
 };

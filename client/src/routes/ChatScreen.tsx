@@ -350,6 +350,7 @@ export default function ChatScreen() {
   };
   const endedText = (call: NonNullable<ReturnType<typeof activeCall>>['call']) => {
     const d = call.declined();
+    if (call.state() === 'unanswered') return t('No answer.');
     if (call.state() === 'declined' && d) return d.reason === 'busy' ? t('{name} is busy in another call.', { name: nameOf(d.userId) }) : t('{name} declined the call.', { name: nameOf(d.userId) });
     return call.warning() ?? t('The call ended.');
   };
