@@ -52,6 +52,13 @@ async function userMedia(constraints: { audio: MediaTrackConstraints | false; vi
 const STATS_MS = 1000;
 /** A 1:1 call nobody answers ends after this, as the callee's devices stop ringing (durable-objects/UserHub.ts RING_MS). */
 export const UNANSWERED_MS = 60_000;
+/**
+ * ICE candidates are sent in batches gathered over this long: each signal is a sealed pairwise
+ * message (a ratchet step and a store write on both sides), and a browser gathers a dozen
+ * candidates within a few milliseconds. One signal per candidate made a 4-person join take
+ * seconds here (bench/README.md).
+ */
+const CANDIDATE_BATCH_MS = 40;
 /** An inbound audio level above this (0–1) counts as speaking. */
 const SPEAKING_LEVEL = 0.02;
 
@@ -79,7 +86,8 @@ export interface Tile {
 
 interface Signal {
   description?: RTCSessionDescriptionInit;
-  candidate?: RTCIceCandidateInit | null;
+  /** ICE candidates gathered within CANDIDATE_BATCH_MS of each other, in one signal; null ends the gathering. */
+  candidates?: (RTCIceCandidateInit | null)[];
   /** Which of the sender's stream ids is its screen (the rest is its camera). */
   screen?: string | null;
 }
@@ -96,6 +104,8 @@ interface Peer {
   ignoreOffer: boolean;
   /** Signals are handled one after another, in the order they arrived. */
   queue: Promise<void>;
+  /** Signals to this peer are sealed and sent one after another, in order. */
+  outbox: Promise<void>;
   screenStreamId: string | null;
   streams: Map<string, MediaStream>;
   senders: Map<string, RTCRtpSender>;
@@ -208,6 +218,7 @@ export class CallSession {
     clearInterval(this.statsTimer);
     for (const p of this.peers.values()) p.pc.close();
     this.peers.clear();
+    this.inbound.clear();
     for (const t of [...(this.local?.getTracks() ?? []), ...(this.screenStream?.getTracks() ?? [])]) t.stop();
     this.socket?.close();
     batch(() => {
@@ -333,7 +344,7 @@ export class CallSession {
 
   private onFrame(f: ServerFrame): void {
     if (f.type === 'call-roster') return this.onRoster(f);
-    if (f.type === 'call-signal') return void this.onSignal(f);
+    if (f.type === 'call-signal') return this.onSignal(f);
     if (f.type === 'call-declined') {
       this.declinedSignal[1]({ userId: f.userId, reason: f.reason });
       // A 1:1 call the other side declined is over; in a group the others may still come.
@@ -402,7 +413,7 @@ export class CallSession {
   private connectTo(p: CallParticipant): void {
     const key = addressOf(p.userId, p.deviceId);
     const pc = new RTCPeerConnection({ iceServers: this.iceServers, ...(this.options.relayOnly ? { iceTransportPolicy: 'relay' as const } : {}) });
-    const peer: Peer = { key, joinedAt: p.joinedAt, userId: p.userId, deviceId: p.deviceId, pc, polite: this.me > key, makingOffer: false, ignoreOffer: false, queue: Promise.resolve(), screenStreamId: null, streams: new Map(), senders: new Map() };
+    const peer: Peer = { key, joinedAt: p.joinedAt, userId: p.userId, deviceId: p.deviceId, pc, polite: this.me > key, makingOffer: false, ignoreOffer: false, queue: Promise.resolve(), outbox: Promise.resolve(), screenStreamId: null, streams: new Map(), senders: new Map() };
     this.peers.set(key, peer);
     pc.onnegotiationneeded = async () => {
       try {
@@ -415,7 +426,21 @@ export class CallSession {
         peer.makingOffer = false;
       }
     };
-    pc.onicecandidate = ({ candidate }) => void this.send(peer, { candidate: candidate ? candidate.toJSON() : null });
+    let batch: (RTCIceCandidateInit | null)[] = [];
+    let batchTimer: ReturnType<typeof setTimeout> | undefined;
+    const flush = () => {
+      clearTimeout(batchTimer);
+      batchTimer = undefined;
+      if (batch.length === 0) return;
+      const candidates = batch;
+      batch = [];
+      void this.send(peer, { candidates }).catch(() => undefined);
+    };
+    pc.onicecandidate = ({ candidate }) => {
+      batch.push(candidate ? candidate.toJSON() : null);
+      if (!candidate) return flush(); // gathering is complete: send what is left now
+      batchTimer ??= setTimeout(flush, CANDIDATE_BATCH_MS);
+    };
     pc.ontrack = ({ track, streams }) => {
       const stream = streams[0] ?? new MediaStream([track]);
       peer.streams.set(stream.id, stream);
@@ -439,7 +464,15 @@ export class CallSession {
   }
 
   /** Seals `signal` for the peer's device and sends it through the room. */
-  private async send(peer: Peer, signal: Signal): Promise<void> {
+  private send(peer: Peer, signal: Signal): Promise<void> {
+    // One after another per peer: sealing the first signal to a new device waits for its device
+    // list and a session, and a candidate must not overtake the offer it belongs to.
+    const sent = peer.outbox.then(() => this.sealAndSend(peer, signal));
+    peer.outbox = sent.catch((e) => console.warn('call: signal not sent', e));
+    return sent;
+  }
+
+  private async sealAndSend(peer: Peer, signal: Signal): Promise<void> {
     const callId = this.roster.find((p) => addressOf(p.userId, p.deviceId) === this.me)?.joinedAt;
     if (callId === undefined) return;
     const payload = encoder.encode(JSON.stringify(signal));
@@ -447,7 +480,15 @@ export class CallSession {
     this.socket?.send({ type: 'call-signal', to: { userId: peer.userId, deviceId: peer.deviceId }, ciphertext });
   }
 
-  private async onSignal(f: CallSignalOut): Promise<void> {
+  /** Signals from each device are opened in the order they arrived (opening the first one may wait for the sender's device list). */
+  private readonly inbound = new Map<string, Promise<void>>();
+
+  private onSignal(f: CallSignalOut): void {
+    const key = addressOf(f.from.userId, f.from.deviceId);
+    this.inbound.set(key, (this.inbound.get(key) ?? Promise.resolve()).then(() => this.openSignal(f)).catch((e) => console.warn('call: signal not handled', e)));
+  }
+
+  private async openSignal(f: CallSignalOut): Promise<void> {
     const key = addressOf(f.from.userId, f.from.deviceId);
     let signal: Signal;
     try {
@@ -481,11 +522,13 @@ export class CallSession {
         await this.send(peer, { description: pc.localDescription!.toJSON(), screen: this.screenStream?.id ?? null });
       }
       this.refreshTiles();
-    } else if (signal.candidate !== undefined) {
-      try {
-        await pc.addIceCandidate(signal.candidate ?? undefined);
-      } catch (e) {
-        if (!peer.ignoreOffer) throw e;
+    } else if (signal.candidates) {
+      for (const candidate of signal.candidates) {
+        try {
+          await pc.addIceCandidate(candidate ?? undefined);
+        } catch (e) {
+          if (!peer.ignoreOffer) throw e;
+        }
       }
     }
   }
