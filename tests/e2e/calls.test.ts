@@ -145,9 +145,21 @@ describe('calls', () => {
     await carol.context().setOffline(false);
     for (const page of [alice, bob, carol]) await receivingFrom(page, 2);
 
-    // Carol leaves: her tile goes from both others; she rejoins and is received again, with no ghost.
+    // Alice limits the channel's call to 2 from its settings: Carol, who leaves (her tile goes from
+    // both others), is refused when she tries to come back, and told why; lifted, she gets in.
+    const limit = async (value: string) => {
+      await alice.getByRole('button', { name: 'Settings for #lounge' }).click();
+      await alice.getByRole('dialog').locator('select[name="callCap"]').selectOption(value);
+      await expect.poll(() => alice.getByRole('dialog').locator('select[name="callCap"]').inputValue()).toBe(value);
+      await alice.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+    };
+    await limit('2');
     await carol.getByRole('button', { name: 'Leave call' }).click();
     for (const page of [alice, bob]) await expect.poll(async () => (await tiles(page)).length, { timeout: 15_000 }).toBe(1);
+    await carol.getByTestId('call-join').click();
+    await expect.poll(() => carol.getByTestId('call-ended').textContent(), { timeout: 20_000 }).toMatch(/the call is full \(2 participants\)/);
+    await carol.getByTestId('call-ended').getByRole('button', { name: 'Dismiss' }).click();
+    await limit('');
     await carol.getByTestId('call-join').click();
     await carol.getByRole('button', { name: 'Camera on' }).click();
     for (const page of [alice, bob, carol]) await receivingFrom(page, 2);
