@@ -11,7 +11,7 @@ import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { browserSuite, communityOfTwo } from './helpers';
+import { browserSuite, createVoiceChannel, communityOfTwo } from './helpers';
 
 const SECRET = randomBytes(16).toString('hex');
 let coturn: ChildProcess | undefined;
@@ -88,13 +88,7 @@ describe('calls through TURN', () => {
     const alice = await suite.pages.newPage();
     const bob = await suite.pages.newPage();
     await communityOfTwo(suite, alice, bob, 'Relayed', ['alice', 'bob']);
-    await alice.getByText('Community menu').click();
-    await alice.getByRole('button', { name: 'Create channel' }).click();
-    await alice.getByLabel('Channel name').fill('lounge');
-    await alice.getByRole('radio', { name: /Voice/ }).check();
-    await alice.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
-    await expect.poll(() => alice.getByRole('heading', { name: '#lounge' }).count()).toBe(1);
-    const channelUrl = alice.url();
+    const channelUrl = await createVoiceChannel(alice, 'lounge');
     for (const page of [alice, bob]) {
       await page.goto(`${suite.server.url}/#/settings/appearance`);
       await page.getByRole('radio', { name: /Always relay through this server/ }).check();

@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { png } from '../images/samples';
-import { browserSuite, communityOfTwo, expectNoCanaries, messageWith, openDmFrom, register, registerAnother, send, seriousViolations, startDm } from './helpers';
+import { browserSuite, createVoiceChannel, communityOfTwo, expectNoCanaries, messageWith, openDmFrom, register, registerAnother, send, seriousViolations, startDm } from './helpers';
 
 const suite = browserSuite();
 
@@ -51,13 +51,7 @@ describe('calls', () => {
     await expect.poll(() => carol.getByRole('heading', { name: '#general' }).count(), { timeout: 20_000 }).toBe(1);
 
     // A voice channel, made from the menu.
-    await alice.getByText('Community menu').click();
-    await alice.getByRole('button', { name: 'Create channel' }).click();
-    await alice.getByLabel('Channel name').fill('lounge');
-    await alice.getByRole('radio', { name: /Voice/ }).check();
-    await alice.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
-    await expect.poll(() => alice.getByRole('heading', { name: '#lounge' }).count()).toBe(1);
-    const lounge = alice.url();
+    const lounge = await createVoiceChannel(alice, 'lounge');
 
     // Alice joins with her camera; Bob sees that she is in the call before he joins.
     await alice.getByTestId('call-join').click();

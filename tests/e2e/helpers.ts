@@ -273,3 +273,14 @@ export async function seriousViolations(page: Page): Promise<string[]> {
   });
 }
 
+
+/** Creates a voice channel named `name` from the community menu (issue #14) and returns its address. */
+export async function createVoiceChannel(page: Page, name: string): Promise<string> {
+  await page.getByText('Community menu').click();
+  await page.getByRole('button', { name: 'Create channel' }).click();
+  await page.getByLabel('Channel name').fill(name);
+  await page.getByRole('radio', { name: /Voice/ }).check();
+  await page.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+  await expect.poll(() => page.getByRole('heading', { name: `#${name}` }).count()).toBe(1);
+  return page.url();
+}

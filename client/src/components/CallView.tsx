@@ -162,32 +162,22 @@ function CallSettings(props: { call: CallSession }) {
       setPictureError(t('That picture could not be used ({error}).', { error: e instanceof Error ? e.message : String(e) }));
     }
   };
+  /** One device picker: the system default, then every device of `kind` the browser lists. */
+  const deviceSelect = (name: string, key: 'microphoneId' | 'cameraId' | 'speakerId', kind: MediaDeviceKind, label: string) => (
+    <label>
+      {label}
+      <select name={name} value={preferences()[key]} onChange={(e) => void pick(key, e.currentTarget.value)}>
+        <option value="">{t('System default')}</option>
+        <For each={of(kind)}>{(d) => <option value={d.deviceId}>{d.label || d.deviceId}</option>}</For>
+      </select>
+    </label>
+  );
   return (
     <details class="call-settings">
       <summary>{t('Devices and background')}</summary>
-      <label>
-        {t('Microphone')}
-        <select name="microphone" value={preferences().microphoneId} onChange={(e) => void pick('microphoneId', e.currentTarget.value)}>
-          <option value="">{t('System default')}</option>
-          <For each={of('audioinput')}>{(d) => <option value={d.deviceId}>{d.label || d.deviceId}</option>}</For>
-        </select>
-      </label>
-      <label>
-        {t('Camera')}
-        <select name="camera" value={preferences().cameraId} onChange={(e) => void pick('cameraId', e.currentTarget.value)}>
-          <option value="">{t('System default')}</option>
-          <For each={of('videoinput')}>{(d) => <option value={d.deviceId}>{d.label || d.deviceId}</option>}</For>
-        </select>
-      </label>
-      <Show when={'setSinkId' in HTMLMediaElement.prototype}>
-        <label>
-          {t('Speaker')}
-          <select name="speaker" value={preferences().speakerId} onChange={(e) => void pick('speakerId', e.currentTarget.value)}>
-            <option value="">{t('System default')}</option>
-            <For each={of('audiooutput')}>{(d) => <option value={d.deviceId}>{d.label || d.deviceId}</option>}</For>
-          </select>
-        </label>
-      </Show>
+      {deviceSelect('microphone', 'microphoneId', 'audioinput', t('Microphone'))}
+      {deviceSelect('camera', 'cameraId', 'videoinput', t('Camera'))}
+      <Show when={'setSinkId' in HTMLMediaElement.prototype}>{deviceSelect('speaker', 'speakerId', 'audiooutput', t('Speaker'))}</Show>
       <fieldset class="choice">
         <legend>{t('Background')}</legend>
         <For each={[...CALL_BACKGROUNDS, ...(customBackground() ? (['custom'] as const) : [])]}>
