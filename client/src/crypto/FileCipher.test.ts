@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { maxCiphertextBytes } from '../../../protocol/files';
 import { CryptoError } from './errors';
-import { FILE_CHUNK_BYTES, FILE_HEADER_BYTES, FILE_TAG_BYTES, decryptFileBytes, decryptFileStream, encryptFileBytes, encryptFileStream, encryptedFileSize, fileChunkCount, newFileKey, newFilePrefix, openFileChunks, padStream, sealedChunkRange, paddedFileSize, unpadStream } from './FileCipher';
+import { FILE_CHUNK_BYTES, FILE_HEADER_BYTES, FILE_TAG_BYTES, decryptFileBytes, decryptFileStream, encryptFileBytes, encryptFileStream, encryptedFileSize, fileChunkCount, newFileKey, newFilePrefix, openFileChunks, openFileReadable, padStream, sealedChunkRange, paddedFileSize, unpadStream } from './FileCipher';
 
 const SEALED = FILE_CHUNK_BYTES + FILE_TAG_BYTES;
 
@@ -144,5 +144,39 @@ describe('FileCipher', () => {
     expect(out).toEqual(plain);
     // A file shorter than its message says is cut off, not quietly short.
     expect(await failure(new Response(new Blob([plain as Uint8Array<ArrayBuffer>]).stream().pipeThrough(unpadStream(plain.length + 1))).arrayBuffer())).toBe('file-truncated');
+  });
+
+  it('openFileReadable: the plaintext without its padding in one stream, even when the padding fills whole chunks; the same refusals', async () => {
+    const key = newFileKey();
+    // 4,194,305 bytes pad to 2 more chunks of zeros less one byte: whole chunks that give nothing.
+    const plain = bytes(4_194_305, 3);
+    expect(paddedFileSize(plain.length) - plain.length).toBeGreaterThan(FILE_CHUNK_BYTES);
+    const padded = new Uint8Array(paddedFileSize(plain.length));
+    padded.set(plain);
+    const sealed = await encryptFileBytes(key, padded);
+    /** The sealed bytes as a stream of 10,007-byte pieces (pieces straddle chunks). */
+    const pieces = (b: Uint8Array) => {
+      let at = 0;
+      return new ReadableStream<Uint8Array>({ pull: (c) => (at < b.length ? c.enqueue(b.slice(at, (at += 10_007))) : c.close()) });
+    };
+    const read = async (b: Uint8Array, size = plain.length) => new Uint8Array(await new Response(openFileReadable(pieces(b), key, size)).arrayBuffer());
+    const out = await read(sealed);
+    expect(out.length).toBe(plain.length);
+    expect(Buffer.from(out).equals(Buffer.from(plain))).toBe(true);
+    // Sizes around a chunk, unpadded and padded alike, and an empty file.
+    for (const n of [0, 1, FILE_CHUNK_BYTES, FILE_CHUNK_BYTES + 1]) {
+      const small = bytes(n, n + 5);
+      expect(Buffer.from(await read(await encryptFileBytes(key, small), n)).equals(Buffer.from(small))).toBe(true);
+    }
+    const [header, c0, c1, ...rest] = split(sealed) as [Uint8Array, Uint8Array, Uint8Array, ...Uint8Array[]];
+    expect(await failure(read(join([header, c1, c0, ...rest])))).toBe('tampered'); // reordered
+    expect(await failure(read(join([header, c0, ...rest])))).toBe('tampered'); // dropped
+    expect(await failure(read(join([header, c0, c1, ...rest.slice(0, -1)])))).toBe('file-truncated'); // cut after a chunk
+    expect(await failure(read(sealed.slice(0, sealed.length - 10)))).toBe('tampered'); // cut inside the last
+    const flipped = sealed.slice();
+    flipped[FILE_HEADER_BYTES + 2 * SEALED + 7]! ^= 0x80;
+    expect(await failure(read(flipped))).toBe('tampered');
+    // A message that says the file is longer than what opens: cut off, not quietly short.
+    expect(await failure(read(sealed, padded.length + 1))).toBe('file-truncated');
   });
 });

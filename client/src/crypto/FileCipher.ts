@@ -132,9 +132,21 @@ class Blocks {
   get buffered(): number {
     return this.length;
   }
-  /** Takes up to `n` bytes (all when fewer are held). */
+  /**
+   * Takes up to `n` bytes (all when fewer are held): a view of the first piece when it holds them
+   * all (streams from disk and the network mostly arrive in pieces at least a chunk long), a copy
+   * only when they straddle pieces. Copying every chunk cost a tenth of a transfer's main thread.
+   */
   take(n = this.size): Uint8Array<ArrayBuffer> {
-    const out = new Uint8Array(Math.min(n, this.length));
+    const want = Math.min(n, this.length);
+    const first = this.pieces[0];
+    if (first && first.length >= want) {
+      if (first.length === want) this.pieces.shift();
+      else this.pieces[0] = first.subarray(want);
+      this.length -= want;
+      return first.subarray(0, want) as Uint8Array<ArrayBuffer>;
+    }
+    const out = new Uint8Array(want);
     let filled = 0;
     while (filled < out.length) {
       const head = this.pieces[0]!;
@@ -191,60 +203,137 @@ export function encryptFileStream(rawKey: Uint8Array, prefix: Uint8Array = newFi
 }
 
 /**
+ * Opens a file's ciphertext as it arrives: `push` takes the next bytes and returns the chunks they
+ * complete, each a promise of its plaintext (started at once, so several are opened together),
+ * in order; `end` opens the last chunk. Anything wrong is a typed CryptoError (see the file
+ * comment): a chunk's promise rejects with `tampered`, the end with `file-truncated` when the
+ * stream stops after a whole chunk that was not sealed as the last.
+ */
+class FileOpener {
+  private readonly blocks = new Blocks(FILE_CHUNK_BYTES + FILE_TAG_BYTES);
+  private readonly key: Promise<CryptoKey>;
+  private prefix: Uint8Array | null = null;
+  private ad: Uint8Array<ArrayBuffer> | null = null;
+  private counter = 0;
+
+  constructor(rawKey: Uint8Array) {
+    this.key = importKey(rawKey, 'decrypt');
+    this.key.catch(() => undefined);
+  }
+
+  private async open(sealed: Uint8Array<ArrayBuffer>, final: boolean, at: number): Promise<Uint8Array> {
+    try {
+      return new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: nonce(this.prefix!, at, final), additionalData: this.ad! }, await this.key, sealed));
+    } catch {
+      throw new CryptoError('tampered', 'file');
+    }
+  }
+
+  private readHeader(): void {
+    if (this.prefix || this.blocks.buffered < FILE_HEADER_BYTES) return;
+    const header = this.blocks.take(FILE_HEADER_BYTES);
+    if (header[0] !== FORMAT_VERSION) throw new CryptoError('unknown-version', 'file');
+    if (header[1] !== Kind.FileStream) throw new CryptoError('malformed', 'file');
+    this.prefix = header.slice(2);
+    this.ad = framed(utf8(FILE_AD_LABEL), header) as Uint8Array<ArrayBuffer>;
+  }
+
+  push(piece: Uint8Array): Promise<Uint8Array>[] {
+    this.blocks.push(piece);
+    this.readHeader();
+    const opened: Promise<Uint8Array>[] = [];
+    if (!this.prefix) return opened;
+    // Strictly more than a chunk: the held-back chunk may be the last.
+    while (this.blocks.buffered > FILE_CHUNK_BYTES + FILE_TAG_BYTES) opened.push(settled(this.open(this.blocks.take(), false, this.counter++)));
+    return opened;
+  }
+
+  async end(): Promise<Uint8Array> {
+    this.readHeader();
+    if (!this.prefix || this.blocks.buffered < FILE_TAG_BYTES) throw new CryptoError('file-truncated', 'file');
+    const last = this.blocks.take();
+    try {
+      return await this.open(last, true, this.counter);
+    } catch (e) {
+      // A whole chunk sealed as not-final where the stream ended: the rest was cut off.
+      const cut = await this.open(last, false, this.counter).then(
+        () => true,
+        () => false,
+      );
+      throw cut ? new CryptoError('file-truncated', 'file') : e;
+    }
+  }
+}
+
+/**
  * A stream that decrypts a file's ciphertext, chunk by chunk, refusing it with a typed
  * CryptoError the moment anything is wrong (see the file comment).
  */
 export function decryptFileStream(rawKey: Uint8Array): TransformStream<Uint8Array, Uint8Array> {
-  const sealedChunk = FILE_CHUNK_BYTES + FILE_TAG_BYTES;
-  const blocks = new Blocks(sealedChunk);
-  let key: Promise<CryptoKey> | null = null;
-  let prefix: Uint8Array | null = null;
-  let ad: Uint8Array<ArrayBuffer> | null = null;
-  let counter = 0;
+  let opener: FileOpener | null = null;
   const queue: Promise<Uint8Array>[] = [];
-  const open = async (sealed: Uint8Array<ArrayBuffer>, final: boolean, at = counter): Promise<Uint8Array> => {
-    try {
-      return new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: nonce(prefix!, at, final), additionalData: ad! }, await key!, sealed));
-    } catch {
-      throw new CryptoError('tampered', 'file');
-    }
-  };
-  const readHeader = () => {
-    if (prefix || blocks.buffered < FILE_HEADER_BYTES) return;
-    const header = blocks.take(FILE_HEADER_BYTES);
-    if (header[0] !== FORMAT_VERSION) throw new CryptoError('unknown-version', 'file');
-    if (header[1] !== Kind.FileStream) throw new CryptoError('malformed', 'file');
-    prefix = header.slice(2);
-    ad = framed(utf8(FILE_AD_LABEL), header) as Uint8Array<ArrayBuffer>;
-  };
   return new TransformStream<Uint8Array, Uint8Array>({
     start() {
-      key = importKey(rawKey, 'decrypt');
+      opener = new FileOpener(rawKey);
     },
     async transform(piece, controller) {
-      blocks.push(piece);
-      readHeader();
-      if (!prefix) return;
-      while (blocks.buffered > sealedChunk) queue.push(settled(open(blocks.take(), false, counter++)));
+      queue.push(...opener!.push(piece));
       while (queue.length > FILE_CRYPTO_CONCURRENCY) controller.enqueue(await queue.shift()!);
     },
     async flush(controller) {
       while (queue.length > 0) controller.enqueue(await queue.shift()!);
-      readHeader();
-      if (!prefix || blocks.buffered < FILE_TAG_BYTES) throw new CryptoError('file-truncated', 'file');
-      const last = blocks.take();
-      try {
-        controller.enqueue(await open(last, true));
-      } catch (e) {
-        // A whole chunk sealed as not-final where the stream ended: the rest was cut off.
-        const cut = await open(last, false).then(
-          () => true,
-          () => false,
-        );
-        throw cut ? new CryptoError('file-truncated', 'file') : e;
-      }
+      controller.enqueue(await opener!.end());
     },
   });
+}
+
+/**
+ * The plaintext of a file of `size` bytes (its padding dropped) from its ciphertext `source`, as
+ * one stream read straight from the source: what `decryptFileStream` and `unpadStream` piped
+ * together give, without two more hops per chunk (a saved download is a third faster this way).
+ */
+export function openFileReadable(source: ReadableStream<Uint8Array>, rawKey: Uint8Array, size: number): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  const opener = new FileOpener(rawKey);
+  const queue: Promise<Uint8Array>[] = [];
+  let left = size;
+  let ended = false;
+  /** Hands on the file's part of `plain` (none of the padding); whether anything went. */
+  const give = (controller: ReadableStreamDefaultController<Uint8Array>, plain: Uint8Array) => {
+    if (left <= 0 || plain.length === 0) return false;
+    controller.enqueue(plain.length <= left ? plain : plain.subarray(0, left));
+    left -= Math.min(left, plain.length);
+    return true;
+  };
+  return new ReadableStream<Uint8Array>({
+    // Each pull hands on one chunk or ends the stream (a pull that gave nothing would stall it).
+    async pull(controller) {
+      try {
+        for (;;) {
+          // Keep up to FILE_CRYPTO_CONCURRENCY chunks opening while one is handed on.
+          while (!ended && queue.length <= FILE_CRYPTO_CONCURRENCY) {
+            const { done, value } = await reader.read();
+            if (done) {
+              ended = true;
+              queue.push(settled(opener.end()));
+            } else queue.push(...opener.push(value));
+          }
+          const next = queue.shift();
+          if (next && give(controller, await next)) return;
+          if (ended && queue.length === 0) {
+            if (left > 0) throw new CryptoError('file-truncated', 'file');
+            return controller.close();
+          }
+        }
+      } catch (e) {
+        await reader.cancel().catch(() => undefined);
+        throw e;
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, new ByteLengthQueuingStrategy({ highWaterMark: 1024 * 1024 }));
 }
 
 /** Encrypts bytes held in memory (small files: thumbnails, tests). */
