@@ -7,7 +7,7 @@ import { api, apiStream } from './http';
 
 export const startUpload = (channelId: string, size: number) => api<FileView>('/api/files', { method: 'POST', body: { channelId, size } });
 
-export const uploadPart = (id: string, n: number, bytes: Uint8Array) => api<{ received: number; complete: boolean }>(`/api/files/${id}/parts/${n}`, { method: 'PUT', raw: bytes });
+export const uploadPart = (id: string, n: number, bytes: Blob) => api<{ received: number; complete: boolean }>(`/api/files/${id}/parts/${n}`, { method: 'PUT', raw: bytes });
 
 export const uploadStatus = (id: string) => api<FileView>(`/api/files/${id}`);
 

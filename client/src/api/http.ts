@@ -137,7 +137,7 @@ export interface RequestOptions {
   /** Send the access token (default true). */
   auth?: boolean;
   /** A binary body (sent as application/octet-stream) instead of JSON. */
-  raw?: Uint8Array;
+  raw?: Uint8Array | Blob;
   /** Extra request headers. */
   headers?: Record<string, string>;
   /** One of the sign-out's own requests (see `whileSigningOut`). */
@@ -149,7 +149,7 @@ async function send(path: string, options: RequestOptions): Promise<Response> {
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   if (options.raw !== undefined) headers['Content-Type'] = 'application/octet-stream';
   if (options.auth !== false && accessToken) headers.Authorization = `Bearer ${accessToken}`;
-  const body = options.raw ? new Blob([options.raw as Uint8Array<ArrayBuffer>]) : (options.body === undefined ? undefined : JSON.stringify(options.body));
+  const body = options.raw ? (options.raw instanceof Blob ? options.raw : new Blob([options.raw as Uint8Array<ArrayBuffer>])) : (options.body === undefined ? undefined : JSON.stringify(options.body));
   return fetch(path, { method: options.method ?? 'GET', headers, body });
 }
 
