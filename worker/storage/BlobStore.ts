@@ -8,6 +8,8 @@ import type { Env } from '../env';
 export interface BlobStore {
   put(key: string, data: Uint8Array<ArrayBuffer>): Promise<void>;
   get(key: string): Promise<Uint8Array<ArrayBuffer> | null>;
+  /** The blob as the store's own stream (piped natively, never read into JS), or null. */
+  stream(key: string): Promise<ReadableStream<Uint8Array> | null>;
   delete(key: string): Promise<void>;
 }
 
@@ -39,6 +41,13 @@ class DiskBlobStore implements BlobStore {
     return new Uint8Array(await res.arrayBuffer());
   }
 
+  async stream(key: string): Promise<ReadableStream<Uint8Array> | null> {
+    const res = await this.dir.fetch(`http://blobs/${checkKey(key)}`);
+    if (res.status === 404) return null;
+    if (!res.ok || !res.body) throw new Error(`blob read failed with ${res.status}`);
+    return res.body;
+  }
+
   async delete(key: string): Promise<void> {
     const res = await this.dir.fetch(`http://blobs/${checkKey(key)}`, { method: 'DELETE' });
     if (!res.ok && res.status !== 404) throw new Error(`blob delete failed with ${res.status}`);
@@ -55,6 +64,10 @@ class R2BlobStore implements BlobStore {
   async get(key: string): Promise<Uint8Array<ArrayBuffer> | null> {
     const object = await this.bucket.get(checkKey(key));
     return object ? new Uint8Array(await object.arrayBuffer()) : null;
+  }
+
+  async stream(key: string): Promise<ReadableStream<Uint8Array> | null> {
+    return (await this.bucket.get(checkKey(key)))?.body ?? null;
   }
 
   async delete(key: string): Promise<void> {
