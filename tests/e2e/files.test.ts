@@ -50,9 +50,12 @@ describe('encrypted files in the browser', () => {
     const { channelUrl } = await communityOfTwo(suite, alice, bob, 'Files', ['alice', 'bob']);
     await bob.goto(channelUrl);
     const fileIds = new Set<string>();
-    bob.on('request', (r) => {
+    // The context sees the service worker's requests too (a download is fetched by the worker).
+    const fromWorker = new Set<string>();
+    bob.context().on('request', (r) => {
       const m = /\/api\/files\/([A-Za-z0-9_-]{22})\/content$/.exec(new URL(r.url()).pathname);
       if (m) fileIds.add(m[1]!);
+      if (m && r.serviceWorker()) fromWorker.add(m[1]!);
     });
     await send(alice, 'files follow');
     await expect.poll(() => messageWith(bob, 'files follow').count(), { timeout: 20_000 }).toBe(1);
@@ -134,6 +137,9 @@ describe('encrypted files in the browser', () => {
     const [download] = await Promise.all([bob.waitForEvent('download'), message.getByRole('button', { name: `Download ${canary}-report.pdf` }).click()]);
     expect(download.suggestedFilename()).toBe(`${canary}-report.pdf`);
     expect(Buffer.compare(readFileSync((await download.path())!), pdf)).toBe(0);
+    // Saved through the service worker, which streamed and decrypted it into the download
+    // (nothing gathered the file in the page).
+    expect(fromWorker.size).toBe(1);
 
     // Deleting a message deletes its files from the server's store.
     const stored = () => filesUnder(join(suite.server.dataDir, 'blobs', 'files')).length;

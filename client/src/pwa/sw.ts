@@ -8,12 +8,22 @@
  * `/media/{fileId}` is the address a page gives a `<video>` or `<audio>` of an encrypted file
  * (files/mediaStream.ts): the worker answers each Range request the element makes by asking that
  * page, over a MessageChannel, for the plaintext bytes; the page fetches and opens just the
- * chunks holding them. The worker holds no key and keeps nothing (no Cache Storage, no memory
- * between requests).
+ * chunks holding them. The worker holds no key for media and keeps nothing (no Cache Storage, no
+ * memory between requests).
+ *
+ * `/download/{token}` saves a whole file (files/workerDownload.ts): the page registers the
+ * download (the file's id and key, its name, and an access token) for one request, opens that
+ * address in a hidden frame, and the worker streams the ciphertext from the server through the
+ * decryption into the browser's own download, so a large file is never gathered in memory and
+ * the page's thread is not in its way. The registration is forgotten when the request claims it
+ * (or after half a minute), and the key with the stream.
  *
  * A new version waits until the page asks it to take over (the "new version" prompt), so a tab
  * never runs a mix of old page and new worker.
  */
+
+import { openFileReadable } from '../crypto/FileCipher';
+import { isCryptoError } from '../crypto/errors';
 
 declare const __PRECACHE__: string[];
 declare const __VERSION__: string;
@@ -57,9 +67,85 @@ scope.addEventListener('activate', (e) => {
   );
 });
 
+/** A download the page registered, waiting for its request. */
+interface PendingDownload {
+  id: string;
+  key: Uint8Array;
+  name: string;
+  size: number;
+  access: string;
+  port: MessagePort;
+  timer: ReturnType<typeof setTimeout>;
+}
+const downloads = new Map<string, PendingDownload>();
+/** How long a registered download waits for its request, ms. */
+const DOWNLOAD_CLAIM_MS = 30_000;
+const TOKEN = /^[A-Za-z0-9_-]{22}$/;
+
+/** Takes a download registration from the page (files/workerDownload.ts), if well-formed. */
+function registerDownload(data: Record<string, unknown>, port: MessagePort | undefined): void {
+  const { token, id, key, name, size, access } = data;
+  if (!port || typeof token !== 'string' || !TOKEN.test(token) || typeof id !== 'string' || !TOKEN.test(id)) return;
+  if (!(key instanceof Uint8Array) || key.length !== 32 || typeof name !== 'string' || typeof access !== 'string') return;
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) return;
+  const timer = setTimeout(() => downloads.delete(token), DOWNLOAD_CLAIM_MS);
+  downloads.set(token, { id, key, name, size, access, port, timer });
+  port.postMessage({ ready: true });
+}
+
 scope.addEventListener('message', (e) => {
-  if ((e.data as { type?: string } | null)?.type === 'skip-waiting') void scope.skipWaiting();
+  const data = e.data as { type?: string } | null;
+  if (data?.type === 'skip-waiting') void scope.skipWaiting();
+  if (data?.type === 'download') registerDownload(data as Record<string, unknown>, e.ports[0]);
 });
+
+/** `filename*` for a Content-Disposition (RFC 6266 / RFC 8187), with a plain ASCII fallback. */
+function disposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
+/** Streams registered download `token`: ciphertext from the server, decrypted on the way out. */
+async function download(token: string): Promise<Response> {
+  const d = downloads.get(token);
+  downloads.delete(token);
+  if (!d) return new Response('This download has expired. Press Download again.', { status: 404, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
+  clearTimeout(d.timer);
+  const res = await fetch(`/api/files/${d.id}/content`, { headers: { Authorization: `Bearer ${d.access}` } }).catch(() => null);
+  if (!res?.ok || !res.body) {
+    d.port.postMessage({ error: res?.status === 404 ? 'not-found' : 'network', status: res?.status ?? 0 });
+    return new Response(null, { status: res?.status ?? 502 });
+  }
+  const reader = openFileReadable(res.body, d.key, d.size).getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (!done) return controller.enqueue(value);
+        controller.close();
+        d.port.postMessage({ done: true });
+      } catch (err) {
+        // The download fails in the browser, and the page says why.
+        d.port.postMessage({ error: isCryptoError(err) && (err.code === 'tampered' || err.code === 'file-truncated') ? err.code : 'network' });
+        controller.error(err);
+      }
+    },
+    cancel(reason) {
+      d.port.postMessage({ error: 'cancelled' });
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, {
+    headers: {
+      'Content-Type': 'application/octet-stream',
+      'Content-Length': String(d.size),
+      'Content-Disposition': disposition(d.name),
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'no-store',
+    },
+  });
+}
 
 /** Puts a successful same-origin response into the shell cache (re-filled after a sign-out emptied it). */
 async function remember(request: Request, response: Response): Promise<void> {
@@ -151,6 +237,8 @@ scope.addEventListener('fetch', (e) => {
   if (request.method !== 'GET' || url.origin !== location.origin) return;
   const mediaId = /^\/media\/([A-Za-z0-9_-]{22})$/.exec(url.pathname)?.[1];
   if (mediaId) return e.respondWith(media(e, mediaId));
+  const downloadToken = /^\/download\/([A-Za-z0-9_-]{22})$/.exec(url.pathname)?.[1];
+  if (downloadToken) return e.respondWith(download(downloadToken));
   if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/ws/') || url.pathname === '/sw.js') return;
   if (request.mode === 'navigate') return e.respondWith(networkFirst(request));
   if (url.pathname.startsWith('/assets/') || __PRECACHE__.includes(url.pathname)) e.respondWith(cacheFirst(request));
