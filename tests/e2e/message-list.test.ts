@@ -76,6 +76,16 @@ describe('message list and keyboard', () => {
     await box.fill('third of three, edited');
     await box.press('Enter');
     await expect.poll(() => messageWith(bob, 'third of three, edited').count(), { timeout: 30_000 }).toBe(1);
+    // 15.3: Bob opens the edit history from the keyboard: both versions, newest first, each its own envelope.
+    await messageWith(bob, 'third of three, edited').getByRole('button', { name: '(edited)' }).focus();
+    await bob.keyboard.press('Enter');
+    const history = bob.getByRole('dialog', { name: 'Edit history' });
+    await expect.poll(() => history.getByRole('listitem').count()).toBe(2);
+    expect(await history.getByRole('listitem').nth(0).textContent()).toMatch(/Current version\s*third of three, edited$/);
+    expect(await history.getByRole('listitem').nth(1).textContent()).toMatch(/Original\s*third of three$/);
+    expect(await seriousViolations(bob)).toEqual([]);
+    await bob.keyboard.press('Escape');
+    await expect.poll(() => history.count()).toBe(0);
     // Escape also cancels a reply.
     await messageWith(alice, 'an answer from bob').getByRole('button', { name: 'Reply' }).click();
     expect(await alice.getByTestId('replying').count()).toBe(1);

@@ -25,6 +25,7 @@ import type { ChannelSession, ViewMessage } from '../stores/ChannelSession';
 import { LockIcon } from './LockIcon';
 import { Attachments, isImage } from './messages/Attachments';
 import { Lightbox } from './messages/Lightbox';
+import { EditHistory, type EditHistoryOf } from './messages/EditHistory';
 import { formatSize, forgetUpload, interruptedUploads, NotTheSameFile, UploadCancelled, uploadFile, type UploadRecord } from '../files/transfer';
 import { deleteFile } from '../api/files';
 import { MAX_FILES_PER_MESSAGE, type FileRef } from '../e2ee/MessageBody';
@@ -77,6 +78,8 @@ export function MessagePane(props: {
   const [picking, setPicking] = createSignal<number | null>(null);
   /** The message whose action toolbar is held open by its "…" button (touch screens have no hover). */
   const [toolsOpen, setToolsOpen] = createSignal<string | null>(null);
+  /** The message whose edit history is open. */
+  const [historyOf, setHistoryOf] = createSignal<EditHistoryOf | null>(null);
   /** `:name` being typed at the end of the draft: the emoji it could complete to. */
   const suggestions = createMemo(() => {
     const m = draft().match(/(?:^|\s):([a-z0-9_+-]{2,})$/i);
@@ -543,7 +546,9 @@ export function MessagePane(props: {
                   </span>
                 </Show>
                 <Show when={m.edited && !m.deleted}>
-                  <span class="edited">{t('(edited)')}</span>
+                  <button type="button" class="edited link-button" title={t('Show the edit history')} onClick={() => m.versions && setHistoryOf({ sender: m.sender, versions: m.versions })}>
+                    {t('(edited)')}
+                  </button>
                 </Show>
                 <Show when={m.pending}>
                   <span class="status-text">{m.problem ? t('waiting: {problem}', { problem: m.problem }) : t('sending…')}</span>
@@ -834,6 +839,7 @@ export function MessagePane(props: {
         </button>
       </form>
       <Lightbox images={images()} current={viewing()} onChange={setViewing} />
+      <EditHistory of={historyOf()} onClose={() => setHistoryOf(null)} />
     </section>
   );
 }

@@ -66,6 +66,12 @@ export interface ViewMessage {
   ts: number;
   text: string | null;
   edited: boolean;
+  /**
+   * Every version of an edited message's text, oldest (the original) first, the current one
+   * last, each with when it was sent (issue #15 item 3). Each came as its own envelope, so anyone
+   * who can read the message reads its history; none once it is deleted.
+   */
+  versions?: { text: string; ts: number }[];
   deleted: boolean;
   pending: boolean;
   problem?: string;
@@ -89,6 +95,14 @@ function applyReaction(m: ViewMessage, userId: string, emoji: string, remove: bo
   entry.users = entry.users.filter((u) => u !== userId);
   if (!remove) entry.users.push(userId);
   if (entry.users.length === 0) m.reactions = m.reactions.filter((x) => x !== entry);
+}
+
+/** Applies an edit: the new text becomes current, and the history keeps every version. */
+function addVersion(m: ViewMessage, text: string, ts: number): void {
+  m.versions ??= [{ text: m.text ?? '', ts: m.ts }];
+  m.versions.push({ text, ts });
+  m.text = text;
+  m.edited = true;
 }
 
 /** Shortest interval between two re-renders of the message list while envelopes stream in, ms. */
@@ -621,12 +635,12 @@ export class ChannelSession {
         }
         if (t.sender !== r.sender) continue;
         if (r.kind === 'edit' && !r.error && r.body?.text !== undefined && !t.deleted) {
-          t.text = r.body.text;
-          t.edited = true;
+          addVersion(t, r.body.text, r.ts);
         } else if (r.kind === 'delete') {
           t.deleted = true;
           t.text = null;
           t.files = [];
+          delete t.versions;
         }
       }
     }
@@ -653,8 +667,8 @@ export class ChannelSession {
         const t = bySeq.get(o.target);
         if (t && o.kind === 'reaction' && o.body.emoji) applyReaction(t, this.engine.userId, o.body.emoji, !!o.body.remove);
         if (t && (o.kind === 'pin' || o.kind === 'unpin')) t.pinned = o.kind === 'pin';
-        if (t && o.kind === 'edit') (t.text = o.body.text ?? t.text), (t.edited = true), (t.pending = true);
-        if (t && o.kind === 'delete') (t.deleted = true), (t.text = null), (t.pending = true);
+        if (t && o.kind === 'edit' && !t.deleted) addVersion(t, o.body.text ?? t.text ?? '', o.ts), (t.pending = true);
+        if (t && o.kind === 'delete') (t.deleted = true), (t.text = null), (t.pending = true), delete t.versions;
       }
     }
     return out;
