@@ -26,6 +26,8 @@ import { LockIcon } from './LockIcon';
 import { Attachments, isImage } from './messages/Attachments';
 import { Lightbox } from './messages/Lightbox';
 import { EditHistory, type EditHistoryOf } from './messages/EditHistory';
+import { PollCard } from './messages/PollCard';
+import { PollComposer } from './messages/PollComposer';
 import { formatSize, forgetUpload, interruptedUploads, NotTheSameFile, UploadCancelled, uploadFile, type UploadRecord } from '../files/transfer';
 import { deleteFile } from '../api/files';
 import { MAX_FILES_PER_MESSAGE, type FileRef } from '../e2ee/MessageBody';
@@ -80,6 +82,7 @@ export function MessagePane(props: {
   const [toolsOpen, setToolsOpen] = createSignal<string | null>(null);
   /** The message whose edit history is open. */
   const [historyOf, setHistoryOf] = createSignal<EditHistoryOf | null>(null);
+  const [makingPoll, setMakingPoll] = createSignal(false);
   /** `:name` being typed at the end of the draft: the emoji it could complete to. */
   const suggestions = createMemo(() => {
     const m = draft().match(/(?:^|\s):([a-z0-9_+-]{2,})$/i);
@@ -564,7 +567,7 @@ export function MessagePane(props: {
               </Show>
               <Show when={!m.deleted} fallback={<p class="text tombstone">{t('This message was deleted.')}</p>}>
                 <Show
-                  when={m.text !== null || m.files.length > 0 || m.call}
+                  when={m.text !== null || m.files.length > 0 || m.call || m.poll}
                   fallback={
                     <DecryptionNotice
                       code={m.lock.kind === 'error' ? m.lock.code : 'malformed'}
@@ -587,6 +590,20 @@ export function MessagePane(props: {
                   </Show>
                   <Show when={m.files.length > 0}>
                     <Attachments files={m.files} onOpenImage={setViewing} />
+                  </Show>
+                  <Show when={m.poll}>
+                    {(poll) => (
+                      <PollCard
+                        poll={poll()}
+                        me={props.me}
+                        isAuthor={m.sender === props.me}
+                        now={now()}
+                        pending={m.seq === null}
+                        nameOf={props.nameOf}
+                        onVote={(choice) => m.seq !== null && props.session?.enqueue('reaction', { v: 1, vote: choice }, m.seq)}
+                        onClose={() => m.seq !== null && props.session?.enqueue('edit', { v: 1, closePoll: true }, m.seq)}
+                      />
+                    )}
                   </Show>
                 </Show>
               </Show>
@@ -791,6 +808,9 @@ export function MessagePane(props: {
         <button type="button" class="icon-button attach-button" aria-label={t('Attach files')} title={t('Attach files')} disabled={!canSend() || !!editing()} onClick={() => fileInput.click()}>
           📎
         </button>
+        <button type="button" class="icon-button poll-button" aria-label={t('Create a poll')} title={t('Create a poll')} disabled={!canSend() || !!editing()} onClick={() => setMakingPoll(true)}>
+          📊
+        </button>
         <label class="visually-hidden" for="composer-input">
           {editing() ? t('Edit message') : t('Message {title}', { title: props.title })}
         </label>
@@ -840,6 +860,7 @@ export function MessagePane(props: {
       </form>
       <Lightbox images={images()} current={viewing()} onChange={setViewing} />
       <EditHistory of={historyOf()} onClose={() => setHistoryOf(null)} />
+      <PollComposer open={makingPoll()} onClose={() => setMakingPoll(false)} onSend={(poll) => (props.session?.enqueue('message', { v: 1, poll }), setMakingPoll(false))} />
     </section>
   );
 }

@@ -34,8 +34,36 @@ export interface FileRef {
   height?: number;
 }
 
+/** Options a poll offers (issue #15 item 1). */
+export const MIN_POLL_OPTIONS = 2;
+export const MAX_POLL_OPTIONS = 10;
+export const MAX_POLL_QUESTION_CHARS = 300;
+export const MAX_POLL_OPTION_CHARS = 100;
+
+/**
+ * A poll (issue #15 item 1), carried inside a message's ciphertext. Votes are `reaction`
+ * envelopes on the poll message whose body holds `vote` (the chosen option indexes; empty takes
+ * the vote back), so the server cannot tell a vote from a reaction, and never sees a choice. The
+ * author closes it early with an `edit` whose body says `closePoll`. `closesAt` (ms) is judged by
+ * each client against the room's timestamp on each vote, which every member sees alike.
+ */
+export interface Poll {
+  question: string;
+  options: string[];
+  /** Several options may be chosen. */
+  multi?: true;
+  /** Clients do not show who voted for what (see SECURITY.md for what that does and does not hide). */
+  anonymous?: true;
+  closesAt?: number;
+}
+
 export interface MessageBody {
   v: 1;
+  poll?: Poll;
+  /** A vote on a poll: option indexes (none: the vote taken back). */
+  vote?: number[];
+  /** The poll's author closes it. */
+  closePoll?: true;
   text?: string;
   files?: FileRef[];
   emoji?: string;
@@ -73,6 +101,11 @@ export function decodeBody(bytes: Uint8Array): MessageBody | null {
       const d = call.durationMs;
       if (typeof d === 'number' && Number.isSafeInteger(d) && d >= 0 && d <= 7 * 24 * 3_600_000) body.call.durationMs = d;
     }
+    const poll = pollOf((o as { poll?: unknown }).poll);
+    if (poll) body.poll = poll;
+    const vote = (o as { vote?: unknown }).vote;
+    if (Array.isArray(vote) && vote.length <= MAX_POLL_OPTIONS && vote.every((i) => Number.isInteger(i) && i >= 0 && i < MAX_POLL_OPTIONS) && new Set(vote).size === vote.length) body.vote = vote as number[];
+    if ((o as { closePoll?: unknown }).closePoll === true) body.closePoll = true;
     const files = (o as { files?: unknown }).files;
     if (Array.isArray(files)) {
       const refs = files.slice(0, MAX_FILES_PER_MESSAGE).map(fileRef);
@@ -99,4 +132,18 @@ function fileRef(x: unknown): FileRef | null {
   const h = dimension(height);
   if (w && h) Object.assign(ref, { width: w, height: h });
   return ref;
+}
+
+/** A poll as sent, or undefined when it is not a well-formed one. */
+function pollOf(x: unknown): Poll | undefined {
+  if (typeof x !== 'object' || x === null) return undefined;
+  const { question, options, multi, anonymous, closesAt } = x as Record<string, unknown>;
+  if (typeof question !== 'string' || question.trim() === '' || question.length > MAX_POLL_QUESTION_CHARS) return undefined;
+  if (!Array.isArray(options) || options.length < MIN_POLL_OPTIONS || options.length > MAX_POLL_OPTIONS) return undefined;
+  if (!options.every((o) => typeof o === 'string' && o.trim() !== '' && o.length <= MAX_POLL_OPTION_CHARS)) return undefined;
+  const poll: Poll = { question, options: options as string[] };
+  if (multi === true) poll.multi = true;
+  if (anonymous === true) poll.anonymous = true;
+  if (typeof closesAt === 'number' && Number.isSafeInteger(closesAt) && closesAt > 0) poll.closesAt = closesAt;
+  return poll;
 }

@@ -22,6 +22,7 @@ import type { EnvelopeKind, EnvelopeOut, Mentions, ServerFrame } from '../../../
 import type { CryptoErrorCode, MessageStatus } from '../crypto';
 import type { Engine, OpenResult } from '../e2ee/Engine';
 import { decodeBody, encodeBody, type CallNotice, type FileRef, type MessageBody } from '../e2ee/MessageBody';
+import { applyVote, type PollView } from '../e2ee/polls';
 import { toBase64Url } from '../e2ee/base64';
 import type { Db } from './idb';
 import { ReconnectingSocket } from '../ws/ReconnectingSocket';
@@ -85,6 +86,8 @@ export interface ViewMessage {
   files: FileRef[];
   /** A call notice (issue #14) instead of text. */
   call?: CallNotice;
+  /** A poll (issue #15 item 1) with the votes counted so far. */
+  poll?: PollView;
 }
 
 /** Adds or takes back one person's reaction on a message (the latest envelope of theirs wins). */
@@ -612,6 +615,7 @@ export class ChannelSession {
           text: r.deleted ? null : (r.body?.text ?? null),
           files: r.deleted ? [] : (r.body?.files ?? []),
           ...(r.body?.call && !r.deleted ? { call: r.body.call } : {}),
+          ...(r.body?.poll && !r.deleted ? { poll: { ...r.body.poll, closed: false, ballots: {} } } : {}),
           edited: false,
           deleted: !!r.deleted,
           pending: false,
@@ -629,12 +633,18 @@ export class ChannelSession {
           applyReaction(t, r.sender, r.body.emoji, !!r.body.remove);
           continue;
         }
+        if (r.kind === 'reaction' && r.body?.vote) {
+          if (t.poll) applyVote(t.poll, r.sender, r.body.vote, r.ts);
+          continue;
+        }
         if (r.kind === 'pin' || r.kind === 'unpin') {
           t.pinned = r.kind === 'pin';
           continue;
         }
         if (t.sender !== r.sender) continue;
-        if (r.kind === 'edit' && !r.error && r.body?.text !== undefined && !t.deleted) {
+        if (r.kind === 'edit' && r.body?.closePoll && t.poll) {
+          t.poll.closed = true;
+        } else if (r.kind === 'edit' && !r.error && r.body?.text !== undefined && !t.deleted) {
           addVersion(t, r.body.text, r.ts);
         } else if (r.kind === 'delete') {
           t.deleted = true;
@@ -654,6 +664,7 @@ export class ChannelSession {
           text: o.body.text ?? '',
           files: o.body.files ?? [],
           ...(o.body.call ? { call: o.body.call } : {}),
+          ...(o.body.poll ? { poll: { ...o.body.poll, closed: false, ballots: {} } } : {}),
           edited: false,
           deleted: false,
           pending: true,
@@ -666,8 +677,10 @@ export class ChannelSession {
       } else if (o.target !== undefined) {
         const t = bySeq.get(o.target);
         if (t && o.kind === 'reaction' && o.body.emoji) applyReaction(t, this.engine.userId, o.body.emoji, !!o.body.remove);
+        if (t?.poll && o.kind === 'reaction' && o.body.vote) applyVote(t.poll, this.engine.userId, o.body.vote, o.ts);
+        if (t?.poll && o.kind === 'edit' && o.body.closePoll) t.poll.closed = true;
         if (t && (o.kind === 'pin' || o.kind === 'unpin')) t.pinned = o.kind === 'pin';
-        if (t && o.kind === 'edit' && !t.deleted) addVersion(t, o.body.text ?? t.text ?? '', o.ts), (t.pending = true);
+        if (t && o.kind === 'edit' && !o.body.closePoll && !t.deleted) addVersion(t, o.body.text ?? t.text ?? '', o.ts), (t.pending = true);
         if (t && o.kind === 'delete') (t.deleted = true), (t.text = null), (t.pending = true), delete t.versions;
       }
     }
