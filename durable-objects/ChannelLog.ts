@@ -19,6 +19,11 @@ export interface ChannelLog {
    * every edit of it, leaving tombstones — as one transaction: on a throw nothing is stored and the head does not move.
    */
   commit(envelope: EnvelopeOut): void;
+  /**
+   * Erases every message whose disappearing timer ran out by `now` (issue #15), with everything
+   * about it, as a delete erases (bytes overwritten in place first); returns the next expiry.
+   */
+  expire(now: number): number | null;
   /** Envelopes with `after < seq`, ascending, at most `limit`. */
   after(after: number, limit: number): EnvelopeOut[];
   /** Envelopes with `seq < before`, the newest `limit` of them, ascending. */
@@ -57,9 +62,11 @@ const SCHEMA: string[][] = [
   ['CREATE TABLE IF NOT EXISTS member_ranks (user_id TEXT PRIMARY KEY, rank REAL NOT NULL)'],
   // The recipients epoch (issue #20): counts the changes of who may read the channel.
   ['CREATE TABLE IF NOT EXISTS room_state (name TEXT PRIMARY KEY, value INTEGER NOT NULL)'],
+  // Disappearing messages (issue #15): when each message is erased.
+  ['ALTER TABLE envelopes ADD COLUMN expires_at INTEGER', 'CREATE INDEX IF NOT EXISTS envelopes_expires ON envelopes (expires_at) WHERE expires_at IS NOT NULL'],
 ];
 
-const COLUMNS = `seq, client_msg_id AS clientMsgId, sender, ciphertext, ts, kind, target, reply_to AS replyTo, meta, deleted_at AS deletedAt`;
+const COLUMNS = `seq, client_msg_id AS clientMsgId, sender, ciphertext, ts, kind, target, reply_to AS replyTo, meta, deleted_at AS deletedAt, expires_at AS expiresAt`;
 
 interface Row extends Record<string, SqlStorageValue> {
   seq: number;
@@ -72,6 +79,7 @@ interface Row extends Record<string, SqlStorageValue> {
   replyTo: number | null;
   meta: string | null;
   deletedAt: number | null;
+  expiresAt: number | null;
 }
 
 /** Rebuilds the wire shape, leaving out fields that are not set. */
@@ -86,6 +94,7 @@ function toEnvelope(r: Row): EnvelopeOut {
     if (meta.recipients) e.recipients = meta.recipients;
   }
   if (r.deletedAt !== null) e.deleted = true;
+  if (r.expiresAt !== null) e.expiresAt = r.expiresAt;
   return e;
 }
 
@@ -129,8 +138,8 @@ export class SqliteChannelLog implements ChannelLog {
     const meta = e.mentions || e.recipients ? JSON.stringify({ mentions: e.mentions, recipients: e.recipients }) : null;
     this.transaction(() => {
       this.sql.exec(
-        'INSERT INTO envelopes (seq, client_msg_id, sender, ciphertext, ts, kind, target, reply_to, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        e.seq, e.clientMsgId, e.sender, e.ciphertext, e.ts, e.kind ?? 'message', e.target ?? null, e.replyTo ?? null, meta,
+        'INSERT INTO envelopes (seq, client_msg_id, sender, ciphertext, ts, kind, target, reply_to, meta, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        e.seq, e.clientMsgId, e.sender, e.ciphertext, e.ts, e.kind ?? 'message', e.target ?? null, e.replyTo ?? null, meta, e.expiresAt ?? null,
       );
       if (e.kind === 'delete') this.erase(e.target!, e.ts);
     });
@@ -146,13 +155,14 @@ export class SqliteChannelLog implements ChannelLog {
    * never keeps the old ciphertext. Page images in the write-ahead log last until the object's
    * next checkpoint, at the latest when it closes (SECURITY.md says so).
    */
-  private erase(target: number, ts: number): void {
+  private erase(target: number, ts: number, everythingAboutIt = false): void {
     const versions = this.sql
       .exec<{ seq: number; size: number; metaSize: number | null }>(
         `SELECT seq, length(CAST(ciphertext AS BLOB)) AS size, length(CAST(meta AS BLOB)) AS metaSize FROM envelopes
-         WHERE (seq = ? OR (kind = 'edit' AND target = ?)) AND deleted_at IS NULL`,
+         WHERE (seq = ? OR (target = ? AND (kind = 'edit' OR ?))) AND deleted_at IS NULL`,
         target,
         target,
+        everythingAboutIt ? 1 : 0,
       )
       .toArray();
     for (const v of versions) {
@@ -161,6 +171,14 @@ export class SqliteChannelLog implements ChannelLog {
       this.sql.exec('UPDATE envelopes SET ciphertext = ?, meta = ? WHERE seq = ?', '0'.repeat(Number(v.size)), metaFiller, v.seq);
       this.sql.exec(`UPDATE envelopes SET ciphertext = '', meta = NULL, deleted_at = ? WHERE seq = ?`, ts, v.seq);
     }
+  }
+
+  expire(now: number): number | null {
+    const due = this.sql.exec<{ seq: number }>('SELECT seq FROM envelopes WHERE expires_at IS NOT NULL AND expires_at <= ? AND deleted_at IS NULL', now).toArray();
+    // A disappearing message goes with everything about it: its edits, reactions, votes and pins.
+    if (due.length > 0) this.transaction(() => due.forEach((d) => this.erase(d.seq, now, true)));
+    const next = this.sql.exec<{ next: number | null }>('SELECT MIN(expires_at) AS next FROM envelopes WHERE expires_at IS NOT NULL AND deleted_at IS NULL').one().next;
+    return next === null ? null : Number(next);
   }
 
   after(after: number, limit: number): EnvelopeOut[] {

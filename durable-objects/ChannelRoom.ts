@@ -114,6 +114,8 @@ export interface RoomSettings {
   sendRatePerSecond: number;
   /** Most devices in the channel's call (MAX_CALL_PARTICIPANTS, or lower). */
   callCap: number;
+  /** Disappearing messages (issue #15): seconds after which a new message is erased; 0 when off. */
+  disappearSeconds: number;
 }
 
 /** Default per-user send rate: far above typing speed, low enough to stop a flood. */
@@ -270,9 +272,13 @@ export class ChannelRoom {
     }
     if (decision.kind === 'duplicate') {
       const o = decision.original;
-      return this.reply(conn, { type: 'ack', clientMsgId, seq: o.seq, ts: o.ts, duplicate: true });
+      return this.reply(conn, { type: 'ack', clientMsgId, seq: o.seq, ts: o.ts, duplicate: true, ...(o.expiresAt !== undefined ? { expiresAt: o.expiresAt } : {}) });
     }
     const e = decision.envelope;
+    // Disappearing messages: a message is stamped with when the room will erase it (what it says
+    // about is erased with it, so only messages carry the stamp).
+    const disappear = this.settings().disappearSeconds;
+    if ((e.kind ?? 'message') === 'message' && disappear > 0) e.expiresAt = e.ts + disappear * 1000;
     // The writes are synchronous; the Durable Object's output gate holds the ack and the fan-out
     // below until they are durable, so nobody hears of an envelope that a crash could lose.
     const deletedAuthor = e.kind === 'delete' ? this.log.get(e.target!)?.sender : undefined;
@@ -285,7 +291,7 @@ export class ChannelRoom {
       return this.reply(conn, error('storage_unavailable', 'the message could not be stored; retry it with the same clientMsgId', clientMsgId));
     }
     if ((e.kind ?? 'message') === 'message') this.lastSend.set(userId, e.ts);
-    this.reply(conn, { type: 'ack', clientMsgId, seq: e.seq, ts: e.ts });
+    this.reply(conn, { type: 'ack', clientMsgId, seq: e.seq, ts: e.ts, ...(e.expiresAt !== undefined ? { expiresAt: e.expiresAt } : {}) });
     const f = this.flow(conn);
     if (f.replay === null) f.sent = Math.max(f.sent, e.seq);
     this.broadcast(JSON.stringify({ type: 'envelope', ...e } satisfies ServerFrame), conn.socket, e.seq);
@@ -391,10 +397,13 @@ export class ChannelRoom {
     this.replyText(conn, text);
   }
 
-  /** Closes sockets whose access token has expired; returns the earliest expiry still open. */
-  closeExpired(): number | null {
+  /**
+   * Closes sockets whose access token has expired and erases messages whose disappearing timer
+   * ran out; returns the earliest of the next token expiry and the next message expiry.
+   */
+  closeExpired(messagesNow = this.clock()): number | null {
     const now = this.clock();
-    let next: number | null = null;
+    let next: number | null = this.log.expire(messagesNow);
     for (const c of [...this.connections.all()]) {
       if (c.identity.expiresAt <= now) this.close(c, CLOSE_TOKEN_EXPIRED, 'access token expired; reconnect with a fresh one');
       else next = next === null ? c.identity.expiresAt : Math.min(next, c.identity.expiresAt);

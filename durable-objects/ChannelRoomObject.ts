@@ -18,6 +18,8 @@ import type { Env } from '../worker/env';
 import { leaseFrom, releaseSocketLease } from '../worker/auth/socketLeases';
 import { SUBPROTOCOL, type EnvelopeOut } from '../protocol/frames';
 import { MAX_CALL_PARTICIPANTS } from '../protocol/calls';
+import { MAX_DISAPPEAR_SECONDS } from '../protocol/communities';
+import { clockFor } from '../worker/auth/clock';
 import { channelRecipients, hubOf } from '../worker/hubs';
 
 
@@ -64,6 +66,13 @@ export class ChannelRoomObject extends DurableObject<Env> {
   private direct = false;
   /** The channel's call cap, as the worker last passed it (a channel setting, at most MAX_CALL_PARTICIPANTS). */
   private callCap = MAX_CALL_PARTICIPANTS;
+  /**
+   * The instance's clock, which a test may move on (worker/auth/clock.ts): it judges when
+   * disappearing messages are due. Tokens and send times stay on the real clock here, as before.
+   */
+  private readonly instanceClock = clockFor(this.env);
+  /** Disappearing messages: seconds after which new messages are erased (0: off), as the worker last passed it. */
+  private disappearSeconds = 0;
   /** This room's channel id (the name the worker addresses it by), learned at the first connect. */
   private channelId: string | undefined;
   private readonly room = new ChannelRoom(
@@ -75,6 +84,7 @@ export class ChannelRoomObject extends DurableObject<Env> {
       direct: this.direct,
       sendRatePerSecond: rateFrom(this.env.SEND_RATE_PER_SECOND, DEFAULT_SEND_RATE_PER_SECOND),
       callCap: this.callCap,
+      disappearSeconds: this.disappearSeconds,
     }),
     (e, context) => this.accepted(e, context),
     (before, after) => this.callChanged(before, after),
@@ -87,10 +97,16 @@ export class ChannelRoomObject extends DurableObject<Env> {
       this.channelId = await ctx.storage.get<string>('channelId');
       this.direct = (await ctx.storage.get<boolean>('direct')) ?? false;
       this.callCap = (await ctx.storage.get<number>('callCap')) ?? MAX_CALL_PARTICIPANTS;
+      this.disappearSeconds = (await ctx.storage.get<number>('disappearSeconds')) ?? 0;
+      // Messages whose time ran out while the object slept are erased before anyone reads.
+      const next = this.room.closeExpired(this.instanceClock());
+      if (next !== null) await this.expiry.schedule(next);
     });
   }
 
   private accepted(e: EnvelopeOut, context: { deletedAuthor?: string }): void {
+    // A disappearing message wakes the object when it is due, connected or not.
+    if (e.expiresAt !== undefined) this.ctx.waitUntil(this.expiry.schedule(e.expiresAt));
     if (!this.channelId) return;
     const m = e.mentions;
     this.ctx.waitUntil(channelActivity(this.env, this.channelId, e, m?.everyone ? 'everyone' : m?.here ? 'here' : m?.users));
@@ -175,6 +191,7 @@ export class ChannelRoomObject extends DurableObject<Env> {
     const slowMode = Number(h.get('X-Chatalot-Slow-Mode') ?? 0);
     if (slowMode !== this.slowModeSeconds) await this.setSlowMode(slowMode);
     await this.setCallCap(Number(h.get('X-Chatalot-Call-Cap') ?? MAX_CALL_PARTICIPANTS));
+    await this.setDisappearing(Number(h.get('X-Chatalot-Disappear') ?? 0));
     const pair = new WebSocketPair();
     const server = pair[1];
     this.ctx.acceptWebSocket(server, [identity.userId]);
@@ -189,6 +206,7 @@ export class ChannelRoomObject extends DurableObject<Env> {
   async memberChanged(change: RoomChange): Promise<void> {
     if (change.kind === 'settings') return this.setSlowMode(change.slowModeSeconds);
     if (change.kind === 'call-cap') return this.setCallCap(change.callCap);
+    if (change.kind === 'disappearing') return this.setDisappearing(change.seconds);
     if (change.kind === 'removed') return this.room.memberRemoved(change.userId, change.reason);
     if (change.kind === 'added' || change.kind === 'devices') return this.room.recipientsChanged();
     if (change.kind === 'sessions-ended') return this.room.sessionsEnded(change.userId, change.sessions);
@@ -204,7 +222,7 @@ export class ChannelRoomObject extends DurableObject<Env> {
   }
 
   /** Wakes the object when the earliest token expires, so an idle socket is closed on time too (A11). */
-  private readonly expiry = new ExpiryAlarm(this.ctx.storage, () => this.room.closeExpired());
+  private readonly expiry = new ExpiryAlarm(this.ctx.storage, () => this.room.closeExpired(this.instanceClock()));
 
   override async alarm(): Promise<void> {
     await this.expiry.fire();
@@ -214,6 +232,12 @@ export class ChannelRoomObject extends DurableObject<Env> {
     if (!Number.isInteger(cap) || cap < 1 || cap > MAX_CALL_PARTICIPANTS || cap === this.callCap) return;
     this.callCap = cap;
     await this.ctx.storage.put('callCap', cap);
+  }
+
+  private async setDisappearing(seconds: number): Promise<void> {
+    if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_DISAPPEAR_SECONDS || seconds === this.disappearSeconds) return;
+    this.disappearSeconds = seconds;
+    await this.ctx.storage.put('disappearSeconds', seconds);
   }
 
   private async setSlowMode(seconds: number): Promise<void> {

@@ -26,6 +26,7 @@ export function withFaults(log: ChannelLog, spec: string | undefined): ChannelLo
     bumpEpoch: () => log.bumpEpoch(),
     serverMuted: (userId) => log.serverMuted(userId),
     setServerMuted: (userId, muted) => log.setServerMuted(userId, muted),
+    expire: (now) => log.expire(now),
     commit(e) {
       if (e.clientMsgId.startsWith(prefix) && !failed.has(e.clientMsgId)) {
         failed.add(e.clientMsgId);

@@ -29,7 +29,9 @@ import postgres0010 from './postgres/0010_device_sessions.sql';
 import sqlite0011 from './sqlite/0011_images.sql';
 import postgres0011 from './postgres/0011_images.sql';
 import sqlite0012 from './sqlite/0012_call_cap.sql';
+import sqlite0013 from './sqlite/0013_disappearing.sql';
 import postgres0012 from './postgres/0012_call_cap.sql';
+import postgres0013 from './postgres/0013_disappearing.sql';
 
 /** One migration: a stable id (the file name without `.sql`) and its SQL text. */
 export interface Migration {
@@ -51,6 +53,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { id: '0010_device_sessions', sql: sqlite0010 },
   { id: '0011_images', sql: sqlite0011 },
   { id: '0012_call_cap', sql: sqlite0012 },
+  { id: '0013_disappearing', sql: sqlite0013 },
 ];
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0000_init', sql: postgres0000 },
@@ -66,4 +69,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0010_device_sessions', sql: postgres0010 },
   { id: '0011_images', sql: postgres0011 },
   { id: '0012_call_cap', sql: postgres0012 },
+  { id: '0013_disappearing', sql: postgres0013 },
 ];

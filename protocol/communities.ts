@@ -17,6 +17,9 @@ export const MAX_BAN_REASON_CHARS = 512;
 export const MAX_POSITION = 1_000_000;
 /** Slow mode goes up to six hours, as in common chat apps; longer is a read-only channel. */
 export const MAX_SLOW_MODE_SECONDS = 21_600;
+/** Disappearing messages (issue #15 item 5): the shortest and longest timer a conversation may set, seconds. */
+export const MIN_DISAPPEAR_SECONDS = 300;
+export const MAX_DISAPPEAR_SECONDS = 28 * 86_400;
 /** Timeouts last from one minute to 28 days; 0 lifts one. */
 export const MIN_TIMEOUT_SECONDS = 60;
 export const MAX_TIMEOUT_SECONDS = 2_419_200;
@@ -77,6 +80,8 @@ export const UpdateChannelRequest = v.strictObject({
   archived: v.optional(v.boolean()),
   slowModeSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_SLOW_MODE_SECONDS))),
   /** A voice channel's call cap, 1–25 devices (protocol/calls.ts), or null for the maximum. Applies to the next joins. */
+  /** Disappearing messages: messages sent from now on are erased this many seconds after the room accepts them (5 minutes to 4 weeks), or null for off. */
+  disappearSeconds: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(MIN_DISAPPEAR_SECONDS, `disappearSeconds must be at least ${MIN_DISAPPEAR_SECONDS} (5 minutes)`), v.maxValue(MAX_DISAPPEAR_SECONDS, `disappearSeconds must be at most ${MAX_DISAPPEAR_SECONDS} (4 weeks)`)))),
   callCap: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1, 'callCap must be at least 1'), v.maxValue(25, 'callCap must be at most 25 (MAX_CALL_PARTICIPANTS)')))),
 });
 export const SetOverrideRequest = v.strictObject({

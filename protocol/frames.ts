@@ -128,6 +128,8 @@ export interface EnvelopeOut {
   mentions?: Mentions;
   recipients?: string[];
   deleted?: true;
+  /** Disappearing messages (issue #15): when the room erases this message (ms); clients stop showing it then. */
+  expiresAt?: number;
 }
 
 /** A thread: its root and how many replies it has. */
@@ -140,7 +142,7 @@ export interface ThreadSummary {
 
 /** Room → client frames. */
 export type ServerFrame =
-  | { type: 'ack'; clientMsgId: string; seq: number; ts: number; duplicate?: true }
+  | { type: 'ack'; clientMsgId: string; seq: number; ts: number; duplicate?: true; /** Disappearing messages: when the room will erase it. */ expiresAt?: number }
   | ({ type: 'envelope' } & EnvelopeOut)
   | { type: 'ready'; head: number; epoch: number }
   | { type: 'history'; envelopes: EnvelopeOut[]; head: number }

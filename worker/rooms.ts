@@ -12,6 +12,8 @@ export type RoomChange =
   | { kind: 'settings'; slowModeSeconds: number }
   /** The channel's call cap changed (applies to the next joins). */
   | { kind: 'call-cap'; callCap: number }
+  /** Disappearing messages: seconds after which new messages are erased (0: off). */
+  | { kind: 'disappearing'; seconds: number }
   /** The user joined (a new recipient): envelopes sealed before the senders knew are refused and re-sealed. */
   | { kind: 'added'; userId: string }
   /** The user's devices changed (one removed, or their signed list republished): the same. */

@@ -25,7 +25,7 @@ function invite(extra: Partial<Invite> = {}): Invite {
 function community(ownerId: string): { community: Community; group: ChannelGroup; channel: Channel } {
   const c = { id: id('c'), name: 'Friends', ownerId, createdAt: 1_700_000_000_000 };
   const g = { id: id('g'), communityId: c.id, name: 'General', position: 0, createdAt: c.createdAt };
-  const ch: Channel = { id: id('ch'), communityId: c.id, groupId: g.id, kind: 'text', name: 'general', position: 0, createdAt: c.createdAt, archivedAt: null, slowModeSeconds: 0, iconId: null, accent: null, callCap: null };
+  const ch: Channel = { id: id('ch'), communityId: c.id, groupId: g.id, kind: 'text', name: 'general', position: 0, createdAt: c.createdAt, archivedAt: null, slowModeSeconds: 0, iconId: null, accent: null, callCap: null, disappearSeconds: null };
   return { community: c, group: g, channel: ch };
 }
 
@@ -394,7 +394,7 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     const a = await b.storage.createUser(user('dm_a'));
     const c = await b.storage.createUser(user('dm_c'));
     const outsider = await b.storage.createUser(user('dm_out'));
-    const dm: Channel = { id: id('dm'), communityId: null, groupId: null, kind: 'dm', name: '', position: 0, createdAt: 5, archivedAt: null, slowModeSeconds: 0, iconId: null, accent: null, callCap: null };
+    const dm: Channel = { id: id('dm'), communityId: null, groupId: null, kind: 'dm', name: '', position: 0, createdAt: 5, archivedAt: null, slowModeSeconds: 0, iconId: null, accent: null, callCap: null, disappearSeconds: null };
     await b.storage.createDirectChannel(dm, [a.id, c.id], 5);
     expect(await b.storage.listChannelMembers(dm.id)).toEqual(expect.arrayContaining([a.id, c.id]));
     expect((await b.storage.listDirectChannels(a.id)).map((x) => x.id)).toEqual([dm.id]);
@@ -406,7 +406,7 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
   it('#11.8 DM requests: a pending member is listed in the states but not as a member, has no access, and accepting or declining moves them', async () => {
     const a = await b.storage.createUser(user('req_a'));
     const c = await b.storage.createUser(user('req_c'));
-    const dm: Channel = { id: id('req'), communityId: null, groupId: null, kind: 'dm', name: '', position: 0, createdAt: 7, archivedAt: null, slowModeSeconds: 0, iconId: null, accent: null, callCap: null };
+    const dm: Channel = { id: id('req'), communityId: null, groupId: null, kind: 'dm', name: '', position: 0, createdAt: 7, archivedAt: null, slowModeSeconds: 0, iconId: null, accent: null, callCap: null, disappearSeconds: null };
     await b.storage.createDirectChannel(dm, [a.id, c.id], 7, [c.id]);
     expect(await b.storage.directMemberStates(dm.id)).toEqual(expect.arrayContaining([{ userId: a.id, acceptedAt: 7, declinedAt: null }, { userId: c.id, acceptedAt: null, declinedAt: null }]));
     expect(await b.storage.listChannelMembers(dm.id)).toEqual([a.id]);
@@ -484,7 +484,7 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     const g = await b.storage.createGroup({ id: id('pg'), communityId: c.community.id, name: 'Studio', position: 1, createdAt: 3, ownerUserId: gowner.id, privateAt: 1_700_000_000_000 });
     expect(g).toMatchObject({ ownerUserId: gowner.id, privateAt: 1_700_000_000_000 });
     expect((await b.storage.listGroups(c.community.id)).find((x) => x.id === g.id)).toEqual(g);
-    const ch: Channel = { id: id('ch'), communityId: c.community.id, groupId: g.id, kind: 'text', name: 'studio', position: 1, createdAt: 4, archivedAt: null, slowModeSeconds: 0, iconId: null, accent: null, callCap: null };
+    const ch: Channel = { id: id('ch'), communityId: c.community.id, groupId: g.id, kind: 'text', name: 'studio', position: 1, createdAt: 4, archivedAt: null, slowModeSeconds: 0, iconId: null, accent: null, callCap: null, disappearSeconds: null };
     await b.storage.createChannel(ch);
     expect((await b.storage.channelAccess(ch.id, friend.id))!.personalGroup).toEqual({ groupId: g.id, ownerUserId: gowner.id, private: true, listed: false });
 
@@ -526,7 +526,7 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     for (const p of people.slice(0, 90)) await b.storage.addMember({ communityId: c.community.id, userId: p.id, role: 'member', joinedAt: 1, timedOutUntil: null });
     for (const p of people.slice(80, 90)) await b.storage.banMember({ communityId: c.community.id, userId: p.id, reason: 'x', bannedBy: owner.id, createdAt: 2, expiresAt: null });
     for (const [k, p] of people.slice(90).entries()) {
-      const dm: Channel = { id: id('mdm'), communityId: null, groupId: null, kind: 'dm', name: '', position: 0, createdAt: 5, archivedAt: null, slowModeSeconds: 0, iconId: null, accent: null, callCap: null };
+      const dm: Channel = { id: id('mdm'), communityId: null, groupId: null, kind: 'dm', name: '', position: 0, createdAt: 5, archivedAt: null, slowModeSeconds: 0, iconId: null, accent: null, callCap: null, disappearSeconds: null };
       await b.storage.createDirectChannel(dm, [owner.id, p.id], 5, k % 2 === 0 ? [] : [p.id]);
     }
     const role = await b.storage.createRole({ id: id('r'), communityId: c.community.id, name: 'helpers', permissions: 8, position: 1 });
@@ -535,7 +535,7 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     await b.storage.assignRole(c.community.id, people[3]!.id, role2.id);
     await b.storage.setChannelOverride({ channelId: c.channel.id, targetType: 'role', targetId: role.id, allow: 0, deny: 2 });
     const g = await b.storage.createGroup({ id: id('pg'), communityId: c.community.id, name: 'Studio', position: 1, createdAt: 3, ownerUserId: people[0]!.id, privateAt: 1_700_000_000_000 });
-    const studio: Channel = { id: id('ch'), communityId: c.community.id, groupId: g.id, kind: 'text', name: 'studio', position: 1, createdAt: 4, archivedAt: null, slowModeSeconds: 0, iconId: null, accent: null, callCap: null };
+    const studio: Channel = { id: id('ch'), communityId: c.community.id, groupId: g.id, kind: 'text', name: 'studio', position: 1, createdAt: 4, archivedAt: null, slowModeSeconds: 0, iconId: null, accent: null, callCap: null, disappearSeconds: null };
     await b.storage.createChannel(studio);
     for (const p of people.slice(1, 50)) await b.storage.addGroupMember(g.id, p.id, 5);
     const everyone = [owner, ...people, outsider].map((u) => u.id);

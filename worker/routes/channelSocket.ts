@@ -73,6 +73,7 @@ export const channelSocketRoutes = new Hono<AppEnv>().get('/channels/:id', async
   headers.set('X-Chatalot-Direct', String(access.channel.communityId === null));
   if (callDevice !== undefined) headers.set('X-Chatalot-Call-Device', callDevice);
   headers.set('X-Chatalot-Call-Cap', String(access.channel.callCap ?? MAX_CALL_PARTICIPANTS));
+  headers.set('X-Chatalot-Disappear', String(access.channel.disappearSeconds ?? 0));
   const stub = c.env.CHANNEL_ROOM.get(c.env.CHANNEL_ROOM.idFromName(id));
   const res = await stub.fetch(new Request(c.req.raw.url, { method: 'GET', headers }));
   if (res.status !== 101) await releaseSocketLease(c.env, lease);

@@ -79,12 +79,13 @@ export const channelRoutes = new Hono<AppEnv>()
       }
       requirePermission(targetBits, Permission.MANAGE_CHANNELS, 'MANAGE_CHANNELS');
     }
-    const patch: Partial<Pick<Channel, 'name' | 'position' | 'groupId' | 'archivedAt' | 'slowModeSeconds' | 'callCap'>> = {};
+    const patch: Partial<Pick<Channel, 'name' | 'position' | 'groupId' | 'archivedAt' | 'slowModeSeconds' | 'callCap' | 'disappearSeconds'>> = {};
     if (body.name !== undefined) patch.name = body.name;
     if (body.position !== undefined) patch.position = body.position;
     if (body.groupId !== undefined) patch.groupId = body.groupId;
     if (body.slowModeSeconds !== undefined) patch.slowModeSeconds = body.slowModeSeconds;
     if (body.callCap !== undefined) patch.callCap = body.callCap;
+    if (body.disappearSeconds !== undefined) patch.disappearSeconds = body.disappearSeconds;
     // Archiving keeps the first archive time; un-archiving clears it.
     if (body.archived !== undefined) patch.archivedAt = body.archived ? (s.channel.archivedAt ?? c.var.now()) : null;
     await storage.updateChannel(s.channel.id, patch);
@@ -94,6 +95,10 @@ export const channelRoutes = new Hono<AppEnv>()
     }
     if (body.callCap !== undefined && body.callCap !== (s.channel.callCap ?? null)) {
       await notifyRooms(c.env, [s.channel.id], { kind: 'call-cap', callCap: body.callCap ?? MAX_CALL_PARTICIPANTS });
+    }
+    if (body.disappearSeconds !== undefined && body.disappearSeconds !== (s.channel.disappearSeconds ?? null)) {
+      // Messages sent from now on: ones already sent keep the expiry they were stamped with.
+      await notifyRooms(c.env, [s.channel.id], { kind: 'disappearing', seconds: body.disappearSeconds ?? 0 });
     }
     return c.json({ channel: channelView(updated, s.bits) });
   })

@@ -172,6 +172,7 @@ export function channelView(ch: Channel, permissions?: number) {
     archivedAt: ch.archivedAt,
     slowModeSeconds: ch.slowModeSeconds,
     callCap: ch.callCap ?? null,
+    disappearSeconds: ch.disappearSeconds ?? null,
     createdAt: ch.createdAt,
     ...(permissions !== undefined ? { permissions } : {}),
   };

@@ -28,7 +28,7 @@ const COMMUNITY = `id, name, owner_id AS "ownerId", created_at AS "createdAt", i
 const IMAGE = `id, slot, content_type AS "contentType", width, height, size, uploader_id AS "uploaderId", created_at AS "createdAt"`;
 const imageRow = (i: StoredImage): StoredImage => ({ ...i, width: Number(i.width), height: Number(i.height), size: Number(i.size), createdAt: Number(i.createdAt) });
 const EMOJI = `name, image_id AS "imageId", created_by AS "createdBy", created_at AS "createdAt"`;
-const CHANNEL = `id, community_id AS "communityId", group_id AS "groupId", kind, name, position, created_at AS "createdAt", archived_at AS "archivedAt", slow_mode_seconds AS "slowModeSeconds", icon_id AS "iconId", accent, call_cap AS "callCap"`;
+const CHANNEL = `id, community_id AS "communityId", group_id AS "groupId", kind, name, position, created_at AS "createdAt", archived_at AS "archivedAt", slow_mode_seconds AS "slowModeSeconds", icon_id AS "iconId", accent, call_cap AS "callCap", disappear_seconds AS "disappearSeconds"`;
 const MEMBER = `community_id AS "communityId", user_id AS "userId", role, joined_at AS "joinedAt", timed_out_until AS "timedOutUntil"`;
 const GROUP = `id, community_id AS "communityId", name, position, created_at AS "createdAt", owner_user_id AS "ownerUserId", private_at AS "privateAt"`;
 const ROLE = `id, community_id AS "communityId", name, permissions, position`;
@@ -633,8 +633,8 @@ export class SqlStorage implements Storage {
     return existed;
   }
 
-  async updateChannel(id: string, patch: Partial<Pick<Channel, 'name' | 'position' | 'groupId' | 'archivedAt' | 'slowModeSeconds' | 'callCap'>>): Promise<void> {
-    const columns = { name: 'name', position: 'position', groupId: 'group_id', archivedAt: 'archived_at', slowModeSeconds: 'slow_mode_seconds', callCap: 'call_cap' } as const;
+  async updateChannel(id: string, patch: Partial<Pick<Channel, 'name' | 'position' | 'groupId' | 'archivedAt' | 'slowModeSeconds' | 'callCap' | 'disappearSeconds'>>): Promise<void> {
+    const columns = { name: 'name', position: 'position', groupId: 'group_id', archivedAt: 'archived_at', slowModeSeconds: 'slow_mode_seconds', callCap: 'call_cap', disappearSeconds: 'disappear_seconds' } as const;
     const keys = (Object.keys(patch) as (keyof typeof columns)[]).filter((k) => k in columns && patch[k] !== undefined);
     if (keys.length === 0) return;
     await this.db.run(`UPDATE channels SET ${keys.map((k) => `${columns[k]} = ?`).join(', ')} WHERE id = ?`, [...keys.map((k) => patch[k] ?? null), id]);
@@ -657,7 +657,7 @@ export class SqlStorage implements Storage {
 
   listDirectChannels(userId: string, options: { all?: boolean } = {}) {
     return this.db.all<Channel>(
-      `SELECT c.id, c.community_id AS "communityId", c.group_id AS "groupId", c.kind, c.name, c.position, c.created_at AS "createdAt", c.archived_at AS "archivedAt", c.slow_mode_seconds AS "slowModeSeconds", c.icon_id AS "iconId", c.accent, c.call_cap AS "callCap"
+      `SELECT c.id, c.community_id AS "communityId", c.group_id AS "groupId", c.kind, c.name, c.position, c.created_at AS "createdAt", c.archived_at AS "archivedAt", c.slow_mode_seconds AS "slowModeSeconds", c.icon_id AS "iconId", c.accent, c.call_cap AS "callCap", c.disappear_seconds AS "disappearSeconds"
        FROM channels c JOIN channel_members m ON m.channel_id = c.id WHERE m.user_id = ?${options.all ? '' : ' AND m.accepted_at IS NOT NULL'} ORDER BY c.created_at, c.id`,
       [userId],
     );

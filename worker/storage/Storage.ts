@@ -195,6 +195,8 @@ export interface Channel {
   accent?: string | null;
   /** Most devices in the channel's call, below MAX_CALL_PARTICIPANTS; absent when creating, null = the maximum. */
   callCap?: number | null;
+  /** Disappearing messages (issue #15): seconds after which the room erases a message, null when off. */
+  disappearSeconds?: number | null;
 }
 
 export interface Member {
@@ -429,7 +431,7 @@ export interface Storage {
   createChannel(channel: Channel): Promise<Channel>;
   getChannel(id: string): Promise<Channel | null>;
   listChannels(communityId: string): Promise<Channel[]>;
-  updateChannel(id: string, patch: Partial<Pick<Channel, 'name' | 'position' | 'groupId' | 'archivedAt' | 'slowModeSeconds' | 'callCap'>>): Promise<void>;
+  updateChannel(id: string, patch: Partial<Pick<Channel, 'name' | 'position' | 'groupId' | 'archivedAt' | 'slowModeSeconds' | 'callCap' | 'disappearSeconds'>>): Promise<void>;
   deleteChannel(id: string): Promise<boolean>;
   /** Creates a DM or group DM with its members, atomically. */
   /** Creates a DM or group DM; members in `pending` get it as a request (not accepted yet). */

@@ -38,6 +38,8 @@ export interface Channel {
   permissions?: number;
   /** A voice channel's call cap (null: the maximum, 25). */
   callCap?: number | null;
+  /** Disappearing messages: seconds after which messages are erased (null: off). */
+  disappearSeconds?: number | null;
 }
 export interface Group {
   id: string;

@@ -28,6 +28,7 @@ import { Lightbox } from './messages/Lightbox';
 import { EditHistory, type EditHistoryOf } from './messages/EditHistory';
 import { PollCard } from './messages/PollCard';
 import { PollComposer } from './messages/PollComposer';
+import { disappearLabel } from './messages/disappearing';
 import { formatSize, forgetUpload, interruptedUploads, NotTheSameFile, UploadCancelled, uploadFile, type UploadRecord } from '../files/transfer';
 import { deleteFile } from '../api/files';
 import { MAX_FILES_PER_MESSAGE, type FileRef } from '../e2ee/MessageBody';
@@ -43,6 +44,8 @@ onSignOut(() => drafts.clear());
 
 export function MessagePane(props: {
   title: string;
+  /** The conversation's disappearing-messages timer, seconds (null: off). */
+  disappearSeconds?: number | null;
   session: ChannelSession | undefined;
   me: string;
   nameOf: (userId: string) => string;
@@ -445,6 +448,13 @@ export function MessagePane(props: {
         <p class="e2ee-note">
           <LockIcon lock={{ kind: 'status', status: 'encrypted-unverified' }} /> {t('Messages here are end-to-end encrypted.')}
         </p>
+        <Show when={props.disappearSeconds}>
+          {(s) => (
+            <p class="disappearing-note" data-testid="disappearing-note">
+              <span aria-hidden="true">⏱</span> {t('Messages disappear after {time}.', { time: disappearLabel(s()) })}
+            </p>
+          )}
+        </Show>
         <Show when={props.session}>
           <button
             type="button"
@@ -546,6 +556,12 @@ export function MessagePane(props: {
                 <Show when={m.pinned && !m.deleted}>
                   <span class="pin-marker" data-testid="pin-marker">
                     <span aria-hidden="true">📌</span> {t('Pinned')}
+                  </span>
+                </Show>
+                <Show when={m.expiresAt !== undefined && !m.deleted}>
+                  <span class="disappears" title={t('Disappears {when}', { when: messageTimeFull(m.expiresAt!, preferences().clock, locale()) })}>
+                    <span aria-hidden="true">⏱</span>
+                    <span class="visually-hidden">{t('Disappears {when}', { when: messageTimeFull(m.expiresAt!, preferences().clock, locale()) })}</span>
                   </span>
                 </Show>
                 <Show when={m.edited && !m.deleted}>

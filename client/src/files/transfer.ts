@@ -306,6 +306,17 @@ export function mediaUrl(ref: FileRef): Promise<string> {
   return entry.pending;
 }
 
+/** Drops the decrypted copies of these files from the page (their message disappeared). */
+export function forgetMedia(ids: string[]): void {
+  for (const id of ids) {
+    const e = cache.get(id);
+    if (!e || e.pending) continue;
+    URL.revokeObjectURL(e.url);
+    cached -= e.bytes;
+    cache.delete(id);
+  }
+}
+
 /** Saves a file to the user's downloads under its original name: streamed through the service worker when one controls the page, else from a Blob. */
 export async function downloadFile(ref: FileRef): Promise<void> {
   try {

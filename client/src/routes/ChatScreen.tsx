@@ -720,6 +720,7 @@ export default function ChatScreen() {
             <div class="conversation-body">
               <MessagePane
                 title={title()}
+                disappearSeconds={currentChannel()?.disappearSeconds ?? null}
                 session={activeSession()}
                 me={me().id}
                 nameOf={nameOf}

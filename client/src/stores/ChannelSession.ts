@@ -23,6 +23,7 @@ import type { CryptoErrorCode, MessageStatus } from '../crypto';
 import type { Engine, OpenResult } from '../e2ee/Engine';
 import { decodeBody, encodeBody, type CallNotice, type FileRef, type MessageBody } from '../e2ee/MessageBody';
 import { applyVote, type PollView } from '../e2ee/polls';
+import { forgetMedia } from '../files/transfer';
 import { toBase64Url } from '../e2ee/base64';
 import type { Db } from './idb';
 import { ReconnectingSocket } from '../ws/ReconnectingSocket';
@@ -42,6 +43,10 @@ export interface MessageRecord {
   /** Why it could not be opened; with the ciphertext kept so it can be retried. */
   error?: CryptoErrorCode | 'waiting-for-key' | 'unreadable-body';
   ciphertext?: string;
+  /** Disappearing messages: when it (and what is about it) stops being shown and is forgotten here. */
+  expiresAt?: number;
+  /** Its disappearing timer ran out: kept only as a seq, never shown. */
+  expired?: true;
 }
 
 /** An outgoing envelope not yet acknowledged. */
@@ -88,6 +93,8 @@ export interface ViewMessage {
   call?: CallNotice;
   /** A poll (issue #15 item 1) with the votes counted so far. */
   poll?: PollView;
+  /** Disappearing messages: when it disappears. */
+  expiresAt?: number;
 }
 
 /** Adds or takes back one person's reaction on a message (the latest envelope of theirs wins). */
@@ -242,15 +249,56 @@ export class ChannelSession {
     }
     if (cached.length > 0 && cached[0]!.seq <= 1) this.olderSignal[1](false);
     this.setRecords(map);
+    this.expireDue();
   }
 
   /** Shows a record now and caches it with the other records of this turn in one transaction. */
   private saveRecord(r: MessageRecord): void {
+    if (r.expiresAt !== undefined && !r.expired) this.expireAt(r.expiresAt);
     this.recordsSignal[0]().set(r.seq, r);
     this.changed();
     this.lastSeq = Math.max(this.lastSeq, r.seq);
     this.pendingWrites.set(r.seq, r);
     this.writeTimer ??= setTimeout(() => void this.flushWrites(), 0);
+  }
+
+  private expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  private nextExpiry = Infinity;
+
+  /** Wakes the session when a disappearing message is due (the room erases it then too). */
+  private expireAt(at: number): void {
+    if (at >= this.nextExpiry) return;
+    clearTimeout(this.expiryTimer);
+    this.nextExpiry = at;
+    // Timers cap near 24.8 days; a later expiry is looked at again then.
+    this.expiryTimer = setTimeout(() => this.expireDue(), Math.min(Math.max(0, at - Date.now()), 2 ** 31 - 1));
+  }
+
+  /**
+   * Forgets every message whose disappearing timer ran out, with everything about it (its edits'
+   * text, reactions, votes): their plaintext leaves the view and this device's cache, and
+   * decrypted media of its files leaves the page (issue #15 item 5).
+   */
+  private expireDue(): void {
+    this.expiryTimer = undefined;
+    this.nextExpiry = Infinity;
+    const now = Date.now();
+    const records = this.recordsSignal[0]();
+    const due = new Set<number>();
+    for (const r of records.values()) {
+      if (r.expiresAt === undefined || r.expired) continue;
+      if (r.expiresAt <= now) due.add(r.seq);
+      else this.expireAt(r.expiresAt);
+    }
+    if (due.size === 0) return;
+    const files: string[] = [];
+    for (const r of [...records.values()]) {
+      if (!due.has(r.seq) && (r.target === undefined || !due.has(r.target))) continue;
+      for (const f of r.body?.files ?? []) files.push(f.id);
+      const { body: _b, ciphertext: _c, error: _e, ...rest } = r;
+      this.saveRecord({ ...rest, deleted: true, expired: true });
+    }
+    forgetMedia(files);
   }
 
   private flushWrites(): Promise<void> {
@@ -336,7 +384,7 @@ export class ChannelSession {
         });
         break;
       case 'ack':
-        void this.acknowledged(f.clientMsgId, f.seq, f.ts).finally(() => this.processed(f.seq));
+        void this.acknowledged(f.clientMsgId, f.seq, f.ts, f.expiresAt).finally(() => this.processed(f.seq));
         break;
       case 'read': {
         const readers = this.readersSignal[0]();
@@ -423,7 +471,7 @@ export class ChannelSession {
 
   private async receive(env: EnvelopeOut, preOpened?: OpenResult): Promise<void> {
     const known = this.recordsSignal[0]().get(env.seq);
-    if (known && !env.deleted) return;
+    if (known && (!env.deleted || known.expired)) return;
     const base: MessageRecord = {
       seq: env.seq,
       clientMsgId: env.clientMsgId,
@@ -432,11 +480,13 @@ export class ChannelSession {
       kind: env.kind ?? 'message',
       ...(env.target !== undefined ? { target: env.target } : {}),
       ...(env.replyTo !== undefined ? { replyTo: env.replyTo } : {}),
+      ...(env.expiresAt !== undefined ? { expiresAt: env.expiresAt } : {}),
     };
     // Our own envelope replayed before its ack reached us: it is the ack.
     const mine = this.outboxSignal[0]().find((o) => o.clientMsgId === env.clientMsgId);
-    if (mine && env.sender === this.engine.userId) return this.acknowledged(env.clientMsgId, env.seq, env.ts);
-    if (env.deleted) return this.saveRecord({ ...base, deleted: true });
+    if (mine && env.sender === this.engine.userId) return this.acknowledged(env.clientMsgId, env.seq, env.ts, env.expiresAt);
+    // Erased because its timer ran out: never shown, not even as "deleted".
+    if (env.deleted) return this.saveRecord({ ...base, deleted: true, ...(env.expiresAt !== undefined && env.expiresAt <= Date.now() ? { expired: true as const } : {}) });
     this.saveRecord(await this.openRecord(base, env.ciphertext, preOpened));
     if (base.kind === 'delete' && base.target !== undefined) {
       // Scrub the deleted message's cached text too, not only its ciphertext on the server.
@@ -466,7 +516,7 @@ export class ChannelSession {
     await this.incoming;
   }
 
-  private async acknowledged(clientMsgId: string, seq: number, ts: number): Promise<void> {
+  private async acknowledged(clientMsgId: string, seq: number, ts: number, expiresAt?: number): Promise<void> {
     const item = this.outboxSignal[0]().find((o) => o.clientMsgId === clientMsgId);
     if (!item) return;
     batch(() => {
@@ -482,6 +532,7 @@ export class ChannelSession {
       ...(item.replyTo !== undefined ? { replyTo: item.replyTo } : {}),
       body: item.body,
       status: 'encrypted-verified',
+      ...(expiresAt !== undefined ? { expiresAt } : {}),
     });
     if (item.kind === 'delete' && item.target !== undefined) {
       const target = this.recordsSignal[0]().get(item.target);
@@ -606,6 +657,7 @@ export class ChannelSession {
     const bySeq = new Map<number, ViewMessage>();
     const out: ViewMessage[] = [];
     for (const r of records) {
+      if (r.expired) continue;
       if (r.kind === 'message') {
         const v: ViewMessage = {
           key: `s${r.seq}`,
@@ -616,6 +668,7 @@ export class ChannelSession {
           files: r.deleted ? [] : (r.body?.files ?? []),
           ...(r.body?.call && !r.deleted ? { call: r.body.call } : {}),
           ...(r.body?.poll && !r.deleted ? { poll: { ...r.body.poll, closed: false, ballots: {} } } : {}),
+          ...(r.expiresAt !== undefined ? { expiresAt: r.expiresAt } : {}),
           edited: false,
           deleted: !!r.deleted,
           pending: false,

@@ -167,6 +167,7 @@ export const channels = pgTable('channels', {
   accent: text('accent'),
   /** Most devices in the channel's call (issue #14); null = MAX_CALL_PARTICIPANTS (25). */
   callCap: bigint('call_cap', { mode: "number" }),
+  disappearSeconds: bigint('disappear_seconds', { mode: "number" }),
 }, (t) => [index('channels_community').on(t.communityId)]);
 
 /** Who is in a DM or group DM (community channels take their members from the community). */

@@ -167,6 +167,7 @@ export const channels = sqliteTable('channels', {
   accent: text('accent'),
   /** Most devices in the channel's call (issue #14); null = MAX_CALL_PARTICIPANTS (25). */
   callCap: integer('call_cap'),
+  disappearSeconds: integer('disappear_seconds'),
 }, (t) => [index('channels_community').on(t.communityId)]);
 
 /** Who is in a DM or group DM (community channels take their members from the community). */

@@ -1,0 +1,1 @@
+ALTER TABLE `channels` ADD `disappear_seconds` integer;
