@@ -209,81 +209,54 @@ export function encryptFileStream(rawKey: Uint8Array, prefix: Uint8Array = newFi
  * comment): a chunk's promise rejects with `tampered`, the end with `file-truncated` when the
  * stream stops after a whole chunk that was not sealed as the last.
  */
-/** Opens sealed chunk `index` of a file (`final` for its last chunk); rejects with `tampered`. */
-export type ChunkOpen = (index: number, final: boolean, sealed: Uint8Array<ArrayBuffer>) => Promise<Uint8Array>;
+class FileOpener {
+  private readonly blocks = new Blocks(FILE_CHUNK_BYTES + FILE_TAG_BYTES);
+  private readonly key: Promise<CryptoKey>;
+  private prefix: Uint8Array | null = null;
+  private ad: Uint8Array<ArrayBuffer> | null = null;
+  private counter = 0;
 
-/** A ChunkOpen for the file whose 9-byte header is `header`, under `rawKey`. */
-export function chunkOpener(rawKey: Uint8Array, header: Uint8Array): ChunkOpen {
-  if (header.length !== FILE_HEADER_BYTES) throw new CryptoError('malformed', 'file');
-  if (header[0] !== FORMAT_VERSION) throw new CryptoError('unknown-version', 'file');
-  if (header[1] !== Kind.FileStream) throw new CryptoError('malformed', 'file');
-  const prefix = header.slice(2);
-  const ad = framed(utf8(FILE_AD_LABEL), header) as Uint8Array<ArrayBuffer>;
-  const key = importKey(rawKey, 'decrypt');
-  key.catch(() => undefined);
-  return async (index, final, sealed) => {
+  constructor(rawKey: Uint8Array) {
+    this.key = importKey(rawKey, 'decrypt');
+    this.key.catch(() => undefined);
+  }
+
+  private async open(sealed: Uint8Array<ArrayBuffer>, final: boolean, at: number): Promise<Uint8Array> {
     try {
-      return new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: nonce(prefix, index, final), additionalData: ad }, await key, sealed));
+      return new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: nonce(this.prefix!, at, final), additionalData: this.ad! }, await this.key, sealed));
     } catch {
       throw new CryptoError('tampered', 'file');
     }
-  };
-}
-
-/**
- * Another thread that opens some of a file's chunks (files/chunkWorker.ts), so a download is
- * decrypted on two threads at once: given the header once, then chunks to open.
- */
-export interface ChunkHelper {
-  start(header: Uint8Array): void;
-  open: ChunkOpen;
-}
-
-class FileOpener {
-  private readonly blocks = new Blocks(FILE_CHUNK_BYTES + FILE_TAG_BYTES);
-  private open: ChunkOpen | null = null;
-  private counter = 0;
-
-  /** `helper`, when given, opens every other chunk on its own thread. */
-  constructor(
-    private readonly rawKey: Uint8Array,
-    private readonly helper?: ChunkHelper,
-  ) {}
+  }
 
   private readHeader(): void {
-    if (this.open || this.blocks.buffered < FILE_HEADER_BYTES) return;
-    const header = this.blocks.take(FILE_HEADER_BYTES).slice();
-    const own = chunkOpener(this.rawKey, header);
-    const helper = this.helper;
-    if (!helper) {
-      this.open = own;
-      return;
-    }
-    helper.start(header);
-    // A chunk the helper could not answer for (gone, or slow) is opened here after all; one it
-    // found tampered is found tampered here too.
-    this.open = (index, final, sealed) => (index % 2 === 1 && !final ? helper.open(index, final, sealed).catch(() => own(index, final, sealed)) : own(index, final, sealed));
+    if (this.prefix || this.blocks.buffered < FILE_HEADER_BYTES) return;
+    const header = this.blocks.take(FILE_HEADER_BYTES);
+    if (header[0] !== FORMAT_VERSION) throw new CryptoError('unknown-version', 'file');
+    if (header[1] !== Kind.FileStream) throw new CryptoError('malformed', 'file');
+    this.prefix = header.slice(2);
+    this.ad = framed(utf8(FILE_AD_LABEL), header) as Uint8Array<ArrayBuffer>;
   }
 
   push(piece: Uint8Array): Promise<Uint8Array>[] {
     this.blocks.push(piece);
     this.readHeader();
     const opened: Promise<Uint8Array>[] = [];
-    if (!this.open) return opened;
+    if (!this.prefix) return opened;
     // Strictly more than a chunk: the held-back chunk may be the last.
-    while (this.blocks.buffered > FILE_CHUNK_BYTES + FILE_TAG_BYTES) opened.push(settled(this.open(this.counter++, false, this.blocks.take())));
+    while (this.blocks.buffered > FILE_CHUNK_BYTES + FILE_TAG_BYTES) opened.push(settled(this.open(this.blocks.take(), false, this.counter++)));
     return opened;
   }
 
   async end(): Promise<Uint8Array> {
     this.readHeader();
-    if (!this.open || this.blocks.buffered < FILE_TAG_BYTES) throw new CryptoError('file-truncated', 'file');
+    if (!this.prefix || this.blocks.buffered < FILE_TAG_BYTES) throw new CryptoError('file-truncated', 'file');
     const last = this.blocks.take();
     try {
-      return await this.open(this.counter, true, last);
+      return await this.open(last, true, this.counter);
     } catch (e) {
       // A whole chunk sealed as not-final where the stream ended: the rest was cut off.
-      const cut = await this.open(this.counter, false, last).then(
+      const cut = await this.open(last, false, this.counter).then(
         () => true,
         () => false,
       );
@@ -319,9 +292,9 @@ export function decryptFileStream(rawKey: Uint8Array): TransformStream<Uint8Arra
  * one stream read straight from the source: what `decryptFileStream` and `unpadStream` piped
  * together give, without two more hops per chunk (a saved download is a third faster this way).
  */
-export function openFileReadable(source: ReadableStream<Uint8Array>, rawKey: Uint8Array, size: number, helper?: ChunkHelper): ReadableStream<Uint8Array> {
+export function openFileReadable(source: ReadableStream<Uint8Array>, rawKey: Uint8Array, size: number): ReadableStream<Uint8Array> {
   const reader = source.getReader();
-  const opener = new FileOpener(rawKey, helper);
+  const opener = new FileOpener(rawKey);
   const queue: Promise<Uint8Array>[] = [];
   let left = size;
   let ended = false;

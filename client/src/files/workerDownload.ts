@@ -7,10 +7,6 @@
  * memory, and the page's thread stays free (saving through a Blob made in the page ran at 0.35–
  * 0.41× of an unencrypted download; see bench/README.md, "npm run bench:files").
  *
- * The decryption runs on two threads: the service worker opens half the chunks and hands the
- * other half to a dedicated worker this page starts for the download (files/chunkWorker.ts),
- * because one thread's WebCrypto was the bottleneck (see bench/README.md).
- *
  * The key goes to the worker only for this download: it is the app's own code on this origin,
  * keeps nothing in Cache Storage and forgets the registration when the request claims it.
  * Without a controlling worker (or an older one that does not answer), the caller saves the file
@@ -56,22 +52,10 @@ export async function saveThroughWorker(ref: FileRef): Promise<boolean> {
   const next = () => new Promise<Answer>((resolve) => (answered = resolve));
   channel.port1.onmessage = (m) => answered(m.data as Answer);
   const ready = next();
-  const key = fromBase64(ref.key);
-  // A second thread for the decryption (see chunkWorker.ts); without one the worker does it all.
-  const helperChannel = new MessageChannel();
-  let helper: Worker | null = null;
-  try {
-    helper = new Worker(new URL('./chunkWorker.ts', import.meta.url), { type: 'module' });
-    helper.postMessage({ key, port: helperChannel.port2 }, [helperChannel.port2]);
-  } catch {
-    helper = null;
-  }
-  const registration = { type: 'download', token, id: ref.id, key, name: ref.name, size: ref.size, access, ...(helper ? { helper: helperChannel.port1 } : {}) };
-  worker.postMessage(registration, helper ? [channel.port2, helperChannel.port1] : [channel.port2]);
+  worker.postMessage({ type: 'download', token, id: ref.id, key: fromBase64(ref.key), name: ref.name, size: ref.size, access }, [channel.port2]);
   const timeout = new Promise<Answer>((resolve) => setTimeout(() => resolve({}), READY_MS));
   if (!(await Promise.race([ready, timeout])).ready) {
     channel.port1.close();
-    helper?.terminate();
     return false;
   }
   const finished = next();
@@ -88,7 +72,6 @@ export async function saveThroughWorker(ref: FileRef): Promise<boolean> {
   } finally {
     clearInterval(keepalive);
     channel.port1.close();
-    helper?.terminate();
     // The browser owns the download once it started; the frame only asked for it.
     setTimeout(() => frame.remove(), 1_000);
   }

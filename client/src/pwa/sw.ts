@@ -22,8 +22,8 @@
  * never runs a mix of old page and new worker.
  */
 
-import { openFileReadable, type ChunkHelper } from '../crypto/FileCipher';
-import { CryptoError, isCryptoError } from '../crypto/errors';
+import { openFileReadable } from '../crypto/FileCipher';
+import { isCryptoError } from '../crypto/errors';
 
 declare const __PRECACHE__: string[];
 declare const __VERSION__: string;
@@ -75,8 +75,6 @@ interface PendingDownload {
   size: number;
   access: string;
   port: MessagePort;
-  /** The page's dedicated worker that opens every other chunk, when it started one. */
-  helper?: MessagePort;
   timer: ReturnType<typeof setTimeout>;
 }
 const downloads = new Map<string, PendingDownload>();
@@ -86,12 +84,12 @@ const TOKEN = /^[A-Za-z0-9_-]{22}$/;
 
 /** Takes a download registration from the page (files/workerDownload.ts), if well-formed. */
 function registerDownload(data: Record<string, unknown>, port: MessagePort | undefined): void {
-  const { token, id, key, name, size, access, helper } = data;
+  const { token, id, key, name, size, access } = data;
   if (!port || typeof token !== 'string' || !TOKEN.test(token) || typeof id !== 'string' || !TOKEN.test(id)) return;
   if (!(key instanceof Uint8Array) || key.length !== 32 || typeof name !== 'string' || typeof access !== 'string') return;
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) return;
   const timer = setTimeout(() => downloads.delete(token), DOWNLOAD_CLAIM_MS);
-  downloads.set(token, { id, key, name, size, access, port, timer, ...(helper instanceof MessagePort ? { helper } : {}) });
+  downloads.set(token, { id, key, name, size, access, port, timer });
   port.postMessage({ ready: true });
 }
 
@@ -108,31 +106,6 @@ function disposition(name: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
-/** How long the page's chunk worker may take to open a chunk before this worker opens it itself, ms. */
-const HELPER_ANSWER_MS = 10_000;
-
-/** The page's chunk worker (files/chunkWorker.ts) behind its port, as a ChunkHelper. */
-function portHelper(port: MessagePort): ChunkHelper {
-  const waiting = new Map<number, { resolve: (plain: Uint8Array) => void; reject: (e: Error) => void }>();
-  port.onmessage = (m: MessageEvent<{ index: number; plain?: ArrayBuffer; error?: string }>) => {
-    const w = waiting.get(m.data.index);
-    waiting.delete(m.data.index);
-    if (m.data.plain) w?.resolve(new Uint8Array(m.data.plain));
-    else w?.reject(new CryptoError(m.data.error === 'tampered' ? 'tampered' : 'malformed', 'file'));
-  };
-  return {
-    start: (header) => port.postMessage({ header }),
-    open: (index, final, sealed) =>
-      new Promise<Uint8Array>((resolve, reject) => {
-        // A page closed mid-download takes its helper with it: the chunk is then opened here.
-        const timer = setTimeout(() => (waiting.delete(index), reject(new Error('no answer'))), HELPER_ANSWER_MS);
-        waiting.set(index, { resolve: (p) => (clearTimeout(timer), resolve(p)), reject: (e) => (clearTimeout(timer), reject(e)) });
-        const copy = sealed.slice();
-        port.postMessage({ index, final, sealed: copy.buffer }, [copy.buffer]);
-      }),
-  };
-}
-
 /** Streams registered download `token`: ciphertext from the server, decrypted on the way out. */
 async function download(token: string): Promise<Response> {
   const d = downloads.get(token);
@@ -144,7 +117,7 @@ async function download(token: string): Promise<Response> {
     d.port.postMessage({ error: res?.status === 404 ? 'not-found' : 'network', status: res?.status ?? 0 });
     return new Response(null, { status: res?.status ?? 502 });
   }
-  const reader = openFileReadable(res.body, d.key, d.size, d.helper ? portHelper(d.helper) : undefined).getReader();
+  const reader = openFileReadable(res.body, d.key, d.size).getReader();
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
