@@ -21,9 +21,15 @@ export const ERROR_STATUS = {
   /** An upload past the account's storage quota. */
   quota_exceeded: 413,
   unsupported_media_type: 415,
+  /** A link preview of an address that is not public (issue #15: SSRF). */
+  address_refused: 422,
   rate_limited: 429,
   internal: 500,
   storage_unavailable: 503,
+  /** A site the server fetched for someone (a link preview) failed or answered with an error. */
+  bad_gateway: 502,
+  /** That site took longer than the server waits. */
+  gateway_timeout: 504,
   /** A service the server depends on (the password hasher) did not answer. */
   unavailable: 503,
 } as const;

@@ -21,6 +21,11 @@ const config :Workerd.Config = (
     # The password hasher, a workerd process of its own (selfhost/hasher.capnp) on a loopback
     # port start.mjs picks: Argon2 there never holds this process's thread (worker/hasher).
     (name = "hasher", external = (address = "127.0.0.1:9", http = ())),
+    # Link previews (worker/linkPreview.ts) go out through the global outbound, whose default
+    # network allows public addresses only, checked on the addresses DNS returns. The test suite
+    # serves its "external" pages on 127.0.0.2 and reaches them through this network instead,
+    # used only when CHATALOT_TEST_PREVIEW_HOST names that address (never set in production).
+    (name = "preview-test-net", network = (allow = ["public", "127.0.0.2/32"])),
   ],
   sockets = [
     (name = "http", address = "127.0.0.1:8080", http = (), service = "chatalot"),
@@ -68,6 +73,9 @@ const chatalot :Workerd.Worker = (
     (name = "TURN_URLS", fromEnvironment = "TURN_URLS"),
     (name = "TURN_SECRET", fromEnvironment = "TURN_SECRET"),
     (name = "TURN_TTL_SECONDS", fromEnvironment = "TURN_TTL_SECONDS"),
+    (name = "LINK_PREVIEWS", fromEnvironment = "LINK_PREVIEWS"),
+    (name = "PREVIEW_TEST_NET", service = "preview-test-net"),
+    (name = "CHATALOT_TEST_PREVIEW_HOST", fromEnvironment = "CHATALOT_TEST_PREVIEW_HOST"),
     (name = "CHATALOT_CLOCK_OFFSET_MS", fromEnvironment = "CHATALOT_CLOCK_OFFSET_MS"),
     (name = "CHATALOT_TEST_FAULTS", fromEnvironment = "CHATALOT_TEST_FAULTS"),
   ],

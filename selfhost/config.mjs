@@ -31,6 +31,7 @@ export const VARIABLES = {
   TURN_URLS: { default: undefined, help: 'comma-separated turn:/turns: URLs of your TURN server (coturn with use-auth-secret); needs TURN_SECRET' },
   TURN_SECRET: { default: undefined, help: "the TURN server's shared secret (coturn static-auth-secret); members in a call get credentials valid for TURN_TTL_SECONDS" },
   TURN_TTL_SECONDS: { default: '3600', help: 'how long issued TURN credentials stay valid, in seconds (60–86400)' },
+  LINK_PREVIEWS: { default: 'off', help: 'on: the server fetches public web pages members link to (title and description only), so the preview travels encrypted and receivers never contact the site; the server then sees those addresses' },
 };
 
 /** Comma-separated stun:, turn: or turns: URLs; throws a ConfigError naming `name` for anything else. */
@@ -116,6 +117,8 @@ export function readConfig(env = process.env, cwd = process.cwd()) {
   if (turnUrls.length > 0 && !turnSecret) throw new ConfigError('TURN_URLS needs TURN_SECRET (the static-auth-secret of your TURN server)');
   const turnTtl = Number(get('TURN_TTL_SECONDS') ?? VARIABLES.TURN_TTL_SECONDS.default);
   if (!Number.isInteger(turnTtl) || turnTtl < 60 || turnTtl > 86400) throw new ConfigError(`TURN_TTL_SECONDS must be a whole number of seconds from 60 to 86400 (got "${get('TURN_TTL_SECONDS')}")`);
+  const linkPreviews = get('LINK_PREVIEWS') ?? VARIABLES.LINK_PREVIEWS.default;
+  if (linkPreviews !== 'on' && linkPreviews !== 'off') throw new ConfigError(`LINK_PREVIEWS must be on or off (got "${linkPreviews}")`);
   const adminUsername = get('ADMIN_USERNAME');
   if (adminUsername !== undefined && !/^[a-z0-9_.-]{3,32}$/.test(adminUsername)) {
     throw new ConfigError(`ADMIN_USERNAME must be 3–32 characters of a-z 0-9 _ . - (got "${adminUsername}")`);
@@ -154,6 +157,7 @@ export function readConfig(env = process.env, cwd = process.cwd()) {
     turnUrls,
     turnSecret,
     turnTtl,
+    linkPreviews,
     jwtPrivateKeyPath: path('JWT_PRIVATE_KEY_PATH', 'keys/jwt-ed25519.pem'),
     jwtPublicKeyPath: path('JWT_PUBLIC_KEY_PATH', 'keys/jwt-ed25519.pub.pem'),
     totpKey: totp,

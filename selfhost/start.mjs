@@ -212,6 +212,7 @@ async function main() {
     TURN_URLS: config.turnUrls.join(','),
     TURN_SECRET: config.turnSecret ?? '',
     TURN_TTL_SECONDS: String(config.turnTtl),
+    LINK_PREVIEWS: config.linkPreviews,
   };
   if (!config.database) delete env.DATABASE_URL;
   if (!config.adminUsername) delete env.ADMIN_USERNAME;

@@ -58,6 +58,12 @@ export interface Env {
   TURN_SECRET?: string;
   /** How long issued TURN credentials stay valid, seconds. */
   TURN_TTL_SECONDS?: string;
+  /** `on`: POST /api/link-preview fetches public pages for members (worker/linkPreview.ts). */
+  LINK_PREVIEWS?: string;
+  /** Test-only: the network that may also reach CHATALOT_TEST_PREVIEW_HOST (selfhost/config.capnp). */
+  PREVIEW_TEST_NET?: Fetcher;
+  /** Test-only: the one loopback address link previews may fetch from (the suite's fake site). */
+  CHATALOT_TEST_PREVIEW_HOST?: string;
   /** Test-only: shifts the server's clock (see worker/auth/clock.ts). */
   CHATALOT_CLOCK_OFFSET_MS?: string;
   /** Test-only fault injection (durable-objects/faults.ts); never set in production. */

@@ -9,7 +9,7 @@ import { clientIp } from '../auth/clientInfo';
 import { errorResponse } from './errors';
 
 export interface RateLimitOptions {
-  bucket: 'general' | 'auth' | 'images';
+  bucket: 'general' | 'auth' | 'images' | 'previews';
   /** Reads the rate (requests per second) from the environment. */
   rate: (env: AppEnv['Bindings']) => number;
 }

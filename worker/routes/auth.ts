@@ -43,7 +43,7 @@ export const authRoutes = new Hono<AppEnv>()
   .use('*', noStore)
   .get('/config', async (c) => {
     const storage = await c.var.storage();
-    return c.json({ registrationMode: c.env.REGISTRATION_MODE ?? 'invite_only', needsSetup: (await storage.countUsers()) === 0 });
+    return c.json({ registrationMode: c.env.REGISTRATION_MODE ?? 'invite_only', needsSetup: (await storage.countUsers()) === 0, linkPreviews: c.env.LINK_PREVIEWS === 'on' });
   })
 
   .post('/register', async (c) => {

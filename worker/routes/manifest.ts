@@ -9,6 +9,7 @@ import * as auth from '../../protocol/auth';
 import * as keys from '../../protocol/keys';
 import * as communities from '../../protocol/communities';
 import * as files from '../../protocol/files';
+import * as linkPreview from '../../protocol/linkPreview';
 
 /** Who may call a route: anyone, any signed-in user, or instance admins and the owner. */
 export type Access = 'public' | 'user' | 'admin';
@@ -125,6 +126,7 @@ export const ROUTES: RouteSpec[] = [
   { method: 'DELETE', path: '/api/channels/{id}', access: 'user', tag: 'channels', status: 204, errors: ['not_found', 'forbidden'], summary: 'Delete a community channel (MANAGE_CHANNELS in it); DMs cannot be deleted by anyone.' },
   { method: 'PUT', path: '/api/channels/{id}/overrides', access: 'user', tag: 'channels', status: 204, body: communities.SetOverrideRequest, errors: ['not_found', 'forbidden'], summary: 'Set (or clear with allow = deny = 0) a role’s or member’s allow/deny bits in a channel (MANAGE_ROLES in it; only bits you hold there; members below your rank).' },
   { method: 'GET', path: '/api/channels/{id}/call', access: 'user', tag: 'calls', status: 200, errors: ['not_found'], summary: 'Who is in the channel’s call now: {userIds} (each user once). Live changes reach members through their hub as `voice` frames.' },
+  { method: 'POST', path: '/api/link-preview', access: 'user', tag: 'messages', body: linkPreview.LinkPreviewRequest, status: 200, errors: ['not_found', 'address_refused', 'bad_gateway', 'gateway_timeout', 'payload_too_large', 'unsupported_media_type'], summary: 'Fetches a public web page for a link the caller is about to send and reads its title, description and site name: {url, title?, description?, siteName?} (the client puts them inside the message ciphertext). 404 unless the instance sets LINK_PREVIEWS=on. Only http(s) to public addresses (IP literals checked here, names by the network layer after DNS), at most 3 redirects each checked, HTML only, at most 512 KiB in 5 s; 2 a second per account.' },
   { method: 'GET', path: '/api/channels/{id}/call/ice', access: 'user', tag: 'calls', status: 200, errors: ['not_found', 'forbidden'], summary: 'The STUN and TURN servers for the channel’s call (CONNECT in it): {iceServers, expiresAt}. TURN credentials follow the TURN REST convention (username `expiry:userId`, credential base64 HMAC-SHA1 of it under TURN_SECRET, as coturn use-auth-secret expects) and expire after TURN_TTL_SECONDS.' },
   { method: 'GET', path: '/api/channels/{id}/members', access: 'user', tag: 'channels', status: 200, errors: ['not_found'], summary: 'Who can see the channel, with their bits in it: the members of a DM, or the community members with VIEW.' },
 

@@ -14,6 +14,8 @@ export type RegistrationMode = 'open' | 'invite_only' | 'closed';
 export interface AuthConfig {
   registrationMode: RegistrationMode;
   needsSetup: boolean;
+  /** The instance fetches link previews for its members (LINK_PREVIEWS=on). */
+  linkPreviews?: boolean;
 }
 
 export const getAuthConfig = () => api<AuthConfig>('/api/auth/config', { auth: false });

@@ -9,7 +9,7 @@
  * available the composer is disabled, because nothing is ever sent in plaintext.
  */
 import { listFormat, locale, t } from '../i18n';
-import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from 'solid-js';
+import { createEffect, createMemo, createResource, createSignal, For, on, onCleanup, Show } from 'solid-js';
 import { ApiRequestError } from '../api/http';
 import { createStore, reconcile } from 'solid-js/store';
 import { MAX_MESSAGE_CHARS, MAX_QUOTE_CHARS } from '../e2ee/MessageBody';
@@ -31,7 +31,10 @@ import { PollComposer } from './messages/PollComposer';
 import { disappearLabel } from './messages/disappearing';
 import { formatSize, forgetUpload, interruptedUploads, NotTheSameFile, UploadCancelled, uploadFile, type UploadRecord } from '../files/transfer';
 import { deleteFile } from '../api/files';
-import { MAX_FILES_PER_MESSAGE, type FileRef } from '../e2ee/MessageBody';
+import { MAX_FILES_PER_MESSAGE, type FileRef, type LinkPreviewRef } from '../e2ee/MessageBody';
+import { getAuthConfig } from '../api/auth';
+import { fetchLinkPreview } from '../api/linkPreview';
+import { LinkPreviewCard } from './messages/LinkPreviewCard';
 import { preferences } from '../stores/preferences';
 import { onSignOut } from '../stores/session';
 
@@ -342,6 +345,34 @@ export function MessagePane(props: {
   const [dragging, setDragging] = createSignal(false);
   const hasFiles = (e: DragEvent) => [...(e.dataTransfer?.types ?? [])].includes('Files');
 
+  // Link previews (issue #15 item 6): when the draft holds a link and both the instance and this
+  // person allow it, the page's title and description are fetched through the instance while they
+  // type, shown above the composer (removable), and sent inside the message's ciphertext.
+  const [instance] = createResource(() => getAuthConfig().catch(() => null));
+  const [preview, setPreview] = createSignal<{ for: string; ref: LinkPreviewRef } | null>(null);
+  const [noPreviewFor, setNoPreviewFor] = createSignal<string | null>(null);
+  let previewTimer: ReturnType<typeof setTimeout> | undefined;
+  const firstLink = (text: string) => /\bhttps?:\/\/[^\s<>"']+/i.exec(text)?.[0]?.replace(/[).,;:!?'"]+$/, '') ?? null;
+  createEffect(
+    on([draft, editing, () => instance()?.linkPreviews, () => preferences().linkPreviews], ([text, ed, instanceOn, personOn]) => {
+      clearTimeout(previewTimer);
+      const link = firstLink(text);
+      if (!link || ed || !instanceOn || !personOn || link === noPreviewFor()) return setPreview(null);
+      if (preview()?.for === link) return;
+      setPreview(null);
+      previewTimer = setTimeout(() => {
+        void fetchLinkPreview(link).then(
+          (p) => {
+            if (firstLink(draft()) !== link || !(p.title || p.description)) return;
+            setPreview({ for: link, ref: { url: p.url, ...(p.title ? { title: p.title } : {}), ...(p.description ? { description: p.description } : {}), ...(p.siteName ? { siteName: p.siteName } : {}) } });
+          },
+          () => undefined,
+        );
+      }, 500);
+    }),
+  );
+  onCleanup(() => clearTimeout(previewTimer));
+
   const submit = (e?: Event) => {
     e?.preventDefault();
     const s = props.session;
@@ -350,7 +381,11 @@ export function MessagePane(props: {
     if (!s || (!text && files.length === 0) || !canSend() || uploading()) return;
     const ed = editing();
     const to = replying();
-    const body = { v: 1 as const, ...(text ? { text } : {}), ...(files.length ? { files } : {}) };
+    const shown = preview();
+    const withPreview = shown && firstLink(text) === shown.for ? { preview: shown.ref } : {};
+    const body = { v: 1 as const, ...(text ? { text } : {}), ...(files.length ? { files } : {}), ...withPreview };
+    setPreview(null);
+    setNoPreviewFor(null);
     if (ed && ed.seq !== null) s.enqueue('edit', { v: 1, text }, ed.seq);
     else if (to && to.seq !== null) s.enqueue('message', { ...body, quote: { sender: to.sender, text: (to.text ?? '').slice(0, MAX_QUOTE_CHARS) } }, undefined, to.seq, mentionsIn(text));
     else s.enqueue('message', body, undefined, undefined, mentionsIn(text));
@@ -604,6 +639,7 @@ export function MessagePane(props: {
                   <Show when={m.text}>
                     <div class="text markdown" innerHTML={withCustomEmoji(renderMarkdown(m.text!), props.customEmoji)} />
                   </Show>
+                  <Show when={m.preview}>{(p) => <LinkPreviewCard preview={p()} />}</Show>
                   <Show when={m.files.length > 0}>
                     <Attachments files={m.files} onOpenImage={setViewing} />
                   </Show>
@@ -758,6 +794,16 @@ export function MessagePane(props: {
               {t('Cancel')}
             </button>
           </p>
+        </Show>
+        <Show when={preview()}>
+          {(p) => (
+            <div class="composer-preview" data-testid="composer-preview">
+              <LinkPreviewCard preview={p().ref} />
+              <button type="button" class="icon-button" aria-label={t('Remove the link preview')} onClick={() => (setNoPreviewFor(p().for), setPreview(null))}>
+                ×
+              </button>
+            </div>
+          )}
         </Show>
         <Show when={uploads().length > 0}>
           <ul class="pending-files" aria-label={t('Files to send')}>

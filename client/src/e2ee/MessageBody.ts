@@ -57,8 +57,17 @@ export interface Poll {
   closesAt?: number;
 }
 
+/** A link preview the sender's device fetched (issue #15 item 6): receivers show it without contacting the site. */
+export interface LinkPreviewRef {
+  url: string;
+  title?: string;
+  description?: string;
+  siteName?: string;
+}
+
 export interface MessageBody {
   v: 1;
+  preview?: LinkPreviewRef;
   poll?: Poll;
   /** A vote on a poll: option indexes (none: the vote taken back). */
   vote?: number[];
@@ -101,6 +110,8 @@ export function decodeBody(bytes: Uint8Array): MessageBody | null {
       const d = call.durationMs;
       if (typeof d === 'number' && Number.isSafeInteger(d) && d >= 0 && d <= 7 * 24 * 3_600_000) body.call.durationMs = d;
     }
+    const preview = previewOf((o as { preview?: unknown }).preview);
+    if (preview) body.preview = preview;
     const poll = pollOf((o as { poll?: unknown }).poll);
     if (poll) body.poll = poll;
     const vote = (o as { vote?: unknown }).vote;
@@ -146,4 +157,20 @@ function pollOf(x: unknown): Poll | undefined {
   if (anonymous === true) poll.anonymous = true;
   if (typeof closesAt === 'number' && Number.isSafeInteger(closesAt) && closesAt > 0) poll.closesAt = closesAt;
   return poll;
+}
+
+/** A link preview as sent, or undefined when it is not one: an http(s) address and short texts. */
+function previewOf(x: unknown): LinkPreviewRef | undefined {
+  if (typeof x !== 'object' || x === null) return undefined;
+  const { url, title, description, siteName } = x as Record<string, unknown>;
+  if (typeof url !== 'string' || url.length > 2048 || !/^https?:\/\//i.test(url)) return undefined;
+  const text = (v: unknown, max: number) => (typeof v === 'string' && v.trim() !== '' ? v.slice(0, max) : undefined);
+  const p: LinkPreviewRef = { url };
+  const t = text(title, 300);
+  const d = text(description, 500);
+  const s = text(siteName, 100);
+  if (t) p.title = t;
+  if (d) p.description = d;
+  if (s) p.siteName = s;
+  return p.title || p.description ? p : undefined;
 }

@@ -21,7 +21,7 @@ import type { CallParticipant } from '../../../protocol/calls';
 import type { EnvelopeKind, EnvelopeOut, Mentions, ServerFrame } from '../../../protocol/frames';
 import type { CryptoErrorCode, MessageStatus } from '../crypto';
 import type { Engine, OpenResult } from '../e2ee/Engine';
-import { decodeBody, encodeBody, type CallNotice, type FileRef, type MessageBody } from '../e2ee/MessageBody';
+import { decodeBody, encodeBody, type CallNotice, type FileRef, type LinkPreviewRef, type MessageBody } from '../e2ee/MessageBody';
 import { applyVote, type PollView } from '../e2ee/polls';
 import { forgetMedia } from '../files/transfer';
 import { toBase64Url } from '../e2ee/base64';
@@ -95,6 +95,8 @@ export interface ViewMessage {
   poll?: PollView;
   /** Disappearing messages: when it disappears. */
   expiresAt?: number;
+  /** A link preview the sender's device fetched (issue #15 item 6). */
+  preview?: LinkPreviewRef;
 }
 
 /** Adds or takes back one person's reaction on a message (the latest envelope of theirs wins). */
@@ -669,6 +671,7 @@ export class ChannelSession {
           ...(r.body?.call && !r.deleted ? { call: r.body.call } : {}),
           ...(r.body?.poll && !r.deleted ? { poll: { ...r.body.poll, closed: false, ballots: {} } } : {}),
           ...(r.expiresAt !== undefined ? { expiresAt: r.expiresAt } : {}),
+          ...(r.body?.preview && !r.deleted ? { preview: r.body.preview } : {}),
           edited: false,
           deleted: !!r.deleted,
           pending: false,
@@ -718,6 +721,7 @@ export class ChannelSession {
           files: o.body.files ?? [],
           ...(o.body.call ? { call: o.body.call } : {}),
           ...(o.body.poll ? { poll: { ...o.body.poll, closed: false, ballots: {} } } : {}),
+          ...(o.body.preview ? { preview: o.body.preview } : {}),
           edited: false,
           deleted: false,
           pending: true,

@@ -27,6 +27,11 @@ export interface Preferences {
   speakerId: string;
   /** Calls: the call view's background, one of CALL_BACKGROUNDS or 'custom' (the picture kept beside the preferences). */
   callBackground: CallBackground;
+  /**
+   * Link previews (issue #15): when sending a link, ask this instance for the page's title and
+   * description and send them encrypted with the message. Off: the instance never sees the link.
+   */
+  linkPreviews: boolean;
 }
 
 /** The preset call backgrounds (client/src/styles/calls.css draws them). */
@@ -34,7 +39,7 @@ export const CALL_BACKGROUNDS = ['none', 'dusk', 'forest', 'ocean', 'sunrise', '
 export type CallBackground = (typeof CALL_BACKGROUNDS)[number] | 'custom';
 
 const KEY = 'chatalot.preferences';
-export const DEFAULT_PREFERENCES: Preferences = { theme: 'system', accent: 'indigo', density: 'comfortable', fontSize: 'medium', clock: '24h', times: 'relative', callRelayOnly: false, microphoneId: '', cameraId: '', speakerId: '', callBackground: 'none' };
+export const DEFAULT_PREFERENCES: Preferences = { theme: 'system', accent: 'indigo', density: 'comfortable', fontSize: 'medium', clock: '24h', times: 'relative', callRelayOnly: false, microphoneId: '', cameraId: '', speakerId: '', callBackground: 'none', linkPreviews: true };
 
 function load(): Preferences {
   try {
@@ -43,6 +48,7 @@ function load(): Preferences {
     if (!ACCENTS.includes(p.accent)) p.accent = DEFAULT_PREFERENCES.accent;
     if (p.times !== 'relative' && p.times !== 'absolute') p.times = DEFAULT_PREFERENCES.times;
     if (typeof p.callRelayOnly !== 'boolean') p.callRelayOnly = DEFAULT_PREFERENCES.callRelayOnly;
+    if (typeof p.linkPreviews !== 'boolean') p.linkPreviews = DEFAULT_PREFERENCES.linkPreviews;
     for (const k of ['microphoneId', 'cameraId', 'speakerId'] as const) if (typeof p[k] !== 'string') p[k] = '';
     if (p.callBackground !== 'custom' && !CALL_BACKGROUNDS.includes(p.callBackground)) p.callBackground = 'none';
     return p;

@@ -72,6 +72,14 @@ export function AppearanceSection() {
           { value: true, label: msg("Always relay through this server's TURN server (hides your IP address; needs TURN; slower)") },
         ]}
       />
+      <Choice
+        name="linkPreviews"
+        legend={msg('Link previews when I send a link')}
+        options={[
+          { value: true, label: msg('Show a preview (this server fetches the page, so it sees the link; the people you send it to never contact the site)') },
+          { value: false, label: msg('No previews (the server never sees the links you send)') },
+        ]}
+      />
     </section>
   );
 }
