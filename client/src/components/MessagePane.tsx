@@ -28,6 +28,7 @@ import { Lightbox } from './messages/Lightbox';
 import { EditHistory, type EditHistoryOf } from './messages/EditHistory';
 import { PollCard } from './messages/PollCard';
 import { PollComposer } from './messages/PollComposer';
+import { ThreadPanel, ThreadsList } from './messages/Threads';
 import { disappearLabel } from './messages/disappearing';
 import { formatSize, forgetUpload, interruptedUploads, NotTheSameFile, UploadCancelled, uploadFile, type UploadRecord } from '../files/transfer';
 import { deleteFile } from '../api/files';
@@ -89,6 +90,20 @@ export function MessagePane(props: {
   /** The message whose edit history is open. */
   const [historyOf, setHistoryOf] = createSignal<EditHistoryOf | null>(null);
   const [makingPoll, setMakingPoll] = createSignal(false);
+  /** The thread whose panel is open (its root's seq), and whether the threads list is. */
+  const [threadOpen, setThreadOpen] = createSignal<number | null>(null);
+  const [showThreads, setShowThreads] = createSignal(false);
+  const threads = createMemo(() => props.session?.threads() ?? []);
+  const threadOf = createMemo(() => new Map(threads().map((th) => [th.root.seq!, th])));
+  const openThread = createMemo(() => {
+    const root = threadOpen();
+    return root === null ? null : (props.session?.thread(root) ?? null);
+  });
+  const replyInThread = (text: string) => {
+    const root = openThread()?.root;
+    if (!root || root.seq === null) return;
+    props.session?.enqueue('message', { v: 1, text, quote: { sender: root.sender, text: (root.text ?? '').slice(0, MAX_QUOTE_CHARS) } }, undefined, root.seq, mentionsIn(text));
+  };
   /** `:name` being typed at the end of the draft: the emoji it could complete to. */
   const suggestions = createMemo(() => {
     const m = draft().match(/(?:^|\s):([a-z0-9_+-]{2,})$/i);
@@ -501,6 +516,9 @@ export function MessagePane(props: {
           >
             {t('Pinned')}{pinned().length > 0 ? ` (${pinned().length})` : ''}
           </button>
+          <button type="button" class="small threads-button" aria-expanded={showThreads()} onClick={() => setShowThreads(!showThreads())}>
+            {t('Threads')}{threads().length > 0 ? ` (${threads().length})` : ''}
+          </button>
         </Show>
       </header>
       <Show when={showPinned()}>
@@ -659,6 +677,13 @@ export function MessagePane(props: {
                   </Show>
                 </Show>
               </Show>
+              <Show when={m.seq !== null && threadOf().get(m.seq)}>
+                {(th) => (
+                  <button type="button" class="link-button thread-link" data-testid="thread-link" onClick={() => (setShowThreads(false), setThreadOpen(m.seq))}>
+                    {t('{count} replies', { count: th().replies })} · {t('last {time}', { time: messageTimeLabel(th().last.ts, now(), preferences().times, preferences().clock, locale()) })}
+                  </button>
+                )}
+              </Show>
               <Show when={m.reactions.length > 0 && !m.deleted}>
                 <div class="reactions" role="group" aria-label={t('Reactions')}>
                   <For each={m.reactions}>
@@ -686,6 +711,9 @@ export function MessagePane(props: {
                 <div class="message-tools" role="group" aria-label={t('Message actions')}>
                   <button type="button" class="tool" onClick={() => startReply(m)} aria-label={t('Reply')}>
                     {t('Reply')}
+                  </button>
+                  <button type="button" class="tool" onClick={() => (setShowThreads(false), setThreadOpen(m.seq))} aria-label={t('Reply in thread')}>
+                    {t('Thread')}
                   </button>
                   <button type="button" class="tool" onClick={() => setPicking(picking() === m.seq ? null : m.seq)} aria-label={t('React to message')} aria-expanded={picking() === m.seq}>
                     {t('React')}
@@ -922,6 +950,31 @@ export function MessagePane(props: {
       </form>
       <Lightbox images={images()} current={viewing()} onChange={setViewing} />
       <EditHistory of={historyOf()} onClose={() => setHistoryOf(null)} />
+      <Show when={showThreads() && props.session}>
+        <ThreadsList
+          channelId={props.session!.channelId}
+          threads={threads()}
+          me={props.me}
+          now={now()}
+          nameOf={props.nameOf}
+          onOpen={(root) => (setShowThreads(false), setThreadOpen(root))}
+          onClose={() => setShowThreads(false)}
+        />
+      </Show>
+      <Show when={openThread()?.root && props.session}>
+        <ThreadPanel
+          channelId={props.session!.channelId}
+          root={openThread()!.root!}
+          replies={openThread()!.replies}
+          me={props.me}
+          now={now()}
+          canSend={canSend()}
+          nameOf={props.nameOf}
+          renderText={(text) => withCustomEmoji(renderMarkdown(text), props.customEmoji)}
+          onSend={replyInThread}
+          onClose={() => setThreadOpen(null)}
+        />
+      </Show>
       <PollComposer open={makingPoll()} onClose={() => setMakingPoll(false)} onSend={(poll) => (props.session?.enqueue('message', { v: 1, poll }), setMakingPoll(false))} />
     </section>
   );

@@ -7,6 +7,7 @@ import type { Catalogue } from './index';
 export const en: Catalogue = {
   '{count} members': { one: '{count} member', other: '{count} members' },
   '{count} votes': { one: '{count} vote', other: '{count} votes' },
+  '{count} replies': { one: '{count} reply', other: '{count} replies' },
   '{count} minutes': { one: '{count} minute', other: '{count} minutes' },
   '{count} people voted': { one: '{count} person voted', other: '{count} people voted' },
   '{count} mentions': { one: '{count} mention', other: '{count} mentions' },

@@ -99,6 +99,14 @@ export interface ViewMessage {
   preview?: LinkPreviewRef;
 }
 
+/** A thread as the threads list shows it. */
+export interface ThreadView {
+  root: ViewMessage;
+  replies: number;
+  /** The latest reply (its seq is null while it is being sent). */
+  last: ViewMessage;
+}
+
 /** Adds or takes back one person's reaction on a message (the latest envelope of theirs wins). */
 function applyReaction(m: ViewMessage, userId: string, emoji: string, remove: boolean): void {
   let entry = m.reactions.find((x) => x.emoji === emoji);
@@ -625,6 +633,30 @@ export class ChannelSession {
   /** Pinned messages among everything held here, not only the drawn window. */
   pinned(): ViewMessage[] {
     return this.fullView().filter((m) => m.pinned && !m.deleted);
+  }
+
+  /** A thread (issue #15 item 2): its root and the replies to it, in order, among everything held here. */
+  thread(root: number): { root: ViewMessage | undefined; replies: ViewMessage[] } {
+    const all = this.fullView();
+    return { root: all.find((m) => m.seq === root), replies: all.filter((m) => m.replyTo?.seq === root) };
+  }
+
+  /** Every thread held here (a message with replies): reply count and the last reply, newest activity first. */
+  threads(): ThreadView[] {
+    const byRoot = new Map<number, ThreadView>();
+    const all = this.fullView();
+    const bySeq = new Map(all.filter((m) => m.seq !== null).map((m) => [m.seq!, m]));
+    for (const m of all) {
+      const root = m.replyTo?.seq;
+      if (root === undefined || m.deleted) continue;
+      const rootMessage = bySeq.get(root);
+      if (!rootMessage) continue;
+      const t = byRoot.get(root) ?? { root: rootMessage, replies: 0, last: m };
+      t.replies++;
+      t.last = m;
+      byRoot.set(root, t);
+    }
+    return [...byRoot.values()].sort((a, b) => b.last.ts - a.last.ts);
   }
 
   private recordsVersion = 0;
