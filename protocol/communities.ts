@@ -57,7 +57,11 @@ export const RenameCommunityRequest = v.pipe(
 );
 
 /** A group DM's accent colour (null removes it); its icon is an upload of its own. */
-export const UpdateGroupDmRequest = v.strictObject({ accent: v.nullable(Accent) });
+/** A DM's settings: a group DM's accent colour, and any DM's disappearing-messages timer (issue #15). */
+export const UpdateDmRequest = v.strictObject({
+  accent: v.optional(v.nullable(Accent)),
+  disappearSeconds: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(MIN_DISAPPEAR_SECONDS, `disappearSeconds must be at least ${MIN_DISAPPEAR_SECONDS} (5 minutes)`), v.maxValue(MAX_DISAPPEAR_SECONDS, `disappearSeconds must be at most ${MAX_DISAPPEAR_SECONDS} (4 weeks)`)))),
+});
 
 export const CreateGroupRequest = v.strictObject({ name: Name });
 export const UpdateGroupRequest = v.strictObject({ name: v.optional(Name), position: v.optional(Position) });

@@ -18,10 +18,10 @@ import { startServer, type RunningServer } from '../helpers/server';
 import { api, community, join, setup, type TestUser } from './fixture';
 
 let server: RunningServer;
-let u: Record<'owner' | 'member', TestUser>;
+let u: Record<'owner' | 'member' | 'stranger', TestUser>;
 
 beforeAll(async () => {
-  ({ server, users: u } = await setup(['owner', 'member'] as const));
+  ({ server, users: u } = await setup(['owner', 'member', 'stranger'] as const));
 });
 afterAll(async () => {
   await server?.kill();
@@ -78,4 +78,28 @@ describe('disappearing messages', () => {
     expect(JSON.stringify(history)).not.toContain(canary);
     late.close();
   }, 120_000);
+
+  it('15.5: in a DM either person may set the timer (a stranger gets 404); its messages carry expiresAt', async () => {
+    // Sharing a community lets them DM directly (no request).
+    const c = await community(server, u.owner, 'dm place');
+    await join(server, u.owner, c.id, [u.member]);
+    const dm = await api(server, u.owner, 'POST', '/api/dms', { userIds: [u.member.id] });
+    expect([200, 201]).toContain(dm.status);
+    const id = dm.body.channel.id as string;
+    expect((await api(server, u.stranger, 'PATCH', `/api/dms/${id}`, { disappearSeconds: 3600 })).status).toBe(404);
+    expect((await api(server, u.member, 'PATCH', `/api/dms/${id}`, { disappearSeconds: 10 })).body.error.code).toBe('validation_failed');
+    // A 1:1 DM has no accent of its own.
+    expect((await api(server, u.member, 'PATCH', `/api/dms/${id}`, { accent: '#336699' })).status).toBe(409);
+    const set = await api(server, u.member, 'PATCH', `/api/dms/${id}`, { disappearSeconds: 3600 });
+    expect(set.status).toBe(200);
+    expect(set.body.channel.disappearSeconds).toBe(3600);
+    expect(((await api(server, u.owner, 'GET', '/api/dms')).body.dms as { id: string; disappearSeconds: number }[]).find((d) => d.id === id)?.disappearSeconds).toBe(3600);
+    const socket = await openChannel(server, u.owner, id);
+    socket.send({ type: 'hello', lastSeq: 0 });
+    await socket.next((f) => f.type === 'ready');
+    socket.send({ type: 'send', clientMsgId: 'dm-vanishing', ciphertext: 'RE1ETQ==' });
+    const ack = await socket.next<Extract<ServerFrame, { type: 'ack' }>>((f) => f.type === 'ack' && f.clientMsgId === 'dm-vanishing');
+    expect(ack.expiresAt).toBe(ack.ts + 3_600_000);
+    socket.close();
+  });
 });

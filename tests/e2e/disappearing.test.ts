@@ -3,12 +3,13 @@
  * settings; both see the timer in the header; her message shows a ⏱ on both sides; when its five
  * minutes are up (the browsers' clocks are moved on with Playwright's clock) it is gone from both
  * screens and from both devices' message caches, and a reload does not bring it back. The room's
- * erasure is checked on the real server in tests/communities/disappearing.test.ts.
+ * erasure is checked on the real server in tests/communities/disappearing.test.ts. Then the same
+ * timer set in a DM from its tools by the other person shows in both headers.
  */
 import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { browserSuite, communityOfTwo, messageWith, send, seriousViolations } from './helpers';
+import { browserSuite, communityOfTwo, messageWith, openDmFrom, send, seriousViolations, startDm } from './helpers';
 
 const suite = browserSuite();
 
@@ -71,6 +72,15 @@ describe('disappearing messages in the browser', () => {
     await bob.reload();
     await expect.poll(() => messageWith(bob, 'still here?').count(), { timeout: 30_000 }).toBe(0);
     expect(await messageWith(bob, canary).count()).toBe(0);
+
+    // In a DM either person sets it from the conversation's tools; both headers say so.
+    await startDm(alice, 'bob');
+    await expect.poll(() => alice.locator('#composer-input').isEnabled(), { timeout: 20_000 }).toBe(true);
+    await send(alice, 'hello in private');
+    await openDmFrom(bob, 'alice');
+    await bob.getByRole('combobox', { name: 'Disappearing messages' }).selectOption('3600');
+    for (const page of [alice, bob]) await expect.poll(() => page.getByTestId('disappearing-note').textContent(), { timeout: 20_000 }).toMatch(/Messages disappear after 1 hour\./);
+    expect(await seriousViolations(bob)).toEqual([]);
     expect(suite.pages.problems).toEqual([]);
   }, 240_000);
 });

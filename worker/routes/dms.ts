@@ -17,7 +17,7 @@
  * over the channel socket and the server cannot read them.
  */
 import { Hono, type Context } from 'hono';
-import { CreateDmRequest, UpdateGroupDmRequest } from '../../protocol/communities';
+import { CreateDmRequest, UpdateDmRequest } from '../../protocol/communities';
 import { ApiError } from '../../protocol/errors';
 import type { AppEnv } from '../app';
 import { digest, newId } from '../auth/secrets';
@@ -43,6 +43,7 @@ function dmView(ch: Channel, states: DirectMemberState[]) {
     createdAt: ch.createdAt,
     iconId: ch.iconId ?? null,
     accent: ch.accent ?? null,
+    disappearSeconds: ch.disappearSeconds ?? null,
     memberIds: states.filter((m) => m.acceptedAt !== null).map((m) => m.userId),
     pendingIds: states.filter((m) => m.acceptedAt === null).map((m) => m.userId),
   };
@@ -231,13 +232,27 @@ export const dmRoutes = new Hono<AppEnv>()
   // A group DM's icon and accent (issue #13 item 5): any member who has accepted it.
   .put('/:id/icon', (c) => setGroupIcon(c, true))
   .delete('/:id/icon', (c) => setGroupIcon(c, false))
+  // A DM's settings: a group DM's accent (issue #13), any DM's disappearing timer (issue #15);
+  // any member who has accepted it may change them, as in Signal.
   .patch('/:id', async (c) => {
     const storage = await c.var.storage();
-    const dm = await ownGroupDm(storage, c.req.param('id'), c.var.auth.user.id);
-    const body = await jsonBody(c, UpdateGroupDmRequest);
-    await storage.updateChannelLook(dm.channel.id, { accent: body.accent });
+    // Who may ask first (a stranger gets 404 whatever they send), then what they ask.
+    const dm = await ownDm(storage, c.req.param('id'), c.var.auth.user.id);
+    if (dm.mine.acceptedAt === null) throw new ApiError('not_found', 'no such DM');
+    const body = await jsonBody(c, UpdateDmRequest);
+    if (body.accent !== undefined) await ownGroupDm(storage, dm.channel.id, c.var.auth.user.id);
+    let channel = dm.channel;
+    if (body.accent !== undefined) {
+      await storage.updateChannelLook(channel.id, { accent: body.accent });
+      channel = { ...channel, accent: body.accent };
+    }
+    if (body.disappearSeconds !== undefined && body.disappearSeconds !== (channel.disappearSeconds ?? null)) {
+      await storage.updateChannel(channel.id, { disappearSeconds: body.disappearSeconds });
+      await notifyRooms(c.env, [channel.id], { kind: 'disappearing', seconds: body.disappearSeconds ?? 0 });
+      channel = { ...channel, disappearSeconds: body.disappearSeconds };
+    }
     await tellDms(c, dm.states.map((m) => m.userId));
-    return c.json({ channel: dmView({ ...dm.channel, accent: body.accent }, dm.states) });
+    return c.json({ channel: dmView(channel, dm.states) });
   })
 
   .delete('/:id/members/me', async (c) => {

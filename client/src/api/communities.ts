@@ -75,6 +75,8 @@ export interface Dm {
   /** A group DM's icon image id and accent colour; null when none. */
   iconId?: string | null;
   accent?: string | null;
+  /** Disappearing messages: seconds after which messages are erased (null: off). */
+  disappearSeconds?: number | null;
   /** Who has accepted it. */
   memberIds: string[];
   /** Whom it is still waiting for (a request not answered yet, or declined: the server does not say which). */
@@ -144,6 +146,7 @@ export const listDms = () => api<{ dms: Dm[]; requests: (Dm & { people: { userId
 export const acceptDm = (channelId: string) => api<{ channel: Dm }>(`/api/dms/${encodeURIComponent(channelId)}/accept`, { method: 'POST' });
 export const declineDm = (channelId: string) => api<void>(`/api/dms/${encodeURIComponent(channelId)}/decline`, { method: 'POST' });
 export const createDm = (body: InferInput<typeof CreateDmRequest>) => api<{ channel: Dm }>('/api/dms', { method: 'POST', body });
+export const setDmDisappearing = (channelId: string, disappearSeconds: number | null) => api<{ channel: Dm }>(`/api/dms/${encodeURIComponent(channelId)}`, { method: 'PATCH', body: { disappearSeconds } });
 export const leaveDm = (channelId: string) => api<void>(`/api/dms/${encodeURIComponent(channelId)}/members/me`, { method: 'DELETE' });
 
 export const kickMember = (communityId: string, userId: string) => api<void>(`${c(communityId)}/members/${encodeURIComponent(userId)}`, { method: 'DELETE' });

@@ -9,12 +9,13 @@
  * It does not draw messages (MessagePane) or decide permissions (the server does; the buttons
  * shown follow the user's community bits only so nobody is offered what will be refused).
  */
+import { DISAPPEAR_CHOICES } from '../components/messages/disappearing';
 import { listFormat, locale, t } from '../i18n';
 import { warmTimeFormats } from '../components/messages/messageTime';
 import { preferences } from '../stores/preferences';
 import { createEffect, createMemo, createResource, createRoot, createSignal, For, lazy, on, onCleanup, Show, startTransition, Suspense, untrack } from 'solid-js';
 import { Permission, RANK, type BuiltInRole } from '../../../protocol/permissions';
-import { acceptDm, channelMembers, createDm, kickMember, communityMembers, declineDm, getCommunity, leaveDm, listCommunities, listDms, listRoles, type Channel, type CommunityMember, type Dm } from '../api/communities';
+import { acceptDm, channelMembers, createDm, kickMember, communityMembers, declineDm, getCommunity, leaveDm, listCommunities, listDms, listRoles, type Channel, type CommunityMember, type Dm, setDmDisappearing } from '../api/communities';
 import { ChannelSettingsDialog } from '../components/ChannelSettingsDialog';
 import {
   CreateChannelDialog,
@@ -622,6 +623,21 @@ export default function ChatScreen() {
                   {t('Channel settings')}
                 </button>
               </Show>
+              <Show when={currentDm()}>
+                {(dm) => (
+                  <label class="small inline-select">
+                    <span aria-hidden="true">⏱</span>
+                    <select
+                      aria-label={t('Disappearing messages')}
+                      value={String(dm().disappearSeconds ?? '')}
+                      onChange={(e) => void setDmDisappearing(dm().id, e.currentTarget.value ? Number(e.currentTarget.value) : null).then(() => refetchDms(), () => undefined)}
+                    >
+                      <option value="">{t('Off')}</option>
+                      <For each={DISAPPEAR_CHOICES}>{(c) => <option value={String(c.seconds)}>{t('after {time}', { time: t(c.label) })}</option>}</For>
+                    </select>
+                  </label>
+                )}
+              </Show>
               <Show when={currentDm()?.kind === 'group_dm'}>
                 <button type="button" class="small" onClick={() => setDialog('groupLook')}>
                   {t('Group picture')}
@@ -720,7 +736,7 @@ export default function ChatScreen() {
             <div class="conversation-body">
               <MessagePane
                 title={title()}
-                disappearSeconds={currentChannel()?.disappearSeconds ?? null}
+                disappearSeconds={currentChannel()?.disappearSeconds ?? currentDm()?.disappearSeconds ?? null}
                 session={activeSession()}
                 me={me().id}
                 nameOf={nameOf}
