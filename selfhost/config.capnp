@@ -24,7 +24,8 @@ const config :Workerd.Config = (
     # Link previews (worker/linkPreview.ts) go out through the global outbound, whose default
     # network allows public addresses only, checked on the addresses DNS returns. The test suite
     # serves its "external" pages on 127.0.0.2 and reaches them through this network instead,
-    # used only when CHATALOT_TEST_PREVIEW_HOST names that address (never set in production).
+    # used only when CHATALOT_TEST_PREVIEW_HOST names that address, and the fake GIF service on
+    # it only when CHATALOT_TEST_GIF_API does (neither is ever set in production).
     (name = "preview-test-net", network = (allow = ["public", "127.0.0.2/32"])),
   ],
   sockets = [
@@ -76,6 +77,8 @@ const chatalot :Workerd.Worker = (
     (name = "LINK_PREVIEWS", fromEnvironment = "LINK_PREVIEWS"),
     (name = "PREVIEW_TEST_NET", service = "preview-test-net"),
     (name = "CHATALOT_TEST_PREVIEW_HOST", fromEnvironment = "CHATALOT_TEST_PREVIEW_HOST"),
+    (name = "GIF_API_KEY", fromEnvironment = "GIF_API_KEY"),
+    (name = "CHATALOT_TEST_GIF_API", fromEnvironment = "CHATALOT_TEST_GIF_API"),
     (name = "CHATALOT_CLOCK_OFFSET_MS", fromEnvironment = "CHATALOT_CLOCK_OFFSET_MS"),
     (name = "CHATALOT_TEST_FAULTS", fromEnvironment = "CHATALOT_TEST_FAULTS"),
   ],

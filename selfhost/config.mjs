@@ -31,6 +31,7 @@ export const VARIABLES = {
   TURN_URLS: { default: undefined, help: 'comma-separated turn:/turns: URLs of your TURN server (coturn with use-auth-secret); needs TURN_SECRET' },
   TURN_SECRET: { default: undefined, help: "the TURN server's shared secret (coturn static-auth-secret); members in a call get credentials valid for TURN_TTL_SECONDS" },
   TURN_TTL_SECONDS: { default: '3600', help: 'how long issued TURN credentials stay valid, in seconds (60–86400)' },
+  GIF_API_KEY: { default: undefined, help: "a Tenor API key: turns on GIF search, through this server (Tenor sees the server's address and the search words, never a member's); unset = no GIF picker" },
   LINK_PREVIEWS: { default: 'off', help: 'on: the server fetches public web pages members link to (title and description only), so the preview travels encrypted and receivers never contact the site; the server then sees those addresses' },
 };
 
@@ -158,6 +159,7 @@ export function readConfig(env = process.env, cwd = process.cwd()) {
     turnSecret,
     turnTtl,
     linkPreviews,
+    gifApiKey: get('GIF_API_KEY'),
     jwtPrivateKeyPath: path('JWT_PRIVATE_KEY_PATH', 'keys/jwt-ed25519.pem'),
     jwtPublicKeyPath: path('JWT_PUBLIC_KEY_PATH', 'keys/jwt-ed25519.pub.pem'),
     totpKey: totp,

@@ -213,6 +213,7 @@ async function main() {
     TURN_SECRET: config.turnSecret ?? '',
     TURN_TTL_SECONDS: String(config.turnTtl),
     LINK_PREVIEWS: config.linkPreviews,
+    GIF_API_KEY: config.gifApiKey ?? '',
   };
   if (!config.database) delete env.DATABASE_URL;
   if (!config.adminUsername) delete env.ADMIN_USERNAME;

@@ -60,6 +60,10 @@ export interface Env {
   TURN_TTL_SECONDS?: string;
   /** `on`: POST /api/link-preview fetches public pages for members (worker/linkPreview.ts). */
   LINK_PREVIEWS?: string;
+  /** An operator's Tenor API key: turns on GIF search through the instance (worker/routes/gifs.ts). */
+  GIF_API_KEY?: string;
+  /** Test-only: a fake Tenor API base on the test network (tests/hardening/gifs.test.ts). */
+  CHATALOT_TEST_GIF_API?: string;
   /** Test-only: the network that may also reach CHATALOT_TEST_PREVIEW_HOST (selfhost/config.capnp). */
   PREVIEW_TEST_NET?: Fetcher;
   /** Test-only: the one loopback address link previews may fetch from (the suite's fake site). */

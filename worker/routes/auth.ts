@@ -43,7 +43,7 @@ export const authRoutes = new Hono<AppEnv>()
   .use('*', noStore)
   .get('/config', async (c) => {
     const storage = await c.var.storage();
-    return c.json({ registrationMode: c.env.REGISTRATION_MODE ?? 'invite_only', needsSetup: (await storage.countUsers()) === 0, linkPreviews: c.env.LINK_PREVIEWS === 'on' });
+    return c.json({ registrationMode: c.env.REGISTRATION_MODE ?? 'invite_only', needsSetup: (await storage.countUsers()) === 0, linkPreviews: c.env.LINK_PREVIEWS === 'on', gifs: !!c.env.GIF_API_KEY });
   })
 
   .post('/register', async (c) => {

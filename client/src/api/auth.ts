@@ -16,6 +16,8 @@ export interface AuthConfig {
   needsSetup: boolean;
   /** The instance fetches link previews for its members (LINK_PREVIEWS=on). */
   linkPreviews?: boolean;
+  /** The instance has a GIF service (GIF_API_KEY). */
+  gifs?: boolean;
 }
 
 export const getAuthConfig = () => api<AuthConfig>('/api/auth/config', { auth: false });

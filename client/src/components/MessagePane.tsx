@@ -28,6 +28,7 @@ import { Lightbox } from './messages/Lightbox';
 import { EditHistory, type EditHistoryOf } from './messages/EditHistory';
 import { PollCard } from './messages/PollCard';
 import { PollComposer } from './messages/PollComposer';
+import { GifPicker } from './messages/GifPicker';
 import { ThreadPanel, ThreadsList } from './messages/Threads';
 import { disappearLabel } from './messages/disappearing';
 import { formatSize, forgetUpload, interruptedUploads, NotTheSameFile, UploadCancelled, uploadFile, type UploadRecord } from '../files/transfer';
@@ -90,6 +91,7 @@ export function MessagePane(props: {
   /** The message whose edit history is open. */
   const [historyOf, setHistoryOf] = createSignal<EditHistoryOf | null>(null);
   const [makingPoll, setMakingPoll] = createSignal(false);
+  const [pickingGif, setPickingGif] = createSignal(false);
   /** The thread whose panel is open (its root's seq), and whether the threads list is. */
   const [threadOpen, setThreadOpen] = createSignal<number | null>(null);
   const [showThreads, setShowThreads] = createSignal(false);
@@ -898,6 +900,11 @@ export function MessagePane(props: {
         <button type="button" class="icon-button attach-button" aria-label={t('Attach files')} title={t('Attach files')} disabled={!canSend() || !!editing()} onClick={() => fileInput.click()}>
           📎
         </button>
+        <Show when={instance()?.gifs}>
+          <button type="button" class="icon-button gif-button" aria-label={t('Choose a GIF')} title={t('Choose a GIF')} disabled={!canSend() || !!editing()} onClick={() => setPickingGif(true)}>
+            GIF
+          </button>
+        </Show>
         <button type="button" class="icon-button poll-button" aria-label={t('Create a poll')} title={t('Create a poll')} disabled={!canSend() || !!editing()} onClick={() => setMakingPoll(true)}>
           📊
         </button>
@@ -950,6 +957,7 @@ export function MessagePane(props: {
       </form>
       <Lightbox images={images()} current={viewing()} onChange={setViewing} />
       <EditHistory of={historyOf()} onClose={() => setHistoryOf(null)} />
+      <GifPicker open={pickingGif()} onClose={() => setPickingGif(false)} onPick={(file) => attach([file])} />
       <Show when={showThreads() && props.session}>
         <ThreadsList
           channelId={props.session!.channelId}
