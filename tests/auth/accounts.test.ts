@@ -51,7 +51,7 @@ describe.each<Backend>(['sqlite', 'postgres'])('accounts on %s', (backend) => {
   it('registration: the first account becomes owner without an invite; later ones need one (invite_only)', async () => {
     expect(owner.auth.user.instanceRole).toBe('owner');
     expect(owner.auth.expiresIn).toBe(900);
-    expect((await call(server, 'GET', '/api/auth/config')).body).toEqual({ registrationMode: 'invite_only', needsSetup: false });
+    expect((await call(server, 'GET', '/api/auth/config')).body).toEqual({ registrationMode: 'invite_only', needsSetup: false, linkPreviews: false, gifs: false });
     const noInvite = await call(server, 'POST', '/api/auth/register', { body: { username: uniqueName(), password: strongPassword(), recoveryVerifier: newVerifier() } });
     expect(noInvite.status).toBe(403);
     expect(noInvite.body.error.code).toBe('forbidden');

@@ -197,7 +197,7 @@ describe('registration modes and the owner bootstrap', () => {
 
   it('open: anyone may register; the first account is the owner', async () => {
     const s = await start({ REGISTRATION_MODE: 'open' });
-    expect((await call(s, 'GET', '/api/auth/config')).body).toEqual({ registrationMode: 'open', needsSetup: true });
+    expect((await call(s, 'GET', '/api/auth/config')).body).toEqual({ registrationMode: 'open', needsSetup: true, linkPreviews: false, gifs: false });
     const first = await register(s);
     expect(first.auth.user.instanceRole).toBe('owner');
     const second = await register(s);
