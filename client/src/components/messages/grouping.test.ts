@@ -14,6 +14,9 @@ describe('message grouping (issue 12 item 3)', () => {
     expect(startsGroup(a, { sender: 'ann', ts: at(14, 10, 1), replyTo: { seq: 3 } })).toBe(true);
     // A clock skew that puts a later message earlier does not glue it on.
     expect(startsGroup(a, { sender: 'ann', ts: at(14, 9, 59) })).toBe(true);
+    // …unless it is still being sent (its time is this device's, a moment behind the server's).
+    expect(startsGroup(a, { sender: 'ann', ts: at(14, 9, 59, 50), pending: true })).toBe(false);
+    expect(startsGroup(a, { sender: 'ann', ts: at(14, 9, 59), pending: true })).toBe(true);
   });
 
   it('breaks groups and draws a separator at midnight, local time', () => {

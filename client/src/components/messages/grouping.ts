@@ -10,7 +10,17 @@ export interface Groupable {
   sender: string;
   ts: number;
   replyTo?: unknown;
+  /** Still being sent: its time is this device's clock, not yet the server's. */
+  pending?: boolean;
 }
+
+/**
+ * How far a message still being sent may seem older than the one before it and still continue
+ * its group: its time is this device's clock, while the one before, once acknowledged, carries
+ * the server's later time. Without this, each quick message flickered as a new group until its
+ * own acknowledgement arrived (seen in a CI run).
+ */
+const SENDING_SKEW_MS = 30_000;
 
 export const startsDay = (prev: Groupable | undefined, m: Groupable): boolean => !prev || !sameDay(prev.ts, m.ts);
 
@@ -18,5 +28,6 @@ export function startsGroup(prev: Groupable | undefined, m: Groupable): boolean 
   if (!prev || startsDay(prev, m)) return true;
   if (prev.sender !== m.sender || m.replyTo) return true;
   const gap = m.ts - prev.ts;
-  return gap < 0 || gap >= GROUP_GAP_MS;
+  if (gap < 0) return !(m.pending && gap > -SENDING_SKEW_MS);
+  return gap >= GROUP_GAP_MS;
 }
