@@ -20,7 +20,7 @@ describe('threads in the browser', () => {
     await expect.poll(() => messageWith(bob, 'lunch plans').count(), { timeout: 30_000 }).toBe(1);
 
     // Bob starts a thread from the message's actions and replies in it.
-    await messageWith(bob, 'lunch plans').getByRole('button', { name: 'Reply in thread' }).click();
+    await messageWith(bob, 'lunch plans').getByRole('button', { name: 'Open thread' }).click();
     const bobPanel = bob.getByRole('complementary', { name: 'Thread' });
     await expect.poll(() => bobPanel.textContent()).toContain('lunch plans for friday');
     await bobPanel.getByRole('textbox', { name: 'Reply in thread' }).fill('pizza at noon?');

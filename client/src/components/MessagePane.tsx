@@ -714,7 +714,7 @@ export function MessagePane(props: {
                   <button type="button" class="tool" onClick={() => startReply(m)} aria-label={t('Reply')}>
                     {t('Reply')}
                   </button>
-                  <button type="button" class="tool" onClick={() => (setShowThreads(false), setThreadOpen(m.seq))} aria-label={t('Reply in thread')}>
+                  <button type="button" class="tool" onClick={() => (setShowThreads(false), setThreadOpen(m.seq))} aria-label={t('Open thread')}>
                     {t('Thread')}
                   </button>
                   <button type="button" class="tool" onClick={() => setPicking(picking() === m.seq ? null : m.seq)} aria-label={t('React to message')} aria-expanded={picking() === m.seq}>

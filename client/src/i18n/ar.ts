@@ -257,6 +257,7 @@ export const ar: Catalogue = {
   'GIF': 'GIF',
   'Searches go through this server, so the GIF service never sees you. The GIF you pick is sent end-to-end encrypted.': 'يمرّ البحث عبر هذا الخادم، فلا تراك خدمة GIF أبدًا. وتُرسل الصورة التي تختارها مشفّرة من طرف إلى طرف.',
   'Thread': 'سلسلة',
+  'Open thread': 'فتح السلسلة',
   'Close thread': 'إغلاق السلسلة',
   'Replies': 'الردود',
   'Reply in thread': 'الرد في السلسلة',
