@@ -7,7 +7,7 @@
 import { t } from '../i18n';
 import { createEffect, createMemo, createSignal, For, on, Show } from 'solid-js';
 import { deleteChannel, updateChannel, type Channel, type CommunityView } from '../api/communities';
-import { DISAPPEAR_CHOICES } from './messages/disappearing';
+import { DisappearOptions } from './messages/disappearing';
 import { MAX_CALL_PARTICIPANTS } from '../../../protocol/calls';
 import { Dialog } from './Dialog';
 
@@ -83,8 +83,7 @@ export function ChannelSettingsDialog(props: { open: boolean; onClose: () => voi
               disabled={busy()}
               onChange={(e) => void run(() => updateChannel(ch().id, { disappearSeconds: e.currentTarget.value ? Number(e.currentTarget.value) : null }))}
             >
-              <option value="">{t('Off')}</option>
-              <For each={DISAPPEAR_CHOICES}>{(c) => <option value={String(c.seconds)}>{t('after {time}', { time: t(c.label) })}</option>}</For>
+              <DisappearOptions />
             </select>
           </label>
           <p class="hint">{t('Applies to messages sent from now on: each is erased from the server and from every device when its time is up.')}</p>

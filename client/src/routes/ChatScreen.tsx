@@ -9,7 +9,7 @@
  * It does not draw messages (MessagePane) or decide permissions (the server does; the buttons
  * shown follow the user's community bits only so nobody is offered what will be refused).
  */
-import { DISAPPEAR_CHOICES } from '../components/messages/disappearing';
+import { DisappearOptions } from '../components/messages/disappearing';
 import { listFormat, locale, t } from '../i18n';
 import { warmTimeFormats } from '../components/messages/messageTime';
 import { preferences } from '../stores/preferences';
@@ -632,8 +632,7 @@ export default function ChatScreen() {
                       value={String(dm().disappearSeconds ?? '')}
                       onChange={(e) => void setDmDisappearing(dm().id, e.currentTarget.value ? Number(e.currentTarget.value) : null).then(() => refetchDms(), () => undefined)}
                     >
-                      <option value="">{t('Off')}</option>
-                      <For each={DISAPPEAR_CHOICES}>{(c) => <option value={String(c.seconds)}>{t('after {time}', { time: t(c.label) })}</option>}</For>
+                      <DisappearOptions />
                     </select>
                   </label>
                 )}

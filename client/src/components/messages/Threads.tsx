@@ -14,6 +14,18 @@ import { preferences } from '../../stores/preferences';
 
 const snippet = (m: ViewMessage) => (m.deleted ? t('This message was deleted.') : (m.text ?? (m.poll ? `📊 ${m.poll.question}` : m.files.length ? `📎 ${m.files[0]!.name}` : '…')).slice(0, 140));
 
+/** A side panel's heading and its close button. */
+function PanelHead(props: { title: string; close: string; onClose: () => void }) {
+  return (
+    <div class="thread-head">
+      <h3>{props.title}</h3>
+      <button type="button" class="icon-button" aria-label={props.close} onClick={() => props.onClose()}>
+        ×
+      </button>
+    </div>
+  );
+}
+
 export function ThreadPanel(props: {
   channelId: string;
   root: ViewMessage;
@@ -41,12 +53,7 @@ export function ThreadPanel(props: {
   };
   return (
     <aside class="thread-panel" aria-label={t('Thread')} data-testid="thread-panel" onKeyDown={(e) => e.key === 'Escape' && props.onClose()}>
-      <div class="thread-head">
-        <h3>{t('Thread')}</h3>
-        <button type="button" class="icon-button" aria-label={t('Close thread')} onClick={() => props.onClose()}>
-          ×
-        </button>
-      </div>
+      <PanelHead title={t('Thread')} close={t('Close thread')} onClose={props.onClose} />
       <div class="thread-root">
         <strong>{props.nameOf(props.root.sender)}</strong>
         <Show when={props.root.text && !props.root.deleted} fallback={<p class="text">{snippet(props.root)}</p>}>
@@ -83,12 +90,7 @@ export function ThreadsList(props: { channelId: string; threads: ThreadView[]; m
   const unread = (th: ThreadView) => th.last.seq !== null && th.last.sender !== props.me && th.last.seq > threadSeen(props.channelId, th.root.seq!);
   return (
     <section class="threads-list" aria-label={t('Threads')} data-testid="threads-list" onKeyDown={(e) => e.key === 'Escape' && props.onClose()}>
-      <div class="thread-head">
-        <h3>{t('Threads')}</h3>
-        <button type="button" class="icon-button" aria-label={t('Close threads')} onClick={() => props.onClose()}>
-          ×
-        </button>
-      </div>
+      <PanelHead title={t('Threads')} close={t('Close threads')} onClose={props.onClose} />
       <ul>
         <For each={props.threads} fallback={<li class="muted">{t('No threads yet. Start one with a message’s Thread button.')}</li>}>
           {(th) => (

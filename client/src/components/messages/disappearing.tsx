@@ -3,6 +3,7 @@
  * names. The room stamps each message sent under a timer with when it erases it; every device
  * stops showing it and forgets its plaintext then (stores/ChannelSession.ts).
  */
+import { For } from 'solid-js';
 import { t } from '../../i18n';
 
 export const DISAPPEAR_CHOICES = [
@@ -17,4 +18,14 @@ export const DISAPPEAR_CHOICES = [
 export function disappearLabel(seconds: number): string {
   const known = DISAPPEAR_CHOICES.find((c) => c.seconds === seconds);
   return known ? t(known.label) : t('{count} minutes', { count: Math.round(seconds / 60) });
+}
+
+/** The timer's choices as <option>s ("Off", then each choice), for every select that sets it. */
+export function DisappearOptions() {
+  return (
+    <>
+      <option value="">{t('Off')}</option>
+      <For each={DISAPPEAR_CHOICES}>{(c) => <option value={String(c.seconds)}>{t('after {time}', { time: t(c.label) })}</option>}</For>
+    </>
+  );
 }
