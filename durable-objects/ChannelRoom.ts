@@ -11,13 +11,15 @@
  * sent to every recipient.
  */
 import * as v from 'valibot';
-import { ClientFrame, type EnvelopeOut, type SendFrame, type ServerFrame } from '../protocol/frames';
+import { ClientFrame, type EnvelopeOut, type ScheduleFrame, type SendFrame, type ServerFrame } from '../protocol/frames';
 import { take, type Bucket } from '../protocol/rateLimit';
 import { MAX_FRAME_BYTES, MAX_HISTORY_PAGE } from '../protocol/limits';
 import { has, mayModerate, Permission } from '../protocol/permissions';
 import { sequence } from '../protocol/sequence';
 import { CALL_SIGNAL_RATE_PER_SECOND, type CallMedia, type CallParticipant } from '../protocol/calls';
 import type { ChannelLog } from './ChannelLog';
+import { MAX_SCHEDULE_AHEAD_MS, MAX_SCHEDULED_PER_USER, type ScheduledListOut } from '../protocol/scheduled';
+import type { ScheduledRow, ScheduledStore } from './ScheduledStore';
 
 /** Who is behind a socket and what they may do; kept in the socket's attachment. */
 export interface Identity {
@@ -145,6 +147,8 @@ export class ChannelRoom {
      * when they answer or the call ends).
      */
     private readonly onCallChange: (before: string[], after: string[]) => void = () => undefined,
+    /** Pending scheduled messages (issue #15 item 4); none can be scheduled without it. */
+    private readonly scheduled: ScheduledStore | null = null,
   ) {
     this.callUsers = this.usersInCall();
   }
@@ -205,6 +209,13 @@ export class ChannelRoom {
         return this.reply(conn, { type: 'pong' });
       case 'seen':
         return this.seen(conn, frame.seq);
+      case 'schedule':
+        return this.schedule(conn, frame);
+      case 'unschedule':
+        this.scheduled?.remove(conn.identity.userId, frame.clientMsgId);
+        return this.reply(conn, this.scheduledList(conn.identity.userId));
+      case 'scheduled':
+        return this.reply(conn, this.scheduledList(conn.identity.userId));
     }
   }
 
@@ -274,7 +285,16 @@ export class ChannelRoom {
       const o = decision.original;
       return this.reply(conn, { type: 'ack', clientMsgId, seq: o.seq, ts: o.ts, duplicate: true, ...(o.expiresAt !== undefined ? { expiresAt: o.expiresAt } : {}) });
     }
-    const e = decision.envelope;
+    this.accept(decision.envelope, conn);
+  }
+
+  /**
+   * Stores a sequenced envelope and relays it: to everyone when `conn` is null (a scheduled
+   * message released by the alarm), else acknowledged to `conn` and relayed to everyone else.
+   */
+  private accept(e: EnvelopeOut, conn: Connection | null): boolean {
+    const userId = e.sender;
+    const clientMsgId = e.clientMsgId;
     // Disappearing messages: a message is stamped with when the room will erase it (what it says
     // about is erased with it, so only messages carry the stamp).
     const disappear = this.settings().disappearSeconds;
@@ -288,14 +308,108 @@ export class ChannelRoom {
       // R4: a failed write is never acknowledged or relayed, and takes no seq; the sender keeps
       // the message queued and retries with the same clientMsgId.
       console.error(`channel log write failed: ${err instanceof Error ? err.message : String(err)}`);
-      return this.reply(conn, error('storage_unavailable', 'the message could not be stored; retry it with the same clientMsgId', clientMsgId));
+      if (conn) this.reply(conn, error('storage_unavailable', 'the message could not be stored; retry it with the same clientMsgId', clientMsgId));
+      return false;
     }
+    // A held scheduled message its sender sealed again and sent: the held copy is done with.
+    const replaced = this.scheduled?.remove(userId, clientMsgId) ?? false;
     if ((e.kind ?? 'message') === 'message') this.lastSend.set(userId, e.ts);
-    this.reply(conn, { type: 'ack', clientMsgId, seq: e.seq, ts: e.ts, ...(e.expiresAt !== undefined ? { expiresAt: e.expiresAt } : {}) });
-    const f = this.flow(conn);
-    if (f.replay === null) f.sent = Math.max(f.sent, e.seq);
-    this.broadcast(JSON.stringify({ type: 'envelope', ...e } satisfies ServerFrame), conn.socket, e.seq);
+    if (conn) {
+      this.reply(conn, { type: 'ack', clientMsgId, seq: e.seq, ts: e.ts, ...(e.expiresAt !== undefined ? { expiresAt: e.expiresAt } : {}) });
+      const f = this.flow(conn);
+      if (f.replay === null) f.sent = Math.max(f.sent, e.seq);
+    }
+    this.broadcast(JSON.stringify({ type: 'envelope', ...e } satisfies ServerFrame), conn?.socket ?? null, e.seq);
+    if (replaced) this.tellScheduled(userId);
     this.onAccepted(e, deletedAuthor !== undefined ? { deletedAuthor } : {});
+    return true;
+  }
+
+  /** Scheduled messages: keep a sealed message for release at `frame.at` (protocol/scheduled.ts). */
+  private schedule(conn: Connection, frame: ScheduleFrame): void {
+    const { userId } = conn.identity;
+    const { clientMsgId } = frame;
+    if (!this.scheduled) return this.reply(conn, error('bad_request', 'this channel cannot keep scheduled messages', clientMsgId));
+    const now = this.clock();
+    if (frame.at <= now) return this.reply(conn, error('validation_failed', 'at: the release time must be in the future', clientMsgId));
+    if (frame.at > now + MAX_SCHEDULE_AHEAD_MS) return this.reply(conn, error('validation_failed', 'at: a message may be scheduled at most a year ahead', clientMsgId));
+    if (this.log.findByClientMsgId(userId, clientMsgId)) return this.reply(conn, error('conflict', `clientMsgId ${clientMsgId} was already sent; use a new id`, clientMsgId));
+    if (frame.epoch !== undefined && frame.epoch < this.log.epoch()) {
+      return this.reply(conn, error('members_changed', `the channel's members changed (epoch ${this.log.epoch()}); seal again for the current members`, clientMsgId));
+    }
+    const asSend: SendFrame = { type: 'send', clientMsgId, ciphertext: frame.ciphertext, ...(frame.replyTo !== undefined ? { replyTo: frame.replyTo } : {}), ...(frame.mentions ? { mentions: frame.mentions } : {}) };
+    const refused = this.refusal(conn, asSend);
+    if (refused) return this.reply(conn, error(refused.code, refused.message, clientMsgId));
+    const replacing = this.scheduled.get(userId, clientMsgId);
+    if (!replacing && this.scheduled.of(userId).length >= MAX_SCHEDULED_PER_USER) {
+      return this.reply(conn, error('quota_exceeded', `at most ${MAX_SCHEDULED_PER_USER} scheduled messages per person in a channel`, clientMsgId));
+    }
+    const bucket = take(this.sendBuckets.get(userId), this.settings().sendRatePerSecond, now);
+    this.sendBuckets.set(userId, bucket.bucket);
+    if (!bucket.ok) return this.reply(conn, error('rate_limited', `too many messages; retry in ${bucket.retryAfterMs} ms`, clientMsgId));
+    this.scheduled.put({
+      sender: userId,
+      clientMsgId,
+      ciphertext: frame.ciphertext,
+      at: frame.at,
+      createdAt: now,
+      epoch: frame.epoch ?? this.log.epoch(),
+      ...(frame.replyTo !== undefined ? { replyTo: frame.replyTo } : {}),
+      ...(frame.mentions ? { mentions: frame.mentions } : {}),
+    });
+    this.onScheduled(frame.at);
+    this.tellScheduled(userId);
+  }
+
+  /** Asks the object to wake at `at` (set by the Durable Object shell). */
+  onScheduled: (at: number) => void = () => undefined;
+
+  /** Every pending scheduled message of `userId` here. */
+  private scheduledList(userId: string): ScheduledListOut {
+    return { type: 'scheduled', items: (this.scheduled?.of(userId) ?? []).map(({ sender: _s, epoch: _e, ...item }) => item) };
+  }
+
+  /** Tells every socket of `userId` here their scheduled messages (they changed). */
+  private tellScheduled(userId: string): void {
+    const text = JSON.stringify(this.scheduledList(userId) satisfies ServerFrame);
+    for (const c of this.connections.all()) if (c.identity.userId === userId && !c.identity.call) this.replyText(c, text);
+  }
+
+  /** Scheduled messages due by now, for the shell to check each sender's standing before `release`. */
+  dueScheduled(): ScheduledRow[] {
+    return this.scheduled?.due(this.clock()) ?? [];
+  }
+
+  /** When the next scheduled message is due, or null. */
+  nextScheduled(): number | null {
+    return this.scheduled?.next() ?? null;
+  }
+
+  /**
+   * Releases one due scheduled message as its sender's message, now — unless the recipients
+   * changed since it was sealed (held for the sender's devices to seal again, like any send sealed
+   * for an older epoch) or its sender may no longer send here (`maySend` false: held, never sent).
+   */
+  release(row: ScheduledRow, maySend: boolean): void {
+    if (!this.scheduled || this.scheduled.get(row.sender, row.clientMsgId)?.held) return;
+    const held = !maySend ? 'forbidden' : row.epoch < this.log.epoch() ? 'members_changed' : null;
+    if (held) {
+      this.scheduled.hold(row.sender, row.clientMsgId, held);
+      return this.tellScheduled(row.sender);
+    }
+    if (row.replyTo !== undefined) {
+      const root = this.log.get(row.replyTo);
+      if (!root || root.deleted) delete row.replyTo; // the thread's root is gone: it is released as a plain message
+    }
+    const send = { clientMsgId: row.clientMsgId, ciphertext: row.ciphertext, sender: row.sender, ...(row.replyTo !== undefined ? { replyTo: row.replyTo } : {}), ...(row.mentions ? { mentions: row.mentions } : {}) };
+    const decision = sequence(this.log.head(), send, this.log.findByClientMsgId(row.sender, row.clientMsgId), this.clock());
+    // Already sent (by a device that sealed it again): only the scheduled copy remains to forget.
+    if (decision.kind !== 'accept') {
+      this.scheduled.remove(row.sender, row.clientMsgId);
+      return this.tellScheduled(row.sender);
+    }
+    // A failed write keeps the row: the next alarm retries it.
+    this.accept(decision.envelope, null);
   }
 
   /** The connection's flow state, created on first use (a new socket, or after hibernation). */
@@ -419,6 +533,8 @@ export class ChannelRoom {
 
   memberRemoved(userId: string, reason: string): void {
     const epoch = this.log.bumpEpoch();
+    // Whoever leaves takes their scheduled messages with them.
+    this.scheduled?.removeAllOf(userId);
     for (const c of [...this.connections.all()]) if (c.identity.userId === userId) this.close(c, CLOSE_REMOVED, `removed from this channel (${reason})`);
     this.broadcast(JSON.stringify({ type: 'member-removed', userId, reason, epoch } satisfies ServerFrame), null);
   }

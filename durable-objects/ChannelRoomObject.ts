@@ -21,6 +21,10 @@ import { MAX_CALL_PARTICIPANTS } from '../protocol/calls';
 import { MAX_DISAPPEAR_SECONDS } from '../protocol/communities';
 import { clockFor } from '../worker/auth/clock';
 import { channelRecipients, hubOf } from '../worker/hubs';
+import { ScheduledStore } from './ScheduledStore';
+import { permissionsIn } from '../worker/auth/access';
+import { openStorage } from '../worker/storage/openStorage';
+import { has, Permission } from '../protocol/permissions';
 
 
 /** The room's sockets, cached: rebuilt from the runtime after hibernation, then kept in step. */
@@ -88,6 +92,7 @@ export class ChannelRoomObject extends DurableObject<Env> {
     }),
     (e, context) => this.accepted(e, context),
     (before, after) => this.callChanged(before, after),
+    new ScheduledStore(this.ctx.storage.sql),
   );
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -101,7 +106,36 @@ export class ChannelRoomObject extends DurableObject<Env> {
       // Messages whose time ran out while the object slept are erased before anyone reads.
       const next = this.room.closeExpired(this.instanceClock());
       if (next !== null) await this.expiry.schedule(next);
+      // Scheduled messages that came due while it slept are released by the alarm, at once.
+      const scheduled = this.room.nextScheduled();
+      if (scheduled !== null) await this.expiry.schedule(scheduled);
     });
+    this.room.onScheduled = (at) => this.ctx.waitUntil(this.expiry.schedule(at));
+  }
+
+  /**
+   * Releases the scheduled messages that are due (issue #15 item 4), each after checking that its
+   * sender may still send here — they are offline, so their socket's permissions are not at hand;
+   * the instance's storage answers as it would for a new socket. Returns when the next is due.
+   */
+  private async releaseScheduled(): Promise<number | null> {
+    const due = this.room.dueScheduled();
+    if (due.length > 0) {
+      const storage = this.channelId ? await openStorage(this.env) : null;
+      for (const row of due) {
+        const access = storage && this.channelId ? await storage.channelAccess(this.channelId, row.sender) : null;
+        this.room.release(row, has(permissionsIn(access, this.instanceClock()), Permission.SEND));
+      }
+    }
+    return this.room.nextScheduled();
+  }
+
+  /** What the alarm does: closes expired sockets, erases expired messages, releases scheduled ones; the next wake-up. */
+  private async wake(): Promise<number | null> {
+    const expired = this.room.closeExpired(this.instanceClock());
+    const scheduled = await this.releaseScheduled();
+    if (expired === null) return scheduled;
+    return scheduled === null ? expired : Math.min(expired, scheduled);
   }
 
   private accepted(e: EnvelopeOut, context: { deletedAuthor?: string }): void {
@@ -222,7 +256,7 @@ export class ChannelRoomObject extends DurableObject<Env> {
   }
 
   /** Wakes the object when the earliest token expires, so an idle socket is closed on time too (A11). */
-  private readonly expiry = new ExpiryAlarm(this.ctx.storage, () => this.room.closeExpired(this.instanceClock()));
+  private readonly expiry = new ExpiryAlarm(this.ctx.storage, () => this.wake());
 
   override async alarm(): Promise<void> {
     await this.expiry.fire();

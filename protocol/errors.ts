@@ -18,7 +18,7 @@ export const ERROR_STATUS = {
   method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,
-  /** An upload past the account's storage quota. */
+  /** An upload past the account's storage quota, or a pending-count cap (scheduled messages). */
   quota_exceeded: 413,
   unsupported_media_type: 415,
   /** A link preview of an address that is not public (issue #15: SSRF). */

@@ -8,6 +8,7 @@
 import * as v from 'valibot';
 import { MAX_CIPHERTEXT_CHARS, MAX_HISTORY_PAGE } from './limits';
 import { CallJoinFrame, CallLeaveFrame, CallMediaFrame, CallModerateFrame, CallSignalFrame, type CallDeclinedFrame, type CallRosterFrame, type CallSignalOut } from './calls';
+import type { ScheduledListOut } from './scheduled';
 
 /** The WebSocket subprotocol of channel and hub sockets; the access token rides beside it as `bearer.<jwt>`. */
 export const SUBPROTOCOL = 'chatalot.v1';
@@ -93,6 +94,26 @@ export const ThreadFrame = v.strictObject({ type: v.literal('thread'), root: Seq
  */
 export const SeenFrame = v.strictObject({ type: v.literal('seen'), seq: Seq });
 
+/**
+ * Client → room: keep `ciphertext` and release it as a message at `at` (ms since the epoch), even
+ * while the sender is offline (protocol/scheduled.ts). The same clientMsgId again replaces a
+ * pending one (an edit: new text or time, sealed again).
+ */
+export const ScheduleFrame = v.strictObject({
+  type: v.literal('schedule'),
+  clientMsgId: ClientMsgId,
+  ciphertext: Ciphertext,
+  at: Seq,
+  replyTo: v.optional(Seq),
+  mentions: v.optional(Mentions),
+  epoch: v.optional(Seq),
+});
+export type ScheduleFrame = v.InferOutput<typeof ScheduleFrame>;
+/** Client → room: cancel one of your pending scheduled messages. */
+export const UnscheduleFrame = v.strictObject({ type: v.literal('unschedule'), clientMsgId: ClientMsgId });
+/** Client → room: list your pending scheduled messages in this channel. */
+export const ScheduledListFrame = v.strictObject({ type: v.literal('scheduled') });
+
 export const ClientFrame = v.variant('type', [
   HelloFrame,
   SendFrame,
@@ -101,6 +122,10 @@ export const ClientFrame = v.variant('type', [
   ThreadsFrame,
   ThreadFrame,
   SeenFrame,
+  // Scheduled messages (protocol/scheduled.ts).
+  ScheduleFrame,
+  UnscheduleFrame,
+  ScheduledListFrame,
   // Calls (protocol/calls.ts): only on a call socket (`?call=<deviceId>`).
   CallJoinFrame,
   CallLeaveFrame,
@@ -159,4 +184,5 @@ export type ServerFrame =
   | CallRosterFrame
   | CallSignalOut
   | CallDeclinedFrame
+  | ScheduledListOut
   | { type: 'error'; error: { code: string; message: string; ref?: string } };
