@@ -28,6 +28,8 @@ import { Lightbox } from './messages/Lightbox';
 import { EditHistory, type EditHistoryOf } from './messages/EditHistory';
 import { PollCard } from './messages/PollCard';
 import { PollComposer } from './messages/PollComposer';
+import { ScheduleDialog, ScheduledList } from './messages/Scheduled';
+import type { ScheduledView } from '../stores/ChannelSession';
 import { GifPicker } from './messages/GifPicker';
 import { ThreadPanel, ThreadsList } from './messages/Threads';
 import { disappearLabel } from './messages/disappearing';
@@ -412,6 +414,25 @@ export function MessagePane(props: {
     if (!ed) setUploads([]);
   };
 
+  /** Scheduled messages (issue #15 item 4): the dialog is open for the draft (true) or to edit a pending one. */
+  const [scheduling, setScheduling] = createSignal<boolean | ScheduledView>(false);
+  const schedule = async (text: string, at: number) => {
+    const s = props.session;
+    if (!s) return;
+    const pending = scheduling();
+    if (typeof pending === 'object') {
+      await s.schedule({ v: 1, text }, at, pending.replyTo, mentionsIn(text), pending.clientMsgId);
+    } else {
+      const draftText = draft().trim();
+      const to = replying();
+      const body = { v: 1 as const, text: draftText, ...(to && to.seq !== null ? { quote: { sender: to.sender, text: (to.text ?? '').slice(0, MAX_QUOTE_CHARS) } } : {}) };
+      await s.schedule(body, at, to?.seq ?? undefined, mentionsIn(draftText));
+      setDraft('');
+      setReplying(null);
+    }
+    setScheduling(false);
+  };
+
   const startReply = (m: ViewMessage) => {
     setEditing(null);
     setReplying(m);
@@ -778,6 +799,17 @@ export function MessagePane(props: {
       </ol>
       </div>
       <form class="composer" onSubmit={submit}>
+        <Show when={props.session}>
+          {(s) => (
+            <ScheduledList
+              items={s().scheduled()}
+              error={s().scheduleError()}
+              onEdit={(item) => setScheduling(item)}
+              onSendNow={(item) => s().sendScheduledNow(item)}
+              onCancel={(item) => s().unschedule(item.clientMsgId)}
+            />
+          )}
+        </Show>
         <Show when={replying()}>
           {(r) => (
             <p class="editing" data-testid="replying">
@@ -951,6 +983,16 @@ export function MessagePane(props: {
             if (e.key === 'Escape' && replying()) setReplying(null);
           }}
         />
+        <button
+          type="button"
+          class="icon-button schedule-button"
+          aria-label={t('Schedule message')}
+          title={uploads().length > 0 ? t('Files cannot be scheduled yet: send them now') : t('Schedule message')}
+          disabled={!canSend() || !!editing() || uploads().length > 0 || !draft().trim()}
+          onClick={() => setScheduling(true)}
+        >
+          🕓
+        </button>
         <button type="submit" class="primary" disabled={!canSend() || uploading() || (!draft().trim() && uploads().length === 0)}>
           {editing() ? t('Save') : uploading() ? t('Uploading…') : t('Send')}
         </button>
@@ -983,6 +1025,12 @@ export function MessagePane(props: {
           onClose={() => setThreadOpen(null)}
         />
       </Show>
+      <ScheduleDialog
+        open={scheduling() !== false}
+        initial={typeof scheduling() === 'object' ? { text: (scheduling() as ScheduledView).body?.text ?? '', at: (scheduling() as ScheduledView).at } : null}
+        onClose={() => setScheduling(false)}
+        onSchedule={schedule}
+      />
       <PollComposer open={makingPoll()} onClose={() => setMakingPoll(false)} onSend={(poll) => (props.session?.enqueue('message', { v: 1, poll }), setMakingPoll(false))} />
     </section>
   );

@@ -16,5 +16,6 @@ export const en: Catalogue = {
     other: 'You are offline. {count} messages are waiting; they will be delivered when the connection returns.',
   },
   'Password changed. {count} other sessions were signed out.': { one: 'Password changed. 1 other session was signed out.', other: 'Password changed. {count} other sessions were signed out.' },
+  '{count} scheduled messages': { one: '{count} scheduled message', other: '{count} scheduled messages' },
   '{count} steps left': { one: '{count} step left', other: '{count} steps left' },
 };

@@ -18,6 +18,7 @@
  */
 import { batch, createSignal } from 'solid-js';
 import type { CallParticipant } from '../../../protocol/calls';
+import type { HeldReason, ScheduledOut } from '../../../protocol/scheduled';
 import type { EnvelopeKind, EnvelopeOut, Mentions, ServerFrame } from '../../../protocol/frames';
 import type { CryptoErrorCode, MessageStatus } from '../crypto';
 import type { Engine, OpenResult } from '../e2ee/Engine';
@@ -99,6 +100,31 @@ export interface ViewMessage {
   preview?: LinkPreviewRef;
 }
 
+/** A pending scheduled message of this user here (issue #15 item 4), as the scheduled list shows it. */
+export interface ScheduledView {
+  clientMsgId: string;
+  at: number;
+  /** What it says: from this device's copy, or opened like any envelope; null when neither can. */
+  body: MessageBody | null;
+  replyTo?: number;
+  held?: HeldReason;
+}
+
+/** Scheduling needs the channel's socket (the room keeps the message): it is not open now. */
+export class NotConnected extends Error {
+  constructor() {
+    super('not connected');
+  }
+}
+
+/** A message this device scheduled, kept here (with the rest of the device's plaintext) until it is released. */
+interface ScheduledCopy {
+  body: MessageBody;
+  at: number;
+  replyTo?: number;
+  mentions?: Mentions;
+}
+
 /** A thread as the threads list shows it. */
 export interface ThreadView {
   root: ViewMessage;
@@ -174,6 +200,14 @@ export class ChannelSession {
   /** Who is in this channel's call, as the room last said (empty: no call). */
   private readonly callRosterSignal = createSignal<CallParticipant[]>([]);
   readonly callRoster = this.callRosterSignal[0];
+  /** This user's pending scheduled messages here, as the room last listed them. */
+  private readonly scheduledSignal = createSignal<ScheduledView[]>([]);
+  readonly scheduled = this.scheduledSignal[0];
+  /** Why the room refused the last schedule request, if it did. */
+  private readonly scheduleErrorSignal = createSignal<string | null>(null);
+  readonly scheduleError = this.scheduleErrorSignal[0];
+  /** Plaintexts of what this device scheduled here, by clientMsgId (the `device` store). */
+  private scheduledCopies: Record<string, ScheduledCopy> = {};
   /** True while the first page for an empty cache is on its way (hello waits for it). */
   private awaitingFirstPage = false;
   /** Cache writes not yet committed, flushed in one transaction. */
@@ -251,6 +285,7 @@ export class ChannelSession {
     // A session of this channel that just closed may still be writing its last records; reading
     // before they land would replay envelopes whose keys are spent (they open only once).
     await unflushed.get(this.channelId);
+    this.scheduledCopies = (await this.db.get<Record<string, ScheduledCopy>>('device', this.scheduledKey())) ?? {};
     const cached = await this.db.getAll<MessageRecord>('messages', IDBKeyRange.bound([this.channelId, 0], [this.channelId, Number.MAX_SAFE_INTEGER]));
     const map = this.recordsSignal[0]();
     for (const r of cached) {
@@ -390,6 +425,7 @@ export class ChannelSession {
         void this.incoming.then(() => {
           this.readySignal[1](true);
           if (this.liveFromSignal[0]() === null) this.liveFromSignal[1](this.lastSeq);
+          this.socket.send({ type: 'scheduled' });
           void this.flush();
         });
         break;
@@ -411,8 +447,19 @@ export class ChannelSession {
       case 'call-roster':
         this.callRosterSignal[1](f.participants);
         break;
+      case 'scheduled':
+        void this.listScheduled(f.items);
+        break;
       case 'error': {
         const ref = f.error.ref;
+        const scheduling = ref ? this.scheduling.get(ref) : undefined;
+        if (ref && scheduling) {
+          this.scheduling.delete(ref);
+          // Sealed for recipients that changed meanwhile: seal again, once.
+          if (f.error.code === 'members_changed' && !scheduling.retried) void this.schedule(scheduling.body, scheduling.at, scheduling.replyTo, scheduling.mentions, ref, true);
+          else this.scheduleErrorSignal[1](f.error.message);
+          break;
+        }
         const item = ref ? this.outboxSignal[0]().find((o) => o.clientMsgId === ref) : undefined;
         if (item && f.error.code === 'members_changed') {
           // Sealed for recipients that have changed since (issue #20): seal again for the current
@@ -460,6 +507,7 @@ export class ChannelSession {
   /** Whether `env` still has to be decrypted (not held already, not our own echo, not a tombstone). */
   private needsOpening(env: EnvelopeOut): boolean {
     if (env.deleted || (this.recordsSignal[0]().has(env.seq) && !env.deleted)) return false;
+    if (env.sender === this.engine.userId && this.scheduledCopies[env.clientMsgId]) return false;
     return !(env.sender === this.engine.userId && this.outboxSignal[0]().some((o) => o.clientMsgId === env.clientMsgId));
   }
 
@@ -495,6 +543,12 @@ export class ChannelSession {
     // Our own envelope replayed before its ack reached us: it is the ack.
     const mine = this.outboxSignal[0]().find((o) => o.clientMsgId === env.clientMsgId);
     if (mine && env.sender === this.engine.userId) return this.acknowledged(env.clientMsgId, env.seq, env.ts, env.expiresAt);
+    // A message this device scheduled, released by the room: its text is here already.
+    const copy = env.sender === this.engine.userId ? this.scheduledCopies[env.clientMsgId] : undefined;
+    if (copy && !env.deleted) {
+      void this.forgetScheduledCopy(env.clientMsgId);
+      return this.saveRecord({ ...base, body: copy.body, status: 'encrypted-verified' });
+    }
     // Erased because its timer ran out: never shown, not even as "deleted".
     if (env.deleted) return this.saveRecord({ ...base, deleted: true, ...(env.expiresAt !== undefined && env.expiresAt <= Date.now() ? { expired: true as const } : {}) });
     this.saveRecord(await this.openRecord(base, env.ciphertext, preOpened));
@@ -529,6 +583,7 @@ export class ChannelSession {
   private async acknowledged(clientMsgId: string, seq: number, ts: number, expiresAt?: number): Promise<void> {
     const item = this.outboxSignal[0]().find((o) => o.clientMsgId === clientMsgId);
     if (!item) return;
+    void this.forgetScheduledCopy(clientMsgId);
     batch(() => {
       this.setOutbox(this.outboxSignal[0]().filter((o) => o !== item));
     });
@@ -558,10 +613,11 @@ export class ChannelSession {
    * one's own message, a reaction, a pin — sent now or on reconnect, exactly once (its client
    * message id makes a resend idempotent).
    */
-  enqueue(kind: EnvelopeKind, body: MessageBody, target?: number, replyTo?: number, mentions?: Mentions): void {
+  enqueue(kind: EnvelopeKind, body: MessageBody, target?: number, replyTo?: number, mentions?: Mentions, clientMsgId = newClientMsgId()): void {
     this.sendErrorSignal[1](null);
+    if (this.outboxSignal[0]().some((o) => o.clientMsgId === clientMsgId)) return;
     const item: OutboxItem = {
-      clientMsgId: newClientMsgId(),
+      clientMsgId,
       kind,
       body,
       ts: Date.now(),
@@ -571,6 +627,91 @@ export class ChannelSession {
     };
     this.setOutbox([...this.outboxSignal[0](), item]);
     void this.flush();
+  }
+
+  /** Schedule requests the room has not answered yet, by clientMsgId. */
+  private readonly scheduling = new Map<string, ScheduledCopy & { retried: boolean }>();
+
+  /**
+   * Scheduled messages (issue #15 item 4, protocol/scheduled.ts): seals `body` now, for the
+   * members as they are, and hands it to the room to release at `at`. Scheduling an existing
+   * `clientMsgId` again replaces it (an edit). This device keeps the plaintext until the release,
+   * to list it, edit it, and seal it again if the room holds it because the members changed.
+   */
+  async schedule(body: MessageBody, at: number, replyTo?: number, mentions?: Mentions, clientMsgId = newClientMsgId(), retried = false): Promise<void> {
+    this.scheduleErrorSignal[1](null);
+    if (!this.ready()) throw new NotConnected();
+    const epoch = this.epoch;
+    const ciphertext = await this.engine.seal(this.channelId, encodeBody(body), epoch);
+    const copy: ScheduledCopy = { body, at, ...(replyTo !== undefined ? { replyTo } : {}), ...(mentions ? { mentions } : {}) };
+    await this.keepScheduledCopy(clientMsgId, copy);
+    this.scheduling.set(clientMsgId, { ...copy, retried });
+    const sent = this.socket.send({
+      type: 'schedule',
+      clientMsgId,
+      ciphertext,
+      at,
+      ...(replyTo !== undefined ? { replyTo } : {}),
+      ...(mentions ? { mentions } : {}),
+      ...(epoch !== undefined ? { epoch } : {}),
+    });
+    if (!sent) {
+      this.scheduling.delete(clientMsgId);
+      throw new NotConnected();
+    }
+  }
+
+  /** Cancels a pending scheduled message. */
+  unschedule(clientMsgId: string): void {
+    this.socket.send({ type: 'unschedule', clientMsgId });
+    void this.forgetScheduledCopy(clientMsgId);
+  }
+
+  /** Sends a pending scheduled message now: the room drops the scheduled copy when this one arrives. */
+  sendScheduledNow(item: ScheduledView): void {
+    if (!item.body) return;
+    this.enqueue('message', item.body, undefined, item.replyTo, this.scheduledCopies[item.clientMsgId]?.mentions, item.clientMsgId);
+  }
+
+  private scheduledKey(): string {
+    return `scheduled:${this.channelId}`;
+  }
+
+  private async keepScheduledCopy(clientMsgId: string, copy: ScheduledCopy): Promise<void> {
+    this.scheduledCopies = { ...this.scheduledCopies, [clientMsgId]: copy };
+    await this.db.put('device', this.scheduledKey(), this.scheduledCopies);
+  }
+
+  private async forgetScheduledCopy(clientMsgId: string): Promise<void> {
+    if (!this.scheduledCopies[clientMsgId]) return;
+    const { [clientMsgId]: _gone, ...rest } = this.scheduledCopies;
+    this.scheduledCopies = rest;
+    await this.db.put('device', this.scheduledKey(), rest);
+  }
+
+  /**
+   * The room's list of this user's pending scheduled messages: each is read from this device's
+   * copy or opened like any envelope (the user's other devices hold the sender key). One the room
+   * held because the members changed is sealed again here and sent under the same id.
+   */
+  private async listScheduled(items: ScheduledOut[]): Promise<void> {
+    for (const i of items) this.scheduling.delete(i.clientMsgId);
+    const views: ScheduledView[] = [];
+    for (const i of items) {
+      let body: MessageBody | null = this.scheduledCopies[i.clientMsgId]?.body ?? null;
+      if (!body) {
+        const opened = await this.engine.open(this.channelId, { sender: this.engine.userId, ciphertext: i.ciphertext, ts: i.createdAt }).catch(() => null);
+        body = opened?.ok ? decodeBody(opened.plaintext) : null;
+        // Opening spent its message key: the released envelope will be read from this copy.
+        if (body) await this.keepScheduledCopy(i.clientMsgId, { body, at: i.at, ...(i.replyTo !== undefined ? { replyTo: i.replyTo } : {}), ...(i.mentions ? { mentions: i.mentions } : {}) });
+      }
+      views.push({ clientMsgId: i.clientMsgId, at: i.at, body, ...(i.replyTo !== undefined ? { replyTo: i.replyTo } : {}), ...(i.held ? { held: i.held } : {}) });
+      if (i.held === 'members_changed' && body) this.enqueue('message', body, undefined, i.replyTo, i.mentions, i.clientMsgId);
+    }
+    this.scheduledSignal[1](views);
+    // A copy whose message was cancelled from another device is never released: forget it a week after its time.
+    const listed = new Set(items.map((i) => i.clientMsgId));
+    for (const [id, copy] of Object.entries(this.scheduledCopies)) if (!listed.has(id) && !this.scheduling.has(id) && copy.at < Date.now() - 7 * 86_400_000) await this.forgetScheduledCopy(id);
   }
 
   /** Seals and sends every queued item, in order, once connected and caught up. */
