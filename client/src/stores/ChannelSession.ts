@@ -28,6 +28,7 @@ import { forgetMedia } from '../files/transfer';
 import { toBase64Url } from '../e2ee/base64';
 import type { Db } from './idb';
 import { ReconnectingSocket } from '../ws/ReconnectingSocket';
+import { docsOf, searchableText, searchIndex } from '../search/searchStore';
 
 /** One envelope as this device understood it (what the cache holds). */
 export interface MessageRecord {
@@ -300,6 +301,7 @@ export class ChannelSession {
   /** Shows a record now and caches it with the other records of this turn in one transaction. */
   private saveRecord(r: MessageRecord): void {
     if (r.expiresAt !== undefined && !r.expired) this.expireAt(r.expiresAt);
+    if (r.deleted && r.kind === 'message' && this.recordsSignal[0]().get(r.seq)?.body) this.unindex(r.seq);
     this.recordsSignal[0]().set(r.seq, r);
     this.changed();
     this.lastSeq = Math.max(this.lastSeq, r.seq);
@@ -336,6 +338,7 @@ export class ChannelSession {
       else this.expireAt(r.expiresAt);
     }
     if (due.size === 0) return;
+    for (const seq of due) if (records.get(seq)?.kind === 'message' && records.get(seq)?.body) this.unindex(seq);
     const files: string[] = [];
     for (const r of [...records.values()]) {
       if (!due.has(r.seq) && (r.target === undefined || !due.has(r.target))) continue;
@@ -346,12 +349,30 @@ export class ChannelSession {
     forgetMedia(files);
   }
 
+  /**
+   * Search (issue #15 item 8): a message deleted or expired leaves this device's search index with
+   * every word any version of it had (read here before its text is dropped).
+   */
+  private unindex(seq: number): void {
+    const records = this.recordsSignal[0]();
+    const texts: string[] = [];
+    const root = records.get(seq);
+    if (root?.body) texts.push(searchableText(root.body));
+    for (const r of records.values()) if (r.kind === 'edit' && r.target === seq && r.body) texts.push(searchableText({ ...(root?.body ?? { v: 1 }), text: r.body.text }));
+    void searchIndex()
+      .then((index) => index.remove(this.channelId, seq, texts))
+      .catch((e) => console.warn('search index not updated', e));
+  }
+
   private flushWrites(): Promise<void> {
     clearTimeout(this.writeTimer);
     this.writeTimer = undefined;
     if (this.pendingWrites.size === 0) return unflushed.get(this.channelId) ?? Promise.resolve();
     const batch = [...this.pendingWrites.values()];
     this.pendingWrites = new Map();
+    // What was decrypted goes into this device's search index, once the cache (which the index reads text from) has it.
+    const records = this.recordsSignal[0]();
+    const docs = docsOf(this.channelId, batch.sort((a, b) => a.seq - b.seq), (seq) => records.get(seq));
     const before = unflushed.get(this.channelId) ?? Promise.resolve();
     const done = before
       .then(() =>
@@ -362,6 +383,7 @@ export class ChannelSession {
       .catch((e) => console.warn('message cache not written', e));
     unflushed.set(this.channelId, done);
     void done.then(() => unflushed.get(this.channelId) === done && unflushed.delete(this.channelId));
+    if (docs.length > 0) void done.then(() => searchIndex().then((index) => index.add(docs))).catch((e) => console.warn('search index not updated', e));
     return done;
   }
 

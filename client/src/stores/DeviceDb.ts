@@ -44,11 +44,18 @@ export function reopenDeviceDb(): void {
   wiped = false;
 }
 
-/** Closes and deletes the whole database: keys, sessions, messages, tokens. */
+/** What else sign-out deletes (the search index, which lives in a database of its own). */
+const wipeHooks: (() => Promise<void>)[] = [];
+export function onWipe(hook: () => Promise<void>): void {
+  wipeHooks.push(hook);
+}
+
+/** Closes and deletes the whole database: keys, sessions, messages, tokens, and the search index. */
 export async function wipeDeviceDb(): Promise<void> {
   const db = await opening?.catch(() => null);
   db?.close();
   opening = null;
   wiped = true;
   await Db.delete(DB_NAME);
+  await Promise.all(wipeHooks.map((hook) => hook().catch((e) => console.warn('sign-out could not delete', e))));
 }
