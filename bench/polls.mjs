@@ -121,6 +121,17 @@ function sendText(rx, str) {
   rx.socket.write(frame);
 }
 
+/** CPU time (user + system, 10 ms ticks) of the calling thread: its JavaScript and its socket syscalls. */
+function threadCpuMs() {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
 async function workerMain() {
   const { slot, shared, bundle, first, count, authenticated } = workerData;
   const { applyVote, decodeBody, encodeBody } = await import(bundle);
@@ -337,6 +348,7 @@ async function workerMain() {
         // Not resetStats(): another thread's voters may already be sending, and what arrives before
         // this message is counted (prepare reset everything; the poll's own frame is not a vote).
         stats.elu = performance.eventLoopUtilization();
+        stats.cpu0 = threadCpuMs();
         const spread = msg.spreadMs;
         for (const c of clients) {
           if (c.i === 0) continue;
@@ -351,8 +363,8 @@ async function workerMain() {
         const converged = new Float64Array(count);
         for (let k = 0; k < count; k++) converged[k] = clients[k].convergedUs;
         const elu = performance.eventLoopUtilization(stats.elu);
-        const { elu: _e, ...rest } = stats;
-        parentPort.postMessage({ type: 'report', ...rest, activeMs: elu.active, converged, undone: clients.filter((c) => !c.done).length }, [converged.buffer]);
+        const { elu: _e, cpu0, ...rest } = stats;
+        parentPort.postMessage({ type: 'report', ...rest, activeMs: elu.active, threadCpuMs: threadCpuMs() - cpu0, converged, undone: clients.filter((c) => !c.done).length }, [converged.buffer]);
         break;
       }
       case 'close':
@@ -595,6 +607,7 @@ class Harness {
       expectedDeliveries: expected * voters, // each vote reaches every client but its sender (who gets the ack)
       deliveriesPerSecond: deliveries / ((lastRecvUs - t0) / 1e6),
       serverCpuMs,
+      serverCpuUsPerDelivery: (serverCpuMs * 1000) / deliveries,
       serverCores: serverCpuMs / wallMs,
       benchCpuMs,
       benchCores: benchCpuMs / wallMs,
@@ -605,6 +618,7 @@ class Harness {
         decodeApplyUsPerVote: (sumOf('applyMs') * 1000) / (deliveries + sumOf('acks')),
         jsMs,
         workerActiveMs: sumOf('activeMs'),
+        workerCpuMs: sumOf('threadCpuMs'),
         perClientJsMs: jsMs / this.clients,
       },
       bad: sumOf('bad'),
@@ -721,7 +735,7 @@ async function main() {
         const label = measured ? `run ${r - opts.warmup + 1}/${opts.runs}` : 'warm-up';
         log(
           `  ${h.kind.padEnd(8)} ${label}: ${x.votes} votes; ${x.converged}/${x.clients} clients converged — first ${fmt(x.firstMs)} ms, 50 % ${fmt(x.p50Ms)} ms, 99 % ${fmt(x.p99Ms)} ms, all ${fmt(x.lastMs)} ms; ` +
-            `${fmt(x.deliveriesPerSecond)} deliveries/s (${x.voteDeliveries}/${x.expectedDeliveries}); CPU server ${fmt(x.serverCpuMs)} ms (${fmt(x.serverCores, 2)} cores), clients ${fmt(x.benchCpuMs)} ms (${fmt(x.benchCores, 2)}), others ${fmt(x.otherCores, 2)}; ` +
+            `${fmt(x.deliveriesPerSecond)} deliveries/s (${x.voteDeliveries}/${x.expectedDeliveries}); CPU server ${fmt(x.serverCpuMs)} ms (${fmt(x.serverCores, 2)} cores, ${fmt(x.serverCpuUsPerDelivery, 1)} µs/delivery), clients ${fmt(x.benchCpuMs)} ms (${fmt(x.benchCores, 2)}; client threads ${fmt(x.clientJs.workerCpuMs)} ms), others ${fmt(x.otherCores, 2)}; ` +
             `client JS µs: parse ${fmt(x.clientJs.parseUsPerDelivery, 1)} decrypt ${fmt(x.clientJs.decryptUsPerVote, 1)} decode+apply ${fmt(x.clientJs.decodeApplyUsPerVote, 1)}` +
             `${x.wrongTally ? `; ${x.wrongTally} WRONG TALLIES` : ''}${x.timedOut ? `; TIMED OUT (${x.notDone} not done)` : ''}${x.bad ? `; ${x.bad} bad frames` : ''}${x.unexpectedCloses ? `; ${x.unexpectedCloses} sockets closed` : ''}${Object.keys(x.errors).length ? `; errors ${JSON.stringify(x.errors)}` : ''}`,
         );
@@ -742,6 +756,8 @@ async function main() {
         p99Ms: pick((x) => x.p99Ms),
         deliveriesPerSecond: pick((x) => x.deliveriesPerSecond),
         serverCpuMs: pick((x) => x.serverCpuMs),
+        serverCpuUsPerDelivery: pick((x) => x.serverCpuUsPerDelivery),
+        workerCpuMs: pick((x) => x.clientJs.workerCpuMs),
         serverCores: pick((x) => x.serverCores),
         benchCpuMs: pick((x) => x.benchCpuMs),
         benchCores: pick((x) => x.benchCores),
@@ -754,7 +770,7 @@ async function main() {
       };
     }
     log(`\n=== results: ${opts.voters} voters + author, median of ${opts.runs} run(s); times from the first vote sent ===`);
-    const header = ['server', 'all converged', '(min–max)', 'first', '50 %', '99 %', 'deliveries/s', 'server CPU', 'client CPU', 'others', 'JS µs parse/decrypt/apply', 'JS per client'];
+    const header = ['server', 'all converged', '(min–max)', 'first', '50 %', '99 %', 'deliveries/s', 'server CPU', 'µs/delivery', 'client CPU', 'others', 'JS µs parse/decrypt/apply', 'JS per client'];
     const rows = [header];
     for (const [kind, s] of Object.entries(summary)) {
       rows.push([
@@ -766,6 +782,7 @@ async function main() {
         `${fmt(s.p99Ms)} ms`,
         fmt(s.deliveriesPerSecond),
         `${fmt(s.serverCpuMs)} ms (${fmt(s.serverCores, 2)})`,
+        fmt(s.serverCpuUsPerDelivery, 1),
         `${fmt(s.benchCpuMs)} ms (${fmt(s.benchCores, 2)})`,
         fmt(s.otherCores, 2),
         `${fmt(s.parseUs, 1)}/${fmt(s.decryptUs, 1)}/${fmt(s.decodeApplyUs, 1)}`,
@@ -778,7 +795,7 @@ async function main() {
       summary.ratio = summary.chatalot.lastMs / summary.baseline.lastMs;
       log(`chatalot ÷ baseline, time until every client shows the final tally: ${fmt(summary.ratio, 2)}×`);
     }
-    log('(server CPU: workerd, or the baseline process, during the window; client CPU: this process, i.e. all simulated clients and their TCP; others: the rest of the machine, in cores)');
+    log('(server CPU: workerd, or the baseline process, during the window, and per vote envelope delivered; client CPU: this process, i.e. all simulated clients and their TCP; others: the rest of the machine, in cores; JS µs: wall time inside the client handlers per delivery, which includes time the thread was preempted when the machine is saturated)');
     machine.loadAverageAtEnd = loadavg();
     Object.assign(results, { runs, summary });
 

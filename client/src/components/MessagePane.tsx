@@ -29,6 +29,7 @@ import { EditHistory, type EditHistoryOf } from './messages/EditHistory';
 import { PollCard } from './messages/PollCard';
 import { PollComposer } from './messages/PollComposer';
 import { ScheduleDialog, ScheduledList } from './messages/Scheduled';
+import { clearJump, jumpTarget } from '../search/jump';
 import type { ScheduledView } from '../stores/ChannelSession';
 import { GifPicker } from './messages/GifPicker';
 import { ThreadPanel, ThreadsList } from './messages/Threads';
@@ -489,6 +490,20 @@ export function MessagePane(props: {
     void row.offsetWidth; // restart the highlight animation when the same message is picked twice
     row.classList.add('flash');
   };
+
+  // A search result to show (issue #15 item 8): once this conversation holds it, scroll to it.
+  createEffect(() => {
+    const target = jumpTarget();
+    const s = props.session;
+    if (!target || !s || target.channelId !== s.channelId) return;
+    const m = s.message(target.seq);
+    if (!m) return;
+    clearJump();
+    // Draw down to it, then look for its row once the list shows this conversation (the session
+    // may have changed in this same update: rows of the one before are still in the list now).
+    s.showFrom(target.seq);
+    setTimeout(() => void goTo(m), 0);
+  });
 
   const remove = (m: ViewMessage) => {
     if (m.seq === null) return;

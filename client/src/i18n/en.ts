@@ -17,5 +17,6 @@ export const en: Catalogue = {
   },
   'Password changed. {count} other sessions were signed out.': { one: 'Password changed. 1 other session was signed out.', other: 'Password changed. {count} other sessions were signed out.' },
   '{count} scheduled messages': { one: '{count} scheduled message', other: '{count} scheduled messages' },
+  '{count} results': { one: '{count} result', other: '{count} results' },
   '{count} steps left': { one: '{count} step left', other: '{count} steps left' },
 };

@@ -32,6 +32,8 @@ import { KeyChangeBanner } from '../components/KeyChangeBanner';
 import { canRestore, requestRestore, RestoreBanner } from '../components/KeyBackup';
 import { MemberList, type MemberRow } from '../components/MemberList';
 import { MessagePane } from '../components/MessagePane';
+import { SearchPanel, type SearchPlace } from '../components/SearchPanel';
+import { requestJump } from '../search/jump';
 import { CallView } from '../components/CallView';
 import { activeCall, callToResume, dismissCall, endActiveCall, joinCall } from '../calls/activeCall';
 import { createRinging } from '../calls/ringing';
@@ -546,6 +548,14 @@ export default function ChatScreen() {
   addEventListener('keydown', onShortcut);
   onCleanup(() => removeEventListener('keydown', onShortcut));
 
+  // ── Search (issue #15 item 8): every conversation this account is in, by name, for the filters and results.
+  const [searching, setSearching] = createSignal(false);
+  const searchPlaces = createMemo<SearchPlace[]>(() => [
+    ...(views() ?? []).flatMap((v) => (v ? v.channels.filter((c) => c.kind !== 'voice').map((c) => ({ id: c.id, title: `${v.community.name} › #${c.name}`, path: `/c/${v.community.id}/${c.id}` })) : [])),
+    ...(dms() ?? []).map((d) => ({ id: d.id, title: dmTitle(d), path: `/dm/${d.id}` })),
+  ]);
+  const searchPeople = createMemo(() => [{ id: me().id, name: nameOf(me().id) }, ...[...names().entries()].filter(([id]) => id !== me().id).map(([id, name]) => ({ id, name }))]);
+
   const focusComposer = (e: Event) => {
     e.preventDefault();
     document.getElementById('composer-input')?.focus();
@@ -587,6 +597,9 @@ export default function ChatScreen() {
               <span class={`presence presence-${hub.presenceOf(me().id)}`} aria-hidden="true" />
               {me().displayName || me().username}
             </span>
+            <button type="button" class="small" aria-label={t('Search messages')} title={t('Search messages')} onClick={() => setSearching(true)}>
+              🔍
+            </button>
             <a href="#/settings" class="small button-link" aria-current={route().name === 'settings' ? 'page' : undefined}>
               {t('Settings')}
             </a>
@@ -797,6 +810,18 @@ export default function ChatScreen() {
         </Show>
       </main>
 
+      <SearchPanel
+        open={searching()}
+        onClose={() => setSearching(false)}
+        places={searchPlaces()}
+        people={searchPeople()}
+        nameOf={nameOf}
+        onJump={(place, seq) => {
+          setSearching(false);
+          requestJump(place.id, seq);
+          navigate(place.path);
+        }}
+      />
       <CreateCommunityDialog open={dialog() === 'community'} onClose={close} onCreated={(c) => (void refetchCommunities(), navigate(`/c/${c.community.id}/${c.channels[0]?.id ?? ''}`))} />
       <CreateChannelDialog open={dialog() === 'channel'} onClose={close} community={community() ?? null} onCreated={(id) => (refetchCommunity(), navigate(`/c/${communityId()}/${id}`))} />
       <CreateGroupDialog open={dialog() === 'group'} onClose={close} communityId={communityId()} onCreated={refetchCommunity} />

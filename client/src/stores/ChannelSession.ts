@@ -949,6 +949,11 @@ export class ChannelSession {
     if (this.windowSignal[0]() > WINDOW * 4) this.windowSignal[1](WINDOW);
   }
 
+  /** The message `seq` as the list shows it, when it is held here (a search result to jump to). */
+  message(seq: number): ViewMessage | undefined {
+    return this.fullView().find((m) => m.seq === seq);
+  }
+
   /** Widens the view so it includes the message `seq` (when it is held here), e.g. to jump to the first unread. */
   showFrom(seq: number): void {
     let newer = 0;
