@@ -375,26 +375,32 @@ export class ChannelRoom {
     for (const c of this.connections.all()) if (c.identity.userId === userId && !c.identity.call) this.replyText(c, text);
   }
 
-  /** Scheduled messages due by now, for the shell to check each sender's standing before `release`. */
-  dueScheduled(): ScheduledRow[] {
-    return this.scheduled?.due(this.clock()) ?? [];
-  }
-
   /** When the next scheduled message is due, or null. */
   nextScheduled(): number | null {
     return this.scheduled?.next() ?? null;
   }
 
   /**
-   * Releases one due scheduled message as its sender's message, now — unless the recipients
-   * changed since it was sealed (held for the sender's devices to seal again, like any send sealed
-   * for an older epoch) or its sender may no longer send here (`maySend` false: held, never sent).
+   * Releases the scheduled messages that are due and returns when the next one is. The sender's
+   * standing is what the room was last told (they are offline: no socket carries their
+   * permissions): a sender removed from the channel took theirs along, and one who lost the right
+   * to send had theirs held then (`permissionsChanged`), so what is still pending may go out.
+   * Nothing here reads the instance's database, which an alarm cannot always reach in time.
    */
-  release(row: ScheduledRow, maySend: boolean): void {
-    if (!this.scheduled || this.scheduled.get(row.sender, row.clientMsgId)?.held) return;
-    const held = !maySend ? 'forbidden' : row.epoch < this.log.epoch() ? 'members_changed' : null;
-    if (held) {
-      this.scheduled.hold(row.sender, row.clientMsgId, held);
+  releaseDue(): number | null {
+    for (const row of this.scheduled?.due(this.clock()) ?? []) this.release(row);
+    return this.nextScheduled();
+  }
+
+  /**
+   * Releases one due scheduled message as its sender's message, now — unless the recipients
+   * changed since it was sealed: then it is held for the sender's devices to seal again, like any
+   * send sealed for an older epoch.
+   */
+  private release(row: ScheduledRow): void {
+    if (!this.scheduled) return;
+    if (row.epoch < this.log.epoch()) {
+      this.scheduled.hold(row.sender, row.clientMsgId, 'members_changed');
       return this.tellScheduled(row.sender);
     }
     if (row.replyTo !== undefined) {
@@ -572,6 +578,13 @@ export class ChannelRoom {
   permissionsChanged(userId: string, permissions: number, rank: number): void {
     this.log.setRank(userId, rank);
     if (!has(permissions, Permission.VIEW)) return this.memberRemoved(userId, 'access');
+    // Scheduled messages wait while their sender may not send (a timeout, a role taken away), and
+    // go back to waiting for their time when they may again.
+    if (this.scheduled && this.scheduled.setForbidden(userId, !has(permissions, Permission.SEND))) {
+      const next = this.scheduled.next();
+      if (next !== null) this.onScheduled(next);
+      this.tellScheduled(userId);
+    }
     this.recipientsChanged();
     let inCall = false;
     for (const c of [...this.connections.all()]) {

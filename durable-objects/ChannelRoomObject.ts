@@ -22,9 +22,6 @@ import { MAX_DISAPPEAR_SECONDS } from '../protocol/communities';
 import { clockFor } from '../worker/auth/clock';
 import { channelRecipients, hubOf } from '../worker/hubs';
 import { ScheduledStore } from './ScheduledStore';
-import { permissionsIn } from '../worker/auth/access';
-import { openStorage } from '../worker/storage/openStorage';
-import { has, Permission } from '../protocol/permissions';
 
 
 /** The room's sockets, cached: rebuilt from the runtime after hibernation, then kept in step. */
@@ -113,27 +110,10 @@ export class ChannelRoomObject extends DurableObject<Env> {
     this.room.onScheduled = (at) => this.ctx.waitUntil(this.expiry.schedule(at));
   }
 
-  /**
-   * Releases the scheduled messages that are due (issue #15 item 4), each after checking that its
-   * sender may still send here — they are offline, so their socket's permissions are not at hand;
-   * the instance's storage answers as it would for a new socket. Returns when the next is due.
-   */
-  private async releaseScheduled(): Promise<number | null> {
-    const due = this.room.dueScheduled();
-    if (due.length > 0) {
-      const storage = this.channelId ? await openStorage(this.env) : null;
-      for (const row of due) {
-        const access = storage && this.channelId ? await storage.channelAccess(this.channelId, row.sender) : null;
-        this.room.release(row, has(permissionsIn(access, this.instanceClock()), Permission.SEND));
-      }
-    }
-    return this.room.nextScheduled();
-  }
-
   /** What the alarm does: closes expired sockets, erases expired messages, releases scheduled ones; the next wake-up. */
-  private async wake(): Promise<number | null> {
+  private wake(): number | null {
     const expired = this.room.closeExpired(this.instanceClock());
-    const scheduled = await this.releaseScheduled();
+    const scheduled = this.room.releaseDue();
     if (expired === null) return scheduled;
     return scheduled === null ? expired : Math.min(expired, scheduled);
   }

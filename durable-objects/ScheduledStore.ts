@@ -104,6 +104,18 @@ export class ScheduledStore {
     return at === null ? null : Number(at);
   }
 
+  /**
+   * Holds every pending message of `sender` as `forbidden` (they may not send now), or puts those
+   * held so back to waiting for their time; whether anything changed.
+   */
+  setForbidden(sender: string, forbidden: boolean): boolean {
+    if (this.count === 0) return false;
+    const changed = forbidden
+      ? this.sql.exec(`UPDATE scheduled SET held = 'forbidden' WHERE sender = ? AND held IS NULL`, sender).rowsWritten
+      : this.sql.exec(`UPDATE scheduled SET held = NULL WHERE sender = ? AND held = 'forbidden'`, sender).rowsWritten;
+    return changed > 0;
+  }
+
   hold(sender: string, clientMsgId: string, reason: HeldReason): void {
     this.sql.exec('UPDATE scheduled SET held = ? WHERE sender = ? AND client_msg_id = ?', reason, sender, clientMsgId);
   }

@@ -13,9 +13,12 @@
  * message was sealed — so a new member could not read it, or a removed one (whose copy of the old
  * sender key the rotation retired) could — the room holds it instead (`held: 'members_changed'`),
  * and the first of the sender's devices that opens the channel seals it again for the current
- * members and sends it with the same clientMsgId, which replaces the held copy. A sender who may no
- * longer send there at release time (removed, timed out, lost the permission) is held as
- * `forbidden` and never released. docs/protocol.md and SECURITY.md describe this.
+ * members and sends it with the same clientMsgId, which replaces the held copy. While the sender
+ * may not send there (timed out, a role taken away: the worker tells the room), theirs are held as
+ * `forbidden` and go back to waiting when they may again; leaving the channel discards them. The
+ * room judges this from what it was told, never from the database at release: an alarm may run
+ * when the database cannot be reached at once (a PostgreSQL pool idle past its timeout made the
+ * first version, which asked it, hang). docs/protocol.md and SECURITY.md describe this.
  */
 import type { Mentions } from './frames';
 

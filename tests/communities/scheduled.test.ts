@@ -62,7 +62,7 @@ describe('scheduled messages', () => {
     watcher.socket.close();
   }, 60_000);
 
-  it('15.4: bad times, a timed-out member (held, never sent) and the per-person cap are refused; scheduling the same id again edits it; a cancelled one never arrives', async () => {
+  it('15.4: bad times, a timed-out member (theirs held until the timeout is lifted) and the per-person cap are refused; scheduling the same id again edits it; a cancelled one never arrives', async () => {
     const c = await community(server, u.owner);
     await join(server, u.owner, c.id, [u.member, u.reader]);
     const { socket, epoch: first } = await ready(u.member, c.channelId);
@@ -87,9 +87,28 @@ describe('scheduled messages', () => {
     expect((await reader.socket.next<Err>((f) => f.type === 'error' && f.error.ref === 'muted-001')).error.code).toBe('forbidden');
     const forbidden = await reader.socket.next<ScheduledListOut>((f) => f.type === 'scheduled' && f.items[0]?.held !== undefined, 30_000);
     expect(forbidden.items[0]).toMatchObject({ clientMsgId: 'early-001', held: 'forbidden' });
+    // Held past its time; once the timeout is lifted it goes back to waiting and is released.
+    // A marker the owner schedules to come due after it: once the marker is out, so would it be.
+    const owner = await ready(u.owner, c.channelId);
+    owner.socket.send({ type: 'schedule', clientMsgId: 'marker-02', ciphertext: 'TUFSSw==', at: Math.max(Date.now() + 500, forbidden.items[0]!.at + 500), epoch: owner.epoch });
+    await owner.socket.next<Envelope>((f) => f.type === 'envelope' && f.clientMsgId === 'marker-02', 30_000);
+    owner.socket.send({ type: 'history', after: 0, limit: 100 });
+    expect((await owner.socket.next<{ envelopes: Envelope[] }>((f) => f.type === 'history')).envelopes.map((e) => e.clientMsgId)).not.toContain('early-001');
+    // Lifted: it is due, but the lift changed who may send (a new recipients epoch), so the room
+    // holds it for the reader's device to seal again — which it does under the same id.
+    const back = await ready(u.reader, c.channelId);
+    expect((await api(server, u.owner, 'POST', `/api/communities/${c.id}/members/${u.reader.id}/timeout`, { seconds: 0 })).status).toBe(200);
+    const resealing = await back.socket.next<ScheduledListOut>((f) => f.type === 'scheduled' && f.items[0]?.held === 'members_changed', 30_000);
+    expect(resealing.items[0]!.clientMsgId).toBe('early-001');
+    const epochNow = (await back.socket.next<{ epoch: number }>((f) => f.type === 'epoch')).epoch;
+    back.socket.send({ type: 'send', clientMsgId: 'early-001', ciphertext: 'UkVTRUFMRUQ=', epoch: epochNow });
+    const released = await owner.socket.next<Envelope>((f) => f.type === 'envelope' && f.clientMsgId === 'early-001', 30_000);
+    expect(released).toMatchObject({ sender: u.reader.id, ciphertext: 'UkVTRUFMRUQ=' });
+    back.socket.close();
+    owner.socket.close();
     reader.socket.close();
-    // The timeout changed who may send: a new recipients epoch, which the sender now seals for.
-    epoch = (await socket.next<{ epoch: number }>((f) => f.type === 'epoch')).epoch;
+    // The timeout and its lifting changed who may send: a new recipients epoch, which the sender now seals for.
+    epoch = (await socket.next<{ epoch: number }>((f) => f.type === 'epoch' && f.epoch >= epochNow)).epoch;
 
     // Up to the cap, then refused (sent in one burst; the send rate allows 10 a second, so paced).
     for (let i = 0; i < MAX_SCHEDULED_PER_USER; i++) {

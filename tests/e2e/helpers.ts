@@ -5,7 +5,8 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, inject } from 'vitest';
+import { createDatabase, dumpDatabase } from '../setup/postgres';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../helpers/server';
 import { ROOT } from '../../scripts/build.mjs';
@@ -111,6 +112,27 @@ export function expectNoCanaries(dataDir: string, canaries: string[]): void {
     const bytes = readFileSync(file).toString('latin1');
     for (const canary of canaries) for (const n of needles(canary)) expect(bytes.includes(n), `${canary} (${n}) in ${file}`).toBe(false);
   }
+}
+
+/** V1 on PostgreSQL: a dump of the instance's database holds no canary in any encoding. Stop the server first. */
+export async function expectNoCanariesInDatabase(databaseUrl: string, canaries: string[]): Promise<void> {
+  const dump = await dumpDatabase(databaseUrl);
+  expect(dump).toContain('-- users (');
+  for (const canary of canaries) for (const n of needles(canary)) expect(dump.includes(n), `${canary} (${n}) in the database dump`).toBe(false);
+}
+
+/**
+ * browserSuite on a fresh PostgreSQL database of the test cluster (so a canary check can also
+ * search a dump of it); `databaseUrl()` names it.
+ */
+export function postgresBrowserSuite(env: Record<string, string> = {}): BrowserSuite & { databaseUrl: () => string } {
+  let url = '';
+  const suite = browserSuite(async () => {
+    url = await createDatabase(inject('postgresUrl'));
+    return { ...env, DATABASE_URL: url };
+  }) as BrowserSuite & { databaseUrl: () => string };
+  suite.databaseUrl = () => url;
+  return suite;
 }
 
 /** Fills the registration (or first-run setup) form, checks the recovery code is shown once, confirms it. Returns the code. */

@@ -10,9 +10,10 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserSuite, communityOfTwo, expectNoCanaries, messageWith, seriousViolations } from './helpers';
+import { communityOfTwo, expectNoCanaries, expectNoCanariesInDatabase, messageWith, postgresBrowserSuite, seriousViolations } from './helpers';
 
-const suite = browserSuite({ LINK_PREVIEWS: 'on', CHATALOT_TEST_PREVIEW_HOST: '127.0.0.2' });
+// On PostgreSQL: the canary check also searches a dump of the database.
+const suite = postgresBrowserSuite({ LINK_PREVIEWS: 'on', CHATALOT_TEST_PREVIEW_HOST: '127.0.0.2' });
 let site: Server;
 let base: string;
 const asked: { path: string; agent: string }[] = [];
@@ -63,5 +64,6 @@ describe('link previews in the browser', () => {
 
     await suite.server.kill();
     expectNoCanaries(suite.server.dataDir, [canary]);
+    await expectNoCanariesInDatabase(suite.databaseUrl(), [canary]);
   }, 240_000);
 });

@@ -7,9 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { browserSuite, communityOfTwo, expectNoCanaries, seriousViolations } from './helpers';
+import { communityOfTwo, expectNoCanaries, expectNoCanariesInDatabase, postgresBrowserSuite, seriousViolations } from './helpers';
 
-const suite = browserSuite();
+// On PostgreSQL: the canary check also searches a dump of the database.
+const suite = postgresBrowserSuite();
 
 const poll = (page: Page) => page.getByTestId('poll');
 const option = (page: Page, name: string) => poll(page).getByRole('radio', { name: new RegExp(name) });
@@ -69,5 +70,6 @@ describe('polls in the browser', () => {
 
     await suite.server.kill();
     expectNoCanaries(suite.server.dataDir, [`${canary}q`, `${canary}a`, `${canary}b`, `${canary}c`]);
+    await expectNoCanariesInDatabase(suite.databaseUrl(), [`${canary}q`, `${canary}a`, `${canary}b`, `${canary}c`]);
   }, 240_000);
 });

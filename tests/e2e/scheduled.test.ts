@@ -10,9 +10,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { browserSuite, communityOfTwo, expectNoCanaries, messageWith, seriousViolations } from './helpers';
+import { communityOfTwo, expectNoCanaries, expectNoCanariesInDatabase, postgresBrowserSuite, messageWith, seriousViolations } from './helpers';
 
-const suite = browserSuite();
+// On PostgreSQL: the canary check also searches a dump of the database.
+const suite = postgresBrowserSuite();
 
 /** A `datetime-local` value `ms` from now in the page's time zone. */
 const localIn = (page: Page, ms: number) =>
@@ -82,5 +83,6 @@ describe('scheduled messages in the browser', () => {
 
     await suite.server.stop();
     expectNoCanaries(suite.server.dataDir, [canary, cancelled]);
+    await expectNoCanariesInDatabase(suite.databaseUrl(), [canary, cancelled]);
   }, 240_000);
 });

@@ -9,9 +9,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { browserSuite, communityOfTwo, expectNoCanaries, messageWith, openDmFrom, send, seriousViolations, startDm } from './helpers';
+import { communityOfTwo, expectNoCanaries, expectNoCanariesInDatabase, postgresBrowserSuite, messageWith, openDmFrom, send, seriousViolations, startDm } from './helpers';
 
-const suite = browserSuite();
+// On PostgreSQL: the canary check also searches a dump of the database.
+const suite = postgresBrowserSuite();
 
 /** Everything a page sends to the server: request URLs and bodies, socket frames. */
 function outgoing(page: Page): string[] {
@@ -94,5 +95,6 @@ describe('search in the browser', () => {
 
     await suite.server.stop();
     expectNoCanaries(suite.server.dataDir, [word, secret]);
+    await expectNoCanariesInDatabase(suite.databaseUrl(), [word, secret]);
   }, 300_000);
 });

@@ -720,7 +720,7 @@ export const ar: Catalogue = {
   Message: 'الرسالة',
   'Scheduled on another device': 'مجدولة على جهاز آخر',
   'Waiting to be encrypted again: the members changed.': 'بانتظار تشفيرها من جديد: تغيّر الأعضاء.',
-  'Not sent: you may no longer send here.': 'لم تُرسل: لم يعد بإمكانك الإرسال هنا.',
+  'Waiting: you may not send here at the moment.': 'بانتظار: لا يمكنك الإرسال هنا حاليًا.',
   'Send now': 'أرسل الآن',
   'Cancel the scheduled message': 'إلغاء الرسالة المجدولة',
   'Files cannot be scheduled yet: send them now': 'لا يمكن جدولة الملفات بعد: أرسلها الآن',

@@ -117,9 +117,9 @@ export function ScheduledList(props: {
                   </Show>
                   <Show when={item.held === 'forbidden'}>
                     {' '}
-                    <span class="error">{t('Not sent: you may no longer send here.')}</span>
+                    <span class="error">{t('Waiting: you may not send here at the moment.')}</span>
                   </Show>{' '}
-                  <Show when={item.body?.text !== undefined && !item.held}>
+                  <Show when={item.body?.text !== undefined && item.held !== 'members_changed'}>
                     <button type="button" class="link-button" onClick={() => props.onEdit(item)}>
                       {t('Edit')}
                     </button>{' '}
