@@ -8,6 +8,7 @@
  * error banner. Sending goes through the ChannelSession's outbox; when encryption is not
  * available the composer is disabled, because nothing is ever sent in plaintext.
  */
+import { MAX_MENTIONS, type Mentions } from '../../../protocol/frames';
 import { listFormat, locale, t } from '../i18n';
 import { createEffect, createMemo, createResource, createSignal, For, on, onCleanup, Show } from 'solid-js';
 import { ApiRequestError } from '../api/http';
@@ -107,7 +108,19 @@ export function MessagePane(props: {
   const replyInThread = (text: string) => {
     const root = openThread()?.root;
     if (!root || root.seq === null) return;
-    props.session?.enqueue('message', { v: 1, text, quote: { sender: root.sender, text: (root.text ?? '').slice(0, MAX_QUOTE_CHARS) } }, undefined, root.seq, mentionsIn(text));
+    props.session?.enqueue('message', { v: 1, text, quote: { sender: root.sender, text: (root.text ?? '').slice(0, MAX_QUOTE_CHARS) } }, undefined, root.seq, withThreadPeople(root.seq, mentionsIn(text)));
+  };
+  /**
+   * A reply in a thread notifies the people who took part in it (its root's author and everyone
+   * who replied): they are named in the reply's mentions, the routing header that drives mention
+   * badges (issue #15 item 2). The server learns nothing new by it: who wrote the root and the
+   * replies is routing data it already holds.
+   */
+  const withThreadPeople = (rootSeq: number, mentions: Mentions | undefined): Mentions | undefined => {
+    const thread = props.session?.thread(rootSeq);
+    if (!thread?.root) return mentions;
+    const people = [...new Set([thread.root.sender, ...thread.replies.map((r) => r.sender), ...(mentions?.users ?? [])])].filter((u) => u !== props.me).slice(0, MAX_MENTIONS);
+    return people.length ? { ...mentions, users: people } : mentions;
   };
   /** `:name` being typed at the end of the draft: the emoji it could complete to. */
   const suggestions = createMemo(() => {
@@ -407,7 +420,7 @@ export function MessagePane(props: {
     setPreview(null);
     setNoPreviewFor(null);
     if (ed && ed.seq !== null) s.enqueue('edit', { v: 1, text }, ed.seq);
-    else if (to && to.seq !== null) s.enqueue('message', { ...body, quote: { sender: to.sender, text: (to.text ?? '').slice(0, MAX_QUOTE_CHARS) } }, undefined, to.seq, mentionsIn(text));
+    else if (to && to.seq !== null) s.enqueue('message', { ...body, quote: { sender: to.sender, text: (to.text ?? '').slice(0, MAX_QUOTE_CHARS) } }, undefined, to.seq, withThreadPeople(to.seq, mentionsIn(text)));
     else s.enqueue('message', body, undefined, undefined, mentionsIn(text));
     setDraft('');
     setEditing(null);
