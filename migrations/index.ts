@@ -32,6 +32,8 @@ import sqlite0012 from './sqlite/0012_call_cap.sql';
 import sqlite0013 from './sqlite/0013_disappearing.sql';
 import postgres0012 from './postgres/0012_call_cap.sql';
 import postgres0013 from './postgres/0013_disappearing.sql';
+import sqlite0014 from './sqlite/0014_quarantine.sql';
+import postgres0014 from './postgres/0014_quarantine.sql';
 
 /** One migration: a stable id (the file name without `.sql`) and its SQL text. */
 export interface Migration {
@@ -54,6 +56,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { id: '0011_images', sql: sqlite0011 },
   { id: '0012_call_cap', sql: sqlite0012 },
   { id: '0013_disappearing', sql: sqlite0013 },
+  { id: '0014_quarantine', sql: sqlite0014 },
 ];
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0000_init', sql: postgres0000 },
@@ -70,4 +73,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0011_images', sql: postgres0011 },
   { id: '0012_call_cap', sql: postgres0012 },
   { id: '0013_disappearing', sql: postgres0013 },
+  { id: '0014_quarantine', sql: postgres0014 },
 ];

@@ -62,6 +62,9 @@ export const TotpEnableRequest = v.strictObject({ code: TotpCode, password: Pass
 export const TotpDisableRequest = v.strictObject({ code: SecondFactorCode, password: PasswordInput });
 
 /** Invites: optional use limit and an expiry from one hour to one year. */
+/** An admin quarantines an account pending review (issue #16), saying why; the account's owner sees the reason. */
+export const QuarantineRequest = v.strictObject({ reason: v.pipe(CleanText(500, 'reason'), v.minLength(1, 'say why the account is quarantined')) });
+
 export const CreateInviteRequest = v.strictObject({
   maxUses: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100_000))),
   expiresInSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(3600, 'expiry must be at least one hour'), v.maxValue(31_536_000, 'expiry must be at most one year'))),
@@ -80,6 +83,8 @@ export interface PublicUser {
   /** Avatar and profile banner image ids (`/api/images/{id}`); null when none. */
   avatarId: string | null;
   bannerId: string | null;
+  /** Set while the instance's admins hold the account to reading only (issue #16): since when, and why. */
+  quarantine: { since: number; reason: string } | null;
 }
 
 export interface AuthResponse {

@@ -13,6 +13,8 @@ export const ERROR_STATUS = {
   validation_failed: 400,
   unauthorized: 401,
   forbidden: 403,
+  /** The account is quarantined by the instance's admins (issue #16): it may read, not send, open DMs, upload or invite. */
+  quarantined: 403,
   banned: 403,
   not_found: 404,
   method_not_allowed: 405,

@@ -6,6 +6,7 @@
 import type { Env } from './env';
 import { endSessions } from './hubs';
 import { openStorage } from './storage/openStorage';
+import { permissionsIn, rankInChannel } from './auth/access';
 
 export type RoomChange =
   /** Channel settings changed. */
@@ -71,4 +72,18 @@ export async function userChannels(env: Env, userId: string): Promise<string[]> 
     ...(await Promise.all(communities.map((c) => storage.listChannels(c.id)))).flat().map((c) => c.id),
     ...(await storage.listDirectChannels(userId)).map((c) => c.id),
   ];
+}
+
+/**
+ * `userId`'s standing changed everywhere at once (quarantined or let out, issue #16): every
+ * channel they are in hears their permission bits afresh, so open sockets follow at once.
+ */
+export async function notifyStanding(env: Env, userId: string, now: number): Promise<void> {
+  const storage = await openStorage(env);
+  await Promise.all(
+    (await userChannels(env, userId)).map(async (channelId) => {
+      const access = await storage.channelAccess(channelId, userId);
+      await notifyRooms(env, [channelId], { kind: 'permissions', userId, permissions: permissionsIn(access, now), rank: rankInChannel(access) });
+    }),
+  );
 }

@@ -41,6 +41,8 @@ const ADMIN_ROUTES: [string, string, unknown?][] = [
   ['DELETE', '/api/invites/AAAAAAAAAAAAAAAA'],
   ['GET', '/api/admin/audit'],
   ['GET', '/api/admin/audit?userId=x&event=login&limit=5'],
+  ['POST', '/api/admin/users/x0000000000000000000000/quarantine', { reason: 'spam' }],
+  ['DELETE', '/api/admin/users/x0000000000000000000000/quarantine'],
 ];
 
 describe('access tokens (A1–A3) and the authorization matrix', () => {

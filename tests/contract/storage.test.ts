@@ -44,7 +44,7 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
   it('creates and reads users; usernames are unique case-insensitively', async () => {
     const u = user('Alice_1');
     const created = await b.storage.createUser(u);
-    expect(created).toEqual({ ...u, failedLogins: 0, lockedUntil: null, totpSecret: null, totpEnabledAt: null, totpLastStep: null, dmPolicy: 'communities', avatarId: null, bannerId: null });
+    expect(created).toEqual({ ...u, failedLogins: 0, lockedUntil: null, totpSecret: null, totpEnabledAt: null, totpLastStep: null, dmPolicy: 'communities', avatarId: null, bannerId: null, quarantinedAt: null, quarantineReason: null });
     expect(await b.storage.getUserById(u.id)).toEqual(created);
     expect(await b.storage.getUserByUsername('alice_1')).toEqual(created);
     await expect(b.storage.createUser(user('ALICE_1'))).rejects.toMatchObject({ code: 'conflict' });

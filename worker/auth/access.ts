@@ -10,6 +10,12 @@ import type { ChannelAccess, ChannelGroup, Member, PersonalGroupAccess } from '.
 
 /** Bits a timed-out member loses until the timeout ends: they may read but not speak. */
 export const TIMEOUT_REVOKES = Permission.SEND | Permission.REACT | Permission.ATTACH | Permission.MENTION_EVERYONE;
+/**
+ * What a quarantined account (issue #16) may not do in any channel: what a timeout takes, and
+ * speaking, video and screens in calls. Reading, joining calls to listen, and everything about
+ * their own account stay.
+ */
+export const QUARANTINE_REVOKES = TIMEOUT_REVOKES | Permission.SPEAK | Permission.VIDEO | Permission.SCREEN_SHARE;
 
 /** The personal-group facts for `userId`, or undefined for an ordinary group. */
 function groupFacts(group: PersonalGroupAccess | null, userId: string): PersonalGroupFacts | undefined {
@@ -18,8 +24,9 @@ function groupFacts(group: PersonalGroupAccess | null, userId: string): Personal
 
 export function permissionsIn(access: ChannelAccess | null, now: number): number {
   if (!access) return 0;
+  const held = access.quarantined ? ~QUARANTINE_REVOKES : ~0;
   // A DM nobody else has accepted yet (a request) can be read by its starter, not written to.
-  if (access.channel.communityId === null) return access.directMember ? (access.directPeersAccepted === false ? Permission.VIEW : DM_PERMISSIONS) : 0;
+  if (access.channel.communityId === null) return access.directMember ? (access.directPeersAccepted === false ? Permission.VIEW : DM_PERMISSIONS & held) : 0;
   if (!access.member || access.banned) return 0;
   const roles: Record<string, Override> = {};
   let member: Override | undefined;
@@ -35,7 +42,7 @@ export function permissionsIn(access: ChannelAccess | null, now: number): number
     ...(personalGroup ? { personalGroup } : {}),
   });
   if (access.member.timedOutUntil !== null && access.member.timedOutUntil > now) bits &= ~TIMEOUT_REVOKES;
-  return bits;
+  return bits & held;
 }
 
 /**

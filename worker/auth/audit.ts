@@ -34,6 +34,8 @@ export type AuditEventName =
   | 'member_banned'
   | 'member_unbanned'
   | 'member_timed_out'
+  | 'account_quarantined'
+  | 'quarantine_lifted'
   | 'role_changed'
   | 'ownership_transferred'
   | 'role_created'

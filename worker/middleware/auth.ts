@@ -9,6 +9,7 @@ import type { AppEnv } from '../app';
 import { tokenKeys, verifyAccessToken } from '../auth/tokens';
 import type { InstanceRole, Session, User } from '../storage/Storage';
 import { errorResponse } from './errors';
+import { ApiError } from '../../protocol/errors';
 
 export interface AuthContext {
   user: User;
@@ -59,4 +60,12 @@ export function requireRole(...roles: InstanceRole[]): MiddlewareHandler<AppEnv>
     if (!roles.includes(c.var.auth.user.instanceRole)) return errorResponse('forbidden', 'this needs an instance administrator', 403);
     await next();
   };
+}
+
+/**
+ * Refuses what a quarantined account (issue #16) may not do — open DMs, upload, invite — with
+ * `quarantined`; sending and reacting are taken away in the channel permissions (auth/access.ts).
+ */
+export function requireNotQuarantined(user: User, what: string): void {
+  if (user.quarantinedAt !== null) throw new ApiError('quarantined', `your account is quarantined pending review by the instance's admins: you may read, not ${what}`);
 }

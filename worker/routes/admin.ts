@@ -1,7 +1,29 @@
-/** `/api/admin`: instance administration. The audit log of every account, filtered and paged. */
+/**
+ * `/api/admin`: instance administration. The audit log of every account, filtered and paged;
+ * quarantine (issue #16): an account held to reading only, pending review.
+ */
 import { Hono } from 'hono';
 import type { AppEnv } from '../app';
 import { noStore, requireAuth, requireRole } from '../middleware/auth';
+import { jsonBody } from '../middleware/jsonBody';
+import { QuarantineRequest } from '../../protocol/auth';
+import { ApiError } from '../../protocol/errors';
+import { audit } from '../auth/audit';
+import { notifyStanding } from '../rooms';
+import type { Storage, User } from '../storage/Storage';
+
+/**
+ * The account an admin acts on: not their own, never the owner's, and an admin's only by the
+ * owner (admins do not hold each other). 404 for no such account.
+ */
+async function quarantineTarget(storage: Storage, actor: User, id: string): Promise<User> {
+  const target = await storage.getUserById(id);
+  if (!target) throw new ApiError('not_found', 'no such user');
+  if (target.id === actor.id) throw new ApiError('forbidden', 'you cannot quarantine yourself');
+  if (target.instanceRole === 'owner') throw new ApiError('forbidden', "the instance's owner cannot be quarantined");
+  if (target.instanceRole === 'admin' && actor.instanceRole !== 'owner') throw new ApiError('forbidden', 'only the owner can quarantine an admin');
+  return target;
+}
 
 export const adminRoutes = new Hono<AppEnv>()
   .use('*', noStore)
@@ -20,4 +42,27 @@ export const adminRoutes = new Hono<AppEnv>()
       limit: Number.isFinite(limit) ? limit : 100,
     });
     return c.json({ events: events.map((e) => ({ ...e, detail: JSON.parse(e.detail) as unknown })) });
+  })
+
+  .post('/users/:id/quarantine', async (c) => {
+    const body = await jsonBody(c, QuarantineRequest);
+    const storage = await c.var.storage();
+    const actor = c.var.auth.user;
+    const target = await quarantineTarget(storage, actor, c.req.param('id'));
+    const now = c.var.now();
+    const user = await storage.updateUser(target.id, { quarantinedAt: target.quarantinedAt ?? now, quarantineReason: body.reason });
+    await audit(c, 'account_quarantined', target.id, { by: actor.id, reason: body.reason });
+    await notifyStanding(c.env, target.id, now);
+    return c.json({ userId: user.id, quarantinedAt: user.quarantinedAt, reason: user.quarantineReason });
+  })
+
+  .delete('/users/:id/quarantine', async (c) => {
+    const storage = await c.var.storage();
+    const actor = c.var.auth.user;
+    const target = await quarantineTarget(storage, actor, c.req.param('id'));
+    if (target.quarantinedAt === null) return c.body(null, 204);
+    await storage.updateUser(target.id, { quarantinedAt: null, quarantineReason: null });
+    await audit(c, 'quarantine_lifted', target.id, { by: actor.id });
+    await notifyStanding(c.env, target.id, c.var.now());
+    return c.body(null, 204);
   });

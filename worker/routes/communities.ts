@@ -36,7 +36,7 @@ import { permissionsIn, permissionsInGroup, personalGroupAccess, TIMEOUT_REVOKES
 import { audit } from '../auth/audit';
 import { confirmPassword } from '../auth/confirmPassword';
 import { base64url, newId, randomBytes } from '../auth/secrets';
-import { noStore, requireAuth } from '../middleware/auth';
+import { noStore, requireAuth, requireNotQuarantined } from '../middleware/auth';
 import { jsonBody } from '../middleware/jsonBody';
 import { announcesCommunityChanges } from '../middleware/listChanges';
 import { inviteState } from './communityInvites';
@@ -780,6 +780,7 @@ export const communityRoutes = new Hono<AppEnv>()
     const storage = await c.var.storage();
     const s = await standingIn(c, storage, c.req.param('id'));
     requirePermission(s.bits, Permission.MANAGE_INVITES, 'MANAGE_INVITES');
+    requireNotQuarantined(c.var.auth.user, 'invite people');
     const body = await jsonBody(c, CreateCommunityInviteRequest);
     // A link that also creates accounts is an instance invite in disguise: only those who may
     // hand out instance invites may make one.

@@ -21,7 +21,7 @@ import { CreateDmRequest, UpdateDmRequest } from '../../protocol/communities';
 import { ApiError } from '../../protocol/errors';
 import type { AppEnv } from '../app';
 import { digest, newId } from '../auth/secrets';
-import { noStore, requireAuth } from '../middleware/auth';
+import { noStore, requireAuth, requireNotQuarantined } from '../middleware/auth';
 import { jsonBody } from '../middleware/jsonBody';
 import { notifyRooms } from '../rooms';
 import { announceListChange, forgetFollowers, storageDirectory } from '../hubs';
@@ -126,6 +126,7 @@ export const dmRoutes = new Hono<AppEnv>()
   .use('*', requireAuth)
 
   .post('/', async (c) => {
+    requireNotQuarantined(c.var.auth.user, 'start conversations');
     const body = await jsonBody(c, CreateDmRequest);
     const me = c.var.auth.user.id;
     const others = [...new Set(body.userIds)];

@@ -12,6 +12,7 @@
  *   `storeImage` and then `dropImage` on the one it replaced; `sweepImages` deletes what no
  *   user, community or emoji refers to (a race between two uploads, a deleted account).
  */
+import { requireNotQuarantined } from '../middleware/auth';
 import { Hono, type Context } from 'hono';
 import { ApiError } from '../../protocol/errors';
 import { IMAGE_ID, IMAGE_LIMITS, imageProblem, sniffImage, type ImageSlot } from '../../protocol/images';
@@ -32,6 +33,7 @@ const EXTENSION: Record<StoredImage['contentType'], string> = { 'image/png': 'pn
 
 /** Reads the request body as an image for `slot`, checks it, and stores it; its new id. */
 export async function storeImage(c: Context<AppEnv>, slot: ImageSlot): Promise<string> {
+  requireNotQuarantined(c.var.auth.user, 'upload images');
   const limit = IMAGE_LIMITS[slot];
   const bytes = await readBodyCapped(c.req.raw, limit.maxBytes, `a ${slot}`);
   const facts = sniffImage(bytes);

@@ -9,7 +9,7 @@ import { CreateInviteRequest } from '../../protocol/auth';
 import type { AppEnv } from '../app';
 import { audit } from '../auth/audit';
 import { base64url, randomBytes } from '../auth/secrets';
-import { noStore, requireAuth, requireRole } from '../middleware/auth';
+import { noStore, requireAuth, requireNotQuarantined, requireRole } from '../middleware/auth';
 import { errorResponse } from '../middleware/errors';
 import { jsonBody } from '../middleware/jsonBody';
 import type { InstanceRole, Invite } from '../storage/Storage';
@@ -29,6 +29,7 @@ export const inviteRoutes = new Hono<AppEnv>()
   .use('*', requireAuth, requireRole(...INSTANCE_INVITERS))
 
   .post('/', async (c) => {
+    requireNotQuarantined(c.var.auth.user, 'invite people');
     const body = await jsonBody(c, CreateInviteRequest);
     const now = c.var.now();
     const storage = await c.var.storage();

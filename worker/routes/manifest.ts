@@ -65,6 +65,8 @@ export const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/api/invites', access: 'admin', tag: 'admin', status: 200, summary: 'Instance invites with their use counts and state.' },
   { method: 'DELETE', path: '/api/invites/{code}', access: 'admin', tag: 'admin', status: 204, errors: ['not_found'], summary: 'Revoke an invite.' },
   { method: 'GET', path: '/api/admin/audit', access: 'admin', tag: 'admin', status: 200, summary: 'Every account’s security events (?userId=&event=&limit=; next page: ?before=<createdAt>&beforeId=<id> of the last event).' },
+  { method: 'POST', path: '/api/admin/users/{id}/quarantine', access: 'admin', tag: 'admin', status: 200, body: auth.QuarantineRequest, errors: ['not_found', 'forbidden'], summary: 'Quarantine an account pending review, with a reason its owner sees: it may sign in and read, not send, react, speak, start DMs, upload or invite (every channel it is in follows at once). Not yourself or the owner; an admin only by the owner. Again with another reason updates it. Audited as account_quarantined.' },
+  { method: 'DELETE', path: '/api/admin/users/{id}/quarantine', access: 'admin', tag: 'admin', status: 204, errors: ['not_found', 'forbidden'], summary: 'Lift a quarantine (same rules). Audited as quarantine_lifted.' },
 
   { method: 'POST', path: '/api/devices', access: 'user', tag: 'keys', status: 201, body: keys.RegisterDeviceRequest, errors: ['conflict'], summary: 'Register a device with its public identity, signed prekey, ML-KEM prekey and one-time prekeys.' },
   { method: 'GET', path: '/api/devices', access: 'user', tag: 'keys', status: 200, summary: 'Your devices, with how many one-time prekeys each has left (replenish below 20).' },

@@ -17,7 +17,7 @@ import type { CustomEmoji } from '../../protocol/images';
 const USER = `id, username, display_name AS "displayName", email, password_hash AS "passwordHash", instance_role AS "instanceRole", created_at AS "createdAt",
   failed_logins AS "failedLogins", locked_until AS "lockedUntil", totp_secret AS "totpSecret", totp_enabled_at AS "totpEnabledAt",
   totp_last_step AS "totpLastStep", recovery_verifier_hash AS "recoveryVerifierHash", dm_policy AS "dmPolicy",
-  avatar_id AS "avatarId", banner_id AS "bannerId"`;
+  avatar_id AS "avatarId", banner_id AS "bannerId", quarantined_at AS "quarantinedAt", quarantine_reason AS "quarantineReason"`;
 const SESSION = `id, user_id AS "userId", device_name AS "deviceName", ip, user_agent AS "userAgent", created_at AS "createdAt", last_used_at AS "lastUsedAt", expires_at AS "expiresAt", revoked_at AS "revokedAt"`;
 const DEVICE = `id, user_id AS "userId", name, identity_key AS "identityKey", created_at AS "createdAt", last_seen_at AS "lastSeenAt", signed_prekey AS "signedPreKey", kyber_prekey AS "kyberPreKey", session_id AS "sessionId"`;
 const INVITE = `code, community_id AS "communityId", created_by AS "createdBy", max_uses AS "maxUses", uses, expires_at AS "expiresAt", revoked_at AS "revokedAt", created_at AS "createdAt", admits_new_accounts AS "admitsNewAccounts"`;
@@ -138,7 +138,7 @@ export class SqlStorage implements Storage {
       'INSERT INTO users (id, username, username_key, username_skeleton, display_name, email, password_hash, instance_role, created_at, failed_logins, recovery_verifier_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)',
       [u.id, u.username, usernameKey(u.username), usernameSkeleton(usernameKey(u.username)), u.displayName, u.email, u.passwordHash, u.instanceRole, u.createdAt, u.recoveryVerifierHash],
     );
-    return { ...u, failedLogins: 0, lockedUntil: null, totpSecret: null, totpEnabledAt: null, totpLastStep: null, dmPolicy: 'communities', avatarId: null, bannerId: null };
+    return { ...u, failedLogins: 0, lockedUntil: null, totpSecret: null, totpEnabledAt: null, totpLastStep: null, dmPolicy: 'communities', avatarId: null, bannerId: null, quarantinedAt: null, quarantineReason: null };
   }
 
   getUserById(id: string) {
@@ -180,6 +180,8 @@ export class SqlStorage implements Storage {
       dmPolicy: 'dm_policy',
       avatarId: 'avatar_id',
       bannerId: 'banner_id',
+      quarantinedAt: 'quarantined_at',
+      quarantineReason: 'quarantine_reason',
     };
     await this.patchRow('users', columns, patch, id);
     const user = await this.getUserById(id);
@@ -687,10 +689,11 @@ export class SqlStorage implements Storage {
   async channelAccess(channelId: string, userId: string): Promise<ChannelAccess | null> {
     const channel = await this.getChannel(channelId);
     if (!channel) return null;
+    const quarantined = (await this.quarantinedAmong([userId])).has(userId);
     if (channel.communityId === null) {
       const rows = await this.db.all<{ userId: string }>('SELECT user_id AS "userId" FROM channel_members WHERE channel_id = ? AND accepted_at IS NOT NULL', [channelId]);
       const directMember = rows.some((r) => r.userId === userId);
-      return { channel, member: null, directMember, directPeersAccepted: rows.some((r) => r.userId !== userId), customRoles: [], overrides: [], banned: false, personalGroup: null };
+      return { channel, member: null, directMember, directPeersAccepted: rows.some((r) => r.userId !== userId), customRoles: [], overrides: [], banned: false, personalGroup: null, quarantined };
     }
     const [member, ban, customRoles, overrides, personalGroup] = await Promise.all([
       this.getMember(channel.communityId, userId),
@@ -705,7 +708,17 @@ export class SqlStorage implements Storage {
       ),
       channel.groupId === null ? Promise.resolve(null) : this.personalGroupAccess(channel.groupId, userId),
     ]);
-    return { channel, member, directMember: false, customRoles: customRoles.map((r) => ({ id: r.id, permissions: Number(r.permissions) })), overrides, banned: ban !== null, personalGroup };
+    return { channel, member, directMember: false, customRoles: customRoles.map((r) => ({ id: r.id, permissions: Number(r.permissions) })), overrides, banned: ban !== null, personalGroup, quarantined };
+  }
+
+  /** Which of `userIds` are quarantined (issue #16). */
+  private async quarantinedAmong(userIds: readonly string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const ids of idChunks(userIds)) {
+      const rows = await this.db.all<{ id: string }>(`SELECT id FROM users WHERE quarantined_at IS NOT NULL AND id IN (${marks(ids.length)})`, [...ids]);
+      for (const r of rows) out.add(r.id);
+    }
+    return out;
   }
 
   /** The personal-group facts of group `groupId` for `userId`; null for an ordinary (or missing) group. */
@@ -713,11 +726,12 @@ export class SqlStorage implements Storage {
     const out: [string, ChannelAccess][] = [];
     const channel = await this.getChannel(channelId);
     if (!channel) return out;
+    const quarantined = await this.quarantinedAmong(userIds);
     if (channel.communityId === null) {
       const accepted = await this.listChannelMembers(channelId);
       for (const userId of userIds) {
         const directMember = accepted.includes(userId);
-        out.push([userId, { channel, member: null, directMember, directPeersAccepted: accepted.some((u) => u !== userId), customRoles: [], overrides: [], banned: false, personalGroup: null }]);
+        out.push([userId, { channel, member: null, directMember, directPeersAccepted: accepted.some((u) => u !== userId), customRoles: [], overrides: [], banned: false, personalGroup: null, quarantined: quarantined.has(userId) }]);
       }
       return out;
     }
@@ -753,7 +767,7 @@ export class SqlStorage implements Storage {
     for (const userId of userIds) {
       const personalGroup: PersonalGroupAccess | null =
         group && group.ownerUserId !== null ? { groupId: channel.groupId!, ownerUserId: group.ownerUserId, private: group.privateAt !== null, listed: listed.has(userId) } : null;
-      out.push([userId, { channel, member: members.get(userId) ?? null, directMember: false, customRoles: roles.get(userId) ?? [], overrides, banned: banned.has(userId), personalGroup }]);
+      out.push([userId, { channel, member: members.get(userId) ?? null, directMember: false, customRoles: roles.get(userId) ?? [], overrides, banned: banned.has(userId), personalGroup, quarantined: quarantined.has(userId) }]);
     }
     return out;
   }

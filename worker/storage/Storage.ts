@@ -39,13 +39,16 @@ export interface User {
   /** The current avatar and profile banner (`StoredImage.id`); null when none. */
   avatarId: string | null;
   bannerId: string | null;
+  /** Quarantine (issue #16): since when an admin holds the account to reading only, and why; null when not. */
+  quarantinedAt: number | null;
+  quarantineReason: string | null;
 }
 
 /** The fields a new user is created with; the security counters start empty. */
 export type NewUser = Pick<User, 'id' | 'username' | 'displayName' | 'email' | 'passwordHash' | 'instanceRole' | 'createdAt' | 'recoveryVerifierHash'>;
 
 /** Fields routes may change on a user. */
-export type UserPatch = Partial<Pick<User, 'displayName' | 'email' | 'passwordHash' | 'instanceRole' | 'totpSecret' | 'totpEnabledAt' | 'recoveryVerifierHash' | 'dmPolicy' | 'avatarId' | 'bannerId'>>;
+export type UserPatch = Partial<Pick<User, 'displayName' | 'email' | 'passwordHash' | 'instanceRole' | 'totpSecret' | 'totpEnabledAt' | 'recoveryVerifierHash' | 'dmPolicy' | 'avatarId' | 'bannerId' | 'quarantinedAt' | 'quarantineReason'>>;
 
 /** A login session: one refresh-token family on one device. */
 export interface Session {
@@ -247,6 +250,8 @@ export interface ChannelAccess {
   banned: boolean;
   /** The channel's group when it is a personal group (null otherwise): its owner, privacy, and whether the user is on its list. */
   personalGroup: PersonalGroupAccess | null;
+  /** The user's account is quarantined (issue #16): they may read, not send. */
+  quarantined?: boolean;
 }
 
 /** What permission checks need about a personal group and one user. */

@@ -63,6 +63,8 @@ export function MessagePane(props: {
   /** The community's custom emoji, name → image id (community channels). */
   customEmoji?: ReadonlyMap<string, string>;
   cryptoError: string | null;
+  /** The account may read but not send (quarantined, issue #16): the composer is off. */
+  readOnly?: boolean;
   hubOnline: boolean;
   /** Names of the people typing in this conversation now (from the hub). */
   typing?: string[];
@@ -163,7 +165,7 @@ export function MessagePane(props: {
   const [messages, setMessages] = createStore<ViewMessage[]>([]);
   createEffect(() => setMessages(reconcile(props.session?.view() ?? [], { key: 'key', merge: false })));
   const online = () => !!props.session && !props.session.socket.down() && props.hubOnline;
-  const canSend = () => !!props.session && !props.cryptoError;
+  const canSend = () => !!props.session && !props.cryptoError && !props.readOnly;
   /** A received message's lock follows what this device knows about its sender now (verified since, or key changed). */
   const lockOf = (m: ViewMessage): ViewMessage['lock'] => {
     if (m.lock.kind !== 'status' || m.lock.status === 'not-encrypted' || !props.trustOf || m.sender === props.me) return m.lock;

@@ -739,4 +739,6 @@ export const ar: Catalogue = {
   'Searches what this device has decrypted, here in your browser. Nothing you search for is sent to the server.': 'يبحث فيما فكّ هذا الجهاز تشفيره، هنا في متصفحك. لا يُرسل شيء مما تبحث عنه إلى الخادم.',
   'Search results': 'نتائج البحث',
   'a conversation': 'محادثة',
+  // Quarantine (issue #16 item 5).
+  "This instance's admins have quarantined your account while they review it: you can read, but not send, start conversations, upload or invite. Their reason: {reason}": 'وضع مشرفو هذا الخادم حسابك في الحجر ريثما يراجعونه: يمكنك القراءة، لا الإرسال ولا بدء المحادثات ولا الرفع ولا الدعوة. السبب الذي ذكروه: {reason}',
 };

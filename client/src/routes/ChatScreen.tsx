@@ -52,7 +52,8 @@ import { navigate, route } from '../router';
 import { ChannelSession } from '../stores/ChannelSession';
 import { deviceDb } from '../stores/DeviceDb';
 import { createHub } from '../stores/hub';
-import { onSignOut, signOut, user } from '../stores/session';
+import { onSignOut, signOut, updateUser, user } from '../stores/session';
+import { fetchMe } from '../api/account';
 import { createTrust } from '../stores/trust';
 import { deviceName } from './AuthScreens';
 
@@ -548,6 +549,9 @@ export default function ChatScreen() {
   addEventListener('keydown', onShortcut);
   onCleanup(() => removeEventListener('keydown', onShortcut));
 
+  // A refused send may mean the account was quarantined meanwhile (issue #16): read the account again, so the screen says so.
+  createEffect(on(() => activeSession()?.sendError(), (refused) => refused && void fetchMe().then(updateUser, () => undefined)));
+
   // ── Search (issue #15 item 8): every conversation this account is in, by name, for the filters and results.
   const [searching, setSearching] = createSignal(false);
   const searchPlaces = createMemo<SearchPlace[]>(() => [
@@ -729,6 +733,13 @@ export default function ChatScreen() {
             />
           )}
         </Show>
+        <Show when={me().quarantine}>
+          {(q) => (
+            <p class="banner banner-bad" role="alert" data-testid="quarantined">
+              {t("This instance's admins have quarantined your account while they review it: you can read, but not send, start conversations, upload or invite. Their reason: {reason}", { reason: q().reason })}
+            </p>
+          )}
+        </Show>
         <Show when={channelId() && !requestOpen()}>
           <Show when={waitingFor().length > 0}>
             <p class="banner banner-warn" role="status" data-testid="dm-waiting">
@@ -755,6 +766,7 @@ export default function ChatScreen() {
                 avatarOf={avatarOf}
                 customEmoji={communityId() ? emojiImages() : undefined}
                 cryptoError={cryptoError()}
+                readOnly={me().quarantine !== null && me().quarantine !== undefined}
                 hubOnline={!!engine() && !engine()!.hub.down()}
                 typing={typingNames()}
                 onComposing={onComposing}

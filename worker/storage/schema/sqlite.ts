@@ -35,6 +35,9 @@ export const users = sqliteTable('users', {
   /** The current avatar and profile banner (`images.id`); null = initials / none. */
   avatarId: text('avatar_id'),
   bannerId: text('banner_id'),
+  /** Quarantine (issue #16): since when the account may read but not send, open DMs, upload or invite, and why; null when not. */
+  quarantinedAt: integer('quarantined_at'),
+  quarantineReason: text('quarantine_reason'),
 }, (t) => [
   uniqueIndex('users_username_key').on(t.usernameKey),
   uniqueIndex('users_username_skeleton').on(t.usernameSkeleton),

@@ -1,0 +1,2 @@
+ALTER TABLE `users` ADD `quarantined_at` integer;--> statement-breakpoint
+ALTER TABLE `users` ADD `quarantine_reason` text;
