@@ -41,6 +41,7 @@ const ADMIN_ROUTES: [string, string, unknown?][] = [
   ['DELETE', '/api/invites/AAAAAAAAAAAAAAAA'],
   ['GET', '/api/admin/audit'],
   ['GET', '/api/admin/audit?userId=x&event=login&limit=5'],
+  ['GET', '/api/admin/users?q=a'],
   ['POST', '/api/admin/users/x0000000000000000000000/quarantine', { reason: 'spam' }],
   ['DELETE', '/api/admin/users/x0000000000000000000000/quarantine'],
 ];

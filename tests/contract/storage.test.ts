@@ -51,6 +51,16 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     expect(await b.storage.getUserByUsername('nobody')).toBeNull();
   });
 
+  it('searches users by username prefix, case-insensitively, in order, paged; % and _ are literal (admin panel, #16)', async () => {
+    for (const name of ['Srch_a1', 'srchb2', 'SRCH_c3', 'srch%d4', 'other1']) await b.storage.createUser(user(name));
+    expect((await b.storage.searchUsers('SRCH', null, 10)).map((u) => u.username)).toEqual(['srch%d4', 'Srch_a1', 'SRCH_c3', 'srchb2']);
+    expect((await b.storage.searchUsers('srch_', null, 10)).map((u) => u.username)).toEqual(['Srch_a1', 'SRCH_c3']);
+    expect((await b.storage.searchUsers('srch%', null, 10)).map((u) => u.username)).toEqual(['srch%d4']);
+    const first = await b.storage.searchUsers('srch', null, 2);
+    expect(first.map((u) => u.username)).toEqual(['srch%d4', 'Srch_a1']);
+    expect((await b.storage.searchUsers('srch', 'srch_a1', 2)).map((u) => u.username)).toEqual(['SRCH_c3', 'srchb2']);
+  });
+
   it('two writers racing for the same username: exactly one wins, the other gets conflict', async () => {
     const results = await Promise.allSettled([b.storage.createUser(user('racer')), b.storage.createUser(user('racer'))]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);

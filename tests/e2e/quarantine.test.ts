@@ -1,24 +1,14 @@
 /**
- * Issue #16 item 5, in the browser: the instance's owner quarantines Bob (through the admin API;
- * the admin panel is still to come). Bob's next message is refused by the room, his screen then
+ * Issue #16 item 5, in the browser: the instance's owner finds Bob in Settings → Users and
+ * quarantines him with a reason. Bob's next message is refused by the room, his screen then
  * says his account is quarantined and why, and his composer is off; Alice never receives the
  * message. Lifted, Bob's app lets him write again after a reload. The server side (DMs, uploads,
  * invites, sockets already open) is tested in tests/auth/quarantine.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { browserSuite, communityOfTwo, messageWith, PASSWORD, send, seriousViolations } from './helpers';
+import { browserSuite, communityOfTwo, messageWith, send, seriousViolations } from './helpers';
 
 const suite = browserSuite();
-
-/** The owner's API, with a fresh session of their own (as an admin tool would have). */
-async function asOwner(username: string) {
-  const login = await fetch(`${suite.server.url}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }) });
-  const { accessToken } = (await login.json()) as { accessToken: string };
-  return async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(`${suite.server.url}${path}`, { method, headers: { Authorization: `Bearer ${accessToken}`, ...(body ? { 'Content-Type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    return { status: r.status, body: r.status === 204 ? null : ((await r.json()) as Record<string, unknown>) };
-  };
-}
 
 describe('quarantine in the browser', () => {
   it('16.5: a quarantined member sees why and cannot send; lifted, they can again', async () => {
@@ -29,11 +19,19 @@ describe('quarantine in the browser', () => {
     await send(bob, 'hello before');
     await expect.poll(() => messageWith(alice, 'hello before').count(), { timeout: 30_000 }).toBe(1);
 
-    const owner = await asOwner('alice');
-    const communities = (await owner('GET', '/api/communities')).body!.communities as { id: string }[];
-    const members = (await owner('GET', `/api/communities/${communities[0]!.id}/members`)).body!.members as { userId: string; username: string }[];
-    const bobId = members.find((m) => m.username === 'bob')!.userId;
-    expect((await owner('POST', `/api/admin/users/${bobId}/quarantine`, { reason: 'Spamming links' })).status).toBe(200);
+    // Alice, the instance's owner: Settings → Users, find Bob, quarantine him with a reason.
+    const back = alice.url();
+    await alice.goto(`${suite.server.url}/#/settings/users`);
+    await alice.getByLabel('Find by username').fill('bo');
+    const row = alice.getByTestId('admin-user').filter({ hasText: 'bob' });
+    await expect.poll(() => row.count(), { timeout: 20_000 }).toBe(1);
+    expect(await seriousViolations(alice)).toEqual([]);
+    await row.getByRole('button', { name: 'Quarantine…' }).click();
+    await row.getByLabel('Reason (they will see it)').fill('Spamming links');
+    await row.getByRole('button', { name: 'Quarantine bob' }).click();
+    await expect.poll(() => row.textContent(), { timeout: 20_000 }).toContain('Quarantined: Spamming links');
+    await alice.goto(back);
+    await expect.poll(() => messageWith(alice, 'hello before').count(), { timeout: 30_000 }).toBe(1);
 
     await send(bob, 'sent while quarantined');
     const banner = bob.getByTestId('quarantined');
@@ -43,11 +41,19 @@ describe('quarantine in the browser', () => {
     expect(await seriousViolations(bob)).toEqual([]);
     expect(await messageWith(alice, 'sent while quarantined').count()).toBe(0);
 
-    expect((await owner('DELETE', `/api/admin/users/${bobId}/quarantine`)).status).toBe(204);
+    await alice.goto(`${suite.server.url}/#/settings/users`);
+    await alice.getByLabel('Find by username').fill('bob');
+    await row.getByRole('button', { name: 'Lift quarantine' }).click();
+    await expect.poll(() => row.getByRole('button', { name: 'Quarantine…' }).count(), { timeout: 20_000 }).toBe(1);
+    await alice.goto(back);
     await bob.reload();
     await expect.poll(() => bob.locator('#composer-input').isEnabled(), { timeout: 30_000 }).toBe(true);
     expect(await banner.count()).toBe(0);
     await send(bob, 'hello after');
     await expect.poll(() => messageWith(alice, 'hello after').count(), { timeout: 30_000 }).toBe(1);
+    // Settings → Users is for the instance's owner and admins only.
+    await bob.goto(`${suite.server.url}/#/settings/users`);
+    await expect.poll(() => bob.getByRole('heading', { name: 'Profile' }).count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    expect(await bob.getByRole('link', { name: 'Users', exact: true }).count()).toBe(0);
   }, 180_000);
 });

@@ -44,6 +44,24 @@ export const adminRoutes = new Hono<AppEnv>()
     return c.json({ events: events.map((e) => ({ ...e, detail: JSON.parse(e.detail) as unknown })) });
   })
 
+  .get('/users', async (c) => {
+    const q = (c.req.query('q') ?? '').slice(0, 64);
+    const after = c.req.query('after')?.slice(0, 64) ?? null;
+    const limit = Number(c.req.query('limit') ?? 50);
+    const storage = await c.var.storage();
+    const users = await storage.searchUsers(q, after, Number.isInteger(limit) && limit > 0 ? Math.min(limit, 100) : 50);
+    return c.json({
+      users: users.map((u) => ({
+        id: u.id,
+        username: u.username,
+        displayName: u.displayName,
+        instanceRole: u.instanceRole,
+        createdAt: u.createdAt,
+        quarantine: u.quarantinedAt === null ? null : { since: u.quarantinedAt, reason: u.quarantineReason ?? '' },
+      })),
+    });
+  })
+
   .post('/users/:id/quarantine', async (c) => {
     const body = await jsonBody(c, QuarantineRequest);
     const storage = await c.var.storage();

@@ -168,6 +168,11 @@ export class SqlStorage implements Storage {
     return Number(row?.n ?? 0);
   }
 
+  async searchUsers(prefix: string, after: string | null, limit: number): Promise<User[]> {
+    const like = `${usernameKey(prefix).replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+    return this.db.all<User>(`SELECT ${USER} FROM users WHERE username_key LIKE ? ESCAPE '\\' AND username_key > ? ORDER BY username_key LIMIT ?`, [like, after ?? '', Math.max(1, Math.min(limit, 100))]);
+  }
+
   async updateUser(id: string, patch: UserPatch): Promise<User> {
     const columns: Record<keyof UserPatch, string> = {
       displayName: 'display_name',

@@ -303,6 +303,8 @@ export interface Storage {
   /** Whether a user exists whose username has the same confusable skeleton as `username` (the same name included). */
   hasLookAlike(username: string): Promise<boolean>;
   countUsers(): Promise<number>;
+  /** Accounts whose username starts with `prefix` (case-insensitive), by username, after `after` (a username key), at most `limit`: the admin panel's user list. */
+  searchUsers(prefix: string, after: string | null, limit: number): Promise<User[]>;
   /**
    * Takes the instance's one owner grant: true for exactly one caller ever (until released).
    * The first account, or the one ADMIN_USERNAME names, becomes owner only through this, so a

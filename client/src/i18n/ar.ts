@@ -741,4 +741,15 @@ export const ar: Catalogue = {
   'a conversation': 'محادثة',
   // Quarantine (issue #16 item 5).
   "This instance's admins have quarantined your account while they review it: you can read, but not send, start conversations, upload or invite. Their reason: {reason}": 'وضع مشرفو هذا الخادم حسابك في الحجر ريثما يراجعونه: يمكنك القراءة، لا الإرسال ولا بدء المحادثات ولا الرفع ولا الدعوة. السبب الذي ذكروه: {reason}',
+  // Settings → Users (issue #16).
+  Users: 'المستخدمون',
+  Owner: 'المالك',
+  Admin: 'مشرف',
+  'Find by username': 'البحث باسم المستخدم',
+  Accounts: 'الحسابات',
+  'Quarantined: {reason}': 'في الحجر: {reason}',
+  'Quarantine…': 'حجر…',
+  'Reason (they will see it)': 'السبب (سيراه صاحب الحساب)',
+  'Quarantine {name}': 'حجر {name}',
+  'Lift quarantine': 'رفع الحجر',
 };

@@ -12,7 +12,8 @@ import { DevicesSection } from './DevicesSection';
 import { ProfileImagesCard, ProfileSection, ReadReceiptsCard, StorageCard } from './ProfileSection';
 import { SecuritySection } from './SecuritySection';
 import { SessionsSection } from './SessionsSection';
-import { InvitesSection } from '../../components/Invites';
+import { InvitesSection, mayInviteToInstance } from '../../components/Invites';
+import { UsersSection } from './UsersSection';
 
 const SECTIONS = [
   { id: 'profile', title: msg('Profile') },
@@ -21,16 +22,19 @@ const SECTIONS = [
   { id: 'devices', title: msg('Devices') },
   { id: 'appearance', title: msg('Appearance') },
   { id: 'invites', title: msg('Invites') },
+  { id: 'users', title: msg('Users'), admin: true },
 ] as const;
 
 export default function SettingsScreen(props: { section: string; engine: Engine | undefined; invitable: { id: string; name: string }[] }) {
-  const current = () => (SECTIONS.some((s) => s.id === props.section) ? props.section : 'profile');
+  /** The sections this account may open: Users is for the instance's owner and admins. */
+  const sections = () => SECTIONS.filter((s) => !('admin' in s) || mayInviteToInstance());
+  const current = () => (sections().some((s) => s.id === props.section) ? props.section : 'profile');
   return (
     <section class="settings" aria-labelledby="settings-title">
       <h2 id="settings-title">{t('Settings')}</h2>
       <nav class="settings-nav" aria-label={t('Settings sections')}>
         <ul>
-          <For each={SECTIONS}>
+          <For each={sections()}>
             {(s) => (
               <li>
                 <a href={`#/settings/${s.id}`} aria-current={current() === s.id ? 'page' : undefined}>
@@ -63,6 +67,9 @@ export default function SettingsScreen(props: { section: string; engine: Engine 
           </Match>
           <Match when={current() === 'invites'}>
             <InvitesSection communities={props.invitable} />
+          </Match>
+          <Match when={current() === 'users'}>
+            <UsersSection />
           </Match>
         </Switch>
       </div>
