@@ -570,22 +570,42 @@ export class CallSession {
     this.tilesSignal[1](tiles);
   }
 
+  /** Each peer's (and the microphone's, under '') cumulative audio energy and duration at the last reading. */
+  private readonly energy = new Map<string, { energy: number; seconds: number }>();
+
+  /**
+   * The audio level over the time since the last reading (0–1, root mean square), from the
+   * cumulative `totalAudioEnergy` and `totalSamplesDuration` of a stats entry; its instantaneous
+   * `audioLevel` when those are missing. The instantaneous level alone misses a voice (or the fake
+   * microphone's beep) that falls between two readings a second apart.
+   */
+  private levelSince(key: string, s: { audioLevel?: number; totalAudioEnergy?: number; totalSamplesDuration?: number }): number {
+    if (s.totalAudioEnergy === undefined || s.totalSamplesDuration === undefined) return s.audioLevel ?? 0;
+    const before = this.energy.get(key);
+    this.energy.set(key, { energy: s.totalAudioEnergy, seconds: s.totalSamplesDuration });
+    if (!before || s.totalSamplesDuration <= before.seconds) return s.audioLevel ?? 0;
+    return Math.sqrt(Math.max(0, s.totalAudioEnergy - before.energy) / (s.totalSamplesDuration - before.seconds));
+  }
+
   /** Reads each peer's inbound statistics: speaking (audio level) and traffic, for the tiles. */
   private async readStats(): Promise<void> {
     let localLevel = 0;
+    type Stat = { type: string; kind?: string; bytesReceived?: number; framesDecoded?: number; audioLevel?: number; totalAudioEnergy?: number; totalSamplesDuration?: number };
     for (const peer of this.peers.values()) {
       let audioBytes = 0;
       let videoBytes = 0;
       let videoFrames = 0;
       let level = 0;
       const report = await peer.pc.getStats().catch(() => null);
-      report?.forEach((s: { type: string; kind?: string; bytesReceived?: number; framesDecoded?: number; audioLevel?: number }) => {
-        if (s.type === 'inbound-rtp' && s.kind === 'audio') (audioBytes += s.bytesReceived ?? 0), (level = Math.max(level, s.audioLevel ?? 0));
+      report?.forEach((s: Stat) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'audio') (audioBytes += s.bytesReceived ?? 0), (level = Math.max(level, this.levelSince(peer.key, s)));
         if (s.type === 'inbound-rtp' && s.kind === 'video') (videoFrames += s.framesDecoded ?? 0), (videoBytes += s.bytesReceived ?? 0);
-        if (s.type === 'media-source' && s.kind === 'audio') localLevel = Math.max(localLevel, s.audioLevel ?? 0);
+        // The microphone, as each peer connection's sender sees it.
+        if (s.type === 'media-source' && s.kind === 'audio') localLevel = Math.max(localLevel, this.levelSince(`local:${peer.key}`, s));
       });
       this.levels.set(peer.key, { speaking: level > SPEAKING_LEVEL, audioBytes, videoBytes, videoFrames });
     }
+    for (const key of this.energy.keys()) if (!this.peers.has(key.replace(/^local:/, ''))) this.energy.delete(key);
     this.speakingSignal[1](localLevel > SPEAKING_LEVEL && !this.media().muted && !this.serverMuted());
     this.applyBitrate();
     this.refreshTiles();
