@@ -694,13 +694,16 @@ export class SqlStorage implements Storage {
   async channelAccess(channelId: string, userId: string): Promise<ChannelAccess | null> {
     const channel = await this.getChannel(channelId);
     if (!channel) return null;
-    const quarantined = (await this.quarantinedAmong([userId])).has(userId);
     if (channel.communityId === null) {
-      const rows = await this.db.all<{ userId: string }>('SELECT user_id AS "userId" FROM channel_members WHERE channel_id = ? AND accepted_at IS NOT NULL', [channelId]);
+      const [rows, held] = await Promise.all([
+        this.db.all<{ userId: string }>('SELECT user_id AS "userId" FROM channel_members WHERE channel_id = ? AND accepted_at IS NOT NULL', [channelId]),
+        this.quarantinedAmong([userId]),
+      ]);
+      const quarantined = held.has(userId);
       const directMember = rows.some((r) => r.userId === userId);
       return { channel, member: null, directMember, directPeersAccepted: rows.some((r) => r.userId !== userId), customRoles: [], overrides: [], banned: false, personalGroup: null, quarantined };
     }
-    const [member, ban, customRoles, overrides, personalGroup] = await Promise.all([
+    const [member, ban, customRoles, overrides, personalGroup, held] = await Promise.all([
       this.getMember(channel.communityId, userId),
       this.getBan(channel.communityId, userId),
       this.db.all<{ id: string; permissions: number }>(
@@ -712,8 +715,9 @@ export class SqlStorage implements Storage {
         [channelId],
       ),
       channel.groupId === null ? Promise.resolve(null) : this.personalGroupAccess(channel.groupId, userId),
+      this.quarantinedAmong([userId]),
     ]);
-    return { channel, member, directMember: false, customRoles: customRoles.map((r) => ({ id: r.id, permissions: Number(r.permissions) })), overrides, banned: ban !== null, personalGroup, quarantined };
+    return { channel, member, directMember: false, customRoles: customRoles.map((r) => ({ id: r.id, permissions: Number(r.permissions) })), overrides, banned: ban !== null, personalGroup, quarantined: held.has(userId) };
   }
 
   /** Which of `userIds` are quarantined (issue #16). */

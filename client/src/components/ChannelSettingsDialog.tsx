@@ -16,7 +16,7 @@ export function siblingsOf(community: CommunityView, ch: Channel): Channel[] {
   return community.channels.filter((c) => c.groupId === ch.groupId && c.kind !== 'dm' && c.kind !== 'group_dm').sort((a, b) => a.position - b.position);
 }
 
-export function ChannelSettingsDialog(props: { open: boolean; onClose: () => void; community: CommunityView | null; channel: Channel | null; onChanged: () => void; onDeleted: () => void }) {
+export function ChannelSettingsDialog(props: { open: boolean; onClose: () => void; community: CommunityView | null; channel: Channel | null; onChanged: () => void; onDeleting?: (channelId: string) => void; onDeleted: () => void }) {
   const [name, setName] = createSignal('');
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
@@ -52,7 +52,12 @@ export function ChannelSettingsDialog(props: { open: boolean; onClose: () => voi
   };
   const remove = () => {
     if (!confirmDelete()) return setConfirmDelete(true);
-    void run(() => deleteChannel(ch().id), () => (props.onClose(), props.onDeleted()));
+    const id = ch().id;
+    // Whoever has it open leaves it first: nothing on this screen asks after it once it is gone.
+    void run(
+      async () => (props.onDeleting?.(id), await deleteChannel(id)),
+      () => (props.onClose(), props.onDeleted()),
+    );
   };
 
   return (

@@ -195,8 +195,12 @@ export default function ChatScreen() {
     // Removed from the community on screen: the effect below leaves it; nothing to read again.
     if (list && !list.some((c) => c.id === here)) return;
     let reads: unknown[] = [];
-    await startTransition(() => void (reads = [refetchCommunityView(), refetchCommMembers(), refetchRoles(), refetchConvMembers(), refetchEmoji()]));
+    await startTransition(() => void (reads = [refetchCommunityView(), refetchCommMembers(), refetchRoles(), refetchEmoji()]));
     await Promise.allSettled(reads);
+    // The channel on screen may be the one just deleted (its settings dialog deletes it): its
+    // members are read again only while it is still there, not asked of the server as a 404.
+    const open = untrack(channelId);
+    if (open && untrack(community)?.channels.some((c) => c.id === open)) await startTransition(() => void refetchConvMembers());
   };
   onCleanup(() => clearTimeout(readTimer));
   // Removed from the community on screen (kicked, banned), whichever re-read of the list noticed
@@ -843,7 +847,8 @@ export default function ChatScreen() {
         community={community() ?? null}
         channel={liveSettingsChannel()}
         onChanged={refetchCommunity}
-        onDeleted={() => (refetchCommunity(), navigate(`/c/${communityId()}`))}
+        onDeleting={(id) => id === channelId() && navigate(`/c/${communityId()}`)}
+        onDeleted={refetchCommunity}
       />
       <InviteDialog open={dialog() === 'invite'} onClose={close} communities={invitable()} communityId={communityId() ?? invitable()[0]?.id ?? null} />
       <JoinDialog open={dialog() === 'join'} onClose={close} />
