@@ -72,6 +72,8 @@ const sum = (list: (Counts | undefined)[]): Counts => list.reduce<Counts>((t, c)
 
 export default function ChatScreen() {
   const me = () => user()!;
+  /** The account's quarantine (issue #16), read without `me()`: signing out empties the user while this screen is still up. */
+  const quarantine = () => user()?.quarantine ?? null;
   // While the engine starts and the lists are read: the first rows drawn need these.
   warmTimeFormats(untrack(preferences).clock, untrack(locale));
   const [engine] = createResource(async () => Engine.start(await deviceDb(), me(), deviceName()));
@@ -737,7 +739,7 @@ export default function ChatScreen() {
             />
           )}
         </Show>
-        <Show when={me().quarantine}>
+        <Show when={quarantine()}>
           {(q) => (
             <p class="banner banner-bad" role="alert" data-testid="quarantined">
               {t("This instance's admins have quarantined your account while they review it: you can read, but not send, start conversations, upload or invite. Their reason: {reason}", { reason: q().reason })}
@@ -770,7 +772,7 @@ export default function ChatScreen() {
                 avatarOf={avatarOf}
                 customEmoji={communityId() ? emojiImages() : undefined}
                 cryptoError={cryptoError()}
-                readOnly={me().quarantine !== null && me().quarantine !== undefined}
+                readOnly={!!quarantine()}
                 hubOnline={!!engine() && !engine()!.hub.down()}
                 typing={typingNames()}
                 onComposing={onComposing}
