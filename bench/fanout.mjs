@@ -31,21 +31,15 @@
  * phaseSeconds=20 workers=1 concurrency=200 idle=0
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { baselineAccess, chatalotAccess } from './lib/access.mjs';
 import { connectMember } from './lib/connect.mjs';
 import { OrderCheck, frameKind, merge, newHistogram, nowUs, parseEnvelope, percentiles, record, seqOf } from './lib/measure.mjs';
 import { ROOT, cpuMs, killAll, machineBusyMs, rssKiB, startBaseline, startChatalot } from './lib/servers.mjs';
+import { WorkerClient, option, versionOf } from './lib/workerClient.mjs';
 
-function option(name, def) {
-  const cli = process.argv.find((a) => a.startsWith(`--${name}=`));
-  if (cli) return cli.slice(name.length + 3);
-  const env = process.env[`BENCH_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`];
-  return env ?? def;
-}
 const list = (s) => String(s).split(',').map((x) => x.trim()).filter(Boolean);
 
 const opts = {
@@ -80,32 +74,6 @@ const log = (line) => console.log(line);
 /** Base64 of random bytes, as a client's sealed envelope would be; a pool so sending costs nothing. */
 const CIPHERTEXTS = Array.from({ length: 64 }, () => randomBytes(opts.payload).toString('base64'));
 
-/** A worker thread holding receivers, with a request/answer helper over postMessage. */
-class ReceiverWorker {
-  constructor(slot, shared) {
-    this.worker = new Worker(new URL('./lib/receiverWorker.mjs', import.meta.url), { workerData: { slot, shared } });
-    this.waiting = new Map();
-    this.failure = undefined;
-    this.worker.on('message', (m) => {
-      const w = this.waiting.get(m.type);
-      if (w) {
-        this.waiting.delete(m.type);
-        w(m);
-      }
-    });
-    this.worker.on('error', (e) => (this.failure = e));
-    this.ready = this.next('ready');
-  }
-  next(type) {
-    return new Promise((resolve) => this.waiting.set(type, resolve));
-  }
-  ask(msg, answer) {
-    const p = this.next(answer);
-    this.worker.postMessage(msg);
-    return p;
-  }
-}
-
 /** One measured server at one channel size: its members, senders and phases. */
 class Harness {
   constructor(server, n, access) {
@@ -119,7 +87,7 @@ class Harness {
     this.receiverCount = n - opts.senders;
     this.shared = new SharedArrayBuffer(4 * Math.max(1, opts.workers));
     this.counts = new Int32Array(this.shared);
-    this.workers = Array.from({ length: Math.max(1, opts.workers) }, (_, i) => new ReceiverWorker(i, this.shared));
+    this.workers = Array.from({ length: Math.max(1, opts.workers) }, (_, i) => new WorkerClient(new URL('./lib/receiverWorker.mjs', import.meta.url), { slot: i, shared: this.shared }));
     this.senders = [];
     this.senderOrder = new OrderCheck(this.senderCount);
     this.senderAlive = new Uint8Array(this.senderCount);
@@ -441,14 +409,6 @@ async function runSize(kinds, n, { repeats = opts.repeats, rateSeconds = opts.ra
     return open.map((o) => o.result);
   } finally {
     for (const o of open) await o.close?.();
-  }
-}
-
-function versionOf(pkg) {
-  try {
-    return JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
-  } catch {
-    return undefined;
   }
 }
 

@@ -57,22 +57,17 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { api as apiCall } from './lib/access.mjs';
 import { connectMany } from './lib/connect.mjs';
 import { frameKind, nowUs } from './lib/measure.mjs';
 import { ROOT, cpuMs, killAll, machineBusyMs, startBaseline, startChatalot } from './lib/servers.mjs';
+import { WorkerClient, option, versionOf } from './lib/workerClient.mjs';
 
 const SUBPROTOCOL = 'chatalot.v1';
 const POLL_OPTIONS = ['Pizza', 'Sushi', 'Tacos', 'Salad'];
 /** How the voters lean (a realistic, uneven tally): the chance of each option. */
 const LEAN = [0.4, 0.3, 0.2, 0.1];
-
-function option(name, def) {
-  const cli = process.argv.find((a) => a.startsWith(`--${name}=`));
-  if (cli) return cli.slice(name.length + 3);
-  const env = process.env[`BENCH_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`];
-  return env ?? def;
-}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -380,52 +375,8 @@ async function workerMain() {
 // ─────────────────────────────────────────────────────────────────────────────────────────────
 // Main thread.
 
-/** A worker thread holding clients, with a request/answer helper over postMessage. */
-class ClientWorker {
-  constructor(data) {
-    this.worker = new Worker(fileURLToPath(import.meta.url), { workerData: data });
-    this.waiting = new Map();
-    this.failure = undefined;
-    this.worker.on('message', (m) => {
-      const w = this.waiting.get(m.type);
-      if (w) {
-        this.waiting.delete(m.type);
-        w(m);
-      }
-    });
-    this.worker.on('error', (e) => {
-      this.failure = e;
-      console.error(`client worker failed: ${e.stack ?? e}`);
-    });
-    this.ready = this.next('ready');
-  }
-  next(type) {
-    return new Promise((resolve) => this.waiting.set(type, resolve));
-  }
-  ask(msg, answer) {
-    const p = this.next(answer);
-    this.worker.postMessage(msg);
-    return p;
-  }
-}
-
-async function api(baseUrl, method, path, body, token) {
-  for (let attempt = 0; ; attempt++) {
-    const res = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    // The hasher queues at most 32 logins; a busy answer during setup is retried.
-    if ((res.status === 429 || res.status === 503) && attempt < 5) {
-      await sleep(500 * (attempt + 1));
-      continue;
-    }
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
-    return text ? JSON.parse(text) : null;
-  }
-}
+/** The API, retrying while the password hasher is busy during the voters' registrations. */
+const api = (baseUrl, method, path, body, token) => apiCall(baseUrl, method, path, body, token, 5);
 
 /** Runs fn(0…n−1) with at most `concurrency` in flight; resolves with the results in order. */
 async function pool(n, concurrency, fn) {
@@ -501,7 +452,7 @@ class Harness {
     const per = Math.ceil(this.clients / w);
     this.slices = Array.from({ length: w }, (_, s) => ({ first: s * per, count: Math.max(0, Math.min(per, this.clients - s * per)) })).filter((x) => x.count > 0);
     this.workers = this.slices.map(
-      (sl, s) => new ClientWorker({ slot: s, shared: this.shared, bundle: opts.bundle, first: sl.first, count: sl.count, authenticated: kind === 'chatalot' }),
+      (sl, s) => new WorkerClient(fileURLToPath(import.meta.url), { slot: s, shared: this.shared, bundle: opts.bundle, first: sl.first, count: sl.count, authenticated: kind === 'chatalot' }, (e) => console.error(`client worker failed: ${e.stack ?? e}`)),
     );
   }
 
@@ -635,14 +586,6 @@ class Harness {
         await w.worker.terminate();
       }),
     );
-  }
-}
-
-function versionOf(pkg) {
-  try {
-    return JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
-  } catch {
-    return undefined;
   }
 }
 

@@ -13,21 +13,29 @@ import { randomBytes } from 'node:crypto';
 
 const SUBPROTOCOL = 'chatalot.v1';
 
-async function api(baseUrl, method, path, body, token) {
-  const res = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  let json = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    // not JSON
+/**
+ * One JSON call to the public API; throws on an error answer. `retries` times it waits and asks
+ * again when the server is busy (429, or 503 while the password hasher's queue is full).
+ */
+export async function api(baseUrl, method, path, body, token, retries = 0) {
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    if ((res.status === 429 || res.status === 503) && attempt < retries) {
+      await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
+      continue;
+    }
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+    try {
+      return text ? JSON.parse(text) : null;
+    } catch {
+      return null; // not JSON
+    }
   }
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
-  return json;
 }
 
 /** Registers the bench owner on a fresh chatalot server and returns `{ channelId, protocols }`. */
