@@ -11,7 +11,7 @@ export class ExpiryAlarm {
   constructor(
     private readonly storage: DurableObjectStorage,
     /** Closes what has expired (releases what is due) and returns the earliest time still to come, or null. */
-    private readonly closeExpired: () => number | null | Promise<number | null>,
+    private readonly closeExpired: () => number | null,
   ) {}
 
   /** Makes sure the object wakes by `at`. */
@@ -25,7 +25,7 @@ export class ExpiryAlarm {
 
   /** The object's `alarm()` handler calls this. */
   async fire(): Promise<void> {
-    const next = await this.closeExpired();
+    const next = this.closeExpired();
     this.alarmAt = next;
     if (next !== null) await this.storage.setAlarm(next);
   }
