@@ -14,10 +14,11 @@ import type { RunningServer } from '../helpers/server';
 import { api, community, join, setup, type TestUser } from './fixture';
 
 let server: RunningServer;
+let operator: TestUser;
 let u: Record<'owner' | 'member' | 'late' | 'reader', TestUser>;
 
 beforeAll(async () => {
-  ({ server, users: u } = await setup(['owner', 'member', 'late', 'reader'] as const));
+  ({ server, operator, users: u } = await setup(['owner', 'member', 'late', 'reader'] as const));
 });
 afterAll(async () => {
   await server?.kill();
@@ -43,8 +44,10 @@ describe('scheduled messages', () => {
     socket.send({ type: 'schedule', clientMsgId: 'later-0001', ciphertext: 'U0NIRUQx', at, epoch });
     const listed = await socket.next<ScheduledListOut>((f) => f.type === 'scheduled' && f.items.length === 1);
     expect(listed.items[0]).toMatchObject({ clientMsgId: 'later-0001', ciphertext: 'U0NIRUQx', at });
-    // Nobody else hears of it, and nobody else's list shows it.
+    // Nobody else hears of it, and nobody else's list shows it or can cancel it (ids are per sender).
     watcher.socket.send({ type: 'scheduled' });
+    expect((await watcher.socket.next<ScheduledListOut>((f) => f.type === 'scheduled')).items).toEqual([]);
+    watcher.socket.send({ type: 'unschedule', clientMsgId: 'later-0001' });
     expect((await watcher.socket.next<ScheduledListOut>((f) => f.type === 'scheduled')).items).toEqual([]);
     socket.close();
 
@@ -174,6 +177,14 @@ describe('scheduled messages', () => {
     watcher.socket.send({ type: 'history', after: 0, limit: 100 });
     const history = await watcher.socket.next<{ envelopes: Envelope[] }>((f) => f.type === 'history');
     expect(history.envelopes.map((e) => e.clientMsgId)).not.toContain('gone-0001');
+    // A quarantined account (issue #16) may not schedule either.
+    expect((await api(server, operator, 'POST', `/api/admin/users/${u.late.id}/quarantine`, { reason: 'review' })).status).toBe(200);
+    const held2 = await ready(u.late, c.channelId);
+    held2.socket.send({ type: 'schedule', clientMsgId: 'quar-0001', ciphertext: 'UQ==', at: Date.now() + 60_000, epoch: held2.epoch });
+    expect((await held2.socket.next<Err>((f) => f.type === 'error' && f.error.ref === 'quar-0001')).error.code).toBe('forbidden');
+    held2.socket.close();
+    expect((await api(server, operator, 'DELETE', `/api/admin/users/${u.late.id}/quarantine`)).status).toBe(204);
+
     socket.close();
     now.socket.close();
     watcher.socket.close();
