@@ -157,7 +157,7 @@ class Harness {
   sendOne() {
     const s = this.sent % this.senderCount;
     const id = `${nowUs()}_${s}_${this.sent}`;
-    this.senders[s].send(`{"type":"send","clientMsgId":"${id}","ciphertext":"${CIPHERTEXTS[this.sent % CIPHERTEXTS.length]}"}`);
+    this.senders[s].send(`{"type":"send","franking":"RnJhbmtpbmctY29tbWl0bWVudC1zdGFuZC1pbi0wMDA","clientMsgId":"${id}","ciphertext":"${CIPHERTEXTS[this.sent % CIPHERTEXTS.length]}"}`);
     this.sent++;
   }
 

@@ -335,7 +335,7 @@ async function workerMain() {
         // Client 0 is the author: it seals and posts the poll.
         const c = clients[0];
         const ciphertext = seal(key, encodeBody({ v: 1, poll: { question: 'Lunch?', options: POLL_OPTIONS } }), POLL_AAD);
-        send(c, `{"type":"send","clientMsgId":"poll${run}_author","ciphertext":"${ciphertext}"}`);
+        send(c, `{"type":"send","franking":"RnJhbmtpbmctY29tbWl0bWVudC1zdGFuZC1pbi0wMDA","clientMsgId":"poll${run}_author","ciphertext":"${ciphertext}"}`);
         parentPort.postMessage({ type: 'posted' });
         break;
       }

@@ -89,9 +89,11 @@ function toEnvelope(r: Row): EnvelopeOut {
   if (r.target !== null) e.target = r.target;
   if (r.replyTo !== null) e.replyTo = r.replyTo;
   if (r.meta !== null) {
-    const meta = JSON.parse(r.meta) as Pick<EnvelopeOut, 'mentions' | 'recipients'>;
+    const meta = JSON.parse(r.meta) as Pick<EnvelopeOut, 'mentions' | 'recipients' | 'franking' | 'frankTag'>;
     if (meta.mentions) e.mentions = meta.mentions;
     if (meta.recipients) e.recipients = meta.recipients;
+    if (meta.franking) e.franking = meta.franking;
+    if (meta.frankTag) e.frankTag = meta.frankTag;
   }
   if (r.deletedAt !== null) e.deleted = true;
   if (r.expiresAt !== null) e.expiresAt = r.expiresAt;
@@ -135,7 +137,8 @@ export class SqliteChannelLog implements ChannelLog {
   }
 
   commit(e: EnvelopeOut): void {
-    const meta = e.mentions || e.recipients ? JSON.stringify({ mentions: e.mentions, recipients: e.recipients }) : null;
+    // Routing extras and the franking tags ride in `meta`, which an erase empties with the ciphertext.
+    const meta = e.mentions || e.recipients || e.franking ? JSON.stringify({ mentions: e.mentions, recipients: e.recipients, franking: e.franking, frankTag: e.frankTag }) : null;
     this.transaction(() => {
       this.sql.exec(
         'INSERT INTO envelopes (seq, client_msg_id, sender, ciphertext, ts, kind, target, reply_to, meta, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',

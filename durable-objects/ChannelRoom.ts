@@ -16,6 +16,7 @@ import { take, type Bucket } from '../protocol/rateLimit';
 import { MAX_FRAME_BYTES, MAX_HISTORY_PAGE } from '../protocol/limits';
 import { has, mayModerate, Permission } from '../protocol/permissions';
 import { sequence } from '../protocol/sequence';
+import { FRANKED_KINDS, type FrankingContext } from '../protocol/franking';
 import { CALL_SIGNAL_RATE_PER_SECOND, type CallMedia, type CallParticipant } from '../protocol/calls';
 import type { ChannelLog } from './ChannelLog';
 import { MAX_SCHEDULE_AHEAD_MS, MAX_SCHEDULED_PER_USER, type ScheduledListOut } from '../protocol/scheduled';
@@ -149,6 +150,11 @@ export class ChannelRoom {
     private readonly onCallChange: (before: string[], after: string[]) => void = () => undefined,
     /** Pending scheduled messages (issue #15 item 4); none can be scheduled without it. */
     private readonly scheduled: ScheduledStore | null = null,
+    /**
+     * The room's franking tag on an accepted commitment (protocol/franking.ts serverTag under the
+     * instance's key, with this room's channel id); without it envelopes carry no tag.
+     */
+    private readonly frankTag: ((context: Omit<FrankingContext, 'channelId'>) => string) | null = null,
   ) {
     this.callUsers = this.usersInCall();
   }
@@ -230,6 +236,9 @@ export class ChannelRoom {
     if ((frame.mentions?.everyone || frame.mentions?.here) && !has(permissions, Permission.MENTION_EVERYONE)) {
       return { code: 'forbidden', message: 'you may not mention @everyone or @here in this channel' };
     }
+    if (FRANKED_KINDS.has(kind) && frame.franking === undefined) {
+      return { code: 'validation_failed', message: `franking: a ${kind} needs its franking commitment (protocol/franking.ts)` };
+    }
     if (kind === 'message') {
       if (frame.target !== undefined) return { code: 'validation_failed', message: 'target: a message has no target; use replyTo for a reply' };
       if (frame.replyTo !== undefined) {
@@ -299,6 +308,8 @@ export class ChannelRoom {
     // about is erased with it, so only messages carry the stamp).
     const disappear = this.settings().disappearSeconds;
     if ((e.kind ?? 'message') === 'message' && disappear > 0) e.expiresAt = e.ts + disappear * 1000;
+    // Message franking: the room vouches for who sent this commitment, where, at which seq and when.
+    if (e.franking !== undefined && this.frankTag) e.frankTag = this.frankTag({ sender: e.sender, seq: e.seq, ts: e.ts, commitment: e.franking });
     // The writes are synchronous; the Durable Object's output gate holds the ack and the fan-out
     // below until they are durable, so nobody hears of an envelope that a crash could lose.
     const deletedAuthor = e.kind === 'delete' ? this.log.get(e.target!)?.sender : undefined;
@@ -325,6 +336,21 @@ export class ChannelRoom {
     return true;
   }
 
+  /**
+   * A moderator's delete made by the server (a report resolved from the review queue, issue
+   * #16): a `delete` envelope from `by` with no ciphertext, erasing the message like any delete
+   * (the caller checked the moderator's right to). The delete's seq, or null when `target` is not
+   * a live message.
+   */
+  moderatorDelete(target: number, by: string): number | null {
+    const t = this.log.get(target);
+    if (!t || (t.kind ?? 'message') !== 'message' || t.deleted) return null;
+    const send = { clientMsgId: `moderation-${crypto.randomUUID()}`, sender: by, ciphertext: '', kind: 'delete' as const, target };
+    const decision = sequence(this.log.head(), send, undefined, this.clock());
+    if (decision.kind !== 'accept' || !this.accept(decision.envelope, null)) return null;
+    return decision.envelope.seq;
+  }
+
   /** Scheduled messages: keep a sealed message for release at `frame.at` (protocol/scheduled.ts). */
   private schedule(conn: Connection, frame: ScheduleFrame): void {
     const { userId } = conn.identity;
@@ -337,7 +363,7 @@ export class ChannelRoom {
     if (frame.epoch !== undefined && frame.epoch < this.log.epoch()) {
       return this.reply(conn, error('members_changed', `the channel's members changed (epoch ${this.log.epoch()}); seal again for the current members`, clientMsgId));
     }
-    const asSend: SendFrame = { type: 'send', clientMsgId, ciphertext: frame.ciphertext, ...(frame.replyTo !== undefined ? { replyTo: frame.replyTo } : {}), ...(frame.mentions ? { mentions: frame.mentions } : {}) };
+    const asSend: SendFrame = { type: 'send', clientMsgId, ciphertext: frame.ciphertext, franking: frame.franking, ...(frame.replyTo !== undefined ? { replyTo: frame.replyTo } : {}), ...(frame.mentions ? { mentions: frame.mentions } : {}) };
     const refused = this.refusal(conn, asSend);
     if (refused) return this.reply(conn, error(refused.code, refused.message, clientMsgId));
     const replacing = this.scheduled.get(userId, clientMsgId);
@@ -354,6 +380,7 @@ export class ChannelRoom {
       at: frame.at,
       createdAt: now,
       epoch: frame.epoch ?? this.log.epoch(),
+      franking: frame.franking,
       ...(frame.replyTo !== undefined ? { replyTo: frame.replyTo } : {}),
       ...(frame.mentions ? { mentions: frame.mentions } : {}),
     });
@@ -366,7 +393,7 @@ export class ChannelRoom {
 
   /** Every pending scheduled message of `userId` here. */
   private scheduledList(userId: string): ScheduledListOut {
-    return { type: 'scheduled', items: (this.scheduled?.of(userId) ?? []).map(({ sender: _s, epoch: _e, ...item }) => item) };
+    return { type: 'scheduled', items: (this.scheduled?.of(userId) ?? []).map(({ sender: _s, epoch: _e, franking: _f, ...item }) => item) };
   }
 
   /** Tells every socket of `userId` here their scheduled messages (they changed). */
@@ -407,7 +434,7 @@ export class ChannelRoom {
       const root = this.log.get(row.replyTo);
       if (!root || root.deleted) delete row.replyTo; // the thread's root is gone: it is released as a plain message
     }
-    const send = { clientMsgId: row.clientMsgId, ciphertext: row.ciphertext, sender: row.sender, ...(row.replyTo !== undefined ? { replyTo: row.replyTo } : {}), ...(row.mentions ? { mentions: row.mentions } : {}) };
+    const send = { clientMsgId: row.clientMsgId, ciphertext: row.ciphertext, sender: row.sender, ...(row.franking !== undefined ? { franking: row.franking } : {}), ...(row.replyTo !== undefined ? { replyTo: row.replyTo } : {}), ...(row.mentions ? { mentions: row.mentions } : {}) };
     const decision = sequence(this.log.head(), send, this.log.findByClientMsgId(row.sender, row.clientMsgId), this.clock());
     // Already sent (by a device that sealed it again): only the scheduled copy remains to forget.
     if (decision.kind !== 'accept') {

@@ -22,6 +22,8 @@ import { MAX_DISAPPEAR_SECONDS } from '../protocol/communities';
 import { clockFor } from '../worker/auth/clock';
 import { channelRecipients, hubOf } from '../worker/hubs';
 import { ScheduledStore } from './ScheduledStore';
+import { serverTag } from '../protocol/franking';
+import { frankingKey } from '../worker/auth/totp';
 
 
 /** The room's sockets, cached: rebuilt from the runtime after hibernation, then kept in step. */
@@ -90,7 +92,15 @@ export class ChannelRoomObject extends DurableObject<Env> {
     (e, context) => this.accepted(e, context),
     (before, after) => this.callChanged(before, after),
     new ScheduledStore(this.ctx.storage.sql),
+    (c) => serverTag(this.frankingKey(), { ...c, channelId: this.channelId ?? '' }),
   );
+
+  private franking: Uint8Array | undefined;
+
+  /** The instance's franking key, derived once (a missing instance secret fails the send, loudly, rather than leaving messages unreportable). */
+  private frankingKey(): Uint8Array {
+    return (this.franking ??= frankingKey(this.env.TOTP_ENCRYPTION_KEY));
+  }
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -225,6 +235,11 @@ export class ChannelRoomObject extends DurableObject<Env> {
     if (change.kind === 'added' || change.kind === 'devices') return this.room.recipientsChanged();
     if (change.kind === 'sessions-ended') return this.room.sessionsEnded(change.userId, change.sessions);
     this.room.permissionsChanged(change.userId, change.permissions, change.rank);
+  }
+
+  /** RPC from the worker: a moderator deletes message `seq` (a report resolved); the delete's seq, or null when there is no such message. */
+  async moderatorDelete(seq: number, by: string): Promise<number | null> {
+    return this.room.moderatorDelete(seq, by);
   }
 
   /**

@@ -16,6 +16,8 @@ export interface ScheduledRow extends ScheduledOut {
   sender: string;
   /** The recipients epoch its ciphertext was sealed for. */
   epoch: number;
+  /** The sender's franking commitment (protocol/franking.ts); the room tags it on release. */
+  franking?: string;
 }
 
 interface Row extends Record<string, SqlStorageValue> {
@@ -28,15 +30,17 @@ interface Row extends Record<string, SqlStorageValue> {
   mentions: string | null;
   epoch: number;
   held: string | null;
+  franking: string | null;
 }
 
-const COLUMNS = 'sender, client_msg_id AS clientMsgId, ciphertext, at, created_at AS createdAt, reply_to AS replyTo, mentions, epoch, held';
+const COLUMNS = 'sender, client_msg_id AS clientMsgId, ciphertext, at, created_at AS createdAt, reply_to AS replyTo, mentions, epoch, held, franking';
 
 function toScheduled(r: Row): ScheduledRow {
   const out: ScheduledRow = { sender: r.sender, clientMsgId: r.clientMsgId, ciphertext: r.ciphertext, at: r.at, createdAt: r.createdAt, epoch: r.epoch };
   if (r.replyTo !== null) out.replyTo = r.replyTo;
   if (r.mentions !== null) out.mentions = JSON.parse(r.mentions) as Mentions;
   if (r.held !== null) out.held = r.held as HeldReason;
+  if (r.franking !== null) out.franking = r.franking;
   return out;
 }
 
@@ -50,6 +54,8 @@ export class ScheduledStore {
        created_at INTEGER NOT NULL, reply_to INTEGER, mentions TEXT, epoch INTEGER NOT NULL, held TEXT, PRIMARY KEY (sender, client_msg_id))`,
     );
     sql.exec('CREATE INDEX IF NOT EXISTS scheduled_due ON scheduled (at) WHERE held IS NULL');
+    // Message franking (issue #16) came after the table.
+    if (!sql.exec(`SELECT name FROM pragma_table_info('scheduled') WHERE name = 'franking'`).toArray().length) sql.exec('ALTER TABLE scheduled ADD COLUMN franking TEXT');
     this.count = Number(sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM scheduled').one().n);
   }
 
@@ -57,8 +63,8 @@ export class ScheduledStore {
   put(row: ScheduledRow): void {
     this.remove(row.sender, row.clientMsgId);
     this.sql.exec(
-      'INSERT INTO scheduled (sender, client_msg_id, ciphertext, at, created_at, reply_to, mentions, epoch, held) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)',
-      row.sender, row.clientMsgId, row.ciphertext, row.at, row.createdAt, row.replyTo ?? null, row.mentions ? JSON.stringify(row.mentions) : null, row.epoch,
+      'INSERT INTO scheduled (sender, client_msg_id, ciphertext, at, created_at, reply_to, mentions, epoch, held, franking) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)',
+      row.sender, row.clientMsgId, row.ciphertext, row.at, row.createdAt, row.replyTo ?? null, row.mentions ? JSON.stringify(row.mentions) : null, row.epoch, row.franking ?? null,
     );
     this.count++;
   }

@@ -59,7 +59,7 @@ export interface HubConnectionRegistry {
 
 /** Facts from the instance's storage; implementations may cache for a short while. */
 /** What `listChanged` tells a user's devices to re-read (protocol/hub.ts, the `changed` frame). */
-export type ListChange = { scope: 'community'; id: string } | { scope: 'dms' };
+export type ListChange = { scope: 'community'; id: string } | { scope: 'dms' } | { scope: 'account' };
 
 export interface Directory {
   /** Which of `others` share a community or a DM with `userId`. */
@@ -70,6 +70,8 @@ export interface Directory {
   permissions(channelId: string, userId: string): Promise<number>;
   /** Users who may view the channel. */
   recipients(channelId: string): Promise<string[]>;
+  /** Which of `others` have a block with `userId`, either way (issue #16): they see neither's presence nor typing. */
+  blocked?(userId: string, others: string[]): Promise<Set<string>>;
 }
 
 /** A channel's head moved: what one member's hub needs to know (built by channelActivity). */
@@ -553,8 +555,8 @@ export class UserHub {
     const me = conn.identity.userId;
     const wanted = [...new Set(userIds)];
     const others = wanted.filter((u) => u !== me);
-    const shared = others.length ? await this.directory.sharing(me, others) : new Set<string>();
-    const allowed = wanted.filter((u) => u === me || shared.has(u));
+    const [shared, blocked] = others.length ? await Promise.all([this.directory.sharing(me, others), this.directory.blocked?.(me, others) ?? new Set<string>()]) : [new Set<string>(), new Set<string>()];
+    const allowed = wanted.filter((u) => u === me || (shared.has(u) && !blocked.has(u)));
     this.store.setWatching(conn.identity.deviceId, allowed);
     for (const u of wanted) if (!allowed.includes(u)) this.reply(conn, error('forbidden', 'presence is visible only to people who share a community or DM', u));
     await Promise.all(
@@ -634,7 +636,9 @@ export class UserHub {
     if (!((await this.directory.permissions(channelId, me)) & SEND)) return this.reply(conn, error('not_found', 'no such channel (or you may not send in it)', channelId));
     this.lastTyping.set(key, now);
     if (this.lastTyping.size > 10_000) for (const [k, t] of this.lastTyping) if (now - t >= TYPING_INTERVAL_MS) this.lastTyping.delete(k);
-    const recipients = (await this.directory.recipients(channelId)).filter((u) => u !== me);
+    const everyone = (await this.directory.recipients(channelId)).filter((u) => u !== me);
+    const blocked = (await this.directory.blocked?.(me, everyone)) ?? new Set<string>();
+    const recipients = everyone.filter((u) => !blocked.has(u));
     this.background(Promise.allSettled(recipients.map((u) => this.hubs.typing(u, channelId, me))));
   }
 

@@ -34,6 +34,10 @@ import postgres0012 from './postgres/0012_call_cap.sql';
 import postgres0013 from './postgres/0013_disappearing.sql';
 import sqlite0014 from './sqlite/0014_quarantine.sql';
 import postgres0014 from './postgres/0014_quarantine.sql';
+import sqlite0015 from './sqlite/0015_moderation.sql';
+import postgres0015 from './postgres/0015_moderation.sql';
+import sqlite0016 from './sqlite/0016_blocks.sql';
+import postgres0016 from './postgres/0016_blocks.sql';
 
 /** One migration: a stable id (the file name without `.sql`) and its SQL text. */
 export interface Migration {
@@ -57,6 +61,8 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { id: '0012_call_cap', sql: sqlite0012 },
   { id: '0013_disappearing', sql: sqlite0013 },
   { id: '0014_quarantine', sql: sqlite0014 },
+  { id: '0015_moderation', sql: sqlite0015 },
+  { id: '0016_blocks', sql: sqlite0016 },
 ];
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0000_init', sql: postgres0000 },
@@ -74,4 +80,6 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0012_call_cap', sql: postgres0012 },
   { id: '0013_disappearing', sql: postgres0013 },
   { id: '0014_quarantine', sql: postgres0014 },
+  { id: '0015_moderation', sql: postgres0015 },
+  { id: '0016_blocks', sql: postgres0016 },
 ];

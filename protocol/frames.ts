@@ -9,6 +9,7 @@ import * as v from 'valibot';
 import { MAX_CIPHERTEXT_CHARS, MAX_HISTORY_PAGE } from './limits';
 import { CallJoinFrame, CallLeaveFrame, CallMediaFrame, CallModerateFrame, CallSignalFrame, type CallDeclinedFrame, type CallRosterFrame, type CallSignalOut } from './calls';
 import type { ScheduledListOut } from './scheduled';
+import { FRANKING_PATTERN } from './franking';
 
 /** The WebSocket subprotocol of channel and hub sockets; the access token rides beside it as `bearer.<jwt>`. */
 export const SUBPROTOCOL = 'chatalot.v1';
@@ -56,6 +57,13 @@ export const Mentions = v.strictObject({
 });
 export type Mentions = v.InferOutput<typeof Mentions>;
 
+/**
+ * The sender's franking commitment (protocol/franking.ts): HMAC-SHA256 of the plaintext under a
+ * key inside it, base64url. Required on a `message` and an `edit`, so every message can be
+ * reported verifiably; the room binds it to the sender, channel, seq and time (`frankTag`).
+ */
+export const Franking = v.pipe(v.string(), v.regex(FRANKING_PATTERN, 'franking must be 32 bytes, base64url (43 characters)'));
+
 /** Client → room: relay one envelope. */
 export const SendFrame = v.strictObject({
   type: v.literal('send'),
@@ -66,6 +74,7 @@ export const SendFrame = v.strictObject({
   replyTo: v.optional(Seq),
   mentions: v.optional(Mentions),
   recipients: v.optional(v.pipe(v.array(UserId), v.maxLength(MAX_RECIPIENTS, `at most ${MAX_RECIPIENTS} recipients`))),
+  franking: v.optional(Franking),
   /**
    * The channel's recipients epoch the sender's member list reflects (from `ready` or `epoch`).
    * The room refuses an envelope sealed for an older one with `members_changed` (issue #20):
@@ -106,6 +115,7 @@ export const ScheduleFrame = v.strictObject({
   at: Seq,
   replyTo: v.optional(Seq),
   mentions: v.optional(Mentions),
+  franking: Franking,
   epoch: v.optional(Seq),
 });
 export type ScheduleFrame = v.InferOutput<typeof ScheduleFrame>;
@@ -155,6 +165,10 @@ export interface EnvelopeOut {
   deleted?: true;
   /** Disappearing messages (issue #15): when the room erases this message (ms); clients stop showing it then. */
   expiresAt?: number;
+  /** The sender's franking commitment (protocol/franking.ts); gone with the ciphertext when erased. */
+  franking?: string;
+  /** The room's tag binding `franking` to sender, channel, seq and time. */
+  frankTag?: string;
 }
 
 /** A thread: its root and how many replies it has. */

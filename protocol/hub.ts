@@ -133,6 +133,8 @@ export type HubServerFrame =
    */
   | { type: 'changed'; scope: 'community'; id: string }
   | { type: 'changed'; scope: 'dms' }
+  /** This account's standing changed (a warning, a quarantine or its end, issue #16): re-read it. */
+  | { type: 'changed'; scope: 'account' }
   /**
    * A call in a DM or group DM this user is in (issue #14): `ringing` when `from` started it (ring
    * every device), `answered` when this user joined it on a device (the others stop ringing),

@@ -10,6 +10,7 @@ import { HealthResponse } from '../protocol/http';
 import * as v from 'valibot';
 import { startServer, tempDataDir, type RunningServer } from './helpers/server';
 import { openChannel, userWithChannel } from './helpers/accounts';
+import { FRANKING } from './helpers/franking';
 
 const running: RunningServer[] = [];
 afterAll(async () => {
@@ -33,7 +34,7 @@ describe('npm start, end to end', () => {
     const { user, channelId } = await userWithChannel(first, 'smoke_user');
     const alice = await openChannel(first, user, channelId);
     const bob = await openChannel(first, user, channelId);
-    alice.send({ type: 'send', clientMsgId: 'smoke-msg-0001', ciphertext: 'c21va2UtY2lwaGVydGV4dA==' });
+    alice.send({ type: 'send', franking: FRANKING, clientMsgId: 'smoke-msg-0001', ciphertext: 'c21va2UtY2lwaGVydGV4dA==' });
     const ack = await alice.next<{ type: 'ack'; seq: number; ts: number }>((f) => f.type === 'ack');
     expect(ack.seq).toBe(1);
     const delivered = await bob.next<{ type: 'envelope'; seq: number; ciphertext: string }>((f) => f.type === 'envelope');
@@ -52,9 +53,9 @@ describe('npm start, end to end', () => {
     expect(await carol.next((f) => f.type === 'ready')).toEqual({ type: 'ready', head: 1, epoch: expect.any(Number) });
 
     // R2: the same client message id after the restart returns the original ack, stores nothing.
-    carol.send({ type: 'send', clientMsgId: 'smoke-msg-0001', ciphertext: 'c21va2UtY2lwaGVydGV4dA==' });
+    carol.send({ type: 'send', franking: FRANKING, clientMsgId: 'smoke-msg-0001', ciphertext: 'c21va2UtY2lwaGVydGV4dA==' });
     expect(await carol.next((f) => f.type === 'ack')).toMatchObject({ seq: 1, duplicate: true });
-    carol.send({ type: 'send', clientMsgId: 'smoke-msg-0002', ciphertext: 'bmV4dA==' });
+    carol.send({ type: 'send', franking: FRANKING, clientMsgId: 'smoke-msg-0002', ciphertext: 'bmV4dA==' });
     expect(await carol.next((f) => f.type === 'ack' && (f as { seq: number }).seq !== 1)).toMatchObject({ seq: 2 });
     carol.close();
   });

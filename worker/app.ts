@@ -19,6 +19,7 @@ import { authRoutes } from './routes/auth';
 import { meRoutes } from './routes/me';
 import { inviteRoutes } from './routes/invites';
 import { adminRoutes } from './routes/admin';
+import { reportRoutes } from './routes/reports';
 import { openApiRoutes } from './routes/openapi';
 import { deviceRoutes, ownKeyRoutes, userKeyRoutes } from './routes/devices';
 import type { Storage } from './storage/Storage';
@@ -73,6 +74,7 @@ export function createApp(): Hono<AppEnv> {
   api.route('/me', meRoutes);
   api.route('/invites', inviteRoutes);
   api.route('/admin', adminRoutes);
+  api.route('/reports', reportRoutes);
   api.route('/devices', deviceRoutes);
   api.route('/users', userKeyRoutes);
   api.route('/', ownKeyRoutes);

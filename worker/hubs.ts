@@ -123,6 +123,10 @@ export function storageDirectory(env: Env, clock: () => number = Date.now): Dire
       return permissionsIn(await storage.channelAccess(channelId, userId), clock());
     },
     recipients: (channelId) => channelRecipients(env, channelId, clock()),
+    async blocked(userId, others) {
+      const storage = await openStorage(env);
+      return new Set(await storage.blockedEitherWay(userId, others));
+    },
   };
 }
 

@@ -11,6 +11,7 @@ import type { ServerFrame } from '../../protocol/frames';
 import { openChannel, TEST_PASSWORD } from '../helpers/accounts';
 import type { RunningServer } from '../helpers/server';
 import { api, community, join, setRole, setup, type TestUser } from '../communities/fixture';
+import { FRANKING } from '../helpers/franking';
 
 let server: RunningServer;
 let owner: TestUser;
@@ -38,7 +39,7 @@ describe('quarantine', () => {
     const live = await openChannel(server, u.bob, c.channelId);
     live.send({ type: 'hello', lastSeq: 0 });
     await live.next((f) => f.type === 'ready');
-    live.send({ type: 'send', clientMsgId: 'before-q-1', ciphertext: 'QkVGT1JF' });
+    live.send({ type: 'send', franking: FRANKING, clientMsgId: 'before-q-1', ciphertext: 'QkVGT1JF' });
     const first = await live.next<{ seq: number }>((f) => f.type === 'ack' && f.clientMsgId === 'before-q-1');
 
     // Who may quarantine whom.
@@ -55,7 +56,7 @@ describe('quarantine', () => {
     expect((await api(server, u.bob, 'GET', '/api/me')).body.quarantine).toEqual({ since: q.body.quarantinedAt, reason: 'Posting links to scams' });
 
     // Reads, but the live socket and a new one refuse sending and reacting.
-    live.send({ type: 'send', clientMsgId: 'during-q-1', ciphertext: 'RFVSSU5H' });
+    live.send({ type: 'send', franking: FRANKING, clientMsgId: 'during-q-1', ciphertext: 'RFVSSU5H' });
     expect((await live.next<Err>((f) => f.type === 'error' && f.error.ref === 'during-q-1')).error.code).toBe('forbidden');
     const fresh = await openChannel(server, u.bob, c.channelId);
     fresh.send({ type: 'hello', lastSeq: 0 });
@@ -66,7 +67,7 @@ describe('quarantine', () => {
     const inDm = await openChannel(server, u.bob, dmId);
     inDm.send({ type: 'hello', lastSeq: 0 });
     await inDm.next((f) => f.type === 'ready');
-    inDm.send({ type: 'send', clientMsgId: 'dm-q-0001', ciphertext: 'RE0=' });
+    inDm.send({ type: 'send', franking: FRANKING, clientMsgId: 'dm-q-0001', ciphertext: 'RE0=' });
     expect((await inDm.next<Err>((f) => f.type === 'error' && f.error.ref === 'dm-q-0001')).error.code).toBe('forbidden');
 
     // No new DMs, uploads or invites.
@@ -81,7 +82,7 @@ describe('quarantine', () => {
     expect((await api(server, u.carol, 'DELETE', `/api/admin/users/${u.bob.id}/quarantine`)).status).toBe(403);
     expect((await api(server, owner, 'DELETE', `/api/admin/users/${u.bob.id}/quarantine`)).status).toBe(204);
     expect((await api(server, u.bob, 'GET', '/api/me')).body.quarantine).toBeNull();
-    live.send({ type: 'send', clientMsgId: 'after-q-01', ciphertext: 'QUZURVI=' });
+    live.send({ type: 'send', franking: FRANKING, clientMsgId: 'after-q-01', ciphertext: 'QUZURVI=' });
     await live.next((f) => f.type === 'ack' && f.clientMsgId === 'after-q-01');
     expect((await api(server, u.bob, 'POST', `/api/communities/${c.id}/invites`, {})).status).toBe(201);
     expect((await api(server, owner, 'DELETE', `/api/admin/users/${u.bob.id}/quarantine`)).status).toBe(204);

@@ -32,6 +32,13 @@ const USER_ROUTES: [string, string, unknown?][] = [
   ['POST', '/api/me/totp/disable', { code: '123456', password: 'some-password-1' }],
   ['POST', '/api/me/totp/backup-codes', { code: '123456' }],
   ['GET', '/api/me/audit'],
+  ['GET', '/api/me/warnings'],
+  ['GET', '/api/me/blocks'],
+  ['PUT', '/api/me/blocks/x0000000000000000000000'],
+  ['DELETE', '/api/me/blocks/x0000000000000000000000'],
+  ['POST', '/api/reports', { kind: 'user', userId: 'x0000000000000000000000', reason: 'spam' }],
+  ['GET', '/api/reports/x0000000000000000000000'],
+  ['POST', '/api/reports/x0000000000000000000000/resolve', { action: 'dismiss' }],
   ['POST', '/api/auth/logout'],
 ];
 /** Routes only instance admins and the owner may use. */
@@ -44,6 +51,10 @@ const ADMIN_ROUTES: [string, string, unknown?][] = [
   ['GET', '/api/admin/users?q=a'],
   ['POST', '/api/admin/users/x0000000000000000000000/quarantine', { reason: 'spam' }],
   ['DELETE', '/api/admin/users/x0000000000000000000000/quarantine'],
+  ['GET', '/api/admin/reports'],
+  ['GET', '/api/admin/reports?status=closed'],
+  ['POST', '/api/admin/users/x0000000000000000000000/warnings', { reason: 'spam' }],
+  ['GET', '/api/admin/users/x0000000000000000000000/warnings'],
 ];
 
 describe('access tokens (A1–A3) and the authorization matrix', () => {

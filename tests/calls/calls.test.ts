@@ -17,6 +17,7 @@ import { TestSocket } from '../helpers/socket';
 import { addDevice, nextHub, openHub } from '../hub/helpers';
 import { api, community, join, setRole, uname, type TestUser } from '../communities/fixture';
 import { registerUser } from '../helpers/accounts';
+import { FRANKING } from '../helpers/franking';
 
 const TURN_SECRET = 'a shared secret for the test TURN server';
 let server: RunningServer;
@@ -129,7 +130,7 @@ describe('calls: the roster and the relay', () => {
     const a = await callSocket(u.alice, channelId);
     a.s.send({ type: 'hello', lastSeq: 0 });
     expect((await errorFrame(a.s, 'bad_request')).error.message).toMatch(/call frames only/);
-    a.s.send({ type: 'send', clientMsgId: 'abcdefgh12', ciphertext: 'AAAA' });
+    a.s.send({ type: 'send', franking: FRANKING, clientMsgId: 'abcdefgh12', ciphertext: 'AAAA' });
     await a.s.next((f) => f.type === 'error' && a.s.frames.filter((x) => x.type === 'error').length === 2);
   });
 

@@ -16,6 +16,7 @@ import type { ServerFrame } from '../../protocol/frames';
 import { openChannel } from '../helpers/accounts';
 import { startServer, type RunningServer } from '../helpers/server';
 import { api, community, join, setup, type TestUser } from './fixture';
+import { FRANKING } from '../helpers/franking';
 
 let server: RunningServer;
 let u: Record<'owner' | 'member' | 'stranger', TestUser>;
@@ -49,17 +50,17 @@ describe('disappearing messages', () => {
     const watcher = await openChannel(server, u.owner, c.channelId);
     watcher.send({ type: 'hello', lastSeq: 0 });
     await watcher.next((f) => f.type === 'ready');
-    socket.send({ type: 'send', clientMsgId: 'vanishing-1', ciphertext: `${canary}mmm` });
+    socket.send({ type: 'send', franking: FRANKING, clientMsgId: 'vanishing-1', ciphertext: `${canary}mmm` });
     const message = await watcher.next<Envelope>((f) => f.type === 'envelope' && f.clientMsgId === 'vanishing-1');
     expect(message.expiresAt).toBe(message.ts + 300_000);
-    socket.send({ type: 'send', clientMsgId: 'vanishing-e', kind: 'edit', target: message.seq, ciphertext: `${canary}eee` });
+    socket.send({ type: 'send', franking: FRANKING, clientMsgId: 'vanishing-e', kind: 'edit', target: message.seq, ciphertext: `${canary}eee` });
     watcher.send({ type: 'send', clientMsgId: 'vanishing-r', kind: 'reaction', target: message.seq, ciphertext: `${canary}rrr` });
     const reaction = await socket.next<Envelope>((f) => f.type === 'envelope' && f.clientMsgId === 'vanishing-r');
     // Only messages carry the stamp: what is about them goes with them.
     expect(reaction.expiresAt).toBeUndefined();
     // Turned off, the next message stays.
     expect((await api(server, u.owner, 'PATCH', path, { disappearSeconds: null })).body.channel.disappearSeconds).toBeNull();
-    socket.send({ type: 'send', clientMsgId: 'staying-1', ciphertext: 'U1RBWQ==' });
+    socket.send({ type: 'send', franking: FRANKING, clientMsgId: 'staying-1', ciphertext: 'U1RBWQ==' });
     const staying = await watcher.next<Envelope>((f) => f.type === 'envelope' && f.clientMsgId === 'staying-1');
     expect(staying.expiresAt).toBeUndefined();
     socket.close();
@@ -97,7 +98,7 @@ describe('disappearing messages', () => {
     const socket = await openChannel(server, u.owner, id);
     socket.send({ type: 'hello', lastSeq: 0 });
     await socket.next((f) => f.type === 'ready');
-    socket.send({ type: 'send', clientMsgId: 'dm-vanishing', ciphertext: 'RE1ETQ==' });
+    socket.send({ type: 'send', franking: FRANKING, clientMsgId: 'dm-vanishing', ciphertext: 'RE1ETQ==' });
     const ack = await socket.next<Extract<ServerFrame, { type: 'ack' }>>((f) => f.type === 'ack' && f.clientMsgId === 'dm-vanishing');
     expect(ack.expiresAt).toBe(ack.ts + 3_600_000);
     socket.close();

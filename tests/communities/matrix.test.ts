@@ -79,6 +79,12 @@ const ROWS: Record<string, Row> = {
   'POST /api/communities/{id}/bans': { scope: 'community', body: { userId: '{target}' }, member: 403 },
   'GET /api/communities/{id}/bans': { scope: 'community', member: 403 },
   'DELETE /api/communities/{id}/bans/{userId}': { scope: 'community', member: 403 },
+  // Reports and warnings (issue #16): moderators only (tests/moderation/reports.test.ts).
+  'GET /api/communities/{id}/reports': { scope: 'community', member: 403 },
+  'POST /api/communities/{id}/members/{userId}/warnings': { scope: 'community', body: { reason: 'be nice' }, member: 403 },
+  'GET /api/communities/{id}/members/{userId}/warnings': { scope: 'community', member: 403 },
+  'GET /api/communities/{id}/moderation': { scope: 'community', member: 403 },
+  'PUT /api/communities/{id}/moderation': { scope: 'community', body: { warnThreshold: 2, warnTimeoutSeconds: 600 }, member: 403 },
   'POST /api/communities/{id}/roles': { scope: 'community', body: { name: 'r', permissions: P.VIEW }, member: 403 },
   'GET /api/communities/{id}/roles': { scope: 'community', member: 'allowed' },
   'DELETE /api/communities/{id}/roles/{roleId}': { scope: 'community', member: 403 },

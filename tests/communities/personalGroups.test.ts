@@ -12,6 +12,7 @@ import { openChannel } from '../helpers/accounts';
 import type { RunningServer } from '../helpers/server';
 import type { TestSocket } from '../helpers/socket';
 import { api, community, join, setRole, setup, type TestUser } from './fixture';
+import { FRANKING } from '../helpers/franking';
 
 let server: RunningServer;
 let u: Record<'owner' | 'mod' | 'gowner' | 'friend' | 'stranger' | 'outsider', TestUser>;
@@ -40,7 +41,7 @@ const msgId = () => randomBytes(12).toString('base64url');
 /** Sends one envelope and waits for its ack or error. */
 async function send(s: TestSocket, extra: Record<string, unknown> = {}) {
   const id = msgId();
-  s.send({ type: 'send', clientMsgId: id, ciphertext: 'AAAA', ...extra });
+  s.send({ type: 'send', franking: FRANKING, clientMsgId: id, ciphertext: 'AAAA', ...extra });
   return s.next<{ type: string; seq?: number; error?: { code: string } }>(
     (f) => (f.type === 'ack' && (f as { clientMsgId?: string }).clientMsgId === id) || (f.type === 'error' && (f as { error?: { ref?: string } }).error?.ref === id),
   );

@@ -12,6 +12,7 @@ import { MAX_SCHEDULED_PER_USER, type ScheduledListOut } from '../../protocol/sc
 import { openChannel } from '../helpers/accounts';
 import type { RunningServer } from '../helpers/server';
 import { api, community, join, setup, type TestUser } from './fixture';
+import { FRANKING } from '../helpers/franking';
 
 let server: RunningServer;
 let operator: TestUser;
@@ -41,7 +42,7 @@ describe('scheduled messages', () => {
     const { socket, epoch } = await ready(u.member, c.channelId);
     const watcher = await ready(u.owner, c.channelId);
     const at = Date.now() + 2_500;
-    socket.send({ type: 'schedule', clientMsgId: 'later-0001', ciphertext: 'U0NIRUQx', at, epoch });
+    socket.send({ type: 'schedule', franking: FRANKING, clientMsgId: 'later-0001', ciphertext: 'U0NIRUQx', at, epoch });
     const listed = await socket.next<ScheduledListOut>((f) => f.type === 'scheduled' && f.items.length === 1);
     expect(listed.items[0]).toMatchObject({ clientMsgId: 'later-0001', ciphertext: 'U0NIRUQx', at });
     // Nobody else hears of it, and nobody else's list shows it or can cancel it (ids are per sender).
@@ -72,28 +73,28 @@ describe('scheduled messages', () => {
     let epoch = first;
     const refusal = (id: string) => socket.next<Err>((f) => f.type === 'error' && f.error.ref === id);
 
-    socket.send({ type: 'schedule', clientMsgId: 'past-0001', ciphertext: 'QQ==', at: Date.now() - 1, epoch });
+    socket.send({ type: 'schedule', franking: FRANKING, clientMsgId: 'past-0001', ciphertext: 'QQ==', at: Date.now() - 1, epoch });
     expect((await refusal('past-0001')).error.code).toBe('validation_failed');
-    socket.send({ type: 'schedule', clientMsgId: 'far-00001', ciphertext: 'QQ==', at: Date.now() + 400 * 86_400_000, epoch });
+    socket.send({ type: 'schedule', franking: FRANKING, clientMsgId: 'far-00001', ciphertext: 'QQ==', at: Date.now() + 400 * 86_400_000, epoch });
     expect((await refusal('far-00001')).error.code).toBe('validation_failed');
-    socket.send({ type: 'schedule', clientMsgId: 'bad-00001', ciphertext: 'QQ==', at: 'soon' });
+    socket.send({ type: 'schedule', franking: FRANKING, clientMsgId: 'bad-00001', ciphertext: 'QQ==', at: 'soon' });
     expect((await socket.next<Err>((f) => f.type === 'error')).error.code).toBe('validation_failed');
 
     // A member timed out may read but not send: not schedule either, and what they scheduled
     // before is held at its time, never sent.
     const reader = await ready(u.reader, c.channelId);
-    reader.socket.send({ type: 'schedule', clientMsgId: 'early-001', ciphertext: 'RUFSTFk=', at: Date.now() + 2_000, epoch: reader.epoch });
+    reader.socket.send({ type: 'schedule', franking: FRANKING, clientMsgId: 'early-001', ciphertext: 'RUFSTFk=', at: Date.now() + 2_000, epoch: reader.epoch });
     await reader.socket.next((f) => f.type === 'scheduled' && f.items.length === 1);
     expect((await api(server, u.owner, 'POST', `/api/communities/${c.id}/members/${u.reader.id}/timeout`, { seconds: 600 })).status).toBe(200);
     const timedOut = (await reader.socket.next<{ epoch: number }>((f) => f.type === 'epoch')).epoch;
-    reader.socket.send({ type: 'schedule', clientMsgId: 'muted-001', ciphertext: 'QQ==', at: Date.now() + 60_000, epoch: timedOut });
+    reader.socket.send({ type: 'schedule', franking: FRANKING, clientMsgId: 'muted-001', ciphertext: 'QQ==', at: Date.now() + 60_000, epoch: timedOut });
     expect((await reader.socket.next<Err>((f) => f.type === 'error' && f.error.ref === 'muted-001')).error.code).toBe('forbidden');
     const forbidden = await reader.socket.next<ScheduledListOut>((f) => f.type === 'scheduled' && f.items[0]?.held !== undefined, 30_000);
     expect(forbidden.items[0]).toMatchObject({ clientMsgId: 'early-001', held: 'forbidden' });
     // Held past its time; once the timeout is lifted it goes back to waiting and is released.
     // A marker the owner schedules to come due after it: once the marker is out, so would it be.
     const owner = await ready(u.owner, c.channelId);
-    owner.socket.send({ type: 'schedule', clientMsgId: 'marker-02', ciphertext: 'TUFSSw==', at: Math.max(Date.now() + 500, forbidden.items[0]!.at + 500), epoch: owner.epoch });
+    owner.socket.send({ type: 'schedule', franking: FRANKING, clientMsgId: 'marker-02', ciphertext: 'TUFSSw==', at: Math.max(Date.now() + 500, forbidden.items[0]!.at + 500), epoch: owner.epoch });
     await owner.socket.next<Envelope>((f) => f.type === 'envelope' && f.clientMsgId === 'marker-02', 30_000);
     owner.socket.send({ type: 'history', after: 0, limit: 100 });
     expect((await owner.socket.next<{ envelopes: Envelope[] }>((f) => f.type === 'history')).envelopes.map((e) => e.clientMsgId)).not.toContain('early-001');
@@ -104,7 +105,7 @@ describe('scheduled messages', () => {
     const resealing = await back.socket.next<ScheduledListOut>((f) => f.type === 'scheduled' && f.items[0]?.held === 'members_changed', 30_000);
     expect(resealing.items[0]!.clientMsgId).toBe('early-001');
     const epochNow = (await back.socket.next<{ epoch: number }>((f) => f.type === 'epoch')).epoch;
-    back.socket.send({ type: 'send', clientMsgId: 'early-001', ciphertext: 'UkVTRUFMRUQ=', epoch: epochNow });
+    back.socket.send({ type: 'send', franking: FRANKING, clientMsgId: 'early-001', ciphertext: 'UkVTRUFMRUQ=', epoch: epochNow });
     const released = await owner.socket.next<Envelope>((f) => f.type === 'envelope' && f.clientMsgId === 'early-001', 30_000);
     expect(released).toMatchObject({ sender: u.reader.id, ciphertext: 'UkVTRUFMRUQ=' });
     back.socket.close();
@@ -115,18 +116,18 @@ describe('scheduled messages', () => {
 
     // Up to the cap, then refused (sent in one burst; the send rate allows 10 a second, so paced).
     for (let i = 0; i < MAX_SCHEDULED_PER_USER; i++) {
-      socket.send({ type: 'schedule', clientMsgId: `cap-${String(i).padStart(5, '0')}`, ciphertext: 'QQ==', at: Date.now() + 3_600_000, epoch });
+      socket.send({ type: 'schedule', franking: FRANKING, clientMsgId: `cap-${String(i).padStart(5, '0')}`, ciphertext: 'QQ==', at: Date.now() + 3_600_000, epoch });
       await socket.next((f) => (f.type === 'scheduled' && f.items.length === i + 1) || (f.type === 'error' && f.error.code === 'rate_limited'), 10_000).then(async (f) => {
         if (f.type !== 'error') return;
         await new Promise((r) => setTimeout(r, 1_100));
         i--;
       });
     }
-    socket.send({ type: 'schedule', clientMsgId: 'cap-over1', ciphertext: 'QQ==', at: Date.now() + 3_600_000, epoch });
+    socket.send({ type: 'schedule', franking: FRANKING, clientMsgId: 'cap-over1', ciphertext: 'QQ==', at: Date.now() + 3_600_000, epoch });
     expect((await refusal('cap-over1')).error.code).toBe('quota_exceeded');
     // Editing one of them is not a new one.
     const edited = Date.now() + 7_200_000;
-    socket.send({ type: 'schedule', clientMsgId: 'cap-00003', ciphertext: 'RURJVA==', at: edited, epoch });
+    socket.send({ type: 'schedule', franking: FRANKING, clientMsgId: 'cap-00003', ciphertext: 'RURJVA==', at: edited, epoch });
     const afterEdit = await socket.next<ScheduledListOut>((f) => f.type === 'scheduled' && f.items.some((i) => i.ciphertext === 'RURJVA=='));
     expect(afterEdit.items).toHaveLength(MAX_SCHEDULED_PER_USER);
     expect(afterEdit.items.find((i) => i.clientMsgId === 'cap-00003')).toMatchObject({ at: edited, ciphertext: 'RURJVA==' });
@@ -136,8 +137,8 @@ describe('scheduled messages', () => {
     // Cancelled before its time: the one scheduled after it arrives, it never does.
     const watcher = await ready(u.owner, c.channelId);
     await new Promise((r) => setTimeout(r, 1_100)); // a fresh second of send budget
-    socket.send({ type: 'schedule', clientMsgId: 'cancel-01', ciphertext: 'Q0FOQ0VM', at: Date.now() + 1_500, epoch });
-    socket.send({ type: 'schedule', clientMsgId: 'keep-0001', ciphertext: 'S0VFUA==', at: Date.now() + 2_500, epoch });
+    socket.send({ type: 'schedule', franking: FRANKING, clientMsgId: 'cancel-01', ciphertext: 'Q0FOQ0VM', at: Date.now() + 1_500, epoch });
+    socket.send({ type: 'schedule', franking: FRANKING, clientMsgId: 'keep-0001', ciphertext: 'S0VFUA==', at: Date.now() + 2_500, epoch });
     socket.send({ type: 'unschedule', clientMsgId: 'cancel-01' });
     await socket.next<ScheduledListOut>((f) => f.type === 'scheduled' && f.items.length === 1 && f.items[0]!.clientMsgId === 'keep-0001');
     const seen: string[] = [];
@@ -152,7 +153,7 @@ describe('scheduled messages', () => {
     await join(server, u.owner, c.id, [u.member]);
     const { socket, epoch } = await ready(u.member, c.channelId);
     const watcher = await ready(u.owner, c.channelId);
-    socket.send({ type: 'schedule', clientMsgId: 'held-0001', ciphertext: 'T0xE', at: Date.now() + 2_000, epoch });
+    socket.send({ type: 'schedule', franking: FRANKING, clientMsgId: 'held-0001', ciphertext: 'T0xE', at: Date.now() + 2_000, epoch });
     await socket.next((f) => f.type === 'scheduled' && f.items.length === 1);
     await join(server, u.owner, c.id, [u.late]);
     await socket.next((f) => f.type === 'epoch');
@@ -160,19 +161,19 @@ describe('scheduled messages', () => {
     expect(held.items[0]!.clientMsgId).toBe('held-0001');
     // Sealed again for the current members and sent under the same id: delivered, and no longer pending.
     const now = await ready(u.member, c.channelId);
-    now.socket.send({ type: 'send', clientMsgId: 'held-0001', ciphertext: 'TkVX', epoch: now.epoch });
+    now.socket.send({ type: 'send', franking: FRANKING, clientMsgId: 'held-0001', ciphertext: 'TkVX', epoch: now.epoch });
     await now.socket.next((f) => f.type === 'ack' && f.clientMsgId === 'held-0001');
     expect((await now.socket.next<ScheduledListOut>((f) => f.type === 'scheduled')).items).toEqual([]);
     const delivered = await watcher.socket.next<Envelope>((f) => f.type === 'envelope' && f.clientMsgId === 'held-0001');
     expect(delivered.ciphertext).toBe('TkVX');
 
     // Kicked with one pending: it goes with them, and never arrives.
-    now.socket.send({ type: 'schedule', clientMsgId: 'gone-0001', ciphertext: 'R09ORQ==', at: Date.now() + 2_000, epoch: now.epoch });
+    now.socket.send({ type: 'schedule', franking: FRANKING, clientMsgId: 'gone-0001', ciphertext: 'R09ORQ==', at: Date.now() + 2_000, epoch: now.epoch });
     await now.socket.next((f) => f.type === 'scheduled' && f.items.length === 1);
     expect((await api(server, u.owner, 'DELETE', `/api/communities/${c.id}/members/${u.member.id}`)).status).toBe(204);
     // A marker the owner schedules to come due after it: once the marker is out, so would it be.
     const removed = await watcher.socket.next<{ epoch: number }>((f) => f.type === 'member-removed');
-    watcher.socket.send({ type: 'schedule', clientMsgId: 'marker-01', ciphertext: 'TUFSSw==', at: Date.now() + 2_500, epoch: removed.epoch });
+    watcher.socket.send({ type: 'schedule', franking: FRANKING, clientMsgId: 'marker-01', ciphertext: 'TUFSSw==', at: Date.now() + 2_500, epoch: removed.epoch });
     await watcher.socket.next<Envelope>((f) => f.type === 'envelope' && f.clientMsgId === 'marker-01', 30_000);
     watcher.socket.send({ type: 'history', after: 0, limit: 100 });
     const history = await watcher.socket.next<{ envelopes: Envelope[] }>((f) => f.type === 'history');
@@ -180,7 +181,7 @@ describe('scheduled messages', () => {
     // A quarantined account (issue #16) may not schedule either.
     expect((await api(server, operator, 'POST', `/api/admin/users/${u.late.id}/quarantine`, { reason: 'review' })).status).toBe(200);
     const held2 = await ready(u.late, c.channelId);
-    held2.socket.send({ type: 'schedule', clientMsgId: 'quar-0001', ciphertext: 'UQ==', at: Date.now() + 60_000, epoch: held2.epoch });
+    held2.socket.send({ type: 'schedule', franking: FRANKING, clientMsgId: 'quar-0001', ciphertext: 'UQ==', at: Date.now() + 60_000, epoch: held2.epoch });
     expect((await held2.socket.next<Err>((f) => f.type === 'error' && f.error.ref === 'quar-0001')).error.code).toBe('forbidden');
     held2.socket.close();
     expect((await api(server, operator, 'DELETE', `/api/admin/users/${u.late.id}/quarantine`)).status).toBe(204);

@@ -11,6 +11,7 @@ import { openChannel } from '../helpers/accounts';
 import type { RunningServer } from '../helpers/server';
 import type { TestSocket } from '../helpers/socket';
 import { api, community, join, setRole, setup, type TestUser } from './fixture';
+import { FRANKING } from '../helpers/franking';
 
 let server: RunningServer;
 let u: Record<'owner' | 'mod' | 'member' | 'other', TestUser>;
@@ -38,7 +39,7 @@ async function open(user: TestUser, channelId: string): Promise<TestSocket> {
 }
 
 const msgId = () => randomBytes(12).toString('base64url');
-const send = (s: TestSocket, id = msgId()) => (s.send({ type: 'send', clientMsgId: id, ciphertext: 'AAAA' }), id);
+const send = (s: TestSocket, id = msgId()) => (s.send({ type: 'send', franking: FRANKING, clientMsgId: id, ciphertext: 'AAAA' }), id);
 const replyTo = (s: TestSocket, id: string) => s.next((f) => (f.type === 'ack' && f.clientMsgId === id) || (f.type === 'error' && f.error.ref === id));
 
 /** A community with owner, moderator, member and other, and sockets for member and other. */
@@ -139,7 +140,7 @@ describe('Z3: sockets follow membership at once', () => {
 });
 
 describe('P10 + issue #20: the recipients epoch — an envelope sealed for an older set of recipients is refused, not stored', () => {
-  const sendAt = (s: TestSocket, epoch: number | undefined, id = msgId()) => (s.send({ type: 'send', clientMsgId: id, ciphertext: 'AAAA', ...(epoch === undefined ? {} : { epoch }) }), id);
+  const sendAt = (s: TestSocket, epoch: number | undefined, id = msgId()) => (s.send({ type: 'send', franking: FRANKING, clientMsgId: id, ciphertext: 'AAAA', ...(epoch === undefined ? {} : { epoch }) }), id);
   const epochOf = async (s: TestSocket) => ((await s.next((f) => f.type === 'ready')) as Extract<ServerFrame, { type: 'ready' }>).epoch;
   const nextEpoch = (s: TestSocket, above: number) => s.next<Extract<ServerFrame, { type: 'epoch' | 'member-removed' }>>((f) => (f.type === 'epoch' || f.type === 'member-removed') && f.epoch > above, WITHIN_MS * 5);
 
@@ -178,7 +179,7 @@ describe('P10 + issue #20: the recipients epoch — an envelope sealed for an ol
     const refusals = () => sender.frames.filter((f) => f.type === 'error' && f.error.code === 'validation_failed').length;
     for (const bad of [-1, 1.5, '3']) {
       const before = refusals();
-      sender.send({ type: 'send', clientMsgId: msgId(), ciphertext: 'AAAA', epoch: bad });
+      sender.send({ type: 'send', franking: FRANKING, clientMsgId: msgId(), ciphertext: 'AAAA', epoch: bad });
       await expect.poll(() => refusals(), { timeout: WITHIN_MS * 5 }).toBe(before + 1);
     }
     // A send without an epoch (a client from before it) is not checked; a newer epoch than the

@@ -613,6 +613,59 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     expect(await b.storage.claimOneTimePreKeys(ids)).toEqual([]);
   });
 
+  it('#16 reports: created, listed per queue and community, newest first, open or closed; only an open report changes; counted per reporter; gone with their community unless escalated', async () => {
+    const owner = await b.storage.createUser(user('report_owner'));
+    const c = community(owner.id);
+    await b.storage.createCommunity(c);
+    const base = { reporterId: owner.id, kind: 'message' as const, channelId: c.channel.id, seq: 3, messageSeq: 2, accusedId: 'someone', reason: 'spam', comment: '', disclosed: '{"v":1,"text":"x"}', verdict: 'verified' as const, messageTs: 99, status: 'open' as const, resolution: null, resolvedBy: null, resolvedAt: null };
+    const a = await b.storage.createReport({ ...base, id: id('r'), queue: 'community', communityId: c.community.id, createdAt: 10 });
+    const bb = await b.storage.createReport({ ...base, id: id('r'), queue: 'community', communityId: c.community.id, createdAt: 20 });
+    const inst = await b.storage.createReport({ ...base, id: id('r'), kind: 'user', queue: 'instance', communityId: null, channelId: null, seq: null, messageSeq: null, disclosed: null, verdict: null, messageTs: null, createdAt: 30 });
+    expect(await b.storage.getReport(a.id)).toEqual(a);
+    expect((await b.storage.listReports({ queue: 'community', communityId: c.community.id, open: true, limit: 10 })).map((r) => r.id)).toEqual([bb.id, a.id]);
+    expect((await b.storage.listReports({ queue: 'community', communityId: c.community.id, open: true, before: 20, limit: 10 })).map((r) => r.id)).toEqual([a.id]);
+    expect((await b.storage.listReports({ queue: 'instance', open: true, limit: 100 })).map((r) => r.id)).toContain(inst.id);
+    expect(await b.storage.countOpenReports(owner.id)).toBe(3);
+    const closed = await b.storage.updateOpenReport(a.id, { status: 'dismissed', resolution: 'dismiss', resolvedBy: owner.id, resolvedAt: 40 });
+    expect(closed).toMatchObject({ status: 'dismissed', resolution: 'dismiss', resolvedAt: 40 });
+    expect(await b.storage.updateOpenReport(a.id, { status: 'actioned' })).toBeNull();
+    expect((await b.storage.listReports({ queue: 'community', communityId: c.community.id, open: false, limit: 10 })).map((r) => r.id)).toEqual([a.id]);
+    expect(await b.storage.updateOpenReport(bb.id, { queue: 'instance' })).toMatchObject({ queue: 'instance', status: 'open' });
+    expect(await b.storage.countOpenReports(owner.id)).toBe(2);
+    await b.storage.deleteCommunity(c.community.id);
+    expect(await b.storage.getReport(a.id)).toBeNull();
+    expect(await b.storage.getReport(bb.id)).toMatchObject({ queue: 'instance' });
+  });
+
+  it('#16 warnings and the automatic-timeout policy; blocks either way, listed, idempotent, gone with the account', async () => {
+    const owner = await b.storage.createUser(user('warn_owner'));
+    const c = community(owner.id);
+    await b.storage.createCommunity(c);
+    const w = (communityId: string | null, createdAt: number) => b.storage.addWarning({ id: id('w'), communityId, userId: 'warned', moderatorId: owner.id, reason: `r${createdAt}`, reportId: null, createdAt });
+    await w(c.community.id, 1);
+    await w(c.community.id, 2);
+    await w(null, 3);
+    expect((await b.storage.listWarnings('warned', c.community.id)).map((x) => x.reason)).toEqual(['r2', 'r1']);
+    expect((await b.storage.listWarnings('warned', null)).map((x) => x.reason)).toEqual(['r3']);
+    expect((await b.storage.listWarnings('warned')).map((x) => x.reason)).toEqual(['r3', 'r2', 'r1']);
+    expect(await b.storage.getCommunityModeration(c.community.id)).toEqual({ warnThreshold: null, warnTimeoutSeconds: null });
+    await b.storage.setCommunityModeration(c.community.id, { warnThreshold: 3, warnTimeoutSeconds: 600 });
+    expect(await b.storage.getCommunityModeration(c.community.id)).toEqual({ warnThreshold: 3, warnTimeoutSeconds: 600 });
+
+    const [x, y, z] = await Promise.all(['blocker', 'blockee', 'bystander'].map((n) => b.storage.createUser(user(n))));
+    await b.storage.block(x!.id, y!.id, 5);
+    await b.storage.block(x!.id, y!.id, 6);
+    expect(await b.storage.listBlocks(x!.id)).toEqual([{ userId: y!.id, createdAt: 5 }]);
+    expect(await b.storage.blockedEitherWay(x!.id, [y!.id, z!.id])).toEqual([y!.id]);
+    expect(await b.storage.blockedEitherWay(y!.id, [x!.id, z!.id])).toEqual([x!.id]);
+    expect(await b.storage.blockedEitherWay(z!.id, [x!.id, y!.id])).toEqual([]);
+    expect(await b.storage.unblock(y!.id, x!.id)).toBe(false);
+    expect(await b.storage.unblock(x!.id, y!.id)).toBe(true);
+    await b.storage.block(x!.id, y!.id, 7);
+    await b.storage.deleteUser(y!.id);
+    expect(await b.storage.listBlocks(x!.id)).toEqual([]);
+  });
+
   it('audit log: filtered, newest first, paged', async () => {
     const uid = id('audit_user');
     for (let i = 0; i < 5; i++) {

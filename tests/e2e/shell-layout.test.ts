@@ -22,6 +22,7 @@ import { call, openChannel, registerUser } from '../helpers/accounts';
 import { startServer, type RunningServer } from '../helpers/server';
 import { launchBrowser } from './browser';
 import { expectNoCanaries, messageWith, Pages, reportOnFailure, register, send } from './helpers';
+import { FRANKING } from '../helpers/franking';
 
 let server: RunningServer;
 let browser: Browser;
@@ -108,7 +109,7 @@ describe('application shell', () => {
     const socket = await openChannel(server, carol, randomId);
     socket.send({ type: 'hello', lastSeq: 0 });
     await socket.next((f) => f.type === 'ready');
-    socket.send({ type: 'send', clientMsgId: 'carol-mention-1', ciphertext: randomBytes(64).toString('base64'), mentions: { users: [bobId] } });
+    socket.send({ type: 'send', franking: FRANKING, clientMsgId: 'carol-mention-1', ciphertext: randomBytes(64).toString('base64'), mentions: { users: [bobId] } });
     await socket.next((f) => f.type === 'ack');
     socket.ws.close();
     await expect.poll(() => linkNames(bob), { timeout: 20_000 }).toEqual(['general', 'random, 2 unread, 1 mention']);
@@ -188,7 +189,7 @@ describe('application shell', () => {
     const dmSocket = await openChannel(server, carol, dm.channel.id);
     dmSocket.send({ type: 'hello', lastSeq: 0 });
     await dmSocket.next((f) => f.type === 'ready');
-    dmSocket.send({ type: 'send', clientMsgId: 'carol-dm-0001', ciphertext: randomBytes(64).toString('base64') });
+    dmSocket.send({ type: 'send', franking: FRANKING, clientMsgId: 'carol-dm-0001', ciphertext: randomBytes(64).toString('base64') });
     await dmSocket.next((f) => f.type === 'ack');
     dmSocket.ws.close();
     const rail = alice.getByRole('navigation', { name: 'Communities' });

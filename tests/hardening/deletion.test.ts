@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createCommunity, openChannel, registerUser } from '../helpers/accounts';
 import { startServer } from '../helpers/server';
+import { FRANKING } from '../helpers/franking';
 
 type Envelope = { type: 'envelope'; seq: number; kind?: string; target?: number; ciphertext: string; deleted?: boolean };
 
@@ -21,10 +22,10 @@ describe('#11.10 a deleted message takes its edits with it', () => {
       const owner = await registerUser(server, `deleter${Date.now() % 100000}`);
       const { channelId } = await createCommunity(server, owner);
       const s = await openChannel(server, owner, channelId);
-      s.send({ type: 'send', clientMsgId: 'original-1', ciphertext: versions[0] });
-      s.send({ type: 'send', clientMsgId: 'edit-1-xx', kind: 'edit', target: 1, ciphertext: versions[1] });
-      s.send({ type: 'send', clientMsgId: 'edit-2-xx', kind: 'edit', target: 1, ciphertext: versions[2] });
-      s.send({ type: 'send', clientMsgId: 'keep-me-1', ciphertext: 'S0VFUA==' });
+      s.send({ type: 'send', franking: FRANKING, clientMsgId: 'original-1', ciphertext: versions[0] });
+      s.send({ type: 'send', franking: FRANKING, clientMsgId: 'edit-1-xx', kind: 'edit', target: 1, ciphertext: versions[1] });
+      s.send({ type: 'send', franking: FRANKING, clientMsgId: 'edit-2-xx', kind: 'edit', target: 1, ciphertext: versions[2] });
+      s.send({ type: 'send', franking: FRANKING, clientMsgId: 'keep-me-1', ciphertext: 'S0VFUA==' });
       s.send({ type: 'send', clientMsgId: 'delete-1-x', kind: 'delete', target: 1, ciphertext: 'REVM' });
       await s.next((f) => f.type === 'ack' && (f as { seq: number }).seq === 5);
       s.send({ type: 'history', after: 0, limit: 10 });

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createCommunity, joinCommunity, openChannel, registerUser, type TestUser } from '../helpers/accounts';
 import { startServer, type RunningServer } from '../helpers/server';
 import { addDevice, nextHub, openHub } from '../hub/helpers';
+import { FRANKING } from '../helpers/franking';
 
 describe('#11.8 DMs need the recipient\'s consent', () => {
   let server: RunningServer;
@@ -46,7 +47,7 @@ describe('#11.8 DMs need the recipient\'s consent', () => {
     expect((listed.requests as { id: string }[]).map((d) => d.id)).toEqual([dm.id]);
 
     const socket = await openChannel(server, stranger, dm.id);
-    socket.send({ type: 'send', clientMsgId: 'request-spam-1', ciphertext: 'U1BBTQ==' });
+    socket.send({ type: 'send', franking: FRANKING, clientMsgId: 'request-spam-1', ciphertext: 'U1BBTQ==' });
     expect((await socket.next<{ error: { code: string } }>((f) => f.type === 'error')).error.code).toBe('forbidden');
     expect(await hubReach(stranger, sd, victim, vd)).toEqual({ watch: 'forbidden', deliver: 'forbidden' });
     expect((await call(server, stranger, 'POST', `/api/users/${victim.id}/bundles`)).status).toBe(404);
@@ -57,7 +58,7 @@ describe('#11.8 DMs need the recipient\'s consent', () => {
     expect(accepted.status).toBe(200);
     expect((accepted.body!.channel as { memberIds: string[] }).memberIds.sort()).toEqual([stranger.id, victim.id].sort());
     const after = await openChannel(server, stranger, dm.id);
-    after.send({ type: 'send', clientMsgId: 'after-accept-1', ciphertext: 'SEk=' });
+    after.send({ type: 'send', franking: FRANKING, clientMsgId: 'after-accept-1', ciphertext: 'SEk=' });
     expect(await after.next((f) => f.type === 'ack')).toMatchObject({ seq: 1 });
     expect(await hubReach(stranger, sd, victim, vd)).toEqual({ watch: 'presence', deliver: 'delivered' });
     socket.close();
@@ -74,7 +75,7 @@ describe('#11.8 DMs need the recipient\'s consent', () => {
 
     expect((await call(server, b, 'POST', `/api/dms/${dm.id}/decline`)).status).toBe(204);
     const socket = await openChannel(server, a, dm.id);
-    socket.send({ type: 'send', clientMsgId: 'after-block-1', ciphertext: 'SEk=' });
+    socket.send({ type: 'send', franking: FRANKING, clientMsgId: 'after-block-1', ciphertext: 'SEk=' });
     expect((await socket.next<{ error: { code: string } }>((f) => f.type === 'error')).error.code).toBe('forbidden');
     expect(await hubReach(a, ad, b, bd)).toEqual({ watch: 'forbidden', deliver: 'forbidden' });
     const again = await call(server, a, 'POST', '/api/dms', { userIds: [b.id] });

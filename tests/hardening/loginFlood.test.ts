@@ -12,6 +12,7 @@ import { connectRaw } from '../../bench/lib/rawSocket.mjs';
 import { createCommunity, openChannel, registerUser, type TestUser } from '../helpers/accounts';
 import { startServer, type RunningServer } from '../helpers/server';
 import { descendants, rssBytes, workerdPid } from './process';
+import { FRANKING } from '../helpers/franking';
 
 /** The flood: the default AUTH_RATE_LIMIT_PER_SECOND, for long enough to queue hashes many times over. */
 const FLOOD_PER_SECOND = 5;
@@ -77,7 +78,7 @@ describe('D4 a login flood does not stall the members', () => {
       if (i % 5 === 0) {
         const id = `during-flood-${i}-xx`;
         const t0 = performance.now();
-        socket.send({ type: 'send', clientMsgId: id, ciphertext: 'QUFB' });
+        socket.send({ type: 'send', franking: FRANKING, clientMsgId: id, ciphertext: 'QUFB' });
         await reader.next((f) => f.type === 'envelope' && (f as { clientMsgId: string }).clientMsgId === id, 10_000);
         deliveries.push(performance.now() - t0);
       }

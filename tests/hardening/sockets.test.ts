@@ -14,6 +14,7 @@ import { createCommunity, joinCommunity, openChannel, registerUser, type TestUse
 import { startServer, type RunningServer } from '../helpers/server';
 import type { TestSocket } from '../helpers/socket';
 import { rssBytes, workerdPid } from './process';
+import { FRANKING } from '../helpers/franking';
 
 type Seqd = { type: string; seq: number; clientMsgId: string };
 /** About 60 KB of base64: a large but legal envelope. */
@@ -23,7 +24,7 @@ const big = () => randomBytes(45_000).toString('base64');
 async function sendBig(sender: TestSocket, tag: string, count: number): Promise<void> {
   for (let i = 0; i < count; i += 20) {
     const n = Math.min(20, count - i);
-    for (let k = 0; k < n; k++) sender.send({ type: 'send', clientMsgId: `${tag}-${i + k}-xxxxxx`, ciphertext: big() });
+    for (let k = 0; k < n; k++) sender.send({ type: 'send', franking: FRANKING, clientMsgId: `${tag}-${i + k}-xxxxxx`, ciphertext: big() });
     await sender.next((f) => f.type === 'ack' && (f as Seqd).clientMsgId === `${tag}-${i + n - 1}-xxxxxx`, 30_000);
   }
 }
@@ -58,7 +59,7 @@ describe('D2 stalled readers are bounded in bytes', () => {
   it('D2 hello with a lastSeq far above the head is clamped: the socket gets ready at the head and is still closed when it stops reading', async () => {
     const { channelId } = await createCommunity(server, owner, 'clamp');
     const sender = await openChannel(server, owner, channelId);
-    sender.send({ type: 'send', clientMsgId: 'before-hello-1', ciphertext: 'QUFB' });
+    sender.send({ type: 'send', franking: FRANKING, clientMsgId: 'before-hello-1', ciphertext: 'QUFB' });
     await sender.next((f) => f.type === 'ack');
     const liar = await openChannel(server, owner, channelId);
     liar.autoSeen = false;

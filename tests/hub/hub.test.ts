@@ -11,6 +11,7 @@ import WebSocket from 'ws';
 import { call, createCommunity, joinCommunity, openChannel, registerUser, type TestUser } from '../helpers/accounts';
 import { startServer, type RunningServer } from '../helpers/server';
 import { addDevice, hubFrames, nextHub, openHub, settle } from './helpers';
+import { FRANKING } from '../helpers/franking';
 
 let server: RunningServer;
 let alice: TestUser;
@@ -218,7 +219,7 @@ describe('unread counts', () => {
     const b1 = await openHub(server, bob, dev.b1);
     const b2 = await openHub(server, bob, dev.b2);
     const room = await openChannel(server, alice, channelId);
-    for (let i = 1; i <= 3; i++) room.send({ type: 'send', clientMsgId: `unread-msg-${i}`, ciphertext: ct(`m${i}`) });
+    for (let i = 1; i <= 3; i++) room.send({ type: 'send', franking: FRANKING, clientMsgId: `unread-msg-${i}`, ciphertext: ct(`m${i}`) });
     await room.next((f) => f.type === 'ack' && (f as { seq: number }).seq === 3);
     for (const s of [b1, b2]) expect(await nextHub(s, 'unread', (f) => f.channelId === channelId && f.head === 3)).toMatchObject({ readSeq: 0, unread: 3, mentions: 0 });
     b1.send({ type: 'read', channelId, seq: 2 });

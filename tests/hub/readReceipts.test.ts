@@ -8,6 +8,7 @@ import { createCommunity, joinCommunity, openChannel, registerUser, type TestUse
 import { startServer, type RunningServer } from '../helpers/server';
 import type { TestSocket } from '../helpers/socket';
 import { addDevice, nextHub, openHub } from './helpers';
+import { FRANKING } from '../helpers/franking';
 
 let server: RunningServer;
 let alice: TestUser;
@@ -29,7 +30,7 @@ type Read = { type: 'read'; userId: string; seq: number };
 const reads = (s: TestSocket) => s.frames.filter((f) => (f as { type: string }).type === 'read') as unknown as Read[];
 
 async function post(sender: TestSocket, n: number, tag: string): Promise<void> {
-  for (let i = 0; i < n; i++) sender.send({ type: 'send', clientMsgId: `${tag}-${i}-xxxxxx`, ciphertext: 'AAAA' });
+  for (let i = 0; i < n; i++) sender.send({ type: 'send', franking: FRANKING, clientMsgId: `${tag}-${i}-xxxxxx`, ciphertext: 'AAAA' });
   await sender.next((f) => f.type === 'ack' && (f as { clientMsgId: string }).clientMsgId === `${tag}-${n - 1}-xxxxxx`);
 }
 

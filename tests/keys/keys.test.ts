@@ -38,6 +38,7 @@ import { base64url, fromBase64url } from '../../worker/auth/secrets';
 import { createDatabase } from '../setup/postgres';
 import { startServer, type RunningServer } from '../helpers/server';
 import { createCommunity, joinCommunity, openChannel } from '../helpers/accounts';
+import { FRANKING } from '../helpers/franking';
 
 const provider = new NobleProvider();
 const b64 = (bytes: Uint8Array) => base64url(bytes);
@@ -163,7 +164,7 @@ describe.each(['sqlite', 'postgres'] as const)('key directory on %s', (backend) 
     const channel = await sharedChannel();
     const aliceSocket = await openChannel(server, asTestUser(alice), channel);
     const bobSocket = await openChannel(server, asTestUser(bob), channel);
-    bobSocket.send({ type: 'send', clientMsgId: 'first-message-1', ciphertext: Buffer.from(ciphertext).toString('base64') });
+    bobSocket.send({ type: 'send', franking: FRANKING, clientMsgId: 'first-message-1', ciphertext: Buffer.from(ciphertext).toString('base64') });
     const envelope = await aliceSocket.next<{ ciphertext: string }>((f) => f.type === 'envelope');
     const opened = await decryptFrom(aliceDevice.deps, 'bob-device', new Uint8Array(Buffer.from(envelope.ciphertext, 'base64')), undefined, Date.now());
     expect(new TextDecoder().decode(opened.plaintext)).toBe(canary);
@@ -221,8 +222,8 @@ describe.each(['sqlite', 'postgres'] as const)('key directory on %s', (backend) 
 
     const reader = await openChannel(server, asTestUser(alice), channel);
     const writer = await openChannel(server, asTestUser(bob), channel);
-    writer.send({ type: 'send', clientMsgId: 'distribution-1', ciphertext: Buffer.from(wrapped).toString('base64') });
-    writer.send({ type: 'send', clientMsgId: 'group-message-1', ciphertext: Buffer.from(sent.message).toString('base64') });
+    writer.send({ type: 'send', franking: FRANKING, clientMsgId: 'distribution-1', ciphertext: Buffer.from(wrapped).toString('base64') });
+    writer.send({ type: 'send', franking: FRANKING, clientMsgId: 'group-message-1', ciphertext: Buffer.from(sent.message).toString('base64') });
     await reader.next((f) => f.type === 'envelope' && (f as { seq: number }).seq === 2);
     const [d, m] = reader.frames.filter((f) => f.type === 'envelope') as unknown as { ciphertext: string }[];
     const opened = await decryptFrom(aliceDevice.deps, 'bob-group-device', new Uint8Array(Buffer.from(d!.ciphertext, 'base64')), undefined, Date.now());

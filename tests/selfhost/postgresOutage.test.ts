@@ -9,6 +9,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase, freePort } from '../setup/postgres';
 import { startServer, type RunningServer } from '../helpers/server';
 import { openChannel, TEST_PASSWORD, userWithChannel } from '../helpers/accounts';
+import { FRANKING } from '../helpers/franking';
 
 class CuttableProxy {
   private server: Server | undefined;
@@ -58,7 +59,7 @@ describe('R5: PostgreSQL outage while running', () => {
     const { user, channelId } = await userWithChannel(server, 'outage_user');
 
     const sender = await openChannel(server, user, channelId);
-    sender.send({ type: 'send', clientMsgId: 'before-outage', ciphertext: 'YmVmb3Jl' });
+    sender.send({ type: 'send', franking: FRANKING, clientMsgId: 'before-outage', ciphertext: 'YmVmb3Jl' });
     expect(await sender.next((f) => f.type === 'ack')).toMatchObject({ seq: 1 });
 
     await proxy.down();
@@ -75,7 +76,7 @@ describe('R5: PostgreSQL outage while running', () => {
     expect(refresh.status).toBe(503);
     expect(Date.now() - started).toBeLessThan(15_000);
     // An open socket does not depend on the accounts database (new connections do: they authenticate).
-    sender.send({ type: 'send', clientMsgId: 'during-outage', ciphertext: 'ZHVyaW5n' });
+    sender.send({ type: 'send', franking: FRANKING, clientMsgId: 'during-outage', ciphertext: 'ZHVyaW5n' });
     expect(await sender.next((f) => f.type === 'ack' && (f as { clientMsgId: string }).clientMsgId === 'during-outage')).toMatchObject({ seq: 2 });
 
     await proxy.up();

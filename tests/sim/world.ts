@@ -23,6 +23,7 @@ import type { EnvelopeOut, ServerFrame } from '../../protocol/frames';
 import { startServer, type RunningServer } from '../helpers/server';
 import { TestSocket } from '../helpers/socket';
 import { ACCESS_TOKEN_SECONDS, CLOCK_SKEW_SECONDS, signAccessToken, tokenKeys, type AccessClaims } from '../../worker/auth/tokens';
+import { FRANKING } from '../helpers/franking';
 
 export const SIM_PASSWORD = 'correct horse battery staple';
 
@@ -173,7 +174,7 @@ export class SimDevice {
       for (let attempt = 1; ; attempt++) {
         const ciphertext = await this.engine.seal(channelId, this.client.body.encodeBody({ v: 1, text }), epoch);
         const clientMsgId = randomBytes(12).toString('base64url');
-        socket.send({ type: 'send', clientMsgId, ciphertext, epoch });
+        socket.send({ type: 'send', franking: FRANKING, clientMsgId, ciphertext, epoch });
         const answer = await socket.next((f) => (f.type === 'ack' && f.clientMsgId === clientMsgId) || (f.type === 'error' && f.error.ref === clientMsgId), 20_000);
         if (answer.type === 'ack') return answer.seq;
         if (answer.type === 'error' && answer.error.code === 'members_changed' && attempt < 5) {

@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import { call, createCommunity, joinCommunity, openChannel, registerUser, TEST_PASSWORD, type TestUser } from '../helpers/accounts';
 import { startServer, type RunningServer } from '../helpers/server';
 import { TestSocket } from '../helpers/socket';
+import { FRANKING } from '../helpers/franking';
 
 let server: RunningServer;
 let owner: TestUser;
@@ -42,7 +43,7 @@ describe('ChannelRoom relay', () => {
   it('20 senders × 200 messages: every reader sees the same gap-free sequence', async () => {
     const senders = await Promise.all(Array.from({ length: 20 }, () => open('order')));
     const reader = await open('order');
-    for (let i = 0; i < 200; i++) senders.forEach((s, k) => s.send({ type: 'send', clientMsgId: `s${k}-m${i}-xxxxxx`, ciphertext: 'AAAA' }));
+    for (let i = 0; i < 200; i++) senders.forEach((s, k) => s.send({ type: 'send', franking: FRANKING, clientMsgId: `s${k}-m${i}-xxxxxx`, ciphertext: 'AAAA' }));
     await reader.next((f) => f.type === 'envelope' && (f as Envelope).seq === 4000, 60_000);
     const seqs = reader.frames.filter((f) => f.type === 'envelope').map((f) => (f as Envelope).seq);
     expect(seqs).toEqual(Array.from({ length: 4000 }, (_, i) => i + 1));
@@ -61,7 +62,7 @@ describe('ChannelRoom relay', () => {
 
   it('R3: reconnecting with last_seq at any cut point receives exactly seq+1..head', async () => {
     const writer = await open('catchup');
-    for (let i = 1; i <= 30; i++) writer.send({ type: 'send', clientMsgId: `catchup-${i}-xxxx`, ciphertext: 'QUJD' });
+    for (let i = 1; i <= 30; i++) writer.send({ type: 'send', franking: FRANKING, clientMsgId: `catchup-${i}-xxxx`, ciphertext: 'QUJD' });
     await writer.next((f) => f.type === 'ack' && (f as { seq: number }).seq === 30);
     for (const cut of [0, 1, 17, 29, 30]) {
       const s = await open('catchup');
@@ -81,7 +82,7 @@ describe('ChannelRoom relay', () => {
   it('R2: resending a client message id 5 times yields one sequence number', async () => {
     const a = await open('idem');
     const b = await open('idem');
-    for (let i = 0; i < 5; i++) a.send({ type: 'send', clientMsgId: 'same-id-123', ciphertext: 'SEVMTE8=' });
+    for (let i = 0; i < 5; i++) a.send({ type: 'send', franking: FRANKING, clientMsgId: 'same-id-123', ciphertext: 'SEVMTE8=' });
     await a.next((f) => a.frames.filter((x) => x.type === 'ack').length === 5 && f.type === 'ack');
     const acks = a.frames.filter((f) => f.type === 'ack') as { seq: number; duplicate?: boolean }[];
     expect(new Set(acks.map((x) => x.seq))).toEqual(new Set([1]));
@@ -96,15 +97,15 @@ describe('ChannelRoom relay', () => {
   it('R2: the same client message id with different ciphertext (or another target) is a conflict error, never the original ack; nothing new is stored or relayed', async () => {
     const a = await open('idem-conflict');
     const b = await open('idem-conflict');
-    a.send({ type: 'send', clientMsgId: 'conflict-id-1', ciphertext: 'T1JJR0lOQUw=' });
+    a.send({ type: 'send', franking: FRANKING, clientMsgId: 'conflict-id-1', ciphertext: 'T1JJR0lOQUw=' });
     expect(await a.next((f) => f.type === 'ack')).toMatchObject({ seq: 1 });
-    a.send({ type: 'send', clientMsgId: 'conflict-id-1', ciphertext: 'RElGRkVSRU5U' });
+    a.send({ type: 'send', franking: FRANKING, clientMsgId: 'conflict-id-1', ciphertext: 'RElGRkVSRU5U' });
     const refused = await a.next<{ error: { code: string; ref: string; message: string } }>((f) => f.type === 'error');
     expect(refused.error).toMatchObject({ code: 'conflict', ref: 'conflict-id-1' });
     a.send({ type: 'send', clientMsgId: 'conflict-id-1', ciphertext: 'T1JJR0lOQUw=', kind: 'reaction', target: 1 });
     await a.next((f) => a.frames.filter((x) => x.type === 'error').length === 2 && f.type === 'error');
     // The unchanged resend is still the original ack.
-    a.send({ type: 'send', clientMsgId: 'conflict-id-1', ciphertext: 'T1JJR0lOQUw=' });
+    a.send({ type: 'send', franking: FRANKING, clientMsgId: 'conflict-id-1', ciphertext: 'T1JJR0lOQUw=' });
     expect(await a.next((f) => f.type === 'ack' && (f as { duplicate?: boolean }).duplicate === true)).toMatchObject({ seq: 1 });
     a.send({ type: 'ping' });
     await a.next((f) => f.type === 'pong');
@@ -121,9 +122,9 @@ describe('ChannelRoom relay', () => {
     const good = await open('bad-input');
     const cases: [unknown, RegExp][] = [
       ['not json', /not valid JSON/],
-      [{ type: 'send', clientMsgId: 'short', ciphertext: 'AAAA' }, /clientMsgId/],
-      [{ type: 'send', clientMsgId: 'valid-id-123', ciphertext: 'not base64!' }, /ciphertext must be base64/],
-      [{ type: 'send', clientMsgId: 'valid-id-123', ciphertext: 'AAAA', extra: 1 }, /extra/],
+      [{ type: 'send', franking: FRANKING, clientMsgId: 'short', ciphertext: 'AAAA' }, /clientMsgId/],
+      [{ type: 'send', franking: FRANKING, clientMsgId: 'valid-id-123', ciphertext: 'not base64!' }, /ciphertext must be base64/],
+      [{ type: 'send', franking: FRANKING, clientMsgId: 'valid-id-123', ciphertext: 'AAAA', extra: 1 }, /extra/],
       [{ type: 'nope' }, /type/],
       [{ type: 'hello', lastSeq: -1 }, /lastSeq/],
       [{ __proto__: { type: 'send' } }, /type/],
@@ -134,7 +135,7 @@ describe('ChannelRoom relay', () => {
       const err = await bad.next<{ error: { code: string; message: string } }>((f) => f.type === 'error' && bad.frames.indexOf(f) >= before);
       expect(err.error.message).toMatch(message);
     }
-    good.send({ type: 'send', clientMsgId: 'after-bad-1', ciphertext: 'T0s=' });
+    good.send({ type: 'send', franking: FRANKING, clientMsgId: 'after-bad-1', ciphertext: 'T0s=' });
     expect(await good.next((f) => f.type === 'ack')).toMatchObject({ seq: 1 });
     expect(await bad.next((f) => f.type === 'envelope')).toMatchObject({ seq: 1 });
     expect(good.closed).toBeUndefined();
@@ -145,9 +146,9 @@ describe('ChannelRoom relay', () => {
   it('I1: a frame over the cap closes only that socket with 1009; the room keeps working', async () => {
     const big = await open('too-big');
     const other = await open('too-big');
-    big.send({ type: 'send', clientMsgId: 'huge-frame-1', ciphertext: 'A'.repeat(200 * 1024) });
+    big.send({ type: 'send', franking: FRANKING, clientMsgId: 'huge-frame-1', ciphertext: 'A'.repeat(200 * 1024) });
     expect((await big.waitClosed()).code).toBe(1009);
-    other.send({ type: 'send', clientMsgId: 'normal-frame', ciphertext: 'AAAA' });
+    other.send({ type: 'send', franking: FRANKING, clientMsgId: 'normal-frame', ciphertext: 'AAAA' });
     expect(await other.next((f) => f.type === 'ack')).toMatchObject({ seq: 1 });
     other.close();
   });
@@ -183,7 +184,7 @@ describe('ChannelRoom relay', () => {
   it('the sender recorded on an envelope is the authenticated user, never one the client names', async () => {
     const a = await open('identity');
     const b = await open('identity');
-    a.send({ type: 'send', clientMsgId: 'who-sent-this', ciphertext: 'AAAA' });
+    a.send({ type: 'send', franking: FRANKING, clientMsgId: 'who-sent-this', ciphertext: 'AAAA' });
     expect(await b.next((f) => f.type === 'envelope')).toMatchObject({ sender: owner.id });
     a.close();
     b.close();
@@ -227,7 +228,7 @@ describe('envelope kinds: edits, deletions, reactions, pins, threads and mention
   async function sendAs(user: TestUser, frame: Record<string, unknown>) {
     const socket = await openChannel(server, user, channelId);
     const id = `k-${Math.random().toString(36).slice(2, 12)}`;
-    socket.send({ type: 'send', clientMsgId: id, ciphertext: 'Y2lwaGVy', ...frame });
+    socket.send({ type: 'send', franking: FRANKING, clientMsgId: id, ciphertext: 'Y2lwaGVy', ...frame });
     const answer = await socket.next<{ type: string; seq?: number; error?: { code: string } }>((f) => (f.type === 'ack' || f.type === 'error') && ((f as { clientMsgId?: string }).clientMsgId === id || (f as { error?: { ref?: string } }).error?.ref === id));
     socket.close();
     return answer;
@@ -302,12 +303,12 @@ describe('per-user send rate', () => {
     const user = await registerUser(limited, 'flooder');
     const { channelId } = await createCommunity(limited, user);
     const s = await openChannel(limited, user, channelId);
-    for (let i = 0; i < 10; i++) s.send({ type: 'send', clientMsgId: `flood-${i}-xxxx`, ciphertext: 'AAAA' });
+    for (let i = 0; i < 10; i++) s.send({ type: 'send', franking: FRANKING, clientMsgId: `flood-${i}-xxxx`, ciphertext: 'AAAA' });
     await s.next(() => s.frames.filter((f) => f.type === 'ack' || f.type === 'error').length === 10);
     expect(s.frames.filter((f) => f.type === 'ack')).toHaveLength(5);
     expect(s.frames.filter((f) => f.type === 'error').every((f) => (f as { error: { code: string } }).error.code === 'rate_limited')).toBe(true);
     await new Promise((r) => setTimeout(r, 1100));
-    s.send({ type: 'send', clientMsgId: 'after-pause', ciphertext: 'AAAA' });
+    s.send({ type: 'send', franking: FRANKING, clientMsgId: 'after-pause', ciphertext: 'AAAA' });
     expect(await s.next((f) => f.type === 'ack' && (f as { clientMsgId: string }).clientMsgId === 'after-pause')).toMatchObject({ seq: 6 });
     s.close();
   });
@@ -348,11 +349,11 @@ describe('R6: after the room hibernates', () => {
     const { channelId } = await createCommunity(server, user, 'r6');
     const a = await openChannel(server, user, channelId);
     const b = await openChannel(server, user, channelId);
-    a.send({ type: 'send', clientMsgId: 'before-sleep', ciphertext: 'AAAA' });
+    a.send({ type: 'send', franking: FRANKING, clientMsgId: 'before-sleep', ciphertext: 'AAAA' });
     expect(await a.next((f) => f.type === 'ack')).toMatchObject({ seq: 1 });
     // workerd evicts an idle object after about 10 s; hibernatable sockets stay connected.
     await new Promise((r) => setTimeout(r, 12_000));
-    a.send({ type: 'send', clientMsgId: 'after-sleep', ciphertext: 'BBBB' });
+    a.send({ type: 'send', franking: FRANKING, clientMsgId: 'after-sleep', ciphertext: 'BBBB' });
     expect(await a.next((f) => f.type === 'ack' && (f as { clientMsgId: string }).clientMsgId === 'after-sleep')).toMatchObject({ seq: 2 });
     expect(await b.next((f) => f.type === 'envelope' && (f as { seq: number }).seq === 2)).toMatchObject({ sender: user.id, clientMsgId: 'after-sleep' });
     a.close();
@@ -368,7 +369,7 @@ describe('account deletion and the messages already sent', () => {
     await joinCommunity(server, stayer, communityId, [leaver]);
     const watching = await openChannel(server, stayer, channelId);
     const leaving = await openChannel(server, leaver, channelId);
-    leaving.send({ type: 'send', clientMsgId: 'last-words-1', ciphertext: 'bGFzdA==' });
+    leaving.send({ type: 'send', franking: FRANKING, clientMsgId: 'last-words-1', ciphertext: 'bGFzdA==' });
     expect(await leaving.next((f) => f.type === 'ack')).toMatchObject({ seq: 1 });
 
     expect((await call(server, leaver, 'DELETE', '/api/me', { password: TEST_PASSWORD })).status).toBe(204);

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openChannel, userWithChannel, type TestUser } from '../helpers/accounts';
 import { startServer, tempDataDir, type RunningServer } from '../helpers/server';
 import type { TestSocket } from '../helpers/socket';
+import { FRANKING } from '../helpers/franking';
 
 /** Messages streamed (the catalogue's 10k); about half a minute on two cores. */
 const MESSAGES = 10_000;
@@ -34,7 +35,7 @@ describe('R1: SIGKILL at random points while messages stream', () => {
       const pending = Array.from({ length: until }, (_, i) => `crash-msg-${String(i).padStart(5, '0')}`).filter((id) => !acked.has(id));
       for (let i = 0; i < pending.length; i += 10) {
         const batch = pending.slice(i, i + 10);
-        for (const id of batch) socket.send({ type: 'send', clientMsgId: id, ciphertext: Buffer.from(id).toString('base64') });
+        for (const id of batch) socket.send({ type: 'send', franking: FRANKING, clientMsgId: id, ciphertext: Buffer.from(id).toString('base64') });
         for (const id of batch) {
           const ack = await socket.next<{ seq: number; clientMsgId: string }>((f) => f.type === 'ack' && (f as { clientMsgId: string }).clientMsgId === id, 20_000);
           const before = acked.get(id);
@@ -54,7 +55,7 @@ describe('R1: SIGKILL at random points while messages stream', () => {
         // reached the log before the kill is then acknowledged as a duplicate, not a conflict.
         for (let i = point - 5; i < point + 5; i++) {
           const id = `crash-msg-${String(i).padStart(5, '0')}`;
-          socket.send({ type: 'send', clientMsgId: id, ciphertext: Buffer.from(id).toString('base64') });
+          socket.send({ type: 'send', franking: FRANKING, clientMsgId: id, ciphertext: Buffer.from(id).toString('base64') });
         }
         await server.kill();
         server = await startServer({ dataDir, env: { REGISTRATION_MODE: 'open' } });

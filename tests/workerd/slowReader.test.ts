@@ -8,6 +8,7 @@ import { createCommunity, openChannel, registerUser, type TestUser } from '../he
 import { startServer, type RunningServer } from '../helpers/server';
 import type { TestSocket } from '../helpers/socket';
 import { CLOSE_TOO_FAR_BEHIND, MAX_UNSEEN_ENVELOPES } from '../../durable-objects/ChannelRoom';
+import { FRANKING } from '../helpers/franking';
 
 let server: RunningServer;
 let owner: TestUser;
@@ -25,7 +26,7 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 async function flood(sender: TestSocket, tag: string, count: number): Promise<void> {
   for (let i = 0; i < count; i += 250) {
     const n = Math.min(250, count - i);
-    for (let k = 0; k < n; k++) sender.send({ type: 'send', clientMsgId: `${tag}-${i + k}-xxxxxx`, ciphertext: 'AAAA' });
+    for (let k = 0; k < n; k++) sender.send({ type: 'send', franking: FRANKING, clientMsgId: `${tag}-${i + k}-xxxxxx`, ciphertext: 'AAAA' });
     await sender.next((f) => f.type === 'ack' && (f as Seqd).clientMsgId === `${tag}-${i + n - 1}-xxxxxx`, 30_000);
   }
 }
@@ -33,7 +34,7 @@ async function flood(sender: TestSocket, tag: string, count: number): Promise<vo
 /** Send→receive latency of one message as `reader` sees it (ms). */
 async function probe(sender: TestSocket, reader: TestSocket, id: string): Promise<number> {
   const t0 = performance.now();
-  sender.send({ type: 'send', clientMsgId: id, ciphertext: 'AAAA' });
+  sender.send({ type: 'send', franking: FRANKING, clientMsgId: id, ciphertext: 'AAAA' });
   await reader.next((f) => f.type === 'envelope' && (f as Seqd).clientMsgId === id, 10_000);
   return performance.now() - t0;
 }

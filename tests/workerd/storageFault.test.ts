@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCommunity, openChannel, registerUser, type TestUser } from '../helpers/accounts';
 import { startServer, type RunningServer } from '../helpers/server';
 import type { TestSocket } from '../helpers/socket';
+import { FRANKING } from '../helpers/franking';
 
 let server: RunningServer;
 let owner: TestUser;
@@ -23,7 +24,7 @@ type Answer = { type: string; seq?: number; duplicate?: boolean; error?: { code:
 /** Sends and resolves with the answer to this send (frames that arrived before it do not count). */
 async function sendAndWait(s: TestSocket, clientMsgId: string): Promise<Answer> {
   const already = s.frames.length;
-  s.send({ type: 'send', clientMsgId, ciphertext: 'Y2lwaGVydGV4dA==' });
+  s.send({ type: 'send', franking: FRANKING, clientMsgId, ciphertext: 'Y2lwaGVydGV4dA==' });
   return s.next<Answer>((f) => s.frames.indexOf(f) >= already && ((f.type === 'ack' && (f as { clientMsgId?: string }).clientMsgId === clientMsgId) || (f.type === 'error' && (f as Answer).error?.ref === clientMsgId)));
 }
 

@@ -24,7 +24,8 @@ function groupFacts(group: PersonalGroupAccess | null, userId: string): Personal
 
 export function permissionsIn(access: ChannelAccess | null, now: number): number {
   if (!access) return 0;
-  const held = access.quarantined ? ~QUARANTINE_REVOKES : ~0;
+  // A quarantined account, and both people of a 1:1 DM with a block between them, read but do not write.
+  const held = access.quarantined || access.blocked ? ~QUARANTINE_REVOKES : ~0;
   // A DM nobody else has accepted yet (a request) can be read by its starter, not written to.
   if (access.channel.communityId === null) return access.directMember ? (access.directPeersAccepted === false ? Permission.VIEW : DM_PERMISSIONS & held) : 0;
   if (!access.member || access.banned) return 0;

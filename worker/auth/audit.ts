@@ -36,6 +36,10 @@ export type AuditEventName =
   | 'member_timed_out'
   | 'account_quarantined'
   | 'quarantine_lifted'
+  // Reports and warnings (issue #16): ids and actions, never what a report disclosed.
+  | 'report_filed'
+  | 'report_resolved'
+  | 'member_warned'
   | 'role_changed'
   | 'ownership_transferred'
   | 'role_created'

@@ -5,6 +5,7 @@
  * It decides whether a code matches a step; replay protection (one use per step) is the
  * storage's atomic `acceptTotpStep`.
  */
+import { serverFrankingKey } from '../../protocol/franking';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha1 } from '@noble/hashes/legacy.js';
@@ -90,4 +91,13 @@ export function openSecret(key: Uint8Array, userId: string, sealed: string): Uin
   const bytes = fromBase64url(sealed);
   if (bytes[0] !== SEAL_VERSION || bytes.length < 1 + 12 + 16) throw new Error('unknown TOTP seal format');
   return chacha20poly1305(key, bytes.subarray(1, 13), new TextEncoder().encode(`chatalot totp v1 ${userId}`)).decrypt(bytes.subarray(13));
+}
+
+/**
+ * The server's message-franking key (protocol/franking.ts), derived from TOTP_ENCRYPTION_KEY, the
+ * instance's one symmetric secret, under its own label: rooms tag accepted commitments with it
+ * and the report route checks them. Rotating that secret makes older tags unverifiable.
+ */
+export function frankingKey(text: string | undefined): Uint8Array {
+  return serverFrankingKey(sealingKey(text));
 }

@@ -2,14 +2,17 @@
  * `/api/admin`: instance administration. The audit log of every account, filtered and paged;
  * quarantine (issue #16): an account held to reading only, pending review.
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../app';
 import { noStore, requireAuth, requireRole } from '../middleware/auth';
 import { jsonBody } from '../middleware/jsonBody';
 import { QuarantineRequest } from '../../protocol/auth';
+import { WarnRequest } from '../../protocol/reports';
+import { addWarning, reportViews } from '../moderation/reports';
 import { ApiError } from '../../protocol/errors';
 import { audit } from '../auth/audit';
 import { notifyStanding } from '../rooms';
+import { announceListChange } from '../hubs';
 import type { Storage, User } from '../storage/Storage';
 
 /**
@@ -23,6 +26,18 @@ async function quarantineTarget(storage: Storage, actor: User, id: string): Prom
   if (target.instanceRole === 'owner') throw new ApiError('forbidden', "the instance's owner cannot be quarantined");
   if (target.instanceRole === 'admin' && actor.instanceRole !== 'owner') throw new ApiError('forbidden', 'only the owner can quarantine an admin');
   return target;
+}
+
+/** Quarantines account `id` with `reason` (the rules of quarantineTarget); audited, applied to open sockets, its devices told. */
+export async function holdAccount(c: Context<AppEnv>, storage: Storage, id: string, reason: string): Promise<User> {
+  const actor = c.var.auth.user;
+  const target = await quarantineTarget(storage, actor, id);
+  const now = c.var.now();
+  const user = await storage.updateUser(target.id, { quarantinedAt: target.quarantinedAt ?? now, quarantineReason: reason });
+  await audit(c, 'account_quarantined', target.id, { by: actor.id, reason });
+  await notifyStanding(c.env, target.id, now);
+  await announceListChange(c.env, [target.id], { scope: 'account' });
+  return user;
 }
 
 export const adminRoutes = new Hono<AppEnv>()
@@ -42,6 +57,28 @@ export const adminRoutes = new Hono<AppEnv>()
       limit: Number.isFinite(limit) ? limit : 100,
     });
     return c.json({ events: events.map((e) => ({ ...e, detail: JSON.parse(e.detail) as unknown })) });
+  })
+
+  .get('/reports', async (c) => {
+    const storage = await c.var.storage();
+    const before = Number(c.req.query('before'));
+    const reports = await storage.listReports({ queue: 'instance', open: c.req.query('status') !== 'closed', ...(before > 0 ? { before } : {}), limit: 50 });
+    return c.json({ reports: await reportViews(storage, reports) });
+  })
+
+  .post('/users/:id/warnings', async (c) => {
+    const body = await jsonBody(c, WarnRequest);
+    const storage = await c.var.storage();
+    const target = await storage.getUserById(c.req.param('id'));
+    if (!target) throw new ApiError('not_found', 'no such user');
+    if (target.id === c.var.auth.user.id) throw new ApiError('forbidden', 'you cannot warn yourself');
+    const warning = await addWarning(c, storage, null, target.id, body.reason, null);
+    return c.json({ warning }, 201);
+  })
+
+  .get('/users/:id/warnings', async (c) => {
+    const storage = await c.var.storage();
+    return c.json({ warnings: await storage.listWarnings(c.req.param('id')) });
   })
 
   .get('/users', async (c) => {
@@ -64,13 +101,7 @@ export const adminRoutes = new Hono<AppEnv>()
 
   .post('/users/:id/quarantine', async (c) => {
     const body = await jsonBody(c, QuarantineRequest);
-    const storage = await c.var.storage();
-    const actor = c.var.auth.user;
-    const target = await quarantineTarget(storage, actor, c.req.param('id'));
-    const now = c.var.now();
-    const user = await storage.updateUser(target.id, { quarantinedAt: target.quarantinedAt ?? now, quarantineReason: body.reason });
-    await audit(c, 'account_quarantined', target.id, { by: actor.id, reason: body.reason });
-    await notifyStanding(c.env, target.id, now);
+    const user = await holdAccount(c, await c.var.storage(), c.req.param('id'), body.reason);
     return c.json({ userId: user.id, quarantinedAt: user.quarantinedAt, reason: user.quarantineReason });
   })
 
@@ -82,5 +113,6 @@ export const adminRoutes = new Hono<AppEnv>()
     await storage.updateUser(target.id, { quarantinedAt: null, quarantineReason: null });
     await audit(c, 'quarantine_lifted', target.id, { by: actor.id });
     await notifyStanding(c.env, target.id, c.var.now());
+    await announceListChange(c.env, [target.id], { scope: 'account' });
     return c.body(null, 204);
   });

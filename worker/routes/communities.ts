@@ -42,10 +42,12 @@ import { announcesCommunityChanges } from '../middleware/listChanges';
 import { inviteState } from './communityInvites';
 import { mayInviteToInstance } from './invites';
 import { notifyRooms, type RoomChange } from '../rooms';
-import type { Channel, ChannelGroup, Community, Invite, Member, MemberRole, PersonalGroupAccess, Storage } from '../storage/Storage';
+import type { Ban, Channel, ChannelGroup, Community, Invite, Member, MemberRole, PersonalGroupAccess, Storage } from '../storage/Storage';
 import { sweepFilesLater } from './files';
 import { dropImage, storeImage } from './images';
 import { EMOJI_NAME, MAX_EMOJI_PER_COMMUNITY } from '../../protocol/images';
+import { CommunityModerationRequest, WarnRequest } from '../../protocol/reports';
+import { REVIEW_BITS, reportViews, warnMember } from '../moderation/reports';
 
 /** Name of the group and channel every new community starts with. */
 export const FIRST_GROUP_NAME = 'General';
@@ -130,6 +132,53 @@ export async function requireOutranksMember(storage: Storage, s: Standing, userI
 /** Throws 403 unless the actor outranks the target. */
 export function requireOutranks(actor: Member, target: Member, action: string): void {
   if (!outranks(actor.role, target.role)) throw forbidden(`you can only ${action} members whose role is below yours`);
+}
+
+/** Kicks `userId` out of the community (KICK, and a rank above theirs); audited, their sockets closed. */
+export async function kickMember(c: Ctx, storage: Storage, s: Standing, userId: string): Promise<void> {
+  requirePermission(s.bits, Permission.KICK, 'KICK');
+  const target = await targetMember(storage, s.community.id, userId);
+  requireOutranks(s.member, target, 'kick');
+  await storage.removeMember(s.community.id, target.userId);
+  await dropCustomRoles(storage, s.community.id, target.userId);
+  await audit(c, 'member_kicked', c.var.auth.user.id, { communityId: s.community.id, targetId: target.userId });
+  await notifyRemoved(c, (await storage.listChannels(s.community.id)).map((ch) => ch.id), target.userId, 'kicked');
+}
+
+/** Times `userId` out for `seconds` (0 lifts it): TIMEOUT, and a rank above theirs; audited, applied to open sockets. */
+export async function timeOutMember(c: Ctx, storage: Storage, s: Standing, userId: string, seconds: number): Promise<{ userId: string; timedOutUntil: number | null }> {
+  requirePermission(s.bits, Permission.TIMEOUT, 'TIMEOUT');
+  const target = await targetMember(storage, s.community.id, userId);
+  requireOutranks(s.member, target, 'time out');
+  const timedOutUntil = seconds === 0 ? null : c.var.now() + seconds * 1000;
+  await storage.updateMember(s.community.id, target.userId, { timedOutUntil });
+  await audit(c, 'member_timed_out', c.var.auth.user.id, { communityId: s.community.id, targetId: target.userId, seconds });
+  await notifyPermissions(c, storage, await storage.listChannels(s.community.id), [target.userId]);
+  return { userId: target.userId, timedOutUntil };
+}
+
+/** Bans `userId` (member or not) from the community: BAN, and a rank above theirs; audited, their sockets closed. */
+export async function banUser(c: Ctx, storage: Storage, s: Standing, userId: string, reason: string, expiresInSeconds?: number): Promise<Ban> {
+  requirePermission(s.bits, Permission.BAN, 'BAN');
+  const now = c.var.now();
+  if (!(await storage.getUserById(userId))) throw notFound('user');
+  // A non-member is banned as if they were a plain member: you still need a rank above that.
+  const target = (await storage.getMember(s.community.id, userId)) ?? { role: 'member' as const };
+  if (!outranks(s.member.role, target.role)) throw forbidden('you can only ban members whose role is below yours');
+  const existing = await storage.getBan(s.community.id, userId);
+  if (existing && (existing.expiresAt === null || existing.expiresAt > now)) throw new ApiError('conflict', 'this user is already banned');
+  if (existing) await storage.unban(s.community.id, userId);
+  const ban = await storage.banMember({
+    communityId: s.community.id,
+    userId,
+    reason,
+    bannedBy: c.var.auth.user.id,
+    createdAt: now,
+    expiresAt: expiresInSeconds !== undefined ? now + expiresInSeconds * 1000 : null,
+  });
+  await audit(c, 'member_banned', c.var.auth.user.id, { communityId: s.community.id, targetId: userId });
+  await notifyRemoved(c, (await storage.listChannels(s.community.id)).map((ch) => ch.id), userId, 'banned');
+  return ban;
 }
 
 /** Tells every channel of a community that `userId` is gone (kicked, banned, left, deleted). */
@@ -637,13 +686,7 @@ export const communityRoutes = new Hono<AppEnv>()
   .delete('/:id/members/:userId', async (c) => {
     const storage = await c.var.storage();
     const s = await standingIn(c, storage, c.req.param('id'));
-    requirePermission(s.bits, Permission.KICK, 'KICK');
-    const target = await targetMember(storage, s.community.id, c.req.param('userId'));
-    requireOutranks(s.member, target, 'kick');
-    await storage.removeMember(s.community.id, target.userId);
-    await dropCustomRoles(storage, s.community.id, target.userId);
-    await audit(c, 'member_kicked', c.var.auth.user.id, { communityId: s.community.id, targetId: target.userId });
-    await notifyRemoved(c, (await storage.listChannels(s.community.id)).map((ch) => ch.id), target.userId, 'kicked');
+    await kickMember(c, storage, s, c.req.param('userId'));
     return c.body(null, 204);
   })
 
@@ -665,15 +708,52 @@ export const communityRoutes = new Hono<AppEnv>()
   .post('/:id/members/:userId/timeout', async (c) => {
     const storage = await c.var.storage();
     const s = await standingIn(c, storage, c.req.param('id'));
-    requirePermission(s.bits, Permission.TIMEOUT, 'TIMEOUT');
     const body = await jsonBody(c, TimeoutRequest);
-    const target = await targetMember(storage, s.community.id, c.req.param('userId'));
-    requireOutranks(s.member, target, 'time out');
-    const timedOutUntil = body.seconds === 0 ? null : c.var.now() + body.seconds * 1000;
-    await storage.updateMember(s.community.id, target.userId, { timedOutUntil });
-    await audit(c, 'member_timed_out', c.var.auth.user.id, { communityId: s.community.id, targetId: target.userId, seconds: body.seconds });
-    await notifyPermissions(c, storage, await storage.listChannels(s.community.id), [target.userId]);
-    return c.json({ userId: target.userId, timedOutUntil });
+    return c.json(await timeOutMember(c, storage, s, c.req.param('userId'), body.seconds));
+  })
+
+  // ── Reports and warnings (issue #16) ─────────────────────────────────────────────────────
+
+  .get('/:id/reports', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    if ((s.bits & REVIEW_BITS) === 0) throw forbidden('reviewing reports needs MANAGE_MESSAGES, KICK, BAN or TIMEOUT');
+    const before = Number(c.req.query('before'));
+    const reports = await storage.listReports({ queue: 'community', communityId: s.community.id, open: c.req.query('status') !== 'closed', ...(before > 0 ? { before } : {}), limit: 50 });
+    return c.json({ reports: await reportViews(storage, reports) });
+  })
+
+  .post('/:id/members/:userId/warnings', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    const body = await jsonBody(c, WarnRequest);
+    return c.json({ warning: await warnMember(c, storage, s, c.req.param('userId'), body.reason) }, 201);
+  })
+
+  .get('/:id/members/:userId/warnings', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    if ((s.bits & REVIEW_BITS) === 0) throw forbidden('reading warnings needs MANAGE_MESSAGES, KICK, BAN or TIMEOUT');
+    const warnings = await storage.listWarnings(c.req.param('userId'), s.community.id);
+    // Someone who never was a member here (nor warned here) is not this community's business.
+    if (warnings.length === 0 && !(await storage.getMember(s.community.id, c.req.param('userId')))) throw notFound('member');
+    return c.json({ warnings });
+  })
+
+  .get('/:id/moderation', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    if ((s.bits & REVIEW_BITS) === 0) throw forbidden('this needs MANAGE_MESSAGES, KICK, BAN or TIMEOUT');
+    return c.json(await storage.getCommunityModeration(s.community.id));
+  })
+
+  .put('/:id/moderation', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    requirePermission(s.bits, Permission.ADMINISTRATOR, 'ADMINISTRATOR');
+    const body = await jsonBody(c, CommunityModerationRequest);
+    await storage.setCommunityModeration(s.community.id, body);
+    return c.json(body);
   })
 
   // ── Bans ─────────────────────────────────────────────────────────────────────────────────
@@ -681,27 +761,8 @@ export const communityRoutes = new Hono<AppEnv>()
   .post('/:id/bans', async (c) => {
     const storage = await c.var.storage();
     const s = await standingIn(c, storage, c.req.param('id'));
-    requirePermission(s.bits, Permission.BAN, 'BAN');
     const body = await jsonBody(c, BanRequest);
-    const now = c.var.now();
-    if (!(await storage.getUserById(body.userId))) throw notFound('user');
-    // A non-member is banned as if they were a plain member: you still need a rank above that.
-    const target = (await storage.getMember(s.community.id, body.userId)) ?? { role: 'member' as const };
-    if (!outranks(s.member.role, target.role)) throw forbidden('you can only ban members whose role is below yours');
-    const existing = await storage.getBan(s.community.id, body.userId);
-    if (existing && (existing.expiresAt === null || existing.expiresAt > now)) throw new ApiError('conflict', 'this user is already banned');
-    if (existing) await storage.unban(s.community.id, body.userId);
-    const ban = await storage.banMember({
-      communityId: s.community.id,
-      userId: body.userId,
-      reason: body.reason ?? '',
-      bannedBy: c.var.auth.user.id,
-      createdAt: now,
-      expiresAt: body.expiresInSeconds !== undefined ? now + body.expiresInSeconds * 1000 : null,
-    });
-    await audit(c, 'member_banned', c.var.auth.user.id, { communityId: s.community.id, targetId: body.userId });
-    await notifyRemoved(c, (await storage.listChannels(s.community.id)).map((ch) => ch.id), body.userId, 'banned');
-    return c.json({ ban }, 201);
+    return c.json({ ban: await banUser(c, storage, s, body.userId, body.reason ?? '', body.expiresInSeconds) }, 201);
   })
 
   .get('/:id/bans', async (c) => {

@@ -134,6 +134,14 @@ export const dmRoutes = new Hono<AppEnv>()
     const storage = await c.var.storage();
     const users = await Promise.all(others.map((id) => storage.getUserById(id)));
     if (users.some((u) => !u)) throw new ApiError('not_found', 'no such user');
+    // Blocking (issue #16): no conversation starts between two people with a block between them.
+    const blocked = await storage.blockedEitherWay(me, others);
+    if (blocked.length > 0) {
+      const mine = new Set((await storage.listBlocks(me)).map((b) => b.userId));
+      const name = (id: string) => users.find((u) => u!.id === id)!.username;
+      const [first] = [...blocked];
+      throw new ApiError('forbidden', mine.has(first!) ? `you blocked ${name(first!)}; unblock them to start a conversation` : `${name(first!)} is not accepting messages from you`);
+    }
     const now = c.var.now();
     if (others.length === 1) {
       const existing = await existingDm(storage, me, others[0]!);

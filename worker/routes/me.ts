@@ -21,6 +21,10 @@ import { jsonBody } from '../middleware/jsonBody';
 import { blobStore, keyBackupBlob } from '../storage/BlobStore';
 import { closeSessionSockets, notifyRooms, userChannels } from '../rooms';
 import { sweepFilesLater } from './files';
+import { applyBlockChange } from '../moderation/blocks';
+
+/** Most accounts one account may block (a bound on the list every block check reads). */
+const MAX_BLOCKS = 1000;
 import { dropImage, storeImage } from './images';
 
 
@@ -107,6 +111,43 @@ export const meRoutes = new Hono<AppEnv>()
     await storage.updateUser(c.var.auth.user.id, { recoveryVerifierHash: digest(body.recoveryVerifier) });
     await audit(c, 'recovery_regenerated', c.var.auth.user.id);
     return c.body(null, 204);
+  })
+
+  // Blocking (issue #16 item 3): whom this account blocked; block and unblock.
+  .get('/blocks', async (c) => {
+    const storage = await c.var.storage();
+    const blocks = await storage.listBlocks(c.var.auth.user.id);
+    const users = new Map((await storage.getUsersByIds(blocks.map((b) => b.userId))).map((u) => [u.id, u]));
+    return c.json({ blocks: blocks.map((b) => ({ ...b, username: users.get(b.userId)?.username ?? null, displayName: users.get(b.userId)?.displayName ?? null })) });
+  })
+
+  .put('/blocks/:userId', async (c) => {
+    const storage = await c.var.storage();
+    const me = c.var.auth.user.id;
+    const target = await storage.getUserById(c.req.param('userId'));
+    if (!target) throw new ApiError('not_found', 'no such user');
+    if (target.id === me) throw new ApiError('validation_failed', 'you cannot block yourself');
+    if ((await storage.listBlocks(me)).length >= MAX_BLOCKS) throw new ApiError('quota_exceeded', `at most ${MAX_BLOCKS} blocked accounts`);
+    await storage.block(me, target.id, c.var.now());
+    await applyBlockChange(c.env, storage, me, target.id, c.var.now());
+    return c.body(null, 204);
+  })
+
+  .delete('/blocks/:userId', async (c) => {
+    const storage = await c.var.storage();
+    const me = c.var.auth.user.id;
+    if (!(await storage.unblock(me, c.req.param('userId')))) throw new ApiError('not_found', 'you have not blocked that account');
+    await applyBlockChange(c.env, storage, me, c.req.param('userId'), c.var.now());
+    return c.body(null, 204);
+  })
+
+  // Warnings moderators gave this account (issue #16 item 2), with the community's name.
+  .get('/warnings', async (c) => {
+    const storage = await c.var.storage();
+    const warnings = await storage.listWarnings(c.var.auth.user.id);
+    const names = new Map<string, string>();
+    for (const id of new Set(warnings.map((w) => w.communityId).filter((x): x is string => x !== null))) names.set(id, (await storage.getCommunity(id))?.name ?? '');
+    return c.json({ warnings: warnings.map(({ moderatorId: _m, reportId: _r, ...w }) => ({ ...w, communityName: w.communityId ? (names.get(w.communityId) ?? null) : null })) });
   })
 
   .get('/sessions', async (c) => {

@@ -10,7 +10,7 @@ import { usernameSkeleton } from '../auth/names';
 import { migrate } from './migrate';
 import type { SqlExecutor, SqlValue } from './SqlExecutor';
 import { StorageError } from './StorageError';
-import type { AuditEvent, Ban, Channel, DirectMemberState, ChannelAccess, ChannelGroup, ChannelOverride, Community, CommunityLook, Role, Device, PersonalGroupAccess, DeviceList, Invite, KeyBackupMeta, OneTimePreKey, Member, NewUser, RefreshLookup, Session, Storage, StoredFile, StoredImage, User, UserPatch } from './Storage';
+import type { AuditEvent, Ban, CommunityModeration, Report, Warning, Channel, DirectMemberState, ChannelAccess, ChannelGroup, ChannelOverride, Community, CommunityLook, Role, Device, PersonalGroupAccess, DeviceList, Invite, KeyBackupMeta, OneTimePreKey, Member, NewUser, RefreshLookup, Session, Storage, StoredFile, StoredImage, User, UserPatch } from './Storage';
 import type { CustomEmoji } from '../../protocol/images';
 
 /** Column lists that alias snake_case columns to the interface's camelCase fields. */
@@ -32,6 +32,10 @@ const CHANNEL = `id, community_id AS "communityId", group_id AS "groupId", kind,
 const MEMBER = `community_id AS "communityId", user_id AS "userId", role, joined_at AS "joinedAt", timed_out_until AS "timedOutUntil"`;
 const GROUP = `id, community_id AS "communityId", name, position, created_at AS "createdAt", owner_user_id AS "ownerUserId", private_at AS "privateAt"`;
 const ROLE = `id, community_id AS "communityId", name, permissions, position`;
+const REPORT = `id, reporter_id AS "reporterId", kind, queue, community_id AS "communityId", channel_id AS "channelId", seq, message_seq AS "messageSeq", accused_id AS "accusedId", reason, comment, disclosed, verdict, message_ts AS "messageTs", status, resolution, resolved_by AS "resolvedBy", resolved_at AS "resolvedAt", created_at AS "createdAt"`;
+const optionalNumber = (x: unknown) => (x === null || x === undefined ? null : Number(x));
+const reportRow = (r: Report): Report => ({ ...r, seq: optionalNumber(r.seq), messageSeq: optionalNumber(r.messageSeq), messageTs: optionalNumber(r.messageTs), resolvedAt: optionalNumber(r.resolvedAt), createdAt: Number(r.createdAt) });
+const WARNING = `id, community_id AS "communityId", user_id AS "userId", moderator_id AS "moderatorId", reason, report_id AS "reportId", created_at AS "createdAt"`;
 const BAN = `community_id AS "communityId", user_id AS "userId", reason, banned_by AS "bannedBy", created_at AS "createdAt", expires_at AS "expiresAt"`;
 const FILE = `id, channel_id AS "channelId", uploader_id AS "uploaderId", uploader_ip AS "uploaderIp", size, received, created_at AS "createdAt", completed_at AS "completedAt"`;
 /** Numbers where PostgreSQL's driver hands bigint columns back as strings. */
@@ -198,6 +202,7 @@ export class SqlStorage implements Storage {
     const existed = (await this.getUserById(id)) !== null;
     await this.db.batch([
       { sql: 'DELETE FROM audit_log WHERE user_id = ?', params: [id] },
+      { sql: 'DELETE FROM blocks WHERE user_id = ? OR blocked_id = ?', params: [id, id] },
       { sql: 'DELETE FROM users WHERE id = ?', params: [id] },
     ]);
     return existed;
@@ -588,6 +593,11 @@ export class SqlStorage implements Storage {
   }
 
   async deleteCommunity(id: string): Promise<boolean> {
+    // Its reports (with what they disclosed) and warnings go with it; reports already escalated to the instance stay.
+    await this.db.batch([
+      { sql: `DELETE FROM reports WHERE community_id = ? AND queue = 'community'`, params: [id] },
+      { sql: 'DELETE FROM warnings WHERE community_id = ?', params: [id] },
+    ]);
     return (await this.db.run('DELETE FROM communities WHERE id = ?', [id])) > 0;
   }
 
@@ -695,13 +705,14 @@ export class SqlStorage implements Storage {
     const channel = await this.getChannel(channelId);
     if (!channel) return null;
     if (channel.communityId === null) {
-      const [rows, held] = await Promise.all([
+      const [rows, held, blocked] = await Promise.all([
         this.db.all<{ userId: string }>('SELECT user_id AS "userId" FROM channel_members WHERE channel_id = ? AND accepted_at IS NOT NULL', [channelId]),
         this.quarantinedAmong([userId]),
+        this.blockedDms(channelId),
       ]);
       const quarantined = held.has(userId);
       const directMember = rows.some((r) => r.userId === userId);
-      return { channel, member: null, directMember, directPeersAccepted: rows.some((r) => r.userId !== userId), customRoles: [], overrides: [], banned: false, personalGroup: null, quarantined };
+      return { channel, member: null, directMember, directPeersAccepted: rows.some((r) => r.userId !== userId), customRoles: [], overrides: [], banned: false, personalGroup: null, quarantined, blocked };
     }
     const [member, ban, customRoles, overrides, personalGroup, held] = await Promise.all([
       this.getMember(channel.communityId, userId),
@@ -718,6 +729,14 @@ export class SqlStorage implements Storage {
       this.quarantinedAmong([userId]),
     ]);
     return { channel, member, directMember: false, customRoles: customRoles.map((r) => ({ id: r.id, permissions: Number(r.permissions) })), overrides, banned: ban !== null, personalGroup, quarantined: held.has(userId) };
+  }
+
+  /** Whether DM `channelId` is a 1:1 DM whose two people have a block between them (issue #16). */
+  private async blockedDms(channelId: string): Promise<boolean> {
+    const people = await this.db.all<{ userId: string }>('SELECT user_id AS "userId" FROM channel_members WHERE channel_id = ?', [channelId]);
+    if (people.length !== 2) return false;
+    const [a, b] = [people[0]!.userId, people[1]!.userId];
+    return (await this.one<{ n: number }>('SELECT 1 AS n FROM blocks WHERE (user_id = ? AND blocked_id = ?) OR (user_id = ? AND blocked_id = ?)', [a, b, b, a])) !== null;
   }
 
   /** Which of `userIds` are quarantined (issue #16). */
@@ -737,10 +756,10 @@ export class SqlStorage implements Storage {
     if (!channel) return out;
     const quarantined = await this.quarantinedAmong(userIds);
     if (channel.communityId === null) {
-      const accepted = await this.listChannelMembers(channelId);
+      const [accepted, blocked] = await Promise.all([this.listChannelMembers(channelId), this.blockedDms(channelId)]);
       for (const userId of userIds) {
         const directMember = accepted.includes(userId);
-        out.push([userId, { channel, member: null, directMember, directPeersAccepted: accepted.some((u) => u !== userId), customRoles: [], overrides: [], banned: false, personalGroup: null, quarantined: quarantined.has(userId) }]);
+        out.push([userId, { channel, member: null, directMember, directPeersAccepted: accepted.some((u) => u !== userId), customRoles: [], overrides: [], banned: false, personalGroup: null, quarantined: quarantined.has(userId), blocked }]);
       }
       return out;
     }
@@ -928,6 +947,85 @@ export class SqlStorage implements Storage {
 
   getBan(communityId: string, userId: string) {
     return this.one<Ban>(`SELECT ${BAN} FROM bans WHERE community_id = ? AND user_id = ?`, [communityId, userId]);
+  }
+
+  async createReport(r: Report): Promise<Report> {
+    await this.db.run(
+      `INSERT INTO reports (id, reporter_id, kind, queue, community_id, channel_id, seq, message_seq, accused_id, reason, comment, disclosed, verdict, message_ts, status, resolution, resolved_by, resolved_at, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [r.id, r.reporterId, r.kind, r.queue, r.communityId, r.channelId, r.seq, r.messageSeq, r.accusedId, r.reason, r.comment, r.disclosed, r.verdict, r.messageTs, r.status, r.resolution, r.resolvedBy, r.resolvedAt, r.createdAt],
+    );
+    return r;
+  }
+
+  async getReport(id: string): Promise<Report | null> {
+    const r = await this.one<Report>(`SELECT ${REPORT} FROM reports WHERE id = ?`, [id]);
+    return r && reportRow(r);
+  }
+
+  async listReports(f: { queue: 'community' | 'instance'; communityId?: string; open: boolean; before?: number; limit: number }): Promise<Report[]> {
+    const where = ['queue = ?', f.open ? `status = 'open'` : `status <> 'open'`];
+    const params: SqlValue[] = [f.queue];
+    if (f.communityId !== undefined) where.push('community_id = ?'), params.push(f.communityId);
+    if (f.before !== undefined) where.push('created_at < ?'), params.push(f.before);
+    params.push(Math.max(1, Math.min(f.limit, 100)));
+    return (await this.db.all<Report>(`SELECT ${REPORT} FROM reports WHERE ${where.join(' AND ')} ORDER BY created_at DESC LIMIT ?`, params)).map(reportRow);
+  }
+
+  async countOpenReports(reporterId: string): Promise<number> {
+    const row = await this.one<{ n: number }>(`SELECT COUNT(*) AS n FROM reports WHERE reporter_id = ? AND status = 'open'`, [reporterId]);
+    return Number(row?.n ?? 0);
+  }
+
+  async updateOpenReport(id: string, patch: Partial<Pick<Report, 'status' | 'resolution' | 'resolvedBy' | 'resolvedAt' | 'queue'>>): Promise<Report | null> {
+    const columns = { status: 'status', resolution: 'resolution', resolvedBy: 'resolved_by', resolvedAt: 'resolved_at', queue: 'queue' } as const;
+    const set = (Object.keys(patch) as (keyof typeof columns)[]).filter((k) => patch[k] !== undefined);
+    if (set.length === 0) return this.getReport(id);
+    // Only an open report changes: two moderators acting at once cannot both resolve it.
+    const changed = await this.db.run(`UPDATE reports SET ${set.map((k) => `${columns[k]} = ?`).join(', ')} WHERE id = ? AND status = 'open'`, [...set.map((k) => patch[k] as SqlValue), id]);
+    return changed > 0 ? this.getReport(id) : null;
+  }
+
+  async addWarning(w: Warning): Promise<Warning> {
+    await this.db.run('INSERT INTO warnings (id, community_id, user_id, moderator_id, reason, report_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [w.id, w.communityId, w.userId, w.moderatorId, w.reason, w.reportId, w.createdAt]);
+    return w;
+  }
+
+  async listWarnings(userId: string, communityId?: string | null): Promise<Warning[]> {
+    const scope = communityId === undefined ? '' : communityId === null ? ' AND community_id IS NULL' : ' AND community_id = ?';
+    const params: SqlValue[] = communityId ? [userId, communityId] : [userId];
+    const rows = await this.db.all<Warning>(`SELECT ${WARNING} FROM warnings WHERE user_id = ?${scope} ORDER BY created_at DESC LIMIT 200`, params);
+    return rows.map((w) => ({ ...w, createdAt: Number(w.createdAt) }));
+  }
+
+  async getCommunityModeration(id: string): Promise<CommunityModeration> {
+    const row = await this.one<{ warnThreshold: number | null; warnTimeoutSeconds: number | null }>('SELECT warn_threshold AS "warnThreshold", warn_timeout_seconds AS "warnTimeoutSeconds" FROM communities WHERE id = ?', [id]);
+    return { warnThreshold: optionalNumber(row?.warnThreshold), warnTimeoutSeconds: optionalNumber(row?.warnTimeoutSeconds) };
+  }
+
+  async setCommunityModeration(id: string, m: CommunityModeration): Promise<void> {
+    await this.db.run('UPDATE communities SET warn_threshold = ?, warn_timeout_seconds = ? WHERE id = ?', [m.warnThreshold, m.warnTimeoutSeconds, id]);
+  }
+
+  async block(userId: string, blockedId: string, now: number): Promise<void> {
+    await this.db.run('INSERT INTO blocks (user_id, blocked_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [userId, blockedId, now]);
+  }
+
+  async unblock(userId: string, blockedId: string): Promise<boolean> {
+    return (await this.db.run('DELETE FROM blocks WHERE user_id = ? AND blocked_id = ?', [userId, blockedId])) > 0;
+  }
+
+  async listBlocks(userId: string): Promise<{ userId: string; createdAt: number }[]> {
+    const rows = await this.db.all<{ userId: string; createdAt: number }>('SELECT blocked_id AS "userId", created_at AS "createdAt" FROM blocks WHERE user_id = ? ORDER BY created_at DESC LIMIT 1000', [userId]);
+    return rows.map((r) => ({ userId: r.userId, createdAt: Number(r.createdAt) }));
+  }
+
+  async blockedEitherWay(userId: string, others: readonly string[]): Promise<string[]> {
+    if (others.length === 0) return [];
+    // Everyone with a block involving `userId` (one read, however many `others`), then only those asked about.
+    const rows = await this.db.all<{ id: string }>('SELECT blocked_id AS id FROM blocks WHERE user_id = ? UNION SELECT user_id AS id FROM blocks WHERE blocked_id = ?', [userId, userId]);
+    const asked = new Set(others);
+    return [...new Set(rows.map((r) => r.id))].filter((id) => asked.has(id));
   }
 
   async appendAudit(e: AuditEvent): Promise<void> {

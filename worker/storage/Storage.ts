@@ -152,6 +152,12 @@ export interface Community {
   accent?: string | null;
 }
 
+/** How a community handles warnings (issue #16 item 2): this many warnings time a member out for that long (null: never). */
+export interface CommunityModeration {
+  warnThreshold: number | null;
+  warnTimeoutSeconds: number | null;
+}
+
 /** What may change about a community's look. */
 export type CommunityLook = Partial<Pick<Community, 'iconId' | 'bannerId' | 'accent'>>;
 
@@ -252,6 +258,8 @@ export interface ChannelAccess {
   personalGroup: PersonalGroupAccess | null;
   /** The user's account is quarantined (issue #16): they may read, not send. */
   quarantined?: boolean;
+  /** A 1:1 DM whose two people have a block between them, either way (issue #16): it is read-only for both. */
+  blocked?: boolean;
 }
 
 /** What permission checks need about a personal group and one user. */
@@ -270,6 +278,41 @@ export interface Ban {
   bannedBy: string;
   createdAt: number;
   expiresAt: number | null;
+}
+
+/** A report (issue #16 item 1, protocol/reports.ts). */
+export interface Report {
+  id: string;
+  reporterId: string;
+  kind: 'message' | 'user' | 'community';
+  /** Who reviews it: the community's moderators, or the instance's admins. */
+  queue: 'community' | 'instance';
+  communityId: string | null;
+  channelId: string | null;
+  seq: number | null;
+  messageSeq: number | null;
+  accusedId: string | null;
+  reason: string;
+  comment: string;
+  disclosed: string | null;
+  verdict: 'verified' | 'altered' | 'forged' | 'unverifiable' | null;
+  messageTs: number | null;
+  status: 'open' | 'dismissed' | 'actioned';
+  resolution: string | null;
+  resolvedBy: string | null;
+  resolvedAt: number | null;
+  createdAt: number;
+}
+
+/** A warning (issue #16 item 2); `communityId` null for an instance-wide one from an admin. */
+export interface Warning {
+  id: string;
+  communityId: string | null;
+  userId: string;
+  moderatorId: string;
+  reason: string;
+  reportId: string | null;
+  createdAt: number;
 }
 
 export interface AuditEvent {
@@ -485,4 +528,27 @@ export interface Storage {
    * repeated; `before` alone is an exclusive time bound.
    */
   listAudit(filter: { userId?: string; event?: string; before?: number; beforeId?: string; limit: number }): Promise<AuditEvent[]>;
+
+  /** Reports (issue #16 item 1). */
+  createReport(report: Report): Promise<Report>;
+  getReport(id: string): Promise<Report | null>;
+  /** A queue's reports, newest first: a community's (`communityId`) or the instance's; open or closed; before `before` (createdAt) for paging. */
+  listReports(filter: { queue: 'community' | 'instance'; communityId?: string; open: boolean; before?: number; limit: number }): Promise<Report[]>;
+  /** How many of `reporterId`'s reports are still open (the cap on open reports per account). */
+  countOpenReports(reporterId: string): Promise<number>;
+  /** Closes an open report (or moves it to the instance queue when `queue` is given and status stays open); null when it was not open. */
+  updateOpenReport(id: string, patch: Partial<Pick<Report, 'status' | 'resolution' | 'resolvedBy' | 'resolvedAt' | 'queue'>>): Promise<Report | null>;
+  /** Warnings (issue #16 item 2). */
+  addWarning(w: Warning): Promise<Warning>;
+  /** `userId`'s warnings, newest first: in one community, instance-wide ones (`communityId` null), or all (undefined). */
+  listWarnings(userId: string, communityId?: string | null): Promise<Warning[]>;
+  getCommunityModeration(id: string): Promise<CommunityModeration>;
+  /** Blocking (issue #16 item 3): `userId` blocks `blockedId` (again: nothing changes). */
+  block(userId: string, blockedId: string, now: number): Promise<void>;
+  unblock(userId: string, blockedId: string): Promise<boolean>;
+  /** Whom `userId` blocked, newest first. */
+  listBlocks(userId: string): Promise<{ userId: string; createdAt: number }[]>;
+  /** Which of `others` have a block with `userId`, either way. */
+  blockedEitherWay(userId: string, others: readonly string[]): Promise<string[]>;
+  setCommunityModeration(id: string, m: CommunityModeration): Promise<void>;
 }

@@ -21,6 +21,7 @@ const FAILURES: Record<string, string> = {
   'session-missing': msg('No session with the sending device'),
   'identity-changed': msg("The sender's identity key changed"),
   'unreadable-body': msg('Decrypted, but the content is not understood'),
+  'franking-mismatch': msg('Its report seal does not match its text'),
 };
 
 export function lockLabel(lock: ViewMessage['lock']): { text: string; tone: 'ok' | 'warn' | 'bad' | 'muted' } {

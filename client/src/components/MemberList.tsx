@@ -23,7 +23,7 @@ export interface MemberRow {
 
 const ORDER: Record<PresenceState, number> = { online: 0, idle: 1, offline: 2 };
 
-export function MemberList(props: { members: MemberRow[]; presenceOf: (userId: string) => PresenceState; me: string; /** The list is being read again (aria-busy). */ busy?: boolean; canKick?: (m: MemberRow) => boolean; onKick?: (m: MemberRow) => Promise<void> }) {
+export function MemberList(props: { members: MemberRow[]; presenceOf: (userId: string) => PresenceState; me: string; /** The list is being read again (aria-busy). */ busy?: boolean; canKick?: (m: MemberRow) => boolean; onKick?: (m: MemberRow) => Promise<void>; /** Blocking (issue #16). */ isBlocked?: (userId: string) => boolean; onToggleBlock?: (m: MemberRow) => Promise<void> }) {
   /** The member whose Kick button was pressed once: the second press confirms. */
   const [confirming, setConfirming] = createSignal<string | null>(null);
   const [error, setError] = createSignal<string | null>(null);
@@ -53,6 +53,16 @@ export function MemberList(props: { members: MemberRow[]; presenceOf: (userId: s
                   <span class="member-roles">{[m.role && m.role !== 'member' ? m.role : null, ...m.roles].filter(Boolean).join(', ')}</span>
                 </Show>
               </a>
+              <Show when={props.onToggleBlock && m.userId !== props.me}>
+                <button
+                  type="button"
+                  class="link-button block"
+                  aria-label={props.isBlocked?.(m.userId) ? t('Unblock {name}', { name: m.name }) : t('Block {name}', { name: m.name })}
+                  onClick={() => void props.onToggleBlock!(m).catch((e: unknown) => setError(e instanceof Error ? e.message : t('Something went wrong.')))}
+                >
+                  {props.isBlocked?.(m.userId) ? t('Unblock') : t('Block')}
+                </button>
+              </Show>
               <Show when={props.canKick?.(m)}>
                 <button type="button" class="link-button danger kick" aria-label={confirming() === m.userId ? t('Confirm: remove {name} from the community', { name: m.name }) : t('Kick {name}', { name: m.name })} onClick={() => void kick(m)}>
                   {confirming() === m.userId ? t('Confirm kick') : t('Kick')}

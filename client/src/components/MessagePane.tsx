@@ -27,6 +27,7 @@ import { LockIcon } from './LockIcon';
 import { Attachments, isImage } from './messages/Attachments';
 import { Lightbox } from './messages/Lightbox';
 import { EditHistory, type EditHistoryOf } from './messages/EditHistory';
+import { ReportDialog } from './moderation/ReportDialog';
 import { PollCard } from './messages/PollCard';
 import { PollComposer } from './messages/PollComposer';
 import { ScheduleDialog, ScheduledList } from './messages/Scheduled';
@@ -84,6 +85,10 @@ export function MessagePane(props: {
   /** Whether this device could restore the account's key backup: undecryptable messages then offer it. */
   canRestore?: boolean;
   onRestore?: () => void;
+  /** A community channel (reports go to its moderators) rather than a DM (to the instance's admins). */
+  inCommunity?: boolean;
+  /** Whether this user blocked `userId` (issue #16): their messages are collapsed until shown. */
+  isBlocked?: (userId: string) => boolean;
   /** Whether this user may pin here (MANAGE_MESSAGES in a community channel; anyone in a DM); the button is not offered otherwise. */
   canPin?: boolean;
 }) {
@@ -96,6 +101,11 @@ export function MessagePane(props: {
   const [toolsOpen, setToolsOpen] = createSignal<string | null>(null);
   /** The message whose edit history is open. */
   const [historyOf, setHistoryOf] = createSignal<EditHistoryOf | null>(null);
+  /** Messages from blocked people shown anyway, by key (issue #16). */
+  const [revealed, setRevealed] = createSignal<ReadonlySet<string>>(new Set());
+  const hidden = (m: ViewMessage) => !!props.isBlocked?.(m.sender) && !revealed().has(m.key);
+  /** The message being reported (issue #16). */
+  const [reporting, setReporting] = createSignal<ViewMessage | null>(null);
   const [makingPoll, setMakingPoll] = createSignal(false);
   const [pickingGif, setPickingGif] = createSignal(false);
   /** The thread whose panel is open (its root's seq), and whether the threads list is. */
@@ -687,7 +697,21 @@ export function MessagePane(props: {
                   </p>
                 )}
               </Show>
-              <Show when={!m.deleted} fallback={<p class="text tombstone">{t('This message was deleted.')}</p>}>
+              <Show
+                when={!m.deleted && !hidden(m)}
+                fallback={
+                  m.deleted ? (
+                    <p class="text tombstone">{t('This message was deleted.')}</p>
+                  ) : (
+                    <p class="text blocked-notice" data-testid="blocked-message">
+                      {t('A message from someone you blocked.')}{' '}
+                      <button type="button" class="link-button" onClick={() => setRevealed((r) => new Set(r).add(m.key))}>
+                        {t('Show it')}
+                      </button>
+                    </p>
+                  )
+                }
+              >
                 <Show
                   when={m.text !== null || m.files.length > 0 || m.call || m.poll}
                   fallback={
@@ -779,6 +803,11 @@ export function MessagePane(props: {
                   <Show when={props.onForward && (props.forwardTargets ?? []).length > 0 && m.text}>
                     <button type="button" class="tool" onClick={() => setForwarding(forwarding() === m ? null : m)} aria-expanded={forwarding() === m}>
                       {t('Forward')}
+                    </button>
+                  </Show>
+                  <Show when={m.sender !== props.me}>
+                    <button type="button" class="tool" onClick={() => setReporting(m)} aria-label={t('Report message')}>
+                      {t('Report')}
                     </button>
                   </Show>
                   <Show when={m.sender === props.me}>
@@ -1029,6 +1058,15 @@ export function MessagePane(props: {
       </form>
       <Lightbox images={images()} current={viewing()} onChange={setViewing} />
       <EditHistory of={historyOf()} onClose={() => setHistoryOf(null)} />
+      <ReportDialog
+        open={reporting() !== null}
+        onClose={() => setReporting(null)}
+        session={props.session ?? null}
+        channelId={props.session?.channelId ?? ''}
+        seq={reporting()?.seq ?? null}
+        senderName={reporting() ? props.nameOf(reporting()!.sender) : ''}
+        community={!!props.inCommunity}
+      />
       <GifPicker open={pickingGif()} onClose={() => setPickingGif(false)} onPick={(file) => attach([file])} />
       <Show when={showThreads() && props.session}>
         <ThreadsList

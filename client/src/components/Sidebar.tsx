@@ -13,7 +13,7 @@ import type { Channel, CommunityView, Dm } from '../api/communities';
 import { unreadLabel, UnreadBadge, type Counts } from './UnreadBadge';
 import { imageUrl } from '../api/images';
 
-export type SidebarAction = 'invite' | 'channel' | 'group' | 'roles' | 'appearance' | 'emoji' | 'leave' | 'dm';
+export type SidebarAction = 'invite' | 'channel' | 'group' | 'roles' | 'appearance' | 'emoji' | 'reports' | 'leave' | 'dm';
 
 interface Common {
   channelId: string | null;
@@ -122,6 +122,11 @@ export function CommunitySidebar(
           <Show when={can(Permission.MANAGE_EMOJI)}>
             <button type="button" onClick={() => act('emoji')}>
               {t('Emoji')}
+            </button>
+          </Show>
+          <Show when={can(Permission.MANAGE_MESSAGES | Permission.KICK | Permission.BAN | Permission.TIMEOUT)}>
+            <button type="button" onClick={() => act('reports')}>
+              {t('Reports')}
             </button>
           </Show>
           <Show when={props.community?.role !== 'owner'}>

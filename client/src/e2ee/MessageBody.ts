@@ -67,6 +67,8 @@ export interface LinkPreviewRef {
 
 export interface MessageBody {
   v: 1;
+  /** The message's franking key (client/src/e2ee/franking.ts): added when sealing; readers keep it only in the exact plaintext. */
+  fk?: string;
   preview?: LinkPreviewRef;
   poll?: Poll;
   /** A vote on a poll: option indexes (none: the vote taken back). */

@@ -19,4 +19,6 @@ export const en: Catalogue = {
   '{count} scheduled messages': { one: '{count} scheduled message', other: '{count} scheduled messages' },
   '{count} results': { one: '{count} result', other: '{count} results' },
   '{count} steps left': { one: '{count} step left', other: '{count} steps left' },
+  '{count} warnings so far': { one: '{count} warning so far', other: '{count} warnings so far' },
+  '{count} files': { one: '{count} file', other: '{count} files' },
 };

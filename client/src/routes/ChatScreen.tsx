@@ -40,6 +40,9 @@ import { createRinging } from '../calls/ringing';
 import type { CallNotice } from '../e2ee/MessageBody';
 import { callUsers } from '../api/calls';
 import { RolesEditor } from '../components/RolesEditor';
+import { CommunityReportsDialog } from '../components/moderation/ReportQueue';
+import { useWarnings, WarningsBanner } from '../components/moderation/WarningsBanner';
+import { blocksOf, isBlocked, toggleBlock } from '../components/moderation/Blocks';
 import { AppearanceDialog, EmojiDialog, GroupLookDialog } from '../components/CommunityLook';
 import { listEmoji } from '../api/images';
 import { CommunitySidebar, DmSidebar, type SidebarAction } from '../components/Sidebar';
@@ -74,6 +77,14 @@ export default function ChatScreen() {
   const me = () => user()!;
   /** The account's quarantine (issue #16), read without `me()`: signing out empties the user while this screen is still up. */
   const quarantine = () => user()?.quarantine ?? null;
+  /** Warnings moderators gave this account (issue #16), and re-reading the account when the hub says its standing changed. */
+  const { warnings, refetch: refetchWarnings } = useWarnings();
+  blocksOf(me().id);
+  onCleanup(() => blocksOf(null));
+  const refreshAccount = () => {
+    void fetchMe().then(updateUser, () => undefined);
+    void refetchWarnings();
+  };
   // While the engine starts and the lists are read: the first rows drawn need these.
   warmTimeFormats(untrack(preferences).clock, untrack(locale));
   const [engine] = createResource(async () => Engine.start(await deviceDb(), me(), deviceName()));
@@ -224,7 +235,8 @@ export default function ChatScreen() {
     if (!e) return;
     onCleanup(
       e.onHub((f) => {
-        if (f.type === 'changed') reread(f.scope === 'dms' ? 'dms' : f.id);
+        if (f.type === 'changed' && f.scope === 'account') void refreshAccount();
+        else if (f.type === 'changed') reread(f.scope === 'dms' ? 'dms' : f.id);
         // Also on the first: a change made between the first list reads and the hub's connection
         // was announced to no socket of this device.
         else if (f.type === 'ready') reread('all');
@@ -739,6 +751,7 @@ export default function ChatScreen() {
             />
           )}
         </Show>
+        <WarningsBanner warnings={warnings()} />
         <Show when={quarantine()}>
           {(q) => (
             <p class="banner banner-bad" role="alert" data-testid="quarantined">
@@ -765,6 +778,8 @@ export default function ChatScreen() {
             <div class="conversation-body">
               <MessagePane
                 title={title()}
+                inCommunity={!!communityId()}
+                isBlocked={isBlocked}
                 disappearSeconds={currentChannel()?.disappearSeconds ?? currentDm()?.disappearSeconds ?? null}
                 session={activeSession()}
                 me={me().id}
@@ -790,6 +805,8 @@ export default function ChatScreen() {
                     busy={rereading() > 0}
                     presenceOf={hub.presenceOf}
                     me={me().id}
+                    isBlocked={isBlocked}
+                    onToggleBlock={(m) => toggleBlock(m.userId, m.name)}
                     canKick={(m) => !!currentChannel() && m.userId !== me().id && can(Permission.KICK) && RANK[(m.role ?? 'member') as BuiltInRole] < RANK[community()?.role ?? 'member']}
                     onKick={async (m) => {
                       await kickMember(communityId()!, m.userId);
@@ -861,6 +878,7 @@ export default function ChatScreen() {
       <GroupLookDialog open={dialog() === 'groupLook'} onClose={close} dm={currentDm() ?? null} title={currentDm() ? dmTitle(currentDm()!) : ''} onChanged={() => void refetchDms()} />
       <AppearanceDialog open={dialog() === 'appearance'} onClose={close} community={community() ?? null} onChanged={() => (refetchCommunity(), void refetchCommunities())} />
       <Show when={communityId()}>
+        <CommunityReportsDialog open={dialog() === 'reports'} onClose={close} communityId={communityId()!} />
         <EmojiDialog open={dialog() === 'emoji'} onClose={close} communityId={communityId()!} onChanged={() => startTransition(() => void refetchEmoji())} />
         <RolesEditor
           open={dialog() === 'roles'}

@@ -22,7 +22,8 @@ import type { HeldReason, ScheduledOut } from '../../../protocol/scheduled';
 import type { EnvelopeKind, EnvelopeOut, Mentions, ServerFrame } from '../../../protocol/frames';
 import type { CryptoErrorCode, MessageStatus } from '../crypto';
 import type { Engine, OpenResult } from '../e2ee/Engine';
-import { decodeBody, encodeBody, type CallNotice, type FileRef, type LinkPreviewRef, type MessageBody } from '../e2ee/MessageBody';
+import { frankedPlaintext, commitmentHolds } from '../e2ee/franking';
+import { decodeBody, type CallNotice, type FileRef, type LinkPreviewRef, type MessageBody } from '../e2ee/MessageBody';
 import { applyVote, type PollView } from '../e2ee/polls';
 import { forgetMedia } from '../files/transfer';
 import { toBase64Url } from '../e2ee/base64';
@@ -43,12 +44,17 @@ export interface MessageRecord {
   body?: MessageBody;
   status?: MessageStatus;
   /** Why it could not be opened; with the ciphertext kept so it can be retried. */
-  error?: CryptoErrorCode | 'waiting-for-key' | 'unreadable-body';
+  error?: CryptoErrorCode | 'waiting-for-key' | 'unreadable-body' | 'franking-mismatch';
   ciphertext?: string;
   /** Disappearing messages: when it (and what is about it) stops being shown and is forgotten here. */
   expiresAt?: number;
   /** Its disappearing timer ran out: kept only as a seq, never shown. */
   expired?: true;
+  /** Message franking (protocol/franking.ts): the commitment and the room's tag, as the envelope carried them. */
+  franking?: string;
+  frankTag?: string;
+  /** The exact plaintext that was decrypted (JSON text), kept so a report can disclose it byte for byte. */
+  raw?: string;
 }
 
 /** An outgoing envelope not yet acknowledged. */
@@ -63,6 +69,8 @@ interface OutboxItem {
   ciphertext?: string;
   /** The recipients epoch `ciphertext` was sealed for (issue #20). */
   epoch?: number;
+  /** The franking commitment sealed with `ciphertext` (messages and edits). */
+  franking?: string;
   problem?: string;
 }
 
@@ -528,7 +536,7 @@ export class ChannelSession {
 
   /** Whether `env` still has to be decrypted (not held already, not our own echo, not a tombstone). */
   private needsOpening(env: EnvelopeOut): boolean {
-    if (env.deleted || (this.recordsSignal[0]().has(env.seq) && !env.deleted)) return false;
+    if (env.deleted || env.kind === 'delete' || (this.recordsSignal[0]().has(env.seq) && !env.deleted)) return false;
     if (env.sender === this.engine.userId && this.scheduledCopies[env.clientMsgId]) return false;
     return !(env.sender === this.engine.userId && this.outboxSignal[0]().some((o) => o.clientMsgId === env.clientMsgId));
   }
@@ -561,6 +569,8 @@ export class ChannelSession {
       ...(env.target !== undefined ? { target: env.target } : {}),
       ...(env.replyTo !== undefined ? { replyTo: env.replyTo } : {}),
       ...(env.expiresAt !== undefined ? { expiresAt: env.expiresAt } : {}),
+      ...(env.franking !== undefined ? { franking: env.franking } : {}),
+      ...(env.frankTag !== undefined ? { frankTag: env.frankTag } : {}),
     };
     // Our own envelope replayed before its ack reached us: it is the ack.
     const mine = this.outboxSignal[0]().find((o) => o.clientMsgId === env.clientMsgId);
@@ -573,11 +583,13 @@ export class ChannelSession {
     }
     // Erased because its timer ran out: never shown, not even as "deleted".
     if (env.deleted) return this.saveRecord({ ...base, deleted: true, ...(env.expiresAt !== undefined && env.expiresAt <= Date.now() ? { expired: true as const } : {}) });
-    this.saveRecord(await this.openRecord(base, env.ciphertext, preOpened));
+    // A delete carries nothing to read (a moderator's, made by the server, not even a ciphertext).
+    this.saveRecord(base.kind === 'delete' ? base : await this.openRecord(base, env.ciphertext, preOpened));
     if (base.kind === 'delete' && base.target !== undefined) {
       // Scrub the deleted message's cached text too, not only its ciphertext on the server.
+      // The author's own delete, or a moderator's (the room accepts only deletes it authorized).
       const target = this.recordsSignal[0]().get(base.target);
-      if (target && target.sender === base.sender) {
+      if (target) {
         const { body: _b, ciphertext: _c, ...rest } = target;
         this.saveRecord({ ...rest, deleted: true });
       }
@@ -586,11 +598,15 @@ export class ChannelSession {
 
   private async openRecord(base: MessageRecord, ciphertext: string, preOpened?: OpenResult): Promise<MessageRecord> {
     const opened = preOpened ?? (await this.engine.open(this.channelId, { sender: base.sender, ciphertext, ts: base.ts }));
-    const { error: _e, ciphertext: _c, body: _b, status: _s, ...rest } = base;
+    const { error: _e, ciphertext: _c, body: _b, status: _s, raw: _r, ...rest } = base;
     if (!opened.ok) return { ...rest, error: opened.code, ciphertext };
+    // A commitment that does not match what it commits to would make the message unreportable:
+    // such a message is not shown (the room requires one on every message and edit).
+    if (base.franking !== undefined && !commitmentHolds(opened.plaintext, base.franking)) return { ...rest, error: 'franking-mismatch' };
     const body = decodeBody(opened.plaintext);
     if (!body) return { ...rest, error: 'unreadable-body' };
-    return { ...rest, body, status: opened.status };
+    const raw = base.franking !== undefined && base.sender !== this.engine.userId ? { raw: new TextDecoder().decode(opened.plaintext) } : {};
+    return { ...rest, body, status: opened.status, ...raw };
   }
 
   private async retryWaiting(): Promise<void> {
@@ -664,7 +680,8 @@ export class ChannelSession {
     this.scheduleErrorSignal[1](null);
     if (!this.ready()) throw new NotConnected();
     const epoch = this.epoch;
-    const ciphertext = await this.engine.seal(this.channelId, encodeBody(body), epoch);
+    const { plaintext, franking } = frankedPlaintext('message', body);
+    const ciphertext = await this.engine.seal(this.channelId, plaintext, epoch);
     const copy: ScheduledCopy = { body, at, ...(replyTo !== undefined ? { replyTo } : {}), ...(mentions ? { mentions } : {}) };
     await this.keepScheduledCopy(clientMsgId, copy);
     this.scheduling.set(clientMsgId, { ...copy, retried });
@@ -672,6 +689,7 @@ export class ChannelSession {
       type: 'schedule',
       clientMsgId,
       ciphertext,
+      franking,
       at,
       ...(replyTo !== undefined ? { replyTo } : {}),
       ...(mentions ? { mentions } : {}),
@@ -751,8 +769,10 @@ export class ChannelSession {
         if (!item.ciphertext) {
           try {
             const epoch = this.epoch;
-            item.ciphertext = await this.engine.seal(this.channelId, encodeBody(item.body), epoch);
+            const { plaintext, franking } = frankedPlaintext(item.kind, item.body);
+            item.ciphertext = await this.engine.seal(this.channelId, plaintext, epoch);
             item.epoch = epoch;
+            item.franking = franking;
             item.problem = undefined;
           } catch (e) {
             item.problem = e instanceof Error ? e.message : 'could not encrypt';
@@ -766,6 +786,7 @@ export class ChannelSession {
           clientMsgId: item.clientMsgId,
           kind: item.kind,
           ciphertext: item.ciphertext,
+          ...(item.franking !== undefined ? { franking: item.franking } : {}),
           ...(item.target !== undefined ? { target: item.target } : {}),
           ...(item.replyTo !== undefined ? { replyTo: item.replyTo } : {}),
           // Routing metadata for unread mention counts; the text itself stays encrypted.
@@ -892,16 +913,19 @@ export class ChannelSession {
           t.pinned = r.kind === 'pin';
           continue;
         }
+        if (r.kind === 'delete') {
+          // The author's or a moderator's: the room relays only deletes it authorized.
+          t.deleted = true;
+          t.text = null;
+          t.files = [];
+          delete t.versions;
+          continue;
+        }
         if (t.sender !== r.sender) continue;
         if (r.kind === 'edit' && r.body?.closePoll && t.poll) {
           t.poll.closed = true;
         } else if (r.kind === 'edit' && !r.error && r.body?.text !== undefined && !t.deleted) {
           addVersion(t, r.body.text, r.ts);
-        } else if (r.kind === 'delete') {
-          t.deleted = true;
-          t.text = null;
-          t.files = [];
-          delete t.versions;
         }
       }
     }
@@ -937,6 +961,31 @@ export class ChannelSession {
       }
     }
     return out;
+  }
+
+  /**
+   * What reporting message `seq` discloses (issue #16 item 1): the version on screen (its latest
+   * edit, else the message itself) as the exact plaintext this device decrypted, with the franking
+   * tags its envelope carried; null when there is nothing readable to disclose. A message from
+   * before franking has no exact plaintext kept: its text is disclosed and the report says it
+   * cannot be verified.
+   */
+  disclosure(seq: number): { seq: number; messageSeq: number; plaintext: string; sender: string; ts: number; franking?: string; frankTag?: string } | null {
+    const records = this.recordsSignal[0]();
+    const message = records.get(seq);
+    if (!message || message.deleted || !message.body) return null;
+    let shown = message;
+    for (const r of records.values()) if (r.kind === 'edit' && r.target === seq && r.sender === message.sender && r.body && !r.error && r.seq > shown.seq) shown = r;
+    const plaintext = shown.raw ?? JSON.stringify(shown.body);
+    return {
+      seq: shown.seq,
+      messageSeq: seq,
+      plaintext,
+      sender: shown.sender,
+      ts: shown.ts,
+      ...(shown.raw && shown.franking ? { franking: shown.franking } : {}),
+      ...(shown.raw && shown.frankTag ? { frankTag: shown.frankTag } : {}),
+    };
   }
 
   /** Who (other than `me`) has read up to `seq`, from the read receipts seen since the conversation opened. */

@@ -133,6 +133,10 @@ export const communities = sqliteTable('communities', {
   iconId: text('icon_id'),
   bannerId: text('banner_id'),
   accent: text('accent'),
+  /** Warnings (issue #16 item 2): this many warnings in the community time a member out automatically (null: never). */
+  warnThreshold: integer('warn_threshold'),
+  /** How long that automatic timeout lasts, seconds. */
+  warnTimeoutSeconds: integer('warn_timeout_seconds'),
 });
 
 export const channelGroups = sqliteTable('channel_groups', {
@@ -299,4 +303,63 @@ export const emoji = sqliteTable(
     createdAt: integer('created_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.communityId, t.name] })],
+);
+
+/**
+ * Reports (issue #16 item 1): a member reports a message (disclosing its plaintext and franking
+ * tags, checked into `verdict`), a user or a community. `queue` says who reviews it: the
+ * community's moderators, or the instance's admins (DMs, users, communities, escalations).
+ */
+export const reports = sqliteTable(
+  'reports',
+  {
+    id: text('id').primaryKey(),
+    reporterId: text('reporter_id').notNull(),
+    kind: text('kind').notNull(),
+    queue: text('queue').notNull(),
+    communityId: text('community_id'),
+    channelId: text('channel_id'),
+    /** The envelope whose plaintext was disclosed, and the message it belongs to (an edit's target). */
+    seq: integer('seq'),
+    messageSeq: integer('message_seq'),
+    accusedId: text('accused_id'),
+    reason: text('reason').notNull(),
+    comment: text('comment').notNull(),
+    /** The plaintext the reporter disclosed (JSON text of the message body): the only plaintext the server ever holds. */
+    disclosed: text('disclosed'),
+    verdict: text('verdict'),
+    messageTs: integer('message_ts'),
+    status: text('status').notNull(),
+    resolution: text('resolution'),
+    resolvedBy: text('resolved_by'),
+    resolvedAt: integer('resolved_at'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('reports_queue_idx').on(t.queue, t.communityId, t.status, t.createdAt), index('reports_reporter_idx').on(t.reporterId, t.status)],
+);
+
+/** Warnings (issue #16 item 2): a moderator warns a member of a community (or an admin, instance-wide: null community). */
+export const warnings = sqliteTable(
+  'warnings',
+  {
+    id: text('id').primaryKey(),
+    communityId: text('community_id'),
+    userId: text('user_id').notNull(),
+    moderatorId: text('moderator_id').notNull(),
+    reason: text('reason').notNull(),
+    reportId: text('report_id'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('warnings_user_idx').on(t.userId, t.communityId)],
+);
+
+/** Blocking (issue #16 item 3): `userId` blocked `blockedId`. Their 1:1 DM turns read-only, new DMs between them are refused, presence and typing are hidden both ways. */
+export const blocks = sqliteTable(
+  'blocks',
+  {
+    userId: text('user_id').notNull(),
+    blockedId: text('blocked_id').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.blockedId] }), index('blocks_blocked_idx').on(t.blockedId)],
 );

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { explainFailure } from './failures';
 
 // Every code client/src/crypto/errors.ts can give a message (LockIcon's list).
-const CODES = ['waiting-for-key', 'not-a-recipient', 'sent-before-join', 'duplicate-message', 'too-far-ahead', 'bad-signature', 'tampered', 'unknown-version', 'malformed', 'session-missing', 'identity-changed', 'unreadable-body', 'history-expired'];
+const CODES = ['waiting-for-key', 'not-a-recipient', 'sent-before-join', 'duplicate-message', 'too-far-ahead', 'bad-signature', 'tampered', 'unknown-version', 'malformed', 'session-missing', 'identity-changed', 'unreadable-body', 'history-expired', 'franking-mismatch'];
 
 describe('explainFailure (issue 12 item 6)', () => {
   it('offers the backup for messages sent before this device could read them, when there is one to restore', () => {

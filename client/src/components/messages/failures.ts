@@ -29,6 +29,8 @@ export function explainFailure(code: string, sender: string, canRestore: boolean
     case 'bad-signature':
     case 'tampered':
       return { text: t('This message was altered on the way, so it is not shown. If this keeps happening, tell {name}.', { name: sender }) };
+    case 'franking-mismatch':
+      return { text: t("This message's report seal does not match its text, so it is not shown: a message nobody could report verifiably. If this keeps happening, tell a moderator about {name}.", { name: sender }) };
     case 'duplicate-message':
       return { text: t('A copy of a message already received (a replay), so it is not shown twice.') };
     case 'too-far-ahead':

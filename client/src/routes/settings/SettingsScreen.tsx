@@ -4,7 +4,7 @@
  * button works; the section nav marks the current one.
  */
 import { msg, t } from '../../i18n';
-import { For, Match, Switch } from 'solid-js';
+import { createEffect, For, Match, Switch } from 'solid-js';
 import type { Engine } from '../../e2ee/Engine';
 import '../../styles/settings.css';
 import { AppearanceSection } from './AppearanceSection';
@@ -14,6 +14,9 @@ import { SecuritySection } from './SecuritySection';
 import { SessionsSection } from './SessionsSection';
 import { InvitesSection, mayInviteToInstance } from '../../components/Invites';
 import { UsersSection } from './UsersSection';
+import { BlockedCard, blocksOf } from '../../components/moderation/Blocks';
+import { user } from '../../stores/session';
+import { ReportsSection } from '../../components/moderation/ReportQueue';
 
 const SECTIONS = [
   { id: 'profile', title: msg('Profile') },
@@ -23,12 +26,14 @@ const SECTIONS = [
   { id: 'appearance', title: msg('Appearance') },
   { id: 'invites', title: msg('Invites') },
   { id: 'users', title: msg('Users'), admin: true },
+  { id: 'reports', title: msg('Reports'), admin: true },
 ] as const;
 
 export default function SettingsScreen(props: { section: string; engine: Engine | undefined; invitable: { id: string; name: string }[] }) {
   /** The sections this account may open: Users is for the instance's owner and admins. */
   const sections = () => SECTIONS.filter((s) => !('admin' in s) || mayInviteToInstance());
   const current = () => (sections().some((s) => s.id === props.section) ? props.section : 'profile');
+  createEffect(() => blocksOf(user()?.id ?? null));
   return (
     <section class="settings" aria-labelledby="settings-title">
       <h2 id="settings-title">{t('Settings')}</h2>
@@ -52,6 +57,7 @@ export default function SettingsScreen(props: { section: string; engine: Engine 
             <ProfileImagesCard />
             <ReadReceiptsCard engine={props.engine} />
             <StorageCard />
+            <BlockedCard />
           </Match>
           <Match when={current() === 'security'}>
             <SecuritySection engine={props.engine} />
@@ -70,6 +76,9 @@ export default function SettingsScreen(props: { section: string; engine: Engine 
           </Match>
           <Match when={current() === 'users'}>
             <UsersSection />
+          </Match>
+          <Match when={current() === 'reports'}>
+            <ReportsSection />
           </Match>
         </Switch>
       </div>
