@@ -83,9 +83,15 @@ export function serverFrankingKey(instanceSecret: Uint8Array): Uint8Array {
   return hkdf(sha256, instanceSecret, encoder.encode('chatalot'), encoder.encode('message franking v1'), FRANKING_BYTES);
 }
 
+/** HMAC states keyed once per server key: a room tags every envelope, so the key's two padded blocks are hashed once, not per tag. */
+const keyed = new WeakMap<Uint8Array, ReturnType<typeof hmac.create>>();
+
 /** The room's tag on an accepted envelope (truncated HMAC). Ids hold no newline, so the fields cannot run into each other. */
 export function serverTag(key: Uint8Array, c: FrankingContext): string {
-  return b64url(hmac(sha256, key, encoder.encode(`chatalot-franking-v1\n${c.channelId}\n${c.sender}\n${c.seq}\n${c.ts}\n${c.commitment}`)).subarray(0, FRANK_TAG_BYTES));
+  let base = keyed.get(key);
+  if (!base) keyed.set(key, (base = hmac.create(sha256, key)));
+  const mac = base.clone().update(encoder.encode(`chatalot-franking-v1\n${c.channelId}\n${c.sender}\n${c.seq}\n${c.ts}\n${c.commitment}`)).digest();
+  return b64url(mac.subarray(0, FRANK_TAG_BYTES));
 }
 
 /**
