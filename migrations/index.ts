@@ -38,6 +38,10 @@ import sqlite0015 from './sqlite/0015_moderation.sql';
 import postgres0015 from './postgres/0015_moderation.sql';
 import sqlite0016 from './sqlite/0016_blocks.sql';
 import postgres0016 from './postgres/0016_blocks.sql';
+import sqlite0017 from './sqlite/0017_theme.sql';
+import postgres0017 from './postgres/0017_theme.sql';
+import sqlite0018 from './sqlite/0018_announcements.sql';
+import postgres0018 from './postgres/0018_announcements.sql';
 
 /** One migration: a stable id (the file name without `.sql`) and its SQL text. */
 export interface Migration {
@@ -63,6 +67,8 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { id: '0014_quarantine', sql: sqlite0014 },
   { id: '0015_moderation', sql: sqlite0015 },
   { id: '0016_blocks', sql: sqlite0016 },
+  { id: '0017_theme', sql: sqlite0017 },
+  { id: '0018_announcements', sql: sqlite0018 },
 ];
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0000_init', sql: postgres0000 },
@@ -82,4 +88,6 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0014_quarantine', sql: postgres0014 },
   { id: '0015_moderation', sql: postgres0015 },
   { id: '0016_blocks', sql: postgres0016 },
+  { id: '0017_theme', sql: postgres0017 },
+  { id: '0018_announcements', sql: postgres0018 },
 ];

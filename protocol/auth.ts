@@ -96,3 +96,13 @@ export interface AuthResponse {
   /** After registering with a community invite: the community the new account has joined. */
   joinedCommunityId?: string;
 }
+
+/** Announcements (issue #16 item 6): an instance-wide banner. */
+export const ANNOUNCEMENT_SEVERITIES = ['info', 'warning', 'critical'] as const;
+export const MAX_ANNOUNCEMENT_CHARS = 1000;
+export const CreateAnnouncementRequest = v.strictObject({
+  text: v.pipe(CleanText(MAX_ANNOUNCEMENT_CHARS, 'text'), v.minLength(1, 'say something')),
+  severity: v.optional(v.picklist(ANNOUNCEMENT_SEVERITIES, `severity must be one of ${ANNOUNCEMENT_SEVERITIES.join(', ')}`)),
+  /** When it stops showing (ms since the epoch); none: until removed. */
+  endsAt: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+});

@@ -127,3 +127,6 @@ export const CreateCommunityInviteRequest = v.strictObject({
 export const CreateDmRequest = v.strictObject({
   userIds: v.pipe(v.array(Id), v.minLength(1, 'name at least one other user'), v.maxLength(MAX_GROUP_DM_MEMBERS - 1, `a group DM holds at most ${MAX_GROUP_DM_MEMBERS} people including you`)),
 });
+
+/** Community theming (issue #16 item 8): custom CSS, sanitized by the server (worker/moderation/cssSanitizer.ts); at most 16 KiB. */
+export const SetThemeRequest = v.strictObject({ css: v.pipe(v.string(), v.maxLength(16_384, 'css: at most 16,384 characters')) });

@@ -20,6 +20,7 @@ import { meRoutes } from './routes/me';
 import { inviteRoutes } from './routes/invites';
 import { adminRoutes } from './routes/admin';
 import { reportRoutes } from './routes/reports';
+import { announcementRoutes } from './routes/announcements';
 import { openApiRoutes } from './routes/openapi';
 import { deviceRoutes, ownKeyRoutes, userKeyRoutes } from './routes/devices';
 import type { Storage } from './storage/Storage';
@@ -75,6 +76,7 @@ export function createApp(): Hono<AppEnv> {
   api.route('/invites', inviteRoutes);
   api.route('/admin', adminRoutes);
   api.route('/reports', reportRoutes);
+  api.route('/announcements', announcementRoutes);
   api.route('/devices', deviceRoutes);
   api.route('/users', userKeyRoutes);
   api.route('/', ownKeyRoutes);

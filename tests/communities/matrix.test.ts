@@ -79,6 +79,9 @@ const ROWS: Record<string, Row> = {
   'POST /api/communities/{id}/bans': { scope: 'community', body: { userId: '{target}' }, member: 403 },
   'GET /api/communities/{id}/bans': { scope: 'community', member: 403 },
   'DELETE /api/communities/{id}/bans/{userId}': { scope: 'community', member: 403 },
+  // Theme (issue #16 item 8): members read what their clients apply; ADMINISTRATOR sets it.
+  'GET /api/communities/{id}/theme': { scope: 'community', member: 'allowed' },
+  'PUT /api/communities/{id}/theme': { scope: 'community', body: { css: '.x { color: red }' }, member: 403 },
   // Reports and warnings (issue #16): moderators only (tests/moderation/reports.test.ts).
   'GET /api/communities/{id}/reports': { scope: 'community', member: 403 },
   'POST /api/communities/{id}/members/{userId}/warnings': { scope: 'community', body: { reason: 'be nice' }, member: 403 },

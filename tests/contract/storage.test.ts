@@ -637,7 +637,7 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     expect(await b.storage.getReport(bb.id)).toMatchObject({ queue: 'instance' });
   });
 
-  it('#16 warnings and the automatic-timeout policy; blocks either way, listed, idempotent, gone with the account', async () => {
+  it('#16 warnings, the automatic-timeout policy and the theme; blocks either way, listed, idempotent, gone with the account', async () => {
     const owner = await b.storage.createUser(user('warn_owner'));
     const c = community(owner.id);
     await b.storage.createCommunity(c);
@@ -651,6 +651,9 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     expect(await b.storage.getCommunityModeration(c.community.id)).toEqual({ warnThreshold: null, warnTimeoutSeconds: null });
     await b.storage.setCommunityModeration(c.community.id, { warnThreshold: 3, warnTimeoutSeconds: 600 });
     expect(await b.storage.getCommunityModeration(c.community.id)).toEqual({ warnThreshold: 3, warnTimeoutSeconds: 600 });
+    expect(await b.storage.getCommunityTheme(c.community.id)).toEqual({ source: null, css: null });
+    await b.storage.setCommunityTheme(c.community.id, { source: ':root{color:red}', css: '[x]{color:red}' });
+    expect(await b.storage.getCommunityTheme(c.community.id)).toEqual({ source: ':root{color:red}', css: '[x]{color:red}' });
 
     const [x, y, z] = await Promise.all(['blocker', 'blockee', 'bystander'].map((n) => b.storage.createUser(user(n))));
     await b.storage.block(x!.id, y!.id, 5);
@@ -661,6 +664,20 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     expect(await b.storage.blockedEitherWay(z!.id, [x!.id, y!.id])).toEqual([]);
     expect(await b.storage.unblock(y!.id, x!.id)).toBe(false);
     expect(await b.storage.unblock(x!.id, y!.id)).toBe(true);
+    // Announcements: active ones, minus those a user dismissed; deleting takes its dismissals along.
+    const ann = (text: string, createdAt: number, endsAt: number | null) => b.storage.createAnnouncement({ id: id('an'), text, severity: 'info', createdBy: x!.id, createdAt, endsAt });
+    const a1 = await ann('one', 100, null);
+    const a2 = await ann('two', 200, 500);
+    const mine = async (now: number) => (await b.storage.listAnnouncements({ now, userId: x!.id, limit: 100 })).filter((a) => [a1.id, a2.id].includes(a.id)).map((a) => a.text);
+    expect(await mine(300)).toEqual(['two', 'one']);
+    expect(await mine(600)).toEqual(['one']);
+    expect(await b.storage.dismissAnnouncement(a1.id, x!.id)).toBe(true);
+    expect(await b.storage.dismissAnnouncement(a1.id, x!.id)).toBe(true);
+    expect(await b.storage.dismissAnnouncement('nope', x!.id)).toBe(false);
+    expect(await mine(300)).toEqual(['two']);
+    expect((await b.storage.listAnnouncements({ now: 300, userId: z!.id, limit: 100 })).map((a) => a.id)).toEqual(expect.arrayContaining([a1.id, a2.id]));
+    expect(await b.storage.deleteAnnouncement(a1.id)).toBe(true);
+    expect(await b.storage.deleteAnnouncement(a1.id)).toBe(false);
     await b.storage.block(x!.id, y!.id, 7);
     await b.storage.deleteUser(y!.id);
     expect(await b.storage.listBlocks(x!.id)).toEqual([]);

@@ -6,7 +6,8 @@ import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../app';
 import { noStore, requireAuth, requireRole } from '../middleware/auth';
 import { jsonBody } from '../middleware/jsonBody';
-import { QuarantineRequest } from '../../protocol/auth';
+import { CreateAnnouncementRequest, QuarantineRequest } from '../../protocol/auth';
+import { newId } from '../auth/secrets';
 import { WarnRequest } from '../../protocol/reports';
 import { addWarning, reportViews } from '../moderation/reports';
 import { ApiError } from '../../protocol/errors';
@@ -57,6 +58,28 @@ export const adminRoutes = new Hono<AppEnv>()
       limit: Number.isFinite(limit) ? limit : 100,
     });
     return c.json({ events: events.map((e) => ({ ...e, detail: JSON.parse(e.detail) as unknown })) });
+  })
+
+  .get('/announcements', async (c) => {
+    const storage = await c.var.storage();
+    return c.json({ announcements: await storage.listAnnouncements({ limit: 50 }) });
+  })
+
+  .post('/announcements', async (c) => {
+    const body = await jsonBody(c, CreateAnnouncementRequest);
+    const now = c.var.now();
+    if (body.endsAt !== undefined && body.endsAt <= now) throw new ApiError('validation_failed', 'endsAt: the end must be in the future');
+    const storage = await c.var.storage();
+    const announcement = await storage.createAnnouncement({ id: newId(), text: body.text, severity: body.severity ?? 'info', createdBy: c.var.auth.user.id, createdAt: now, endsAt: body.endsAt ?? null });
+    await audit(c, 'announcement_posted', c.var.auth.user.id, { announcementId: announcement.id, severity: announcement.severity });
+    return c.json({ announcement }, 201);
+  })
+
+  .delete('/announcements/:id', async (c) => {
+    const storage = await c.var.storage();
+    if (!(await storage.deleteAnnouncement(c.req.param('id')))) throw new ApiError('not_found', 'no such announcement');
+    await audit(c, 'announcement_removed', c.var.auth.user.id, { announcementId: c.req.param('id') });
+    return c.body(null, 204);
   })
 
   .get('/reports', async (c) => {

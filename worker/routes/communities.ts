@@ -24,6 +24,7 @@ import {
   CreateRoleRequest,
   RenameCommunityRequest,
   SetMemberRoleRequest,
+  SetThemeRequest,
   TimeoutRequest,
   TransferCommunityRequest,
   UpdateGroupRequest,
@@ -47,6 +48,8 @@ import { sweepFilesLater } from './files';
 import { dropImage, storeImage } from './images';
 import { EMOJI_NAME, MAX_EMOJI_PER_COMMUNITY } from '../../protocol/images';
 import { CommunityModerationRequest, WarnRequest } from '../../protocol/reports';
+import { sanitizeCommunityCss } from '../moderation/cssSanitizer';
+import { themeScope } from '../../protocol/theme';
 import { REVIEW_BITS, reportViews, warnMember } from '../moderation/reports';
 
 /** Name of the group and channel every new community starts with. */
@@ -710,6 +713,34 @@ export const communityRoutes = new Hono<AppEnv>()
     const s = await standingIn(c, storage, c.req.param('id'));
     const body = await jsonBody(c, TimeoutRequest);
     return c.json(await timeOutMember(c, storage, s, c.req.param('userId'), body.seconds));
+  })
+
+  // ── Theme (issue #16 item 8): custom CSS, sanitized here, applied by members' clients ─────
+
+  .get('/:id/theme', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    const theme = await storage.getCommunityTheme(s.community.id);
+    // Members get what their clients apply; the text as written is for those who may edit it.
+    return c.json({ css: theme.css, ...(has(s.bits, Permission.ADMINISTRATOR) ? { source: theme.source } : {}) });
+  })
+
+  .put('/:id/theme', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    requirePermission(s.bits, Permission.ADMINISTRATOR, 'ADMINISTRATOR');
+    const body = await jsonBody(c, SetThemeRequest);
+    let result: { css: string; removed: string[] };
+    try {
+      result = sanitizeCommunityCss(body.css, { scope: themeScope(s.community.id), blobUrlPrefix: '/api/images/' });
+    } catch (e) {
+      if (e instanceof RangeError) throw new ApiError('validation_failed', `css: ${e.message}`);
+      throw e;
+    }
+    const empty = body.css.trim() === '';
+    await storage.setCommunityTheme(s.community.id, empty ? { source: null, css: null } : { source: body.css, css: result.css });
+    await audit(c, 'community_theme_changed', c.var.auth.user.id, { communityId: s.community.id, bytes: result.css.length, removed: result.removed.length });
+    return c.json({ css: empty ? null : result.css, removed: result.removed });
   })
 
   // ── Reports and warnings (issue #16) ─────────────────────────────────────────────────────

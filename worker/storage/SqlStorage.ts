@@ -10,7 +10,7 @@ import { usernameSkeleton } from '../auth/names';
 import { migrate } from './migrate';
 import type { SqlExecutor, SqlValue } from './SqlExecutor';
 import { StorageError } from './StorageError';
-import type { AuditEvent, Ban, CommunityModeration, Report, Warning, Channel, DirectMemberState, ChannelAccess, ChannelGroup, ChannelOverride, Community, CommunityLook, Role, Device, PersonalGroupAccess, DeviceList, Invite, KeyBackupMeta, OneTimePreKey, Member, NewUser, RefreshLookup, Session, Storage, StoredFile, StoredImage, User, UserPatch } from './Storage';
+import type { Announcement, AuditEvent, Ban, CommunityModeration, Report, Warning, Channel, DirectMemberState, ChannelAccess, ChannelGroup, ChannelOverride, Community, CommunityLook, Role, Device, PersonalGroupAccess, DeviceList, Invite, KeyBackupMeta, OneTimePreKey, Member, NewUser, RefreshLookup, Session, Storage, StoredFile, StoredImage, User, UserPatch } from './Storage';
 import type { CustomEmoji } from '../../protocol/images';
 
 /** Column lists that alias snake_case columns to the interface's camelCase fields. */
@@ -203,6 +203,7 @@ export class SqlStorage implements Storage {
     await this.db.batch([
       { sql: 'DELETE FROM audit_log WHERE user_id = ?', params: [id] },
       { sql: 'DELETE FROM blocks WHERE user_id = ? OR blocked_id = ?', params: [id, id] },
+      { sql: 'DELETE FROM announcement_dismissals WHERE user_id = ?', params: [id] },
       { sql: 'DELETE FROM users WHERE id = ?', params: [id] },
     ]);
     return existed;
@@ -1026,6 +1027,44 @@ export class SqlStorage implements Storage {
     const rows = await this.db.all<{ id: string }>('SELECT blocked_id AS id FROM blocks WHERE user_id = ? UNION SELECT user_id AS id FROM blocks WHERE blocked_id = ?', [userId, userId]);
     const asked = new Set(others);
     return [...new Set(rows.map((r) => r.id))].filter((id) => asked.has(id));
+  }
+
+  async createAnnouncement(a: Announcement): Promise<Announcement> {
+    await this.db.run('INSERT INTO announcements (id, text, severity, created_by, created_at, ends_at) VALUES (?, ?, ?, ?, ?, ?)', [a.id, a.text, a.severity, a.createdBy, a.createdAt, a.endsAt]);
+    return a;
+  }
+
+  async listAnnouncements(f: { now?: number; userId?: string; limit: number }): Promise<Announcement[]> {
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    if (f.now !== undefined) where.push('(ends_at IS NULL OR ends_at > ?)'), params.push(f.now);
+    if (f.userId !== undefined) where.push('NOT EXISTS (SELECT 1 FROM announcement_dismissals d WHERE d.announcement_id = announcements.id AND d.user_id = ?)'), params.push(f.userId);
+    params.push(Math.max(1, Math.min(f.limit, 100)));
+    const rows = await this.db.all<Announcement>(
+      `SELECT id, text, severity, created_by AS "createdBy", created_at AS "createdAt", ends_at AS "endsAt" FROM announcements ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC LIMIT ?`,
+      params,
+    );
+    return rows.map((a) => ({ ...a, createdAt: Number(a.createdAt), endsAt: optionalNumber(a.endsAt) }));
+  }
+
+  async deleteAnnouncement(id: string): Promise<boolean> {
+    await this.db.run('DELETE FROM announcement_dismissals WHERE announcement_id = ?', [id]);
+    return (await this.db.run('DELETE FROM announcements WHERE id = ?', [id])) > 0;
+  }
+
+  async dismissAnnouncement(id: string, userId: string): Promise<boolean> {
+    if (!(await this.one<{ id: string }>('SELECT id FROM announcements WHERE id = ?', [id]))) return false;
+    await this.db.run('INSERT INTO announcement_dismissals (announcement_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING', [id, userId]);
+    return true;
+  }
+
+  async getCommunityTheme(id: string): Promise<{ source: string | null; css: string | null }> {
+    const row = await this.one<{ source: string | null; css: string | null }>('SELECT theme_source AS source, theme_css AS css FROM communities WHERE id = ?', [id]);
+    return { source: row?.source ?? null, css: row?.css ?? null };
+  }
+
+  async setCommunityTheme(id: string, theme: { source: string | null; css: string | null }): Promise<void> {
+    await this.db.run('UPDATE communities SET theme_source = ?, theme_css = ? WHERE id = ?', [theme.source, theme.css, id]);
   }
 
   async appendAudit(e: AuditEvent): Promise<void> {

@@ -304,6 +304,16 @@ export interface Report {
   createdAt: number;
 }
 
+/** An instance-wide announcement (issue #16 item 6). */
+export interface Announcement {
+  id: string;
+  text: string;
+  severity: 'info' | 'warning' | 'critical';
+  createdBy: string;
+  createdAt: number;
+  endsAt: number | null;
+}
+
 /** A warning (issue #16 item 2); `communityId` null for an instance-wide one from an admin. */
 export interface Warning {
   id: string;
@@ -551,4 +561,14 @@ export interface Storage {
   /** Which of `others` have a block with `userId`, either way. */
   blockedEitherWay(userId: string, others: readonly string[]): Promise<string[]>;
   setCommunityModeration(id: string, m: CommunityModeration): Promise<void>;
+  /** Announcements (issue #16 item 6). */
+  createAnnouncement(a: Announcement): Promise<Announcement>;
+  /** Every announcement, newest first (`now` given: only those not ended; `userId` given: only those they have not dismissed). */
+  listAnnouncements(filter: { now?: number; userId?: string; limit: number }): Promise<Announcement[]>;
+  deleteAnnouncement(id: string): Promise<boolean>;
+  /** Records that `userId` dismissed it; false when there is no such announcement. */
+  dismissAnnouncement(id: string, userId: string): Promise<boolean>;
+  /** Community theming (issue #16 item 8): the custom CSS as written and as sanitized; nulls when none. */
+  getCommunityTheme(id: string): Promise<{ source: string | null; css: string | null }>;
+  setCommunityTheme(id: string, theme: { source: string | null; css: string | null }): Promise<void>;
 }

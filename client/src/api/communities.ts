@@ -169,3 +169,7 @@ export const assignRole = (communityId: string, userId: string, roleId: string) 
   api<void>(`${c(communityId)}/members/${encodeURIComponent(userId)}/roles/${encodeURIComponent(roleId)}`, { method: 'PUT' });
 export const unassignRole = (communityId: string, userId: string, roleId: string) =>
   api<void>(`${c(communityId)}/members/${encodeURIComponent(userId)}/roles/${encodeURIComponent(roleId)}`, { method: 'DELETE' });
+
+/** Community theming (issue #16 item 8): the sanitized CSS members apply (and, for admins, the text as written). */
+export const communityTheme = (id: string) => api<{ css: string | null; source?: string | null }>(`/api/communities/${encodeURIComponent(id)}/theme`);
+export const setCommunityTheme = (id: string, css: string) => api<{ css: string | null; removed: string[] }>(`/api/communities/${encodeURIComponent(id)}/theme`, { method: 'PUT', body: { css } });

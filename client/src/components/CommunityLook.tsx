@@ -11,7 +11,7 @@
 import { t } from '../i18n';
 import { createResource, createSignal, For, Show } from 'solid-js';
 import { EMOJI_NAME } from '../../../protocol/images';
-import type { CommunityView, Dm } from '../api/communities';
+import { communityTheme, setCommunityTheme, type CommunityView, type Dm } from '../api/communities';
 import { addEmoji, deleteEmoji, imageUrl, listEmoji, removeCommunityImage, removeGroupDmIcon, setCommunityAccent, setCommunityImage, setGroupDmAccent, setGroupDmIcon } from '../api/images';
 import { prepareImage } from '../images/prepareImage';
 import { Avatar } from './Avatar';
@@ -63,11 +63,62 @@ export function AppearanceDialog(props: { open: boolean; onClose: () => void; co
               remove={async () => (await removeCommunityImage(community().id, 'banner'), props.onChanged())}
             />
             <AccentField accent={community().accent} set={async (accent) => (await setCommunityAccent(community().id, accent), props.onChanged())} />
+            <ThemeField communityId={community().id} onChanged={props.onChanged} />
             <p class="muted small-text">{t('Everyone who can see this community sees its icon, banner and colour (the icon also on its invite page), so they are stored on the server as they are, not end-to-end encrypted.')}</p>
           </>
         )}
       </Show>
     </Dialog>
+  );
+}
+
+/**
+ * The community's custom CSS (issue #16 item 8): the server sanitizes it and says what it removed
+ * and why; members see it unless they turned community themes off in Settings → Appearance.
+ */
+function ThemeField(props: { communityId: string; onChanged: () => void }) {
+  const [current] = createResource(() => props.communityId, (id) => communityTheme(id).then((r) => r.source ?? '', () => ''));
+  const [draft, setDraft] = createSignal<string | null>(null);
+  const [removed, setRemoved] = createSignal<string[]>([]);
+  const [error, setError] = createSignal<string | null>(null);
+  const [saved, setSaved] = createSignal(false);
+  const save = async (e: SubmitEvent) => {
+    e.preventDefault();
+    setError(null);
+    setSaved(false);
+    try {
+      const r = await setCommunityTheme(props.communityId, draft() ?? current() ?? '');
+      setRemoved(r.removed);
+      setSaved(true);
+      props.onChanged();
+    } catch (err) {
+      setError(err instanceof Error ? err.message : t('Something went wrong.'));
+    }
+  };
+  return (
+    <form class="theme-field" onSubmit={(e) => void save(e)}>
+      <label>
+        {t('Custom CSS')}
+        <textarea rows={6} maxLength={16_384} spellcheck={false} value={draft() ?? current() ?? ''} onInput={(e) => setDraft(e.currentTarget.value)} />
+      </label>
+      <p class="muted small-text">{t('Styles apply inside the message area of this community. The server removes anything that could load from elsewhere, read what people type or cover the app, and tells you what it removed.')}</p>
+      <button type="submit" class="small">
+        {t('Save theme')}
+      </button>
+      <Show when={saved()}>
+        <p role="status" data-testid="theme-saved">
+          {removed().length ? t('Saved. The server removed {count} things:', { count: removed().length }) : t('Saved.')}
+        </p>
+      </Show>
+      <Show when={removed().length}>
+        <ul class="theme-removed">
+          <For each={removed()}>{(r) => <li>{r}</li>}</For>
+        </ul>
+      </Show>
+      <p class="error" role="alert">
+        {error()}
+      </p>
+    </form>
   );
 }
 

@@ -21,4 +21,5 @@ export const en: Catalogue = {
   '{count} steps left': { one: '{count} step left', other: '{count} steps left' },
   '{count} warnings so far': { one: '{count} warning so far', other: '{count} warnings so far' },
   '{count} files': { one: '{count} file', other: '{count} files' },
+  'Saved. The server removed {count} things:': { one: 'Saved. The server removed 1 thing:', other: 'Saved. The server removed {count} things:' },
 };

@@ -15,7 +15,7 @@ import { warmTimeFormats } from '../components/messages/messageTime';
 import { preferences } from '../stores/preferences';
 import { createEffect, createMemo, createResource, createRoot, createSignal, For, lazy, on, onCleanup, Show, startTransition, Suspense, untrack } from 'solid-js';
 import { Permission, RANK, type BuiltInRole } from '../../../protocol/permissions';
-import { acceptDm, channelMembers, createDm, kickMember, communityMembers, declineDm, getCommunity, leaveDm, listCommunities, listDms, listRoles, type Channel, type CommunityMember, type Dm, setDmDisappearing } from '../api/communities';
+import { acceptDm, channelMembers, communityTheme, createDm, kickMember, communityMembers, declineDm, getCommunity, leaveDm, listCommunities, listDms, listRoles, type Channel, type CommunityMember, type Dm, setDmDisappearing } from '../api/communities';
 import { ChannelSettingsDialog } from '../components/ChannelSettingsDialog';
 import {
   CreateChannelDialog,
@@ -42,6 +42,7 @@ import { callUsers } from '../api/calls';
 import { RolesEditor } from '../components/RolesEditor';
 import { CommunityReportsDialog } from '../components/moderation/ReportQueue';
 import { useWarnings, WarningsBanner } from '../components/moderation/WarningsBanner';
+import { AnnouncementBanners, useAnnouncements } from '../components/moderation/Announcements';
 import { blocksOf, isBlocked, toggleBlock } from '../components/moderation/Blocks';
 import { AppearanceDialog, EmojiDialog, GroupLookDialog } from '../components/CommunityLook';
 import { listEmoji } from '../api/images';
@@ -79,6 +80,8 @@ export default function ChatScreen() {
   const quarantine = () => user()?.quarantine ?? null;
   /** Warnings moderators gave this account (issue #16), and re-reading the account when the hub says its standing changed. */
   const { warnings, refetch: refetchWarnings } = useWarnings();
+  /** Instance-wide announcements (issue #16 item 6), read again whenever the hub (re)connects. */
+  const { announcements, refetch: refetchAnnouncements, dismiss: dismissAnnouncement } = useAnnouncements();
   blocksOf(me().id);
   onCleanup(() => blocksOf(null));
   const refreshAccount = () => {
@@ -160,6 +163,19 @@ export default function ChatScreen() {
   );
   const [roles, { refetch: refetchRoles }] = createResource(communityId, (id) => listRoles(id).then((r) => r.roles, () => []));
   // The community's custom emoji (issue #13 item 6): `:name:` in its messages and reactions.
+  /** The community's theme (issue #16 item 8): sanitized by the server, scoped to <main>, unless this device turned themes off. */
+  const [theme, { refetch: refetchTheme }] = createResource(communityId, (id) => communityTheme(id).then((r) => r.css, () => null));
+  const themeCss = () => (preferences().communityThemes && communityId() ? (theme() ?? null) : null);
+  // Applied through the CSSOM: the page's CSP refuses inline <style>, and a constructed sheet is
+  // parsed as CSS only (an @import in it would be ignored, were one to survive the server).
+  const themeSheet = new CSSStyleSheet();
+  createEffect(() => {
+    const css = themeCss();
+    themeSheet.replaceSync(css ?? '');
+    const others = document.adoptedStyleSheets.filter((x) => x !== themeSheet);
+    document.adoptedStyleSheets = css ? [...others, themeSheet] : others;
+  });
+  onCleanup(() => (document.adoptedStyleSheets = document.adoptedStyleSheets.filter((x) => x !== themeSheet)));
   const [customEmoji, { refetch: refetchEmoji }] = createResource(communityId, (id) => listEmoji(id).then((r) => r.emoji, () => []));
   // Read only once ready: the messages never wait (under Suspense) for the emoji list; until it
   // arrives `:name:` shows as text.
@@ -208,7 +224,7 @@ export default function ChatScreen() {
     // Removed from the community on screen: the effect below leaves it; nothing to read again.
     if (list && !list.some((c) => c.id === here)) return;
     let reads: unknown[] = [];
-    await startTransition(() => void (reads = [refetchCommunityView(), refetchCommMembers(), refetchRoles(), refetchEmoji()]));
+    await startTransition(() => void (reads = [refetchCommunityView(), refetchCommMembers(), refetchRoles(), refetchEmoji(), refetchTheme()]));
     await Promise.allSettled(reads);
     // The channel on screen may be the one just deleted (its settings dialog deletes it): its
     // members are read again only while it is still there, not asked of the server as a 404.
@@ -239,7 +255,7 @@ export default function ChatScreen() {
         else if (f.type === 'changed') reread(f.scope === 'dms' ? 'dms' : f.id);
         // Also on the first: a change made between the first list reads and the hub's connection
         // was announced to no socket of this device.
-        else if (f.type === 'ready') reread('all');
+        else if (f.type === 'ready') (reread('all'), void refetchAnnouncements());
       }),
     );
   });
@@ -638,7 +654,7 @@ export default function ChatScreen() {
         <div class="drawer-backdrop" aria-hidden="true" onClick={closeNav} />
       </Show>
 
-      <main class="main">
+      <main class="main" data-community-theme={themeCss() ? communityId() : undefined}>
         <div class="topbar" classList={{ 'has-tools': !!channelId() }}>
           <button
             type="button"
@@ -751,6 +767,7 @@ export default function ChatScreen() {
             />
           )}
         </Show>
+        <AnnouncementBanners announcements={announcements()} onDismiss={dismissAnnouncement} />
         <WarningsBanner warnings={warnings()} />
         <Show when={quarantine()}>
           {(q) => (

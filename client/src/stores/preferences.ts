@@ -32,6 +32,8 @@ export interface Preferences {
    * description and send them encrypted with the message. Off: the instance never sees the link.
    */
   linkPreviews: boolean;
+  /** Community themes (issue #16 item 8): apply a community's custom CSS (sanitized by the server) while in it. */
+  communityThemes: boolean;
 }
 
 /** The preset call backgrounds (client/src/styles/calls.css draws them). */
@@ -39,7 +41,7 @@ export const CALL_BACKGROUNDS = ['none', 'dusk', 'forest', 'ocean', 'sunrise', '
 export type CallBackground = (typeof CALL_BACKGROUNDS)[number] | 'custom';
 
 const KEY = 'chatalot.preferences';
-export const DEFAULT_PREFERENCES: Preferences = { theme: 'system', accent: 'indigo', density: 'comfortable', fontSize: 'medium', clock: '24h', times: 'relative', callRelayOnly: false, microphoneId: '', cameraId: '', speakerId: '', callBackground: 'none', linkPreviews: true };
+export const DEFAULT_PREFERENCES: Preferences = { theme: 'system', accent: 'indigo', density: 'comfortable', fontSize: 'medium', clock: '24h', times: 'relative', callRelayOnly: false, microphoneId: '', cameraId: '', speakerId: '', callBackground: 'none', linkPreviews: true, communityThemes: true };
 
 function load(): Preferences {
   try {
@@ -49,6 +51,7 @@ function load(): Preferences {
     if (p.times !== 'relative' && p.times !== 'absolute') p.times = DEFAULT_PREFERENCES.times;
     if (typeof p.callRelayOnly !== 'boolean') p.callRelayOnly = DEFAULT_PREFERENCES.callRelayOnly;
     if (typeof p.linkPreviews !== 'boolean') p.linkPreviews = DEFAULT_PREFERENCES.linkPreviews;
+    if (typeof p.communityThemes !== 'boolean') p.communityThemes = DEFAULT_PREFERENCES.communityThemes;
     for (const k of ['microphoneId', 'cameraId', 'speakerId'] as const) if (typeof p[k] !== 'string') p[k] = '';
     if (p.callBackground !== 'custom' && !CALL_BACKGROUNDS.includes(p.callBackground)) p.callBackground = 'none';
     return p;

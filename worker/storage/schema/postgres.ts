@@ -137,6 +137,9 @@ export const communities = pgTable('communities', {
   warnThreshold: integer('warn_threshold'),
   /** How long that automatic timeout lasts, seconds. */
   warnTimeoutSeconds: integer('warn_timeout_seconds'),
+  /** Community theming (issue #16 item 8): the custom CSS as its admins wrote it, and as the server sanitized it (what members receive). */
+  themeSource: text('theme_source'),
+  themeCss: text('theme_css'),
 });
 
 export const channelGroups = pgTable('channel_groups', {
@@ -362,4 +365,24 @@ export const blocks = pgTable(
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.blockedId] }), index('blocks_blocked_idx').on(t.blockedId)],
+);
+
+/** Announcements (issue #16 item 6): an instance-wide banner from the owner or an admin, until `ends_at` (null: until removed). */
+export const announcements = pgTable('announcements', {
+  id: text('id').primaryKey(),
+  text: text('text').notNull(),
+  severity: text('severity').notNull(),
+  createdBy: text('created_by').notNull(),
+  createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+  endsAt: bigint('ends_at', { mode: 'number' }),
+});
+
+/** Who dismissed which announcement (so it stays dismissed on every device of theirs). */
+export const announcementDismissals = pgTable(
+  'announcement_dismissals',
+  {
+    announcementId: text('announcement_id').notNull().references(() => announcements.id, { onDelete: 'cascade' }),
+    userId: text('user_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.announcementId, t.userId] })],
 );

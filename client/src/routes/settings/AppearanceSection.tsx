@@ -80,6 +80,14 @@ export function AppearanceSection() {
           { value: false, label: msg('No previews (the server never sees the links you send)') },
         ]}
       />
+      <Choice
+        name="communityThemes"
+        legend={msg('Community themes')}
+        options={[
+          { value: true, label: msg('Show the look a community chose for itself (colours and styles its admins set)') },
+          { value: false, label: msg('Always use my own appearance') },
+        ]}
+      />
     </section>
   );
 }

@@ -17,6 +17,7 @@ import { UsersSection } from './UsersSection';
 import { BlockedCard, blocksOf } from '../../components/moderation/Blocks';
 import { user } from '../../stores/session';
 import { ReportsSection } from '../../components/moderation/ReportQueue';
+import { AnnouncementsSection } from '../../components/moderation/Announcements';
 
 const SECTIONS = [
   { id: 'profile', title: msg('Profile') },
@@ -27,6 +28,7 @@ const SECTIONS = [
   { id: 'invites', title: msg('Invites') },
   { id: 'users', title: msg('Users'), admin: true },
   { id: 'reports', title: msg('Reports'), admin: true },
+  { id: 'announcements', title: msg('Announcements'), admin: true },
 ] as const;
 
 export default function SettingsScreen(props: { section: string; engine: Engine | undefined; invitable: { id: string; name: string }[] }) {
@@ -79,6 +81,9 @@ export default function SettingsScreen(props: { section: string; engine: Engine 
           </Match>
           <Match when={current() === 'reports'}>
             <ReportsSection />
+          </Match>
+          <Match when={current() === 'announcements'}>
+            <AnnouncementsSection />
           </Match>
         </Switch>
       </div>
