@@ -1,8 +1,8 @@
 /**
  * Issue #16 item 5, in the browser: the instance's owner finds Bob in Settings → Users and
- * quarantines him with a reason. Bob's next message is refused by the room, his screen then
- * says his account is quarantined and why, and his composer is off; Alice never receives the
- * message. Lifted, Bob's app lets him write again after a reload. The server side (DMs, uploads,
+ * quarantines him with a reason. Bob's screen says at once that his account is quarantined and
+ * why, and his composer is off (the room refusing his sends, also on a socket already open, is
+ * tested in tests/auth/quarantine.test.ts). Lifted, Bob's app lets him write again after a reload. The server side (DMs, uploads,
  * invites, sockets already open) is tested in tests/auth/quarantine.test.ts.
  */
 import { describe, expect, it } from 'vitest';
@@ -33,13 +33,12 @@ describe('quarantine in the browser', () => {
     await alice.goto(back);
     await expect.poll(() => messageWith(alice, 'hello before').count(), { timeout: 30_000 }).toBe(1);
 
-    await send(bob, 'sent while quarantined');
+    // Bob's screen is told at once (the hub's `changed: account`), before he tries to send.
     const banner = bob.getByTestId('quarantined');
     await expect.poll(() => banner.count(), { timeout: 30_000 }).toBe(1);
     expect(await banner.textContent()).toContain('Their reason: Spamming links');
     await expect.poll(() => bob.locator('#composer-input').isDisabled()).toBe(true);
     expect(await seriousViolations(bob)).toEqual([]);
-    expect(await messageWith(alice, 'sent while quarantined').count()).toBe(0);
 
     await alice.goto(`${suite.server.url}/#/settings/users`);
     await alice.getByLabel('Find by username').fill('bob');

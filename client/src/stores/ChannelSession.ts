@@ -23,6 +23,7 @@ import type { EnvelopeKind, EnvelopeOut, Mentions, ServerFrame } from '../../../
 import type { CryptoErrorCode, MessageStatus } from '../crypto';
 import type { Engine, OpenResult } from '../e2ee/Engine';
 import { frankedPlaintext, commitmentHolds } from '../e2ee/franking';
+import { FRANKED_KINDS } from '../../../protocol/franking';
 import { decodeBody, type CallNotice, type FileRef, type LinkPreviewRef, type MessageBody } from '../e2ee/MessageBody';
 import { applyVote, type PollView } from '../e2ee/polls';
 import { forgetMedia } from '../files/transfer';
@@ -351,7 +352,7 @@ export class ChannelSession {
     for (const r of [...records.values()]) {
       if (!due.has(r.seq) && (r.target === undefined || !due.has(r.target))) continue;
       for (const f of r.body?.files ?? []) files.push(f.id);
-      const { body: _b, ciphertext: _c, error: _e, ...rest } = r;
+      const { body: _b, ciphertext: _c, error: _e, raw: _r, ...rest } = r;
       this.saveRecord({ ...rest, deleted: true, expired: true });
     }
     forgetMedia(files);
@@ -590,7 +591,7 @@ export class ChannelSession {
       // The author's own delete, or a moderator's (the room accepts only deletes it authorized).
       const target = this.recordsSignal[0]().get(base.target);
       if (target) {
-        const { body: _b, ciphertext: _c, ...rest } = target;
+        const { body: _b, ciphertext: _c, raw: _r, ...rest } = target;
         this.saveRecord({ ...rest, deleted: true });
       }
     }
@@ -640,7 +641,7 @@ export class ChannelSession {
     if (item.kind === 'delete' && item.target !== undefined) {
       const target = this.recordsSignal[0]().get(item.target);
       if (target) {
-        const { body: _b, ciphertext: _c, ...rest } = target;
+        const { body: _b, ciphertext: _c, raw: _r, ...rest } = target;
         this.saveRecord({ ...rest, deleted: true });
       }
     }
@@ -766,6 +767,8 @@ export class ChannelSession {
       for (let next = this.outboxSignal[0]().find((i) => !sent.has(i)); next; next = this.outboxSignal[0]().find((i) => !sent.has(i))) {
         const item = next;
         sent.add(item);
+        // Queued by a version before message franking (issue #16): sealed again, with a commitment, or the room refuses it.
+        if (item.ciphertext && item.franking === undefined && FRANKED_KINDS.has(item.kind)) item.ciphertext = undefined;
         if (!item.ciphertext) {
           try {
             const epoch = this.epoch;

@@ -10,9 +10,12 @@ import { errorText } from '../useSubmit';
 
 const SEVERITY: Record<Announcement['severity'], string> = { info: msg('Information'), warning: msg('Warning'), critical: msg('Critical') };
 
+/** The announcements to show, read at once and on `refetch` (the hub's `ready`, at every reconnection): a signal, so the chat screen never suspends for it. */
 export function useAnnouncements() {
-  const [announcements, { refetch, mutate }] = createResource(() => myAnnouncements().then((r) => r.announcements, () => [] as Announcement[]));
-  return { announcements, refetch, dismiss: (id: string) => (mutate((l) => (l ?? []).filter((a) => a.id !== id)), dismissAnnouncement(id).catch(() => undefined)) };
+  const [announcements, setAnnouncements] = createSignal<Announcement[]>([]);
+  const refetch = () => myAnnouncements().then((r) => setAnnouncements(r.announcements), () => undefined);
+  void refetch();
+  return { announcements, refetch, dismiss: (id: string) => (setAnnouncements((l) => l.filter((a) => a.id !== id)), void dismissAnnouncement(id).catch(() => undefined)) };
 }
 
 export function AnnouncementBanners(props: { announcements: Announcement[] | undefined; onDismiss: (id: string) => void }) {

@@ -4,29 +4,37 @@
  * collapsing, and Settings → Profile's "Blocked accounts" card read it. The server does the rest
  * (the DM turns read-only, presence and typing are hidden both ways).
  */
-import { createResource, createRoot, createSignal, For, Show } from 'solid-js';
+import { createRoot, createSignal, For, Show } from 'solid-js';
 import { t } from '../../i18n';
 import { blockUser, listBlocks, unblockUser, type BlockedAccount } from '../../api/moderation';
 
+// Plain signals, not a resource: reading a resource inside the chat screen's Suspense boundary
+// would blank the whole screen while the list loads.
 const store = createRoot(() => {
-  /** Whose list is loaded: read when an account's screen asks for it, never before signing in. */
-  const [account, setAccount] = createSignal<string | null>(null);
-  const [blocks, { refetch, mutate }] = createResource(account, () => listBlocks().then((r) => r.blocks, () => [] as BlockedAccount[]));
-  return { blocks, refetch, mutate, setAccount };
+  const [blocks, setBlocks] = createSignal<BlockedAccount[]>([]);
+  const [failed, setFailed] = createSignal(false);
+  let account: string | null = null;
+  const load = (userId: string | null) => {
+    if (userId === account) return;
+    account = userId;
+    setBlocks([]);
+    if (userId) void listBlocks().then((r) => account === userId && (setBlocks(r.blocks), setFailed(false)), () => setFailed(true));
+  };
+  return { blocks, setBlocks, failed, load };
 });
 
 /** Loads `userId`'s block list (the chat and settings screens call it once signed in; null forgets it). */
-export const blocksOf = (userId: string | null) => store.setAccount(userId);
+export const blocksOf = (userId: string | null) => store.load(userId);
 
-export const isBlocked = (userId: string): boolean => (store.blocks() ?? []).some((b) => b.userId === userId);
+export const isBlocked = (userId: string): boolean => store.blocks().some((b) => b.userId === userId);
 
 export async function toggleBlock(userId: string, name: string): Promise<void> {
   if (isBlocked(userId)) {
     await unblockUser(userId);
-    store.mutate((list) => (list ?? []).filter((b) => b.userId !== userId));
+    store.setBlocks((list) => list.filter((b) => b.userId !== userId));
   } else {
     await blockUser(userId);
-    store.mutate((list) => [{ userId, username: name, displayName: name, createdAt: Date.now() }, ...(list ?? [])]);
+    store.setBlocks((list) => [{ userId, username: name, displayName: name, createdAt: Date.now() }, ...list]);
   }
 }
 
@@ -38,7 +46,7 @@ export function BlockedCard() {
       <h3 id="blocked-title">{t('Blocked accounts')}</h3>
       <p class="muted">{t('They cannot start a conversation with you, your direct messages with them are read-only, neither of you sees the other online or typing, and their messages elsewhere are collapsed. They are not told.')}</p>
       <ul class="blocked-list" aria-label={t('Blocked accounts')}>
-        <For each={store.blocks() ?? []} fallback={<li class="muted">{t('You have not blocked anyone.')}</li>}>
+        <For each={store.blocks()} fallback={<li class="muted">{t('You have not blocked anyone.')}</li>}>
           {(b) => (
             <li data-testid="blocked-account">
               <strong>{b.username ?? b.userId}</strong>{' '}
@@ -49,7 +57,7 @@ export function BlockedCard() {
           )}
         </For>
       </ul>
-      <Show when={store.blocks.error}>
+      <Show when={store.failed()}>
         <p class="error" role="alert">
           {t('Something went wrong.')}
         </p>

@@ -3,7 +3,7 @@
  * acknowledges each one (remembered on this device). Re-read when the hub says the account's
  * standing changed.
  */
-import { createResource, createSignal, For, Show } from 'solid-js';
+import { createSignal, For, Show } from 'solid-js';
 import { t } from '../../i18n';
 import { myWarnings, type MyWarning } from '../../api/moderation';
 
@@ -17,8 +17,11 @@ function seenIds(): Set<string> {
   }
 }
 
+/** This account's warnings, read now and on `refetch` (a signal, not a resource: the chat screen must not suspend for it). */
 export function useWarnings() {
-  const [warnings, { refetch }] = createResource(() => myWarnings().then((r) => r.warnings, () => [] as MyWarning[]));
+  const [warnings, setWarnings] = createSignal<MyWarning[]>([]);
+  const refetch = () => myWarnings().then((r) => setWarnings(r.warnings), () => undefined);
+  void refetch();
   return { warnings, refetch };
 }
 
