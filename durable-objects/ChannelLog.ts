@@ -24,6 +24,8 @@ export interface ChannelLog {
    * about it, as a delete erases (bytes overwritten in place first); returns the next expiry.
    */
   expire(now: number): number | null;
+  /** Purge (issue #16): the seqs of `sender`'s live messages sent in [from, to], oldest first, at most `limit`. */
+  messagesBy(sender: string, from: number, to: number, limit: number): number[];
   /** Envelopes with `after < seq`, ascending, at most `limit`. */
   after(after: number, limit: number): EnvelopeOut[];
   /** Envelopes with `seq < before`, the newest `limit` of them, ascending. */
@@ -182,6 +184,13 @@ export class SqliteChannelLog implements ChannelLog {
     if (due.length > 0) this.transaction(() => due.forEach((d) => this.erase(d.seq, now, true)));
     const next = this.sql.exec<{ next: number | null }>('SELECT MIN(expires_at) AS next FROM envelopes WHERE expires_at IS NOT NULL AND deleted_at IS NULL').one().next;
     return next === null ? null : Number(next);
+  }
+
+  messagesBy(sender: string, from: number, to: number, limit: number): number[] {
+    return this.sql
+      .exec<{ seq: number }>(`SELECT seq FROM envelopes WHERE sender = ? AND kind = 'message' AND deleted_at IS NULL AND ts >= ? AND ts <= ? ORDER BY seq LIMIT ?`, sender, from, to, limit)
+      .toArray()
+      .map((r) => Number(r.seq));
   }
 
   after(after: number, limit: number): EnvelopeOut[] {

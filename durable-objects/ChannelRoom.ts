@@ -301,7 +301,7 @@ export class ChannelRoom {
    * Stores a sequenced envelope and relays it: to everyone when `conn` is null (a scheduled
    * message released by the alarm), else acknowledged to `conn` and relayed to everyone else.
    */
-  private accept(e: EnvelopeOut, conn: Connection | null): boolean {
+  private accept(e: EnvelopeOut, conn: Connection | null, logModeration = true): boolean {
     const userId = e.sender;
     const clientMsgId = e.clientMsgId;
     // Disappearing messages: a message is stamped with when the room will erase it (what it says
@@ -332,7 +332,7 @@ export class ChannelRoom {
     }
     this.broadcast(JSON.stringify({ type: 'envelope', ...e } satisfies ServerFrame), conn?.socket ?? null, e.seq);
     if (replaced) this.tellScheduled(userId);
-    this.onAccepted(e, deletedAuthor !== undefined ? { deletedAuthor } : {});
+    this.onAccepted(e, deletedAuthor !== undefined && logModeration ? { deletedAuthor } : {});
     return true;
   }
 
@@ -342,13 +342,26 @@ export class ChannelRoom {
    * (the caller checked the moderator's right to). The delete's seq, or null when `target` is not
    * a live message.
    */
-  moderatorDelete(target: number, by: string): number | null {
+  moderatorDelete(target: number, by: string, logEach = true): number | null {
     const t = this.log.get(target);
     if (!t || (t.kind ?? 'message') !== 'message' || t.deleted) return null;
     const send = { clientMsgId: `moderation-${crypto.randomUUID()}`, sender: by, ciphertext: '', kind: 'delete' as const, target };
     const decision = sequence(this.log.head(), send, undefined, this.clock());
-    if (decision.kind !== 'accept' || !this.accept(decision.envelope, null)) return null;
+    if (decision.kind !== 'accept' || !this.accept(decision.envelope, null, logEach)) return null;
     return decision.envelope.seq;
+  }
+
+  /**
+   * Purge (issue #16 item 4): deletes `sender`'s messages sent in [from, to] here, oldest first,
+   * at most `limit` (a `delete` envelope each from `by`, so every device scrubs them, live or when
+   * it next catches up). With `dryRun` only counts them. The caller audits the purge as one event.
+   */
+  purge(sender: string, from: number, to: number, by: string, limit: number, dryRun: boolean): number {
+    const seqs = this.log.messagesBy(sender, from, to, limit);
+    if (dryRun) return seqs.length;
+    let n = 0;
+    for (const seq of seqs) if (this.moderatorDelete(seq, by, false) !== null) n++;
+    return n;
   }
 
   /** Scheduled messages: keep a sealed message for release at `frame.at` (protocol/scheduled.ts). */

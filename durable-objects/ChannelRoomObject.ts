@@ -242,6 +242,11 @@ export class ChannelRoomObject extends DurableObject<Env> {
     return this.room.moderatorDelete(seq, by);
   }
 
+  /** RPC from the worker: a moderator purges `sender`'s messages sent in [from, to] (issue #16); how many (would be) deleted. */
+  async purge(sender: string, from: number, to: number, by: string, limit: number, dryRun: boolean): Promise<number> {
+    return this.room.purge(sender, from, to, by, limit, dryRun);
+  }
+
   /**
    * RPC from the user's hub: `userId` has read up to `seq` and has read receipts on. Relayed to
    * the connected members as `read`; not stored (a client that connects later sees the next one).

@@ -17,6 +17,7 @@ export function withFaults(log: ChannelLog, spec: string | undefined): ChannelLo
     findByClientMsgId: (sender, id) => log.findByClientMsgId(sender, id),
     get: (seq) => log.get(seq),
     after: (after, limit) => log.after(after, limit),
+    messagesBy: (sender, from, to, limit) => log.messagesBy(sender, from, to, limit),
     before: (before, limit) => log.before(before, limit),
     threads: (limit) => log.threads(limit),
     thread: (root, after, limit) => log.thread(root, after, limit),

@@ -42,6 +42,8 @@ import sqlite0017 from './sqlite/0017_theme.sql';
 import postgres0017 from './postgres/0017_theme.sql';
 import sqlite0018 from './sqlite/0018_announcements.sql';
 import postgres0018 from './postgres/0018_announcements.sql';
+import sqlite0019 from './sqlite/0019_instance.sql';
+import postgres0019 from './postgres/0019_instance.sql';
 
 /** One migration: a stable id (the file name without `.sql`) and its SQL text. */
 export interface Migration {
@@ -69,6 +71,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { id: '0016_blocks', sql: sqlite0016 },
   { id: '0017_theme', sql: sqlite0017 },
   { id: '0018_announcements', sql: sqlite0018 },
+  { id: '0019_instance', sql: sqlite0019 },
 ];
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0000_init', sql: postgres0000 },
@@ -90,4 +93,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0016_blocks', sql: postgres0016 },
   { id: '0017_theme', sql: postgres0017 },
   { id: '0018_announcements', sql: postgres0018 },
+  { id: '0019_instance', sql: postgres0019 },
 ];

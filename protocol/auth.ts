@@ -106,3 +106,21 @@ export const CreateAnnouncementRequest = v.strictObject({
   /** When it stops showing (ms since the epoch); none: until removed. */
   endsAt: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
 });
+
+/** An admin's reason for an account action (a 2FA reset, a deletion): audited. */
+export const AdminReasonRequest = v.strictObject({ reason: v.pipe(CleanText(500, 'reason'), v.minLength(1, 'say why')) });
+/** The owner makes an account an admin, or a user again. */
+export const SetInstanceRoleRequest = v.strictObject({ instanceRole: v.picklist(['admin', 'user'], 'instanceRole must be admin or user') });
+
+/** Feedback and bug reports from settings (issue #16 item 6). */
+export const MAX_OPEN_FEEDBACK_PER_USER = 10;
+export const FeedbackRequest = v.strictObject({
+  kind: v.picklist(['feedback', 'bug'], 'kind must be feedback or bug'),
+  text: v.pipe(CleanText(4000, 'text'), v.minLength(1, 'say something')),
+});
+
+/** Instance settings the owner and admins change at runtime (issue #16 item 6). */
+export const REGISTRATION_MODES = ['open', 'invite_only', 'closed'] as const;
+export const InstanceSettingsRequest = v.strictObject({
+  registrationMode: v.picklist(REGISTRATION_MODES, `registrationMode must be one of ${REGISTRATION_MODES.join(', ')}`),
+});

@@ -105,3 +105,18 @@ export interface ReportView {
   /** How many warnings the accused has (in this community, or instance-wide for the instance queue). */
   warnings: number;
 }
+
+/** Most messages one purge deletes in one channel: a larger backlog takes another purge (the answer says `more`). */
+export const MAX_PURGE_PER_CHANNEL = 1000;
+
+/**
+ * Purge (issue #16 item 4): delete a member's messages sent in [since, until] (ms; defaults: from
+ * the beginning, until now) in one channel or, without `channelId`, every channel of the
+ * community. `dryRun` only counts them (the confirmation step).
+ */
+export const PurgeRequest = v.strictObject({
+  channelId: v.optional(Id),
+  since: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  until: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  dryRun: v.optional(v.boolean()),
+});

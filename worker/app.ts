@@ -21,6 +21,7 @@ import { inviteRoutes } from './routes/invites';
 import { adminRoutes } from './routes/admin';
 import { reportRoutes } from './routes/reports';
 import { announcementRoutes } from './routes/announcements';
+import { feedbackRoutes } from './routes/feedback';
 import { openApiRoutes } from './routes/openapi';
 import { deviceRoutes, ownKeyRoutes, userKeyRoutes } from './routes/devices';
 import type { Storage } from './storage/Storage';
@@ -77,6 +78,7 @@ export function createApp(): Hono<AppEnv> {
   api.route('/admin', adminRoutes);
   api.route('/reports', reportRoutes);
   api.route('/announcements', announcementRoutes);
+  api.route('/feedback', feedbackRoutes);
   api.route('/devices', deviceRoutes);
   api.route('/users', userKeyRoutes);
   api.route('/', ownKeyRoutes);

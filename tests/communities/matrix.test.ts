@@ -86,6 +86,7 @@ const ROWS: Record<string, Row> = {
   'GET /api/communities/{id}/reports': { scope: 'community', member: 403 },
   'POST /api/communities/{id}/members/{userId}/warnings': { scope: 'community', body: { reason: 'be nice' }, member: 403 },
   'GET /api/communities/{id}/members/{userId}/warnings': { scope: 'community', member: 403 },
+  'POST /api/communities/{id}/members/{userId}/purge': { scope: 'community', body: { dryRun: false }, member: 403 },
   'GET /api/communities/{id}/moderation': { scope: 'community', member: 403 },
   'PUT /api/communities/{id}/moderation': { scope: 'community', body: { warnThreshold: 2, warnTimeoutSeconds: 600 }, member: 403 },
   'POST /api/communities/{id}/roles': { scope: 'community', body: { name: 'r', permissions: P.VIEW }, member: 403 },

@@ -678,6 +678,19 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     expect((await b.storage.listAnnouncements({ now: 300, userId: z!.id, limit: 100 })).map((a) => a.id)).toEqual(expect.arrayContaining([a1.id, a2.id]));
     expect(await b.storage.deleteAnnouncement(a1.id)).toBe(true);
     expect(await b.storage.deleteAnnouncement(a1.id)).toBe(false);
+    // Settings and feedback.
+    expect(await b.storage.getSetting('registration_mode')).toBeNull();
+    await b.storage.setSetting('registration_mode', 'closed');
+    await b.storage.setSetting('registration_mode', 'open');
+    expect(await b.storage.getSetting('registration_mode')).toBe('open');
+    const fb = (text: string, createdAt: number) => b.storage.createFeedback({ id: id('fb'), userId: x!.id, kind: 'bug', text, status: 'open', createdAt, closedAt: null, closedBy: null });
+    const f1 = await fb('first', 10);
+    await fb('second', 20);
+    expect(await b.storage.countOpenFeedback(x!.id)).toBe(2);
+    expect(await b.storage.closeFeedback(f1.id, z!.id, 30)).toBe(true);
+    expect(await b.storage.closeFeedback(f1.id, z!.id, 31)).toBe(false);
+    expect(await b.storage.countOpenFeedback(x!.id)).toBe(1);
+    expect((await b.storage.listFeedback({ open: false, limit: 100 })).find((f) => f.id === f1.id)).toMatchObject({ status: 'closed', closedAt: 30, closedBy: z!.id });
     await b.storage.block(x!.id, y!.id, 7);
     await b.storage.deleteUser(y!.id);
     expect(await b.storage.listBlocks(x!.id)).toEqual([]);

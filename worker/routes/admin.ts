@@ -6,7 +6,10 @@ import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../app';
 import { noStore, requireAuth, requireRole } from '../middleware/auth';
 import { jsonBody } from '../middleware/jsonBody';
-import { CreateAnnouncementRequest, QuarantineRequest } from '../../protocol/auth';
+import { AdminReasonRequest, CreateAnnouncementRequest, InstanceSettingsRequest, QuarantineRequest, SetInstanceRoleRequest } from '../../protocol/auth';
+import { registrationMode } from '../auth/registrationMode';
+import { closeSessionSockets } from '../rooms';
+import { deleteAccount } from './me';
 import { newId } from '../auth/secrets';
 import { WarnRequest } from '../../protocol/reports';
 import { addWarning, reportViews } from '../moderation/reports';
@@ -20,14 +23,15 @@ import type { Storage, User } from '../storage/Storage';
  * The account an admin acts on: not their own, never the owner's, and an admin's only by the
  * owner (admins do not hold each other). 404 for no such account.
  */
-async function quarantineTarget(storage: Storage, actor: User, id: string): Promise<User> {
+async function adminTarget(storage: Storage, actor: User, id: string, action = 'quarantine'): Promise<User> {
   const target = await storage.getUserById(id);
   if (!target) throw new ApiError('not_found', 'no such user');
-  if (target.id === actor.id) throw new ApiError('forbidden', 'you cannot quarantine yourself');
-  if (target.instanceRole === 'owner') throw new ApiError('forbidden', "the instance's owner cannot be quarantined");
-  if (target.instanceRole === 'admin' && actor.instanceRole !== 'owner') throw new ApiError('forbidden', 'only the owner can quarantine an admin');
+  if (target.id === actor.id) throw new ApiError('forbidden', `you cannot ${action} yourself`);
+  if (target.instanceRole === 'owner') throw new ApiError('forbidden', `you cannot ${action} the instance's owner`);
+  if (target.instanceRole === 'admin' && actor.instanceRole !== 'owner') throw new ApiError('forbidden', `only the owner can ${action} an admin`);
   return target;
 }
+const quarantineTarget = (storage: Storage, actor: User, id: string) => adminTarget(storage, actor, id);
 
 /** Quarantines account `id` with `reason` (the rules of quarantineTarget); audited, applied to open sockets, its devices told. */
 export async function holdAccount(c: Context<AppEnv>, storage: Storage, id: string, reason: string): Promise<User> {
@@ -58,6 +62,34 @@ export const adminRoutes = new Hono<AppEnv>()
       limit: Number.isFinite(limit) ? limit : 100,
     });
     return c.json({ events: events.map((e) => ({ ...e, detail: JSON.parse(e.detail) as unknown })) });
+  })
+
+  .get('/settings', async (c) => {
+    const storage = await c.var.storage();
+    return c.json({ registrationMode: await registrationMode(c.env, storage) });
+  })
+
+  .put('/settings', async (c) => {
+    const body = await jsonBody(c, InstanceSettingsRequest);
+    const storage = await c.var.storage();
+    const before = await registrationMode(c.env, storage);
+    await storage.setSetting('registration_mode', body.registrationMode);
+    if (before !== body.registrationMode) await audit(c, 'registration_mode_changed', c.var.auth.user.id, { from: before, to: body.registrationMode });
+    return c.json(body);
+  })
+
+  .get('/feedback', async (c) => {
+    const storage = await c.var.storage();
+    const before = Number(c.req.query('before'));
+    const items = await storage.listFeedback({ open: c.req.query('status') !== 'closed', ...(before > 0 ? { before } : {}), limit: 50 });
+    const users = new Map((await storage.getUsersByIds([...new Set(items.map((f) => f.userId))])).map((u) => [u.id, u.username]));
+    return c.json({ feedback: items.map((f) => ({ ...f, username: users.get(f.userId) ?? null })) });
+  })
+
+  .post('/feedback/:id/close', async (c) => {
+    const storage = await c.var.storage();
+    if (!(await storage.closeFeedback(c.req.param('id'), c.var.auth.user.id, c.var.now()))) throw new ApiError('not_found', 'no such open feedback');
+    return c.body(null, 204);
   })
 
   .get('/announcements', async (c) => {
@@ -110,16 +142,66 @@ export const adminRoutes = new Hono<AppEnv>()
     const limit = Number(c.req.query('limit') ?? 50);
     const storage = await c.var.storage();
     const users = await storage.searchUsers(q, after, Number.isInteger(limit) && limit > 0 ? Math.min(limit, 100) : 50);
+    const now = c.var.now();
+    const counts = await Promise.all(users.map(async (u) => ({ sessions: (await storage.listSessions(u.id, now)).length, devices: (await storage.listDevices(u.id)).length })));
     return c.json({
-      users: users.map((u) => ({
+      users: users.map((u, i) => ({
         id: u.id,
         username: u.username,
         displayName: u.displayName,
         instanceRole: u.instanceRole,
         createdAt: u.createdAt,
         quarantine: u.quarantinedAt === null ? null : { since: u.quarantinedAt, reason: u.quarantineReason ?? '' },
+        twoFactor: u.totpEnabledAt !== null,
+        ...counts[i]!,
       })),
     });
+  })
+
+  // The rest of the admin panel's account actions (issue #16 item 6); each audited with who did it.
+  .post('/users/:id/sign-out', async (c) => {
+    const storage = await c.var.storage();
+    const target = await adminTarget(storage, c.var.auth.user, c.req.param('id'), 'sign out');
+    const ended = await storage.revokeAllSessions(target.id, c.var.now());
+    await closeSessionSockets(c.env, target.id, {});
+    await audit(c, 'sessions_ended_by_admin', target.id, { by: c.var.auth.user.id, endedSessions: ended });
+    return c.json({ endedSessions: ended });
+  })
+
+  .post('/users/:id/reset-2fa', async (c) => {
+    const body = await jsonBody(c, AdminReasonRequest);
+    const storage = await c.var.storage();
+    const target = await adminTarget(storage, c.var.auth.user, c.req.param('id'), 'reset two-factor authentication of');
+    if (target.totpEnabledAt === null && target.totpSecret === null) throw new ApiError('conflict', 'this account has no two-factor authentication to reset');
+    // The second factor goes, with its backup codes, and every session ends: whoever signs in next
+    // needs the password, and the account's owner sets up 2FA again.
+    await storage.updateUser(target.id, { totpSecret: null, totpEnabledAt: null });
+    await storage.replaceBackupCodes(target.id, []);
+    const ended = await storage.revokeAllSessions(target.id, c.var.now());
+    await closeSessionSockets(c.env, target.id, {});
+    await audit(c, 'totp_reset_by_admin', target.id, { by: c.var.auth.user.id, reason: body.reason, endedSessions: ended });
+    return c.body(null, 204);
+  })
+
+  .patch('/users/:id', async (c) => {
+    const body = await jsonBody(c, SetInstanceRoleRequest);
+    const storage = await c.var.storage();
+    if (c.var.auth.user.instanceRole !== 'owner') throw new ApiError('forbidden', "only the instance's owner changes who is an admin");
+    const target = await adminTarget(storage, c.var.auth.user, c.req.param('id'), 'change the role of');
+    if (target.instanceRole !== body.instanceRole) {
+      await storage.updateUser(target.id, { instanceRole: body.instanceRole });
+      await audit(c, 'instance_role_changed', target.id, { by: c.var.auth.user.id, from: target.instanceRole, to: body.instanceRole });
+    }
+    return c.json({ userId: target.id, instanceRole: body.instanceRole });
+  })
+
+  .delete('/users/:id', async (c) => {
+    const body = await jsonBody(c, AdminReasonRequest);
+    const storage = await c.var.storage();
+    const target = await adminTarget(storage, c.var.auth.user, c.req.param('id'), 'delete');
+    await deleteAccount(c, storage, target);
+    await audit(c, 'account_deleted', target.id, { by: c.var.auth.user.id, reason: body.reason });
+    return c.body(null, 204);
   })
 
   .post('/users/:id/quarantine', async (c) => {

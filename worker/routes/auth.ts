@@ -22,6 +22,7 @@ import { closeSessionSockets, notifyJoined } from '../rooms';
 import type { InstanceRole, Invite, Session } from '../storage/Storage';
 import { inviteAdmission } from './communityInvites';
 import { announceCommunityChange } from '../middleware/listChanges';
+import { registrationMode } from '../auth/registrationMode';
 
 /** A rotated refresh token presented again within this window is a client race, not theft. */
 export const REFRESH_RACE_MS = 2000;
@@ -43,7 +44,7 @@ export const authRoutes = new Hono<AppEnv>()
   .use('*', noStore)
   .get('/config', async (c) => {
     const storage = await c.var.storage();
-    return c.json({ registrationMode: c.env.REGISTRATION_MODE ?? 'invite_only', needsSetup: (await storage.countUsers()) === 0, linkPreviews: c.env.LINK_PREVIEWS === 'on', gifs: !!c.env.GIF_API_KEY });
+    return c.json({ registrationMode: await registrationMode(c.env, storage), needsSetup: (await storage.countUsers()) === 0, linkPreviews: c.env.LINK_PREVIEWS === 'on', gifs: !!c.env.GIF_API_KEY });
   })
 
   .post('/register', async (c) => {
@@ -59,7 +60,7 @@ export const authRoutes = new Hono<AppEnv>()
     const pwProblem = passwordProblem(body.password, username);
     if (pwProblem) throw new ApiError('validation_failed', `password: ${pwProblem}`);
     const storage = await c.var.storage();
-    const mode = c.env.REGISTRATION_MODE ?? 'invite_only';
+    const mode = await registrationMode(c.env, storage);
     const empty = (await storage.countUsers()) === 0;
     // The first account (or the one ADMIN_USERNAME names) becomes the owner whatever the mode,
     // so a new instance never locks its operator out — once. The grant is taken in storage before

@@ -47,7 +47,7 @@ import type { Ban, Channel, ChannelGroup, Community, Invite, Member, MemberRole,
 import { sweepFilesLater } from './files';
 import { dropImage, storeImage } from './images';
 import { EMOJI_NAME, MAX_EMOJI_PER_COMMUNITY } from '../../protocol/images';
-import { CommunityModerationRequest, WarnRequest } from '../../protocol/reports';
+import { CommunityModerationRequest, MAX_PURGE_PER_CHANNEL, PurgeRequest, WarnRequest } from '../../protocol/reports';
 import { sanitizeCommunityCss } from '../moderation/cssSanitizer';
 import { themeScope } from '../../protocol/theme';
 import { REVIEW_BITS, reportViews, warnMember } from '../moderation/reports';
@@ -759,6 +759,35 @@ export const communityRoutes = new Hono<AppEnv>()
     const s = await standingIn(c, storage, c.req.param('id'));
     const body = await jsonBody(c, WarnRequest);
     return c.json({ warning: await warnMember(c, storage, s, c.req.param('userId'), body.reason) }, 201);
+  })
+
+  .post('/:id/members/:userId/purge', async (c) => {
+    const storage = await c.var.storage();
+    const s = await standingIn(c, storage, c.req.param('id'));
+    requirePermission(s.bits, Permission.MANAGE_MESSAGES, 'MANAGE_MESSAGES');
+    const body = await jsonBody(c, PurgeRequest);
+    const userId = c.req.param('userId');
+    // A member, or someone banned from here (ban, then purge): anyone else is not this community's business.
+    const [member, ban] = await Promise.all([storage.getMember(s.community.id, userId), storage.getBan(s.community.id, userId)]);
+    if (!member && !ban) throw notFound('member');
+    // A banned user is purged as a plain member: you still need a rank above that.
+    const target = member ?? { role: 'member' as const };
+    if (userId !== c.var.auth.user.id && !outranks(s.member.role, target.role)) throw forbidden('you can only purge the messages of members whose role is below yours');
+    const all = await storage.listChannels(s.community.id);
+    const channels = body.channelId === undefined ? all : all.filter((ch) => ch.id === body.channelId);
+    if (channels.length === 0) throw notFound('channel');
+    const since = body.since ?? 0;
+    const until = body.until ?? c.var.now();
+    const counts = await Promise.all(
+      channels.map(async (ch) => ({
+        channelId: ch.id,
+        count: await c.env.CHANNEL_ROOM.get(c.env.CHANNEL_ROOM.idFromName(ch.id)).purge(userId, since, until, c.var.auth.user.id, MAX_PURGE_PER_CHANNEL, body.dryRun === true),
+      })),
+    );
+    const count = counts.reduce((n, x) => n + x.count, 0);
+    const more = counts.some((x) => x.count >= MAX_PURGE_PER_CHANNEL);
+    if (!body.dryRun) await audit(c, 'messages_purged', c.var.auth.user.id, { communityId: s.community.id, targetId: userId, count, since, until, ...(body.channelId ? { channelId: body.channelId } : {}) });
+    return c.json({ count, more, dryRun: body.dryRun === true, channels: counts.filter((x) => x.count > 0) });
   })
 
   .get('/:id/members/:userId/warnings', async (c) => {

@@ -24,6 +24,7 @@ import { announceCommunityChange } from '../middleware/listChanges';
 import { notifyJoined } from '../rooms';
 import { communityView } from './communities';
 import { mayInviteToInstance } from './invites';
+import { registrationMode } from '../auth/registrationMode';
 
 /**
  * Whether an invite lets someone without an account register on an invite-only instance:
@@ -59,7 +60,7 @@ export const invitePreviewRoutes = new Hono<AppEnv>()
     const community = invite.communityId === null ? null : await storage.getCommunity(invite.communityId);
     if (invite.communityId !== null && !community) throw new ApiError('not_found', 'no such invite');
     const maker = await storage.getUserById(invite.createdBy);
-    const mode = c.env.REGISTRATION_MODE ?? 'invite_only';
+    const mode = await registrationMode(c.env, storage);
     const admits = mode === 'open' || (mode === 'invite_only' && (await inviteAdmission(storage, invite)) === 'admits');
     return c.json({
       kind,

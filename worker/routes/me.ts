@@ -19,6 +19,7 @@ import { noStore, requireAuth } from '../middleware/auth';
 import { errorResponse } from '../middleware/errors';
 import { jsonBody } from '../middleware/jsonBody';
 import { blobStore, keyBackupBlob } from '../storage/BlobStore';
+import type { Storage, User } from '../storage/Storage';
 import { closeSessionSockets, notifyRooms, userChannels } from '../rooms';
 import { sweepFilesLater } from './files';
 import { applyBlockChange } from '../moderation/blocks';
@@ -43,6 +44,21 @@ async function setProfileImage(c: Context<AppEnv>, slot: 'avatar' | 'banner', se
   const updated = await storage.updateUser(before.id, slot === 'avatar' ? { avatarId: id } : { bannerId: id });
   await dropImage(c.env, storage, slot === 'avatar' ? before.avatarId : before.bannerId);
   return c.json(publicUser(updated));
+}
+
+/**
+ * Deletes an account and what belongs to it: its key backup, devices, sessions, memberships,
+ * images and files (by the sweeper). Everyone who shared a channel with it hears it left, so their
+ * clients rotate keys. Used by the account's owner (DELETE /api/me) and by admins.
+ */
+export async function deleteAccount(c: Context<AppEnv>, storage: Storage, user: User): Promise<void> {
+  await notifyRooms(c.env, await userChannels(c.env, user.id), { kind: 'removed', userId: user.id, reason: 'deleted' });
+  await closeSessionSockets(c.env, user.id, {});
+  // The backup blob first: if this fails the account still exists and deletion can be retried.
+  await blobStore(c.env).delete(keyBackupBlob(user.id));
+  await storage.deleteUser(user.id);
+  for (const id of [user.avatarId, user.bannerId]) await dropImage(c.env, storage, id);
+  await sweepFilesLater(c, storage);
 }
 
 export const meRoutes = new Hono<AppEnv>()
@@ -77,15 +93,7 @@ export const meRoutes = new Hono<AppEnv>()
       if (!body.code) return errorResponse('totp_required', 'deleting the account needs your authenticator code or a backup code', 401);
       if (!(await checkSecondFactor(c, user, body.code))) return errorResponse('invalid_code', 'that code is wrong or was already used', 401);
     }
-    const storage = await c.var.storage();
-    // Everyone who shared a channel with this account hears it left, so their clients rotate keys.
-    await notifyRooms(c.env, await userChannels(c.env, user.id), { kind: 'removed', userId: user.id, reason: 'deleted' });
-    await closeSessionSockets(c.env, user.id, {});
-    // The backup blob first: if this fails the account still exists and deletion can be retried.
-    await blobStore(c.env).delete(keyBackupBlob(user.id));
-    await storage.deleteUser(user.id);
-    for (const id of [user.avatarId, user.bannerId]) await dropImage(c.env, storage, id);
-    await sweepFilesLater(c, storage);
+    await deleteAccount(c, await c.var.storage(), user);
     await audit(c, 'account_deleted', user.id);
     return c.body(null, 204);
   })

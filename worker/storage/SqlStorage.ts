@@ -10,7 +10,7 @@ import { usernameSkeleton } from '../auth/names';
 import { migrate } from './migrate';
 import type { SqlExecutor, SqlValue } from './SqlExecutor';
 import { StorageError } from './StorageError';
-import type { Announcement, AuditEvent, Ban, CommunityModeration, Report, Warning, Channel, DirectMemberState, ChannelAccess, ChannelGroup, ChannelOverride, Community, CommunityLook, Role, Device, PersonalGroupAccess, DeviceList, Invite, KeyBackupMeta, OneTimePreKey, Member, NewUser, RefreshLookup, Session, Storage, StoredFile, StoredImage, User, UserPatch } from './Storage';
+import type { Announcement, AuditEvent, Feedback, Ban, CommunityModeration, Report, Warning, Channel, DirectMemberState, ChannelAccess, ChannelGroup, ChannelOverride, Community, CommunityLook, Role, Device, PersonalGroupAccess, DeviceList, Invite, KeyBackupMeta, OneTimePreKey, Member, NewUser, RefreshLookup, Session, Storage, StoredFile, StoredImage, User, UserPatch } from './Storage';
 import type { CustomEmoji } from '../../protocol/images';
 
 /** Column lists that alias snake_case columns to the interface's camelCase fields. */
@@ -1027,6 +1027,38 @@ export class SqlStorage implements Storage {
     const rows = await this.db.all<{ id: string }>('SELECT blocked_id AS id FROM blocks WHERE user_id = ? UNION SELECT user_id AS id FROM blocks WHERE blocked_id = ?', [userId, userId]);
     const asked = new Set(others);
     return [...new Set(rows.map((r) => r.id))].filter((id) => asked.has(id));
+  }
+
+  async getSetting(name: string): Promise<string | null> {
+    return (await this.one<{ value: string }>('SELECT value FROM instance_settings WHERE name = ?', [name]))?.value ?? null;
+  }
+
+  async setSetting(name: string, value: string): Promise<void> {
+    await this.db.run('INSERT INTO instance_settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value', [name, value]);
+  }
+
+  async createFeedback(f: Feedback): Promise<Feedback> {
+    await this.db.run('INSERT INTO feedback (id, user_id, kind, text, status, created_at, closed_at, closed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [f.id, f.userId, f.kind, f.text, f.status, f.createdAt, f.closedAt, f.closedBy]);
+    return f;
+  }
+
+  async listFeedback(f: { open: boolean; before?: number; limit: number }): Promise<Feedback[]> {
+    const params: SqlValue[] = [f.open ? 'open' : 'closed'];
+    if (f.before !== undefined) params.push(f.before);
+    params.push(Math.max(1, Math.min(f.limit, 100)));
+    const rows = await this.db.all<Feedback>(
+      `SELECT id, user_id AS "userId", kind, text, status, created_at AS "createdAt", closed_at AS "closedAt", closed_by AS "closedBy" FROM feedback WHERE status = ?${f.before !== undefined ? ' AND created_at < ?' : ''} ORDER BY created_at DESC LIMIT ?`,
+      params,
+    );
+    return rows.map((r) => ({ ...r, createdAt: Number(r.createdAt), closedAt: optionalNumber(r.closedAt) }));
+  }
+
+  async countOpenFeedback(userId: string): Promise<number> {
+    return Number((await this.one<{ n: number }>(`SELECT COUNT(*) AS n FROM feedback WHERE user_id = ? AND status = 'open'`, [userId]))?.n ?? 0);
+  }
+
+  async closeFeedback(id: string, by: string, now: number): Promise<boolean> {
+    return (await this.db.run(`UPDATE feedback SET status = 'closed', closed_at = ?, closed_by = ? WHERE id = ? AND status = 'open'`, [now, by, id])) > 0;
   }
 
   async createAnnouncement(a: Announcement): Promise<Announcement> {

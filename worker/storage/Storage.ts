@@ -304,6 +304,18 @@ export interface Report {
   createdAt: number;
 }
 
+/** Feedback or a bug report from a user (issue #16 item 6). */
+export interface Feedback {
+  id: string;
+  userId: string;
+  kind: 'feedback' | 'bug';
+  text: string;
+  status: 'open' | 'closed';
+  createdAt: number;
+  closedAt: number | null;
+  closedBy: string | null;
+}
+
 /** An instance-wide announcement (issue #16 item 6). */
 export interface Announcement {
   id: string;
@@ -561,6 +573,16 @@ export interface Storage {
   /** Which of `others` have a block with `userId`, either way. */
   blockedEitherWay(userId: string, others: readonly string[]): Promise<string[]>;
   setCommunityModeration(id: string, m: CommunityModeration): Promise<void>;
+  /** Instance settings changed at runtime (issue #16 item 6); null when never set. */
+  getSetting(name: string): Promise<string | null>;
+  setSetting(name: string, value: string): Promise<void>;
+  /** Feedback (issue #16 item 6). */
+  createFeedback(f: Feedback): Promise<Feedback>;
+  /** Newest first; open or closed; before `before` (createdAt) for paging. */
+  listFeedback(filter: { open: boolean; before?: number; limit: number }): Promise<Feedback[]>;
+  countOpenFeedback(userId: string): Promise<number>;
+  /** Closes open feedback; false when there is no such open item. */
+  closeFeedback(id: string, by: string, now: number): Promise<boolean>;
   /** Announcements (issue #16 item 6). */
   createAnnouncement(a: Announcement): Promise<Announcement>;
   /** Every announcement, newest first (`now` given: only those not ended; `userId` given: only those they have not dismissed). */

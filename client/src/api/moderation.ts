@@ -51,3 +51,7 @@ export interface BlockedAccount {
 export const listBlocks = () => api<{ blocks: BlockedAccount[] }>('/api/me/blocks');
 export const blockUser = (userId: string) => api<void>(`/api/me/blocks/${encodeURIComponent(userId)}`, { method: 'PUT' });
 export const unblockUser = (userId: string) => api<void>(`/api/me/blocks/${encodeURIComponent(userId)}`, { method: 'DELETE' });
+
+/** Purge (issue #16 item 4): count (dryRun) or delete a member's messages since `since` (ms), in one channel or the whole community. */
+export const purgeMessages = (communityId: string, userId: string, options: { channelId?: string; since?: number; dryRun: boolean }) =>
+  api<{ count: number; more: boolean; dryRun: boolean; channels: { channelId: string; count: number }[] }>(`/api/communities/${encodeURIComponent(communityId)}/members/${encodeURIComponent(userId)}/purge`, { method: 'POST', body: options });

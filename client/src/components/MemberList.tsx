@@ -23,7 +23,7 @@ export interface MemberRow {
 
 const ORDER: Record<PresenceState, number> = { online: 0, idle: 1, offline: 2 };
 
-export function MemberList(props: { members: MemberRow[]; presenceOf: (userId: string) => PresenceState; me: string; /** The list is being read again (aria-busy). */ busy?: boolean; canKick?: (m: MemberRow) => boolean; onKick?: (m: MemberRow) => Promise<void>; /** Blocking (issue #16). */ isBlocked?: (userId: string) => boolean; onToggleBlock?: (m: MemberRow) => Promise<void> }) {
+export function MemberList(props: { members: MemberRow[]; presenceOf: (userId: string) => PresenceState; me: string; /** The list is being read again (aria-busy). */ busy?: boolean; canKick?: (m: MemberRow) => boolean; onKick?: (m: MemberRow) => Promise<void>; /** Blocking (issue #16). */ isBlocked?: (userId: string) => boolean; onToggleBlock?: (m: MemberRow) => Promise<void>; /** Purge (issue #16): offered to moderators. */ canPurge?: (m: MemberRow) => boolean; onPurge?: (m: MemberRow) => void }) {
   /** The member whose Kick button was pressed once: the second press confirms. */
   const [confirming, setConfirming] = createSignal<string | null>(null);
   const [error, setError] = createSignal<string | null>(null);
@@ -61,6 +61,11 @@ export function MemberList(props: { members: MemberRow[]; presenceOf: (userId: s
                   onClick={() => void props.onToggleBlock!(m).catch((e: unknown) => setError(e instanceof Error ? e.message : t('Something went wrong.')))}
                 >
                   {props.isBlocked?.(m.userId) ? t('Unblock') : t('Block')}
+                </button>
+              </Show>
+              <Show when={props.canPurge?.(m)}>
+                <button type="button" class="link-button danger" aria-label={t("Purge {name}'s messages…", { name: m.name })} onClick={() => props.onPurge?.(m)}>
+                  {t('Purge')}
                 </button>
               </Show>
               <Show when={props.canKick?.(m)}>

@@ -21,5 +21,10 @@ export const en: Catalogue = {
   '{count} steps left': { one: '{count} step left', other: '{count} steps left' },
   '{count} warnings so far': { one: '{count} warning so far', other: '{count} warnings so far' },
   '{count} files': { one: '{count} file', other: '{count} files' },
+  '{count} messages will be deleted for everyone.': { one: '1 message will be deleted for everyone.', other: '{count} messages will be deleted for everyone.' },
+  'Delete {count} messages': { one: 'Delete 1 message', other: 'Delete {count} messages' },
+  '{count} sessions': { one: '{count} session', other: '{count} sessions' },
+  '{count} devices': { one: '{count} device', other: '{count} devices' },
+  '{count} messages deleted.': { one: '1 message deleted.', other: '{count} messages deleted.' },
   'Saved. The server removed {count} things:': { one: 'Saved. The server removed 1 thing:', other: 'Saved. The server removed {count} things:' },
 };

@@ -43,6 +43,7 @@ import { RolesEditor } from '../components/RolesEditor';
 import { CommunityReportsDialog } from '../components/moderation/ReportQueue';
 import { useWarnings, WarningsBanner } from '../components/moderation/WarningsBanner';
 import { AnnouncementBanners, useAnnouncements } from '../components/moderation/Announcements';
+import { PurgeDialog } from '../components/moderation/PurgeDialog';
 import { blocksOf, isBlocked, toggleBlock } from '../components/moderation/Blocks';
 import { AppearanceDialog, EmojiDialog, GroupLookDialog } from '../components/CommunityLook';
 import { listEmoji } from '../api/images';
@@ -80,6 +81,8 @@ export default function ChatScreen() {
   const quarantine = () => user()?.quarantine ?? null;
   /** Warnings moderators gave this account (issue #16), and re-reading the account when the hub says its standing changed. */
   const { warnings, refetch: refetchWarnings } = useWarnings();
+  /** The member whose messages a moderator is purging (issue #16). */
+  const [purging, setPurging] = createSignal<{ userId: string; name: string } | null>(null);
   /** Instance-wide announcements (issue #16 item 6), read again whenever the hub (re)connects. */
   const { announcements, refetch: refetchAnnouncements, dismiss: dismissAnnouncement } = useAnnouncements();
   blocksOf(me().id);
@@ -164,8 +167,16 @@ export default function ChatScreen() {
   const [roles, { refetch: refetchRoles }] = createResource(communityId, (id) => listRoles(id).then((r) => r.roles, () => []));
   // The community's custom emoji (issue #13 item 6): `:name:` in its messages and reactions.
   /** The community's theme (issue #16 item 8): sanitized by the server, scoped to <main>, unless this device turned themes off. */
-  const [theme, { refetch: refetchTheme }] = createResource(communityId, (id) => communityTheme(id).then((r) => r.css, () => null));
-  const themeCss = () => (preferences().communityThemes && communityId() ? (theme() ?? null) : null);
+  // A signal, not a resource: the screen must not suspend while a theme loads.
+  const [theme, setTheme] = createSignal<{ id: string; css: string | null } | null>(null);
+  const refetchTheme = async () => {
+    const id = untrack(communityId);
+    if (!id) return setTheme(null);
+    const css = await communityTheme(id).then((r) => r.css, () => null);
+    if (untrack(communityId) === id) setTheme({ id, css });
+  };
+  createEffect(on(communityId, () => void refetchTheme()));
+  const themeCss = () => (preferences().communityThemes && communityId() && theme()?.id === communityId() ? (theme()?.css ?? null) : null);
   // Applied through the CSSOM: the page's CSP refuses inline <style>, and a constructed sheet is
   // parsed as CSS only (an @import in it would be ignored, were one to survive the server).
   const themeSheet = new CSSStyleSheet();
@@ -825,6 +836,8 @@ export default function ChatScreen() {
                     isBlocked={isBlocked}
                     onToggleBlock={(m) => toggleBlock(m.userId, m.name)}
                     canKick={(m) => !!currentChannel() && m.userId !== me().id && can(Permission.KICK) && RANK[(m.role ?? 'member') as BuiltInRole] < RANK[community()?.role ?? 'member']}
+                    canPurge={(m) => !!currentChannel() && m.userId !== me().id && can(Permission.MANAGE_MESSAGES) && RANK[(m.role ?? 'member') as BuiltInRole] < RANK[community()?.role ?? 'member']}
+                    onPurge={(m) => setPurging({ userId: m.userId, name: m.name })}
                     onKick={async (m) => {
                       await kickMember(communityId()!, m.userId);
                       reread(communityId()!);
@@ -896,6 +909,7 @@ export default function ChatScreen() {
       <AppearanceDialog open={dialog() === 'appearance'} onClose={close} community={community() ?? null} onChanged={() => (refetchCommunity(), void refetchCommunities())} />
       <Show when={communityId()}>
         <CommunityReportsDialog open={dialog() === 'reports'} onClose={close} communityId={communityId()!} />
+        <PurgeDialog open={purging() !== null} onClose={() => setPurging(null)} communityId={communityId()!} channelId={currentChannel()?.id ?? null} member={purging()} />
         <EmojiDialog open={dialog() === 'emoji'} onClose={close} communityId={communityId()!} onChanged={() => startTransition(() => void refetchEmoji())} />
         <RolesEditor
           open={dialog() === 'roles'}

@@ -386,3 +386,25 @@ export const announcementDismissals = pgTable(
   },
   (t) => [primaryKey({ columns: [t.announcementId, t.userId] })],
 );
+
+/** Instance settings the owner and admins change at runtime (issue #16 item 6), overriding the environment: `registration_mode`. */
+export const instanceSettings = pgTable('instance_settings', {
+  name: text('name').primaryKey(),
+  value: text('value').notNull(),
+});
+
+/** Feedback and bug reports users send from settings (issue #16 item 6); admins read and close them. */
+export const feedback = pgTable(
+  'feedback',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id').notNull(),
+    kind: text('kind').notNull(),
+    text: text('text').notNull(),
+    status: text('status').notNull(),
+    createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+    closedAt: bigint('closed_at', { mode: 'number' }),
+    closedBy: text('closed_by'),
+  },
+  (t) => [index('feedback_status_idx').on(t.status, t.createdAt), index('feedback_user_idx').on(t.userId, t.status)],
+);

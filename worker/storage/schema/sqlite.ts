@@ -386,3 +386,25 @@ export const announcementDismissals = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.announcementId, t.userId] })],
 );
+
+/** Instance settings the owner and admins change at runtime (issue #16 item 6), overriding the environment: `registration_mode`. */
+export const instanceSettings = sqliteTable('instance_settings', {
+  name: text('name').primaryKey(),
+  value: text('value').notNull(),
+});
+
+/** Feedback and bug reports users send from settings (issue #16 item 6); admins read and close them. */
+export const feedback = sqliteTable(
+  'feedback',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id').notNull(),
+    kind: text('kind').notNull(),
+    text: text('text').notNull(),
+    status: text('status').notNull(),
+    createdAt: integer('created_at').notNull(),
+    closedAt: integer('closed_at'),
+    closedBy: text('closed_by'),
+  },
+  (t) => [index('feedback_status_idx').on(t.status, t.createdAt), index('feedback_user_idx').on(t.userId, t.status)],
+);

@@ -14,6 +14,8 @@ import { SecuritySection } from './SecuritySection';
 import { SessionsSection } from './SessionsSection';
 import { InvitesSection, mayInviteToInstance } from '../../components/Invites';
 import { UsersSection } from './UsersSection';
+import { AuditSection } from './AuditSection';
+import { FeedbackSection, InstanceSection } from './InstanceSection';
 import { BlockedCard, blocksOf } from '../../components/moderation/Blocks';
 import { user } from '../../stores/session';
 import { ReportsSection } from '../../components/moderation/ReportQueue';
@@ -26,9 +28,12 @@ const SECTIONS = [
   { id: 'devices', title: msg('Devices') },
   { id: 'appearance', title: msg('Appearance') },
   { id: 'invites', title: msg('Invites') },
+  { id: 'feedback', title: msg('Feedback') },
   { id: 'users', title: msg('Users'), admin: true },
   { id: 'reports', title: msg('Reports'), admin: true },
   { id: 'announcements', title: msg('Announcements'), admin: true },
+  { id: 'audit', title: msg('Audit log'), admin: true },
+  { id: 'instance', title: msg('Instance'), admin: true },
 ] as const;
 
 export default function SettingsScreen(props: { section: string; engine: Engine | undefined; invitable: { id: string; name: string }[] }) {
@@ -84,6 +89,15 @@ export default function SettingsScreen(props: { section: string; engine: Engine 
           </Match>
           <Match when={current() === 'announcements'}>
             <AnnouncementsSection />
+          </Match>
+          <Match when={current() === 'audit'}>
+            <AuditSection />
+          </Match>
+          <Match when={current() === 'instance'}>
+            <InstanceSection />
+          </Match>
+          <Match when={current() === 'feedback'}>
+            <FeedbackSection />
           </Match>
         </Switch>
       </div>
