@@ -56,7 +56,7 @@ async function axeViolations(page: Page): Promise<string[]> {
 
 const sidebar = (page: Page) => page.getByRole('complementary');
 /** The accessible names of the sidebar's conversation links, e.g. "random, 2 unread, 1 mention". */
-const linkNames = (page: Page) => sidebar(page).locator('.channel-list a').evaluateAll((links) => links.map((a) => a.getAttribute('aria-label')));
+const linkNames = (page: Page) => sidebar(page).locator('.channel-list a').evaluateAll((links) => links.map((a) => a.querySelector('.conversation-label')?.textContent ?? null));
 const routeIds = (page: Page) => {
   const m = new URL(page.url()).hash.match(/^#\/c\/([^/]+)\/([^/]+)$/);
   if (!m) throw new Error(`not in a community channel: ${page.url()}`);
@@ -167,11 +167,11 @@ describe('application shell', () => {
     await createIn('alpha', 'Projects');
     await createIn('beta', 'Projects');
     const projects = sidebar(alice).getByRole('region', { name: 'Projects' });
-    await expect.poll(() => projects.locator('.channel-list a').evaluateAll((l) => l.map((a) => a.getAttribute('aria-label')))).toEqual(['alpha', 'beta']);
+    await expect.poll(() => projects.locator('.channel-list a').evaluateAll((l) => l.map((a) => a.querySelector('.conversation-label')?.textContent ?? null))).toEqual(['alpha', 'beta']);
     await alice.getByRole('button', { name: 'Channel settings' }).click();
     const settings = alice.getByRole('dialog', { name: /Channel settings/ });
     await settings.getByRole('button', { name: 'Move up' }).click();
-    await expect.poll(() => projects.locator('.channel-list a').evaluateAll((l) => l.map((a) => a.getAttribute('aria-label')))).toEqual(['beta', 'alpha']);
+    await expect.poll(() => projects.locator('.channel-list a').evaluateAll((l) => l.map((a) => a.querySelector('.conversation-label')?.textContent ?? null))).toEqual(['beta', 'alpha']);
     await settings.getByLabel('Channel name').fill('beta-two');
     await settings.getByRole('button', { name: 'Rename' }).click();
     await expect.poll(() => projects.getByRole('link', { name: 'beta-two' }).count()).toBe(1);

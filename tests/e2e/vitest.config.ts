@@ -9,5 +9,9 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     fileParallelism: false,
+    // A state in the browser is waited for, not read once: vitest's default of one second for
+    // expect.poll is shorter than a re-render takes on a loaded 2-core CI machine (message-list
+    // read a row mid-update after an ack at e2132ec). Failing still fails, ten seconds later.
+    expect: { poll: { timeout: 10_000 } },
   },
 });

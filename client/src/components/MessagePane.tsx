@@ -293,7 +293,10 @@ export function MessagePane(props: {
     const s = props.session;
     const top = sentinel();
     if (!s || !top || !s.ready() || typeof IntersectionObserver === 'undefined') return;
-    const observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && positioned && s.loadOlder(), { root: list, rootMargin: '200px 0px 0px 0px' });
+    // The entry says where the top was when the frame was drawn; the list may have been scrolled
+    // to its newest rows since (positioning runs in a microtask), so it is measured again here.
+    const nearTop = () => top.getBoundingClientRect().bottom > list.getBoundingClientRect().top - 200;
+    const observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && positioned && nearTop() && s.loadOlder(), { root: list, rootMargin: '200px 0px 0px 0px' });
     observer.observe(top);
     onCleanup(() => observer.disconnect());
   });

@@ -29,13 +29,15 @@ function ConversationLink(props: { href: string; name: string; shown: string; ac
       classList={{ active: props.active, unread: (props.counts?.unread ?? 0) > 0, 'has-accent': !!props.accent }}
       style={props.accent ? { '--community-accent': props.accent } : undefined}
       aria-current={props.active ? 'page' : undefined}
-      aria-label={unreadLabel(props.name, props.counts)}
     >
       <Show when={props.icon}>{(id) => <img class="conversation-icon" src={imageUrl(id())} alt="" width="20" height="20" />}</Show>
       <Show when={props.presence}>
         <span class={`presence presence-${props.presence}`} aria-hidden="true" />
       </Show>
-      <span class="conversation-name">{props.shown}</span>
+      {/* The shown name ("# general") is drawn for the eye; the hidden text says the name and the
+          counts in words. No aria-label: one that leaves out visible text fails WCAG 2.5.3. */}
+      <span class="conversation-name" aria-hidden="true">{props.shown}</span>
+      <span class="conversation-label visually-hidden">{unreadLabel(props.name, props.counts)}</span>
       <UnreadBadge counts={props.counts} />
     </a>
   );

@@ -17,6 +17,8 @@ export type SocketStatus = 'connecting' | 'open' | 'closed' | 'stopped';
 const BACKOFF_START_MS = 500;
 /** Longest wait between attempts, ms: long enough to spare a struggling server. */
 const BACKOFF_MAX_MS = 30_000;
+/** While the browser says it is offline, how often it is asked again, ms (no network is used). */
+const OFFLINE_RECHECK_MS = 2000;
 /** Keep-alive ping interval, ms: under common proxy idle timeouts (60 s). */
 const PING_MS = 25_000;
 /** How long a first connection may take before the person is told they are offline, ms. */
@@ -168,7 +170,12 @@ export class ReconnectingSocket {
     if (this.closedByUs) return;
     this.setStatus('closed');
     clearTimeout(this.timer);
-    if (!navigator.onLine) return; // the `online` event reconnects
+    if (!navigator.onLine) {
+      // The `online` event reconnects; this slow look is a safety net should that event be missed
+      // (a CI run kept the offline banner 30 s after the browser was back online).
+      this.timer = setTimeout(() => (navigator.onLine ? this.connectNow() : this.retry()), OFFLINE_RECHECK_MS);
+      return;
+    }
     const wait = delay ?? Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** this.attempts) * (0.75 + Math.random() * 0.5);
     this.attempts++;
     clearTimeout(this.timer);

@@ -10,13 +10,11 @@ export interface Groupable {
   sender: string;
   ts: number;
   replyTo?: unknown;
-  /** Still being sent: its time is this device's clock, not yet the server's. */
-  pending?: boolean;
 }
 
 /**
- * How far a message still being sent may seem older than the one before it and still continue
- * its group: its time is this device's clock, while the one before, once acknowledged, carries
+ * How far a message may seem older than the one before it and still continue its group, e.g. one
+ * still being sent: its time is this device's clock, while the one before, once acknowledged, carries
  * the server's later time. Without this, each quick message flickered as a new group until its
  * own acknowledgement arrived (seen in a CI run).
  */
@@ -28,6 +26,8 @@ export function startsGroup(prev: Groupable | undefined, m: Groupable): boolean 
   if (!prev || startsDay(prev, m)) return true;
   if (prev.sender !== m.sender || m.replyTo) return true;
   const gap = m.ts - prev.ts;
-  if (gap < 0) return !(m.pending && gap > -SENDING_SKEW_MS);
+  // Rows are in seq order, so a small negative gap is only clocks disagreeing (this device's for
+  // a message still being sent, or the room's clock stepping back): the group continues.
+  if (gap < 0) return gap <= -SENDING_SKEW_MS;
   return gap >= GROUP_GAP_MS;
 }
