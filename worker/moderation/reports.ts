@@ -100,6 +100,13 @@ export async function reportViews(storage: Storage, reports: Report[]): Promise<
   const ids = [...new Set(reports.flatMap((r) => [r.reporterId, r.accusedId ?? '']).filter(Boolean))];
   const users = new Map((await storage.getUsersByIds(ids)).map((u) => [u.id, u]));
   const person = (id: string) => ({ id, username: users.get(id)?.username ?? null });
+  // Counted once per accused and scope: a queue page often holds many reports about one person.
+  const counted = new Map<string, Promise<number>>();
+  const warningsOf = (userId: string, communityId: string | null) => {
+    const key = `${userId}/${communityId ?? ''}`;
+    if (!counted.has(key)) counted.set(key, storage.listWarnings(userId, communityId).then((w) => w.length));
+    return counted.get(key)!;
+  };
   return Promise.all(
     reports.map(async (r) => ({
       id: r.id,
@@ -119,7 +126,7 @@ export async function reportViews(storage: Storage, reports: Report[]): Promise<
       resolvedBy: r.resolvedBy,
       resolvedAt: r.resolvedAt,
       createdAt: r.createdAt,
-      warnings: r.accusedId ? (await storage.listWarnings(r.accusedId, r.queue === 'community' ? r.communityId : null)).length : 0,
+      warnings: r.accusedId ? await warningsOf(r.accusedId, r.queue === 'community' ? r.communityId : null) : 0,
     })),
   );
 }
