@@ -88,7 +88,7 @@ async function inProcessVerifications(seconds) {
 
 try {
   const server = await startChatalot({ env: { REGISTRATION_MODE: 'open', RATE_LIMIT_PER_SECOND: '1000000', AUTH_RATE_LIMIT_PER_SECOND: '1000000' } });
-  const reg = await post(`${server.url}/api/auth/register`, { username: 'bench_user', password: PASSWORD, recoveryVerifier: randomBytes(32).toString('base64url') });
+  const reg = await post(`${server.url}/api/auth/register`, { acceptTerms: 1, username: 'bench_user', password: PASSWORD, recoveryVerifier: randomBytes(32).toString('base64url') });
   if (reg.status !== 201) throw new Error(`register failed: ${reg.status} ${JSON.stringify(reg.body)}`);
   await logins(server, 3, 1); // warm-up: the first hash instantiates the Argon2 module
   const results = [];

@@ -46,7 +46,7 @@ function openSocket(url, token) {
 async function flood(mode) {
   const server = await startChatalot({ env: { REGISTRATION_MODE: 'open', CHATALOT_HASHER: mode === 'inline' ? 'inline' : '' } });
   try {
-    const reg = await api(server, 'POST', '/api/auth/register', { username: `bench_${mode}`, password: 'correct horse battery staple', recoveryVerifier: randomBytes(32).toString('base64url') });
+    const reg = await api(server, 'POST', '/api/auth/register', { acceptTerms: 1, username: `bench_${mode}`, password: 'correct horse battery staple', recoveryVerifier: randomBytes(32).toString('base64url') });
     const token = reg.body.accessToken;
     const community = await api(server, 'POST', '/api/communities', { name: 'Flood' }, token);
     const channelUrl = server.channelUrl(community.body.channels[0].id);
@@ -127,7 +127,7 @@ async function main() {
 
   const server = await startChatalot({ env: { REGISTRATION_MODE: 'open' } });
   try {
-    const reg = await api(server, 'POST', '/api/auth/register', { username: 'bench_body', password: 'correct horse battery staple', recoveryVerifier: randomBytes(32).toString('base64url') });
+    const reg = await api(server, 'POST', '/api/auth/register', { acceptTerms: 1, username: 'bench_body', password: 'correct horse battery staple', recoveryVerifier: randomBytes(32).toString('base64url') });
     const before = rssKiB(server.serverPid);
     const r = await oversizedBody(server, reg.body.accessToken, 256 * 1024 * 1024, 16 * 1024 * 1024);
     await sleep(500);

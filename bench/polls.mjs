@@ -401,7 +401,7 @@ async function pool(n, concurrency, fn) {
 async function chatalotMembers(baseUrl, voters, concurrency, log) {
   const password = () => randomBytes(18).toString('base64url');
   const verifier = () => randomBytes(32).toString('base64url');
-  const owner = await api(baseUrl, 'POST', '/api/auth/register', { username: 'pollauthor', password: password(), recoveryVerifier: verifier() });
+  const owner = await api(baseUrl, 'POST', '/api/auth/register', { acceptTerms: 1, username: 'pollauthor', password: password(), recoveryVerifier: verifier() });
   const created = await api(baseUrl, 'POST', '/api/communities', { name: 'Poll bench' }, owner.accessToken);
   const communityId = created.community.id;
   const channelId = created.channels[0].id;
@@ -409,7 +409,7 @@ async function chatalotMembers(baseUrl, voters, concurrency, log) {
   const started = Date.now();
   let done = 0;
   const members = await pool(voters, concurrency, async (i) => {
-    const reg = await api(baseUrl, 'POST', '/api/auth/register', { username: `voter${i + 1}`, password: password(), recoveryVerifier: verifier() });
+    const reg = await api(baseUrl, 'POST', '/api/auth/register', { acceptTerms: 1, username: `voter${i + 1}`, password: password(), recoveryVerifier: verifier() });
     await api(baseUrl, 'POST', `/api/community-invites/${code}/join`, undefined, reg.accessToken);
     if (++done % 100 === 0) log(`    ${done}/${voters} voters registered and joined (${((Date.now() - started) / 1000).toFixed(0)} s)`);
     return { id: reg.user.id, refreshToken: reg.refreshToken };

@@ -44,6 +44,8 @@ import sqlite0018 from './sqlite/0018_announcements.sql';
 import postgres0018 from './postgres/0018_announcements.sql';
 import sqlite0019 from './sqlite/0019_instance.sql';
 import postgres0019 from './postgres/0019_instance.sql';
+import sqlite0020 from './sqlite/0020_terms_suspension.sql';
+import postgres0020 from './postgres/0020_terms_suspension.sql';
 
 /** One migration: a stable id (the file name without `.sql`) and its SQL text. */
 export interface Migration {
@@ -72,6 +74,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { id: '0017_theme', sql: sqlite0017 },
   { id: '0018_announcements', sql: sqlite0018 },
   { id: '0019_instance', sql: sqlite0019 },
+  { id: '0020_terms_suspension', sql: sqlite0020 },
 ];
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0000_init', sql: postgres0000 },
@@ -94,4 +97,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0017_theme', sql: postgres0017 },
   { id: '0018_announcements', sql: postgres0018 },
   { id: '0019_instance', sql: postgres0019 },
+  { id: '0020_terms_suspension', sql: postgres0020 },
 ];

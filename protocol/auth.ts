@@ -25,6 +25,8 @@ export const RegisterRequest = v.strictObject({
   inviteCode: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{8,64}$/, 'inviteCode is not a valid code'))),
   recoveryVerifier: RecoveryVerifier,
   deviceName: v.optional(DeviceName),
+  /** The version of the instance's terms and privacy policy the person accepted (GET /api/legal); it must be the current one. */
+  acceptTerms: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
 });
 
 export const LoginRequest = v.strictObject({
@@ -85,6 +87,8 @@ export interface PublicUser {
   bannerId: string | null;
   /** Set while the instance's admins hold the account to reading only (issue #16): since when, and why. */
   quarantine: { since: number; reason: string } | null;
+  /** The version of the instance's terms and privacy policy this account accepted; below the current one (config `legalVersion`), it is asked again. */
+  termsVersion: number | null;
 }
 
 export interface AuthResponse {
@@ -122,5 +126,19 @@ export const FeedbackRequest = v.strictObject({
 /** Instance settings the owner and admins change at runtime (issue #16 item 6). */
 export const REGISTRATION_MODES = ['open', 'invite_only', 'closed'] as const;
 export const InstanceSettingsRequest = v.strictObject({
-  registrationMode: v.picklist(REGISTRATION_MODES, `registrationMode must be one of ${REGISTRATION_MODES.join(', ')}`),
+  registrationMode: v.optional(v.picklist(REGISTRATION_MODES, `registrationMode must be one of ${REGISTRATION_MODES.join(', ')}`)),
+  /** The instance's name, shown on the sign-in page and in the title (empty: "Chatalot"). */
+  name: v.optional(CleanText(64, 'name')),
 });
+
+/** Accepting the current terms and privacy policy (again, after they changed). */
+export const AcceptTermsRequest = v.strictObject({ version: v.pipe(v.number(), v.integer(), v.minValue(1)) });
+/** Publishing the instance's own terms or privacy policy (null: back to the built-in text). */
+export const LegalUpdateRequest = v.strictObject({
+  terms: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(100_000, 'terms may be at most 100,000 characters')))),
+  privacy: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(100_000, 'privacy may be at most 100,000 characters')))),
+  /** Ask everyone to accept again: the version goes up by one. */
+  reaccept: v.optional(v.boolean()),
+});
+/** Suspending an account: it cannot sign in until an admin lifts it. */
+export const SuspendRequest = v.strictObject({ reason: v.pipe(CleanText(500, 'reason'), v.minLength(1, 'say why')) });

@@ -16,6 +16,10 @@ export const ERROR_STATUS = {
   /** The account is quarantined by the instance's admins (issue #16): it may read, not send, open DMs, upload or invite. */
   quarantined: 403,
   banned: 403,
+  /** The account is suspended by the instance's admins (issue #16): it cannot sign in until they lift it. */
+  suspended: 403,
+  /** Registration without accepting the instance's current terms and privacy policy (issue #16 item 7). */
+  terms_not_accepted: 400,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,

@@ -22,6 +22,7 @@ import { adminRoutes } from './routes/admin';
 import { reportRoutes } from './routes/reports';
 import { announcementRoutes } from './routes/announcements';
 import { feedbackRoutes } from './routes/feedback';
+import { legalRoutes } from './routes/legal';
 import { openApiRoutes } from './routes/openapi';
 import { deviceRoutes, ownKeyRoutes, userKeyRoutes } from './routes/devices';
 import type { Storage } from './storage/Storage';
@@ -79,6 +80,7 @@ export function createApp(): Hono<AppEnv> {
   api.route('/reports', reportRoutes);
   api.route('/announcements', announcementRoutes);
   api.route('/feedback', feedbackRoutes);
+  api.route('/legal', legalRoutes);
   api.route('/devices', deviceRoutes);
   api.route('/users', userKeyRoutes);
   api.route('/', ownKeyRoutes);

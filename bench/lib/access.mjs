@@ -42,7 +42,7 @@ export async function api(baseUrl, method, path, body, token, retries = 0) {
 export async function chatalotAccess(baseUrl) {
   const username = `bench_${randomBytes(4).toString('hex')}`;
   const password = randomBytes(18).toString('base64url');
-  const reg = await api(baseUrl, 'POST', '/api/auth/register', { username, password, recoveryVerifier: randomBytes(32).toString('base64url') });
+  const reg = await api(baseUrl, 'POST', '/api/auth/register', { acceptTerms: 1, username, password, recoveryVerifier: randomBytes(32).toString('base64url') });
   const token = reg.accessToken;
   let created;
   try {

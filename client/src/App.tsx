@@ -3,12 +3,14 @@
  * The chat screen (and with it the crypto library) is loaded only after sign-in.
  */
 import { t } from './i18n';
-import { createResource, lazy, Match, onMount, Show, Suspense, Switch, createSignal } from 'solid-js';
+import { createEffect, createResource, lazy, Match, onMount, Show, Suspense, Switch, createSignal } from 'solid-js';
 import { getAuthConfig } from './api/auth';
 import { route } from './router';
 import { boot, user } from './stores/session';
 import { JoinScreen, LoginScreen, RecoverScreen, RegisterScreen } from './routes/AuthScreens';
 import { UpdatePrompt } from './components/UpdatePrompt';
+import { LegalScreen, TermsPrompt } from './routes/LegalScreens';
+import { setInstanceProfile } from './stores/instance';
 
 // The chunk's module code runs in one task and the screen is drawn in the next: one long task of
 // both held a phone's main thread twice as long. (Reverted once on suspicion of losing a
@@ -28,10 +30,28 @@ export function App() {
     if (cfg?.needsSetup) return 'setup';
     return r.name === 'register' ? 'register' : r.name === 'recover' ? 'recover' : r.name === 'join' ? 'join' : 'login';
   };
+  const legalRoute = () => {
+    const r = route();
+    return r.name === 'legal' ? r.doc : null;
+  };
+  /** The version of the terms this signed-in account still has to accept (they changed since), else null. */
+  const termsBehind = () => {
+    const current = config()?.legalVersion;
+    const accepted = user()?.termsVersion ?? 0;
+    return current !== undefined && accepted < current ? current : null;
+  };
+  // The instance's name in the title bar (Settings → Instance).
+  createEffect(() => {
+    const instance = config()?.instance;
+    if (!instance) return;
+    setInstanceProfile(instance);
+    document.title = instance.name;
+  });
   return (
     <>
     <UpdatePrompt />
     <Show when={booted() && !config.loading} fallback={<p class="boot" role="status">{t('Loading Chatalot…')}</p>}>
+      <Show when={legalRoute()} fallback={
       <Show
         when={user()}
         fallback={
@@ -54,9 +74,16 @@ export function App() {
           </Switch>
         }
       >
-        <Suspense fallback={<p class="boot" role="status">{t('Opening your conversations…')}</p>}>
-          <ChatScreen />
-        </Suspense>
+        <Show when={termsBehind()} fallback={
+          <Suspense fallback={<p class="boot" role="status">{t('Opening your conversations…')}</p>}>
+            <ChatScreen />
+          </Suspense>
+        }>
+          {(version) => <TermsPrompt version={version()} />}
+        </Show>
+      </Show>
+      }>
+        {(doc) => <LegalScreen doc={doc()} />}
       </Show>
     </Show>
     </>

@@ -1,6 +1,6 @@
 /**
  * Hash routing: `#/login`, `#/register`, `#/setup`, `#/join/<code>`, `#/c/<community>/<channel>`,
- * `#/dm/<channel>`, `#/settings/<section>`, `#/verify/<user>`, `#/recover`, `#/` (home). Hash routes keep invite links (`/#/join/<code>`) working on any
+ * `#/dm/<channel>`, `#/settings/<section>`, `#/verify/<user>`, `#/recover`, `#/legal/terms`, `#/legal/privacy`, `#/` (home). Hash routes keep invite links (`/#/join/<code>`) working on any
  * static host and never send the route (or an invite code) to the server in a request path.
  */
 import { createSignal } from 'solid-js';
@@ -16,7 +16,8 @@ export type Route =
   | { name: 'dm'; channelId: string }
   | { name: 'settings'; section: string }
   | { name: 'verify'; userId: string }
-  | { name: 'recover' };
+  | { name: 'recover' }
+  | { name: 'legal'; doc: 'terms' | 'privacy' };
 
 const ID = '([A-Za-z0-9_-]{1,64})';
 
@@ -27,6 +28,7 @@ export function parseRoute(hash: string): Route {
   if (path === '/register') return { name: 'register' };
   if (path === '/setup') return { name: 'setup' };
   if (path === '/recover') return { name: 'recover' };
+  if (path === '/legal/terms' || path === '/legal/privacy') return { name: 'legal', doc: path === '/legal/terms' ? 'terms' : 'privacy' };
   if (path === '/settings') return { name: 'settings', section: 'profile' };
   if ((m = path.match(/^\/settings\/([a-z-]{1,32})$/))) return { name: 'settings', section: m[1]! };
   if ((m = path.match(new RegExp(`^/verify/${ID}$`)))) return { name: 'verify', userId: m[1]! };

@@ -51,11 +51,11 @@ describe.each<Backend>(['sqlite', 'postgres'])('accounts on %s', (backend) => {
   it('registration: the first account becomes owner without an invite; later ones need one (invite_only)', async () => {
     expect(owner.auth.user.instanceRole).toBe('owner');
     expect(owner.auth.expiresIn).toBe(900);
-    expect((await call(server, 'GET', '/api/auth/config')).body).toEqual({ registrationMode: 'invite_only', needsSetup: false, linkPreviews: false, gifs: false });
-    const noInvite = await call(server, 'POST', '/api/auth/register', { body: { username: uniqueName(), password: strongPassword(), recoveryVerifier: newVerifier() } });
+    expect((await call(server, 'GET', '/api/auth/config')).body).toEqual({ registrationMode: 'invite_only', needsSetup: false, linkPreviews: false, gifs: false, instance: { name: 'Chatalot', iconId: null }, legalVersion: 1 });
+    const noInvite = await call(server, 'POST', '/api/auth/register', { body: { acceptTerms: 1, username: uniqueName(), password: strongPassword(), recoveryVerifier: newVerifier() } });
     expect(noInvite.status).toBe(403);
     expect(noInvite.body.error.code).toBe('forbidden');
-    const unknownInvite = await call(server, 'POST', '/api/auth/register', { body: { username: uniqueName(), password: strongPassword(), recoveryVerifier: newVerifier(), inviteCode: 'no-such-invite-code' } });
+    const unknownInvite = await call(server, 'POST', '/api/auth/register', { body: { acceptTerms: 1, username: uniqueName(), password: strongPassword(), recoveryVerifier: newVerifier(), inviteCode: 'no-such-invite-code' } });
     expect(unknownInvite.status).toBe(404);
     const user = await newUser();
     expect(user.auth.user.instanceRole).toBe('user');
@@ -66,7 +66,7 @@ describe.each<Backend>(['sqlite', 'postgres'])('accounts on %s', (backend) => {
   });
 
   it('registration refuses weak passwords, reserved names and malformed verifiers', async () => {
-    const base = { username: uniqueName(), password: strongPassword(), recoveryVerifier: newVerifier(), inviteCode: code };
+    const base = { acceptTerms: 1, username: uniqueName(), password: strongPassword(), recoveryVerifier: newVerifier(), inviteCode: code };
     for (const body of [
       { ...base, password: 'short-pw1' },
       { ...base, password: 'password123' },
@@ -84,7 +84,7 @@ describe.each<Backend>(['sqlite', 'postgres'])('accounts on %s', (backend) => {
 
   it('I5: look-alike usernames are refused; "Alice" and "alice" are the same account', async () => {
     for (const username of ['аdmin', 'ad\u200bmin', 'ａｄｍｉｎ', 'ad\u202emin', 'аlicе', 'bob\u200d', '\u202ebob']) {
-      const r = await call(server, 'POST', '/api/auth/register', { body: { username, password: strongPassword(), recoveryVerifier: newVerifier(), inviteCode: code } });
+      const r = await call(server, 'POST', '/api/auth/register', { body: { acceptTerms: 1, username, password: strongPassword(), recoveryVerifier: newVerifier(), inviteCode: code } });
       expect(r.status, JSON.stringify(username)).toBe(400);
     }
     const name = `Alice${Date.now().toString(36)}`;
@@ -92,7 +92,7 @@ describe.each<Backend>(['sqlite', 'postgres'])('accounts on %s', (backend) => {
     keep(alice.auth);
     expect(alice.auth.user.username).toBe(name.toLowerCase());
     for (const variant of [name.toLowerCase(), name.toUpperCase(), name.replace(/[a-z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0))]) {
-      const again = await call(server, 'POST', '/api/auth/register', { body: { username: variant, password: strongPassword(), recoveryVerifier: newVerifier(), inviteCode: code } });
+      const again = await call(server, 'POST', '/api/auth/register', { body: { acceptTerms: 1, username: variant, password: strongPassword(), recoveryVerifier: newVerifier(), inviteCode: code } });
       expect(again.status, variant).toBe(409);
     }
     const upper = await logIn(alice, {});
@@ -104,7 +104,7 @@ describe.each<Backend>(['sqlite', 'postgres'])('accounts on %s', (backend) => {
   });
 
   it('I5: ASCII look-alikes of reserved names (400) and of existing users (409) are refused; deleting the user frees the look-alike', async () => {
-    const attempt = (username: string) => call(server, 'POST', '/api/auth/register', { body: { username, password: strongPassword(), recoveryVerifier: newVerifier(), inviteCode: code } });
+    const attempt = (username: string) => call(server, 'POST', '/api/auth/register', { body: { acceptTerms: 1, username, password: strongPassword(), recoveryVerifier: newVerifier(), inviteCode: code } });
     for (const username of ['adm1n', 'ADRNIN', 'r00t', 'supp0rt', 'm0d']) {
       const r = await attempt(username);
       expect(r.status, username).toBe(400);
@@ -510,7 +510,7 @@ describe.each<Backend>(['sqlite', 'postgres'])('accounts on %s', (backend) => {
 
     const single = await invite(server, t, { maxUses: 1 });
     const attempts = await Promise.all(
-      Array.from({ length: 20 }, () => call(server, 'POST', '/api/auth/register', { body: { username: uniqueName('z'), password: strongPassword(), recoveryVerifier: newVerifier(), inviteCode: single } })),
+      Array.from({ length: 20 }, () => call(server, 'POST', '/api/auth/register', { body: { acceptTerms: 1, username: uniqueName('z'), password: strongPassword(), recoveryVerifier: newVerifier(), inviteCode: single } })),
     );
     const won = attempts.filter((r) => r.status === 201);
     expect(won).toHaveLength(1);
@@ -524,14 +524,14 @@ describe.each<Backend>(['sqlite', 'postgres'])('accounts on %s', (backend) => {
 
     const revoked = await invite(server, t, { maxUses: 5 });
     expect((await call(server, 'DELETE', `/api/invites/${revoked}`, { token: t })).status).toBe(204);
-    const refused = await call(server, 'POST', '/api/auth/register', { body: { username: uniqueName(), password: strongPassword(), recoveryVerifier: newVerifier(), inviteCode: revoked } });
+    const refused = await call(server, 'POST', '/api/auth/register', { body: { acceptTerms: 1, username: uniqueName(), password: strongPassword(), recoveryVerifier: newVerifier(), inviteCode: revoked } });
     expect(refused.status).toBe(403);
     expect(refused.body.error.code).toBe('invite_revoked');
     expect((await call(server, 'GET', '/api/invites', { token: t })).body.invites.find((i: { code: string }) => i.code === revoked)).toMatchObject({ uses: 0, state: 'revoked' });
     expect((await call(server, 'DELETE', '/api/invites/no-such-code-here', { token: t })).status).toBe(404);
     // A registration refused after redemption (bad password) gives the use back.
     const two = await invite(server, t, { maxUses: 1 });
-    const weak = await call(server, 'POST', '/api/auth/register', { body: { username: uniqueName(), password: 'password', recoveryVerifier: newVerifier(), inviteCode: two } });
+    const weak = await call(server, 'POST', '/api/auth/register', { body: { acceptTerms: 1, username: uniqueName(), password: 'password', recoveryVerifier: newVerifier(), inviteCode: two } });
     expect(weak.status).toBe(400);
     keep((await register(server, { inviteCode: two })).auth);
   });
@@ -602,7 +602,7 @@ describe.each<Backend>(['sqlite', 'postgres'])('accounts on %s', (backend) => {
     const refreshed = await call(server, 'POST', '/api/auth/refresh', { body: { refreshToken: u.auth.refreshToken } });
     expect(refreshed.status).toBe(200);
     expect((await call(server, 'GET', '/api/me', { token: refreshed.body.accessToken })).status).toBe(200);
-    const r = await call(server, 'POST', '/api/auth/register', { body: { username: uniqueName(), password: strongPassword(), recoveryVerifier: newVerifier(), inviteCode: shortInvite } });
+    const r = await call(server, 'POST', '/api/auth/register', { body: { acceptTerms: 1, username: uniqueName(), password: strongPassword(), recoveryVerifier: newVerifier(), inviteCode: shortInvite } });
     expect(r.status).toBe(403);
     expect(r.body.error.code).toBe('invite_expired');
     const ownerAgain = await login(server, owner.username, owner.password);

@@ -84,7 +84,7 @@ export async function register(server: { url: string }, fields: { username?: str
   const password = fields.password ?? strongPassword();
   const verifier = newVerifier();
   const r = await call<AuthResponse>(server, 'POST', '/api/auth/register', {
-    body: { username, password, recoveryVerifier: verifier, ...(fields.inviteCode ? { inviteCode: fields.inviteCode } : {}), ...(fields.deviceName ? { deviceName: fields.deviceName } : {}) },
+    body: { acceptTerms: 1, username, password, recoveryVerifier: verifier, ...(fields.inviteCode ? { inviteCode: fields.inviteCode } : {}), ...(fields.deviceName ? { deviceName: fields.deviceName } : {}) },
     ...(fields.headers ? { headers: fields.headers } : {}),
   });
   if (r.status !== 201) throw new Error(`register ${username}: ${r.status} ${JSON.stringify(r.body)}`);

@@ -193,11 +193,11 @@ describe('registration modes and the owner bootstrap', () => {
     await Promise.all(servers.map((s) => s.kill()));
   });
   const attempt = (s: RunningServer, username: string, inviteCode?: string) =>
-    call(s, 'POST', '/api/auth/register', { body: { username, password: strongPassword(), recoveryVerifier: newVerifier(), ...(inviteCode ? { inviteCode } : {}) } });
+    call(s, 'POST', '/api/auth/register', { body: { acceptTerms: 1, username, password: strongPassword(), recoveryVerifier: newVerifier(), ...(inviteCode ? { inviteCode } : {}) } });
 
   it('open: anyone may register; the first account is the owner', async () => {
     const s = await start({ REGISTRATION_MODE: 'open' });
-    expect((await call(s, 'GET', '/api/auth/config')).body).toEqual({ registrationMode: 'open', needsSetup: true, linkPreviews: false, gifs: false });
+    expect((await call(s, 'GET', '/api/auth/config')).body).toEqual({ registrationMode: 'open', needsSetup: true, linkPreviews: false, gifs: false, instance: { name: 'Chatalot', iconId: null }, legalVersion: 1 });
     const first = await register(s);
     expect(first.auth.user.instanceRole).toBe('owner');
     const second = await register(s);
@@ -305,7 +305,7 @@ describe('I2, I3, I9: hostile bodies on the auth routes', () => {
       ['config', await call(server, 'GET', '/api/auth/config')],
       ['login 401', await login(server, u.username, 'wrong-password-zz')],
       ['register 400', await call(server, 'POST', '/api/auth/register', { body: {} })],
-      ['register 409', await call(server, 'POST', '/api/auth/register', { body: { username: u.username, password: strongPassword(), recoveryVerifier: newVerifier() } })],
+      ['register 409', await call(server, 'POST', '/api/auth/register', { body: { acceptTerms: 1, username: u.username, password: strongPassword(), recoveryVerifier: newVerifier() } })],
       ['refresh 200', await call(server, 'POST', '/api/auth/refresh', { body: { refreshToken: u.auth.refreshToken } })],
       ['me 200', await call(server, 'GET', '/api/me', { token: u.auth.accessToken })],
       ['me 401', await call(server, 'GET', '/api/me')],

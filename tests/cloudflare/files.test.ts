@@ -75,7 +75,7 @@ async function call(user: User | null, method: string, path: string, body?: unkn
 }
 
 async function register(name: string): Promise<User> {
-  const r = await call(null, 'POST', '/api/auth/register', { username: name, password: 'correct horse battery staple', recoveryVerifier: randomBytes(32).toString('base64url') });
+  const r = await call(null, 'POST', '/api/auth/register', { acceptTerms: 1, username: name, password: 'correct horse battery staple', recoveryVerifier: randomBytes(32).toString('base64url') });
   expect(r.status, JSON.stringify(r.json)).toBe(201);
   return { id: r.json.user.id, token: r.json.accessToken };
 }

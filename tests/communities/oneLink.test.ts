@@ -19,7 +19,7 @@ let member: TestUser;
 let c: { id: string; channelId: string };
 
 const registerWith = (code: string | undefined, username = uname('new')) =>
-  api(server, null, 'POST', '/api/auth/register', { username, password: TEST_PASSWORD, recoveryVerifier: randomBytes(32).toString('base64url'), ...(code ? { inviteCode: code } : {}) });
+  api(server, null, 'POST', '/api/auth/register', { acceptTerms: 1, username, password: TEST_PASSWORD, recoveryVerifier: randomBytes(32).toString('base64url'), ...(code ? { inviteCode: code } : {}) });
 const preview = (code: string) => api(server, null, 'GET', `/api/auth/invites/${code}`);
 const inviteUses = async (code: string) => (await api(server, owner, 'GET', `/api/communities/${c.id}/invites`)).body.invites.find((i: { code: string }) => i.code === code)?.uses;
 

@@ -44,11 +44,15 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
   it('creates and reads users; usernames are unique case-insensitively', async () => {
     const u = user('Alice_1');
     const created = await b.storage.createUser(u);
-    expect(created).toEqual({ ...u, failedLogins: 0, lockedUntil: null, totpSecret: null, totpEnabledAt: null, totpLastStep: null, dmPolicy: 'communities', avatarId: null, bannerId: null, quarantinedAt: null, quarantineReason: null });
+    expect(created).toEqual({ ...u, failedLogins: 0, lockedUntil: null, totpSecret: null, totpEnabledAt: null, totpLastStep: null, dmPolicy: 'communities', avatarId: null, bannerId: null, quarantinedAt: null, quarantineReason: null, termsVersion: null, termsAcceptedAt: null, suspendedAt: null, suspensionReason: null });
     expect(await b.storage.getUserById(u.id)).toEqual(created);
     expect(await b.storage.getUserByUsername('alice_1')).toEqual(created);
     await expect(b.storage.createUser(user('ALICE_1'))).rejects.toMatchObject({ code: 'conflict' });
     expect(await b.storage.getUserByUsername('nobody')).toBeNull();
+    // The terms a registration accepted are stored with the account; suspension is a patch.
+    const accepted = await b.storage.createUser({ ...user('Terms_1'), termsVersion: 3, termsAcceptedAt: 1_700_000_000_123 });
+    expect(await b.storage.getUserById(accepted.id)).toMatchObject({ termsVersion: 3, termsAcceptedAt: 1_700_000_000_123, suspendedAt: null });
+    expect(await b.storage.updateUser(accepted.id, { suspendedAt: 5, suspensionReason: 'spam' })).toMatchObject({ suspendedAt: 5, suspensionReason: 'spam', termsVersion: 3 });
   });
 
   it('searches users by username prefix, case-insensitively, in order, paged; % and _ are literal (admin panel, #16)', async () => {
@@ -193,6 +197,20 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     expect((await b.storage.getSession(d.id))?.revokedAt).toBe(22);
   });
 
+  it('account counts: live sessions and devices of a page of users in one read', async () => {
+    const u = await b.storage.createUser(user('counted_user'));
+    const idle = await b.storage.createUser(user('idle_user'));
+    await b.storage.createSession(session(u.id), id('h'));
+    const gone = await b.storage.createSession(session(u.id), id('h'));
+    await b.storage.createSession(session(u.id, { expiresAt: 5 }), id('h'));
+    await b.storage.revokeSession(u.id, gone.id, 20);
+    for (const k of [1, 2]) await b.storage.addDevice({ id: id('d'), userId: u.id, name: 'phone', identityKey: `ik-counted-${k}`, createdAt: k, lastSeenAt: k, signedPreKey: null, kyberPreKey: null });
+    const counts = new Map(await b.storage.accountCounts([u.id, idle.id, 'nobody', u.id], 10));
+    expect(counts).toEqual(new Map([[u.id, { sessions: 1, devices: 2 }], [idle.id, { sessions: 0, devices: 0 }]]));
+    expect(counts.get(u.id)).toEqual({ sessions: (await b.storage.listSessions(u.id, 10)).length, devices: (await b.storage.listDevices(u.id)).length });
+    expect(await b.storage.accountCounts([], 10)).toEqual([]);
+  });
+
   it('prekeys: set, counted, and each one-time prekey handed out exactly once, also under 20 parallel claims', async () => {
     const u = await b.storage.createUser(user('prekey_owner'));
     const d = await b.storage.addDevice({ id: id('d'), userId: u.id, name: 'phone', identityKey: 'ik', createdAt: 1, lastSeenAt: 1, signedPreKey: null, kyberPreKey: null });
@@ -296,6 +314,13 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     // The community goes: its emoji rows with it, so its images are orphans too.
     await b.storage.deleteCommunity(c.community.id);
     expect((await b.storage.listOrphanImages(2_000, 50)).map((i) => i.id).filter((x) => mine.has(x)).sort()).toEqual([...mine].sort());
+    // The instance's icon (an instance setting) is not an orphan while it is set.
+    const instanceIcon = img('n', 1_000);
+    await b.storage.createImage(instanceIcon);
+    await b.storage.setSetting('instance_icon', instanceIcon.id);
+    expect((await b.storage.listOrphanImages(2_000, 50)).some((i) => i.id === instanceIcon.id)).toBe(false);
+    await b.storage.setSetting('instance_icon', '');
+    expect((await b.storage.listOrphanImages(2_000, 50)).some((i) => i.id === instanceIcon.id)).toBe(true);
     for (const i of mine) await b.storage.deleteImageRecord(i);
     expect(await b.storage.getImage(avatar.id)).toBeNull();
   });

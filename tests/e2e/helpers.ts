@@ -140,6 +140,7 @@ export async function register(page: Page, username: string, problems: string[] 
   await page.getByLabel('Username', { exact: true }).fill(username);
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByLabel('Repeat password').fill(PASSWORD);
+  await page.getByRole('checkbox', { name: 'I accept the terms of service and the privacy policy' }).check();
   await page.getByRole('button', { name: /Create (owner )?account/ }).click();
   const code = await page
     .getByTestId('recovery-code')

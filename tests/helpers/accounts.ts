@@ -20,7 +20,7 @@ export async function registerUser(server: RunningServer, username: string): Pro
   const res = await fetch(`${server.url}/api/auth/register`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username, password: TEST_PASSWORD, recoveryVerifier: randomBytes(32).toString('base64url') }),
+    body: JSON.stringify({ acceptTerms: 1, username, password: TEST_PASSWORD, recoveryVerifier: randomBytes(32).toString('base64url') }),
   });
   const body = (await res.json()) as { accessToken: string; refreshToken: string; user: { id: string; username: string }; error?: { message: string } };
   if (res.status !== 201) throw new Error(`register ${username}: ${res.status} ${JSON.stringify(body)}`);

@@ -63,7 +63,7 @@ async function api(server: Target, user: TestUser | null, method: string, path: 
 
 /** Registers `username` (the server must allow open registration) and joins with the community invite `code`. */
 export async function registerMember(server: Target, username: string, inviteCode: string): Promise<TestUser> {
-  const body = (await api(server, null, 'POST', '/api/auth/register', { username, password: 'correct horse battery staple', recoveryVerifier: toBase64Url(systemRng(32)) })) as {
+  const body = (await api(server, null, 'POST', '/api/auth/register', { acceptTerms: 1, username, password: 'correct horse battery staple', recoveryVerifier: toBase64Url(systemRng(32)) })) as {
     accessToken: string;
     refreshToken: string;
     user: { id: string; username: string };

@@ -59,7 +59,7 @@ async function api(server: RunningServer, path: string, init: { method?: string;
 }
 
 async function register(server: RunningServer, username: string): Promise<Account> {
-  const res = await api(server, '/api/auth/register', { method: 'POST', body: { username, password: "correct horse battery staple", recoveryVerifier: b64(systemRng(32)) } });
+  const res = await api(server, '/api/auth/register', { method: 'POST', body: { acceptTerms: 1, username, password: "correct horse battery staple", recoveryVerifier: b64(systemRng(32)) } });
   expect(res.status).toBe(201);
   return { id: (res.json.user as { id: string }).id, token: res.json.accessToken as string, username };
 }

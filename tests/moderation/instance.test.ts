@@ -18,12 +18,12 @@ afterAll(async () => {
   await server?.kill();
 });
 
-const registerNew = () => api(server, null, 'POST', '/api/auth/register', { username: uname('newbie'), password: 'correct horse battery staple 9', recoveryVerifier: 'A'.repeat(43) });
+const registerNew = () => api(server, null, 'POST', '/api/auth/register', { acceptTerms: 1, username: uname('newbie'), password: 'correct horse battery staple 9', recoveryVerifier: 'A'.repeat(43) });
 
 describe('instance settings and feedback (issue #16 item 6)', () => {
   it('16.6: the registration mode switches at runtime, overriding the environment; audited', async () => {
     expect((await api(server, null, 'GET', '/api/auth/config')).body.registrationMode).toBe('open');
-    expect((await api(server, owner, 'GET', '/api/admin/settings')).body).toEqual({ registrationMode: 'open' });
+    expect((await api(server, owner, 'GET', '/api/admin/settings')).body).toEqual({ registrationMode: 'open', name: 'Chatalot', iconId: null });
     expect((await registerNew()).status).toBe(201);
     expect((await api(server, owner, 'PUT', '/api/admin/settings', { registrationMode: 'anything' })).body.error.code).toBe('validation_failed');
     expect((await api(server, owner, 'PUT', '/api/admin/settings', { registrationMode: 'closed' })).status).toBe(200);

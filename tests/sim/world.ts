@@ -115,7 +115,7 @@ export class SimDevice {
     });
     const r =
       user.devices.length === 0
-        ? await client.auth.register({ username: user.name, password: SIM_PASSWORD, recoveryVerifier: randomBytes(32).toString('base64url') })
+        ? await client.auth.register({ acceptTerms: 1, username: user.name, password: SIM_PASSWORD, recoveryVerifier: randomBytes(32).toString('base64url') })
         : await client.auth.login({ username: user.name, password: SIM_PASSWORD, deviceName: name });
     await client.http.setTokens(r);
     user.id = r.user.id;

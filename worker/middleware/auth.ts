@@ -33,7 +33,8 @@ export async function authenticate(c: Context<AppEnv>, token: string): Promise<(
   const session = await storage.getSession(claims.sid);
   if (!session || session.userId !== claims.sub || session.revokedAt !== null || session.expiresAt <= now) return null;
   const user = await storage.getUserById(claims.sub);
-  if (!user) return null;
+  // A suspension ends every session at once; this also refuses a token minted a moment before.
+  if (!user || user.suspendedAt !== null) return null;
   return { user, session, expiresAt: claims.exp * 1000 };
 }
 

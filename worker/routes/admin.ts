@@ -6,7 +6,9 @@ import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../app';
 import { noStore, requireAuth, requireRole } from '../middleware/auth';
 import { jsonBody } from '../middleware/jsonBody';
-import { AdminReasonRequest, CreateAnnouncementRequest, InstanceSettingsRequest, QuarantineRequest, SetInstanceRoleRequest } from '../../protocol/auth';
+import { AdminReasonRequest, CreateAnnouncementRequest, InstanceSettingsRequest, LegalUpdateRequest, QuarantineRequest, SetInstanceRoleRequest, SuspendRequest } from '../../protocol/auth';
+import { legalDocuments, legalVersion, MAX_LEGAL_BODY_BYTES } from '../legal/documents';
+import { dropImage, storeImage } from './images';
 import { registrationMode } from '../auth/registrationMode';
 import { closeSessionSockets } from '../rooms';
 import { deleteAccount } from './me';
@@ -45,6 +47,12 @@ export async function holdAccount(c: Context<AppEnv>, storage: Storage, id: stri
   return user;
 }
 
+/** The runtime settings in effect: registration mode, the instance's name and icon. */
+async function instanceSettings(c: Context<AppEnv>, storage: Storage) {
+  const [mode, name, iconId] = await Promise.all([registrationMode(c.env, storage), storage.getSetting('instance_name'), storage.getSetting('instance_icon')]);
+  return { registrationMode: mode, name: name || 'Chatalot', iconId: iconId || null };
+}
+
 export const adminRoutes = new Hono<AppEnv>()
   .use('*', noStore)
   .use('*', requireAuth, requireRole('owner', 'admin'))
@@ -66,16 +74,60 @@ export const adminRoutes = new Hono<AppEnv>()
 
   .get('/settings', async (c) => {
     const storage = await c.var.storage();
-    return c.json({ registrationMode: await registrationMode(c.env, storage) });
+    return c.json(await instanceSettings(c, storage));
   })
 
   .put('/settings', async (c) => {
     const body = await jsonBody(c, InstanceSettingsRequest);
     const storage = await c.var.storage();
     const before = await registrationMode(c.env, storage);
-    await storage.setSetting('registration_mode', body.registrationMode);
-    if (before !== body.registrationMode) await audit(c, 'registration_mode_changed', c.var.auth.user.id, { from: before, to: body.registrationMode });
-    return c.json(body);
+    if (body.registrationMode !== undefined) {
+      await storage.setSetting('registration_mode', body.registrationMode);
+      if (before !== body.registrationMode) await audit(c, 'registration_mode_changed', c.var.auth.user.id, { from: before, to: body.registrationMode });
+    }
+    if (body.name !== undefined) {
+      await storage.setSetting('instance_name', body.name);
+      await audit(c, 'instance_profile_changed', c.var.auth.user.id, { name: body.name });
+    }
+    return c.json(await instanceSettings(c, storage));
+  })
+
+  // The instance's icon, shown on the sign-in page, in the title bar and as the app's badge.
+  .put('/settings/icon', async (c) => {
+    const storage = await c.var.storage();
+    const before = await storage.getSetting('instance_icon');
+    const id = await storeImage(c, 'icon');
+    await storage.setSetting('instance_icon', id);
+    await dropImage(c.env, storage, before);
+    await audit(c, 'instance_profile_changed', c.var.auth.user.id, { icon: true });
+    return c.json({ iconId: id });
+  })
+
+  .delete('/settings/icon', async (c) => {
+    const storage = await c.var.storage();
+    const before = await storage.getSetting('instance_icon');
+    if (!before) return c.body(null, 204);
+    await storage.setSetting('instance_icon', '');
+    await dropImage(c.env, storage, before);
+    await audit(c, 'instance_profile_changed', c.var.auth.user.id, { icon: false });
+    return c.body(null, 204);
+  })
+
+  // The terms of service and privacy policy (issue #16 item 7): the instance's own, or back to the built-in text.
+  .put('/legal', async (c) => {
+    // Two texts of up to 100,000 characters each, as JSON (escapes included): read up to 1 MiB.
+    const body = await jsonBody(c, LegalUpdateRequest, MAX_LEGAL_BODY_BYTES);
+    const storage = await c.var.storage();
+    for (const [field, name] of [['terms', 'legal_terms'], ['privacy', 'legal_privacy']] as const) {
+      const text = body[field];
+      if (text === undefined) continue;
+      if (text !== null && text.trim() === '') throw new ApiError('validation_failed', `${field}: an empty text cannot be published; send null to use the built-in one`);
+      await storage.setSetting(name, text ?? '');
+    }
+    const version = (await legalVersion(storage)) + (body.reaccept ? 1 : 0);
+    if (body.reaccept) await storage.setSetting('legal_version', String(version));
+    await audit(c, 'legal_changed', c.var.auth.user.id, { version, ...(body.terms !== undefined ? { terms: body.terms === null ? 'built-in' : 'custom' } : {}), ...(body.privacy !== undefined ? { privacy: body.privacy === null ? 'built-in' : 'custom' } : {}) });
+    return c.json(await legalDocuments(storage));
   })
 
   .get('/feedback', async (c) => {
@@ -143,17 +195,18 @@ export const adminRoutes = new Hono<AppEnv>()
     const storage = await c.var.storage();
     const users = await storage.searchUsers(q, after, Number.isInteger(limit) && limit > 0 ? Math.min(limit, 100) : 50);
     const now = c.var.now();
-    const counts = await Promise.all(users.map(async (u) => ({ sessions: (await storage.listSessions(u.id, now)).length, devices: (await storage.listDevices(u.id)).length })));
+    const counts = new Map(await storage.accountCounts(users.map((u) => u.id), now));
     return c.json({
-      users: users.map((u, i) => ({
+      users: users.map((u) => ({
         id: u.id,
         username: u.username,
         displayName: u.displayName,
         instanceRole: u.instanceRole,
         createdAt: u.createdAt,
         quarantine: u.quarantinedAt === null ? null : { since: u.quarantinedAt, reason: u.quarantineReason ?? '' },
+        suspension: u.suspendedAt === null ? null : { since: u.suspendedAt, reason: u.suspensionReason ?? '' },
         twoFactor: u.totpEnabledAt !== null,
-        ...counts[i]!,
+        ...(counts.get(u.id) ?? { sessions: 0, devices: 0 }),
       })),
     });
   })
@@ -208,6 +261,28 @@ export const adminRoutes = new Hono<AppEnv>()
     const body = await jsonBody(c, QuarantineRequest);
     const user = await holdAccount(c, await c.var.storage(), c.req.param('id'), body.reason);
     return c.json({ userId: user.id, quarantinedAt: user.quarantinedAt, reason: user.quarantineReason });
+  })
+
+  // Suspension (issue #16 item 5): the account cannot sign in until an admin lifts it; every session ends now.
+  .post('/users/:id/suspend', async (c) => {
+    const body = await jsonBody(c, SuspendRequest);
+    const storage = await c.var.storage();
+    const target = await adminTarget(storage, c.var.auth.user, c.req.param('id'), 'suspend');
+    const now = c.var.now();
+    await storage.updateUser(target.id, { suspendedAt: target.suspendedAt ?? now, suspensionReason: body.reason });
+    const ended = await storage.revokeAllSessions(target.id, now);
+    await closeSessionSockets(c.env, target.id, {});
+    await audit(c, 'account_suspended', target.id, { by: c.var.auth.user.id, reason: body.reason, endedSessions: ended });
+    return c.json({ userId: target.id, suspendedAt: target.suspendedAt ?? now, reason: body.reason, endedSessions: ended });
+  })
+
+  .delete('/users/:id/suspend', async (c) => {
+    const storage = await c.var.storage();
+    const target = await adminTarget(storage, c.var.auth.user, c.req.param('id'), 'suspend');
+    if (target.suspendedAt === null) return c.body(null, 204);
+    await storage.updateUser(target.id, { suspendedAt: null, suspensionReason: null });
+    await audit(c, 'suspension_lifted', target.id, { by: c.var.auth.user.id });
+    return c.body(null, 204);
   })
 
   .delete('/users/:id/quarantine', async (c) => {

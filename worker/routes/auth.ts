@@ -19,10 +19,11 @@ import { noStore, requireAuth } from '../middleware/auth';
 import { errorResponse } from '../middleware/errors';
 import { isStorageError } from '../storage/StorageError';
 import { closeSessionSockets, notifyJoined } from '../rooms';
-import type { InstanceRole, Invite, Session } from '../storage/Storage';
+import type { InstanceRole, Invite, Session, User } from '../storage/Storage';
 import { inviteAdmission } from './communityInvites';
 import { announceCommunityChange } from '../middleware/listChanges';
 import { registrationMode } from '../auth/registrationMode';
+import { legalVersion } from '../legal/documents';
 
 /** A rotated refresh token presented again within this window is a client race, not theft. */
 export const REFRESH_RACE_MS = 2000;
@@ -44,7 +45,15 @@ export const authRoutes = new Hono<AppEnv>()
   .use('*', noStore)
   .get('/config', async (c) => {
     const storage = await c.var.storage();
-    return c.json({ registrationMode: await registrationMode(c.env, storage), needsSetup: (await storage.countUsers()) === 0, linkPreviews: c.env.LINK_PREVIEWS === 'on', gifs: !!c.env.GIF_API_KEY });
+    const [mode, users, name, iconId, legal] = await Promise.all([registrationMode(c.env, storage), storage.countUsers(), storage.getSetting('instance_name'), storage.getSetting('instance_icon'), legalVersion(storage)]);
+    return c.json({
+      registrationMode: mode,
+      needsSetup: users === 0,
+      linkPreviews: c.env.LINK_PREVIEWS === 'on',
+      gifs: !!c.env.GIF_API_KEY,
+      instance: { name: name || 'Chatalot', iconId: iconId || null },
+      legalVersion: legal,
+    });
   })
 
   .post('/register', async (c) => {
@@ -60,6 +69,9 @@ export const authRoutes = new Hono<AppEnv>()
     const pwProblem = passwordProblem(body.password, username);
     if (pwProblem) throw new ApiError('validation_failed', `password: ${pwProblem}`);
     const storage = await c.var.storage();
+    // Explicit acceptance of the terms and privacy policy now in effect (issue #16 item 7), recorded on the account.
+    const terms = await legalVersion(storage);
+    if (body.acceptTerms !== terms) throw new ApiError('terms_not_accepted', `acceptTerms: accept this instance's terms of service and privacy policy (GET /api/legal, version ${terms}) to register`);
     const mode = await registrationMode(c.env, storage);
     const empty = (await storage.countUsers()) === 0;
     // The first account (or the one ADMIN_USERNAME names) becomes the owner whatever the mode,
@@ -99,6 +111,8 @@ export const authRoutes = new Hono<AppEnv>()
         instanceRole: role,
         createdAt: c.var.now(),
         recoveryVerifierHash: digest(body.recoveryVerifier),
+        termsVersion: terms,
+        termsAcceptedAt: c.var.now(),
       });
     } catch (e) {
       if (redeemed) await storage.unredeemInvite(redeemed.code);
@@ -149,6 +163,11 @@ export const authRoutes = new Hono<AppEnv>()
       if (!(await checkSecondFactor(c, user, body.code))) return loginFailure(c, user.id, 'second_factor');
     }
     await storage.resetLoginFailures(user.id);
+    if (user.suspendedAt !== null) {
+      // Told only to whoever knows the password (and second factor): it names the admins' reason.
+      await audit(c, 'login_failed', user.id, { reason: 'suspended' });
+      throw suspendedError(user);
+    }
     if (needsRehash(user.passwordHash)) await storage.updateUser(user.id, { passwordHash: await hashPasswordFor(c.env, body.password) });
     const response = await startSession(c, user, body.deviceName);
     await audit(c, 'login', user.id, { via: body.code ? 'password+second_factor' : 'password' });
@@ -182,7 +201,7 @@ export const authRoutes = new Hono<AppEnv>()
     async function refreshed(session: Session) {
       if (session.revokedAt !== null || session.expiresAt <= now) return errorResponse('unauthorized', 'this session has ended', 401);
       const user = await storage.getUserById(session.userId);
-      if (!user) return errorResponse('unauthorized', 'this session has ended', 401);
+      if (!user || user.suspendedAt !== null) return errorResponse('unauthorized', 'this session has ended', 401);
       const keys = await tokenKeys(c.env.JWT_PRIVATE_KEY, c.env.JWT_PUBLIC_KEY);
       const accessToken = await signAccessToken(keys, { sub: user.id, sid: session.id, role: user.instanceRole }, now);
       return c.json({ accessToken, refreshToken: next, expiresIn: ACCESS_TOKEN_SECONDS, user: publicUser(user) });
@@ -224,6 +243,7 @@ export const authRoutes = new Hono<AppEnv>()
       if (!body.code) return errorResponse('totp_required', 'two-factor authentication is on: enter your authenticator code or a backup code as well', 401);
       if (!(await checkSecondFactor(c, user, body.code))) return loginFailure(c, user.id, 'second_factor');
     }
+    if (user.suspendedAt !== null) throw suspendedError(user);
     // The new password and the next recovery verifier land in one statement, so an interrupted
     // reset never leaves the old code usable with the new password or the reverse.
     await storage.updateUser(user.id, { passwordHash: await hashPasswordFor(c.env, body.newPassword), recoveryVerifierHash: digest(body.nextRecoveryVerifier) });
@@ -235,6 +255,8 @@ export const authRoutes = new Hono<AppEnv>()
     const fresh = (await storage.getUserById(user.id))!;
     return c.json(await startSession(c, fresh, undefined));
   });
+
+const suspendedError = (user: User) => new ApiError('suspended', `this account is suspended by the instance's admins: ${user.suspensionReason ?? 'no reason given'}`);
 
 async function loginFailure(c: Context<AppEnv>, userId: string, reason: string): Promise<Response> {
   const storage = await c.var.storage();

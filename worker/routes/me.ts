@@ -5,7 +5,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { ApiError } from '../../protocol/errors';
-import { ChangePasswordRequest, DeleteAccountRequest, RegenerateRecoveryRequest, TotpCodeRequest, TotpDisableRequest, TotpEnableRequest, TotpEnrollRequest, UpdateProfileRequest } from '../../protocol/auth';
+import { AcceptTermsRequest, ChangePasswordRequest, DeleteAccountRequest, RegenerateRecoveryRequest, TotpCodeRequest, TotpDisableRequest, TotpEnableRequest, TotpEnrollRequest, UpdateProfileRequest } from '../../protocol/auth';
 import type { AppEnv } from '../app';
 import { audit } from '../auth/audit';
 import { confirmPassword } from '../auth/confirmPassword';
@@ -27,6 +27,7 @@ import { applyBlockChange } from '../moderation/blocks';
 /** Most accounts one account may block (a bound on the list every block check reads). */
 const MAX_BLOCKS = 1000;
 import { dropImage, storeImage } from './images';
+import { legalVersion } from '../legal/documents';
 
 
 async function issueBackupCodes(c: Context<AppEnv>, userId: string): Promise<string[]> {
@@ -80,6 +81,16 @@ export const meRoutes = new Hono<AppEnv>()
   })
 
   // Avatar and profile banner (issue #13 item 5): the body is the image itself.
+  // Accepting the instance's terms and privacy policy again after they changed (issue #16 item 7).
+  .post('/terms', async (c) => {
+    const body = await jsonBody(c, AcceptTermsRequest);
+    const storage = await c.var.storage();
+    const current = await legalVersion(storage);
+    if (body.version !== current) throw new ApiError('conflict', `the terms in effect are version ${current}; read them again (GET /api/legal) and accept that one`);
+    const user = await storage.updateUser(c.var.auth.user.id, { termsVersion: current, termsAcceptedAt: c.var.now() });
+    await audit(c, 'terms_accepted', user.id, { version: current });
+    return c.json(publicUser(user));
+  })
   .put('/avatar', (c) => setProfileImage(c, 'avatar', true))
   .delete('/avatar', (c) => setProfileImage(c, 'avatar', false))
   .put('/banner', (c) => setProfileImage(c, 'banner', true))

@@ -17,7 +17,8 @@ import type { CustomEmoji } from '../../protocol/images';
 const USER = `id, username, display_name AS "displayName", email, password_hash AS "passwordHash", instance_role AS "instanceRole", created_at AS "createdAt",
   failed_logins AS "failedLogins", locked_until AS "lockedUntil", totp_secret AS "totpSecret", totp_enabled_at AS "totpEnabledAt",
   totp_last_step AS "totpLastStep", recovery_verifier_hash AS "recoveryVerifierHash", dm_policy AS "dmPolicy",
-  avatar_id AS "avatarId", banner_id AS "bannerId", quarantined_at AS "quarantinedAt", quarantine_reason AS "quarantineReason"`;
+  avatar_id AS "avatarId", banner_id AS "bannerId", quarantined_at AS "quarantinedAt", quarantine_reason AS "quarantineReason",
+  terms_version AS "termsVersion", terms_accepted_at AS "termsAcceptedAt", suspended_at AS "suspendedAt", suspension_reason AS "suspensionReason"`;
 const SESSION = `id, user_id AS "userId", device_name AS "deviceName", ip, user_agent AS "userAgent", created_at AS "createdAt", last_used_at AS "lastUsedAt", expires_at AS "expiresAt", revoked_at AS "revokedAt"`;
 const DEVICE = `id, user_id AS "userId", name, identity_key AS "identityKey", created_at AS "createdAt", last_seen_at AS "lastSeenAt", signed_prekey AS "signedPreKey", kyber_prekey AS "kyberPreKey", session_id AS "sessionId"`;
 const INVITE = `code, community_id AS "communityId", created_by AS "createdBy", max_uses AS "maxUses", uses, expires_at AS "expiresAt", revoked_at AS "revokedAt", created_at AS "createdAt", admits_new_accounts AS "admitsNewAccounts"`;
@@ -139,10 +140,26 @@ export class SqlStorage implements Storage {
 
   async createUser(u: NewUser): Promise<User> {
     await this.db.run(
-      'INSERT INTO users (id, username, username_key, username_skeleton, display_name, email, password_hash, instance_role, created_at, failed_logins, recovery_verifier_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)',
-      [u.id, u.username, usernameKey(u.username), usernameSkeleton(usernameKey(u.username)), u.displayName, u.email, u.passwordHash, u.instanceRole, u.createdAt, u.recoveryVerifierHash],
+      'INSERT INTO users (id, username, username_key, username_skeleton, display_name, email, password_hash, instance_role, created_at, failed_logins, recovery_verifier_hash, terms_version, terms_accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)',
+      [u.id, u.username, usernameKey(u.username), usernameSkeleton(usernameKey(u.username)), u.displayName, u.email, u.passwordHash, u.instanceRole, u.createdAt, u.recoveryVerifierHash, u.termsVersion ?? null, u.termsAcceptedAt ?? null],
     );
-    return { ...u, failedLogins: 0, lockedUntil: null, totpSecret: null, totpEnabledAt: null, totpLastStep: null, dmPolicy: 'communities', avatarId: null, bannerId: null, quarantinedAt: null, quarantineReason: null };
+    return {
+      ...u,
+      failedLogins: 0,
+      lockedUntil: null,
+      totpSecret: null,
+      totpEnabledAt: null,
+      totpLastStep: null,
+      dmPolicy: 'communities',
+      avatarId: null,
+      bannerId: null,
+      quarantinedAt: null,
+      quarantineReason: null,
+      termsVersion: u.termsVersion ?? null,
+      termsAcceptedAt: u.termsAcceptedAt ?? null,
+      suspendedAt: null,
+      suspensionReason: null,
+    };
   }
 
   getUserById(id: string) {
@@ -191,6 +208,10 @@ export class SqlStorage implements Storage {
       bannerId: 'banner_id',
       quarantinedAt: 'quarantined_at',
       quarantineReason: 'quarantine_reason',
+      termsVersion: 'terms_version',
+      termsAcceptedAt: 'terms_accepted_at',
+      suspendedAt: 'suspended_at',
+      suspensionReason: 'suspension_reason',
     };
     await this.patchRow('users', columns, patch, id);
     const user = await this.getUserById(id);
@@ -260,6 +281,24 @@ export class SqlStorage implements Storage {
 
   listSessions(userId: string, now: number) {
     return this.db.all<Session>(`SELECT ${SESSION} FROM sessions WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY last_used_at DESC, id`, [userId, now]);
+  }
+
+  async accountCounts(userIds: readonly string[], now: number): Promise<[string, { sessions: number; devices: number }][]> {
+    const out = new Map<string, { sessions: number; devices: number }>();
+    for (const ids of idChunks(userIds)) {
+      const [users, sessions, devices] = await Promise.all([
+        this.db.all<{ id: string }>(`SELECT id FROM users WHERE id IN (${marks(ids.length)})`, [...ids]),
+        this.db.all<{ userId: string; n: number }>(
+          `SELECT user_id AS "userId", COUNT(*) AS n FROM sessions WHERE user_id IN (${marks(ids.length)}) AND revoked_at IS NULL AND expires_at > ? GROUP BY user_id`,
+          [...ids, now],
+        ),
+        this.db.all<{ userId: string; n: number }>(`SELECT user_id AS "userId", COUNT(*) AS n FROM devices WHERE user_id IN (${marks(ids.length)}) GROUP BY user_id`, [...ids]),
+      ]);
+      for (const u of users) out.set(u.id, { sessions: 0, devices: 0 });
+      for (const r of sessions) out.get(r.userId)!.sessions = Number(r.n);
+      for (const r of devices) out.get(r.userId)!.devices = Number(r.n);
+    }
+    return [...out];
   }
 
   async rotateRefreshToken(oldHash: string, newHash: string, now: number): Promise<RefreshLookup> {
@@ -448,6 +487,7 @@ export class SqlStorage implements Storage {
          AND NOT EXISTS (SELECT 1 FROM communities c WHERE c.icon_id = images.id OR c.banner_id = images.id)
          AND NOT EXISTS (SELECT 1 FROM channels ch WHERE ch.icon_id = images.id)
          AND NOT EXISTS (SELECT 1 FROM emoji e WHERE e.image_id = images.id)
+         AND NOT EXISTS (SELECT 1 FROM instance_settings s WHERE s.name = 'instance_icon' AND s.value = images.id)
        LIMIT ?`,
       [createdBefore, limit],
     );
@@ -734,10 +774,17 @@ export class SqlStorage implements Storage {
 
   /** Whether DM `channelId` is a 1:1 DM whose two people have a block between them (issue #16). */
   private async blockedDms(channelId: string): Promise<boolean> {
-    const people = await this.db.all<{ userId: string }>('SELECT user_id AS "userId" FROM channel_members WHERE channel_id = ?', [channelId]);
-    if (people.length !== 2) return false;
-    const [a, b] = [people[0]!.userId, people[1]!.userId];
-    return (await this.one<{ n: number }>('SELECT 1 AS n FROM blocks WHERE (user_id = ? AND blocked_id = ?) OR (user_id = ? AND blocked_id = ?)', [a, b, b, a])) !== null;
+    // One round trip (it runs on every DM access check): a block from either member to the other,
+    // counted only when the DM has exactly two people.
+    const row = await this.one<{ n: number }>(
+      `SELECT 1 AS n FROM blocks b
+         JOIN channel_members m1 ON m1.channel_id = ? AND m1.user_id = b.user_id
+         JOIN channel_members m2 ON m2.channel_id = ? AND m2.user_id = b.blocked_id
+       WHERE (SELECT COUNT(*) FROM channel_members WHERE channel_id = ?) = 2
+       LIMIT 1`,
+      [channelId, channelId, channelId],
+    );
+    return row !== null;
   }
 
   /** Which of `userIds` are quarantined (issue #16). */

@@ -42,13 +42,19 @@ export interface User {
   /** Quarantine (issue #16): since when an admin holds the account to reading only, and why; null when not. */
   quarantinedAt: number | null;
   quarantineReason: string | null;
+  /** The version of the instance's terms and privacy policy this account last accepted, and when (issue #16 item 7). */
+  termsVersion: number | null;
+  termsAcceptedAt: number | null;
+  /** Suspension (issue #16 item 5): since when an admin stopped the account from signing in, and why; null when not. */
+  suspendedAt: number | null;
+  suspensionReason: string | null;
 }
 
 /** The fields a new user is created with; the security counters start empty. */
-export type NewUser = Pick<User, 'id' | 'username' | 'displayName' | 'email' | 'passwordHash' | 'instanceRole' | 'createdAt' | 'recoveryVerifierHash'>;
+export type NewUser = Pick<User, 'id' | 'username' | 'displayName' | 'email' | 'passwordHash' | 'instanceRole' | 'createdAt' | 'recoveryVerifierHash'> & Partial<Pick<User, 'termsVersion' | 'termsAcceptedAt'>>;
 
 /** Fields routes may change on a user. */
-export type UserPatch = Partial<Pick<User, 'displayName' | 'email' | 'passwordHash' | 'instanceRole' | 'totpSecret' | 'totpEnabledAt' | 'recoveryVerifierHash' | 'dmPolicy' | 'avatarId' | 'bannerId' | 'quarantinedAt' | 'quarantineReason'>>;
+export type UserPatch = Partial<Pick<User, 'displayName' | 'email' | 'passwordHash' | 'instanceRole' | 'totpSecret' | 'totpEnabledAt' | 'recoveryVerifierHash' | 'dmPolicy' | 'avatarId' | 'bannerId' | 'quarantinedAt' | 'quarantineReason' | 'termsVersion' | 'termsAcceptedAt' | 'suspendedAt' | 'suspensionReason'>>;
 
 /** A login session: one refresh-token family on one device. */
 export interface Session {
@@ -396,6 +402,11 @@ export interface Storage {
   getSession(id: string): Promise<Session | null>;
   /** Sessions not revoked and not expired, newest use first. */
   listSessions(userId: string, now: number): Promise<Session[]>;
+  /**
+   * How many live sessions and devices each of `userIds` has (the admin user list), read for
+   * the whole page at once; users with neither are listed with zeros, unknown ids are left out.
+   */
+  accountCounts(userIds: readonly string[], now: number): Promise<[string, { sessions: number; devices: number }][]>;
   /**
    * Rotates a refresh token: marks `oldHash` used and records `newHash`, atomically, so of two
    * parallel refreshes with one token exactly one rotates it.

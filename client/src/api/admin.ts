@@ -8,6 +8,7 @@ export interface AdminUser {
   instanceRole: 'owner' | 'admin' | 'user';
   createdAt: number;
   quarantine: { since: number; reason: string } | null;
+  suspension: { since: number; reason: string } | null;
   twoFactor: boolean;
   sessions: number;
   devices: number;
@@ -19,6 +20,8 @@ export const signOutUser = (id: string) => api<{ endedSessions: number }>(`/api/
 export const resetTwoFactor = (id: string, reason: string) => api<void>(`/api/admin/users/${encodeURIComponent(id)}/reset-2fa`, { method: 'POST', body: { reason } });
 export const setInstanceRole = (id: string, instanceRole: 'admin' | 'user') => api<{ userId: string; instanceRole: string }>(`/api/admin/users/${encodeURIComponent(id)}`, { method: 'PATCH', body: { instanceRole } });
 export const deleteUserAsAdmin = (id: string, reason: string) => api<void>(`/api/admin/users/${encodeURIComponent(id)}`, { method: 'DELETE', body: { reason } });
+export const suspendUser = (id: string, reason: string) => api<{ userId: string; suspendedAt: number; endedSessions: number }>(`/api/admin/users/${encodeURIComponent(id)}/suspend`, { method: 'POST', body: { reason } });
+export const liftSuspension = (id: string) => api<void>(`/api/admin/users/${encodeURIComponent(id)}/suspend`, { method: 'DELETE' });
 export const liftQuarantine = (id: string) => api<void>(`/api/admin/users/${encodeURIComponent(id)}/quarantine`, { method: 'DELETE' });
 
 /** Announcements (issue #16 item 6). */
@@ -53,8 +56,18 @@ export const auditLog = (filter: { event?: string; userId?: string; before?: { c
 
 /** Instance settings and feedback (issue #16 item 6). */
 export type RegistrationMode = 'open' | 'invite_only' | 'closed';
-export const instanceSettings = () => api<{ registrationMode: RegistrationMode }>('/api/admin/settings');
-export const setInstanceSettings = (registrationMode: RegistrationMode) => api<{ registrationMode: RegistrationMode }>('/api/admin/settings', { method: 'PUT', body: { registrationMode } });
+export interface InstanceSettings {
+  registrationMode: RegistrationMode;
+  name: string;
+  iconId: string | null;
+}
+export const instanceSettings = () => api<InstanceSettings>('/api/admin/settings');
+export const setInstanceSettings = (change: { registrationMode?: RegistrationMode; name?: string }) => api<InstanceSettings>('/api/admin/settings', { method: 'PUT', body: change });
+export const setInstanceIcon = (image: Blob) => api<{ iconId: string }>('/api/admin/settings/icon', { method: 'PUT', raw: image });
+export const removeInstanceIcon = () => api<void>('/api/admin/settings/icon', { method: 'DELETE' });
+/** Publishes the instance's own terms and privacy policy (null: the built-in text); `reaccept` asks everyone again. */
+export const publishLegal = (change: { terms?: string | null; privacy?: string | null; reaccept?: boolean }) =>
+  api<{ version: number; terms: string; privacy: string; custom: { terms: boolean; privacy: boolean } }>('/api/admin/legal', { method: 'PUT', body: change });
 export interface FeedbackItem {
   id: string;
   userId: string;

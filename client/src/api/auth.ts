@@ -18,7 +18,21 @@ export interface AuthConfig {
   linkPreviews?: boolean;
   /** The instance has a GIF service (GIF_API_KEY). */
   gifs?: boolean;
+  /** The instance's name and icon (Settings → Instance). */
+  instance?: { name: string; iconId: string | null };
+  /** The version of the terms and privacy policy a registration accepts (GET /api/legal). */
+  legalVersion?: number;
 }
+
+export interface LegalDocuments {
+  version: number;
+  terms: string;
+  privacy: string;
+  custom: { terms: boolean; privacy: boolean };
+}
+
+export const getLegal = () => api<LegalDocuments>('/api/legal', { auth: false });
+export const acceptTerms = (version: number) => api<PublicUser>('/api/me/terms', { method: 'POST', body: { version } });
 
 export const getAuthConfig = () => api<AuthConfig>('/api/auth/config', { auth: false });
 export const register = (body: InferInput<typeof RegisterRequest>) => api<AuthResponse>('/api/auth/register', { method: 'POST', body, auth: false });

@@ -29,6 +29,11 @@ export const reportMessage = (channelId: string, seq: number, messageSeq: number
   api<{ id: string; status: string; verdict?: string }>('/api/reports', { method: 'POST', body: { kind: 'message', channelId, seq, ...(messageSeq !== seq ? { messageSeq } : {}), reason, ...(comment ? { comment } : {}), disclosure } });
 
 export const reportUser = (userId: string, reason: ReportReason, comment: string) => api<{ id: string }>('/api/reports', { method: 'POST', body: { kind: 'user', userId, reason, ...(comment ? { comment } : {}) } });
+export const reportCommunity = (communityId: string, reason: ReportReason, comment: string) =>
+  api<{ id: string }>('/api/reports', { method: 'POST', body: { kind: 'community', communityId, reason, ...(comment ? { comment } : {}) } });
+/** A moderator's warning to a member (TIMEOUT and a rank above theirs); the member sees it. */
+export const warnMember = (communityId: string, userId: string, reason: string) =>
+  api<{ warning: { id: string } }>(`/api/communities/${encodeURIComponent(communityId)}/members/${encodeURIComponent(userId)}/warnings`, { method: 'POST', body: { reason } });
 
 export const communityReports = (communityId: string, closed = false) => api<{ reports: ReportView[] }>(`/api/communities/${encodeURIComponent(communityId)}/reports${closed ? '?status=closed' : ''}`);
 export const instanceReports = (closed = false) => api<{ reports: ReportView[] }>(`/api/admin/reports${closed ? '?status=closed' : ''}`);

@@ -23,7 +23,7 @@ export interface MemberRow {
 
 const ORDER: Record<PresenceState, number> = { online: 0, idle: 1, offline: 2 };
 
-export function MemberList(props: { members: MemberRow[]; presenceOf: (userId: string) => PresenceState; me: string; /** The list is being read again (aria-busy). */ busy?: boolean; canKick?: (m: MemberRow) => boolean; onKick?: (m: MemberRow) => Promise<void>; /** Blocking (issue #16). */ isBlocked?: (userId: string) => boolean; onToggleBlock?: (m: MemberRow) => Promise<void>; /** Purge (issue #16): offered to moderators. */ canPurge?: (m: MemberRow) => boolean; onPurge?: (m: MemberRow) => void }) {
+export function MemberList(props: { members: MemberRow[]; presenceOf: (userId: string) => PresenceState; me: string; /** The list is being read again (aria-busy). */ busy?: boolean; canKick?: (m: MemberRow) => boolean; onKick?: (m: MemberRow) => Promise<void>; /** Blocking (issue #16). */ isBlocked?: (userId: string) => boolean; onToggleBlock?: (m: MemberRow) => Promise<void>; /** Purge (issue #16): offered to moderators. */ canPurge?: (m: MemberRow) => boolean; onPurge?: (m: MemberRow) => void; /** Reporting a person to the instance's admins (issue #16). */ onReport?: (m: MemberRow) => void; /** Warning a member (issue #16): offered to moderators. */ canWarn?: (m: MemberRow) => boolean; onWarn?: (m: MemberRow) => void }) {
   /** The member whose Kick button was pressed once: the second press confirms. */
   const [confirming, setConfirming] = createSignal<string | null>(null);
   const [error, setError] = createSignal<string | null>(null);
@@ -61,6 +61,16 @@ export function MemberList(props: { members: MemberRow[]; presenceOf: (userId: s
                   onClick={() => void props.onToggleBlock!(m).catch((e: unknown) => setError(e instanceof Error ? e.message : t('Something went wrong.')))}
                 >
                   {props.isBlocked?.(m.userId) ? t('Unblock') : t('Block')}
+                </button>
+              </Show>
+              <Show when={props.onReport && m.userId !== props.me}>
+                <button type="button" class="link-button" aria-label={t('Report {name}…', { name: m.name })} onClick={() => props.onReport!(m)}>
+                  {t('Report')}
+                </button>
+              </Show>
+              <Show when={props.canWarn?.(m)}>
+                <button type="button" class="link-button" aria-label={t('Warn {name}…', { name: m.name })} onClick={() => props.onWarn?.(m)}>
+                  {t('Warn')}
                 </button>
               </Show>
               <Show when={props.canPurge?.(m)}>

@@ -13,7 +13,7 @@ import type { Channel, CommunityView, Dm } from '../api/communities';
 import { unreadLabel, UnreadBadge, type Counts } from './UnreadBadge';
 import { imageUrl } from '../api/images';
 
-export type SidebarAction = 'invite' | 'channel' | 'group' | 'roles' | 'appearance' | 'emoji' | 'reports' | 'leave' | 'dm';
+export type SidebarAction = 'invite' | 'channel' | 'group' | 'roles' | 'appearance' | 'emoji' | 'reports' | 'report-community' | 'leave' | 'dm';
 
 interface Common {
   channelId: string | null;
@@ -132,6 +132,9 @@ export function CommunitySidebar(
             </button>
           </Show>
           <Show when={props.community?.role !== 'owner'}>
+            <button type="button" onClick={() => act('report-community')}>
+              {t('Report community…')}
+            </button>
             <button type="button" class="danger" onClick={() => act('leave')}>
               {t('Leave community')}
             </button>

@@ -14,6 +14,9 @@ import { t } from '../i18n';
 import { InvitePreviewCard } from '../components/InvitePreview';
 import type { InvitePreview } from '../api/communities';
 import { RECOVERY_SAVED_KEY } from '../stores/checklist';
+import { instanceProfile } from '../stores/instance';
+import { imageUrl } from '../api/images';
+import { LegalLinks } from './LegalScreens';
 
 /** A short, non-identifying name for this device as the sessions and device lists show it. */
 export function deviceName(): string {
@@ -34,7 +37,8 @@ function AuthFrame(props: { title: string; lead?: JSX.Element; children: JSX.Ele
     <main class="auth">
       <div class="auth-card">
         <p class="brand" aria-hidden="true">
-          Chatalot
+          <Show when={instanceProfile().iconId}>{(id) => <img class="brand-icon" src={imageUrl(id())} alt="" width="32" height="32" />}</Show>
+          {instanceProfile().name}
         </p>
         {props.lead}
         <h1>{props.title}</h1>
@@ -265,6 +269,7 @@ export function RegisterScreen(props: { mode: 'setup' | 'register'; config: Auth
   const [busy, setBusy] = createSignal(false);
   const [done, setDone] = createSignal<{ response: AuthResponse; code: string; backupKey: Uint8Array } | null>(null);
   const [saved, setSaved] = createSignal(false);
+  const [accepted, setAccepted] = createSignal(false);
   const needsInvite = () => props.mode === 'register' && props.config?.registrationMode === 'invite_only' && !props.inviteCode;
 
   const submit = async (e: Event) => {
@@ -284,6 +289,7 @@ export function RegisterScreen(props: { mode: 'setup' | 'register'; config: Auth
         password: password(),
         recoveryVerifier: verifier,
         deviceName: deviceName(),
+        acceptTerms: props.config?.legalVersion ?? 1,
         ...(displayName().trim() ? { displayName: displayName().trim() } : {}),
         ...(props.inviteCode ? { inviteCode: props.inviteCode } : needsInvite() && invite().trim() ? { inviteCode: invite().trim() } : {}),
       });
@@ -343,6 +349,12 @@ export function RegisterScreen(props: { mode: 'setup' | 'register'; config: Auth
                 <input name="inviteCode" required value={invite()} onInput={(e) => setInvite(e.currentTarget.value)} />
               </label>
             </Show>
+            <label class="check">
+              <input type="checkbox" name="acceptTerms" required checked={accepted()} onChange={(e) => setAccepted(e.currentTarget.checked)} />
+              <span>
+                {t('I accept the')} <LegalLinks />
+              </span>
+            </label>
             <p class="error" role="alert">
               {error()}
             </p>

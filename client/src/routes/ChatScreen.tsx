@@ -44,6 +44,7 @@ import { CommunityReportsDialog } from '../components/moderation/ReportQueue';
 import { useWarnings, WarningsBanner } from '../components/moderation/WarningsBanner';
 import { AnnouncementBanners, useAnnouncements } from '../components/moderation/Announcements';
 import { PurgeDialog } from '../components/moderation/PurgeDialog';
+import { ReportTargetDialog, WarnDialog, type ReportTarget } from '../components/moderation/ReportTargetDialog';
 import { blocksOf, isBlocked, toggleBlock } from '../components/moderation/Blocks';
 import { AppearanceDialog, EmojiDialog, GroupLookDialog } from '../components/CommunityLook';
 import { listEmoji } from '../api/images';
@@ -83,6 +84,9 @@ export default function ChatScreen() {
   const { warnings, refetch: refetchWarnings } = useWarnings();
   /** The member whose messages a moderator is purging (issue #16). */
   const [purging, setPurging] = createSignal<{ userId: string; name: string } | null>(null);
+  const [warning, setWarning] = createSignal<{ userId: string; name: string } | null>(null);
+  /** A person or community being reported to the instance's admins (issue #16). */
+  const [reporting, setReporting] = createSignal<ReportTarget | null>(null);
   /** Instance-wide announcements (issue #16 item 6), read again whenever the hub (re)connects. */
   const { announcements, refetch: refetchAnnouncements, dismiss: dismissAnnouncement } = useAnnouncements();
   blocksOf(me().id);
@@ -838,6 +842,9 @@ export default function ChatScreen() {
                     canKick={(m) => !!currentChannel() && m.userId !== me().id && can(Permission.KICK) && RANK[(m.role ?? 'member') as BuiltInRole] < RANK[community()?.role ?? 'member']}
                     canPurge={(m) => !!currentChannel() && m.userId !== me().id && can(Permission.MANAGE_MESSAGES) && RANK[(m.role ?? 'member') as BuiltInRole] < RANK[community()?.role ?? 'member']}
                     onPurge={(m) => setPurging({ userId: m.userId, name: m.name })}
+                    onReport={(m) => setReporting({ kind: 'user', userId: m.userId, name: m.name })}
+                    canWarn={(m) => m.userId !== me().id && can(Permission.TIMEOUT) && RANK[(m.role ?? 'member') as BuiltInRole] < RANK[community()?.role ?? 'member']}
+                    onWarn={(m) => setWarning({ userId: m.userId, name: m.name })}
                     onKick={async (m) => {
                       await kickMember(communityId()!, m.userId);
                       reread(communityId()!);
@@ -907,9 +914,15 @@ export default function ChatScreen() {
       <LeaveCommunityDialog open={dialog() === 'leave'} onClose={close} community={community() ?? null} onLeft={() => (void refetchCommunities(), navigate('/'))} />
       <GroupLookDialog open={dialog() === 'groupLook'} onClose={close} dm={currentDm() ?? null} title={currentDm() ? dmTitle(currentDm()!) : ''} onChanged={() => void refetchDms()} />
       <AppearanceDialog open={dialog() === 'appearance'} onClose={close} community={community() ?? null} onChanged={() => (refetchCommunity(), void refetchCommunities())} />
+      <ReportTargetDialog target={reporting()} onClose={() => setReporting(null)} />
+      <ReportTargetDialog
+        target={dialog() === 'report-community' && community() ? { kind: 'community', communityId: community()!.community.id, name: community()!.community.name } : null}
+        onClose={close}
+      />
       <Show when={communityId()}>
-        <CommunityReportsDialog open={dialog() === 'reports'} onClose={close} communityId={communityId()!} />
+        <CommunityReportsDialog open={dialog() === 'reports'} onClose={close} communityId={communityId()!} canConfigure={can(Permission.ADMINISTRATOR)} />
         <PurgeDialog open={purging() !== null} onClose={() => setPurging(null)} communityId={communityId()!} channelId={currentChannel()?.id ?? null} member={purging()} />
+        <WarnDialog communityId={communityId()!} member={warning()} onClose={() => setWarning(null)} />
         <EmojiDialog open={dialog() === 'emoji'} onClose={close} communityId={communityId()!} onChanged={() => startTransition(() => void refetchEmoji())} />
         <RolesEditor
           open={dialog() === 'roles'}

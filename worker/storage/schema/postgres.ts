@@ -38,6 +38,10 @@ export const users = pgTable('users', {
   /** Quarantine (issue #16): since when the account may read but not send, open DMs, upload or invite, and why; null when not. */
   quarantinedAt: bigint('quarantined_at', { mode: "number" }),
   quarantineReason: text('quarantine_reason'),
+  termsVersion: integer('terms_version'),
+  termsAcceptedAt: bigint('terms_accepted_at', { mode: "number" }),
+  suspendedAt: bigint('suspended_at', { mode: "number" }),
+  suspensionReason: text('suspension_reason'),
 }, (t) => [
   uniqueIndex('users_username_key').on(t.usernameKey),
   uniqueIndex('users_username_skeleton').on(t.usernameSkeleton),

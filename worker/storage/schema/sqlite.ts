@@ -38,6 +38,10 @@ export const users = sqliteTable('users', {
   /** Quarantine (issue #16): since when the account may read but not send, open DMs, upload or invite, and why; null when not. */
   quarantinedAt: integer('quarantined_at'),
   quarantineReason: text('quarantine_reason'),
+  termsVersion: integer('terms_version'),
+  termsAcceptedAt: integer('terms_accepted_at'),
+  suspendedAt: integer('suspended_at'),
+  suspensionReason: text('suspension_reason'),
 }, (t) => [
   uniqueIndex('users_username_key').on(t.usernameKey),
   uniqueIndex('users_username_skeleton').on(t.usernameSkeleton),

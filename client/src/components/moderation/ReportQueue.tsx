@@ -9,7 +9,7 @@ import { createResource, createSignal, For, Show } from 'solid-js';
 import { msg, t } from '../../i18n';
 import { Dialog } from '../Dialog';
 import { errorText } from '../useSubmit';
-import { communityReports, instanceReports, resolveReport, type ReportAction, type ReportView } from '../../api/moderation';
+import { communityModeration, communityReports, instanceReports, resolveReport, setCommunityModeration, type ReportAction, type ReportView } from '../../api/moderation';
 import { REASON_LABELS } from './ReportDialog';
 
 const VERDICTS: Record<NonNullable<ReportView['message']>['verdict'], { text: string; tone: string }> = {
@@ -123,11 +123,59 @@ export function ReportQueue(props: { scope: 'community' | 'instance'; communityI
 }
 
 /** The community's queue, from its menu. */
-export function CommunityReportsDialog(props: { open: boolean; onClose: () => void; communityId: string }) {
+export function CommunityReportsDialog(props: { open: boolean; onClose: () => void; communityId: string; /** Community admins set the automatic timeout. */ canConfigure?: boolean }) {
   return (
     <Dialog open={props.open} title={t('Reports')} onClose={props.onClose}>
+      <Show when={props.canConfigure && props.open}>
+        <AutoTimeout communityId={props.communityId} />
+      </Show>
       <ReportQueue scope="community" communityId={props.communityId} />
     </Dialog>
+  );
+}
+
+/** The community's automatic timeout after a number of warnings (issue #16 item 2); off when the number is empty. */
+function AutoTimeout(props: { communityId: string }) {
+  const [current] = createResource(() => props.communityId, communityModeration);
+  const [threshold, setThreshold] = createSignal<string | null>(null);
+  const [minutes, setMinutes] = createSignal<string | null>(null);
+  const [status, setStatus] = createSignal<string | null>(null);
+  const [error, setError] = createSignal<string | null>(null);
+  const shownThreshold = () => threshold() ?? (current()?.warnThreshold != null ? String(current()!.warnThreshold) : '');
+  const shownMinutes = () => minutes() ?? String(Math.round((current()?.warnTimeoutSeconds ?? 3600) / 60));
+  const save = async (e: SubmitEvent) => {
+    e.preventDefault();
+    setError(null);
+    setStatus(null);
+    const n = shownThreshold().trim() === '' ? null : Number(shownThreshold());
+    try {
+      await setCommunityModeration(props.communityId, n, n === null ? null : Math.round(Number(shownMinutes()) * 60));
+      setStatus(n === null ? t('Automatic timeout is off.') : t('Saved.'));
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  return (
+    <form class="auto-timeout" onSubmit={save}>
+      <fieldset>
+        <legend>{t('Automatic timeout after warnings')}</legend>
+        <label>
+          {t('Warnings before a timeout (empty: off)')}
+          <input type="number" name="warnThreshold" min="1" max="20" value={shownThreshold()} onInput={(e) => setThreshold(e.currentTarget.value)} />
+        </label>
+        <label>
+          {t('Timeout, minutes')}
+          <input type="number" name="warnTimeoutMinutes" min="1" max="40320" value={shownMinutes()} onInput={(e) => setMinutes(e.currentTarget.value)} />
+        </label>
+        <button type="submit" class="small">
+          {t('Save')}
+        </button>
+      </fieldset>
+      <p role="status">{status()}</p>
+      <p class="error" role="alert">
+        {error()}
+      </p>
+    </form>
   );
 }
 

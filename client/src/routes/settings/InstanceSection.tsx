@@ -5,7 +5,10 @@
  */
 import { createResource, createSignal, For, Show } from 'solid-js';
 import { msg, t } from '../../i18n';
-import { closeFeedback, instanceSettings, listFeedback, sendFeedback, setInstanceSettings, type RegistrationMode } from '../../api/admin';
+import { closeFeedback, instanceSettings, listFeedback, publishLegal, removeInstanceIcon, sendFeedback, setInstanceIcon, setInstanceSettings, type RegistrationMode } from '../../api/admin';
+import { getLegal } from '../../api/auth';
+import { ImageField } from '../../components/ImageField';
+import { instanceProfile, setInstanceProfile } from '../../stores/instance';
 import { errorText } from '../../components/useSubmit';
 
 const MODES: { value: RegistrationMode; label: string }[] = [
@@ -22,7 +25,7 @@ export function InstanceSection() {
     setError(null);
     setSaved(false);
     try {
-      mutate(await setInstanceSettings(mode));
+      mutate(await setInstanceSettings({ registrationMode: mode }));
       setSaved(true);
     } catch (e) {
       setError(errorText(e));
@@ -49,8 +52,138 @@ export function InstanceSection() {
           {error()}
         </p>
       </section>
+      <InstanceProfileCard />
+      <LegalCard />
       <FeedbackInbox />
     </>
+  );
+}
+
+/** The instance's name and icon: the sign-in pages, the title bar. */
+function InstanceProfileCard() {
+  const [name, setName] = createSignal(instanceProfile().name);
+  const [status, setStatus] = createSignal<string | null>(null);
+  const [error, setError] = createSignal<string | null>(null);
+  const save = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    setStatus(null);
+    try {
+      const s = await setInstanceSettings({ name: name().trim() });
+      setInstanceProfile({ name: s.name, iconId: s.iconId });
+      document.title = s.name;
+      setStatus(t('Saved.'));
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  return (
+    <section class="settings-card" aria-labelledby="instance-profile-title">
+      <h3 id="instance-profile-title">{t('Name and icon')}</h3>
+      <form onSubmit={save}>
+        <label>
+          {t('Instance name')}
+          <input name="instanceName" maxLength={64} value={name()} onInput={(e) => setName(e.currentTarget.value)} />
+        </label>
+        <button type="submit" class="small">
+          {t('Save name')}
+        </button>
+      </form>
+      <ImageField
+        label={t('Instance icon')}
+        slot="icon"
+        current={instanceProfile().iconId}
+        upload={async (image) => {
+          const { iconId } = await setInstanceIcon(image);
+          setInstanceProfile({ ...instanceProfile(), iconId });
+        }}
+        remove={async () => {
+          await removeInstanceIcon();
+          setInstanceProfile({ ...instanceProfile(), iconId: null });
+        }}
+      />
+      <p role="status">{status()}</p>
+      <p class="error" role="alert">
+        {error()}
+      </p>
+    </section>
+  );
+}
+
+/** The terms of service and privacy policy: the built-in texts, or this instance's own. */
+function LegalCard() {
+  const [legal, { mutate }] = createResource(() => getLegal());
+  const [terms, setTerms] = createSignal<string | null>(null);
+  const [privacy, setPrivacy] = createSignal<string | null>(null);
+  const [reaccept, setReaccept] = createSignal(false);
+  const [status, setStatus] = createSignal<string | null>(null);
+  const [error, setError] = createSignal<string | null>(null);
+  const publish = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    setStatus(null);
+    try {
+      const current = legal();
+      const next = await publishLegal({
+        ...(terms() !== null && terms() !== current?.terms ? { terms: terms() } : {}),
+        ...(privacy() !== null && privacy() !== current?.privacy ? { privacy: privacy() } : {}),
+        reaccept: reaccept(),
+      });
+      mutate(next);
+      setReaccept(false);
+      setStatus(t('Published (version {version}).', { version: next.version }));
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  const restore = async () => {
+    setError(null);
+    try {
+      const next = await publishLegal({ terms: null, privacy: null, reaccept: reaccept() });
+      mutate(next);
+      setTerms(null);
+      setPrivacy(null);
+      setStatus(t('Published (version {version}).', { version: next.version }));
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  return (
+    <section class="settings-card" aria-labelledby="legal-title">
+      <h3 id="legal-title">{t('Terms and privacy policy')}</h3>
+      <p class="muted">{t('Shown before registration and accepted explicitly. The built-in texts describe what this software stores; add who runs this instance and how to reach you.')}</p>
+      <Show when={legal()}>
+        {(l) => (
+          <form onSubmit={publish}>
+            <p class="muted">{t('Version {version}', { version: l().version })}</p>
+            <label>
+              {t('Terms of service (Markdown)')}
+              <textarea name="terms" rows={8} maxLength={100_000} value={terms() ?? l().terms} onInput={(e) => setTerms(e.currentTarget.value)} />
+            </label>
+            <label>
+              {t('Privacy policy (Markdown)')}
+              <textarea name="privacy" rows={8} maxLength={100_000} value={privacy() ?? l().privacy} onInput={(e) => setPrivacy(e.currentTarget.value)} />
+            </label>
+            <label class="check">
+              <input type="checkbox" name="reaccept" checked={reaccept()} onChange={(e) => setReaccept(e.currentTarget.checked)} />
+              {t('Ask everyone to accept them again')}
+            </label>
+            <button type="submit" class="small">
+              {t('Publish')}
+            </button>
+            <Show when={l().custom.terms || l().custom.privacy}>
+              <button type="button" class="small" onClick={() => void restore()}>
+                {t('Use the built-in texts')}
+              </button>
+            </Show>
+          </form>
+        )}
+      </Show>
+      <p role="status">{status()}</p>
+      <p class="error" role="alert">
+        {error()}
+      </p>
+    </section>
   );
 }
 

@@ -7,13 +7,14 @@
  */
 import { createResource, createSignal, For, Show } from 'solid-js';
 import { msg, t } from '../../i18n';
-import { deleteUserAsAdmin, liftQuarantine, quarantineUser, resetTwoFactor, searchUsers, setInstanceRole, signOutUser, type AdminUser } from '../../api/admin';
+import { deleteUserAsAdmin, liftQuarantine, liftSuspension, quarantineUser, suspendUser, resetTwoFactor, searchUsers, setInstanceRole, signOutUser, type AdminUser } from '../../api/admin';
 import { user } from '../../stores/session';
 import { errorText } from '../../components/useSubmit';
 
 /** The actions that take a reason, with their form's labels. */
 const REASONED = {
   quarantine: { label: msg('Reason (they will see it)'), submit: msg('Quarantine {name}') },
+  suspend: { label: msg('Reason (they see it when they try to sign in)'), submit: msg('Suspend {name}') },
   'reset-2fa': { label: msg('Reason (for the audit log; check who is asking by other means first)'), submit: msg('Reset 2FA of {name}') },
   delete: { label: msg('Reason (for the audit log)'), submit: msg('Delete {name} for good') },
 } as const;
@@ -42,6 +43,7 @@ export function UsersSection() {
   const run = (u: AdminUser, action: Reasoned) => {
     const r = reason().trim();
     if (action === 'quarantine') return act(() => quarantineUser(u.id, r));
+    if (action === 'suspend') return act(() => suspendUser(u.id, r), t('{name} is suspended; their sessions ended.', { name: u.username }));
     if (action === 'reset-2fa') return act(() => resetTwoFactor(u.id, r), t('Two-factor authentication of {name} was reset; their sessions ended.', { name: u.username }));
     return act(() => deleteUserAsAdmin(u.id, r), t('{name} was deleted.', { name: u.username }));
   };
@@ -67,6 +69,7 @@ export function UsersSection() {
                 {t('{count} sessions', { count: u.sessions })} · {t('{count} devices', { count: u.devices })} · {u.twoFactor ? t('2FA on') : t('2FA off')}
               </p>
               <Show when={u.quarantine}>{(q) => <p class="muted">{t('Quarantined: {reason}', { reason: q().reason })}</p>}</Show>
+              <Show when={u.suspension}>{(q) => <p class="muted">{t('Suspended: {reason}', { reason: q().reason })}</p>}</Show>
               <Show when={u.id !== user()?.id && u.instanceRole !== 'owner' && (u.instanceRole !== 'admin' || iAmOwner())}>
                 <Show
                   when={acting()?.id === u.id ? acting()!.action : null}
@@ -82,6 +85,18 @@ export function UsersSection() {
                       >
                         <button type="button" class="small" onClick={() => void act(() => liftQuarantine(u.id))}>
                           {t('Lift quarantine')}
+                        </button>
+                      </Show>
+                      <Show
+                        when={u.suspension}
+                        fallback={
+                          <button type="button" class="small" onClick={() => (setActing({ id: u.id, action: 'suspend' }), setReason(''))}>
+                            {t('Suspend…')}
+                          </button>
+                        }
+                      >
+                        <button type="button" class="small" onClick={() => void act(() => liftSuspension(u.id))}>
+                          {t('Lift suspension')}
                         </button>
                       </Show>
                       <button type="button" class="small" onClick={() => void act(() => signOutUser(u.id), t('Every session of {name} ended.', { name: u.username }))}>
