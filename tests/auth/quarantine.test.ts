@@ -12,6 +12,7 @@ import { openChannel, TEST_PASSWORD } from '../helpers/accounts';
 import type { RunningServer } from '../helpers/server';
 import { api, community, join, setRole, setup, type TestUser } from '../communities/fixture';
 import { FRANKING } from '../helpers/franking';
+import { Permission } from '../../protocol/permissions';
 
 let server: RunningServer;
 let owner: TestUser;
@@ -91,5 +92,40 @@ describe('quarantine', () => {
     expect(events.filter((e) => e.event === 'account_quarantined').map((e) => e.detail)).toEqual([{ by: owner.id, reason: 'Posting links to scams' }]);
     expect(events.filter((e) => e.event === 'quarantine_lifted')).toHaveLength(1);
     for (const s of [live, fresh, inDm]) s.close();
+  }, 90_000);
+
+  it('16.5: a quarantined moderator does not moderate, and a quarantined admin has no admin panel, until it is lifted', async () => {
+    const c = await community(server, owner, 'Held moderators');
+    await join(server, owner, c.id, [u.bob, u.carol]);
+    await setRole(server, owner, c.id, u.bob, 'moderator');
+    expect((await api(server, owner, 'PATCH', `/api/admin/users/${u.bob.id}`, { instanceRole: 'admin' })).status).toBe(200);
+    expect((await api(server, u.bob, 'GET', '/api/admin/users?q=carol')).status).toBe(200);
+    expect((await api(server, owner, 'POST', `/api/admin/users/${u.bob.id}/quarantine`, { reason: 'Under review' })).status).toBe(200);
+
+    const permissions = (await api(server, u.bob, 'GET', `/api/communities/${c.id}`)).body.permissions as number;
+    expect(permissions & (Permission.KICK | Permission.BAN | Permission.TIMEOUT | Permission.MANAGE_MESSAGES)).toBe(0);
+    expect(permissions & Permission.VIEW).toBe(Permission.VIEW);
+    expect((await api(server, u.bob, 'POST', `/api/communities/${c.id}/members/${u.carol.id}/warnings`, { reason: 'x' })).status).toBe(403);
+    expect((await api(server, u.bob, 'POST', `/api/communities/${c.id}/members/${u.carol.id}/purge`, { dryRun: true })).status).toBe(403);
+    expect((await api(server, u.bob, 'POST', `/api/communities/${c.id}/members/${u.carol.id}/timeout`, { seconds: 60 })).status).toBe(403);
+    expect((await api(server, u.bob, 'DELETE', `/api/communities/${c.id}/members/${u.carol.id}`)).status).toBe(403);
+    expect((await api(server, u.bob, 'GET', `/api/communities/${c.id}/reports`)).status).toBe(403);
+    for (const [method, path] of [
+      ['GET', '/api/admin/users?q=carol'],
+      ['GET', '/api/admin/reports'],
+      ['GET', '/api/admin/audit'],
+      ['POST', `/api/admin/users/${u.carol.id}/suspend`],
+    ] as const) {
+      const r = await api(server, u.bob, method, path, method === 'POST' ? { reason: 'x' } : undefined);
+      expect(r.status, `${method} ${path}`).toBe(403);
+      expect(r.body.error.code, `${method} ${path}`).toBe('quarantined');
+    }
+    // Nothing happened to Carol.
+    expect((await api(server, owner, 'GET', `/api/communities/${c.id}/members/${u.carol.id}/warnings`)).body.warnings).toEqual([]);
+
+    expect((await api(server, owner, 'DELETE', `/api/admin/users/${u.bob.id}/quarantine`)).status).toBe(204);
+    expect((await api(server, u.bob, 'POST', `/api/communities/${c.id}/members/${u.carol.id}/warnings`, { reason: 'Now I may' })).status).toBe(201);
+    expect((await api(server, u.bob, 'GET', '/api/admin/users?q=carol')).status).toBe(200);
+    expect((await api(server, owner, 'PATCH', `/api/admin/users/${u.bob.id}`, { instanceRole: 'user' })).status).toBe(200);
   }, 90_000);
 });

@@ -16,6 +16,23 @@ export const TIMEOUT_REVOKES = Permission.SEND | Permission.REACT | Permission.A
  * their own account stay.
  */
 export const QUARANTINE_REVOKES = TIMEOUT_REVOKES | Permission.SPEAK | Permission.VIDEO | Permission.SCREEN_SHARE;
+/**
+ * What a quarantined account may not do as a community's moderator or admin: an account held for
+ * review does not moderate others meanwhile (deleting messages, muting, kicking, banning, timing
+ * out, warning, purging, reviewing reports, managing channels, roles, invites, emoji or the theme).
+ */
+export const QUARANTINE_MODERATION_REVOKES =
+  Permission.MANAGE_MESSAGES |
+  Permission.MANAGE_CHANNELS |
+  Permission.MANAGE_ROLES |
+  Permission.KICK |
+  Permission.BAN |
+  Permission.TIMEOUT |
+  Permission.MANAGE_INVITES |
+  Permission.MANAGE_WEBHOOKS |
+  Permission.MANAGE_EMOJI |
+  Permission.ADMINISTRATOR |
+  Permission.MUTE_MEMBERS;
 
 /** The personal-group facts for `userId`, or undefined for an ordinary group. */
 function groupFacts(group: PersonalGroupAccess | null, userId: string): PersonalGroupFacts | undefined {
@@ -25,7 +42,7 @@ function groupFacts(group: PersonalGroupAccess | null, userId: string): Personal
 export function permissionsIn(access: ChannelAccess | null, now: number): number {
   if (!access) return 0;
   // A quarantined account, and both people of a 1:1 DM with a block between them, read but do not write.
-  const held = access.quarantined || access.blocked ? ~QUARANTINE_REVOKES : ~0;
+  const held = access.quarantined ? ~(QUARANTINE_REVOKES | QUARANTINE_MODERATION_REVOKES) : access.blocked ? ~QUARANTINE_REVOKES : ~0;
   // A DM nobody else has accepted yet (a request) can be read by its starter, not written to.
   if (access.channel.communityId === null) return access.directMember ? (access.directPeersAccepted === false ? Permission.VIEW : DM_PERMISSIONS & held) : 0;
   if (!access.member || access.banned) return 0;

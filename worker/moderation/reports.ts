@@ -30,7 +30,8 @@ export const REVIEW_BITS = Permission.MANAGE_MESSAGES | Permission.KICK | Permis
 
 const notFound = () => new ApiError('not_found', 'no such report');
 
-export const isInstanceStaff = (user: User) => user.instanceRole === 'owner' || user.instanceRole === 'admin';
+/** The instance's owner and admins, while not quarantined (an account held for review does not review others). */
+export const isInstanceStaff = (user: User) => (user.instanceRole === 'owner' || user.instanceRole === 'admin') && user.quarantinedAt === null;
 
 /** Files a report from the signed-in user. */
 export async function fileReport(c: Ctx, storage: Storage, body: ReportRequest): Promise<Report> {

@@ -4,10 +4,11 @@
  */
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../app';
-import { noStore, requireAuth, requireRole } from '../middleware/auth';
+import { noStore, requireAuth, requireNotQuarantined, requireRole } from '../middleware/auth';
 import { jsonBody } from '../middleware/jsonBody';
 import { AdminReasonRequest, CreateAnnouncementRequest, InstanceSettingsRequest, LegalUpdateRequest, QuarantineRequest, SetInstanceRoleRequest, SuspendRequest } from '../../protocol/auth';
-import { legalDocuments, legalVersion, MAX_LEGAL_BODY_BYTES } from '../legal/documents';
+import { legalDocuments, legalVersion } from '../legal/documents';
+import { MAX_LEGAL_BODY_BYTES } from '../../protocol/limits';
 import { dropImage, storeImage } from './images';
 import { registrationMode } from '../auth/registrationMode';
 import { closeSessionSockets } from '../rooms';
@@ -56,6 +57,11 @@ async function instanceSettings(c: Context<AppEnv>, storage: Storage) {
 export const adminRoutes = new Hono<AppEnv>()
   .use('*', noStore)
   .use('*', requireAuth, requireRole('owner', 'admin'))
+  // An admin held for review (only the owner can quarantine one) has no admin panel meanwhile.
+  .use('*', async (c, next) => {
+    requireNotQuarantined(c.var.auth.user, 'use the admin panel');
+    await next();
+  })
   .get('/audit', async (c) => {
     const storage = await c.var.storage();
     const before = Number(c.req.query('before'));

@@ -70,7 +70,7 @@ export const channelRoutes = new Hono<AppEnv>()
       // of their group, and nobody without it moves one into (or out of) a private group.
       const actor = memberOf(s);
       const customRoles = await customRolesOf(storage, communityId, actor.userId);
-      let targetBits = communityBits(actor, customRoles, c.var.now());
+      let targetBits = communityBits(actor, customRoles, c.var.now(), c.var.auth.user.quarantinedAt !== null);
       if (body.groupId !== null) {
         const group = (await storage.listGroups(communityId)).find((g) => g.id === body.groupId);
         if (!group) throw new ApiError('not_found', 'no such group');
@@ -132,7 +132,7 @@ export const channelRoutes = new Hono<AppEnv>()
     } else {
       const role = (await storage.listRoles(communityId)).find((r) => r.id === body.targetId);
       if (!role) throw new ApiError('not_found', 'no such role');
-      const actorBits = communityBits(actor, await customRolesOf(storage, communityId, actor.userId), c.var.now());
+      const actorBits = communityBits(actor, await customRolesOf(storage, communityId, actor.userId), c.var.now(), c.var.auth.user.quarantinedAt !== null);
       if (!mayGrant(actor.role, actorBits, role.permissions)) throw new ApiError('forbidden', 'you can only set overrides for roles whose permissions you hold yourself');
     }
     await storage.setChannelOverride({ channelId: s.channel.id, targetType: body.targetType, targetId: body.targetId, allow: body.allow, deny: body.deny });

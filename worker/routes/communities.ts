@@ -33,7 +33,7 @@ import {
 import { ApiError } from '../../protocol/errors';
 import { effectivePermissions, has, isStaff, Permission, RANK, type BuiltInRole } from '../../protocol/permissions';
 import type { AppEnv } from '../app';
-import { permissionsIn, permissionsInGroup, personalGroupAccess, TIMEOUT_REVOKES, rankInChannel } from '../auth/access';
+import { permissionsIn, permissionsInGroup, personalGroupAccess, TIMEOUT_REVOKES, QUARANTINE_MODERATION_REVOKES, rankInChannel } from '../auth/access';
 import { audit } from '../auth/audit';
 import { confirmPassword } from '../auth/confirmPassword';
 import { base64url, newId, randomBytes } from '../auth/secrets';
@@ -87,9 +87,11 @@ export async function customRolesOf(storage: Storage, communityId: string, userI
 }
 
 /** Community-wide bits of a member: what community routes (kick, roles, invites…) check. */
-export function communityBits(member: Member, customRoles: { id: string; permissions: number }[], now: number): number {
+export function communityBits(member: Member, customRoles: { id: string; permissions: number }[], now: number, quarantined = false): number {
   let bits = effectivePermissions({ role: member.role, customRoles });
   if (member.timedOutUntil !== null && member.timedOutUntil > now) bits &= ~TIMEOUT_REVOKES;
+  // An account held for review moderates nobody meanwhile (issue #16; auth/access.ts).
+  if (quarantined) bits &= ~(TIMEOUT_REVOKES | QUARANTINE_MODERATION_REVOKES);
   return bits;
 }
 
@@ -98,7 +100,7 @@ export async function standingIn(c: Ctx, storage: Storage, id: string): Promise<
   const userId = c.var.auth.user.id;
   const [community, member, ban] = await Promise.all([storage.getCommunity(id), storage.getMember(id, userId), storage.getBan(id, userId)]);
   if (!community || !member || ban) throw notFound();
-  const bits = communityBits(member, await customRolesOf(storage, id, userId), c.var.now());
+  const bits = communityBits(member, await customRolesOf(storage, id, userId), c.var.now(), c.var.auth.user.quarantinedAt !== null);
   return { community, member, bits };
 }
 
@@ -306,7 +308,7 @@ async function channelsOfGroup(storage: Storage, communityId: string, groupId: s
 const communitySummary = (x: Community) => ({ id: x.id, name: x.name, ownerId: x.ownerId, createdAt: x.createdAt, iconId: x.iconId ?? null, bannerId: x.bannerId ?? null, accent: x.accent ?? null });
 
 /** A community as `userId` sees it: groups, the channels they can VIEW with their bits in each, their role. */
-export async function communityView(storage: Storage, community: Community, member: Member, now: number) {
+export async function communityView(storage: Storage, community: Community, member: Member, now: number, quarantined = false) {
   const [groups, channels] = await Promise.all([storage.listGroups(community.id), storage.listChannels(community.id)]);
   const visible = (
     await Promise.all(channels.map(async (ch) => ({ ch, bits: permissionsIn(await storage.channelAccess(ch.id, member.userId), now) })))
@@ -318,7 +320,7 @@ export async function communityView(storage: Storage, community: Community, memb
     community: communitySummary(community),
     role: member.role,
     roles: customRoles.map((r) => r.id),
-    permissions: communityBits(member, customRoles, now),
+    permissions: communityBits(member, customRoles, now, quarantined),
     groups: seenGroups.map(groupView),
     channels: visible.map((x) => channelView(x.ch, x.bits)),
   };
@@ -421,7 +423,7 @@ export const communityRoutes = new Hono<AppEnv>()
   .get('/:id', async (c) => {
     const storage = await c.var.storage();
     const s = await standingIn(c, storage, c.req.param('id'));
-    return c.json(await communityView(storage, s.community, s.member, c.var.now()));
+    return c.json(await communityView(storage, s.community, s.member, c.var.now(), c.var.auth.user.quarantinedAt !== null));
   })
 
   .patch('/:id', async (c) => {
@@ -900,8 +902,8 @@ export const communityRoutes = new Hono<AppEnv>()
   .post('/:id/invites', async (c) => {
     const storage = await c.var.storage();
     const s = await standingIn(c, storage, c.req.param('id'));
-    requirePermission(s.bits, Permission.MANAGE_INVITES, 'MANAGE_INVITES');
     requireNotQuarantined(c.var.auth.user, 'invite people');
+    requirePermission(s.bits, Permission.MANAGE_INVITES, 'MANAGE_INVITES');
     const body = await jsonBody(c, CreateCommunityInviteRequest);
     // A link that also creates accounts is an instance invite in disguise: only those who may
     // hand out instance invites may make one.

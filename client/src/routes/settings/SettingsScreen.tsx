@@ -18,6 +18,7 @@ import { AuditSection } from './AuditSection';
 import { FeedbackSection, InstanceSection } from './InstanceSection';
 import { BlockedCard, blocksOf } from '../../components/moderation/Blocks';
 import { user } from '../../stores/session';
+import { NotificationsSection } from './NotificationsSection';
 import { ReportsSection } from '../../components/moderation/ReportQueue';
 import { AnnouncementsSection } from '../../components/moderation/Announcements';
 
@@ -27,6 +28,7 @@ const SECTIONS = [
   { id: 'sessions', title: msg('Sessions') },
   { id: 'devices', title: msg('Devices') },
   { id: 'appearance', title: msg('Appearance') },
+  { id: 'notifications', title: msg('Notifications') },
   { id: 'invites', title: msg('Invites') },
   { id: 'feedback', title: msg('Feedback') },
   { id: 'users', title: msg('Users'), admin: true },
@@ -37,8 +39,8 @@ const SECTIONS = [
 ] as const;
 
 export default function SettingsScreen(props: { section: string; engine: Engine | undefined; invitable: { id: string; name: string }[] }) {
-  /** The sections this account may open: Users is for the instance's owner and admins. */
-  const sections = () => SECTIONS.filter((s) => !('admin' in s) || mayInviteToInstance());
+  /** The sections this account may open: the admin panel is for the instance's owner and admins, while not quarantined. */
+  const sections = () => SECTIONS.filter((s) => !('admin' in s) || (mayInviteToInstance() && !user()?.quarantine));
   const current = () => (sections().some((s) => s.id === props.section) ? props.section : 'profile');
   createEffect(() => blocksOf(user()?.id ?? null));
   return (
@@ -77,6 +79,9 @@ export default function SettingsScreen(props: { section: string; engine: Engine 
           </Match>
           <Match when={current() === 'appearance'}>
             <AppearanceSection />
+          </Match>
+          <Match when={current() === 'notifications'}>
+            <NotificationsSection />
           </Match>
           <Match when={current() === 'invites'}>
             <InvitesSection communities={props.invitable} />
