@@ -5,6 +5,8 @@
 
 /** Largest JSON request body the API parses: requests are small; files use their own path. */
 export const MAX_JSON_BODY_BYTES = 64 * 1024;
+/** The instance's terms and privacy policy (PUT /api/admin/legal): two texts of 100,000 characters, JSON-escaped. */
+export const MAX_LEGAL_BODY_BYTES = 1024 * 1024;
 
 /** Largest WebSocket frame a channel accepts: an envelope plus its routing header fits well under it. */
 export const MAX_FRAME_BYTES = 96 * 1024;

@@ -22,6 +22,7 @@ describe('languages', () => {
     await page.getByLabel('اسم المستخدم', { exact: true }).fill('salma');
     await page.getByLabel('كلمة المرور', { exact: true }).fill(PASSWORD);
     await page.getByLabel('أعد كتابة كلمة المرور').fill(PASSWORD);
+    await page.getByRole('checkbox', { name: 'أوافق على شروط الخدمة و سياسة الخصوصية' }).check();
     await page.getByRole('button', { name: 'إنشاء حساب المالك' }).click();
     await expect.poll(() => page.getByTestId('recovery-code').count(), { timeout: 15_000 }).toBe(1);
     await page.getByLabel('حفظت رمز الاسترداد').check();

@@ -64,10 +64,10 @@ describe('D1 request bodies are bounded while they stream', () => {
 
   const withBodies = ROUTES.filter((r) => r.body !== undefined);
 
-  it.each(withBodies.map((r) => [r.method, r.path] as const))('D1 %s %s answers a chunked body past the JSON limit before it ends, never with 5xx', async (method, path) => {
+  it.each(withBodies.map((r) => [r.method, r.path, r.bodyLimit ?? MAX_JSON_BODY_BYTES] as const))('D1 %s %s answers a chunked body past its limit (%i bytes) before it ends, never with 5xx', async (method, path, limit) => {
     const concrete = path.replace(/\{[^}]+\}/g, 'x0000000000000000000000');
     const headers: Record<string, string> = { 'Content-Type': 'application/json', Authorization: `Bearer ${user.accessToken}` };
-    const r = await streamPastLimit(`${server.url}${concrete}`, method, headers, MAX_JSON_BODY_BYTES);
+    const r = await streamPastLimit(`${server.url}${concrete}`, method, headers, limit);
     // The route may refuse earlier for another reason (no such resource, not allowed), but never
     // after swallowing the whole body (status 0), and never with a 5xx.
     expect(r.status, r.body).not.toBe(0);

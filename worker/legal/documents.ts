@@ -10,8 +10,6 @@ import type { Storage } from '../storage/Storage';
 
 /** The version of the built-in texts, and of an instance that never changed them. */
 export const BUILT_IN_LEGAL_VERSION = 1;
-/** The largest request that publishes them (two texts of 100,000 characters, JSON-escaped), bytes. */
-export const MAX_LEGAL_BODY_BYTES = 1024 * 1024;
 
 export const BUILT_IN_PRIVACY = `# Privacy policy
 

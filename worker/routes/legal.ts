@@ -10,6 +10,5 @@ import { legalDocuments } from '../legal/documents';
 
 export const legalRoutes = new Hono<AppEnv>().get('/', async (c) => {
   const storage = await c.var.storage();
-  c.header('Cache-Control', 'no-cache');
   return c.json(await legalDocuments(storage));
 });

@@ -11,6 +11,7 @@ import * as communities from '../../protocol/communities';
 import * as files from '../../protocol/files';
 import * as linkPreview from '../../protocol/linkPreview';
 import * as reports from '../../protocol/reports';
+import { MAX_LEGAL_BODY_BYTES } from '../../protocol/limits';
 
 /** Who may call a route: anyone, any signed-in user, or instance admins and the owner. */
 export type Access = 'public' | 'user' | 'admin';
@@ -22,6 +23,8 @@ export interface RouteSpec {
   summary: string;
   tag: string;
   body?: GenericSchema;
+  /** The largest body it reads, bytes, when not MAX_JSON_BODY_BYTES (it stops there while the body streams). */
+  bodyLimit?: number;
   /** Success status. */
   status: number;
   /** Error codes this route may answer with, beyond the generic ones (400, 401, 429, 503). */
@@ -85,7 +88,7 @@ export const ROUTES: RouteSpec[] = [
   { method: 'PUT', path: '/api/admin/settings', access: 'admin', tag: 'admin', status: 200, body: auth.InstanceSettingsRequest, errors: ['validation_failed'], summary: 'Switch the registration mode (open, invite_only, closed) without a restart (it overrides REGISTRATION_MODE from then on; audited as registration_mode_changed), and name the instance (empty: Chatalot; audited as instance_profile_changed).' },
   { method: 'PUT', path: '/api/admin/settings/icon', access: 'admin', tag: 'admin', status: 200, errors: ['payload_too_large', 'unsupported_media_type', 'validation_failed'], summary: 'Set the instance’s icon: the body is a PNG, JPEG, GIF or WebP (checked by content; at most 1 MiB and 1024×1024), shown to everyone, signed in or not. The previous one is deleted.' },
   { method: 'DELETE', path: '/api/admin/settings/icon', access: 'admin', tag: 'admin', status: 204, summary: 'Remove the instance’s icon.' },
-  { method: 'PUT', path: '/api/admin/legal', access: 'admin', tag: 'admin', status: 200, body: auth.LegalUpdateRequest, errors: ['validation_failed'], summary: 'Publish the instance’s own terms and/or privacy policy (Markdown, up to 100,000 characters; null: back to the built-in text). With reaccept, the version goes up and everyone is asked to accept again. Audited as legal_changed.' },
+  { method: 'PUT', path: '/api/admin/legal', access: 'admin', tag: 'admin', status: 200, body: auth.LegalUpdateRequest, bodyLimit: MAX_LEGAL_BODY_BYTES, errors: ['validation_failed', 'payload_too_large'], summary: 'Publish the instance’s own terms and/or privacy policy (Markdown, up to 100,000 characters; null: back to the built-in text). With reaccept, the version goes up and everyone is asked to accept again. Audited as legal_changed.' },
   { method: 'GET', path: '/api/admin/feedback', access: 'admin', tag: 'admin', status: 200, summary: 'Feedback and bug reports users sent, newest first, 50 at a time: ?status=open (default) or closed, ?before=<createdAt>; with the sender’s username.' },
   { method: 'POST', path: '/api/admin/feedback/{id}/close', access: 'admin', tag: 'admin', status: 204, errors: ['not_found'], summary: 'Close an open feedback item.' },
   { method: 'POST', path: '/api/feedback', access: 'user', tag: 'account', status: 201, body: auth.FeedbackRequest, errors: ['quota_exceeded'], summary: 'Send the instance’s admins feedback or a bug report (kind, text up to 4,000 characters; stored as written, not end-to-end encrypted). At most 10 open per account.' },
