@@ -42,6 +42,7 @@ import { MAX_FILES_PER_MESSAGE, type FileRef, type LinkPreviewRef } from '../e2e
 import { getAuthConfig } from '../api/auth';
 import { fetchLinkPreview } from '../api/linkPreview';
 import { LinkPreviewCard } from './messages/LinkPreviewCard';
+import { ConversationNotifications } from './ConversationNotifications';
 import { preferences } from '../stores/preferences';
 import { onSignOut } from '../stores/session';
 
@@ -54,6 +55,8 @@ onSignOut(() => drafts.clear());
 
 export function MessagePane(props: {
   title: string;
+  /** The conversation whose notification setting the header offers (issue #17). */
+  notify?: { channelId: string; communityId: string | null };
   /** The conversation's disappearing-messages timer, seconds (null: off). */
   disappearSeconds?: number | null;
   session: ChannelSession | undefined;
@@ -251,7 +254,9 @@ export function MessagePane(props: {
   );
   /** Reports the newest message on screen as read (the caller sends the read marker). */
   const reportRead = () => {
-    if (!list || !props.onRead) return;
+    // A window in the background reads nothing: what arrives meanwhile stays unread (its badge,
+    // the "new" line, a desktop notification) until the person looks again.
+    if (!list || !props.onRead || document.visibilityState !== 'visible') return;
     const bottom = list.getBoundingClientRect().bottom;
     let top = 0;
     for (const li of list.querySelectorAll<HTMLElement>('li.message[data-seq]')) {
@@ -260,6 +265,9 @@ export function MessagePane(props: {
     }
     if (top > 0) props.onRead(top);
   };
+  const onVisible = () => document.visibilityState === 'visible' && reportRead();
+  document.addEventListener('visibilitychange', onVisible);
+  onCleanup(() => document.removeEventListener('visibilitychange', onVisible));
   const onScroll = () => {
     wasAtBottom = atBottom();
     heightBefore = list.scrollHeight;
@@ -571,6 +579,7 @@ export function MessagePane(props: {
             </p>
           )}
         </Show>
+        <Show when={props.notify}>{(n) => <ConversationNotifications channelId={n().channelId} communityId={n().communityId} title={props.title} />}</Show>
         <Show when={props.session}>
           <button
             type="button"

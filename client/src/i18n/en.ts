@@ -25,6 +25,7 @@ export const en: Catalogue = {
   'Delete {count} messages': { one: 'Delete 1 message', other: 'Delete {count} messages' },
   '{count} sessions': { one: '{count} session', other: '{count} sessions' },
   '{count} devices': { one: '{count} device', other: '{count} devices' },
+  '{count} new messages': { one: '{count} new message', other: '{count} new messages' },
   '{count} messages deleted.': { one: '1 message deleted.', other: '{count} messages deleted.' },
   'Saved. The server removed {count} things:': { one: 'Saved. The server removed 1 thing:', other: 'Saved. The server removed {count} things:' },
 };

@@ -44,6 +44,7 @@ import { CommunityReportsDialog } from '../components/moderation/ReportQueue';
 import { useWarnings, WarningsBanner } from '../components/moderation/WarningsBanner';
 import { AnnouncementBanners, useAnnouncements } from '../components/moderation/Announcements';
 import { PurgeDialog } from '../components/moderation/PurgeDialog';
+import { notifyArrival } from '../notifications/desktop';
 import { ReportTargetDialog, WarnDialog, type ReportTarget } from '../components/moderation/ReportTargetDialog';
 import { blocksOf, isBlocked, toggleBlock } from '../components/moderation/Blocks';
 import { AppearanceDialog, EmojiDialog, GroupLookDialog } from '../components/CommunityLook';
@@ -407,6 +408,19 @@ export default function ChatScreen() {
     if (call.state() === 'declined' && d) return d.reason === 'busy' ? t('{name} is busy in another call.', { name: nameOf(d.userId) }) : t('{name} declined the call.', { name: nameOf(d.userId) });
     return call.warning() ?? t('The call ended.');
   };
+
+  // ── Desktop notifications (issue #17 item 1) ───────────────────────────────────────────────
+  /** Where a conversation is, for its notification: its title, community and address. */
+  const describeConversation = (id: string) => {
+    const dm = dms()?.find((d) => d.id === id);
+    if (dm) return { title: dmTitle(dm), communityId: null, href: `/dm/${id}` };
+    for (const view of [community(), ...(views() ?? [])]) {
+      const ch = view?.channels.find((c) => c.id === id);
+      if (view && ch) return { title: `#${ch.name} · ${view.community.name}`, communityId: view.community.id, href: `/c/${view.community.id}/${id}` };
+    }
+    return { title: t('New message'), communityId: null, href: '/' };
+  };
+  onCleanup(hub.onArrival((u, mention) => notifyArrival({ current: () => channelId() ?? null, describe: describeConversation, open: (href) => navigate(href) }, u, mention)));
 
   // ── Unread counts ──────────────────────────────────────────────────────────────────────────
   const countsOfCommunity = (id: string) => {
@@ -810,6 +824,7 @@ export default function ChatScreen() {
             <div class="conversation-body">
               <MessagePane
                 title={title()}
+                notify={channelId() ? { channelId: channelId()!, communityId: communityId() ?? null } : undefined}
                 inCommunity={!!communityId()}
                 isBlocked={isBlocked}
                 disappearSeconds={currentChannel()?.disappearSeconds ?? currentDm()?.disappearSeconds ?? null}

@@ -36,6 +36,12 @@ export interface HubState {
   markRead(channelId: string, seq: number): void;
   /** Follows these users' presence (replaces the list; at most MAX_WATCH). */
   watch(userIds: string[]): void;
+  /**
+   * Calls `fn` when a message from someone else arrives in a conversation while this device is
+   * connected (its unread count rose live; not the snapshot after a connect), with whether it
+   * raised the mention count: what desktop notifications follow (issue #17). Returns an unsubscribe.
+   */
+  onArrival(fn: (u: UnreadState, mention: boolean) => void): () => void;
 }
 
 interface Shape {
@@ -53,6 +59,13 @@ export function createHub(engine: Accessor<Engine | undefined>): HubState {
   let watched: string[] = [];
   let ownState: 'online' | 'idle' = 'online';
   let lastActivity = Date.now();
+  /** The current connection's snapshot is over: unread frames from now on are arrivals. */
+  let live = false;
+  const arrivals = new Set<(u: UnreadState, mention: boolean) => void>();
+  createEffect(() => {
+    const e = engine();
+    if (!e || e.hub.status() !== 'open') live = false;
+  });
 
   const send = (frame: HubClientFrame) => engine()?.hub.send(frame) ?? false;
 
@@ -77,10 +90,17 @@ export function createHub(engine: Accessor<Engine | undefined>): HubState {
   const onFrame = (f: HubServerFrame) => {
     if (f.type === 'unread') {
       const { type: _type, ...u } = f;
+      // A copy: the store merges the new values into the same object.
+      const known = state.unread[f.channelId];
+      const before = known ? { ...known } : undefined;
       setState('unread', f.channelId, u);
+      if (live && u.unread > 0 && (!before || (u.head > before.head && u.unread > before.unread))) {
+        for (const fn of arrivals) fn(u, u.mentions > (before?.mentions ?? 0));
+      }
     } else if (f.type === 'presence') setState('presence', f.userId, f.state);
     else if (f.type === 'typing') typingSeen(f.channelId, f.userId);
     else if (f.type === 'ready') {
+      live = true;
       // A (re)connected socket starts online with an empty watch list: say again what this device is and follows.
       if (ownState === 'idle') send({ type: 'presence', state: 'idle' });
       if (watched.length > 0) send({ type: 'watch', userIds: watched });
@@ -141,6 +161,11 @@ export function createHub(engine: Accessor<Engine | undefined>): HubState {
       if (next.length === watched.length && next.every((id, i) => id === watched[i])) return;
       watched = next;
       send({ type: 'watch', userIds: next });
+    },
+
+    onArrival(fn) {
+      arrivals.add(fn);
+      return () => arrivals.delete(fn);
     },
   };
 }
