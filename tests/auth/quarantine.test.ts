@@ -110,6 +110,8 @@ describe('quarantine', () => {
     expect((await api(server, u.bob, 'POST', `/api/communities/${c.id}/members/${u.carol.id}/timeout`, { seconds: 60 })).status).toBe(403);
     expect((await api(server, u.bob, 'DELETE', `/api/communities/${c.id}/members/${u.carol.id}`)).status).toBe(403);
     expect((await api(server, u.bob, 'GET', `/api/communities/${c.id}/reports`)).status).toBe(403);
+    // Staff by role is no way around it: personal groups are a moderator's to make.
+    expect((await api(server, u.bob, 'POST', `/api/communities/${c.id}/personal-groups`, { userId: u.carol.id, name: 'carols-corner' })).status).toBe(403);
     for (const [method, path] of [
       ['GET', '/api/admin/users?q=carol'],
       ['GET', '/api/admin/reports'],

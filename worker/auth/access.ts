@@ -83,9 +83,10 @@ export function personalGroupAccess(group: ChannelGroup, listedUserIds: readonly
  * personal group, checks: community bits (no channel overrides) plus the personal-group step,
  * timeout applied. For an ordinary group (`group` null) these are the community bits.
  */
-export function permissionsInGroup(member: Member, customRoles: { id: string; permissions: number }[], group: PersonalGroupAccess | null, now: number): number {
+export function permissionsInGroup(member: Member, customRoles: { id: string; permissions: number }[], group: PersonalGroupAccess | null, now: number, quarantined = false): number {
   const personalGroup = groupFacts(group, member.userId);
   let bits = effectivePermissions({ role: member.role, customRoles, ...(personalGroup ? { personalGroup } : {}) });
   if (member.timedOutUntil !== null && member.timedOutUntil > now) bits &= ~TIMEOUT_REVOKES;
+  if (quarantined) bits &= ~(QUARANTINE_REVOKES | QUARANTINE_MODERATION_REVOKES);
   return bits;
 }

@@ -74,7 +74,7 @@ export const channelRoutes = new Hono<AppEnv>()
       if (body.groupId !== null) {
         const group = (await storage.listGroups(communityId)).find((g) => g.id === body.groupId);
         if (!group) throw new ApiError('not_found', 'no such group');
-        targetBits = (await groupStanding(storage, actor, customRoles, group, c.var.now())).bits;
+        targetBits = (await groupStanding(storage, actor, customRoles, group, c.var.now(), c.var.auth.user.quarantinedAt !== null)).bits;
         if (!has(targetBits, Permission.VIEW)) throw new ApiError('not_found', 'no such group');
       }
       requirePermission(targetBits, Permission.MANAGE_CHANNELS, 'MANAGE_CHANNELS');

@@ -67,8 +67,10 @@ type Ctx = Context<AppEnv>;
 export interface Standing {
   community: Community;
   member: Member;
-  /** Community-wide bits: built-in role OR custom roles, no channel overrides, timeout applied. */
+  /** Community-wide bits: built-in role OR custom roles, no channel overrides, timeout and quarantine applied. */
   bits: number;
+  /** The caller's account is quarantined (issue #16): it is staff by no role while held. */
+  quarantined?: boolean;
 }
 
 const notFound = (what = 'community') => new ApiError('not_found', `no such ${what}`);
@@ -101,7 +103,7 @@ export async function standingIn(c: Ctx, storage: Storage, id: string): Promise<
   const [community, member, ban] = await Promise.all([storage.getCommunity(id), storage.getMember(id, userId), storage.getBan(id, userId)]);
   if (!community || !member || ban) throw notFound();
   const bits = communityBits(member, await customRolesOf(storage, id, userId), c.var.now(), c.var.auth.user.quarantinedAt !== null);
-  return { community, member, bits };
+  return { community, member, bits, quarantined: c.var.auth.user.quarantinedAt !== null };
 }
 
 /** Throws 403 unless `bits` include `permission`. */
@@ -250,17 +252,17 @@ export interface GroupStanding {
 }
 
 /** `member`'s standing in `group`: permissionsInGroup with the group's personal-group facts. */
-export async function groupStanding(storage: Storage, member: Member, customRoles: { id: string; permissions: number }[], group: ChannelGroup, now: number): Promise<GroupStanding> {
+export async function groupStanding(storage: Storage, member: Member, customRoles: { id: string; permissions: number }[], group: ChannelGroup, now: number, quarantined = false): Promise<GroupStanding> {
   const listed = group.ownerUserId ? await storage.listGroupMembers(group.id) : [];
   const personal = personalGroupAccess(group, listed, member.userId);
-  return { group, personal, bits: permissionsInGroup(member, customRoles, personal, now) };
+  return { group, personal, bits: permissionsInGroup(member, customRoles, personal, now, quarantined) };
 }
 
 /** Group `groupId` of the community as the caller sees it; 404 when it does not exist or they cannot see it. */
 async function visibleGroup(c: Ctx, storage: Storage, s: Standing, groupId: string): Promise<GroupStanding> {
   const group = (await storage.listGroups(s.community.id)).find((g) => g.id === groupId);
   if (!group) throw notFound('group');
-  const gs = await groupStanding(storage, s.member, await customRolesOf(storage, s.community.id, s.member.userId), group, c.var.now());
+  const gs = await groupStanding(storage, s.member, await customRolesOf(storage, s.community.id, s.member.userId), group, c.var.now(), c.var.auth.user.quarantinedAt !== null);
   if (!has(gs.bits, Permission.VIEW)) throw notFound('group');
   return gs;
 }
@@ -274,12 +276,12 @@ async function visiblePersonalGroup(c: Ctx, storage: Storage, s: Standing, group
 
 /** Throws 403 unless the caller is staff for personal groups (moderator rank or MANAGE_CHANNELS). */
 function requireStaff(s: Standing, action: string): void {
-  if (!isStaff(s.member.role as BuiltInRole, s.bits)) throw forbidden(`only moderators or members with MANAGE_CHANNELS can ${action}`);
+  if (s.quarantined || !isStaff(s.member.role as BuiltInRole, s.bits)) throw forbidden(`only moderators or members with MANAGE_CHANNELS can ${action}`);
 }
 
 /** Throws 403 unless the caller owns the personal group or is staff. */
 function requireOwnerOrStaff(s: Standing, gs: GroupStanding & { personal: PersonalGroupAccess }, action: string): void {
-  if (gs.personal.ownerUserId !== s.member.userId && !isStaff(s.member.role as BuiltInRole, s.bits)) throw forbidden(`only the group's owner or moderators can ${action}`);
+  if (s.quarantined || (gs.personal.ownerUserId !== s.member.userId && !isStaff(s.member.role as BuiltInRole, s.bits))) throw forbidden(`only the group's owner or moderators can ${action}`);
 }
 
 /**
@@ -315,7 +317,7 @@ export async function communityView(storage: Storage, community: Community, memb
   ).filter((x) => has(x.bits, Permission.VIEW));
   const customRoles = await customRolesOf(storage, community.id, member.userId, channels);
   // A private personal group is left out, like a channel without VIEW, for those who cannot see it.
-  const seenGroups = (await Promise.all(groups.map((g) => groupStanding(storage, member, customRoles, g, now)))).filter((g) => has(g.bits, Permission.VIEW)).map((g) => g.group);
+  const seenGroups = (await Promise.all(groups.map((g) => groupStanding(storage, member, customRoles, g, now, quarantined)))).filter((g) => has(g.bits, Permission.VIEW)).map((g) => g.group);
   return {
     community: communitySummary(community),
     role: member.role,
