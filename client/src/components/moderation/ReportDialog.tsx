@@ -23,6 +23,24 @@ export const REASON_LABELS: Record<ReportReason, string> = {
   other: msg('Something else'),
 };
 
+/** A report's reason and optional comment, as every report form asks them. */
+export function ReasonFields(props: { reason: ReportReason; onReason: (r: ReportReason) => void; comment: string; onComment: (c: string) => void }) {
+  return (
+    <>
+      <label>
+        {t('Reason')}
+        <select value={props.reason} onChange={(e) => props.onReason(e.currentTarget.value as ReportReason)}>
+          <For each={REPORT_REASONS}>{(r) => <option value={r}>{t(REASON_LABELS[r])}</option>}</For>
+        </select>
+      </label>
+      <label>
+        {t('Comment (optional)')}
+        <textarea maxLength={1000} rows={3} value={props.comment} onInput={(e) => props.onComment(e.currentTarget.value)} />
+      </label>
+    </>
+  );
+}
+
 export function ReportDialog(props: { open: boolean; onClose: () => void; session: ChannelSession | null; channelId: string; seq: number | null; senderName: string; community: boolean }) {
   const [reason, setReason] = createSignal<ReportReason>('harassment');
   const [comment, setComment] = createSignal('');
@@ -62,16 +80,7 @@ export function ReportDialog(props: { open: boolean; onClose: () => void; sessio
               ? t("Reporting shows this message's text to this community's moderators, who can check that it was really sent as shown. Nobody else sees it.")
               : t("Reporting shows this message's text to this instance's admins, who can check that it was really sent as shown. Nobody else sees it.")}
           </p>
-          <label>
-            {t('Reason')}
-            <select value={reason()} onChange={(e) => setReason(e.currentTarget.value as ReportReason)}>
-              <For each={REPORT_REASONS}>{(r) => <option value={r}>{t(REASON_LABELS[r])}</option>}</For>
-            </select>
-          </label>
-          <label>
-            {t('Comment (optional)')}
-            <textarea maxLength={1000} rows={3} value={comment()} onInput={(e) => setComment(e.currentTarget.value)} />
-          </label>
+          <ReasonFields reason={reason()} onReason={setReason} comment={comment()} onComment={setComment} />
           <p class="error" role="alert">
             {error()}
           </p>

@@ -3,13 +3,12 @@
  * moderator's warning to a member (item 2). A report of a person or community discloses no
  * message: the reviewers see the reason and the comment. A warning names its reason to the member.
  */
-import { createSignal, For, Show } from 'solid-js';
+import { createSignal, Show } from 'solid-js';
 import { t } from '../../i18n';
 import { Dialog } from '../Dialog';
 import { errorText } from '../useSubmit';
 import { reportCommunity, reportUser, warnMember, type ReportReason } from '../../api/moderation';
-import { REPORT_REASONS } from '../../../../protocol/reports';
-import { REASON_LABELS } from './ReportDialog';
+import { ReasonFields } from './ReportDialog';
 
 export type ReportTarget = { kind: 'user'; userId: string; name: string } | { kind: 'community'; communityId: string; name: string };
 
@@ -47,16 +46,7 @@ export function ReportTargetDialog(props: { target: ReportTarget | null; onClose
       >
         <form onSubmit={submit}>
           <p class="muted">{t('This goes to the instance’s admins. No message is disclosed: to show them a message, report that message.')}</p>
-          <label>
-            {t('Reason')}
-            <select value={reason()} onChange={(e) => setReason(e.currentTarget.value as ReportReason)}>
-              <For each={REPORT_REASONS}>{(r) => <option value={r}>{t(REASON_LABELS[r])}</option>}</For>
-            </select>
-          </label>
-          <label>
-            {t('Comment (optional)')}
-            <textarea maxLength={1000} value={comment()} onInput={(e) => setComment(e.currentTarget.value)} />
-          </label>
+          <ReasonFields reason={reason()} onReason={setReason} comment={comment()} onComment={setComment} />
           <p class="error" role="alert">
             {error()}
           </p>
