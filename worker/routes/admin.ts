@@ -10,7 +10,7 @@ import { AdminReasonRequest, CreateAnnouncementRequest, InstanceSettingsRequest,
 import { legalDocuments, legalVersion } from '../legal/documents';
 import { MAX_LEGAL_BODY_BYTES } from '../../protocol/limits';
 import { dropImage, storeImage } from './images';
-import { registrationMode } from '../auth/registrationMode';
+import { instanceProfile, registrationMode } from '../auth/registrationMode';
 import { closeSessionSockets } from '../rooms';
 import { deleteAccount } from './me';
 import { newId } from '../auth/secrets';
@@ -50,8 +50,8 @@ export async function holdAccount(c: Context<AppEnv>, storage: Storage, id: stri
 
 /** The runtime settings in effect: registration mode, the instance's name and icon. */
 async function instanceSettings(c: Context<AppEnv>, storage: Storage) {
-  const [mode, name, iconId] = await Promise.all([registrationMode(c.env, storage), storage.getSetting('instance_name'), storage.getSetting('instance_icon')]);
-  return { registrationMode: mode, name: name || 'Chatalot', iconId: iconId || null };
+  const [mode, profile] = await Promise.all([registrationMode(c.env, storage), instanceProfile(storage)]);
+  return { registrationMode: mode, ...profile };
 }
 
 export const adminRoutes = new Hono<AppEnv>()

@@ -22,7 +22,7 @@ import { closeSessionSockets, notifyJoined } from '../rooms';
 import type { InstanceRole, Invite, Session, User } from '../storage/Storage';
 import { inviteAdmission } from './communityInvites';
 import { announceCommunityChange } from '../middleware/listChanges';
-import { registrationMode } from '../auth/registrationMode';
+import { instanceProfile, registrationMode } from '../auth/registrationMode';
 import { legalVersion } from '../legal/documents';
 
 /** A rotated refresh token presented again within this window is a client race, not theft. */
@@ -45,13 +45,13 @@ export const authRoutes = new Hono<AppEnv>()
   .use('*', noStore)
   .get('/config', async (c) => {
     const storage = await c.var.storage();
-    const [mode, users, name, iconId, legal] = await Promise.all([registrationMode(c.env, storage), storage.countUsers(), storage.getSetting('instance_name'), storage.getSetting('instance_icon'), legalVersion(storage)]);
+    const [mode, users, instance, legal] = await Promise.all([registrationMode(c.env, storage), storage.countUsers(), instanceProfile(storage), legalVersion(storage)]);
     return c.json({
       registrationMode: mode,
       needsSetup: users === 0,
       linkPreviews: c.env.LINK_PREVIEWS === 'on',
       gifs: !!c.env.GIF_API_KEY,
-      instance: { name: name || 'Chatalot', iconId: iconId || null },
+      instance,
       legalVersion: legal,
     });
   })
