@@ -15,6 +15,10 @@ import { SUBPROTOCOL } from '../protocol/frames';
 import { ExpiryAlarm } from './ExpiryAlarm';
 import { UserHub, type ChannelUpdate, type DeliveryResult, type HubConnection, type HubConnectionRegistry, type HubIdentity, type InboxDelivery, type ListChange } from './UserHub';
 import { SqliteHubStore } from './UserHubStore';
+import { PushNotifier, SqlitePushStore, type PushSubscriptionRecord } from './PushNotifier';
+import { sendPush, vapidKeys } from '../worker/push/config';
+import { openStorage } from '../worker/storage/openStorage';
+import type { PushSubscriptionView } from '../protocol/push';
 
 /** The hub's sockets, cached: rebuilt from the runtime after hibernation, then kept in step. */
 class HibernatingRegistry implements HubConnectionRegistry {
@@ -64,6 +68,16 @@ export class UserHubObject extends DurableObject<Env> {
     (p) => this.ctx.waitUntil(p.catch(() => undefined)),
   );
 
+  private readonly pushStore = new SqlitePushStore(this.ctx.storage.sql);
+  private readonly push = new PushNotifier(this.pushStore, {
+    vapid: () => vapidKeys(this.env),
+    send: (req) => sendPush(this.env, req),
+    communityOf: async (channelId) => (await (await openStorage(this.env)).getChannel(channelId))?.communityId ?? null,
+    clock: () => Date.now(),
+    wait: (ms) => new Promise((r) => setTimeout(r, ms)),
+    background: (p) => this.ctx.waitUntil(p.catch((e) => console.warn('push failed', e instanceof Error ? e.message : String(e)))),
+  });
+
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
       return Response.json({ error: { code: 'bad_request', message: 'expected a WebSocket upgrade' } }, { status: 426 });
@@ -100,6 +114,37 @@ export class UserHubObject extends DurableObject<Env> {
   async channelMoved(userId: string, update: ChannelUpdate): Promise<void> {
     if (!this.claim(userId)) return;
     this.hub.channelMoved(update);
+    // Web Push only when no device of the user is connected (issue #17 item 2).
+    if (!this.anyConnected()) this.push.moved(update);
+  }
+
+  private anyConnected(): boolean {
+    for (const _ of this.registry.all()) return true;
+    return false;
+  }
+
+  /** Stores (or replaces) one device's push subscription; the worker checked the device is the user's. */
+  async pushSubscribe(userId: string, record: PushSubscriptionRecord): Promise<void> {
+    if (!this.claim(userId)) throw new Error('not this user’s hub');
+    this.pushStore.put(record);
+  }
+
+  /** The user's push subscriptions, showing each push service's origin only. */
+  async pushSubscriptions(userId: string): Promise<PushSubscriptionView[]> {
+    if (!this.claim(userId)) return [];
+    return this.pushStore.list().map((s) => ({ deviceId: s.deviceId, service: new URL(s.endpoint).origin, createdAt: s.createdAt }));
+  }
+
+  /** The account was deleted: no push goes anywhere for it again. */
+  async pushForgetAll(userId: string): Promise<void> {
+    if (!this.claim(userId)) return;
+    for (const s of this.pushStore.list()) this.pushStore.remove(s.deviceId);
+  }
+
+  /** Removes a device's push subscription; false when it had none. */
+  async pushUnsubscribe(userId: string, deviceId: string): Promise<boolean> {
+    if (!this.claim(userId)) return false;
+    return this.pushStore.remove(deviceId);
   }
 
   /** Store a pairwise ciphertext for this user's devices. */
@@ -173,6 +218,7 @@ export class UserHubObject extends DurableObject<Env> {
   /** A device of this user was deleted: close its socket (4004) and purge its inbox. */
   async deviceRemoved(userId: string, deviceId: string): Promise<number> {
     if (!this.claim(userId)) return 0;
+    this.pushStore.remove(deviceId);
     return this.hub.deviceRemoved(deviceId);
   }
 

@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildAll, ROOT } from './build.mjs';
 
@@ -21,6 +21,11 @@ if (!existsSync(vars)) {
   const quoted = (pem) => `"${pem.trim().replace(/\n/g, '\\n')}\\n"`;
   writeFileSync(vars, [`JWT_PRIVATE_KEY=${quoted(privateKey)}`, `JWT_PUBLIC_KEY=${quoted(publicKey)}`, `TOTP_ENCRYPTION_KEY=${randomBytes(32).toString('base64')}`, ''].join('\n'), { mode: 0o600 });
   console.log(`dev:cloudflare: generated secrets in ${vars}`);
+}
+// The Web Push key (issue #17), added to a dev.vars made before it existed.
+if (!readFileSync(vars, 'utf8').includes('VAPID_PRIVATE_KEY=')) {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1', privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  appendFileSync(vars, `VAPID_PRIVATE_KEY="${privateKey.trim().replace(/\n/g, '\\n')}\\n"\n`);
 }
 
 if (!process.argv.includes('--no-build')) await buildAll();

@@ -25,7 +25,8 @@ const config :Workerd.Config = (
     # network allows public addresses only, checked on the addresses DNS returns. The test suite
     # serves its "external" pages on 127.0.0.2 and reaches them through this network instead,
     # used only when CHATALOT_TEST_PREVIEW_HOST names that address, and the fake GIF service on
-    # it only when CHATALOT_TEST_GIF_API does (neither is ever set in production).
+    # it only when CHATALOT_TEST_GIF_API does, and the test push service only when
+    # CHATALOT_TEST_PUSH_SERVICE names it (none is ever set in production).
     (name = "preview-test-net", network = (allow = ["public", "127.0.0.2/32"])),
   ],
   sockets = [
@@ -79,6 +80,10 @@ const chatalot :Workerd.Worker = (
     (name = "CHATALOT_TEST_PREVIEW_HOST", fromEnvironment = "CHATALOT_TEST_PREVIEW_HOST"),
     (name = "GIF_API_KEY", fromEnvironment = "GIF_API_KEY"),
     (name = "CHATALOT_TEST_GIF_API", fromEnvironment = "CHATALOT_TEST_GIF_API"),
+    (name = "VAPID_PRIVATE_KEY", fromEnvironment = "VAPID_PRIVATE_KEY"),
+    (name = "VAPID_SUBJECT", fromEnvironment = "VAPID_SUBJECT"),
+    (name = "PUSH_SERVICE_HOSTS", fromEnvironment = "PUSH_SERVICE_HOSTS"),
+    (name = "CHATALOT_TEST_PUSH_SERVICE", fromEnvironment = "CHATALOT_TEST_PUSH_SERVICE"),
     (name = "CHATALOT_CLOCK_OFFSET_MS", fromEnvironment = "CHATALOT_CLOCK_OFFSET_MS"),
     (name = "CHATALOT_TEST_FAULTS", fromEnvironment = "CHATALOT_TEST_FAULTS"),
   ],

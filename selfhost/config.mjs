@@ -16,6 +16,9 @@ export const VARIABLES = {
   JWT_PRIVATE_KEY_PATH: { default: '$DATA_DIR/keys/jwt-ed25519.pem', help: 'Ed25519 private key (PKCS#8 PEM) that signs access tokens; generated on first start' },
   JWT_PUBLIC_KEY_PATH: { default: '$DATA_DIR/keys/jwt-ed25519.pub.pem', help: 'its public key (SPKI PEM); generated with it' },
   TOTP_ENCRYPTION_KEY: { default: '$DATA_DIR/keys/totp.key', help: '32-byte key (base64 or hex) that encrypts TOTP secrets at rest; generated into the file on first start' },
+  VAPID_PRIVATE_KEY_PATH: { default: '$DATA_DIR/keys/vapid-p256.pem', help: 'P-256 private key (PKCS#8 PEM) that signs Web Push requests (VAPID, RFC 8292); generated on first start. Browsers subscribe to this key: replacing it ends every push subscription' },
+  VAPID_SUBJECT: { default: undefined, help: 'a mailto: or https: contact the browsers\' push services may use to reach you about your pushes (RFC 8292 sub), e.g. mailto:admin@example.org' },
+  PUSH_SERVICE_HOSTS: { default: 'fcm.googleapis.com,updates.push.services.mozilla.com,*.push.apple.com,*.notify.windows.com', help: 'comma-separated host names (*. wildcards) of the browser push services the server will send Web Push to (https only); others are refused' },
   REGISTRATION_MODE: { default: 'invite_only', help: 'open, invite_only or closed; the first account is always allowed and becomes the owner' },
   ADMIN_USERNAME: { default: undefined, help: 'username that becomes instance owner when it registers (otherwise the first account does)' },
   MAX_FILE_SIZE_MB: { default: '100', help: 'largest encrypted file upload, in MiB (1–10240)' },
@@ -128,6 +131,10 @@ export function readConfig(env = process.env, cwd = process.cwd()) {
     const v = get(name);
     return v === undefined ? resolve(dataDir, fallback) : isAbsolute(v) ? v : resolve(cwd, v);
   };
+  const vapidSubject = get('VAPID_SUBJECT');
+  if (vapidSubject !== undefined && !/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/.test(vapidSubject)) throw new ConfigError(`VAPID_SUBJECT must be a mailto: address or an https: URL (got "${vapidSubject}")`);
+  const pushHosts = get('PUSH_SERVICE_HOSTS') ?? VARIABLES.PUSH_SERVICE_HOSTS.default;
+  if (!pushHosts.split(',').every((h) => /^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(h.trim()))) throw new ConfigError(`PUSH_SERVICE_HOSTS must be comma-separated host names such as fcm.googleapis.com or *.push.apple.com (got "${pushHosts}")`);
   const totp = get('TOTP_ENCRYPTION_KEY');
   if (totp !== undefined && decodeKey(totp) === undefined) {
     throw new ConfigError('TOTP_ENCRYPTION_KEY must be 32 bytes as base64 (44 characters) or hex (64 characters)');
@@ -162,6 +169,9 @@ export function readConfig(env = process.env, cwd = process.cwd()) {
     gifApiKey: get('GIF_API_KEY'),
     jwtPrivateKeyPath: path('JWT_PRIVATE_KEY_PATH', 'keys/jwt-ed25519.pem'),
     jwtPublicKeyPath: path('JWT_PUBLIC_KEY_PATH', 'keys/jwt-ed25519.pub.pem'),
+    vapidPrivateKeyPath: path('VAPID_PRIVATE_KEY_PATH', 'keys/vapid-p256.pem'),
+    vapidSubject,
+    pushHosts,
     totpKey: totp,
     totpKeyPath: resolve(dataDir, 'keys/totp.key'),
   };

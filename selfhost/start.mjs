@@ -60,6 +60,19 @@ function ensureSecrets(config) {
     writeFileSync(config.jwtPublicKeyPath, publicKey, { mode: 0o644 });
     created.push(`JWT signing key pair in ${shown(config.jwtPrivateKeyPath)} (+ .pub.pem)`);
   }
+  if (!existsSync(config.vapidPrivateKeyPath)) {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1', privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    mkdirSync(dirname(config.vapidPrivateKeyPath), { recursive: true, mode: 0o700 });
+    writeFileSync(config.vapidPrivateKeyPath, privateKey, { mode: 0o600 });
+    created.push(`Web Push (VAPID) key in ${shown(config.vapidPrivateKeyPath)}`);
+  }
+  let vapidPrivate;
+  try {
+    vapidPrivate = readFileSync(config.vapidPrivateKeyPath, 'utf8');
+  } catch (e) {
+    fail(`cannot read the VAPID key (${e.code ?? e.message}); check VAPID_PRIVATE_KEY_PATH`);
+  }
+  if (!vapidPrivate.includes('PRIVATE KEY')) fail('VAPID_PRIVATE_KEY_PATH does not hold a PEM private key');
   let totpKey = config.totpKey;
   if (totpKey === undefined) {
     if (!existsSync(config.totpKeyPath)) {
@@ -80,7 +93,7 @@ function ensureSecrets(config) {
   if (!jwtPrivate.includes('PRIVATE KEY')) fail('JWT_PRIVATE_KEY_PATH does not hold a PEM private key');
   if (!jwtPublic.includes('PUBLIC KEY')) fail('JWT_PUBLIC_KEY_PATH does not hold a PEM public key');
   for (const line of created) say(`generated ${line} (keep ${shown(config.dataDir)} backed up)`);
-  return { jwtPrivate, jwtPublic, totpKey };
+  return { jwtPrivate, jwtPublic, totpKey, vapidPrivate };
 }
 
 /** Resolves when `host:port` can be bound; stops start when another process holds it. */
@@ -214,6 +227,9 @@ async function main() {
     TURN_TTL_SECONDS: String(config.turnTtl),
     LINK_PREVIEWS: config.linkPreviews,
     GIF_API_KEY: config.gifApiKey ?? '',
+    VAPID_PRIVATE_KEY: secrets.vapidPrivate,
+    VAPID_SUBJECT: config.vapidSubject ?? '',
+    PUSH_SERVICE_HOSTS: config.pushHosts,
   };
   if (!config.database) delete env.DATABASE_URL;
   if (!config.adminUsername) delete env.ADMIN_USERNAME;

@@ -34,6 +34,7 @@ import { fileRoutes } from './routes/files';
 import { linkPreviewRoutes } from './routes/linkPreview';
 import { gifRoutes } from './routes/gifs';
 import { imageRoutes } from './routes/images';
+import { pushRoutes } from './routes/push';
 
 export interface AppEnv {
   Bindings: Env;
@@ -91,6 +92,7 @@ export function createApp(): Hono<AppEnv> {
   api.route('/files', fileRoutes);
   api.route('/link-preview', linkPreviewRoutes);
   api.route('/gifs', gifRoutes);
+  api.route('/push', pushRoutes);
   api.all('*', (c) => errorResponse('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`, 404));
   // Profile and community images load as plain <img> (no token), many on one screen: their own,
   // roomier bucket, ahead of the API's general one (and of its no-store: they are immutable).

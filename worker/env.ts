@@ -68,6 +68,14 @@ export interface Env {
   PREVIEW_TEST_NET?: Fetcher;
   /** Test-only: the one loopback address link previews may fetch from (the suite's fake site). */
   CHATALOT_TEST_PREVIEW_HOST?: string;
+  /** Web Push (issue #17): the instance's VAPID key, a P-256 private key as PKCS#8 PEM; unset = no push. */
+  VAPID_PRIVATE_KEY?: string;
+  /** RFC 8292 `sub`: a mailto: or https: contact the push services may use to reach the operator. */
+  VAPID_SUBJECT?: string;
+  /** Comma-separated host names (with *. wildcards) of the push services the server will POST to. */
+  PUSH_SERVICE_HOSTS?: string;
+  /** Test-only: the origin of the suite's push service on the test network (tests/helpers/pushService.ts). */
+  CHATALOT_TEST_PUSH_SERVICE?: string;
   /** Test-only: shifts the server's clock (see worker/auth/clock.ts). */
   CHATALOT_CLOCK_OFFSET_MS?: string;
   /** Test-only fault injection (durable-objects/faults.ts); never set in production. */

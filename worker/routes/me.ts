@@ -3,6 +3,7 @@
  * TOTP and backup codes, audit log, deletion. Every change that proves who you are again (a
  * password or 2FA change) ends your other sessions (SECURITY-TESTS A10).
  */
+import { hubOf } from '../hubs';
 import { Hono, type Context } from 'hono';
 import { ApiError } from '../../protocol/errors';
 import { AcceptTermsRequest, ChangePasswordRequest, DeleteAccountRequest, RegenerateRecoveryRequest, TotpCodeRequest, TotpDisableRequest, TotpEnableRequest, TotpEnrollRequest, UpdateProfileRequest } from '../../protocol/auth';
@@ -55,6 +56,7 @@ async function setProfileImage(c: Context<AppEnv>, slot: 'avatar' | 'banner', se
 export async function deleteAccount(c: Context<AppEnv>, storage: Storage, user: User): Promise<void> {
   await notifyRooms(c.env, await userChannels(c.env, user.id), { kind: 'removed', userId: user.id, reason: 'deleted' });
   await closeSessionSockets(c.env, user.id, {});
+  if (c.env.USER_HUB) await hubOf(c.env, user.id).pushForgetAll(user.id);
   // The backup blob first: if this fails the account still exists and deletion can be retried.
   await blobStore(c.env).delete(keyBackupBlob(user.id));
   await storage.deleteUser(user.id);
