@@ -2,13 +2,15 @@
  * Desktop notification settings (issue #17 item 1), per device: whether they are on, do not
  * disturb, the level (every message, mentions only, nothing) for every conversation by default,
  * per community and per conversation, conversations muted until a time, and the sound. Kept in
- * localStorage like the appearance preferences: nothing here is secret, and the server never
- * learns it (push, item 2, will need the levels on the server and is not built yet).
+ * localStorage like the appearance preferences: nothing here is secret. With Web Push on (item 2,
+ * notifications/push.ts), the levels, mutes and do-not-disturb also go to the server with this
+ * device's push subscription, because the app is closed when a push is due; protocol/push.ts
+ * decides for both, so a push and a desktop notification follow the same rules.
  */
 import { createSignal } from 'solid-js';
+import { LEVELS, levelAllows, levelOf, type Level, type PushPrefs } from '../../../protocol/push';
 
-export const LEVELS = ['all', 'mentions', 'none'] as const;
-export type Level = (typeof LEVELS)[number];
+export { LEVELS, levelOf, type Level };
 export const SOUNDS = ['chime', 'pop', 'bell', 'none'] as const;
 export type Sound = (typeof SOUNDS)[number];
 
@@ -28,10 +30,12 @@ export interface NotificationPrefs {
   sound: Sound;
   /** 0–100. */
   volume: number;
+  /** Web Push when the app is closed (item 2), on this device. */
+  push: boolean;
 }
 
 const KEY = 'chatalot.notifications';
-export const DEFAULT_NOTIFICATION_PREFS: NotificationPrefs = { enabled: false, dnd: false, defaultLevel: 'all', communities: {}, conversations: {}, mutedUntil: {}, sound: 'chime', volume: 60 };
+export const DEFAULT_NOTIFICATION_PREFS: NotificationPrefs = { enabled: false, dnd: false, defaultLevel: 'all', communities: {}, conversations: {}, mutedUntil: {}, sound: 'chime', volume: 60, push: false };
 
 const isLevel = (x: unknown): x is Level => (LEVELS as readonly unknown[]).includes(x);
 const levels = (x: unknown): Record<string, Level> => Object.fromEntries(Object.entries(typeof x === 'object' && x ? x : {}).filter(([, v]) => isLevel(v))) as Record<string, Level>;
@@ -48,6 +52,7 @@ function load(): NotificationPrefs {
       mutedUntil: Object.fromEntries(Object.entries(s.mutedUntil ?? {}).filter(([, v]) => typeof v === 'number' && v > Date.now())),
       sound: (SOUNDS as readonly unknown[]).includes(s.sound) ? (s.sound as Sound) : DEFAULT_NOTIFICATION_PREFS.sound,
       volume: typeof s.volume === 'number' && s.volume >= 0 && s.volume <= 100 ? s.volume : DEFAULT_NOTIFICATION_PREFS.volume,
+      push: s.push === true,
     };
   } catch {
     return { ...DEFAULT_NOTIFICATION_PREFS };
@@ -57,10 +62,23 @@ function load(): NotificationPrefs {
 const [prefs, setPrefsSignal] = createSignal<NotificationPrefs>(load());
 export const notificationPrefs = prefs;
 
+const listeners = new Set<(p: NotificationPrefs) => void>();
+/** Calls `fn` after every change (push/ sends the new levels with the subscription); returns an unsubscribe. */
+export function onNotificationPrefs(fn: (p: NotificationPrefs) => void): () => void {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
 export function updateNotificationPrefs(change: (p: NotificationPrefs) => NotificationPrefs): void {
   const next = change(prefs());
   localStorage.setItem(KEY, JSON.stringify(next));
   setPrefsSignal(next);
+  for (const fn of listeners) fn(next);
+}
+
+/** What the server needs of the preferences to decide on a push (protocol/push.ts). */
+export function pushPrefsOf(p: NotificationPrefs, now = Date.now()): PushPrefs {
+  return { dnd: p.dnd, defaultLevel: p.defaultLevel, communities: p.communities, conversations: p.conversations, mutedUntil: Object.fromEntries(Object.entries(p.mutedUntil).filter(([, until]) => until > now)) };
 }
 
 /** A conversation's own level (null: it follows its community or the default). */
@@ -92,18 +110,10 @@ export function muteConversation(channelId: string, ms: number | null, now = Dat
   });
 }
 
-/** The level in effect for a conversation: its own, else its community's, else the default. */
-export function levelOf(p: NotificationPrefs, channelId: string, communityId: string | null): Level {
-  return p.conversations[channelId] ?? (communityId ? p.communities[communityId] : undefined) ?? p.defaultLevel;
-}
-
 /**
  * Whether a new message in a conversation should be shown: notifications on, no do-not-disturb,
  * not muted, and the level lets it through (a mention passes "mentions only").
  */
 export function shouldNotify(p: NotificationPrefs, channelId: string, communityId: string | null, mention: boolean, now: number): boolean {
-  if (!p.enabled || p.dnd) return false;
-  if ((p.mutedUntil[channelId] ?? 0) > now) return false;
-  const level = levelOf(p, channelId, communityId);
-  return level === 'all' || (level === 'mentions' && mention);
+  return p.enabled && levelAllows(p, channelId, communityId, mention, now);
 }

@@ -24,6 +24,7 @@
 
 import { openFileReadable } from '../crypto/FileCipher';
 import { isCryptoError } from '../crypto/errors';
+import { isPushPayload, previewFor } from './pushPreview';
 
 declare const __PRECACHE__: string[];
 declare const __VERSION__: string;
@@ -40,14 +41,31 @@ interface FetchLikeEvent {
   readonly clientId: string;
 }
 interface WindowClientLike {
-  postMessage(message: unknown, transfer: Transferable[]): void;
+  postMessage(message: unknown, transfer?: Transferable[]): void;
+  readonly url: string;
+  focus?(): Promise<WindowClientLike>;
+  navigate?(url: string): Promise<WindowClientLike | null>;
+}
+interface PushLikeEvent extends LifecycleEvent {
+  readonly data: { json(): unknown } | null;
+}
+interface NotificationClickLikeEvent extends LifecycleEvent {
+  readonly notification: Notification;
 }
 interface WorkerScope {
   skipWaiting(): Promise<void>;
-  readonly clients: { claim(): Promise<void>; get(id: string): Promise<WindowClientLike | undefined>; matchAll(options: { type: 'window' }): Promise<WindowClientLike[]> };
+  readonly clients: {
+    claim(): Promise<void>;
+    get(id: string): Promise<WindowClientLike | undefined>;
+    matchAll(options: { type: 'window'; includeUncontrolled?: boolean }): Promise<WindowClientLike[]>;
+    openWindow(url: string): Promise<WindowClientLike | null>;
+  };
+  readonly registration: ServiceWorkerRegistration;
   addEventListener(type: 'install' | 'activate', listener: (e: LifecycleEvent) => void): void;
   addEventListener(type: 'fetch', listener: (e: FetchLikeEvent) => void): void;
   addEventListener(type: 'message', listener: (e: MessageEvent) => void): void;
+  addEventListener(type: 'push', listener: (e: PushLikeEvent) => void): void;
+  addEventListener(type: 'notificationclick', listener: (e: NotificationClickLikeEvent) => void): void;
 }
 
 const scope = self as unknown as WorkerScope;
@@ -242,4 +260,46 @@ scope.addEventListener('fetch', (e) => {
   if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/ws/') || url.pathname === '/sw.js') return;
   if (request.mode === 'navigate') return e.respondWith(networkFirst(request));
   if (url.pathname.startsWith('/assets/') || __PRECACHE__.includes(url.pathname)) e.respondWith(cacheFirst(request));
+});
+
+// ── Web Push (issue #17 item 2) ─────────────────────────────────────────────────────────────
+
+/** Shows the notification for a push: decrypted on this device when it can be (pwa/pushPreview.ts). */
+async function showPush(data: unknown): Promise<void> {
+  if (!isPushPayload(data)) return scope.registration.showNotification('Chatalot', { tag: 'chatalot' });
+  const started = Date.now();
+  const preview = await previewFor(data).catch(() => null);
+  await scope.registration.showNotification(preview?.title ?? 'New message', {
+    body: preview?.body ?? '',
+    tag: data.channelId,
+    renotify: true,
+    icon: '/icon.svg',
+    data: { href: preview?.href ?? '/', seq: data.seq, decrypted: preview?.decrypted ?? false, ms: Date.now() - started },
+  } as NotificationOptions);
+}
+
+scope.addEventListener('push', (e) => {
+  let data: unknown = null;
+  try {
+    data = e.data?.json() ?? null;
+  } catch {
+    data = null;
+  }
+  e.waitUntil(showPush(data));
+});
+
+/** A click on a notification: the app's window comes forward on that conversation, or a new one opens there. */
+scope.addEventListener('notificationclick', (e) => {
+  const href = (e.notification.data as { href?: string } | null)?.href ?? '/';
+  const target = `${location.origin}/#${href.startsWith('/') ? href : '/'}`;
+  e.notification.close();
+  e.waitUntil(
+    (async () => {
+      const [open] = await scope.clients.matchAll({ type: 'window', includeUncontrolled: true });
+      if (open?.focus) {
+        await open.navigate?.(target).catch(() => null);
+        await open.focus();
+      } else await scope.clients.openWindow(target);
+    })(),
+  );
 });

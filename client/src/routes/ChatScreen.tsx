@@ -45,6 +45,9 @@ import { useWarnings, WarningsBanner } from '../components/moderation/WarningsBa
 import { AnnouncementBanners, useAnnouncements } from '../components/moderation/Announcements';
 import { PurgeDialog } from '../components/moderation/PurgeDialog';
 import { notifyArrival } from '../notifications/desktop';
+import { keepPushInStep } from '../notifications/push';
+import { notificationPrefs } from '../notifications/prefs';
+import { saveDirectory, type PushDirectory } from '../stores/pushDirectory';
 import { ReportTargetDialog, WarnDialog, type ReportTarget } from '../components/moderation/ReportTargetDialog';
 import { blocksOf, isBlocked, toggleBlock } from '../components/moderation/Blocks';
 import { AppearanceDialog, EmojiDialog, GroupLookDialog } from '../components/CommunityLook';
@@ -421,6 +424,19 @@ export default function ChatScreen() {
     return { title: t('New message'), communityId: null, href: '/' };
   };
   onCleanup(hub.onArrival((u, mention) => notifyArrival({ current: () => channelId() ?? null, describe: describeConversation, open: (href) => navigate(href) }, u, mention)));
+  // Web Push (issue #17 item 2): the server's copy of this device's levels follows them, and the
+  // service worker finds the names its notifications show here (it decrypts the text itself).
+  onCleanup(keepPushInStep());
+  createEffect(() => {
+    if (!notificationPrefs().push) return;
+    const conversations: PushDirectory['conversations'] = {};
+    for (const dm of dms() ?? []) conversations[dm.id] = { title: dmTitle(dm), short: dmTitle(dm), href: `/dm/${dm.id}`, direct: dm.memberIds.length + (dm.pendingIds?.length ?? 0) <= 2 };
+    for (const view of [community(), ...(views() ?? [])]) {
+      if (view) for (const ch of view.channels) conversations[ch.id] = { title: `#${ch.name} · ${view.community.name}`, short: `#${ch.name}`, href: `/c/${view.community.id}/${ch.id}`, direct: false };
+    }
+    const strings = { newMessage: t('New message'), mentioned: t('You were mentioned.'), inConversation: t('{sender} in {conversation}') };
+    void saveDirectory({ conversations, people: Object.fromEntries(names()), strings }).catch(() => undefined);
+  });
 
   // ── Unread counts ──────────────────────────────────────────────────────────────────────────
   const countsOfCommunity = (id: string) => {

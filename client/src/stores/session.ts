@@ -11,6 +11,7 @@ import { removeDevice } from '../api/keys';
 import { deviceDb, deviceWiped, reopenDeviceDb, wipeDeviceDb } from './DeviceDb';
 import { navigate } from '../router';
 import { closeAllSockets } from '../ws/ReconnectingSocket';
+import { forgetPushHere } from '../notifications/push';
 
 const [user, setUser] = createSignal<PublicUser | null>(null);
 export { user };
@@ -85,6 +86,8 @@ export function signOut(): Promise<void> {
       await apiLogout().catch(() => undefined);
     } finally {
       await setTokens(null).catch(() => undefined);
+      // The browser's push subscription goes too (the server dropped its copy with the device).
+      await forgetPushHere().catch(() => undefined);
       await wipeDeviceDb();
       // The service worker's caches hold only the public app shell, but a signed-out browser keeps
       // nothing of ours (SECURITY-TESTS V4); the worker fills them again on the next visit.

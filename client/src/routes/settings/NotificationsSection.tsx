@@ -10,6 +10,8 @@ import { listCommunities } from '../../api/communities';
 import { askPermission } from '../../notifications/desktop';
 import { LEVELS, notificationPrefs, setCommunityLevel, SOUNDS, updateNotificationPrefs, type Level, type Sound } from '../../notifications/prefs';
 import { playSound } from '../../notifications/sounds';
+import { disablePush, enablePush, pushSupported } from '../../notifications/push';
+import { pushConfig } from '../../api/push';
 
 export const LEVEL_LABELS: Record<Level, string> = { all: msg('Every message'), mentions: msg('Only mentions'), none: msg('Nothing') };
 const SOUND_LABELS: Record<Sound, string> = { chime: msg('Chime'), pop: msg('Pop'), bell: msg('Bell'), none: msg('No sound') };
@@ -52,6 +54,7 @@ export function NotificationsSection() {
           </button>
         </Show>
       </section>
+      <PushCard />
       <section class="settings-card" aria-labelledby="notify-levels-title">
         <h3 id="notify-levels-title">{t('What to be told about')}</h3>
         <label>
@@ -89,5 +92,56 @@ export function NotificationsSection() {
         </button>
       </section>
     </>
+  );
+}
+
+const PUSH_ERRORS: Record<string, string> = {
+  unsupported: msg('This browser cannot receive notifications while Chatalot is closed.'),
+  denied: msg('This browser blocks notifications from this site. Allow them in its site settings, then try again.'),
+  unavailable: msg('This instance does not send push notifications.'),
+};
+
+/** Web Push (issue #17 item 2): notifications while the app is closed, with the preview decrypted on this device. */
+function PushCard() {
+  const [config] = createResource(() => (pushSupported() ? pushConfig().catch(() => null) : Promise.resolve(null)));
+  const [busy, setBusy] = createSignal(false);
+  const [error, setError] = createSignal('');
+  const act = async (fn: () => Promise<void>) => {
+    setBusy(true);
+    setError('');
+    try {
+      await fn();
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : '';
+      setError(t(PUSH_ERRORS[reason] ?? msg('Push notifications could not be turned on here: {reason}'), { reason }));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Show when={config()?.enabled}>
+      <section class="settings-card" aria-labelledby="push-title">
+        <h3 id="push-title">{t('When Chatalot is closed')}</h3>
+        <p class="muted">{t('Your browser’s push service can wake this device when a message arrives while no Chatalot window is open. The push says only which conversation moved; this device then fetches the message and decrypts it itself, so the preview stays end-to-end encrypted. The levels above decide what is pushed.')}</p>
+        <Show
+          when={notificationPrefs().push}
+          fallback={
+            <button type="button" class="primary" disabled={busy()} onClick={() => void act(enablePush)}>
+              {t('Turn on push notifications')}
+            </button>
+          }
+        >
+          <p role="status">{t('Push notifications are on for this device.')}</p>
+          <button type="button" class="small" disabled={busy()} onClick={() => void act(disablePush)}>
+            {t('Turn off push notifications')}
+          </button>
+        </Show>
+        <Show when={error()}>
+          <p class="error" role="alert">
+            {error()}
+          </p>
+        </Show>
+      </section>
+    </Show>
   );
 }

@@ -1,0 +1,116 @@
+/**
+ * Issue #17 item 2 in Chromium: Web Push with the preview decrypted on the device.
+ *
+ * Bob turns push on in Settings → Notifications and closes the app (his page leaves for
+ * about:blank, so none of his devices is connected). Alice writes in #general. The server's push
+ * goes to the test push service (tests/helpers/pushService.ts), which checks its VAPID token and
+ * decrypts it with the subscription's private key: it holds the conversation id, the seq and the
+ * mention flag, and not the text. The test then hands exactly that payload to Bob's service
+ * worker as a real push event (CDP ServiceWorker.deliverPushMessage), which is what the
+ * browser's own push client does on receipt; the worker fetches the envelope, decrypts it with
+ * Bob's keys and shows "alice in #general" with the text.
+ *
+ * What is emulated: a headless browser here cannot reach a vendor's push service, so Bob's
+ * PushManager hands out a subscription the test made (its endpoint on the test push service and
+ * a P-256 key pair and auth secret, as PushManager makes them). Everything else is real.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Page, Worker } from 'playwright-core';
+import { browserSuite, communityOfTwo, expectNoCanaries, send, seriousViolations } from './helpers';
+import { fakePushService } from '../helpers/pushService';
+
+let service: Awaited<ReturnType<typeof fakePushService>>;
+const suite = browserSuite(async () => {
+  service = await fakePushService();
+  return { CHATALOT_TEST_PUSH_SERVICE: service.origin };
+});
+
+const CANARY = 'pushpreview-canary-5b8c';
+
+/** Bob's browser hands out this subscription instead of asking a vendor's push service. */
+async function emulatePushManager(page: Page, sub: { endpoint: string; keys: { p256dh: string; auth: string } }) {
+  await page.addInitScript((s) => {
+    let current: unknown = null;
+    const make = (key: ArrayBuffer) => ({ endpoint: s.endpoint, expirationTime: null, options: { applicationServerKey: key, userVisibleOnly: true }, toJSON: () => ({ endpoint: s.endpoint, keys: s.keys }), unsubscribe: async () => ((current = null), true), getKey: () => null });
+    PushManager.prototype.subscribe = async function (options?: PushSubscriptionOptionsInit) {
+      const key = options?.applicationServerKey as Uint8Array;
+      current = make(key.buffer.slice(key.byteOffset, key.byteOffset + key.byteLength) as ArrayBuffer);
+      return current as PushSubscription;
+    };
+    PushManager.prototype.getSubscription = async () => current as PushSubscription | null;
+  }, sub);
+}
+
+async function serviceWorker(page: Page): Promise<Worker> {
+  await expect.poll(() => page.context().serviceWorkers().length, { timeout: 20_000 }).toBeGreaterThan(0);
+  return page.context().serviceWorkers()[0]!;
+}
+
+type Shown = { title: string; body: string; data: { href: string; decrypted: boolean; ms: number } };
+/** The worker's global scope, as far as these tests use it (the project's lib is DOM). */
+type Scope = { registration: ServiceWorkerRegistration };
+const notifications = (sw: Worker) => sw.evaluate(async () => (await (self as unknown as Scope).registration.getNotifications()).map((n: Notification) => ({ title: n.title, body: n.body, data: n.data as Shown['data'] })));
+
+describe('Web Push', () => {
+  it('17.2: a push with the app closed is decrypted by the service worker into "alice in #general: the text"; the push itself carries no text', async () => {
+    const alice = await suite.pages.newPage();
+    const bob = await suite.pages.newPage();
+    const { channelUrl } = await communityOfTwo(suite, alice, bob, 'Push club', ['alice', 'bob']);
+    const sub = service.subscribe();
+    await emulatePushManager(bob, sub);
+    await bob.context().grantPermissions(['notifications'], { origin: suite.server.url });
+
+    await bob.goto(`${suite.server.url}/#/settings/notifications`);
+    await bob.reload();
+    const turnOn = bob.getByRole('button', { name: 'Turn on push notifications' });
+    await expect.poll(() => turnOn.count(), { timeout: 20_000 }).toBe(1);
+    expect(await seriousViolations(bob)).toEqual([]);
+    await turnOn.click();
+    await expect.poll(() => bob.getByText('Push notifications are on for this device.').count(), { timeout: 20_000 }).toBe(1);
+    expect(await seriousViolations(bob)).toEqual([]);
+    // The app keeps the names its notifications show; Bob looks at #general once, sees Alice's hello.
+    await alice.goto(channelUrl);
+    await bob.goto(channelUrl);
+    await send(alice, 'hello before');
+    await expect.poll(() => bob.getByRole('log').getByText('hello before').count(), { timeout: 30_000 }).toBe(1);
+    const sw = await serviceWorker(bob);
+
+    // Bob closes the app: no device of his is connected.
+    const cdp = await bob.context().newCDPSession(bob);
+    const registrations: { registrationId: string; scopeURL: string }[] = [];
+    cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => registrations.push(...e.registrations));
+    await cdp.send('ServiceWorker.enable');
+    await bob.goto('about:blank');
+    await expect.poll(() => registrations.some((r) => r.scopeURL.startsWith(suite.server.url)), { timeout: 10_000 }).toBe(true);
+    const registrationId = registrations.find((r) => r.scopeURL.startsWith(suite.server.url))!.registrationId;
+
+    await send(alice, `are you there ${CANARY}`);
+    await expect.poll(() => service.received.filter((r) => r.subscription === sub.id).length, { timeout: 30_000 }).toBeGreaterThan(0);
+    const push = service.received.filter((r) => r.subscription === sub.id).at(-1)!;
+    const payload = JSON.parse(push.payload) as { v: number; channelId: string; seq: number; mention: boolean };
+    expect(Object.keys(payload).sort()).toEqual(['channelId', 'mention', 'seq', 'v']);
+    expect(push.payload).not.toContain(CANARY);
+    expect(push.payload).not.toContain('alice');
+
+    // The browser's push client delivers it to the worker.
+    const delivered = Date.now();
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: suite.server.url, registrationId, data: push.payload });
+    await expect.poll(async () => (await notifications(sw)).length, { timeout: 30_000 }).toBeGreaterThan(0);
+    const [shown] = await notifications(sw);
+    console.log(`push: event to notification ${Date.now() - delivered} ms (decrypting in the worker: ${shown!.data.ms} ms)`);
+    expect(shown!.title).toBe('alice in #general');
+    expect(shown!.body).toBe(`are you there ${CANARY}`);
+    expect(shown!.data.decrypted).toBe(true);
+    expect(shown!.data.href).toMatch(/^\/c\/[\w-]+\/[\w-]+$/);
+
+    // A push this device cannot open (a conversation it has no key for) says only "New message".
+    await sw.evaluate(async () => (await (self as unknown as Scope).registration.getNotifications()).forEach((n: Notification) => n.close()));
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: suite.server.url, registrationId, data: JSON.stringify({ v: 1, channelId: 'no-such-channel-000000', seq: 1, mention: false }) });
+    await expect.poll(async () => (await notifications(sw)).map((n) => [n.title, n.body, n.data.decrypted]), { timeout: 30_000 }).toEqual([['New message', '', false]]);
+
+    // Neither the server's storage nor anything the push service received holds the text.
+    expectNoCanaries(suite.server.dataDir, [CANARY]);
+    for (const r of service.received) expect(r.payload).not.toContain(CANARY);
+    await cdp.detach();
+  });
+});
