@@ -249,7 +249,8 @@ export class ChannelRoom {
       if (frame.target === undefined) return { code: 'validation_failed', message: `target: a ${kind} needs the seq of the message it is about` };
       if (frame.replyTo !== undefined) return { code: 'validation_failed', message: `replyTo: only a message can reply` };
       const target = this.log.get(frame.target);
-      if (!target || (target.kind ?? 'message') !== 'message' || target.deleted) return { code: 'not_found', message: 'target: no such message' };
+      // A webhook's post is a message too: it can be reacted to, pinned and deleted (not edited: nobody here wrote it).
+      if (!target || !isPost(target.kind) || target.deleted) return { code: 'not_found', message: 'target: no such message' };
       if (kind === 'edit' && target.sender !== userId) return { code: 'forbidden', message: 'only the author can edit a message' };
       if (kind === 'delete' && target.sender !== userId) {
         if (!moderator) return { code: 'forbidden', message: 'only the author or a moderator can delete a message' };
@@ -307,7 +308,7 @@ export class ChannelRoom {
     // Disappearing messages: a message is stamped with when the room will erase it (what it says
     // about is erased with it, so only messages carry the stamp).
     const disappear = this.settings().disappearSeconds;
-    if ((e.kind ?? 'message') === 'message' && disappear > 0) e.expiresAt = e.ts + disappear * 1000;
+    if (isPost(e.kind) && disappear > 0) e.expiresAt = e.ts + disappear * 1000;
     // Message franking: the room vouches for who sent this commitment, where, at which seq and when.
     if (e.franking !== undefined && this.frankTag) e.frankTag = this.frankTag({ sender: e.sender, seq: e.seq, ts: e.ts, commitment: e.franking });
     // The writes are synchronous; the Durable Object's output gate holds the ack and the fan-out
@@ -334,6 +335,22 @@ export class ChannelRoom {
     if (replaced) this.tellScheduled(userId);
     this.onAccepted(e, deletedAuthor !== undefined && logModeration ? { deletedAuthor } : {});
     return true;
+  }
+
+  /**
+   * A post through one of the channel's incoming webhooks (issue #17 item 3), made by the server:
+   * a `webhook` envelope from `webhook.{id}` whose ciphertext field is base64 of the post's JSON
+   * (protocol/webhooks.ts). Plaintext by nature; stored and relayed like any envelope. Null when
+   * it could not be stored.
+   */
+  webhookPost(webhookId: string, body: string): { seq: number; ts: number } | null {
+    const bytes = new TextEncoder().encode(body);
+    let bin = '';
+    for (const b of bytes) bin += String.fromCharCode(b);
+    const send = { clientMsgId: `webhook-${crypto.randomUUID()}`, sender: webhookSender(webhookId), ciphertext: btoa(bin), kind: 'webhook' as const };
+    const decision = sequence(this.log.head(), send, undefined, this.clock());
+    if (decision.kind !== 'accept' || !this.accept(decision.envelope, null)) return null;
+    return { seq: decision.envelope.seq, ts: decision.envelope.ts };
   }
 
   /**
@@ -807,4 +824,14 @@ export class ChannelRoom {
 
 function error(code: string, message: string, ref?: string): ServerFrame {
   return { type: 'error', error: ref === undefined ? { code, message } : { code, message, ref } };
+}
+
+/** A message a person sent, or a post a webhook made: what reactions, pins and deletes may be about. */
+function isPost(kind: EnvelopeOut['kind']): boolean {
+  return (kind ?? 'message') === 'message' || kind === 'webhook';
+}
+
+/** The `sender` of a webhook's posts: never a user id (those have no dot). */
+export function webhookSender(webhookId: string): string {
+  return `webhook.${webhookId}`;
 }

@@ -242,6 +242,18 @@ export class ChannelRoomObject extends DurableObject<Env> {
     return this.room.moderatorDelete(seq, by);
   }
 
+  /**
+   * RPC from the worker: a post through one of this channel's webhooks (issue #17 item 3), already
+   * authenticated and validated there; its seq and time, or null when it could not be stored.
+   */
+  async webhookPost(channelId: string, webhookId: string, body: string): Promise<{ seq: number; ts: number } | null> {
+    if (channelId !== this.channelId) {
+      this.channelId = channelId;
+      await this.ctx.storage.put('channelId', channelId);
+    }
+    return this.room.webhookPost(webhookId, body);
+  }
+
   /** RPC from the worker: a moderator purges `sender`'s messages sent in [from, to] (issue #16); how many (would be) deleted. */
   async purge(sender: string, from: number, to: number, by: string, limit: number, dryRun: boolean): Promise<number> {
     return this.room.purge(sender, from, to, by, limit, dryRun);

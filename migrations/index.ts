@@ -46,6 +46,8 @@ import sqlite0019 from './sqlite/0019_instance.sql';
 import postgres0019 from './postgres/0019_instance.sql';
 import sqlite0020 from './sqlite/0020_terms_suspension.sql';
 import postgres0020 from './postgres/0020_terms_suspension.sql';
+import sqlite0021 from './sqlite/0021_webhooks.sql';
+import postgres0021 from './postgres/0021_webhooks.sql';
 
 /** One migration: a stable id (the file name without `.sql`) and its SQL text. */
 export interface Migration {
@@ -75,6 +77,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { id: '0018_announcements', sql: sqlite0018 },
   { id: '0019_instance', sql: sqlite0019 },
   { id: '0020_terms_suspension', sql: sqlite0020 },
+  { id: '0021_webhooks', sql: sqlite0021 },
 ];
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0000_init', sql: postgres0000 },
@@ -98,4 +101,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0018_announcements', sql: postgres0018 },
   { id: '0019_instance', sql: postgres0019 },
   { id: '0020_terms_suspension', sql: postgres0020 },
+  { id: '0021_webhooks', sql: postgres0021 },
 ];

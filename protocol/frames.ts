@@ -41,7 +41,12 @@ export const HelloFrame = v.strictObject({ type: v.literal('hello'), lastSeq: Se
  * - pin / unpin: marks `target`; needs MANAGE_MESSAGES in community channels.
  */
 export const EnvelopeKind = v.picklist(['message', 'edit', 'delete', 'reaction', 'pin', 'unpin']);
-export type EnvelopeKind = v.InferOutput<typeof EnvelopeKind>;
+/**
+ * An envelope's kind. Clients send the ones above; `webhook` is made only by the server, for a post
+ * an external service made through a channel's webhook (protocol/webhooks.ts): plaintext, never
+ * end-to-end encrypted, and shown as such.
+ */
+export type EnvelopeKind = v.InferOutput<typeof EnvelopeKind> | 'webhook';
 
 /** Most users one envelope may mention; a mention is routing metadata for badges. */
 export const MAX_MENTIONS = 50;

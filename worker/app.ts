@@ -35,6 +35,7 @@ import { linkPreviewRoutes } from './routes/linkPreview';
 import { gifRoutes } from './routes/gifs';
 import { imageRoutes } from './routes/images';
 import { pushRoutes } from './routes/push';
+import { channelWebhookRoutes, webhookPostRoutes } from './routes/webhooks';
 
 export interface AppEnv {
   Bindings: Env;
@@ -87,6 +88,8 @@ export function createApp(): Hono<AppEnv> {
   api.route('/', ownKeyRoutes);
   api.route('/communities', communityRoutes);
   api.route('/channels', channelRoutes);
+  api.route('/channels', channelWebhookRoutes);
+  api.route('/webhooks', webhookPostRoutes);
   api.route('/community-invites', communityInviteRoutes);
   api.route('/dms', dmRoutes);
   api.route('/files', fileRoutes);

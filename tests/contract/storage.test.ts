@@ -286,6 +286,26 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     expect(await b.storage.fileUsage(u.id)).toEqual({ bytes: 0, openUploads: 0 });
   });
 
+  it('issue #17 item 3: webhooks — listed per channel, rotated, counted, deleted, and gone with their channel', async () => {
+    const u = await b.storage.createUser(user(`hooks_${n}`));
+    const c = community(u.id);
+    await b.storage.createCommunity(c);
+    const hook = (k: string, createdAt: number) => ({ id: id(k), channelId: c.channel.id, name: `hook ${k}`, secretDigest: 'a'.repeat(64), createdBy: u.id, createdAt, rotatedAt: null, posts: 0, lastPostAt: null });
+    const h1 = await b.storage.createWebhook(hook('h1', 1_000));
+    const h2 = await b.storage.createWebhook(hook('h2', 2_000));
+    expect(await b.storage.getWebhook(h1.id)).toEqual(h1);
+    expect((await b.storage.listWebhooks(c.channel.id)).map((w) => w.id)).toEqual([h1.id, h2.id]);
+    expect(await b.storage.rotateWebhook(h1.id, 'b'.repeat(64), 3_000)).toBe(true);
+    expect(await b.storage.rotateWebhook('nope', 'b'.repeat(64), 3_000)).toBe(false);
+    await b.storage.recordWebhookPost(h1.id, 4_000);
+    await b.storage.recordWebhookPost(h1.id, 5_000);
+    expect(await b.storage.getWebhook(h1.id)).toEqual({ ...h1, secretDigest: 'b'.repeat(64), rotatedAt: 3_000, posts: 2, lastPostAt: 5_000 });
+    expect(await b.storage.deleteWebhook(h2.id)).toBe(true);
+    expect(await b.storage.deleteWebhook(h2.id)).toBe(false);
+    await b.storage.deleteChannel(c.channel.id);
+    expect(await b.storage.getWebhook(h1.id)).toBeNull();
+  });
+
   it('issue #13 items 5 and 6: images are live while a user, community or emoji refers to them; emoji names are unique and capped per community', async () => {
     const u = await b.storage.createUser(user(`images_${n}`));
     const c = community(u.id);

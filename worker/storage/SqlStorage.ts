@@ -10,7 +10,7 @@ import { usernameSkeleton } from '../auth/names';
 import { migrate } from './migrate';
 import type { SqlExecutor, SqlValue } from './SqlExecutor';
 import { StorageError } from './StorageError';
-import type { Announcement, AuditEvent, Feedback, Ban, CommunityModeration, Report, Warning, Channel, DirectMemberState, ChannelAccess, ChannelGroup, ChannelOverride, Community, CommunityLook, Role, Device, PersonalGroupAccess, DeviceList, Invite, KeyBackupMeta, OneTimePreKey, Member, NewUser, RefreshLookup, Session, Storage, StoredFile, StoredImage, User, UserPatch } from './Storage';
+import type { Announcement, Webhook, AuditEvent, Feedback, Ban, CommunityModeration, Report, Warning, Channel, DirectMemberState, ChannelAccess, ChannelGroup, ChannelOverride, Community, CommunityLook, Role, Device, PersonalGroupAccess, DeviceList, Invite, KeyBackupMeta, OneTimePreKey, Member, NewUser, RefreshLookup, Session, Storage, StoredFile, StoredImage, User, UserPatch } from './Storage';
 import type { CustomEmoji } from '../../protocol/images';
 
 /** Column lists that alias snake_case columns to the interface's camelCase fields. */
@@ -1108,6 +1108,32 @@ export class SqlStorage implements Storage {
     return (await this.db.run(`UPDATE feedback SET status = 'closed', closed_at = ?, closed_by = ? WHERE id = ? AND status = 'open'`, [now, by, id])) > 0;
   }
 
+  async createWebhook(w: Webhook): Promise<Webhook> {
+    await this.db.run('INSERT INTO webhooks (id, channel_id, name, secret_digest, created_by, created_at, rotated_at, posts, last_post_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', [w.id, w.channelId, w.name, w.secretDigest, w.createdBy, w.createdAt, w.rotatedAt, w.posts, w.lastPostAt]);
+    return w;
+  }
+
+  async getWebhook(id: string): Promise<Webhook | null> {
+    const row = await this.one<Webhook>(`SELECT ${WEBHOOK} FROM webhooks WHERE id = ?`, [id]);
+    return row ? webhookRow(row) : null;
+  }
+
+  async listWebhooks(channelId: string): Promise<Webhook[]> {
+    return (await this.db.all<Webhook>(`SELECT ${WEBHOOK} FROM webhooks WHERE channel_id = ? ORDER BY created_at, id`, [channelId])).map(webhookRow);
+  }
+
+  async rotateWebhook(id: string, secretDigest: string, now: number): Promise<boolean> {
+    return (await this.db.run('UPDATE webhooks SET secret_digest = ?, rotated_at = ? WHERE id = ?', [secretDigest, now, id])) > 0;
+  }
+
+  async deleteWebhook(id: string): Promise<boolean> {
+    return (await this.db.run('DELETE FROM webhooks WHERE id = ?', [id])) > 0;
+  }
+
+  async recordWebhookPost(id: string, now: number): Promise<void> {
+    await this.db.run('UPDATE webhooks SET posts = posts + 1, last_post_at = ? WHERE id = ?', [now, id]);
+  }
+
   async createAnnouncement(a: Announcement): Promise<Announcement> {
     await this.db.run('INSERT INTO announcements (id, text, severity, created_by, created_at, ends_at) VALUES (?, ?, ?, ?, ?, ?)', [a.id, a.text, a.severity, a.createdBy, a.createdAt, a.endsAt]);
     return a;
@@ -1165,4 +1191,10 @@ export class SqlStorage implements Storage {
     params.push(Math.max(1, Math.min(500, Math.floor(filter.limit))));
     return this.db.all<AuditEvent>(`SELECT ${AUDIT} FROM audit_log ${clause} ORDER BY created_at DESC, id DESC LIMIT ?`, params);
   }
+}
+
+const WEBHOOK = 'id, channel_id AS "channelId", name, secret_digest AS "secretDigest", created_by AS "createdBy", created_at AS "createdAt", rotated_at AS "rotatedAt", posts, last_post_at AS "lastPostAt"';
+/** PostgreSQL hands bigint columns back as strings. */
+function webhookRow(r: Webhook): Webhook {
+  return { ...r, createdAt: Number(r.createdAt), rotatedAt: r.rotatedAt === null ? null : Number(r.rotatedAt), posts: Number(r.posts), lastPostAt: r.lastPostAt === null ? null : Number(r.lastPostAt) };
 }

@@ -322,6 +322,19 @@ export interface Feedback {
   closedBy: string | null;
 }
 
+/** An incoming webhook of a channel (issue #17 item 3); its secret is kept as a SHA-256 digest only. */
+export interface Webhook {
+  id: string;
+  channelId: string;
+  name: string;
+  secretDigest: string;
+  createdBy: string;
+  createdAt: number;
+  rotatedAt: number | null;
+  posts: number;
+  lastPostAt: number | null;
+}
+
 /** An instance-wide announcement (issue #16 item 6). */
 export interface Announcement {
   id: string;
@@ -594,6 +607,16 @@ export interface Storage {
   countOpenFeedback(userId: string): Promise<number>;
   /** Closes open feedback; false when there is no such open item. */
   closeFeedback(id: string, by: string, now: number): Promise<boolean>;
+  /** Incoming webhooks (issue #17 item 3). */
+  createWebhook(w: Webhook): Promise<Webhook>;
+  getWebhook(id: string): Promise<Webhook | null>;
+  /** A channel's webhooks, oldest first. */
+  listWebhooks(channelId: string): Promise<Webhook[]>;
+  /** Replaces the secret (rotation); false when there is no such webhook. */
+  rotateWebhook(id: string, secretDigest: string, now: number): Promise<boolean>;
+  deleteWebhook(id: string): Promise<boolean>;
+  /** Counts one post. */
+  recordWebhookPost(id: string, now: number): Promise<void>;
   /** Announcements (issue #16 item 6). */
   createAnnouncement(a: Announcement): Promise<Announcement>;
   /** Every announcement, newest first (`now` given: only those not ended; `userId` given: only those they have not dismissed). */

@@ -412,3 +412,25 @@ export const feedback = sqliteTable(
   },
   (t) => [index('feedback_status_idx').on(t.status, t.createdAt), index('feedback_user_idx').on(t.userId, t.status)],
 );
+
+/**
+ * Incoming webhooks (issue #17 item 3): a channel's webhook, its secret stored as a SHA-256 digest
+ * only (the URL is shown once), how often it posted and when last. Deleted with its channel.
+ */
+export const webhooks = sqliteTable(
+  'webhooks',
+  {
+    id: text('id').primaryKey(),
+    channelId: text('channel_id')
+      .notNull()
+      .references(() => channels.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    secretDigest: text('secret_digest').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: integer('created_at').notNull(),
+    rotatedAt: integer('rotated_at'),
+    posts: integer('posts').notNull().default(0),
+    lastPostAt: integer('last_post_at'),
+  },
+  (t) => [index('webhooks_channel_idx').on(t.channelId)],
+);
