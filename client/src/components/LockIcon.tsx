@@ -1,7 +1,7 @@
 /**
  * The per-message encryption state: a lock for encrypted messages (verified, unverified, key
  * changed), an open lock for unencrypted ones, and a broken lock with the typed reason when a
- * message could not be opened. The text is always in the accessible name, never colour alone.
+ * message could not be opened. A webhook's post (never encrypted) says so in words, with no lock. The text is always in the accessible name, never colour alone.
  */
 import { msg, t } from '../i18n';
 import type { ViewMessage } from '../stores/ChannelSession';
@@ -27,6 +27,7 @@ const FAILURES: Record<string, string> = {
 export function lockLabel(lock: ViewMessage['lock']): { text: string; tone: 'ok' | 'warn' | 'bad' | 'muted' } {
   if (lock.kind === 'sending') return { text: t('Encrypted, sending'), tone: 'muted' };
   if (lock.kind === 'error') return { text: t('Not decrypted: {reason}', { reason: FAILURES[lock.code] ? t(FAILURES[lock.code]!) : lock.code }), tone: 'bad' };
+  if (lock.kind === 'webhook') return { text: t('Not end-to-end encrypted — posted by webhook {name}', { name: lock.name }), tone: 'bad' };
   switch (lock.status) {
     case 'encrypted-verified':
       return { text: t('End-to-end encrypted, verified'), tone: 'ok' };
@@ -41,6 +42,14 @@ export function lockLabel(lock: ViewMessage['lock']): { text: string; tone: 'ok'
 
 export function LockIcon(props: { lock: ViewMessage['lock'] }) {
   const label = () => lockLabel(props.lock);
+  // A webhook's post gets words, not a lock (issue #17 item 3): nothing about it is encrypted.
+  if (props.lock.kind === 'webhook') {
+    return (
+      <span class="webhook-badge" data-lock="webhook">
+        <span class="bot-tag">{t('Webhook')}</span> {label().text}
+      </span>
+    );
+  }
   const open = () => props.lock.kind === 'error' || (props.lock.kind === 'status' && props.lock.status === 'not-encrypted');
   return (
     <span class={`lock lock-${label().tone}`} role="img" aria-label={label().text} title={label().text} data-lock={props.lock.kind === 'status' ? props.lock.status : props.lock.kind === 'error' ? props.lock.code : 'sending'}>

@@ -179,6 +179,8 @@ export function MessagePane(props: {
   createEffect(() => setMessages(reconcile(props.session?.view() ?? [], { key: 'key', merge: false })));
   const online = () => !!props.session && !props.session.socket.down() && props.hubOnline;
   const canSend = () => !!props.session && !props.cryptoError && !props.readOnly;
+  /** Who a row names: the person, or for a webhook's post the name it asked for (else the webhook's own name). */
+  const senderName = (m: ViewMessage) => (m.webhook ? (m.webhook.username ?? m.webhook.name) : props.nameOf(m.sender));
   /** A received message's lock follows what this device knows about its sender now (verified since, or key changed). */
   const lockOf = (m: ViewMessage): ViewMessage['lock'] => {
     if (m.lock.kind !== 'status' || m.lock.status === 'not-encrypted' || !props.trustOf || m.sender === props.me) return m.lock;
@@ -672,11 +674,11 @@ export function MessagePane(props: {
               data-seq={m.seq ?? ''}
             >
               <Show when={groupStart()} fallback={<span class="gutter-time" aria-hidden="true">{messageTimeShort(m.ts, preferences().clock, locale())}</span>}>
-                <Avatar id={m.sender} name={props.nameOf(m.sender)} image={props.avatarOf?.(m.sender)} />
+                <Avatar id={m.sender} name={senderName(m)} image={m.webhook ? undefined : props.avatarOf?.(m.sender)} />
               </Show>
               <div class="message-body">
               <div class="meta" classList={{ 'visually-hidden': !groupStart() && !m.pinned && !m.edited && !m.pending && m.lock.kind === 'status' && m.lock.status !== 'key-changed' }}>
-                <span class="sender">{props.nameOf(m.sender)}</span>
+                <span class="sender">{senderName(m)}</span>
                 <time dateTime={new Date(m.ts).toISOString()} title={messageTimeFull(m.ts, preferences().clock, locale())}>
                   {messageTimeLabel(m.ts, now(), preferences().times, preferences().clock, locale())}
                 </time>
@@ -817,7 +819,7 @@ export function MessagePane(props: {
                       {t('Forward')}
                     </button>
                   </Show>
-                  <Show when={m.sender !== props.me}>
+                  <Show when={m.sender !== props.me && !m.webhook}>
                     <button type="button" class="tool" onClick={() => setReporting(m)} aria-label={t('Report message')}>
                       {t('Report')}
                     </button>

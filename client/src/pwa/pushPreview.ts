@@ -19,6 +19,7 @@ import { configureAuth, freshAccessToken } from '../api/http';
 import { decodeIdentityPublic, isCryptoError, selectProvider, senderKeyDecrypt } from '../crypto';
 import { unwrapChannelEnvelope } from '../e2ee/ChannelEnvelope';
 import { decodeBody, type MessageBody } from '../e2ee/MessageBody';
+import { readWebhookPost } from '../e2ee/webhookPost';
 import { fromBase64 } from '../e2ee/base64';
 import { DB_NAME, DB_VERSION, APP_STORES } from '../stores/DeviceDb';
 import { IndexedDbKeyStore, KEY_STORES } from '../stores/IndexedDbKeyStore';
@@ -78,11 +79,17 @@ function describeBody(body: MessageBody): string {
 }
 
 /** Opens the newest message among `envelopes` without storing anything; null when it cannot. */
-async function openNewest(db: Db, channelId: string, envelopes: EnvelopeOut[], self: { userId: string; deviceId: string }): Promise<{ sender: string; text: string } | null> {
+async function openNewest(db: Db, channelId: string, envelopes: EnvelopeOut[], self: { userId: string; deviceId: string }): Promise<{ sender: string; text: string; name?: string } | null> {
   const store = new IndexedDbKeyStore(db);
   const provider = await selectProvider();
-  const messages = envelopes.filter((e) => (e.kind ?? 'message') === 'message' && !e.deleted && e.sender !== self.userId).sort((a, b) => b.seq - a.seq);
+  const messages = envelopes.filter((e) => ((e.kind ?? 'message') === 'message' || e.kind === 'webhook') && !e.deleted && e.sender !== self.userId).sort((a, b) => b.seq - a.seq);
   for (const env of messages) {
+    // A webhook's post is plaintext: nothing to decrypt, and it is named as the webhook.
+    if (env.kind === 'webhook') {
+      const post = readWebhookPost(env.ciphertext);
+      if (post) return { sender: env.sender, text: post.text.slice(0, 200), name: post.username ?? post.name };
+      continue;
+    }
     const wrapped = unwrapChannelEnvelope(fromBase64(env.ciphertext));
     if (!wrapped) continue;
     const address = `${env.sender}.${wrapped.deviceId}`;
@@ -131,7 +138,7 @@ export async function previewFor(payload: PushPayload): Promise<Preview> {
     const envelopes = await fetchEnvelopes(payload.channelId, payload.seq, token).catch(() => [] as EnvelopeOut[]);
     const opened = await openNewest(db, payload.channelId, envelopes, self);
     if (!opened) return located;
-    const sender = directory.people[opened.sender] ?? strings.newMessage;
+    const sender = opened.name ?? directory.people[opened.sender] ?? strings.newMessage;
     const title = where && !where.direct ? strings.inConversation.replace('{sender}', sender).replace('{conversation}', where.short) : sender;
     return { title, body: opened.text || located.body, href: where?.href ?? '/', decrypted: true };
   } finally {

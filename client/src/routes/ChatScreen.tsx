@@ -17,6 +17,7 @@ import { createEffect, createMemo, createResource, createRoot, createSignal, For
 import { Permission, RANK, type BuiltInRole } from '../../../protocol/permissions';
 import { acceptDm, channelMembers, communityTheme, createDm, kickMember, communityMembers, declineDm, getCommunity, leaveDm, listCommunities, listDms, listRoles, type Channel, type CommunityMember, type Dm, setDmDisappearing } from '../api/communities';
 import { ChannelSettingsDialog } from '../components/ChannelSettingsDialog';
+import { WebhooksDialog } from '../components/WebhooksDialog';
 import {
   CreateChannelDialog,
   CreateCommunityDialog,
@@ -569,7 +570,7 @@ export default function ChatScreen() {
     onCleanup(() => (cancelAnimationFrame(frame), removeEventListener('keydown', onKey)));
   });
 
-  type DialogName = SidebarAction | 'community' | 'join' | 'channelSettings' | 'switcher' | 'shortcuts' | 'groupLook';
+  type DialogName = SidebarAction | 'community' | 'join' | 'channelSettings' | 'webhooks' | 'switcher' | 'shortcuts' | 'groupLook';
   const [dialog, setDialog] = createSignal<DialogName | null>(null);
   const [settingsFor, setSettingsFor] = createSignal<Channel | null>(null);
   const close = () => setDialog(null);
@@ -717,6 +718,11 @@ export default function ChatScreen() {
               <Show when={currentChannel() && can(Permission.MANAGE_CHANNELS)}>
                 <button type="button" class="small" onClick={() => openChannelSettings(currentChannel()!)}>
                   {t('Channel settings')}
+                </button>
+              </Show>
+              <Show when={currentChannel() && currentChannel()!.kind === 'text' && ((currentChannel()!.permissions ?? community()?.permissions ?? 0) & (Permission.MANAGE_WEBHOOKS | Permission.ADMINISTRATOR)) !== 0}>
+                <button type="button" class="small" onClick={() => setDialog('webhooks')}>
+                  {t('Webhooks')}
                 </button>
               </Show>
               <Show when={currentDm()}>
@@ -937,6 +943,7 @@ export default function ChatScreen() {
         onDeleting={(id) => id === channelId() && navigate(`/c/${communityId()}`)}
         onDeleted={refetchCommunity}
       />
+      <WebhooksDialog open={dialog() === 'webhooks'} onClose={close} channel={currentChannel() ?? null} />
       <InviteDialog open={dialog() === 'invite'} onClose={close} communities={invitable()} communityId={communityId() ?? invitable()[0]?.id ?? null} />
       <JoinDialog open={dialog() === 'join'} onClose={close} />
       <QuickSwitcher open={dialog() === 'switcher'} onClose={close} targets={dialog() === 'switcher' ? switchTargets() : []} />

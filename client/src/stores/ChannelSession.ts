@@ -24,6 +24,7 @@ import type { CryptoErrorCode, MessageStatus } from '../crypto';
 import type { Engine, OpenResult } from '../e2ee/Engine';
 import { frankedPlaintext, commitmentHolds } from '../e2ee/franking';
 import { FRANKED_KINDS } from '../../../protocol/franking';
+import { readWebhookPost } from '../e2ee/webhookPost';
 import { decodeBody, type CallNotice, type FileRef, type LinkPreviewRef, type MessageBody } from '../e2ee/MessageBody';
 import { applyVote, type PollView } from '../e2ee/polls';
 import { forgetMedia } from '../files/transfer';
@@ -56,6 +57,8 @@ export interface MessageRecord {
   frankTag?: string;
   /** The exact plaintext that was decrypted (JSON text), kept so a report can disclose it byte for byte. */
   raw?: string;
+  /** A post through one of the channel's webhooks (kind `webhook`): never encrypted (issue #17 item 3). */
+  webhook?: { name: string; username?: string };
 }
 
 /** An outgoing envelope not yet acknowledged. */
@@ -92,7 +95,9 @@ export interface ViewMessage {
   deleted: boolean;
   pending: boolean;
   problem?: string;
-  lock: { kind: 'status'; status: MessageStatus } | { kind: 'error'; code: string } | { kind: 'sending' };
+  lock: { kind: 'status'; status: MessageStatus } | { kind: 'error'; code: string } | { kind: 'sending' } | { kind: 'webhook'; name: string };
+  /** Posted by a webhook (issue #17 item 3): the name to show, and that it is not end-to-end encrypted. */
+  webhook?: { name: string; username?: string };
   /** What this message answers: the quote it carries. */
   replyTo?: { seq: number; sender: string; text: string };
   /** Reactions by emoji: who reacted (user ids), in the order they first did. */
@@ -280,7 +285,7 @@ export class ChannelSession {
 
   private messageCount(): number {
     let n = 0;
-    for (const r of this.recordsSignal[0]().values()) if (r.kind === 'message') n++;
+    for (const r of this.recordsSignal[0]().values()) if (r.kind === 'message' || r.kind === 'webhook') n++;
     return n;
   }
 
@@ -537,7 +542,7 @@ export class ChannelSession {
 
   /** Whether `env` still has to be decrypted (not held already, not our own echo, not a tombstone). */
   private needsOpening(env: EnvelopeOut): boolean {
-    if (env.deleted || env.kind === 'delete' || (this.recordsSignal[0]().has(env.seq) && !env.deleted)) return false;
+    if (env.deleted || env.kind === 'delete' || env.kind === 'webhook' || (this.recordsSignal[0]().has(env.seq) && !env.deleted)) return false;
     if (env.sender === this.engine.userId && this.scheduledCopies[env.clientMsgId]) return false;
     return !(env.sender === this.engine.userId && this.outboxSignal[0]().some((o) => o.clientMsgId === env.clientMsgId));
   }
@@ -584,6 +589,11 @@ export class ChannelSession {
     }
     // Erased because its timer ran out: never shown, not even as "deleted".
     if (env.deleted) return this.saveRecord({ ...base, deleted: true, ...(env.expiresAt !== undefined && env.expiresAt <= Date.now() ? { expired: true as const } : {}) });
+    // A webhook's post is plaintext by nature: read, never decrypted (issue #17 item 3).
+    if (base.kind === 'webhook') {
+      const post = readWebhookPost(env.ciphertext);
+      return this.saveRecord(post ? { ...base, body: { v: 1, text: post.text }, status: 'not-encrypted', webhook: { name: post.name, ...(post.username ? { username: post.username } : {}) } } : { ...base, error: 'unreadable-body' });
+    }
     // A delete carries nothing to read (a moderator's, made by the server, not even a ciphertext).
     this.saveRecord(base.kind === 'delete' ? base : await this.openRecord(base, env.ciphertext, preOpened));
     if (base.kind === 'delete' && base.target !== undefined) {
@@ -879,7 +889,7 @@ export class ChannelSession {
     const out: ViewMessage[] = [];
     for (const r of records) {
       if (r.expired) continue;
-      if (r.kind === 'message') {
+      if (r.kind === 'message' || r.kind === 'webhook') {
         const v: ViewMessage = {
           key: `s${r.seq}`,
           seq: r.seq,
@@ -894,7 +904,8 @@ export class ChannelSession {
           edited: false,
           deleted: !!r.deleted,
           pending: false,
-          lock: r.error ? { kind: 'error', code: r.error } : { kind: 'status', status: r.status ?? 'encrypted-unverified' },
+          lock: r.kind === 'webhook' && r.webhook ? { kind: 'webhook', name: r.webhook.name } : r.error ? { kind: 'error', code: r.error } : { kind: 'status', status: r.status ?? 'encrypted-unverified' },
+          ...(r.webhook ? { webhook: r.webhook } : {}),
           ...(r.replyTo !== undefined ? { replyTo: { seq: r.replyTo, sender: r.body?.quote?.sender ?? '', text: r.body?.quote?.text ?? '' } } : {}),
           reactions: [],
           pinned: false,
@@ -1009,7 +1020,7 @@ export class ChannelSession {
   /** Widens the view so it includes the message `seq` (when it is held here), e.g. to jump to the first unread. */
   showFrom(seq: number): void {
     let newer = 0;
-    for (const r of this.recordsSignal[0]().values()) if (r.kind === 'message' && r.seq >= seq) newer++;
+    for (const r of this.recordsSignal[0]().values()) if ((r.kind === 'message' || r.kind === 'webhook') && r.seq >= seq) newer++;
     if (newer + 5 > this.windowSignal[0]()) this.windowSignal[1](newer + 5);
   }
 

@@ -1,0 +1,9 @@
+/** A channel's incoming webhooks (worker/routes/webhooks.ts), for members with manage-webhooks. */
+import type { WebhookView } from '../../../protocol/webhooks';
+import { api } from './http';
+
+export type { WebhookView };
+export const listWebhooks = (channelId: string) => api<{ webhooks: WebhookView[] }>(`/api/channels/${channelId}/webhooks`);
+export const createWebhook = (channelId: string, name: string) => api<{ webhook: WebhookView; url: string }>(`/api/channels/${channelId}/webhooks`, { method: 'POST', body: { name } });
+export const rotateWebhook = (channelId: string, id: string) => api<{ webhook: WebhookView; url: string }>(`/api/channels/${channelId}/webhooks/${id}/rotate`, { method: 'POST' });
+export const deleteWebhook = (channelId: string, id: string) => api<void>(`/api/channels/${channelId}/webhooks/${id}`, { method: 'DELETE' });

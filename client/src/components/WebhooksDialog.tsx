@@ -1,0 +1,106 @@
+/**
+ * A channel's incoming webhooks (issue #17 item 3), for members with manage-webhooks there:
+ * every webhook with how often it posted and when last, a new one by name, a new secret (the old
+ * URL stops), and deletion after a second, confirming press. A URL is shown once, when it is
+ * made, with the warning that what is posted through it is not end-to-end encrypted.
+ */
+import { createResource, createSignal, For, Show } from 'solid-js';
+import { t } from '../i18n';
+import { createWebhook, deleteWebhook, listWebhooks, rotateWebhook, type WebhookView } from '../api/webhooks';
+import { Dialog } from './Dialog';
+import { MAX_WEBHOOK_NAME } from '../../../protocol/webhooks';
+
+export function WebhooksDialog(props: { open: boolean; onClose: () => void; channel: { id: string; name: string } | null }) {
+  const [list, { refetch }] = createResource(
+    () => (props.open ? props.channel?.id : undefined),
+    (id) => listWebhooks(id).then((r) => r.webhooks),
+  );
+  const [name, setName] = createSignal('');
+  const [shown, setShown] = createSignal<{ name: string; url: string } | null>(null);
+  const [confirming, setConfirming] = createSignal<string | null>(null);
+  const [error, setError] = createSignal('');
+  const [busy, setBusy] = createSignal(false);
+  const run = async (fn: () => Promise<void>) => {
+    setBusy(true);
+    setError('');
+    try {
+      await fn();
+      await refetch();
+    } catch (e) {
+      setError(e instanceof Error ? e.message : t('Something went wrong.'));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const create = () =>
+    run(async () => {
+      const r = await createWebhook(props.channel!.id, name().trim());
+      setShown({ name: r.webhook.name, url: r.url });
+      setName('');
+    });
+  const rotate = (w: WebhookView) =>
+    run(async () => {
+      const r = await rotateWebhook(props.channel!.id, w.id);
+      setShown({ name: r.webhook.name, url: r.url });
+    });
+  const remove = (w: WebhookView) => {
+    if (confirming() !== w.id) return setConfirming(w.id);
+    setConfirming(null);
+    void run(async () => {
+      await deleteWebhook(props.channel!.id, w.id);
+      if (shown()?.name === w.name) setShown(null);
+    });
+  };
+  const close = () => (setShown(null), setConfirming(null), setError(''), props.onClose());
+
+  return (
+    <Dialog open={props.open && !!props.channel} title={t('Webhooks of #{channel}', { channel: props.channel?.name ?? '' })} onClose={close}>
+      <p class="hint">{t('A webhook lets another service (a build server, a monitor) post into this channel through a secret URL. What it posts is not end-to-end encrypted: the server stores it as sent, and everyone sees it marked so.')}</p>
+      <Show when={shown()}>
+        {(s) => (
+          <div class="secret-url" role="status">
+            <label>
+              {t('URL of {name} (shown only now)', { name: s().name })}
+              <input readOnly name="webhookUrl" value={s().url} data-testid="webhook-url" onFocus={(e) => e.currentTarget.select()} />
+            </label>
+            <button type="button" class="small" onClick={() => void navigator.clipboard?.writeText(s().url).catch(() => undefined)}>
+              {t('Copy')}
+            </button>
+          </div>
+        )}
+      </Show>
+      <ul class="plain-list" aria-label={t('Webhooks')}>
+        <For each={list() ?? []} fallback={<li class="muted">{t('No webhooks yet.')}</li>}>
+          {(w) => (
+            <li class="webhook-row">
+              <strong>{w.name}</strong>{' '}
+              <span class="muted">
+                {w.lastPostAt ? t('Posts: {count}, last {when}', { count: w.posts, when: new Date(w.lastPostAt).toLocaleString() }) : t('No posts yet')}
+              </span>
+              <div class="button-row">
+                <button type="button" class="small" disabled={busy()} onClick={() => void rotate(w)} aria-label={t('New URL for {name}', { name: w.name })}>
+                  {t('New URL')}
+                </button>
+                <button type="button" class="small danger" disabled={busy()} onClick={() => remove(w)} aria-label={confirming() === w.id ? t('Confirm: delete {name}', { name: w.name }) : t('Delete {name}', { name: w.name })}>
+                  {confirming() === w.id ? t('Confirm: delete') : t('Delete')}
+                </button>
+              </div>
+            </li>
+          )}
+        </For>
+      </ul>
+      <form onSubmit={(e) => (e.preventDefault(), void create())}>
+        <label>
+          {t('Webhook name')}
+          <input name="webhookName" required maxLength={MAX_WEBHOOK_NAME} value={name()} onInput={(e) => setName(e.currentTarget.value)} />
+        </label>
+        <button type="submit" class="primary" disabled={busy() || !name().trim()}>
+          {t('Create webhook')}
+        </button>
+      </form>
+      <p class="error" role="alert">
+        {error()}
+      </p>
+    </Dialog>
+  );
+}
