@@ -279,12 +279,18 @@ async function main() {
   );
   child.on('exit', (code, signal) => {
     hasher?.child.kill('SIGKILL');
-    if (stopping) {
-      say('stopped');
-      process.exit(0);
-    }
-    const cause = stderrTail.filter((l) => /error|fail|cannot|denied/i.test(l)).pop() ?? stderrTail.pop() ?? '';
-    fail(`workerd exited unexpectedly (${signal ?? `code ${code}`})${cause ? `: ${cause}` : ''}`);
+    const finish = () => {
+      if (stopping) {
+        say('stopped');
+        process.exit(0);
+      }
+      const cause = stderrTail.filter((l) => /error|fail|cannot|denied/i.test(l)).pop() ?? stderrTail.pop() ?? '';
+      fail(`workerd exited unexpectedly (${signal ?? `code ${code}`})${cause ? `: ${cause}` : ''}`);
+    };
+    // A Ctrl-C reaches workerd too, and its exit can be seen before our own SIGINT handler runs
+    // (CI saw "workerd exited unexpectedly (SIGINT)" on a loaded machine): give the handler a moment.
+    if (!stopping && (signal === 'SIGINT' || signal === 'SIGTERM')) setTimeout(finish, 1000);
+    else finish();
   });
 
   // Wait for the control fd to tell us the port, then for health (which runs migrations).

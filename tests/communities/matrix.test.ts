@@ -107,6 +107,11 @@ const ROWS: Record<string, Row> = {
   // Members hold CONNECT by default (protocol/permissions.ts CALLS); tests/calls/calls.test.ts denies it.
   'GET /api/channels/{id}/call/ice': { scope: 'community', member: 'allowed' },
   'GET /api/channels/{id}/call': { scope: 'community', member: 'allowed' },
+  // Incoming webhooks (issue #17 item 3): manage-webhooks only (tests/webhooks/webhooks.test.ts).
+  'GET /api/channels/{id}/webhooks': { scope: 'community', member: 403 },
+  'POST /api/channels/{id}/webhooks': { scope: 'community', body: { name: 'w' }, member: 403 },
+  'POST /api/channels/{id}/webhooks/{webhookId}/rotate': { scope: 'community', member: 403 },
+  'DELETE /api/channels/{id}/webhooks/{webhookId}': { scope: 'community', member: 403 },
   'POST /api/dms': { scope: 'self', body: { userIds: ['{target}'] }, member: 'allowed' },
   'GET /api/dms': { scope: 'self', member: 'allowed' },
   'DELETE /api/dms/{id}/members/me': { scope: 'dm', member: 'allowed' },
@@ -130,7 +135,8 @@ function pathFor(path: string, scope: Row['scope'], other = false): string {
     .replace('{userId}', u.target.id)
     .replace('{roleId}', ids.role)
     .replace('{code}', ids.invite)
-    .replace('{name}', 'party');
+    .replace('{name}', 'party')
+    .replace('{webhookId}', 'no-such-webhook');
 }
 const bodyFor = (row: Row) => (row.body === undefined ? undefined : JSON.parse(JSON.stringify(row.body).replaceAll('{target}', u.target.id)));
 

@@ -67,6 +67,10 @@ describe('Web Push', () => {
     expect(await seriousViolations(bob)).toEqual([]);
     await turnOn.click();
     await expect.poll(() => bob.getByText('Push notifications are on for this device.').count(), { timeout: 20_000 }).toBe(1);
+    // The account's devices with push on are listed, this one among them, with its push service.
+    const pushDevices = bob.getByRole('list', { name: 'Devices that get push notifications' });
+    await expect.poll(() => pushDevices.getByRole('listitem').count(), { timeout: 20_000 }).toBe(1);
+    expect(await pushDevices.textContent()).toContain(`(${new URL(service.origin).host}, this device)`);
     expect(await seriousViolations(bob)).toEqual([]);
     // The app keeps the names its notifications show; Bob looks at #general once, sees Alice's hello.
     await alice.goto(channelUrl);
@@ -107,6 +111,18 @@ describe('Web Push', () => {
     await sw.evaluate(async () => (await (self as unknown as Scope).registration.getNotifications()).forEach((n: Notification) => n.close()));
     await cdp.send('ServiceWorker.deliverPushMessage', { origin: suite.server.url, registrationId, data: JSON.stringify({ v: 1, channelId: 'no-such-channel-000000', seq: 1, mention: false }) });
     await expect.poll(async () => (await notifications(sw)).map((n) => [n.title, n.body, n.data.decrypted]), { timeout: 30_000 }).toEqual([['New message', '', false]]);
+
+    // With "Show who wrote and what" off, the same push names the conversation only.
+    await sw.evaluate(async () => (await (self as unknown as Scope).registration.getNotifications()).forEach((n: Notification) => n.close()));
+    await bob.goto(`${suite.server.url}/#/settings/notifications`);
+    const showText = bob.getByRole('checkbox', { name: 'Show who wrote and what' });
+    await expect.poll(() => showText.count(), { timeout: 20_000 }).toBe(1);
+    await showText.uncheck();
+    await bob.goto(channelUrl); // the app stores the choice for the worker with the names
+    await expect.poll(() => bob.getByRole('log').getByText('hello before').count(), { timeout: 30_000 }).toBe(1);
+    await bob.goto('about:blank');
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: suite.server.url, registrationId, data: push.payload });
+    await expect.poll(async () => (await notifications(sw)).map((n) => [n.title, n.body, n.data.decrypted]), { timeout: 30_000 }).toEqual([['#general · Push club', '', false]]);
 
     // Neither the server's storage nor anything the push service received holds the text.
     expectNoCanaries(suite.server.dataDir, [CANARY]);

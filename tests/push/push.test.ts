@@ -12,7 +12,7 @@
  *   oversized body. The canary text appears nowhere in what the push service received.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, createCommunity, joinCommunity, openChannel, registerUser, type TestUser } from '../helpers/accounts';
+import { call, createCommunity, joinCommunity, openChannel, registerUser, TEST_PASSWORD, type TestUser } from '../helpers/accounts';
 import { startServer, type RunningServer } from '../helpers/server';
 import { fakePushService, type FakeSubscription } from '../helpers/pushService';
 import { addDevice, nextHub, openHub } from '../hub/helpers';
@@ -201,5 +201,19 @@ describe('Web Push', () => {
     expect((await call(server, bob, 'DELETE', `/api/push/subscriptions/${laptop}`)).status).toBe(404);
     expect((await call(server, bob, 'DELETE', `/api/push/subscriptions/${bobDevice}`)).status).toBe(204);
     expect(await listed()).toEqual([]);
+  });
+
+  it('17.2: suspending an account drops its push subscriptions (it signs in again, and subscribes again, after)', async () => {
+    const carol = await registerUser(server, 'push_carol');
+    const device = await addDevice(server, carol, 'phone');
+    expect((await subscribe(service.subscribe(), ALL, device, carol)).status).toBe(200);
+    const listed = async (as: TestUser) => ((await call(server, as, 'GET', '/api/push/subscriptions')).body as { subscriptions: unknown[] }).subscriptions.length;
+    expect(await listed(carol)).toBe(1);
+    expect((await call(server, alice, 'POST', `/api/admin/users/${carol.id}/suspend`, { reason: 'spam' })).status).toBe(200);
+    expect((await call(server, alice, 'DELETE', `/api/admin/users/${carol.id}/suspend`)).status).toBe(204);
+    // Her old token ended with the suspension; signed in again, she has no subscription until her app makes one.
+    const back = await call(server, null, 'POST', '/api/auth/login', { username: 'push_carol', password: TEST_PASSWORD });
+    expect(back.status).toBe(200);
+    expect(await listed({ ...carol, accessToken: (back.body as { accessToken: string }).accessToken })).toBe(0);
   });
 });

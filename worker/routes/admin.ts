@@ -19,7 +19,7 @@ import { addWarning, reportViews } from '../moderation/reports';
 import { ApiError } from '../../protocol/errors';
 import { audit } from '../auth/audit';
 import { notifyStanding } from '../rooms';
-import { announceListChange } from '../hubs';
+import { announceListChange, hubOf } from '../hubs';
 import type { Storage, User } from '../storage/Storage';
 
 /**
@@ -278,6 +278,8 @@ export const adminRoutes = new Hono<AppEnv>()
     await storage.updateUser(target.id, { suspendedAt: target.suspendedAt ?? now, suspensionReason: body.reason });
     const ended = await storage.revokeAllSessions(target.id, now);
     await closeSessionSockets(c.env, target.id, {});
+    // A suspended account gets no pushes; its devices subscribe again when it signs in after the suspension.
+    if (c.env.USER_HUB) await hubOf(c.env, target.id).pushForgetAll(target.id);
     await audit(c, 'account_suspended', target.id, { by: c.var.auth.user.id, reason: body.reason, endedSessions: ended });
     return c.json({ userId: target.id, suspendedAt: target.suspendedAt ?? now, reason: body.reason, endedSessions: ended });
   })

@@ -985,5 +985,11 @@ export const ar: Catalogue = {
   "Confirm: delete": "تأكيد: حذف",
   "Webhook name": "اسم خطاف الويب",
   "Create webhook": "إنشاء خطاف ويب",
+  "Devices that get push notifications": "الأجهزة التي تتلقى إشعارات الدفع",
+  "Stop push notifications on {device}": "إيقاف إشعارات الدفع على {device}",
+  "Stop": "إيقاف",
+  "this device": "هذا الجهاز",
+  "Show who wrote and what": "إظهار الكاتب والنص",
+  "Off: a push notification names the conversation only, for a lock screen others can see. On: this device decrypts the text itself; the server never can.": "عند الإيقاف: يذكر إشعار الدفع المحادثة فقط، لشاشة قفل قد يراها غيرك. عند التشغيل: يفك هذا الجهاز تشفير النص بنفسه؛ ولا يستطيع الخادم ذلك أبدًا.",
   "{count} new messages": { zero: 'لا رسائل جديدة', one: 'رسالة جديدة', two: 'رسالتان جديدتان', few: '{count} رسائل جديدة', many: '{count} رسالة جديدة', other: '{count} رسالة جديدة' },
 };

@@ -32,10 +32,12 @@ export interface NotificationPrefs {
   volume: number;
   /** Web Push when the app is closed (item 2), on this device. */
   push: boolean;
+  /** Whether a push notification shows who wrote and what (decrypted here), or only which conversation has news. */
+  pushText: boolean;
 }
 
 const KEY = 'chatalot.notifications';
-export const DEFAULT_NOTIFICATION_PREFS: NotificationPrefs = { enabled: false, dnd: false, defaultLevel: 'all', communities: {}, conversations: {}, mutedUntil: {}, sound: 'chime', volume: 60, push: false };
+export const DEFAULT_NOTIFICATION_PREFS: NotificationPrefs = { enabled: false, dnd: false, defaultLevel: 'all', communities: {}, conversations: {}, mutedUntil: {}, sound: 'chime', volume: 60, push: false, pushText: true };
 
 const isLevel = (x: unknown): x is Level => (LEVELS as readonly unknown[]).includes(x);
 const levels = (x: unknown): Record<string, Level> => Object.fromEntries(Object.entries(typeof x === 'object' && x ? x : {}).filter(([, v]) => isLevel(v))) as Record<string, Level>;
@@ -53,6 +55,7 @@ function load(): NotificationPrefs {
       sound: (SOUNDS as readonly unknown[]).includes(s.sound) ? (s.sound as Sound) : DEFAULT_NOTIFICATION_PREFS.sound,
       volume: typeof s.volume === 'number' && s.volume >= 0 && s.volume <= 100 ? s.volume : DEFAULT_NOTIFICATION_PREFS.volume,
       push: s.push === true,
+      pushText: s.pushText !== false,
     };
   } catch {
     return { ...DEFAULT_NOTIFICATION_PREFS };

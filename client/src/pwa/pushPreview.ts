@@ -116,13 +116,15 @@ const ENGLISH: PushDirectory['strings'] = { newMessage: 'New message', mentioned
 /** The notification for one push. */
 export async function previewFor(payload: PushPayload): Promise<Preview> {
   const db = await openDeviceDb().catch(() => null);
-  const directory: PushDirectory = (await db?.get<PushDirectory>('device', DIRECTORY_KEY).catch(() => undefined)) ?? { conversations: {}, people: {}, strings: ENGLISH };
+  const directory: PushDirectory = (await db?.get<PushDirectory>('device', DIRECTORY_KEY).catch(() => undefined)) ?? { conversations: {}, people: {}, strings: ENGLISH, showText: true };
   const strings = directory.strings;
   const fallback: Preview = { title: strings.newMessage, body: payload.mention ? strings.mentioned : '', href: '/', decrypted: false };
   if (!db) return fallback;
   try {
     const where = directory.conversations[payload.channelId];
     const located: Preview = where ? { ...fallback, title: where.title, href: where.href } : fallback;
+    // The person chose notifications that name the conversation only: nothing is fetched or decrypted.
+    if (directory.showText === false) return located;
     const self = await db.get<{ userId: string; deviceId: string }>('device', 'self');
     if (!self) return located;
     configureAuth({

@@ -436,7 +436,7 @@ export default function ChatScreen() {
       if (view) for (const ch of view.channels) conversations[ch.id] = { title: `#${ch.name} · ${view.community.name}`, short: `#${ch.name}`, href: `/c/${view.community.id}/${ch.id}`, direct: false };
     }
     const strings = { newMessage: t('New message'), mentioned: t('You were mentioned.'), inConversation: t('{sender} in {conversation}') };
-    void saveDirectory({ conversations, people: Object.fromEntries(names()), strings }).catch(() => undefined);
+    void saveDirectory({ conversations, people: Object.fromEntries(names()), strings, showText: notificationPrefs().pushText }).catch(() => undefined);
   });
 
   // ── Unread counts ──────────────────────────────────────────────────────────────────────────

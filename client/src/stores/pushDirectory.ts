@@ -14,6 +14,8 @@ export interface PushDirectory {
   people: Record<string, string>;
   /** The notification's words in the person's language (the worker has no translations of its own); {sender} and {conversation} are filled in. */
   strings: { newMessage: string; mentioned: string; inConversation: string };
+  /** False: a notification names the conversation only, and the worker decrypts nothing (for lock screens others see). */
+  showText: boolean;
 }
 
 let last = '';

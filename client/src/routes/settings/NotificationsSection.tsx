@@ -11,7 +11,9 @@ import { askPermission } from '../../notifications/desktop';
 import { LEVELS, notificationPrefs, setCommunityLevel, SOUNDS, updateNotificationPrefs, type Level, type Sound } from '../../notifications/prefs';
 import { playSound } from '../../notifications/sounds';
 import { disablePush, enablePush, pushSupported } from '../../notifications/push';
-import { pushConfig } from '../../api/push';
+import { deletePushSubscription, listPushSubscriptions, pushConfig } from '../../api/push';
+import { listOwnDevices } from '../../api/keys';
+import { deviceDb } from '../../stores/DeviceDb';
 
 export const LEVEL_LABELS: Record<Level, string> = { all: msg('Every message'), mentions: msg('Only mentions'), none: msg('Nothing') };
 const SOUND_LABELS: Record<Sound, string> = { chime: msg('Chime'), pop: msg('Pop'), bell: msg('Bell'), none: msg('No sound') };
@@ -132,16 +134,49 @@ function PushCard() {
           }
         >
           <p role="status">{t('Push notifications are on for this device.')}</p>
+          <label class="check">
+            <input type="checkbox" checked={notificationPrefs().pushText} onChange={(e) => updateNotificationPrefs((p) => ({ ...p, pushText: e.currentTarget.checked }))} />
+            {t('Show who wrote and what')}
+          </label>
+          <p class="hint">{t('Off: a push notification names the conversation only, for a lock screen others can see. On: this device decrypts the text itself; the server never can.')}</p>
           <button type="button" class="small" disabled={busy()} onClick={() => void act(disablePush)}>
             {t('Turn off push notifications')}
           </button>
         </Show>
+        <PushDevices refresh={() => notificationPrefs().push} />
         <Show when={error()}>
           <p class="error" role="alert">
             {error()}
           </p>
         </Show>
       </section>
+    </Show>
+  );
+}
+
+/** Which of the account's devices receive pushes (each subscribed itself), and removing one. */
+function PushDevices(props: { refresh: () => boolean }) {
+  const [subs, { refetch }] = createResource(props.refresh, async () => {
+    const [{ subscriptions }, { devices }] = await Promise.all([listPushSubscriptions(), listOwnDevices()]);
+    const names = new Map(devices.map((d) => [d.deviceId, d.name]));
+    const self = await (await deviceDb()).get<{ deviceId: string }>('device', 'self');
+    return subscriptions.map((s) => ({ ...s, name: names.get(s.deviceId) ?? s.deviceId, own: s.deviceId === self?.deviceId }));
+  });
+  return (
+    <Show when={(subs() ?? []).length > 0}>
+      <h4>{t('Devices that get push notifications')}</h4>
+      <ul class="plain-list" aria-label={t('Devices that get push notifications')}>
+        <For each={subs()}>
+          {(s) => (
+            <li>
+              {s.name} <span class="muted">({new URL(s.service).host}{s.own ? `, ${t('this device')}` : ''})</span>{' '}
+              <button type="button" class="small" aria-label={t('Stop push notifications on {device}', { device: s.name })} onClick={() => void (s.own ? disablePush() : deletePushSubscription(s.deviceId)).then(refetch, () => undefined)}>
+                {t('Stop')}
+              </button>
+            </li>
+          )}
+        </For>
+      </ul>
     </Show>
   );
 }
