@@ -49,20 +49,20 @@
  * changeDelay=0 (ms, at most, between a first vote's ack and the change) runTimeout=180
  * timeout=3000 registerConcurrency=8
  */
-import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { createCipheriv, createDecipheriv, createSecretKey, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { api as apiCall } from './lib/access.mjs';
 import { connectMany } from './lib/connect.mjs';
 import { frameKind, nowUs } from './lib/measure.mjs';
 import { ROOT, cpuMs, killAll, machineBusyMs, startBaseline, startChatalot } from './lib/servers.mjs';
 import { WorkerClient, option, versionOf } from './lib/workerClient.mjs';
+import { importBundled } from './lib/bundle.mjs';
 
 const SUBPROTOCOL = 'chatalot.v1';
 const POLL_OPTIONS = ['Pizza', 'Sushi', 'Tacos', 'Salad'];
@@ -622,19 +622,9 @@ async function main() {
   }
 
   // The client's own poll code, bundled (inside node_modules so nothing lands in the tree).
-  mkdirSync(join(ROOT, 'node_modules', '.cache'), { recursive: true });
-  const tmp = mkdtempSync(join(ROOT, 'node_modules', '.cache', 'chatalot-bench-polls-'));
-  const outfile = join(tmp, 'pollClient.mjs');
-  await build({
-    stdin: { contents: "export { applyVote } from './client/src/e2ee/polls.ts';\nexport { decodeBody, encodeBody } from './client/src/e2ee/MessageBody.ts';\n", resolveDir: ROOT, loader: 'ts', sourcefile: 'pollClient.ts' },
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    outfile,
-    logLevel: 'error',
-  });
-  opts.bundle = pathToFileURL(outfile).href;
+  const bundled = await importBundled('polls', "export { applyVote } from './client/src/e2ee/polls.ts';\nexport { decodeBody, encodeBody } from './client/src/e2ee/MessageBody.ts';\n");
+  opts.bundle = bundled.url;
+  const tmp = bundled.dir;
 
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, workerd: versionOf('workerd'), ws: versionOf('ws'), loadAverageAtStart: loadavg() };
   log(`poll bench: ${opts.voters} voters + the author, ${POLL_OPTIONS.length} options, ${Math.round(opts.changes * 100)} % change their vote; ${opts.warmup} warm-up + ${opts.runs} measured run(s) per server; ${opts.workers} client worker thread(s); ${machine.cpus} cores (${machine.cpuModel}), node ${machine.node}, workerd ${machine.workerd}`);

@@ -24,15 +24,14 @@
  * Bounded: loopback only, at most 1,000 channels, a timeout per phase; the server is killed at the end.
  * Options (CLI `--name=value`): channels=100 devices=10 samples=20 timeout=300
  */
-import { build } from 'esbuild';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { api } from './lib/access.mjs';
+import { importBundled } from './lib/bundle.mjs';
 import { ROOT, cpuMs, killAll, startChatalot } from './lib/servers.mjs';
 import { option } from './lib/workerClient.mjs';
 
@@ -89,20 +88,9 @@ function openRoom(wsUrl, channelId, token) {
 }
 
 async function main() {
-  mkdirSync(join(ROOT, 'node_modules', '.cache'), { recursive: true });
-  const tmp = mkdtempSync(join(ROOT, 'node_modules', '.cache', 'chatalot-bench-push-'));
-  const outfile = join(tmp, 'push.mjs');
-  await build({
-    stdin: { contents: "export { fakePushService } from './tests/helpers/pushService.ts';\nexport { pushRequest, importVapidKeys } from './worker/push/webPush.ts';\n", resolveDir: ROOT, loader: 'ts', sourcefile: 'push.ts' },
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    outfile,
-    logLevel: 'error',
-    external: ['jose'],
-  });
-  const { fakePushService, pushRequest, importVapidKeys } = await import(pathToFileURL(outfile).href);
+  const { fakePushService, pushRequest, importVapidKeys } = (
+    await importBundled('push', "export { fakePushService } from './tests/helpers/pushService.ts';\nexport { pushRequest, importVapidKeys } from './worker/push/webPush.ts';\n", { external: ['jose'] })
+  ).module;
   const service = await fakePushService();
   const server = await startChatalot({ env: { REGISTRATION_MODE: 'open', AUTH_RATE_LIMIT_PER_SECOND: '1000', CHATALOT_TEST_PUSH_SERVICE: service.origin } });
   const results = { machine: { cpus: cpus().length, model: cpus()[0]?.model, loadAverageAtStart: loadavg() }, options: opts };
