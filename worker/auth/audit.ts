@@ -48,6 +48,7 @@ export type AuditEventName =
   | 'instance_profile_changed'
   | 'legal_changed'
   | 'webhook_created'
+  | 'data_exported'
   | 'webhook_rotated'
   | 'webhook_deleted'
   | 'webhook_post'

@@ -30,6 +30,9 @@ const MAX_BLOCKS = 1000;
 import { dropImage, storeImage } from './images';
 import { legalVersion } from '../legal/documents';
 
+/** Pages of 500 audit events an export includes at most (the newest 50,000). */
+const EXPORT_AUDIT_PAGES = 100;
+
 
 async function issueBackupCodes(c: Context<AppEnv>, userId: string): Promise<string[]> {
   const codes = newBackupCodes();
@@ -250,6 +253,50 @@ export const meRoutes = new Hono<AppEnv>()
     const backupCodes = await issueBackupCodes(c, user.id);
     await audit(c, 'backup_codes_regenerated', user.id);
     return c.json({ backupCodes });
+  })
+
+  // Issue #19 item 6: everything the server holds about this account, as one JSON download. Not
+  // messages: the server has only their ciphertext; the device exports those (Settings → Privacy).
+  .get('/export', async (c) => {
+    const storage = await c.var.storage();
+    const { user } = c.var.auth;
+    const now = c.var.now();
+    const communities = await Promise.all(
+      (await storage.listCommunitiesForUser(user.id)).map(async (x) => {
+        const m = await storage.getMember(x.id, user.id);
+        return { id: x.id, name: x.name, role: m?.role ?? null, joinedAt: m?.joinedAt ?? null };
+      }),
+    );
+    const dms = await Promise.all(
+      (await storage.listDirectChannels(user.id, { all: true })).map(async (ch) => ({ id: ch.id, kind: ch.kind, members: (await storage.directMemberStates(ch.id)).map((m) => m.userId) })),
+    );
+    const events = [];
+    let cursor: { before?: number; beforeId?: string } = {};
+    for (let page = 0; page < EXPORT_AUDIT_PAGES; page++) {
+      const batch = await storage.listAudit({ userId: user.id, limit: 500, ...cursor });
+      events.push(...batch.map(({ id, event, ip, userAgent, detail, createdAt }) => ({ id, event, ip, userAgent, detail: JSON.parse(detail) as unknown, createdAt })));
+      if (batch.length < 500) break;
+      cursor = { before: batch.at(-1)!.createdAt, beforeId: batch.at(-1)!.id };
+    }
+    const body = {
+      format: 'chatalot-account-export/1',
+      exportedAt: now,
+      note: 'What this server holds about the account. Messages are end-to-end encrypted: the server has only ciphertext; export them from a device that can read them.',
+      account: { ...publicUser(user), suspended: user.suspendedAt !== null, termsAcceptedAt: user.termsAcceptedAt },
+      communities,
+      directMessages: dms,
+      sessions: (await storage.listSessions(user.id, now)).map((s) => ({ id: s.id, deviceName: s.deviceName, ip: s.ip, userAgent: s.userAgent, createdAt: s.createdAt, lastUsedAt: s.lastUsedAt })),
+      devices: (await storage.listDevices(user.id)).map((d) => ({ id: d.id, name: d.name, createdAt: d.createdAt, lastSeenAt: d.lastSeenAt })),
+      blocks: await storage.listBlocks(user.id),
+      warnings: (await storage.listWarnings(user.id)).map(({ moderatorId: _m, reportId: _r, ...w }) => w),
+      files: await storage.fileUsage(user.id),
+      pushSubscriptions: c.env.USER_HUB ? await hubOf(c.env, user.id).pushSubscriptions(user.id) : [],
+      audit: events,
+    };
+    await audit(c, 'data_exported', user.id);
+    return new Response(JSON.stringify(body, null, 2), {
+      headers: { 'Content-Type': 'application/json; charset=utf-8', 'Content-Disposition': `attachment; filename="chatalot-account-${user.username}.json"`, 'Cache-Control': 'no-store' },
+    });
   })
 
   .get('/audit', async (c) => {

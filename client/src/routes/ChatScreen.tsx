@@ -428,8 +428,8 @@ export default function ChatScreen() {
   // Web Push (issue #17 item 2): the server's copy of this device's levels follows them, and the
   // service worker finds the names its notifications show here (it decrypts the text itself).
   onCleanup(keepPushInStep());
+  // (The data export in Settings → Your data reads the same names.)
   createEffect(() => {
-    if (!notificationPrefs().push) return;
     const conversations: PushDirectory['conversations'] = {};
     for (const dm of dms() ?? []) conversations[dm.id] = { title: dmTitle(dm), short: dmTitle(dm), href: `/dm/${dm.id}`, direct: dm.memberIds.length + (dm.pendingIds?.length ?? 0) <= 2 };
     for (const view of [community(), ...(views() ?? [])]) {

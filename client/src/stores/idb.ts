@@ -66,6 +66,21 @@ export class Db {
     return (await requestToPromise(this.db.transaction(store).objectStore(store).getAll(range))) as T[];
   }
 
+  /** Every key with its value, read in one transaction (so they match). */
+  entries<T>(store: string): Promise<[IDBValidKey, T][]> {
+    return new Promise((resolve, reject) => {
+      const out: [IDBValidKey, T][] = [];
+      const req = this.db.transaction(store).objectStore(store).openCursor();
+      req.onsuccess = () => {
+        const cursor = req.result;
+        if (!cursor) return resolve(out);
+        out.push([cursor.key, cursor.value as T]);
+        cursor.continue();
+      };
+      req.onerror = () => reject(req.error);
+    });
+  }
+
   async getAllKeys(store: string, range?: IDBKeyRange): Promise<IDBValidKey[]> {
     return requestToPromise(this.db.transaction(store).objectStore(store).getAllKeys(range));
   }

@@ -1,6 +1,7 @@
 /**
- * The names a push notification shows (issue #17 item 2), kept by the app for its service worker:
- * each conversation's title and address, and the display names of people it knows. The worker
+ * The names a push notification shows (issue #17 item 2), kept by the app for its service worker,
+ * and that the message export names conversations and people with (issue #19 item 6): each
+ * conversation's title and address, and the display names of people it knows. The worker
  * reads it when a push arrives with the app closed (pwa/pushPreview.ts); it holds nothing the
  * server does not also show this user, and sign-out deletes it with the rest of the database.
  */

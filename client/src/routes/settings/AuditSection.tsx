@@ -8,7 +8,7 @@ import { t } from '../../i18n';
 import { auditLog, searchUsers, type AuditRow } from '../../api/admin';
 import { errorText } from '../../components/useSubmit';
 
-const EVENTS = ['', 'login', 'login_failed', 'register', 'account_deleted', 'account_quarantined', 'quarantine_lifted', 'sessions_ended_by_admin', 'totp_reset_by_admin', 'instance_role_changed', 'report_filed', 'report_resolved', 'member_warned', 'member_kicked', 'member_banned', 'member_timed_out', 'message_removed', 'messages_purged', 'announcement_posted', 'community_theme_changed', 'invite_created', 'invite_revoked'];
+const EVENTS = ['', 'login', 'login_failed', 'register', 'account_deleted', 'account_quarantined', 'quarantine_lifted', 'sessions_ended_by_admin', 'totp_reset_by_admin', 'instance_role_changed', 'report_filed', 'report_resolved', 'member_warned', 'member_kicked', 'member_banned', 'member_timed_out', 'message_removed', 'messages_purged', 'announcement_posted', 'community_theme_changed', 'invite_created', 'invite_revoked', 'webhook_created', 'webhook_rotated', 'webhook_deleted', 'webhook_post', 'data_exported'];
 
 export function AuditSection() {
   const [event, setEvent] = createSignal('');

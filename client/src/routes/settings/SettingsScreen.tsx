@@ -19,6 +19,7 @@ import { FeedbackSection, InstanceSection } from './InstanceSection';
 import { BlockedCard, blocksOf } from '../../components/moderation/Blocks';
 import { user } from '../../stores/session';
 import { NotificationsSection } from './NotificationsSection';
+import { DataSection } from './DataSection';
 import { ReportsSection } from '../../components/moderation/ReportQueue';
 import { AnnouncementsSection } from '../../components/moderation/Announcements';
 
@@ -29,6 +30,7 @@ const SECTIONS = [
   { id: 'devices', title: msg('Devices') },
   { id: 'appearance', title: msg('Appearance') },
   { id: 'notifications', title: msg('Notifications') },
+  { id: 'data', title: msg('Your data') },
   { id: 'invites', title: msg('Invites') },
   { id: 'feedback', title: msg('Feedback') },
   { id: 'users', title: msg('Users'), admin: true },
@@ -82,6 +84,9 @@ export default function SettingsScreen(props: { section: string; engine: Engine 
           </Match>
           <Match when={current() === 'notifications'}>
             <NotificationsSection />
+          </Match>
+          <Match when={current() === 'data'}>
+            <DataSection />
           </Match>
           <Match when={current() === 'invites'}>
             <InvitesSection communities={props.invitable} />
