@@ -9,6 +9,7 @@ import { route } from './router';
 import { boot, user } from './stores/session';
 import { JoinScreen, LoginScreen, RecoverScreen, RegisterScreen } from './routes/AuthScreens';
 import { UpdatePrompt } from './components/UpdatePrompt';
+import { InsecureContextBanner } from './components/InsecureContextBanner';
 import { LegalScreen, TermsPrompt } from './routes/LegalScreens';
 import { setInstanceProfile } from './stores/instance';
 
@@ -50,6 +51,7 @@ export function App() {
   return (
     <>
     <UpdatePrompt />
+    <InsecureContextBanner />
     <Show when={booted() && !config.loading} fallback={<p class="boot" role="status">{t('Loading Chatalot…')}</p>}>
       <Show when={legalRoute()} fallback={
       <Show

@@ -1003,5 +1003,8 @@ export const ar: Catalogue = {
   "Download as a web page": "تنزيل كصفحة ويب",
   "Download as JSON": "تنزيل بصيغة JSON",
   "To delete your account afterwards, go to": "لحذف حسابك بعد ذلك، انتقل إلى",
+  "This connection is not secure.": "هذا الاتصال غير آمن.",
+  "Opened over plain http at {host}, so this browser will not allow push notifications, installing Chatalot as an app, or calls (microphone and camera), and encryption runs slower. Messages stay end-to-end encrypted, but ask whoever runs this server for an https address (README, “HTTPS”).": "فُتح عبر http عادي على {host}، لذا لن يسمح هذا المتصفح بإشعارات الدفع ولا بتثبيت Chatalot كتطبيق ولا بالمكالمات (الميكروفون والكاميرا)، ويعمل التشفير أبطأ. تبقى الرسائل مشفرة من طرف إلى طرف، لكن اطلب ممن يدير هذا الخادم عنوان https (README، «HTTPS»).",
+  "Hide for now": "إخفاء الآن",
   "{count} new messages": { zero: 'لا رسائل جديدة', one: 'رسالة جديدة', two: 'رسالتان جديدتان', few: '{count} رسائل جديدة', many: '{count} رسالة جديدة', other: '{count} رسالة جديدة' },
 };
