@@ -10,29 +10,33 @@
 using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
-  services = [
-    (name = "chatalot", worker = .chatalot),
-    (name = "assets", disk = (path = "dist/client")),
-    (name = "do-storage", disk = (path = "data/do", writable = true)),
-    (name = "blobs", disk = (path = "data/blobs", writable = true)),
-    # The database is reached through this binding only; the worker's global outbound keeps
-    # workerd's default of public addresses, so nothing else can reach the private network.
-    (name = "pg", external = (address = "127.0.0.1:5432", tcp = ())),
-    # The password hasher, a workerd process of its own (selfhost/hasher.capnp) on a loopback
-    # port start.mjs picks: Argon2 there never holds this process's thread (worker/hasher).
-    (name = "hasher", external = (address = "127.0.0.1:9", http = ())),
-    # Link previews (worker/linkPreview.ts) go out through the global outbound, whose default
-    # network allows public addresses only, checked on the addresses DNS returns. The test suite
-    # serves its "external" pages on 127.0.0.2 and reaches them through this network instead,
-    # used only when CHATALOT_TEST_PREVIEW_HOST names that address, and the fake GIF service on
-    # it only when CHATALOT_TEST_GIF_API does, and the test push service only when
-    # CHATALOT_TEST_PUSH_SERVICE names it (none is ever set in production).
-    (name = "preview-test-net", network = (allow = ["public", "127.0.0.2/32"])),
-  ],
+  services = .services,
   sockets = [
     (name = "http", address = "127.0.0.1:8080", http = (), service = "chatalot"),
   ],
 );
+
+# The services, apart so that the TLS config start.mjs writes for TLS_CERT_PATH (an https socket
+# with the operator's certificate embedded) serves exactly these.
+const services :List(Workerd.Service) = [
+  (name = "chatalot", worker = .chatalot),
+  (name = "assets", disk = (path = "dist/client")),
+  (name = "do-storage", disk = (path = "data/do", writable = true)),
+  (name = "blobs", disk = (path = "data/blobs", writable = true)),
+  # The database is reached through this binding only; the worker's global outbound keeps
+  # workerd's default of public addresses, so nothing else can reach the private network.
+  (name = "pg", external = (address = "127.0.0.1:5432", tcp = ())),
+  # The password hasher, a workerd process of its own (selfhost/hasher.capnp) on a loopback
+  # port start.mjs picks: Argon2 there never holds this process's thread (worker/hasher).
+  (name = "hasher", external = (address = "127.0.0.1:9", http = ())),
+  # Link previews (worker/linkPreview.ts) go out through the global outbound, whose default
+  # network allows public addresses only, checked on the addresses DNS returns. The test suite
+  # serves its "external" pages on 127.0.0.2 and reaches them through this network instead,
+  # used only when CHATALOT_TEST_PREVIEW_HOST names that address, and the fake GIF service on
+  # it only when CHATALOT_TEST_GIF_API does, and the test push service only when
+  # CHATALOT_TEST_PUSH_SERVICE names it (none is ever set in production).
+  (name = "preview-test-net", network = (allow = ["public", "127.0.0.2/32"])),
+];
 
 const chatalot :Workerd.Worker = (
   modules = [

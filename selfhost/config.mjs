@@ -19,6 +19,8 @@ export const VARIABLES = {
   VAPID_PRIVATE_KEY_PATH: { default: '$DATA_DIR/keys/vapid-p256.pem', help: 'P-256 private key (PKCS#8 PEM) that signs Web Push requests (VAPID, RFC 8292); generated on first start. Browsers subscribe to this key: replacing it ends every push subscription' },
   VAPID_SUBJECT: { default: undefined, help: 'a mailto: or https: contact the browsers\' push services may use to reach you about your pushes (RFC 8292 sub), e.g. mailto:admin@example.org' },
   PUSH_SERVICE_HOSTS: { default: 'fcm.googleapis.com,updates.push.services.mozilla.com,*.push.apple.com,*.notify.windows.com', help: 'comma-separated host names (*. wildcards) of the browser push services the server will send Web Push to (https only); others are refused' },
+  TLS_CERT_PATH: { default: undefined, help: 'a PEM certificate (chain) to serve https on LISTEN_ADDR directly, without a proxy; needs TLS_KEY_PATH. Unset = plain http (fine on localhost; elsewhere browsers withhold push, installing, calls and WebCrypto)' },
+  TLS_KEY_PATH: { default: undefined, help: 'the PEM private key of TLS_CERT_PATH' },
   REGISTRATION_MODE: { default: 'invite_only', help: 'open, invite_only or closed; the first account is always allowed and becomes the owner' },
   ADMIN_USERNAME: { default: undefined, help: 'username that becomes instance owner when it registers (otherwise the first account does)' },
   MAX_FILE_SIZE_MB: { default: '100', help: 'largest encrypted file upload, in MiB (1–10240)' },
@@ -131,6 +133,9 @@ export function readConfig(env = process.env, cwd = process.cwd()) {
     const v = get(name);
     return v === undefined ? resolve(dataDir, fallback) : isAbsolute(v) ? v : resolve(cwd, v);
   };
+  const tlsCert = get('TLS_CERT_PATH');
+  const tlsKey = get('TLS_KEY_PATH');
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new ConfigError('TLS_CERT_PATH and TLS_KEY_PATH go together: set both to serve https, or neither');
   const vapidSubject = get('VAPID_SUBJECT');
   if (vapidSubject !== undefined && !/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/.test(vapidSubject)) throw new ConfigError(`VAPID_SUBJECT must be a mailto: address or an https: URL (got "${vapidSubject}")`);
   const pushHosts = get('PUSH_SERVICE_HOSTS') ?? VARIABLES.PUSH_SERVICE_HOSTS.default;
@@ -169,6 +174,7 @@ export function readConfig(env = process.env, cwd = process.cwd()) {
     gifApiKey: get('GIF_API_KEY'),
     jwtPrivateKeyPath: path('JWT_PRIVATE_KEY_PATH', 'keys/jwt-ed25519.pem'),
     jwtPublicKeyPath: path('JWT_PUBLIC_KEY_PATH', 'keys/jwt-ed25519.pub.pem'),
+    tls: tlsCert !== undefined ? { certPath: path('TLS_CERT_PATH', ''), keyPath: path('TLS_KEY_PATH', '') } : null,
     vapidPrivateKeyPath: path('VAPID_PRIVATE_KEY_PATH', 'keys/vapid-p256.pem'),
     vapidSubject,
     pushHosts,

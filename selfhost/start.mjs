@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { request as httpsRequest } from 'node:https';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, decodeKey, readConfig } from './config.mjs';
@@ -96,6 +97,45 @@ function ensureSecrets(config) {
   return { jwtPrivate, jwtPublic, totpKey, vapidPrivate };
 }
 
+/**
+ * With TLS_CERT_PATH and TLS_KEY_PATH: a workerd config serving exactly the services of
+ * selfhost/config.capnp on an https socket with the operator's certificate and key embedded (read
+ * by workerd at start, never copied). Written to DATA_DIR/tls/config.capnp; returns its path.
+ */
+function tlsConfig(config) {
+  for (const [name, file] of [['TLS_CERT_PATH', config.tls.certPath], ['TLS_KEY_PATH', config.tls.keyPath]]) {
+    let text;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      fail(`cannot read ${name} ${file} (${e.code ?? e.message})`);
+    }
+    if (!/-----BEGIN [A-Z ]+-----/.test(text)) fail(`${name} ${file} is not PEM`);
+  }
+  const dir = join(config.dataDir, 'tls');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const rel = (p) => JSON.stringify(relative(dir, p));
+  const file = join(dir, 'config.capnp');
+  writeFileSync(
+    file,
+    `# Written by selfhost/start.mjs for TLS_CERT_PATH / TLS_KEY_PATH; rewritten at every start.
+@0x${randomBytes(8).toString('hex').replace(/^./, 'f')};
+using Workerd = import "/workerd/workerd.capnp";
+using Base = import ${rel(join(ROOT, 'selfhost/config.capnp'))};
+
+const config :Workerd.Config = (
+  services = Base.services,
+  sockets = [
+    (name = "http", address = "127.0.0.1:8443", service = "chatalot",
+     https = (options = (), tlsOptions = (keypair = (privateKey = embed ${rel(config.tls.keyPath)}, certificateChain = embed ${rel(config.tls.certPath)})))),
+  ],
+);
+`,
+    { mode: 0o600 },
+  );
+  return file;
+}
+
 /** Resolves when `host:port` can be bound; stops start when another process holds it. */
 function ensurePortFree({ host, port, value }) {
   if (port === 0) return Promise.resolve();
@@ -106,13 +146,31 @@ function ensurePortFree({ host, port, value }) {
   });
 }
 
+/**
+ * GET over https to our own workerd on a loopback address. The certificate is the operator's
+ * and names their host, not this address, so it is not checked here: this probe only asks our
+ * own child whether it is up.
+ */
+function loopbackHttpsJson(url) {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { rejectUnauthorized: false, timeout: 15_000 }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ ok: res.statusCode >= 200 && res.statusCode < 300, status: res.statusCode, json: async () => JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.end();
+  });
+}
+
 async function waitForHealth(baseUrl, child, deadlineMs) {
   const deadline = Date.now() + deadlineMs;
   let last = 'no answer yet';
   while (Date.now() < deadline) {
     if (child.exitCode !== null) return { ok: false, message: `workerd exited with code ${child.exitCode}` };
     try {
-      const res = await fetch(`${baseUrl}/api/health`, { signal: AbortSignal.timeout(15_000) });
+      const res = baseUrl.startsWith('https:') ? await loopbackHttpsJson(`${baseUrl}/api/health`) : await fetch(`${baseUrl}/api/health`, { signal: AbortSignal.timeout(15_000) });
       const body = await res.json();
       if (res.ok) return { ok: true, body };
       return { ok: false, message: body?.error?.message ?? `health answered ${res.status}` };
@@ -188,7 +246,7 @@ async function main() {
 
   const args = [
     'serve',
-    join(ROOT, 'selfhost/config.capnp'),
+    config.tls ? tlsConfig(config) : join(ROOT, 'selfhost/config.capnp'),
     `--socket-addr=http=${config.listen.value}`,
     `--directory-path=do-storage=${join(config.dataDir, 'do')}`,
     `--directory-path=blobs=${join(config.dataDir, 'blobs')}`,
@@ -298,14 +356,15 @@ async function main() {
   const host = config.listen.host === '0.0.0.0' || config.listen.host === '*' ? '127.0.0.1' : config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
   let health;
   for (let i = 0; i < 100 && boundPort === 0; i++) await new Promise((r) => setTimeout(r, 50));
-  health = await waitForHealth(`http://${host}:${boundPort}`, child, 60_000);
+  const scheme = config.tls ? 'https' : 'http';
+  health = await waitForHealth(`${scheme}://${host}:${boundPort}`, child, 60_000);
   if (!health.ok) {
     stopping = true;
     child.kill('SIGKILL');
     hasher?.child.kill('SIGKILL');
     fail(`could not start: ${health.message}`);
   }
-  say(`serving http://${config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host}:${boundPort} (storage: ${health.body.storage}, data: ${config.dataDir})`);
+  say(`serving ${scheme}://${config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host}:${boundPort} (storage: ${health.body.storage}, data: ${config.dataDir})`);
 }
 
 main().catch((e) => fail(e instanceof Error ? e.message : String(e)));

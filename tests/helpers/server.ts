@@ -56,7 +56,7 @@ export function startServer(options: { dataDir?: string; env?: Record<string, st
       reject(new Error(`server did not start in time:\n${out}`));
     }, options.timeoutMs ?? 60_000);
     const onData = () => {
-      const m = /serving (http:\/\/[^\s]+)/.exec(out);
+      const m = /serving (https?:\/\/[^\s]+)/.exec(out);
       if (!m) return;
       clearTimeout(timer);
       child.stdout!.off('data', onData);

@@ -27,11 +27,28 @@ describe('npm start refuses bad configuration with one line naming it', () => {
     [{ TOTP_ENCRYPTION_KEY: 'short' }, /^chatalot: TOTP_ENCRYPTION_KEY must be 32 bytes/],
     [{ ADMIN_USERNAME: 'Not Valid' }, /^chatalot: ADMIN_USERNAME must be 3–32 characters/],
     [{ CHATALOT_INSPECTOR: '0.0.0.0:9229' }, /^chatalot: CHATALOT_INSPECTOR must be a loopback address and port/],
+    [{ TLS_CERT_PATH: '/tmp/cert.pem' }, /^chatalot: TLS_CERT_PATH and TLS_KEY_PATH go together/],
+    [{ VAPID_SUBJECT: 'admin' }, /^chatalot: VAPID_SUBJECT must be a mailto: address or an https: URL/],
+    [{ PUSH_SERVICE_HOSTS: 'https://fcm.googleapis.com' }, /^chatalot: PUSH_SERVICE_HOSTS must be comma-separated host names/],
   ])('%o', async (env, line) => {
     const { code, output } = await startExpectingFailure(env);
     expect(code).toBe(1);
     expect(chatalotLines(output)).toHaveLength(1);
     expect(chatalotLines(output)[0]).toMatch(line);
+  });
+
+  it('19.8: a TLS certificate that cannot be read, or is not PEM', async () => {
+    const dir = tempDataDir();
+    const notPem = join(dir, 'cert.txt');
+    writeFileSync(notPem, 'not a certificate');
+    for (const [env, line] of [
+      [{ TLS_CERT_PATH: join(dir, 'missing.pem'), TLS_KEY_PATH: notPem }, /^chatalot: cannot read TLS_CERT_PATH .*missing\.pem \(ENOENT\)$/],
+      [{ TLS_CERT_PATH: notPem, TLS_KEY_PATH: notPem }, /^chatalot: TLS_CERT_PATH .*cert\.txt is not PEM$/],
+    ] as const) {
+      const { code, output } = await startExpectingFailure(env);
+      expect(code).toBe(1);
+      expect(chatalotLines(output).at(-1)).toMatch(line);
+    }
   });
 
   it('an unwritable DATA_DIR', async () => {
