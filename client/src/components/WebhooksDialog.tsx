@@ -8,6 +8,7 @@ import { createResource, createSignal, For, Show } from 'solid-js';
 import { t } from '../i18n';
 import { createWebhook, deleteWebhook, listWebhooks, rotateWebhook, type WebhookView } from '../api/webhooks';
 import { Dialog } from './Dialog';
+import { useAction } from './useSubmit';
 import { MAX_WEBHOOK_NAME } from '../../../protocol/webhooks';
 
 export function WebhooksDialog(props: { open: boolean; onClose: () => void; channel: { id: string; name: string } | null }) {
@@ -18,20 +19,9 @@ export function WebhooksDialog(props: { open: boolean; onClose: () => void; chan
   const [name, setName] = createSignal('');
   const [shown, setShown] = createSignal<{ name: string; url: string } | null>(null);
   const [confirming, setConfirming] = createSignal<string | null>(null);
-  const [error, setError] = createSignal('');
-  const [busy, setBusy] = createSignal(false);
-  const run = async (fn: () => Promise<void>) => {
-    setBusy(true);
-    setError('');
-    try {
-      await fn();
-      await refetch();
-    } catch (e) {
-      setError(e instanceof Error ? e.message : t('Something went wrong.'));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const action = useAction();
+  const { error, busy } = action;
+  const run = (fn: () => Promise<void>) => action.run(async () => (await fn(), await refetch()));
   const create = () =>
     run(async () => {
       const r = await createWebhook(props.channel!.id, name().trim());
@@ -51,7 +41,7 @@ export function WebhooksDialog(props: { open: boolean; onClose: () => void; chan
       if (shown()?.name === w.name) setShown(null);
     });
   };
-  const close = () => (setShown(null), setConfirming(null), setError(''), props.onClose());
+  const close = () => (setShown(null), setConfirming(null), action.setError(''), props.onClose());
 
   return (
     <Dialog open={props.open && !!props.channel} title={t('Webhooks of #{channel}', { channel: props.channel?.name ?? '' })} onClose={close}>

@@ -26,3 +26,21 @@ export function useSubmit<T>(fn: () => Promise<T>, done: (v: T) => void) {
   return { error, busy, submit };
 }
 
+
+/** One action at a time from buttons (no form): a busy flag, and the error text for the alert ('' when none). */
+export function useAction() {
+  const [error, setError] = createSignal('');
+  const [busy, setBusy] = createSignal(false);
+  const run = async (fn: () => Promise<unknown>): Promise<void> => {
+    setBusy(true);
+    setError('');
+    try {
+      await fn();
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { error, setError, busy, run };
+}

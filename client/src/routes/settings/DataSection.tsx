@@ -3,14 +3,14 @@
  * from it as JSON, and the message history this device has decrypted, built here as JSON or as a
  * readable web page (the server has only ciphertext). Deleting the account is in Security.
  */
-import { createSignal, Show } from 'solid-js';
+import { Show } from 'solid-js';
 import { t } from '../../i18n';
 import { apiBytes } from '../../api/http';
 import { deviceDb } from '../../stores/DeviceDb';
 import { DIRECTORY_KEY, type PushDirectory } from '../../stores/pushDirectory';
 import type { MessageRecord } from '../../stores/ChannelSession';
 import { buildExport, exportHtml } from '../../export/messageExport';
-import { errorText } from '../../components/useSubmit';
+import { useAction } from '../../components/useSubmit';
 import { user } from '../../stores/session';
 
 /** Hands `blob` to the browser as a download named `name`. */
@@ -38,19 +38,7 @@ async function deviceMessages() {
 }
 
 export function DataSection() {
-  const [error, setError] = createSignal('');
-  const [busy, setBusy] = createSignal(false);
-  const run = async (fn: () => Promise<void>) => {
-    setBusy(true);
-    setError('');
-    try {
-      await fn();
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { error, busy, run } = useAction();
   const name = () => user()?.username ?? 'account';
   const account = () =>
     run(async () => {
