@@ -224,15 +224,17 @@ async function main() {
   await ensurePortFree(config.listen);
   const secrets = ensureSecrets(config);
 
-  const build = await import('../scripts/build.mjs');
-  if (process.env.CHATALOT_SKIP_BUILD !== '1' && (dev || build.needsBuild())) {
+  // The build tools (esbuild, vite) are development dependencies: a production install (the Docker
+  // image, which sets CHATALOT_SKIP_BUILD=1) serves the dist/ it was given and never loads them.
+  const build = process.env.CHATALOT_SKIP_BUILD === '1' && !dev ? null : await import('../scripts/build.mjs');
+  if (build && (dev || build.needsBuild())) {
     const started = Date.now();
     say('building the worker and the web client…');
     await build.buildAll();
     say(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
   const watchers = [];
-  if (dev) {
+  if (dev && build) {
     watchers.push(await build.watchWorker());
     const { build: viteBuild } = await import('vite');
     watchers.push(await viteBuild({ configFile: join(ROOT, 'client/vite.config.ts'), root: join(ROOT, 'client'), logLevel: 'warn', build: { watch: {} } }));

@@ -67,11 +67,16 @@ describe('Docker', () => {
     expect(dockerfile).toMatch(/CMD \["node", "selfhost\/start\.mjs"\]/);
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     expect(pkg.scripts.start).toBe('node selfhost/start.mjs');
-    // Everything the launcher imports at run time is copied into the image.
-    for (const file of ['selfhost/start.mjs', 'selfhost/config.mjs', 'selfhost/config.capnp', 'scripts/workerdPath.mjs', 'scripts/build.mjs']) {
+    // Everything the launcher imports at run time is copied into the image; the build script is
+    // not among them (tests/selfhost/productionInstall.test.ts runs that install for real).
+    for (const file of ['selfhost/start.mjs', 'selfhost/config.mjs', 'selfhost/config.capnp', 'scripts/workerdPath.mjs']) {
       expect(existsSync(join(ROOT, file))).toBe(true);
     }
     expect(dockerfile).toMatch(/COPY selfhost \.\/selfhost/);
-    expect(dockerfile).toMatch(/COPY scripts\/workerdPath\.mjs scripts\/build\.mjs \.\/scripts\//);
+    expect(dockerfile).toMatch(/COPY scripts\/workerdPath\.mjs \.\/scripts\//);
+    // The runtime installs production dependencies only, and workerd is one of them.
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(pkg.dependencies.workerd).toBeDefined();
+    expect(pkg.devDependencies.workerd).toBeUndefined();
   });
 });
