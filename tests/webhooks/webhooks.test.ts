@@ -14,6 +14,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createCommunity, joinCommunity, openChannel, registerUser, type TestUser } from '../helpers/accounts';
+import { setRole } from '../communities/fixture';
 import { startServer, type RunningServer } from '../helpers/server';
 import { FRANKING } from '../helpers/franking';
 import type { TestSocket } from '../helpers/socket';
@@ -80,6 +81,20 @@ describe('incoming webhooks', () => {
     // A member cannot rotate or delete it either.
     expect((await call(server, member, 'POST', `/api/channels/${channelId}/webhooks/${hook.webhook.id}/rotate`)).status).toBe(403);
     expect((await call(server, member, 'DELETE', `/api/channels/${channelId}/webhooks/${hook.webhook.id}`)).status).toBe(403);
+  });
+
+  it('17.3, Z1: a moderator (wrong rank) is refused; an admin may until quarantined, then is refused too', async () => {
+    const mod = await registerUser(server, 'wh_mod');
+    const admin = await registerUser(server, 'wh_admin');
+    await joinCommunity(server, owner, communityId, [mod, admin]);
+    await setRole(server, owner, communityId, mod, 'moderator');
+    await setRole(server, owner, communityId, admin, 'admin');
+    expect((await call(server, mod, 'POST', `/api/channels/${channelId}/webhooks`, { name: 'Mod hook' })).status).toBe(403);
+    expect((await call(server, mod, 'GET', `/api/channels/${channelId}/webhooks`)).status).toBe(403);
+    expect((await call(server, admin, 'POST', `/api/channels/${channelId}/webhooks`, { name: 'Admin hook' })).status).toBe(201);
+    expect((await call(server, owner, 'POST', `/api/admin/users/${admin.id}/quarantine`, { reason: 'review' })).status).toBe(200);
+    expect((await call(server, admin, 'POST', `/api/channels/${channelId}/webhooks`, { name: 'Held hook' })).status).toBe(403);
+    expect((await call(server, admin, 'GET', `/api/channels/${channelId}/webhooks`)).status).toBe(403);
   });
 
   it('17.3: a post reaches the channel as a webhook envelope naming the webhook; ?wait=true answers with its seq', async () => {
