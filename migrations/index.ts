@@ -48,6 +48,8 @@ import sqlite0020 from './sqlite/0020_terms_suspension.sql';
 import postgres0020 from './postgres/0020_terms_suspension.sql';
 import sqlite0021 from './sqlite/0021_webhooks.sql';
 import postgres0021 from './postgres/0021_webhooks.sql';
+import sqlite0022 from './sqlite/0022_e2ee_webhooks.sql';
+import postgres0022 from './postgres/0022_e2ee_webhooks.sql';
 
 /** One migration: a stable id (the file name without `.sql`) and its SQL text. */
 export interface Migration {
@@ -78,6 +80,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { id: '0019_instance', sql: sqlite0019 },
   { id: '0020_terms_suspension', sql: sqlite0020 },
   { id: '0021_webhooks', sql: sqlite0021 },
+  { id: '0022_e2ee_webhooks', sql: sqlite0022 },
 ];
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0000_init', sql: postgres0000 },
@@ -102,4 +105,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0019_instance', sql: postgres0019 },
   { id: '0020_terms_suspension', sql: postgres0020 },
   { id: '0021_webhooks', sql: postgres0021 },
+  { id: '0022_e2ee_webhooks', sql: postgres0022 },
 ];

@@ -77,7 +77,7 @@ export interface PublicUser {
   username: string;
   displayName: string;
   email: string | null;
-  instanceRole: 'owner' | 'admin' | 'user';
+  instanceRole: 'owner' | 'admin' | 'user' | 'bot';
   createdAt: number;
   totpEnabled: boolean;
   /** Who may start a DM with this user directly (their own setting; only they see it). */

@@ -25,7 +25,15 @@ export const WEBHOOK_PERIOD_MS = 2_000;
 
 const Name = v.pipe(v.string(), v.trim(), v.minLength(1, 'name must not be empty'), v.maxLength(MAX_WEBHOOK_NAME, `name: at most ${MAX_WEBHOOK_NAME} characters`));
 
-export const CreateWebhookRequest = v.strictObject({ name: Name });
+export const CreateWebhookRequest = v.strictObject({
+  name: Name,
+  /**
+   * An end-to-end encrypted webhook (issue #17 item 4): instead of a secret URL, an enrolment
+   * token for the `chatalot-post` command-line client, which holds its own device keys and seals
+   * each post like a member; a manager approves its device before it may post.
+   */
+  encrypted: v.optional(v.boolean()),
+});
 
 /** HTML is refused (the text is Markdown, rendered like any message); a tag is a mistake or an attack. */
 const NO_HTML = /<\/?[a-z!][^>]*>/i;
@@ -87,4 +95,17 @@ export interface WebhookView {
   rotatedAt: number | null;
   posts: number;
   lastPostAt: number | null;
+  /** Sealed by its own device (issue #17 item 4) rather than posted in plaintext. */
+  encrypted: boolean;
+  /** An encrypted webhook's bot account (it sends as this user), and when its device was approved. */
+  botUserId: string | null;
+  approvedAt: number | null;
+  /** An encrypted webhook's registered devices, to compare with what `chatalot-post` printed before approving. */
+  devices: { deviceId: string; identityKey: string }[];
+}
+
+/** What creating an encrypted webhook answers, once: what its command-line client enrols with. */
+export interface WebhookEnrolment {
+  server: string;
+  token: string;
 }

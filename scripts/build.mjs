@@ -11,9 +11,10 @@ import { createHash } from 'node:crypto';
 import { join, dirname, basename } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { buildCli } from './buildCli.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SOURCES = ['selfhost/config.capnp', 'worker', 'durable-objects', 'protocol', 'migrations', 'client/src', 'client/public', 'client/index.html', 'client/vite.config.ts', 'package-lock.json'];
+const SOURCES = ['selfhost/config.capnp', 'worker', 'durable-objects', 'protocol', 'migrations', 'cli', 'client/src', 'client/public', 'client/index.html', 'client/vite.config.ts', 'package-lock.json'];
 const STAMP = join(ROOT, 'dist', '.build-stamp');
 
 const require = createRequire(import.meta.url);
@@ -72,7 +73,7 @@ function newestMtime(path) {
 
 /** True when dist/ is missing or older than any source that goes into it. */
 export function needsBuild() {
-  if (!existsSync(STAMP) || !existsSync(join(ROOT, 'dist/worker/index.js')) || !existsSync(join(ROOT, 'dist/hasher/index.js')) || !existsSync(join(ROOT, 'dist/client/index.html'))) return true;
+  if (!existsSync(STAMP) || !existsSync(join(ROOT, 'dist/worker/index.js')) || !existsSync(join(ROOT, 'dist/hasher/index.js')) || !existsSync(join(ROOT, 'dist/client/index.html')) || !existsSync(join(ROOT, 'dist/cli/chatalot-post.cjs'))) return true;
   const built = statSync(STAMP).mtimeMs;
   return SOURCES.some((s) => newestMtime(join(ROOT, s)) > built);
 }
@@ -115,6 +116,7 @@ async function buildServiceWorker() {
 export async function buildAll() {
   await buildWorker();
   await buildClient();
+  await buildCli();
   mkdirSync(join(ROOT, 'dist'), { recursive: true });
   writeFileSync(STAMP, new Date().toISOString());
 }

@@ -68,10 +68,14 @@ export async function closeSessionSockets(env: Env, userId: string, sessions: st
 export async function userChannels(env: Env, userId: string): Promise<string[]> {
   const storage = await openStorage(env);
   const communities = await storage.listCommunitiesForUser(userId);
-  return [
+  const channels = [
     ...(await Promise.all(communities.map((c) => storage.listChannels(c.id)))).flat().map((c) => c.id),
     ...(await storage.listDirectChannels(userId)).map((c) => c.id),
   ];
+  if (channels.length > 0) return channels;
+  // An encrypted webhook's bot account (issue #17 item 4) is in no community: its one channel.
+  const hook = await storage.webhookOfBot(userId);
+  return hook?.approvedAt != null ? [hook.channelId] : [];
 }
 
 /**

@@ -111,6 +111,7 @@ const ROWS: Record<string, Row> = {
   'GET /api/channels/{id}/webhooks': { scope: 'community', member: 403 },
   'POST /api/channels/{id}/webhooks': { scope: 'community', body: { name: 'w' }, member: 403 },
   'POST /api/channels/{id}/webhooks/{webhookId}/rotate': { scope: 'community', member: 403 },
+  'POST /api/channels/{id}/webhooks/{webhookId}/approve': { scope: 'community', member: 403 },
   'DELETE /api/channels/{id}/webhooks/{webhookId}': { scope: 'community', member: 403 },
   'POST /api/dms': { scope: 'self', body: { userIds: ['{target}'] }, member: 'allowed' },
   'GET /api/dms': { scope: 'self', member: 'allowed' },

@@ -290,7 +290,7 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     const u = await b.storage.createUser(user(`hooks_${n}`));
     const c = community(u.id);
     await b.storage.createCommunity(c);
-    const hook = (k: string, createdAt: number) => ({ id: id(k), channelId: c.channel.id, name: `hook ${k}`, secretDigest: 'a'.repeat(64), createdBy: u.id, createdAt, rotatedAt: null, posts: 0, lastPostAt: null });
+    const hook = (k: string, createdAt: number) => ({ id: id(k), channelId: c.channel.id, name: `hook ${k}`, secretDigest: 'a'.repeat(64), createdBy: u.id, createdAt, rotatedAt: null, posts: 0, lastPostAt: null, botUserId: null, approvedAt: null });
     const h1 = await b.storage.createWebhook(hook('h1', 1_000));
     const h2 = await b.storage.createWebhook(hook('h2', 2_000));
     expect(await b.storage.getWebhook(h1.id)).toEqual(h1);
@@ -302,6 +302,16 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     expect(await b.storage.getWebhook(h1.id)).toEqual({ ...h1, secretDigest: 'b'.repeat(64), rotatedAt: 3_000, posts: 2, lastPostAt: 5_000 });
     expect(await b.storage.deleteWebhook(h2.id)).toBe(true);
     expect(await b.storage.deleteWebhook(h2.id)).toBe(false);
+    // An encrypted webhook (item 4): found by its bot account, approved once; a plaintext one never.
+    const bot = await b.storage.createUser({ ...user(`hookbot_${n}`), instanceRole: 'bot' });
+    const h3 = await b.storage.createWebhook({ ...hook('h3', 6_000), botUserId: bot.id });
+    expect(await b.storage.webhookOfBot(bot.id)).toEqual(h3);
+    expect(await b.storage.webhookOfBot(u.id)).toBeNull();
+    expect(await b.storage.approveWebhook(h1.id, 7_000)).toBe(false);
+    expect(await b.storage.approveWebhook(h3.id, 7_000)).toBe(true);
+    expect(await b.storage.approveWebhook(h3.id, 8_000)).toBe(false);
+    expect((await b.storage.getWebhook(h3.id))?.approvedAt).toBe(7_000);
+    expect((await b.storage.getUserById(bot.id))?.instanceRole).toBe('bot');
     await b.storage.deleteChannel(c.channel.id);
     expect(await b.storage.getWebhook(h1.id)).toBeNull();
   });

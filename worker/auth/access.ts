@@ -34,6 +34,12 @@ export const QUARANTINE_MODERATION_REVOKES =
   Permission.ADMINISTRATOR |
   Permission.MUTE_MEMBERS;
 
+/**
+ * All an encrypted webhook's bot account (issue #17 item 4) may do in its one channel: read (so
+ * its client learns the members and their keys) and post. It never reacts, moderates or joins calls.
+ */
+export const WEBHOOK_BOT_PERMISSIONS = Permission.VIEW | Permission.SEND;
+
 /** The personal-group facts for `userId`, or undefined for an ordinary group. */
 function groupFacts(group: PersonalGroupAccess | null, userId: string): PersonalGroupFacts | undefined {
   return group ? { owner: group.ownerUserId === userId, private: group.private, listed: group.listed } : undefined;
@@ -45,7 +51,7 @@ export function permissionsIn(access: ChannelAccess | null, now: number): number
   const held = access.quarantined ? ~(QUARANTINE_REVOKES | QUARANTINE_MODERATION_REVOKES) : access.blocked ? ~QUARANTINE_REVOKES : ~0;
   // A DM nobody else has accepted yet (a request) can be read by its starter, not written to.
   if (access.channel.communityId === null) return access.directMember ? (access.directPeersAccepted === false ? Permission.VIEW : DM_PERMISSIONS & held) : 0;
-  if (!access.member || access.banned) return 0;
+  if (!access.member || access.banned) return access.bot ? WEBHOOK_BOT_PERMISSIONS & held : 0;
   const roles: Record<string, Override> = {};
   let member: Override | undefined;
   for (const o of access.overrides) {

@@ -50,6 +50,7 @@ export type AuditEventName =
   | 'webhook_created'
   | 'data_exported'
   | 'webhook_rotated'
+  | 'webhook_approved'
   | 'webhook_deleted'
   | 'webhook_post'
   | 'terms_accepted'

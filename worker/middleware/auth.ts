@@ -38,10 +38,35 @@ export async function authenticate(c: Context<AppEnv>, token: string): Promise<(
   return { user, session, expiresAt: claims.exp * 1000 };
 }
 
+/**
+ * What an encrypted webhook's bot account (issue #17 item 4) may call over HTTP: its own device,
+ * prekeys and signed device list, the key directory its client seals with, its channel's member
+ * list (access rules keep it to its one channel), and signing out. Everything else a user can do
+ * — communities, DMs, profile, files, search — is refused, whatever the token says.
+ */
+const BOT_ROUTES: [method: string, path: RegExp][] = [
+  ['GET', /^\/api\/me$/],
+  ['POST', /^\/api\/devices$/],
+  ['GET', /^\/api\/devices$/],
+  ['PUT', /^\/api\/devices\/[^/]+\/prekeys$/],
+  ['PUT', /^\/api\/device-list$/],
+  ['POST', /^\/api\/users\/(devices|bundles)$/],
+  ['GET', /^\/api\/users\/[^/]+\/(devices|device-list)$/],
+  ['POST', /^\/api\/users\/[^/]+\/bundles$/],
+  ['GET', /^\/api\/key-backup\/status$/],
+  ['GET', /^\/api\/channels\/[^/]+\/members$/],
+  ['POST', /^\/api\/auth\/logout$/],
+];
+
+export function botMayCall(method: string, path: string): boolean {
+  return BOT_ROUTES.some(([m, p]) => m === method && p.test(path));
+}
+
 export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const m = /^Bearer (\S+)$/.exec(c.req.header('Authorization') ?? '');
   const auth = m ? await authenticate(c, m[1]!) : null;
   if (!auth) return unauthorized();
+  if (auth.user.instanceRole === 'bot' && !botMayCall(c.req.method, c.req.path)) return errorResponse('forbidden', "a webhook's bot account may only post to its channel", 403);
   c.set('auth', { user: auth.user, session: auth.session });
   await next();
 };

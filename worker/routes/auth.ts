@@ -145,7 +145,8 @@ export const authRoutes = new Hono<AppEnv>()
     const storage = await c.var.storage();
     const user = await storage.getUserByUsername(normalizeUsername(body.username));
     const now = c.var.now();
-    if (!user) {
+    // An encrypted webhook's bot account has no password and never signs in: as unknown.
+    if (!user || user.instanceRole === 'bot') {
       await verifyPasswordFor(c.env, body.password, DUMMY_HASH);
       await audit(c, 'login_failed', null, { reason: 'unknown_user' });
       return invalidCredentials();

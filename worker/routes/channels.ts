@@ -165,7 +165,7 @@ export const channelRoutes = new Hono<AppEnv>()
     const storage = await c.var.storage();
     const s = await seen(c, storage, c.req.param('id'));
     const now = c.var.now();
-    let rows: { userId: string; permissions: number; pending?: boolean }[];
+    let rows: { userId: string; permissions: number; pending?: boolean; bot?: boolean }[];
     if (s.channel.communityId === null) {
       // A 1:1 DM lists its other side even before they accept, so the starter's client waits for
       // their keys (readable only once they accept) instead of sending to nobody; a group DM lists
@@ -175,9 +175,12 @@ export const channelRoutes = new Hono<AppEnv>()
       rows = listed.map((m) => ({ userId: m.userId, permissions: m.acceptedAt === null ? 0 : permissionsIn({ ...s.access, directMember: true }, now), ...(m.acceptedAt === null ? { pending: true } : {}) }));
     } else {
       const members = await storage.listMembers(s.channel.communityId);
+      // The channel's approved encrypted webhooks (issue #17 item 4) are recipients too: their
+      // bot accounts get sender keys like members, and clients mark what they post as a bot's.
+      const bots = (await storage.listWebhooks(s.channel.id)).filter((w) => w.botUserId !== null && w.approvedAt !== null).map((w) => w.botUserId!);
       // A few reads for the whole community rather than several per member (issue #21).
-      const access = new Map(await storage.channelAccessMany(s.channel.id, members.map((m) => m.userId)));
-      const withBits = members.map((m) => ({ userId: m.userId, permissions: permissionsIn(access.get(m.userId) ?? null, now) }));
+      const access = new Map(await storage.channelAccessMany(s.channel.id, [...members.map((m) => m.userId), ...bots]));
+      const withBits = [...members.map((m) => m.userId), ...bots].map((userId) => ({ userId, permissions: permissionsIn(access.get(userId) ?? null, now), ...(access.get(userId)?.bot ? { bot: true } : {}) }));
       rows = withBits.filter((m) => has(m.permissions, Permission.VIEW));
     }
     const users = new Map((await storage.getUsersByIds(rows.map((r) => r.userId))).map((u) => [u.id, u]));

@@ -65,10 +65,10 @@ function groupRow(g: ChannelGroup): ChannelGroup {
 const IDS_PER_STATEMENT = 45;
 
 /** `xs` in slices of IDS_PER_STATEMENT, without repeats. */
-function idChunks(xs: readonly string[]): string[][] {
+function idChunks(xs: readonly string[], size = IDS_PER_STATEMENT): string[][] {
   const unique = [...new Set(xs)];
   const out: string[][] = [];
-  for (let i = 0; i < unique.length; i += IDS_PER_STATEMENT) out.push(unique.slice(i, i + IDS_PER_STATEMENT));
+  for (let i = 0; i < unique.length; i += size) out.push(unique.slice(i, i + size));
   return out;
 }
 
@@ -769,7 +769,9 @@ export class SqlStorage implements Storage {
       channel.groupId === null ? Promise.resolve(null) : this.personalGroupAccess(channel.groupId, userId),
       this.quarantinedAmong([userId]),
     ]);
-    return { channel, member, directMember: false, customRoles: customRoles.map((r) => ({ id: r.id, permissions: Number(r.permissions) })), overrides, banned: ban !== null, personalGroup, quarantined: held.has(userId) };
+    // Not a member: perhaps this channel's encrypted webhook, whose bot account belongs to no community.
+    const bot = member === null && (await this.one<{ n: number }>('SELECT 1 AS n FROM webhooks WHERE bot_user_id = ? AND channel_id = ? AND approved_at IS NOT NULL', [userId, channelId])) !== null;
+    return { channel, member, directMember: false, customRoles: customRoles.map((r) => ({ id: r.id, permissions: Number(r.permissions) })), overrides, banned: ban !== null, personalGroup, quarantined: held.has(userId), ...(bot ? { bot } : {}) };
   }
 
   /** Whether DM `channelId` is a 1:1 DM whose two people have a block between them (issue #16). */
@@ -812,12 +814,14 @@ export class SqlStorage implements Storage {
       return out;
     }
     const communityId = channel.communityId;
-    const [overrides, group] = await Promise.all([
+    const [overrides, group, botRows] = await Promise.all([
       this.db.all<ChannelOverride>('SELECT channel_id AS "channelId", target_type AS "targetType", target_id AS "targetId", allow, deny FROM channel_overrides WHERE channel_id = ?', [channelId]),
       channel.groupId === null
         ? Promise.resolve(null)
         : this.one<{ ownerUserId: string | null; privateAt: number | null }>('SELECT owner_user_id AS "ownerUserId", private_at AS "privateAt" FROM channel_groups WHERE id = ?', [channel.groupId]),
+      this.db.all<{ userId: string }>('SELECT bot_user_id AS "userId" FROM webhooks WHERE channel_id = ? AND bot_user_id IS NOT NULL AND approved_at IS NOT NULL', [channelId]),
     ]);
+    const bots = new Set(botRows.map((r) => r.userId));
     const members = new Map<string, Member>();
     const banned = new Set<string>();
     const roles = new Map<string, { id: string; permissions: number }[]>();
@@ -843,7 +847,8 @@ export class SqlStorage implements Storage {
     for (const userId of userIds) {
       const personalGroup: PersonalGroupAccess | null =
         group && group.ownerUserId !== null ? { groupId: channel.groupId!, ownerUserId: group.ownerUserId, private: group.privateAt !== null, listed: listed.has(userId) } : null;
-      out.push([userId, { channel, member: members.get(userId) ?? null, directMember: false, customRoles: roles.get(userId) ?? [], overrides, banned: banned.has(userId), personalGroup, quarantined: quarantined.has(userId) }]);
+      const bot = !members.has(userId) && bots.has(userId);
+      out.push([userId, { channel, member: members.get(userId) ?? null, directMember: false, customRoles: roles.get(userId) ?? [], overrides, banned: banned.has(userId), personalGroup, quarantined: quarantined.has(userId), ...(bot ? { bot } : {}) }]);
     }
     return out;
   }
@@ -868,15 +873,23 @@ export class SqlStorage implements Storage {
     // The same rule as comparing each one's communities and accepted DMs with the user's own, in
     // one statement per slice of ids instead of two reads per person.
     const out: string[] = [];
-    for (const ids of idChunks(others)) {
+    // Four uses of the slice plus four of the user: 24 ids keeps it within D1's 100 parameters.
+    for (const ids of idChunks(others, 24)) {
       const p = marks(ids.length);
       const rows = await this.db.all<{ userId: string }>(
         `SELECT m2.user_id AS "userId" FROM members m1 JOIN communities c ON c.id = m1.community_id JOIN members m2 ON m2.community_id = m1.community_id
           WHERE m1.user_id = ? AND m2.user_id IN (${p})
          UNION
          SELECT d2.user_id AS "userId" FROM channel_members d1 JOIN channels ch ON ch.id = d1.channel_id JOIN channel_members d2 ON d2.channel_id = d1.channel_id
-          WHERE d1.user_id = ? AND d1.accepted_at IS NOT NULL AND d2.accepted_at IS NOT NULL AND d2.user_id IN (${p})`,
-        [userId, ...ids, userId, ...ids],
+          WHERE d1.user_id = ? AND d1.accepted_at IS NOT NULL AND d2.accepted_at IS NOT NULL AND d2.user_id IN (${p})
+         UNION
+         SELECT m.user_id AS "userId" FROM webhooks w JOIN channels ch ON ch.id = w.channel_id JOIN members m ON m.community_id = ch.community_id
+          WHERE w.bot_user_id = ? AND w.approved_at IS NOT NULL AND m.user_id IN (${p})
+         UNION
+         SELECT w.bot_user_id AS "userId" FROM members m JOIN channels ch ON ch.community_id = m.community_id JOIN webhooks w ON w.channel_id = ch.id
+          WHERE m.user_id = ? AND w.approved_at IS NOT NULL AND w.bot_user_id IN (${p})`,
+        // An approved encrypted webhook's bot (issue #17 item 4) shares with its channel's community, both ways.
+        [userId, ...ids, userId, ...ids, userId, ...ids, userId, ...ids],
       );
       out.push(...rows.map((r) => r.userId));
     }
@@ -1109,7 +1122,7 @@ export class SqlStorage implements Storage {
   }
 
   async createWebhook(w: Webhook): Promise<Webhook> {
-    await this.db.run('INSERT INTO webhooks (id, channel_id, name, secret_digest, created_by, created_at, rotated_at, posts, last_post_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', [w.id, w.channelId, w.name, w.secretDigest, w.createdBy, w.createdAt, w.rotatedAt, w.posts, w.lastPostAt]);
+    await this.db.run('INSERT INTO webhooks (id, channel_id, name, secret_digest, created_by, created_at, rotated_at, posts, last_post_at, bot_user_id, approved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [w.id, w.channelId, w.name, w.secretDigest, w.createdBy, w.createdAt, w.rotatedAt, w.posts, w.lastPostAt, w.botUserId, w.approvedAt]);
     return w;
   }
 
@@ -1132,6 +1145,15 @@ export class SqlStorage implements Storage {
 
   async recordWebhookPost(id: string, now: number): Promise<void> {
     await this.db.run('UPDATE webhooks SET posts = posts + 1, last_post_at = ? WHERE id = ?', [now, id]);
+  }
+
+  async webhookOfBot(userId: string): Promise<Webhook | null> {
+    const row = await this.one<Webhook>(`SELECT ${WEBHOOK} FROM webhooks WHERE bot_user_id = ?`, [userId]);
+    return row ? webhookRow(row) : null;
+  }
+
+  async approveWebhook(id: string, now: number): Promise<boolean> {
+    return (await this.db.run('UPDATE webhooks SET approved_at = ? WHERE id = ? AND bot_user_id IS NOT NULL AND approved_at IS NULL', [now, id])) > 0;
   }
 
   async createAnnouncement(a: Announcement): Promise<Announcement> {
@@ -1193,8 +1215,8 @@ export class SqlStorage implements Storage {
   }
 }
 
-const WEBHOOK = 'id, channel_id AS "channelId", name, secret_digest AS "secretDigest", created_by AS "createdBy", created_at AS "createdAt", rotated_at AS "rotatedAt", posts, last_post_at AS "lastPostAt"';
+const WEBHOOK = 'id, channel_id AS "channelId", name, secret_digest AS "secretDigest", created_by AS "createdBy", created_at AS "createdAt", rotated_at AS "rotatedAt", posts, last_post_at AS "lastPostAt", bot_user_id AS "botUserId", approved_at AS "approvedAt"';
 /** PostgreSQL hands bigint columns back as strings. */
 function webhookRow(r: Webhook): Webhook {
-  return { ...r, createdAt: Number(r.createdAt), rotatedAt: r.rotatedAt === null ? null : Number(r.rotatedAt), posts: Number(r.posts), lastPostAt: r.lastPostAt === null ? null : Number(r.lastPostAt) };
+  return { ...r, createdAt: Number(r.createdAt), rotatedAt: r.rotatedAt === null ? null : Number(r.rotatedAt), posts: Number(r.posts), lastPostAt: r.lastPostAt === null ? null : Number(r.lastPostAt), approvedAt: r.approvedAt === null ? null : Number(r.approvedAt) };
 }

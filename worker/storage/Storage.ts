@@ -10,7 +10,8 @@
 import type { CustomEmoji, ImageSlot, ImageType } from '../../protocol/images';
 import type { StorageKind } from '../../protocol/http';
 
-export type InstanceRole = 'owner' | 'admin' | 'user';
+/** `bot`: the account of an end-to-end encrypted webhook (issue #17 item 4), which only posts to its one channel. */
+export type InstanceRole = 'owner' | 'admin' | 'user' | 'bot';
 export type MemberRole = 'owner' | 'admin' | 'moderator' | 'member';
 export type ChannelKind = 'text' | 'voice' | 'dm' | 'group_dm';
 
@@ -266,6 +267,8 @@ export interface ChannelAccess {
   quarantined?: boolean;
   /** A 1:1 DM whose two people have a block between them, either way (issue #16): it is read-only for both. */
   blocked?: boolean;
+  /** The user is the approved bot account of one of this channel's encrypted webhooks (issue #17 item 4). */
+  bot?: boolean;
 }
 
 /** What permission checks need about a personal group and one user. */
@@ -333,6 +336,13 @@ export interface Webhook {
   rotatedAt: number | null;
   posts: number;
   lastPostAt: number | null;
+  /**
+   * An end-to-end encrypted webhook (issue #17 item 4) posts as its own bot account (instance
+   * role `bot`), which holds device keys and seals like a member; null for a plaintext webhook.
+   */
+  botUserId: string | null;
+  /** When a manager approved the bot's device into the channel; until then it has no access. */
+  approvedAt: number | null;
 }
 
 /** An instance-wide announcement (issue #16 item 6). */
@@ -617,6 +627,9 @@ export interface Storage {
   deleteWebhook(id: string): Promise<boolean>;
   /** Counts one post. */
   recordWebhookPost(id: string, now: number): Promise<void>;
+  /** The encrypted webhook whose bot account is `userId`, or null. */
+  webhookOfBot(userId: string): Promise<Webhook | null>;
+  approveWebhook(id: string, now: number): Promise<boolean>;
   /** Announcements (issue #16 item 6). */
   createAnnouncement(a: Announcement): Promise<Announcement>;
   /** Every announcement, newest first (`now` given: only those not ended; `userId` given: only those they have not dismissed). */

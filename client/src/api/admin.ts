@@ -5,7 +5,7 @@ export interface AdminUser {
   id: string;
   username: string;
   displayName: string;
-  instanceRole: 'owner' | 'admin' | 'user';
+  instanceRole: 'owner' | 'admin' | 'user' | 'bot';
   createdAt: number;
   quarantine: { since: number; reason: string } | null;
   suspension: { since: number; reason: string } | null;

@@ -431,6 +431,9 @@ export const webhooks = pgTable(
     rotatedAt: bigint('rotated_at', { mode: 'number' }),
     posts: integer('posts').notNull().default(0),
     lastPostAt: bigint('last_post_at', { mode: 'number' }),
+    /** An end-to-end encrypted webhook (issue #17 item 4): its own bot account, and when a manager approved its device into the channel. */
+    botUserId: text('bot_user_id'),
+    approvedAt: bigint('approved_at', { mode: 'number' }),
   },
-  (t) => [index('webhooks_channel_idx').on(t.channelId)],
+  (t) => [index('webhooks_channel_idx').on(t.channelId), uniqueIndex('webhooks_bot_user_idx').on(t.botUserId)],
 );

@@ -431,6 +431,9 @@ export const webhooks = sqliteTable(
     rotatedAt: integer('rotated_at'),
     posts: integer('posts').notNull().default(0),
     lastPostAt: integer('last_post_at'),
+    /** An end-to-end encrypted webhook (issue #17 item 4): its own bot account, and when a manager approved its device into the channel. */
+    botUserId: text('bot_user_id'),
+    approvedAt: integer('approved_at'),
   },
-  (t) => [index('webhooks_channel_idx').on(t.channelId)],
+  (t) => [index('webhooks_channel_idx').on(t.channelId), uniqueIndex('webhooks_bot_user_idx').on(t.botUserId)],
 );
