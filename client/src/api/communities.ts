@@ -88,6 +88,8 @@ export interface ChannelMember {
   displayName: string | null;
   avatarId?: string | null;
   permissions: number;
+  /** An end-to-end encrypted webhook's bot account (issue #17 item 4): its posts carry a "bot" badge. */
+  bot?: boolean;
   /** The other side of a 1:1 DM request who has not accepted it (yet): nothing can be encrypted to them. */
   pending?: boolean;
 }

@@ -62,6 +62,8 @@ export function MessagePane(props: {
   session: ChannelSession | undefined;
   me: string;
   nameOf: (userId: string) => string;
+  /** Whether a sender is an encrypted webhook's bot account (its posts are sealed like anyone's, and badged). */
+  isBot?: (userId: string) => boolean;
   /** A sender's avatar image id (null: initials). */
   avatarOf?: (userId: string) => string | null;
   /** The community's custom emoji, name → image id (community channels). */
@@ -679,6 +681,11 @@ export function MessagePane(props: {
               <div class="message-body">
               <div class="meta" classList={{ 'visually-hidden': !groupStart() && !m.pinned && !m.edited && !m.pending && m.lock.kind === 'status' && m.lock.status !== 'key-changed' }}>
                 <span class="sender">{senderName(m)}</span>
+                <Show when={!m.webhook && props.isBot?.(m.sender)}>
+                  <span class="bot-tag" data-testid="bot-tag" title={t('Posted by an end-to-end encrypted webhook')}>
+                    {t('Bot')}
+                  </span>
+                </Show>
                 <time dateTime={new Date(m.ts).toISOString()} title={messageTimeFull(m.ts, preferences().clock, locale())}>
                   {messageTimeLabel(m.ts, now(), preferences().times, preferences().clock, locale())}
                 </time>

@@ -1007,4 +1007,13 @@ export const ar: Catalogue = {
   "Opened over plain http at {host}, so this browser will not allow push notifications, installing Chatalot as an app, or calls (microphone and camera), and encryption runs slower. Messages stay end-to-end encrypted, but ask whoever runs this server for an https address (README, “HTTPS”).": "فُتح عبر http عادي على {host}، لذا لن يسمح هذا المتصفح بإشعارات الدفع ولا بتثبيت Chatalot كتطبيق ولا بالمكالمات (الميكروفون والكاميرا)، ويعمل التشفير أبطأ. تبقى الرسائل مشفرة من طرف إلى طرف، لكن اطلب ممن يدير هذا الخادم عنوان https (README، «HTTPS»).",
   "Hide for now": "إخفاء الآن",
   "{count} new messages": { zero: 'لا رسائل جديدة', one: 'رسالة جديدة', two: 'رسالتان جديدتان', few: '{count} رسائل جديدة', many: '{count} رسالة جديدة', other: '{count} رسالة جديدة' },
+  "Bot": "بوت",
+  "Posted by an end-to-end encrypted webhook": "نُشر عبر خطاف ويب مشفر من طرف إلى طرف",
+  "An end-to-end encrypted webhook posts with the chatalot-post command instead, which keeps its own keys on that machine and seals each post like a member. Approve it here once it has enrolled.": "أما خطاف الويب المشفر من طرف إلى طرف فينشر بالأمر chatalot-post، الذي يحفظ مفاتيحه على ذلك الجهاز ويشفّر كل منشور كما يفعل أي عضو. وافق عليه هنا بعد أن يسجّل.",
+  "Enrolment command for {name} (shown only now; it works once)": "أمر تسجيل {name} (يظهر الآن فقط، ويعمل مرة واحدة)",
+  "Waiting for chatalot-post to enrol with the command shown when it was created.": "بانتظار أن يسجّل chatalot-post بالأمر الذي ظهر عند إنشائه.",
+  "Enrolled, waiting for approval. Device fingerprint: {fingerprint}. Approve only if chatalot-post printed the same.": "سُجّل وينتظر الموافقة. بصمة الجهاز: {fingerprint}. لا توافق إلا إذا طبع chatalot-post البصمة نفسها.",
+  "Approve {name}": "الموافقة على {name}",
+  "End-to-end encrypted": "مشفر من طرف إلى طرف",
+  "End-to-end encrypted (posts with chatalot-post)": "مشفر من طرف إلى طرف (ينشر عبر chatalot-post)",
 };

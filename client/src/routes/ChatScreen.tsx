@@ -168,6 +168,8 @@ export default function ChatScreen() {
       .then((r) => (learnNames(r.members), r.members))
       .catch(() => []),
   );
+  /** The conversation's encrypted webhooks' bot accounts (issue #17 item 4): their posts carry a badge. */
+  const bots = createMemo(() => new Set((convMembers() ?? []).filter((m) => m.bot).map((m) => m.userId)));
   const [commMembers, { refetch: refetchCommMembers }] = createResource(communityId, (id) =>
     communityMembers(id)
       .then((r) => (learnNames(r.members), r.members))
@@ -854,6 +856,7 @@ export default function ChatScreen() {
                 me={me().id}
                 nameOf={nameOf}
                 avatarOf={avatarOf}
+                isBot={(id) => bots().has(id)}
                 customEmoji={communityId() ? emojiImages() : undefined}
                 cryptoError={cryptoError()}
                 readOnly={!!quarantine()}
