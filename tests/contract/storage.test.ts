@@ -286,7 +286,7 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     expect(await b.storage.fileUsage(u.id)).toEqual({ bytes: 0, openUploads: 0 });
   });
 
-  it('issue #17 item 3: webhooks — listed per channel, rotated, counted, deleted, and gone with their channel', async () => {
+  it('issue #17 items 3 and 4: webhooks — listed per channel, rotated, counted, deleted, gone with their channel; an encrypted one's bot approved once and sharing with its channel', async () => {
     const u = await b.storage.createUser(user(`hooks_${n}`));
     const c = community(u.id);
     await b.storage.createCommunity(c);
@@ -312,6 +312,15 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     expect(await b.storage.approveWebhook(h3.id, 8_000)).toBe(false);
     expect((await b.storage.getWebhook(h3.id))?.approvedAt).toBe(7_000);
     expect((await b.storage.getUserById(bot.id))?.instanceRole).toBe('bot');
+    // Approved, it shares with the channel's community (key delivery) and with the channel's other approved bots.
+    const bot2 = await b.storage.createUser({ ...user(`hookbot2_${n}`), instanceRole: 'bot' });
+    const h4 = await b.storage.createWebhook({ ...hook('h4', 9_000), botUserId: bot2.id });
+    expect(await b.storage.sharedWith(bot.id, [u.id, bot2.id])).toEqual([u.id]);
+    expect(await b.storage.sharedWith(u.id, [bot.id, bot2.id])).toEqual([bot.id]);
+    await b.storage.approveWebhook(h4.id, 9_500);
+    expect((await b.storage.sharedWith(bot.id, [u.id, bot2.id])).sort()).toEqual([u.id, bot2.id].sort());
+    expect((await b.storage.channelAccess(c.channel.id, bot.id))?.bot).toBe(true);
+    expect((await b.storage.channelAccess(c.channel.id, u.id))?.bot).toBeUndefined();
     await b.storage.deleteChannel(c.channel.id);
     expect(await b.storage.getWebhook(h1.id)).toBeNull();
   });

@@ -209,6 +209,19 @@ describe('end-to-end encrypted webhooks', () => {
   });
 
   it('17.4: deleting the webhook removes its bot like a member (senders rotate) and its old keys cannot post', async () => {
+    // A second encrypted webhook is the sender that must rotate: its client is the web client's
+    // Engine, which sealed its first key to every member device, the first bot's included.
+    const releases = await createEncrypted('Releases');
+    const releasesState = join(work, 'releases.json');
+    expect((await cli(['enrol', '--server', server.url, '--channel', channelId, '--token', releases.enrolment.token, '--state', releasesState])).code).toBe(0);
+    expect((await call(server, owner, 'POST', `/api/channels/${channelId}/webhooks/${releases.webhook.id}/approve`)).status).toBe(200);
+    const first = await cli(['post', '--state', releasesState, 'Release 1 is out']);
+    expect(first.code, first.stderr).toBe(0);
+    await device.receivedAt('Release 1 is out', 60_000);
+    expect((await cli(['post', '--state', releasesState, 'Release 1.1 is out'])).code).toBe(0);
+    await device.receivedAt('Release 1.1 is out', 60_000);
+    const keysBefore = device.keysReceived;
+
     const del = await call(server, owner, 'DELETE', `/api/channels/${channelId}/webhooks/${hook.webhook.id}`);
     expect(del.status).toBe(204);
     const removed = await room.next((f) => f.type === 'member-removed' && (f as { userId: string }).userId === hook.webhook.botUserId);
@@ -220,6 +233,11 @@ describe('end-to-end encrypted webhooks', () => {
     expect((await stored()).length).toBe(before);
     const members = ((await call(server, owner, 'GET', `/api/channels/${channelId}/members`)).body as { members: { userId: string }[] }).members;
     expect(members.map((m) => m.userId)).not.toContain(hook.webhook.botUserId);
+    // The remaining sender's next message comes with a new sender key (the removed bot never gets it).
+    expect((await cli(['post', '--state', releasesState, 'Release 2 is out'])).code).toBe(0);
+    await device.receivedAt('Release 2 is out', 60_000);
+    expect(device.keysReceived).toBeGreaterThan(keysBefore);
+    expect(device.failures).toEqual([]);
   });
 
   it('17.4, V1: the canary the bot posted is in no stored byte (the last test: it stops the server)', async () => {

@@ -873,8 +873,8 @@ export class SqlStorage implements Storage {
     // The same rule as comparing each one's communities and accepted DMs with the user's own, in
     // one statement per slice of ids instead of two reads per person.
     const out: string[] = [];
-    // Four uses of the slice plus four of the user: 24 ids keeps it within D1's 100 parameters.
-    for (const ids of idChunks(others, 24)) {
+    // Five uses of the slice plus five of the user: 19 ids keeps it within D1's 100 parameters.
+    for (const ids of idChunks(others, 19)) {
       const p = marks(ids.length);
       const rows = await this.db.all<{ userId: string }>(
         `SELECT m2.user_id AS "userId" FROM members m1 JOIN communities c ON c.id = m1.community_id JOIN members m2 ON m2.community_id = m1.community_id
@@ -887,9 +887,13 @@ export class SqlStorage implements Storage {
           WHERE w.bot_user_id = ? AND w.approved_at IS NOT NULL AND m.user_id IN (${p})
          UNION
          SELECT w.bot_user_id AS "userId" FROM members m JOIN channels ch ON ch.community_id = m.community_id JOIN webhooks w ON w.channel_id = ch.id
-          WHERE m.user_id = ? AND w.approved_at IS NOT NULL AND w.bot_user_id IN (${p})`,
-        // An approved encrypted webhook's bot (issue #17 item 4) shares with its channel's community, both ways.
-        [userId, ...ids, userId, ...ids, userId, ...ids, userId, ...ids],
+          WHERE m.user_id = ? AND w.approved_at IS NOT NULL AND w.bot_user_id IN (${p})
+         UNION
+         SELECT w2.bot_user_id AS "userId" FROM webhooks w1 JOIN webhooks w2 ON w2.channel_id = w1.channel_id
+          WHERE w1.bot_user_id = ? AND w1.approved_at IS NOT NULL AND w2.approved_at IS NOT NULL AND w2.bot_user_id IN (${p})`,
+        // An approved encrypted webhook's bot (issue #17 item 4) shares with its channel's community,
+        // both ways, and with the channel's other approved bots.
+        [userId, ...ids, userId, ...ids, userId, ...ids, userId, ...ids, userId, ...ids],
       );
       out.push(...rows.map((r) => r.userId));
     }
