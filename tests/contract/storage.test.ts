@@ -286,7 +286,7 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     expect(await b.storage.fileUsage(u.id)).toEqual({ bytes: 0, openUploads: 0 });
   });
 
-  it('issue #17 items 3 and 4: webhooks — listed per channel, rotated, counted, deleted, gone with their channel; an encrypted one's bot approved once and sharing with its channel', async () => {
+  it('issue #17 items 3 and 4: webhooks — listed per channel, rotated, counted, deleted, gone with their channel; an encrypted one’s bot approved once and sharing with its channel', async () => {
     const u = await b.storage.createUser(user(`hooks_${n}`));
     const c = community(u.id);
     await b.storage.createCommunity(c);
