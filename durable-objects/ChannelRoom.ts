@@ -21,6 +21,8 @@ import { CALL_SIGNAL_RATE_PER_SECOND, type CallMedia, type CallParticipant } fro
 import type { ChannelLog } from './ChannelLog';
 import { MAX_SCHEDULE_AHEAD_MS, MAX_SCHEDULED_PER_USER, type ScheduledListOut } from '../protocol/scheduled';
 import type { ScheduledRow, ScheduledStore } from './ScheduledStore';
+import { log, reason } from '../worker/observability/log';
+import { metrics } from '../worker/observability/metrics';
 
 /** Who is behind a socket and what they may do; kept in the socket's attachment. */
 export interface Identity {
@@ -267,6 +269,12 @@ export class ChannelRoom {
     return null;
   }
 
+  /** Refuses an envelope: the sender hears why, and the refusal is counted by reason. */
+  private refuse(conn: Connection, code: string, message: string, ref: string): void {
+    metrics.envelopesRefused.inc({ reason: code });
+    this.reply(conn, error(code, message, ref));
+  }
+
   private send(conn: Connection, frame: SendFrame): void {
     const { userId } = conn.identity;
     const { clientMsgId } = frame;
@@ -276,20 +284,20 @@ export class ChannelRoom {
       // sender read the members. Refused before anything is stored; the client re-reads, rotates
       // if someone left, and seals again (issue #20).
       if (frame.epoch !== undefined && frame.epoch < this.log.epoch()) {
-        return this.reply(conn, error('members_changed', `the channel's members changed (epoch ${this.log.epoch()}); seal again for the current members`, clientMsgId));
+        return this.refuse(conn, 'members_changed', `the channel's members changed (epoch ${this.log.epoch()}); seal again for the current members`, clientMsgId);
       }
       const refused = this.refusal(conn, frame);
-      if (refused) return this.reply(conn, error(refused.code, refused.message, clientMsgId));
+      if (refused) return this.refuse(conn, refused.code, refused.message, clientMsgId);
       const bucket = take(this.sendBuckets.get(userId), this.settings().sendRatePerSecond, this.clock());
       this.sendBuckets.set(userId, bucket.bucket);
-      if (!bucket.ok) return this.reply(conn, error('rate_limited', `too many messages; retry in ${bucket.retryAfterMs} ms`, clientMsgId));
+      if (!bucket.ok) return this.refuse(conn, 'rate_limited', `too many messages; retry in ${bucket.retryAfterMs} ms`, clientMsgId);
     }
     const { type: _type, epoch: _epoch, ...fields } = frame;
     const send = { ...fields, sender: userId };
     if (send.kind === 'message') delete send.kind;
     const decision = sequence(this.log.head(), send, prior, this.clock());
     if (decision.kind === 'conflict') {
-      return this.reply(conn, error('conflict', `clientMsgId ${clientMsgId} was already used for a different envelope (seq ${decision.original.seq}); use a new id for new content`, clientMsgId));
+      return this.refuse(conn, 'conflict', `clientMsgId ${clientMsgId} was already used for a different envelope (seq ${decision.original.seq}); use a new id for new content`, clientMsgId);
     }
     if (decision.kind === 'duplicate') {
       const o = decision.original;
@@ -319,10 +327,12 @@ export class ChannelRoom {
     } catch (err) {
       // R4: a failed write is never acknowledged or relayed, and takes no seq; the sender keeps
       // the message queued and retries with the same clientMsgId.
-      console.error(`channel log write failed: ${err instanceof Error ? err.message : String(err)}`);
-      if (conn) this.reply(conn, error('storage_unavailable', 'the message could not be stored; retry it with the same clientMsgId', clientMsgId));
+      log.error('channel_log_write_failed', { error: reason(err) });
+      metrics.storageErrors.inc({ where: 'channel_log' });
+      if (conn) this.refuse(conn, 'storage_unavailable', 'the message could not be stored; retry it with the same clientMsgId', clientMsgId);
       return false;
     }
+    metrics.envelopesAccepted.inc();
     // A held scheduled message its sender sealed again and sent: the held copy is done with.
     const replaced = this.scheduled?.remove(userId, clientMsgId) ?? false;
     if ((e.kind ?? 'message') === 'message') this.lastSend.set(userId, e.ts);
@@ -766,6 +776,7 @@ export class ChannelRoom {
    * Frame lengths count as bytes: JSON of base64 and ids is ASCII.
    */
   private broadcast(frame: string, except: WebSocket | null, seq?: number, toCallSockets = false): void {
+    let delivered = 0;
     // Deleting from a Map while iterating it is well defined, so closing here needs no copy.
     for (const c of this.connections.all()) {
       if (c.socket === except) continue;
@@ -782,10 +793,12 @@ export class ChannelRoom {
       }
       try {
         c.socket.send(frame);
+        if (seq !== undefined) delivered++;
       } catch {
         this.drop(c.socket); // already closing; it catches up by seq when it returns
       }
     }
+    if (delivered > 0) metrics.deliveries.inc({}, delivered);
   }
 
   /**

@@ -24,6 +24,11 @@ import { channelRecipients, hubOf } from '../worker/hubs';
 import { ScheduledStore } from './ScheduledStore';
 import { serverTag } from '../protocol/franking';
 import { frankingKey } from '../worker/auth/totp';
+import { configureLog, log, reason } from '../worker/observability/log';
+import { socketEnded, socketOpened } from './socketMetrics';
+
+/** A socket's kind, from the identity it was accepted with. */
+const kindOf = (ws: WebSocket) => ((ws.deserializeAttachment() as Identity | null)?.call ? 'call' : 'channel');
 
 
 /** The room's sockets, cached: rebuilt from the runtime after hibernation, then kept in step. */
@@ -104,6 +109,7 @@ export class ChannelRoomObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    configureLog(env.LOG_LEVEL);
     ctx.blockConcurrencyWhile(async () => {
       this.slowModeSeconds = (await ctx.storage.get<number>('slowModeSeconds')) ?? 0;
       this.channelId = await ctx.storage.get<string>('channelId');
@@ -155,7 +161,7 @@ export class ChannelRoomObject extends DurableObject<Env> {
       this.ctx.waitUntil(
         channelRecipients(this.env, channelId)
           .then((members) => Promise.allSettled(members.map((u) => hubOf(this.env, u).voiceRoster(u, channelId, after))))
-          .catch((e) => console.warn('announcing a voice channel roster failed', e instanceof Error ? e.message : String(e))),
+          .catch((e) => log.warn('voice_roster_announce_failed', { error: reason(e) })),
       );
       return;
     }
@@ -170,7 +176,7 @@ export class ChannelRoomObject extends DurableObject<Env> {
           await Promise.allSettled(members.filter((u) => !before.includes(u)).map((u) => ring(u, before[0]!, 'ended')));
         }
         await Promise.allSettled(after.filter((u) => !before.includes(u) && before.length > 0).map((u) => ring(u, before[0]!, 'answered')));
-      })().catch((e) => console.warn('ringing a call failed', e instanceof Error ? e.message : String(e))),
+      })().catch((e) => log.warn('call_ring_failed', { error: reason(e) })),
     );
   }
 
@@ -220,6 +226,7 @@ export class ChannelRoomObject extends DurableObject<Env> {
     const server = pair[1];
     this.ctx.acceptWebSocket(server, [identity.userId]);
     server.serializeAttachment(identity);
+    socketOpened(this.ctx, identity.call ? 'call' : 'channel', true);
     this.registry.add(server);
     this.room.joined(identity);
     await this.expiry.schedule(identity.expiresAt);
@@ -298,6 +305,7 @@ export class ChannelRoomObject extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    socketEnded(this.ctx, ws, kindOf(ws), true);
     this.room.drop(ws);
     try {
       ws.close(code === 1005 ? 1000 : code, 'closing');
@@ -307,6 +315,7 @@ export class ChannelRoomObject extends DurableObject<Env> {
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
+    socketEnded(this.ctx, ws, kindOf(ws), true);
     this.room.drop(ws);
   }
 }

@@ -28,6 +28,7 @@ import {
   type UnreadState,
 } from '../protocol/hub';
 import type { ChannelMarker, HubStore } from './UserHubStore';
+import { metrics } from '../worker/observability/metrics';
 
 /** Who is behind a hub socket; kept in the socket's attachment (small: well under 2 KiB). */
 export interface HubIdentity {
@@ -419,6 +420,7 @@ export class UserHub {
         continue;
       }
       this.store.inboxAdd({ deviceId, fromUser: d.from.userId, fromDevice: d.from.deviceId, clientMsgId: d.clientMsgId, ciphertext: d.ciphertext, ts: d.ts });
+      metrics.hubDeliveries.inc();
       results.push({ deviceId, result: 'stored' });
     }
     return results;

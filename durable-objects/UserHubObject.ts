@@ -19,6 +19,8 @@ import { PushNotifier, SqlitePushStore, type PushSubscriptionRecord } from './Pu
 import { sendPush, vapidKeys } from '../worker/push/config';
 import { openStorage } from '../worker/storage/openStorage';
 import type { PushSubscriptionView } from '../protocol/push';
+import { configureLog, log, reason } from '../worker/observability/log';
+import { socketEnded, socketOpened } from './socketMetrics';
 
 /** The hub's sockets, cached: rebuilt from the runtime after hibernation, then kept in step. */
 class HibernatingRegistry implements HubConnectionRegistry {
@@ -75,7 +77,7 @@ export class UserHubObject extends DurableObject<Env> {
     communityOf: async (channelId) => (await (await openStorage(this.env)).getChannel(channelId))?.communityId ?? null,
     clock: () => Date.now(),
     wait: (ms) => new Promise((r) => setTimeout(r, ms)),
-    background: (p) => this.ctx.waitUntil(p.catch((e) => console.warn('push failed', e instanceof Error ? e.message : String(e)))),
+    background: (p) => this.ctx.waitUntil(p.catch((e) => log.warn('push_failed', { error: reason(e) }))),
   });
 
   override async fetch(request: Request): Promise<Response> {
@@ -101,6 +103,7 @@ export class UserHubObject extends DurableObject<Env> {
     const server = pair[1];
     this.ctx.acceptWebSocket(server, [identity.deviceId]);
     server.serializeAttachment(identity);
+    socketOpened(this.ctx, 'hub', false);
     const conn = this.registry.add(server)!;
     await this.expiry.schedule(identity.expiresAt);
     // The snapshot and replay are queued on the socket now and reach the client right after the 101.
@@ -247,6 +250,7 @@ export class UserHubObject extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    socketEnded(this.ctx, ws, 'hub', false);
     this.hub.disconnect(ws);
     try {
       ws.close(code === 1005 ? 1000 : code, 'closing');
@@ -256,6 +260,7 @@ export class UserHubObject extends DurableObject<Env> {
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
+    socketEnded(this.ctx, ws, 'hub', false);
     this.hub.disconnect(ws);
   }
 }

@@ -80,6 +80,7 @@ const chatalot :Workerd.Worker = (
     (name = "TURN_SECRET", fromEnvironment = "TURN_SECRET"),
     (name = "TURN_TTL_SECONDS", fromEnvironment = "TURN_TTL_SECONDS"),
     (name = "LINK_PREVIEWS", fromEnvironment = "LINK_PREVIEWS"),
+    (name = "METRICS_TOKEN", fromEnvironment = "METRICS_TOKEN"),
     (name = "PREVIEW_TEST_NET", service = "preview-test-net"),
     (name = "CHATALOT_TEST_PREVIEW_HOST", fromEnvironment = "CHATALOT_TEST_PREVIEW_HOST"),
     (name = "GIF_API_KEY", fromEnvironment = "GIF_API_KEY"),

@@ -26,7 +26,8 @@ export const VARIABLES = {
   MAX_FILE_SIZE_MB: { default: '100', help: 'largest encrypted file upload, in MiB (1–10240)' },
   FILE_QUOTA_MB: { default: '1024', help: "each account's total of stored encrypted files, in MiB (1–1048576)" },
   TRUST_PROXY: { default: 'false', help: 'false: the connection\'s address; true (or a hop count 1–9): the address your own proxy appended to X-Forwarded-For (right-most entry, or N-th from the right); cloudflare: CF-Connecting-IP (Cloudflare or a cloudflared tunnel)' },
-  LOG_LEVEL: { default: 'info', help: 'error, warn, info or debug' },
+  LOG_LEVEL: { default: 'info', help: "error, warn, info or debug: the server's JSON log lines at that level and above" },
+  METRICS_TOKEN: { default: undefined, help: 'a secret of at least 32 characters: turns on GET /metrics (Prometheus text format) for requests with Authorization: Bearer <METRICS_TOKEN>; unset = no metrics endpoint' },
   RATE_LIMIT_PER_SECOND: { default: '20', help: 'requests per second per client IP to the API and sockets (token bucket, one second of burst)' },
   AUTH_RATE_LIMIT_PER_SECOND: { default: '5', help: 'requests per second per client IP to the authentication routes' },
   SEND_RATE_PER_SECOND: { default: '10', help: 'envelopes one user may send per second into one channel (token bucket)' },
@@ -123,6 +124,8 @@ export function readConfig(env = process.env, cwd = process.cwd()) {
   if (turnUrls.length > 0 && !turnSecret) throw new ConfigError('TURN_URLS needs TURN_SECRET (the static-auth-secret of your TURN server)');
   const turnTtl = Number(get('TURN_TTL_SECONDS') ?? VARIABLES.TURN_TTL_SECONDS.default);
   if (!Number.isInteger(turnTtl) || turnTtl < 60 || turnTtl > 86400) throw new ConfigError(`TURN_TTL_SECONDS must be a whole number of seconds from 60 to 86400 (got "${get('TURN_TTL_SECONDS')}")`);
+  const metricsToken = get('METRICS_TOKEN');
+  if (metricsToken !== undefined && !/^[A-Za-z0-9._~+/=-]{32,512}$/.test(metricsToken)) throw new ConfigError('METRICS_TOKEN must be 32 to 512 characters of letters, digits and ._~+/=- (e.g. openssl rand -hex 32)');
   const linkPreviews = get('LINK_PREVIEWS') ?? VARIABLES.LINK_PREVIEWS.default;
   if (linkPreviews !== 'on' && linkPreviews !== 'off') throw new ConfigError(`LINK_PREVIEWS must be on or off (got "${linkPreviews}")`);
   const adminUsername = get('ADMIN_USERNAME');
@@ -171,6 +174,7 @@ export function readConfig(env = process.env, cwd = process.cwd()) {
     turnSecret,
     turnTtl,
     linkPreviews,
+    metricsToken,
     gifApiKey: get('GIF_API_KEY'),
     jwtPrivateKeyPath: path('JWT_PRIVATE_KEY_PATH', 'keys/jwt-ed25519.pem'),
     jwtPublicKeyPath: path('JWT_PUBLIC_KEY_PATH', 'keys/jwt-ed25519.pub.pem'),

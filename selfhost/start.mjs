@@ -286,6 +286,7 @@ async function main() {
     TURN_SECRET: config.turnSecret ?? '',
     TURN_TTL_SECONDS: String(config.turnTtl),
     LINK_PREVIEWS: config.linkPreviews,
+    METRICS_TOKEN: config.metricsToken ?? '',
     GIF_API_KEY: config.gifApiKey ?? '',
     VAPID_PRIVATE_KEY: secrets.vapidPrivate,
     VAPID_SUBJECT: config.vapidSubject ?? '',

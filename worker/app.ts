@@ -36,6 +36,10 @@ import { gifRoutes } from './routes/gifs';
 import { imageRoutes } from './routes/images';
 import { pushRoutes } from './routes/push';
 import { channelWebhookRoutes, webhookPostRoutes } from './routes/webhooks';
+import { routePath } from 'hono/route';
+import { configureLog, log } from './observability/log';
+import { metrics } from './observability/metrics';
+import { metricsRoutes } from './routes/metrics';
 
 export interface AppEnv {
   Bindings: Env;
@@ -58,8 +62,16 @@ export function createApp(): Hono<AppEnv> {
   app.use('*', async (c, next) => {
     c.set('storage', () => openStorage(c.env));
     c.set('now', clockFor(c.env));
+    configureLog(c.env.LOG_LEVEL);
+    const started = Date.now();
     await next();
+    // By route pattern, never the path: a webhook URL or an invite code in a path is a secret.
+    const route = routePath(c) || 'unmatched';
+    const seconds = (Date.now() - started) / 1000;
+    metrics.httpDuration.observe(seconds, { method: c.req.method, route, status: `${Math.floor(c.res.status / 100)}xx` });
+    log.debug('request', { method: c.req.method, route, status: c.res.status, ms: Math.round(seconds * 1000) });
   });
+  app.route('/metrics', metricsRoutes);
 
   const api = new Hono<AppEnv>();
   // Every API answer is personal or changes from one moment to the next: none may be kept by a
@@ -75,6 +87,12 @@ export function createApp(): Hono<AppEnv> {
   api.route('/', healthRoutes);
   api.route('/', openApiRoutes);
   api.route('/auth/invites', invitePreviewRoutes);
+  // Sign-ins by result for the metrics: 200 a success, 401 or 403 a refusal (a malformed body is neither).
+  api.use('/auth/login', async (c, next) => {
+    await next();
+    if (c.res.status === 200) metrics.logins.inc({ result: 'success' });
+    else if (c.res.status === 401 || c.res.status === 403) metrics.logins.inc({ result: 'failure' });
+  });
   api.route('/auth', authRoutes);
   api.route('/me', meRoutes);
   api.route('/invites', inviteRoutes);

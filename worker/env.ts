@@ -41,6 +41,8 @@ export interface Env {
   /** Each account's total of stored encrypted files, MiB. */
   FILE_QUOTA_MB?: string;
   LOG_LEVEL?: string;
+  /** Bearer token for GET /metrics (issue #19 item 5); without it (or shorter than 32 characters) there is no metrics endpoint. */
+  METRICS_TOKEN?: string;
   TRUST_PROXY?: string;
   RATE_LIMIT_PER_SECOND?: string;
   AUTH_RATE_LIMIT_PER_SECOND?: string;

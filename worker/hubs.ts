@@ -10,6 +10,7 @@ import type { Env } from './env';
 import { permissionsIn } from './auth/access';
 import { openStorage } from './storage/openStorage';
 import type { Directory, Hubs, ListChange } from '../durable-objects/UserHub';
+import { log, reason } from './observability/log';
 
 /** How long a channel's recipient list is reused: a member added or removed sees badges follow within this. */
 export const RECIPIENTS_TTL_MS = 30_000;
@@ -53,7 +54,7 @@ export async function removeDeviceFromHub(env: Env, userId: string, deviceId: st
   try {
     await hubOf(env, userId).deviceRemoved(userId, deviceId);
   } catch (e) {
-    console.warn('closing a removed device’s hub socket failed', e instanceof Error ? e.message : String(e));
+    log.warn('removed_device_socket_close_failed', { error: reason(e) });
   }
 }
 
@@ -63,7 +64,7 @@ export async function announceDeviceList(env: Env, userId: string): Promise<void
   try {
     await hubOf(env, userId).deviceListChanged(userId);
   } catch (e) {
-    console.warn('announcing a new device list failed', e instanceof Error ? e.message : String(e));
+    log.warn('device_list_announce_failed', { error: reason(e) });
   }
 }
 

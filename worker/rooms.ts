@@ -7,6 +7,7 @@ import type { Env } from './env';
 import { endSessions } from './hubs';
 import { openStorage } from './storage/openStorage';
 import { permissionsIn, rankInChannel } from './auth/access';
+import { log, reason } from './observability/log';
 
 export type RoomChange =
   /** Channel settings changed. */
@@ -41,7 +42,7 @@ export async function notifyDevicesChanged(env: Env, userId: string): Promise<vo
   try {
     await notifyRooms(env, await userChannels(env, userId), { kind: 'devices', userId });
   } catch (e) {
-    console.warn('telling rooms of a device change failed', e instanceof Error ? e.message : String(e));
+    log.warn('device_change_notify_failed', { error: reason(e) });
   }
 }
 
@@ -60,7 +61,7 @@ export async function closeSessionSockets(env: Env, userId: string, sessions: st
   try {
     await Promise.all([endSessions(env, userId, sessions), notifyRooms(env, await userChannels(env, userId), { kind: 'sessions-ended', userId, sessions })]);
   } catch (e) {
-    console.warn('closing the sockets of ended sessions failed', e instanceof Error ? e.message : String(e));
+    log.warn('ended_session_sockets_close_failed', { error: reason(e) });
   }
 }
 

@@ -106,6 +106,7 @@ export function needles(canary: string): string[] {
 
 /** V1: no file under the server's data directory contains any canary in any encoding. Stop the server first. */
 export function expectNoCanaries(dataDir: string, canaries: string[]): void {
+  for (const c of canaries) logSecrets.add(c);
   const files = filesUnder(dataDir);
   expect(files.length).toBeGreaterThan(0);
   for (const file of files) {
@@ -149,6 +150,7 @@ export async function register(page: Page, username: string, problems: string[] 
       throw new Error(`no recovery code; alerts: ${(await page.getByRole('alert').allTextContents()).join(' | ')}; problems: ${problems.join(' | ')}; ${e}`);
     });
   expect(code).toMatch(/^([0-9A-Z]{4}-){7}[0-9A-Z]{4}$/);
+  logSecrets.add(code!);
   await page.getByLabel('I saved my recovery code').check();
   await page.getByRole('button', { name: 'Continue' }).click();
   return code!;
@@ -188,7 +190,7 @@ export function browserSuite(env: Record<string, string> | (() => Promise<Record
   const suite = {} as BrowserSuite;
   beforeAll(async () => {
     const extra = typeof env === 'function' ? await env() : env;
-    suite.server = await startServer({ env: { REGISTRATION_MODE: 'open', ...extra } });
+    suite.server = await startServer({ env: { REGISTRATION_MODE: 'open', LOG_LEVEL: 'debug', ...extra } });
     suite.browser = await launchBrowser();
     suite.pages = new Pages(suite.browser, suite.server.url);
   });
@@ -197,8 +199,22 @@ export function browserSuite(env: Record<string, string> | (() => Promise<Record
     await suite.pages?.closeAll();
     await suite.browser?.close();
     await suite.server?.kill();
+    // Issue #19 item 5: the server's whole output for this file's run (JSON log lines, at debug
+    // level: one per request) holds no password, recovery code or canary the tests used.
+    if (suite.server) expectCleanLogs(suite.server.output());
   });
   return suite;
+}
+
+/** Every secret and canary a browser file used, for the log check when its server stops. */
+const logSecrets = new Set<string>([PASSWORD]);
+
+export function expectCleanLogs(output: string): void {
+  for (const secret of logSecrets) {
+    for (const form of needles(secret)) expect(output.includes(form), `the server's logs hold "${secret}"`).toBe(false);
+  }
+  const lines = output.split('\n').filter((l) => l.startsWith('{'));
+  for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
 }
 
 /**

@@ -10,6 +10,7 @@
 import { ApiError } from '../../protocol/errors';
 import type { Env } from '../env';
 import { hashPassword, MAX_PASSWORD_LENGTH, verifyPassword } from './passwords';
+import { metrics } from '../observability/metrics';
 
 /** Largest request the hasher reads: a password of MAX_PASSWORD_LENGTH UTF-8 characters and a PHC string fit well inside. */
 export const HASHER_MAX_BODY_BYTES = MAX_PASSWORD_LENGTH * 4 + 1024;
@@ -42,14 +43,28 @@ async function viaHasher(env: Env, request: HashRequest): Promise<HashResponse> 
   return (await res.json()) as HashResponse;
 }
 
+/** Counts a hash or check as waiting or running (the metrics' Argon2 queue depth) while it lasts. */
+async function queued<T>(work: () => Promise<T>): Promise<T> {
+  metrics.argon2InFlight.add(1);
+  try {
+    return await work();
+  } finally {
+    metrics.argon2InFlight.add(-1);
+  }
+}
+
 /** Hashes a new password with the current parameters. */
-export async function hashPasswordFor(env: Env, password: string): Promise<string> {
-  if (!hasHasher(env)) return hashPassword(password);
-  return ((await viaHasher(env, { op: 'hash', password })) as { phc: string }).phc;
+export function hashPasswordFor(env: Env, password: string): Promise<string> {
+  return queued(async () => {
+    if (!hasHasher(env)) return hashPassword(password);
+    return ((await viaHasher(env, { op: 'hash', password })) as { phc: string }).phc;
+  });
 }
 
 /** Checks a password against a stored PHC string. */
-export async function verifyPasswordFor(env: Env, password: string, phc: string): Promise<boolean> {
-  if (!hasHasher(env)) return verifyPassword(password, phc);
-  return ((await viaHasher(env, { op: 'verify', password, phc })) as { ok: boolean }).ok;
+export function verifyPasswordFor(env: Env, password: string, phc: string): Promise<boolean> {
+  return queued(async () => {
+    if (!hasHasher(env)) return verifyPassword(password, phc);
+    return ((await viaHasher(env, { op: 'verify', password, phc })) as { ok: boolean }).ok;
+  });
 }

@@ -6,6 +6,8 @@
 import type { Context } from 'hono';
 import { ApiError, ERROR_STATUS, type ErrorCode } from '../../protocol/errors';
 import { isStorageError } from '../storage/StorageError';
+import { log, reason } from '../observability/log';
+import { metrics } from '../observability/metrics';
 
 const STORAGE_TO_API: Record<string, ErrorCode> = {
   conflict: 'conflict',
@@ -28,6 +30,7 @@ export function onError(err: Error, _c: Context): Response {
     return res;
   }
   if (isStorageError(err)) {
+    if (STORAGE_TO_API[err.code] === 'storage_unavailable') metrics.storageErrors.inc({ where: 'api' });
     const api = STORAGE_TO_API[err.code];
     if (api) {
       // Invite refusals keep their specific code so a client can say which one it was.
@@ -36,6 +39,6 @@ export function onError(err: Error, _c: Context): Response {
       return errorResponse(code, message, ERROR_STATUS[api]);
     }
   }
-  console.error('unhandled error', err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+  log.error('unhandled_error', { error: reason(err) });
   return errorResponse('internal', 'internal error', 500);
 }

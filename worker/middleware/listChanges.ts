@@ -9,10 +9,11 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app';
 import { announceListChange } from '../hubs';
 import type { Storage } from '../storage/Storage';
+import { log, reason } from '../observability/log';
 
 /** Runs `work` after the response where the runtime allows it, else before answering. */
 export async function inBackground(c: Context<AppEnv>, work: Promise<unknown>): Promise<void> {
-  const logged = work.catch((e) => console.warn('announcing a list change failed', e instanceof Error ? e.message : String(e)));
+  const logged = work.catch((e) => log.warn('list_change_announce_failed', { error: reason(e) }));
   try {
     c.executionCtx.waitUntil(logged);
   } catch {

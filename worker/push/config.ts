@@ -10,6 +10,7 @@
  */
 import type { Env } from '../env';
 import { importVapidKeys, type PushRequest, type VapidKeys } from './webPush';
+import { log, reason } from '../observability/log';
 
 /** The push services of Chrome and Chromium browsers (FCM), Firefox (Mozilla autopush), Safari (Apple) and Edge (WNS). */
 export const DEFAULT_PUSH_SERVICE_HOSTS = 'fcm.googleapis.com,updates.push.services.mozilla.com,*.push.apple.com,*.notify.windows.com';
@@ -26,7 +27,7 @@ export function vapidKeys(env: Env): Promise<VapidKeys | null> {
       pem,
       subject,
       keys: importVapidKeys(pem, subject).catch((e) => {
-        console.error('VAPID_PRIVATE_KEY could not be read; Web Push is off:', e instanceof Error ? e.message : String(e));
+        log.error('vapid_key_unreadable', { error: reason(e), effect: 'Web Push is off' });
         return null;
       }),
     };

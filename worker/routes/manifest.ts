@@ -204,6 +204,7 @@ export const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/api/files/{id}/content', access: 'user', tag: 'files', status: 200, errors: ['not_found'], summary: 'The ciphertext of a complete file, streamed (Range: bytes=… answers 206), for whoever can see its conversation now; removed and banned members and strangers get 404.' },
   { method: 'DELETE', path: '/api/files/{id}', access: 'user', tag: 'files', status: 204, errors: ['not_found', 'forbidden'], summary: 'Delete a file and its blobs: its uploader, or a member with MANAGE_MESSAGES in its conversation.' },
 
+  { method: 'GET', path: '/metrics', access: 'public', tag: 'operations', status: 200, errors: ['not_found', 'unauthorized'], summary: 'The instance’s metrics in the Prometheus text format (issue #19 item 5), for Authorization: Bearer <METRICS_TOKEN>. 404 when METRICS_TOKEN is not set (the default), 401 for a missing or wrong token. No user’s account or session opens it.' },
   { method: 'GET', path: '/ws/hub', access: 'public', tag: 'sockets', status: 101, errors: ['not_found'], summary: 'WebSocket into your user hub for one of your devices (?device=<id>): inbox, unread counts, presence, typing (see docs/protocol.md).' },
   { method: 'GET', path: '/ws/channels/{id}', access: 'public', tag: 'sockets', status: 101, summary: 'WebSocket into a channel (see docs/protocol.md).' },
 ];
