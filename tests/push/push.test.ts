@@ -225,4 +225,20 @@ describe('Web Push', () => {
     expect(back.status).toBe(200);
     expect(await listed({ ...carol, accessToken: (back.body as { accessToken: string }).accessToken })).toBe(0);
   });
+
+  it('17.2: an admin ending an account’s sessions (or resetting its 2FA) drops its push subscriptions: a signed-out browser gets no pushes', async () => {
+    const dave = await registerUser(server, 'push_dave');
+    const listed = async (as: TestUser) => ((await call(server, as, 'GET', '/api/push/subscriptions')).body as { subscriptions: unknown[] }).subscriptions.length;
+    const signIn = async () => {
+      const r = await call(server, null, 'POST', '/api/auth/login', { username: 'push_dave', password: TEST_PASSWORD });
+      expect(r.status).toBe(200);
+      return { ...dave, accessToken: (r.body as { accessToken: string }).accessToken };
+    };
+    const device = await addDevice(server, dave, 'phone');
+    expect((await subscribe(service.subscribe(), ALL, device, dave)).status).toBe(200);
+    expect(await listed(dave)).toBe(1);
+    expect((await call(server, alice, 'POST', `/api/admin/users/${dave.id}/sign-out`)).status).toBe(200);
+    const again = await signIn();
+    expect(await listed(again)).toBe(0);
+  });
 });

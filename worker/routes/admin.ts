@@ -223,6 +223,8 @@ export const adminRoutes = new Hono<AppEnv>()
     const target = await adminTarget(storage, c.var.auth.user, c.req.param('id'), 'sign out');
     const ended = await storage.revokeAllSessions(target.id, c.var.now());
     await closeSessionSockets(c.env, target.id, {});
+    // Signed out everywhere: no browser of theirs should keep getting pushes until it signs in again.
+    if (c.env.USER_HUB) await hubOf(c.env, target.id).pushForgetAll(target.id);
     await audit(c, 'sessions_ended_by_admin', target.id, { by: c.var.auth.user.id, endedSessions: ended });
     return c.json({ endedSessions: ended });
   })
@@ -238,6 +240,7 @@ export const adminRoutes = new Hono<AppEnv>()
     await storage.replaceBackupCodes(target.id, []);
     const ended = await storage.revokeAllSessions(target.id, c.var.now());
     await closeSessionSockets(c.env, target.id, {});
+    if (c.env.USER_HUB) await hubOf(c.env, target.id).pushForgetAll(target.id);
     await audit(c, 'totp_reset_by_admin', target.id, { by: c.var.auth.user.id, reason: body.reason, endedSessions: ended });
     return c.body(null, 204);
   })
