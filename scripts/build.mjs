@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { join, dirname, basename } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { newestMtime } from './mtime.mjs';
 import { buildCli } from './buildCli.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -61,15 +62,6 @@ export const hasherBuildOptions = {
   entryPoints: [join(ROOT, 'worker/hasher/index.ts')],
   outfile: join(ROOT, 'dist/hasher/index.js'),
 };
-
-function newestMtime(path) {
-  if (!existsSync(path)) return 0;
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let newest = st.mtimeMs;
-  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
-  return newest;
-}
 
 /** True when dist/ is missing or older than any source that goes into it. */
 export function needsBuild() {

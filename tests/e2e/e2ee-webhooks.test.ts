@@ -8,25 +8,18 @@
  * byte. Deleting the webhook removes its bot like a member, and the CI machine's old keys can no
  * longer post.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { chatalotPost } from '../helpers/chatalotPost';
 import { browserSuite, communityOfTwo, expectNoCanaries, messageWith, send, seriousViolations } from './helpers';
 
 const suite = browserSuite();
-const ROOT = join(__dirname, '..', '..');
 const CANARY = 'e2ee-webhook-browser-canary-7b3c';
 const work = mkdtempSync(join(tmpdir(), 'chatalot-post-e2e-'));
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [join(ROOT, 'bin/chatalot-post.mjs'), ...args], { cwd: work, timeout: 150_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (args: string[]) => chatalotPost(work, args);
 
 describe('end-to-end encrypted webhooks', () => {
   it('17.4: enrolled with the command the dialog shows, approved by fingerprint, its post is shown with the lock and a Bot badge', async () => {

@@ -12,11 +12,11 @@
  * - Deleting the webhook tells the room's members to rotate (member-removed for the bot), and
  *   the client with the old state can no longer post.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatalotPost } from '../helpers/chatalotPost';
 import { call, createCommunity, joinCommunity, openChannel, registerUser, TEST_PASSWORD, type TestUser } from '../helpers/accounts';
 import { setRole } from '../communities/fixture';
 import { startServer, type RunningServer } from '../helpers/server';
@@ -25,7 +25,6 @@ import type { TestSocket } from '../helpers/socket';
 import { deviceFingerprint } from '../../client/src/e2ee/deviceFingerprint';
 import type { WebhookEnrolment, WebhookView } from '../../protocol/webhooks';
 
-const ROOT = join(__dirname, '..', '..');
 const CANARY = 'e2ee-webhook-canary-51d7';
 
 let server: RunningServer;
@@ -40,13 +39,7 @@ let room: TestSocket;
 const work = mkdtempSync(join(tmpdir(), 'chatalot-post-'));
 
 /** Runs the command-line client as a CI job would; its exit code, stdout and stderr. */
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [join(ROOT, 'bin/chatalot-post.mjs'), ...args], { cwd: work, timeout: 150_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (args: string[]) => chatalotPost(work, args);
 
 beforeAll(async () => {
   server = await startServer({ env: { REGISTRATION_MODE: 'open' } });

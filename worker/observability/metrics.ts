@@ -28,15 +28,9 @@ abstract class Metric {
   abstract lines(): string[];
 }
 
-class Counter extends Metric {
-  private readonly values = new Map<string, number>();
-  constructor(name: string, help: string) {
-    super(name, help, 'counter');
-  }
-  inc(labels: Labels = {}, by = 1): void {
-    const k = key(labels);
-    this.values.set(k, (this.values.get(k) ?? 0) + by);
-  }
+/** A metric with one number per label set: counters only go up, gauges go both ways. */
+abstract class Series extends Metric {
+  protected readonly values = new Map<string, number>();
   value(labels: Labels = {}): number {
     return this.values.get(key(labels)) ?? 0;
   }
@@ -46,8 +40,17 @@ class Counter extends Metric {
   }
 }
 
-class Gauge extends Metric {
-  private readonly values = new Map<string, number>();
+class Counter extends Series {
+  constructor(name: string, help: string) {
+    super(name, help, 'counter');
+  }
+  inc(labels: Labels = {}, by = 1): void {
+    const k = key(labels);
+    this.values.set(k, (this.values.get(k) ?? 0) + by);
+  }
+}
+
+class Gauge extends Series {
   constructor(name: string, help: string) {
     super(name, help, 'gauge');
   }
@@ -55,13 +58,6 @@ class Gauge extends Metric {
     const k = key(labels);
     // Never below zero: a close counted twice (an error after a close) must not hide an open socket.
     this.values.set(k, Math.max(0, (this.values.get(k) ?? 0) + by));
-  }
-  value(labels: Labels = {}): number {
-    return this.values.get(key(labels)) ?? 0;
-  }
-  lines(): string[] {
-    if (this.values.size === 0) return [`${this.name} 0`];
-    return [...this.values].map(([k, v]) => `${this.name}${k ? `{${k}}` : ''} ${v}`);
   }
 }
 
