@@ -367,6 +367,11 @@ async function main() {
     hasher?.child.kill('SIGKILL');
     fail(`could not start: ${health.message}`);
   }
+  // For `npm run backup` (scripts/backup.mjs): which process to hold still for a moment.
+  const runFile = join(config.dataDir, 'run', 'server.json');
+  mkdirSync(dirname(runFile), { recursive: true, mode: 0o700 });
+  writeFileSync(runFile, JSON.stringify({ pid: child.pid, port: boundPort, startedAt: new Date().toISOString() }), { mode: 0o600 });
+  child.once('exit', () => rmSync(runFile, { force: true }));
   say(`serving ${scheme}://${config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host}:${boundPort} (storage: ${health.body.storage}, data: ${config.dataDir})`);
 }
 
