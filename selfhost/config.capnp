@@ -36,6 +36,9 @@ const services :List(Workerd.Service) = [
   # it only when CHATALOT_TEST_GIF_API does, and the test push service only when
   # CHATALOT_TEST_PUSH_SERVICE names it (none is ever set in production).
   (name = "preview-test-net", network = (allow = ["public", "127.0.0.2/32"])),
+  # With TLS and HTTP_REDIRECT_ADDR, start.mjs's generated config points a plain-http socket here:
+  # every request gets a permanent redirect to the same place over https (nothing else is served).
+  (name = "https-redirect", worker = .httpsRedirect),
 ];
 
 const chatalot :Workerd.Worker = (
@@ -100,3 +103,12 @@ const chatalot :Workerd.Worker = (
   ],
   durableObjectStorage = (localDisk = "do-storage"),
 );
+
+const httpsRedirect :Workerd.Worker = (
+  modules = [
+    (name = "redirect.js", esModule = "export default { fetch(request, env) { const url = new URL(request.url); url.protocol = 'https:'; url.port = env.HTTPS_PORT === '443' ? '' : env.HTTPS_PORT; return new Response(null, { status: 308, headers: { Location: url.href, 'Cache-Control': 'no-store' } }); } };"),
+  ],
+  compatibilityDate = "2026-04-01",
+  bindings = [(name = "HTTPS_PORT", fromEnvironment = "CHATALOT_HTTPS_PORT")],
+);
+

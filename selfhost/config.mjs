@@ -21,6 +21,7 @@ export const VARIABLES = {
   PUSH_SERVICE_HOSTS: { default: 'fcm.googleapis.com,updates.push.services.mozilla.com,*.push.apple.com,*.notify.windows.com', help: 'comma-separated host names (*. wildcards) of the browser push services the server will send Web Push to (https only); others are refused' },
   TLS_CERT_PATH: { default: undefined, help: 'a PEM certificate (chain) to serve https on LISTEN_ADDR directly, without a proxy; needs TLS_KEY_PATH. Unset = plain http (fine on localhost; elsewhere browsers withhold push, installing, calls and WebCrypto)' },
   TLS_KEY_PATH: { default: undefined, help: 'the PEM private key of TLS_CERT_PATH' },
+  HTTP_REDIRECT_ADDR: { default: undefined, help: 'with TLS: host:port where plain http is answered with a permanent redirect to the https address (e.g. 0.0.0.0:80); unset = no plain http at all' },
   REGISTRATION_MODE: { default: 'invite_only', help: 'open, invite_only or closed; the first account is always allowed and becomes the owner' },
   ADMIN_USERNAME: { default: undefined, help: 'username that becomes instance owner when it registers (otherwise the first account does)' },
   MAX_FILE_SIZE_MB: { default: '100', help: 'largest encrypted file upload, in MiB (1–10240)' },
@@ -139,6 +140,10 @@ export function readConfig(env = process.env, cwd = process.cwd()) {
   const tlsCert = get('TLS_CERT_PATH');
   const tlsKey = get('TLS_KEY_PATH');
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new ConfigError('TLS_CERT_PATH and TLS_KEY_PATH go together: set both to serve https, or neither');
+  const redirectAddr = get('HTTP_REDIRECT_ADDR');
+  if (redirectAddr !== undefined && tlsCert === undefined) throw new ConfigError('HTTP_REDIRECT_ADDR redirects plain http to https: it needs TLS_CERT_PATH and TLS_KEY_PATH');
+  const httpRedirect = redirectAddr === undefined ? null : parseListenAddr(redirectAddr);
+  if (httpRedirect && listen.port === 0) throw new ConfigError('HTTP_REDIRECT_ADDR needs a fixed https port in LISTEN_ADDR (not :0) to point the redirect at');
   const vapidSubject = get('VAPID_SUBJECT');
   if (vapidSubject !== undefined && !/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/.test(vapidSubject)) throw new ConfigError(`VAPID_SUBJECT must be a mailto: address or an https: URL (got "${vapidSubject}")`);
   const pushHosts = get('PUSH_SERVICE_HOSTS') ?? VARIABLES.PUSH_SERVICE_HOSTS.default;
@@ -179,6 +184,7 @@ export function readConfig(env = process.env, cwd = process.cwd()) {
     jwtPrivateKeyPath: path('JWT_PRIVATE_KEY_PATH', 'keys/jwt-ed25519.pem'),
     jwtPublicKeyPath: path('JWT_PUBLIC_KEY_PATH', 'keys/jwt-ed25519.pub.pem'),
     tls: tlsCert !== undefined ? { certPath: path('TLS_CERT_PATH', ''), keyPath: path('TLS_KEY_PATH', '') } : null,
+    httpRedirect,
     vapidPrivateKeyPath: path('VAPID_PRIVATE_KEY_PATH', 'keys/vapid-p256.pem'),
     vapidSubject,
     pushHosts,

@@ -127,7 +127,10 @@ const config :Workerd.Config = (
   services = Base.services,
   sockets = [
     (name = "http", address = "127.0.0.1:8443", service = "chatalot",
-     https = (options = (), tlsOptions = (keypair = (privateKey = embed ${rel(config.tls.keyPath)}, certificateChain = embed ${rel(config.tls.certPath)})))),
+     https = (options = (), tlsOptions = (keypair = (privateKey = embed ${rel(config.tls.keyPath)}, certificateChain = embed ${rel(config.tls.certPath)})))),${
+       config.httpRedirect ? `
+    (name = "http-redirect", address = ${JSON.stringify(config.httpRedirect.value)}, http = (), service = "https-redirect"),` : ''
+     }
   ],
 );
 `,
@@ -242,13 +245,16 @@ async function main() {
 
   // The password hasher first: the server's `hasher` service points at the port it binds.
   // CHATALOT_HASHER=inline (a diagnostic, e.g. for bench:login-flood) hashes in the server itself.
+  // The TLS config is checked first: a start refused for a bad certificate path must not leave a
+  // hasher process behind (fail() exits at once).
+  const configFile = config.tls ? tlsConfig(config) : join(ROOT, 'selfhost/config.capnp');
   const inlineHashing = process.env.CHATALOT_HASHER === 'inline';
   const hasherSecret = randomBytes(32).toString('base64url');
   const hasher = inlineHashing ? null : await startHasher(hasherSecret, dev);
 
   const args = [
     'serve',
-    config.tls ? tlsConfig(config) : join(ROOT, 'selfhost/config.capnp'),
+    configFile,
     `--socket-addr=http=${config.listen.value}`,
     `--directory-path=do-storage=${join(config.dataDir, 'do')}`,
     `--directory-path=blobs=${join(config.dataDir, 'blobs')}`,
@@ -291,6 +297,8 @@ async function main() {
     VAPID_PRIVATE_KEY: secrets.vapidPrivate,
     VAPID_SUBJECT: config.vapidSubject ?? '',
     PUSH_SERVICE_HOSTS: config.pushHosts,
+    // The https port the plain-http redirect points at (HTTP_REDIRECT_ADDR).
+    CHATALOT_HTTPS_PORT: String(config.listen.port),
   };
   if (!config.database) delete env.DATABASE_URL;
   if (!config.adminUsername) delete env.ADMIN_USERNAME;
@@ -304,11 +312,13 @@ async function main() {
   });
   // workerd reports the port it actually bound on the control fd (useful with port 0).
   let boundPort = config.listen.port;
+  let redirectPort = config.httpRedirect?.port ?? 0;
   child.stdio[3].on('data', (chunk) => {
     for (const line of chunk.toString().split('\n')) {
       try {
         const msg = JSON.parse(line);
         if (msg.event === 'listen' && msg.socket === 'http') boundPort = msg.port;
+        if (msg.event === 'listen' && msg.socket === 'http-redirect') redirectPort = msg.port;
       } catch {
         // partial line
       }
@@ -372,6 +382,7 @@ async function main() {
   mkdirSync(dirname(runFile), { recursive: true, mode: 0o700 });
   writeFileSync(runFile, JSON.stringify({ pid: child.pid, port: boundPort, startedAt: new Date().toISOString() }), { mode: 0o600 });
   child.once('exit', () => rmSync(runFile, { force: true }));
+  if (config.httpRedirect) say(`redirecting http://${config.httpRedirect.host}:${redirectPort} to https`);
   say(`serving ${scheme}://${config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host}:${boundPort} (storage: ${health.body.storage}, data: ${config.dataDir})`);
 }
 

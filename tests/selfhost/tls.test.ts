@@ -2,12 +2,17 @@
  * Issue #19 item 8: `npm start` serves https itself with TLS_CERT_PATH and TLS_KEY_PATH — the
  * operator's certificate (checked here against it as the trusted CA, under its own name), the API
  * and the WebSockets over TLS, and no plain http on that port. Half a pair is refused at start.
+ * With HTTP_REDIRECT_ADDR, plain http there answers every request with a redirect to https and
+ * serves nothing else; without TLS, or with an https port of 0, that setting is refused.
  */
+import { request as httpRequest } from 'node:http';
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../helpers/server';
 import { makeCertificate } from '../helpers/tlsCert';
+import { freePort } from '../setup/postgres';
+import { ConfigError, readConfig } from '../../selfhost/config.mjs';
 
 const tls = makeCertificate();
 let server: RunningServer;
@@ -58,3 +63,40 @@ describe('TLS without a proxy', () => {
     await expect(fetch(`http://127.0.0.1:${port}/api/health`, { signal: AbortSignal.timeout(10_000) })).rejects.toThrow();
   });
 });
+
+describe('plain http redirected to https', () => {
+  it('19.8: HTTP_REDIRECT_ADDR answers every plain-http request with a 308 to the same place over https, and serves nothing itself', async () => {
+    const httpsPort = await freePort();
+    const redirecting = await startServer({ env: { REGISTRATION_MODE: 'open', TLS_CERT_PATH: tls.certPath, TLS_KEY_PATH: tls.keyPath, LISTEN_ADDR: `127.0.0.1:${httpsPort}`, HTTP_REDIRECT_ADDR: '127.0.0.1:0' } });
+    try {
+      const port = Number(/redirecting http:\/\/127\.0\.0\.1:(\d+) to https/.exec(redirecting.output())?.[1]);
+      expect(port).toBeGreaterThan(0);
+      // node:http, not fetch: fetch will not send a Host header of our choosing.
+      const plain = (method: string, path: string) =>
+        new Promise<{ status: number; location: string | undefined; body: string }>((resolve, reject) => {
+          const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: { Host: `chatalot.test:${port}`, ...(method === 'POST' ? { 'Content-Type': 'application/json' } : {}) } }, (res) => {
+            let body = '';
+            res.on('data', (d) => (body += d));
+            res.on('end', () => resolve({ status: res.statusCode!, location: res.headers.location, body }));
+          });
+          req.on('error', reject);
+          req.end(method === 'POST' ? '{}' : undefined);
+        });
+      for (const [method, path] of [['GET', '/'], ['GET', '/api/health'], ['GET', '/c/abc/def?x=1'], ['POST', '/api/auth/login']] as const) {
+        const res = await plain(method, path);
+        expect(res.status, path).toBe(308);
+        expect(res.location).toBe(`https://chatalot.test:${httpsPort}${path}`);
+        expect(res.body).toBe('');
+      }
+    } finally {
+      await redirecting.kill();
+    }
+  });
+
+  it('19.8: HTTP_REDIRECT_ADDR without TLS, or with LISTEN_ADDR on port 0, is refused at start', () => {
+    expect(() => readConfig({ HTTP_REDIRECT_ADDR: '127.0.0.1:8081' }, '/tmp')).toThrow(ConfigError);
+    expect(() => readConfig({ HTTP_REDIRECT_ADDR: '127.0.0.1:8081' }, '/tmp')).toThrow(/needs TLS_CERT_PATH/);
+    expect(() => readConfig({ HTTP_REDIRECT_ADDR: '127.0.0.1:8081', TLS_CERT_PATH: tls.certPath, TLS_KEY_PATH: tls.keyPath, LISTEN_ADDR: '127.0.0.1:0' }, '/tmp')).toThrow(/fixed https port/);
+  });
+});
+
