@@ -1,18 +1,24 @@
 /**
  * Counting open sockets and active rooms for the metrics (issue #19 item 5). The runtime may
- * report one socket's end twice (an error, then its close), so each is counted down once.
+ * report one socket's end twice (an error, then its close), so each is counted down once. Each
+ * room's open sockets are counted here, in module state (it outlives a hibernating object in the
+ * isolate), so a join or a leave costs O(1) and never lists the room's sockets.
  */
 import { metrics } from '../worker/observability/metrics';
 
 export type SocketKind = 'channel' | 'call' | 'hub';
 
 const ended = new WeakSet<WebSocket>();
-const live = (ctx: DurableObjectState) => ctx.getWebSockets().filter((w) => !ended.has(w)).length;
+const openInRoom = new Map<string, number>();
 
 /** After `acceptWebSocket`: `room` says whether this object is a channel room (counted as active while it has a socket). */
 export function socketOpened(ctx: DurableObjectState, kind: SocketKind, room: boolean): void {
   metrics.socketsOpen.add(1, { kind });
-  if (room && live(ctx) === 1) metrics.roomsActive.add(1);
+  if (!room) return;
+  const id = ctx.id.toString();
+  const n = (openInRoom.get(id) ?? 0) + 1;
+  openInRoom.set(id, n);
+  if (n === 1) metrics.roomsActive.add(1);
 }
 
 /** From the close and error handlers. */
@@ -20,5 +26,9 @@ export function socketEnded(ctx: DurableObjectState, ws: WebSocket, kind: Socket
   if (ended.has(ws)) return;
   ended.add(ws);
   metrics.socketsOpen.add(-1, { kind });
-  if (room && live(ctx) === 0) metrics.roomsActive.add(-1);
+  if (!room) return;
+  const id = ctx.id.toString();
+  const n = (openInRoom.get(id) ?? 0) - 1;
+  if (n > 0) return void openInRoom.set(id, n);
+  if (openInRoom.delete(id)) metrics.roomsActive.add(-1);
 }
