@@ -6,51 +6,25 @@
  * that empties the bucket; an avatar checked and served from R2. Registration hashes with the
  * Argon2 Wasm module there, too.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FILE_PART_BYTES } from '../../protocol/files';
-import { ROOT } from '../../scripts/build.mjs';
-import { freePort } from '../setup/postgres';
+import { startWranglerDev, type WranglerServer } from '../helpers/wranglerDev';
 import { IMPOSTORS, png } from '../images/samples';
 
-let child: ChildProcess;
+let server: WranglerServer;
 let url: string;
-let dir: string;
-let log = '';
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'chatalot-cf-'));
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  child = spawn(process.execPath, [join(ROOT, 'scripts', 'devCloudflare.mjs'), '--no-build', '--port', String(port), '--var', 'REGISTRATION_MODE:open', '--var', 'RATE_LIMIT_PER_SECOND:1000', '--var', 'AUTH_RATE_LIMIT_PER_SECOND:1000'], {
-    cwd: ROOT,
-    env: { ...process.env, CF_DEV_DIR: dir },
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-  const started = Date.now();
-  for (;;) {
-    const ok = await fetch(`${url}/api/health`).then((r) => r.ok, () => false);
-    if (ok) break;
-    if (child.exitCode !== null || Date.now() - started > 150_000) throw new Error(`wrangler dev did not start:\n${log.slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  server = await startWranglerDev({ vars: { REGISTRATION_MODE: 'open', RATE_LIMIT_PER_SECOND: '1000', AUTH_RATE_LIMIT_PER_SECOND: '1000' } });
+  url = server.url;
 }, 180_000);
 
 afterAll(async () => {
-  if (child?.pid && child.exitCode === null) {
-    const exited = new Promise((r) => child.once('exit', r));
-    process.kill(-child.pid, 'SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-    if (child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
-  }
-  rmSync(dir, { recursive: true, force: true });
+  await server?.stop();
+  server?.remove();
 });
 
 interface User {
@@ -90,7 +64,7 @@ function r2Files(): string[] {
       else out.push(p);
     }
   };
-  walk(join(dir, 'state'));
+  walk(server.dataDir);
   return out.filter((p) => /[\\/]r2[\\/]/.test(p) && /[\\/]blobs[\\/]/.test(p));
 }
 

@@ -1,12 +1,12 @@
 /**
  * The three storage back ends, each running inside workerd: embedded SQLite (the gateway
  * object's own storage) and PostgreSQL (through the same ExternalServer binding and socket shim
- * the self-hosted config uses) under a plain workerd process, D1 under Miniflare. `client()` returns a Storage whose
+ * the self-hosted config uses) under a plain workerd process, D1 under Miniflare and under wrangler dev. `client()` returns a Storage whose
  * methods run in workerd, with StorageError codes carried back.
  */
 import { build } from 'esbuild';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { freePort } from '../setup/postgres';
@@ -17,8 +17,15 @@ import type { Migration } from '../../migrations/index';
 import type { Storage } from '../../worker/storage/Storage';
 import { StorageError, type StorageErrorCode } from '../../worker/storage/StorageError';
 
-export type BackendName = 'sqlite' | 'd1' | 'postgres';
-export const BACKENDS: BackendName[] = ['sqlite', 'd1', 'postgres'];
+export type BackendName = 'sqlite' | 'd1' | 'wrangler-d1' | 'postgres';
+/**
+ * 'wrangler-d1' is D1 in the deployed shape (issue #19 item 1): the harness under `wrangler dev`
+ * with wrangler.toml itself — its bindings (D1, R2, every Durable Object class), compatibility
+ * flags, bundling rules and vars — only `main` pointed at the harness and the assets left out.
+ */
+export const BACKENDS: BackendName[] = ['sqlite', 'd1', 'wrangler-d1', 'postgres'];
+/** The back ends that are D1 (and bind R2). */
+export const isD1 = (name: BackendName) => name === 'd1' || name === 'wrangler-d1';
 
 let bundled: Promise<string> | undefined;
 
@@ -102,9 +109,58 @@ async function startMiniflareD1(scriptPath: string) {
   };
 }
 
+/** wrangler.toml with `main` set to the harness source and no [assets] block, under wrangler dev on a free port. */
+async function startWranglerHarness() {
+  const dir = mkdtempSync(join(tmpdir(), 'chatalot-harness-cf-'));
+  const toml = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
+  const shaped = toml
+    .replace(/^main = .*$/m, `main = ${JSON.stringify(join(ROOT, 'tests/contract/harness.worker.ts'))}`)
+    .replace(/^\[assets\]\n(?:[a-z_]+ = .*\n)+/m, '');
+  if (shaped.includes('[assets]') || !shaped.includes('harness.worker.ts')) throw new Error('wrangler.toml changed shape: the harness config could not be derived from it');
+  // Beside wrangler.toml, so its relative paths (the bundling rules' globs) mean the same.
+  const config = join(ROOT, '.tmp', `wrangler-harness-${process.pid}.toml`);
+  mkdirSync(dirname(config), { recursive: true });
+  writeFileSync(config, shaped);
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js'), 'dev', '--config', config, '--local', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', dir, '--show-interactive-dev-session=false'], {
+    cwd: ROOT,
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const started = Date.now();
+  for (;;) {
+    const ok = await fetch(`http://127.0.0.1:${port}/migrate`, { method: 'POST', body: '{"migrations":[]}' }).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (child.exitCode !== null || Date.now() - started > 150_000) {
+      child.kill('SIGKILL');
+      throw new Error(`wrangler dev with the harness did not start:\n${out.slice(-3000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return {
+    fetch: (path: string, init: RequestInit) => fetch(`http://127.0.0.1:${port}${path}`, init),
+    dispose: async () => {
+      const exited = new Promise((r) => child.once('exit', r));
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(config, { force: true });
+    },
+  };
+}
+
 export async function openBackend(name: BackendName, postgresUrl: string): Promise<Backend> {
   const scriptPath = await bundle();
-  const runtime = name === 'd1' ? await startMiniflareD1(scriptPath) : await startWorkerd(scriptPath, name === 'postgres' ? postgresUrl : undefined);
+  const runtime =
+    name === 'd1' ? await startMiniflareD1(scriptPath) : name === 'wrangler-d1' ? await startWranglerHarness() : await startWorkerd(scriptPath, name === 'postgres' ? postgresUrl : undefined);
   const call = async (path: string, payload: unknown) => {
     const res = await runtime.fetch(path, { method: 'POST', body: JSON.stringify(payload) });
     const json = (await res.json()) as { value?: unknown; error?: { code: string; message: string } };
@@ -115,7 +171,7 @@ export async function openBackend(name: BackendName, postgresUrl: string): Promi
     return json.value;
   };
   const storage = new Proxy({} as Storage, {
-    get: (_t, method) => (method === 'kind' ? name : (...args: unknown[]) => call('/call', { method, args })),
+    get: (_t, method) => (method === 'kind' ? (isD1(name) ? 'd1' : name) : (...args: unknown[]) => call('/call', { method, args })),
   });
   return {
     name,

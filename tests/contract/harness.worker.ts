@@ -11,6 +11,10 @@ import type { Env } from '../../worker/env';
 import type { Migration } from '../../migrations/index';
 
 export { StoreObject } from '../../durable-objects/StoreObject';
+// The product's other objects, so wrangler.toml's bindings hold under wrangler dev ('wrangler-d1').
+export { ChannelRoomObject } from '../../durable-objects/ChannelRoomObject';
+export { RateLimiterObject } from '../../durable-objects/RateLimiterObject';
+export { UserHubObject } from '../../durable-objects/UserHubObject';
 
 function fail(e: unknown): Response {
   if (isStorageError(e)) return Response.json({ error: { code: e.code, message: e.message } }, { status: 409 });

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Channel, ChannelGroup, Community, Invite, NewUser, Session } from '../../worker/storage/Storage';
-import { BACKENDS, openBackend, type Backend } from './backends';
+import { BACKENDS, isD1, openBackend, type Backend } from './backends';
 import { createDatabase } from '../setup/postgres';
 
 let n = 0;
@@ -364,7 +364,7 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     expect(await b.storage.getImage(avatar.id)).toBeNull();
   });
 
-  it.runIf(name === 'd1')('issue #13 item 7: the file parts\' blob store on R2 (Miniflare\'s R2 simulator, the binding wrangler deploys): put, read back, overwrite, delete; a key out of the store is refused', async () => {
+  it.runIf(isD1(name))('issue #13 item 7: the file parts\' blob store on R2 (Miniflare\'s R2 simulator, the binding wrangler deploys): put, read back, overwrite, delete; a key out of the store is refused', async () => {
     const part = Buffer.from(Array.from({ length: 4096 }, (_, i) => i % 251)).toString('base64');
     const key = `files/${id('f')}/0`;
     expect(await b.blob('get', key)).toBeNull();

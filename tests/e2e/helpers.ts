@@ -9,6 +9,7 @@ import { afterAll, beforeAll, beforeEach, expect, inject } from 'vitest';
 import { createDatabase, dumpDatabase } from '../setup/postgres';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../helpers/server';
+import { startWranglerDev, type WranglerServer } from '../helpers/wranglerDev';
 import { ROOT } from '../../scripts/build.mjs';
 import { launchBrowser } from './browser';
 
@@ -181,16 +182,23 @@ export interface BrowserSuite {
   pages: Pages;
 }
 
+/** What serves the product to a browser suite: the self-hosted workerd, or the Cloudflare build under wrangler dev (issue #19 item 1). */
+export type Runtime = 'npm start' | 'wrangler dev';
+
 /**
- * Starts `npm start` (with `env`, open registration by default) and Chromium before the file's
- * tests and stops both after them. `env` may be a function, called in beforeAll (e.g. to create a
+ * Starts `npm start` (with `env`, open registration by default; or, with `runtime` 'wrangler dev',
+ * the Cloudflare build with `env` as its vars) and Chromium before the file's (or the describe
+ * block's) tests and stops both after them. `env` may be a function, called in beforeAll (e.g. to create a
  * PostgreSQL database first). Read the fields inside tests, not at import time.
  */
-export function browserSuite(env: Record<string, string> | (() => Promise<Record<string, string>>) = {}): BrowserSuite {
+export function browserSuite(env: Record<string, string> | (() => Promise<Record<string, string>>) = {}, runtime: Runtime = 'npm start'): BrowserSuite {
   const suite = {} as BrowserSuite;
+  let wrangler: WranglerServer | undefined;
   beforeAll(async () => {
     const extra = typeof env === 'function' ? await env() : env;
-    suite.server = await startServer({ env: { REGISTRATION_MODE: 'open', LOG_LEVEL: 'debug', ...extra } });
+    const vars = { REGISTRATION_MODE: 'open', LOG_LEVEL: 'debug', ...extra };
+    if (runtime === 'wrangler dev') suite.server = wrangler = await startWranglerDev({ vars });
+    else suite.server = await startServer({ env: vars });
     suite.browser = await launchBrowser();
     suite.pages = new Pages(suite.browser, suite.server.url);
   });
@@ -202,6 +210,7 @@ export function browserSuite(env: Record<string, string> | (() => Promise<Record
     // Issue #19 item 5: the server's whole output for this file's run (JSON log lines, at debug
     // level: one per request) holds no password, recovery code or canary the tests used.
     if (suite.server) expectCleanLogs(suite.server.output());
+    wrangler?.remove();
   });
   return suite;
 }
