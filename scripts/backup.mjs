@@ -27,25 +27,13 @@ import { chmodSync, copyFileSync, cpSync, existsSync, linkSync, mkdirSync, mkdte
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, readConfig } from '../selfhost/config.mjs';
+import { runningServer } from '../selfhost/runState.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const BACKUP_FORMAT = 'chatalot-backup';
 export const BACKUP_VERSION = 1;
 
 const say = (line) => console.log(`backup: ${line}`);
-
-/** The running server's workerd process, if any (selfhost/start.mjs writes DATA_DIR/run/server.json). */
-function runningServer(dataDir) {
-  const file = join(dataDir, 'run', 'server.json');
-  if (!existsSync(file)) return null;
-  try {
-    const { pid } = JSON.parse(readFileSync(file, 'utf8'));
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Takes the files of `from` that `to` does not have yet. Blobs are written once and never changed,

@@ -63,15 +63,22 @@ export const hasherBuildOptions = {
   outfile: join(ROOT, 'dist/hasher/index.js'),
 };
 
+/** esbuild options for `npm run migrate-store`'s worker (worker/tools/migrateStore.ts), run once by selfhost/migrateStore.mjs. */
+export const migrateStoreBuildOptions = {
+  ...workerBuildOptions,
+  entryPoints: [join(ROOT, 'worker/tools/migrateStore.ts')],
+  outfile: join(ROOT, 'dist/tools/migrate-store.js'),
+};
+
 /** True when dist/ is missing or older than any source that goes into it. */
 export function needsBuild() {
-  if (!existsSync(STAMP) || !existsSync(join(ROOT, 'dist/worker/index.js')) || !existsSync(join(ROOT, 'dist/hasher/index.js')) || !existsSync(join(ROOT, 'dist/client/index.html')) || !existsSync(join(ROOT, 'dist/cli/chatalot-post.cjs'))) return true;
+  if (!existsSync(STAMP) || !existsSync(join(ROOT, 'dist/worker/index.js')) || !existsSync(join(ROOT, 'dist/hasher/index.js')) || !existsSync(join(ROOT, 'dist/tools/migrate-store.js')) || !existsSync(join(ROOT, 'dist/client/index.html')) || !existsSync(join(ROOT, 'dist/cli/chatalot-post.cjs'))) return true;
   const built = statSync(STAMP).mtimeMs;
   return SOURCES.some((s) => newestMtime(join(ROOT, s)) > built);
 }
 
 export async function buildWorker() {
-  await Promise.all([esbuild(workerBuildOptions), esbuild(hasherBuildOptions)]);
+  await Promise.all([esbuild(workerBuildOptions), esbuild(hasherBuildOptions), esbuild(migrateStoreBuildOptions)]);
 }
 
 export async function buildClient() {

@@ -52,8 +52,9 @@ export interface Backend {
 }
 
 /** A plain workerd process running the harness, configured like selfhost/config.capnp. */
-async function startWorkerd(scriptPath: string, postgresUrl: string | undefined) {
-  const dir = mkdtempSync(join(tmpdir(), 'chatalot-harness-'));
+async function startWorkerd(scriptPath: string, postgresUrl: string | undefined, instance?: { doDir: string }) {
+  // With `instance`, the gateway object of a stopped instance: its storage directory and namespace key (selfhost/config.capnp), kept at dispose.
+  const dir = instance?.doDir ?? mkdtempSync(join(tmpdir(), 'chatalot-harness-'));
   const port = await freePort();
   const pg = postgresUrl ? new URL(postgresUrl) : undefined;
   const config = `using Workerd = import "/workerd/workerd.capnp";
@@ -68,7 +69,7 @@ const config :Workerd.Config = (
         (name = "PG", service = "pg"),
         ${postgresUrl ? `(name = "DATABASE_URL", text = ${JSON.stringify(postgresUrl)}),` : ''}
       ],
-      durableObjectNamespaces = [(className = "StoreObject", uniqueKey = "harness-store", enableSql = true)],
+      durableObjectNamespaces = [(className = "StoreObject", uniqueKey = "${instance ? 'chatalot-store' : 'harness-store'}", enableSql = true)],
       durableObjectStorage = (localDisk = "do-storage"),
     )),
     (name = "do-storage", disk = (path = ${JSON.stringify(dir)}, writable = true)),
@@ -94,8 +95,10 @@ const config :Workerd.Config = (
   return {
     fetch: (path: string, init: RequestInit) => fetch(`http://127.0.0.1:${port}${path}`, init),
     dispose: async () => {
-      child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill(instance ? 'SIGTERM' : 'SIGKILL');
+      await exited;
+      if (!instance) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -157,10 +160,23 @@ async function startWranglerHarness() {
   };
 }
 
+/**
+ * The embedded store of a stopped self-hosted instance (DATA_DIR/do), through the same harness:
+ * for tests that build a large fixture faster than the public API can (e.g. a thousand accounts
+ * without a thousand Argon2 hashes).
+ */
+export async function openInstanceStore(dataDir: string): Promise<Backend> {
+  return backendOver('sqlite', await startWorkerd(await bundle(), undefined, { doDir: join(dataDir, 'do') }));
+}
+
 export async function openBackend(name: BackendName, postgresUrl: string): Promise<Backend> {
   const scriptPath = await bundle();
   const runtime =
     name === 'd1' ? await startMiniflareD1(scriptPath) : name === 'wrangler-d1' ? await startWranglerHarness() : await startWorkerd(scriptPath, name === 'postgres' ? postgresUrl : undefined);
+  return backendOver(name, runtime);
+}
+
+function backendOver(name: BackendName, runtime: { fetch(path: string, init: RequestInit): Promise<Response>; dispose(): Promise<unknown> }): Backend {
   const call = async (path: string, payload: unknown) => {
     const res = await runtime.fetch(path, { method: 'POST', body: JSON.stringify(payload) });
     const json = (await res.json()) as { value?: unknown; error?: { code: string; message: string } };
@@ -179,6 +195,6 @@ export async function openBackend(name: BackendName, postgresUrl: string): Promi
     migrate: (migrations) => call('/migrate', { migrations }) as Promise<string[]>,
     all: <T>(sql: string, params: unknown[] = []) => call('/all', { sql, params }) as Promise<T[]>,
     blob: (op, key, data) => call('/blob', { op, key, data }) as Promise<string | null>,
-    dispose: () => runtime.dispose(),
+    dispose: async () => void (await runtime.dispose()),
   };
 }
