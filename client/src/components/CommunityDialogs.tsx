@@ -44,7 +44,7 @@ function FormEnd(props: { error: string | null; busy: boolean; label: string; da
   );
 }
 
-export function CreateCommunityDialog(props: { open: boolean; onClose: () => void; onCreated: (c: CommunityView) => void }) {
+export function CreateCommunityDialog(props: { open: boolean; onClose: () => void; onCreated: (c: CommunityView) => void; onImport?: () => void }) {
   const [name, setName] = createSignal('');
   const f = useSubmit(
     () => createCommunity({ name: name() }),
@@ -59,6 +59,13 @@ export function CreateCommunityDialog(props: { open: boolean; onClose: () => voi
         </label>
         <FormEnd error={f.error()} busy={f.busy()} label={t('Create')} />
       </form>
+      <Show when={props.onImport}>
+        <p class="hint">
+          <button type="button" class="link-button" onClick={() => props.onImport?.()}>
+            {t('Import from Discord…')}
+          </button>
+        </p>
+      </Show>
     </Dialog>
   );
 }

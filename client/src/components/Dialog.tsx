@@ -14,7 +14,9 @@ export function Dialog(props: { open: boolean; title: string; onClose: () => voi
     else if (!props.open && ref.open) ref.close();
   });
   return (
-    <dialog ref={ref} class="dialog" aria-modal="true" aria-labelledby={`dlg-${id}`} onClose={() => props.onClose()}>
+    // The native close event also follows our own ref.close() (when `open` went false, e.g. one
+    // dialog handing over to another): only a close the user made (Escape) is reported.
+    <dialog ref={ref} class="dialog" aria-modal="true" aria-labelledby={`dlg-${id}`} onClose={() => props.open && props.onClose()}>
       <div class="dialog-head">
         <h2 id={`dlg-${id}`}>{props.title}</h2>
         <button type="button" class="icon-button" aria-label={t('Close')} onClick={() => props.onClose()}>

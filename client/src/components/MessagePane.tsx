@@ -182,7 +182,7 @@ export function MessagePane(props: {
   const online = () => !!props.session && !props.session.socket.down() && props.hubOnline;
   const canSend = () => !!props.session && !props.cryptoError && !props.readOnly;
   /** Who a row names: the person, or for a webhook's post the name it asked for (else the webhook's own name). */
-  const senderName = (m: ViewMessage) => (m.webhook ? (m.webhook.username ?? m.webhook.name) : props.nameOf(m.sender));
+  const senderName = (m: ViewMessage) => (m.imported ? m.imported.author : m.webhook ? (m.webhook.username ?? m.webhook.name) : props.nameOf(m.sender));
   /** A received message's lock follows what this device knows about its sender now (verified since, or key changed). */
   const lockOf = (m: ViewMessage): ViewMessage['lock'] => {
     if (m.lock.kind !== 'status' || m.lock.status === 'not-encrypted' || !props.trustOf || m.sender === props.me) return m.lock;
@@ -676,12 +676,19 @@ export function MessagePane(props: {
               data-seq={m.seq ?? ''}
             >
               <Show when={groupStart()} fallback={<span class="gutter-time" aria-hidden="true">{messageTimeShort(m.ts, preferences().clock, locale())}</span>}>
-                <Avatar id={m.sender} name={senderName(m)} image={m.webhook ? undefined : props.avatarOf?.(m.sender)} />
+                <Avatar id={m.sender} name={senderName(m)} image={m.webhook || m.imported ? undefined : props.avatarOf?.(m.sender)} />
               </Show>
               <div class="message-body">
               <div class="meta" classList={{ 'visually-hidden': !groupStart() && !m.pinned && !m.edited && !m.pending && m.lock.kind === 'status' && m.lock.status !== 'key-changed' }}>
                 <span class="sender">{senderName(m)}</span>
-                <Show when={!m.webhook && props.isBot?.(m.sender)}>
+                <Show when={m.imported}>
+                  {(imp) => (
+                    <span class="imported-tag" data-testid="imported-tag" title={t('Imported from Discord by {name}; not an account here', { name: props.nameOf(imp().by) })}>
+                      {t('Imported')}
+                    </span>
+                  )}
+                </Show>
+                <Show when={!m.webhook && !m.imported && props.isBot?.(m.sender)}>
                   <span class="bot-tag" data-testid="bot-tag" title={t('Posted by an end-to-end encrypted webhook')}>
                     {t('Bot')}
                   </span>
@@ -802,7 +809,7 @@ export function MessagePane(props: {
                   </For>
                 </div>
               </Show>
-              <Show when={m.seq !== null && !m.deleted && m.lock.kind !== 'error'}>
+              <Show when={m.seq !== null && !m.deleted && m.lock.kind !== 'error' && !m.imported}>
                 <button type="button" class="icon-button more-button" aria-label={t('Message actions')} aria-expanded={toolsOpen() === m.key} onClick={() => setToolsOpen(toolsOpen() === m.key ? null : m.key)}>
                   …
                 </button>

@@ -13,7 +13,7 @@ import type { Channel, CommunityView, Dm } from '../api/communities';
 import { unreadLabel, UnreadBadge, type Counts } from './UnreadBadge';
 import { imageUrl } from '../api/images';
 
-export type SidebarAction = 'invite' | 'channel' | 'group' | 'roles' | 'appearance' | 'emoji' | 'reports' | 'report-community' | 'leave' | 'dm';
+export type SidebarAction = 'invite' | 'channel' | 'group' | 'roles' | 'appearance' | 'emoji' | 'import' | 'reports' | 'report-community' | 'leave' | 'dm';
 
 interface Common {
   channelId: string | null;
@@ -119,6 +119,9 @@ export function CommunitySidebar(
           <Show when={can(Permission.ADMINISTRATOR)}>
             <button type="button" onClick={() => act('appearance')}>
               {t('Appearance')}
+            </button>
+            <button type="button" onClick={() => act('import')}>
+              {t('Import from Discord…')}
             </button>
           </Show>
           <Show when={can(Permission.MANAGE_EMOJI)}>

@@ -82,7 +82,23 @@ export interface MessageBody {
   quote?: { sender: string; text: string };
   /** A call notice in a DM (issue #14): nobody answered, or the call ended after `durationMs`. */
   call?: CallNotice;
+  /**
+   * History moved in from elsewhere (issue #19 item 7, client/src/import/discord.ts): messages
+   * with their original authors' names and times, shown as imported by the sender of this one.
+   */
+  imported?: { source: 'discord'; messages: ImportedMessage[] };
 }
+
+export interface ImportedMessage {
+  author: string;
+  at: number;
+  text: string;
+}
+
+/** Bounds on an imported batch as read (the importer keeps well within them). */
+const MAX_IMPORTED_MESSAGES = 200;
+const MAX_IMPORTED_AUTHOR = 100;
+const MAX_IMPORTED_TEXT = 8_000;
 
 export interface CallNotice {
   event: 'missed' | 'ended';
@@ -119,6 +135,8 @@ export function decodeBody(bytes: Uint8Array): MessageBody | null {
     const vote = (o as { vote?: unknown }).vote;
     if (Array.isArray(vote) && vote.length <= MAX_POLL_OPTIONS && vote.every((i) => Number.isInteger(i) && i >= 0 && i < MAX_POLL_OPTIONS) && new Set(vote).size === vote.length) body.vote = vote as number[];
     if ((o as { closePoll?: unknown }).closePoll === true) body.closePoll = true;
+    const imported = importedOf((o as { imported?: unknown }).imported);
+    if (imported) body.imported = imported;
     const files = (o as { files?: unknown }).files;
     if (Array.isArray(files)) {
       const refs = files.slice(0, MAX_FILES_PER_MESSAGE).map(fileRef);
@@ -129,6 +147,20 @@ export function decodeBody(bytes: Uint8Array): MessageBody | null {
   } catch {
     return null;
   }
+}
+
+/** An imported batch as sent, or undefined when it is not one (nothing of a malformed batch is shown). */
+function importedOf(x: unknown): MessageBody['imported'] {
+  if (typeof x !== 'object' || x === null) return undefined;
+  const { source, messages } = x as { source?: unknown; messages?: unknown };
+  if (source !== 'discord' || !Array.isArray(messages) || messages.length === 0 || messages.length > MAX_IMPORTED_MESSAGES) return undefined;
+  const out: ImportedMessage[] = [];
+  for (const m of messages as unknown[]) {
+    const { author, at, text } = (m ?? {}) as Record<string, unknown>;
+    if (typeof author !== 'string' || typeof text !== 'string' || typeof at !== 'number' || !Number.isSafeInteger(at) || at < 0) return undefined;
+    out.push({ author: author.slice(0, MAX_IMPORTED_AUTHOR), at, text: text.slice(0, MAX_IMPORTED_TEXT) });
+  }
+  return { source, messages: out };
 }
 
 const dimension = (x: unknown) => (typeof x === 'number' && Number.isInteger(x) && x > 0 && x <= 100_000 ? x : undefined);

@@ -28,4 +28,11 @@ export const en: Catalogue = {
   '{count} new messages': { one: '{count} new message', other: '{count} new messages' },
   '{count} messages deleted.': { one: '1 message deleted.', other: '{count} messages deleted.' },
   'Saved. The server removed {count} things:': { one: 'Saved. The server removed 1 thing:', other: 'Saved. The server removed {count} things:' },
+  '{count} groups': { one: '{count} group', other: '{count} groups' },
+  '{count} channels': { one: '{count} channel', other: '{count} channels' },
+  '{count} roles': { one: '{count} role', other: '{count} roles' },
+  '{count} messages of history, shown as imported under their authors’ names': {
+    one: '1 message of history, shown as imported under its author’s name',
+    other: '{count} messages of history, shown as imported under their authors’ names',
+  },
 };

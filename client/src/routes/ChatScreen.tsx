@@ -62,6 +62,7 @@ import { Engine } from '../e2ee/Engine';
 import { navigate, route } from '../router';
 import { ChannelSession } from '../stores/ChannelSession';
 import { deviceDb } from '../stores/DeviceDb';
+import { ImportDiscordDialog } from '../components/ImportDiscord';
 import { createHub } from '../stores/hub';
 import { onSignOut, signOut, updateUser, user } from '../stores/session';
 import { fetchMe } from '../api/account';
@@ -572,7 +573,7 @@ export default function ChatScreen() {
     onCleanup(() => (cancelAnimationFrame(frame), removeEventListener('keydown', onKey)));
   });
 
-  type DialogName = SidebarAction | 'community' | 'join' | 'channelSettings' | 'webhooks' | 'switcher' | 'shortcuts' | 'groupLook';
+  type DialogName = SidebarAction | 'community' | 'discord' | 'join' | 'channelSettings' | 'webhooks' | 'switcher' | 'shortcuts' | 'groupLook';
   const [dialog, setDialog] = createSignal<DialogName | null>(null);
   const [settingsFor, setSettingsFor] = createSignal<Channel | null>(null);
   const close = () => setDialog(null);
@@ -934,7 +935,9 @@ export default function ChatScreen() {
           navigate(place.path);
         }}
       />
-      <CreateCommunityDialog open={dialog() === 'community'} onClose={close} onCreated={(c) => (void refetchCommunities(), navigate(`/c/${c.community.id}/${c.channels[0]?.id ?? ''}`))} />
+      <CreateCommunityDialog open={dialog() === 'community'} onClose={close} onCreated={(c) => (void refetchCommunities(), navigate(`/c/${c.community.id}/${c.channels[0]?.id ?? ''}`))} onImport={() => setDialog('discord')} />
+      <ImportDiscordDialog open={dialog() === 'discord'} onClose={close} engine={engine()} db={db()} onDone={(communityId, firstChannel) => (void refetchCommunities(), navigate(`/c/${communityId}/${firstChannel}`))} />
+      <ImportDiscordDialog open={dialog() === 'import'} onClose={close} engine={engine()} db={db()} into={community() ?? undefined} onDone={(communityId, firstChannel) => (void refetchCommunities(), void refetchCommunity(), navigate(`/c/${communityId}/${firstChannel}`))} />
       <CreateChannelDialog open={dialog() === 'channel'} onClose={close} community={community() ?? null} onCreated={(id) => (refetchCommunity(), navigate(`/c/${communityId()}/${id}`))} />
       <CreateGroupDialog open={dialog() === 'group'} onClose={close} communityId={communityId()} onCreated={refetchCommunity} />
       <ChannelSettingsDialog

@@ -98,6 +98,11 @@ export interface ViewMessage {
   lock: { kind: 'status'; status: MessageStatus } | { kind: 'error'; code: string } | { kind: 'sending' } | { kind: 'webhook'; name: string };
   /** Posted by a webhook (issue #17 item 3): the name to show, and that it is not end-to-end encrypted. */
   webhook?: { name: string; username?: string };
+  /**
+   * History imported from Discord (issue #19 item 7): the original author's name (never an
+   * account here; `sender` is then `imported:<name>` so rows group by author) and who imported it.
+   */
+  imported?: { author: string; by: string; source: 'discord' };
   /** What this message answers: the quote it carries. */
   replyTo?: { seq: number; sender: string; text: string };
   /** Reactions by emoji: who reacted (user ids), in the order they first did. */
@@ -285,7 +290,8 @@ export class ChannelSession {
 
   private messageCount(): number {
     let n = 0;
-    for (const r of this.recordsSignal[0]().values()) if (r.kind === 'message' || r.kind === 'webhook') n++;
+    // Rows, as the view draws them: an imported batch is one row per message it carries.
+    for (const r of this.recordsSignal[0]().values()) if (r.kind === 'message' || r.kind === 'webhook') n += r.body?.imported && !r.deleted ? r.body.imported.messages.length : 1;
     return n;
   }
 
@@ -886,9 +892,34 @@ export class ChannelSession {
   private buildView(held: Map<number, MessageRecord>, outbox: OutboxItem[]): ViewMessage[] {
     const records = [...held.values()].sort((a, b) => a.seq - b.seq);
     const bySeq = new Map<number, ViewMessage>();
+    const importedRows = new Map<number, ViewMessage[]>();
     const out: ViewMessage[] = [];
     for (const r of records) {
       if (r.expired) continue;
+      if (r.kind === 'message' && r.body?.imported && !r.deleted) {
+        // One envelope, many rows: each imported message under its author's name and time.
+        const batch = r.body.imported;
+        const rows = batch.messages.map(
+          (m, i): ViewMessage => ({
+            key: `s${r.seq}.${i}`,
+            seq: r.seq,
+            sender: `imported:${m.author}`,
+            ts: m.at,
+            text: m.text,
+            files: [],
+            edited: false,
+            deleted: false,
+            pending: false,
+            lock: r.error ? { kind: 'error', code: r.error } : { kind: 'status', status: r.status ?? 'encrypted-unverified' },
+            imported: { author: m.author, by: r.sender, source: batch.source },
+            reactions: [],
+            pinned: false,
+          }),
+        );
+        out.push(...rows);
+        importedRows.set(r.seq, rows);
+        continue;
+      }
       if (r.kind === 'message' || r.kind === 'webhook') {
         const v: ViewMessage = {
           key: `s${r.seq}`,
@@ -913,6 +944,9 @@ export class ChannelSession {
         bySeq.set(r.seq, v);
         out.push(v);
       } else if (r.target !== undefined) {
+        // An imported batch is removed whole (by the importer or a moderator), and takes nothing else.
+        const batch = importedRows.get(r.target);
+        if (batch && r.kind === 'delete') for (const row of batch) (row.deleted = true), (row.text = null);
         const t = bySeq.get(r.target);
         if (!t) continue;
         if (r.kind === 'reaction' && r.body?.emoji) {
