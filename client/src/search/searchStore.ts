@@ -16,6 +16,8 @@ export function searchableText(body: MessageBody): string {
   if (body.poll) parts.push(body.poll.question, ...body.poll.options);
   for (const f of body.files ?? []) parts.push(f.name);
   if (body.preview?.title) parts.push(body.preview.title);
+  // Imported history (issue #19 item 7): found as its batch, under the importer.
+  for (const m of body.imported?.messages ?? []) parts.push(`${m.author}: ${m.text}`);
   return parts.join('\n');
 }
 
