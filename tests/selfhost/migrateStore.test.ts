@@ -19,12 +19,11 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { EnvelopeOut } from '../../protocol/frames';
 import { openInstanceStore } from '../contract/backends';
 import { call, createCommunity, joinCommunity, openChannel, registerUser, TEST_PASSWORD, type TestUser } from '../helpers/accounts';
+import { fill, historyPage } from '../helpers/channelHistory';
 import { FRANKING } from '../helpers/franking';
 import { startServer, type RunningServer } from '../helpers/server';
-import type { TestSocket } from '../helpers/socket';
 import { createDatabase } from '../setup/postgres';
 
 const ROOT = join(__dirname, '..', '..');
@@ -47,24 +46,6 @@ function migrateStore(args: string[], env: Record<string, string> = {}): Promise
   });
 }
 
-/** Sends `count` envelopes in windows, each window waiting for its last ack. */
-async function fill(socket: TestSocket, count: number): Promise<void> {
-  const WINDOW = 500;
-  for (let start = 0; start < count; start += WINDOW) {
-    const end = Math.min(count, start + WINDOW);
-    for (let i = start; i < end; i++) socket.send({ type: 'send', franking: FRANKING, clientMsgId: `fixture-${String(i).padStart(6, '0')}`, ciphertext: ciphertextOf(i) });
-    const last = `fixture-${String(end - 1).padStart(6, '0')}`;
-    await socket.next((f) => f.type === 'ack' && (f as { clientMsgId: string }).clientMsgId === last, 60_000);
-  }
-}
-
-/** One page of the channel's history after `after`. */
-async function page(socket: TestSocket, after: number, limit: number): Promise<{ envelopes: EnvelopeOut[]; head: number }> {
-  const n = socket.frames.filter((f) => f.type === 'history').length;
-  socket.send({ type: 'history', after, limit });
-  return socket.next((f) => f.type === 'history' && socket.frames.filter((g) => g.type === 'history').indexOf(f) === n, 30_000);
-}
-
 beforeAll(async () => {
   server = await startServer({ env: { REGISTRATION_MODE: 'open' } });
   dataDir = server.dataDir;
@@ -73,7 +54,7 @@ beforeAll(async () => {
   ({ communityId, channelId } = await createCommunity(server, owner, 'Moving house'));
   await joinCommunity(server, owner, communityId, [member]);
   const socket = await openChannel(server, owner, channelId);
-  await fill(socket, ENVELOPES);
+  await fill(socket, ENVELOPES, ciphertextOf);
   socket.ws.close();
 }, 600_000);
 
@@ -160,11 +141,11 @@ describe('npm run migrate-store', () => {
     expect((members.body as { members: unknown[] }).members).toHaveLength(IMPORTED + 2);
 
     const socket = await openChannel(server, member, channelId);
-    const first = await page(socket, 0, 100);
+    const first = await historyPage(socket, 0, 100);
     expect(first.head).toBe(ENVELOPES);
     expect(first.envelopes.map((e) => e.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
     expect(first.envelopes.map((e) => e.ciphertext)).toEqual(Array.from({ length: 100 }, (_, i) => ciphertextOf(i)));
-    const last = await page(socket, ENVELOPES - 100, 100);
+    const last = await historyPage(socket, ENVELOPES - 100, 100);
     expect(last.envelopes.map((e) => e.ciphertext)).toEqual(Array.from({ length: 100 }, (_, i) => ciphertextOf(ENVELOPES - 100 + i)));
     socket.send({ type: 'send', franking: FRANKING, clientMsgId: 'after-the-move', ciphertext: ciphertextOf(-1) });
     const ack = await socket.next<{ seq: number }>((f) => f.type === 'ack' && (f as { clientMsgId: string }).clientMsgId === 'after-the-move', 30_000);
