@@ -30,10 +30,10 @@ export function tempDataDir(prefix = 'chatalot-data-'): string {
 }
 
 /** Runs `npm start` and resolves when it prints the address it serves, or rejects with its output. */
-export function startServer(options: { dataDir?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunningServer> {
+export function startServer(options: { dataDir?: string; env?: Record<string, string>; timeoutMs?: number; /** another checkout to run (an earlier release, for the upgrade fixture) */ root?: string } = {}): Promise<RunningServer> {
   const dataDir = options.dataDir ?? tempDataDir();
   const child = spawn('npm', ['start', '--silent'], {
-    cwd: ROOT,
+    cwd: options.root ?? ROOT,
     detached: true,
     // Tests hammer one server from one IP and account; the rate-limit and socket-cap tests set realistic limits themselves.
     env: { ...process.env, LISTEN_ADDR: '127.0.0.1:0', DATA_DIR: dataDir, CHATALOT_SKIP_BUILD: '1', RATE_LIMIT_PER_SECOND: '100000', AUTH_RATE_LIMIT_PER_SECOND: '100000', SEND_RATE_PER_SECOND: '100000', MAX_SOCKETS_PER_ACCOUNT: '1000000', MAX_SOCKETS_PER_IP: '1000000', ...options.env },
