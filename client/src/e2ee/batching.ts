@@ -30,23 +30,31 @@ export async function eachLimited<T>(items: T[], limit: number, fn: (item: T, in
   if (failure) throw failure.error;
 }
 
-/** Packs delivery items into `deliver-many` frames, in order, each within MAX_DELIVER_ITEMS and DELIVER_FRAME_BYTES. */
-export function packDeliveries(items: DeliverItem[]): DeliverItem[][] {
-  const frames: DeliverItem[][] = [];
-  let frame: DeliverItem[] = [];
+/**
+ * Packs `items` into consecutive groups, in order, each of at most `maxItems` items and, unless
+ * one item alone is larger, `maxBytes` by `sizeOf` (its JSON length and a separator by default).
+ */
+export function pack<T>(items: T[], maxItems: number, maxBytes: number, sizeOf: (item: T) => number = (item) => JSON.stringify(item).length + 1): T[][] {
+  const groups: T[][] = [];
+  let group: T[] = [];
   let bytes = 0;
   for (const item of items) {
-    const size = JSON.stringify(item).length + 1;
-    if (frame.length > 0 && (frame.length === MAX_DELIVER_ITEMS || bytes + size > DELIVER_FRAME_BYTES)) {
-      frames.push(frame);
-      frame = [];
+    const size = sizeOf(item);
+    if (group.length > 0 && (group.length >= maxItems || bytes + size > maxBytes)) {
+      groups.push(group);
+      group = [];
       bytes = 0;
     }
-    frame.push(item);
+    group.push(item);
     bytes += size;
   }
-  if (frame.length > 0) frames.push(frame);
-  return frames;
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
+/** Packs delivery items into `deliver-many` frames, in order, each within MAX_DELIVER_ITEMS and DELIVER_FRAME_BYTES. */
+export function packDeliveries(items: DeliverItem[]): DeliverItem[][] {
+  return pack(items, MAX_DELIVER_ITEMS, DELIVER_FRAME_BYTES);
 }
 
 /**

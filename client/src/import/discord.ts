@@ -20,6 +20,7 @@
  * (e.g. `party_parrot.gif`); Discord's exports hold no emoji images.
  */
 import { Permission } from '../../../protocol/permissions';
+import { pack } from '../e2ee/batching';
 import type { ImportedMessage } from '../e2ee/MessageBody';
 
 export type { ImportedMessage };
@@ -236,20 +237,6 @@ export function channelForHistory(plan: ImportPlan, h: PlannedHistory): PlannedC
 
 /** Splits history into batches that each fit one message body. */
 export function batches(messages: ImportedMessage[]): ImportedMessage[][] {
-  const out: ImportedMessage[][] = [];
-  let current: ImportedMessage[] = [];
-  let bytes = 0;
   const encoder = new TextEncoder();
-  for (const m of messages) {
-    const size = encoder.encode(JSON.stringify(m)).length + 1;
-    if (current.length > 0 && (current.length >= MAX_IMPORTED_PER_BODY || bytes + size > MAX_IMPORT_BATCH_BYTES)) {
-      out.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(m);
-    bytes += size;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
+  return pack(messages, MAX_IMPORTED_PER_BODY, MAX_IMPORT_BATCH_BYTES, (m) => encoder.encode(JSON.stringify(m)).length + 1);
 }
