@@ -38,7 +38,8 @@ export default defineConfig({
   plugins: [textFiles, wasmModules],
   test: {
     include: ['protocol/**/*.test.ts', 'worker/**/*.test.ts', 'durable-objects/**/*.test.ts', 'client/src/**/*.test.ts', 'tests/**/*.test.ts'],
-    exclude: ['node_modules/**', 'dist/**', 'tests/e2e/**'],
+    // The browser suite and the Docker image have their own configs and npm scripts (test:browser, test:docker).
+    exclude: ['node_modules/**', 'dist/**', 'tests/e2e/**', 'tests/docker/**'],
     globalSetup: ['tests/setup/global.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
