@@ -221,8 +221,7 @@ export async function planImport(files: File[]): Promise<ImportPlan> {
   }
   // History for channels the structure does not name (or with no structure at all): make them.
   for (const h of plan.history) {
-    const match = plan.channels.find((c) => (h.discordChannelId !== null && c.discordId === h.discordChannelId) || (c.name === h.channel && c.kind === 'text' && (h.group === null || c.group === h.group)));
-    if (match) continue;
+    if (plan.channels.some((c) => historyGoesInto(h, c))) continue;
     if (h.group && !plan.groups.includes(h.group)) plan.groups.push(h.group);
     plan.channels.push({ discordId: h.discordChannelId, name: h.channel, kind: 'text', group: h.group });
   }
@@ -232,7 +231,12 @@ export async function planImport(files: File[]): Promise<ImportPlan> {
 
 /** The planned channel a history export goes into. */
 export function channelForHistory(plan: ImportPlan, h: PlannedHistory): PlannedChannel {
-  return plan.channels.find((c) => (h.discordChannelId !== null && c.discordId === h.discordChannelId) || (c.name === h.channel && c.kind === 'text' && (h.group === null || c.group === h.group)))!;
+  return plan.channels.find((c) => historyGoesInto(h, c))!;
+}
+
+/** A history export goes into the channel with its Discord id, else the text channel of its name (and category). */
+function historyGoesInto(h: PlannedHistory, c: PlannedChannel): boolean {
+  return (h.discordChannelId !== null && c.discordId === h.discordChannelId) || (c.name === h.channel && c.kind === 'text' && (h.group === null || c.group === h.group));
 }
 
 /** Splits history into batches that each fit one message body. */
