@@ -23,6 +23,13 @@ const OFFLINE_RECHECK_MS = 2000;
 const PING_MS = 25_000;
 /** How long a first connection may take before the person is told they are offline, ms. */
 const CONNECTING_GRACE_MS = 3000;
+/**
+ * How long one attempt (token, then the upgrade) may take before it is dropped and tried again,
+ * ms. Without it an attempt that neither opens nor fails (a token request or upgrade the browser
+ * never answers) kept the socket down for good: a CI run showed the offline banner for 30 s
+ * after the browser was back online, with no new hub connection made.
+ */
+const ATTEMPT_TIMEOUT_MS = 10_000;
 
 export interface SocketHandlers {
   /** The socket opened; send the resume frame (`hello`) here. */
@@ -57,6 +64,7 @@ export class ReconnectingSocket {
   readonly status: Accessor<SocketStatus> = this.statusSignal[0];
   private readonly downSignal = createSignal(false);
   private slowConnect: ReturnType<typeof setTimeout> | undefined;
+  private watchdog: ReturnType<typeof setTimeout> | undefined;
   /**
    * Whether the person should be told this connection is down: it dropped, an attempt failed, or
    * the first one has taken longer than CONNECTING_GRACE_MS, and it has not opened since (or the
@@ -67,13 +75,14 @@ export class ReconnectingSocket {
   private readonly onOnline = () => {
     // Also when an attempt is under way: one begun while offline may take long to fail, and its
     // failure would then wait out a backoff. Back online means try now.
+    console.debug(`socket ${this.path.split('?')[0]}: browser online while ${this.status()}`);
     if (this.status() !== 'open' && this.status() !== 'stopped') this.connectNow();
   };
   private readonly onOffline = () => {
     if (this.closedByUs) return;
     this.generation++; // an attempt still fetching its token stops there
     this.abandon();
-    this.retry();
+    this.retry(undefined, 'browser offline');
   };
 
   constructor(
@@ -86,7 +95,9 @@ export class ReconnectingSocket {
     void this.connect();
   }
 
-  private setStatus(s: SocketStatus) {
+  private setStatus(s: SocketStatus, why = '') {
+    // One line per change, at debug level: a socket that stays down can be read from a test's console transcript.
+    if (untrack(this.status) !== s) console.debug(`socket ${this.path.split('?')[0]}: ${s}${why && ` (${why})`}`);
     this.statusSignal[1](s);
     if (s === 'open' || s === 'stopped') clearTimeout(this.slowConnect);
     if (s === 'open') {
@@ -122,10 +133,17 @@ export class ReconnectingSocket {
     const generation = ++this.generation;
     this.abandon();
     this.setStatus('connecting');
+    clearTimeout(this.watchdog);
+    this.watchdog = setTimeout(() => {
+      if (generation !== this.generation || this.closedByUs || this.status() !== 'connecting') return;
+      this.generation++; // the stuck attempt, should it finish after all, does nothing more
+      this.abandon();
+      this.retry(undefined, 'attempt timed out');
+    }, ATTEMPT_TIMEOUT_MS);
     const token = await freshAccessToken().catch(() => null);
     if (this.closedByUs || generation !== this.generation) return;
     if (isSigningOut()) return this.close();
-    if (!token) return this.retry();
+    if (!token) return this.retry(undefined, 'no access token');
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     let opened = false;
     const ws = new WebSocket(`${scheme}//${location.host}${this.path}`, ['chatalot.v1', `bearer.${token}`]);
@@ -134,6 +152,7 @@ export class ReconnectingSocket {
       if (this.ws !== ws) return;
       opened = true;
       this.attempts = 0;
+      clearTimeout(this.watchdog);
       this.setStatus('open');
       this.pinger = setInterval(() => this.send({ type: 'ping' }), PING_MS);
       this.handlers.open();
@@ -152,11 +171,11 @@ export class ReconnectingSocket {
       this.ws = null;
       if (this.closedByUs) return this.setStatus('stopped');
       if (STOP_CODES.has(e.code)) {
-        this.setStatus('stopped');
+        this.setStatus('stopped', `code ${e.code}`);
         this.handlers.stopped?.(e.code);
         return;
       }
-      this.setStatus('closed');
+      this.setStatus('closed', `code ${e.code}${opened ? '' : ', never opened'}`);
       if (e.code === 4001 || !opened) {
         // Expired token (or a refused upgrade, which the browser reports without a code): refresh first.
         void refreshSession().finally(() => generation === this.generation && this.retry(e.code === 4001 ? 0 : undefined));
@@ -166,9 +185,10 @@ export class ReconnectingSocket {
     };
   }
 
-  private retry(delay?: number) {
+  private retry(delay?: number, why = '') {
     if (this.closedByUs) return;
-    this.setStatus('closed');
+    clearTimeout(this.watchdog);
+    this.setStatus('closed', why);
     clearTimeout(this.timer);
     if (!navigator.onLine) {
       // The `online` event reconnects; this slow look is a safety net should that event be missed
@@ -198,6 +218,7 @@ export class ReconnectingSocket {
     live.delete(this);
     this.closedByUs = true;
     clearTimeout(this.timer);
+    clearTimeout(this.watchdog);
     clearInterval(this.pinger);
     removeEventListener('online', this.onOnline);
     removeEventListener('offline', this.onOffline);
