@@ -13,8 +13,8 @@
  *   2. connect time of those N−1 members (handshakes in parallel, bounded concurrency);
  *   3. throughput (repeated, median reported): the 10 senders send 200-byte ciphertexts
  *      round-robin, keeping at most `window` messages not yet delivered to everyone in flight,
- *      for a fixed number of messages (or 20 s): deliveries/s = envelope frames received by all
- *      sockets / (last receive − first send), p50/p95/p99 send→receive latency over every
+ *      for a fixed number of messages (or 20 s): deliveries/s = envelopes received by all
+ *      sockets (one per envelope, batched or not) / (last receive − first send), p50/p95/p99 send→receive latency over every
  *      delivery, and server CPU per delivery;
  *   4. latency at a fixed 5 messages/s for 10 s: p50/p95/p99 send→receive;
  *   5. zero loss: every socket saw seq 1…head exactly once and in order (its own sends as acks).
@@ -27,6 +27,8 @@
  * in messages and time; all server processes are killed at the end, also on error or Ctrl-C.
  *
  * Options (CLI `--name=value`, or env BENCH_NAME): sizes=100,1000,3000 servers=chatalot,baseline
+ * (also `chatalot-v1`: the same server with sockets that offer only chatalot.v1, so envelopes are
+ * never coalesced — the relay as it was before issue #18, measured in the same run)
  * senders=10 payload=200 window=10 deliveries=1000000 repeats=3 warmup=100 rate=5 rateSeconds=10
  * phaseSeconds=20 workers=1 concurrency=200 idle=0
  */
@@ -36,7 +38,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { baselineAccess, chatalotAccess } from './lib/access.mjs';
 import { connectMember } from './lib/connect.mjs';
-import { OrderCheck, frameKind, merge, newHistogram, nowUs, parseEnvelope, percentiles, record, seqOf } from './lib/measure.mjs';
+import { OrderCheck, eachEnvelope, frameKind, merge, newHistogram, nowUs, parseEnvelope, percentiles, record, seqOf } from './lib/measure.mjs';
 import { ROOT, cpuMs, killAll, machineBusyMs, rssKiB, startBaseline, startChatalot } from './lib/servers.mjs';
 import { WorkerClient, option, versionOf } from './lib/workerClient.mjs';
 
@@ -108,6 +110,17 @@ class Harness {
     return d;
   }
 
+  /** An envelope a sender received (someone else's message) in buf[start, end). */
+  senderEnvelope(s, buf, start, end) {
+    const now = nowUs();
+    const e = parseEnvelope(buf, start, end);
+    this.senderOrder.see(s, e.seq);
+    record(this.hist, now - e.sentUs);
+    this.lastRecvUs = now;
+    this.mainTotal++;
+    this.mainPhase++;
+  }
+
   async connectSender(s) {
     const ws = await connectMember(this.url, {
       credentials: this.credentials,
@@ -117,13 +130,9 @@ class Harness {
           this.senderOrder.see(s, seqOf(buf));
           this.onAck();
         } else if (kind === 1) {
-          const now = nowUs();
-          const e = parseEnvelope(buf, 0, buf.length);
-          this.senderOrder.see(s, e.seq);
-          record(this.hist, now - e.sentUs);
-          this.lastRecvUs = now;
-          this.mainTotal++;
-          this.mainPhase++;
+          this.senderEnvelope(s, buf, 0, buf.length);
+        } else if (kind === 3) {
+          eachEnvelope(buf, 0, buf.length, (start, end) => this.senderEnvelope(s, buf, start, end));
         }
       },
     });
@@ -298,7 +307,7 @@ async function openServer(kind, n) {
   let server;
   try {
     // Without CHATALOT_SKIP_BUILD, start.mjs rebuilds dist/ only when sources changed (as `npm start`).
-    server = kind === 'chatalot' ? await startChatalot({ skipBuild: false, timeoutMs: 180_000 }) : await startBaseline();
+    server = kind.startsWith('chatalot') ? await startChatalot({ skipBuild: false, timeoutMs: 180_000 }) : await startBaseline();
   } catch (e) {
     result.error = e.message.split('\n').slice(0, 6).join('\n');
     log(`  ${kind.padEnd(11)} N=${n}: ERROR starting: ${result.error}`);
@@ -311,7 +320,8 @@ async function openServer(kind, n) {
   };
   try {
     // chatalot authenticates sockets: register an owner, create a community, use its first channel.
-    h = new Harness(server, n, kind === 'chatalot' ? await chatalotAccess(server.url) : baselineAccess(n));
+    // chatalot-v1: the same server, its sockets offering only chatalot.v1 (one frame per envelope, no coalescing).
+    h = new Harness(server, n, kind.startsWith('chatalot') ? await chatalotAccess(server.url, { batched: kind !== 'chatalot-v1' }) : baselineAccess(n));
   } catch (e) {
     result.error = `setting up access: ${e.message}`;
     log(`  ${kind.padEnd(11)} N=${n}: ERROR ${result.error}`);
@@ -421,7 +431,7 @@ async function main() {
   for (const n of opts.sizes) {
     const row = { n };
     log(`N=${n}`);
-    for (const r of await runSize(opts.servers, n)) row[r.server === 'chatalot' ? 'chatalot' : 'baseline'] = r;
+    for (const r of await runSize(opts.servers, n)) row[r.server] = r;
     if (row.chatalot && row.baseline) {
       row.ratio = row.chatalot.deliveriesPerSecond / row.baseline.deliveriesPerSecond;
       // Less sensitive to other load on the machine than the throughput ratio: server CPU per delivery.
@@ -460,7 +470,7 @@ async function main() {
       fmt(x.connectMs),
       x.loss ? (x.loss.zeroLoss ? 'zero' : 'LOSS') : 'n/a',
     ]);
-  for (const r of rows) for (const x of [r.chatalot, r.baseline]) if (x) add(x);
+  for (const r of rows) for (const x of [r.chatalot, r['chatalot-v1'], r.baseline]) if (x) add(x);
   if (idle) add(idle);
   const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
   for (const row of table) log(row.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));

@@ -16,6 +16,7 @@ import { take, type Bucket } from '../protocol/rateLimit';
 import { MAX_FRAME_BYTES, MAX_HISTORY_PAGE } from '../protocol/limits';
 import { has, mayModerate, Permission } from '../protocol/permissions';
 import { sequence } from '../protocol/sequence';
+import { pack } from '../protocol/pack';
 import { FRANKED_KINDS, type FrankingContext } from '../protocol/franking';
 import { CALL_SIGNAL_RATE_PER_SECOND, type CallMedia, type CallParticipant } from '../protocol/calls';
 import type { ChannelLog } from './ChannelLog';
@@ -41,6 +42,27 @@ export interface Identity {
    * user's): it carries call frames only. `joinedAt` and `media` are set while it is in the call.
    */
   call?: { deviceId: string; joinedAt?: number; media?: CallMedia };
+  /** The socket speaks chatalot.v2: envelopes that queue up for it go out as one `envelopes` frame. */
+  batches?: true;
+}
+
+/** An accepted envelope on its way to the live sockets: its frame text, and the socket that sent it (acked instead). */
+interface Outgoing {
+  seq: number;
+  text: string;
+  except: WebSocket | null;
+}
+
+/**
+ * Bytes of envelope frames one `envelopes` frame carries at most (one larger envelope travels
+ * alone): a batch is read and parsed whole before its first envelope shows, so it stays small.
+ */
+export const MAX_BATCH_BYTES = 256 * 1024;
+
+/** Envelope frames, already serialized and in order, as the frames a chatalot.v2 socket is sent: `envelopes` frames within MAX_BATCH_BYTES. */
+function batchFrames(texts: string[]): string[] {
+  if (texts.length === 1) return texts;
+  return pack(texts, Number.MAX_SAFE_INTEGER, MAX_BATCH_BYTES, (t) => t.length + 1).map((g) => (g.length === 1 ? g[0]! : `{"type":"envelopes","envelopes":[${g.join(',')}]}`));
 }
 
 /** One connected socket and who is behind it. */
@@ -133,6 +155,19 @@ export class ChannelRoom {
   private readonly sendBuckets = new Map<string, Bucket>();
   /** Per-call-socket signal buckets (memory only). */
   private readonly signalBuckets = new Map<WebSocket, Bucket>();
+  /**
+   * Envelopes accepted but not yet sent to the live sockets (issue #18, coalescing). Sending is
+   * deferred to a zero-delay timer, which runs after the frames already waiting for the object:
+   * under light load it is the next thing the object does, so nothing waits; in a burst the
+   * envelopes accepted meanwhile go out together, one frame per socket instead of one per
+   * envelope (workerd's per-frame send dominates the relay's CPU).
+   */
+  private outbox: Outgoing[] = [];
+  /** Bytes of frames in the outbox: at MAX_BATCH_BYTES it goes out at once, so a long burst does not hold the first envelope back. */
+  private outboxBytes = 0;
+  /** How much of the outbox a connection was already sent (anything else sent to it goes after its envelopes). */
+  private readonly outboxSent = new Map<Connection, number>();
+  private flushScheduled = false;
 
   constructor(
     private readonly log: ChannelLog,
@@ -341,7 +376,7 @@ export class ChannelRoom {
       const f = this.flow(conn);
       if (f.replay === null) f.sent = Math.max(f.sent, e.seq);
     }
-    this.broadcast(JSON.stringify({ type: 'envelope', ...e } satisfies ServerFrame), conn?.socket ?? null, e.seq);
+    this.relay({ seq: e.seq, text: JSON.stringify({ type: 'envelope', ...e } satisfies ServerFrame), except: conn?.socket ?? null });
     if (replaced) this.tellScheduled(userId);
     this.onAccepted(e, deletedAuthor !== undefined && logModeration ? { deletedAuthor } : {});
     return true;
@@ -552,6 +587,8 @@ export class ChannelRoom {
       const want = Math.min(MAX_HISTORY_PAGE, room);
       const page = this.log.after(f.replay, want);
       let stopped = false;
+      // A socket that takes batches gets the page's envelopes as one frame.
+      const batch: string[] | null = conn.identity.batches ? [] : null;
       for (const e of page) {
         const text = JSON.stringify({ type: 'envelope', ...e } satisfies ServerFrame);
         // The byte bound pauses the replay like the count does, until `seen` makes room (with
@@ -560,11 +597,13 @@ export class ChannelRoom {
           stopped = true;
           break;
         }
-        this.replyText(conn, text);
+        if (batch) batch.push(text);
+        else this.replyText(conn, text);
         this.charge(f, e.seq, text.length);
         f.replay = e.seq;
         f.sent = Math.max(f.sent, e.seq);
       }
+      if (batch) for (const frame of batchFrames(batch)) this.replyText(conn, frame);
       if (stopped) return;
       if (page.length < want) {
         f.replay = null;
@@ -693,7 +732,7 @@ export class ChannelRoom {
 
   /** Everyone connected to the channel, call sockets and readers, hears who is in the call now. */
   private broadcastRoster(): void {
-    this.broadcast(this.rosterText(), null, undefined, true);
+    this.broadcast(this.rosterText(), null, true);
     const before = this.callUsers;
     const after = this.usersInCall();
     this.callUsers = after;
@@ -708,7 +747,7 @@ export class ChannelRoom {
   /** RPC from a hub: `userId` declined the call (or is busy): the participants hear it. */
   callDeclined(userId: string, reason: 'declined' | 'busy'): void {
     if (this.participants().length === 0) return;
-    this.broadcast(JSON.stringify({ type: 'call-declined', userId, reason } satisfies ServerFrame), null, undefined, true);
+    this.broadcast(JSON.stringify({ type: 'call-declined', userId, reason } satisfies ServerFrame), null, true);
   }
 
   private callJoin(conn: Connection, media: CallMedia): void {
@@ -770,35 +809,100 @@ export class ChannelRoom {
   }
 
   /**
-   * Sends `frame` to every connection but `except`. For an envelope (`seq` given) a replaying
-   * connection is skipped (its replay will reach it) and one that would exceed the unseen bound
-   * is closed with 4008 (R7): a stalled reader costs the room one comparison, never a buffer.
-   * Frame lengths count as bytes: JSON of base64 and ids is ASCII.
+   * Sends a non-envelope frame to every connection but `except` (call sockets only when
+   * `toCallSockets`). Envelopes still waiting in the outbox go first, so every socket receives
+   * frames in the order the room produced them.
    */
-  private broadcast(frame: string, except: WebSocket | null, seq?: number, toCallSockets = false): void {
-    let delivered = 0;
-    // Deleting from a Map while iterating it is well defined, so closing here needs no copy.
+  private broadcast(frame: string, except: WebSocket | null, toCallSockets = false): void {
+    this.flush();
+    // Deleting from a Map while iterating it is well defined, so dropping here needs no copy.
     for (const c of this.connections.all()) {
       if (c.socket === except) continue;
       if (c.identity.call && !toCallSockets) continue;
-      if (seq !== undefined) {
-        const f = this.flow(c, seq - 1);
-        if (f.replay !== null) continue;
-        if (seq - f.seen + f.debt > MAX_UNSEEN_ENVELOPES || !ChannelRoom.fits(f, frame.length)) {
-          this.close(c, CLOSE_TOO_FAR_BEHIND, TOO_FAR_BEHIND_REASON);
-          continue;
-        }
-        f.sent = seq;
-        this.charge(f, seq, frame.length);
-      }
       try {
         c.socket.send(frame);
-        if (seq !== undefined) delivered++;
       } catch {
-        this.drop(c.socket); // already closing; it catches up by seq when it returns
+        this.drop(c.socket); // already closing
       }
     }
+  }
+
+  /** Queues an accepted envelope for the live sockets; it goes out at the next flush (see `outbox`). */
+  private relay(out: Outgoing): void {
+    this.outbox.push(out);
+    this.outboxBytes += out.text.length;
+    if (this.outboxBytes >= MAX_BATCH_BYTES) return this.flush();
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setTimeout(() => {
+      this.flushScheduled = false;
+      this.flush();
+    }, 0);
+  }
+
+  /** Sends every connection what the outbox holds for it, one frame each where the socket takes batches. */
+  private flush(): void {
+    const outbox = this.outbox;
+    if (outbox.length === 0) return;
+    this.outbox = [];
+    this.outboxBytes = 0;
+    let whole: string[] | undefined;
+    const wholeFrames = () => (whole ??= batchFrames(outbox.map((o) => o.text)));
+    let delivered = 0;
+    // Deleting from a Map while iterating it is well defined, so closing here needs no copy.
+    for (const c of this.connections.all()) {
+      const from = this.outboxSent.get(c) ?? 0;
+      if (from < outbox.length) delivered += this.deliver(c, outbox, from, wholeFrames);
+    }
+    this.outboxSent.clear();
     if (delivered > 0) metrics.deliveries.inc({}, delivered);
+  }
+
+  /** Before anything else is sent to `conn`: the outbox's envelopes for it (a sender hears of earlier envelopes before its ack). */
+  private flushTo(conn: Connection): void {
+    const from = this.outboxSent.get(conn) ?? 0;
+    if (from >= this.outbox.length) return;
+    this.outboxSent.set(conn, this.outbox.length);
+    const delivered = this.deliver(conn, this.outbox, from);
+    if (delivered > 0) metrics.deliveries.inc({}, delivered);
+  }
+
+  /**
+   * Sends `c` the envelopes of `entries` from index `from` on that are for it: not its own (it
+   * was acked), not already sent (a replay that finished meanwhile reached them through the log),
+   * and none while it replays (the replay will). One that would exceed the unseen bounds closes
+   * it with 4008 (R7): a stalled reader costs the room a comparison, never a buffer. Returns how
+   * many were sent. `whole` gives the frames of all of `entries`, shared by the sockets that get all.
+   * Frame lengths count as bytes: JSON of base64 and ids is ASCII.
+   */
+  private deliver(c: Connection, entries: readonly Outgoing[], from: number, whole?: () => string[]): number {
+    if (c.identity.call) return 0;
+    const f = this.flow(c, entries[from]!.seq - 1);
+    if (f.replay !== null) return 0;
+    const texts: string[] = [];
+    let behind = false;
+    for (let i = from; i < entries.length; i++) {
+      const o = entries[i]!;
+      if (o.except === c.socket || o.seq <= f.sent) continue;
+      if (o.seq - f.seen + f.debt > MAX_UNSEEN_ENVELOPES || !ChannelRoom.fits(f, o.text.length)) {
+        behind = true;
+        break;
+      }
+      f.sent = o.seq;
+      this.charge(f, o.seq, o.text.length);
+      texts.push(o.text);
+    }
+    // Up to the bound it is sent, as when envelopes went out one by one; then it is closed.
+    const frames = !c.identity.batches ? texts : whole && texts.length === entries.length ? whole() : batchFrames(texts);
+    let sent = texts.length;
+    try {
+      for (const frame of frames) c.socket.send(frame);
+    } catch {
+      this.drop(c.socket); // already closing; it catches up by seq when it returns
+      sent = 0;
+    }
+    if (behind) this.close(c, CLOSE_TOO_FAR_BEHIND, TOO_FAR_BEHIND_REASON);
+    return sent;
   }
 
   /**
@@ -827,6 +931,7 @@ export class ChannelRoom {
   }
 
   private replyText(conn: Connection, text: string): void {
+    if (this.outbox.length > 0) this.flushTo(conn);
     try {
       conn.socket.send(text);
     } catch {

@@ -16,7 +16,7 @@ import { channelActivity } from './channelActivity';
 import { logModeration } from './moderationLog';
 import type { Env } from '../worker/env';
 import { leaseFrom, releaseSocketLease } from '../worker/auth/socketLeases';
-import { SUBPROTOCOL, type EnvelopeOut } from '../protocol/frames';
+import { SUBPROTOCOL, SUBPROTOCOL_BATCHED, type EnvelopeOut } from '../protocol/frames';
 import { MAX_CALL_PARTICIPANTS } from '../protocol/calls';
 import { MAX_DISAPPEAR_SECONDS } from '../protocol/communities';
 import { clockFor } from '../worker/auth/clock';
@@ -206,6 +206,8 @@ export class ChannelRoomObject extends DurableObject<Env> {
     if (lease) identity.lease = lease;
     const callDevice = h.get('X-Chatalot-Call-Device');
     if (callDevice) identity.call = { deviceId: callDevice };
+    const subprotocol = h.get('X-Chatalot-Subprotocol') === SUBPROTOCOL_BATCHED ? SUBPROTOCOL_BATCHED : SUBPROTOCOL;
+    if (subprotocol === SUBPROTOCOL_BATCHED) identity.batches = true;
     // The object trusts only the identity the worker established, and refuses one without access.
     if (!identity.userId || !identity.permissions || !identity.expiresAt) return Response.json({ error: { code: 'unauthorized', message: 'no identity' } }, { status: 401 });
     const channelId = h.get('X-Chatalot-Channel');
@@ -230,7 +232,7 @@ export class ChannelRoomObject extends DurableObject<Env> {
     this.registry.add(server);
     this.room.joined(identity);
     await this.expiry.schedule(identity.expiresAt);
-    return new Response(null, { status: 101, webSocket: pair[0], headers: { 'Sec-WebSocket-Protocol': SUBPROTOCOL } });
+    return new Response(null, { status: 101, webSocket: pair[0], headers: { 'Sec-WebSocket-Protocol': subprotocol } });
   }
 
   /** RPC from the worker: a member's standing or the channel's settings changed. */

@@ -14,6 +14,20 @@ import { FRANKING_PATTERN } from './franking';
 /** The WebSocket subprotocol of channel and hub sockets; the access token rides beside it as `bearer.<jwt>`. */
 export const SUBPROTOCOL = 'chatalot.v1';
 
+/**
+ * chatalot.v1 plus the `envelopes` frame: a channel socket that offers it may receive several
+ * envelopes in one frame when they queue up (a burst, a replay). A client offers it before v1
+ * (`chatalot.v2, chatalot.v1, bearer.<jwt>`); the server answers with the one it chose. Hub
+ * sockets always answer v1 (they carry no envelopes).
+ */
+export const SUBPROTOCOL_BATCHED = 'chatalot.v2';
+
+/** The subprotocol a channel socket's offer (the Sec-WebSocket-Protocol list) gets, or null when it offers neither. */
+export function chosenSubprotocol(offered: readonly string[]): typeof SUBPROTOCOL | typeof SUBPROTOCOL_BATCHED | null {
+  if (offered.includes(SUBPROTOCOL_BATCHED)) return SUBPROTOCOL_BATCHED;
+  return offered.includes(SUBPROTOCOL) ? SUBPROTOCOL : null;
+}
+
 const Seq = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
 
 /** A client-chosen id that makes a send idempotent: 8–64 URL-safe characters (128-bit random is expected). */
@@ -188,6 +202,8 @@ export interface ThreadSummary {
 export type ServerFrame =
   | { type: 'ack'; clientMsgId: string; seq: number; ts: number; duplicate?: true; /** Disappearing messages: when the room will erase it. */ expiresAt?: number }
   | ({ type: 'envelope' } & EnvelopeOut)
+  /** chatalot.v2 only: envelope frames that queued up for this socket, in seq order, sent as one. */
+  | { type: 'envelopes'; envelopes: ({ type: 'envelope' } & EnvelopeOut)[] }
   | { type: 'ready'; head: number; epoch: number }
   | { type: 'history'; envelopes: EnvelopeOut[]; head: number }
   | { type: 'pong' }

@@ -12,6 +12,8 @@
 import { randomBytes } from 'node:crypto';
 
 const SUBPROTOCOL = 'chatalot.v1';
+/** chatalot.v2: envelopes that queue up for a socket may come as one `envelopes` frame (what the web client offers). */
+const SUBPROTOCOL_BATCHED = 'chatalot.v2';
 
 /**
  * One JSON call to the public API; throws on an error answer. `retries` times it waits and asks
@@ -38,8 +40,12 @@ export async function api(baseUrl, method, path, body, token, retries = 0) {
   }
 }
 
-/** Registers the bench owner on a fresh chatalot server and returns `{ channelId, protocols }`. */
-export async function chatalotAccess(baseUrl) {
+/**
+ * Registers the bench owner on a fresh chatalot server and returns `{ channelId, protocols }`.
+ * The sockets offer chatalot.v2 as the web client does, unless `batched` is false (an older
+ * client: one frame per envelope).
+ */
+export async function chatalotAccess(baseUrl, { batched = true } = {}) {
   const username = `bench_${randomBytes(4).toString('hex')}`;
   const password = randomBytes(18).toString('base64url');
   const reg = await api(baseUrl, 'POST', '/api/auth/register', { acceptTerms: 1, username, password, recoveryVerifier: randomBytes(32).toString('base64url') });
@@ -52,7 +58,7 @@ export async function chatalotAccess(baseUrl) {
     throw e;
   }
   const channelId = created.channels[0].id;
-  return { channelId, protocols: [SUBPROTOCOL, `bearer.${token}`], userId: reg.user?.id };
+  return { channelId, protocols: [...(batched ? [SUBPROTOCOL_BATCHED] : []), SUBPROTOCOL, `bearer.${token}`], userId: reg.user?.id };
 }
 
 /** The same shape for the ws baseline, which checks nothing: a made-up token of similar length. */

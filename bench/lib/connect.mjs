@@ -9,7 +9,7 @@
  */
 import WebSocket from './ws.mjs';
 import { connectRaw } from './rawSocket.mjs';
-import { frameKind, seqOf } from './measure.mjs';
+import { eachEnvelope, frameKind, lastSeqOf, seqOf } from './measure.mjs';
 
 /** A member reports `{type:'seen'}` every this many envelopes or acks, as real clients do (R7). */
 export const SEEN_EVERY = 100;
@@ -41,9 +41,14 @@ export async function connectMember(url, options = {}) {
     let unseen = 0;
     ws.on('message', (buf) => {
       const kind = frameKind(buf);
-      if ((kind === 1 || kind === 2) && ++unseen >= SEEN_EVERY && ws.readyState === WebSocket.OPEN) {
+      if (kind === 3) {
+        let n = 0;
+        eachEnvelope(buf, 0, buf.length, () => n++);
+        unseen += n - 1;
+      }
+      if ((kind === 1 || kind === 2 || kind === 3) && ++unseen >= SEEN_EVERY && ws.readyState === WebSocket.OPEN) {
         unseen = 0;
-        ws.send(`{"type":"seen","seq":${seqOf(buf)}}`);
+        ws.send(`{"type":"seen","seq":${kind === 3 ? lastSeqOf(buf) : seqOf(buf)}}`);
       }
     });
     const fail = (e) => {

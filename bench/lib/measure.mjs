@@ -9,6 +9,9 @@
  */
 
 const TYPE_ENVELOPE = Buffer.from('"type":"envelope"');
+const TYPE_ENVELOPES = Buffer.from('"type":"envelopes"');
+/** How each envelope frame inside an `envelopes` frame starts. */
+const ELEMENT = Buffer.from('{"type":"envelope",');
 const TYPE_ACK = Buffer.from('"type":"ack"');
 const SEQ_KEY = Buffer.from('"seq":');
 const ID_KEY = Buffer.from('"clientMsgId":"');
@@ -25,10 +28,12 @@ function startsWith(buf, at, bytes) {
 }
 
 /**
- * 1 = envelope, 2 = ack, 0 = anything else, for the frame in buf[start, end). Frames are JSON
- * objects whose first key is `type` (both servers serialize `{type, ...}`).
+ * 1 = envelope, 2 = ack, 3 = envelopes (a chatalot.v2 batch), 0 = anything else, for the frame in
+ * buf[start, end). Frames are JSON objects whose first key is `type` (both servers serialize
+ * `{type, ...}`).
  */
 export function frameKind(buf, start = 0) {
+  if (startsWith(buf, start + 1, TYPE_ENVELOPES)) return 3;
   if (startsWith(buf, start + 1, TYPE_ENVELOPE)) return 1;
   if (startsWith(buf, start + 1, TYPE_ACK)) return 2;
   return 0;
@@ -51,6 +56,28 @@ function find(buf, key, start, end, guess) {
 export function seqOf(buf, start = 0, end = buf.length) {
   const at = find(buf, SEQ_KEY, start, end, start + 1 + TYPE_ENVELOPE.length + 1);
   return at < 0 ? -1 : intAt(buf, at + SEQ_KEY.length);
+}
+
+/**
+ * Calls `fn(elementStart, elementEnd)` for each envelope frame inside the `envelopes` frame in
+ * buf[start, end), in order. Ciphertexts are base64 and ids URL-safe, so the element prefix
+ * cannot occur inside one.
+ */
+export function eachEnvelope(buf, start, end, fn) {
+  let at = buf.indexOf(ELEMENT, start + 1 + TYPE_ENVELOPES.length);
+  while (at >= 0 && at < end) {
+    const next = buf.indexOf(ELEMENT, at + ELEMENT.length);
+    const stop = next < 0 || next >= end ? end : next;
+    fn(at, stop);
+    at = stop === end ? -1 : next;
+  }
+}
+
+/** The seq of the last envelope in the `envelopes` frame in buf[start, end) (what a `seen` report names). */
+export function lastSeqOf(buf, start = 0, end = buf.length) {
+  let last = -1;
+  eachEnvelope(buf, start, end, (s, e) => (last = seqOf(buf, s, e)));
+  return last;
 }
 
 /** Result slot of parseEnvelope (one shared object, so parsing allocates nothing). */

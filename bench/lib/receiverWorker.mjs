@@ -10,7 +10,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { connectMany } from './connect.mjs';
-import { OrderCheck, frameKind, newHistogram, nowUs, parseEnvelope, record } from './measure.mjs';
+import { OrderCheck, eachEnvelope, frameKind, newHistogram, nowUs, parseEnvelope, record } from './measure.mjs';
 
 const { slot, shared: sharedBuffer } = workerData;
 const shared = new Int32Array(sharedBuffer);
@@ -30,10 +30,16 @@ const SEEN_EVERY = 100;
 let unseen;
 
 function onFrame(i, buf, start, end) {
-  if (frameKind(buf, start) !== 1) {
+  const kind = frameKind(buf, start);
+  if (kind === 3) return eachEnvelope(buf, start, end, (s, e) => onEnvelope(i, buf, s, e));
+  if (kind !== 1) {
     otherFrames++;
     return;
   }
+  onEnvelope(i, buf, start, end);
+}
+
+function onEnvelope(i, buf, start, end) {
   const now = nowUs();
   const e = parseEnvelope(buf, start, end);
   order.see(i, e.seq);

@@ -57,9 +57,13 @@ export async function joinCommunity(server: RunningServer, owner: TestUser, comm
   }
 }
 
-/** Opens the channel socket as `user` (token in Sec-WebSocket-Protocol, as browsers do it). */
-export function openChannel(server: RunningServer, user: TestUser, channelId: string): Promise<TestSocket> {
-  return TestSocket.open(`${server.wsUrl}/ws/channels/${channelId}`, {}, ['chatalot.v1', `bearer.${user.accessToken}`]);
+/**
+ * Opens the channel socket as `user` (token in Sec-WebSocket-Protocol, as browsers do it),
+ * offering chatalot.v2 like the web client, so envelopes may arrive batched; `v1` opens one
+ * that never receives a batch (an older client).
+ */
+export function openChannel(server: RunningServer, user: TestUser, channelId: string, options: { v1?: boolean } = {}): Promise<TestSocket> {
+  return TestSocket.open(`${server.wsUrl}/ws/channels/${channelId}`, {}, [...(options.v1 ? [] : ['chatalot.v2']), 'chatalot.v1', `bearer.${user.accessToken}`]);
 }
 
 /** A user with a community of their own, ready to relay: the common setup of relay tests. */

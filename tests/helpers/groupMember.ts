@@ -137,7 +137,7 @@ export class MemberDevice {
    * each real device would spend its own CPU on its own copy.
    */
   async connect(server: Target, channelIds: string[], { decrypt = true }: { decrypt?: boolean } = {}): Promise<void> {
-    const protocols = ['chatalot.v1', `bearer.${this.user.accessToken}`];
+    const protocols = ['chatalot.v2', 'chatalot.v1', `bearer.${this.user.accessToken}`];
     this.hub = await open(`${server.wsUrl}/ws/hub?device=${encodeURIComponent(this.deviceId)}`, protocols);
     let chain = Promise.resolve();
     this.hub.on('message', (data) => {

@@ -7,6 +7,8 @@ import type { ServerFrame } from '../../protocol/frames';
 
 export class TestSocket {
   readonly frames: ServerFrame[] = [];
+  /** The size of each `envelopes` frame received (chatalot.v2 batches), in order. */
+  readonly batches: number[] = [];
   private waiters: { predicate: (f: ServerFrame) => boolean; resolve: (f: ServerFrame) => void }[] = [];
   closed: { code: number; reason: string } | undefined;
   /**
@@ -23,10 +25,14 @@ export class TestSocket {
     ws.on('message', (data) => {
       const text = String(data);
       const frame = JSON.parse(text) as ServerFrame;
-      this.frames.push(frame);
       this.bytes += text.length;
-      this.progress(frame);
-      this.waiters = this.waiters.filter((w) => (w.predicate(frame) ? (w.resolve(frame), false) : true));
+      // A chatalot.v2 batch is taken apart: tests see its envelope frames, in order, as if sent one by one.
+      if (frame.type === 'envelopes') this.batches.push(frame.envelopes.length);
+      for (const f of frame.type === 'envelopes' ? frame.envelopes : [frame]) {
+        this.frames.push(f);
+        this.progress(f);
+        this.waiters = this.waiters.filter((w) => (w.predicate(f) ? (w.resolve(f), false) : true));
+      }
     });
     ws.on('close', (code, reason) => (this.closed = { code, reason: String(reason) }));
   }

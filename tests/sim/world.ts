@@ -131,7 +131,7 @@ export class SimDevice {
 
   /** Opens a channel socket as this device; an expired access token is refreshed first, as the app's socket does. */
   async channelSocket(server: RunningServer, channelId: string): Promise<TestSocket> {
-    const open = () => TestSocket.open(`${server.wsUrl}/ws/channels/${channelId}`, {}, ['chatalot.v1', `bearer.${this.token}`]);
+    const open = () => TestSocket.open(`${server.wsUrl}/ws/channels/${channelId}`, {}, ['chatalot.v2', 'chatalot.v1', `bearer.${this.token}`]);
     try {
       return await open();
     } catch (e) {

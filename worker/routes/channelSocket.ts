@@ -17,16 +17,21 @@ import { authenticate } from '../middleware/auth';
 import { clientIp } from '../auth/clientInfo';
 import { acquireSocketLease, leaseHeaders, releaseSocketLease } from '../auth/socketLeases';
 import { errorResponse } from '../middleware/errors';
-import { SUBPROTOCOL } from '../../protocol/frames';
+import { chosenSubprotocol, SUBPROTOCOL } from '../../protocol/frames';
 import { MAX_CALL_PARTICIPANTS } from '../../protocol/calls';
 
 /** Channel ids: URL-safe, bounded, so they can name a Durable Object without escaping. */
 const CHANNEL_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** The bearer token from `Sec-WebSocket-Protocol: chatalot.v1, bearer.<jwt>`, or null. */
+/** The offered subprotocols of a `Sec-WebSocket-Protocol` header. */
+function offered(header: string | undefined): string[] {
+  return (header ?? '').split(',').map((p) => p.trim());
+}
+
+/** The bearer token from `Sec-WebSocket-Protocol: chatalot.v1, bearer.<jwt>` (chatalot.v2 too), or null. */
 export function socketToken(header: string | undefined): string | null {
-  const protocols = (header ?? '').split(',').map((p) => p.trim());
-  if (!protocols.includes(SUBPROTOCOL)) return null;
+  const protocols = offered(header);
+  if (!chosenSubprotocol(protocols)) return null;
   const bearer = protocols.find((p) => p.startsWith('bearer.'));
   return bearer ? bearer.slice('bearer.'.length) : null;
 }
@@ -74,6 +79,7 @@ export const channelSocketRoutes = new Hono<AppEnv>().get('/channels/:id', async
   if (callDevice !== undefined) headers.set('X-Chatalot-Call-Device', callDevice);
   headers.set('X-Chatalot-Call-Cap', String(access.channel.callCap ?? MAX_CALL_PARTICIPANTS));
   headers.set('X-Chatalot-Disappear', String(access.channel.disappearSeconds ?? 0));
+  headers.set('X-Chatalot-Subprotocol', chosenSubprotocol(offered(c.req.header('Sec-WebSocket-Protocol')))!);
   const stub = c.env.CHANNEL_ROOM.get(c.env.CHANNEL_ROOM.idFromName(id));
   const res = await stub.fetch(new Request(c.req.raw.url, { method: 'GET', headers }));
   if (res.status !== 101) await releaseSocketLease(c.env, lease);

@@ -5,6 +5,7 @@
  */
 import { MAX_DELIVER_ITEMS } from '../../../protocol/hub';
 import { MAX_FRAME_BYTES } from '../../../protocol/limits';
+import { pack } from '../../../protocol/pack';
 
 /** Bytes of JSON one `deliver-many` may fill: under the hub's MAX_FRAME_BYTES with room for the frame's own fields. */
 export const DELIVER_FRAME_BYTES = MAX_FRAME_BYTES - 2048;
@@ -28,28 +29,6 @@ export async function eachLimited<T>(items: T[], limit: number, fn: (item: T, in
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   if (failure) throw failure.error;
-}
-
-/**
- * Packs `items` into consecutive groups, in order, each of at most `maxItems` items and, unless
- * one item alone is larger, `maxBytes` by `sizeOf` (its JSON length and a separator by default).
- */
-export function pack<T>(items: T[], maxItems: number, maxBytes: number, sizeOf: (item: T) => number = (item) => JSON.stringify(item).length + 1): T[][] {
-  const groups: T[][] = [];
-  let group: T[] = [];
-  let bytes = 0;
-  for (const item of items) {
-    const size = sizeOf(item);
-    if (group.length > 0 && (group.length >= maxItems || bytes + size > maxBytes)) {
-      groups.push(group);
-      group = [];
-      bytes = 0;
-    }
-    group.push(item);
-    bytes += size;
-  }
-  if (group.length > 0) groups.push(group);
-  return groups;
 }
 
 /** Packs delivery items into `deliver-many` frames, in order, each within MAX_DELIVER_ITEMS and DELIVER_FRAME_BYTES. */

@@ -20,7 +20,7 @@
  * (e.g. `party_parrot.gif`); Discord's exports hold no emoji images.
  */
 import { Permission } from '../../../protocol/permissions';
-import { pack } from '../e2ee/batching';
+import { pack } from '../../../protocol/pack';
 import type { ImportedMessage } from '../e2ee/MessageBody';
 
 export type { ImportedMessage };

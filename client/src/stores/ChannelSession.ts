@@ -428,6 +428,10 @@ export class ChannelSession {
 
   private onFrame(f: ServerFrame): void {
     switch (f.type) {
+      case 'envelopes':
+        // chatalot.v2: envelopes that queued up for this socket, sent as one frame.
+        for (const e of f.envelopes) this.onFrame(e);
+        break;
       case 'envelope': {
         // Envelopes that arrive together (a hello replay) are opened together, as one page.
         this.arrived.push(f);

@@ -10,6 +10,7 @@
  */
 import { createSignal, untrack, type Accessor } from 'solid-js';
 import { freshAccessToken, isSigningOut, refreshSession } from '../api/http';
+import { SUBPROTOCOL, SUBPROTOCOL_BATCHED } from '../../../protocol/frames';
 
 export type SocketStatus = 'connecting' | 'open' | 'closed' | 'stopped';
 
@@ -146,7 +147,8 @@ export class ReconnectingSocket {
     if (!token) return this.retry(undefined, 'no access token');
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     let opened = false;
-    const ws = new WebSocket(`${scheme}//${location.host}${this.path}`, ['chatalot.v1', `bearer.${token}`]);
+    // chatalot.v2 first: a channel socket may then receive queued envelopes as one frame (hubs answer v1).
+    const ws = new WebSocket(`${scheme}//${location.host}${this.path}`, [SUBPROTOCOL_BATCHED, SUBPROTOCOL, `bearer.${token}`]);
     this.ws = ws;
     ws.onopen = () => {
       if (this.ws !== ws) return;
