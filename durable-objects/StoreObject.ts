@@ -33,6 +33,11 @@ export class StoreObject extends DurableObject<Env> implements RemoteSql {
     return toRemoteResult(() => this.db.all(sql, params));
   }
 
+  /** Reads that arrived together (RemoteExecutor): on SQLite one after the other in this call, on PostgreSQL side by side on the pool. */
+  allMany(statements: { sql: string; params: SqlValue[] }[]): Promise<RemoteResult<object[]>[]> {
+    return Promise.all(statements.map((s) => toRemoteResult(() => this.db.all(s.sql, s.params))));
+  }
+
   run(sql: string, params: SqlValue[]): Promise<RemoteResult<number>> {
     return toRemoteResult(() => this.db.run(sql, params));
   }

@@ -30,9 +30,9 @@ export async function authenticate(c: Context<AppEnv>, token: string): Promise<(
   const claims = await verifyAccessToken(await tokenKeys(c.env.JWT_PRIVATE_KEY, c.env.JWT_PUBLIC_KEY), token, now);
   if (!claims) return null;
   const storage = await c.var.storage();
-  const session = await storage.getSession(claims.sid);
+  // Both at once: on the embedded store they travel to the gateway object in one call.
+  const [session, user] = await Promise.all([storage.getSession(claims.sid), storage.getUserById(claims.sub)]);
   if (!session || session.userId !== claims.sub || session.revokedAt !== null || session.expiresAt <= now) return null;
-  const user = await storage.getUserById(claims.sub);
   // A suspension ends every session at once; this also refuses a token minted a moment before.
   if (!user || user.suspendedAt !== null) return null;
   return { user, session, expiresAt: claims.exp * 1000 };

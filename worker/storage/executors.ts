@@ -143,6 +143,8 @@ export type RemoteResult<T> = { ok: true; value: T } | { ok: false; code: Storag
 /** The RPC surface of the object that owns the embedded SQLite database. */
 export interface RemoteSql {
   all(sql: string, params: SqlValue[]): Promise<RemoteResult<object[]>>;
+  /** Several reads in one call, run in order; each answers for itself. */
+  allMany(statements: { sql: string; params: SqlValue[] }[]): Promise<RemoteResult<object[]>[]>;
   run(sql: string, params: SqlValue[]): Promise<RemoteResult<number>>;
   batch(statements: Statement[]): Promise<RemoteResult<null>>;
 }
@@ -162,11 +164,20 @@ function unwrap<T>(r: RemoteResult<T>): T {
   throw new StorageError(r.code, r.message);
 }
 
+/** Settles a waiting read with its answer, rows or error. */
+function settle(read: { resolve: (rows: object[]) => void; reject: (e: unknown) => void }, r: RemoteResult<object[]>): void {
+  if (r.ok) read.resolve(r.value);
+  else read.reject(new StorageError(r.code, r.message));
+}
+
 /**
  * The worker's view of the database gateway object: every statement runs inside that Durable
  * Object. A stub is an I/O object bound to the request that made it, so one is fetched per call.
  */
 export class RemoteExecutor implements SqlExecutor {
+  /** Reads asked for in this turn, sent together at its end (see `all`). */
+  private reads: { sql: string; params: SqlValue[]; resolve: (rows: object[]) => void; reject: (e: unknown) => void }[] = [];
+
   constructor(
     readonly kind: 'sqlite' | 'postgres',
     private readonly remote: () => RemoteSql,
@@ -176,13 +187,44 @@ export class RemoteExecutor implements SqlExecutor {
     return this.kind;
   }
 
-  async all<T extends object>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return unwrap(await this.remote().all(sql, [...params])) as T[];
+  /**
+   * Reads issued in the same turn (the queries a Promise.all starts, as an access check does)
+   * travel in one `allMany` call instead of one call each: a channel socket's admission made
+   * nine round trips to the gateway object, whose queue every request of the instance shares
+   * (issue #18 item 2). Each read still gets its own rows or its own error.
+   */
+  all<T extends object>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return new Promise<object[]>((resolve, reject) => {
+      if (this.reads.push({ sql, params: [...params], resolve, reject }) === 1) queueMicrotask(() => this.sendReads());
+    }) as Promise<T[]>;
   }
+
+  private sendReads(): void {
+    const reads = this.reads;
+    if (reads.length === 0) return;
+    this.reads = [];
+    const one = reads[0]!;
+    if (reads.length === 1) {
+      this.remote()
+        .all(one.sql, one.params)
+        .then((r) => settle(one, r), one.reject);
+      return;
+    }
+    this.remote()
+      .allMany(reads.map((r) => ({ sql: r.sql, params: r.params })))
+      .then(
+        (results) => results.forEach((r, i) => settle(reads[i]!, r)),
+        (e) => reads.forEach((r) => r.reject(e)),
+      );
+  }
+
+  // A write goes after the reads asked for before it, as it would have without the batching.
   async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    this.sendReads();
     return unwrap(await this.remote().run(sql, [...params]));
   }
   async batch(statements: readonly Statement[]): Promise<void> {
+    this.sendReads();
     unwrap(await this.remote().batch(statements.map((s) => ({ sql: s.sql, params: [...(s.params ?? [])] }))));
   }
 }
