@@ -53,22 +53,65 @@ export class DoSqlExecutor implements SqlExecutor {
   }
 }
 
-/** Cloudflare D1. `batch` is D1's own atomic batch. */
+/** A read waiting to be sent with the others of its turn. */
+interface QueuedRead {
+  sql: string;
+  params: SqlValue[];
+  resolve: (rows: object[]) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Collects the reads issued in one turn (the queries a Promise.all starts, as an access check
+ * does) and hands them to `send` together at the turn's end, so a driver with a round trip per
+ * call can make one (issue #18 item 2). `flush` sends what waits at once: a write calls it first,
+ * so it never overtakes a read asked for before it.
+ */
+class ReadQueue {
+  private reads: QueuedRead[] = [];
+  constructor(private readonly send: (reads: QueuedRead[]) => void) {}
+
+  add<T extends object>(sql: string, params: readonly SqlValue[]): Promise<T[]> {
+    return new Promise<object[]>((resolve, reject) => {
+      if (this.reads.push({ sql, params: [...params], resolve, reject }) === 1) queueMicrotask(() => this.flush());
+    }) as Promise<T[]>;
+  }
+
+  flush(): void {
+    const reads = this.reads;
+    if (reads.length === 0) return;
+    this.reads = [];
+    this.send(reads);
+  }
+}
+
+/** Cloudflare D1. `batch` is D1's own atomic batch; the reads of one turn go as one batch too (ReadQueue). */
 export class D1Executor implements SqlExecutor {
   readonly kind = 'd1' as const;
   readonly dialect = 'sqlite' as const;
   constructor(private readonly db: D1Database) {}
 
-  async all<T extends object>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    try {
-      const { results } = await this.db.prepare(sql).bind(...params).all<T>();
-      return results;
-    } catch (e) {
-      throw sqliteError(e, 'query');
-    }
+  private readonly reads = new ReadQueue((reads) => {
+    const one = (r: QueuedRead) =>
+      this.db
+        .prepare(r.sql)
+        .bind(...r.params)
+        .all()
+        .then((x) => r.resolve(x.results), (e) => r.reject(sqliteError(e, 'query')));
+    if (reads.length === 1) return void one(reads[0]!);
+    // A D1 batch is one round trip but one transaction: should it fail, each read is asked
+    // again on its own, so only the failing one fails.
+    this.db
+      .batch(reads.map((r) => this.db.prepare(r.sql).bind(...r.params)))
+      .then((results) => reads.forEach((r, i) => r.resolve(results[i]!.results as object[])), () => reads.forEach(one));
+  });
+
+  all<T extends object>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return this.reads.add<T>(sql, params);
   }
 
   async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    this.reads.flush();
     try {
       const r = await this.db.prepare(sql).bind(...params).run();
       return r.meta.changes ?? 0;
@@ -78,6 +121,7 @@ export class D1Executor implements SqlExecutor {
   }
 
   async batch(statements: readonly Statement[]): Promise<void> {
+    this.reads.flush();
     try {
       await this.db.batch(statements.map((s) => this.db.prepare(s.sql).bind(...(s.params ?? []))));
     } catch (e) {
@@ -165,7 +209,7 @@ function unwrap<T>(r: RemoteResult<T>): T {
 }
 
 /** Settles a waiting read with its answer, rows or error. */
-function settle(read: { resolve: (rows: object[]) => void; reject: (e: unknown) => void }, r: RemoteResult<object[]>): void {
+function settle(read: QueuedRead, r: RemoteResult<object[]>): void {
   if (r.ok) read.resolve(r.value);
   else read.reject(new StorageError(r.code, r.message));
 }
@@ -175,9 +219,6 @@ function settle(read: { resolve: (rows: object[]) => void; reject: (e: unknown) 
  * Object. A stub is an I/O object bound to the request that made it, so one is fetched per call.
  */
 export class RemoteExecutor implements SqlExecutor {
-  /** Reads asked for in this turn, sent together at its end (see `all`). */
-  private reads: { sql: string; params: SqlValue[]; resolve: (rows: object[]) => void; reject: (e: unknown) => void }[] = [];
-
   constructor(
     readonly kind: 'sqlite' | 'postgres',
     private readonly remote: () => RemoteSql,
@@ -188,23 +229,13 @@ export class RemoteExecutor implements SqlExecutor {
   }
 
   /**
-   * Reads issued in the same turn (the queries a Promise.all starts, as an access check does)
-   * travel in one `allMany` call instead of one call each: a channel socket's admission made
-   * nine round trips to the gateway object, whose queue every request of the instance shares
-   * (issue #18 item 2). Each read still gets its own rows or its own error.
+   * The reads of one turn travel in one `allMany` call instead of one call each: a channel
+   * socket's admission made nine round trips to the gateway object, whose queue every request of
+   * the instance shares. Each read still gets its own rows or its own error.
    */
-  all<T extends object>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return new Promise<object[]>((resolve, reject) => {
-      if (this.reads.push({ sql, params: [...params], resolve, reject }) === 1) queueMicrotask(() => this.sendReads());
-    }) as Promise<T[]>;
-  }
-
-  private sendReads(): void {
-    const reads = this.reads;
-    if (reads.length === 0) return;
-    this.reads = [];
-    const one = reads[0]!;
+  private readonly reads = new ReadQueue((reads) => {
     if (reads.length === 1) {
+      const one = reads[0]!;
       this.remote()
         .all(one.sql, one.params)
         .then((r) => settle(one, r), one.reject);
@@ -216,15 +247,19 @@ export class RemoteExecutor implements SqlExecutor {
         (results) => results.forEach((r, i) => settle(reads[i]!, r)),
         (e) => reads.forEach((r) => r.reject(e)),
       );
+  });
+
+  all<T extends object>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return this.reads.add<T>(sql, params);
   }
 
   // A write goes after the reads asked for before it, as it would have without the batching.
   async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-    this.sendReads();
+    this.reads.flush();
     return unwrap(await this.remote().run(sql, [...params]));
   }
   async batch(statements: readonly Statement[]): Promise<void> {
-    this.sendReads();
+    this.reads.flush();
     unwrap(await this.remote().batch(statements.map((s) => ({ sql: s.sql, params: [...(s.params ?? [])] }))));
   }
 }
