@@ -743,35 +743,39 @@ export class SqlStorage implements Storage {
   }
 
   async channelAccess(channelId: string, userId: string): Promise<ChannelAccess | null> {
-    const channel = await this.getChannel(channelId);
-    if (!channel) return null;
-    if (channel.communityId === null) {
-      const [rows, held, blocked] = await Promise.all([
-        this.db.all<{ userId: string }>('SELECT user_id AS "userId" FROM channel_members WHERE channel_id = ? AND accepted_at IS NOT NULL', [channelId]),
-        this.quarantinedAmong([userId]),
-        this.blockedDms(channelId),
-      ]);
-      const quarantined = held.has(userId);
-      const directMember = rows.some((r) => r.userId === userId);
-      return { channel, member: null, directMember, directPeersAccepted: rows.some((r) => r.userId !== userId), customRoles: [], overrides: [], banned: false, personalGroup: null, quarantined, blocked };
-    }
-    const [member, ban, customRoles, overrides, personalGroup, held] = await Promise.all([
-      this.getMember(channel.communityId, userId),
-      this.getBan(channel.communityId, userId),
+    // The reads a community channel needs start with the channel read, its community and group
+    // found by subquery: one round trip to a remote store instead of two (issue #18 item 2,
+    // every channel socket's admission). A DM's own reads follow once it is known to be one.
+    const COMMUNITY_OF = '(SELECT community_id FROM channels WHERE id = ?)';
+    const [channel, member, ban, customRoles, overrides, group, held] = await Promise.all([
+      this.getChannel(channelId),
+      this.one<Member>(`SELECT ${MEMBER} FROM members WHERE community_id = ${COMMUNITY_OF} AND user_id = ?`, [channelId, userId]),
+      this.one<Ban>(`SELECT ${BAN} FROM bans WHERE community_id = ${COMMUNITY_OF} AND user_id = ?`, [channelId, userId]),
       this.db.all<{ id: string; permissions: number }>(
-        'SELECT r.id, r.permissions FROM member_roles mr JOIN roles r ON r.id = mr.role_id WHERE mr.community_id = ? AND mr.user_id = ?',
-        [channel.communityId, userId],
+        `SELECT r.id, r.permissions FROM member_roles mr JOIN roles r ON r.id = mr.role_id WHERE mr.community_id = ${COMMUNITY_OF} AND mr.user_id = ?`,
+        [channelId, userId],
       ),
       this.db.all<ChannelOverride>(
         'SELECT channel_id AS "channelId", target_type AS "targetType", target_id AS "targetId", allow, deny FROM channel_overrides WHERE channel_id = ?',
         [channelId],
       ),
-      channel.groupId === null ? Promise.resolve(null) : this.personalGroupAccess(channel.groupId, userId),
+      this.personalGroupRow('(SELECT group_id FROM channels WHERE id = ?)', channelId, userId),
       this.quarantinedAmong([userId]),
     ]);
+    if (!channel) return null;
+    const quarantined = held.has(userId);
+    if (channel.communityId === null) {
+      const [rows, blocked] = await Promise.all([
+        this.db.all<{ userId: string }>('SELECT user_id AS "userId" FROM channel_members WHERE channel_id = ? AND accepted_at IS NOT NULL', [channelId]),
+        this.blockedDms(channelId),
+      ]);
+      const directMember = rows.some((r) => r.userId === userId);
+      return { channel, member: null, directMember, directPeersAccepted: rows.some((r) => r.userId !== userId), customRoles: [], overrides: [], banned: false, personalGroup: null, quarantined, blocked };
+    }
+    const personalGroup = channel.groupId === null ? null : group;
     // Not a member: perhaps this channel's encrypted webhook, whose bot account belongs to no community.
     const bot = member === null && (await this.one<{ n: number }>('SELECT 1 AS n FROM webhooks WHERE bot_user_id = ? AND channel_id = ? AND approved_at IS NOT NULL', [userId, channelId])) !== null;
-    return { channel, member, directMember: false, customRoles: customRoles.map((r) => ({ id: r.id, permissions: Number(r.permissions) })), overrides, banned: ban !== null, personalGroup, quarantined: held.has(userId), ...(bot ? { bot } : {}) };
+    return { channel, member, directMember: false, customRoles: customRoles.map((r) => ({ id: r.id, permissions: Number(r.permissions) })), overrides, banned: ban !== null, personalGroup, quarantined, ...(bot ? { bot } : {}) };
   }
 
   /** Whether DM `channelId` is a 1:1 DM whose two people have a block between them (issue #16). */
@@ -799,7 +803,7 @@ export class SqlStorage implements Storage {
     return out;
   }
 
-  /** The personal-group facts of group `groupId` for `userId`; null for an ordinary (or missing) group. */
+  /** `channelAccess` for many users of one channel in a few reads. */
   async channelAccessMany(channelId: string, userIds: readonly string[]): Promise<[string, ChannelAccess][]> {
     const out: [string, ChannelAccess][] = [];
     const channel = await this.getChannel(channelId);
@@ -853,16 +857,20 @@ export class SqlStorage implements Storage {
     return out;
   }
 
-  private async personalGroupAccess(groupId: string, userId: string): Promise<PersonalGroupAccess | null> {
-    const rows = await this.db.all<{ ownerUserId: string | null; privateAt: number | null; listed: number }>(
-      `SELECT g.owner_user_id AS "ownerUserId", g.private_at AS "privateAt",
+  /**
+   * The personal-group facts of the group `groupSql` names (a subquery on `value`) for `userId`;
+   * null for an ordinary (or missing) group.
+   */
+  private async personalGroupRow(groupSql: string, value: string, userId: string): Promise<PersonalGroupAccess | null> {
+    const rows = await this.db.all<{ id: string; ownerUserId: string | null; privateAt: number | null; listed: number }>(
+      `SELECT g.id, g.owner_user_id AS "ownerUserId", g.private_at AS "privateAt",
               (SELECT COUNT(*) FROM channel_group_members gm WHERE gm.group_id = g.id AND gm.user_id = ?) AS listed
-         FROM channel_groups g WHERE g.id = ?`,
-      [userId, groupId],
+         FROM channel_groups g WHERE g.id = ${groupSql}`,
+      [userId, value],
     );
     const g = rows[0];
     if (!g || g.ownerUserId === null) return null;
-    return { groupId, ownerUserId: g.ownerUserId, private: g.privateAt !== null, listed: Number(g.listed) > 0 };
+    return { groupId: g.id, ownerUserId: g.ownerUserId, private: g.privateAt !== null, listed: Number(g.listed) > 0 };
   }
 
   getCommunity(id: string) {
