@@ -10,14 +10,15 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { take, type Bucket } from '../protocol/rateLimit';
+import { Leases } from './leases';
 
 /** Keys one Durable Object storage get or put takes at most. */
 const STORAGE_KEYS_AT_ONCE = 128;
 
 export class RateLimiterObject extends DurableObject {
   private readonly buckets = new Map<string, Bucket>();
-  /** Open sockets of this IP or account: lease id → when it lapses by itself (the token's expiry). */
-  private readonly leases = new Map<string, number>();
+  /** Open sockets of this IP or account. */
+  private readonly leases = new Leases();
 
   /**
    * Counts an open socket against `cap`; false (and nothing held) when `cap` sockets are open.
@@ -25,16 +26,12 @@ export class RateLimiterObject extends DurableObject {
    * anyway: an eviction or a lost release can only ever undercount, never lock anyone out.
    */
   async acquire(leaseId: string, cap: number, expiresAt: number, now: number): Promise<boolean> {
-    for (const [id, until] of this.leases) if (until <= now) this.leases.delete(id);
-    if (this.leases.has(leaseId)) return true;
-    if (this.leases.size >= cap) return false;
-    this.leases.set(leaseId, expiresAt);
-    return true;
+    return this.leases.acquire(leaseId, cap, expiresAt, now);
   }
 
   /** The socket holding `leaseId` closed. */
   async release(leaseId: string): Promise<void> {
-    this.leases.delete(leaseId);
+    this.leases.release(leaseId);
   }
 
   /** Takes one token from `bucket`; the answer says when to retry if none was left. */
