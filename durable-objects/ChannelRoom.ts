@@ -24,6 +24,7 @@ import { MAX_SCHEDULE_AHEAD_MS, MAX_SCHEDULED_PER_USER, type ScheduledListOut } 
 import type { ScheduledRow, ScheduledStore } from './ScheduledStore';
 import { log, reason } from '../worker/observability/log';
 import { metrics } from '../worker/observability/metrics';
+import type { RelayDown, RelayUp } from './relayWire';
 
 /** Who is behind a socket and what they may do; kept in the socket's attachment. */
 export interface Identity {
@@ -44,13 +45,24 @@ export interface Identity {
   call?: { deviceId: string; joinedAt?: number; media?: CallMedia };
   /** The socket speaks chatalot.v2: envelopes that queue up for it go out as one `envelopes` frame. */
   batches?: true;
+  /**
+   * Sharded fan-out (issue #18 item 5): on the socket a relay shard holds to the room, that
+   * shard's index. It receives every envelope once, in order, and its members' frames through it.
+   */
+  relay?: number;
+  /** On a relay shard's socket: how many members' sockets it reported holding (kept across hibernation for placement). */
+  load?: number;
+  /** When the socket was accepted (ms): set on relayed sockets, so a standing change the relay may not have applied yet still applies. */
+  openedAt?: number;
 }
 
 /** An accepted envelope on its way to the live sockets: its frame text, and the socket that sent it (acked instead). */
-interface Outgoing {
+export interface Outgoing {
   seq: number;
   text: string;
   except: WebSocket | null;
+  /** Sent by a member behind a relay shard: that shard's socket and the member's id there (the shard acks instead of relaying it back). */
+  origin?: { via: WebSocket; id: string };
 }
 
 /**
@@ -60,7 +72,7 @@ interface Outgoing {
 export const MAX_BATCH_BYTES = 256 * 1024;
 
 /** Envelope frames, already serialized and in order, as the frames a chatalot.v2 socket is sent: `envelopes` frames within MAX_BATCH_BYTES. */
-function batchFrames(texts: string[]): string[] {
+export function batchFrames(texts: string[]): string[] {
   if (texts.length === 1) return texts;
   return pack(texts, Number.MAX_SAFE_INTEGER, MAX_BATCH_BYTES, (t) => t.length + 1).map((g) => (g.length === 1 ? g[0]! : `{"type":"envelopes","envelopes":[${g.join(',')}]}`));
 }
@@ -71,6 +83,8 @@ export interface Connection {
   identity: Identity;
   /** Flow control (memory only; set up by the room at first use, reset after hibernation). */
   flow?: Flow;
+  /** A member behind a relay shard: the shard's connection (what the room sends goes through it, in order with the fan-out). */
+  via?: Connection;
 }
 
 /**
@@ -168,6 +182,20 @@ export class ChannelRoom {
   /** How much of the outbox a connection was already sent (anything else sent to it goes after its envelopes). */
   private readonly outboxSent = new Map<Connection, number>();
   private flushScheduled = false;
+  /**
+   * Members behind relay shards that the room owes something (a `hello` replay, history pages
+   * not yet reported `seen`), by shard and id: their flow lives here while it matters and is
+   * forgotten once nothing is owed, so a sharded channel's room holds no per-member state.
+   */
+  private readonly relayed = new Map<string, Connection>();
+  /** Sockets behind each relay shard, as the shards last reported (plus placements since). */
+  readonly relayLoads = new Map<number, number>();
+  /**
+   * Standing changes the shards are told of, kept a minute: a frame a shard sent before it
+   * applied one is judged by it too (sockets opened after the change are not).
+   */
+  private readonly standing = new Map<string, { at: number; permissions: number; rank: number }>();
+  private readonly endedSessions = new Map<string, { at: number; sessions: string[] | { allExcept?: string } }>();
 
   constructor(
     private readonly log: ChannelLog,
@@ -194,6 +222,7 @@ export class ChannelRoom {
     private readonly frankTag: ((context: Omit<FrankingContext, 'channelId'>) => string) | null = null,
   ) {
     this.callUsers = this.usersInCall();
+    for (const c of connections.all()) if (c.identity.relay !== undefined) this.relayLoads.set(c.identity.relay, c.identity.load ?? 0);
   }
 
   /** The users in the call as last announced (rebuilt from the sockets' attachments after hibernation). */
@@ -376,7 +405,8 @@ export class ChannelRoom {
       const f = this.flow(conn);
       if (f.replay === null) f.sent = Math.max(f.sent, e.seq);
     }
-    this.relay({ seq: e.seq, text: JSON.stringify({ type: 'envelope', ...e } satisfies ServerFrame), except: conn?.socket ?? null });
+    const text = JSON.stringify({ type: 'envelope', ...e } satisfies ServerFrame);
+    this.relay(conn?.via ? { seq: e.seq, text, except: null, origin: { via: conn.via.socket, id: relayedId(conn) } } : { seq: e.seq, text, except: conn?.socket ?? null });
     if (replaced) this.tellScheduled(userId);
     this.onAccepted(e, deletedAuthor !== undefined && logModeration ? { deletedAuthor } : {});
     return true;
@@ -473,8 +503,10 @@ export class ChannelRoom {
 
   /** Tells every socket of `userId` here their scheduled messages (they changed). */
   private tellScheduled(userId: string): void {
-    const text = JSON.stringify(this.scheduledList(userId) satisfies ServerFrame);
+    const list = this.scheduledList(userId);
+    const text = JSON.stringify(list satisfies ServerFrame);
     for (const c of this.connections.all()) if (c.identity.userId === userId && !c.identity.call) this.replyText(c, text);
+    this.toShards({ type: 'relay-user-frame', userId, frame: list });
   }
 
   /** When the next scheduled message is due, or null. */
@@ -647,7 +679,11 @@ export class ChannelRoom {
     const epoch = this.log.bumpEpoch();
     // Whoever leaves takes their scheduled messages with them.
     this.scheduled?.removeAllOf(userId);
-    for (const c of [...this.connections.all()]) if (c.identity.userId === userId) this.close(c, CLOSE_REMOVED, `removed from this channel (${reason})`);
+    const why = `removed from this channel (${reason})`;
+    for (const c of [...this.connections.all()]) if (c.identity.userId === userId) this.close(c, CLOSE_REMOVED, why);
+    this.noteStanding(userId, 0, 0);
+    this.closeRelayed(userId, CLOSE_REMOVED, why);
+    this.toShards({ type: 'relay-close-user', userId, code: CLOSE_REMOVED, reason: why });
     this.broadcast(JSON.stringify({ type: 'member-removed', userId, reason, epoch } satisfies ServerFrame), null);
   }
 
@@ -663,11 +699,14 @@ export class ChannelRoom {
 
   /** Sessions of `userId` ended: close their sockets (they must log in again). */
   sessionsEnded(userId: string, sessions: string[] | { allExcept?: string }): void {
-    for (const c of [...this.connections.all()]) {
-      if (c.identity.userId !== userId) continue;
-      const ended = Array.isArray(sessions) ? sessions.includes(c.identity.sessionId) : c.identity.sessionId !== sessions.allExcept;
-      if (ended) this.close(c, CLOSE_TOKEN_EXPIRED, 'this session has ended; sign in again');
-    }
+    const why = 'this session has ended; sign in again';
+    const ended = (c: Connection) => endedBy(sessions, c.identity.sessionId);
+    for (const c of [...this.connections.all()]) if (c.identity.userId === userId && ended(c)) this.close(c, CLOSE_TOKEN_EXPIRED, why);
+    const now = this.clock();
+    for (const [u, e] of this.endedSessions) if (now - e.at > 60_000) this.endedSessions.delete(u);
+    this.endedSessions.set(userId, { at: now, sessions });
+    this.closeRelayed(userId, CLOSE_TOKEN_EXPIRED, why, ended);
+    this.toShards({ type: 'relay-close-user', userId, code: CLOSE_TOKEN_EXPIRED, reason: why, sessions });
   }
 
   /**
@@ -684,6 +723,9 @@ export class ChannelRoom {
   permissionsChanged(userId: string, permissions: number, rank: number): void {
     this.log.setRank(userId, rank);
     if (!has(permissions, Permission.VIEW)) return this.memberRemoved(userId, 'access');
+    this.noteStanding(userId, permissions, rank);
+    for (const c of this.relayed.values()) if (c.identity.userId === userId) c.identity = { ...c.identity, permissions, rank };
+    this.toShards({ type: 'relay-user', userId, permissions, rank });
     // Scheduled messages wait while their sender may not send (a timeout, a role taken away), and
     // go back to waiting for their time when they may again.
     if (this.scheduled && this.scheduled.setForbidden(userId, !has(permissions, Permission.SEND))) {
@@ -877,6 +919,7 @@ export class ChannelRoom {
    */
   private deliver(c: Connection, entries: readonly Outgoing[], from: number, whole?: () => string[]): number {
     if (c.identity.call) return 0;
+    if (c.identity.relay !== undefined) return this.deliverToShard(c, entries, from);
     const f = this.flow(c, entries[from]!.seq - 1);
     if (f.replay !== null) return 0;
     const texts: string[] = [];
@@ -906,6 +949,104 @@ export class ChannelRoom {
   }
 
   /**
+   * A relay shard gets every envelope once, in order, as one `relay-fan` frame per flush: no
+   * unseen bounds here (the shard applies them to each of its members), and an envelope one of
+   * its members sent names that member, who was acked instead. Counted as deliveries by the shard.
+   */
+  private deliverToShard(c: Connection, entries: readonly Outgoing[], from: number): number {
+    const f = this.flow(c, entries[from]!.seq - 1);
+    const items: string[] = [];
+    for (let i = from; i < entries.length; i++) {
+      const o = entries[i]!;
+      if (o.seq <= f.sent) continue;
+      f.sent = o.seq;
+      items.push(`[${o.origin?.via === c.socket ? JSON.stringify(o.origin.id) : 'null'},${o.text}]`);
+    }
+    if (items.length === 0) return 0;
+    try {
+      c.socket.send(`{"type":"relay-fan","items":[${items.join(',')}]}`);
+    } catch {
+      this.drop(c.socket);
+    }
+    return 0;
+  }
+
+  // ── Relay shards (issue #18 item 5; durable-objects/ChannelRelayObject.ts) ────────────────
+
+  /** A frame from a relay shard's socket: a member's frame, a member gone, or the shard's load. */
+  fromRelay(shard: Connection, raw: string | ArrayBuffer): void {
+    if (typeof raw !== 'string') return;
+    let m: RelayUp;
+    try {
+      m = JSON.parse(raw) as RelayUp;
+    } catch {
+      return;
+    }
+    const index = shard.identity.relay!;
+    if (m.type === 'load' && Number.isSafeInteger(m.sockets)) {
+      this.relayLoads.set(index, m.sockets);
+      shard.identity.load = m.sockets;
+      return this.connections.save(shard);
+    }
+    if (typeof m.id !== 'string') return;
+    const key = `${index}/${m.id}`;
+    if (m.type === 'gone') return void this.relayed.delete(key);
+    if (m.type !== 'via' || typeof m.frame !== 'string' || !m.identity) return;
+    const identity = this.currentStanding(m.identity);
+    let conn = this.relayed.get(key);
+    if (conn) conn.identity = identity;
+    else conn = { socket: relayedSocket(shard, m.id, () => this.relayed.delete(key)), identity, via: shard };
+    this.relayed.set(key, conn);
+    this.receive(conn, m.frame);
+    // Nothing owed: the room forgets the member until its next frame.
+    const f = conn.flow;
+    // (Replay bytes still unreported after `ready` are not held against its next page: at most one bound's worth.)
+    if (this.relayed.get(key) === conn && (!f || (f.replay === null && f.debt === 0))) this.relayed.delete(key);
+  }
+
+  /** A relay shard's socket closed: its members' state goes with it (they reconnect and catch up). */
+  relayGone(index: number): void {
+    for (const key of [...this.relayed.keys()]) if (key.startsWith(`${index}/`)) this.relayed.delete(key);
+    this.relayLoads.delete(index);
+  }
+
+  /** A relayed member's identity as the shard sent it, with any standing change made since its socket opened. */
+  private currentStanding(identity: Identity): Identity {
+    const opened = identity.openedAt ?? 0;
+    const ended = this.endedSessions.get(identity.userId);
+    if (ended && ended.at >= opened && endedBy(ended.sessions, identity.sessionId)) return { ...identity, expiresAt: 0 };
+    const changed = this.standing.get(identity.userId);
+    if (changed && changed.at >= opened) return { ...identity, permissions: changed.permissions, rank: changed.rank };
+    return identity;
+  }
+
+  /** Tells every relay shard something about its members (after the envelopes queued before it). */
+  private toShards(frame: RelayDown): void {
+    let text: string | undefined;
+    for (const c of this.connections.all()) {
+      if (c.identity.relay === undefined) continue;
+      this.flushTo(c);
+      try {
+        c.socket.send((text ??= JSON.stringify(frame)));
+      } catch {
+        this.drop(c.socket);
+      }
+    }
+  }
+
+  /** Remembers a standing change for a minute (see `standing`), forgetting older ones. */
+  private noteStanding(userId: string, permissions: number, rank: number): void {
+    const now = this.clock();
+    for (const [u, s] of this.standing) if (now - s.at > 60_000) this.standing.delete(u);
+    this.standing.set(userId, { at: now, permissions, rank });
+  }
+
+  /** Closes `userId`'s relayed members the room holds state for (the shards close the sockets themselves). */
+  private closeRelayed(userId: string, code: number, reason: string, which: (c: Connection) => boolean = () => true): void {
+    for (const c of [...this.relayed.values()]) if (c.identity.userId === userId && which(c)) this.close(c, code, reason);
+  }
+
+  /**
    * A socket is gone (closed by either side, or failing): it leaves the registry and, when it was
    * in the call, the call, and everyone hears the new roster. The Durable Object calls this from
    * its close and error handlers, so a tab that closes leaves the call at once.
@@ -931,13 +1072,38 @@ export class ChannelRoom {
   }
 
   private replyText(conn: Connection, text: string): void {
-    if (this.outbox.length > 0) this.flushTo(conn);
+    if (this.outbox.length > 0) this.flushTo(conn.via ?? conn);
     try {
       conn.socket.send(text);
     } catch {
       this.drop(conn.socket);
     }
   }
+}
+
+/** Whether `sessionId` is among the ended `sessions`. */
+function endedBy(sessions: string[] | { allExcept?: string }, sessionId: string): boolean {
+  return Array.isArray(sessions) ? sessions.includes(sessionId) : sessionId !== sessions.allExcept;
+}
+
+/** A member behind relay shard `shard`, as the room's socket for it: what the room sends it goes through the shard, addressed by id. */
+function relayedSocket(shard: Connection, id: string, forget: () => void): WebSocket {
+  const quoted = JSON.stringify(id);
+  return {
+    send: (text: string) => shard.socket.send(`{"type":"relay-to","id":${quoted},"frame":${text}}`),
+    close: (code: number, reason: string) => {
+      forget();
+      shard.socket.send(JSON.stringify({ type: 'relay-close', id, code, reason } satisfies RelayDown));
+    },
+    [RELAYED_ID]: id,
+  } as unknown as WebSocket;
+}
+
+const RELAYED_ID = Symbol('relayed id');
+
+/** A relayed member's id at its shard. */
+function relayedId(conn: Connection): string {
+  return (conn.socket as unknown as { [RELAYED_ID]: string })[RELAYED_ID];
 }
 
 function error(code: string, message: string, ref?: string): ServerFrame {

@@ -26,6 +26,31 @@ import { serverTag } from '../protocol/franking';
 import { frankingKey } from '../worker/auth/totp';
 import { configureLog, log, reason } from '../worker/observability/log';
 import { socketEnded, socketOpened } from './socketMetrics';
+import { countFrom, DEFAULT_SHARD_SIZE, DEFAULT_SHARD_THRESHOLD, RELAY_SHARD_HEADER, RELAY_UPSTREAM_HEADER } from './relayWire';
+
+/**
+ * The identity the worker established for a member's socket, from its X-Chatalot-* headers (the
+ * worker sets them and drops any a client sent), or null without one. The room and its relay
+ * shards read it alike.
+ */
+export function socketIdentity(h: Headers): Identity | null {
+  const identity: Identity = {
+    userId: h.get('X-Chatalot-User') ?? '',
+    sessionId: h.get('X-Chatalot-Session') ?? '',
+    permissions: Number(h.get('X-Chatalot-Permissions') ?? 0),
+    rank: Number(h.get('X-Chatalot-Rank') ?? 0),
+    expiresAt: Number(h.get('X-Chatalot-Expires') ?? 0),
+  };
+  if (!identity.userId || !identity.permissions || !identity.expiresAt) return null;
+  const lease = leaseFrom(h, identity.userId);
+  if (lease) identity.lease = lease;
+  const callDevice = h.get('X-Chatalot-Call-Device');
+  if (callDevice) identity.call = { deviceId: callDevice };
+  if (h.get('X-Chatalot-Subprotocol') === SUBPROTOCOL_BATCHED) identity.batches = true;
+  return identity;
+}
+
+const isMember = (identity: Identity) => !identity.call && identity.relay === undefined;
 
 /** A socket's kind, from the identity it was accepted with. */
 const kindOf = (ws: WebSocket) => ((ws.deserializeAttachment() as Identity | null)?.call ? 'call' : 'channel');
@@ -34,6 +59,8 @@ const kindOf = (ws: WebSocket) => ((ws.deserializeAttachment() as Identity | nul
 /** The room's sockets, cached: rebuilt from the runtime after hibernation, then kept in step. */
 class HibernatingRegistry implements ConnectionRegistry {
   private readonly bySocket = new Map<WebSocket, Connection>();
+  /** Members' channel sockets held here (not call sockets, not relay shards): the count sharding is decided by. */
+  members = 0;
 
   /** `released` gives a socket's open-socket lease back once it leaves the registry, however it left. */
   constructor(ctx: DurableObjectState, private readonly released: (conn: Connection) => void) {
@@ -45,6 +72,7 @@ class HibernatingRegistry implements ConnectionRegistry {
     if (!identity) return undefined;
     const conn: Connection = { socket, identity, flow: undefined };
     this.bySocket.set(socket, conn);
+    if (isMember(identity)) this.members++;
     return conn;
   }
 
@@ -58,7 +86,9 @@ class HibernatingRegistry implements ConnectionRegistry {
 
   remove(socket: WebSocket): void {
     const conn = this.bySocket.get(socket);
-    if (conn && this.bySocket.delete(socket)) this.released(conn);
+    if (!conn || !this.bySocket.delete(socket)) return;
+    if (isMember(conn.identity)) this.members--;
+    this.released(conn);
   }
 
   save(conn: Connection): void {
@@ -195,21 +225,12 @@ export class ChannelRoomObject extends DurableObject<Env> {
       return Response.json({ error: { code: 'bad_request', message: 'expected a WebSocket upgrade' } }, { status: 426 });
     }
     const h = request.headers;
-    const identity: Identity = {
-      userId: h.get('X-Chatalot-User') ?? '',
-      sessionId: h.get('X-Chatalot-Session') ?? '',
-      permissions: Number(h.get('X-Chatalot-Permissions') ?? 0),
-      rank: Number(h.get('X-Chatalot-Rank') ?? 0),
-      expiresAt: Number(h.get('X-Chatalot-Expires') ?? 0),
-    };
-    const lease = leaseFrom(h, identity.userId);
-    if (lease) identity.lease = lease;
-    const callDevice = h.get('X-Chatalot-Call-Device');
-    if (callDevice) identity.call = { deviceId: callDevice };
-    const subprotocol = h.get('X-Chatalot-Subprotocol') === SUBPROTOCOL_BATCHED ? SUBPROTOCOL_BATCHED : SUBPROTOCOL;
-    if (subprotocol === SUBPROTOCOL_BATCHED) identity.batches = true;
+    const shard = h.get(RELAY_UPSTREAM_HEADER);
+    if (shard !== null) return this.acceptShard(Number(shard), h.get('X-Chatalot-Channel'));
+    const identity = socketIdentity(h);
     // The object trusts only the identity the worker established, and refuses one without access.
-    if (!identity.userId || !identity.permissions || !identity.expiresAt) return Response.json({ error: { code: 'unauthorized', message: 'no identity' } }, { status: 401 });
+    if (!identity) return Response.json({ error: { code: 'unauthorized', message: 'no identity' } }, { status: 401 });
+    const subprotocol = identity.batches ? SUBPROTOCOL_BATCHED : SUBPROTOCOL;
     const channelId = h.get('X-Chatalot-Channel');
     if (channelId && channelId !== this.channelId) {
       this.channelId = channelId;
@@ -224,6 +245,9 @@ export class ChannelRoomObject extends DurableObject<Env> {
     if (slowMode !== this.slowModeSeconds) await this.setSlowMode(slowMode);
     await this.setCallCap(Number(h.get('X-Chatalot-Call-Cap') ?? MAX_CALL_PARTICIPANTS));
     await this.setDisappearing(Number(h.get('X-Chatalot-Disappear') ?? 0));
+    // A large channel's members go to relay shards (issue #18 item 5); the worker opens the socket there.
+    const placed = identity.call ? null : this.placement();
+    if (placed !== null) return new Response(null, { status: 204, headers: { [RELAY_SHARD_HEADER]: String(placed) } });
     const pair = new WebSocketPair();
     const server = pair[1];
     this.ctx.acceptWebSocket(server, [identity.userId]);
@@ -233,6 +257,47 @@ export class ChannelRoomObject extends DurableObject<Env> {
     this.room.joined(identity);
     await this.expiry.schedule(identity.expiresAt);
     return new Response(null, { status: 101, webSocket: pair[0], headers: { 'Sec-WebSocket-Protocol': subprotocol } });
+  }
+
+  /**
+   * Sharded fan-out (issue #18 item 5): while fewer than CHANNEL_SHARD_THRESHOLD members' sockets
+   * are on the room itself, null (the room takes this one). Past it, the relay shard for it: the
+   * least loaded one with room under CHANNEL_SHARD_SIZE, else the next index. Loads are what the
+   * shards last reported plus the placements made since, so a burst of joins spreads too.
+   */
+  private placement(): number | null {
+    if (!this.env.CHANNEL_RELAY) return null;
+    const threshold = countFrom(this.env.CHANNEL_SHARD_THRESHOLD, DEFAULT_SHARD_THRESHOLD);
+    if (this.registry.members < threshold) return null;
+    const size = Math.max(1, countFrom(this.env.CHANNEL_SHARD_SIZE, DEFAULT_SHARD_SIZE));
+    const loads = this.room.relayLoads;
+    let best = -1;
+    let next = 0;
+    while (loads.has(next)) {
+      const load = loads.get(next)!;
+      if (load < size && (best < 0 || load < loads.get(best)!)) best = next;
+      next++;
+    }
+    const shard = best >= 0 ? best : next;
+    loads.set(shard, (loads.get(shard) ?? 0) + 1);
+    return shard;
+  }
+
+  /** A relay shard's own socket to the room: it receives every envelope once and carries its members' frames. */
+  private acceptShard(index: number, channelId: string | null): Response {
+    if (!Number.isSafeInteger(index) || index < 0 || !channelId) return Response.json({ error: { code: 'bad_request', message: 'bad relay shard' } }, { status: 400 });
+    if (channelId !== this.channelId) {
+      this.channelId = channelId;
+      this.ctx.waitUntil(this.ctx.storage.put('channelId', channelId));
+    }
+    const pair = new WebSocketPair();
+    const server = pair[1];
+    this.ctx.acceptWebSocket(server, [`relay-${index}`]);
+    const identity: Identity = { userId: '', sessionId: '', permissions: 0, expiresAt: Number.MAX_SAFE_INTEGER, relay: index, batches: true };
+    server.serializeAttachment(identity);
+    this.registry.add(server);
+    if (!this.room.relayLoads.has(index)) this.room.relayLoads.set(index, 0);
+    return new Response(null, { status: 101, webSocket: pair[0] });
   }
 
   /** RPC from the worker: a member's standing or the channel's settings changed. */
@@ -303,12 +368,20 @@ export class ChannelRoomObject extends DurableObject<Env> {
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const conn = this.registry.get(ws) ?? this.registry.add(ws);
     if (!conn) return ws.close(1011, 'unknown connection');
+    if (conn.identity.relay !== undefined) return this.room.fromRelay(conn, message);
     this.room.receive(conn, message);
   }
 
-  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
-    socketEnded(this.ctx, ws, kindOf(ws), true);
+  /** A socket ended: a member's leaves the room; a relay shard's takes its members' state along. */
+  private ended(ws: WebSocket): void {
+    const identity = ws.deserializeAttachment() as Identity | null;
+    if (identity?.relay !== undefined) this.room.relayGone(identity.relay);
+    else socketEnded(this.ctx, ws, kindOf(ws), true);
     this.room.drop(ws);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    this.ended(ws);
     try {
       ws.close(code === 1005 ? 1000 : code, 'closing');
     } catch {
@@ -317,7 +390,6 @@ export class ChannelRoomObject extends DurableObject<Env> {
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
-    socketEnded(this.ctx, ws, kindOf(ws), true);
-    this.room.drop(ws);
+    this.ended(ws);
   }
 }

@@ -6,7 +6,8 @@
  */
 import { metrics } from '../worker/observability/metrics';
 
-export type SocketKind = 'channel' | 'call' | 'hub';
+/** `relayed`: a member's channel socket held by a relay shard of a large channel (issue #18 item 5). */
+export type SocketKind = 'channel' | 'relayed' | 'call' | 'hub';
 
 const ended = new WeakSet<WebSocket>();
 const openInRoom = new Map<string, number>();

@@ -34,6 +34,8 @@ export const VARIABLES = {
   SEND_RATE_PER_SECOND: { default: '10', help: 'envelopes one user may send per second into one channel (token bucket)' },
   MAX_SOCKETS_PER_ACCOUNT: { default: '32', help: 'open WebSockets (channels and hub together) one account may hold' },
   MAX_SOCKETS_PER_IP: { default: '256', help: 'open WebSockets one client IP may hold' },
+  CHANNEL_SHARD_THRESHOLD: { default: '2000', help: "members' sockets one channel's room serves itself; past it new ones go to relay shards that fan out for it (sharded fan-out, docs/scaling.md; 0 = every socket on a shard)" },
+  CHANNEL_SHARD_SIZE: { default: '2000', help: 'sockets one relay shard of a channel takes before the next shard opens (1–1000000)' },
   STUN_URLS: { default: undefined, help: 'comma-separated stun: URLs handed to calls (e.g. stun:turn.example.org:3478); unset = none (calls between machines that can reach each other directly, or TURN)' },
   TURN_URLS: { default: undefined, help: 'comma-separated turn:/turns: URLs of your TURN server (coturn with use-auth-secret); needs TURN_SECRET' },
   TURN_SECRET: { default: undefined, help: "the TURN server's shared secret (coturn static-auth-secret); members in a call get credentials valid for TURN_TTL_SECONDS" },
@@ -119,6 +121,14 @@ export function readConfig(env = process.env, cwd = process.cwd()) {
   };
   const maxSocketsPerAccount = cap('MAX_SOCKETS_PER_ACCOUNT');
   const maxSocketsPerIp = cap('MAX_SOCKETS_PER_IP');
+  const count = (name, min) => {
+    const value = get(name) ?? VARIABLES[name].default;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > 1_000_000) throw new ConfigError(`${name} must be a whole number of sockets from ${min} to 1000000 (got "${value}")`);
+    return n;
+  };
+  const shardThreshold = count('CHANNEL_SHARD_THRESHOLD', 0);
+  const shardSize = count('CHANNEL_SHARD_SIZE', 1);
   const stunUrls = parseIceUrls('STUN_URLS', get('STUN_URLS'), ['stun', 'stuns']);
   const turnUrls = parseIceUrls('TURN_URLS', get('TURN_URLS'), ['turn', 'turns']);
   const turnSecret = get('TURN_SECRET');
@@ -174,6 +184,8 @@ export function readConfig(env = process.env, cwd = process.cwd()) {
     sendRate,
     maxSocketsPerAccount,
     maxSocketsPerIp,
+    shardThreshold,
+    shardSize,
     stunUrls,
     turnUrls,
     turnSecret,

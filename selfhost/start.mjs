@@ -287,6 +287,8 @@ async function main() {
     HASHER_SECRET: hasher ? hasherSecret : '',
     MAX_SOCKETS_PER_ACCOUNT: String(config.maxSocketsPerAccount),
     MAX_SOCKETS_PER_IP: String(config.maxSocketsPerIp),
+    CHANNEL_SHARD_THRESHOLD: String(config.shardThreshold),
+    CHANNEL_SHARD_SIZE: String(config.shardSize),
     STUN_URLS: config.stunUrls.join(','),
     TURN_URLS: config.turnUrls.join(','),
     TURN_SECRET: config.turnSecret ?? '',

@@ -5,6 +5,7 @@
  * start with a message naming it; here they are parsed once more, defensively.
  */
 import type { ChannelRoomObject } from '../durable-objects/ChannelRoomObject';
+import type { ChannelRelayObject } from '../durable-objects/ChannelRelayObject';
 import type { StoreObject } from '../durable-objects/StoreObject';
 import type { RateLimiterObject } from '../durable-objects/RateLimiterObject';
 import type { UserHubObject } from '../durable-objects/UserHubObject';
@@ -13,6 +14,8 @@ export interface Env {
   /** Static client files (workerd: a disk directory service; Cloudflare: the assets binding). */
   ASSETS: Fetcher;
   CHANNEL_ROOM: DurableObjectNamespace<ChannelRoomObject>;
+  /** Relay shards of large channels (durable-objects/ChannelRelayObject.ts); without it every socket is on the room. */
+  CHANNEL_RELAY?: DurableObjectNamespace<ChannelRelayObject>;
   RATE_LIMITER?: DurableObjectNamespace<RateLimiterObject>;
   /** One hub per user: device inboxes, unread counts, presence, typing (durable-objects/UserHub.ts). */
   USER_HUB?: DurableObjectNamespace<UserHubObject>;
@@ -50,6 +53,10 @@ export interface Env {
   MAX_SOCKETS_PER_ACCOUNT?: string;
   /** Open WebSockets one client IP may hold. */
   MAX_SOCKETS_PER_IP?: string;
+  /** Members' sockets a channel's room serves itself before new ones go to relay shards. */
+  CHANNEL_SHARD_THRESHOLD?: string;
+  /** Sockets per relay shard. */
+  CHANNEL_SHARD_SIZE?: string;
   /** Envelopes one user may send per second into one channel. */
   SEND_RATE_PER_SECOND?: string;
   /** Comma-separated stun: URLs for calls. */

@@ -5,6 +5,7 @@
 import { createApp } from './app';
 
 export { ChannelRoomObject } from '../durable-objects/ChannelRoomObject';
+export { ChannelRelayObject } from '../durable-objects/ChannelRelayObject';
 export { StoreObject } from '../durable-objects/StoreObject';
 export { RateLimiterObject } from '../durable-objects/RateLimiterObject';
 export { UserHubObject } from '../durable-objects/UserHubObject';

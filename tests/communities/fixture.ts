@@ -37,8 +37,8 @@ export async function api(server: RunningServer, user: TestUser | null, method: 
 export const uname = (prefix: string) => `${prefix}${randomBytes(4).toString('hex')}`;
 
 /** Starts a server and registers `names` users (plus a first account, which becomes instance owner). */
-export async function setup<N extends string>(names: readonly N[]): Promise<{ server: RunningServer; operator: TestUser; users: Record<N, TestUser> }> {
-  const server = await startServer({ env: { REGISTRATION_MODE: 'open' } });
+export async function setup<N extends string>(names: readonly N[], env: Record<string, string> = {}): Promise<{ server: RunningServer; operator: TestUser; users: Record<N, TestUser> }> {
+  const server = await startServer({ env: { REGISTRATION_MODE: 'open', ...env } });
   // The first account becomes the instance owner; register it first so ordering is certain.
   const operator = await registerUser(server, uname('op'));
   const registered = await Promise.all(names.map((n) => registerUser(server, uname(n.slice(0, 12)))));

@@ -13,17 +13,12 @@ import { openChannel } from '../helpers/accounts';
 import type { RunningServer } from '../helpers/server';
 import { api, community, join, setup, type TestUser } from './fixture';
 import { FRANKING } from '../helpers/franking';
+import { ON_THE_ROOM, SHARDED } from '../helpers/fanout';
 
 let server: RunningServer;
 let operator: TestUser;
 let u: Record<'owner' | 'member' | 'late' | 'reader', TestUser>;
 
-beforeAll(async () => {
-  ({ server, operator, users: u } = await setup(['owner', 'member', 'late', 'reader'] as const));
-});
-afterAll(async () => {
-  await server?.kill();
-});
 
 type Envelope = Extract<ServerFrame, { type: 'envelope' }>;
 type Err = Extract<ServerFrame, { type: 'error' }>;
@@ -35,7 +30,15 @@ async function ready(user: TestUser, channelId: string) {
   return { socket, epoch: r.epoch };
 }
 
-describe('scheduled messages', () => {
+// With fan-out on the room and with every socket on a relay shard of its own (issue #18 item 5).
+describe.each([ON_THE_ROOM, SHARDED])('scheduled messages, fan-out $name', (mode) => {
+  beforeAll(async () => {
+    ({ server, operator, users: u } = await setup(['owner', 'member', 'late', 'reader'] as const, await mode.env()));
+  });
+  afterAll(async () => {
+    await server?.kill();
+  });
+
   it('15.4: a scheduled message is released by the room while its sender is offline, once, as their message; only they see it pending', async () => {
     const c = await community(server, u.owner);
     await join(server, u.owner, c.id, [u.member]);

@@ -13,6 +13,7 @@ import type { Migration } from '../../migrations/index';
 export { StoreObject } from '../../durable-objects/StoreObject';
 // The product's other objects, so wrangler.toml's bindings hold under wrangler dev ('wrangler-d1').
 export { ChannelRoomObject } from '../../durable-objects/ChannelRoomObject';
+export { ChannelRelayObject } from '../../durable-objects/ChannelRelayObject';
 export { RateLimiterObject } from '../../durable-objects/RateLimiterObject';
 export { UserHubObject } from '../../durable-objects/UserHubObject';
 

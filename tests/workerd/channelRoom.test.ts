@@ -10,6 +10,7 @@ import { call, createCommunity, joinCommunity, openChannel, registerUser, TEST_P
 import { startServer, type RunningServer } from '../helpers/server';
 import { TestSocket } from '../helpers/socket';
 import { FRANKING } from '../helpers/franking';
+import { ON_THE_ROOM, SHARDED, SHARDED_POSTGRES } from '../helpers/fanout';
 
 let server: RunningServer;
 let owner: TestUser;
@@ -39,7 +40,25 @@ function upgradeStatus(url: string, protocols: string[] | undefined, headers: Re
 }
 type Envelope = { type: 'envelope'; seq: number; clientMsgId: string };
 
-describe('ChannelRoom relay', () => {
+describe.each([ON_THE_ROOM, SHARDED, SHARDED_POSTGRES])('ChannelRoom relay, $name', (mode) => {
+  // The suite runs on this file's server for fan-out on the room, and on one of its own for each
+  // sharded mode (issue #18 item 5): the shared names point at it for the suite's duration.
+  let outer: { server: RunningServer; owner: TestUser; outsider: TestUser } | undefined;
+  beforeAll(async () => {
+    if (mode === ON_THE_ROOM) return;
+    outer = { server, owner, outsider };
+    server = await startServer({ env: { REGISTRATION_MODE: 'open', ...(await mode.env()) } });
+    owner = await registerUser(server, 'room_owner');
+    outsider = await registerUser(server, 'room_outsider');
+    channels.clear();
+  });
+  afterAll(async () => {
+    if (!outer) return;
+    await server.kill();
+    ({ server, owner, outsider } = outer);
+    channels.clear();
+  });
+
   it('20 senders × 200 messages: every reader sees the same gap-free sequence', async () => {
     const senders = await Promise.all(Array.from({ length: 20 }, () => open('order')));
     const reader = await open('order');

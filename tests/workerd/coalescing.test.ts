@@ -10,15 +10,11 @@ import { createCommunity, openChannel, registerUser, type TestUser } from '../he
 import { startServer, type RunningServer } from '../helpers/server';
 import type { TestSocket } from '../helpers/socket';
 import { FRANKING } from '../helpers/franking';
+import { ON_THE_ROOM, SHARDED } from '../helpers/fanout';
 import { addDevice } from '../hub/helpers';
 
 let server: RunningServer;
 let owner: TestUser;
-beforeAll(async () => {
-  server = await startServer({ env: { REGISTRATION_MODE: 'open', SEND_RATE_PER_SECOND: '100000' } });
-  owner = await registerUser(server, 'coalescer');
-});
-afterAll(async () => server?.kill());
 
 type Envelope = { type: 'envelope'; seq: number; clientMsgId: string };
 const seqsOf = (s: TestSocket) => s.frames.filter((f) => f.type === 'envelope').map((f) => (f as Envelope).seq);
@@ -35,7 +31,15 @@ function rawFrames(url: string, protocols: string[]): Promise<{ ws: WebSocket; t
   });
 }
 
-describe('coalescing envelopes (issue #18)', () => {
+// With fan-out on the room and with every socket on a relay shard of its own (issue #18 item 5):
+// a shard batches what it receives for each of its sockets as the room does.
+describe.each([ON_THE_ROOM, SHARDED])('coalescing envelopes (issue #18), fan-out $name', (mode) => {
+  beforeAll(async () => {
+    server = await startServer({ env: { REGISTRATION_MODE: 'open', SEND_RATE_PER_SECOND: '100000', ...(await mode.env()) } });
+    owner = await registerUser(server, 'coalescer');
+  });
+  afterAll(async () => server?.kill());
+
   it('the server answers chatalot.v2 to a client that offers it, and v1 to one that does not', async () => {
     const { channelId } = await createCommunity(server, owner, 'Protocols');
     const url = `${server.wsUrl}/ws/channels/${channelId}`;

@@ -92,7 +92,7 @@ class Histogram extends Metric {
 }
 
 export const metrics = {
-  socketsOpen: new Gauge('chatalot_sockets_open', 'WebSocket connections open, by kind (channel, call, hub)'),
+  socketsOpen: new Gauge('chatalot_sockets_open', 'WebSocket connections open, by kind (channel, relayed: a channel socket on a relay shard, call, hub)'),
   roomsActive: new Gauge('chatalot_rooms_active', 'Channel rooms with at least one socket open'),
   envelopesAccepted: new Counter('chatalot_envelopes_accepted_total', 'Envelopes sequenced and stored by channel rooms'),
   envelopesRefused: new Counter('chatalot_envelopes_refused_total', 'Envelopes a channel room refused, by reason (the error code sent back)'),

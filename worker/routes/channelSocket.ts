@@ -19,6 +19,7 @@ import { acquireSocketLease, leaseHeaders, releaseSocketLease } from '../auth/so
 import { errorResponse } from '../middleware/errors';
 import { chosenSubprotocol, SUBPROTOCOL } from '../../protocol/frames';
 import { MAX_CALL_PARTICIPANTS } from '../../protocol/calls';
+import { RELAY_SHARD_HEADER, shardName } from '../../durable-objects/relayWire';
 
 /** Channel ids: URL-safe, bounded, so they can name a Durable Object without escaping. */
 const CHANNEL_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -81,7 +82,14 @@ export const channelSocketRoutes = new Hono<AppEnv>().get('/channels/:id', async
   headers.set('X-Chatalot-Disappear', String(access.channel.disappearSeconds ?? 0));
   headers.set('X-Chatalot-Subprotocol', chosenSubprotocol(offered(c.req.header('Sec-WebSocket-Protocol')))!);
   const stub = c.env.CHANNEL_ROOM.get(c.env.CHANNEL_ROOM.idFromName(id));
-  const res = await stub.fetch(new Request(c.req.raw.url, { method: 'GET', headers }));
+  let res = await stub.fetch(new Request(c.req.raw.url, { method: 'GET', headers }));
+  // A large channel's room sends members to one of its relay shards (issue #18 item 5, docs/scaling.md).
+  const shard = res.headers.get(RELAY_SHARD_HEADER);
+  if (shard !== null && c.env.CHANNEL_RELAY) {
+    headers.set('X-Chatalot-Relay-Index', shard);
+    const relay = c.env.CHANNEL_RELAY.get(c.env.CHANNEL_RELAY.idFromName(shardName(id, Number(shard))));
+    res = await relay.fetch(new Request(c.req.raw.url, { method: 'GET', headers }));
+  }
   if (res.status !== 101) await releaseSocketLease(c.env, lease);
   return res;
 });

@@ -1,0 +1,113 @@
+/**
+ * Sharded fan-out (issue #18 item 5) under the real workerd, beyond the suites that run in every
+ * fan-out mode (channelRoom, slowReader, coalescing, communities/sockets, communities/scheduled):
+ * - past CHANNEL_SHARD_THRESHOLD a channel's new sockets go to relay shards of CHANNEL_SHARD_SIZE,
+ *   counted as `relayed` in the metrics, and members on the room and on every shard see one
+ *   order, each acked for its own and never sent it back;
+ * - after the room hibernates, its shards and their members carry on (R6);
+ * - a socket on a shard closes when its token expires, even idle (A11).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCommunity, openChannel, registerUser, type TestUser } from '../helpers/accounts';
+import { startServer, type RunningServer } from '../helpers/server';
+import type { TestSocket } from '../helpers/socket';
+import { FRANKING } from '../helpers/franking';
+import { SHARDED_ENV } from '../helpers/fanout';
+
+const TOKEN = 'sharding-metrics-token-0123456789abcdef';
+type Envelope = { type: 'envelope'; seq: number; clientMsgId: string; sender: string };
+const envelopes = (s: TestSocket) => s.frames.filter((f) => f.type === 'envelope') as Envelope[];
+
+/** The value of `chatalot_sockets_open{kind="…"}`, or 0. */
+async function openSockets(server: RunningServer, kind: string): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`, { headers: { Authorization: `Bearer ${TOKEN}` } })).text();
+  const m = new RegExp(`^chatalot_sockets_open\\{kind="${kind}"\\} (\\d+)`, 'm').exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+async function until(what: string, f: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const started = Date.now();
+  while (!(await f())) {
+    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('sharded fan-out (issue #18 item 5)', () => {
+  let server: RunningServer;
+  let owner: TestUser;
+  beforeAll(async () => {
+    server = await startServer({ env: { REGISTRATION_MODE: 'open', METRICS_TOKEN: TOKEN, CHANNEL_SHARD_THRESHOLD: '2', CHANNEL_SHARD_SIZE: '2' } });
+    owner = await registerUser(server, 'shard_owner');
+  });
+  afterAll(async () => server?.kill());
+
+  it('past the threshold sockets go to shards; members on the room and on every shard see one order, acked for their own', async () => {
+    const { channelId } = await createCommunity(server, owner, 'Sharded');
+    // One after another, so the first two are certainly the room's own.
+    const sockets: TestSocket[] = [];
+    for (let i = 0; i < 7; i++) sockets.push(await openChannel(server, owner, channelId, { v1: i % 2 === 1 }));
+    await until('2 sockets on the room, 5 on shards', async () => (await openSockets(server, 'channel')) === 2 && (await openSockets(server, 'relayed')) === 5);
+
+    // Every member sends at once, 20 each.
+    sockets.forEach((s, k) => {
+      for (let i = 0; i < 20; i++) s.send({ type: 'send', franking: FRANKING, clientMsgId: `m${k}-${i}-xxxxxx`, ciphertext: 'AAAA' });
+    });
+    await Promise.all(sockets.map((s, k) => s.next((f) => f.type === 'ack' && (f as { clientMsgId: string }).clientMsgId === `m${k}-19-xxxxxx`, 20_000)));
+    await Promise.all(sockets.map((s) => s.next(() => envelopes(s).length === 120, 20_000)));
+
+    const acked = new Map<string, number>();
+    for (const s of sockets) for (const f of s.frames) if (f.type === 'ack') acked.set((f as { clientMsgId: string }).clientMsgId, (f as { seq: number }).seq);
+    expect(acked.size).toBe(140);
+    expect([...acked.values()].sort((a, b) => a - b)).toEqual(Array.from({ length: 140 }, (_, i) => i + 1));
+    sockets.forEach((s, k) => {
+      const got = envelopes(s);
+      // Never its own back; everyone else's in seq order, under the seq its sender was acked.
+      expect(got.some((e) => e.clientMsgId.startsWith(`m${k}-`))).toBe(false);
+      expect(got.map((e) => e.seq)).toEqual([...got.map((e) => e.seq)].sort((a, b) => a - b));
+      for (const e of got) expect(e.seq).toBe(acked.get(e.clientMsgId));
+      expect(s.closed).toBeUndefined();
+    });
+
+    // A late member on a shard catches up with hello like anyone.
+    const late = await openChannel(server, owner, channelId);
+    late.send({ type: 'hello', lastSeq: 100 });
+    expect(await late.next((f) => f.type === 'ready')).toMatchObject({ head: 140 });
+    expect(envelopes(late).map((e) => e.seq)).toEqual(Array.from({ length: 40 }, (_, i) => 101 + i));
+    for (const s of [...sockets, late]) s.close();
+    await until('the shards report their sockets gone', async () => (await openSockets(server, 'relayed')) === 0);
+  }, 60_000);
+
+  it('R6: after the room hibernates, members on shards still send and receive, and seqs continue', async () => {
+    const { channelId } = await createCommunity(server, owner, 'Sharded sleep');
+    const onRoom = [await openChannel(server, owner, channelId), await openChannel(server, owner, channelId)];
+    const a = await openChannel(server, owner, channelId);
+    const b = await openChannel(server, owner, channelId);
+    a.send({ type: 'send', franking: FRANKING, clientMsgId: 'before-sleep', ciphertext: 'AAAA' });
+    expect(await a.next((f) => f.type === 'ack')).toMatchObject({ seq: 1 });
+    // workerd evicts an idle room after about 10 s; the shards' sockets to it stay connected.
+    await new Promise((r) => setTimeout(r, 12_000));
+    a.send({ type: 'send', franking: FRANKING, clientMsgId: 'after-sleep', ciphertext: 'BBBB' });
+    expect(await a.next((f) => f.type === 'ack' && (f as { clientMsgId: string }).clientMsgId === 'after-sleep')).toMatchObject({ seq: 2 });
+    expect(await b.next((f) => f.type === 'envelope' && (f as Envelope).seq === 2)).toMatchObject({ clientMsgId: 'after-sleep' });
+    expect(await onRoom[0]!.next((f) => f.type === 'envelope' && (f as Envelope).seq === 2)).toMatchObject({ clientMsgId: 'after-sleep' });
+    for (const s of [...onRoom, a, b]) s.close();
+  }, 40_000);
+});
+
+describe('A11: a socket on a shard closes when its access token expires', () => {
+  let shortLived: RunningServer;
+  afterAll(async () => shortLived?.kill());
+
+  it('closes with 4001 at expiry even when idle', async () => {
+    // The server's clock runs 14 min 56 s behind, so a fresh 15-minute token expires 4 s from now.
+    shortLived = await startServer({ env: { REGISTRATION_MODE: 'open', ...SHARDED_ENV, CHATALOT_CLOCK_OFFSET_MS: String(-(15 * 60 * 1000 - 4000)) } });
+    const user = await registerUser(shortLived, 'expiring_sharded');
+    const { channelId } = await createCommunity(shortLived, user);
+    const socket = await openChannel(shortLived, user, channelId);
+    const started = Date.now();
+    await socket.waitClosing(15_000);
+    expect(Date.now() - started).toBeGreaterThan(2_000);
+    expect((await socket.waitClosed(20_000)).code).toBe(4001);
+  }, 30_000);
+});
