@@ -19,7 +19,8 @@
  *   4. latency at a fixed 5 messages/s for 10 s: p50/p95/p99 send→receive;
  *   5. zero loss: every socket saw seq 1…head exactly once and in order (its own sends as acks).
  * `--idle=10000` additionally connects that many idle members to one chatalot channel, measures
- * memory per connection and checks that a few messages reach all of them.
+ * memory per connection and checks that a few messages reach all of them (on each server of
+ * `--idleServers`, default chatalot).
  *
  * The receivers live in worker threads (`--workers`, default 1) that read only `type`, `seq` and
  * the send timestamp embedded in the clientMsgId straight from the frame bytes, because the
@@ -28,7 +29,9 @@
  *
  * Options (CLI `--name=value`, or env BENCH_NAME): sizes=100,1000,3000 servers=chatalot,baseline
  * (also `chatalot-v1`: the same server with sockets that offer only chatalot.v1, so envelopes are
- * never coalesced — the relay as it was before issue #18, measured in the same run)
+ * never coalesced — the relay as it was before issue #18, measured in the same run; and
+ * `chatalot-sharded`: every socket on a relay shard of `shardSize` sockets, issue #18 item 5.
+ * `chatalot` and `chatalot-v1` keep every socket on the channel's room, whatever its size)
  * senders=10 payload=200 window=10 deliveries=1000000 repeats=3 warmup=100 rate=5 rateSeconds=10
  * phaseSeconds=20 workers=1 concurrency=200 idle=0
  */
@@ -60,6 +63,8 @@ const opts = {
   workers: Number(option('workers', 1)),
   concurrency: Number(option('concurrency', 200)),
   idle: Number(option('idle', 0)),
+  idleServers: list(option('idleServers', 'chatalot')),
+  shardSize: Number(option('shardSize', 1000)),
 };
 for (const n of opts.sizes) if (!Number.isInteger(n) || n <= opts.senders) throw new Error(`every size must be an integer above senders (${opts.senders}); got ${n}`);
 
@@ -301,13 +306,18 @@ class Harness {
   }
 }
 
+/** Sharded fan-out for `chatalot-sharded` (every socket on a shard of opts.shardSize); every socket on the room otherwise. */
+function shardingEnv(kind) {
+  return kind === 'chatalot-sharded' ? { CHANNEL_SHARD_THRESHOLD: '0', CHANNEL_SHARD_SIZE: String(opts.shardSize) } : { CHANNEL_SHARD_THRESHOLD: '1000000' };
+}
+
 /** Starts a fresh server of `kind` and joins `n` members, measuring memory and connect time. */
 async function openServer(kind, n) {
   const result = { server: kind, n };
   let server;
   try {
     // Without CHATALOT_SKIP_BUILD, start.mjs rebuilds dist/ only when sources changed (as `npm start`).
-    server = kind.startsWith('chatalot') ? await startChatalot({ skipBuild: false, timeoutMs: 180_000 }) : await startBaseline();
+    server = kind.startsWith('chatalot') ? await startChatalot({ skipBuild: false, timeoutMs: 180_000, env: shardingEnv(kind) }) : await startBaseline();
   } catch (e) {
     result.error = e.message.split('\n').slice(0, 6).join('\n');
     log(`  ${kind.padEnd(11)} N=${n}: ERROR starting: ${result.error}`);
@@ -439,10 +449,12 @@ async function main() {
     }
     rows.push(row);
   }
-  let idle;
+  const idle = [];
   if (opts.idle > 0) {
-    log(`idle hold: ${opts.idle} members in one chatalot channel`);
-    [idle] = await runSize(['chatalot'], opts.idle, { repeats: 0, rateSeconds: 2 });
+    for (const kind of opts.idleServers) {
+      log(`idle hold: ${opts.idle} members in one ${kind} channel`);
+      idle.push(...(await runSize([kind], opts.idle, { repeats: 0, rateSeconds: 2 })));
+    }
   }
 
   log('\n=== results (throughput: median of bursts; latency under full load; fixed-rate latency separately) ===');
@@ -470,8 +482,8 @@ async function main() {
       fmt(x.connectMs),
       x.loss ? (x.loss.zeroLoss ? 'zero' : 'LOSS') : 'n/a',
     ]);
-  for (const r of rows) for (const x of [r.chatalot, r['chatalot-v1'], r.baseline]) if (x) add(x);
-  if (idle) add(idle);
+  for (const r of rows) for (const x of [r.chatalot, r['chatalot-v1'], r['chatalot-sharded'], r.baseline]) if (x) add(x);
+  for (const x of idle) add(x);
   const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
   for (const row of table) log(row.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
   log(`(deliv/s, p50–p99, srv µs/deliv, others: medians of the bursts; best/s: the best burst; others = cores busy with other processes during the bursts; ${opts.rate}/s = the fixed-rate run)`);

@@ -100,8 +100,8 @@ export class ChannelRelayObject extends DurableObject<Env> {
         if (!ws) throw new Error(`the room answered ${res.status}`);
         ws.accept();
         ws.addEventListener('message', (e) => this.fromRoom(e.data));
-        ws.addEventListener('close', () => this.lost(ws));
-        ws.addEventListener('error', () => this.lost(ws));
+        ws.addEventListener('close', (e) => this.lost(ws, `closed ${e.code} ${e.reason}`));
+        ws.addEventListener('error', (e) => this.lost(ws, `error ${String((e as ErrorEvent).message ?? '')}`));
         this.upstream = ws;
         return ws;
       } finally {
@@ -112,9 +112,10 @@ export class ChannelRelayObject extends DurableObject<Env> {
   }
 
   /** The room socket ended: every member reconnects (to whichever shard the room picks) and catches up. */
-  private lost(ws: WebSocket): void {
+  private lost(ws: WebSocket, how: string): void {
     if (this.upstream !== ws) return;
     this.upstream = null;
+    log.warn('relay_room_socket_lost', { how, members: this.members.size });
     for (const m of [...this.members.values()]) this.close(m, 1012, ROOM_LOST);
   }
 
@@ -290,7 +291,15 @@ export class ChannelRelayObject extends DurableObject<Env> {
     socketEnded(this.ctx, socket, 'relayed', true);
     this.up({ type: 'gone', id: m.id });
     if (m.identity.lease) this.ctx.waitUntil(releaseSocketLease(this.env, m.identity.lease).catch(() => undefined));
-    this.reportLoad();
+    if (this.members.size > 0) return this.reportLoad();
+    // No members: the socket to the room goes, so the room may hibernate; the next member opens it again.
+    const upstream = this.upstream;
+    this.upstream = null;
+    try {
+      upstream?.close(1000, 'no members');
+    } catch {
+      // already closed
+    }
   }
 
   private close(m: Member, code: number, why: string): void {

@@ -50,8 +50,6 @@ export interface Identity {
    * shard's index. It receives every envelope once, in order, and its members' frames through it.
    */
   relay?: number;
-  /** On a relay shard's socket: how many members' sockets it reported holding (kept across hibernation for placement). */
-  load?: number;
   /** When the socket was accepted (ms): set on relayed sockets, so a standing change the relay may not have applied yet still applies. */
   openedAt?: number;
 }
@@ -222,7 +220,6 @@ export class ChannelRoom {
     private readonly frankTag: ((context: Omit<FrankingContext, 'channelId'>) => string) | null = null,
   ) {
     this.callUsers = this.usersInCall();
-    for (const c of connections.all()) if (c.identity.relay !== undefined) this.relayLoads.set(c.identity.relay, c.identity.load ?? 0);
   }
 
   /** The users in the call as last announced (rebuilt from the sockets' attachments after hibernation). */
@@ -983,11 +980,7 @@ export class ChannelRoom {
       return;
     }
     const index = shard.identity.relay!;
-    if (m.type === 'load' && Number.isSafeInteger(m.sockets)) {
-      this.relayLoads.set(index, m.sockets);
-      shard.identity.load = m.sockets;
-      return this.connections.save(shard);
-    }
+    if (m.type === 'load' && Number.isSafeInteger(m.sockets)) return void this.relayLoads.set(index, m.sockets);
     if (typeof m.id !== 'string') return;
     const key = `${index}/${m.id}`;
     if (m.type === 'gone') return void this.relayed.delete(key);

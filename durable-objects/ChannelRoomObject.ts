@@ -67,8 +67,7 @@ class HibernatingRegistry implements ConnectionRegistry {
     for (const socket of ctx.getWebSockets()) this.add(socket);
   }
 
-  add(socket: WebSocket): Connection | undefined {
-    const identity = socket.deserializeAttachment() as Identity | null;
+  add(socket: WebSocket, identity = socket.deserializeAttachment() as Identity | null): Connection | undefined {
     if (!identity) return undefined;
     const conn: Connection = { socket, identity, flow: undefined };
     this.bySocket.set(socket, conn);
@@ -92,7 +91,7 @@ class HibernatingRegistry implements ConnectionRegistry {
   }
 
   save(conn: Connection): void {
-    conn.socket.serializeAttachment(conn.identity);
+    if (conn.identity.relay === undefined) conn.socket.serializeAttachment(conn.identity);
   }
 }
 
@@ -290,12 +289,22 @@ export class ChannelRoomObject extends DurableObject<Env> {
       this.channelId = channelId;
       this.ctx.waitUntil(this.ctx.storage.put('channelId', channelId));
     }
+    // Not hibernatable: workerd drops an object-to-object socket when the accepting object
+    // hibernates, so the room stays awake while it has shards (a large channel's room is busy
+    // anyway); a shard closes its socket once it has no members, and the room may sleep again.
     const pair = new WebSocketPair();
     const server = pair[1];
-    this.ctx.acceptWebSocket(server, [`relay-${index}`]);
+    server.accept();
     const identity: Identity = { userId: '', sessionId: '', permissions: 0, expiresAt: Number.MAX_SAFE_INTEGER, relay: index, batches: true };
-    server.serializeAttachment(identity);
-    this.registry.add(server);
+    const conn = this.registry.add(server, identity)!;
+    server.addEventListener('message', (e) => this.room.fromRelay(conn, e.data));
+    const gone = () => {
+      if (!this.registry.get(server)) return;
+      this.room.relayGone(index);
+      this.room.drop(server);
+    };
+    server.addEventListener('close', gone);
+    server.addEventListener('error', gone);
     if (!this.room.relayLoads.has(index)) this.room.relayLoads.set(index, 0);
     return new Response(null, { status: 101, webSocket: pair[0] });
   }
@@ -368,20 +377,12 @@ export class ChannelRoomObject extends DurableObject<Env> {
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const conn = this.registry.get(ws) ?? this.registry.add(ws);
     if (!conn) return ws.close(1011, 'unknown connection');
-    if (conn.identity.relay !== undefined) return this.room.fromRelay(conn, message);
     this.room.receive(conn, message);
   }
 
-  /** A socket ended: a member's leaves the room; a relay shard's takes its members' state along. */
-  private ended(ws: WebSocket): void {
-    const identity = ws.deserializeAttachment() as Identity | null;
-    if (identity?.relay !== undefined) this.room.relayGone(identity.relay);
-    else socketEnded(this.ctx, ws, kindOf(ws), true);
-    this.room.drop(ws);
-  }
-
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
-    this.ended(ws);
+    socketEnded(this.ctx, ws, kindOf(ws), true);
+    this.room.drop(ws);
     try {
       ws.close(code === 1005 ? 1000 : code, 'closing');
     } catch {
@@ -390,6 +391,7 @@ export class ChannelRoomObject extends DurableObject<Env> {
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
-    this.ended(ws);
+    socketEnded(this.ctx, ws, kindOf(ws), true);
+    this.room.drop(ws);
   }
 }

@@ -4,7 +4,10 @@
  * - past CHANNEL_SHARD_THRESHOLD a channel's new sockets go to relay shards of CHANNEL_SHARD_SIZE,
  *   counted as `relayed` in the metrics, and members on the room and on every shard see one
  *   order, each acked for its own and never sent it back;
- * - after the room hibernates, its shards and their members carry on (R6);
+ * - across an idle spell long enough for workerd to evict an idle object (R6), members on the room
+ *   and on shards carry on: the room stays awake while it has shards (workerd drops an
+ *   object-to-object socket when the accepting object hibernates), and a shard with no members
+ *   lets go of the room;
  * - a socket on a shard closes when its token expires, even idle (A11).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,20 +81,21 @@ describe('sharded fan-out (issue #18 item 5)', () => {
     await until('the shards report their sockets gone', async () => (await openSockets(server, 'relayed')) === 0);
   }, 60_000);
 
-  it('R6: after the room hibernates, members on shards still send and receive, and seqs continue', async () => {
+  it('R6: after an idle spell, members on shards and on the room still send and receive, and seqs continue', async () => {
     const { channelId } = await createCommunity(server, owner, 'Sharded sleep');
     const onRoom = [await openChannel(server, owner, channelId), await openChannel(server, owner, channelId)];
     const a = await openChannel(server, owner, channelId);
     const b = await openChannel(server, owner, channelId);
     a.send({ type: 'send', franking: FRANKING, clientMsgId: 'before-sleep', ciphertext: 'AAAA' });
     expect(await a.next((f) => f.type === 'ack')).toMatchObject({ seq: 1 });
-    // workerd evicts an idle room after about 10 s; the shards' sockets to it stay connected.
+    // workerd evicts an idle object after about 10 s; the shards' sockets to the room keep it (and themselves) up.
     await new Promise((r) => setTimeout(r, 12_000));
     a.send({ type: 'send', franking: FRANKING, clientMsgId: 'after-sleep', ciphertext: 'BBBB' });
     expect(await a.next((f) => f.type === 'ack' && (f as { clientMsgId: string }).clientMsgId === 'after-sleep')).toMatchObject({ seq: 2 });
     expect(await b.next((f) => f.type === 'envelope' && (f as Envelope).seq === 2)).toMatchObject({ clientMsgId: 'after-sleep' });
     expect(await onRoom[0]!.next((f) => f.type === 'envelope' && (f as Envelope).seq === 2)).toMatchObject({ clientMsgId: 'after-sleep' });
     for (const s of [...onRoom, a, b]) s.close();
+    await until('the shards let go of the room', async () => (await openSockets(server, 'relayed')) === 0);
   }, 40_000);
 });
 
