@@ -14,7 +14,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../worker/env';
-import { batchFrames, CLOSE_TOKEN_EXPIRED, CLOSE_TOO_BIG, CLOSE_TOO_FAR_BEHIND, MAX_UNSEEN_BYTES, MAX_UNSEEN_ENVELOPES, TOO_FAR_BEHIND_REASON, type Identity } from './ChannelRoom';
+import { batchFrames, CLOSE_TOKEN_EXPIRED, MAX_BATCH_BYTES, CLOSE_TOO_BIG, CLOSE_TOO_FAR_BEHIND, MAX_UNSEEN_BYTES, MAX_UNSEEN_ENVELOPES, TOO_FAR_BEHIND_REASON, type Identity } from './ChannelRoom';
 import { socketIdentity } from './ChannelRoomObject';
 import { ExpiryAlarm } from './ExpiryAlarm';
 import { RELAY_UPSTREAM_HEADER, type RelayDown, type RelayUp } from './relayWire';
@@ -41,6 +41,13 @@ interface Member {
 
 type Fan = { type: 'relay-fan'; items: [string | null, { type: 'envelope' } & EnvelopeOut][] };
 
+/** An envelope on its way to the members: its frame text, and the member that sent it (acked instead), if one of ours. */
+interface Outgoing {
+  origin: string | null;
+  seq: number;
+  text: string;
+}
+
 /** Why a shard closes its members when its room socket ends. */
 const ROOM_LOST = 'the channel moved; reconnect and catch up with hello';
 
@@ -50,6 +57,11 @@ export class ChannelRelayObject extends DurableObject<Env> {
   private upstream: WebSocket | null = null;
   private connecting: Promise<WebSocket> | null = null;
   private loadReport = false;
+  private outbox: Outgoing[] = [];
+  private outboxBytes = 0;
+  /** How much of the outbox a member was already sent (a reply to it went out after its envelopes). */
+  private readonly outboxSent = new Map<Member, number>();
+  private flushScheduled = false;
   private readonly expiry = new ExpiryAlarm(this.ctx.storage, () => this.closeExpired());
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -176,21 +188,18 @@ export class ChannelRelayObject extends DurableObject<Env> {
     } catch {
       return;
     }
+    if (m.type === 'relay-fan') return this.queue((m as Fan).items);
+    // Anything else for a member goes after the envelopes queued before it: a reply after that
+    // member's, anything for several members after everyone's.
+    if (m.type === 'relay-to' || m.type === 'relay-close') {
+      const member = this.byId.get((m as { id: string }).id);
+      if (!member) return;
+      this.flushTo(member);
+      if (m.type === 'relay-close') return this.close(member, (m as { code: number }).code, (m as { reason: string }).reason);
+      return this.reply(member, (m as { frame: { type: string; seq?: number; head?: number; envelopes?: { seq: number }[] } }).frame);
+    }
+    this.flush();
     switch (m.type) {
-      case 'relay-fan':
-        return this.fan((m as Fan).items);
-      case 'relay-to': {
-        const { id, frame } = m as Extract<RelayDown, { type: 'relay-to' }>;
-        const member = this.byId.get(id);
-        if (member) this.reply(member, frame as { type: string; seq?: number; head?: number; envelopes?: { seq: number }[] });
-        return;
-      }
-      case 'relay-close': {
-        const { id, code, reason } = m as Extract<RelayDown, { type: 'relay-close' }>;
-        const member = this.byId.get(id);
-        if (member) this.close(member, code, reason);
-        return;
-      }
       case 'relay-user': {
         const { userId, permissions, rank } = m as Extract<RelayDown, { type: 'relay-user' }>;
         for (const member of this.members.values()) if (member.identity.userId === userId) member.identity = { ...member.identity, permissions, rank };
@@ -219,39 +228,78 @@ export class ChannelRelayObject extends DurableObject<Env> {
   }
 
   /**
-   * Accepted envelopes, each once: every member gets those it has not had (not its own, which it
-   * was acked; none while it replays), as one frame where it takes batches, up to the unseen
-   * bounds; past them it is closed with 4008 (R7, D2), exactly as on the room.
+   * Envelopes from the room wait for a zero-delay timer, like the room's own outbox: those that
+   * arrive while the shard is busy sending go out together, one frame per socket (issue #18,
+   * coalescing). Under light load the timer is the next thing the shard does.
    */
-  private fan(items: Fan['items']): void {
-    if (items.length === 0) return;
-    const texts = items.map(([, e]) => JSON.stringify(e));
-    const seqs = items.map(([, e]) => e.seq);
+  private queue(items: Fan['items']): void {
+    for (const [origin, e] of items) {
+      const text = JSON.stringify(e);
+      this.outbox.push({ origin, seq: e.seq, text });
+      this.outboxBytes += text.length;
+    }
+    if (this.outboxBytes >= MAX_BATCH_BYTES) return this.flush();
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setTimeout(() => {
+      this.flushScheduled = false;
+      this.flush();
+    }, 0);
+  }
+
+  /** Sends every member what the outbox holds for it. */
+  private flush(): void {
+    const entries = this.outbox;
+    if (entries.length === 0) return;
+    this.outbox = [];
+    this.outboxBytes = 0;
     let whole: string[] | undefined;
+    const wholeFrames = () => (whole ??= batchFrames(entries.map((o) => o.text)));
     let delivered = 0;
     for (const m of [...this.members.values()]) {
-      if (m.replaying) continue;
-      const f = (m.flow ??= { sent: seqs[0]! - 1, seen: seqs[0]! - 1, bytes: 0, marks: [] });
-      const out: string[] = [];
-      let behind = false;
-      for (let i = 0; i < items.length; i++) {
-        if (items[i]![0] === m.id || seqs[i]! <= f.sent) continue;
-        const size = texts[i]!.length;
-        if (seqs[i]! - f.seen > MAX_UNSEEN_ENVELOPES || f.bytes + size > MAX_UNSEEN_BYTES) {
-          behind = true;
-          break;
-        }
-        f.sent = seqs[i]!;
-        f.bytes += size;
-        f.marks.push(seqs[i]!, size);
-        out.push(texts[i]!);
-      }
-      const frames = !m.identity.batches ? out : out.length === texts.length ? (whole ??= batchFrames(texts)) : batchFrames(out);
-      for (const frame of frames) if (!this.send(m, frame)) break;
-      delivered += out.length;
-      if (behind) this.close(m, CLOSE_TOO_FAR_BEHIND, TOO_FAR_BEHIND_REASON);
+      const from = this.outboxSent.get(m) ?? 0;
+      if (from < entries.length) delivered += this.deliver(m, entries, from, wholeFrames);
     }
+    this.outboxSent.clear();
     if (delivered > 0) metrics.deliveries.inc({}, delivered);
+  }
+
+  /** Before a reply to `m`: the outbox's envelopes for it (the room sent them first), and for nobody else yet. */
+  private flushTo(m: Member): void {
+    const from = this.outboxSent.get(m) ?? 0;
+    if (from >= this.outbox.length) return;
+    this.outboxSent.set(m, this.outbox.length);
+    const delivered = this.deliver(m, this.outbox, from);
+    if (delivered > 0) metrics.deliveries.inc({}, delivered);
+  }
+
+  /**
+   * Sends `m` the envelopes of `entries` from `from` on that it has not had (not its own, which
+   * it was acked; none while it replays), as one frame where it takes batches, up to the unseen
+   * bounds; past them it is closed with 4008 (R7, D2), exactly as on the room. How many it sent.
+   */
+  private deliver(m: Member, entries: readonly Outgoing[], from: number, whole?: () => string[]): number {
+    if (m.replaying) return 0;
+    const f = (m.flow ??= { sent: entries[from]!.seq - 1, seen: entries[from]!.seq - 1, bytes: 0, marks: [] });
+    const out: string[] = [];
+    let behind = false;
+    for (let i = from; i < entries.length; i++) {
+      const o = entries[i]!;
+      if (o.origin === m.id || o.seq <= f.sent) continue;
+      const size = o.text.length;
+      if (o.seq - f.seen > MAX_UNSEEN_ENVELOPES || f.bytes + size > MAX_UNSEEN_BYTES) {
+        behind = true;
+        break;
+      }
+      f.sent = o.seq;
+      f.bytes += size;
+      f.marks.push(o.seq, size);
+      out.push(o.text);
+    }
+    const frames = !m.identity.batches ? out : whole && out.length === entries.length ? whole() : batchFrames(out);
+    for (const frame of frames) if (!this.send(m, frame)) return 0;
+    if (behind) this.close(m, CLOSE_TOO_FAR_BEHIND, TOO_FAR_BEHIND_REASON);
+    return out.length;
   }
 
   /** A reply the room addressed to one member; an ack or the end of a replay moves its live flow on. */
