@@ -14,15 +14,15 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../worker/env';
-import { batchFrames, CLOSE_TOKEN_EXPIRED, MAX_BATCH_BYTES, CLOSE_TOO_BIG, CLOSE_TOO_FAR_BEHIND, MAX_UNSEEN_BYTES, MAX_UNSEEN_ENVELOPES, TOO_FAR_BEHIND_REASON, type Identity } from './ChannelRoom';
+import { batchFrames, CLOSE_TOKEN_EXPIRED, CLOSE_TOO_BIG, CLOSE_TOO_FAR_BEHIND, MAX_UNSEEN_BYTES, MAX_UNSEEN_ENVELOPES, TOO_FAR_BEHIND_REASON, type Identity } from './ChannelRoom';
 import { socketIdentity } from './ChannelRoomObject';
 import { ExpiryAlarm } from './ExpiryAlarm';
+import { Outbox } from './outbox';
 import { RELAY_UPSTREAM_HEADER, type RelayDown, type RelayUp } from './relayWire';
 import { releaseSocketLease } from '../worker/auth/socketLeases';
 import { SUBPROTOCOL, SUBPROTOCOL_BATCHED, type EnvelopeOut } from '../protocol/frames';
 import { MAX_FRAME_BYTES } from '../protocol/limits';
 import { socketEnded, socketOpened } from './socketMetrics';
-import { metrics } from '../worker/observability/metrics';
 import { configureLog, log, reason } from '../worker/observability/log';
 
 /** One member's socket here, and its flow of live envelopes (the room keeps that of replays and pages). */
@@ -57,11 +57,11 @@ export class ChannelRelayObject extends DurableObject<Env> {
   private upstream: WebSocket | null = null;
   private connecting: Promise<WebSocket> | null = null;
   private loadReport = false;
-  private outbox: Outgoing[] = [];
-  private outboxBytes = 0;
-  /** How much of the outbox a member was already sent (a reply to it went out after its envelopes). */
-  private readonly outboxSent = new Map<Member, number>();
-  private flushScheduled = false;
+  private readonly outbox = new Outbox<Member, Outgoing>(
+    () => this.members.values(),
+    (m, entries, from, whole) => this.deliver(m, entries, from, whole),
+    batchFrames,
+  );
   private readonly expiry = new ExpiryAlarm(this.ctx.storage, () => this.closeExpired());
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -194,11 +194,11 @@ export class ChannelRelayObject extends DurableObject<Env> {
     if (m.type === 'relay-to' || m.type === 'relay-close') {
       const member = this.byId.get((m as { id: string }).id);
       if (!member) return;
-      this.flushTo(member);
+      this.outbox.flushTo(member);
       if (m.type === 'relay-close') return this.close(member, (m as { code: number }).code, (m as { reason: string }).reason);
       return this.reply(member, (m as { frame: { type: string; seq?: number; head?: number; envelopes?: { seq: number }[] } }).frame);
     }
-    this.flush();
+    this.outbox.flush();
     switch (m.type) {
       case 'relay-user': {
         const { userId, permissions, rank } = m as Extract<RelayDown, { type: 'relay-user' }>;
@@ -227,50 +227,9 @@ export class ChannelRelayObject extends DurableObject<Env> {
     }
   }
 
-  /**
-   * Envelopes from the room wait for a zero-delay timer, like the room's own outbox: those that
-   * arrive while the shard is busy sending go out together, one frame per socket (issue #18,
-   * coalescing). Under light load the timer is the next thing the shard does.
-   */
+  /** Envelopes from the room go out to the members coalesced, as the room's own (durable-objects/outbox.ts). */
   private queue(items: Fan['items']): void {
-    for (const [origin, e] of items) {
-      const text = JSON.stringify(e);
-      this.outbox.push({ origin, seq: e.seq, text });
-      this.outboxBytes += text.length;
-    }
-    if (this.outboxBytes >= MAX_BATCH_BYTES) return this.flush();
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setTimeout(() => {
-      this.flushScheduled = false;
-      this.flush();
-    }, 0);
-  }
-
-  /** Sends every member what the outbox holds for it. */
-  private flush(): void {
-    const entries = this.outbox;
-    if (entries.length === 0) return;
-    this.outbox = [];
-    this.outboxBytes = 0;
-    let whole: string[] | undefined;
-    const wholeFrames = () => (whole ??= batchFrames(entries.map((o) => o.text)));
-    let delivered = 0;
-    for (const m of [...this.members.values()]) {
-      const from = this.outboxSent.get(m) ?? 0;
-      if (from < entries.length) delivered += this.deliver(m, entries, from, wholeFrames);
-    }
-    this.outboxSent.clear();
-    if (delivered > 0) metrics.deliveries.inc({}, delivered);
-  }
-
-  /** Before a reply to `m`: the outbox's envelopes for it (the room sent them first), and for nobody else yet. */
-  private flushTo(m: Member): void {
-    const from = this.outboxSent.get(m) ?? 0;
-    if (from >= this.outbox.length) return;
-    this.outboxSent.set(m, this.outbox.length);
-    const delivered = this.deliver(m, this.outbox, from);
-    if (delivered > 0) metrics.deliveries.inc({}, delivered);
+    for (const [origin, e] of items) this.outbox.push({ origin, seq: e.seq, text: JSON.stringify(e) });
   }
 
   /**

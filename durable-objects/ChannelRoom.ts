@@ -25,6 +25,7 @@ import type { ScheduledRow, ScheduledStore } from './ScheduledStore';
 import { log, reason } from '../worker/observability/log';
 import { metrics } from '../worker/observability/metrics';
 import type { RelayDown, RelayUp } from './relayWire';
+import { MAX_BATCH_BYTES, Outbox } from './outbox';
 
 /** Who is behind a socket and what they may do; kept in the socket's attachment. */
 export interface Identity {
@@ -67,7 +68,7 @@ export interface Outgoing {
  * Bytes of envelope frames one `envelopes` frame carries at most (one larger envelope travels
  * alone): a batch is read and parsed whole before its first envelope shows, so it stays small.
  */
-export const MAX_BATCH_BYTES = 256 * 1024;
+export { MAX_BATCH_BYTES };
 
 /** Envelope frames, already serialized and in order, as the frames a chatalot.v2 socket is sent: `envelopes` frames within MAX_BATCH_BYTES. */
 export function batchFrames(texts: string[]): string[] {
@@ -167,19 +168,12 @@ export class ChannelRoom {
   private readonly sendBuckets = new Map<string, Bucket>();
   /** Per-call-socket signal buckets (memory only). */
   private readonly signalBuckets = new Map<WebSocket, Bucket>();
-  /**
-   * Envelopes accepted but not yet sent to the live sockets (issue #18, coalescing). Sending is
-   * deferred to a zero-delay timer, which runs after the frames already waiting for the object:
-   * under light load it is the next thing the object does, so nothing waits; in a burst the
-   * envelopes accepted meanwhile go out together, one frame per socket instead of one per
-   * envelope (workerd's per-frame send dominates the relay's CPU).
-   */
-  private outbox: Outgoing[] = [];
-  /** Bytes of frames in the outbox: at MAX_BATCH_BYTES it goes out at once, so a long burst does not hold the first envelope back. */
-  private outboxBytes = 0;
-  /** How much of the outbox a connection was already sent (anything else sent to it goes after its envelopes). */
-  private readonly outboxSent = new Map<Connection, number>();
-  private flushScheduled = false;
+  /** Envelopes accepted but not yet sent to the live sockets (issue #18, coalescing; durable-objects/outbox.ts). */
+  private readonly outbox = new Outbox<Connection, Outgoing>(
+    () => this.connections.all(),
+    (c, entries, from, whole) => this.deliver(c, entries, from, whole),
+    batchFrames,
+  );
   /**
    * Members behind relay shards that the room owes something (a `hello` replay, history pages
    * not yet reported `seen`), by shard and id: their flow lives here while it matters and is
@@ -869,41 +863,15 @@ export class ChannelRoom {
   /** Queues an accepted envelope for the live sockets; it goes out at the next flush (see `outbox`). */
   private relay(out: Outgoing): void {
     this.outbox.push(out);
-    this.outboxBytes += out.text.length;
-    if (this.outboxBytes >= MAX_BATCH_BYTES) return this.flush();
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setTimeout(() => {
-      this.flushScheduled = false;
-      this.flush();
-    }, 0);
   }
 
-  /** Sends every connection what the outbox holds for it, one frame each where the socket takes batches. */
   private flush(): void {
-    const outbox = this.outbox;
-    if (outbox.length === 0) return;
-    this.outbox = [];
-    this.outboxBytes = 0;
-    let whole: string[] | undefined;
-    const wholeFrames = () => (whole ??= batchFrames(outbox.map((o) => o.text)));
-    let delivered = 0;
-    // Deleting from a Map while iterating it is well defined, so closing here needs no copy.
-    for (const c of this.connections.all()) {
-      const from = this.outboxSent.get(c) ?? 0;
-      if (from < outbox.length) delivered += this.deliver(c, outbox, from, wholeFrames);
-    }
-    this.outboxSent.clear();
-    if (delivered > 0) metrics.deliveries.inc({}, delivered);
+    this.outbox.flush();
   }
 
   /** Before anything else is sent to `conn`: the outbox's envelopes for it (a sender hears of earlier envelopes before its ack). */
   private flushTo(conn: Connection): void {
-    const from = this.outboxSent.get(conn) ?? 0;
-    if (from >= this.outbox.length) return;
-    this.outboxSent.set(conn, this.outbox.length);
-    const delivered = this.deliver(conn, this.outbox, from);
-    if (delivered > 0) metrics.deliveries.inc({}, delivered);
+    this.outbox.flushTo(conn);
   }
 
   /**
@@ -1065,7 +1033,7 @@ export class ChannelRoom {
   }
 
   private replyText(conn: Connection, text: string): void {
-    if (this.outbox.length > 0) this.flushTo(conn.via ?? conn);
+    if (this.outbox.size > 0) this.flushTo(conn.via ?? conn);
     try {
       conn.socket.send(text);
     } catch {
