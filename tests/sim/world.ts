@@ -298,13 +298,17 @@ export class Transcript {
 export class World {
   /** How far the server's clock is ahead of the real one: each restart moves it past every access token's expiry. */
   private clockOffsetMs = 0;
-  private constructor(public server: RunningServer) {}
+  private constructor(
+    public server: RunningServer,
+    /** Server environment kept across restarts (e.g. sharded fan-out). */
+    private readonly env: Record<string, string>,
+  ) {}
 
   /** Starts the server and points the client's globals at it. */
-  static async start(): Promise<World> {
-    const server = await startServer({ env: { REGISTRATION_MODE: 'open' } });
+  static async start(env: Record<string, string> = {}): Promise<World> {
+    const server = await startServer({ env: { REGISTRATION_MODE: 'open', ...env } });
     installGlobals(server);
-    return new World(server);
+    return new World(server, env);
   }
 
   /**
@@ -316,7 +320,7 @@ export class World {
     const dataDir = this.server.dataDir;
     await this.server.stop();
     this.clockOffsetMs += 16 * 60 * 1000;
-    this.server = await startServer({ dataDir, env: { REGISTRATION_MODE: 'open', CHATALOT_CLOCK_OFFSET_MS: String(this.clockOffsetMs) } });
+    this.server = await startServer({ dataDir, env: { REGISTRATION_MODE: 'open', ...this.env, CHATALOT_CLOCK_OFFSET_MS: String(this.clockOffsetMs) } });
     installGlobals(this.server);
   }
 
@@ -337,10 +341,10 @@ export class World {
 }
 
 /** Starts a World before a test file's tests and stops it after them; read `.world` inside tests. */
-export function worldSuite(): { world: World } {
+export function worldSuite(env: Record<string, string> = {}): { world: World } {
   const suite = {} as { world: World };
   beforeAll(async () => {
-    suite.world = await World.start();
+    suite.world = await World.start(env);
   }, 120_000);
   afterAll(async () => {
     await suite.world?.stop();
