@@ -197,6 +197,12 @@ describe('the Docker image', () => {
     const stackHealth = () => docker(['inspect', '--format', '{{.State.Health.Status}}', chatalot]);
     await until('the stack', stackHealth, (s) => s === 'healthy' || s === 'unhealthy', 180_000);
     expect(stackHealth(), compose(['logs', '--no-color'])).toBe('healthy');
+    // Healthy is Docker's check inside the container; an operator reaches it through the published
+    // port, which must answer too (a CI run once saw the first request there closed unanswered).
+    const reachable = () => fetch(`${url}/api/health`).then((r) => r.ok, () => false);
+    await until('the published port', reachable, (v) => v, 120_000).catch((e: Error) => {
+      throw new Error(`${e.message}\n${docker(['port', chatalot])}\n${compose(['logs', '--no-color', '--tail', '80'])}`);
+    });
 
     const bob = await registerUser(stack, 'compose_bob');
     const { channelId } = await createCommunity(stack, bob, 'Composed');
