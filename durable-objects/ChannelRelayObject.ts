@@ -14,7 +14,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../worker/env';
-import { batchFrames, CLOSE_TOKEN_EXPIRED, CLOSE_TOO_BIG, CLOSE_TOO_FAR_BEHIND, MAX_UNSEEN_BYTES, MAX_UNSEEN_ENVELOPES, TOO_FAR_BEHIND_REASON, type Identity } from './ChannelRoom';
+import { batchFrames, CLOSE_TOKEN_EXPIRED, endedBy, CLOSE_TOO_BIG, CLOSE_TOO_FAR_BEHIND, MAX_UNSEEN_BYTES, MAX_UNSEEN_ENVELOPES, TOO_FAR_BEHIND_REASON, type Identity } from './ChannelRoom';
 import { socketIdentity } from './ChannelRoomObject';
 import { ExpiryAlarm } from './ExpiryAlarm';
 import { Outbox } from './outbox';
@@ -209,8 +209,7 @@ export class ChannelRelayObject extends DurableObject<Env> {
         const { userId, code, reason, sessions } = m as Extract<RelayDown, { type: 'relay-close-user' }>;
         for (const member of [...this.members.values()]) {
           if (member.identity.userId !== userId) continue;
-          const sid = member.identity.sessionId;
-          if (sessions && (Array.isArray(sessions) ? !sessions.includes(sid) : sid === sessions.allExcept)) continue;
+          if (sessions && !endedBy(sessions, member.identity.sessionId)) continue;
           this.close(member, code, reason);
         }
         return;

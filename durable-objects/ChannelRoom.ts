@@ -84,6 +84,8 @@ export interface Connection {
   flow?: Flow;
   /** A member behind a relay shard: the shard's connection (what the room sends goes through it, in order with the fan-out). */
   via?: Connection;
+  /** …and its id at that shard. */
+  relayId?: string;
 }
 
 /**
@@ -397,7 +399,7 @@ export class ChannelRoom {
       if (f.replay === null) f.sent = Math.max(f.sent, e.seq);
     }
     const text = JSON.stringify({ type: 'envelope', ...e } satisfies ServerFrame);
-    this.relay(conn?.via ? { seq: e.seq, text, except: null, origin: { via: conn.via.socket, id: relayedId(conn) } } : { seq: e.seq, text, except: conn?.socket ?? null });
+    this.relay(conn?.via ? { seq: e.seq, text, except: null, origin: { via: conn.via.socket, id: conn.relayId! } } : { seq: e.seq, text, except: conn?.socket ?? null });
     if (replaced) this.tellScheduled(userId);
     this.onAccepted(e, deletedAuthor !== undefined && logModeration ? { deletedAuthor } : {});
     return true;
@@ -956,7 +958,7 @@ export class ChannelRoom {
     const identity = this.currentStanding(m.identity);
     let conn = this.relayed.get(key);
     if (conn) conn.identity = identity;
-    else conn = { socket: relayedSocket(shard, m.id, () => this.relayed.delete(key)), identity, via: shard };
+    else conn = { socket: relayedSocket(shard, m.id, () => this.relayed.delete(key)), identity, via: shard, relayId: m.id };
     this.relayed.set(key, conn);
     this.receive(conn, m.frame);
     // Nothing owed: the room forgets the member until its next frame.
@@ -1043,7 +1045,7 @@ export class ChannelRoom {
 }
 
 /** Whether `sessionId` is among the ended `sessions`. */
-function endedBy(sessions: string[] | { allExcept?: string }, sessionId: string): boolean {
+export function endedBy(sessions: string[] | { allExcept?: string }, sessionId: string): boolean {
   return Array.isArray(sessions) ? sessions.includes(sessionId) : sessionId !== sessions.allExcept;
 }
 
@@ -1056,15 +1058,7 @@ function relayedSocket(shard: Connection, id: string, forget: () => void): WebSo
       forget();
       shard.socket.send(JSON.stringify({ type: 'relay-close', id, code, reason } satisfies RelayDown));
     },
-    [RELAYED_ID]: id,
   } as unknown as WebSocket;
-}
-
-const RELAYED_ID = Symbol('relayed id');
-
-/** A relayed member's id at its shard. */
-function relayedId(conn: Connection): string {
-  return (conn.socket as unknown as { [RELAYED_ID]: string })[RELAYED_ID];
 }
 
 function error(code: string, message: string, ref?: string): ServerFrame {
