@@ -20,6 +20,7 @@ import { IDBFactory } from 'fake-indexeddb';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { STATE_VERSION, decode, encode, readState, writeState, type BotState } from './stateFile';
+import { SUBPROTOCOL } from '../protocol/frames';
 
 const DEFAULT_STATE = '.chatalot-post.json';
 /** How long one post may take in all (connect, distribute keys, send, ack), ms. */
@@ -178,7 +179,7 @@ async function enrol(args: Args): Promise<void> {
 function channelSocket(server: string, channelId: string, token: string): Promise<WebSocket> {
   const url = `${server.replace(/^http/, 'ws')}/ws/channels/${encodeURIComponent(channelId)}`;
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, ['chatalot.v1', `bearer.${token}`]);
+    const ws = new WebSocket(url, [SUBPROTOCOL, `bearer.${token}`]);
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_req, res) =>
       reject(

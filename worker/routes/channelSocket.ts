@@ -29,13 +29,19 @@ function offered(header: string | undefined): string[] {
   return (header ?? '').split(',').map((p) => p.trim());
 }
 
-/** The bearer token from `Sec-WebSocket-Protocol: chatalot.v1, bearer.<jwt>` (chatalot.v2 too), or null. */
-export function socketToken(header: string | undefined): string | null {
+/**
+ * What `Sec-WebSocket-Protocol: chatalot.v2, chatalot.v1, bearer.<jwt>` offers: the subprotocol
+ * the server answers with and the bearer token; null when either is missing.
+ */
+export function socketOffer(header: string | undefined): { subprotocol: NonNullable<ReturnType<typeof chosenSubprotocol>>; token: string } | null {
   const protocols = offered(header);
-  if (!chosenSubprotocol(protocols)) return null;
+  const subprotocol = chosenSubprotocol(protocols);
   const bearer = protocols.find((p) => p.startsWith('bearer.'));
-  return bearer ? bearer.slice('bearer.'.length) : null;
+  return subprotocol && bearer ? { subprotocol, token: bearer.slice('bearer.'.length) } : null;
 }
+
+/** The bearer token of a `Sec-WebSocket-Protocol` header (socketOffer), or null. */
+export const socketToken = (header: string | undefined): string | null => socketOffer(header)?.token ?? null;
 
 /** A browser's Origin must be this server's own host (cross-site WebSocket hijacking, ASVS 4.4.2). */
 export function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
@@ -52,9 +58,9 @@ export const channelSocketRoutes = new Hono<AppEnv>().get('/channels/:id', async
   if (!CHANNEL_ID.test(id)) return errorResponse('validation_failed', 'channel id must be 1–64 characters of [A-Za-z0-9_-]', 400);
   if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') return errorResponse('bad_request', 'expected a WebSocket upgrade', 426);
   if (!sameOrigin(c.req.header('Origin'), c.req.header('Host'))) return errorResponse('forbidden', 'cross-origin WebSocket refused', 403);
-  const token = socketToken(c.req.header('Sec-WebSocket-Protocol'));
-  const auth = token ? await authenticate(c, token) : null;
-  if (!auth) return errorResponse('unauthorized', `send the access token as Sec-WebSocket-Protocol: ${SUBPROTOCOL}, bearer.<token>`, 401);
+  const offer = socketOffer(c.req.header('Sec-WebSocket-Protocol'));
+  const auth = offer ? await authenticate(c, offer.token) : null;
+  if (!offer || !auth) return errorResponse('unauthorized', `send the access token as Sec-WebSocket-Protocol: ${SUBPROTOCOL}, bearer.<token>`, 401);
   const storage = await c.var.storage();
   const access = await storage.channelAccess(id, auth.user.id);
   const permissions = permissionsIn(access, c.var.now());
@@ -80,7 +86,7 @@ export const channelSocketRoutes = new Hono<AppEnv>().get('/channels/:id', async
   if (callDevice !== undefined) headers.set('X-Chatalot-Call-Device', callDevice);
   headers.set('X-Chatalot-Call-Cap', String(access.channel.callCap ?? MAX_CALL_PARTICIPANTS));
   headers.set('X-Chatalot-Disappear', String(access.channel.disappearSeconds ?? 0));
-  headers.set('X-Chatalot-Subprotocol', chosenSubprotocol(offered(c.req.header('Sec-WebSocket-Protocol')))!);
+  headers.set('X-Chatalot-Subprotocol', offer.subprotocol);
   const stub = c.env.CHANNEL_ROOM.get(c.env.CHANNEL_ROOM.idFromName(id));
   let res = await stub.fetch(new Request(c.req.raw.url, { method: 'GET', headers }));
   // A large channel's room sends members to one of its relay shards (issue #18 item 5, docs/scaling.md).

@@ -15,6 +15,7 @@
  */
 import type { PushPayload } from '../../../protocol/push';
 import type { EnvelopeOut } from '../../../protocol/frames';
+import { SUBPROTOCOL } from '../../../protocol/subprotocol';
 import { configureAuth, freshAccessToken } from '../api/http';
 import { decodeIdentityPublic, isCryptoError, selectProvider, senderKeyDecrypt } from '../crypto';
 import { unwrapChannelEnvelope } from '../e2ee/ChannelEnvelope';
@@ -56,7 +57,7 @@ async function openDeviceDb(): Promise<Db | null> {
 function fetchEnvelopes(channelId: string, seq: number, token: string): Promise<EnvelopeOut[]> {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${scheme}//${location.host}/ws/channels/${channelId}`, ['chatalot.v1', `bearer.${token}`]);
+    const ws = new WebSocket(`${scheme}//${location.host}/ws/channels/${channelId}`, [SUBPROTOCOL, `bearer.${token}`]);
     const timer = setTimeout(() => (ws.close(), reject(new Error('the room did not answer'))), HISTORY_TIMEOUT_MS);
     ws.onopen = () => ws.send(JSON.stringify({ type: 'history', before: seq + 1, limit: HISTORY_PAGE }));
     ws.onmessage = (m) => {
