@@ -8,18 +8,20 @@
  *   and on shards carry on: the room stays awake while it has shards (workerd drops an
  *   object-to-object socket when the accepting object hibernates), and a shard with no members
  *   lets go of the room;
- * - a socket on a shard closes when its token expires, even idle (A11).
+ * - a socket on a shard closes when its token expires, even idle (A11);
+ * - a client that sends the headers only the worker and the shards may set (the relay upstream
+ *   mark, another user's identity, every permission) gets nothing from them (Z2).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCommunity, openChannel, registerUser, type TestUser } from '../helpers/accounts';
+import { TestSocket as Socket } from '../helpers/socket';
 import { startServer, type RunningServer } from '../helpers/server';
-import type { TestSocket } from '../helpers/socket';
 import { FRANKING } from '../helpers/franking';
 import { SHARDED_ENV } from '../helpers/fanout';
 
 const TOKEN = 'sharding-metrics-token-0123456789abcdef';
 type Envelope = { type: 'envelope'; seq: number; clientMsgId: string; sender: string };
-const envelopes = (s: TestSocket) => s.frames.filter((f) => f.type === 'envelope') as Envelope[];
+const envelopes = (s: Socket) => s.frames.filter((f) => f.type === 'envelope') as Envelope[];
 
 /** The value of `chatalot_sockets_open{kind="…"}`, or 0. */
 async function openSockets(server: RunningServer, kind: string): Promise<number> {
@@ -48,7 +50,7 @@ describe('sharded fan-out (issue #18 item 5)', () => {
   it('past the threshold sockets go to shards; members on the room and on every shard see one order, acked for their own', async () => {
     const { channelId } = await createCommunity(server, owner, 'Sharded');
     // One after another, so the first two are certainly the room's own.
-    const sockets: TestSocket[] = [];
+    const sockets: Socket[] = [];
     for (let i = 0; i < 7; i++) sockets.push(await openChannel(server, owner, channelId, { v1: i % 2 === 1 }));
     await until('2 sockets on the room, 5 on shards', async () => (await openSockets(server, 'channel')) === 2 && (await openSockets(server, 'relayed')) === 5);
 
@@ -96,6 +98,41 @@ describe('sharded fan-out (issue #18 item 5)', () => {
     expect(await onRoom[0]!.next((f) => f.type === 'envelope' && (f as Envelope).seq === 2)).toMatchObject({ clientMsgId: 'after-sleep' });
     for (const s of [...onRoom, a, b]) s.close();
     await until('the shards let go of the room', async () => (await openSockets(server, 'relayed')) === 0);
+  }, 40_000);
+
+  it('Z2: the headers only the worker and the shards set are the worker\'s own: a client sending them is a stranger or an ordinary member, never a shard', async () => {
+    const { channelId } = await createCommunity(server, owner, 'Forged');
+    const stranger = await registerUser(server, 'shard_stranger');
+    // What the room and a shard trust: the relay upstream mark and index, and the identity the worker establishes.
+    const forged = {
+      'X-Chatalot-Relay-Upstream': '0',
+      'X-Chatalot-Relay': '0',
+      'X-Chatalot-Relay-Index': '0',
+      'X-Chatalot-Channel': channelId,
+      'X-Chatalot-User': owner.id,
+      'X-Chatalot-Permissions': String(0xffffffff),
+      'X-Chatalot-Rank': '0',
+      'X-Chatalot-Expires': String(Date.now() + 86_400_000),
+    };
+    const open = (user: TestUser) => Socket.open(`${server.wsUrl}/ws/channels/${channelId}`, { headers: forged }, ['chatalot.v1', `bearer.${user.accessToken}`]);
+    // A non-member is refused, whatever it claims.
+    await expect(open(stranger)).rejects.toThrow('upgrade refused with 404');
+    // Past the threshold (two sockets on the room), a member with the headers is one more member on a shard.
+    const onRoom = [await openChannel(server, owner, channelId), await openChannel(server, owner, channelId)];
+    await until('2 sockets on the room', async () => (await openSockets(server, 'channel')) >= 2);
+    const relayedBefore = await openSockets(server, 'relayed');
+    const member = await open(owner);
+    await until('the member counted on a shard', async () => (await openSockets(server, 'relayed')) === relayedBefore + 1);
+    // What a shard says to the room is refused as a client frame, and changes nothing.
+    member.send({ type: 'via', id: 'x', identity: { userId: stranger.id, permissions: 0xffffffff }, frame: JSON.stringify({ type: 'send', franking: FRANKING, clientMsgId: 'forged-via-xxxxxx', ciphertext: 'AAAA' }) });
+    expect(await member.next((f) => f.type === 'error')).toMatchObject({ error: { code: 'validation_failed' } });
+    // It sends and receives as itself.
+    member.send({ type: 'send', franking: FRANKING, clientMsgId: 'as-itself-xxxxxx', ciphertext: 'AAAA' });
+    expect(await member.next((f) => f.type === 'ack')).toMatchObject({ clientMsgId: 'as-itself-xxxxxx', seq: 1 });
+    expect(await onRoom[0]!.next((f) => f.type === 'envelope')).toMatchObject({ clientMsgId: 'as-itself-xxxxxx', seq: 1, sender: owner.id });
+    expect(envelopes(onRoom[0]!).some((e) => e.clientMsgId === 'forged-via-xxxxxx')).toBe(false);
+    for (const s of [...onRoom, member]) s.close();
+    await until('the shards report their sockets gone', async () => (await openSockets(server, 'relayed')) === relayedBefore);
   }, 40_000);
 });
 
