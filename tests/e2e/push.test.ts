@@ -52,7 +52,7 @@ type Scope = { registration: ServiceWorkerRegistration };
 const notifications = (sw: Worker) => sw.evaluate(async () => (await (self as unknown as Scope).registration.getNotifications()).map((n: Notification) => ({ title: n.title, body: n.body, data: n.data as Shown['data'] })));
 
 describe('Web Push', () => {
-  it('17.2: a push with the app closed is decrypted by the service worker into "alice in #general: the text"; the push itself carries no text', async () => {
+  it('17.2: a push with the app closed is decrypted by the service worker into "alice in #general: the text"; the push itself carries no text', async ({ onTestFailed }) => {
     const alice = await suite.pages.newPage();
     const bob = await suite.pages.newPage();
     const { channelUrl } = await communityOfTwo(suite, alice, bob, 'Push club', ['alice', 'bob']);
@@ -78,6 +78,18 @@ describe('Web Push', () => {
     await send(alice, 'hello before');
     await expect.poll(() => bob.getByRole('log').getByText('hello before').count(), { timeout: 30_000 }).toBe(1);
     const sw = await serviceWorker(bob);
+    // The worker's console, for the report should no notification come. An idle worker may be
+    // stopped and started again by the push: the newest one is the one asked.
+    const workerLog: string[] = [];
+    const listen = (w: Worker) => {
+      workerLog.push(`${new Date().toISOString()} worker attached`);
+      w.on('console', (m) => workerLog.push(`${new Date().toISOString()} ${m.type()}: ${m.text()}`));
+      w.on('close', () => workerLog.push(`${new Date().toISOString()} worker closed`));
+    };
+    listen(sw);
+    bob.context().on('serviceworker', listen);
+    onTestFailed(() => console.error(`the service worker's console:\n${workerLog.join('\n')}`));
+    const worker = () => bob.context().serviceWorkers().at(-1) ?? sw;
 
     // Bob closes the app: no device of his is connected.
     const cdp = await bob.context().newCDPSession(bob);
@@ -105,9 +117,10 @@ describe('Web Push', () => {
 
     // The browser's push client delivers it to the worker.
     const delivered = Date.now();
+    workerLog.push(`${new Date().toISOString()} push delivered`);
     await cdp.send('ServiceWorker.deliverPushMessage', { origin: suite.server.url, registrationId, data: push.payload });
-    await expect.poll(async () => (await notifications(sw)).length, { timeout: 30_000 }).toBeGreaterThan(0);
-    const [shown] = await notifications(sw);
+    await expect.poll(async () => (await notifications(worker())).length, { timeout: 30_000 }).toBeGreaterThan(0);
+    const [shown] = await notifications(worker());
     console.log(`push: event to notification ${Date.now() - delivered} ms (decrypting in the worker: ${shown!.data.ms} ms)`);
     expect(shown!.title).toBe('alice in #general');
     expect(shown!.body).toBe(`are you there ${CANARY}`);
@@ -115,12 +128,12 @@ describe('Web Push', () => {
     expect(shown!.data.href).toMatch(/^\/c\/[\w-]+\/[\w-]+$/);
 
     // A push this device cannot open (a conversation it has no key for) says only "New message".
-    await sw.evaluate(async () => (await (self as unknown as Scope).registration.getNotifications()).forEach((n: Notification) => n.close()));
+    await worker().evaluate(async () => (await (self as unknown as Scope).registration.getNotifications()).forEach((n: Notification) => n.close()));
     await cdp.send('ServiceWorker.deliverPushMessage', { origin: suite.server.url, registrationId, data: JSON.stringify({ v: 1, channelId: 'no-such-channel-000000', seq: 1, mention: false }) });
-    await expect.poll(async () => (await notifications(sw)).map((n) => [n.title, n.body, n.data.decrypted]), { timeout: 30_000 }).toEqual([['New message', '', false]]);
+    await expect.poll(async () => (await notifications(worker())).map((n) => [n.title, n.body, n.data.decrypted]), { timeout: 30_000 }).toEqual([['New message', '', false]]);
 
     // With "Show who wrote and what" off, the same push names the conversation only.
-    await sw.evaluate(async () => (await (self as unknown as Scope).registration.getNotifications()).forEach((n: Notification) => n.close()));
+    await worker().evaluate(async () => (await (self as unknown as Scope).registration.getNotifications()).forEach((n: Notification) => n.close()));
     await bob.goto(`${suite.server.url}/#/settings/notifications`);
     const showText = bob.getByRole('checkbox', { name: 'Show who wrote and what' });
     await expect.poll(() => showText.count(), { timeout: 20_000 }).toBe(1);
@@ -129,7 +142,7 @@ describe('Web Push', () => {
     await expect.poll(() => bob.getByRole('log').getByText('hello before').count(), { timeout: 30_000 }).toBe(1);
     await bob.goto('about:blank');
     await cdp.send('ServiceWorker.deliverPushMessage', { origin: suite.server.url, registrationId, data: push.payload });
-    await expect.poll(async () => (await notifications(sw)).map((n) => [n.title, n.body, n.data.decrypted]), { timeout: 30_000 }).toEqual([['#general · Push club', '', false]]);
+    await expect.poll(async () => (await notifications(worker())).map((n) => [n.title, n.body, n.data.decrypted]), { timeout: 30_000 }).toEqual([['#general · Push club', '', false]]);
 
     // Neither the server's storage nor anything the push service received holds the text.
     expectNoCanaries(suite.server.dataDir, [CANARY]);

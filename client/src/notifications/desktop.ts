@@ -26,11 +26,12 @@ export interface ArrivalContext {
 const inView = (ctx: ArrivalContext, channelId: string) => ctx.current() === channelId && document.visibilityState === 'visible' && document.hasFocus();
 
 export function notifyArrival(ctx: ArrivalContext, u: UnreadState, mention: boolean, now = Date.now()): void {
-  if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
-  if (inView(ctx, u.channelId)) return;
+  const skip = (why: string) => console.debug(`notification for ${u.channelId} not shown: ${why}`);
+  if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return skip('no permission');
+  if (inView(ctx, u.channelId)) return skip('in view');
   const where = ctx.describe(u.channelId);
   const p = notificationPrefs();
-  if (!shouldNotify(p, u.channelId, where.communityId, mention, now)) return;
+  if (!shouldNotify(p, u.channelId, where.communityId, mention, now)) return skip('the settings');
   const body = mention ? t('You were mentioned.') : u.unread > 1 ? t('{count} new messages', { count: u.unread }) : t('New message');
   const n = new Notification(where.title, { body, tag: u.channelId, data: { href: where.href, seq: u.head } });
   n.onclick = () => {

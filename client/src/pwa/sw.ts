@@ -268,7 +268,11 @@ scope.addEventListener('fetch', (e) => {
 async function showPush(data: unknown): Promise<void> {
   if (!isPushPayload(data)) return scope.registration.showNotification('Chatalot', { tag: 'chatalot' });
   const started = Date.now();
-  const preview = await previewFor(data).catch(() => null);
+  const preview = await previewFor(data).catch((e: unknown) => {
+    // At debug level: why a push said only "New message" can be read from the worker's console.
+    console.debug(`push preview failed: ${e instanceof Error ? e.message : String(e)}`);
+    return null;
+  });
   await scope.registration.showNotification(preview?.title ?? 'New message', {
     body: preview?.body ?? '',
     tag: data.channelId,

@@ -94,9 +94,10 @@ export function createHub(engine: Accessor<Engine | undefined>): HubState {
       const known = state.unread[f.channelId];
       const before = known ? { ...known } : undefined;
       setState('unread', f.channelId, u);
-      if (live && u.unread > 0 && (!before || (u.head > before.head && u.unread > before.unread))) {
-        for (const fn of arrivals) fn(u, u.mentions > (before?.mentions ?? 0));
-      }
+      const arrived = live && u.unread > 0 && (!before || (u.head > before.head && u.unread > before.unread));
+      // One line per frame at debug level: a notification that never came can be read from a test's console transcript.
+      console.debug(`hub unread ${f.channelId}: head ${u.head}, unread ${u.unread}, ${live ? (arrived ? 'arrival' : 'no arrival') : 'snapshot'}`);
+      if (arrived) for (const fn of arrivals) fn(u, u.mentions > (before?.mentions ?? 0));
     } else if (f.type === 'presence') setState('presence', f.userId, f.state);
     else if (f.type === 'typing') typingSeen(f.channelId, f.userId);
     else if (f.type === 'ready') {
