@@ -17,6 +17,9 @@ export async function register(page, username) {
   await page.getByLabel('Username', { exact: true }).fill(username);
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByLabel('Repeat password').fill(PASSWORD);
+  // Shown since the legal pages (issue #16): registering accepts the terms and the privacy policy.
+  const terms = page.getByRole('checkbox', { name: 'I accept the terms of service and the privacy policy' });
+  if ((await terms.count()) > 0) await terms.check();
   await page.getByRole('button', { name: /Create (owner )?account/ }).click();
   await page.getByLabel('I saved my recovery code').check({ timeout: 20_000 });
   await page.getByRole('button', { name: 'Continue' }).click();

@@ -60,10 +60,30 @@ describe('encrypted files in the browser', () => {
     await send(alice, 'files follow');
     await expect.poll(() => messageWith(bob, 'files follow').count(), { timeout: 20_000 }).toBe(1);
 
-    // 1. The file button: a 640×480 PNG whose bytes and name carry the canary.
+    // 1. The file button: a 640×480 PNG whose bytes and name carry the canary. Bob's first fetch
+    // of a file is held until the test has seen the thumbnail that stands in for it meanwhile.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let passedOn!: () => void;
+    const continued = new Promise<void>((r) => (passedOn = r));
+    let holding = 0;
+    await bob.route('**/api/files/*/content', async (route) => {
+      if (holding++ > 0) return route.continue();
+      await held;
+      await route.continue();
+      passedOn();
+    });
     const first = png(640, 480, [200, 30, 30], canary);
     await alice.getByTestId('file-input').setInputFiles({ name: `${canary}-red.png`, mimeType: 'image/png', buffer: first });
     await sendWithFiles(alice, 'a red one', 1);
+    const thumb = messageWith(bob, 'a red one').getByTestId('attachment-thumb');
+    const drawn = (e: Element) => [(e as HTMLImageElement).complete ? (e as HTMLImageElement).naturalWidth : 0, (e as HTMLImageElement).naturalHeight];
+    await expect.poll(() => thumb.evaluate(drawn).catch(() => [0, 0]), { timeout: 30_000 }).toEqual([96, 72]);
+    expect(holding).toBe(1);
+    expect(await messageWith(bob, 'a red one').getByTestId('attachment-image').count()).toBe(0);
+    release();
+    await continued;
+    await bob.unroute('**/api/files/*/content');
     // 2. Drag-and-drop onto the pane, 3. paste into the composer.
     await transfer(alice, 'drop', 'green.png', 'image/png', png(300, 200, [30, 200, 30], canary));
     await sendWithFiles(alice, 'a green one', 1);

@@ -32,7 +32,18 @@ export interface FileRef {
   size: number;
   width?: number;
   height?: number;
+  /**
+   * An image's thumbnail (at most THUMB_EDGE pixels on its longer side, WebP or JPEG), base64url:
+   * the receiver shows it as soon as the message arrives, while the file itself is fetched and
+   * decrypted. It is inside the message's ciphertext like everything else here.
+   */
+  thumb?: string;
 }
+
+/** Longest side of a thumbnail, pixels. */
+export const THUMB_EDGE = 96;
+/** Largest thumbnail a message carries, base64url characters (about 6 KiB). */
+export const MAX_THUMB_CHARS = 8192;
 
 /** Options a poll offers (issue #15 item 1). */
 export const MIN_POLL_OPTIONS = 2;
@@ -168,7 +179,7 @@ const dimension = (x: unknown) => (typeof x === 'number' && Number.isInteger(x) 
 /** A file reference as sent, or null when it is not one (a malformed one spoils the whole body). */
 function fileRef(x: unknown): FileRef | null {
   if (typeof x !== 'object' || x === null) return null;
-  const { id, key, name, type, size, width, height } = x as Record<string, unknown>;
+  const { id, key, name, type, size, width, height, thumb } = x as Record<string, unknown>;
   if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{22}$/.test(id)) return null;
   if (typeof key !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(key)) return null;
   if (typeof name !== 'string' || typeof type !== 'string' || typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) return null;
@@ -176,6 +187,8 @@ function fileRef(x: unknown): FileRef | null {
   const w = dimension(width);
   const h = dimension(height);
   if (w && h) Object.assign(ref, { width: w, height: h });
+  // A thumbnail that is not one is dropped, not the file: the image still shows once decrypted.
+  if (typeof thumb === 'string' && thumb.length <= MAX_THUMB_CHARS && /^[A-Za-z0-9_-]+$/.test(thumb)) ref.thumb = thumb;
   return ref;
 }
 

@@ -14,7 +14,7 @@ import { deleteFile, fileContent, startUpload, uploadPart, uploadStatus } from '
 import { FILE_TAG_BYTES, encryptFileStream, encryptedFileSize, isCryptoError, newFileKey, newFilePrefix, openFileReadable, padStream, paddedFileSize } from '../crypto';
 import { deviceDb } from '../stores/DeviceDb';
 import { fromBase64, toBase64Url } from '../e2ee/base64';
-import { MAX_FILE_NAME_CHARS, type FileRef } from '../e2ee/MessageBody';
+import { MAX_FILE_NAME_CHARS, MAX_THUMB_CHARS, THUMB_EDGE, type FileRef } from '../e2ee/MessageBody';
 import { CryptoError } from '../crypto/errors';
 import { saveThroughWorker, WorkerDownloadError } from './workerDownload';
 
@@ -32,17 +32,48 @@ export class UploadCancelled extends Error {}
 /** Image types the browser shows inline (and whose size is measured before sending). */
 export const isImageType = (type: string) => /^image\/(png|jpeg|gif|webp|avif|bmp)$/.test(type);
 
-/** An image's width and height, read before sending so the receiver reserves its box. */
-async function measure(file: File): Promise<{ width: number; height: number } | null> {
+/**
+ * An image's width and height, read before sending so the receiver reserves its box, and its
+ * thumbnail, which the receiver shows while the file itself arrives.
+ */
+async function measure(file: File): Promise<{ width: number; height: number; thumb?: string } | null> {
   if (!isImageType(file.type) || file.size > MEASURE_MAX_BYTES || typeof createImageBitmap === 'undefined') return null;
   try {
     const bitmap = await createImageBitmap(file);
     const size = { width: bitmap.width, height: bitmap.height };
+    const thumb = await thumbnail(bitmap).catch(() => null);
     bitmap.close();
-    return size;
+    return thumb ? { ...size, thumb } : size;
   } catch {
     return null;
   }
+}
+
+/** A THUMB_EDGE-pixel WebP (JPEG where the browser cannot write WebP) of `image`, base64url; null when none fits MAX_THUMB_CHARS. */
+async function thumbnail(image: ImageBitmap): Promise<string | null> {
+  if (typeof OffscreenCanvas === 'undefined') return null;
+  const scale = Math.min(1, THUMB_EDGE / Math.max(image.width, image.height));
+  const width = Math.max(1, Math.round(image.width * scale));
+  const height = Math.max(1, Math.round(image.height * scale));
+  const canvas = new OffscreenCanvas(width, height);
+  const context = canvas.getContext('2d');
+  if (!context) return null;
+  context.drawImage(image, 0, 0, width, height);
+  for (const quality of [0.6, 0.3, 0.1]) {
+    let blob = await canvas.convertToBlob({ type: 'image/webp', quality });
+    if (blob.type !== 'image/webp') blob = await canvas.convertToBlob({ type: 'image/jpeg', quality });
+    const encoded = toBase64Url(new Uint8Array(await blob.arrayBuffer()));
+    if (encoded.length <= MAX_THUMB_CHARS) return encoded;
+  }
+  return null;
+}
+
+/** The type of a thumbnail's bytes (WebP or JPEG, by their signature), or null for anything else. */
+export function thumbType(bytes: Uint8Array): 'image/webp' | 'image/jpeg' | null {
+  const ascii = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
+  if (bytes.length > 12 && ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'image/webp';
+  if (bytes.length > 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
+  return null;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -68,6 +99,7 @@ export interface UploadRecord {
   size: number;
   width?: number;
   height?: number;
+  thumb?: string;
   partHashes: string[];
   startedAt: number;
   v: 2;
@@ -119,7 +151,7 @@ export async function uploadFile(channelId: string, file: File, onProgress: (fra
   const key = resume ? fromBase64(resume.key) : newFileKey();
   const prefix = resume ? fromBase64(resume.prefix) : newFilePrefix();
   // An image is measured while it uploads (decoding a large photo took a fifth of its upload).
-  const measuring = resume ? Promise.resolve(resume.width ? { width: resume.width, height: resume.height! } : null) : measure(file);
+  const measuring = resume ? Promise.resolve(resume.width ? { width: resume.width, height: resume.height!, ...(resume.thumb ? { thumb: resume.thumb } : {}) } : null) : measure(file);
   // Padded to a size bucket first (Padmé): the server learns the bucket, not the exact size.
   const size = encryptedFileSize(paddedFileSize(file.size));
   // Resuming: the server says how much it holds (404 once it has swept the upload: start again).

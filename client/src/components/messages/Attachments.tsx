@@ -8,7 +8,8 @@
 import { createEffect, createMemo, createSignal, For, Match, onCleanup, Show, Switch } from 'solid-js';
 import { locale, t } from '../../i18n';
 import type { FileRef } from '../../e2ee/MessageBody';
-import { downloadFile, FileOpenError, formatSize, isImageType, mediaUrl } from '../../files/transfer';
+import { downloadFile, FileOpenError, formatSize, isImageType, mediaUrl, thumbType } from '../../files/transfer';
+import { fromBase64, toBase64 } from '../../e2ee/base64';
 import { mediaStreamUrl } from '../../files/mediaStream';
 
 /** Largest box an inline image takes, CSS pixels. */
@@ -59,6 +60,17 @@ export function useMediaUrl(file: () => FileRef | null): { url: () => string | u
   return { url, error };
 }
 
+/**
+ * The thumbnail the sender put in the message as a data: address (the CSP allows data: images;
+ * an object URL revoked while a re-drawn row still loaded it failed), if it is a WebP or JPEG.
+ */
+function thumbSrc(file: FileRef): string | undefined {
+  if (!file.thumb) return undefined;
+  const bytes = fromBase64(file.thumb);
+  const type = thumbType(bytes);
+  return type ? `data:${type};base64,${toBase64(bytes)}` : undefined;
+}
+
 /** The box an image takes: its own size scaled into MAX_W × MAX_H. */
 function box(f: FileRef): { width: number; height: number } | undefined {
   if (!f.width || !f.height) return undefined;
@@ -76,6 +88,7 @@ function Media(props: { file: FileRef; onOpen?: () => void }) {
   const url = () => streamUrl() ?? whole.url();
   const error = () => whole.error();
   const size = box(props.file);
+  const thumb = createMemo(() => thumbSrc(props.file));
   return (
     <Switch>
       <Match when={error()}>
@@ -85,7 +98,15 @@ function Media(props: { file: FileRef; onOpen?: () => void }) {
       </Match>
       <Match when={isImage(props.file)}>
         <button type="button" class="image-button" aria-label={t('Open image {name}', { name: props.file.name })} onClick={() => props.onOpen?.()} style={size ? { width: `${size.width}px`, height: `${size.height}px` } : undefined}>
-          <Show when={url()} fallback={<span class="image-placeholder" aria-hidden="true" />}>
+          {/* Until the file is decrypted, the sender's thumbnail (blurred, scaled into the same box) stands in. */}
+          <Show
+            when={url()}
+            fallback={
+              <Show when={thumb()} fallback={<span class="image-placeholder" aria-hidden="true" />}>
+                <img class="image-thumb" src={thumb()} alt="" width={size?.width} height={size?.height} data-testid="attachment-thumb" />
+              </Show>
+            }
+          >
             <img src={url()} alt={props.file.name} width={size?.width} height={size?.height} data-testid="attachment-image" />
           </Show>
         </button>
