@@ -43,7 +43,11 @@ export class Pages {
       this.transcript.push(`[page ${n} ${timeOfDay()} ${m.type()}] ${m.text()}`);
       if (m.type() === 'error') this.problems.push(`${m.text()}`);
     });
-    page.on('pageerror', (e) => this.problems.push(e.message));
+    page.on('pageerror', (e) => {
+      this.problems.push(e.message);
+      // Where it was thrown, for the failure report.
+      this.transcript.push(`[page ${n} ${timeOfDay()} pageerror] ${(e.stack ?? e.message).split('\n').slice(0, 6).join(' ⏎ ')}`);
+    });
     // Socket traffic, shortened, for the failure report.
     page.on('websocket', (ws) => {
       const path = new URL(ws.url()).pathname.replace(/^\/ws\//, '');

@@ -82,6 +82,24 @@ const LIST_CHANGE_COALESCE_MS = 100;
 const errorText = (e: unknown) => (e instanceof Error ? e.message : t('Something went wrong.'));
 const sum = (list: (Counts | undefined)[]): Counts => list.reduce<Counts>((t, c) => ({ unread: t.unread + (c?.unread ?? 0), mentions: t.mentions + (c?.mentions ?? 0) }), { unread: 0, mentions: 0 });
 
+/**
+ * A list's fetcher that, reading again (a hub frame said it changed, or the connection came
+ * back), keeps the list it has when the read fails: a connection that drops meanwhile neither
+ * empties the list nor throws out of it. The hub's `ready` on reconnecting reads it again.
+ */
+type ConversationMember = Awaited<ReturnType<typeof channelMembers>>['members'][number];
+
+function keepOnFailure<T>(fetch: () => Promise<T>): (source: true, info: { value: T | undefined; refetching: unknown }) => Promise<T> {
+  return async (_source, { value, refetching }) => {
+    try {
+      return await fetch();
+    } catch (e) {
+      if (refetching && value !== undefined) return value;
+      throw e;
+    }
+  };
+}
+
 export default function ChatScreen() {
   const me = () => user()!;
   /** The account's quarantine (issue #16), read without `me()`: signing out empties the user while this screen is still up. */
@@ -151,12 +169,12 @@ export default function ChatScreen() {
   const avatarOf = (id: string) => (id === me().id ? me().avatarId : avatars().get(id)) ?? null;
 
   // ── Communities, DMs, members ──────────────────────────────────────────────────────────────
-  const [communities, { refetch: refetchCommunities }] = createResource(async () => (await listCommunities()).communities);
+  const [communities, { refetch: refetchCommunities }] = createResource(keepOnFailure(async () => (await listCommunities()).communities));
   // Every community's channels, so the rail can sum each one's unread counts.
   const [views, { refetch: refetchViews }] = createResource(communities, (list) => Promise.all(list.map((c) => getCommunity(c.id).catch(() => null))));
   const [community, { refetch: refetchCommunityView }] = createResource(communityId, (id) => getCommunity(id).catch(() => null));
   const refetchCommunity = () => (void refetchCommunityView(), void refetchViews());
-  const [dmLists, { refetch: refetchDms }] = createResource(listDms);
+  const [dmLists, { refetch: refetchDms }] = createResource(keepOnFailure(listDms));
   const dms = () => dmLists()?.dms;
   /** DM requests others sent this user, not answered yet (hardening #11.8). */
   const requests = () => dmLists()?.requests;
@@ -164,17 +182,17 @@ export default function ChatScreen() {
   /** Whether the open route is a request to this user: a boolean memo, so the session moves only when it changes. */
   const requestOpen = createMemo(() => currentRequest() !== undefined);
   // Not for a request to this user: its member list opens only once they accept (then this reads it).
-  const [convMembers, { refetch: refetchConvMembers }] = createResource(() => (requestOpen() ? null : channelId()), (id) =>
+  const [convMembers, { refetch: refetchConvMembers }] = createResource<ConversationMember[], string>(() => (requestOpen() ? null : channelId()), (id, { value, refetching }) =>
     channelMembers(id)
       .then((r) => (learnNames(r.members), r.members))
-      .catch(() => []),
+      .catch((): ConversationMember[] => (refetching ? value : undefined) ?? []),
   );
   /** The conversation's encrypted webhooks' bot accounts (issue #17 item 4): their posts carry a badge. */
   const bots = createMemo(() => new Set((convMembers() ?? []).filter((m) => m.bot).map((m) => m.userId)));
-  const [commMembers, { refetch: refetchCommMembers }] = createResource(communityId, (id) =>
+  const [commMembers, { refetch: refetchCommMembers }] = createResource<CommunityMember[], string>(communityId, (id, { value, refetching }) =>
     communityMembers(id)
       .then((r) => (learnNames(r.members), r.members))
-      .catch(() => [] as CommunityMember[]),
+      .catch((): CommunityMember[] => (refetching ? value : undefined) ?? []),
   );
   const [roles, { refetch: refetchRoles }] = createResource(communityId, (id) => listRoles(id).then((r) => r.roles, () => []));
   // The community's custom emoji (issue #13 item 6): `:name:` in its messages and reactions.
@@ -227,7 +245,9 @@ export default function ChatScreen() {
     readTimer ??= setTimeout(() => {
       let done: Promise<void> = Promise.resolve();
       void startTransition(() => void (done = rereadNow()));
-      void done.finally(() => setRereading((n) => n - 1));
+      // A read that fails (the connection dropped meanwhile) leaves the lists as they were: the
+      // hub's `ready` on reconnecting reads everything again.
+      void done.catch((e: unknown) => console.debug('lists not read again', e)).finally(() => setRereading((n) => n - 1));
     }, LIST_CHANGE_COALESCE_MS);
   };
   /**
@@ -238,7 +258,7 @@ export default function ChatScreen() {
     readTimer = undefined;
     const all = [...pendingReads];
     pendingReads.clear();
-    if (all.includes('dms') || all.includes('all')) void refetchDms();
+    if (all.includes('dms') || all.includes('all')) void Promise.resolve(refetchDms()).catch((e: unknown) => console.debug('direct messages not read again', e));
     const communityChanged = all.filter((w) => w !== 'dms');
     if (communityChanged.length === 0) return;
     const here = communityId();
