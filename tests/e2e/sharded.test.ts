@@ -7,16 +7,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { browserSuite, communityOfTwo, messageWith, send } from './helpers';
+import { openSockets } from '../helpers/fanout';
 
 const METRICS_TOKEN = 'sharded-browser-metrics-token-0123456789';
 const suite = browserSuite({ CHANNEL_SHARD_THRESHOLD: '0', CHANNEL_SHARD_SIZE: '2', METRICS_TOKEN });
 
-/** The value of `chatalot_sockets_open{kind="…"}`, or 0. */
-async function openSockets(kind: string): Promise<number> {
-  const text = await (await fetch(`${suite.server.url}/metrics`, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } })).text();
-  const m = new RegExp(`^chatalot_sockets_open\\{kind="${kind}"\\} (\\d+)`, 'm').exec(text);
-  return m ? Number(m[1]) : 0;
-}
+const relayed = () => openSockets(suite.server.url, METRICS_TOKEN, 'relayed');
+const onTheRoom = () => openSockets(suite.server.url, METRICS_TOKEN, 'channel');
 
 describe('a sharded channel in the browser', () => {
   it('18.5: every channel socket on a relay shard; messages both ways, history after a reload, catch-up after going offline', async () => {
@@ -27,8 +24,8 @@ describe('a sharded channel in the browser', () => {
     await bob.goto(channelUrl);
     await expect.poll(() => bob.locator('#composer-input').isEnabled(), { timeout: 20_000 }).toBe(true);
     // Both channel sockets are on shards, none on the room.
-    await expect.poll(() => openSockets('relayed'), { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
-    expect(await openSockets('channel')).toBe(0);
+    await expect.poll(() => relayed(), { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+    expect(await onTheRoom()).toBe(0);
 
     await send(alice, 'hello through a shard');
     await expect.poll(() => messageWith(bob, 'hello through a shard').count(), { timeout: 30_000 }).toBe(1);

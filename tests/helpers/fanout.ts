@@ -19,3 +19,10 @@ export const SHARDED_ENV = { CHANNEL_SHARD_THRESHOLD: '0', CHANNEL_SHARD_SIZE: '
 export const ON_THE_ROOM: FanoutMode = { name: 'on the room', env: async () => ({}) };
 export const SHARDED: FanoutMode = { name: 'sharded', env: async () => ({ ...SHARDED_ENV }) };
 export const SHARDED_POSTGRES: FanoutMode = { name: 'sharded, PostgreSQL', env: async () => ({ ...SHARDED_ENV, DATABASE_URL: await createDatabase(inject('postgresUrl')) }) };
+
+/** The value of `chatalot_sockets_open{kind="…"}` on the server at `url` (METRICS_TOKEN `token`), or 0. */
+export async function openSockets(url: string, token: string, kind: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${token}` } })).text();
+  const m = new RegExp(`^chatalot_sockets_open\\{kind="${kind}"\\} (\\d+)`, 'm').exec(text);
+  return m ? Number(m[1]) : 0;
+}

@@ -17,18 +17,13 @@ import { createCommunity, openChannel, registerUser, type TestUser } from '../he
 import { TestSocket as Socket } from '../helpers/socket';
 import { startServer, type RunningServer } from '../helpers/server';
 import { FRANKING } from '../helpers/franking';
-import { SHARDED_ENV } from '../helpers/fanout';
+import { SHARDED_ENV, openSockets as countSockets } from '../helpers/fanout';
 
 const TOKEN = 'sharding-metrics-token-0123456789abcdef';
 type Envelope = { type: 'envelope'; seq: number; clientMsgId: string; sender: string };
 const envelopes = (s: Socket) => s.frames.filter((f) => f.type === 'envelope') as Envelope[];
 
-/** The value of `chatalot_sockets_open{kind="…"}`, or 0. */
-async function openSockets(server: RunningServer, kind: string): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`, { headers: { Authorization: `Bearer ${TOKEN}` } })).text();
-  const m = new RegExp(`^chatalot_sockets_open\\{kind="${kind}"\\} (\\d+)`, 'm').exec(text);
-  return m ? Number(m[1]) : 0;
-}
+const openSockets = (server: RunningServer, kind: string) => countSockets(server.url, TOKEN, kind);
 
 async function until(what: string, f: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const started = Date.now();
