@@ -5,6 +5,7 @@
  * upload (files, avatars) or invite — `quarantined` (403) on the routes, `forbidden` in the room.
  * Lifting it gives everything back. Only admins may do it, never to themselves or the owner; each
  * change is audited. The authorization matrix for the routes is in tests/auth/tokens.test.ts.
+ * Everything runs twice: fan-out on the room, and every socket on a relay shard of its own.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerFrame } from '../../protocol/frames';
@@ -13,21 +14,24 @@ import type { RunningServer } from '../helpers/server';
 import { api, community, join, setRole, setup, type TestUser } from '../communities/fixture';
 import { FRANKING } from '../helpers/franking';
 import { Permission } from '../../protocol/permissions';
+import { ON_THE_ROOM, SHARDED } from '../helpers/fanout';
 
 let server: RunningServer;
 let owner: TestUser;
 let u: Record<'bob' | 'carol', TestUser>;
 
-beforeAll(async () => {
-  ({ server, operator: owner, users: u } = await setup(['bob', 'carol'] as const));
-});
-afterAll(async () => {
-  await server?.kill();
-});
-
 type Err = Extract<ServerFrame, { type: 'error' }>;
 
-describe('quarantine', () => {
+// With fan-out on the room and with every socket on a relay shard of its own (issue #18 item 5):
+// a socket opened before the quarantine follows it at once on a shard too.
+describe.each([ON_THE_ROOM, SHARDED])('quarantine, fan-out $name', (mode) => {
+  beforeAll(async () => {
+    ({ server, operator: owner, users: u } = await setup(['bob', 'carol'] as const, await mode.env()));
+  });
+  afterAll(async () => {
+    await server?.kill();
+  });
+
   it('16.5: a quarantined account reads but cannot send, react, start DMs, upload or invite; lifted, it can again; audited', async () => {
     const c = await community(server, owner);
     await join(server, owner, c.id, [u.bob, u.carol]);
