@@ -20,8 +20,8 @@ describe('history', () => {
     const { channelUrl } = await communityOfTwo(suite, alice, bob, 'Long talk');
     await send(alice, 'Before you left');
     await expect.poll(() => messageWith(bob, 'Before you left').count(), { timeout: 20_000 }).toBe(1);
-    // Bob has read it (it was on his screen); then he closes the app.
-    await bob.waitForTimeout(1500);
+    // Bob has read it (it was on his screen; his hub has it, as Alice's read receipt shows); then he closes the app.
+    await expect.poll(() => messageWith(alice, 'Before you left').getByText('Seen by bob').count(), { timeout: 20_000 }).toBe(1);
     const bobContext = bob.context();
     await bob.close();
 
