@@ -68,7 +68,7 @@ describe('message requests', () => {
     const daveLink = alice.getByRole('complementary').getByRole('link', { name: /dave/ });
     await expect.poll(() => daveLink.count(), { timeout: 30_000 }).toBe(1);
     await daveLink.click();
-    expect(await alice.getByTestId('dm-request').count()).toBe(0);
+    await expect.poll(() => alice.getByTestId('dm-request').count()).toBe(0);
     await expect.poll(() => messageWith(alice, 'Dave, straight through').count(), { timeout: 20_000 }).toBe(1);
     expect(suite.pages.problems).toEqual([]);
     await suite.server.kill();

@@ -65,7 +65,7 @@ describe('avatars, community look and custom emoji in the browser', () => {
     // Bob completes `:wave` to the community's emoji, and reacts with it.
     await bob.locator('#composer-input').fill('Back at you :waveca');
     await bob.getByRole('listbox', { name: 'Emoji suggestions' }).getByRole('button', { name: /:wavecat:/ }).click();
-    expect(await bob.locator('#composer-input').inputValue()).toBe('Back at you :wavecat: ');
+    await expect.poll(() => bob.locator('#composer-input').inputValue()).toBe('Back at you :wavecat: ');
     await bob.locator('#composer-input').press('Enter');
     await expect.poll(() => messageWith(alice, 'Back at you').locator('img.custom-emoji').count(), { timeout: 20_000 }).toBe(1);
     await hers.hover();

@@ -37,7 +37,7 @@ describe('outside a secure context', () => {
     await expect.poll(() => page.getByRole('heading', { level: 1 }).count(), { timeout: 20_000 }).toBeGreaterThan(0);
     expect(await seriousViolations(page)).toEqual([]);
     await banner.getByRole('button', { name: 'Hide for now' }).click();
-    expect(await banner.count()).toBe(0);
+    await expect.poll(() => banner.count()).toBe(0);
     await page.reload();
     await expect.poll(() => page.getByRole('heading', { level: 1 }).count(), { timeout: 20_000 }).toBeGreaterThan(0);
     expect(await banner.count()).toBe(0); // hidden for this visit

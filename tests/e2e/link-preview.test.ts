@@ -56,7 +56,7 @@ describe('link previews in the browser', () => {
     await box.fill(`another ${base}/second`);
     await expect.poll(() => shown.count(), { timeout: 20_000 }).toBe(1);
     await alice.getByRole('button', { name: 'Remove the link preview' }).click();
-    expect(await shown.count()).toBe(0);
+    await expect.poll(() => shown.count()).toBe(0);
     await box.press('Enter');
     await expect.poll(() => messageWith(bob, 'another').count(), { timeout: 30_000 }).toBe(1);
     expect(await messageWith(bob, 'another').getByTestId('link-preview').count()).toBe(0);

@@ -90,9 +90,9 @@ describe('message list and keyboard', () => {
     await expect.poll(() => history.count()).toBe(0);
     // Escape also cancels a reply.
     await messageWith(alice, 'an answer from bob').getByRole('button', { name: 'Reply' }).click();
-    expect(await alice.getByTestId('replying').count()).toBe(1);
+    await expect.poll(() => alice.getByTestId('replying').count()).toBe(1);
     await box.press('Escape');
-    expect(await alice.getByTestId('replying').count()).toBe(0);
+    await expect.poll(() => alice.getByTestId('replying').count()).toBe(0);
 
     // A second channel, then Alt+Up/Down and Ctrl+K between them.
     await alice.getByText('Community menu').click();

@@ -72,7 +72,7 @@ describe('messaging', () => {
     await box.fill('Deal :rock');
     await expect.poll(() => bob.getByRole('listbox', { name: 'Emoji suggestions' }).count()).toBe(1);
     await box.press('Tab');
-    expect(await box.inputValue()).toBe('Deal 🚀 ');
+    await expect.poll(() => box.inputValue()).toBe('Deal 🚀 ');
     await box.press('Enter');
     await expect.poll(() => messageWith(alice, 'Deal 🚀').count(), { timeout: 20_000 }).toBe(1);
 
@@ -83,7 +83,7 @@ describe('messaging', () => {
     await abox.fill('Ping @bo');
     await expect.poll(() => alice.getByRole('listbox', { name: 'Mention suggestions' }).count()).toBe(1);
     await abox.press('Tab');
-    expect(await abox.inputValue()).toBe('Ping @bob ');
+    await expect.poll(() => abox.inputValue()).toBe('Ping @bob ');
     await abox.press('Enter');
     await expect.poll(() => bob.getByRole('complementary').getByRole('link', { name: /alice.*1 mention/ }).count(), { timeout: 20_000 }).toBe(1);
     await bob.getByRole('complementary').getByRole('link', { name: /alice/ }).click();
