@@ -15,7 +15,13 @@ const suite = browserSuite();
 
 type Shown = { title: string; body: string; tag: string };
 const shown = (page: Page) => page.evaluate(() => (window as unknown as { __shown: Shown[] }).__shown);
-const background = (page: Page, on: boolean) => page.evaluate((v) => ((window as unknown as { __background: boolean }).__background = v), on);
+/** The window goes to the background (or comes back), with the events a browser fires then. */
+const background = (page: Page, on: boolean) =>
+  page.evaluate((v) => {
+    (window as unknown as { __background: boolean }).__background = v;
+    document.dispatchEvent(new Event('visibilitychange'));
+    window.dispatchEvent(new FocusEvent(v ? 'blur' : 'focus'));
+  }, on);
 
 describe('desktop notifications', () => {
   it('17.1: none for the conversation in view, one in the background naming it, and mentions only lets a mention through', async () => {
