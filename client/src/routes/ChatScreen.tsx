@@ -15,6 +15,7 @@ import { warmTimeFormats } from '../components/messages/messageTime';
 import { preferences } from '../stores/preferences';
 import { createEffect, createMemo, createResource, createRoot, createSignal, For, lazy, on, onCleanup, Show, startTransition, Suspense, untrack } from 'solid-js';
 import { Permission, RANK, type BuiltInRole } from '../../../protocol/permissions';
+import { keepOnFailure } from '../api/keepOnFailure';
 import { acceptDm, channelMembers, communityTheme, createDm, kickMember, communityMembers, declineDm, getCommunity, leaveDm, listCommunities, listDms, listRoles, type Channel, type CommunityMember, type Dm, setDmDisappearing } from '../api/communities';
 import { ChannelSettingsDialog } from '../components/ChannelSettingsDialog';
 import { WebhooksDialog } from '../components/WebhooksDialog';
@@ -82,23 +83,7 @@ const LIST_CHANGE_COALESCE_MS = 100;
 const errorText = (e: unknown) => (e instanceof Error ? e.message : t('Something went wrong.'));
 const sum = (list: (Counts | undefined)[]): Counts => list.reduce<Counts>((t, c) => ({ unread: t.unread + (c?.unread ?? 0), mentions: t.mentions + (c?.mentions ?? 0) }), { unread: 0, mentions: 0 });
 
-/**
- * A list's fetcher that, reading again (a hub frame said it changed, or the connection came
- * back), keeps the list it has when the read fails: a connection that drops meanwhile neither
- * empties the list nor throws out of it. The hub's `ready` on reconnecting reads it again.
- */
 type ConversationMember = Awaited<ReturnType<typeof channelMembers>>['members'][number];
-
-function keepOnFailure<T>(fetch: () => Promise<T>): (source: true, info: { value: T | undefined; refetching: unknown }) => Promise<T> {
-  return async (_source, { value, refetching }) => {
-    try {
-      return await fetch();
-    } catch (e) {
-      if (refetching && value !== undefined) return value;
-      throw e;
-    }
-  };
-}
 
 export default function ChatScreen() {
   const me = () => user()!;
