@@ -10,12 +10,13 @@
  * and nothing here ever falls back to plaintext. Loaded with a dynamic import after sign-in, so
  * the login screen does not download the crypto library.
  */
+import { HubSnapshot } from './hubSnapshot';
 import type { PublicUser } from '../../../protocol/auth';
 import type { EnvelopeOut } from '../../../protocol/frames';
 import type { HubServerFrame, HubSettings } from '../../../protocol/hub';
 import { eachLimited, packDeliveries, slicesByUser, type DeliverItem } from './batching';
 import { batchedSessions } from './sessionBatch';
-import { createSignal } from 'solid-js';
+import { createSignal, untrack } from 'solid-js';
 import {
   CryptoError,
   Kind,
@@ -188,6 +189,7 @@ export class Engine {
       // A delivery sent just before the socket dropped may never have been read, and its
       // confirmation would be lost either way: send it again rather than wait out the timeout.
       open: () => {
+        this.hubSnapshot.begin();
         for (const items of packDeliveries([...this.pendingDeliveries.values()].map((p) => p.item))) this.hub.send({ type: 'deliver-many', items });
       },
       frame: (f) => this.onHubFrame(f as HubServerFrame),
@@ -371,9 +373,21 @@ export class Engine {
 
   private readonly hubListeners = new Set<(f: HubServerFrame) => void>();
 
-  /** Calls `listener` with every frame the hub sends (unread counts, presence, typing…); returns the unsubscribe. */
+  /** The current connection's opening frames, for listeners that subscribe after they came. */
+  private readonly hubSnapshot = new HubSnapshot();
+
+  /**
+   * Calls `listener` with every frame the hub sends (unread counts, presence, typing…), starting
+   * with what it missed of the current connection's snapshot (the unread counts and `ready`);
+   * returns the unsubscribe.
+   */
   onHub(listener: (f: HubServerFrame) => void): () => void {
     this.hubListeners.add(listener);
+    // Untracked: a listener subscribed inside an effect would otherwise make that effect depend on
+    // what it reads while taking the frames, and subscribe (and be handed them) again on each change.
+    untrack(() => {
+      for (const f of this.hubSnapshot.missed()) listener(f);
+    });
     return () => this.hubListeners.delete(listener);
   }
 
@@ -386,6 +400,7 @@ export class Engine {
   }
 
   private onHubFrame(f: HubServerFrame): void {
+    this.hubSnapshot.record(f);
     if (f.type === 'ready' || f.type === 'settings') this.hubSettingsSignal[1](f.settings);
     // Someone approved or removed a device: re-read members' devices before the next send.
     // A membership may have changed (joined, left, removed): re-read members before the next send too.

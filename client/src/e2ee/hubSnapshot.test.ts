@@ -1,0 +1,30 @@
+/** A listener that subscribes after a hub connection's opening frames still gets them, once, in order. */
+import { describe, expect, it } from 'vitest';
+import type { HubServerFrame } from '../../../protocol/hub';
+import { HubSnapshot } from './hubSnapshot';
+
+const unread = (channelId: string, unread: number): HubServerFrame => ({ type: 'unread', channelId, head: unread, readSeq: 0, unread, mentions: 0 });
+const ready = { type: 'ready', userId: 'u', deviceId: 'd', settings: { readReceipts: true } } as HubServerFrame;
+
+describe('HubSnapshot', () => {
+  it('keeps the frames up to and including ready, and nothing after', () => {
+    const s = new HubSnapshot();
+    s.begin();
+    for (const f of [unread('a', 1), unread('b', 0), ready, unread('a', 2), { type: 'typing', channelId: 'a', userId: 'x' } as HubServerFrame]) s.record(f);
+    expect(s.missed()).toEqual([unread('a', 1), unread('b', 0), ready]);
+  });
+
+  it('holds a snapshot still arriving, and starts again with each connection', () => {
+    const s = new HubSnapshot();
+    expect(s.missed()).toEqual([]);
+    s.begin();
+    s.record(unread('a', 1));
+    expect(s.missed()).toEqual([unread('a', 1)]);
+    s.record(ready);
+    s.begin();
+    expect(s.missed()).toEqual([]);
+    s.record(unread('c', 3));
+    s.record(ready);
+    expect(s.missed()).toEqual([unread('c', 3), ready]);
+  });
+});
