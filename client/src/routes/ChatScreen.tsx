@@ -253,11 +253,14 @@ export default function ChatScreen() {
     if (list && !list.some((c) => c.id === here)) return;
     let reads: unknown[] = [];
     await startTransition(() => void (reads = [refetchCommunityView(), refetchCommMembers(), refetchRoles(), refetchEmoji(), refetchTheme()]));
-    await Promise.allSettled(reads);
+    const [view] = await Promise.allSettled(reads);
     // The channel on screen may be the one just deleted (its settings dialog deletes it): its
     // members are read again only while it is still there, not asked of the server as a 404.
+    // Judged on the view this read just fetched: the resource's own value is still the one from
+    // before while the transition runs (a CI run asked for a deleted channel's members so).
+    const fresh = view?.status === 'fulfilled' ? (view.value as ReturnType<typeof community>) : untrack(community);
     const open = untrack(channelId);
-    if (open && untrack(community)?.channels.some((c) => c.id === open)) await startTransition(() => void refetchConvMembers());
+    if (open && fresh?.channels.some((c) => c.id === open)) await startTransition(() => void refetchConvMembers());
   };
   onCleanup(() => clearTimeout(readTimer));
   // Removed from the community on screen (kicked, banned), whichever re-read of the list noticed
