@@ -20,7 +20,7 @@ import { IDBFactory } from 'fake-indexeddb';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { STATE_VERSION, decode, encode, readState, writeState, type BotState } from './stateFile';
-import { SUBPROTOCOL } from '../protocol/frames';
+import { SUBPROTOCOL } from '../protocol/subprotocol';
 
 const DEFAULT_STATE = '.chatalot-post.json';
 /** How long one post may take in all (connect, distribute keys, send, ack), ms. */
