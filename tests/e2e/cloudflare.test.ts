@@ -4,12 +4,15 @@
  * ships, Miniflare's D1, R2 and Durable Object storage, the Argon2 Wasm module), and the same
  * flows against `npm start` in the same run, for the timings side by side:
  *   register (the owner's first run, a community, a member from its invite link),
- *   a channel conversation, a DM (a request, accepted),
+ *   a channel conversation, a file sent and downloaded (into R2 under wrangler dev), a DM
+ *   (a request, accepted),
  *   catch-up after reconnect (offline while three arrive, one queued, back online in order),
  *   key backup restore (a new device reads the history only after the recovery code).
  * Afterwards every byte each runtime stored holds no canary (V1).
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { acceptDmRequest, browserSuite, communityOfTwo, expectNoCanaries, log, messageWith, send, signInAs, startDm, type BrowserSuite, type Runtime } from './helpers';
@@ -40,8 +43,8 @@ for (const runtime of ['wrangler dev', 'npm start'] as Runtime[]) {
       took[flow] = performance.now() - started;
     };
 
-    it('register, channel, DM, catch-up after reconnect and key backup restore work, and nothing stored holds a canary', async () => {
-      const canaries = Array.from({ length: 5 }, (_, i) => `cf${i}x${randomBytes(12).toString('hex')}`);
+    it('register, channel, a file (R2 under wrangler dev), DM, catch-up after reconnect and key backup restore work, and nothing stored holds a canary', async () => {
+      const canaries = Array.from({ length: 6 }, (_, i) => `cf${i}x${randomBytes(12).toString('hex')}`);
       const { server, pages } = suite;
       const alice = await pages.newPage();
       const bob = await pages.newPage();
@@ -59,6 +62,18 @@ for (const runtime of ['wrangler dev', 'npm start'] as Runtime[]) {
         await expect.poll(() => messageWith(bob, canaries[0]!).count(), { timeout: 30_000 }).toBe(1);
         await send(bob, `Reply ${canaries[1]}`);
         await expect.poll(() => messageWith(alice, canaries[1]!).count(), { timeout: 30_000 }).toBe(1);
+      });
+
+      await timed('file: sent, downloaded byte-identical', async () => {
+        const bytes = Buffer.from(`notes ${canaries[5]}\n${randomBytes(150_000).toString('base64')}\n`);
+        const name = `${canaries[5]}-notes.txt`;
+        await alice.getByTestId('file-input').setInputFiles({ name, mimeType: 'text/plain', buffer: bytes });
+        await expect.poll(() => alice.getByTestId('pending-file').filter({ hasText: 'Ready' }).count(), { timeout: 30_000 }).toBe(1);
+        await send(alice, 'the notes');
+        const message = messageWith(bob, 'the notes');
+        await expect.poll(() => message.getByTestId('file-card').count(), { timeout: 30_000 }).toBe(1);
+        const [download] = await Promise.all([bob.waitForEvent('download'), message.getByRole('button', { name: `Download ${name}` }).click()]);
+        expect(Buffer.compare(readFileSync((await download.path())!), bytes)).toBe(0);
       });
 
       await timed('DM: started, accepted, a message each way', async () => {
@@ -112,6 +127,13 @@ for (const runtime of ['wrangler dev', 'npm start'] as Runtime[]) {
       expect(pages.problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|WebSocket|401|404|409/.test(p))).toEqual([]);
       await pages.closeAll();
       await server.kill();
+      if (runtime === 'wrangler dev') {
+        // The file went to the R2 simulator (Miniflare keeps object bodies as blob files), which
+        // the canary scan below reads with the rest.
+        const stored = (readdirSync(server.dataDir, { recursive: true }) as string[]).filter((p) => /(^|[\\/])r2[\\/]/.test(p) && /[\\/]blobs[\\/]/.test(p));
+        expect(stored.length).toBeGreaterThan(0);
+        expect(stored.some((p) => statSync(join(server.dataDir, p)).isFile() && statSync(join(server.dataDir, p)).size > 150_000)).toBe(true);
+      }
       expectNoCanaries(server.dataDir, canaries);
     }, 240_000);
   });
