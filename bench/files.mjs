@@ -144,7 +144,7 @@ try {
       alice.evaluate(async () => {
         const blob = await (await fetch(`/api/files/${window.benchPlainId}/content`, { headers: window.benchAuth })).blob();
         const a = document.createElement('a');
-        a.href = URL.createObjectURL(blob);
+        a.href = window.benchPlainUrl = URL.createObjectURL(blob);
         a.download = 'plain.bin';
         document.body.appendChild(a);
         a.click();
@@ -154,6 +154,9 @@ try {
     await download.path();
     const ms = Date.now() - t;
     await download.delete();
+    // The page's Blob is let go, or three of a 400 MiB file fill the browser's blob storage and
+    // the next fetch().blob() never settles.
+    await alice.evaluate(() => URL.revokeObjectURL(window.benchPlainUrl));
     return ms;
   };
   // The encrypted transfers, through the app: the file button until the upload is Ready, send;
