@@ -16,6 +16,7 @@ import { take, type Bucket } from '../protocol/rateLimit';
 import { MAX_FRAME_BYTES, MAX_HISTORY_PAGE } from '../protocol/limits';
 import { has, mayModerate, Permission } from '../protocol/permissions';
 import { sequence } from '../protocol/sequence';
+import { webhookSender } from '../protocol/webhooks';
 import { pack } from '../protocol/pack';
 import { FRANKED_KINDS, type FrankingContext } from '../protocol/franking';
 import { CALL_SIGNAL_RATE_PER_SECOND, type CallMedia, type CallParticipant } from '../protocol/calls';
@@ -1070,7 +1071,3 @@ function isPost(kind: EnvelopeOut['kind']): boolean {
   return (kind ?? 'message') === 'message' || kind === 'webhook';
 }
 
-/** The `sender` of a webhook's posts: never a user id (those have no dot). */
-export function webhookSender(webhookId: string): string {
-  return `webhook.${webhookId}`;
-}

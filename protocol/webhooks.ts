@@ -9,6 +9,19 @@
  */
 import * as v from 'valibot';
 
+/** The `sender` of a webhook's posts: never a user id (those have no dot). */
+export function webhookSender(webhookId: string): string {
+  return `webhook.${webhookId}`;
+}
+
+/**
+ * Whether an envelope's `sender` is a webhook's: a device that never read the post (it was
+ * deleted before this device saw it) still names it a webhook, not "someone".
+ */
+export function isWebhookSender(sender: string): boolean {
+  return sender.startsWith('webhook.');
+}
+
 /** Longest `content` (characters), as Discord's. */
 export const MAX_WEBHOOK_CONTENT = 2_000;
 export const MAX_WEBHOOK_NAME = 80;

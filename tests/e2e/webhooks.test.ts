@@ -8,7 +8,7 @@
  * nature); Bob's own encrypted message beside it leaves no trace of its canary.
  */
 import { describe, expect, it } from 'vitest';
-import { browserSuite, communityOfTwo, expectNoCanaries, filesUnder, messageWith, needles, send, seriousViolations } from './helpers';
+import { browserSuite, communityOfTwo, expectNoCanaries, filesUnder, log, messageWith, needles, send, seriousViolations, signInAs } from './helpers';
 import { readFileSync } from 'node:fs';
 
 const suite = browserSuite();
@@ -71,6 +71,24 @@ describe('incoming webhooks', () => {
     expect((await post(url, { content: 'old url' })).status).toBe(404);
     expect((await post(fresh, { content: 'fresh url works' })).status).toBe(204);
     await expect.poll(() => messageWith(bob, 'fresh url works').count(), { timeout: 30_000 }).toBe(1);
+    // A moderator deletes a webhook's post from its toolbar (Bob, a plain member, cannot). Bob's
+    // device keeps the name it read; a device that never read the post (the name went with its
+    // text) names it a webhook, not "someone".
+    expect(await messageWith(bob, 'fresh url works').getByRole('button', { name: 'Delete message' }).count()).toBe(0);
+    const spam = messageWith(alice, 'fresh url works');
+    await spam.getByRole('button', { name: 'Delete message' }).click();
+    await spam.getByRole('button', { name: 'Confirm delete' }).click();
+    const tombstone = log(bob).locator('li.message.deleted');
+    await expect.poll(() => tombstone.count(), { timeout: 30_000 }).toBe(1);
+    expect(await messageWith(bob, 'fresh url works').count()).toBe(0);
+    expect(await tombstone.locator('.sender').textContent()).toBe('CI');
+    const tablet = await suite.pages.newPage();
+    await signInAs(tablet, suite.server.url, 'bob');
+    await tablet.goto(channelUrl);
+    const unseen = log(tablet).locator('li.message.deleted');
+    await expect.poll(() => unseen.count(), { timeout: 30_000 }).toBe(1);
+    expect(await unseen.locator('.sender').textContent()).toBe('Webhook');
+    await tablet.close();
     // Opened again, the list counts both posts.
     await dialog.getByRole('button', { name: 'Close' }).click();
     await alice.getByRole('button', { name: 'Webhooks' }).click();

@@ -9,6 +9,7 @@
  * available the composer is disabled, because nothing is ever sent in plaintext.
  */
 import { MAX_MENTIONS, type Mentions } from '../../../protocol/frames';
+import { isWebhookSender } from '../../../protocol/webhooks';
 import { listFormat, locale, t } from '../i18n';
 import { createEffect, createMemo, createResource, createSignal, For, on, onCleanup, Show } from 'solid-js';
 import { ApiRequestError } from '../api/http';
@@ -96,6 +97,8 @@ export function MessagePane(props: {
   isBlocked?: (userId: string) => boolean;
   /** Whether this user may pin here (MANAGE_MESSAGES in a community channel; anyone in a DM); the button is not offered otherwise. */
   canPin?: boolean;
+  /** Whether this user may delete `sender`'s messages (MANAGE_MESSAGES in a community channel, over a lower rank or a webhook). */
+  canDeleteOthers?: (sender: string) => boolean;
 }) {
   const [draft, setDraft] = createSignal('');
   const [editing, setEditing] = createSignal<ViewMessage | null>(null);
@@ -181,8 +184,11 @@ export function MessagePane(props: {
   createEffect(() => setMessages(reconcile(props.session?.view() ?? [], { key: 'key', merge: false })));
   const online = () => !!props.session && !props.session.socket.down() && props.hubOnline;
   const canSend = () => !!props.session && !props.cryptoError && !props.readOnly;
-  /** Who a row names: the person, or for a webhook's post the name it asked for (else the webhook's own name). */
-  const senderName = (m: ViewMessage) => (m.imported ? m.imported.author : m.webhook ? (m.webhook.username ?? m.webhook.name) : props.nameOf(m.sender));
+  /**
+   * Who a row names: the person, or for a webhook's post the name it asked for (else the webhook's
+   * own name); a deleted webhook post, whose name went with its text, is named "Webhook".
+   */
+  const senderName = (m: ViewMessage) => (m.imported ? m.imported.author : m.webhook ? (m.webhook.username ?? m.webhook.name) : isWebhookSender(m.sender) ? t('Webhook') : props.nameOf(m.sender));
   /** A received message's lock follows what this device knows about its sender now (verified since, or key changed). */
   const lockOf = (m: ViewMessage): ViewMessage['lock'] => {
     if (m.lock.kind !== 'status' || m.lock.status === 'not-encrypted' || !props.trustOf || m.sender === props.me) return m.lock;
@@ -552,7 +558,7 @@ export function MessagePane(props: {
     props.session?.enqueue('delete', { v: 1 }, m.seq);
     // Its files go with it: only this device knows which they are (their ids are inside the
     // message's ciphertext), and the sender (their uploader) may delete them.
-    for (const f of m.files) void deleteFile(f.id).catch(() => undefined);
+    if (m.sender === props.me) for (const f of m.files) void deleteFile(f.id).catch(() => undefined);
   };
 
   return (
@@ -842,6 +848,8 @@ export function MessagePane(props: {
                     <button type="button" class="tool" onClick={() => startEdit(m)} aria-label={t('Edit message')}>
                       {t('Edit')}
                     </button>
+                  </Show>
+                  <Show when={m.sender === props.me || props.canDeleteOthers?.(m.sender)}>
                     <button type="button" class="tool danger" onClick={() => remove(m)} aria-label={confirming() === m.seq ? t('Confirm delete') : t('Delete message')}>
                       {confirming() === m.seq ? t('Confirm delete') : t('Delete')}
                     </button>
@@ -854,7 +862,7 @@ export function MessagePane(props: {
                   onSubmit={(e) => {
                     e.preventDefault();
                     const target = new FormData(e.currentTarget).get('target');
-                    if (typeof target === 'string' && m.text) props.onForward?.(target, `${t('Forwarded from {name}:', { name: props.nameOf(m.sender) })}\n> ${m.text.replace(/\n/g, '\n> ')}`);
+                    if (typeof target === 'string' && m.text) props.onForward?.(target, `${t('Forwarded from {name}:', { name: senderName(m) })}\n> ${m.text.replace(/\n/g, '\n> ')}`);
                     setForwarding(null);
                   }}
                 >

@@ -15,6 +15,7 @@ import { warmTimeFormats } from '../components/messages/messageTime';
 import { preferences } from '../stores/preferences';
 import { createEffect, createMemo, createResource, createRoot, createSignal, For, lazy, on, onCleanup, Show, startTransition, Suspense, untrack } from 'solid-js';
 import { Permission, RANK, type BuiltInRole } from '../../../protocol/permissions';
+import { isWebhookSender } from '../../../protocol/webhooks';
 import { keepOnFailure } from '../api/keepOnFailure';
 import { acceptDm, channelMembers, communityTheme, createDm, kickMember, communityMembers, declineDm, getCommunity, leaveDm, listCommunities, listDms, listRoles, type Channel, type CommunityMember, type Dm, setDmDisappearing } from '../api/communities';
 import { ChannelSettingsDialog } from '../components/ChannelSettingsDialog';
@@ -560,6 +561,9 @@ export default function ChatScreen() {
     forwardTargets: forwardTargets(),
     onForward,
     canPin: !currentChannel() || can(Permission.MANAGE_MESSAGES),
+    // As the room decides (ChannelRoom.check): a moderator deletes a lower rank's message or a webhook's post.
+    canDeleteOthers: (sender: string) =>
+      !!currentChannel() && can(Permission.MANAGE_MESSAGES) && (isWebhookSender(sender) || RANK[(commMembers()?.find((c) => c.userId === sender)?.role ?? 'member') as BuiltInRole] < RANK[community()?.role ?? 'member']),
   });
 
   // ── Panels, drawer and dialogs ─────────────────────────────────────────────────────────────
