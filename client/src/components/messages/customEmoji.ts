@@ -21,13 +21,18 @@ export function customEntries(images: ReadonlyMap<string, string> | undefined): 
   return [...(images ?? [])].map(([name, id]) => ({ emoji: `:${name}:`, name, image: imageUrl(id) }));
 }
 
+/** Whether `text` may hold a custom emoji's `:name:` (then its HTML goes through withCustomEmoji). */
+export function mayHaveCustomEmoji(text: string, images: ReadonlyMap<string, string> | undefined): boolean {
+  return !!images && images.size > 0 && ANY_SHORTCODE.test(text);
+}
+
 /**
  * Sanitized message HTML with `:name:` in its text (not in code) made into the emoji's picture.
  * Works on the parsed DOM, never on the HTML string, so nothing is ever inserted inside a tag or
  * an attribute; the picture's only attributes are ours.
  */
 export function withCustomEmoji(html: string, images: ReadonlyMap<string, string> | undefined): string {
-  if (!images || images.size === 0 || !ANY_SHORTCODE.test(html)) return html;
+  if (!images || !mayHaveCustomEmoji(html, images)) return html;
   const template = document.createElement('template');
   template.innerHTML = html;
   const walker = document.createTreeWalker(template.content, NodeFilter.SHOW_TEXT);
