@@ -43,7 +43,9 @@ const TRACE = process.argv.includes('--trace');
 async function audit(name, url, port, check) {
   const out = [];
   for (const [preset, config] of PRESETS) {
-    const result = await lighthouse(url, { port, output: 'json', logLevel: 'error', onlyCategories: CATEGORIES, disableStorageReset: true }, config);
+    // With --trace the trace carries V8's CPU samples too, so a long task can be traced to its functions.
+    const flags = { port, output: 'json', logLevel: 'error', onlyCategories: CATEGORIES, disableStorageReset: true, ...(TRACE ? { additionalTraceCategories: 'disabled-by-default-v8.cpu_profiler' } : {}) };
+    const result = await lighthouse(url, flags, config);
     const lhr = result.lhr;
     await check?.(lhr);
     // The whole report, for the diagnostics (long tasks, boot-up time, main-thread breakdown).
