@@ -75,6 +75,7 @@ describe('incoming webhooks', () => {
     // device keeps the name it read; a device that never read the post (the name went with its
     // text) names it a webhook, not "someone".
     expect(await messageWith(bob, 'fresh url works').getByRole('button', { name: 'Delete message' }).count()).toBe(0);
+    expect(await messageWith(alice, E2EE_CANARY).getByRole('button', { name: 'Delete message' }).count()).toBe(1); // the owner over a member
     const spam = messageWith(alice, 'fresh url works');
     await spam.getByRole('button', { name: 'Delete message' }).click();
     await spam.getByRole('button', { name: 'Confirm delete' }).click();

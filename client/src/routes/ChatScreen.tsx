@@ -14,7 +14,7 @@ import { listFormat, locale, t } from '../i18n';
 import { warmTimeFormats } from '../components/messages/messageTime';
 import { preferences } from '../stores/preferences';
 import { createEffect, createMemo, createResource, createRoot, createSignal, For, lazy, on, onCleanup, Show, startTransition, Suspense, untrack } from 'solid-js';
-import { Permission, RANK, type BuiltInRole } from '../../../protocol/permissions';
+import { mayModerate, Permission, RANK, type BuiltInRole } from '../../../protocol/permissions';
 import { isWebhookSender } from '../../../protocol/webhooks';
 import { keepOnFailure } from '../api/keepOnFailure';
 import { acceptDm, channelMembers, communityTheme, createDm, kickMember, communityMembers, declineDm, getCommunity, leaveDm, listCommunities, listDms, listRoles, type Channel, type CommunityMember, type Dm, setDmDisappearing } from '../api/communities';
@@ -561,9 +561,12 @@ export default function ChatScreen() {
     forwardTargets: forwardTargets(),
     onForward,
     canPin: !currentChannel() || can(Permission.MANAGE_MESSAGES),
-    // As the room decides (ChannelRoom.check): a moderator deletes a lower rank's message or a webhook's post.
+    // As the room decides (ChannelRoom.check, docs/permissions.md): MANAGE_MESSAGES over an author
+    // who does not outrank you (someone no longer here counts as a member), or a webhook's post.
     canDeleteOthers: (sender: string) =>
-      !!currentChannel() && can(Permission.MANAGE_MESSAGES) && (isWebhookSender(sender) || RANK[(commMembers()?.find((c) => c.userId === sender)?.role ?? 'member') as BuiltInRole] < RANK[community()?.role ?? 'member']),
+      !!currentChannel() &&
+      can(Permission.MANAGE_MESSAGES) &&
+      (isWebhookSender(sender) || mayModerate(RANK[community()?.role ?? 'member'], RANK[(commMembers()?.find((c) => c.userId === sender)?.role ?? 'member') as BuiltInRole])),
   });
 
   // ── Panels, drawer and dialogs ─────────────────────────────────────────────────────────────
