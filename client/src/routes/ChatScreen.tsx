@@ -658,6 +658,10 @@ export default function ChatScreen() {
   ]);
   const searchPeople = createMemo(() => [{ id: me().id, name: nameOf(me().id) }, ...[...names().entries()].filter(([id]) => id !== me().id).map(([id, name]) => ({ id, name }))]);
 
+  const [dialogsMade, setDialogsMade] = createSignal(false);
+  const dialogsTimer = setTimeout(() => setDialogsMade(true));
+  onCleanup(() => clearTimeout(dialogsTimer));
+
   const focusComposer = (e: Event) => {
     e.preventDefault();
     document.getElementById('composer-input')?.focus();
@@ -938,6 +942,9 @@ export default function ChatScreen() {
         </Show>
       </main>
 
+      {/* The closed dialogs are made a task after the screen: not needed to draw it, they made
+          its first render on a phone one long task (bench:lighthouse). */}
+      <Show when={dialogsMade()}>
       <SearchPanel
         open={searching()}
         onClose={() => setSearching(false)}
@@ -992,6 +999,7 @@ export default function ChatScreen() {
           nameOf={memberName}
           onChanged={() => (void refetchCommMembers(), void refetchRoles())}
         />
+      </Show>
       </Show>
     </div>
   );
