@@ -169,6 +169,19 @@ describe('encrypted files in the browser', () => {
     await expect.poll(stored, { timeout: 20_000 }).toBe(before - 1);
     await expect.poll(() => log(bob).getByTestId('attachment-image').count(), { timeout: 20_000 }).toBe(2);
 
+    // A moderator's delete takes the files too: the owner deletes Bob's message from its toolbar,
+    // and her device, which read the file's id in the message, deletes the file.
+    const beforeBobs = stored();
+    await bob.getByTestId('file-input').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from(`notes ${randomBytes(2_000).toString('hex')}`) });
+    await sendWithFiles(bob, 'notes from bob', 1);
+    await expect.poll(stored, { timeout: 20_000 }).toBe(beforeBobs + 1);
+    const bobs = messageWith(alice, 'notes from bob');
+    await expect.poll(() => bobs.getByTestId('file-card').count(), { timeout: 30_000 }).toBe(1);
+    await bobs.getByRole('button', { name: 'Delete message' }).click();
+    await bobs.getByRole('button', { name: 'Confirm delete' }).click();
+    await expect.poll(stored, { timeout: 20_000 }).toBe(beforeBobs);
+    await expect.poll(() => messageWith(bob, 'notes from bob').count(), { timeout: 20_000 }).toBe(0);
+
     // A reload keeps everything (decrypted again on this device).
     await bob.reload();
     await expect.poll(() => log(bob).getByTestId('attachment-image').count(), { timeout: 30_000 }).toBe(2);

@@ -576,9 +576,10 @@ export function MessagePane(props: {
     if (confirming() !== m.seq) return setConfirming(m.seq);
     setConfirming(null);
     props.session?.enqueue('delete', { v: 1 }, m.seq);
-    // Its files go with it: only this device knows which they are (their ids are inside the
-    // message's ciphertext), and the sender (their uploader) may delete them.
-    if (m.sender === props.me) for (const f of m.files) void deleteFile(f.id).catch(() => undefined);
+    // Its files go with it: only the devices that read it know which they are (their ids are
+    // inside the message's ciphertext), and the server lets their uploader or a moderator of the
+    // conversation delete them.
+    for (const f of m.files) void deleteFile(f.id).catch(() => undefined);
   };
 
   return (
