@@ -34,7 +34,20 @@ export interface LegalDocuments {
 export const getLegal = () => api<LegalDocuments>('/api/legal', { auth: false });
 export const acceptTerms = (version: number) => api<PublicUser>('/api/me/terms', { method: 'POST', body: { version } });
 
-export const getAuthConfig = () => api<AuthConfig>('/api/auth/config', { auth: false });
+let lastAuthConfig: Promise<AuthConfig> | undefined;
+/** Reads the instance's public configuration, and remembers the read for lastAuthConfig. */
+export const getAuthConfig = () => {
+  const read = api<AuthConfig>('/api/auth/config', { auth: false });
+  lastAuthConfig = read;
+  read.catch(() => lastAuthConfig === read && (lastAuthConfig = undefined));
+  return read;
+};
+/**
+ * The configuration the app last read (it reads it as it starts), or a new read when there is
+ * none: the chat's composer asked for it again as the chat screen opened, a request of its own in
+ * a phone's longest task (bench:lighthouse).
+ */
+export const authConfig = () => lastAuthConfig ?? getAuthConfig();
 export const register = (body: InferInput<typeof RegisterRequest>) => api<AuthResponse>('/api/auth/register', { method: 'POST', body, auth: false });
 export const login = (body: InferInput<typeof LoginRequest>) => api<AuthResponse>('/api/auth/login', { method: 'POST', body, auth: false });
 export const logout = () => api<void>('/api/auth/logout', { method: 'POST', signOut: true });

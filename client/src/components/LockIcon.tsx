@@ -3,6 +3,7 @@
  * changed), an open lock for unencrypted ones, and a broken lock with the typed reason when a
  * message could not be opened. A webhook's post (never encrypted) says so in words, with no lock. The text is always in the accessible name, never colour alone.
  */
+import { createMemo } from 'solid-js';
 import { msg, t } from '../i18n';
 import type { ViewMessage } from '../stores/ChannelSession';
 
@@ -41,7 +42,8 @@ export function lockLabel(lock: ViewMessage['lock']): { text: string; tone: 'ok'
 }
 
 export function LockIcon(props: { lock: ViewMessage['lock'] }) {
-  const label = () => lockLabel(props.lock);
+  // A memo: the label is read four times (class, name, title, tone), by every row of the list.
+  const label = createMemo(() => lockLabel(props.lock));
   // A webhook's post gets words, not a lock (issue #17 item 3): nothing about it is encrypted.
   if (props.lock.kind === 'webhook') {
     return (

@@ -40,7 +40,7 @@ import { disappearLabel } from './messages/disappearing';
 import { formatSize, forgetUpload, interruptedUploads, NotTheSameFile, UploadCancelled, uploadFile, type UploadRecord } from '../files/transfer';
 import { deleteFile } from '../api/files';
 import { MAX_FILES_PER_MESSAGE, type FileRef, type LinkPreviewRef } from '../e2ee/MessageBody';
-import { getAuthConfig } from '../api/auth';
+import { authConfig } from '../api/auth';
 import { fetchLinkPreview } from '../api/linkPreview';
 import { LinkPreviewCard } from './messages/LinkPreviewCard';
 import { ConversationNotifications } from './ConversationNotifications';
@@ -434,7 +434,7 @@ export function MessagePane(props: {
   // Link previews (issue #15 item 6): when the draft holds a link and both the instance and this
   // person allow it, the page's title and description are fetched through the instance while they
   // type, shown above the composer (removable), and sent inside the message's ciphertext.
-  const [instance] = createResource(() => getAuthConfig().catch(() => null));
+  const [instance] = createResource(() => authConfig().catch(() => null));
   const [preview, setPreview] = createSignal<{ for: string; ref: LinkPreviewRef } | null>(null);
   const [noPreviewFor, setNoPreviewFor] = createSignal<string | null>(null);
   let previewTimer: ReturnType<typeof setTimeout> | undefined;
@@ -788,13 +788,14 @@ export function MessagePane(props: {
                   </Show>
                   {/* Plain text (most messages) as a text node: parsing each row's HTML cost a
                       chat's first render 13 ms of ParseHTML for 50 rows (bench:lighthouse). */}
-                  <Show when={m.text && plainText(m.text)}>
-                    <div class="text markdown">
-                      <p>{m.text}</p>
-                    </div>
-                  </Show>
-                  <Show when={m.text && !plainText(m.text)}>
-                    <div class="text markdown" innerHTML={withCustomEmoji(renderMarkdown(m.text!), props.customEmoji)} />
+                  <Show when={m.text}>
+                    {(text) => (
+                      <Show when={plainText(text())} fallback={<div class="text markdown" innerHTML={withCustomEmoji(renderMarkdown(text()), props.customEmoji)} />}>
+                        <div class="text markdown">
+                          <p>{text()}</p>
+                        </div>
+                      </Show>
+                    )}
                   </Show>
                   <Show when={m.preview}>{(p) => <LinkPreviewCard preview={p()} />}</Show>
                   <Show when={m.files.length > 0}>

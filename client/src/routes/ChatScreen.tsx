@@ -16,7 +16,7 @@ import { preferences } from '../stores/preferences';
 import { createEffect, createMemo, createResource, createRoot, createSignal, For, lazy, on, onCleanup, Show, startTransition, Suspense, untrack } from 'solid-js';
 import { mayModerate, Permission, RANK, type BuiltInRole } from '../../../protocol/permissions';
 import { isWebhookSender } from '../../../protocol/webhooks';
-import { keepOnFailure } from '../api/keepOnFailure';
+import { keepIfSame, keepOnFailure } from '../api/keepOnFailure';
 import { acceptDm, channelMembers, communityTheme, createDm, kickMember, communityMembers, declineDm, getCommunity, leaveDm, listCommunities, listDms, listRoles, type Channel, type CommunityMember, type Dm, setDmDisappearing } from '../api/communities';
 import { ChannelSettingsDialog } from '../components/ChannelSettingsDialog';
 import { WebhooksDialog } from '../components/WebhooksDialog';
@@ -157,8 +157,8 @@ export default function ChatScreen() {
   // ── Communities, DMs, members ──────────────────────────────────────────────────────────────
   const [communities, { refetch: refetchCommunities }] = createResource(keepOnFailure(async () => (await listCommunities()).communities));
   // Every community's channels, so the rail can sum each one's unread counts.
-  const [views, { refetch: refetchViews }] = createResource(communities, (list) => Promise.all(list.map((c) => getCommunity(c.id).catch(() => null))));
-  const [community, { refetch: refetchCommunityView }] = createResource(communityId, (id) => getCommunity(id).catch(() => null));
+  const [views, { refetch: refetchViews }] = createResource(communities, keepIfSame((list: { id: string }[]) => Promise.all(list.map((c) => getCommunity(c.id).catch(() => null)))));
+  const [community, { refetch: refetchCommunityView }] = createResource(communityId, keepIfSame((id: string) => getCommunity(id).catch(() => null)));
   const refetchCommunity = () => (void refetchCommunityView(), void refetchViews());
   const [dmLists, { refetch: refetchDms }] = createResource(keepOnFailure(listDms));
   const dms = () => dmLists()?.dms;
@@ -168,19 +168,19 @@ export default function ChatScreen() {
   /** Whether the open route is a request to this user: a boolean memo, so the session moves only when it changes. */
   const requestOpen = createMemo(() => currentRequest() !== undefined);
   // Not for a request to this user: its member list opens only once they accept (then this reads it).
-  const [convMembers, { refetch: refetchConvMembers }] = createResource<ConversationMember[], string>(() => (requestOpen() ? null : channelId()), (id, { value, refetching }) =>
+  const [convMembers, { refetch: refetchConvMembers }] = createResource<ConversationMember[], string>(() => (requestOpen() ? null : channelId()), keepIfSame((id, { value, refetching }) =>
     channelMembers(id)
       .then((r) => (learnNames(r.members), r.members))
       .catch((): ConversationMember[] => (refetching ? value : undefined) ?? []),
-  );
+  ));
   /** The conversation's encrypted webhooks' bot accounts (issue #17 item 4): their posts carry a badge. */
   const bots = createMemo(() => new Set((convMembers() ?? []).filter((m) => m.bot).map((m) => m.userId)));
-  const [commMembers, { refetch: refetchCommMembers }] = createResource<CommunityMember[], string>(communityId, (id, { value, refetching }) =>
+  const [commMembers, { refetch: refetchCommMembers }] = createResource<CommunityMember[], string>(communityId, keepIfSame((id, { value, refetching }) =>
     communityMembers(id)
       .then((r) => (learnNames(r.members), r.members))
       .catch((): CommunityMember[] => (refetching ? value : undefined) ?? []),
-  );
-  const [roles, { refetch: refetchRoles }] = createResource(communityId, (id) => listRoles(id).then((r) => r.roles, () => []));
+  ));
+  const [roles, { refetch: refetchRoles }] = createResource(communityId, keepIfSame((id: string) => listRoles(id).then((r) => r.roles, () => [])));
   // The community's custom emoji (issue #13 item 6): `:name:` in its messages and reactions.
   /** The community's theme (issue #16 item 8): sanitized by the server, scoped to <main>, unless this device turned themes off. */
   // A signal, not a resource: the screen must not suspend while a theme loads.
@@ -189,7 +189,8 @@ export default function ChatScreen() {
     const id = untrack(communityId);
     if (!id) return setTheme(null);
     const css = await communityTheme(id).then((r) => r.css, () => null);
-    if (untrack(communityId) === id) setTheme({ id, css });
+    const now = untrack(theme);
+    if (untrack(communityId) === id && (now?.id !== id || now.css !== css)) setTheme({ id, css });
   };
   createEffect(on(communityId, () => void refetchTheme()));
   const themeCss = () => (preferences().communityThemes && communityId() && theme()?.id === communityId() ? (theme()?.css ?? null) : null);
@@ -203,7 +204,7 @@ export default function ChatScreen() {
     document.adoptedStyleSheets = css ? [...others, themeSheet] : others;
   });
   onCleanup(() => (document.adoptedStyleSheets = document.adoptedStyleSheets.filter((x) => x !== themeSheet)));
-  const [customEmoji, { refetch: refetchEmoji }] = createResource(communityId, (id) => listEmoji(id).then((r) => r.emoji, () => []));
+  const [customEmoji, { refetch: refetchEmoji }] = createResource(communityId, keepIfSame((id: string) => listEmoji(id).then((r) => r.emoji, () => [])));
   // Read only once ready: the messages never wait (under Suspense) for the emoji list; until it
   // arrives `:name:` shows as text.
   const emojiImages = createMemo(() => new Map((customEmoji.state === 'ready' || customEmoji.state === 'refreshing' ? (customEmoji.latest ?? []) : []).map((e) => [e.name, e.imageId])));
@@ -530,9 +531,11 @@ export default function ChatScreen() {
 
   const otherMemberIds = () => (convMembers() ?? []).map((m) => m.userId).filter((id) => id !== me().id);
   const roleNames = (ids: string[]) => ids.map((id) => roles()?.find((r) => r.id === id)?.name).filter((n): n is string => !!n);
+  /** The community's members by id: the member list and each row's delete check look one up. */
+  const commMemberById = createMemo(() => new Map((commMembers() ?? []).map((c) => [c.userId, c])));
   const memberRows = (): MemberRow[] =>
     (convMembers() ?? []).map((m) => {
-      const inCommunity = commMembers()?.find((c) => c.userId === m.userId);
+      const inCommunity = commMemberById().get(m.userId);
       return { userId: m.userId, name: nameOf(m.userId), avatarId: avatarOf(m.userId), roles: roleNames(inCommunity?.roles ?? []), ...(inCommunity ? { role: inCommunity.role } : {}) };
     });
 
@@ -566,7 +569,7 @@ export default function ChatScreen() {
     canDeleteOthers: (sender: string) =>
       !!currentChannel() &&
       can(Permission.MANAGE_MESSAGES) &&
-      (isWebhookSender(sender) || mayModerate(RANK[community()?.role ?? 'member'], RANK[(commMembers()?.find((c) => c.userId === sender)?.role ?? 'member') as BuiltInRole])),
+      (isWebhookSender(sender) || mayModerate(RANK[community()?.role ?? 'member'], RANK[(commMemberById().get(sender)?.role ?? 'member') as BuiltInRole])),
   });
 
   // ── Panels, drawer and dialogs ─────────────────────────────────────────────────────────────
