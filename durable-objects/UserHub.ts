@@ -194,9 +194,11 @@ export class UserHub {
     }
     await this.enqueue(conn, async () => {
       for (const m of await this.visibleMarkers()) this.reply(conn, { type: 'unread', ...unreadOf(m) });
-      this.reply(conn, { type: 'ready', userId: conn.identity.userId, deviceId: conn.identity.deviceId, settings: this.store.settings() });
-      // A device that connects (or reloads) while a DM call rings starts ringing too.
       const now = this.clock();
+      const changedAt = this.store.listsChangedAt();
+      const listsChangedAgo = changedAt === undefined ? null : Math.max(0, now - changedAt);
+      this.reply(conn, { type: 'ready', userId: conn.identity.userId, deviceId: conn.identity.deviceId, settings: this.store.settings(), listsChangedAgo });
+      // A device that connects (or reloads) while a DM call rings starts ringing too.
       for (const [channelId, r] of this.ringing) if (now - r.at < RING_MS) this.reply(conn, { type: 'ring', channelId, from: r.from, state: 'ringing' });
       conn.identity = { ...conn.identity, sentUpTo: 0 };
       this.topUp(conn);
@@ -617,6 +619,9 @@ export class UserHub {
 
   /** RPC target: a list this user's devices show changed (members, roles, channels, DMs); they re-read it. */
   listChanged(change: ListChange): void {
+    // Remembered even with no device connected: a device that connects next learns from `ready`
+    // whether the lists it has just read may have missed a change (protocol/hub.ts).
+    this.store.putListsChangedAt(this.clock());
     this.broadcast({ type: 'changed', ...change });
   }
 

@@ -65,6 +65,9 @@ export interface HubStore {
 
   settings(): HubSettings;
   putSettings(s: HubSettings): void;
+  /** When a list change was last announced to this user (ms), undefined when never. */
+  listsChangedAt(): number | undefined;
+  putListsChangedAt(at: number): void;
   /** The user this hub belongs to, once known. */
   owner(): string | undefined;
   setOwner(userId: string): void;
@@ -197,6 +200,15 @@ export class SqliteHubStore implements HubStore {
     this.sql.exec('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', key, value);
   }
 
+  listsChangedAt(): number | undefined {
+    const raw = this.meta('listsChangedAt');
+    return raw === undefined ? undefined : Number(raw);
+  }
+
+  putListsChangedAt(at: number): void {
+    this.putMeta('listsChangedAt', String(at));
+  }
+
   settings(): HubSettings {
     const raw = this.meta('settings');
     return raw ? { ...DEFAULT_SETTINGS, ...(JSON.parse(raw) as Partial<HubSettings>) } : { ...DEFAULT_SETTINGS };
@@ -312,6 +324,15 @@ export class MemoryHubStore implements HubStore {
 
   settings() {
     return { ...this.settingsValue };
+  }
+
+  private listsChangedValue: number | undefined;
+  listsChangedAt() {
+    return this.listsChangedValue;
+  }
+
+  putListsChangedAt(at: number) {
+    this.listsChangedValue = at;
   }
 
   putSettings(s: HubSettings) {

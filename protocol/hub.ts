@@ -115,8 +115,13 @@ export interface DeliveryFailure {
 
 /** Hub → client frames. */
 export type HubServerFrame =
-  /** After connect: the unread snapshot (as `unread` frames) has been sent; the inbox replay follows. */
-  | { type: 'ready'; userId: string; deviceId: string; settings: HubSettings }
+  /**
+   * After connect: the unread snapshot (as `unread` frames) has been sent; the inbox replay follows.
+   * `listsChangedAgo`: how long ago, ms, the hub last announced a list change (`changed`) to this
+   * user, null when it never did; a client that read its lists after that need not read them
+   * again. Absent from servers older than it: read them again.
+   */
+  | { type: 'ready'; userId: string; deviceId: string; settings: HubSettings; listsChangedAgo?: number | null }
   | { type: 'inbox'; id: number; from: DeviceAddress; ciphertext: string; ts: number }
   /** Answer to `deliver`: stored for every device not listed in `failed`. */
   | { type: 'delivered'; clientMsgId: string; ts: number; failed: DeliveryFailure[]; duplicate?: true }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerUser, type TestUser } from '../helpers/accounts';
 import { startServer, type RunningServer } from '../helpers/server';
 import type { TestSocket } from '../helpers/socket';
+import type { HubServerFrame } from '../../protocol/hub';
 import { api, community, join, uname } from '../communities/fixture';
 import { addDevice, hubFrames, nextHub, openHub, settle } from './helpers';
 
@@ -77,5 +78,30 @@ describe('hub: lists change live', () => {
 
     expect((await api(server, u.outsider, 'POST', `/api/dms/${r.body.channel.id}/accept`)).status).toBe(200);
     await expect.poll(() => dmChanges(hub.asker), { timeout: 10_000 }).toBe(a0 + 2);
+  });
+
+  it("12.5: `ready` says how long ago the user's lists last changed, also for a change made while none of their devices was connected", async () => {
+    const readyOf = async (user: TestUser, device: string) => {
+      const s = await openHub(server, user, device);
+      const f = hubFrames(s).find((x) => x.type === 'ready') as Extract<HubServerFrame, { type: 'ready' }>;
+      s.close();
+      return f;
+    };
+    // Never told of a change: null, and a client need not read its lists again.
+    const quiet = await registerUser(server, uname('quiet'));
+    const quietDevice = await addDevice(server, quiet);
+    expect((await readyOf(quiet, quietDevice)).listsChangedAgo).toBeNull();
+
+    // A community the quiet user is in changes while their hub socket is closed.
+    const c = await community(server, u.owner);
+    const started = Date.now();
+    await join(server, u.owner, c.id, [quiet]);
+    await expect
+      .poll(async () => (await readyOf(quiet, quietDevice)).listsChangedAgo ?? null, { timeout: 10_000 })
+      .not.toBeNull();
+    const ago = (await readyOf(quiet, quietDevice)).listsChangedAgo!;
+    // Bounded by the time this test has taken since the change (measured, not assumed).
+    expect(ago).toBeGreaterThanOrEqual(0);
+    expect(ago).toBeLessThanOrEqual(Date.now() - started + 1_000);
   });
 });

@@ -17,6 +17,7 @@ import { createEffect, createMemo, createResource, createRoot, createSignal, For
 import { mayModerate, Permission, RANK, type BuiltInRole } from '../../../protocol/permissions';
 import { isWebhookSender } from '../../../protocol/webhooks';
 import { keepIfSame, keepOnFailure } from '../api/keepOnFailure';
+import { listsMayHaveMissedChanges } from '../stores/listsFreshness';
 import { acceptDm, channelMembers, communityTheme, createDm, kickMember, communityMembers, declineDm, getCommunity, leaveDm, listCommunities, listDms, listRoles, type Channel, type CommunityMember, type Dm, setDmDisappearing } from '../api/communities';
 import { ChannelSettingsDialog } from '../components/ChannelSettingsDialog';
 import { WebhooksDialog } from '../components/WebhooksDialog';
@@ -155,6 +156,8 @@ export default function ChatScreen() {
   const avatarOf = (id: string) => (id === me().id ? me().avatarId : avatars().get(id)) ?? null;
 
   // ── Communities, DMs, members ──────────────────────────────────────────────────────────────
+  /** When this screen last started reading all its lists (performance.now()): as it opened, then at each full re-read. */
+  let listsReadAt = performance.now();
   const [communities, { refetch: refetchCommunities }] = createResource(keepOnFailure(async () => (await listCommunities()).communities));
   // Every community's channels, so the rail can sum each one's unread counts.
   const [views, { refetch: refetchViews }] = createResource(communities, keepIfSame((list: { id: string }[]) => Promise.all(list.map((c) => getCommunity(c.id).catch(() => null)))));
@@ -245,6 +248,7 @@ export default function ChatScreen() {
     readTimer = undefined;
     const all = [...pendingReads];
     pendingReads.clear();
+    if (all.includes('all')) listsReadAt = performance.now();
     if (all.includes('dms') || all.includes('all')) void Promise.resolve(refetchDms()).catch((e: unknown) => console.debug('direct messages not read again', e));
     const communityChanged = all.filter((w) => w !== 'dms');
     if (communityChanged.length === 0) return;
@@ -287,8 +291,11 @@ export default function ChatScreen() {
         if (f.type === 'changed' && f.scope === 'account') void refreshAccount();
         else if (f.type === 'changed') reread(f.scope === 'dms' ? 'dms' : f.id);
         // Also on the first: a change made between the first list reads and the hub's connection
-        // was announced to no socket of this device.
-        else if (f.type === 'ready') (reread('all'), void refetchAnnouncements());
+        // was announced to no socket of this device. The hub says when it last announced one.
+        else if (f.type === 'ready') {
+          if (listsMayHaveMissedChanges(f.listsChangedAgo, performance.now() - listsReadAt)) reread('all');
+          void refetchAnnouncements();
+        }
       }),
     );
   });
