@@ -234,9 +234,12 @@ export class Engine {
     const store = new IndexedDbKeyStore(db);
     let device = await db.get<DeviceRecord>('device', 'self');
     let identity = await store.getIdentity();
+    /** When the server registered this device, when the list read to check it said so. */
+    let registeredAt: number | undefined;
     if (device && identity) {
       const mine = await listOwnDevices();
       const registered = mine.devices.find((d) => d.deviceId === device!.deviceId);
+      registeredAt = registered?.createdAt;
       if (!registered) device = undefined;
       else {
         const missing = oneTimePreKeysToGenerate(registered.oneTimePreKeys);
@@ -272,10 +275,13 @@ export class Engine {
     }
     const engine = new Engine(provider, store, db, identity, user.id, device.deviceId);
     // When the server registered this device (its clock, as envelopes' `ts`): nothing sent before
-    // can be re-requested (issue #20), only restored from the key backup.
-    void listOwnDevices()
-      .then((mine) => (engine.registeredAt = mine.devices.find((d) => d.deviceId === engine.deviceId)?.createdAt))
-      .catch(() => undefined);
+    // can be re-requested (issue #20), only restored from the key backup. Read once: a device
+    // already registered has it from the check above.
+    if (registeredAt !== undefined) engine.registeredAt = registeredAt;
+    else
+      void listOwnDevices()
+        .then((mine) => (engine.registeredAt = mine.devices.find((d) => d.deviceId === engine.deviceId)?.createdAt))
+        .catch(() => undefined);
     void engine.backup.start();
     void engine.lists.syncOwn().catch(() => undefined);
     return engine;
