@@ -274,6 +274,13 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
     expect(await b.storage.getFile(f2.id)).toEqual({ ...f2, received: 10, completedAt: 6_000 });
     expect(await b.storage.fileUsage(u.id)).toEqual({ bytes: 3_000_010, openUploads: 1 });
     expect(await b.storage.openUploadsFromIp(ip)).toBe(1);
+    // A purge's files: the uploader's in that channel within the window, oldest first, bounded.
+    expect((await b.storage.listFilesBy(c.channel.id, u.id, 0, 9_000, 10)).map((f) => f.id)).toEqual([f1.id, f2.id]);
+    expect((await b.storage.listFilesBy(c.channel.id, u.id, 1_001, 9_000, 10)).map((f) => f.id)).toEqual([f2.id]);
+    expect((await b.storage.listFilesBy(c.channel.id, u.id, 0, 4_999, 10)).map((f) => f.id)).toEqual([f1.id]);
+    expect((await b.storage.listFilesBy(c.channel.id, u.id, 0, 9_000, 1)).map((f) => f.id)).toEqual([f1.id]);
+    expect(await b.storage.listFilesBy(c.channel.id, 'someone-else', 0, 9_000, 10)).toEqual([]);
+    expect(await b.storage.listFilesBy('another-channel', u.id, 0, 9_000, 10)).toEqual([]);
     // Orphans: the stalled upload (before the cutoff), not the complete one; then all of the channel's.
     expect((await b.storage.listOrphanFiles(2_000, 10)).map((f) => f.id)).toEqual([f1.id]);
     expect(await b.storage.listOrphanFiles(500, 10)).toEqual([]);

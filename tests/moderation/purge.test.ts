@@ -4,6 +4,8 @@
  * every reader receives; one audit event with the count. Members cannot, nor can a moderator
  * purge someone who outranks them, nor anyone outside the community.
  */
+import { existsSync, readdirSync } from 'node:fs';
+import { join as joinPath } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnvelopeOut } from '../../protocol/frames';
 import { openChannel, type TestUser } from '../helpers/accounts';
@@ -91,5 +93,50 @@ describe('purge (issue #16 item 4)', () => {
     const audit = await api(server, owner, 'GET', '/api/admin/audit?event=messages_purged&limit=5');
     expect(audit.body.events.map((e: { detail: { count: number } }) => e.detail.count)).toEqual([3, 2]);
     for (const s of [bobA, bobB, carolA, history]) s.close();
+  });
+
+  it("16.4: a purge deletes the files the member began uploading there in its time range, not earlier ones nor anyone else's; a dry run only counts them", async () => {
+    const c = await community(server, owner);
+    await join(server, owner, c.id, [u.mod, u.bob, u.carol]);
+    await setRole(server, owner, c.id, u.mod, 'moderator');
+    const upload = async (who: TestUser) => {
+      const created = await api(server, who, 'POST', '/api/files', { channelId: c.channelId, size: 4 });
+      expect(created.status).toBe(201);
+      const id = created.body.id as string;
+      const put = await fetch(`${server.url}/api/files/${id}/parts/0`, { method: 'PUT', headers: { Authorization: `Bearer ${who.accessToken}`, 'Content-Type': 'application/octet-stream' }, body: new Uint8Array([1, 2, 3, 4]) });
+      expect(put.status).toBe(200);
+      return id;
+    };
+    const blobsOf = (id: string) => existsSync(joinPath(server.dataDir, 'blobs', 'files', id)) && readdirSync(joinPath(server.dataDir, 'blobs', 'files', id)).length > 0;
+    const readable = async (id: string) => (await fetch(`${server.url}/api/files/${id}/content`, { headers: { Authorization: `Bearer ${u.carol.accessToken}` } })).status;
+
+    const early = await upload(u.bob);
+    const bobA = await ready(u.bob, c.channelId);
+    const before = await send(bobA, 'bob-f-0001'); // the window starts at this message
+    const [late, other] = await Promise.all([upload(u.bob), upload(u.carol)]);
+    await send(bobA, 'bob-f-0002');
+    expect([await readable(early), await readable(late), await readable(other)]).toEqual([200, 200, 200]);
+
+    const purge = (body: object) => api(server, u.mod, 'POST', `/api/communities/${c.id}/members/${u.bob.id}/purge`, { channelId: c.channelId, ...body });
+    const counted = await purge({ since: before.ts, dryRun: true });
+    expect(counted.body).toMatchObject({ count: 2, files: 1, more: false, dryRun: true });
+    expect(await readable(late)).toBe(200);
+
+    const done = await purge({ since: before.ts });
+    expect(done.body).toMatchObject({ count: 2, files: 1, dryRun: false });
+    expect(done.body.channels).toEqual([{ channelId: c.channelId, count: 2, files: 1 }]);
+    expect(await readable(late)).toBe(404);
+    expect(blobsOf(late)).toBe(false);
+    // Before the window, and someone else's: kept.
+    expect([await readable(early), await readable(other)]).toEqual([200, 200]);
+    expect(blobsOf(early) && blobsOf(other)).toBe(true);
+
+    // Everything of theirs: the earlier file goes too.
+    expect((await purge({})).body).toMatchObject({ count: 0, files: 1 });
+    expect(await readable(early)).toBe(404);
+    expect(await readable(other)).toBe(200);
+    const audit = await api(server, owner, 'GET', '/api/admin/audit?event=messages_purged&limit=2');
+    expect(audit.body.events.map((e: { detail: { files: number } }) => e.detail.files)).toEqual([1, 1]);
+    bobA.close();
   });
 });

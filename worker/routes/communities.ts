@@ -44,7 +44,7 @@ import { inviteState } from './communityInvites';
 import { mayInviteToInstance } from './invites';
 import { notifyRooms, type RoomChange } from '../rooms';
 import type { Ban, Channel, ChannelGroup, Community, Invite, Member, MemberRole, PersonalGroupAccess, Storage } from '../storage/Storage';
-import { sweepFilesLater } from './files';
+import { deleteFile, sweepFilesLater } from './files';
 import { dropImage, storeImage } from './images';
 import { EMOJI_NAME, MAX_EMOJI_PER_COMMUNITY } from '../../protocol/images';
 import { CommunityModerationRequest, MAX_PURGE_PER_CHANNEL, PurgeRequest, WarnRequest } from '../../protocol/reports';
@@ -786,12 +786,18 @@ export const communityRoutes = new Hono<AppEnv>()
       channels.map(async (ch) => ({
         channelId: ch.id,
         count: await c.env.CHANNEL_ROOM.get(c.env.CHANNEL_ROOM.idFromName(ch.id)).purge(userId, since, until, c.var.auth.user.id, MAX_PURGE_PER_CHANNEL, body.dryRun === true),
+        // Their files go too. Which message holds which file is inside the ciphertext, so the
+        // server takes what the member began uploading there in the same window: a file whose
+        // upload began before `since`, for a message sent after it, stays (docs/permissions.md).
+        files: await storage.listFilesBy(ch.id, userId, since, until, MAX_PURGE_PER_CHANNEL),
       })),
     );
+    if (!body.dryRun) for (const x of counts) for (const f of x.files) await deleteFile(c.env, storage, f);
     const count = counts.reduce((n, x) => n + x.count, 0);
-    const more = counts.some((x) => x.count >= MAX_PURGE_PER_CHANNEL);
-    if (!body.dryRun) await audit(c, 'messages_purged', c.var.auth.user.id, { communityId: s.community.id, targetId: userId, count, since, until, ...(body.channelId ? { channelId: body.channelId } : {}) });
-    return c.json({ count, more, dryRun: body.dryRun === true, channels: counts.filter((x) => x.count > 0) });
+    const files = counts.reduce((n, x) => n + x.files.length, 0);
+    const more = counts.some((x) => x.count >= MAX_PURGE_PER_CHANNEL || x.files.length >= MAX_PURGE_PER_CHANNEL);
+    if (!body.dryRun) await audit(c, 'messages_purged', c.var.auth.user.id, { communityId: s.community.id, targetId: userId, count, files, since, until, ...(body.channelId ? { channelId: body.channelId } : {}) });
+    return c.json({ count, files, more, dryRun: body.dryRun === true, channels: counts.filter((x) => x.count > 0 || x.files.length > 0).map((x) => ({ channelId: x.channelId, count: x.count, files: x.files.length })) });
   })
 
   .get('/:id/members/:userId/warnings', async (c) => {

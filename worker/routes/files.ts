@@ -56,7 +56,7 @@ function view(f: StoredFile): FileView {
 }
 
 /** Deletes a file's blobs (every part it may have written), then its record. */
-async function deleteFile(env: Env, storage: Storage, f: StoredFile): Promise<void> {
+export async function deleteFile(env: Env, storage: Storage, f: StoredFile): Promise<void> {
   const blobs = blobStore(env);
   // The part after the last recorded one too: a write whose record update lost a race.
   const parts = Math.min(partsOf(f.size), partsOf(f.received) + 1);

@@ -454,6 +454,14 @@ export class SqlStorage implements Storage {
     return Number(row?.n ?? 0);
   }
 
+  async listFilesBy(channelId: string, uploaderId: string, since: number, until: number, limit: number): Promise<StoredFile[]> {
+    const rows = await this.db.all<StoredFile>(
+      `SELECT ${FILE} FROM files WHERE channel_id = ? AND uploader_id = ? AND created_at >= ? AND created_at <= ? ORDER BY created_at, id LIMIT ?`,
+      [channelId, uploaderId, since, until, limit],
+    );
+    return rows.map(fileRow);
+  }
+
   async listOrphanFiles(staleBefore: number, limit: number): Promise<StoredFile[]> {
     const rows = await this.db.all<StoredFile>(
       `SELECT ${FILE} FROM files

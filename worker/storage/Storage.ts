@@ -476,6 +476,8 @@ export interface Storage {
   fileUsage(userId: string): Promise<{ bytes: number; openUploads: number }>;
   /** Uploads still open from one address. */
   openUploadsFromIp(ip: string): Promise<number>;
+  /** The files `uploaderId` began uploading to `channelId` in [since, until] (at most `limit`, oldest first): what a purge of their messages there deletes. */
+  listFilesBy(channelId: string, uploaderId: string, since: number, until: number, limit: number): Promise<StoredFile[]>;
   /** Files to delete (at most `limit`): their channel or uploader is gone, or the upload stalled before `staleBefore`. */
   listOrphanFiles(staleBefore: number, limit: number): Promise<StoredFile[]>;
   createImage(image: StoredImage): Promise<void>;

@@ -59,4 +59,4 @@ export const unblockUser = (userId: string) => api<void>(`/api/me/blocks/${encod
 
 /** Purge (issue #16 item 4): count (dryRun) or delete a member's messages since `since` (ms), in one channel or the whole community. */
 export const purgeMessages = (communityId: string, userId: string, options: { channelId?: string; since?: number; dryRun: boolean }) =>
-  api<{ count: number; more: boolean; dryRun: boolean; channels: { channelId: string; count: number }[] }>(`/api/communities/${encodeURIComponent(communityId)}/members/${encodeURIComponent(userId)}/purge`, { method: 'POST', body: options });
+  api<{ count: number; files: number; more: boolean; dryRun: boolean; channels: { channelId: string; count: number; files: number }[] }>(`/api/communities/${encodeURIComponent(communityId)}/members/${encodeURIComponent(userId)}/purge`, { method: 'POST', body: options });

@@ -841,6 +841,8 @@ export const ar: Catalogue = {
   "{count} messages will be deleted for everyone.": { zero: 'لن تُحذف أي رسالة.', one: 'ستُحذف رسالة واحدة للجميع.', two: 'ستُحذف رسالتان للجميع.', few: 'ستُحذف {count} رسائل للجميع.', many: 'ستُحذف {count} رسالة للجميع.', other: 'ستُحذف {count} رسالة للجميع.' },
   "Delete {count} messages": { zero: 'لا رسائل للحذف', one: 'حذف رسالة واحدة', two: 'حذف رسالتين', few: 'حذف {count} رسائل', many: 'حذف {count} رسالة', other: 'حذف {count} رسالة' },
   "{count} messages deleted.": { zero: 'لم تُحذف أي رسالة.', one: 'حُذفت رسالة واحدة.', two: 'حُذفت رسالتان.', few: 'حُذفت {count} رسائل.', many: 'حُذفت {count} رسالة.', other: 'حُذفت {count} رسالة.' },
+  "{count} files they uploaded then go with them.": { zero: 'لا ملفات رفعها في تلك المدة.', one: 'ويُحذف معها ملف واحد رفعه في تلك المدة.', two: 'ويُحذف معها ملفان رفعهما في تلك المدة.', few: 'ويُحذف معها {count} ملفات رفعها في تلك المدة.', many: 'ويُحذف معها {count} ملفًا رفعها في تلك المدة.', other: 'ويُحذف معها {count} ملف رفعها في تلك المدة.' },
+  "{count} files deleted.": { zero: 'لم يُحذف أي ملف.', one: 'حُذف ملف واحد.', two: 'حُذف ملفان.', few: 'حُذفت {count} ملفات.', many: 'حُذف {count} ملفًا.', other: 'حُذف {count} ملف.' },
   "Reason (for the audit log; check who is asking by other means first)": "السبب (لسجل التدقيق؛ تحقّق أولًا من هوية من يطلب بوسيلة أخرى)",
   "Reset 2FA of {name}": "إعادة ضبط المصادقة الثنائية لـ {name}",
   "Reason (for the audit log)": "السبب (لسجل التدقيق)",

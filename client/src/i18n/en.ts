@@ -27,6 +27,8 @@ export const en: Catalogue = {
   '{count} devices': { one: '{count} device', other: '{count} devices' },
   '{count} new messages': { one: '{count} new message', other: '{count} new messages' },
   '{count} messages deleted.': { one: '1 message deleted.', other: '{count} messages deleted.' },
+  '{count} files they uploaded then go with them.': { one: '1 file they uploaded then goes with them.', other: '{count} files they uploaded then go with them.' },
+  '{count} files deleted.': { one: '1 file deleted.', other: '{count} files deleted.' },
   'Saved. The server removed {count} things:': { one: 'Saved. The server removed 1 thing:', other: 'Saved. The server removed {count} things:' },
   '{count} groups': { one: '{count} group', other: '{count} groups' },
   '{count} channels': { one: '{count} channel', other: '{count} channels' },

@@ -20,8 +20,8 @@ const PERIODS = [
 export function PurgeDialog(props: { open: boolean; onClose: () => void; communityId: string; channelId: string | null; member: { userId: string; name: string } | null }) {
   const [scope, setScope] = createSignal<'channel' | 'community'>('channel');
   const [period, setPeriod] = createSignal<(typeof PERIODS)[number]['id']>('day');
-  const [counted, setCounted] = createSignal<{ count: number; more: boolean; since: number | undefined } | null>(null);
-  const [done, setDone] = createSignal<number | null>(null);
+  const [counted, setCounted] = createSignal<{ count: number; files: number; more: boolean; since: number | undefined } | null>(null);
+  const [done, setDone] = createSignal<{ count: number; files: number } | null>(null);
   const [error, setError] = createSignal<string | null>(null);
   const reset = () => (setCounted(null), setDone(null), setError(null));
   const close = () => (reset(), props.onClose());
@@ -32,7 +32,7 @@ export function PurgeDialog(props: { open: boolean; onClose: () => void; communi
     const since = p.ms === null ? undefined : Date.now() - p.ms;
     try {
       const r = await purgeMessages(props.communityId, props.member!.userId, options(since, true));
-      setCounted({ count: r.count, more: r.more, since });
+      setCounted({ count: r.count, files: r.files, more: r.more, since });
     } catch (e) {
       setError(errorText(e));
     }
@@ -41,7 +41,7 @@ export function PurgeDialog(props: { open: boolean; onClose: () => void; communi
     try {
       const r = await purgeMessages(props.communityId, props.member!.userId, options(counted()!.since, false));
       setCounted(null);
-      setDone(r.count);
+      setDone({ count: r.count, files: r.files });
     } catch (e) {
       setError(errorText(e));
     }
@@ -77,9 +77,10 @@ export function PurgeDialog(props: { open: boolean; onClose: () => void; communi
         {(c) => (
           <>
             <p role="status" data-testid="purge-count">
-              {t('{count} messages will be deleted for everyone.', { count: c().count })} {c().more ? t('There are more: purge again afterwards.') : ''}
+              {t('{count} messages will be deleted for everyone.', { count: c().count })} {c().files > 0 ? t('{count} files they uploaded then go with them.', { count: c().files }) : ''}{' '}
+              {c().more ? t('There are more: purge again afterwards.') : ''}
             </p>
-            <Show when={c().count > 0}>
+            <Show when={c().count > 0 || c().files > 0}>
               <button type="button" class="danger" onClick={() => void purge()}>
                 {t('Delete {count} messages', { count: c().count })}
               </button>
@@ -87,10 +88,12 @@ export function PurgeDialog(props: { open: boolean; onClose: () => void; communi
           </>
         )}
       </Show>
-      <Show when={done() !== null}>
-        <p role="status" data-testid="purge-done">
-          {t('{count} messages deleted.', { count: done()! })}
-        </p>
+      <Show when={done()}>
+        {(d) => (
+          <p role="status" data-testid="purge-done">
+            {t('{count} messages deleted.', { count: d().count })} {d().files > 0 ? t('{count} files deleted.', { count: d().files }) : ''}
+          </p>
+        )}
       </Show>
     </Dialog>
   );
