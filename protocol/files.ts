@@ -21,6 +21,9 @@ export const STALE_UPLOAD_MS = 24 * 60 * 60 * 1000;
 /** A file id: 128 random bits, base64url. */
 export const FILE_ID = /^[A-Za-z0-9_-]{22}$/;
 
+/** Most files one message carries: a message's body names at most this many (client/src/e2ee/MessageBody.ts). */
+export const MAX_FILES_PER_MESSAGE = 10;
+
 export const CreateFileRequest = v.strictObject({
   channelId: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'channelId must be a channel id')),
   /** The ciphertext size in bytes (the client knows it before encrypting). */

@@ -207,6 +207,49 @@ describe('reports (issue #16 item 1)', () => {
     expect(removed.body.events.some((e: { userId: string; detail: { seq: number } }) => e.userId === mod.id && e.detail.seq === envelope.seq)).toBe(true);
     for (const s of [bobSocket, carolSocket, history]) s.close();
   });
+
+  it("16.1 actions: deleting a reported message deletes the files it names that its sender uploaded there, only when franking verified the disclosure; never another file, nor another uploader's", async () => {
+    const bobSocket = await ready(bob, c.channelId);
+    const carolSocket = await ready(carol, c.channelId);
+    const upload = async (who: TestUser) => {
+      const created = await api(server, who, 'POST', '/api/files', { channelId: c.channelId, size: 4 });
+      expect(created.status).toBe(201);
+      const id = created.body.id as string;
+      const put = await fetch(`${server.url}/api/files/${id}/parts/0`, { method: 'PUT', headers: { Authorization: `Bearer ${who.accessToken}`, 'Content-Type': 'application/octet-stream' }, body: new Uint8Array([1, 2, 3, 4]) });
+      expect(put.status).toBe(200);
+      return id;
+    };
+    const status = async (id: string) => (await fetch(`${server.url}/api/files/${id}/content`, { headers: { Authorization: `Bearer ${carol.accessToken}` } })).status;
+    const ref = (id: string) => ({ id, key: 'k'.repeat(43), name: 'x.bin', type: 'application/octet-stream', size: 4 });
+    /** A franked message whose body names `fileIds`, as the client seals one with attachments. */
+    const withFiles = async (fileIds: string[]) => {
+      const fk = newFrankingKey();
+      const plaintext = JSON.stringify({ v: 1, text: 'look', files: fileIds.map(ref), fk });
+      const id = `m-${randomBytes(6).toString('hex')}`;
+      bobSocket.send({ type: 'send', clientMsgId: id, ciphertext: randomBytes(48).toString('base64'), franking: commitment(fk, new TextEncoder().encode(plaintext)) });
+      const envelope = await carolSocket.next<Envelope>((f) => f.type === 'envelope' && (f as Envelope).clientMsgId === id);
+      return { envelope, plaintext };
+    };
+    const fileReport = async (e: Envelope, plaintext: string) =>
+      (await api(server, carol, 'POST', '/api/reports', { kind: 'message', channelId: c.channelId, seq: e.seq, reason: 'spam', disclosure: disclosure(e, plaintext) })).body as { id: string; verdict: string };
+    const remove = async (reportId: string) => expect((await api(server, mod, 'POST', `/api/reports/${reportId}/resolve`, { action: 'delete' })).status).toBe(200);
+
+    // Bob's message names his own file and Carol's: only his goes; his other file stays.
+    const [named, unnamed, carols] = [await upload(bob), await upload(bob), await upload(carol)];
+    const genuine = await withFiles([named, carols]);
+    const filed = await fileReport(genuine.envelope, genuine.plaintext);
+    expect(filed.verdict).toBe('verified');
+    await remove(filed.id);
+    expect([await status(named), await status(unnamed), await status(carols)]).toEqual([404, 200, 200]);
+
+    // A reporter who alters the disclosure to name another of Bob's files deletes nothing.
+    const plain = await withFiles([]);
+    const altered = await fileReport(plain.envelope, JSON.stringify({ v: 1, text: 'look', files: [ref(unnamed)], fk: newFrankingKey() }));
+    expect(altered.verdict).not.toBe('verified');
+    await remove(altered.id);
+    expect(await status(unnamed)).toBe(200);
+    for (const s of [bobSocket, carolSocket]) s.close();
+  });
 });
 
 describe('warnings (issue #16 item 2)', () => {

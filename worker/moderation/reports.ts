@@ -21,6 +21,8 @@ import { frankingKey } from '../auth/totp';
 import { announceListChange } from '../hubs';
 import { banUser, kickMember, notifyPermissions, outranks, standingIn, timeOutMember, type Standing } from '../routes/communities';
 import { holdAccount } from '../routes/admin';
+import { deleteFile } from '../routes/files';
+import { FILE_ID, MAX_FILES_PER_MESSAGE } from '../../protocol/files';
 import type { Report, Storage, User, Warning } from '../storage/Storage';
 
 type Ctx = Context<AppEnv>;
@@ -132,6 +134,20 @@ export async function reportViews(storage: Storage, reports: Report[]): Promise<
   );
 }
 
+/** The file ids a disclosed body names (a message carries at most MAX_FILES_PER_MESSAGE). */
+function disclosedFileIds(plaintext: string): string[] {
+  try {
+    const files = (JSON.parse(plaintext) as { files?: unknown }).files;
+    if (!Array.isArray(files)) return [];
+    return files
+      .slice(0, MAX_FILES_PER_MESSAGE)
+      .map((f) => (f as { id?: unknown } | null)?.id)
+      .filter((id): id is string => typeof id === 'string' && FILE_ID.test(id));
+  } catch {
+    return [];
+  }
+}
+
 /** The readable part of a disclosed body: its text (or a poll's question) and how many files it names. */
 function disclosedText(plaintext: string): { text: string; files: number } {
   try {
@@ -196,6 +212,15 @@ export async function resolveReport(c: Ctx, storage: Storage, id: string, action
     const room = c.env.CHANNEL_ROOM.get(c.env.CHANNEL_ROOM.idFromName(report.channelId!));
     // Null: already gone (its author or someone else deleted it, or it disappeared); the report still closes.
     await room.moderatorDelete(report.messageSeq ?? report.seq!, actor.id);
+    // Its files go with it. The disclosed plaintext names them; only when franking proved the
+    // accused sent exactly that text, and only files they uploaded to that channel (a reporter
+    // cannot make a reviewer delete anything else).
+    if (report.verdict === 'verified' && report.disclosed) {
+      for (const fileId of disclosedFileIds(report.disclosed)) {
+        const f = await storage.getFile(fileId);
+        if (f && f.channelId === report.channelId && f.uploaderId === accused) await deleteFile(c.env, storage, f);
+      }
+    }
   }
   const closed = await storage.updateOpenReport(report.id, { status: action === 'dismiss' ? 'dismissed' : 'actioned', resolution: action, resolvedBy: actor.id, resolvedAt: c.var.now() });
   if (!closed) throw new ApiError('conflict', 'this report was already resolved');

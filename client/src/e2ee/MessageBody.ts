@@ -6,6 +6,7 @@
  * loaded. Parsing is strict about types and lenient about unknown fields, so a later client can
  * add fields (attachments) without breaking this one.
  */
+import { MAX_FILES_PER_MESSAGE } from '../../../protocol/files';
 
 /** Longest message text the composer accepts, in characters (well under the 64 KiB envelope). */
 export const MAX_MESSAGE_CHARS = 4000;
@@ -13,8 +14,8 @@ export const MAX_MESSAGE_CHARS = 4000;
 /** Longest quoted snippet a reply carries. */
 export const MAX_QUOTE_CHARS = 200;
 
-/** Most files one message carries. */
-export const MAX_FILES_PER_MESSAGE = 10;
+/** Most files one message carries (protocol/files.ts: the server reads a reported message's too). */
+export { MAX_FILES_PER_MESSAGE };
 /** Longest file name kept (characters). */
 export const MAX_FILE_NAME_CHARS = 255;
 
