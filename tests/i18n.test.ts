@@ -91,3 +91,22 @@ describe('languages', () => {
     expect(browserLanguage(['fr'])).toBe('en');
   });
 });
+
+describe('refusals the server sends (issue 12 item 7)', () => {
+  it('12.7: every server sentence the client translates is one the server still sends, word for word', async () => {
+    const { KNOWN_ERRORS } = await import('../client/src/api/errorText');
+    const sources: string[] = [];
+    const collect = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name);
+        if (statSync(path).isDirectory()) collect(path);
+        else if (/\.ts$/.test(name) && !name.endsWith('.test.ts')) sources.push(readFileSync(path, 'utf8'));
+      }
+    };
+    for (const dir of ['worker', 'protocol', 'durable-objects']) collect(join(ROOT, dir));
+    sources.push(readFileSync(join(ROOT, 'client/src/api/http.ts'), 'utf8'));
+    const all = sources.join('\n');
+    expect(KNOWN_ERRORS.length).toBeGreaterThan(10);
+    expect(KNOWN_ERRORS.filter((m) => !all.includes(`'${m}'`))).toEqual([]);
+  });
+});

@@ -2,7 +2,8 @@
  * Languages in the browser (issue 12 item 7): a browser whose language is Arabic gets the app in
  * Arabic, laid out right to left (<html lang="ar" dir="rtl">, the rail and sidebar on the right,
  * a message's avatar right of its text), with dates from Intl and no serious axe violation; the
- * language can be changed in Settings → Appearance, and the choice survives a reload.
+ * language can be changed in Settings → Appearance, and the choice survives a reload. The server's
+ * refusals read in Arabic too.
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -58,5 +59,17 @@ describe('languages', () => {
     await expect.poll(() => page.getByRole('heading', { name: 'Appearance' }).count(), { timeout: 20_000 }).toBe(1);
     expect(await page.evaluate(() => document.documentElement.dir)).toBe('ltr');
     expect(suite.pages.problems).toEqual([]);
+  });
+
+  it('12.7: a refusal from the server reads in Arabic too (a wrong password at sign-in)', async () => {
+    const page = await suite.pages.newPage({ locale: 'ar-EG' });
+    await page.goto(suite.server.url);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), { timeout: 20_000 }).toBe('تسجيل الدخول');
+    await page.getByLabel('اسم المستخدم', { exact: true }).fill('salma');
+    await page.getByLabel('كلمة المرور', { exact: true }).fill(`${PASSWORD}-not-it`);
+    await page.getByRole('button', { name: 'تسجيل الدخول' }).click();
+    // The server says "username or password is wrong"; the page says it in Arabic.
+    await expect.poll(() => page.locator('#login-error').textContent(), { timeout: 20_000 }).toBe('اسم المستخدم أو كلمة المرور غير صحيحة');
+    expect(await seriousViolations(page)).toEqual([]);
   });
 });

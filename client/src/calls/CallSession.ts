@@ -17,6 +17,7 @@
  *   not played, one without VIDEO or SCREEN_SHARE is not shown; a server-muted device stops
  *   sending audio.
  */
+import { refusalText } from '../api/errorText';
 import { batch, createSignal, type Accessor } from 'solid-js';
 import type { CallMedia, CallParticipant, CallRosterFrame, CallSignalOut } from '../../../protocol/calls';
 import type { ServerFrame } from '../../../protocol/frames';
@@ -353,11 +354,11 @@ export class CallSession {
     }
     if (f.type === 'error') {
       if (f.error.code === 'call_full') {
-        this.warningSignal[1](f.error.message);
+        this.warningSignal[1](refusalText(f.error.code, f.error.message));
         return this.end('full');
       }
       if (f.error.code === 'forbidden' && this.state() === 'joining') {
-        this.warningSignal[1](f.error.message);
+        this.warningSignal[1](refusalText(f.error.code, f.error.message));
         return this.end('refused');
       }
       console.warn('call:', f.error.code, f.error.message);

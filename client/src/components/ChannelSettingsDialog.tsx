@@ -4,6 +4,7 @@
  * (after a second, confirming click). Each change is one PATCH or DELETE on /api/channels/{id};
  * the server decides whether it is allowed, and its refusal is shown in the alert.
  */
+import { errorText } from '../api/errorText';
 import { t } from '../i18n';
 import { createEffect, createMemo, createSignal, For, on, Show } from 'solid-js';
 import { deleteChannel, updateChannel, type Channel, type CommunityView } from '../api/communities';
@@ -34,7 +35,7 @@ export function ChannelSettingsDialog(props: { open: boolean; onClose: () => voi
       await fn();
       after();
     } catch (e) {
-      setError(e instanceof Error ? e.message : t('Something went wrong.'));
+      setError(errorText(e));
     } finally {
       setBusy(false);
     }

@@ -8,6 +8,7 @@
  * - A group DM's icon and accent (any member).
  * The server decides and says why when it refuses; that is shown in the alert.
  */
+import { errorText } from '../api/errorText';
 import { t } from '../i18n';
 import { createResource, createSignal, For, Show } from 'solid-js';
 import { EMOJI_NAME } from '../../../protocol/images';
@@ -92,7 +93,7 @@ function ThemeField(props: { communityId: string; onChanged: () => void }) {
       setSaved(true);
       props.onChanged();
     } catch (err) {
-      setError(err instanceof Error ? err.message : t('Something went wrong.'));
+      setError(errorText(err));
     }
   };
   return (
@@ -171,7 +172,7 @@ export function EmojiDialog(props: { open: boolean; onClose: () => void; communi
       await refetch();
       props.onChanged();
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorText(e));
     } finally {
       setBusy(false);
     }

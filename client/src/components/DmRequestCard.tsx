@@ -3,6 +3,7 @@
  * wants to talk. Nothing they send reaches this device until it is accepted; declining blocks
  * them in this conversation, and they are not told (hardening #11.8).
  */
+import { errorText } from '../api/errorText';
 import { t } from '../i18n';
 import { createSignal } from 'solid-js';
 
@@ -15,7 +16,7 @@ export function DmRequestCard(props: { from: string; onAccept: () => Promise<voi
     try {
       await action();
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorText(e));
     } finally {
       setBusy(false);
     }

@@ -5,6 +5,7 @@
  * roles, emoji) and sends each channel's history as encrypted message batches from this device,
  * with the channel's sender key like any message. The server never holds the imported text.
  */
+import { errorText } from '../api/errorText';
 import { createSignal, For, Show } from 'solid-js';
 import { createChannel, createCommunity, createGroup, createRole, deleteGroup, listRoles, updateChannel, type CommunityView } from '../api/communities';
 import { ApiRequestError } from '../api/http';
@@ -16,7 +17,7 @@ import { ChannelSession } from '../stores/ChannelSession';
 import type { Db } from '../stores/idb';
 import { Dialog } from './Dialog';
 
-const reason = (e: unknown) => (e instanceof ApiRequestError || e instanceof Error ? e.message : String(e));
+const reason = (e: unknown) => (e instanceof Error ? errorText(e) : String(e));
 
 /** Resolves once every queued envelope of `session` has been acknowledged. */
 function drained(session: ChannelSession, onProgress: (left: number) => void): Promise<void> {

@@ -4,7 +4,8 @@
  * the backup up to date (and turns it on). The code is turned into the backup key here, in the
  * browser; neither the code nor the key is sent anywhere (client/src/e2ee/BackupSync.ts).
  */
-import { locale, t } from '../i18n';
+import { errorText } from '../api/errorText';
+import { locale, msg, t } from '../i18n';
 import { createEffect, createSignal, Match, on, Show, Switch } from 'solid-js';
 import type { Engine } from '../e2ee/Engine';
 import { user } from '../stores/session';
@@ -34,7 +35,7 @@ function RecoveryCodeForm(props: { engine: Engine; label: string; onDone?: () =>
       setCode('');
       props.onDone?.();
     } catch (err) {
-      setError(err instanceof Error ? err.message : t('The backup could not be restored.'));
+      setError(errorText(err, msg('The backup could not be restored.')));
     } finally {
       setBusy(false);
     }

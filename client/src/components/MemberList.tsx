@@ -5,7 +5,8 @@
  * twice) for those the viewer may remove. It lists what it is given; ChatScreen reads the members
  * and the hub's presence and decides who may be kicked (the server decides again).
  */
-import { t } from '../i18n';
+import { errorText } from '../api/errorText';
+import { msg, t } from '../i18n';
 import { createMemo, createSignal, For, Show } from 'solid-js';
 import type { PresenceState } from '../../../protocol/hub';
 import { Avatar } from './Avatar';
@@ -31,7 +32,7 @@ export function MemberList(props: { members: MemberRow[]; presenceOf: (userId: s
     if (confirming() !== m.userId) return setConfirming(m.userId);
     setConfirming(null);
     setError(null);
-    await props.onKick?.(m).catch((e: unknown) => setError(e instanceof Error ? e.message : t('Could not remove them.')));
+    await props.onKick?.(m).catch((e: unknown) => setError(errorText(e, msg('Could not remove them.'))));
   };
   const sorted = createMemo(() => [...props.members].sort((a, b) => ORDER[props.presenceOf(a.userId)] - ORDER[props.presenceOf(b.userId)] || a.name.localeCompare(b.name)));
   return (
@@ -58,7 +59,7 @@ export function MemberList(props: { members: MemberRow[]; presenceOf: (userId: s
                   type="button"
                   class="link-button block"
                   aria-label={props.isBlocked?.(m.userId) ? t('Unblock {name}', { name: m.name }) : t('Block {name}', { name: m.name })}
-                  onClick={() => void props.onToggleBlock!(m).catch((e: unknown) => setError(e instanceof Error ? e.message : t('Something went wrong.')))}
+                  onClick={() => void props.onToggleBlock!(m).catch((e: unknown) => setError(errorText(e)))}
                 >
                   {props.isBlocked?.(m.userId) ? t('Unblock') : t('Block')}
                 </button>

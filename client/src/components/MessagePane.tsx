@@ -8,6 +8,7 @@
  * error banner. Sending goes through the ChannelSession's outbox; when encryption is not
  * available the composer is disabled, because nothing is ever sent in plaintext.
  */
+import { errorText } from '../api/errorText';
 import { MAX_MENTIONS, type Mentions } from '../../../protocol/frames';
 import { isWebhookSender } from '../../../protocol/webhooks';
 import { listFormat, locale, t } from '../i18n';
@@ -414,7 +415,7 @@ export function MessagePane(props: {
         } else if (err instanceof NotTheSameFile) {
           setUploadError(t('{name} is not the file that upload started with, so it was not resumed.', { name: file.name }));
         } else if (!(err instanceof UploadCancelled)) {
-          setUploadError(t('{name} could not be sent: {reason}', { name: file.name, reason: err instanceof Error ? err.message : String(err) }));
+          setUploadError(t('{name} could not be sent: {reason}', { name: file.name, reason: errorText(err) }));
         }
         refetchInterrupted();
       });

@@ -5,6 +5,7 @@
  * let anyone grant what they do not hold (ADMINISTRATOR: the owner only; docs/permissions.md).
  * The server still decides everything; its refusal is shown in the alert.
  */
+import { errorText } from '../api/errorText';
 import { msg, t } from '../i18n';
 import { createResource, createSignal, For, Show } from 'solid-js';
 import { Permission, RANK, type PermissionName } from '../../../protocol/permissions';
@@ -76,7 +77,7 @@ export function RolesEditor(props: {
       void refetch();
       props.onChanged();
     } catch (e) {
-      setError(e instanceof Error ? e.message : t('Something went wrong.'));
+      setError(errorText(e));
     } finally {
       setBusy(false);
     }

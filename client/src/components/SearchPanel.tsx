@@ -4,6 +4,7 @@
  * and some context, and a jump to the message. The query runs against the index in this browser
  * (search/SearchIndex.ts); nothing of it reaches the server.
  */
+import { errorText } from '../api/errorText';
 import { createEffect, createSignal, For, on, onCleanup, Show } from 'solid-js';
 import { t } from '../i18n';
 import type { SearchHit, SearchQuery } from '../search/SearchIndex';
@@ -81,7 +82,7 @@ export function SearchPanel(props: {
           .then((index) => index.search(q))
           .then(
             (found) => (setProblem(''), setHits(found)),
-            (e: Error) => setProblem(e.message),
+            (e: unknown) => setProblem(errorText(e)),
           );
       }, 150);
     }),

@@ -3,9 +3,10 @@
  * the text for the form's alert. Used by the shell's dialogs and the invite form.
  */
 import { createSignal } from 'solid-js';
-import { t } from '../i18n';
+import { errorText } from '../api/errorText';
 
-export const errorText = (e: unknown): string => (e instanceof Error ? e.message : t('Something went wrong.'));
+/** The error's sentence in the language on screen (api/errorText.ts). */
+export { errorText };
 
 /** Runs `fn` on submit with a busy flag and the error text for the form's alert. */
 export function useSubmit<T>(fn: () => Promise<T>, done: (v: T) => void) {

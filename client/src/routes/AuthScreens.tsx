@@ -4,6 +4,7 @@
  * and login with the TOTP step. The recovery code is generated here, in the browser; only the
  * reset verifier derived from it is sent (docs/crypto.md, "Recovery code and key backup").
  */
+import { errorText } from '../api/errorText';
 import { createSignal, Show, type JSX } from 'solid-js';
 import { recover, register, login, type AuthConfig, type AuthResponse } from '../api/auth';
 import { ApiRequestError } from '../api/http';
@@ -30,7 +31,8 @@ export function deviceName(): string {
 /** The form of a username the recovery keys are derived from (the server compares usernames the same way). */
 export const normalizeUsername = (s: string) => s.normalize('NFKC').trim().toLowerCase();
 
-const message = (e: unknown) => (e instanceof ApiRequestError || e instanceof Error ? e.message : t('Something went wrong.'));
+/** A refusal in the language on screen (api/errorText.ts). */
+const message = (e: unknown) => errorText(e);
 
 function AuthFrame(props: { title: string; lead?: JSX.Element; children: JSX.Element }) {
   return (

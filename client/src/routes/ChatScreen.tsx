@@ -16,6 +16,7 @@ import { preferences } from '../stores/preferences';
 import { createEffect, createMemo, createResource, createRoot, createSignal, For, lazy, on, onCleanup, Show, startTransition, Suspense, untrack } from 'solid-js';
 import { mayModerate, Permission, RANK, type BuiltInRole } from '../../../protocol/permissions';
 import { isWebhookSender } from '../../../protocol/webhooks';
+import { errorText } from '../api/errorText';
 import { keepIfSame, keepOnFailure } from '../api/keepOnFailure';
 import { listsMayHaveMissedChanges } from '../stores/listsFreshness';
 import { acceptDm, channelMembers, communityTheme, createDm, kickMember, communityMembers, declineDm, getCommunity, leaveDm, listCommunities, listDms, listRoles, type Channel, type CommunityMember, type Dm, setDmDisappearing } from '../api/communities';
@@ -82,7 +83,6 @@ const LIST_REFRESH_MS = 5_000;
 /** Changes announced within this window are read as one, ms. */
 const LIST_CHANGE_COALESCE_MS = 100;
 
-const errorText = (e: unknown) => (e instanceof Error ? e.message : t('Something went wrong.'));
 const sum = (list: (Counts | undefined)[]): Counts => list.reduce<Counts>((t, c) => ({ unread: t.unread + (c?.unread ?? 0), mentions: t.mentions + (c?.mentions ?? 0) }), { unread: 0, mentions: 0 });
 
 type ConversationMember = Awaited<ReturnType<typeof channelMembers>>['members'][number];

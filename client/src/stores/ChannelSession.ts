@@ -16,6 +16,7 @@
  * - No plaintext fallback: if sealing fails the message stays queued, marked with the reason.
  * It does not render anything; components/MessagePane.tsx does.
  */
+import { refusalText } from '../api/errorText';
 import { batch, createSignal } from 'solid-js';
 import type { CallParticipant } from '../../../protocol/calls';
 import type { HeldReason, ScheduledOut } from '../../../protocol/scheduled';
@@ -503,7 +504,7 @@ export class ChannelSession {
           this.scheduling.delete(ref);
           // Sealed for recipients that changed meanwhile: seal again, once.
           if (f.error.code === 'members_changed' && !scheduling.retried) void this.schedule(scheduling.body, scheduling.at, scheduling.replyTo, scheduling.mentions, ref, true);
-          else this.scheduleErrorSignal[1](f.error.message);
+          else this.scheduleErrorSignal[1](refusalText(f.error.code, f.error.message));
           break;
         }
         const item = ref ? this.outboxSignal[0]().find((o) => o.clientMsgId === ref) : undefined;
@@ -519,9 +520,9 @@ export class ChannelSession {
         } else if (item && f.error.code !== 'rate_limited' && f.error.code !== 'slow_mode') {
           // Refused for good (no permission, target gone): drop it and say why.
           this.setOutbox(this.outboxSignal[0]().filter((o) => o !== item));
-          this.sendErrorSignal[1](f.error.message);
+          this.sendErrorSignal[1](refusalText(f.error.code, f.error.message));
         } else if (item) {
-          item.problem = f.error.message;
+          item.problem = refusalText(f.error.code, f.error.message);
           this.setOutbox(this.outboxSignal[0]());
           setTimeout(() => void this.flush(), 2000);
         }

@@ -4,6 +4,7 @@
  * GIF picked is handed to the composer as a file, which sends it end-to-end encrypted like any
  * attachment (receivers fetch it from this instance, never from the provider).
  */
+import { errorText } from '../../api/errorText';
 import { createResource, createSignal, For, onCleanup, Show } from 'solid-js';
 import { t } from '../../i18n';
 import { gifBlob, searchGifs } from '../../api/gifs';
@@ -35,7 +36,7 @@ export function GifPicker(props: { open: boolean; onClose: () => void; onPick: (
       props.onPick(new File([blob], name, { type: blob.type }));
       props.onClose();
     } catch (e) {
-      setProblem(e instanceof Error ? e.message : String(e));
+      setProblem(errorText(e));
     }
   };
   return (
