@@ -33,6 +33,16 @@ export async function api(server: RunningServer, user: TestUser | null, method: 
   return { status: res.status, body: parsed };
 }
 
+/** Uploads a four-byte file to `channelId` as `user` (one part, complete); its id. Throws on any refusal. */
+export async function uploadTinyFile(server: RunningServer, user: TestUser, channelId: string): Promise<string> {
+  const created = await api(server, user, 'POST', '/api/files', { channelId, size: 4 });
+  if (created.status !== 201) throw new Error(`file: ${created.status} ${JSON.stringify(created.body)}`);
+  const id = (created.body as { id: string }).id;
+  const put = await fetch(`${server.url}/api/files/${id}/parts/0`, { method: 'PUT', headers: { Authorization: `Bearer ${user.accessToken}`, 'Content-Type': 'application/octet-stream' }, body: new Uint8Array([1, 2, 3, 4]) });
+  if (put.status !== 200) throw new Error(`file part: ${put.status}`);
+  return id;
+}
+
 /** A unique valid username with a readable prefix. */
 export const uname = (prefix: string) => `${prefix}${randomBytes(4).toString('hex')}`;
 

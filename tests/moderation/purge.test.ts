@@ -12,7 +12,7 @@ import { openChannel, type TestUser } from '../helpers/accounts';
 import type { RunningServer } from '../helpers/server';
 import type { TestSocket } from '../helpers/socket';
 import { FRANKING } from '../helpers/franking';
-import { api, community, join, setRole, setup } from '../communities/fixture';
+import { api, community, join, setRole, uploadTinyFile, setup } from '../communities/fixture';
 
 let server: RunningServer;
 let owner: TestUser;
@@ -99,14 +99,7 @@ describe('purge (issue #16 item 4)', () => {
     const c = await community(server, owner);
     await join(server, owner, c.id, [u.mod, u.bob, u.carol]);
     await setRole(server, owner, c.id, u.mod, 'moderator');
-    const upload = async (who: TestUser) => {
-      const created = await api(server, who, 'POST', '/api/files', { channelId: c.channelId, size: 4 });
-      expect(created.status).toBe(201);
-      const id = created.body.id as string;
-      const put = await fetch(`${server.url}/api/files/${id}/parts/0`, { method: 'PUT', headers: { Authorization: `Bearer ${who.accessToken}`, 'Content-Type': 'application/octet-stream' }, body: new Uint8Array([1, 2, 3, 4]) });
-      expect(put.status).toBe(200);
-      return id;
-    };
+    const upload = (who: TestUser) => uploadTinyFile(server, who, c.channelId);
     const blobsOf = (id: string) => existsSync(joinPath(server.dataDir, 'blobs', 'files', id)) && readdirSync(joinPath(server.dataDir, 'blobs', 'files', id)).length > 0;
     const readable = async (id: string) => (await fetch(`${server.url}/api/files/${id}/content`, { headers: { Authorization: `Bearer ${u.carol.accessToken}` } })).status;
 

@@ -19,7 +19,7 @@ import { openChannel, registerUser, type TestUser } from '../helpers/accounts';
 import { startServer, type RunningServer } from '../helpers/server';
 import type { TestSocket } from '../helpers/socket';
 import { createDatabase } from '../setup/postgres';
-import { api, community, join, setRole, uname } from '../communities/fixture';
+import { api, community, join, setRole, uploadTinyFile, uname } from '../communities/fixture';
 
 let server: RunningServer;
 let databaseUrl: string;
@@ -211,14 +211,7 @@ describe('reports (issue #16 item 1)', () => {
   it("16.1 actions: deleting a reported message deletes the files it names that its sender uploaded there, only when franking verified the disclosure; never another file, nor another uploader's", async () => {
     const bobSocket = await ready(bob, c.channelId);
     const carolSocket = await ready(carol, c.channelId);
-    const upload = async (who: TestUser) => {
-      const created = await api(server, who, 'POST', '/api/files', { channelId: c.channelId, size: 4 });
-      expect(created.status).toBe(201);
-      const id = created.body.id as string;
-      const put = await fetch(`${server.url}/api/files/${id}/parts/0`, { method: 'PUT', headers: { Authorization: `Bearer ${who.accessToken}`, 'Content-Type': 'application/octet-stream' }, body: new Uint8Array([1, 2, 3, 4]) });
-      expect(put.status).toBe(200);
-      return id;
-    };
+    const upload = (who: TestUser) => uploadTinyFile(server, who, c.channelId);
     const status = async (id: string) => (await fetch(`${server.url}/api/files/${id}/content`, { headers: { Authorization: `Bearer ${carol.accessToken}` } })).status;
     const ref = (id: string) => ({ id, key: 'k'.repeat(43), name: 'x.bin', type: 'application/octet-stream', size: 4 });
     /** A franked message whose body names `fileIds`, as the client seals one with attachments. */
