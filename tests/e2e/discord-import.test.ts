@@ -101,6 +101,14 @@ describe('import from Discord', () => {
       expect(await last.getByTestId('imported-tag').count()).toBe(1);
       expect(await last.locator('time').getAttribute('datetime')).toBe(new Date(Date.parse('2024-03-03T19:00:00.000Z') + 999 * 97_000).toISOString());
       expect(await last.getByRole('button', { name: 'Message actions' }).count()).toBe(0);
+      // What Discord showed around them: a pin, reactions as counts (the custom emoji drawn from the
+      // imported image), and a reply's quote.
+      expect(await messageWith(p, 'message 996 from meeple_mia').getByTestId('imported-pin').textContent()).toContain('Pinned on Discord');
+      const reacted = messageWith(p, 'message 997 from bob').getByTestId('imported-reactions');
+      expect(await reacted.getByRole('img', { name: '👍 3' }).count()).toBe(1);
+      expect(await reacted.getByRole('img', { name: ':party_parrot: 1' }).locator('img.custom-emoji').count()).toBe(1);
+      expect(await reacted.getByRole('button').count()).toBe(0);
+      expect(await messageWith(p, 'message 998 from dice_goblin').getByTestId('imported-reply').textContent()).toBe('In reply to Mia: message 996 from meeple_mia about turn 332');
     }
     // Bob scrolls back to the start: every one of the 1,000 is readable to him.
     const rows = log(bob).locator('li.message');

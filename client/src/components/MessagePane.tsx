@@ -730,6 +730,11 @@ export function MessagePane(props: {
                     <span aria-hidden="true">📌</span> {t('Pinned')}
                   </span>
                 </Show>
+                <Show when={m.imported?.pinned}>
+                  <span class="pin-marker" data-testid="imported-pin">
+                    <span aria-hidden="true">📌</span> {t('Pinned on Discord')}
+                  </span>
+                </Show>
                 <Show when={m.expiresAt !== undefined && !m.deleted}>
                   <span class="disappears" title={t('Disappears {when}', { when: messageTimeFull(m.expiresAt!, preferences().clock, locale()) })}>
                     <span aria-hidden="true">⏱</span>
@@ -745,6 +750,14 @@ export function MessagePane(props: {
                   <span class="status-text">{m.problem ? t('waiting: {problem}', { problem: m.problem }) : t('sending…')}</span>
                 </Show>
               </div>
+              <Show when={m.imported?.reply}>
+                {(r) => (
+                  <p class="reply-quote" data-testid="imported-reply">
+                    <span class="visually-hidden">{t('In reply to')} </span>
+                    <strong>{r().author}</strong>: {r().text}
+                  </p>
+                )}
+              </Show>
               <Show when={m.replyTo}>
                 {(r) => (
                   <p class="reply-quote" data-reply-to={r().seq}>
@@ -844,6 +857,23 @@ export function MessagePane(props: {
                     )}
                   </For>
                 </div>
+              </Show>
+              {/* An imported message's reactions are what they were there: counts, not buttons. */}
+              <Show when={m.imported?.reactions}>
+                {(list) => (
+                  <div class="reactions" role="group" aria-label={t('Reactions on Discord')} data-testid="imported-reactions">
+                    <For each={list()}>
+                      {(r) => (
+                        <span class="reaction imported-reaction" role="img" aria-label={`${r.emoji} ${r.count}`}>
+                          <Show when={customEmojiImage(r.emoji, props.customEmoji)} fallback={<span aria-hidden="true">{r.emoji}</span>}>
+                            {(src) => <img class="custom-emoji" src={src()} alt="" />}
+                          </Show>{' '}
+                          <span class="count" aria-hidden="true">{r.count}</span>
+                        </span>
+                      )}
+                    </For>
+                  </div>
+                )}
               </Show>
               <Show when={m.seq !== null && !m.deleted && m.lock.kind !== 'error' && !m.imported}>
                 <button type="button" class="icon-button more-button" aria-label={t('Message actions')} aria-expanded={toolsOpen() === m.key} onClick={() => setToolsOpen(toolsOpen() === m.key ? null : m.key)}>

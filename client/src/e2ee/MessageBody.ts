@@ -105,12 +105,21 @@ export interface ImportedMessage {
   author: string;
   at: number;
   text: string;
+  /** Its reactions there, as counts (who reacted is not carried): an emoji, or `:name:` for a custom one. */
+  reactions?: { emoji: string; count: number }[];
+  /** Pinned there. */
+  pinned?: true;
+  /** The message it answered, as a short quote. */
+  reply?: { author: string; text: string };
 }
 
 /** Bounds on an imported batch as read (the importer keeps well within them). */
 const MAX_IMPORTED_MESSAGES = 200;
 const MAX_IMPORTED_AUTHOR = 100;
 const MAX_IMPORTED_TEXT = 8_000;
+/** Most reactions kept on one imported message, and the longest emoji (a custom one's `:name:`). */
+export const MAX_IMPORTED_REACTIONS = 20;
+const MAX_IMPORTED_EMOJI = 40;
 
 export interface CallNotice {
   event: 'missed' | 'ended';
@@ -168,9 +177,27 @@ function importedOf(x: unknown): MessageBody['imported'] {
   if (source !== 'discord' || !Array.isArray(messages) || messages.length === 0 || messages.length > MAX_IMPORTED_MESSAGES) return undefined;
   const out: ImportedMessage[] = [];
   for (const m of messages as unknown[]) {
-    const { author, at, text } = (m ?? {}) as Record<string, unknown>;
+    const { author, at, text, reactions, pinned, reply } = (m ?? {}) as Record<string, unknown>;
     if (typeof author !== 'string' || typeof text !== 'string' || typeof at !== 'number' || !Number.isSafeInteger(at) || at < 0) return undefined;
-    out.push({ author: author.slice(0, MAX_IMPORTED_AUTHOR), at, text: text.slice(0, MAX_IMPORTED_TEXT) });
+    const item: ImportedMessage = { author: author.slice(0, MAX_IMPORTED_AUTHOR), at, text: text.slice(0, MAX_IMPORTED_TEXT) };
+    if (reactions !== undefined) {
+      if (!Array.isArray(reactions)) return undefined;
+      const kept: { emoji: string; count: number }[] = [];
+      for (const r of reactions.slice(0, MAX_IMPORTED_REACTIONS) as unknown[]) {
+        const { emoji, count } = (r ?? {}) as Record<string, unknown>;
+        if (typeof emoji !== 'string' || emoji.length === 0 || emoji.length > MAX_IMPORTED_EMOJI || typeof count !== 'number' || !Number.isSafeInteger(count) || count < 1) return undefined;
+        kept.push({ emoji, count });
+      }
+      if (kept.length > 0) item.reactions = kept;
+    }
+    if (pinned !== undefined && pinned !== true) return undefined;
+    if (pinned) item.pinned = true;
+    if (reply !== undefined) {
+      const { author: to, text: quoted } = (reply ?? {}) as Record<string, unknown>;
+      if (typeof to !== 'string' || typeof quoted !== 'string') return undefined;
+      item.reply = { author: to.slice(0, MAX_IMPORTED_AUTHOR), text: quoted.slice(0, MAX_QUOTE_CHARS) };
+    }
+    out.push(item);
   }
   return { source, messages: out };
 }

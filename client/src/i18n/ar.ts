@@ -1090,4 +1090,6 @@ export const ar: Catalogue = {
   'The server is unavailable; try again in a moment.': 'الخادم غير متاح؛ حاول مجددًا بعد لحظة.',
   'The site did not answer properly.': 'لم يُجب الموقع كما ينبغي.',
   'The site did not answer in time.': 'لم يُجب الموقع في الوقت المحدد.',
+  'Pinned on Discord': 'مثبّتة على Discord',
+  'Reactions on Discord': 'التفاعلات على Discord',
 };

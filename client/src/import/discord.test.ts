@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Permission as P } from '../../../protocol/permissions';
-import { decodeBody, encodeBody } from '../e2ee/MessageBody';
+import { decodeBody, encodeBody, MAX_IMPORTED_REACTIONS, MAX_QUOTE_CHARS } from '../e2ee/MessageBody';
 import { batches, channelForHistory, emojiNameOf, mapPermissions, MAX_IMPORT_BATCH_BYTES, MAX_IMPORTED_PER_BODY, planImport } from './discord';
 
 const fixture = (name: string, type: string) => new File([readFileSync(join(__dirname, '../../../tests/fixtures/discord', name))], name, { type });
@@ -36,6 +36,14 @@ describe('planImport', () => {
     expect(h.messages[0]).toEqual({ author: 'Mia', at: Date.parse('2024-03-03T19:00:00.000Z'), text: 'message 0 from meeple_mia about turn 0' });
     expect(h.messages[7]!.text).toBe('message 7 from bob about turn 2\n📎 board-7.jpg: https://cdn.discordapp.com/attachments/1213543092837867531/400000000000000007/board-7.jpg');
     expect(h.messages[1]!.author).toBe('bob');
+    // A pin, reactions as counts (a custom emoji by its name), and a reply's quote come along.
+    expect(h.messages[996]!.pinned).toBe(true);
+    expect(h.messages[997]!.reactions).toEqual([
+      { emoji: '👍', count: 3 },
+      { emoji: ':party_parrot:', count: 1 },
+    ]);
+    expect(h.messages[998]!.reply).toEqual({ author: 'Mia', text: 'message 996 from meeple_mia about turn 332' });
+    expect(h.messages.filter((m) => m.pinned || m.reactions || m.reply)).toHaveLength(3);
     expect(plan.skipped).toEqual(['#general: 1 messages without text (joins, pins, calls, stickers)']);
   });
 
@@ -68,12 +76,23 @@ describe('import batches', () => {
   });
 
   it('a body carries a batch as sent; a malformed batch is dropped whole', () => {
-    const batch = [{ author: 'Mia', at: 1_709_492_400_000, text: 'hi' }];
+    const batch = [
+      { author: 'Mia', at: 1_709_492_400_000, text: 'hi' },
+      { author: 'bob', at: 1_709_492_500_000, text: 'yes', reactions: [{ emoji: '👍', count: 3 }], pinned: true as const, reply: { author: 'Mia', text: 'hi' } },
+    ];
     expect(decodeBody(encodeBody({ v: 1, imported: { source: 'discord', messages: batch } }))?.imported).toEqual({ source: 'discord', messages: batch });
     const bad = (imported: unknown) => decodeBody(new TextEncoder().encode(JSON.stringify({ v: 1, imported })))?.imported;
     expect(bad({ source: 'slack', messages: batch })).toBeUndefined();
     expect(bad({ source: 'discord', messages: [{ author: 'x', at: 'yesterday', text: 'hi' }] })).toBeUndefined();
     expect(bad({ source: 'discord', messages: [] })).toBeUndefined();
     expect(bad({ source: 'discord', messages: Array.from({ length: 201 }, () => batch[0]) })).toBeUndefined();
+    expect(bad({ source: 'discord', messages: [{ ...batch[0], reactions: [{ emoji: '👍', count: 0 }] }] })).toBeUndefined();
+    expect(bad({ source: 'discord', messages: [{ ...batch[0], reactions: [{ emoji: 'x'.repeat(41), count: 1 }] }] })).toBeUndefined();
+    expect(bad({ source: 'discord', messages: [{ ...batch[0], pinned: 'yes' }] })).toBeUndefined();
+    expect(bad({ source: 'discord', messages: [{ ...batch[0], reply: { author: 'Mia' } }] })).toBeUndefined();
+    // Bounded as read: at most MAX_IMPORTED_REACTIONS reactions, a quote cut to MAX_QUOTE_CHARS.
+    const long = decodeBody(encodeBody({ v: 1, imported: { source: 'discord', messages: [{ ...batch[0]!, reactions: Array.from({ length: 30 }, () => ({ emoji: '👍', count: 1 })), reply: { author: 'Mia', text: 'q'.repeat(500) } }] } }))?.imported?.messages[0];
+    expect(long?.reactions).toHaveLength(MAX_IMPORTED_REACTIONS);
+    expect(long?.reply?.text).toHaveLength(MAX_QUOTE_CHARS);
   });
 });

@@ -14,14 +14,15 @@
  * carried in batches (`ImportedMessage[]` in one message body), sealed with the channel's sender
  * key like any message: the server sees ciphertext from the importing owner and nothing of the
  * authors, texts or times. Each keeps its author's name and time, shown as imported, never as a
- * member of this instance. Attachments stay links to where Discord keeps them.
+ * member of this instance, with its reactions (as counts), whether it was pinned, and for a reply
+ * a short quote of the message it answered. Attachments stay links to where Discord keeps them.
  *
  * Custom emoji come from image files the owner selects with the export, named after the emoji
  * (e.g. `party_parrot.gif`); Discord's exports hold no emoji images.
  */
 import { Permission } from '../../../protocol/permissions';
 import { pack } from '../../../protocol/pack';
-import type { ImportedMessage } from '../e2ee/MessageBody';
+import { MAX_IMPORTED_REACTIONS, MAX_QUOTE_CHARS, type ImportedMessage } from '../e2ee/MessageBody';
 
 export type { ImportedMessage };
 
@@ -118,6 +119,13 @@ function historyOf(json: Record<string, unknown>, skipped: string[]): PlannedHis
   if (!channel || typeof channel !== 'object' || !Array.isArray(json.messages)) return null;
   const messages: ImportedMessage[] = [];
   let dropped = 0;
+  // What a reply quotes: the answered message's author and text, when it is in this export.
+  const byId = new Map<string, { author: string; text: string }>();
+  for (const m of asArray(json.messages)) {
+    if (typeof m.id !== 'string' || typeof m.content !== 'string') continue;
+    const author = m.author as Record<string, unknown> | undefined;
+    byId.set(m.id, { author: (author ? nameOf(author.nickname, nameOf(author.name, 'unknown')) : 'unknown').slice(0, MAX_IMPORTED_AUTHOR_CHARS), text: m.content.slice(0, MAX_QUOTE_CHARS) });
+  }
   for (const m of asArray(json.messages)) {
     const author = m.author as Record<string, unknown> | undefined;
     const at = typeof m.timestamp === 'string' ? Date.parse(m.timestamp) : NaN;
@@ -135,12 +143,38 @@ function historyOf(json: Record<string, unknown>, skipped: string[]): PlannedHis
       continue;
     }
     const name = author ? nameOf(author.nickname, nameOf(author.name, 'unknown')) : 'unknown';
-    messages.push({ author: name.slice(0, MAX_IMPORTED_AUTHOR_CHARS), at, text: text.slice(0, MAX_IMPORTED_TEXT_CHARS) });
+    const item: ImportedMessage = { author: name.slice(0, MAX_IMPORTED_AUTHOR_CHARS), at, text: text.slice(0, MAX_IMPORTED_TEXT_CHARS) };
+    const reactions = reactionsOf(m.reactions);
+    if (reactions.length > 0) item.reactions = reactions;
+    if (m.isPinned === true) item.pinned = true;
+    const answered = (m.reference as Record<string, unknown> | undefined)?.messageId;
+    const quoted = typeof answered === 'string' ? byId.get(answered) : undefined;
+    if (quoted) item.reply = quoted;
+    messages.push(item);
   }
   messages.sort((a, b) => a.at - b.at);
   const channelName = nameOf(channel.name, 'imported');
   if (dropped > 0) skipped.push(`#${channelName}: ${dropped} messages without text (joins, pins, calls, stickers)`);
   return { discordChannelId: typeof channel.id === 'string' ? channel.id : null, channel: channelName, group: typeof channel.category === 'string' && channel.category ? nameOf(channel.category, 'Imported') : null, messages };
+}
+
+/**
+ * A message's reactions as counts: a Unicode emoji as itself, a custom one as `:name:` (drawn when
+ * the community has an emoji of that name, from the images imported with the export).
+ */
+function reactionsOf(x: unknown): { emoji: string; count: number }[] {
+  const out: { emoji: string; count: number }[] = [];
+  for (const r of asArray(x)) {
+    const emoji = r.emoji as Record<string, unknown> | undefined;
+    const count = r.count;
+    if (!emoji || typeof emoji.name !== 'string' || typeof count !== 'number' || !Number.isSafeInteger(count) || count < 1) continue;
+    const custom = typeof emoji.id === 'string' && emoji.id !== '' ? emojiNameOf(emoji.name) : null;
+    const shown = custom ? `:${custom}:` : emoji.name;
+    if (shown.length === 0 || shown.length > 40) continue;
+    out.push({ emoji: shown, count });
+    if (out.length === MAX_IMPORTED_REACTIONS) break;
+  }
+  return out;
 }
 
 /** The emoji name a file stands for (its name without the extension), or null when it cannot be one. */

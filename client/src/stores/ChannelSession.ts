@@ -103,7 +103,7 @@ export interface ViewMessage {
    * History imported from Discord (issue #19 item 7): the original author's name (never an
    * account here; `sender` is then `imported:<name>` so rows group by author) and who imported it.
    */
-  imported?: { author: string; by: string; source: 'discord' };
+  imported?: { author: string; by: string; source: 'discord'; reactions?: { emoji: string; count: number }[]; pinned?: true; reply?: { author: string; text: string } };
   /** What this message answers: the quote it carries. */
   replyTo?: { seq: number; sender: string; text: string };
   /** Reactions by emoji: who reacted (user ids), in the order they first did. */
@@ -916,7 +916,7 @@ export class ChannelSession {
             deleted: false,
             pending: false,
             lock: r.error ? { kind: 'error', code: r.error } : { kind: 'status', status: r.status ?? 'encrypted-unverified' },
-            imported: { author: m.author, by: r.sender, source: batch.source },
+            imported: { author: m.author, by: r.sender, source: batch.source, ...(m.reactions ? { reactions: m.reactions } : {}), ...(m.pinned ? { pinned: true as const } : {}), ...(m.reply ? { reply: m.reply } : {}) },
             reactions: [],
             pinned: false,
           }),
