@@ -17,7 +17,7 @@
  *   not played, one without VIDEO or SCREEN_SHARE is not shown; a server-muted device stops
  *   sending audio.
  */
-import { refusalText } from '../api/errorText';
+import { errorText, refusalText } from '../api/errorText';
 import { batch, createSignal, type Accessor } from 'solid-js';
 import type { CallMedia, CallParticipant, CallRosterFrame, CallSignalOut } from '../../../protocol/calls';
 import type { ServerFrame } from '../../../protocol/frames';
@@ -175,7 +175,7 @@ export class CallSession {
       const ice = await callIceServers(this.channelId);
       this.iceServers = ice.iceServers;
     } catch (e) {
-      this.warningSignal[1](e instanceof Error ? e.message : String(e));
+      this.warningSignal[1](errorText(e));
       return this.end('refused');
     }
     try {

@@ -6,6 +6,7 @@
  * The texts are Markdown written by the operator. They are drawn as text nodes by a small
  * renderer for what legal pages use (headings, paragraphs, lists, bold), never as HTML.
  */
+import { errorText } from '../api/errorText';
 import { t } from '../i18n';
 import { createResource, createSignal, For, Show, type JSX } from 'solid-js';
 import { acceptTerms, getLegal } from '../api/auth';
@@ -124,7 +125,7 @@ export function TermsPrompt(props: { version: number }) {
     try {
       updateUser(await acceptTerms(props.version));
     } catch (err) {
-      setError(err instanceof Error ? err.message : t('Something went wrong.'));
+      setError(errorText(err));
     } finally {
       setBusy(false);
     }

@@ -1,4 +1,5 @@
 /** Settings → profile: the display name others see, whether others see that you read their messages, and who may DM you directly. */
+import { errorText } from '../../api/errorText';
 import { locale, msg, t } from '../../i18n';
 import { createResource, createSignal, For, Show } from 'solid-js';
 import { fileUsage } from '../../api/files';
@@ -70,7 +71,7 @@ export function ReadReceiptsCard(props: { engine: Engine | undefined }) {
     try {
       updateUser(await updateProfile({ dmPolicy }));
     } catch (e) {
-      setPolicyError(e instanceof Error ? e.message : String(e));
+      setPolicyError(errorText(e));
     }
   };
   return (

@@ -1,4 +1,5 @@
 /** A small helper for the settings forms: one async action at a time, its error and its success message. */
+import { errorText } from '../../api/errorText';
 import { createSignal } from 'solid-js';
 
 export function createAction() {
@@ -13,7 +14,7 @@ export function createAction() {
       const message = await fn();
       if (message) setDone(message);
     } catch (e) {
-      setError(e instanceof Error ? e.message : 'Something went wrong.');
+      setError(errorText(e));
     } finally {
       setBusy(false);
     }
