@@ -2,7 +2,7 @@
  * Conversation features in Chromium against the real server, two people in a DM: a reply quotes
  * what it answers; reactions from the picker show on the other side with a count and can be
  * taken back; `:name` completes to an emoji and `@name` to a member (whose mention badge then
- * counts it); one side goes offline, the other
+ * counts it); a spoiler arrives covered and is uncovered from the keyboard; one side goes offline, the other
  * sends, and on reconnect everything arrives in order — and what the offline side queued is
  * delivered exactly once. Nothing typed reaches the server's storage (V1).
  */
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startServer, type RunningServer } from '../helpers/server';
 import { launchBrowser } from './browser';
-import { expectNoCanaries, log, messageWith, Pages, reportOnFailure, register, send, acceptDmRequest } from './helpers';
+import { expectNoCanaries, log, messageWith, Pages, reportOnFailure, register, send, seriousViolations, acceptDmRequest } from './helpers';
 
 let server: RunningServer;
 let browser: Browser;
@@ -56,6 +56,23 @@ describe('messaging', () => {
     const reply = messageWith(bob, 'Coffee, always');
     await expect.poll(() => reply.count(), { timeout: 20_000 }).toBe(1);
     expect(await reply.locator('.reply-quote').textContent()).toContain('Question: tea or coffee?');
+
+    // A spoiler (||…||) arrives covered: a button named for what it is, its text not drawn, until
+    // Bob uncovers it from the keyboard. A reply to it quotes it still covered.
+    await send(alice, 'The ending: ||the butler did it||');
+    const spoiled = messageWith(bob, 'The ending:');
+    await expect.poll(() => spoiled.getByRole('button', { name: 'Spoiler: select to show' }).count(), { timeout: 20_000 }).toBe(1);
+    expect(await spoiled.locator('.spoiler-text').evaluate((el) => getComputedStyle(el).visibility)).toBe('hidden');
+    expect(await seriousViolations(bob)).toEqual([]);
+    await spoiled.getByRole('button', { name: 'Spoiler: select to show' }).focus();
+    await bob.keyboard.press('Enter');
+    await expect.poll(() => spoiled.locator('.spoiler-text').evaluate((el) => getComputedStyle(el).visibility)).toBe('visible');
+    expect(await spoiled.getByRole('button', { name: 'Spoiler: select to show' }).count()).toBe(0);
+    await spoiled.getByRole('button', { name: 'Reply' }).click();
+    await send(bob, 'No way');
+    await expect.poll(() => messageWith(alice, 'No way').count(), { timeout: 20_000 }).toBe(1);
+    expect(await messageWith(alice, 'No way').locator('.reply-quote').textContent()).toContain('The ending: ▒▒▒');
+    expect(await messageWith(alice, 'No way').locator('.reply-quote').textContent()).not.toContain('butler');
 
     // Bob reacts from the picker; Alice sees it, counted; Bob takes it back.
     await reply.getByRole('button', { name: 'React to message' }).click();

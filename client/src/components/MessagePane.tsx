@@ -20,6 +20,7 @@ import { EmojiPicker } from './messages/EmojiPicker';
 import { searchEmoji } from './messages/emoji';
 import { customEmojiImage, customEntries, mayHaveCustomEmoji, withCustomEmoji } from './messages/customEmoji';
 import { isPlainText, renderMarkdown } from './messages/markdown';
+import { hideSpoilers, uncoverSpoiler } from './messages/spoilers';
 import { dayLabel, LABEL_REFRESH_MS, messageTimeFull, messageTimeLabel, messageTimeShort } from './messages/messageTime';
 import { startsDay, startsGroup } from './messages/grouping';
 import { Avatar } from './Avatar';
@@ -586,6 +587,8 @@ export function MessagePane(props: {
   return (
     <section class="pane" aria-labelledby="pane-title"
       classList={{ dragging: dragging() }}
+      onClick={(e) => uncoverSpoiler(e.target)}
+      onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && uncoverSpoiler(e.target) && e.preventDefault()}
       onDragOver={(e) => {
         if (!hasFiles(e) || !canSend()) return;
         e.preventDefault();
@@ -641,7 +644,7 @@ export function MessagePane(props: {
                 <li>
                   <button type="button" class="pinned-item" onClick={() => void goTo(m)}>
                     <span class="sender">{props.nameOf(m.sender)}</span> <span class="muted">{messageTimeLabel(m.ts, now(), preferences().times, preferences().clock, locale())}</span>
-                    <span class="pinned-text">{m.text === null ? explainFailure(m.lock.kind === 'error' ? m.lock.code : 'malformed', props.nameOf(m.sender), false).text : m.text.slice(0, PINNED_SNIPPET_CHARS)}</span>
+                    <span class="pinned-text">{m.text === null ? explainFailure(m.lock.kind === 'error' ? m.lock.code : 'malformed', props.nameOf(m.sender), false).text : hideSpoilers(m.text).slice(0, PINNED_SNIPPET_CHARS)}</span>
                   </button>
                 </li>
               )}
@@ -754,7 +757,7 @@ export function MessagePane(props: {
                 {(r) => (
                   <p class="reply-quote" data-testid="imported-reply">
                     <span class="visually-hidden">{t('In reply to')} </span>
-                    <strong>{r().author}</strong>: {r().text}
+                    <strong>{r().author}</strong>: {hideSpoilers(r().text)}
                   </p>
                 )}
               </Show>
@@ -762,7 +765,7 @@ export function MessagePane(props: {
                 {(r) => (
                   <p class="reply-quote" data-reply-to={r().seq}>
                     <span class="visually-hidden">{t('In reply to')} </span>
-                    <strong>{r().sender ? props.nameOf(r().sender) : t('a message')}</strong>: {r().text}
+                    <strong>{r().sender ? props.nameOf(r().sender) : t('a message')}</strong>: {hideSpoilers(r().text)}
                   </p>
                 )}
               </Show>
@@ -968,7 +971,7 @@ export function MessagePane(props: {
         <Show when={replying()}>
           {(r) => (
             <p class="editing" data-testid="replying">
-              {t('Replying to {name}:', { name: props.nameOf(r().sender) })} <span class="muted">{(r().text ?? '').slice(0, 80)}</span>{' '}
+              {t('Replying to {name}:', { name: props.nameOf(r().sender) })} <span class="muted">{hideSpoilers(r().text ?? '').slice(0, 80)}</span>{' '}
               <button type="button" class="link-button" onClick={() => setReplying(null)}>
                 {t('Cancel reply')}
               </button>

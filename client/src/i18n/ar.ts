@@ -1092,4 +1092,5 @@ export const ar: Catalogue = {
   'The site did not answer in time.': 'لم يُجب الموقع في الوقت المحدد.',
   'Pinned on Discord': 'مثبّتة على Discord',
   'Reactions on Discord': 'التفاعلات على Discord',
+  'Spoiler: select to show': 'حرق للأحداث: اختر لإظهاره',
 };

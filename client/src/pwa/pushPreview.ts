@@ -13,6 +13,7 @@
  * no push had come (and no two writers ever race on a chain). The conversation titles and people's
  * names come from a small directory the app keeps in the same database (stores/pushDirectory.ts).
  */
+import { hideSpoilers } from '../components/messages/spoilers';
 import type { PushPayload } from '../../../protocol/push';
 import type { EnvelopeOut } from '../../../protocol/frames';
 import { SUBPROTOCOL } from '../../../protocol/subprotocol';
@@ -73,7 +74,7 @@ function fetchEnvelopes(channelId: string, seq: number, token: string): Promise<
 
 /** The text a notification shows for a message body. */
 function describeBody(body: MessageBody): string {
-  if (body.text?.trim()) return body.text.trim().slice(0, 200);
+  if (body.text?.trim()) return hideSpoilers(body.text.trim()).slice(0, 200);
   if (body.poll) return `📊 ${body.poll.question}`;
   if (body.files?.length) return `📎 ${body.files.map((f) => f.name).join(', ')}`.slice(0, 200);
   return '';

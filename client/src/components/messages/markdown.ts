@@ -9,7 +9,9 @@
  * messages are plain.
  */
 import { createSignal } from 'solid-js';
+import { t } from '../../i18n';
 import { escapeHtml } from './escapeHtml';
+import { hideSpoilers } from './spoilers';
 import type { highlightCode as HighlightCode } from './highlight';
 
 // The signals live here, in the chat chunk, and markdownFull.ts imports nothing of the chat's
@@ -63,5 +65,5 @@ export const isPlainText = (text: string) => text.length <= 2000 && PLAIN.test(t
 /** Sanitized HTML for a message's text. */
 export function renderMarkdown(text: string): string {
   if (isPlainText(text)) return `<p>${escapeHtml(text)}</p>\n`;
-  return loadedFull()?.renderRich(text, loadedHighlighter) ?? `<p>${escapeHtml(text)}</p>\n`;
+  return loadedFull()?.renderRich(text, loadedHighlighter, { spoiler: t('Spoiler: select to show') }) ?? `<p>${escapeHtml(hideSpoilers(text))}</p>\n`;
 }

@@ -23,10 +23,27 @@ import type { highlightCode as HighlightCode } from './highlight';
 
 /** The highlighter of the render under way (see renderRich), if it has loaded. */
 let highlighter: () => typeof HighlightCode | undefined = () => undefined;
+/** The covered spoiler's accessible name in the language on screen (see renderRich). */
+let spoilerLabel = 'Spoiler';
 
 const marked = new Marked({
   gfm: true,
   breaks: true,
+  extensions: [
+    {
+      // `||hidden||` (spoilers.ts): a covered span, a button until it is uncovered.
+      name: 'spoiler',
+      level: 'inline',
+      start: (src: string) => src.indexOf('||'),
+      tokenizer(src: string) {
+        const m = /^\|\|(?=\S)([\s\S]+?)\|\|/.exec(src);
+        return m ? { type: 'spoiler', raw: m[0], tokens: this.lexer.inlineTokens(m[1]!) } : undefined;
+      },
+      renderer(token) {
+        return `<span class="spoiler" role="button" tabindex="0" aria-expanded="false" aria-label="${escapeHtml(spoilerLabel)}"><span class="spoiler-text">${this.parser.parseInline(token.tokens ?? [])}</span></span>`;
+      },
+    },
+  ],
   renderer: {
     // Raw HTML in a message is text, not markup.
     html: ({ text }) => escapeHtml(text),
@@ -48,6 +65,8 @@ const ALLOWED_TAGS = ['p', 'br', 'strong', 'em', 'del', 'code', 'pre', 'blockquo
  */
 const CODE_CLASS = /^(?:hljs(?:-[a-z]+(?:-[a-z]+)*)?|[a-z]+_+|language-[a-z0-9+#-]+)$/;
 const CLASSED_TAGS = new Set(['CODE', 'SPAN']);
+/** What only a spoiler's span carries (the renderer's own; raw HTML in a message is text anyway). */
+const SPOILER_ATTRS = ['role', 'tabindex', 'aria-label', 'aria-expanded'];
 
 let hooked = false;
 function purifier(): typeof DOMPurify {
@@ -55,11 +74,13 @@ function purifier(): typeof DOMPurify {
     hooked = true;
     DOMPurify.addHook('afterSanitizeAttributes', (node) => {
       const cls = node.getAttribute('class');
-      if (cls !== null) {
+      const spoiler = node.tagName === 'SPAN' && cls === 'spoiler';
+      if (cls !== null && !spoiler && !(node.tagName === 'SPAN' && cls === 'spoiler-text')) {
         const kept = CLASSED_TAGS.has(node.tagName) ? cls.split(/\s+/).filter((c) => CODE_CLASS.test(c)) : [];
         if (kept.length > 0) node.setAttribute('class', kept.join(' '));
         else node.removeAttribute('class');
       }
+      if (!spoiler) for (const a of SPOILER_ATTRS) node.removeAttribute(a);
       if (node.tagName === 'A') {
         node.setAttribute('target', '_blank');
         node.setAttribute('rel', 'noopener noreferrer nofollow');
@@ -77,8 +98,9 @@ export const parseMarkdown = (text: string) => marked.parse(text, { async: false
  * highlighter when it has loaded (and starts loading it otherwise); it is called only while a
  * code block renders.
  */
-export function renderRich(text: string, highlight: () => typeof HighlightCode | undefined): string {
+export function renderRich(text: string, highlight: () => typeof HighlightCode | undefined, labels: { spoiler: string } = { spoiler: 'Spoiler' }): string {
   highlighter = highlight;
+  spoilerLabel = labels.spoiler;
   let html: string;
   try {
     html = parseMarkdown(text);
@@ -87,7 +109,10 @@ export function renderRich(text: string, highlight: () => typeof HighlightCode |
   }
   return purifier().sanitize(html, {
     ALLOWED_TAGS,
-    ALLOWED_ATTR: ['href', 'title', 'class', 'target', 'rel', 'start'],
+    ALLOWED_ATTR: ['href', 'title', 'class', 'target', 'rel', 'start', ...SPOILER_ATTRS],
     ALLOWED_URI_REGEXP: /^(?:https?:|mailto:)/i,
+    // An attribute not on DOMPurify's URI-safe list must match the URI pattern above, which a
+    // spoiler's tabindex ("0") does not.
+    ADD_URI_SAFE_ATTR: ['tabindex'],
   });
 }
