@@ -216,7 +216,7 @@ export function EmojiDialog(props: { open: boolean; onClose: () => void; communi
           {error()}
         </p>
       </form>
-      <Show when={list()}>
+      <Show when={list.latest}>
         {(l) => (
           <>
             <p class="muted small-text">{t('{count} of {max} emoji. Everyone in the community can use them; they are not end-to-end encrypted.', { count: l().emoji.length, max: l().max })}</p>

@@ -169,7 +169,7 @@ export function InvitesSection(props: { communities: { id: string; name: string 
       <p class="error" role="alert">
         {error()}
       </p>
-      <Show when={(list() ?? []).length > 0} fallback={<p class="muted">{list.loading ? t('Loading…') : t('No invites yet.')}</p>}>
+      <Show when={(list.latest ?? []).length > 0} fallback={<p class="muted">{list.loading ? t('Loading…') : t('No invites yet.')}</p>}>
         <table class="invite-table">
           <thead>
             <tr>
@@ -184,7 +184,7 @@ export function InvitesSection(props: { communities: { id: string; name: string 
             </tr>
           </thead>
           <tbody>
-            <For each={list()}>
+            <For each={list.latest}>
               {(i) => (
                 <tr data-testid="invite-row">
                   <td>

@@ -66,7 +66,7 @@ export function RolesEditor(props: {
   const mayGrant = (bit: number) => props.me.role === 'owner' || (bit !== Permission.ADMINISTRATOR && (props.me.bits & bit) !== 0);
   /** Members the user outranks: the only ones whose roles they may change. */
   const reachable = () => props.members.filter((m) => m.userId !== props.me.userId && RANK[props.me.role] > RANK[m.role]);
-  const roleName = (id: string) => roles()?.find((r) => r.id === id)?.name ?? 'unknown role';
+  const roleName = (id: string) => roles.latest?.find((r) => r.id === id)?.name ?? 'unknown role';
 
   const run = async (fn: () => Promise<unknown>, after?: () => void) => {
     setBusy(true);
@@ -102,7 +102,7 @@ export function RolesEditor(props: {
         <section aria-labelledby="roles-list-title">
           <h3 id="roles-list-title">{t('Custom roles')}</h3>
           <ul class="plain-list">
-            <For each={roles()} fallback={<li class="muted">{t('No custom roles yet.')}</li>}>
+            <For each={roles.latest} fallback={<li class="muted">{t('No custom roles yet.')}</li>}>
               {(r: Role) => (
                 <li class="role-row">
                   <div>
@@ -159,7 +159,7 @@ export function RolesEditor(props: {
             {t('Role')}
             <select name="roleToGive" value={roleId()} onChange={(e) => setRoleId(e.currentTarget.value)}>
               <option value="">{t('Choose a role')}</option>
-              <For each={roles()}>{(r) => <option value={r.id}>{r.name}</option>}</For>
+              <For each={roles.latest}>{(r) => <option value={r.id}>{r.name}</option>}</For>
             </select>
           </label>
           <button type="submit" class="primary" disabled={busy()}>

@@ -73,7 +73,7 @@ export function WebhooksDialog(props: { open: boolean; onClose: () => void; chan
         )}
       </Show>
       <ul class="plain-list" aria-label={t('Webhooks')}>
-        <For each={list() ?? []} fallback={<li class="muted">{t('No webhooks yet.')}</li>}>
+        <For each={list.latest ?? []} fallback={<li class="muted">{t('No webhooks yet.')}</li>}>
           {(w) => (
             <li class="webhook-row">
               <strong>{w.name}</strong>{' '}

@@ -68,7 +68,7 @@ export function ReportQueue(props: { scope: 'community' | 'instance'; communityI
         {error()}
       </p>
       <ul class="reports" aria-label={t('Reports')}>
-        <For each={reports() ?? []} fallback={<li class="muted">{closed() ? t('No resolved reports.') : t('No open reports.')}</li>}>
+        <For each={reports.latest ?? []} fallback={<li class="muted">{closed() ? t('No resolved reports.') : t('No open reports.')}</li>}>
           {(r) => (
             <li class="report" data-testid="report">
               <p>
