@@ -50,6 +50,8 @@ import sqlite0021 from './sqlite/0021_webhooks.sql';
 import postgres0021 from './postgres/0021_webhooks.sql';
 import sqlite0022 from './sqlite/0022_e2ee_webhooks.sql';
 import postgres0022 from './postgres/0022_e2ee_webhooks.sql';
+import sqlite0023 from './sqlite/0023_status.sql';
+import postgres0023 from './postgres/0023_status.sql';
 
 /** One migration: a stable id (the file name without `.sql`) and its SQL text. */
 export interface Migration {
@@ -81,6 +83,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { id: '0020_terms_suspension', sql: sqlite0020 },
   { id: '0021_webhooks', sql: sqlite0021 },
   { id: '0022_e2ee_webhooks', sql: sqlite0022 },
+  { id: '0023_status', sql: sqlite0023 },
 ];
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0000_init', sql: postgres0000 },
@@ -106,4 +109,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { id: '0020_terms_suspension', sql: postgres0020 },
   { id: '0021_webhooks', sql: postgres0021 },
   { id: '0022_e2ee_webhooks', sql: postgres0022 },
+  { id: '0023_status', sql: postgres0023 },
 ];

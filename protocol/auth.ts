@@ -51,8 +51,12 @@ export const ChangePasswordRequest = v.strictObject({ currentPassword: PasswordI
 export const RegenerateRecoveryRequest = v.strictObject({ password: PasswordInput, recoveryVerifier: RecoveryVerifier });
 /** Who may start a DM with you directly; anyone else sends a request you accept or decline. */
 export const DM_POLICIES = ['everyone', 'communities', 'requests'] as const;
+/** Longest status a person sets ("In a meeting until 3"). */
+export const MAX_STATUS_CHARS = 80;
 export const UpdateProfileRequest = v.strictObject({
   displayName: v.optional(v.pipe(v.string(), v.maxLength(200))),
+  /** A short status shown beside the name; null or empty clears it. */
+  statusText: v.optional(v.nullable(CleanText(MAX_STATUS_CHARS, 'statusText'))),
   dmPolicy: v.optional(v.picklist(DM_POLICIES, 'dmPolicy must be everyone, communities or requests')),
   email: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(254), v.email('email is not a valid address')))),
 });
@@ -85,6 +89,8 @@ export interface PublicUser {
   /** Avatar and profile banner image ids (`/api/images/{id}`); null when none. */
   avatarId: string | null;
   bannerId: string | null;
+  /** The status the person set, shown beside their name; null when none. */
+  statusText: string | null;
   /** Set while the instance's admins hold the account to reading only (issue #16): since when, and why. */
   quarantine: { since: number; reason: string } | null;
   /** The version of the instance's terms and privacy policy this account accepted; below the current one (config `legalVersion`), it is asked again. */

@@ -44,7 +44,7 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
   it('creates and reads users; usernames are unique case-insensitively', async () => {
     const u = user('Alice_1');
     const created = await b.storage.createUser(u);
-    expect(created).toEqual({ ...u, failedLogins: 0, lockedUntil: null, totpSecret: null, totpEnabledAt: null, totpLastStep: null, dmPolicy: 'communities', avatarId: null, bannerId: null, quarantinedAt: null, quarantineReason: null, termsVersion: null, termsAcceptedAt: null, suspendedAt: null, suspensionReason: null });
+    expect(created).toEqual({ ...u, failedLogins: 0, lockedUntil: null, totpSecret: null, totpEnabledAt: null, totpLastStep: null, dmPolicy: 'communities', avatarId: null, bannerId: null, quarantinedAt: null, quarantineReason: null, termsVersion: null, termsAcceptedAt: null, suspendedAt: null, suspensionReason: null, statusText: null });
     expect(await b.storage.getUserById(u.id)).toEqual(created);
     expect(await b.storage.getUserByUsername('alice_1')).toEqual(created);
     await expect(b.storage.createUser(user('ALICE_1'))).rejects.toMatchObject({ code: 'conflict' });
@@ -108,8 +108,11 @@ describe.each(BACKENDS)('storage conformance: %s', (name) => {
 
   it('updates and deletes a user, cascading to devices and memberships', async () => {
     const u = await b.storage.createUser(user('bob'));
-    const updated = await b.storage.updateUser(u.id, { displayName: 'Bob B.', email: 'bob@example.org' });
-    expect(updated).toMatchObject({ displayName: 'Bob B.', email: 'bob@example.org', username: 'bob' });
+    expect(u.statusText).toBeNull();
+    const updated = await b.storage.updateUser(u.id, { displayName: 'Bob B.', email: 'bob@example.org', statusText: 'In a meeting' });
+    expect(updated).toMatchObject({ displayName: 'Bob B.', email: 'bob@example.org', username: 'bob', statusText: 'In a meeting' });
+    expect((await b.storage.getUsersByIds([u.id]))[0]?.statusText).toBe('In a meeting');
+    expect((await b.storage.updateUser(u.id, { statusText: null })).statusText).toBeNull();
     await b.storage.addDevice({ id: id('d'), userId: u.id, name: 'laptop', identityKey: 'pub', createdAt: 1, lastSeenAt: 1, signedPreKey: null, kyberPreKey: null });
     const owner = await b.storage.createUser(user('owner1'));
     const c = community(owner.id);

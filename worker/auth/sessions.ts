@@ -22,7 +22,7 @@ export const LOCKOUT_MS = 15 * 60 * 1000;
 export const BACKUP_CODE_COUNT = 8;
 
 export function publicUser(u: User): PublicUser {
-  return { id: u.id, username: u.username, displayName: u.displayName, email: u.email, instanceRole: u.instanceRole, createdAt: u.createdAt, totpEnabled: u.totpEnabledAt !== null, dmPolicy: u.dmPolicy, avatarId: u.avatarId, bannerId: u.bannerId, quarantine: u.quarantinedAt === null ? null : { since: u.quarantinedAt, reason: u.quarantineReason ?? '' }, termsVersion: u.termsVersion };
+  return { id: u.id, username: u.username, displayName: u.displayName, email: u.email, instanceRole: u.instanceRole, createdAt: u.createdAt, totpEnabled: u.totpEnabledAt !== null, dmPolicy: u.dmPolicy, avatarId: u.avatarId, bannerId: u.bannerId, statusText: u.statusText, quarantine: u.quarantinedAt === null ? null : { since: u.quarantinedAt, reason: u.quarantineReason ?? '' }, termsVersion: u.termsVersion };
 }
 
 /** Starts a new session for `user` and returns its tokens. */

@@ -674,7 +674,7 @@ export const communityRoutes = new Hono<AppEnv>()
     const rolesOf = new Map(access.map(([userId, a]) => [userId, a.customRoles]));
     const rows = members.map((m) => {
       const user = userOf.get(m.userId);
-      return { userId: m.userId, username: user?.username ?? null, displayName: user?.displayName ?? null, avatarId: user?.avatarId ?? null, role: m.role, joinedAt: m.joinedAt, timedOutUntil: m.timedOutUntil, roles: (rolesOf.get(m.userId) ?? []).map((r) => r.id) };
+      return { userId: m.userId, username: user?.username ?? null, displayName: user?.displayName ?? null, avatarId: user?.avatarId ?? null, statusText: user?.statusText ?? null, role: m.role, joinedAt: m.joinedAt, timedOutUntil: m.timedOutUntil, roles: (rolesOf.get(m.userId) ?? []).map((r) => r.id) };
     });
     return c.json({ members: rows });
   })

@@ -144,7 +144,7 @@ export const userKeyRoutes = new Hono<AppEnv>()
     const storage = await c.var.storage();
     const user = await storage.getUserByUsername(normalizeUsername(c.req.param('username')));
     if (!user) return noSuchUser();
-    return c.json({ id: user.id, username: user.username, displayName: user.displayName, avatarId: user.avatarId, bannerId: user.bannerId });
+    return c.json({ id: user.id, username: user.username, displayName: user.displayName, avatarId: user.avatarId, bannerId: user.bannerId, statusText: user.statusText });
   })
 
   // Batch forms of the two routes below (issue #21): one request for a channel's members instead

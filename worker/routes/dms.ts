@@ -195,7 +195,7 @@ export const dmRoutes = new Hono<AppEnv>()
           const people = await Promise.all(
             view.memberIds.map(async (id) => {
               const u = await storage.getUserById(id);
-              return { userId: id, username: u?.username ?? null, displayName: u?.displayName ?? null, avatarId: u?.avatarId ?? null };
+              return { userId: id, username: u?.username ?? null, displayName: u?.displayName ?? null, avatarId: u?.avatarId ?? null, statusText: u?.statusText ?? null };
             }),
           );
           return { ...view, people };

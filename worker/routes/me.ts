@@ -16,7 +16,7 @@ import { hashPasswordFor } from '../auth/hashing';
 import { digest } from '../auth/secrets';
 import { checkSecondFactor, newBackupCodes, normalizeBackupCode, publicUser } from '../auth/sessions';
 import { base32Encode, matchingStep, newTotpSecret, openSecret, otpauthUri, sealSecret, sealingKey } from '../auth/totp';
-import { noStore, requireAuth } from '../middleware/auth';
+import { noStore, requireAuth, requireNotQuarantined } from '../middleware/auth';
 import { errorResponse } from '../middleware/errors';
 import { jsonBody } from '../middleware/jsonBody';
 import { blobStore, keyBackupBlob } from '../storage/BlobStore';
@@ -77,8 +77,12 @@ export const meRoutes = new Hono<AppEnv>()
     const body = await jsonBody(c, UpdateProfileRequest);
     const storage = await c.var.storage();
     const { user } = c.var.auth;
+    const statusText = body.statusText === undefined ? undefined : body.statusText?.trim() || null;
+    // Everyone who sees the account's name sees its status: a quarantined account may clear it, not set one.
+    if (statusText) requireNotQuarantined(user, 'set a status');
     const updated = await storage.updateUser(user.id, {
       ...(body.displayName !== undefined ? { displayName: cleanDisplayName(body.displayName, user.username) } : {}),
+      ...(statusText !== undefined ? { statusText } : {}),
       ...(body.email !== undefined ? { email: body.email } : {}),
       ...(body.dmPolicy !== undefined ? { dmPolicy: body.dmPolicy } : {}),
     });

@@ -18,7 +18,7 @@ const USER = `id, username, display_name AS "displayName", email, password_hash 
   failed_logins AS "failedLogins", locked_until AS "lockedUntil", totp_secret AS "totpSecret", totp_enabled_at AS "totpEnabledAt",
   totp_last_step AS "totpLastStep", recovery_verifier_hash AS "recoveryVerifierHash", dm_policy AS "dmPolicy",
   avatar_id AS "avatarId", banner_id AS "bannerId", quarantined_at AS "quarantinedAt", quarantine_reason AS "quarantineReason",
-  terms_version AS "termsVersion", terms_accepted_at AS "termsAcceptedAt", suspended_at AS "suspendedAt", suspension_reason AS "suspensionReason"`;
+  terms_version AS "termsVersion", terms_accepted_at AS "termsAcceptedAt", suspended_at AS "suspendedAt", suspension_reason AS "suspensionReason", status_text AS "statusText"`;
 const SESSION = `id, user_id AS "userId", device_name AS "deviceName", ip, user_agent AS "userAgent", created_at AS "createdAt", last_used_at AS "lastUsedAt", expires_at AS "expiresAt", revoked_at AS "revokedAt"`;
 const DEVICE = `id, user_id AS "userId", name, identity_key AS "identityKey", created_at AS "createdAt", last_seen_at AS "lastSeenAt", signed_prekey AS "signedPreKey", kyber_prekey AS "kyberPreKey", session_id AS "sessionId"`;
 const INVITE = `code, community_id AS "communityId", created_by AS "createdBy", max_uses AS "maxUses", uses, expires_at AS "expiresAt", revoked_at AS "revokedAt", created_at AS "createdAt", admits_new_accounts AS "admitsNewAccounts"`;
@@ -159,6 +159,7 @@ export class SqlStorage implements Storage {
       termsAcceptedAt: u.termsAcceptedAt ?? null,
       suspendedAt: null,
       suspensionReason: null,
+      statusText: null,
     };
   }
 
@@ -212,6 +213,7 @@ export class SqlStorage implements Storage {
       termsAcceptedAt: 'terms_accepted_at',
       suspendedAt: 'suspended_at',
       suspensionReason: 'suspension_reason',
+      statusText: 'status_text',
     };
     await this.patchRow('users', columns, patch, id);
     const user = await this.getUserById(id);

@@ -49,13 +49,15 @@ export interface User {
   /** Suspension (issue #16 item 5): since when an admin stopped the account from signing in, and why; null when not. */
   suspendedAt: number | null;
   suspensionReason: string | null;
+  /** A short status the person sets ("In a meeting"), shown beside their name to whoever sees them; null when none. */
+  statusText: string | null;
 }
 
 /** The fields a new user is created with; the security counters start empty. */
 export type NewUser = Pick<User, 'id' | 'username' | 'displayName' | 'email' | 'passwordHash' | 'instanceRole' | 'createdAt' | 'recoveryVerifierHash'> & Partial<Pick<User, 'termsVersion' | 'termsAcceptedAt'>>;
 
 /** Fields routes may change on a user. */
-export type UserPatch = Partial<Pick<User, 'displayName' | 'email' | 'passwordHash' | 'instanceRole' | 'totpSecret' | 'totpEnabledAt' | 'recoveryVerifierHash' | 'dmPolicy' | 'avatarId' | 'bannerId' | 'quarantinedAt' | 'quarantineReason' | 'termsVersion' | 'termsAcceptedAt' | 'suspendedAt' | 'suspensionReason'>>;
+export type UserPatch = Partial<Pick<User, 'displayName' | 'email' | 'passwordHash' | 'instanceRole' | 'totpSecret' | 'totpEnabledAt' | 'recoveryVerifierHash' | 'dmPolicy' | 'avatarId' | 'bannerId' | 'quarantinedAt' | 'quarantineReason' | 'termsVersion' | 'termsAcceptedAt' | 'suspendedAt' | 'suspensionReason' | 'statusText'>>;
 
 /** A login session: one refresh-token family on one device. */
 export interface Session {

@@ -14,7 +14,7 @@ export interface AccountSession {
 
 /** The signed-in account as the server sees it now (a quarantine may have started or ended). */
 export const fetchMe = () => api<PublicUser>('/api/me');
-export const updateProfile = (body: { displayName?: string; email?: string | null; dmPolicy?: 'everyone' | 'communities' | 'requests' }) => api<PublicUser>('/api/me', { method: 'PATCH', body });
+export const updateProfile = (body: { displayName?: string; statusText?: string | null; email?: string | null; dmPolicy?: 'everyone' | 'communities' | 'requests' }) => api<PublicUser>('/api/me', { method: 'PATCH', body });
 export const changePassword = (currentPassword: string, newPassword: string) => api<{ endedSessions: number }>('/api/me/password', { method: 'POST', body: { currentPassword, newPassword } });
 export const regenerateRecovery = (password: string, recoveryVerifier: string) => api<void>('/api/me/recovery', { method: 'POST', body: { password, recoveryVerifier } });
 export const deleteAccount = (password: string, code?: string) => api<void>('/api/me', { method: 'DELETE', body: { password, ...(code ? { code } : {}) } });

@@ -87,6 +87,8 @@ export interface ChannelMember {
   username: string | null;
   displayName: string | null;
   avatarId?: string | null;
+  /** The status they set, shown beside their name. */
+  statusText?: string | null;
   permissions: number;
   /** An end-to-end encrypted webhook's bot account (issue #17 item 4): its posts carry a "bot" badge. */
   bot?: boolean;
@@ -100,6 +102,8 @@ export interface CommunityMember {
   username: string | null;
   displayName: string | null;
   avatarId?: string | null;
+  /** The status they set, shown beside their name. */
+  statusText?: string | null;
   role: BuiltInRole;
   joinedAt: number;
   timedOutUntil: number | null;

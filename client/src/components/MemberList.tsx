@@ -20,6 +20,8 @@ export interface MemberRow {
   roles: string[];
   /** Their avatar's image id; null or absent: initials. */
   avatarId?: string | null;
+  /** The status they set ("In a meeting"); null or absent: none. */
+  status?: string | null;
 }
 
 const ORDER: Record<PresenceState, number> = { online: 0, idle: 1, offline: 2 };
@@ -50,6 +52,12 @@ export function MemberList(props: { members: MemberRow[]; presenceOf: (userId: s
                   <Show when={m.userId === props.me}> {t('(you)')}</Show>
                 </span>
                 <span class="visually-hidden">, {props.presenceOf(m.userId)}</span>
+                <Show when={m.status}>
+                  <span class="member-status" data-testid="member-status">
+                    <span class="visually-hidden">, </span>
+                    {m.status}
+                  </span>
+                </Show>
                 <Show when={m.role || m.roles.length > 0}>
                   <span class="member-roles">{[m.role && m.role !== 'member' ? m.role : null, ...m.roles].filter(Boolean).join(', ')}</span>
                 </Show>

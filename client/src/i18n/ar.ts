@@ -1093,4 +1093,7 @@ export const ar: Catalogue = {
   'Pinned on Discord': 'مثبّتة على Discord',
   'Reactions on Discord': 'التفاعلات على Discord',
   'Spoiler: select to show': 'حرق للأحداث: اختر لإظهاره',
+  Status: 'الحالة',
+  'What are you up to?': 'ماذا تفعل الآن؟',
+  'Shown beside your name to everyone who can see you. Like your name, it is not end-to-end encrypted. Leave it empty to clear it.': 'تظهر بجانب اسمك لكل من يستطيع رؤيتك. وهي مثل اسمك غير مشفّرة من طرف إلى طرف. اتركها فارغة لمسحها.',
 };

@@ -138,20 +138,26 @@ export default function ChatScreen() {
   // ── Names ──────────────────────────────────────────────────────────────────────────────────
   const [names, setNames] = createSignal(new Map<string, string>(), { equals: false });
   const [avatars, setAvatars] = createSignal(new Map<string, string | null>(), { equals: false });
-  const learnNames = (rows: { userId: string; username: string | null; displayName: string | null; avatarId?: string | null }[]) => {
+  const [statuses, setStatuses] = createSignal(new Map<string, string | null>(), { equals: false });
+  const learnNames = (rows: { userId: string; username: string | null; displayName: string | null; avatarId?: string | null; statusText?: string | null }[]) => {
     const map = names();
     const pictures = avatars();
+    const said = statuses();
     let changed = false;
     let newPicture = false;
+    let newStatus = false;
     for (const r of rows) {
       const name = r.displayName || r.username || 'unknown';
       if (map.get(r.userId) !== name) (map.set(r.userId, name), (changed = true));
       if (r.avatarId !== undefined && pictures.get(r.userId) !== r.avatarId) (pictures.set(r.userId, r.avatarId), (newPicture = true));
+      if (r.statusText !== undefined && said.get(r.userId) !== r.statusText) (said.set(r.userId, r.statusText), (newStatus = true));
     }
     // Every row's name and lock reads this map: only a new or changed name redraws them.
     if (changed) setNames(map);
     if (newPicture) setAvatars(pictures);
+    if (newStatus) setStatuses(said);
   };
+  const statusOf = (id: string) => (id === me().id ? me().statusText : statuses().get(id)) ?? null;
   const nameOf = (id: string) => (id === me().id ? me().displayName || me().username : (names().get(id) ?? t('someone')));
   const avatarOf = (id: string) => (id === me().id ? me().avatarId : avatars().get(id)) ?? null;
 
@@ -543,7 +549,7 @@ export default function ChatScreen() {
   const memberRows = (): MemberRow[] =>
     (convMembers() ?? []).map((m) => {
       const inCommunity = commMemberById().get(m.userId);
-      return { userId: m.userId, name: nameOf(m.userId), avatarId: avatarOf(m.userId), roles: roleNames(inCommunity?.roles ?? []), ...(inCommunity ? { role: inCommunity.role } : {}) };
+      return { userId: m.userId, name: nameOf(m.userId), avatarId: avatarOf(m.userId), status: statusOf(m.userId), roles: roleNames(inCommunity?.roles ?? []), ...(inCommunity ? { role: inCommunity.role } : {}) };
     });
 
   // Forwarding: through a connection of the target channel of its own, closed once sent.

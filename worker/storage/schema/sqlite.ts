@@ -42,6 +42,8 @@ export const users = sqliteTable('users', {
   termsAcceptedAt: integer('terms_accepted_at'),
   suspendedAt: integer('suspended_at'),
   suspensionReason: text('suspension_reason'),
+  /** A short status the person sets ("In a meeting"), shown beside their name; null when none. */
+  statusText: text('status_text'),
 }, (t) => [
   uniqueIndex('users_username_key').on(t.usernameKey),
   uniqueIndex('users_username_skeleton').on(t.usernameSkeleton),

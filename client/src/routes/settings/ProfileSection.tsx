@@ -1,4 +1,5 @@
 /** Settings → profile: the display name others see, whether others see that you read their messages, and who may DM you directly. */
+import { MAX_STATUS_CHARS } from '../../../../protocol/auth';
 import { errorText } from '../../api/errorText';
 import { locale, msg, t } from '../../i18n';
 import { createResource, createSignal, For, Show } from 'solid-js';
@@ -15,11 +16,12 @@ import { removeProfileImage, setProfileImage } from '../../api/images';
 
 export function ProfileSection() {
   const [name, setName] = createSignal(user()?.displayName ?? '');
+  const [status, setStatus] = createSignal(user()?.statusText ?? '');
   const action = createAction();
   const save = (e: Event) => {
     e.preventDefault();
     void action.run(async () => {
-      updateUser(await updateProfile({ displayName: name().trim() }));
+      updateUser(await updateProfile({ displayName: name().trim(), statusText: status().trim() || null }));
       return t('Saved.');
     });
   };
@@ -31,6 +33,13 @@ export function ProfileSection() {
         {t('Display name')}
         <input value={name()} onInput={(e) => setName(e.currentTarget.value)} maxLength={200} autocomplete="nickname" />
       </label>
+      <label>
+        {t('Status')}
+        <input value={status()} onInput={(e) => setStatus(e.currentTarget.value)} maxLength={MAX_STATUS_CHARS} placeholder={t('What are you up to?')} aria-describedby="status-note" />
+      </label>
+      <p class="muted small-text" id="status-note">
+        {t('Shown beside your name to everyone who can see you. Like your name, it is not end-to-end encrypted. Leave it empty to clear it.')}
+      </p>
       <p class="error" role="alert">{action.error()}</p>
       <Show when={action.done()}>
         <p role="status">{action.done()}</p>
