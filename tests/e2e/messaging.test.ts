@@ -59,7 +59,8 @@ describe('messaging', () => {
 
     // A spoiler (||…||) arrives covered: a button named for what it is, its text not drawn, until
     // Bob uncovers it from the keyboard. A reply to it quotes it still covered.
-    await send(alice, 'The ending: ||the butler did it||');
+    // The spoiler carries the canary too: the storage scan at the end covers what it hid.
+    await send(alice, `The ending: ||the butler did it ${canary}||`);
     const spoiled = messageWith(bob, 'The ending:');
     await expect.poll(() => spoiled.getByRole('button', { name: 'Spoiler: select to show' }).count(), { timeout: 20_000 }).toBe(1);
     expect(await spoiled.locator('.spoiler-text').evaluate((el) => getComputedStyle(el).visibility)).toBe('hidden');
