@@ -19,6 +19,8 @@ import { Avatar } from './Avatar';
 import { createAction } from '../routes/settings/form';
 import { Dialog } from './Dialog';
 import { IMAGE_ACCEPT, ImageField } from './ImageField';
+import { ReadFailure } from './ReadFailure';
+import { readableFrom } from '../api/readable';
 
 /** An accent colour: a colour picker, Remove when one is set, and the server's refusal in words. */
 function AccentField(props: { accent: string | null | undefined; set: (accent: string | null) => Promise<void> }) {
@@ -148,10 +150,9 @@ export function GroupLookDialog(props: { open: boolean; onClose: () => void; dm:
 }
 
 export function EmojiDialog(props: { open: boolean; onClose: () => void; communityId: string; onChanged: () => void }) {
-  const [list, { refetch }] = createResource(
-    () => (props.open ? props.communityId : null),
-    (id) => listEmoji(id),
-  );
+  const read = readableFrom(() => (props.open ? props.communityId : null), (id) => listEmoji(id));
+  const list = read.value;
+  const refetch = read.refetch;
   const [name, setName] = createSignal('');
   const [file, setFile] = createSignal<File | null>(null);
   const [error, setError] = createSignal<string | null>(null);
@@ -216,6 +217,7 @@ export function EmojiDialog(props: { open: boolean; onClose: () => void; communi
           {error()}
         </p>
       </form>
+      <ReadFailure failure={read.failure()} retry={read.refetch} />
       <Show when={list.latest}>
         {(l) => (
           <>

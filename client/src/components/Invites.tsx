@@ -20,6 +20,8 @@ import { joinHint } from '../routes/AuthScreens';
 import { INVITED_KEY } from '../stores/checklist';
 import { user } from '../stores/session';
 import { errorText, useSubmit } from './useSubmit';
+import { ReadFailure } from './ReadFailure';
+import { readable } from '../api/readable';
 
 const EXPIRY = [
   { label: msg('Never'), seconds: 0 },
@@ -133,7 +135,7 @@ const stateText = (s: Invite['state']): string => ({ active: t('Active'), revoke
  */
 export function InvitesSection(props: { communities: { id: string; name: string }[] }) {
   const admin = mayInviteToInstance();
-  const [list, { refetch }] = createResource(async () => {
+  const read = readable(async () => {
     const own = admin ? (await listInstanceInvites()).invites : [];
     const perCommunity = await Promise.all(
       props.communities.map((c) =>
@@ -145,6 +147,8 @@ export function InvitesSection(props: { communities: { id: string; name: string 
     );
     return [...own.map((i) => ({ ...i, communityName: null as string | null })), ...perCommunity.flat()].sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0));
   });
+  const list = read.value;
+  const refetch = read.refetch;
   const [config] = createResource(() => getAuthConfig().catch(() => null));
   const [error, setError] = createSignal<string | null>(null);
   const revoke = async (i: Invite) => {
@@ -169,6 +173,7 @@ export function InvitesSection(props: { communities: { id: string; name: string 
       <p class="error" role="alert">
         {error()}
       </p>
+      <ReadFailure failure={read.failure()} retry={read.refetch} />
       <Show when={(list.latest ?? []).length > 0} fallback={<p class="muted">{list.loading ? t('Loading…') : t('No invites yet.')}</p>}>
         <table class="invite-table">
           <thead>

@@ -7,10 +7,12 @@
  */
 import { errorText } from '../api/errorText';
 import { msg, t } from '../i18n';
-import { createResource, createSignal, For, Show } from 'solid-js';
+import { createSignal, For, Show } from 'solid-js';
 import { Permission, RANK, type PermissionName } from '../../../protocol/permissions';
 import { assignRole, createRole, deleteRole, listRoles, unassignRole, type CommunityMember, type Role } from '../api/communities';
 import { Dialog } from './Dialog';
+import { ReadFailure } from './ReadFailure';
+import { readableFrom } from '../api/readable';
 
 /** What each bit lets a member do, in the words of docs/permissions.md. */
 export const PERMISSION_LABELS: Record<PermissionName, string> = {
@@ -52,10 +54,9 @@ export function RolesEditor(props: {
   /** A role was created, deleted, given or taken: the caller re-reads the members. */
   onChanged: () => void;
 }) {
-  const [roles, { refetch }] = createResource(
-    () => (props.open ? props.communityId : null),
-    async (id) => (await listRoles(id)).roles,
-  );
+  const read = readableFrom(() => (props.open ? props.communityId : null), async (id) => (await listRoles(id)).roles);
+  const roles = read.value;
+  const refetch = read.refetch;
   const [name, setName] = createSignal('');
   const [bits, setBits] = createSignal(Permission.VIEW | Permission.SEND);
   const [target, setTarget] = createSignal('');
@@ -101,6 +102,7 @@ export function RolesEditor(props: {
       <div class="roles-editor">
         <section aria-labelledby="roles-list-title">
           <h3 id="roles-list-title">{t('Custom roles')}</h3>
+          <ReadFailure failure={read.failure()} retry={read.refetch} />
           <ul class="plain-list">
             <For each={roles.latest} fallback={<li class="muted">{t('No custom roles yet.')}</li>}>
               {(r: Role) => (

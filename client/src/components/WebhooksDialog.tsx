@@ -9,19 +9,23 @@
  * fingerprint beside an Approve button, to compare with what the command printed. It has no URL
  * to renew: deleting it removes its bot as a member is removed.
  */
-import { createResource, createSignal, For, Show } from 'solid-js';
+import { createSignal, For, Show } from 'solid-js';
 import { t } from '../i18n';
 import { approveWebhook, createWebhook, deleteWebhook, listWebhooks, rotateWebhook, type WebhookView } from '../api/webhooks';
 import { deviceFingerprint } from '../e2ee/deviceFingerprint';
 import { Dialog } from './Dialog';
 import { useAction } from './useSubmit';
 import { MAX_WEBHOOK_NAME } from '../../../protocol/webhooks';
+import { ReadFailure } from './ReadFailure';
+import { readableFrom } from '../api/readable';
 
 export function WebhooksDialog(props: { open: boolean; onClose: () => void; channel: { id: string; name: string } | null }) {
-  const [list, { refetch }] = createResource(
+  const read = readableFrom(
     () => (props.open ? props.channel?.id : undefined),
     (id) => listWebhooks(id).then((r) => r.webhooks),
   );
+  const list = read.value;
+  const refetch = read.refetch;
   const [name, setName] = createSignal('');
   const [encrypted, setEncrypted] = createSignal(false);
   /** What is shown once: a plaintext webhook's URL, or an encrypted one's enrolment command. */
@@ -72,6 +76,7 @@ export function WebhooksDialog(props: { open: boolean; onClose: () => void; chan
           </div>
         )}
       </Show>
+      <ReadFailure failure={read.failure()} retry={read.refetch} />
       <ul class="plain-list" aria-label={t('Webhooks')}>
         <For each={list.latest ?? []} fallback={<li class="muted">{t('No webhooks yet.')}</li>}>
           {(w) => (

@@ -1096,4 +1096,6 @@ export const ar: Catalogue = {
   Status: 'الحالة',
   'What are you up to?': 'ماذا تفعل الآن؟',
   'Shown beside your name to everyone who can see you. Like your name, it is not end-to-end encrypted. Leave it empty to clear it.': 'تظهر بجانب اسمك لكل من يستطيع رؤيتك. وهي مثل اسمك غير مشفّرة من طرف إلى طرف. اتركها فارغة لمسحها.',
+  'Could not load this: {reason}': 'تعذّر تحميل هذا: {reason}',
+  'Try again': 'أعد المحاولة',
 };

@@ -10,6 +10,7 @@ import { t } from '../../i18n';
 import { gifBlob, searchGifs } from '../../api/gifs';
 import type { GifResult } from '../../../../protocol/gifs';
 import { Dialog } from '../Dialog';
+import { readableFrom } from '../../api/readable';
 
 function Preview(props: { gif: GifResult; onPick: () => void }) {
   const [url] = createResource(async () => URL.createObjectURL(await gifBlob(props.gif.preview)));
@@ -25,7 +26,8 @@ function Preview(props: { gif: GifResult; onPick: () => void }) {
 
 export function GifPicker(props: { open: boolean; onClose: () => void; onPick: (file: File) => void }) {
   const [query, setQuery] = createSignal('');
-  const [results] = createResource(query, async (q) => (q.trim() ? (await searchGifs(q.trim())).results : []));
+  const read = readableFrom(query, async (q) => (q.trim() ? (await searchGifs(q.trim())).results : []));
+  const results = read.value;
   const [problem, setProblem] = createSignal('');
   let timer: ReturnType<typeof setTimeout> | undefined;
   onCleanup(() => clearTimeout(timer));
@@ -46,9 +48,9 @@ export function GifPicker(props: { open: boolean; onClose: () => void; onPick: (
         <input type="search" onInput={(e) => (clearTimeout(timer), (timer = setTimeout((v: string) => setQuery(v), 400, e.currentTarget.value)))} />
       </label>
       <p class="muted small-text">{t('Searches go through this server, so the GIF service never sees you. The GIF you pick is sent end-to-end encrypted.')}</p>
-      <Show when={problem() || results.error}>
+      <Show when={problem() || read.failure()}>
         <p class="error" role="alert">
-          {problem() || (results.error as Error).message}
+          {problem() || read.failure()}
         </p>
       </Show>
       <div class="gif-results" role="list" aria-busy={results.loading}>

@@ -3,10 +3,12 @@
  * when the chat screen opens and whenever the hub reconnects), and Settings → Announcements, where
  * the owner and admins post one (text, severity, an optional end) or remove one.
  */
-import { createResource, createSignal, For, Show } from 'solid-js';
+import { createSignal, For, Show } from 'solid-js';
 import { msg, t } from '../../i18n';
 import { dismissAnnouncement, listAnnouncementsAdmin, myAnnouncements, postAnnouncement, removeAnnouncement, type Announcement } from '../../api/admin';
 import { errorText } from '../useSubmit';
+import { ReadFailure } from '../ReadFailure';
+import { readable } from '../../api/readable';
 
 const SEVERITY: Record<Announcement['severity'], string> = { info: msg('Information'), warning: msg('Warning'), critical: msg('Critical') };
 
@@ -36,7 +38,9 @@ export function AnnouncementBanners(props: { announcements: Announcement[] | und
 }
 
 export function AnnouncementsSection() {
-  const [list, { refetch }] = createResource(() => listAnnouncementsAdmin().then((r) => r.announcements));
+  const read = readable(() => listAnnouncementsAdmin().then((r) => r.announcements));
+  const list = read.value;
+  const refetch = read.refetch;
   const [text, setText] = createSignal('');
   const [severity, setSeverity] = createSignal<Announcement['severity']>('info');
   const [ends, setEnds] = createSignal('');
@@ -79,6 +83,7 @@ export function AnnouncementsSection() {
         </button>
       </form>
       <ul class="announcements-admin" aria-label={t('Announcements')}>
+        <ReadFailure failure={read.failure()} retry={read.refetch} />
         <For each={list() ?? []} fallback={<li class="muted">{t('No announcements.')}</li>}>
           {(a) => (
             <li data-testid="admin-announcement">

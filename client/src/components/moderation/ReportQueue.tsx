@@ -11,6 +11,8 @@ import { Dialog } from '../Dialog';
 import { errorText } from '../useSubmit';
 import { communityModeration, communityReports, instanceReports, resolveReport, setCommunityModeration, type ReportAction, type ReportView } from '../../api/moderation';
 import { REASON_LABELS } from './ReportDialog';
+import { ReadFailure } from '../ReadFailure';
+import { readableFrom } from '../../api/readable';
 
 const VERDICTS: Record<NonNullable<ReportView['message']>['verdict'], { text: string; tone: string }> = {
   verified: { text: msg('Verified: the sender really sent exactly this text here.'), tone: 'ok' },
@@ -33,10 +35,12 @@ const ACTION_LABELS: Record<ReportAction, string> = {
 export function ReportQueue(props: { scope: 'community' | 'instance'; communityId?: string }) {
   const [closed, setClosed] = createSignal(false);
   // The source is a string: a resource whose source is `false` is never fetched.
-  const [reports, { refetch }] = createResource(
+  const read = readableFrom(
     () => (closed() ? 'closed' : 'open'),
     (which) => (props.scope === 'instance' ? instanceReports(which === 'closed') : communityReports(props.communityId!, which === 'closed')).then((r) => r.reports),
   );
+  const reports = read.value;
+  const refetch = read.refetch;
   const [error, setError] = createSignal<string | null>(null);
   const [note, setNote] = createSignal<Record<string, string>>({});
   const noteFor = (id: string, text: string) => setNote((all) => ({ ...all, [id]: text }));
@@ -67,6 +71,7 @@ export function ReportQueue(props: { scope: 'community' | 'instance'; communityI
       <p class="error" role="alert">
         {error()}
       </p>
+      <ReadFailure failure={read.failure()} retry={read.refetch} />
       <ul class="reports" aria-label={t('Reports')}>
         <For each={reports.latest ?? []} fallback={<li class="muted">{closed() ? t('No resolved reports.') : t('No open reports.')}</li>}>
           {(r) => (

@@ -14,13 +14,14 @@ import { disablePush, enablePush, pushSupported } from '../../notifications/push
 import { deletePushSubscription, listPushSubscriptions, pushConfig } from '../../api/push';
 import { listOwnDevices } from '../../api/keys';
 import { deviceDb } from '../../stores/DeviceDb';
+import { readable } from '../../api/readable';
 
 export const LEVEL_LABELS: Record<Level, string> = { all: msg('Every message'), mentions: msg('Only mentions'), none: msg('Nothing') };
 const SOUND_LABELS: Record<Sound, string> = { chime: msg('Chime'), pop: msg('Pop'), bell: msg('Bell'), none: msg('No sound') };
 
 export function NotificationsSection() {
   const [permission, setPermission] = createSignal(typeof Notification === 'undefined' ? 'denied' : Notification.permission);
-  const [communities] = createResource(() => listCommunities().then((r) => r.communities));
+  const communities = readable(() => listCommunities().then((r) => r.communities)).value;
   const on = () => notificationPrefs().enabled && permission() === 'granted';
   const turnOn = async () => {
     const answer = await askPermission();

@@ -1,19 +1,24 @@
 /** Settings → sessions: where this account is signed in, with a way to end any of them (or all others). */
 import { locale, t } from '../../i18n';
-import { createResource, For, Show } from 'solid-js';
+import { For, Show } from 'solid-js';
 import { endOtherSessions, endSession, listSessions, type AccountSession } from '../../api/account';
 import { createAction } from './form';
+import { readable } from '../../api/readable';
+import { ReadFailure } from '../../components/ReadFailure';
 
 const when = () => new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' });
 
 export function SessionsSection() {
-  const [sessions, { refetch }] = createResource(async () => (await listSessions()).sessions);
+  const read = readable(async () => (await listSessions()).sessions);
+  const sessions = read.value;
+  const refetch = read.refetch;
   const action = createAction();
   const end = (s: AccountSession) => void action.run(async () => (await endSession(s.id), void refetch()));
   const endOthers = () => void action.run(async () => (await endOtherSessions(), await refetch(), t('Every other session was signed out.')));
   return (
     <section class="settings-card" aria-labelledby="sessions-title">
       <h3 id="sessions-title">{t('Sessions')}</h3>
+      <ReadFailure failure={read.failure()} retry={read.refetch} />
       <p>{t('Everywhere your account is signed in. Ending a session signs that browser out at once.')}</p>
       <ul class="session-list" data-testid="sessions">
         <For each={sessions()}>

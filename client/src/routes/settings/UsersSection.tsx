@@ -5,11 +5,13 @@
  * authentication or delete the account, each with a reason for the audit log; the owner makes and
  * unmakes admins. The server enforces who may act on whom.
  */
-import { createResource, createSignal, For, Show } from 'solid-js';
+import { createSignal, For, Show } from 'solid-js';
 import { msg, t } from '../../i18n';
 import { deleteUserAsAdmin, liftQuarantine, liftSuspension, quarantineUser, suspendUser, resetTwoFactor, searchUsers, setInstanceRole, signOutUser, type AdminUser } from '../../api/admin';
 import { user } from '../../stores/session';
 import { errorText } from '../../components/useSubmit';
+import { readableFrom } from '../../api/readable';
+import { ReadFailure } from '../../components/ReadFailure';
 
 /** The actions that take a reason, with their form's labels. */
 const REASONED = {
@@ -22,7 +24,9 @@ type Reasoned = keyof typeof REASONED;
 
 export function UsersSection() {
   const [query, setQuery] = createSignal('');
-  const [users, { refetch }] = createResource(query, (q) => searchUsers(q).then((r) => r.users));
+  const read = readableFrom(query, (q) => searchUsers(q).then((r) => r.users));
+  const users = read.value;
+  const refetch = read.refetch;
   const [acting, setActing] = createSignal<{ id: string; action: Reasoned } | null>(null);
   const [reason, setReason] = createSignal('');
   const [error, setError] = createSignal<string | null>(null);
@@ -60,6 +64,7 @@ export function UsersSection() {
         {error()}
       </p>
       <p role="status">{notice()}</p>
+      <ReadFailure failure={read.failure()} retry={read.refetch} />
       <ul class="admin-users" aria-label={t('Accounts')}>
         <For each={users() ?? []}>
           {(u) => (
