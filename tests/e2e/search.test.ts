@@ -35,6 +35,8 @@ describe('search in the browser', () => {
     const secret = `never${randomBytes(6).toString('hex')}`;
     // Searched for, written by nobody: it exists only in the search box.
     const searchedOnly = `zebra${randomBytes(6).toString('hex')}`;
+    // Inside a spoiler: a result shows it covered, even when the search found it.
+    const hidden = `rosebud${randomBytes(6).toString('hex')}`;
     const alice = await suite.pages.newPage();
     const bob = await suite.pages.newPage();
     const { channelUrl } = await communityOfTwo(suite, alice, bob, 'Searching', ['alice', 'bob']);
@@ -48,7 +50,7 @@ describe('search in the browser', () => {
     await send(bob, `bob also says ${word}`);
     // A DM with the same word.
     await startDm(alice, 'bob');
-    await send(alice, `psst ${word} in private`);
+    await send(alice, `psst ${word} in private ||${hidden} was the sled||`);
     await openDmFrom(bob, 'alice');
     await expect.poll(() => messageWith(bob, 'psst').count(), { timeout: 30_000 }).toBe(1);
 
@@ -67,8 +69,15 @@ describe('search in the browser', () => {
     await expect.poll(() => results.count()).toBe(2);
     await dialog.getByLabel('In', { exact: true }).selectOption({ label: 'alice' });
     await expect.poll(() => results.allTextContents()).toEqual([expect.stringContaining('psst')]);
+    expect(await results.first().textContent()).toContain('▒▒▒');
+    expect(await results.first().textContent()).not.toContain(hidden);
     await dialog.getByLabel('In', { exact: true }).selectOption({ index: 0 });
     await dialog.getByLabel('From').selectOption({ index: 0 });
+    // Found by the word inside the spoiler, it still shows covered, marked as the match.
+    await dialog.getByLabel('Words').fill(hidden);
+    await expect.poll(() => results.first().locator('mark').textContent()).toBe('▒▒▒');
+    expect(await results.count()).toBe(1);
+    expect(await results.first().textContent()).not.toContain(hidden);
     // A word nobody wrote: no result, and (below) never sent anywhere.
     await dialog.getByLabel('Words').fill(searchedOnly);
     await expect.poll(() => dialog.getByRole('status').textContent()).toBe('0 results');
@@ -96,7 +105,7 @@ describe('search in the browser', () => {
     await expect.poll(() => bob.evaluate(async () => (await indexedDB.databases()).map((d) => d.name)), { timeout: 20_000 }).not.toContain('chatalot-search');
 
     await suite.server.stop();
-    expectNoCanaries(suite.server.dataDir, [word, secret, searchedOnly]);
-    await expectNoCanariesInDatabase(suite.databaseUrl(), [word, secret, searchedOnly]);
+    expectNoCanaries(suite.server.dataDir, [word, secret, searchedOnly, hidden]);
+    await expectNoCanariesInDatabase(suite.databaseUrl(), [word, secret, searchedOnly, hidden]);
   }, 300_000);
 });

@@ -10,34 +10,13 @@ import { t } from '../i18n';
 import type { SearchHit, SearchQuery } from '../search/SearchIndex';
 import { searchIndex } from '../search/searchStore';
 import { Dialog } from './Dialog';
+import { searchSnippet } from './messages/searchSnippet';
 
 export interface SearchPlace {
   id: string;
   title: string;
   /** The route of the conversation (`/c/…/…` or `/dm/…`). */
   path: string;
-}
-
-/** Characters of context shown around the first match. */
-const CONTEXT = 60;
-
-/** The part of `hit.text` around its first match, as text runs with the matches marked. */
-function snippet(hit: SearchHit): { text: string; mark: boolean }[] {
-  const first = hit.highlights[0]?.[0] ?? 0;
-  const start = Math.max(0, first - CONTEXT);
-  const end = Math.min(hit.text.length, (hit.highlights[0]?.[1] ?? 0) + CONTEXT * 2);
-  const runs: { text: string; mark: boolean }[] = [];
-  let at = start;
-  for (const [s, e] of hit.highlights) {
-    if (s < at || e > end) continue;
-    if (s > at) runs.push({ text: hit.text.slice(at, s), mark: false });
-    runs.push({ text: hit.text.slice(s, e), mark: true });
-    at = e;
-  }
-  if (at < end) runs.push({ text: hit.text.slice(at, end), mark: false });
-  if (start > 0) runs.unshift({ text: '…', mark: false });
-  if (end < hit.text.length) runs.push({ text: '…', mark: false });
-  return runs;
 }
 
 export function SearchPanel(props: {
@@ -156,7 +135,7 @@ export function SearchPanel(props: {
                           {placeOf(hit.channelId)?.title ?? t('a conversation')} · {props.nameOf(hit.sender)} · {day(hit.ts)}
                         </span>
                         <span class="search-snippet">
-                          <For each={snippet(hit)}>{(run) => (run.mark ? <mark>{run.text}</mark> : run.text)}</For>
+                          <For each={searchSnippet(hit.text, hit.highlights)}>{(run) => (run.mark ? <mark>{run.text}</mark> : run.text)}</For>
                         </span>
                       </button>
                     </li>
