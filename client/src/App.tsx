@@ -12,6 +12,7 @@ import { UpdatePrompt } from './components/UpdatePrompt';
 import { InsecureContextBanner } from './components/InsecureContextBanner';
 import { LegalScreen, TermsPrompt } from './routes/LegalScreens';
 import { setInstanceProfile } from './stores/instance';
+import { ScreenFailure } from './components/ScreenFailure';
 
 // The chunk's module code runs in one task and the screen is drawn in the next: one long task of
 // both held a phone's main thread twice as long. (Reverted once on suspicion of losing a
@@ -77,9 +78,11 @@ export function App() {
         }
       >
         <Show when={termsBehind()} fallback={
-          <Suspense fallback={<p class="boot" role="status">{t('Opening your conversations…')}</p>}>
-            <ChatScreen />
-          </Suspense>
+          <ScreenFailure>
+            <Suspense fallback={<p class="boot" role="status">{t('Opening your conversations…')}</p>}>
+              <ChatScreen />
+            </Suspense>
+          </ScreenFailure>
         }>
           {(version) => <TermsPrompt version={version()} />}
         </Show>

@@ -1098,4 +1098,5 @@ export const ar: Catalogue = {
   'Shown beside your name to everyone who can see you. Like your name, it is not end-to-end encrypted. Leave it empty to clear it.': 'تظهر بجانب اسمك لكل من يستطيع رؤيتك. وهي مثل اسمك غير مشفّرة من طرف إلى طرف. اتركها فارغة لمسحها.',
   'Could not load this: {reason}': 'تعذّر تحميل هذا: {reason}',
   'Try again': 'أعد المحاولة',
+  'Chatalot could not open this screen: {reason}': 'تعذّر على Chatalot فتح هذه الشاشة: {reason}',
 };

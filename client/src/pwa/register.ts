@@ -22,7 +22,9 @@ export function registerServiceWorker(): void {
     reloading = true;
     location.reload();
   });
-  void navigator.serviceWorker.register('/sw.js').then((registration) => {
+  void navigator.serviceWorker.register('/sw.js').then((registration: ServiceWorkerRegistration | undefined) => {
+    // A browser told to block service workers (a test harness, some private modes) answers with nothing.
+    if (!registration) return;
     const watch = (worker: ServiceWorker | null) => {
       if (!worker) return;
       const check = () => worker.state === 'installed' && navigator.serviceWorker.controller && setUpdateReady(worker);

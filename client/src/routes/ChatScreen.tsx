@@ -72,6 +72,7 @@ import { onSignOut, signOut, updateUser, user } from '../stores/session';
 import { fetchMe } from '../api/account';
 import { createTrust } from '../stores/trust';
 import { deviceName } from './AuthScreens';
+import { ScreenFailure } from '../components/ScreenFailure';
 
 const SettingsScreen = lazy(() => import('./settings/SettingsScreen'));
 const VerifyScreen = lazy(() => import('./VerifyScreen'));
@@ -931,14 +932,16 @@ export default function ChatScreen() {
             </div>
           </div>
         </Show>
-        <Suspense fallback={<p role="status">{t('Loading…')}</p>}>
-          <Show when={route().name === 'settings'}>
-            <SettingsScreen section={(route() as { section: string }).section} engine={engine()} invitable={invitable()} />
-          </Show>
-          <Show when={route().name === 'verify'}>
-            <VerifyScreen userId={(route() as { userId: string }).userId} engine={engine()} nameOf={nameOf} />
-          </Show>
-        </Suspense>
+        <ScreenFailure>
+          <Suspense fallback={<p role="status">{t('Loading…')}</p>}>
+            <Show when={route().name === 'settings'}>
+              <SettingsScreen section={(route() as { section: string }).section} engine={engine()} invitable={invitable()} />
+            </Show>
+            <Show when={route().name === 'verify'}>
+              <VerifyScreen userId={(route() as { userId: string }).userId} engine={engine()} nameOf={nameOf} />
+            </Show>
+          </Suspense>
+        </ScreenFailure>
         <Show when={!channelId() && !['join', 'settings', 'verify'].includes(route().name)}>
           <div class="welcome">
             <h2>{t('Welcome, {name}', { name: me().displayName || me().username })}</h2>
