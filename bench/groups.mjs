@@ -9,10 +9,12 @@
  *
  * - Enter → the first member device opening the owner's first message, and → every member device;
  * - what the sender spent on it: HTTP requests and bytes, hub frames and bytes;
- * - after one member is removed (the sender rotates its key), the same for the next message.
+ * - after one member is removed (the sender rotates its key), the same for the next message;
+ * - after a second removal, the sender types first: how long until every member device holds the
+ *   new key (sent while typing, Engine.prepare), then Enter → every device (no distribution left).
  *
  * Sizes: --sizes=20,100,500,1000 (member devices; up to 4 devices per user), --rtt=50 (ms; 0 skips
- * the delayed runs). Rate limits are raised for the members' setup only because every simulated
+ * the delayed runs), --typed=0 (skip the typed rotation, for a build without Engine.prepare). Rate limits are raised for the members' setup only because every simulated
  * member shares 127.0.0.1; the browser test tests/e2e/group-scale.test.ts checks the sender meets
  * no 429 under the default limits. Loopback only, bounded in count and time; never part of npm test.
  */
@@ -32,6 +34,8 @@ const SIZES = arg('sizes', '20,100,500,1000').split(',').map(Number);
 const RTT = Number(arg('rtt', '50'));
 const PROFILE = process.argv.includes('--profile');
 const TIMELINE = process.argv.includes('--timeline');
+/** --typed=0 skips the second removal with the key sent while typing (for a build without it). */
+const TYPED = arg('typed', '1') !== '0';
 /** --server-profile: workerd's V8 profile of the first send, through its inspector (loopback). */
 const SERVER_PROFILE = process.argv.includes('--server-profile');
 const INSPECTOR = '127.0.0.1:9229';
@@ -246,8 +250,29 @@ async function run(size, rttMs) {
     await settled();
     const rotation = await measure('after the rotation', remaining, true);
     const leaverRead = leaver.devices.some((d) => d.arrivals.some((a) => a.kind === 'key' && a.at >= rotatedAt) || d.received.some((r) => r.text === 'after the rotation'));
+    // A second removal, and this time the sender types before pressing Enter, as people do: the
+    // new key goes out while they type (Engine.prepare), and Enter only sends the message. Same
+    // run, same channel, one fewer member: lazy distribution at Enter above, prepared here.
+    if (!TYPED) {
+      const failures = devices.flatMap((d) => d.failures);
+      return { size, users, perUser, rttMs, setupS, firstSend, steady, rotation, leaverRead, failures: failures.length };
+    }
+    const second = members.pop();
+    const kicked2 = (await fetch(`${server.url}/api/communities/${communityId}/members/${second.user.id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${login.accessToken}` } })).status;
+    if (kicked2 >= 300) throw new Error(`removing a member answered ${kicked2}`);
+    const rotated2At = Date.now();
+    const remaining2 = members.flatMap((m) => m.devices);
+    await new Promise((r) => setTimeout(r, 1000));
+    await settled();
+    const typingAt = Date.now();
+    await page.locator('#composer-input').fill('after the second rot');
+    await Promise.all(remaining2.map((d) => until(async () => d.arrivals.some((a) => a.kind === 'key' && a.at >= typingAt), 600_000, 'the key while typing')));
+    const preparedMs = Date.now() - typingAt;
+    await settled();
+    const typed = await measure('after the second rotation', remaining2, false);
+    const secondLeaverRead = second.devices.some((d) => d.arrivals.some((a) => a.kind === 'key' && a.at >= rotated2At) || d.received.some((r) => r.text === 'after the second rotation'));
     const failures = devices.flatMap((d) => d.failures);
-    return { size, users, perUser, rttMs, setupS, firstSend, steady, rotation, leaverRead, failures: failures.length };
+    return { size, users, perUser, rttMs, setupS, firstSend, steady, rotation, leaverRead, typed: { ...typed, preparedMs }, secondLeaverRead, failures: failures.length };
   } finally {
     for (const d of devices) d.close();
     await browser.close();
@@ -270,6 +295,7 @@ for (const rtt of RTT > 0 ? [0, RTT] : [0]) {
         `    first message: ${f(r.firstSend)}; per member ${r.firstSend.perMember.requests} requests, ${r.firstSend.perMember.hubFrames} hub frames, ${r.firstSend.perMember.hubBytes} B; 429s ${r.firstSend.total.tooMany}\n` +
         `    baseline (key held): ${f(r.steady)}\n` +
         `    after a removal (rotation): ${f(r.rotation)}; per member ${r.rotation.perMember.hubFrames} hub frames, ${r.rotation.perMember.hubBytes} B; leaver got the new key or message: ${r.leaverRead}\n` +
+        (r.typed ? `    after a second removal, key sent while typing: every device held the key ${r.typed.preparedMs} ms after typing began; then Enter: ${f(r.typed)}; second leaver got the new key or message: ${r.secondLeaverRead}\n` : '') +
         `    decrypt failures ${r.failures}; setup ${r.setupS} s`,
     );
   }

@@ -164,6 +164,9 @@ export class Engine {
   private readonly keyRequests = new Map<string, { at: number; iteration: number }>();
   /** Per channel, the recipients epoch the cached member list was read for (issue #20). */
   private readonly readForEpoch = new Map<string, number>();
+  /** Per channel, a key distribution begun while the person typed, and when the last one ended (`prepare`). */
+  private readonly preparing = new Map<string, Promise<void>>();
+  private readonly preparedAt = new Map<string, number>();
   /** When the server registered this device (server clock), once known. */
   registeredAt: number | undefined;
   /** When a message without its key last made this device look at the key backup. */
@@ -559,6 +562,7 @@ export class Engine {
   async rotate(channelId: string): Promise<void> {
     await this.serial(async () => {
       this.memberCache.delete(channelId);
+      this.preparedAt.delete(channelId);
       await this.newOwnKey(channelId, Date.now());
     });
     this.backup.markDirty();
@@ -904,6 +908,37 @@ export class Engine {
       if (out.plaintext[1] !== Kind.CallSignal) throw new CryptoError('malformed', 'call');
       return decodeCallSignal(out.plaintext);
     });
+  }
+
+  /**
+   * Gives this device's sender key to the channel's member devices ahead of a send: called while
+   * the person types, so that the first message in a channel, or the first after a member left
+   * (rotation), does not wait for the distribution after Enter (issue #21 item 4: the key is
+   * replaced when the removal is known and distributed by the senders who speak again, while
+   * they type). It does only what the next `seal` would do first, in the same queue, so a send
+   * made meanwhile waits for it and finds the key out. At most one at a time per channel, and
+   * not again within the member list's lifetime when nothing changed; a failure is left for the
+   * send to meet and report.
+   */
+  prepare(channelId: string, epoch?: number): Promise<void> {
+    const running = this.preparing.get(channelId);
+    if (running) return running;
+    const known = this.readForEpoch.get(channelId);
+    const stale = epoch !== undefined && (known === undefined || epoch > known);
+    const last = this.preparedAt.get(channelId);
+    if (!stale && last !== undefined && this.memberCache.has(channelId) && Date.now() - last < MEMBERS_TTL_MS) return Promise.resolve();
+    const run = this.serial(async () => {
+      if (stale) this.memberCache.delete(channelId);
+      await this.distribute(channelId);
+      if (epoch !== undefined) this.readForEpoch.set(channelId, Math.max(epoch, this.readForEpoch.get(channelId) ?? 0));
+    })
+      .catch(() => undefined)
+      .finally(() => {
+        this.preparing.delete(channelId);
+        this.preparedAt.set(channelId, Date.now());
+      });
+    this.preparing.set(channelId, run);
+    return run;
   }
 
   /**

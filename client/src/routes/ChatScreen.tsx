@@ -541,6 +541,7 @@ export default function ChatScreen() {
   const onComposing = () => {
     const id = channelId();
     if (id) hub.sendTyping(id);
+    activeSession()?.prepareToSend();
   };
 
   const otherMemberIds = () => (convMembers() ?? []).map((m) => m.userId).filter((id) => id !== me().id);

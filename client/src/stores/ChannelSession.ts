@@ -333,6 +333,11 @@ export class ChannelSession {
   private expiryTimer: ReturnType<typeof setTimeout> | undefined;
   private nextExpiry = Infinity;
 
+  /** The person is typing here: the sender key goes out now, not after Enter (Engine.prepare). */
+  prepareToSend(): void {
+    void this.engine.prepare(this.channelId, this.epoch);
+  }
+
   /** Wakes the session when a disappearing message is due (the room erases it then too). */
   private expireAt(at: number): void {
     if (at >= this.nextExpiry) return;
