@@ -62,6 +62,13 @@ export interface HubConnectionRegistry {
 /** What `listChanged` tells a user's devices to re-read (protocol/hub.ts, the `changed` frame). */
 export type ListChange = { scope: 'community'; id: string } | { scope: 'dms' } | { scope: 'account' };
 
+/** What a `profile` frame carries: the name and status others see beside a user (PATCH /api/me). */
+export interface PublicProfile {
+  username: string;
+  displayName: string;
+  statusText: string | null;
+}
+
 export interface Directory {
   /** Which of `others` share a community or a DM with `userId`. */
   sharing(userId: string, others: string[]): Promise<Set<string>>;
@@ -109,6 +116,8 @@ export interface Hubs {
   typing(userId: string, channelId: string, from: string): Promise<void>;
   /** Tells `watcher`'s hub that `userId` published a new device list; false when nobody there watches them. */
   devices?(watcher: string, userId: string): Promise<boolean>;
+  /** Tells `watcher`'s hub that `userId` changed their name or status; false when nobody there watches them. */
+  profile?(watcher: string, userId: string, profile: PublicProfile): Promise<boolean>;
   /**
    * Tells a channel's room that `userId` has read up to `seq` (read receipts), so it relays it to
    * the members connected there. Called only while the user's `readReceipts` setting is on.
@@ -615,6 +624,27 @@ export class UserHub {
     const tell = this.hubs.devices?.bind(this.hubs);
     if (!tell || !followers.length) return;
     this.background(Promise.allSettled(followers.map((f) => tell(f.userId, me))));
+  }
+
+  /**
+   * RPC target: this user changed their display name or status. Their own devices and the devices
+   * of everyone following their presence (people who share a community or DM with them and have
+   * them in view) are told, so the name and status change on screen without a list read. Like a
+   * display name, neither is end-to-end encrypted: any signed-in account can look them up.
+   */
+  profileChanged(profile: PublicProfile): void {
+    const me = this.store.owner();
+    if (!me) return;
+    this.broadcast({ type: 'profile', userId: me, ...profile });
+    const followers = this.store.followers().filter((f) => f.userId !== me);
+    const tell = this.hubs.profile?.bind(this.hubs);
+    if (!tell || !followers.length) return;
+    this.background(Promise.allSettled(followers.map((f) => tell(f.userId, me, profile))));
+  }
+
+  /** RPC target: a followed user changed their name or status; false when none of this user's devices watches them. */
+  profileOf(userId: string, profile: PublicProfile): boolean {
+    return this.toWatchersOf(userId, { type: 'profile', userId, ...profile });
   }
 
   /** RPC target: a list this user's devices show changed (members, roles, channels, DMs); they re-read it. */

@@ -13,7 +13,7 @@ import { hubRpc, storageDirectory } from '../worker/hubs';
 import type { PresenceState } from '../protocol/hub';
 import { SUBPROTOCOL } from '../protocol/frames';
 import { ExpiryAlarm } from './ExpiryAlarm';
-import { UserHub, type ChannelUpdate, type DeliveryResult, type HubConnection, type HubConnectionRegistry, type HubIdentity, type InboxDelivery, type ListChange } from './UserHub';
+import { UserHub, type ChannelUpdate, type DeliveryResult, type HubConnection, type HubConnectionRegistry, type HubIdentity, type InboxDelivery, type ListChange, type PublicProfile } from './UserHub';
 import { SqliteHubStore } from './UserHubStore';
 import { PushNotifier, SqlitePushStore, type PushSubscriptionRecord } from './PushNotifier';
 import { sendPush, vapidKeys } from '../worker/push/config';
@@ -188,6 +188,17 @@ export class UserHubObject extends DurableObject<Env> {
   async listChanged(userId: string, change: ListChange): Promise<void> {
     if (!this.claim(userId)) return;
     this.hub.listChanged(change);
+  }
+
+  /** This user changed their name or status: tell their devices and their followers. */
+  async profileChanged(userId: string, profile: PublicProfile): Promise<void> {
+    if (!this.claim(userId)) return;
+    this.hub.profileChanged(profile);
+  }
+
+  async profileOf(userId: string, of: string, profile: PublicProfile): Promise<boolean> {
+    if (!this.claim(userId)) return false;
+    return this.hub.profileOf(of, profile);
   }
 
   async deviceListOf(userId: string, of: string): Promise<boolean> {

@@ -9,7 +9,7 @@
 import type { Env } from './env';
 import { permissionsIn } from './auth/access';
 import { openStorage } from './storage/openStorage';
-import type { Directory, Hubs, ListChange } from '../durable-objects/UserHub';
+import type { Directory, Hubs, ListChange, PublicProfile } from '../durable-objects/UserHub';
 import { log, reason } from './observability/log';
 
 /** How long a channel's recipient list is reused: a member added or removed sees badges follow within this. */
@@ -55,6 +55,19 @@ export async function removeDeviceFromHub(env: Env, userId: string, deviceId: st
     await hubOf(env, userId).deviceRemoved(userId, deviceId);
   } catch (e) {
     log.warn('removed_device_socket_close_failed', { error: reason(e) });
+  }
+}
+
+/**
+ * A user changed their display name or status: their hub tells their devices and the people
+ * following them. Never throws: the change is stored, and lists read later show it anyway.
+ */
+export async function announceProfile(env: Env, userId: string, profile: PublicProfile): Promise<void> {
+  if (!env.USER_HUB) return;
+  try {
+    await hubOf(env, userId).profileChanged(userId, profile);
+  } catch (e) {
+    log.warn('profile_announce_failed', { error: reason(e) });
   }
 }
 
@@ -141,6 +154,7 @@ export function hubRpc(env: Env): Hubs {
     typing: (userId, channelId, from) => hubOf(env, userId).typingFrom(userId, channelId, from),
     callDeclined: (channelId, userId, reason) => env.CHANNEL_ROOM.get(env.CHANNEL_ROOM.idFromName(channelId)).callDeclined(userId, reason),
     devices: (watcher, userId) => hubOf(env, watcher).deviceListOf(watcher, userId),
+    profile: (watcher, userId, profile) => hubOf(env, watcher).profileOf(watcher, userId, profile),
     readPosition: (channelId, userId, seq) => env.CHANNEL_ROOM.get(env.CHANNEL_ROOM.idFromName(channelId)).readPosition(userId, seq),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * A status beside one's name, in Chromium against `npm start`: Bob sets one in Settings → Profile
- * (which says it is not end-to-end encrypted), Alice's member list shows it beside his name the
- * next time it is read, and clearing it removes it. The server side is tests/communities/status.test.ts.
+ * (which says it is not end-to-end encrypted), Alice's member list shows it beside his name at
+ * once, without a reload (the hub's `profile` frame), as it does a new display name; clearing it
+ * removes it. The server side is tests/communities/status.test.ts and tests/hub/hub.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { browserSuite, communityOfTwo, seriousViolations } from './helpers';
@@ -9,7 +10,7 @@ import { browserSuite, communityOfTwo, seriousViolations } from './helpers';
 const suite = browserSuite();
 
 describe('status', () => {
-  it('set in the profile, shown in the member list, cleared again', async () => {
+  it('set in the profile, shown live in the member list with a new name, cleared again', async () => {
     const alice = await suite.pages.newPage();
     const bob = await suite.pages.newPage();
     const { channelUrl } = await communityOfTwo(suite, alice, bob, 'Statuses', ['alice', 'bob']);
@@ -24,8 +25,7 @@ describe('status', () => {
     await expect.poll(() => bob.getByRole('status').filter({ hasText: 'Saved.' }).count(), { timeout: 20_000 }).toBe(1);
     expect(await seriousViolations(bob)).toEqual([]);
 
-    // Like a new name, a status shows when the list is read next (here, a reload), not live.
-    await alice.reload();
+    // Alice's screen shows it without reading the list again.
     await expect.poll(() => statusOf(alice, 'bob').textContent(), { timeout: 20_000 }).toContain('Back on Monday 🌴');
     // His own list shows it too.
     await bob.goto(channelUrl);
@@ -34,12 +34,17 @@ describe('status', () => {
 
     await bob.goto(`${suite.server.url}/#/settings/profile`);
     await expect.poll(() => bob.getByLabel('Status', { exact: true }).inputValue(), { timeout: 20_000 }).toBe('Back on Monday 🌴');
+    // A new display name and a cleared status, both live on Alice's screen.
     await bob.getByLabel('Status', { exact: true }).fill('');
+    await bob.getByLabel('Display name').fill('Robert');
     await bob.getByRole('button', { name: 'Save', exact: true }).click();
     await expect.poll(() => bob.getByRole('status').filter({ hasText: 'Saved.' }).count(), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => alice.getByRole('region', { name: /^Members/ }).getByRole('listitem').filter({ hasText: 'Robert' }).count(), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => statusOf(alice, 'Robert').count(), { timeout: 20_000 }).toBe(0);
+    // And after a reload, as the server stored them.
     await alice.reload();
-    await expect.poll(() => alice.getByRole('region', { name: /^Members/ }).getByRole('listitem').filter({ hasText: 'bob' }).count(), { timeout: 20_000 }).toBe(1);
-    expect(await statusOf(alice, 'bob').count()).toBe(0);
+    await expect.poll(() => alice.getByRole('region', { name: /^Members/ }).getByRole('listitem').filter({ hasText: 'Robert' }).count(), { timeout: 20_000 }).toBe(1);
+    expect(await statusOf(alice, 'Robert').count()).toBe(0);
     expect(suite.pages.problems).toEqual([]);
   });
 });

@@ -306,6 +306,38 @@ describe('device lists', () => {
   });
 });
 
+describe('names and statuses', () => {
+  it("a changed name or status reaches the user's devices and co-members who watch them at once, not strangers", async () => {
+    await new Promise((r) => setTimeout(r, 300));
+    const a = await openHub(server, alice, dev.a1);
+    a.send({ type: 'watch', userIds: [bob.id] });
+    await nextHub(a, 'presence', (f) => f.userId === bob.id);
+    const b2 = await openHub(server, bob, dev.b2);
+    const c = await openHub(server, carol, dev.c1);
+    c.send({ type: 'watch', userIds: [bob.id] });
+    await nextHub(c, 'error', (f) => f.error.ref === bob.id);
+    const patched = await call(server, bob, 'PATCH', '/api/me', { displayName: 'Bobby', statusText: 'On a train' });
+    expect(patched.status).toBe(200);
+    const said = { type: 'profile', userId: bob.id, username: bob.username, displayName: 'Bobby', statusText: 'On a train' };
+    expect(await nextHub(a, 'profile', (f) => f.userId === bob.id)).toEqual(said);
+    expect(await nextHub(b2, 'profile', (f) => f.userId === bob.id)).toEqual(said);
+    // Clearing the status says so; saving the same again announces nothing.
+    expect((await call(server, bob, 'PATCH', '/api/me', { statusText: null })).status).toBe(200);
+    expect(await nextHub(a, 'profile', (f) => f.userId === bob.id && f.statusText === null)).toEqual({ ...said, statusText: null });
+    expect((await call(server, bob, 'PATCH', '/api/me', { displayName: 'Bobby' })).status).toBe(200);
+    await settle(a);
+    await settle(c);
+    expect(hubFrames(a).filter((f) => f.type === 'profile')).toHaveLength(2);
+    // Carol shares nothing with Bob: she hears nothing.
+    expect(hubFrames(c).filter((f) => f.type === 'profile')).toEqual([]);
+    // Back as it was for the tests after this one.
+    expect((await call(server, bob, 'PATCH', '/api/me', { displayName: bob.username })).status).toBe(200);
+    a.close();
+    b2.close();
+    c.close();
+  });
+});
+
 describe('typing', () => {
   it('is relayed to a connected co-member, rate-limited, and never stored', async () => {
     // A channel of its own, where nobody posts or reads, so its id has no reason to be in any hub's storage.

@@ -3,7 +3,7 @@
  * TOTP and backup codes, audit log, deletion. Every change that proves who you are again (a
  * password or 2FA change) ends your other sessions (SECURITY-TESTS A10).
  */
-import { hubOf } from '../hubs';
+import { announceProfile, hubOf } from '../hubs';
 import { Hono, type Context } from 'hono';
 import { ApiError } from '../../protocol/errors';
 import { AcceptTermsRequest, ChangePasswordRequest, DeleteAccountRequest, RegenerateRecoveryRequest, TotpCodeRequest, TotpDisableRequest, TotpEnableRequest, TotpEnrollRequest, UpdateProfileRequest } from '../../protocol/auth';
@@ -86,6 +86,9 @@ export const meRoutes = new Hono<AppEnv>()
       ...(body.email !== undefined ? { email: body.email } : {}),
       ...(body.dmPolicy !== undefined ? { dmPolicy: body.dmPolicy } : {}),
     });
+    if (updated.displayName !== user.displayName || updated.statusText !== user.statusText) {
+      await announceProfile(c.env, user.id, { username: updated.username, displayName: updated.displayName, statusText: updated.statusText });
+    }
     return c.json(publicUser(updated));
   })
 

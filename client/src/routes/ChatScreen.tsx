@@ -159,6 +159,13 @@ export default function ChatScreen() {
     if (newStatus) setStatuses(said);
   };
   const statusOf = (id: string) => (id === me().id ? me().statusText : statuses().get(id)) ?? null;
+  // A name or status changed while it is on screen: shown at once (the hub's `profile` frame).
+  onCleanup(
+    hub.onProfile((p) => {
+      if (p.userId === me().id) updateUser({ ...me(), displayName: p.displayName, statusText: p.statusText });
+      else learnNames([p]);
+    }),
+  );
   const nameOf = (id: string) => (id === me().id ? me().displayName || me().username : (names().get(id) ?? t('someone')));
   const avatarOf = (id: string) => (id === me().id ? me().avatarId : avatars().get(id)) ?? null;
 

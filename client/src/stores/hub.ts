@@ -28,6 +28,11 @@ export interface HubState {
   unread(channelId: string): UnreadState | undefined;
   /** A watched user's presence; 'offline' when not (yet) known. */
   presenceOf(userId: string): PresenceState;
+  /**
+   * Calls `fn` when a user in view (or this user) changed their name or status (a `profile`
+   * frame), so it shows at once instead of at the next list read. Returns an unsubscribe.
+   */
+  onProfile(fn: (p: Extract<HubServerFrame, { type: 'profile' }>) => void): () => void;
   /** Ids of the users typing in a channel now (never this user). */
   typingIn(channelId: string): string[];
   /** Tells the channel's members this user is typing; throttled, so call it on every keystroke. */
@@ -62,6 +67,7 @@ export function createHub(engine: Accessor<Engine | undefined>): HubState {
   /** The current connection's snapshot is over: unread frames from now on are arrivals. */
   let live = false;
   const arrivals = new Set<(u: UnreadState, mention: boolean) => void>();
+  const profiles = new Set<(p: Extract<HubServerFrame, { type: 'profile' }>) => void>();
   createEffect(() => {
     const e = engine();
     if (!e || e.hub.status() !== 'open') live = false;
@@ -99,6 +105,7 @@ export function createHub(engine: Accessor<Engine | undefined>): HubState {
       console.debug(`hub unread ${f.channelId}: head ${u.head}, unread ${u.unread}, ${live ? (arrived ? 'arrival' : 'no arrival') : 'snapshot'}`);
       if (arrived) for (const fn of arrivals) fn(u, u.mentions > (before?.mentions ?? 0));
     } else if (f.type === 'presence') setState('presence', f.userId, f.state);
+    else if (f.type === 'profile') for (const fn of profiles) fn(f);
     else if (f.type === 'typing') typingSeen(f.channelId, f.userId);
     else if (f.type === 'ready') {
       live = true;
@@ -139,6 +146,10 @@ export function createHub(engine: Accessor<Engine | undefined>): HubState {
     channels: () => Object.keys(state.unread),
     unread: (channelId) => state.unread[channelId],
     presenceOf: (userId) => state.presence[userId] ?? 'offline',
+    onProfile(fn) {
+      profiles.add(fn);
+      return () => profiles.delete(fn);
+    },
     typingIn: (channelId) => Object.keys(state.typing[channelId] ?? {}),
 
     sendTyping(channelId) {
