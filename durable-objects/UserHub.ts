@@ -67,6 +67,7 @@ export interface PublicProfile {
   username: string;
   displayName: string;
   statusText: string | null;
+  avatarId: string | null;
 }
 
 export interface Directory {

@@ -131,11 +131,11 @@ export type HubServerFrame =
   /** A watched user (or this user) published a new signed device list: re-read their devices before encrypting to them. */
   | { type: 'devices'; userId: string }
   /**
-   * A watched user (or this user) changed their display name or status (PATCH /api/me): shown at
-   * once wherever their name is, in place of what the last list read said. Both fields as they
-   * are now (a status cleared is null).
+   * A watched user (or this user) changed their display name, status (PATCH /api/me) or avatar
+   * (PUT or DELETE /api/me/avatar): shown at once wherever their name is, in place of what the
+   * last list read said. Every field as it is now (a status or avatar cleared is null).
    */
-  | { type: 'profile'; userId: string; username: string; displayName: string; statusText: string | null }
+  | { type: 'profile'; userId: string; username: string; displayName: string; statusText: string | null; avatarId: string | null }
   | { type: 'typing'; channelId: string; userId: string }
   /**
    * Something this user's lists show changed: a community's members, roles, channels or groups

@@ -12,6 +12,7 @@ import { call, createCommunity, joinCommunity, openChannel, registerUser, type T
 import { startServer, type RunningServer } from '../helpers/server';
 import { addDevice, hubFrames, nextHub, openHub, settle } from './helpers';
 import { FRANKING } from '../helpers/franking';
+import { png } from '../images/samples';
 
 let server: RunningServer;
 let alice: TestUser;
@@ -280,16 +281,25 @@ describe('presence', () => {
   });
 });
 
+/**
+ * Alice (who shares a community with Bob) watching him, Bob's second device, and Carol (who shares
+ * nothing with him) refused when she tries to watch him: who should and should not hear about Bob.
+ */
+async function watchingBob() {
+  await new Promise((r) => setTimeout(r, 300));
+  const a = await openHub(server, alice, dev.a1);
+  a.send({ type: 'watch', userIds: [bob.id] });
+  await nextHub(a, 'presence', (f) => f.userId === bob.id);
+  const b2 = await openHub(server, bob, dev.b2);
+  const c = await openHub(server, carol, dev.c1);
+  c.send({ type: 'watch', userIds: [bob.id] });
+  await nextHub(c, 'error', (f) => f.error.ref === bob.id);
+  return { a, b2, c };
+}
+
 describe('device lists', () => {
   it('a new signed device list is announced to the user\'s devices and to co-members who watch them, not to strangers', async () => {
-    await new Promise((r) => setTimeout(r, 300));
-    const a = await openHub(server, alice, dev.a1);
-    a.send({ type: 'watch', userIds: [bob.id] });
-    await nextHub(a, 'presence', (f) => f.userId === bob.id);
-    const b2 = await openHub(server, bob, dev.b2);
-    const c = await openHub(server, carol, dev.c1);
-    c.send({ type: 'watch', userIds: [bob.id] });
-    await nextHub(c, 'error', (f) => f.error.ref === bob.id);
+    const { a, b2, c } = await watchingBob();
     const put = await call(server, bob, 'PUT', '/api/device-list', { version: 1, list: 'c2lnbmVkLWxpc3Q' });
     expect(put.status).toBe(204);
     expect(await nextHub(a, 'devices', (f) => f.userId === bob.id)).toEqual({ type: 'devices', userId: bob.id });
@@ -307,18 +317,11 @@ describe('device lists', () => {
 });
 
 describe('names and statuses', () => {
-  it("a changed name or status reaches the user's devices and co-members who watch them at once, not strangers", async () => {
-    await new Promise((r) => setTimeout(r, 300));
-    const a = await openHub(server, alice, dev.a1);
-    a.send({ type: 'watch', userIds: [bob.id] });
-    await nextHub(a, 'presence', (f) => f.userId === bob.id);
-    const b2 = await openHub(server, bob, dev.b2);
-    const c = await openHub(server, carol, dev.c1);
-    c.send({ type: 'watch', userIds: [bob.id] });
-    await nextHub(c, 'error', (f) => f.error.ref === bob.id);
+  it("a changed name, status or avatar reaches the user's devices and co-members who watch them at once, not strangers", async () => {
+    const { a, b2, c } = await watchingBob();
     const patched = await call(server, bob, 'PATCH', '/api/me', { displayName: 'Bobby', statusText: 'On a train' });
     expect(patched.status).toBe(200);
-    const said = { type: 'profile', userId: bob.id, username: bob.username, displayName: 'Bobby', statusText: 'On a train' };
+    const said = { type: 'profile', userId: bob.id, username: bob.username, displayName: 'Bobby', statusText: 'On a train', avatarId: null };
     expect(await nextHub(a, 'profile', (f) => f.userId === bob.id)).toEqual(said);
     expect(await nextHub(b2, 'profile', (f) => f.userId === bob.id)).toEqual(said);
     // Clearing the status says so; saving the same again announces nothing.
@@ -328,6 +331,16 @@ describe('names and statuses', () => {
     await settle(a);
     await settle(c);
     expect(hubFrames(a).filter((f) => f.type === 'profile')).toHaveLength(2);
+    // A new avatar, then none: each is announced with its id.
+    const put = await fetch(`${server.url}/api/me/avatar`, { method: 'PUT', headers: { Authorization: `Bearer ${bob.accessToken}`, 'Content-Type': 'application/octet-stream' }, body: png(64, 64) as Uint8Array<ArrayBuffer> });
+    expect(put.status).toBe(200);
+    const avatarId = ((await put.json()) as { avatarId: string }).avatarId;
+    expect(await nextHub(a, 'profile', (f) => f.userId === bob.id && f.avatarId !== null)).toEqual({ ...said, statusText: null, avatarId });
+    const framesBefore = hubFrames(a).length;
+    expect((await call(server, bob, 'DELETE', '/api/me/avatar')).status).toBe(200);
+    const removed = await nextHub(a, 'profile', (f) => f.userId === bob.id && hubFrames(a).indexOf(f) >= framesBefore);
+    expect(removed).toEqual({ ...said, statusText: null, avatarId: null });
+    await settle(c);
     // Carol shares nothing with Bob: she hears nothing.
     expect(hubFrames(c).filter((f) => f.type === 'profile')).toEqual([]);
     // Back as it was for the tests after this one.

@@ -21,6 +21,7 @@ import { errorResponse } from '../middleware/errors';
 import { jsonBody } from '../middleware/jsonBody';
 import { blobStore, keyBackupBlob } from '../storage/BlobStore';
 import type { Storage, User } from '../storage/Storage';
+import type { PublicProfile } from '../../durable-objects/UserHub';
 import { closeSessionSockets, notifyRooms, userChannels } from '../rooms';
 import { sweepFilesLater } from './files';
 import { applyBlockChange } from '../moderation/blocks';
@@ -42,12 +43,16 @@ async function issueBackupCodes(c: Context<AppEnv>, userId: string): Promise<str
 }
 
 /** Sets (from the request body) or removes the caller's avatar or banner; the one replaced is deleted. */
+/** What people who have this user in view are told when their name, status or picture changes. */
+const profileOf = (u: User): PublicProfile => ({ username: u.username, displayName: u.displayName, statusText: u.statusText, avatarId: u.avatarId });
+
 async function setProfileImage(c: Context<AppEnv>, slot: 'avatar' | 'banner', set: boolean) {
   const id = set ? await storeImage(c, slot) : null;
   const storage = await c.var.storage();
   const before = c.var.auth.user;
   const updated = await storage.updateUser(before.id, slot === 'avatar' ? { avatarId: id } : { bannerId: id });
   await dropImage(c.env, storage, slot === 'avatar' ? before.avatarId : before.bannerId);
+  if (slot === 'avatar' && updated.avatarId !== before.avatarId) await announceProfile(c.env, updated.id, profileOf(updated));
   return c.json(publicUser(updated));
 }
 
@@ -86,9 +91,7 @@ export const meRoutes = new Hono<AppEnv>()
       ...(body.email !== undefined ? { email: body.email } : {}),
       ...(body.dmPolicy !== undefined ? { dmPolicy: body.dmPolicy } : {}),
     });
-    if (updated.displayName !== user.displayName || updated.statusText !== user.statusText) {
-      await announceProfile(c.env, user.id, { username: updated.username, displayName: updated.displayName, statusText: updated.statusText });
-    }
+    if (updated.displayName !== user.displayName || updated.statusText !== user.statusText) await announceProfile(c.env, user.id, profileOf(updated));
     return c.json(publicUser(updated));
   })
 

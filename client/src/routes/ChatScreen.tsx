@@ -162,7 +162,7 @@ export default function ChatScreen() {
   // A name or status changed while it is on screen: shown at once (the hub's `profile` frame).
   onCleanup(
     hub.onProfile((p) => {
-      if (p.userId === me().id) updateUser({ ...me(), displayName: p.displayName, statusText: p.statusText });
+      if (p.userId === me().id) updateUser({ ...me(), displayName: p.displayName, statusText: p.statusText, avatarId: p.avatarId });
       else learnNames([p]);
     }),
   );
