@@ -176,6 +176,8 @@ function addVersion(m: ViewMessage, text: string, ts: number): void {
 const RENDER_EVERY_MS = 100;
 /** Envelopes asked for per history page. */
 const PAGE = 100;
+/** How long envelopes that arrive before a (re)connected socket's `ready` wait for the rest of its replay. */
+const HOLD_MS = 250;
 /** Report `seen` at least this often in bytes: an eighth of the room's MAX_UNSEEN_BYTES, so large envelopes never trip it. */
 const SEEN_EVERY_BYTES = 512 * 1024;
 /** What an envelope frame adds to its ciphertext (ids, seq, kind, mentions), for that count. */
@@ -237,6 +239,15 @@ export class ChannelSession {
   /** Envelopes received and not yet handed to `receivePage`. */
   private arrived: EnvelopeOut[] = [];
   private arrivalScheduled = false;
+  /**
+   * From a socket's open until its `ready`: the room may fan a new envelope out to the socket
+   * before the hello replay of the ones it missed, so a live one waits for the replay and they
+   * are opened together in order (CI saw message 3 of 3 drawn alone for a moment after a reconnect).
+   * Held at most HOLD_MS: a long replay pauses at the unseen bound until this socket reports
+   * `seen`, so envelopes must not wait for `ready` without end.
+   */
+  private replaying = true;
+  private holdTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly channelId: string,
@@ -247,6 +258,7 @@ export class ChannelSession {
     this.socket = new ReconnectingSocket(`/ws/channels/${encodeURIComponent(channelId)}`, {
       open: () => {
         this.readySignal[1](false);
+        this.replaying = true;
         void this.loaded.then(() => {
           if (this.lastSeq === 0) {
             // Nothing cached: the newest page first, then hello from its end.
@@ -298,6 +310,7 @@ export class ChannelSession {
 
   close(): void {
     clearTimeout(this.seenTimer);
+    clearTimeout(this.holdTimer);
     void this.flushWrites();
     this.unsubscribe();
     this.socket.close();
@@ -441,15 +454,8 @@ export class ChannelSession {
       case 'envelope': {
         // Envelopes that arrive together (a hello replay) are opened together, as one page.
         this.arrived.push(f);
-        if (!this.arrivalScheduled) {
-          this.arrivalScheduled = true;
-          this.incoming = this.incoming.then(async () => {
-            this.arrivalScheduled = false;
-            const page = this.arrived.splice(0);
-            await this.receivePage(page);
-            for (const env of page) this.processed(env.seq, env.ciphertext.length + FRAME_OVERHEAD_BYTES);
-          });
-        }
+        if (!this.replaying) this.openArrivals();
+        else this.holdTimer ??= setTimeout(() => this.openArrivals(), HOLD_MS);
         break;
       }
       case 'history': {
@@ -474,6 +480,8 @@ export class ChannelSession {
       }
       case 'ready':
         this.epoch = Math.max(this.epoch ?? 0, f.epoch ?? 0);
+        this.replaying = false;
+        if (this.arrived.length > 0) this.openArrivals();
         void this.incoming.then(() => {
           this.readySignal[1](true);
           if (this.liveFromSignal[0]() === null) this.liveFromSignal[1](this.lastSeq);
@@ -779,6 +787,21 @@ export class ChannelSession {
     // A copy whose message was cancelled from another device is never released: forget it a week after its time.
     const listed = new Set(items.map((i) => i.clientMsgId));
     for (const [id, copy] of Object.entries(this.scheduledCopies)) if (!listed.has(id) && !this.scheduling.has(id) && copy.at < Date.now() - 7 * 86_400_000) await this.forgetScheduledCopy(id);
+  }
+
+  /** Opens the envelopes that arrived since the last page, as one page, after what came before. */
+  private openArrivals(): void {
+    clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    if (this.arrivalScheduled) return;
+    this.arrivalScheduled = true;
+    this.incoming = this.incoming.then(async () => {
+      this.arrivalScheduled = false;
+      // In seq order: a live envelope that came before the replay is drawn after what it missed.
+      const page = this.arrived.splice(0).sort((a, b) => a.seq - b.seq);
+      await this.receivePage(page);
+      for (const env of page) this.processed(env.seq, env.ciphertext.length + FRAME_OVERHEAD_BYTES);
+    });
   }
 
   /** Seals and sends every queued item, in order, once connected and caught up. */
