@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MemberDevice, registerMember } from '../helpers/groupMember';
-import { browserSuite, messageWith, register, send } from './helpers';
+import { browserSuite, createInviteLink, messageWith, ownerWithCommunity, send } from './helpers';
 
 const suite = browserSuite();
 
@@ -18,18 +18,8 @@ describe('group encryption at community scale', () => {
   it('the first message in a 30-member channel reaches a member within 5 s and every member within 15 s, with no 429 for the sender', async () => {
     const { pages, server } = suite;
     const owner = await pages.newPage();
-    await owner.goto(server.url);
-    await register(owner, 'crowdhost', pages.problems);
-    await owner.getByRole('button', { name: 'Create a community' }).click();
-    await owner.getByLabel('Community name').fill('Crowd');
-    await owner.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
-    await expect.poll(() => owner.getByRole('heading', { name: '#general' }).count(), { timeout: 20_000 }).toBe(1);
-    const channelId = /#\/c\/[^/]+\/([^/?]+)/.exec(owner.url())![1]!;
-    await owner.getByRole('button', { name: 'Invite', exact: true }).click();
-    await owner.getByRole('button', { name: 'Create invite link' }).click();
-    const link = await owner.getByTestId('invite-link').inputValue();
-    await owner.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
-    const code = /\/join\/([^/?#]+)/.exec(link)?.[1] ?? link.split('/').pop()!;
+    const { channelId } = await ownerWithCommunity(suite, owner, 'crowdhost', 'Crowd');
+    const { code } = await createInviteLink(owner);
 
     // The members register, join, publish keys and connect (from Node, sharing 127.0.0.1's budget).
     const devices: MemberDevice[] = [];

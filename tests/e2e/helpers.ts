@@ -234,6 +234,27 @@ export function expectCleanLogs(output: string): void {
  * The owner registers on `owner` (first-run setup), creates a community and an invite link; the
  * other registers from the link on `member` and joins. Both end in #general; returns its address and both recovery codes.
  */
+/** Registers `username` and creates a community named `name`; resolves on its #general, with the ids from the URL. */
+export async function ownerWithCommunity(suite: BrowserSuite, owner: Page, username: string, name: string): Promise<{ code: string; communityId: string; channelId: string }> {
+  await owner.goto(suite.server.url);
+  const code = await register(owner, username, suite.pages.problems);
+  await owner.getByRole('button', { name: 'Create a community' }).click();
+  await owner.getByLabel('Community name').fill(name);
+  await owner.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+  await expect.poll(() => owner.getByRole('heading', { name: '#general' }).count(), { timeout: 20_000 }).toBe(1);
+  const [, communityId, channelId] = /#\/c\/([^/]+)\/([^/?]+)/.exec(owner.url())!;
+  return { code, communityId: communityId!, channelId: channelId! };
+}
+
+/** Creates an invite link from the community on screen (Invite → Create invite link); the link and its code. */
+export async function createInviteLink(owner: Page): Promise<{ link: string; code: string }> {
+  await owner.getByRole('button', { name: 'Invite', exact: true }).click();
+  await owner.getByRole('button', { name: 'Create invite link' }).click();
+  const link = await owner.getByTestId('invite-link').inputValue();
+  await owner.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+  return { link, code: /\/join\/([^/?#]+)/.exec(link)?.[1] ?? link.split('/').pop()! };
+}
+
 export async function communityOfTwo(
   suite: BrowserSuite,
   owner: Page,
@@ -241,16 +262,8 @@ export async function communityOfTwo(
   name: string,
   users: [string, string] = ['alice', 'bob'],
 ): Promise<{ channelUrl: string; codes: [string, string] }> {
-  await owner.goto(suite.server.url);
-  const ownerCode = await register(owner, users[0], suite.pages.problems);
-  await owner.getByRole('button', { name: 'Create a community' }).click();
-  await owner.getByLabel('Community name').fill(name);
-  await owner.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
-  await expect.poll(() => owner.getByRole('heading', { name: '#general' }).count()).toBe(1);
-  await owner.getByRole('button', { name: 'Invite' }).click();
-  await owner.getByRole('button', { name: 'Create invite link' }).click();
-  const link = await owner.getByTestId('invite-link').inputValue();
-  await owner.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+  const { code: ownerCode } = await ownerWithCommunity(suite, owner, users[0], name);
+  const { link } = await createInviteLink(owner);
   const channelUrl = owner.url();
   await member.goto(link);
   const memberCode = await register(member, users[1], suite.pages.problems);

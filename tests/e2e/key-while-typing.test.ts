@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MemberDevice, registerMember } from '../helpers/groupMember';
-import { browserSuite, messageWith, PASSWORD, register } from './helpers';
+import { browserSuite, createInviteLink, messageWith, ownerWithCommunity, PASSWORD } from './helpers';
 
 const suite = browserSuite();
 
@@ -16,19 +16,8 @@ describe('sender key while typing', () => {
   it('typing distributes the key before Enter; after a removal the new key reaches only those who remain (21.4)', async () => {
     const { pages, server } = suite;
     const owner = await pages.newPage();
-    await owner.goto(server.url);
-    await register(owner, 'typist', pages.problems);
-    await owner.getByRole('button', { name: 'Create a community' }).click();
-    await owner.getByLabel('Community name').fill('Typing');
-    await owner.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
-    await expect.poll(() => owner.getByRole('heading', { name: '#general' }).count(), { timeout: 20_000 }).toBe(1);
-    const communityId = /#\/c\/([^/]+)\//.exec(owner.url())![1]!;
-    const channelId = /#\/c\/[^/]+\/([^/?]+)/.exec(owner.url())![1]!;
-    await owner.getByRole('button', { name: 'Invite', exact: true }).click();
-    await owner.getByRole('button', { name: 'Create invite link' }).click();
-    const link = await owner.getByTestId('invite-link').inputValue();
-    await owner.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
-    const code = /\/join\/([^/?#]+)/.exec(link)?.[1] ?? link.split('/').pop()!;
+    const { communityId, channelId } = await ownerWithCommunity(suite, owner, 'typist', 'Typing');
+    const { code } = await createInviteLink(owner);
 
     const devices: MemberDevice[] = [];
     for (let i = 1; i <= 4; i++) {

@@ -6,19 +6,14 @@
  * show the failure, and show the list after "Try again" once the server answers again.
  */
 import { describe, expect, it } from 'vitest';
-import { browserSuite, register, seriousViolations } from './helpers';
+import { browserSuite, ownerWithCommunity, seriousViolations } from './helpers';
 
 const suite = browserSuite();
 
 describe('read failures', () => {
   it('the roles dialog and the sessions list show a failed read with a retry, and throw nothing', async () => {
     const alice = await suite.pages.newPage();
-    await alice.goto(suite.server.url);
-    await register(alice, 'alice', suite.pages.problems);
-    await alice.getByRole('button', { name: 'Create a community' }).click();
-    await alice.getByLabel('Community name').fill('Failures');
-    await alice.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
-    await expect.poll(() => alice.getByRole('heading', { name: '#general' }).count(), { timeout: 20_000 }).toBe(1);
+    await ownerWithCommunity(suite, alice, 'alice', 'Failures');
 
     // The roles read fails as a dropped connection does.
     let cut = 0;
