@@ -198,7 +198,7 @@ export class Engine {
       frame: (f) => this.onHubFrame(f as HubServerFrame),
     });
     this.lists = new DeviceLists(provider, store, db, userId, deviceId, identity, () => {
-      this.memberCache.clear();
+      this.forgetMembers();
       this.backup.markDirty();
     });
     this.backup = new BackupSync(
@@ -213,6 +213,29 @@ export class Engine {
       () => void this.lists.syncOwn().catch(() => undefined),
       (version) => this.announceRekey(version),
     );
+  }
+
+  /** Whether the room's recipients `epoch` is newer than the one the cached member list was read for. */
+  private epochIsNew(channelId: string, epoch: number | undefined): boolean {
+    const known = this.readForEpoch.get(channelId);
+    return epoch !== undefined && (known === undefined || epoch > known);
+  }
+
+  /** `distribute`, reading the members afresh first when the room's epoch moved on (issue #20). */
+  private async distributeFor(channelId: string, epoch: number | undefined) {
+    if (this.epochIsNew(channelId, epoch)) this.memberCache.delete(channelId);
+    const own = await this.distribute(channelId);
+    if (epoch !== undefined) this.readForEpoch.set(channelId, Math.max(epoch, this.readForEpoch.get(channelId) ?? 0));
+    return own;
+  }
+
+  /**
+   * The members or their devices may have changed: the next send reads them again, and so does
+   * the next typing (`prepare`), which is otherwise not repeated within the list's lifetime.
+   */
+  private forgetMembers(): void {
+    this.memberCache.clear();
+    this.preparedAt.clear();
   }
 
   private get deps(): SessionDeps {
@@ -413,7 +436,7 @@ export class Engine {
     if (f.type === 'ready' || f.type === 'settings') this.hubSettingsSignal[1](f.settings);
     // Someone approved or removed a device: re-read members' devices before the next send.
     // A membership may have changed (joined, left, removed): re-read members before the next send too.
-    if (f.type === 'devices' || f.type === 'changed') this.memberCache.clear();
+    if (f.type === 'devices' || f.type === 'changed') this.forgetMembers();
     for (const l of this.hubListeners) l(f);
     if (f.type === 'inbox') void this.serial(() => this.openInboxItem(f));
     else if (f.type === 'delivered') {
@@ -923,15 +946,10 @@ export class Engine {
   prepare(channelId: string, epoch?: number): Promise<void> {
     const running = this.preparing.get(channelId);
     if (running) return running;
-    const known = this.readForEpoch.get(channelId);
-    const stale = epoch !== undefined && (known === undefined || epoch > known);
     const last = this.preparedAt.get(channelId);
-    if (!stale && last !== undefined && this.memberCache.has(channelId) && Date.now() - last < MEMBERS_TTL_MS) return Promise.resolve();
-    const run = this.serial(async () => {
-      if (stale) this.memberCache.delete(channelId);
-      await this.distribute(channelId);
-      if (epoch !== undefined) this.readForEpoch.set(channelId, Math.max(epoch, this.readForEpoch.get(channelId) ?? 0));
-    })
+    if (!this.epochIsNew(channelId, epoch) && last !== undefined && Date.now() - last < MEMBERS_TTL_MS) return Promise.resolve();
+    const run = this.serial(() => this.distributeFor(channelId, epoch))
+      .then(() => undefined)
       .catch(() => undefined)
       .finally(() => {
         this.preparing.delete(channelId);
@@ -949,10 +967,7 @@ export class Engine {
    */
   seal(channelId: string, plaintext: Uint8Array, epoch?: number): Promise<string> {
     return this.serial(async () => {
-      const known = this.readForEpoch.get(channelId);
-      if (epoch !== undefined && (known === undefined || epoch > known)) this.memberCache.delete(channelId);
-      const own = await this.distribute(channelId);
-      if (epoch !== undefined) this.readForEpoch.set(channelId, Math.max(epoch, known ?? 0));
+      const own = await this.distributeFor(channelId, epoch);
       const out = await senderKeyEncrypt(this.provider, own, identityPublicOf(this.identity), plaintext);
       await this.store.putOwnSenderKey(out.own);
       // When this iteration was sealed: a key re-request from a device approved later is answered only from then on.
