@@ -544,25 +544,42 @@ export class UserHub {
     this.announced = state;
     const me = this.store.owner();
     if (!me) return;
-    const followers = this.store.followers();
-    if (!followers.length) return;
-    this.background(this.announce(me, state, followers));
+    if (!this.store.followers().length) return;
+    this.background(this.announce(me, state));
   }
 
-  private async announce(me: string, state: PresenceState, followers: { userId: string; verifiedAt: number }[]): Promise<void> {
-    const now = this.clock();
-    const stale = followers.filter((f) => now - f.verifiedAt > RECHECK_MS && f.userId !== me).map((f) => f.userId);
-    const still = stale.length ? await this.directory.sharing(me, stale) : new Set<string>();
+  private async announce(me: string, state: PresenceState): Promise<void> {
+    const followers = await this.currentFollowers(me);
     await Promise.all(
       followers.map(async (f) => {
-        if (stale.includes(f.userId)) {
-          if (!still.has(f.userId)) return this.store.dropFollower(f.userId);
-          this.store.putFollower({ userId: f.userId, verifiedAt: now });
-        }
-        const wanted = await this.hubs.presence(f.userId, me, state).catch(() => true);
-        if (!wanted) this.store.dropFollower(f.userId);
+        const wanted = await this.hubs.presence(f, me, state).catch(() => true);
+        if (!wanted) this.store.dropFollower(f);
       }),
     );
+  }
+
+  /**
+   * The followers who may still hear about this user. Those whose sharing was verified more than
+   * RECHECK_MS ago are checked again; one who no longer shares a community or DM (left, kicked,
+   * banned) is dropped and hears nothing more: presence, device lists or profile changes.
+   */
+  private async currentFollowers(me: string): Promise<string[]> {
+    const now = this.clock();
+    const followers = this.store.followers();
+    const stale = new Set(followers.filter((f) => now - f.verifiedAt > RECHECK_MS && f.userId !== me).map((f) => f.userId));
+    const still = stale.size ? await this.directory.sharing(me, [...stale]) : new Set<string>();
+    const current: string[] = [];
+    for (const f of followers) {
+      if (stale.has(f.userId)) {
+        if (!still.has(f.userId)) {
+          this.store.dropFollower(f.userId);
+          continue;
+        }
+        this.store.putFollower({ userId: f.userId, verifiedAt: now });
+      }
+      current.push(f.userId);
+    }
+    return current;
   }
 
   private async watch(conn: HubConnection, userIds: string[]): Promise<void> {
@@ -621,10 +638,8 @@ export class UserHub {
     const me = this.store.owner();
     if (!me) return;
     this.broadcast({ type: 'devices', userId: me });
-    const followers = this.store.followers().filter((f) => f.userId !== me);
     const tell = this.hubs.devices?.bind(this.hubs);
-    if (!tell || !followers.length) return;
-    this.background(Promise.allSettled(followers.map((f) => tell(f.userId, me))));
+    if (tell) this.background(this.tellFollowers(me, (f) => tell(f, me)));
   }
 
   /**
@@ -637,10 +652,15 @@ export class UserHub {
     const me = this.store.owner();
     if (!me) return;
     this.broadcast({ type: 'profile', userId: me, ...profile });
-    const followers = this.store.followers().filter((f) => f.userId !== me);
     const tell = this.hubs.profile?.bind(this.hubs);
-    if (!tell || !followers.length) return;
-    this.background(Promise.allSettled(followers.map((f) => tell(f.userId, me, profile))));
+    if (tell) this.background(this.tellFollowers(me, (f) => tell(f, me, profile)));
+  }
+
+  /** Calls `tell` for each current follower but this user (sharing re-checked as for presence). */
+  private async tellFollowers(me: string, tell: (follower: string) => Promise<unknown>): Promise<void> {
+    if (!this.store.followers().some((f) => f.userId !== me)) return;
+    const followers = (await this.currentFollowers(me)).filter((f) => f !== me);
+    await Promise.allSettled(followers.map(tell));
   }
 
   /** RPC target: a followed user changed their name or status; false when none of this user's devices watches them. */

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ActivityBatcher } from '../../durable-objects/channelActivity';
-import { CLOSE_SESSION_ENDED, UserHub, type Directory, type HubConnection, type HubConnectionRegistry, type Hubs } from '../../durable-objects/UserHub';
+import { CLOSE_SESSION_ENDED, RECHECK_MS, UserHub, type Directory, type HubConnection, type HubConnectionRegistry, type Hubs } from '../../durable-objects/UserHub';
 import { MemoryHubStore } from '../../durable-objects/UserHubStore';
 import { INBOX_WINDOW, MAX_INBOX_ITEMS_PER_SENDER, type HubServerFrame } from '../../protocol/hub';
 
@@ -43,11 +43,11 @@ const directory: Directory = {
 };
 const noHubs: Hubs = { deliver: async () => [], follow: async () => 'offline', presence: async () => false, typing: async () => undefined };
 
-function setup(userId = 'bob') {
+function setup(userId = 'bob', hubs: Hubs = noHubs) {
   let now = 1_000;
   const registry = new MemoryRegistry();
   const store = new MemoryHubStore();
-  const hub = new UserHub(store, registry, directory, noHubs, () => now);
+  const hub = new UserHub(store, registry, directory, hubs, () => now);
   hub.bind(userId);
   const connect = async (deviceId: string, sessionId: string, expiresAt = 1_000_000) => {
     const socket = new FakeSocket();
@@ -124,6 +124,43 @@ describe('UserHub core', () => {
     expect(d1.socket.sent.at(-1)).toEqual({ type: 'unread', channelId: 'general', head: 7, readSeq: 4, unread: 3, mentions: 2 });
     await hub.receive(d1.conn, JSON.stringify({ type: 'read', channelId: 'general', seq: 6 }));
     expect(d1.socket.sent.at(-1)).toEqual({ type: 'unread', channelId: 'general', head: 7, readSeq: 6, unread: 1, mentions: 1 });
+  });
+
+  it('A follower who no longer shares a community or DM hears no profile or device-list change after RECHECK_MS', async () => {
+    const told: string[] = [];
+    const hubs: Hubs = {
+      ...noHubs,
+      profile: async (watcher, userId, profile) => {
+        told.push(`profile ${watcher} ${userId} ${profile.displayName}`);
+        return true;
+      },
+      devices: async (watcher, userId) => {
+        told.push(`devices ${watcher} ${userId}`);
+        return true;
+      },
+    };
+    const { hub, store, tick } = setup('bob', hubs);
+    // Both shared a community with Bob when they began watching him; the stranger has since been banned from it.
+    hub.follow('alice');
+    hub.follow('stranger');
+    const profile = { username: 'bob', displayName: 'Bobby', statusText: null, avatarId: null };
+    const settled = async () => {
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    };
+    hub.profileChanged(profile);
+    await settled();
+    // Within the interval both were verified at follow time.
+    expect(told.sort()).toEqual(['profile alice bob Bobby', 'profile stranger bob Bobby']);
+    told.length = 0;
+    tick(RECHECK_MS + 1);
+    hub.profileChanged({ ...profile, displayName: 'Robert' });
+    await settled();
+    expect(told).toEqual(['profile alice bob Robert']);
+    expect(store.followers().map((f) => f.userId)).toEqual(['alice']);
+    told.length = 0;
+    hub.deviceListChanged();
+    await settled();
+    expect(told).toEqual(['devices alice bob']);
   });
 
   it('R7: the inbox keeps at most INBOX_WINDOW items in flight to a socket and sends more as they are acknowledged', async () => {
