@@ -9,6 +9,7 @@
  * know any route; api/auth.ts, api/keys.ts and api/communities.ts do.
  */
 import type { AuthResponse } from '../../../protocol/auth';
+import { taskSlot } from './taskSlot';
 
 /** A refusal from the server, with its machine-readable code (protocol/errors.ts and route-specific ones). */
 export class ApiRequestError extends Error {
@@ -145,6 +146,8 @@ export interface RequestOptions {
 }
 
 async function send(path: string, options: RequestOptions): Promise<Response> {
+  const slot = taskSlot();
+  if (slot) await slot;
   const headers: Record<string, string> = { ...options.headers };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   if (options.raw !== undefined) headers['Content-Type'] = 'application/octet-stream';
