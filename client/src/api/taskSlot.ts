@@ -19,7 +19,7 @@ interface PostTask {
 }
 
 /** Runs `run` in a task of its own after this one (not a timer: no clamping, not throttled like one). */
-function nextTask(run: () => void): void {
+export function nextTask(run: () => void): void {
   const scheduler = (globalThis as { scheduler?: PostTask }).scheduler;
   if (scheduler?.postTask) {
     void scheduler.postTask(run, { priority: 'user-blocking' });

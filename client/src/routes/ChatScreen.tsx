@@ -72,6 +72,7 @@ import { onSignOut, signOut, updateUser, user } from '../stores/session';
 import { fetchMe } from '../api/account';
 import { createTrust } from '../stores/trust';
 import { deviceName } from './AuthScreens';
+import { Later } from '../components/Later';
 import { ScreenFailure } from '../components/ScreenFailure';
 
 const SettingsScreen = lazy(() => import('./settings/SettingsScreen'));
@@ -683,10 +684,6 @@ export default function ChatScreen() {
   ]);
   const searchPeople = createMemo(() => [{ id: me().id, name: nameOf(me().id) }, ...[...names().entries()].filter(([id]) => id !== me().id).map(([id, name]) => ({ id, name }))]);
 
-  const [dialogsMade, setDialogsMade] = createSignal(false);
-  const dialogsTimer = setTimeout(() => setDialogsMade(true));
-  onCleanup(() => clearTimeout(dialogsTimer));
-
   const focusComposer = (e: Event) => {
     e.preventDefault();
     document.getElementById('composer-input')?.focus();
@@ -699,6 +696,9 @@ export default function ChatScreen() {
       </a>
       {/* Choosing a place closes the drawer, also the one already open (the route does not change then). */}
       <div class="drawer" id="nav-drawer" ref={drawer} onClick={(e) => (e.target as Element).closest('a[href^="#/"]') && setNavOpen(false)}>
+        {/* A task after the conversation: a phone keeps the drawer off-screen, and on a wide
+            screen the main column keeps its place (it names its grid column). */}
+        <Later>
         <CommunityRail
           communities={communities() ?? []}
           current={communityId()}
@@ -742,6 +742,7 @@ export default function ChatScreen() {
             </button>
           </div>
         </aside>
+        </Later>
       </div>
       <Show when={navOpen()}>
         <div class="drawer-backdrop" aria-hidden="true" onClick={closeNav} />
@@ -971,7 +972,7 @@ export default function ChatScreen() {
 
       {/* The closed dialogs are made a task after the screen: not needed to draw it, they made
           its first render on a phone one long task (bench:lighthouse). */}
-      <Show when={dialogsMade()}>
+      <Later>
       <SearchPanel
         open={searching()}
         onClose={() => setSearching(false)}
@@ -1027,7 +1028,7 @@ export default function ChatScreen() {
           onChanged={() => (void refetchCommMembers(), void refetchRoles())}
         />
       </Show>
-      </Show>
+      </Later>
     </div>
   );
 }
