@@ -18,13 +18,13 @@ describe('message franking (issue #16 item 1)', () => {
     expect(frankingKeyOf(plaintext)).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
-  it('edited text is detected as altered', () => {
+  it('M1: edited text is detected as altered', () => {
     const { context } = franked('hello');
     expect(verifyDisclosure(key, context, encode({ v: 1, text: 'something awful', fk: newFrankingKey() }))).toBe('altered');
     expect(verifyDisclosure(key, context, encode({ v: 1, text: 'hello' }))).toBe('altered');
   });
 
-  it('another sender, conversation, seq or time is detected as forged', () => {
+  it('M1: another sender, conversation, seq or time is detected as forged', () => {
     const { plaintext, context } = franked('hello');
     expect(verifyDisclosure(key, { ...context, sender: 'bob' }, plaintext)).toBe('forged');
     expect(verifyDisclosure(key, { ...context, channelId: 'chan2' }, plaintext)).toBe('forged');
@@ -32,7 +32,7 @@ describe('message franking (issue #16 item 1)', () => {
     expect(verifyDisclosure(key, { ...context, ts: context.ts + 1 }, plaintext)).toBe('forged');
   });
 
-  it('a commitment replayed from another conversation, or a made-up tag, is detected as forged', () => {
+  it('M1: a commitment replayed from another conversation, or a made-up tag, is detected as forged', () => {
     const elsewhere = franked('hello', { channelId: 'other', sender: 'alice', seq: 3, ts: 5 });
     const here = franked('hi');
     expect(verifyDisclosure(key, { ...here.context, commitment: elsewhere.context.commitment }, elsewhere.plaintext)).toBe('forged');

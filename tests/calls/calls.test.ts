@@ -134,7 +134,7 @@ describe('calls: the roster and the relay', () => {
     await a.s.next((f) => f.type === 'error' && a.s.frames.filter((x) => x.type === 'error').length === 2);
   });
 
-  it('14.1 Z1: a stranger, another user’s device, a member without CONNECT and a banned member', async () => {
+  it('14.1 Z1/C2: a stranger, another user’s device, a member without CONNECT and a banned member', async () => {
     const { communityId, channelId } = await voiceChannel();
     // A stranger: no socket, no ICE servers, no roster — the channel does not exist for them.
     await expect(callSocket(u.stranger, channelId)).rejects.toThrow(/404/);

@@ -84,7 +84,7 @@ const tiles = (page: Page) =>
   page.getByTestId('call-tile').evaluateAll((els) => els.map((el) => ({ connection: el.getAttribute('data-connection'), audioBytes: Number(el.getAttribute('data-audio-bytes')), videoFrames: Number(el.getAttribute('data-video-frames')) })));
 
 describe('calls through TURN', () => {
-  it('14.6: with "always relay", a two-party call carries audio and video through coturn on credentials our server issued; coturn refuses an expired stamp and a wrong secret', async () => {
+  it('14.6 C2: with "always relay", a two-party call carries audio and video through coturn on credentials our server issued; coturn refuses an expired stamp and a wrong secret', async () => {
     const alice = await suite.pages.newPage();
     const bob = await suite.pages.newPage();
     await communityOfTwo(suite, alice, bob, 'Relayed', ['alice', 'bob']);

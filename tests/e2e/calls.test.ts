@@ -176,7 +176,7 @@ describe('calls', () => {
     for (const page of [alice, bob]) expect(await seriousViolations(page)).toEqual([]);
   }, 300_000);
 
-  it('14.2/14.3: a DM call rings, is declined, then accepted; signals rewritten in transit never connect and the callee is warned', async () => {
+  it('14.2/14.3 C1: a DM call rings, is declined, then accepted; signals rewritten in transit never connect and the callee is warned', async () => {
     const dave = await suite.pages.newPage();
     const erin = await suite.pages.newPage();
     await registerAnother(dave, suite.server.url, 'dave', suite.pages.problems);

@@ -18,7 +18,7 @@ const WEBHOOK_TEXT = 'webhook-plaintext-3e9a';
 const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 
 describe('incoming webhooks', () => {
-  it('17.3: a webhook made in the channel posts a message marked not end-to-end encrypted; a new URL and deletion stop the old ones', async () => {
+  it('17.3 W1: a webhook made in the channel posts a message marked not end-to-end encrypted; a new URL and deletion stop the old ones', async () => {
     const alice = await suite.pages.newPage();
     const bob = await suite.pages.newPage();
     const { channelUrl } = await communityOfTwo(suite, alice, bob, 'Hook club', ['alice', 'bob']);

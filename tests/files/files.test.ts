@@ -61,7 +61,7 @@ async function setting(t: string) {
 }
 
 describe('encrypted files: the routes', () => {
-  it('13.2/13.3: a resumable upload in parts; members download it whole or by Range; nobody else can, not even its id', async () => {
+  it('13.2/13.3 F2/F3/I8/Z7: a resumable upload in parts; members download it whole or by Range; nobody else can, not even its id', async () => {
     const s = await setting(tag());
     const bytes = new Uint8Array(randomBytes(2 * FILE_PART_BYTES + 1234));
     const created = await call(server, s.member, 'POST', '/api/files', { channelId: s.channelId, size: bytes.length });
@@ -120,7 +120,7 @@ describe('encrypted files: the routes', () => {
     expect((await content(s.owner, id)).status).toBe(404);
   });
 
-  it('13.3: a removed or banned member, and a role that may not attach, are refused (wrong user, wrong rank, banned)', async () => {
+  it('13.3 F2: a removed or banned member, and a role that may not attach, are refused (wrong user, wrong rank, banned)', async () => {
     const s = await setting(tag());
     const id = await upload(s.owner, s.channelId, new Uint8Array(randomBytes(5000)));
     expect((await content(s.member, id)).status).toBe(200);
@@ -142,7 +142,7 @@ describe('encrypted files: the routes', () => {
     expect((await put(banned, mid.id, 0, new Uint8Array(3))).status).toBe(404);
   });
 
-  it('13.2: the size limit and the quota are clear 413s; open uploads are capped; nothing is stored', async () => {
+  it('13.2 F3: the size limit and the quota are clear 413s; open uploads are capped; nothing is stored', async () => {
     const s = await setting(tag());
     const big = await call(server, s.member, 'POST', '/api/files', { channelId: s.channelId, size: MAX_MB * 1024 * 1024 + 1024 });
     expect(big.status).toBe(413);
@@ -177,7 +177,7 @@ describe('encrypted files: the routes', () => {
     await expect.poll(() => existsSync(join(partsDir(byMember), '0')), { timeout: 10_000 }).toBe(false);
   });
 
-  it('Z1/A2: every file route refuses an expired token (signed by this instance for a live session) and no token, as it refuses a stranger', async () => {
+  it('Z1/A2/Z7: every file route refuses an expired token (signed by this instance for a live session) and no token, as it refuses a stranger', async () => {
     const s = await setting(tag());
     const id = await upload(s.member, s.channelId, new Uint8Array(randomBytes(100)));
     const keyDir = join(server.dataDir, 'keys');

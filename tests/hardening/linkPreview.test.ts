@@ -70,7 +70,7 @@ describe('link previews', () => {
     expect((await preview(`${base}/page`, null)).status).toBe(401);
   });
 
-  it('15.6 SSRF: loopback, private, link-local and metadata addresses in every spelling, local names and other schemes are refused before any request', async () => {
+  it('15.6 SSRF S1: loopback, private, link-local and metadata addresses in every spelling, local names and other schemes are refused before any request', async () => {
     const refused = [
       'http://127.0.0.1/', 'http://127.1/', 'http://0x7f.0.0.1/', 'http://2130706433/', 'http://0.0.0.0/', 'http://[::1]/', 'http://[::ffff:127.0.0.1]/', 'http://[::ffff:7f00:1]/',
       'http://10.0.0.1/', 'http://172.16.0.1/', 'http://172.31.255.255/', 'http://192.168.1.1/', 'http://169.254.169.254/latest/meta-data/', 'http://100.64.0.1/', 'http://[fd00::1]/', 'http://[fe80::1]/',
@@ -87,7 +87,7 @@ describe('link previews', () => {
     expect((await preview('not a url')).body.error.code).toBe('validation_failed');
   });
 
-  it('15.6 SSRF: a redirect to a loopback, private or metadata address is refused; too many redirects, a non-HTML answer, an oversized page and a slow page each get a clear error', async () => {
+  it('15.6 SSRF S3/S5: a redirect to a loopback, private or metadata address is refused; too many redirects, a non-HTML answer, an oversized page and a slow page each get a clear error', async () => {
     for (const path of ['/to-loopback', '/to-metadata', '/to-private']) {
       const r = await preview(`${base}${path}`);
       expect([r.status, r.body.error.code], path).toEqual([422, 'address_refused']);

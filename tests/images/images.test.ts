@@ -71,7 +71,7 @@ async function setting(t: string) {
 }
 
 describe('profile and community images, custom emoji', () => {
-  it('13.5: an avatar is checked, served as what it is with nosniff, replaced and removed with its blob', async () => {
+  it('13.5 F4: an avatar is checked, served as what it is with nosniff, replaced and removed with its blob', async () => {
     const me = await registerUser(server, `av${tag()}`);
     const first = png(256, 256);
     const set = await upload(me, '/api/me/avatar', first);
@@ -105,7 +105,7 @@ describe('profile and community images, custom emoji', () => {
     expect(stored(secondId)).toBe(false);
   });
 
-  it('13 (adversarial): HTML, SVG, a PNG signature in front of HTML, too large or too many pixels: a clear 4xx and nothing stored', async () => {
+  it('13 (adversarial) F4/I8: HTML, SVG, a PNG signature in front of HTML, too large or too many pixels: a clear 4xx and nothing stored', async () => {
     const me = await registerUser(server, `ad${tag()}`);
     const before = storedCount();
     for (const [what, bytes] of Object.entries(IMPOSTORS)) {

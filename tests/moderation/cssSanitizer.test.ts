@@ -91,18 +91,18 @@ const ATTACKS: [string, string, string[]][] = [
 ];
 
 describe('community custom CSS', () => {
-  it.each(ATTACKS)('16.8 (adversarial): %s', (_name, payload, gone) => {
+  it.each(ATTACKS)('16.8 M2 (adversarial): %s', (_name, payload, gone) => {
     const { css, removed } = sanitize(payload);
     expectContained(css);
     for (const text of gone) expect(css.toLowerCase()).not.toContain(text.toLowerCase());
     expect(removed.length).toBeGreaterThan(0);
   });
 
-  it('16.8 (adversarial): comments, including </style> in one, are not carried over', () => {
+  it('16.8 M2 (adversarial): comments, including </style> in one, are not carried over', () => {
     expect(sanitize('/* </style><script>alert(1)</script> */ .a{color:red} <!-- -->').css).toBe('[data-community-theme="c1"] .a{color:red}');
   });
 
-  it('16.8 (adversarial): any mix of payload fragments comes out contained', () => {
+  it('16.8 M2 (adversarial): any mix of payload fragments comes out contained', () => {
     const fragments = [
       '.a', 'input', 'body', ':root', '*', ' ', '>', '~', '+', ',', '{', '}', '(', ')', '[', ']', ';', ':', '"', "'", '\\',
       '/**/', '@import', '@\\69mport', '@media', '@keyframes x', 'url(', 'ur\\l(', '\\75rl(', 'https://evil/', '/api/images/',
@@ -119,7 +119,7 @@ describe('community custom CSS', () => {
     );
   });
 
-  it('16.8: an allowed rule is scoped and regenerated', () => {
+  it('16.8 M2: an allowed rule is scoped and regenerated', () => {
     expect(sanitize('.message { color: #f0a; border-radius: 8px }')).toEqual({
       css: '[data-community-theme="c1"] .message{color:#f0a;border-radius:8px}',
       removed: [],

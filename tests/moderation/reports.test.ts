@@ -89,7 +89,7 @@ async function whereStored(needle: string): Promise<string[]> {
 }
 
 describe('reports (issue #16 item 1)', () => {
-  it('16.1: a genuine report verifies; altered text, a swapped sender, a commitment replayed from another conversation or a forged tag are detected; nothing is disclosed before the report, and after it only the reported text, in the report', async () => {
+  it('16.1 M1: a genuine report verifies; altered text, a swapped sender, a commitment replayed from another conversation or a forged tag are detected; nothing is disclosed before the report, and after it only the reported text, in the report', async () => {
     const bobSocket = await ready(bob, c.channelId);
     const carolSocket = await ready(carol, c.channelId);
     const reported = `REPORTED-${randomBytes(8).toString('hex')}`;

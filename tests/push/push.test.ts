@@ -112,7 +112,7 @@ describe('Web Push', () => {
     expect((await call(server, mallory, 'DELETE', `/api/push/subscriptions/${bobDevice}`)).status).toBe(404);
   });
 
-  it('17.2: with no device connected a message is pushed, carrying only routing metadata; a connected device gets none', async () => {
+  it('17.2 V5/W2: with no device connected a message is pushed, carrying only routing metadata; a connected device gets none', async () => {
     const sub = service.subscribe();
     const put = await subscribe(sub);
     expect(put.status).toBe(200);

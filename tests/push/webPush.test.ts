@@ -45,7 +45,7 @@ describe('Web Push crypto', () => {
     expect(decryptPush(b(v.encoded), ua, b(v.auth_secret)).plaintext.toString()).toBe(v.plaintext);
   });
 
-  it('17.2: a push request carries a VAPID token the push service accepts, a padded payload and a topic that hides the conversation', async () => {
+  it('17.2 W2: a push request carries a VAPID token the push service accepts, a padded payload and a topic that hides the conversation', async () => {
     const pem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const vapid = await importVapidKeys(pem, 'mailto:admin@example.org');
     const ua = createECDH('prime256v1');

@@ -117,7 +117,7 @@ describe('metrics', () => {
 });
 
 describe('logs', () => {
-  it('19.5: every JSON line parses with a level and an event, and no secret or canary of the run is in the output', async () => {
+  it('19.5 V3: every JSON line parses with a level and an event, and no secret or canary of the run is in the output', async () => {
     // More secrets of the kinds the server handles: a refresh, an invite, a webhook's URL and plaintext post.
     const refreshed = await call(server, null, 'POST', '/api/auth/refresh', { refreshToken: alice.refreshToken });
     expect(refreshed.status).toBe(200);

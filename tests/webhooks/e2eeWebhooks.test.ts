@@ -168,7 +168,7 @@ describe('end-to-end encrypted webhooks', () => {
     expect(audit.events.map((e) => e.event)).toEqual(expect.arrayContaining(['webhook_created', 'webhook_approved']));
   });
 
-  it('17.4, Z1: the bot account reaches only its device, the key directory and its channel', async () => {
+  it('17.4, Z1/Z6: the bot account reaches only its device, the key directory and its channel', async () => {
     // The bot's session, as the state file holds it (the client rotated it; use it once and keep the new one).
     const saved = JSON.parse(readFileSync(state, 'utf8')) as { refreshToken: string };
     const refreshed = await fetch(`${server.url}/api/auth/refresh`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ refreshToken: saved.refreshToken }) });

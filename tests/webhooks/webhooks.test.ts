@@ -130,7 +130,7 @@ describe('incoming webhooks', () => {
     expect(events.filter((e) => e === 'webhook_post').length).toBeGreaterThanOrEqual(2);
   });
 
-  it('17.3: wrong, rotated and deleted secrets, an oversized body, HTML and bad JSON get clear errors and store nothing', async () => {
+  it('17.3 W1: wrong, rotated and deleted secrets, an oversized body, HTML and bad JSON get clear errors and store nothing', async () => {
     const hook = await create('Strict');
     const before = (await stored()).length;
     const wrong = hook.url.replace(/[A-Za-z0-9_-]{43}$/, 'A'.repeat(43));
@@ -166,7 +166,7 @@ describe('incoming webhooks', () => {
     for (const text of texts) expect(text).not.toMatch(/old secret|after delete|script|img/);
   });
 
-  it('17.3: a burst beyond the per-webhook rate is refused with 429 and Retry-After, and only the accepted posts are stored', async () => {
+  it('17.3 W1: a burst beyond the per-webhook rate is refused with 429 and Retry-After, and only the accepted posts are stored', async () => {
     const hook = await create('Chatty');
     const before = (await webhookPosts()).length;
     const burst = await Promise.all(Array.from({ length: WEBHOOK_BURST + 5 }, (_, i) => post(hook.url, { content: `burst ${i}` })));

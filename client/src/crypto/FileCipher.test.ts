@@ -70,7 +70,7 @@ describe('FileCipher', () => {
     expect(join(decrypted)).toEqual(plain);
   });
 
-  it('refuses a reordered, dropped, repeated, truncated, extended or flipped file with a typed error', async () => {
+  it('F1: refuses a reordered, dropped, repeated, truncated, extended or flipped file with a typed error', async () => {
     const key = newFileKey();
     const plain = bytes(3 * FILE_CHUNK_BYTES + 500);
     const sealed = await encryptFileBytes(key, plain);
@@ -108,7 +108,7 @@ describe('FileCipher', () => {
     expect(() => encryptFileStream(key, new Uint8Array(3))).toThrow(CryptoError);
   });
 
-  it('random access (streamed media): chunks from the middle open alone; one moved, or the last opened as not-final, is refused', async () => {
+  it('F1: random access (streamed media): chunks from the middle open alone; one moved, or the last opened as not-final, is refused', async () => {
     const plain = bytes(5 * FILE_CHUNK_BYTES + 1234, 9);
     const key = newFileKey();
     const sealed = await encryptFileBytes(key, plain);
@@ -146,7 +146,7 @@ describe('FileCipher', () => {
     expect(await failure(new Response(new Blob([plain as Uint8Array<ArrayBuffer>]).stream().pipeThrough(unpadStream(plain.length + 1))).arrayBuffer())).toBe('file-truncated');
   });
 
-  it('openFileReadable: the plaintext without its padding in one stream, even when the padding fills whole chunks; the same refusals', async () => {
+  it('F1: openFileReadable: the plaintext without its padding in one stream, even when the padding fills whole chunks; the same refusals', async () => {
     const key = newFileKey();
     // 4,194,305 bytes pad to 2 more chunks of zeros less one byte: whole chunks that give nothing.
     const plain = bytes(4_194_305, 3);
