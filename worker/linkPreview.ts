@@ -71,6 +71,10 @@ export function refusal(url: URL, testHost?: string): string | null {
   if (testHost !== undefined && url.hostname === testHost && url.protocol === 'http:') return null;
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'only http and https addresses are previewed';
   if (url.username || url.password) return 'addresses with a user name or password are not previewed';
+  // Web pages live on 80 and 443; any other port is how a preview would reach a mail, database
+  // or admin service on a public host (SECURITY-TESTS S4). The URL parser drops a scheme's own
+  // default port, so an empty port is 80 or 443.
+  if (url.port !== '' && url.port !== '80' && url.port !== '443') return `port ${url.port} is not previewed: only web pages on ports 80 and 443 are`;
   const host = url.hostname.toLowerCase().replace(/\.$/, '');
   if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host.endsWith('.internal') || !host.includes('.') && !host.startsWith('[')) return `${host} is a local name, not a public address`;
   if (host.startsWith('[')) return blockedV6(host.slice(1, -1)) ? `${host} is not a public address` : null;

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, registerUser, type TestUser } from '../helpers/accounts';
 import { startServer, type RunningServer } from '../helpers/server';
+import { refusal } from '../../worker/linkPreview';
 
 let server: RunningServer;
 let site: Server;
@@ -28,6 +29,7 @@ beforeAll(async () => {
     if (pathname === '/to-loopback') return res.writeHead(302, { Location: `http://127.0.0.1:${(site.address() as AddressInfo).port}/page` }).end();
     if (pathname === '/to-metadata') return res.writeHead(301, { Location: 'http://169.254.169.254/latest/meta-data/' }).end();
     if (pathname === '/to-private') return res.writeHead(307, { Location: 'http://10.0.0.1/' }).end();
+    if (pathname === '/to-port') return res.writeHead(302, { Location: 'http://example.com:6379/' }).end();
     if (pathname.startsWith('/loop')) return res.writeHead(302, { Location: `/loop${Number(pathname.slice(5) || 0) + 1}` }).end();
     if (pathname === '/big') {
       res.writeHead(200, { 'Content-Type': 'text/html' });
@@ -70,7 +72,7 @@ describe('link previews', () => {
     expect((await preview(`${base}/page`, null)).status).toBe(401);
   });
 
-  it('15.6 SSRF S1: loopback, private, link-local and metadata addresses in every spelling, local names and other schemes are refused before any request', async () => {
+  it('15.6 SSRF S1/S4: loopback, private, link-local and metadata addresses in every spelling, local names, other schemes and other ports are refused before any request', async () => {
     const refused = [
       'http://127.0.0.1/', 'http://127.1/', 'http://0x7f.0.0.1/', 'http://2130706433/', 'http://0.0.0.0/', 'http://[::1]/', 'http://[::ffff:127.0.0.1]/', 'http://[::ffff:7f00:1]/',
       'http://10.0.0.1/', 'http://172.16.0.1/', 'http://172.31.255.255/', 'http://192.168.1.1/', 'http://169.254.169.254/latest/meta-data/', 'http://100.64.0.1/', 'http://[fd00::1]/', 'http://[fe80::1]/',
@@ -80,15 +82,23 @@ describe('link previews', () => {
       const r = await preview(url);
       expect([r.status, r.body.error.code], url).toEqual([422, 'address_refused']);
     }
-    for (const url of ['ftp://example.com/', 'file:///etc/passwd', 'gopher://example.com/', 'javascript:alert(1)', 'http://user:pw@example.com/']) {
+    for (const url of ['ftp://example.com/', 'file:///etc/passwd', 'gopher://example.com/', 'javascript:alert(1)', 'data:text/html,<title>x</title>', 'http://user:pw@example.com/']) {
       const r = await preview(url);
       expect(r.status, url).toBe(422);
     }
+    // S4: a public host, but a port other than 80 and 443 (mail, Redis, SSH); the scheme's own default port is fine.
+    for (const url of ['http://example.com:6379/', 'https://example.com:22/', 'http://93.184.216.34:25/', 'http://example.com:8080/']) {
+      const r = await preview(url);
+      expect([r.status, r.body.error.code], url).toEqual([422, 'address_refused']);
+    }
+    expect(refusal(new URL('https://example.com:443/'))).toBeNull();
+    expect(refusal(new URL('http://example.com:80/'))).toBeNull();
+    expect(refusal(new URL('https://example.com:80/'))).toBeNull();
     expect((await preview('not a url')).body.error.code).toBe('validation_failed');
   });
 
   it('15.6 SSRF S3/S5: a redirect to a loopback, private or metadata address is refused; too many redirects, a non-HTML answer, an oversized page and a slow page each get a clear error', async () => {
-    for (const path of ['/to-loopback', '/to-metadata', '/to-private']) {
+    for (const path of ['/to-loopback', '/to-metadata', '/to-private', '/to-port']) {
       const r = await preview(`${base}${path}`);
       expect([r.status, r.body.error.code], path).toEqual([422, 'address_refused']);
     }
