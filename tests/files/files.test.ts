@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -35,6 +36,28 @@ const partsDir = (id: string) => join(server.dataDir, 'blobs', 'files', id);
 async function put(user: TestUser, id: string, n: number | string, bytes: Uint8Array) {
   const res = await fetch(`${server.url}/api/files/${id}/parts/${n}`, { method: 'PUT', headers: { Authorization: `Bearer ${user.accessToken}`, 'Content-Type': 'application/octet-stream' }, body: bytes as Uint8Array<ArrayBuffer> });
   return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, unknown> | null };
+}
+
+/** Every file path under `dir`, relative, sorted. */
+function listTree(dir: string): string[] {
+  return (readdirSync(dir, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
+    .filter((d) => d.isFile())
+    .map((d) => join(d.parentPath ?? d.path, d.name).slice(dir.length))
+    .sort();
+}
+
+/** A request whose path goes out exactly as written (no URL normalisation): its status, type and body. */
+function rawRequest(method: string, path: string, token: string): Promise<{ status: number; type: string; body: string }> {
+  const { hostname, port } = new URL(server.url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ hostname, port, method, path, headers: { Authorization: `Bearer ${token}`, ...(method === 'PUT' ? { 'Content-Type': 'application/octet-stream', 'Content-Length': '1' } : {}) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('latin1') }));
+    });
+    req.on('error', reject);
+    req.end(method === 'PUT' ? Buffer.from([1]) : undefined);
+  });
 }
 
 async function content(user: TestUser | null, id: string, range?: string) {
@@ -118,6 +141,36 @@ describe('encrypted files: the routes', () => {
     expect((await call(server, s.member, 'DELETE', `/api/files/${id}`)).status).toBe(204);
     expect(existsSync(join(partsDir(id), '0'))).toBe(false);
     expect((await content(s.owner, id)).status).toBe(404);
+  });
+
+  it('I8: hostile file ids (dot segments raw, percent-encoded and double-encoded, NUL, backslashes, absolute paths) are refused on every file route and touch no file', async () => {
+    const s = await setting(tag());
+    const id = await upload(s.member, s.channelId, new Uint8Array(randomBytes(100)));
+    const before = listTree(server.dataDir);
+    const hostile = [
+      '../../keys/jwt-ed25519.pem', '..%2F..%2Fkeys%2Fjwt-ed25519.pem', '%2e%2e%2f%2e%2e%2fkeys', '%2E%2E/%2E%2E/keys', '%252e%252e%252f%252e%252e%252fkeys',
+      `${id}%00`, `${id}%00.pem`, '..%5C..%5Ckeys', '..\\..\\keys', '%2Fetc%2Fpasswd', '/etc/passwd', 'C:%5CWindows%5Cwin.ini', `${id}%2F..%2F${id}`,
+    ];
+    // Sent as written: a URL parser (fetch's included) would resolve the dot segments before they left.
+    for (const bad of hostile) {
+      for (const [method, path] of [['GET', `/api/files/${bad}`], ['GET', `/api/files/${bad}/content`], ['DELETE', `/api/files/${bad}`], ['PUT', `/api/files/${bad}/parts/0`]] as const) {
+        const res = await rawRequest(method, path, s.member.accessToken);
+        expect(res.body, `${method} ${path}`).not.toContain('PRIVATE KEY');
+        if (/(^|\/)\.\.(\/|$)/.test(bad)) {
+          // The server resolves raw dot segments first, so the path no longer names a file route
+          // at all: an unknown page gets the app's own HTML like any other, anything else a 4xx.
+          if (res.status === 200) {
+            expect(method).toBe('GET');
+            expect(res.type, `${method} ${path}`).toMatch(/^text\/html/);
+            expect(res.body, `${method} ${path}`).toMatch(/^<!doctype html>/i);
+          } else expect(res.status, `${method} ${path}`).toBeGreaterThanOrEqual(400);
+          expect(res.status, `${method} ${path}`).toBeLessThan(500);
+        } else expect([400, 404], `${method} ${path} → ${res.status}`).toContain(res.status);
+      }
+    }
+    // Nothing was written, moved or deleted, and the real file is still there whole.
+    expect(listTree(server.dataDir).filter((f) => !f.endsWith('-wal') && !f.endsWith('-shm') && !f.includes('/logs/'))).toEqual(before.filter((f) => !f.endsWith('-wal') && !f.endsWith('-shm') && !f.includes('/logs/')));
+    expect((await content(s.member, id)).bytes.length).toBe(100);
   });
 
   it('13.3 F2: a removed or banned member, and a role that may not attach, are refused (wrong user, wrong rank, banned)', async () => {
