@@ -63,7 +63,7 @@ export function resetIndexedDb(): void {
 }
 
 /** One device's copy of the client modules. */
-async function loadClient() {
+export async function loadClient() {
   vi.resetModules();
   const [http, auth, keys, communities, engine, body, idb, keyStore, deviceDb, files] = await Promise.all([
     import('../../client/src/api/http'),

@@ -34,6 +34,7 @@ export interface KeyStore {
   countOneTimePreKeys(): Promise<number>;
   getKyberPreKey(id: number): Promise<KyberPreKey | undefined>;
   putKyberPreKey(key: KyberPreKey): Promise<void>;
+  removeKyberPreKey(id: number): Promise<void>;
   /** True when an initial message with this base key (hex) was already accepted. */
   isBaseKeyUsed(baseKeyHex: string): Promise<boolean>;
   /** Remembers a base key until its signed prekey is removed. */
@@ -117,6 +118,9 @@ export class InMemoryKeyStore implements KeyStore {
   }
   async putKyberPreKey(key: KyberPreKey): Promise<void> {
     this.kyberPreKeys.set(key.id, key);
+  }
+  async removeKyberPreKey(id: number): Promise<void> {
+    this.kyberPreKeys.delete(id);
   }
   async isBaseKeyUsed(baseKeyHex: string): Promise<boolean> {
     return this.usedBaseKeys.has(baseKeyHex);

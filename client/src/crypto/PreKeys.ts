@@ -106,9 +106,13 @@ export function shouldRotateSignedPreKey(createdAt: number, now: number): boolea
 }
 
 /**
- * Ids of replaced signed prekeys that may now be deleted: all but `currentId` whose creation is
- * older than the rotation period plus the grace period.
+ * Ids of replaced signed prekeys that may now be deleted: those older than `currentId` (the one
+ * the server hands out) whose successor, the key that replaced them, was made at least the grace
+ * period ago. Counted from the replacement, not from the key's own age: a device that was away
+ * for months replaces a months-old key that the server handed out until then, and the initial
+ * messages made with it in the meantime must still open.
  */
 export function signedPreKeysToDelete(keys: ReadonlyArray<{ id: number; createdAt: number }>, currentId: number, now: number): number[] {
-  return keys.filter((k) => k.id !== currentId && now - k.createdAt >= SIGNED_PREKEY_ROTATION_MS + SIGNED_PREKEY_GRACE_MS).map((k) => k.id);
+  const byId = [...keys].sort((a, b) => a.id - b.id);
+  return byId.filter((k, i) => k.id < currentId && i + 1 < byId.length && now - byId[i + 1]!.createdAt >= SIGNED_PREKEY_GRACE_MS).map((k) => k.id);
 }

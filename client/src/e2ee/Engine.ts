@@ -59,6 +59,8 @@ import {
   senderKeyDistribution,
   senderKeyEncrypt,
   shouldRotateSenderKey,
+  shouldRotateSignedPreKey,
+  signedPreKeysToDelete,
   startSession,
   systemRng,
   verifyPreKeyBundle,
@@ -102,7 +104,12 @@ interface DeviceRecord {
   userId: string;
   deviceId: string;
   nextOneTimePreKeyId: number;
+  /** The signed prekey (and ML-KEM prekey, same id) the server hands out; absent: 1, the registration's. */
+  signedPreKeyId?: number;
 }
+
+/** How often a running device checks whether its signed prekeys are due (also at every start). */
+const PREKEY_CHECK_MS = 24 * 60 * 60 * 1000;
 
 /** Which member devices hold the current sender key of one channel. */
 interface DistributedRecord {
@@ -262,6 +269,18 @@ export class Engine {
     let identity = await store.getIdentity();
     /** When the server registered this device, when the list read to check it said so. */
     let registeredAt: number | undefined;
+    if (!device && identity) {
+      // Keys made and a registration sent, but the page died before its answer was kept
+      // (SECURITY-TESTS R9): the server may hold a device with this identity. It is this one;
+      // registering again would leave a device nobody can read for behind.
+      const mine = await listOwnDevices();
+      const ours = toBase64Url(encodeIdentityPublic(identityPublicOf(identity)));
+      const found = mine.devices.find((d) => d.identityKey === ours);
+      if (found) {
+        device = { userId: user.id, deviceId: found.deviceId, nextOneTimePreKeyId: 1 + ONE_TIME_PREKEY_BATCH };
+        await db.put('device', 'self', device);
+      }
+    }
     if (device && identity) {
       const mine = await listOwnDevices();
       const registered = mine.devices.find((d) => d.deviceId === device!.deviceId);
@@ -271,10 +290,14 @@ export class Engine {
         const missing = oneTimePreKeysToGenerate(registered.oneTimePreKeys);
         if (missing > 0) {
           const keys = await generateOneTimePreKeys(provider, systemRng, device.nextOneTimePreKeyId, missing);
+          // Kept, and their ids spent, before the server hears of them: a page that dies after
+          // the upload but before its answer must not make these ids again with other keys the
+          // next time (the server keeps the first public key of an id), which would leave
+          // prekeys on the server whose private halves are gone (SECURITY-TESTS R9).
           await store.putOneTimePreKeys(keys);
-          await uploadPreKeys(device.deviceId, { oneTimePreKeys: keys.map((k) => ({ id: k.id, publicKey: toBase64Url(k.keyPair.publicKey) })) });
           device = { ...device, nextOneTimePreKeyId: device.nextOneTimePreKeyId + missing };
           await db.put('device', 'self', device);
+          await uploadPreKeys(device.deviceId, { oneTimePreKeys: keys.map((k) => ({ id: k.id, publicKey: toBase64Url(k.keyPair.publicKey) })) });
         }
       }
     }
@@ -308,6 +331,9 @@ export class Engine {
       void listOwnDevices()
         .then((mine) => (engine.registeredAt = mine.devices.find((d) => d.deviceId === engine.deviceId)?.createdAt))
         .catch(() => undefined);
+    // Offline now: the daily check or the next start publishes it.
+    await engine.rotateSignedPreKeys(Date.now()).catch(() => undefined);
+    engine.prekeyTimer = setInterval(() => void engine.rotateSignedPreKeys(Date.now()).catch(() => undefined), PREKEY_CHECK_MS);
     void engine.backup.start();
     void engine.lists.syncOwn().catch(() => undefined);
     return engine;
@@ -319,7 +345,45 @@ export class Engine {
     return () => this.keyListeners.delete(fn);
   }
 
+  private prekeyTimer: ReturnType<typeof setInterval> | undefined;
+
+  /**
+   * Weekly rotation of the signed X25519 and ML-KEM prekeys (docs/crypto.md). A new pair under
+   * the next id is kept before the server hears of it, and published until the server has it:
+   * a page that dies in between publishes it at its next start (SECURITY-TESTS R9). A replaced
+   * pair stays for 30 days after its replacement, for initial messages made with it while it was
+   * handed out, then goes with the base keys remembered against it.
+   */
+  async rotateSignedPreKeys(now: number): Promise<void> {
+    const signed = await this.store.listSignedPreKeys();
+    if (signed.length === 0) return;
+    let current = signed.reduce((a, b) => (b.id > a.id ? b : a));
+    if (shouldRotateSignedPreKey(current.createdAt, now)) {
+      const id = current.id + 1;
+      const kyber = await generateKyberPreKey(this.provider, systemRng, this.identity, id, now);
+      current = await generateSignedPreKey(this.provider, systemRng, this.identity, id, now);
+      await this.store.putKyberPreKey(kyber);
+      await this.store.putSignedPreKey(current);
+      signed.push(current);
+    }
+    let device = (await this.db.get<DeviceRecord>('device', 'self'))!;
+    if ((device.signedPreKeyId ?? 1) !== current.id) {
+      const kyber = await this.store.getKyberPreKey(current.id);
+      await uploadPreKeys(this.deviceId, {
+        signedPreKey: { id: current.id, createdAt: current.createdAt, publicKey: toBase64Url(current.keyPair.publicKey), signature: toBase64Url(current.signature) },
+        ...(kyber ? { kyberPreKey: { id: kyber.id, createdAt: kyber.createdAt, publicKey: toBase64Url(kyber.keyPair.publicKey), signature: toBase64Url(kyber.signature) } } : {}),
+      });
+      device = { ...device, signedPreKeyId: current.id };
+      await this.db.put('device', 'self', device);
+    }
+    for (const id of signedPreKeysToDelete(signed, device.signedPreKeyId ?? 1, now)) {
+      await this.store.removeSignedPreKey(id);
+      await this.store.removeKyberPreKey(id);
+    }
+  }
+
   stop(): void {
+    clearInterval(this.prekeyTimer);
     this.backup.stop();
     this.lists.stop();
     this.hub.close();

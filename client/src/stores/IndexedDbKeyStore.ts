@@ -73,6 +73,9 @@ export class IndexedDbKeyStore implements KeyStore {
   putKyberPreKey(key: KyberPreKey): Promise<void> {
     return this.db.put('kyberPreKeys', key.id, key);
   }
+  removeKyberPreKey(id: number): Promise<void> {
+    return this.db.delete('kyberPreKeys', id);
+  }
   async isBaseKeyUsed(baseKeyHex: string): Promise<boolean> {
     return (await this.db.get('usedBaseKeys', baseKeyHex)) !== undefined;
   }
