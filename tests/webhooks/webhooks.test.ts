@@ -166,6 +166,30 @@ describe('incoming webhooks', () => {
     for (const text of texts) expect(text).not.toMatch(/old secret|after delete|script|img/);
   });
 
+  it('17.3 Z6: a webhook URL only posts into its own channel: its secret under another webhook, a read with it, and its secret as an account token are refused', async () => {
+    const a = await create('Here');
+    // A second channel with a webhook of its own.
+    const other = await call(server, owner, 'POST', `/api/communities/${communityId}/channels`, { name: 'elsewhere', kind: 'text' });
+    expect(other.status).toBe(201);
+    const otherId = (other.body as { channel?: { id: string }; id?: string }).channel?.id ?? (other.body as { id: string }).id;
+    const b = (await call(server, owner, 'POST', `/api/channels/${otherId}/webhooks`, { name: 'There' })).body as { webhook: { id: string }; url: string };
+    const secretOf = (url: string) => url.split('/').at(-1)!;
+    const before = (await stored()).length;
+    // Channel A's secret under channel B's webhook id, and the other way round.
+    expect((await post(`${server.url}/api/webhooks/${b.webhook.id}/${secretOf(a.url)}`, { content: 'crossed' })).status).toBe(404);
+    expect((await post(`${server.url}/api/webhooks/${a.webhook.id}/${secretOf(b.url)}`, { content: 'crossed' })).status).toBe(404);
+    // The URL does not read: no GET, and nothing of the channel comes back from it.
+    const read = await fetch(a.url);
+    expect([404, 405]).toContain(read.status);
+    expect(await read.text()).not.toMatch(/"seq"|ciphertext|crossed/);
+    // The secret is no account token: not for the channel's history, its webhooks or the account.
+    for (const path of [`/api/channels/${channelId}/webhooks`, `/api/channels/${channelId}/members`, '/api/me']) {
+      const res = await fetch(`${server.url}${path}`, { headers: { Authorization: `Bearer ${secretOf(a.url)}` } });
+      expect(res.status, path).toBe(401);
+    }
+    expect((await stored()).length).toBe(before);
+  });
+
   it('17.3 W1: a burst beyond the per-webhook rate is refused with 429 and Retry-After, and only the accepted posts are stored', async () => {
     const hook = await create('Chatty');
     const before = (await webhookPosts()).length;
