@@ -15,6 +15,7 @@ import { MemberDevice } from '../helpers/groupMember';
 import { call, createCommunity, openChannel, registerUser, TEST_PASSWORD, type TestUser } from '../helpers/accounts';
 import { startServer, type RunningServer } from '../helpers/server';
 import { FRANKING } from '../helpers/franking';
+import { freshTotpWindow, totp } from '../auth/client';
 
 const TOKEN = randomBytes(32).toString('hex');
 const CANARY = 'metrics-log-canary-8f21';
@@ -117,7 +118,7 @@ describe('metrics', () => {
 });
 
 describe('logs', () => {
-  it('19.5 V3: every JSON line parses with a level and an event, and no secret or canary of the run is in the output', async () => {
+  it('19.5 V3: every JSON line parses with a level and an event, and no secret or canary of the run (tokens, passwords, TOTP secret and backup codes) is in the output', async () => {
     // More secrets of the kinds the server handles: a refresh, an invite, a webhook's URL and plaintext post.
     const refreshed = await call(server, null, 'POST', '/api/auth/refresh', { refreshToken: alice.refreshToken });
     expect(refreshed.status).toBe(200);
@@ -128,6 +129,17 @@ describe('logs', () => {
     const url = (hook.body as { url: string }).url;
     expect((await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ content: WEBHOOK_CANARY }) })).status).toBe(204);
     expect((await fetch(`${url}x`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).status).toBe(404);
+    // Two-factor: the TOTP secret, a code, the backup codes, and a sign-in with a code.
+    const twoFactor = await registerUser(server, 'metrics_totp');
+    const enroll = await call(server, twoFactor, 'POST', '/api/me/totp/enroll', { password: TEST_PASSWORD });
+    expect(enroll.status).toBe(200);
+    const totpSecret = (enroll.body as { secret: string }).secret;
+    await freshTotpWindow(8_000);
+    const enabled = await call(server, twoFactor, 'POST', '/api/me/totp/enable', { code: totp(totpSecret, 0), password: TEST_PASSWORD });
+    expect(enabled.status).toBe(200);
+    const backupCodes = (enabled.body as { backupCodes: string[] }).backupCodes;
+    const signIn = await call(server, null, 'POST', '/api/auth/login', { username: 'metrics_totp', password: TEST_PASSWORD, code: backupCodes[0] });
+    expect(signIn.status).toBe(200);
 
     const output = server.output();
     const lines = output.split('\n').filter((l) => l.startsWith('{'));
@@ -141,7 +153,7 @@ describe('logs', () => {
     }
     // Requests are logged by route pattern: the webhook's secret path is not there, its pattern is.
     expect(output).toContain('"route":"/api/webhooks/:id/:secret"');
-    const secrets = [TEST_PASSWORD, alice.accessToken, alice.refreshToken, tokens.accessToken, tokens.refreshToken, url.split('/').at(-1)!, CANARY, WEBHOOK_CANARY, TOKEN];
+    const secrets = [TEST_PASSWORD, alice.accessToken, alice.refreshToken, tokens.accessToken, tokens.refreshToken, url.split('/').at(-1)!, CANARY, WEBHOOK_CANARY, TOKEN, totpSecret, ...backupCodes];
     if (inviteCode) secrets.push(inviteCode);
     for (const secret of secrets) {
       for (const form of needles(secret)) expect(output.includes(form), `the output holds ${secret}`).toBe(false);
