@@ -105,14 +105,20 @@ describe('profile and community images, custom emoji', () => {
     expect(stored(secondId)).toBe(false);
   });
 
-  it('13 (adversarial) F4/I8: HTML, SVG, a PNG signature in front of HTML, too large or too many pixels: a clear 4xx and nothing stored', async () => {
+  it('13 (adversarial) F4/I8: HTML, SVG, a PNG signature in front of HTML as an avatar, emoji or icon, too large or too many pixels: a clear 4xx and nothing stored', async () => {
     const me = await registerUser(server, `ad${tag()}`);
     const before = storedCount();
+    const s = await setting(tag());
+    let n = 0;
     for (const [what, bytes] of Object.entries(IMPOSTORS)) {
-      const r = await upload(me, '/api/me/avatar', bytes);
-      expect(r.status, what).toBe(415);
-      expect(r.body!.error.message, what).toMatch(/only PNG, JPEG, GIF and WebP/);
+      // Every route that takes an image: an avatar, a custom emoji, a community icon.
+      for (const [user, path] of [[me, '/api/me/avatar'], [s.owner, `/api/communities/${s.communityId}/emoji/impostor${n++}`], [s.owner, `/api/communities/${s.communityId}/icon`]] as const) {
+        const r = await upload(user, path, bytes);
+        expect(r.status, `${what} → ${path}`).toBe(415);
+        expect(r.body!.error.message, what).toMatch(/only PNG, JPEG, GIF and WebP/);
+      }
     }
+    expect((await call(server, s.member, 'GET', `/api/communities/${s.communityId}/emoji`)).body).toMatchObject({ emoji: [] });
     const huge = await upload(me, '/api/me/avatar', png(2000, 50));
     expect(huge.status).toBe(400);
     expect(huge.body!.error.message).toMatch(/at most 1024×1024 pixels/);
