@@ -7,6 +7,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, registerUser, type TestUser } from '../helpers/accounts';
 import { startServer, type RunningServer } from '../helpers/server';
@@ -18,6 +19,7 @@ let base: string;
 let user: TestUser;
 /** What the fake site was asked for. */
 const asked: string[] = [];
+const BOMB = gzipSync(Buffer.concat([Buffer.from('<html><head><title>bomb</title></head><body>'), Buffer.alloc(64 * 1024 * 1024, 0x20)]), { level: 9 });
 
 beforeAll(async () => {
   site = createServer((req, res) => {
@@ -36,6 +38,11 @@ beforeAll(async () => {
       res.write('<html><head><title>big</title></head><body>');
       for (let i = 0; i < 700; i++) res.write('x'.repeat(1024));
       return res.end('</body></html>');
+    }
+    if (pathname === '/bomb') {
+      // 64 MiB of page in 64 KiB of gzip: the limit counts what the page unpacks to.
+      res.writeHead(200, { 'Content-Type': 'text/html', 'Content-Encoding': 'gzip', 'Content-Length': String(BOMB.length) });
+      return res.end(BOMB);
     }
     if (pathname === '/slow') {
       res.writeHead(200, { 'Content-Type': 'text/html' });
@@ -97,7 +104,7 @@ describe('link previews', () => {
     expect((await preview('not a url')).body.error.code).toBe('validation_failed');
   });
 
-  it('15.6 SSRF S3/S5: a redirect to a loopback, private or metadata address is refused; too many redirects, a non-HTML answer, an oversized page and a slow page each get a clear error', async () => {
+  it('15.6 SSRF S3/S5: a redirect to a loopback, private or metadata address is refused; too many redirects, a non-HTML answer, an oversized page, a gzip bomb and a slow page each get a clear error', async () => {
     for (const path of ['/to-loopback', '/to-metadata', '/to-private', '/to-port']) {
       const r = await preview(`${base}${path}`);
       expect([r.status, r.body.error.code], path).toEqual([422, 'address_refused']);
@@ -107,6 +114,9 @@ describe('link previews', () => {
     expect((await preview(`${base}/loop0`)).body.error.code).toBe('bad_gateway');
     expect((await preview(`${base}/json`)).body.error.code).toBe('unsupported_media_type');
     expect((await preview(`${base}/big`)).body.error.code).toBe('payload_too_large');
+    const bombStarted = Date.now();
+    expect((await preview(`${base}/bomb`)).body.error.code).toBe('payload_too_large');
+    expect(Date.now() - bombStarted).toBeLessThan(5_000);
     const started = Date.now();
     const slow = await preview(`${base}/slow`);
     expect(slow.body.error.code).toBe('gateway_timeout');
