@@ -93,6 +93,20 @@ describe('link previews', () => {
       const r = await preview(url);
       expect(r.status, url).toBe(422);
     }
+    // S1: a canary listening on loopback records every connection; no spelling of loopback reaches it.
+    let hits = 0;
+    const canary = createServer((_req, res) => (hits++, res.end('<title>canary</title>')));
+    await new Promise<void>((r) => canary.listen(0, '127.0.0.1', r));
+    const port = (canary.address() as AddressInfo).port;
+    try {
+      for (const host of ['127.0.0.1', 'localhost', '127.1', '0177.0.0.1', '0x7f.1', '2130706433', '[::ffff:127.0.0.1]', '[::1]', '0.0.0.0']) {
+        const r = await preview(`http://${host}:${port}/`);
+        expect(r.status, host).toBe(422);
+      }
+      expect(hits).toBe(0);
+    } finally {
+      canary.close();
+    }
     // S4: a public host, but a port other than 80 and 443 (mail, Redis, SSH); the scheme's own default port is fine.
     for (const url of ['http://example.com:6379/', 'https://example.com:22/', 'http://93.184.216.34:25/', 'http://example.com:8080/']) {
       const r = await preview(url);
