@@ -218,6 +218,17 @@ describe('application shell', () => {
     expect(await bobRow.getByRole('link').getAttribute('href')).toBe(`#/verify/${bobId}`);
     await expect.poll(() => bobRow.getAttribute('data-presence'), { timeout: 20_000 }).toBe('online');
     expect(await bobRow.getByRole('link').textContent()).toContain('online');
+    // The owner's actions on Bob sit on their own line under his name, which keeps its width.
+    const nameBox = (await bobRow.locator('.member-name').boundingBox())!;
+    const kickBox = (await bobRow.getByRole('button', { name: /^Kick/ }).boundingBox())!;
+    expect(nameBox.width).toBeGreaterThan(20);
+    expect(kickBox.y).toBeGreaterThanOrEqual(nameBox.y + nameBox.height - 1);
+    // Button pictograms are drawn, not left to an emoji font the system may not have.
+    for (const name of ['Search messages', 'Attach files', 'Create a poll', 'Schedule message']) {
+      const button = alice.getByRole('button', { name });
+      expect(await button.locator('svg').count(), name).toBe(1);
+      expect((await button.textContent())!.trim(), name).toBe('');
+    }
     expect(await axeViolations(alice)).toEqual([]);
     // A hidden page reports idle, and online again when it is shown.
     const setVisibility = (state: 'hidden' | 'visible') =>

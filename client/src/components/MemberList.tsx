@@ -62,6 +62,7 @@ export function MemberList(props: { members: MemberRow[]; presenceOf: (userId: s
                   <span class="member-roles">{[m.role && m.role !== 'member' ? m.role : null, ...m.roles].filter(Boolean).join(', ')}</span>
                 </Show>
               </a>
+              <span class="member-actions">
               <Show when={props.onToggleBlock && m.userId !== props.me}>
                 <button
                   type="button"
@@ -92,6 +93,7 @@ export function MemberList(props: { members: MemberRow[]; presenceOf: (userId: s
                   {confirming() === m.userId ? t('Confirm kick') : t('Kick')}
                 </button>
               </Show>
+              </span>
             </li>
           )}
         </For>

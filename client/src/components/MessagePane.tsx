@@ -27,6 +27,7 @@ import { Avatar } from './Avatar';
 import { DecryptionNotice, explainFailure } from './messages/DecryptionNotice';
 import type { ChannelSession, ViewMessage } from '../stores/ChannelSession';
 import { LockIcon } from './LockIcon';
+import { Icon } from './Icon';
 import { Attachments, isImage } from './messages/Attachments';
 import { Lightbox } from './messages/Lightbox';
 import { EditHistory, type EditHistoryOf } from './messages/EditHistory';
@@ -610,7 +611,7 @@ export function MessagePane(props: {
         <Show when={props.disappearSeconds}>
           {(s) => (
             <p class="disappearing-note" data-testid="disappearing-note">
-              <span aria-hidden="true">⏱</span> {t('Messages disappear after {time}.', { time: disappearLabel(s()) })}
+              <Icon name="clock" /> {t('Messages disappear after {time}.', { time: disappearLabel(s()) })}
             </p>
           )}
         </Show>
@@ -730,17 +731,17 @@ export function MessagePane(props: {
                 <LockIcon lock={lockOf(m)} />
                 <Show when={m.pinned && !m.deleted}>
                   <span class="pin-marker" data-testid="pin-marker">
-                    <span aria-hidden="true">📌</span> {t('Pinned')}
+                    <Icon name="pin" /> {t('Pinned')}
                   </span>
                 </Show>
                 <Show when={m.imported?.pinned}>
                   <span class="pin-marker" data-testid="imported-pin">
-                    <span aria-hidden="true">📌</span> {t('Pinned on Discord')}
+                    <Icon name="pin" /> {t('Pinned on Discord')}
                   </span>
                 </Show>
                 <Show when={m.expiresAt !== undefined && !m.deleted}>
                   <span class="disappears" title={t('Disappears {when}', { when: messageTimeFull(m.expiresAt!, preferences().clock, locale()) })}>
-                    <span aria-hidden="true">⏱</span>
+                    <Icon name="clock" />
                     <span class="visually-hidden">{t('Disappears {when}', { when: messageTimeFull(m.expiresAt!, preferences().clock, locale()) })}</span>
                   </span>
                 </Show>
@@ -1088,7 +1089,7 @@ export function MessagePane(props: {
           }}
         />
         <button type="button" class="icon-button attach-button" aria-label={t('Attach files')} title={t('Attach files')} disabled={!canSend() || !!editing()} onClick={() => fileInput.click()}>
-          📎
+          <Icon name="attach" />
         </button>
         <Show when={instance()?.gifs}>
           <button type="button" class="icon-button gif-button" aria-label={t('Choose a GIF')} title={t('Choose a GIF')} disabled={!canSend() || !!editing()} onClick={() => setPickingGif(true)}>
@@ -1096,7 +1097,7 @@ export function MessagePane(props: {
           </button>
         </Show>
         <button type="button" class="icon-button poll-button" aria-label={t('Create a poll')} title={t('Create a poll')} disabled={!canSend() || !!editing()} onClick={() => setMakingPoll(true)}>
-          📊
+          <Icon name="poll" />
         </button>
         <label class="visually-hidden" for="composer-input">
           {editing() ? t('Edit message') : t('Message {title}', { title: props.title })}
@@ -1149,7 +1150,7 @@ export function MessagePane(props: {
           disabled={!canSend() || !!editing() || uploads().length > 0 || !draft().trim()}
           onClick={() => setScheduling(true)}
         >
-          🕓
+          <Icon name="clock" />
         </button>
         <button type="submit" class="primary" disabled={!canSend() || uploading() || (!draft().trim() && uploads().length === 0)}>
           {editing() ? t('Save') : uploading() ? t('Uploading…') : t('Send')}

@@ -72,6 +72,7 @@ import { onSignOut, signOut, updateUser, user } from '../stores/session';
 import { fetchMe } from '../api/account';
 import { createTrust } from '../stores/trust';
 import { deviceName } from './AuthScreens';
+import { Icon } from '../components/Icon';
 import { Later } from '../components/Later';
 import { ScreenFailure } from '../components/ScreenFailure';
 
@@ -729,7 +730,7 @@ export default function ChatScreen() {
               {me().displayName || me().username}
             </span>
             <button type="button" class="small" aria-label={t('Search messages')} title={t('Search messages')} onClick={() => setSearching(true)}>
-              🔍
+              <Icon name="search" />
             </button>
             <a href="#/settings" class="small button-link" aria-current={route().name === 'settings' ? 'page' : undefined}>
               {t('Settings')}
@@ -776,7 +777,7 @@ export default function ChatScreen() {
               <Show when={currentDm()}>
                 {(dm) => (
                   <label class="small inline-select">
-                    <span aria-hidden="true">⏱</span>
+                    <Icon name="clock" />
                     <select
                       aria-label={t('Disappearing messages')}
                       value={String(dm().disappearSeconds ?? '')}

@@ -5,6 +5,7 @@
  * is decrypted on this device when shown; one that cannot be says why (typed), never a broken
  * image. Images open in the Lightbox.
  */
+import { Icon } from '../Icon';
 import { createEffect, createMemo, createSignal, For, Match, onCleanup, Show, Switch } from 'solid-js';
 import { locale, t } from '../../i18n';
 import type { FileRef } from '../../e2ee/MessageBody';
@@ -141,7 +142,9 @@ function FileCard(props: { file: FileRef }) {
   };
   return (
     <div class="file-card" data-testid="file-card">
-      <span class="file-icon" aria-hidden="true">📄</span>
+      <span class="file-icon" aria-hidden="true">
+        <Icon name="file" />
+      </span>
       <span class="file-name">{props.file.name}</span>
       <span class="file-size muted">{formatSize(props.file.size, locale())}</span>
       <button type="button" class="small" disabled={busy()} aria-label={t('Download {name}', { name: props.file.name })} onClick={() => void save()}>

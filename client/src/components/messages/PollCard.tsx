@@ -5,6 +5,7 @@
  * only chosen option of a single-choice poll takes the vote back); the author can close it.
  * Votes arrive as envelopes, so the counts move live as members vote.
  */
+import { Icon } from '../Icon';
 import { For, Show } from 'solid-js';
 import { listFormat, locale, t } from '../../i18n';
 import type { PollView } from '../../e2ee/polls';
@@ -24,7 +25,7 @@ export function PollCard(props: { poll: PollView; me: string; isAuthor: boolean;
   return (
     <section class="poll" data-testid="poll" aria-label={t('Poll: {question}', { question: props.poll.question })}>
       <p class="poll-question">
-        <span aria-hidden="true">📊</span> {props.poll.question}
+        <Icon name="poll" /> {props.poll.question}
       </p>
       <ul class="poll-options">
         <For each={props.poll.options}>

@@ -1,0 +1,38 @@
+/**
+ * The few pictograms the app's buttons carry, drawn as inline SVG in the text colour. They were
+ * emoji (🔍 📎 📊 🕓 ⏱ 📌 📄), which a system without a colour emoji font draws as empty boxes (the
+ * browser tests' screenshots on Debian showed them so). Decorative: the button or text beside
+ * each names what it does.
+ */
+import { Match, Switch } from 'solid-js';
+
+export type IconName = 'search' | 'attach' | 'poll' | 'clock' | 'pin' | 'file';
+
+export function Icon(props: { name: IconName }) {
+  return (
+    <svg class="icon" viewBox="0 0 24 24" width="1em" height="1em" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+      <Switch>
+        <Match when={props.name === 'search'}>
+          <circle cx="10.5" cy="10.5" r="6.5" />
+          <path d="M15.5 15.5 21 21" />
+        </Match>
+        <Match when={props.name === 'attach'}>
+          <path d="M20 11.5 12.2 19.3a5 5 0 0 1-7.1-7.1l8.5-8.5a3.4 3.4 0 0 1 4.8 4.8l-8.4 8.4a1.7 1.7 0 0 1-2.4-2.4l7.7-7.7" />
+        </Match>
+        <Match when={props.name === 'poll'}>
+          <path d="M4 20h16M7 16V10M12 16V5M17 16v-4" />
+        </Match>
+        <Match when={props.name === 'clock'}>
+          <circle cx="12" cy="12" r="8.5" />
+          <path d="M12 7.5V12l3 2" />
+        </Match>
+        <Match when={props.name === 'pin'}>
+          <path d="M9 4h6l-1 5 3 3v2H7v-2l3-3-1-5M12 14v6" />
+        </Match>
+        <Match when={props.name === 'file'}>
+          <path d="M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8zM14 3v5h5" />
+        </Match>
+      </Switch>
+    </svg>
+  );
+}
