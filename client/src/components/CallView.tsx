@@ -10,6 +10,7 @@
 import { createEffect, createResource, createSignal, For, Show } from 'solid-js';
 import { createStore, reconcile } from 'solid-js/store';
 import { msg, t } from '../i18n';
+import { Icon } from './Icon';
 import { CALL_BACKGROUNDS, customBackground, preferences, setCustomBackground, setPreference, type CallBackground } from '../stores/preferences';
 import type { CallSession, Tile } from '../calls/CallSession';
 
@@ -57,7 +58,12 @@ export function CallView(props: { call: CallSession; title: string; nameOf: (use
             <StreamVideo stream={call().localStream()} label={t('Your camera')} />
           </Show>
           <span class="call-name">
-            {t('You')} {call().media().muted ? '🔇' : ''}
+            {t('You')}
+            <Show when={call().media().muted}>
+              {' '}
+              <Icon name="muted" />
+              <span class="visually-hidden">{t('(muted)')}</span>
+            </Show>
           </span>
         </li>
         <For each={tiles}>
@@ -81,7 +87,13 @@ export function CallView(props: { call: CallSession; title: string; nameOf: (use
                 </button>
                 <RemoteAudio stream={tile.camera} playing={tile.audible} volume={volumeOf(tile.key)} />
                 <span class="call-name">
-                  {props.nameOf(tile.userId)} {tile.media.muted || !tile.audible ? '🔇' : ''} {tile.connection === 'connecting' || tile.connection === 'new' ? t('(connecting…)') : ''}
+                  {props.nameOf(tile.userId)}
+                  <Show when={tile.media.muted || !tile.audible}>
+                    {' '}
+                    <Icon name="muted" />
+                    <span class="visually-hidden">{t('(muted)')}</span>
+                  </Show>{' '}
+                  {tile.connection === 'connecting' || tile.connection === 'new' ? t('(connecting…)') : ''}
                 </span>
                 <label class="call-volume">
                   <span class="visually-hidden">{t('Volume of {name}', { name: props.nameOf(tile.userId) })}</span>

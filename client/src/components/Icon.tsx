@@ -1,12 +1,12 @@
 /**
  * The few pictograms the app's buttons carry, drawn as inline SVG in the text colour. They were
- * emoji (🔍 📎 📊 🕓 ⏱ 📌 📄), which a system without a colour emoji font draws as empty boxes (the
+ * emoji (🔍 📎 📊 🕓 ⏱ 📌 📄 📞 🔊 🔇), which a system without a colour emoji font draws as empty boxes (the
  * browser tests' screenshots on Debian showed them so). Decorative: the button or text beside
  * each names what it does.
  */
 import { Match, Switch } from 'solid-js';
 
-export type IconName = 'search' | 'attach' | 'poll' | 'clock' | 'pin' | 'file';
+export type IconName = 'search' | 'attach' | 'poll' | 'clock' | 'pin' | 'file' | 'phone' | 'speaker' | 'muted';
 
 export function Icon(props: { name: IconName }) {
   return (
@@ -31,6 +31,15 @@ export function Icon(props: { name: IconName }) {
         </Match>
         <Match when={props.name === 'file'}>
           <path d="M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8zM14 3v5h5" />
+        </Match>
+        <Match when={props.name === 'phone'}>
+          <path d="M6.5 3.5h3l1.5 4-2 1.5a11 11 0 0 0 6 6l1.5-2 4 1.5v3a2 2 0 0 1-2 2A16.5 16.5 0 0 1 4.5 5.5a2 2 0 0 1 2-2z" />
+        </Match>
+        <Match when={props.name === 'speaker'}>
+          <path d="M4 9.5h3.5L12 5.5v13l-4.5-4H4zM15.5 9a4 4 0 0 1 0 6M18 6.5a7.5 7.5 0 0 1 0 11" />
+        </Match>
+        <Match when={props.name === 'muted'}>
+          <path d="M4 9.5h3.5L12 5.5v13l-4.5-4H4zM16 9.5l5 5M21 9.5l-5 5" />
         </Match>
       </Switch>
     </svg>

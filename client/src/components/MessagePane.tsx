@@ -800,7 +800,7 @@ export function MessagePane(props: {
                   <Show when={m.call}>
                     {(c) => (
                       <p class="text call-notice" data-testid="call-notice">
-                        📞 {c().event === 'missed' ? t('Missed call') : t('Call ended · {duration}', { duration: callDuration(c().durationMs ?? 0) })}
+                        <Icon name="phone" /> {c().event === 'missed' ? t('Missed call') : t('Call ended · {duration}', { duration: callDuration(c().durationMs ?? 0) })}
                       </p>
                     )}
                   </Show>

@@ -6,7 +6,8 @@
  * server still decides. It draws what it is given and reports actions through `onAction`.
  */
 import { t } from '../i18n';
-import { For, Show } from 'solid-js';
+import { For, Show, type JSX } from 'solid-js';
+import { Icon } from './Icon';
 import type { PresenceState } from '../../../protocol/hub';
 import { Permission } from '../../../protocol/permissions';
 import type { Channel, CommunityView, Dm } from '../api/communities';
@@ -22,7 +23,7 @@ interface Common {
 }
 
 /** A conversation link with its badges; the accessible name says the counts in words. */
-function ConversationLink(props: { href: string; name: string; shown: string; active: boolean; counts: Counts | undefined; presence?: PresenceState; icon?: string | null; accent?: string | null }) {
+function ConversationLink(props: { href: string; name: string; shown: JSX.Element; active: boolean; counts: Counts | undefined; presence?: PresenceState; icon?: string | null; accent?: string | null }) {
   return (
     <a
       href={props.href}
@@ -70,7 +71,7 @@ export function CommunitySidebar(
       <For each={channels}>
         {(ch) => (
           <li classList={{ 'with-tools': manage() }}>
-            <ConversationLink href={`#/c/${ch.communityId}/${ch.id}`} name={ch.name} shown={`${ch.kind === 'voice' ? '🔊' : '#'} ${ch.name}`} active={props.channelId === ch.id} counts={props.countsOf(ch.id)} />
+            <ConversationLink href={`#/c/${ch.communityId}/${ch.id}`} name={ch.name} shown={ch.kind === 'voice' ? <><Icon name="speaker" /> {ch.name}</> : `# ${ch.name}`} active={props.channelId === ch.id} counts={props.countsOf(ch.id)} />
             <Show when={ch.kind === 'voice' && (props.voiceUsers?.(ch.id).length ?? 0) > 0}>
               <ul class="voice-roster" aria-label={t('In the call in {channel}', { channel: ch.name })} data-testid="voice-roster">
                 <For each={props.voiceUsers!(ch.id)}>{(id) => <li>{props.nameOf?.(id) ?? id}</li>}</For>

@@ -1099,4 +1099,5 @@ export const ar: Catalogue = {
   'Could not load this: {reason}': 'تعذّر تحميل هذا: {reason}',
   'Try again': 'أعد المحاولة',
   'Chatalot could not open this screen: {reason}': 'تعذّر على Chatalot فتح هذه الشاشة: {reason}',
+  '(muted)': '(مكتوم)',
 };
