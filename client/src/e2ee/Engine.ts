@@ -111,6 +111,17 @@ interface DeviceRecord {
 /** How often a running device checks whether its signed prekeys are due (also at every start). */
 const PREKEY_CHECK_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * Runs `fn` holding this browser's lock on making and publishing the device's prekeys: two tabs
+ * of one device starting together would otherwise both make keys under the same new ids, and the
+ * one stored could differ from the one published.
+ */
+function withPreKeyLock<T>(fn: () => Promise<T>): Promise<T> {
+  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+  // The lock is held until fn's promise settles, and request answers with what it resolves to.
+  return locks ? (locks.request('chatalot-prekeys', fn) as unknown as Promise<T>) : fn();
+}
+
 /** Which member devices hold the current sender key of one channel. */
 interface DistributedRecord {
   keyId: number;
@@ -288,17 +299,20 @@ export class Engine {
       if (!registered) device = undefined;
       else {
         const missing = oneTimePreKeysToGenerate(registered.oneTimePreKeys);
-        if (missing > 0) {
-          const keys = await generateOneTimePreKeys(provider, systemRng, device.nextOneTimePreKeyId, missing);
+        // The counter read again under the lock: another tab may have just spent these ids.
+        if (missing > 0) device = await withPreKeyLock(async () => {
+          let held = (await db.get<DeviceRecord>('device', 'self'))!;
+          const keys = await generateOneTimePreKeys(provider, systemRng, held.nextOneTimePreKeyId, missing);
           // Kept, and their ids spent, before the server hears of them: a page that dies after
           // the upload but before its answer must not make these ids again with other keys the
           // next time (the server keeps the first public key of an id), which would leave
           // prekeys on the server whose private halves are gone (SECURITY-TESTS R9).
           await store.putOneTimePreKeys(keys);
-          device = { ...device, nextOneTimePreKeyId: device.nextOneTimePreKeyId + missing };
-          await db.put('device', 'self', device);
-          await uploadPreKeys(device.deviceId, { oneTimePreKeys: keys.map((k) => ({ id: k.id, publicKey: toBase64Url(k.keyPair.publicKey) })) });
-        }
+          held = { ...held, nextOneTimePreKeyId: held.nextOneTimePreKeyId + missing };
+          await db.put('device', 'self', held);
+          await uploadPreKeys(held.deviceId, { oneTimePreKeys: keys.map((k) => ({ id: k.id, publicKey: toBase64Url(k.keyPair.publicKey) })) });
+          return held;
+        });
       }
     }
     if (!device || !identity) {
@@ -354,7 +368,11 @@ export class Engine {
    * pair stays for 30 days after its replacement, for initial messages made with it while it was
    * handed out, then goes with the base keys remembered against it.
    */
-  async rotateSignedPreKeys(now: number): Promise<void> {
+  rotateSignedPreKeys(now: number): Promise<void> {
+    return withPreKeyLock(() => this.rotateSignedPreKeysLocked(now));
+  }
+
+  private async rotateSignedPreKeysLocked(now: number): Promise<void> {
     const signed = await this.store.listSignedPreKeys();
     if (signed.length === 0) return;
     let current = signed.reduce((a, b) => (b.id > a.id ? b : a));
