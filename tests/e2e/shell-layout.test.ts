@@ -223,6 +223,8 @@ describe('application shell', () => {
     const kickBox = (await bobRow.getByRole('button', { name: /^Kick/ }).boundingBox())!;
     expect(nameBox.width).toBeGreaterThan(20);
     expect(kickBox.y).toBeGreaterThanOrEqual(nameBox.y + nameBox.height - 1);
+    // …each a target of at least 24 px (WCAG 2.5.8).
+    for (const action of await bobRow.locator('.member-actions > button').all()) expect((await action.boundingBox())!.height).toBeGreaterThanOrEqual(24);
     // Button pictograms are drawn, not left to an emoji font the system may not have.
     for (const name of ['Search messages', 'Attach files', 'Create a poll', 'Schedule message']) {
       const button = alice.getByRole('button', { name });
