@@ -41,7 +41,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { baselineAccess, chatalotAccess } from './lib/access.mjs';
 import { connectMember } from './lib/connect.mjs';
-import { OrderCheck, eachEnvelope, frameKind, merge, newHistogram, nowUs, parseEnvelope, percentiles, record, seqOf } from './lib/measure.mjs';
+import { OrderCheck, eachEnvelope, frameKind, merge, newHistogram, nowUs, parseEnvelope, percentiles, record, sentUsOf, seqOf } from './lib/measure.mjs';
 import { ROOT, cpuMs, killAll, machineBusyMs, rssKiB, startBaseline, startChatalot } from './lib/servers.mjs';
 import { WorkerClient, option, versionOf } from './lib/workerClient.mjs';
 
@@ -99,6 +99,8 @@ class Harness {
     this.senderOrder = new OrderCheck(this.senderCount);
     this.senderAlive = new Uint8Array(this.senderCount);
     this.hist = newHistogram();
+    // send→ack at the sender: the server's own turn (validation, the durable write) before fan-out.
+    this.ackHist = newHistogram();
     this.mainTotal = 0;
     this.mainPhase = 0;
     this.lastRecvUs = 0;
@@ -133,6 +135,8 @@ class Harness {
         const kind = frameKind(buf);
         if (kind === 2) {
           this.senderOrder.see(s, seqOf(buf));
+          const sentUs = sentUsOf(buf);
+          if (sentUs > 0) record(this.ackHist, nowUs() - sentUs);
           this.onAck();
         } else if (kind === 1) {
           this.senderEnvelope(s, buf, 0, buf.length);
@@ -149,23 +153,39 @@ class Harness {
     this.senders[s] = ws;
   }
 
-  /** Connects senders 1… and all receivers in parallel; resolves with counts and the wall time. */
-  async connectRest() {
+  /**
+   * Connects senders 1… and all receivers in parallel, in two halves: `between()` runs after the
+   * first half (senders and half the receivers) joined and before the second half starts, so the
+   * bench can read the server's memory there. Resolves with counts, the wall time of both halves
+   * and the number connected in the second.
+   */
+  async connectRest(between = async () => {}) {
     await Promise.all(this.workers.map((w) => w.ready));
     const per = Math.ceil(this.receiverCount / this.workers.length);
-    const started = nowUs();
-    const [receivers] = await Promise.all([
+    const shares = this.workers.map((_, i) => Math.max(0, Math.min(per, this.receiverCount - i * per)));
+    const part = (from, counts) =>
       Promise.all(
-        this.workers.map((w, i) => {
-          const count = Math.max(0, Math.min(per, this.receiverCount - i * per));
-          return w.ask({ cmd: 'connect', url: this.url, protocols: this.protocols, count, concurrency: Math.ceil(opts.concurrency / this.workers.length) }, 'connected');
-        }),
-      ),
-      Promise.all(Array.from({ length: this.senderCount - 1 }, (_, i) => this.connectSender(i + 1))),
-    ]);
-    const ms = (nowUs() - started) / 1000;
+        this.workers.map((w, i) =>
+          w.ask({ cmd: 'connect', url: this.url, protocols: this.protocols, from: from[i], total: shares[i], count: counts[i], concurrency: Math.ceil(opts.concurrency / this.workers.length) }, 'connected'),
+        ),
+      );
+    const firstHalf = shares.map((c) => c >> 1);
+    let started = nowUs();
+    const [first] = await Promise.all([part(shares.map(() => 0), firstHalf), Promise.all(Array.from({ length: this.senderCount - 1 }, (_, i) => this.connectSender(i + 1)))]);
+    let ms = (nowUs() - started) / 1000;
+    await between();
+    started = nowUs();
+    const second = await part(firstHalf, shares.map((c, i) => c - firstHalf[i]));
+    ms += (nowUs() - started) / 1000;
+    const receivers = [...first, ...second];
     const failed = receivers.reduce((a, r) => a + r.failed, 0);
-    return { ms, connected: this.senderCount + receivers.reduce((a, r) => a + r.ok, 0), failed, errors: receivers.flatMap((r) => r.errors) };
+    return {
+      ms,
+      connected: this.senderCount + receivers.reduce((a, r) => a + r.ok, 0),
+      connectedSecond: second.reduce((a, r) => a + r.ok, 0),
+      failed,
+      errors: receivers.flatMap((r) => r.errors),
+    };
   }
 
   sendOne() {
@@ -177,6 +197,7 @@ class Harness {
 
   async reset() {
     this.hist.fill(0);
+    this.ackHist.fill(0);
     this.mainPhase = 0;
     this.lastRecvUs = 0;
     await Promise.all(this.workers.map((w) => w.ask({ cmd: 'reset' }, 'reset')));
@@ -213,7 +234,10 @@ class Harness {
     }
     const seconds = (last - startUs) / 1e6;
     const lat = percentiles(hist, [50, 95, 99]);
+    const ack = percentiles(this.ackHist, [50, 99]);
     return {
+      ackP50: ack.p50,
+      ackP99: ack.p99,
       deliveries,
       seconds,
       deliveriesPerSecond: deliveries / seconds,
@@ -342,7 +366,11 @@ async function openServer(kind, n) {
     await h.connectSender(0); // the channel (and, for chatalot, its Durable Object) now exists
     await sleep(500);
     const rssBefore = rssKiB(server.serverPid);
-    const conn = await h.connectRest();
+    let rssHalf = NaN;
+    const conn = await h.connectRest(async () => {
+      await sleep(1000);
+      rssHalf = rssKiB(server.serverPid);
+    });
     result.connectMs = conn.ms;
     result.connected = conn.connected;
     result.connectFailures = conn.failed;
@@ -350,9 +378,15 @@ async function openServer(kind, n) {
     await sleep(1000);
     const rssAfter = rssKiB(server.serverPid);
     result.rssBeforeKiB = rssBefore;
+    result.rssHalfKiB = rssHalf;
     result.rssAfterKiB = rssAfter;
+    // Everything the server grew by after its first member, over the N − 1 others: this includes
+    // what a process grows by once when it gets busy (the JavaScript heap's young generation
+    // filled by the joins' garbage, compiled code, caches), so it falls as N grows.
     result.memPerConnKiB = (rssAfter - rssBefore) / (conn.connected - 1);
-    log(`  ${kind.padEnd(11)} N=${n}: ${conn.connected}/${n} connected in ${fmt(conn.ms)} ms${conn.failed ? ` (${conn.failed} failed: ${conn.errors[0]})` : ''}; RSS ${fmt(rssBefore / 1024, 1)} → ${fmt(rssAfter / 1024, 1)} MiB = ${fmt(result.memPerConnKiB, 1)} KiB/conn`);
+    // The cost of one more member once the server is warm: growth over the second half only.
+    result.marginalKiB = (rssAfter - rssHalf) / conn.connectedSecond;
+    log(`  ${kind.padEnd(11)} N=${n}: ${conn.connected}/${n} connected in ${fmt(conn.ms)} ms${conn.failed ? ` (${conn.failed} failed: ${conn.errors[0]})` : ''}; RSS ${fmt(rssBefore / 1024, 1)} → ${fmt(rssHalf / 1024, 1)} (half) → ${fmt(rssAfter / 1024, 1)} MiB = ${fmt(result.memPerConnKiB, 1)} KiB/conn, ${fmt(result.marginalKiB, 1)} KiB per conn of the second half`);
     if (conn.failed) throw new Error(`${conn.failed} of ${n} sockets failed to connect (first: ${conn.errors[0]}); check ulimit -n`);
     return { result, h, close };
   } catch (e) {
@@ -415,7 +449,7 @@ async function runSize(kinds, n, { repeats = opts.repeats, rateSeconds = opts.ra
         await guard(o, 'fixed rate', async () => {
           const rr = await o.h.fixedRate(opts.rate, rateSeconds);
           o.result.rate = rr;
-          log(`    ${o.result.server.padEnd(11)} ${opts.rate} msg/s for ${rateSeconds} s: p50 ${fmt(rr.p50, 1)} p95 ${fmt(rr.p95, 1)} p99 ${fmt(rr.p99, 1)} ms (max ${fmt(rr.maxMs, 1)}), ${rr.deliveries} deliveries, others ${fmt(rr.otherCores, 2)} cores${rr.drained ? '' : ' (NOT DRAINED)'}`);
+          log(`    ${o.result.server.padEnd(11)} ${opts.rate} msg/s for ${rateSeconds} s: p50 ${fmt(rr.p50, 1)} p95 ${fmt(rr.p95, 1)} p99 ${fmt(rr.p99, 1)} ms (max ${fmt(rr.maxMs, 1)}; send→ack p50 ${fmt(rr.ackP50, 1)} p99 ${fmt(rr.ackP99, 1)}), ${rr.deliveries} deliveries, others ${fmt(rr.otherCores, 2)} cores${rr.drained ? '' : ' (NOT DRAINED)'}`);
         });
       }
     }
@@ -463,7 +497,7 @@ async function main() {
     log(`N=${n}${c ? ` chatalot: ${part(c)}` : ''}${b ? ` | ws baseline: ${fmt(b.deliveriesPerSecond)}/s p99 ${fmt(b.p99, 1)} ms` : ''}${ratio ? ` | ratio ${fmt(ratio, 2)} (by server CPU per delivery ${fmt(cpuRatio, 2)})` : ''}${c?.rate ? ` | ${opts.rate} msg/s p99 ${fmt(c.rate.p99, 1)} ms` : ''}${c ? ` | ${fmt(c.memPerConnKiB, 1)} KiB/idle conn, ${fmt(c.connectMs)} ms to connect ${c.connected}` : ''}`);
   }
   log('');
-  const header = ['N', 'server', 'deliv/s', 'best/s', 'p50 ms', 'p95 ms', 'p99 ms', 'srv µs/deliv', 'others', `${opts.rate}/s p50`, `${opts.rate}/s p99`, 'KiB/conn', 'connect ms', 'loss'];
+  const header = ['N', 'server', 'deliv/s', 'best/s', 'p50 ms', 'p95 ms', 'p99 ms', 'srv µs/deliv', 'others', `${opts.rate}/s p50`, `${opts.rate}/s p99`, `${opts.rate}/s ack p50`, 'KiB/conn', 'KiB marginal', 'connect ms', 'loss'];
   const table = [header];
   const add = (x) =>
     table.push([
@@ -478,7 +512,9 @@ async function main() {
       fmt(x.otherCores, 2),
       fmt(x.rate?.p50, 1),
       fmt(x.rate?.p99, 1),
+      fmt(x.rate?.ackP50, 1),
       fmt(x.memPerConnKiB, 1),
+      fmt(x.marginalKiB, 1),
       fmt(x.connectMs),
       x.loss ? (x.loss.zeroLoss ? 'zero' : 'LOSS') : 'n/a',
     ]);
@@ -486,7 +522,7 @@ async function main() {
   for (const x of idle) add(x);
   const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
   for (const row of table) log(row.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
-  log(`(deliv/s, p50–p99, srv µs/deliv, others: medians of the bursts; best/s: the best burst; others = cores busy with other processes during the bursts; ${opts.rate}/s = the fixed-rate run)`);
+  log(`(deliv/s, p50–p99, srv µs/deliv, others: medians of the bursts; best/s: the best burst; others = cores busy with other processes during the bursts; ${opts.rate}/s = the fixed-rate run, its ack p50 the send→ack time at the sender; KiB/conn = RSS growth after the first member over the N − 1 others, KiB marginal = growth over the second half of the joins only)`);
   machine.loadAverageAtEnd = loadavg();
 
   const dir = join(ROOT, 'bench', 'results');

@@ -56,24 +56,30 @@ function onEnvelope(i, buf, start, end) {
 parentPort.on('message', async (msg) => {
   switch (msg.cmd) {
     case 'connect': {
-      const { url, count, concurrency, protocols } = msg;
-      order = new OrderCheck(count);
-      alive = new Uint8Array(count);
-      unseen = new Uint16Array(count);
+      // `from`/`total`: connecting in parts (the bench measures memory between them); the first
+      // part (from 0) sizes the per-socket state for all `total` sockets.
+      const { url, count, concurrency, protocols, from = 0, total = count } = msg;
+      if (from === 0) {
+        order = new OrderCheck(total);
+        alive = new Uint8Array(total);
+        unseen = new Uint16Array(total);
+        sockets = new Array(total);
+      }
       const started = nowUs();
       const r = await connectMany(
         count,
         () => url,
-        (i) => ({ credentials: async () => ({ protocols }), onPayload: (buf, start, end) => onFrame(i, buf, start, end) }),
+        (i) => ({ credentials: async () => ({ protocols }), onPayload: (buf, start, end) => onFrame(from + i, buf, start, end) }),
         concurrency,
       );
-      sockets = r.sockets;
       for (let i = 0; i < count; i++) {
-        const ws = sockets[i];
+        const ws = r.sockets[i];
         if (!ws) continue;
-        alive[i] = 1;
+        const k = from + i;
+        sockets[k] = ws;
+        alive[k] = 1;
         ws.onClose = () => {
-          alive[i] = 0;
+          alive[k] = 0;
           if (!closing) unexpectedCloses++;
         };
       }

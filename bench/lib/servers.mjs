@@ -137,7 +137,7 @@ function commOf(pid) {
  * Spawns `command` (a bash line, so the fd limit can be raised first) in its own process group
  * and returns a handle whose `stop()` sends SIGINT, then SIGKILL after `graceMs`.
  */
-function spawnGroup(line, { env, cwd = ROOT } = {}) {
+export function spawnGroup(line, { env, cwd = ROOT } = {}) {
   hookCleanup();
   // 3,000+ sockets need as many descriptors: raise the soft limit to the hard one.
   const child = spawn('bash', ['-c', `ulimit -n $(ulimit -Hn) 2>/dev/null; exec ${line}`], {
@@ -183,7 +183,7 @@ function spawnGroup(line, { env, cwd = ROOT } = {}) {
 }
 
 /** Resolves with the first match of `re` in the process's output, or rejects on exit/timeout. */
-function waitForOutput(handle, re, timeoutMs) {
+export function waitForOutput(handle, re, timeoutMs) {
   return new Promise((resolve, reject) => {
     const check = () => {
       const m = re.exec(handle.output());
