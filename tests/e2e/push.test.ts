@@ -18,6 +18,7 @@ import { describe, expect, it } from 'vitest';
 import type { Page, Worker } from 'playwright-core';
 import { browserSuite, communityOfTwo, expectNoCanaries, send, seriousViolations } from './helpers';
 import { fakePushService } from '../helpers/pushService';
+import { PREVIEW_DEADLINE_MS } from '../../client/src/pwa/pushDeadline';
 
 let service: Awaited<ReturnType<typeof fakePushService>>;
 const suite = browserSuite(async () => {
@@ -132,6 +133,20 @@ describe('Web Push', () => {
     await cdp.send('ServiceWorker.deliverPushMessage', { origin: suite.server.url, registrationId, data: JSON.stringify({ v: 1, channelId: 'no-such-channel-000000', seq: 1, mention: false }) });
     await expect.poll(async () => (await notifications(worker())).map((n) => [n.title, n.body, n.data.decrypted]), { timeout: 30_000 }).toEqual([['New message', '', false]]);
 
+    // A preview that cannot finish still ends in a notification, naming the conversation. Here
+    // another page of Bob's holds the refresh lock, and the worker, stopped and started afresh by
+    // the push, has no access token: its refresh waits until the deadline passes.
+    await worker().evaluate(async () => (await (self as unknown as Scope).registration.getNotifications()).forEach((n: Notification) => n.close()));
+    const holder = await bob.context().newPage();
+    await holder.goto(`${suite.server.url}/icon.svg`);
+    await holder.evaluate(() => new Promise<void>((held) => void navigator.locks.request('chatalot-refresh', () => (held(), new Promise(() => undefined)))));
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    const stalledAt = Date.now();
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: suite.server.url, registrationId, data: push.payload });
+    await expect.poll(async () => (await notifications(worker())).map((n) => [n.title, n.body, n.data.decrypted]), { timeout: PREVIEW_DEADLINE_MS + 30_000 }).toEqual([['#general · Push club', '', false]]);
+    expect(Date.now() - stalledAt).toBeGreaterThanOrEqual(PREVIEW_DEADLINE_MS - 1_000);
+    await holder.close();
+
     // With "Show who wrote and what" off, the same push names the conversation only.
     await worker().evaluate(async () => (await (self as unknown as Scope).registration.getNotifications()).forEach((n: Notification) => n.close()));
     await bob.goto(`${suite.server.url}/#/settings/notifications`);
@@ -148,5 +163,5 @@ describe('Web Push', () => {
     expectNoCanaries(suite.server.dataDir, [CANARY]);
     for (const r of service.received) expect(r.payload).not.toContain(CANARY);
     await cdp.detach();
-  });
+  }, 120_000); // the stalled preview waits out PREVIEW_DEADLINE_MS (20 s) on top of the rest
 });

@@ -13,6 +13,7 @@
  * no push had come (and no two writers ever race on a chain). The conversation titles and people's
  * names come from a small directory the app keeps in the same database (stores/pushDirectory.ts).
  */
+import { PREVIEW_DEADLINE_MS } from './pushDeadline';
 import { hideSpoilers } from '../components/messages/spoilers';
 import type { PushPayload } from '../../../protocol/push';
 import type { EnvelopeOut } from '../../../protocol/frames';
@@ -137,14 +138,31 @@ export async function previewFor(payload: PushPayload): Promise<Preview> {
       sessionEnded: () => undefined,
       refreshed: () => undefined,
     });
-    const token = await freshAccessToken();
-    if (!token) return located;
-    const envelopes = await fetchEnvelopes(payload.channelId, payload.seq, token).catch(() => [] as EnvelopeOut[]);
-    const opened = await openNewest(db, payload.channelId, envelopes, self);
-    if (!opened) return located;
-    const sender = opened.name ?? directory.people[opened.sender] ?? strings.newMessage;
-    const title = where && !where.direct ? strings.inConversation.replace('{sender}', sender).replace('{conversation}', where.short) : sender;
-    return { title, body: opened.text || located.body, href: where?.href ?? '/', decrypted: true };
+    const decrypted = async (): Promise<Preview> => {
+      const token = await freshAccessToken();
+      if (!token) return located;
+      const envelopes = await fetchEnvelopes(payload.channelId, payload.seq, token).catch(() => [] as EnvelopeOut[]);
+      const opened = await openNewest(db, payload.channelId, envelopes, self);
+      if (!opened) return located;
+      const sender = opened.name ?? directory.people[opened.sender] ?? strings.newMessage;
+      const title = where && !where.direct ? strings.inConversation.replace('{sender}', sender).replace('{conversation}', where.short) : sender;
+      return { title, body: opened.text || located.body, href: where?.href ?? '/', decrypted: true };
+    };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<Preview>((resolve) => {
+      timer = setTimeout(() => {
+        console.debug('push preview: not ready in time, showing the conversation only');
+        resolve(located);
+      }, PREVIEW_DEADLINE_MS);
+    });
+    // Once the deadline has passed, whatever the preview still does fails quietly (the database closes below).
+    const preview = decrypted();
+    preview.catch(() => undefined);
+    try {
+      return await Promise.race([preview, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   } finally {
     db.close();
   }

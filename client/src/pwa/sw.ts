@@ -24,6 +24,7 @@
 
 import { openFileReadable } from '../crypto/FileCipher';
 import { isCryptoError } from '../crypto/errors';
+import { PREVIEW_DEADLINE_MS } from './pushDeadline';
 import { isPushPayload, previewFor } from './pushPreview';
 
 declare const __PRECACHE__: string[];
@@ -268,11 +269,19 @@ scope.addEventListener('fetch', (e) => {
 async function showPush(data: unknown): Promise<void> {
   if (!isPushPayload(data)) return scope.registration.showNotification('Chatalot', { tag: 'chatalot' });
   const started = Date.now();
-  const preview = await previewFor(data).catch((e: unknown) => {
-    // At debug level: why a push said only "New message" can be read from the worker's console.
-    console.debug(`push preview failed: ${e instanceof Error ? e.message : String(e)}`);
-    return null;
-  });
+  // previewFor gives up on the network at PREVIEW_DEADLINE_MS; a device database that does not
+  // open gets a little longer, then the push says "New message" rather than nothing.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stalled = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), PREVIEW_DEADLINE_MS + 5_000)));
+  const preview = await Promise.race([
+    previewFor(data).catch((e: unknown) => {
+      // At debug level: why a push said only "New message" can be read from the worker's console.
+      console.debug(`push preview failed: ${e instanceof Error ? e.message : String(e)}`);
+      return null;
+    }),
+    stalled,
+  ]);
+  clearTimeout(timer);
   await scope.registration.showNotification(preview?.title ?? 'New message', {
     body: preview?.body ?? '',
     tag: data.channelId,
