@@ -48,9 +48,18 @@ async function serviceWorker(page: Page): Promise<Worker> {
 }
 
 type Shown = { title: string; body: string; data: { href: string; decrypted: boolean; ms: number } };
-/** The worker's global scope, as far as these tests use it (the project's lib is DOM). */
-type Scope = { registration: ServiceWorkerRegistration };
-const notifications = (sw: Worker) => sw.evaluate(async () => (await (self as unknown as Scope).registration.getNotifications()).map((n: Notification) => ({ title: n.title, body: n.body, data: n.data as Shown['data'] })));
+/**
+ * The notifications the worker's registration shows, read from `page` (a page of the app's origin
+ * that does not run the app). Read there, not through Playwright's handle on the worker: a worker
+ * the browser stops and a push starts again is not always announced to Playwright, and the old
+ * handle then answers nothing.
+ */
+const notifications = (page: Page) =>
+  page.evaluate(async () => {
+    const registration = await navigator.serviceWorker.getRegistration();
+    return (await registration?.getNotifications())?.map((n) => ({ title: n.title, body: n.body, data: n.data as Shown['data'] })) ?? [];
+  });
+const closeNotifications = (page: Page) => page.evaluate(async () => (await (await navigator.serviceWorker.getRegistration())?.getNotifications())?.forEach((n) => n.close()));
 
 describe('Web Push', () => {
   it('17.2: a push with the app closed is decrypted by the service worker into "alice in #general: the text"; the push itself carries no text', async ({ onTestFailed }) => {
@@ -79,8 +88,8 @@ describe('Web Push', () => {
     await send(alice, 'hello before');
     await expect.poll(() => bob.getByRole('log').getByText('hello before').count(), { timeout: 30_000 }).toBe(1);
     const sw = await serviceWorker(bob);
-    // The worker's console, for the report should no notification come. An idle worker may be
-    // stopped and started again by the push: the newest one is the one asked.
+    // The worker's console, for the report should no notification come (each worker Playwright
+    // is told of; one the browser starts again for a push may not be).
     const workerLog: string[] = [];
     const listen = (w: Worker) => {
       workerLog.push(`${new Date().toISOString()} worker attached`);
@@ -90,7 +99,6 @@ describe('Web Push', () => {
     listen(sw);
     bob.context().on('serviceworker', listen);
     onTestFailed(() => console.error(`the service worker's console:\n${workerLog.join('\n')}`));
-    const worker = () => bob.context().serviceWorkers().at(-1) ?? sw;
 
     // Bob closes the app: no device of his is connected.
     const cdp = await bob.context().newCDPSession(bob);
@@ -100,6 +108,9 @@ describe('Web Push', () => {
     await bob.goto('about:blank');
     await expect.poll(() => registrations.some((r) => r.scopeURL.startsWith(suite.server.url)), { timeout: 10_000 }).toBe(true);
     const registrationId = registrations.find((r) => r.scopeURL.startsWith(suite.server.url))!.registrationId;
+    // A page of the origin that does not run the app (no socket: Bob stays away) reads the notifications.
+    const probe = await bob.context().newPage();
+    await probe.goto(`${suite.server.url}/icon.svg`);
 
     // Sent again every few seconds until a push comes: on a loaded machine the hub may hear of Bob's
     // socket closing after the first message's activity.
@@ -120,8 +131,8 @@ describe('Web Push', () => {
     const delivered = Date.now();
     workerLog.push(`${new Date().toISOString()} push delivered`);
     await cdp.send('ServiceWorker.deliverPushMessage', { origin: suite.server.url, registrationId, data: push.payload });
-    await expect.poll(async () => (await notifications(worker())).length, { timeout: 30_000 }).toBeGreaterThan(0);
-    const [shown] = await notifications(worker());
+    await expect.poll(async () => (await notifications(probe)).length, { timeout: 30_000 }).toBeGreaterThan(0);
+    const [shown] = await notifications(probe);
     console.log(`push: event to notification ${Date.now() - delivered} ms (decrypting in the worker: ${shown!.data.ms} ms)`);
     expect(shown!.title).toBe('alice in #general');
     expect(shown!.body).toBe(`are you there ${CANARY}`);
@@ -129,26 +140,26 @@ describe('Web Push', () => {
     expect(shown!.data.href).toMatch(/^\/c\/[\w-]+\/[\w-]+$/);
 
     // A push this device cannot open (a conversation it has no key for) says only "New message".
-    await worker().evaluate(async () => (await (self as unknown as Scope).registration.getNotifications()).forEach((n: Notification) => n.close()));
+    await closeNotifications(probe);
     await cdp.send('ServiceWorker.deliverPushMessage', { origin: suite.server.url, registrationId, data: JSON.stringify({ v: 1, channelId: 'no-such-channel-000000', seq: 1, mention: false }) });
-    await expect.poll(async () => (await notifications(worker())).map((n) => [n.title, n.body, n.data.decrypted]), { timeout: 30_000 }).toEqual([['New message', '', false]]);
+    await expect.poll(async () => (await notifications(probe)).map((n) => [n.title, n.body, n.data.decrypted]), { timeout: 30_000 }).toEqual([['New message', '', false]]);
 
     // A preview that cannot finish still ends in a notification, naming the conversation. Here
     // another page of Bob's holds the refresh lock, and the worker, stopped and started afresh by
     // the push, has no access token: its refresh waits until the deadline passes.
-    await worker().evaluate(async () => (await (self as unknown as Scope).registration.getNotifications()).forEach((n: Notification) => n.close()));
+    await closeNotifications(probe);
     const holder = await bob.context().newPage();
     await holder.goto(`${suite.server.url}/icon.svg`);
     await holder.evaluate(() => new Promise<void>((held) => void navigator.locks.request('chatalot-refresh', () => (held(), new Promise(() => undefined)))));
     await cdp.send('ServiceWorker.stopAllWorkers');
     const stalledAt = Date.now();
     await cdp.send('ServiceWorker.deliverPushMessage', { origin: suite.server.url, registrationId, data: push.payload });
-    await expect.poll(async () => (await notifications(worker())).map((n) => [n.title, n.body, n.data.decrypted]), { timeout: PREVIEW_DEADLINE_MS + 30_000 }).toEqual([['#general · Push club', '', false]]);
+    await expect.poll(async () => (await notifications(probe)).map((n) => [n.title, n.body, n.data.decrypted]), { timeout: PREVIEW_DEADLINE_MS + 30_000 }).toEqual([['#general · Push club', '', false]]);
     expect(Date.now() - stalledAt).toBeGreaterThanOrEqual(PREVIEW_DEADLINE_MS - 1_000);
     await holder.close();
 
     // With "Show who wrote and what" off, the same push names the conversation only.
-    await worker().evaluate(async () => (await (self as unknown as Scope).registration.getNotifications()).forEach((n: Notification) => n.close()));
+    await closeNotifications(probe);
     await bob.goto(`${suite.server.url}/#/settings/notifications`);
     const showText = bob.getByRole('checkbox', { name: 'Show who wrote and what' });
     await expect.poll(() => showText.count(), { timeout: 20_000 }).toBe(1);
@@ -157,7 +168,7 @@ describe('Web Push', () => {
     await expect.poll(() => bob.getByRole('log').getByText('hello before').count(), { timeout: 30_000 }).toBe(1);
     await bob.goto('about:blank');
     await cdp.send('ServiceWorker.deliverPushMessage', { origin: suite.server.url, registrationId, data: push.payload });
-    await expect.poll(async () => (await notifications(worker())).map((n) => [n.title, n.body, n.data.decrypted]), { timeout: 30_000 }).toEqual([['#general · Push club', '', false]]);
+    await expect.poll(async () => (await notifications(probe)).map((n) => [n.title, n.body, n.data.decrypted]), { timeout: 30_000 }).toEqual([['#general · Push club', '', false]]);
 
     // Neither the server's storage nor anything the push service received holds the text.
     expectNoCanaries(suite.server.dataDir, [CANARY]);

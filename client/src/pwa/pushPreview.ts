@@ -116,13 +116,18 @@ async function openNewest(db: Db, channelId: string, envelopes: EnvelopeOut[], s
 /** The words before the app has stored its own, in its language. */
 const ENGLISH: PushDirectory['strings'] = { newMessage: 'New message', mentioned: 'You were mentioned.', inConversation: '{sender} in {conversation}' };
 
-/** The notification for one push. */
-export async function previewFor(payload: PushPayload): Promise<Preview> {
+/**
+ * The notification for one push. When the deadline passes first, the preview goes on in the
+ * background and `keepAlive` is given what is left of it (the push event's `waitUntil`): a session
+ * refresh already sent then still stores the token it brings back before the database closes.
+ */
+export async function previewFor(payload: PushPayload, keepAlive: (work: Promise<unknown>) => void = () => undefined): Promise<Preview> {
   const db = await openDeviceDb().catch(() => null);
   const directory: PushDirectory = (await db?.get<PushDirectory>('device', DIRECTORY_KEY).catch(() => undefined)) ?? { conversations: {}, people: {}, strings: ENGLISH, showText: true };
   const strings = directory.strings;
   const fallback: Preview = { title: strings.newMessage, body: payload.mention ? strings.mentioned : '', href: '/', decrypted: false };
   if (!db) return fallback;
+  let pending: Promise<Preview> | undefined;
   try {
     const where = directory.conversations[payload.channelId];
     const located: Preview = where ? { ...fallback, title: where.title, href: where.href } : fallback;
@@ -155,15 +160,24 @@ export async function previewFor(payload: PushPayload): Promise<Preview> {
         resolve(located);
       }, PREVIEW_DEADLINE_MS);
     });
-    // Once the deadline has passed, whatever the preview still does fails quietly (the database closes below).
-    const preview = decrypted();
-    preview.catch(() => undefined);
+    pending = decrypted();
+    pending.catch(() => undefined);
     try {
-      return await Promise.race([preview, late]);
+      return await Promise.race([pending, late]);
     } finally {
       clearTimeout(timer);
     }
   } finally {
-    db.close();
+    // The database closes once the preview has settled, not at the deadline: a refresh in flight
+    // must be able to store the rotated token, or the next use of the old one ends the session.
+    const closed = (pending ?? Promise.resolve()).then(
+      () => undefined,
+      () => undefined,
+    ).then(() => db.close());
+    try {
+      keepAlive(closed);
+    } catch {
+      // The event has already ended: the work goes on as long as the worker does.
+    }
   }
 }

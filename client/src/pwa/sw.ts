@@ -266,7 +266,7 @@ scope.addEventListener('fetch', (e) => {
 // ── Web Push (issue #17 item 2) ─────────────────────────────────────────────────────────────
 
 /** Shows the notification for a push: decrypted on this device when it can be (pwa/pushPreview.ts). */
-async function showPush(data: unknown): Promise<void> {
+async function showPush(data: unknown, keepAlive: (work: Promise<unknown>) => void): Promise<void> {
   if (!isPushPayload(data)) return scope.registration.showNotification('Chatalot', { tag: 'chatalot' });
   const started = Date.now();
   // previewFor gives up on the network at PREVIEW_DEADLINE_MS; a device database that does not
@@ -274,7 +274,7 @@ async function showPush(data: unknown): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const stalled = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), PREVIEW_DEADLINE_MS + 5_000)));
   const preview = await Promise.race([
-    previewFor(data).catch((e: unknown) => {
+    previewFor(data, keepAlive).catch((e: unknown) => {
       // At debug level: why a push said only "New message" can be read from the worker's console.
       console.debug(`push preview failed: ${e instanceof Error ? e.message : String(e)}`);
       return null;
@@ -289,6 +289,7 @@ async function showPush(data: unknown): Promise<void> {
     icon: '/icon.svg',
     data: { href: preview?.href ?? '/', seq: data.seq, decrypted: preview?.decrypted ?? false, ms: Date.now() - started },
   } as NotificationOptions);
+  console.debug(`push: notification shown after ${Date.now() - started} ms`);
 }
 
 scope.addEventListener('push', (e) => {
@@ -298,7 +299,7 @@ scope.addEventListener('push', (e) => {
   } catch {
     data = null;
   }
-  e.waitUntil(showPush(data));
+  e.waitUntil(showPush(data, (work) => e.waitUntil(work)));
 });
 
 /** A click on a notification: the app's window comes forward on that conversation, or a new one opens there. */
