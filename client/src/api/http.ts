@@ -10,6 +10,7 @@
  */
 import type { AuthResponse } from '../../../protocol/auth';
 import { taskSlot } from './taskSlot';
+import { withLock } from './webLock';
 
 /** A refusal from the server, with its machine-readable code (protocol/errors.ts and route-specific ones). */
 export class ApiRequestError extends Error {
@@ -110,8 +111,7 @@ async function doRefresh(): Promise<AuthResponse | null> {
     onRefreshed?.(r);
     return r;
   };
-  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
-  return locks ? locks.request('chatalot-refresh', () => attempt()) : attempt();
+  return withLock('chatalot-refresh', () => attempt());
 }
 
 /**

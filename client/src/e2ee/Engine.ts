@@ -76,6 +76,7 @@ import {
   type SessionDeps,
 } from '../crypto';
 import { channelMembers } from '../api/communities';
+import { withLock } from '../api/webLock';
 import { claimBundlesMany, listOwnDevices, registerDevice, uploadPreKeys, userDevices, usersDevices, type ClaimedBundle, type PublicDevice } from '../api/keys';
 import { MAX_BATCH_USERS } from '../../../protocol/keys';
 import { IndexedDbKeyStore } from '../stores/IndexedDbKeyStore';
@@ -117,9 +118,7 @@ const PREKEY_CHECK_MS = 24 * 60 * 60 * 1000;
  * one stored could differ from the one published.
  */
 function withPreKeyLock<T>(fn: () => Promise<T>): Promise<T> {
-  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
-  // The lock is held until fn's promise settles, and request answers with what it resolves to.
-  return locks ? (locks.request('chatalot-prekeys', fn) as unknown as Promise<T>) : fn();
+  return withLock('chatalot-prekeys', fn);
 }
 
 /** Which member devices hold the current sender key of one channel. */
