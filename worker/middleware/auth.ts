@@ -7,7 +7,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app';
 import { tokenKeys, verifyAccessToken } from '../auth/tokens';
-import type { InstanceRole, Session, User } from '../storage/Storage';
+import type { InstanceRole, Session, Storage, User } from '../storage/Storage';
 import { errorResponse } from './errors';
 import { ApiError } from '../../protocol/errors';
 
@@ -25,17 +25,26 @@ const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
  * middleware and the WebSocket upgrade (which carries the token in Sec-WebSocket-Protocol).
  */
 export async function authenticate(c: Context<AppEnv>, token: string): Promise<(AuthContext & { expiresAt: number }) | null> {
+  return (await authenticateWith(c, token, async () => undefined))?.auth ?? null;
+}
+
+/**
+ * `authenticate`, with `also` read for the token's user in the same turn as the session and the
+ * user: on the embedded store all of it travels to the gateway object in one call (a channel
+ * socket's admission, issue #18 item 2). `also` runs before the session is known to be live; its
+ * answer is dropped with everything else when the token is refused.
+ */
+export async function authenticateWith<T>(c: Context<AppEnv>, token: string, also: (storage: Storage, userId: string) => Promise<T>): Promise<{ auth: AuthContext & { expiresAt: number }; also: T } | null> {
   if (!JWT.test(token)) return null;
   const now = c.var.now();
   const claims = await verifyAccessToken(await tokenKeys(c.env.JWT_PRIVATE_KEY, c.env.JWT_PUBLIC_KEY), token, now);
   if (!claims) return null;
   const storage = await c.var.storage();
-  // Both at once: on the embedded store they travel to the gateway object in one call.
-  const [session, user] = await Promise.all([storage.getSession(claims.sid), storage.getUserById(claims.sub)]);
+  const [session, user, extra] = await Promise.all([storage.getSession(claims.sid), storage.getUserById(claims.sub), also(storage, claims.sub)]);
   if (!session || session.userId !== claims.sub || session.revokedAt !== null || session.expiresAt <= now) return null;
   // A suspension ends every session at once; this also refuses a token minted a moment before.
   if (!user || user.suspendedAt !== null) return null;
-  return { user, session, expiresAt: claims.exp * 1000 };
+  return { auth: { user, session, expiresAt: claims.exp * 1000 }, also: extra };
 }
 
 /**

@@ -13,7 +13,7 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../app';
 import { permissionsIn, rankInChannel } from '../auth/access';
-import { authenticate } from '../middleware/auth';
+import { authenticateWith } from '../middleware/auth';
 import { clientIp } from '../auth/clientInfo';
 import { acquireSocketLease, leaseHeaders, releaseSocketLease } from '../auth/socketLeases';
 import { errorResponse } from '../middleware/errors';
@@ -59,10 +59,11 @@ export const channelSocketRoutes = new Hono<AppEnv>().get('/channels/:id', async
   if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') return errorResponse('bad_request', 'expected a WebSocket upgrade', 426);
   if (!sameOrigin(c.req.header('Origin'), c.req.header('Host'))) return errorResponse('forbidden', 'cross-origin WebSocket refused', 403);
   const offer = socketOffer(c.req.header('Sec-WebSocket-Protocol'));
-  const auth = offer ? await authenticate(c, offer.token) : null;
-  if (!offer || !auth) return errorResponse('unauthorized', `send the access token as Sec-WebSocket-Protocol: ${SUBPROTOCOL}, bearer.<token>`, 401);
+  // The channel's access is read with the session and the user: one call to the store.
+  const checked = offer ? await authenticateWith(c, offer.token, (storage, userId) => storage.channelAccess(id, userId)) : null;
+  if (!offer || !checked) return errorResponse('unauthorized', `send the access token as Sec-WebSocket-Protocol: ${SUBPROTOCOL}, bearer.<token>`, 401);
+  const { auth, also: access } = checked;
   const storage = await c.var.storage();
-  const access = await storage.channelAccess(id, auth.user.id);
   const permissions = permissionsIn(access, c.var.now());
   if (!access || permissions === 0) return errorResponse('not_found', 'no such channel', 404);
   const callDevice = c.req.query('call');
