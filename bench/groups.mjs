@@ -24,6 +24,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
+import { inspector, topSelf } from './lib/inspector.mjs';
 import { cpuMs, killAll, machineBusyMs, startChatalot } from './lib/servers.mjs';
 import { PASSWORD, register, until } from './lib/ui.mjs';
 
@@ -40,34 +41,6 @@ const TYPED = arg('typed', '1') !== '0';
 const SERVER_PROFILE = process.argv.includes('--server-profile');
 const INSPECTOR = '127.0.0.1:9229';
 
-/** A minimal CDP client over workerd's inspector socket. */
-async function inspector() {
-  const { default: WebSocket } = await import('./lib/ws.mjs');
-  const ws = new WebSocket(`ws://${INSPECTOR}/chatalot`);
-  await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
-  let next = 1;
-  const waiting = new Map();
-  ws.on('message', (data) => {
-    const m = JSON.parse(String(data));
-    if (m.id && waiting.has(m.id)) (waiting.get(m.id)(m.result), waiting.delete(m.id));
-  });
-  return {
-    send: (method, params = {}) => new Promise((resolve) => (waiting.set(next, resolve), ws.send(JSON.stringify({ id: next++, method, params })))),
-    close: () => ws.close(),
-  };
-}
-
-/** Self time per function of a V8 CPU profile, the top `n` lines. */
-function topSelf(profile, n = 25) {
-  const self = new Map();
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  profile.samples.forEach((id, i) => {
-    const f = byId.get(id).callFrame;
-    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
-    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
-  });
-  return [...self].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `  ${v.toFixed(0).padStart(6)} ms ${k}`).join('\n');
-}
 /** Devices that decrypt (the rest record what arrives): about this many per channel. */
 const PROBES = 10;
 
@@ -228,7 +201,7 @@ async function run(size, rttMs) {
     // --profile: where the sender's main thread spends the first send (self time per function).
     const cdp = PROFILE ? await page.context().newCDPSession(page) : null;
     if (cdp) await cdp.send('Profiler.enable').then(() => cdp.send('Profiler.start'));
-    const serverCdp = SERVER_PROFILE ? await inspector() : null;
+    const serverCdp = SERVER_PROFILE ? await inspector(INSPECTOR) : null;
     if (serverCdp) await serverCdp.send('Profiler.enable').then(() => serverCdp.send('Profiler.start'));
     const firstSend = await measure('the first message', devices, true);
     if (cdp) console.log(`  the sender's page:\n${topSelf((await cdp.send('Profiler.stop')).profile)}`);

@@ -13,8 +13,10 @@
  * and over the second half of the joins only ("marginal": one more socket once the process is
  * warm). Both workerd servers use the compatibility flags of selfhost/config.capnp.
  *
- * Options: sizes=1000,3000 modes=ws,worker,object,chatalot concurrency=200. Loopback only; every
- * server is killed at the end. Never part of `npm test`.
+ * Options: sizes=1000,3000 modes=ws,worker,object,chatalot concurrency=200. `--profile` records
+ * the real server's V8 CPU profile over its joins (through workerd's inspector on a loopback port)
+ * and prints the functions with the most self time. Loopback only; every server is killed at the
+ * end. Never part of `npm test`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -22,6 +24,7 @@ import { join } from 'node:path';
 import { workerdPath } from '../scripts/workerdPath.mjs';
 import { chatalotAccess } from './lib/access.mjs';
 import { connectMany } from './lib/connect.mjs';
+import { inspector, topSelf } from './lib/inspector.mjs';
 import { nowUs } from './lib/measure.mjs';
 import { ROOT, freePort, killAll, removeDir, rssKiB, spawnGroup, startBaseline, startChatalot, tempDir, waitForOutput } from './lib/servers.mjs';
 import { option, versionOf } from './lib/workerClient.mjs';
@@ -31,6 +34,7 @@ const opts = {
   sizes: list(option('sizes', '1000,3000')).map(Number),
   modes: list(option('modes', 'ws,worker,object,chatalot')),
   concurrency: Number(option('concurrency', 200)),
+  profile: process.argv.includes('--profile'),
 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : 'n/a');
@@ -44,9 +48,26 @@ export class Room extends DurableObject {
   }
   webSocketMessage(ws, m) { ws.send(m); }
 }
+export class Checks extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS t (id TEXT PRIMARY KEY, v INTEGER)');
+    ctx.storage.sql.exec("INSERT OR IGNORE INTO t VALUES ('member', 1)");
+  }
+  take() { return { ok: true }; }
+  read(id) { return this.ctx.storage.sql.exec('SELECT v FROM t WHERE id = ?', id).toArray(); }
+}
 export default {
   async fetch(req, env) {
     if (new URL(req.url).pathname === '/health') return new Response('ok');
+    if (new URL(req.url).pathname.startsWith('/checks/')) {
+      // As many object calls as an authenticated join makes before the room: the per-IP rate
+      // limit, one store read, and the account's and the IP's socket leases.
+      const checks = (name) => env.CHECKS.get(env.CHECKS.idFromName(name));
+      await checks('ip').take();
+      await checks('store').read('member');
+      await Promise.all([checks('account').take(), checks('ip').take()]);
+    }
     if (new URL(req.url).pathname.startsWith('/worker/')) {
       const [client, server] = Object.values(new WebSocketPair());
       server.accept();
@@ -67,8 +88,8 @@ const w :Workerd.Worker = (
   modules = [ (name = "w.js", esModule = embed "w.js") ],
   compatibilityDate = "2026-04-01",
   compatibilityFlags = ["nodejs_compat", "no_web_socket_compression"],
-  bindings = [ (name = "ROOM", durableObjectNamespace = "Room") ],
-  durableObjectNamespaces = [ (className = "Room", uniqueKey = "floor-room", enableSql = true) ],
+  bindings = [ (name = "ROOM", durableObjectNamespace = "Room"), (name = "CHECKS", durableObjectNamespace = "Checks") ],
+  durableObjectNamespaces = [ (className = "Room", uniqueKey = "floor-room", enableSql = true), (className = "Checks", uniqueKey = "floor-checks", enableSql = true) ],
   durableObjectStorage = (localDisk = "st"),
 );
 `;
@@ -106,16 +127,18 @@ async function open(mode) {
     return { server: s, url: s.channelUrl('floor'), protocols: undefined };
   }
   if (mode === 'chatalot') {
-    const s = await startChatalot({ timeoutMs: 180_000 });
+    const inspectorAddress = opts.profile ? `127.0.0.1:${await freePort()}` : undefined;
+    const s = await startChatalot({ timeoutMs: 180_000, env: inspectorAddress ? { CHATALOT_INSPECTOR: inspectorAddress } : {} });
     const access = await chatalotAccess(s.url);
-    return { server: s, url: s.channelUrl(access.channelId), protocols: access.protocols };
+    const cdp = inspectorAddress ? await inspector(inspectorAddress) : null;
+    return { server: s, url: s.channelUrl(access.channelId), protocols: access.protocols, cdp };
   }
   const s = await startBareWorkerd();
   return { server: s, url: s.url(mode), protocols: undefined };
 }
 
 async function measure(mode, n) {
-  const { server, url, protocols } = await open(mode);
+  const { server, url, protocols, cdp } = await open(mode);
   const join = async (count) => {
     const started = nowUs();
     const r = await connectMany(count, () => url, () => ({ credentials: async () => ({ protocols }), onPayload: () => {} }), opts.concurrency);
@@ -127,6 +150,7 @@ async function measure(mode, n) {
     held.push(...(await join(1)).sockets);
     await sleep(500);
     const rss0 = rssKiB(server.serverPid);
+    if (cdp) await cdp.send('Profiler.enable').then(() => cdp.send('Profiler.start'));
     const half = Math.floor((n - 1) / 2);
     const a = await join(half);
     held.push(...a.sockets);
@@ -136,6 +160,13 @@ async function measure(mode, n) {
     held.push(...b.sockets);
     await sleep(1000);
     const rss1 = rssKiB(server.serverPid);
+    if (cdp) {
+      const { profile } = await cdp.send('Profiler.stop');
+      const idle = new Set(profile.nodes.filter((node) => node.callFrame.functionName === '(idle)').map((node) => node.id));
+      const busyMs = profile.samples.reduce((sum, id, i) => sum + (idle.has(id) ? 0 : (profile.timeDeltas[i] ?? 0) / 1000), 0);
+      console.log(`  the server's CPU profile over the joins (and the idle seconds after each half): ${fmt(busyMs)} ms not idle\n${topSelf(profile, 30)}`);
+      cdp.close();
+    }
     const row = { mode, n, joinMs: a.ms + b.ms, perConnKiB: (rss1 - rss0) / (n - 1), marginalKiB: (rss1 - rssHalf) / (n - 1 - half), rssMiB: rss1 / 1024 };
     console.log(`  ${mode.padEnd(8)} N=${n}: joined in ${fmt(row.joinMs)} ms (${fmt(row.joinMs / (n - 1), 3)} ms each); ${fmt(row.perConnKiB, 1)} KiB/conn, ${fmt(row.marginalKiB, 1)} KiB marginal; RSS ${fmt(row.rssMiB, 1)} MiB`);
     return row;
