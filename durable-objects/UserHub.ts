@@ -68,6 +68,7 @@ export interface PublicProfile {
   displayName: string;
   statusText: string | null;
   avatarId: string | null;
+  bannerId: string | null;
 }
 
 export interface Directory {

@@ -135,7 +135,7 @@ export type HubServerFrame =
    * (PUT or DELETE /api/me/avatar): shown at once wherever their name is, in place of what the
    * last list read said. Every field as it is now (a status or avatar cleared is null).
    */
-  | { type: 'profile'; userId: string; username: string; displayName: string; statusText: string | null; avatarId: string | null }
+  | { type: 'profile'; userId: string; username: string; displayName: string; statusText: string | null; avatarId: string | null; bannerId: string | null }
   | { type: 'typing'; channelId: string; userId: string }
   /**
    * Something this user's lists show changed: a community's members, roles, channels or groups

@@ -1,7 +1,8 @@
 /**
  * Issue #13 items 5 and 6 in Chromium against `npm start`: Alice sets an avatar (a photo carrying
- * a canary in its metadata: the crop on her device drops it), gives her community an icon, an
- * accent and a custom emoji; Bob sees her avatar beside her messages, the icon in his rail, the
+ * a canary in its metadata: the crop on her device drops it) and a banner, gives her community an
+ * icon, an accent and a custom emoji; Bob sees her avatar beside her messages, her banner on her
+ * page (opened from the member list), the icon in his rail, the
  * emoji in her message, completes `:name` to it in his composer and reacts with it. When Alice
  * deletes the emoji, her message reads `:name:` as text again. A group DM gets a picture Bob
  * sees in his conversation list. Nothing of the canary is stored.
@@ -30,6 +31,11 @@ describe('avatars, community look and custom emoji in the browser', () => {
     expect(await seriousViolations(alice)).toEqual([]);
     await expect.poll(() => current.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 20_000 }).toBe(256);
     expect(await current.evaluate((img: HTMLImageElement) => img.naturalHeight)).toBe(256);
+    // And a profile banner, cropped to 3:1 on her device.
+    const bannerUpload = alice.waitForResponse((r) => r.url().endsWith('/api/me/banner') && r.request().method() === 'PUT');
+    await alice.getByLabel('Choose a picture for banner').setInputFiles({ name: 'sunset.png', mimeType: 'image/png', buffer: png(1200, 600, [240, 120, 40]) });
+    expect((await bannerUpload).status()).toBe(200);
+    await expect.poll(() => alice.getByRole('img', { name: 'Current banner' }).count(), { timeout: 20_000 }).toBe(1);
 
     // Her community: an icon, an accent, and an emoji.
     await alice.goto(channelUrl);
@@ -61,6 +67,16 @@ describe('avatars, community look and custom emoji in the browser', () => {
     await expect.poll(() => hers.locator('.avatar img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 20_000 }).toBe(256);
     await expect.poll(() => bob.getByRole('navigation', { name: 'Communities' }).locator('img.rail-icon').count(), { timeout: 20_000 }).toBe(1);
     expect(await bob.getByRole('navigation', { name: 'Communities' }).locator('.rail-item.has-accent').count()).toBe(1);
+
+    // Her page, opened from the member list, shows her banner and avatar above the safety numbers.
+    await bob.locator('.member-list li a', { hasText: 'alice' }).click();
+    const head = bob.getByTestId('person-head');
+    await expect.poll(() => head.getByTestId('person-banner').count(), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => head.getByTestId('person-banner').evaluate((img: HTMLImageElement) => img.complete && [img.naturalWidth, img.naturalHeight]), { timeout: 20_000 }).toEqual([960, 320]);
+    expect(await head.locator('.avatar img').count()).toBe(1);
+    expect(await head.locator('.person-name').innerText()).toBe('alice');
+    expect(await seriousViolations(bob)).toEqual([]);
+    await bob.goBack();
 
     // Bob completes `:wave` to the community's emoji, and reacts with it.
     await bob.locator('#composer-input').fill('Back at you :waveca');

@@ -317,11 +317,11 @@ describe('device lists', () => {
 });
 
 describe('names and statuses', () => {
-  it("a changed name, status or avatar reaches the user's devices and co-members who watch them at once, not strangers", async () => {
+  it("a changed name, status, avatar or banner reaches the user's devices and co-members who watch them at once, not strangers", async () => {
     const { a, b2, c } = await watchingBob();
     const patched = await call(server, bob, 'PATCH', '/api/me', { displayName: 'Bobby', statusText: 'On a train' });
     expect(patched.status).toBe(200);
-    const said = { type: 'profile', userId: bob.id, username: bob.username, displayName: 'Bobby', statusText: 'On a train', avatarId: null };
+    const said = { type: 'profile', userId: bob.id, username: bob.username, displayName: 'Bobby', statusText: 'On a train', avatarId: null, bannerId: null };
     expect(await nextHub(a, 'profile', (f) => f.userId === bob.id)).toEqual(said);
     expect(await nextHub(b2, 'profile', (f) => f.userId === bob.id)).toEqual(said);
     // Clearing the status says so; saving the same again announces nothing.
@@ -340,6 +340,14 @@ describe('names and statuses', () => {
     expect((await call(server, bob, 'DELETE', '/api/me/avatar')).status).toBe(200);
     const removed = await nextHub(a, 'profile', (f) => f.userId === bob.id && hubFrames(a).indexOf(f) >= framesBefore);
     expect(removed).toEqual({ ...said, statusText: null, avatarId: null });
+    // A banner too (shown on the person's page), set and removed.
+    const banner = await fetch(`${server.url}/api/me/banner`, { method: 'PUT', headers: { Authorization: `Bearer ${bob.accessToken}`, 'Content-Type': 'application/octet-stream' }, body: png(300, 100) as Uint8Array<ArrayBuffer> });
+    expect(banner.status).toBe(200);
+    const bannerId = ((await banner.json()) as { bannerId: string }).bannerId;
+    expect(await nextHub(a, 'profile', (f) => f.userId === bob.id && f.bannerId !== null)).toEqual({ ...said, statusText: null, avatarId: null, bannerId });
+    const framesBeforeBanner = hubFrames(a).length;
+    expect((await call(server, bob, 'DELETE', '/api/me/banner')).status).toBe(200);
+    expect(await nextHub(a, 'profile', (f) => f.userId === bob.id && hubFrames(a).indexOf(f) >= framesBeforeBanner)).toEqual({ ...said, statusText: null, avatarId: null, bannerId: null });
     await settle(c);
     // Carol shares nothing with Bob: she hears nothing.
     expect(hubFrames(c).filter((f) => f.type === 'profile')).toEqual([]);

@@ -143,7 +143,7 @@ describe('UserHub core', () => {
     // Both shared a community with Bob when they began watching him; the stranger has since been banned from it.
     hub.follow('alice');
     hub.follow('stranger');
-    const profile = { username: 'bob', displayName: 'Bobby', statusText: null, avatarId: null };
+    const profile = { username: 'bob', displayName: 'Bobby', statusText: null, avatarId: null, bannerId: null };
     const settled = async () => {
       for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
     };

@@ -208,6 +208,17 @@ describe('profile and community images, custom emoji', () => {
     expect(stored(iconId)).toBe(false);
   });
 
+  it("13.5: a member's profile banner is listed to the people they share a community with (their page shows it), not to strangers", async () => {
+    const s = await setting(tag());
+    const bannerId = (await upload(s.member, '/api/me/banner', png(300, 100))).body!.bannerId as string;
+    const members = await call(server, s.owner, 'GET', `/api/communities/${s.communityId}/members`);
+    expect((members.body as { members: { userId: string; bannerId: string | null }[] }).members.find((m) => m.userId === s.member.id)?.bannerId).toBe(bannerId);
+    const inChannel = await call(server, s.owner, 'GET', `/api/channels/${s.channelId}/members`);
+    expect((inChannel.body as { members: { userId: string; bannerId: string | null }[] }).members.find((m) => m.userId === s.member.id)?.bannerId).toBe(bannerId);
+    expect((await call(server, s.stranger, 'GET', `/api/communities/${s.communityId}/members`)).status).toBe(404);
+    expect((await call(server, s.stranger, 'GET', `/api/channels/${s.channelId}/members`)).status).toBe(404);
+  });
+
   it('13.3: deleting a community or an account deletes its images from the blob store', async () => {
     const s = await setting(tag());
     const icon = (await upload(s.owner, `/api/communities/${s.communityId}/icon`, png(128, 128))).body!.community.iconId as string;

@@ -184,5 +184,5 @@ export const channelRoutes = new Hono<AppEnv>()
       rows = withBits.filter((m) => has(m.permissions, Permission.VIEW));
     }
     const users = new Map((await storage.getUsersByIds(rows.map((r) => r.userId))).map((u) => [u.id, u]));
-    return c.json({ members: rows.map((r) => ({ ...r, username: users.get(r.userId)?.username ?? null, displayName: users.get(r.userId)?.displayName ?? null, avatarId: users.get(r.userId)?.avatarId ?? null, statusText: users.get(r.userId)?.statusText ?? null })) });
+    return c.json({ members: rows.map((r) => ({ ...r, username: users.get(r.userId)?.username ?? null, displayName: users.get(r.userId)?.displayName ?? null, avatarId: users.get(r.userId)?.avatarId ?? null, bannerId: users.get(r.userId)?.bannerId ?? null, statusText: users.get(r.userId)?.statusText ?? null })) });
   });

@@ -603,7 +603,7 @@ export const communityRoutes = new Hono<AppEnv>()
     const gs = await visiblePersonalGroup(c, storage, s, c.req.param('groupId'));
     const ids = await storage.listGroupMembers(gs.group.id);
     const users = await Promise.all(ids.map((id) => storage.getUserById(id)));
-    return c.json({ ownerUserId: gs.personal.ownerUserId, members: ids.map((userId, i) => ({ userId, username: users[i]?.username ?? null, displayName: users[i]?.displayName ?? null, avatarId: users[i]?.avatarId ?? null })) });
+    return c.json({ ownerUserId: gs.personal.ownerUserId, members: ids.map((userId, i) => ({ userId, username: users[i]?.username ?? null, displayName: users[i]?.displayName ?? null, avatarId: users[i]?.avatarId ?? null, bannerId: users[i]?.bannerId ?? null })) });
   })
 
   .put('/:id/personal-groups/:groupId/members/:userId', async (c) => {
@@ -674,7 +674,7 @@ export const communityRoutes = new Hono<AppEnv>()
     const rolesOf = new Map(access.map(([userId, a]) => [userId, a.customRoles]));
     const rows = members.map((m) => {
       const user = userOf.get(m.userId);
-      return { userId: m.userId, username: user?.username ?? null, displayName: user?.displayName ?? null, avatarId: user?.avatarId ?? null, statusText: user?.statusText ?? null, role: m.role, joinedAt: m.joinedAt, timedOutUntil: m.timedOutUntil, roles: (rolesOf.get(m.userId) ?? []).map((r) => r.id) };
+      return { userId: m.userId, username: user?.username ?? null, displayName: user?.displayName ?? null, avatarId: user?.avatarId ?? null, bannerId: user?.bannerId ?? null, statusText: user?.statusText ?? null, role: m.role, joinedAt: m.joinedAt, timedOutUntil: m.timedOutUntil, roles: (rolesOf.get(m.userId) ?? []).map((r) => r.id) };
     });
     return c.json({ members: rows });
   })

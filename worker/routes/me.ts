@@ -44,7 +44,7 @@ async function issueBackupCodes(c: Context<AppEnv>, userId: string): Promise<str
 
 /** Sets (from the request body) or removes the caller's avatar or banner; the one replaced is deleted. */
 /** What people who have this user in view are told when their name, status or picture changes. */
-const profileOf = (u: User): PublicProfile => ({ username: u.username, displayName: u.displayName, statusText: u.statusText, avatarId: u.avatarId });
+const profileOf = (u: User): PublicProfile => ({ username: u.username, displayName: u.displayName, statusText: u.statusText, avatarId: u.avatarId, bannerId: u.bannerId });
 
 async function setProfileImage(c: Context<AppEnv>, slot: 'avatar' | 'banner', set: boolean) {
   const id = set ? await storeImage(c, slot) : null;
@@ -52,7 +52,7 @@ async function setProfileImage(c: Context<AppEnv>, slot: 'avatar' | 'banner', se
   const before = c.var.auth.user;
   const updated = await storage.updateUser(before.id, slot === 'avatar' ? { avatarId: id } : { bannerId: id });
   await dropImage(c.env, storage, slot === 'avatar' ? before.avatarId : before.bannerId);
-  if (slot === 'avatar' && updated.avatarId !== before.avatarId) await announceProfile(c.env, updated.id, profileOf(updated));
+  if (updated.avatarId !== before.avatarId || updated.bannerId !== before.bannerId) await announceProfile(c.env, updated.id, profileOf(updated));
   return c.json(publicUser(updated));
 }
 

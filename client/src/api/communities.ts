@@ -87,6 +87,8 @@ export interface ChannelMember {
   username: string | null;
   displayName: string | null;
   avatarId?: string | null;
+  /** Their profile banner's image id, shown on their page; null or absent: none. */
+  bannerId?: string | null;
   /** The status they set, shown beside their name. */
   statusText?: string | null;
   permissions: number;
@@ -102,6 +104,8 @@ export interface CommunityMember {
   username: string | null;
   displayName: string | null;
   avatarId?: string | null;
+  /** Their profile banner's image id, shown on their page; null or absent: none. */
+  bannerId?: string | null;
   /** The status they set, shown beside their name. */
   statusText?: string | null;
   role: BuiltInRole;

@@ -142,34 +142,41 @@ export default function ChatScreen() {
   const [names, setNames] = createSignal(new Map<string, string>(), { equals: false });
   const [avatars, setAvatars] = createSignal(new Map<string, string | null>(), { equals: false });
   const [statuses, setStatuses] = createSignal(new Map<string, string | null>(), { equals: false });
-  const learnNames = (rows: { userId: string; username: string | null; displayName: string | null; avatarId?: string | null; statusText?: string | null }[]) => {
+  const [banners, setBanners] = createSignal(new Map<string, string | null>(), { equals: false });
+  const learnNames = (rows: { userId: string; username: string | null; displayName: string | null; avatarId?: string | null; bannerId?: string | null; statusText?: string | null }[]) => {
     const map = names();
     const pictures = avatars();
     const said = statuses();
+    const wide = banners();
     let changed = false;
     let newPicture = false;
     let newStatus = false;
+    let newBanner = false;
     for (const r of rows) {
       const name = r.displayName || r.username || 'unknown';
       if (map.get(r.userId) !== name) (map.set(r.userId, name), (changed = true));
       if (r.avatarId !== undefined && pictures.get(r.userId) !== r.avatarId) (pictures.set(r.userId, r.avatarId), (newPicture = true));
       if (r.statusText !== undefined && said.get(r.userId) !== r.statusText) (said.set(r.userId, r.statusText), (newStatus = true));
+      if (r.bannerId !== undefined && wide.get(r.userId) !== r.bannerId) (wide.set(r.userId, r.bannerId), (newBanner = true));
     }
     // Every row's name and lock reads this map: only a new or changed name redraws them.
     if (changed) setNames(map);
     if (newPicture) setAvatars(pictures);
     if (newStatus) setStatuses(said);
+    if (newBanner) setBanners(wide);
   };
   const statusOf = (id: string) => (id === me().id ? me().statusText : statuses().get(id)) ?? null;
   // A name or status changed while it is on screen: shown at once (the hub's `profile` frame).
   onCleanup(
     hub.onProfile((p) => {
-      if (p.userId === me().id) updateUser({ ...me(), displayName: p.displayName, statusText: p.statusText, avatarId: p.avatarId });
+      if (p.userId === me().id) updateUser({ ...me(), displayName: p.displayName, statusText: p.statusText, avatarId: p.avatarId, bannerId: p.bannerId });
       else learnNames([p]);
     }),
   );
   const nameOf = (id: string) => (id === me().id ? me().displayName || me().username : (names().get(id) ?? t('someone')));
   const avatarOf = (id: string) => (id === me().id ? me().avatarId : avatars().get(id)) ?? null;
+  /** What a person's page shows above their safety numbers. */
+  const profileOf = (id: string) => ({ name: nameOf(id), avatarId: avatarOf(id), bannerId: (id === me().id ? me().bannerId : banners().get(id)) ?? null, status: statusOf(id) });
 
   // ── Communities, DMs, members ──────────────────────────────────────────────────────────────
   /** When this screen last started reading all its lists (performance.now()): as it opened, then at each full re-read. */
@@ -948,7 +955,7 @@ export default function ChatScreen() {
               <SettingsScreen section={(route() as { section: string }).section} engine={engine()} invitable={invitable()} />
             </Show>
             <Show when={route().name === 'verify'}>
-              <VerifyScreen userId={(route() as { userId: string }).userId} engine={engine()} nameOf={nameOf} />
+              <VerifyScreen userId={(route() as { userId: string }).userId} engine={engine()} nameOf={nameOf} profileOf={profileOf} />
             </Show>
           </Suspense>
         </ScreenFailure>

@@ -11,6 +11,8 @@ import { formatSafetyNumber, safetyNumberQrPayload } from '../crypto';
 import type { Engine } from '../e2ee/Engine';
 import { toBase64 } from '../e2ee/base64';
 import { fromBase64 } from '../e2ee/base64';
+import { Avatar } from '../components/Avatar';
+import { imageUrl } from '../api/images';
 import '../styles/trust.css';
 
 const STATE_TEXT = { verified: msg('Verified'), unverified: msg('Not verified yet'), changed: msg('Key changed') } as const;
@@ -20,7 +22,15 @@ function qrImage(payload: Uint8Array): string {
   return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(renderSVG(`chatalot-sn:${toBase64(payload)}`, { border: 2 }))}`;
 }
 
-export default function VerifyScreen(props: { userId: string; engine: Engine | undefined; nameOf: (id: string) => string }) {
+/** What the page shows of the person above their safety numbers: what their co-members see of them anyway. */
+export interface PersonProfile {
+  name: string;
+  avatarId: string | null;
+  bannerId: string | null;
+  status: string | null;
+}
+
+export default function VerifyScreen(props: { userId: string; engine: Engine | undefined; nameOf: (id: string) => string; profileOf?: (id: string) => PersonProfile }) {
   const [rows, { refetch }] = createResource(
     () => (props.engine ? { engine: props.engine, userId: props.userId } : null),
     ({ engine, userId }) => engine.verification(userId),
@@ -33,6 +43,22 @@ export default function VerifyScreen(props: { userId: string; engine: Engine | u
 
   return (
     <section class="verify" aria-labelledby="verify-title">
+      <Show when={props.profileOf?.(props.userId)}>
+        {(person) => (
+          <div class="person-head" data-testid="person-head">
+            <Show when={person().bannerId}>{(id) => <img class="person-banner" data-testid="person-banner" src={imageUrl(id())} alt="" width="960" height="320" />}</Show>
+            <div class="person-id">
+              <Avatar id={props.userId} name={person().name} size="large" image={person().avatarId} />
+              <div>
+                <p class="person-name">{person().name}</p>
+                <Show when={person().status}>
+                  <p class="person-status">{person().status}</p>
+                </Show>
+              </div>
+            </div>
+          </div>
+        )}
+      </Show>
       <h2 id="verify-title">{t('Verify {name}', { name: name() })}</h2>
       <p>
         {t("Compare these numbers with {name}, in person or on a call you trust: open this screen on both devices. If every digit matches, your messages can only be read by {name}'s devices and yours — not by the server or anyone who controls it.", { name: name() })}
