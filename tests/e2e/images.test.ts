@@ -2,7 +2,7 @@
  * Issue #13 items 5 and 6 in Chromium against `npm start`: Alice sets an avatar (a photo carrying
  * a canary in its metadata: the crop on her device drops it) and a banner, gives her community an
  * icon, an accent and a custom emoji; Bob sees her avatar beside her messages, her banner on her
- * page (opened from the member list), the icon in his rail, the
+ * page (opened from the member list or her message's avatar), the icon in his rail, the
  * emoji in her message, completes `:name` to it in his composer and reacts with it. When Alice
  * deletes the emoji, her message reads `:name:` as text again. A group DM gets a picture Bob
  * sees in his conversation list. Nothing of the canary is stored.
@@ -77,6 +77,11 @@ describe('avatars, community look and custom emoji in the browser', () => {
     expect(await head.locator('.person-name').innerText()).toBe('alice');
     expect(await seriousViolations(bob)).toEqual([]);
     await bob.goBack();
+    // The same page from the avatar beside her message.
+    await hers.getByRole('link', { name: "Open alice's page" }).click();
+    await expect.poll(() => bob.getByTestId('person-banner').count(), { timeout: 20_000 }).toBe(1);
+    await bob.goBack();
+    await expect.poll(() => hers.count(), { timeout: 20_000 }).toBe(1);
 
     // Bob completes `:wave` to the community's emoji, and reacts with it.
     await bob.locator('#composer-input').fill('Back at you :waveca');

@@ -708,7 +708,14 @@ export function MessagePane(props: {
               data-seq={m.seq ?? ''}
             >
               <Show when={groupStart()} fallback={<span class="gutter-time" aria-hidden="true">{messageTimeShort(m.ts, preferences().clock, locale())}</span>}>
-                <Avatar id={m.sender} name={senderName(m)} image={m.webhook || m.imported ? undefined : props.avatarOf?.(m.sender)} />
+                {/* A person's avatar opens their page (banner, status, safety numbers); a webhook or an imported author has none. */}
+                <Show when={!m.webhook && !m.imported} fallback={<Avatar id={m.sender} name={senderName(m)} />}>
+                  {/* Named by hidden text, not aria-label: the initials shown are not part of the name (WCAG 2.5.3). */}
+                  <a class="avatar-link" href={`#/verify/${m.sender}`}>
+                    <Avatar id={m.sender} name={senderName(m)} image={props.avatarOf?.(m.sender)} />
+                    <span class="visually-hidden">{t("Open {name}'s page", { name: senderName(m) })}</span>
+                  </a>
+                </Show>
               </Show>
               <div class="message-body">
               <div class="meta" classList={{ 'visually-hidden': !groupStart() && !m.pinned && !m.edited && !m.pending && m.lock.kind === 'status' && m.lock.status !== 'key-changed' }}>

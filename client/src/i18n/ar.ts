@@ -165,6 +165,7 @@ export const ar: Catalogue = {
   'Could not remove them.': 'تعذّرت إزالته.',
   'Members ({count})': 'الأعضاء ({count})',
   "Verify {name}'s safety number": 'تحقّق من رقم الأمان لـ {name}',
+  "Open {name}'s page": 'افتح صفحة {name}',
   '(you)': '(أنت)',
   'Confirm: remove {name} from the community': 'تأكيد: إزالة {name} من المجتمع',
   'Kick {name}': 'طرد {name}',
