@@ -28,3 +28,30 @@ describe('HubSnapshot', () => {
     expect(s.missed()).toEqual([unread('c', 3), ready]);
   });
 });
+
+describe('HubSnapshot: calls ringing', () => {
+  const ring = (channelId: string, state: 'ringing' | 'answered' | 'declined' | 'ended'): HubServerFrame => ({ type: 'ring', channelId, from: 'caller', state });
+
+  it('hands a late listener the calls still ringing, after the snapshot, and not those that stopped or are a minute old', () => {
+    let now = 1_000_000;
+    const s = new HubSnapshot(() => now);
+    s.begin();
+    s.record(unread('a', 1));
+    s.record(ready);
+    s.record(ring('dm1', 'ringing'));
+    s.record(ring('dm2', 'ringing'));
+    s.record(ring('dm2', 'declined'));
+    expect(s.missed()).toEqual([unread('a', 1), ready, ring('dm1', 'ringing')]);
+    now += 60_000;
+    expect(s.missed()).toEqual([unread('a', 1), ready]);
+  });
+
+  it('forgets the rings with the connection (the hub rings again on the next)', () => {
+    const s = new HubSnapshot();
+    s.begin();
+    s.record(ready);
+    s.record(ring('dm1', 'ringing'));
+    s.begin();
+    expect(s.missed()).toEqual([]);
+  });
+});

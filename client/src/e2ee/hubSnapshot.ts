@@ -5,28 +5,49 @@
  * arrived by then, so the screen never saw `ready`, took every later unread change for part of
  * a snapshot, and raised no notification (a flaky CI run: the count rose, nothing was shown).
  * This keeps the current connection's snapshot and hands it to a listener that subscribes late.
+ *
+ * A call ringing is state too, not only an event: the hub rings a connecting device right after
+ * `ready`, and a ring may come at any time before the screen subscribes. A listener subscribing
+ * late is handed the calls still ringing (a CI run: the callee's page opened, the ring came
+ * before its screen listened, and it never rang).
  */
 import type { HubServerFrame } from '../../../protocol/hub';
+
+type RingFrame = Extract<HubServerFrame, { type: 'ring' }>;
+
+/** How long a ring is handed on: the hub's own RING_MS, after which a call counts as missed. */
+const RING_MS = 60_000;
 
 export class HubSnapshot {
   private frames: HubServerFrame[] = [];
   private complete = false;
+  /** The calls ringing on this connection, by channel, with when the ring came. */
+  private rings = new Map<string, { frame: RingFrame; at: number }>();
 
-  /** A new connection opened: its snapshot starts empty. */
+  constructor(private readonly clock: () => number = Date.now) {}
+
+  /** A new connection opened: its snapshot starts empty (the hub rings again what still rings). */
   begin(): void {
     this.frames = [];
     this.complete = false;
+    this.rings.clear();
   }
 
-  /** A frame arrived: kept while the snapshot lasts (up to and including `ready`). */
+  /** A frame arrived: kept while the snapshot lasts (up to and including `ready`); rings while they ring. */
   record(frame: HubServerFrame): void {
+    if (frame.type === 'ring') {
+      if (frame.state === 'ringing') this.rings.set(frame.channelId, { frame, at: this.clock() });
+      else this.rings.delete(frame.channelId);
+      return;
+    }
     if (this.complete) return;
     this.frames.push(frame);
     if (frame.type === 'ready') this.complete = true;
   }
 
-  /** What a listener subscribing now has missed of this connection's snapshot, in order. */
+  /** What a listener subscribing now has missed: this connection's snapshot in order, then the calls still ringing. */
   missed(): readonly HubServerFrame[] {
-    return this.frames;
+    const now = this.clock();
+    return [...this.frames, ...[...this.rings.values()].filter((r) => now - r.at < RING_MS).map((r) => r.frame)];
   }
 }
