@@ -44,7 +44,7 @@ async function audit(name, url, port, check) {
   const out = [];
   for (const [preset, config] of PRESETS) {
     // With --trace the trace carries V8's CPU samples too, so a long task can be traced to its functions.
-    const flags = { port, output: 'json', logLevel: 'error', onlyCategories: CATEGORIES, disableStorageReset: true, ...(TRACE ? { additionalTraceCategories: 'disabled-by-default-v8.cpu_profiler' } : {}) };
+    const flags = { port, output: 'json', logLevel: 'error', onlyCategories: CATEGORIES, disableStorageReset: true, ...(TRACE ? { additionalTraceCategories: 'disabled-by-default-v8.cpu_profiler,disabled-by-default-v8.cpu_profiler.hires' } : {}) };
     const result = await lighthouse(url, flags, config);
     const lhr = result.lhr;
     await check?.(lhr);
