@@ -35,6 +35,7 @@ import type { Rng } from './primitives';
 import { MAX_PLAINTEXT_LENGTH } from './DoubleRatchet';
 import { decodeState, encodeState, readArray, readBytes, readMap, readNullable, readObject, readString, readUint } from './stateCodec';
 import type { StateValue } from './stateCodec';
+import { MAX_RETIRED_SENDER_KEYS } from './limits';
 
 /** Largest forward jump in one chain: libsignal's bound; stops a forged iteration from costing minutes of hashing. */
 export const MAX_FORWARD_JUMPS = 25_000;
@@ -42,16 +43,7 @@ export const MAX_FORWARD_JUMPS = 25_000;
 export const MAX_SENDER_MESSAGE_KEYS = 2000;
 /** Key ids kept per (channel, sender): covers messages in flight across a few rotations. */
 export const MAX_SENDER_KEY_STATES = 5;
-/**
- * Older key ids kept per (channel, sender) only to read history (a device restored from the key
- * backup reads the period the backup covers, issue #20). A sender rotates after 1,000 messages, a
- * week, or any member's removal, so 128 keys are at least 128 weeks or 128,000 messages of one
- * sender in one conversation — or 128 removals, the one cause a busy community can drive quickly.
- * The bound is what a record costs: a retired key is 72 bytes, and the record is read from
- * storage for every message opened, so 128 keep it under 10 KiB; and the backup (MAX_BACKUP_LENGTH,
- * 64 MiB) holds every record, so 128 × 72 bytes leaves room for about 7,000 (channel, sender) pairs.
- */
-export const MAX_RETIRED_SENDER_KEYS = 128;
+export { MAX_RETIRED_SENDER_KEYS };
 /** Ids of keys dropped beyond MAX_RETIRED_SENDER_KEYS, remembered (4 bytes each) so their messages fail as `history-expired`, not as "no key". */
 export const MAX_FORGOTTEN_KEY_IDS = 1024;
 /** Rotate after this many messages, bounding what one leaked chain key exposes. */

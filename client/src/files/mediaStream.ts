@@ -12,7 +12,7 @@
  * controlling service worker the caller falls back to decrypting the whole file into a Blob.
  */
 import { apiBytes } from '../api/http';
-import { FILE_CHUNK_BYTES, FILE_HEADER_BYTES, openFileChunks, paddedFileSize, sealedChunkRange } from '../crypto';
+import { FILE_CHUNK_BYTES, FILE_HEADER_BYTES, openFileChunks, paddedFileSize, sealedChunkRange } from '../crypto/FileCipher';
 import { fromBase64 } from '../e2ee/base64';
 import type { FileRef } from '../e2ee/MessageBody';
 

@@ -11,11 +11,11 @@
  */
 import { ApiRequestError } from '../api/http';
 import { deleteFile, fileContent, startUpload, uploadPart, uploadStatus } from '../api/files';
-import { FILE_TAG_BYTES, encryptFileStream, encryptedFileSize, isCryptoError, newFileKey, newFilePrefix, openFileReadable, padStream, paddedFileSize } from '../crypto';
+import { FILE_TAG_BYTES, encryptFileStream, encryptedFileSize, newFileKey, newFilePrefix, openFileReadable, padStream, paddedFileSize } from '../crypto/FileCipher';
 import { deviceDb } from '../stores/DeviceDb';
 import { fromBase64, toBase64Url } from '../e2ee/base64';
 import { MAX_FILE_NAME_CHARS, MAX_THUMB_CHARS, THUMB_EDGE, type FileRef } from '../e2ee/MessageBody';
-import { CryptoError } from '../crypto/errors';
+import { CryptoError, isCryptoError } from '../crypto/errors';
 import { saveThroughWorker, WorkerDownloadError } from './workerDownload';
 
 /** Attempts per part when the network fails (each after asking where the upload stands). */

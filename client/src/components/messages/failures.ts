@@ -4,7 +4,7 @@
  * Shown in the message's own row by DecryptionNotice.tsx.
  */
 import { t } from '../../i18n';
-import { MAX_RETIRED_SENDER_KEYS } from '../../crypto/SenderKey';
+import { MAX_RETIRED_SENDER_KEYS } from '../../crypto/limits';
 
 export interface FailureExplanation {
   text: string;
