@@ -16,7 +16,7 @@
  * audited Chrome profile in DIR, so a second run with the same DIR (after `npm run build`) audits
  * the new client against the same history without writing it again; --only=chat and
  * --preset=mobile|desktop narrow what is audited; --trace writes each audit's trace next to its
- * report. Prints its figures and writes bench/results/lighthouse.json; never part of `npm test`.
+ * report; --runs=N audits each preset N times and prints the medians. Prints its figures and writes bench/results/lighthouse.json; never part of `npm test`.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -38,11 +38,15 @@ const STATE = option('state');
 const ONLY = option('only');
 const PRESETS = [['mobile', undefined], ['desktop', desktopConfig]].filter(([p]) => !option('preset') || option('preset') === p);
 const TRACE = process.argv.includes('--trace');
+// The same build's mobile score moves by 10 points and more from one run to the next on one
+// machine (bench/README.md), so a figure is the median of several runs.
+const RUNS = Math.max(1, Number(option('runs') ?? 1));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 /** Runs both presets on `url` in the Chrome on `port`; returns the figures. */
 async function audit(name, url, port, check) {
   const out = [];
-  for (const [preset, config] of PRESETS) {
+  for (const [preset, config] of PRESETS) for (let run = 1; run <= RUNS; run++) {
     // With --trace the trace carries V8's CPU samples too, so a long task can be traced to its functions.
     const flags = { port, output: 'json', logLevel: 'error', onlyCategories: CATEGORIES, disableStorageReset: true, ...(TRACE ? { additionalTraceCategories: 'disabled-by-default-v8.cpu_profiler,disabled-by-default-v8.cpu_profiler.hires' } : {}) };
     const result = await lighthouse(url, flags, config);
@@ -56,10 +60,12 @@ async function audit(name, url, port, check) {
     const figures = {
       screen: name,
       preset,
+      run,
       scores: Object.fromEntries(CATEGORIES.map((c) => [c, Math.round(lhr.categories[c].score * 100)])),
       fcp: lhr.audits['first-contentful-paint'].displayValue,
       lcp: lhr.audits['largest-contentful-paint'].displayValue,
       tbt: lhr.audits['total-blocking-time'].displayValue,
+      tbtMs: Math.round(lhr.audits['total-blocking-time'].numericValue),
       cls: lhr.audits['cumulative-layout-shift'].displayValue,
       failing: Object.values(lhr.audits)
         .filter((a) => a.score !== null && a.score < 1 && (a.scoreDisplayMode === 'binary' || a.scoreDisplayMode === 'metricSavings'))
@@ -68,6 +74,10 @@ async function audit(name, url, port, check) {
     console.log(`  ${name}, ${preset}: ${CATEGORIES.map((c) => `${lhr.categories[c].title} ${figures.scores[c]}`).join(', ')} — FCP ${figures.fcp}, LCP ${figures.lcp}, TBT ${figures.tbt}, CLS ${figures.cls}`);
     if (figures.failing.length) console.log(`    not passing: ${figures.failing.join(', ')}`);
     out.push(figures);
+    if (run === RUNS && RUNS > 1) {
+      const runs = out.filter((f) => f.preset === preset);
+      console.log(`  ${name}, ${preset}, median of ${RUNS} runs: Performance ${median(runs.map((f) => f.scores.performance))}, TBT ${median(runs.map((f) => f.tbtMs))} ms`);
+    }
   }
   return out;
 }
