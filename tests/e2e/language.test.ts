@@ -2,8 +2,8 @@
  * Languages in the browser (issue 12 item 7): a browser whose language is Arabic gets the app in
  * Arabic, laid out right to left (<html lang="ar" dir="rtl">, the rail and sidebar on the right,
  * a message's avatar right of its text), with dates from Intl and no serious axe violation; the
- * language can be changed in Settings → Appearance, and the choice survives a reload. The server's
- * refusals read in Arabic too.
+ * language can be changed in Settings → Appearance, and the choice survives a reload; only the
+ * language on screen is downloaded. The server's refusals read in Arabic too.
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -55,9 +55,20 @@ describe('languages', () => {
     await page.getByRole('radio', { name: 'English' }).check();
     await expect.poll(() => page.evaluate(() => [document.documentElement.lang, document.documentElement.dir])).toEqual(['en', 'ltr']);
     await expect.poll(() => page.getByRole('heading', { name: 'Appearance' }).count()).toBe(1);
+    // Only English ships with the app: an English page never asks for the Arabic catalogue.
+    const asked: string[] = [];
+    page.on('request', (r) => asked.push(new URL(r.url()).pathname));
     await page.reload();
     await expect.poll(() => page.getByRole('heading', { name: 'Appearance' }).count(), { timeout: 20_000 }).toBe(1);
     expect(await page.evaluate(() => document.documentElement.dir)).toBe('ltr');
+    expect(asked.some((p) => p.startsWith('/assets/index-'))).toBe(true);
+    expect(asked.filter((p) => p.startsWith('/assets/ar-'))).toEqual([]);
+
+    // Arabic chosen in settings: its catalogue comes then, and the screen turns.
+    await page.getByRole('radio', { name: 'العربية' }).check();
+    await expect.poll(() => page.getByRole('heading', { name: 'المظهر' }).count(), { timeout: 20_000 }).toBe(1);
+    expect(await page.evaluate(() => [document.documentElement.lang, document.documentElement.dir])).toEqual(['ar', 'rtl']);
+    expect(asked.filter((p) => p.startsWith('/assets/ar-'))).toHaveLength(1);
     expect(suite.pages.problems).toEqual([]);
   });
 

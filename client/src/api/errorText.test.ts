@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadLanguage } from '../i18n';
 import { refusalIn } from './errorText';
+
+// The Arabic catalogue is loaded when the language is chosen, as in the app.
+beforeAll(() => loadLanguage('ar'));
 
 describe('refusals in the language on screen (issue 12 item 7)', () => {
   it('12.7: a sentence the catalogue has reads in Arabic; English shows the server’s words as they are', () => {

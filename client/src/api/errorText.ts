@@ -10,8 +10,7 @@
  * is shown as it is. tests/i18n.test.ts checks that every sentence listed here is one the server
  * still sends.
  */
-import { format, language, msg, t, type Language } from '../i18n';
-import { ar } from '../i18n/ar';
+import { format, language, msg, t, translated, type Language } from '../i18n';
 import { ApiRequestError } from './http';
 
 /** Server (and this client's own) error sentences, exactly as sent: each has a translation. */
@@ -68,7 +67,7 @@ const BY_CODE: Record<string, string> = {
 /** A refusal's sentence (its code and the server's words) in `lang`. */
 export function refusalIn(lang: Language, code: string, message: string): string {
   if (lang === 'en') return message;
-  if (message in ar) return format(lang, message);
+  if (translated(message, lang)) return format(lang, message);
   return `${format(lang, BY_CODE[code] ?? 'Something went wrong.')} (${message})`;
 }
 
@@ -79,5 +78,5 @@ export const refusalText = (code: string, message: string): string => refusalIn(
 export function errorText(e: unknown, fallback = 'Something went wrong.'): string {
   if (e instanceof ApiRequestError) return refusalText(e.code, e.message);
   if (!(e instanceof Error)) return t(fallback);
-  return language() !== 'en' && e.message in ar ? t(e.message) : e.message;
+  return translated(e.message) ? t(e.message) : e.message;
 }

@@ -37,12 +37,12 @@ export function AppearanceSection() {
       <fieldset class="choice">
         <legend>{t('Language')}</legend>
         <label class="check">
-          <input type="radio" name="language" checked={languageChoice() === 'auto'} onChange={() => setLanguageChoice('auto')} /> {t('The browser’s language')}
+          <input type="radio" name="language" checked={languageChoice() === 'auto'} onChange={() => void setLanguageChoice('auto')} /> {t('The browser’s language')}
         </label>
         <For each={LANGUAGES}>
           {(l) => (
             <label class="check" lang={l.code} dir={l.dir}>
-              <input type="radio" name="language" checked={languageChoice() === l.code} onChange={() => setLanguageChoice(l.code)} /> {l.name}
+              <input type="radio" name="language" checked={languageChoice() === l.code} onChange={() => void setLanguageChoice(l.code)} /> {l.name}
             </label>
           )}
         </For>
