@@ -19,6 +19,7 @@ import {
   MAX_INBOX_BYTES,
   MAX_INBOX_ITEMS,
   MAX_INBOX_ITEMS_PER_SENDER,
+  RING_MS,
   TYPING_INTERVAL_MS,
   type DeliveryFailure,
   type DeviceAddress,
@@ -148,8 +149,6 @@ export const MAX_QUEUED_FRAMES = 64;
 
 const VIEW = 1;
 const SEND = 2;
-/** How long a call rings on a device that connects after it started: the usual minute before a call counts as missed. */
-export const RING_MS = 60_000;
 /** Permission.CONNECT (protocol/permissions.ts): may join the channel's calls. */
 const CONNECT = 1 << 15;
 

@@ -32,6 +32,12 @@ export const MAX_INBOX_BYTES = 64 * 1024 * 1024;
 export const MAX_INBOX_ITEMS_PER_SENDER = 1_000;
 /** Most inbox items in flight to one socket before it acknowledges some: bounds what a non-reading device costs (R7). */
 export const INBOX_WINDOW = 500;
+/**
+ * How long a call rings: the hub rings a device that connects while a call started less than this
+ * ago, the client hands a ring to a screen that subscribes late for as long, and an unanswered 1:1
+ * call ends after it (the usual minute before a call counts as missed).
+ */
+export const RING_MS = 60_000;
 /** Most ids one `ack` may carry: one window. */
 export const MAX_ACK_IDS = INBOX_WINDOW;
 /** Typing indicators per channel per device: one per this many ms; the rest are refused. */

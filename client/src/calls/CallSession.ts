@@ -21,6 +21,7 @@ import { errorText, refusalText } from '../api/errorText';
 import { batch, createSignal, type Accessor } from 'solid-js';
 import type { CallMedia, CallParticipant, CallRosterFrame, CallSignalOut } from '../../../protocol/calls';
 import type { ServerFrame } from '../../../protocol/frames';
+import { RING_MS } from '../../../protocol/hub';
 import type { Engine } from '../e2ee/Engine';
 import { ReconnectingSocket } from '../ws/ReconnectingSocket';
 import { callIceServers } from '../api/calls';
@@ -51,8 +52,8 @@ async function userMedia(constraints: { audio: MediaTrackConstraints | false; vi
 
 /** How often each peer's statistics are read (speaking, traffic), ms. */
 const STATS_MS = 1000;
-/** A 1:1 call nobody answers ends after this, as the callee's devices stop ringing (durable-objects/UserHub.ts RING_MS). */
-export const UNANSWERED_MS = 60_000;
+/** A 1:1 call nobody answers ends after this, as the callee's devices stop ringing. */
+export const UNANSWERED_MS = RING_MS;
 /**
  * ICE candidates are sent in batches gathered over this long: each signal is a sealed pairwise
  * message (a ratchet step and a store write on both sides), and a browser gathers a dozen

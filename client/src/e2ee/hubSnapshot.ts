@@ -11,12 +11,9 @@
  * late is handed the calls still ringing (a CI run: the callee's page opened, the ring came
  * before its screen listened, and it never rang).
  */
-import type { HubServerFrame } from '../../../protocol/hub';
+import { RING_MS, type HubServerFrame } from '../../../protocol/hub';
 
 type RingFrame = Extract<HubServerFrame, { type: 'ring' }>;
-
-/** How long a ring is handed on: the hub's own RING_MS, after which a call counts as missed. */
-const RING_MS = 60_000;
 
 export class HubSnapshot {
   private frames: HubServerFrame[] = [];
