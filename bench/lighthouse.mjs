@@ -16,7 +16,7 @@
  * audited Chrome profile in DIR, so a second run with the same DIR (after `npm run build`) audits
  * the new client against the same history without writing it again; --only=chat and
  * --preset=mobile|desktop narrow what is audited; --trace writes each audit's trace next to its
- * report; --runs=N audits each preset N times and prints the medians. Prints its figures and writes bench/results/lighthouse.json; never part of `npm test`.
+ * report (with V8's CPU samples; --trace=plain without, --trace=hires at the high rate); --runs=N audits each preset N times and prints the medians. Prints its figures and writes bench/results/lighthouse.json; never part of `npm test`.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -37,7 +37,14 @@ const option = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.s
 const STATE = option('state');
 const ONLY = option('only');
 const PRESETS = [['mobile', undefined], ['desktop', desktopConfig]].filter(([p]) => !option('preset') || option('preset') === p);
-const TRACE = process.argv.includes('--trace');
+const TRACE = process.argv.some((a) => a === '--trace' || a.startsWith('--trace='));
+// What the trace records beside Lighthouse's own categories. V8's CPU samples name the functions
+// of each task, but they cost the page time of their own: the default rate nearly doubled one
+// build's TBT (900 → 1,640 ms) and made each fetch() look 3–5 ms long; the high-resolution rate
+// (--trace=hires) names the functions of a 20 ms task and costs more still. --trace=plain records
+// no samples: its tasks are as long as in an untraced run, to compare builds by.
+const SAMPLES = 'disabled-by-default-v8.cpu_profiler';
+const TRACE_CATEGORIES = { plain: null, samples: SAMPLES, hires: `${SAMPLES},${SAMPLES}.hires` }[option('trace') ?? 'samples'];
 // The same build's mobile score moves by 10 points and more from one run to the next on one
 // machine (bench/README.md), so a figure is the median of several runs.
 const RUNS = Math.max(1, Number(option('runs') ?? 1));
@@ -48,7 +55,7 @@ async function audit(name, url, port, check) {
   const out = [];
   for (const [preset, config] of PRESETS) for (let run = 1; run <= RUNS; run++) {
     // With --trace the trace carries V8's CPU samples too, so a long task can be traced to its functions.
-    const flags = { port, output: 'json', logLevel: 'error', onlyCategories: CATEGORIES, disableStorageReset: true, ...(TRACE ? { additionalTraceCategories: 'disabled-by-default-v8.cpu_profiler,disabled-by-default-v8.cpu_profiler.hires' } : {}) };
+    const flags = { port, output: 'json', logLevel: 'error', onlyCategories: CATEGORIES, disableStorageReset: true, ...(TRACE && TRACE_CATEGORIES ? { additionalTraceCategories: TRACE_CATEGORIES } : {}) };
     const result = await lighthouse(url, flags, config);
     const lhr = result.lhr;
     await check?.(lhr);

@@ -9,7 +9,7 @@
  * moves 10–15 points between this project's machines for the same client. Built with
  * `CHATALOT_SOURCEMAP=1 npm run build`, the functions are named by their source file and line.
  *
- *   node bench/longtasks.mjs bench/results/lighthouse-chat-screen-mobile.trace.json [--min=12.5] [--top=6]
+ *   node bench/longtasks.mjs bench/results/lighthouse-chat-screen-mobile.trace.json [--min=12.5] [--top=6] [--inclusive]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -21,6 +21,9 @@ if (!file) throw new Error('usage: node bench/longtasks.mjs TRACE.json [--min=12
 const option = (name, fallback) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const MIN_MS = option('min', 12.5);
 const TOP = option('top', 6);
+// --inclusive: also each of the app's own functions (client/src) by the time spent in it and
+// in what it called, so a component's whole render shows up and not only its leaf calls.
+const INCLUSIVE = process.argv.includes('--inclusive');
 
 const trace = JSON.parse(readFileSync(file, 'utf8'));
 const events = Array.isArray(trace) ? trace : trace.traceEvents;
@@ -96,5 +99,17 @@ for (const task of tasks) {
   const shown = [...kinds].sort((a, b) => b[1] - a[1]).slice(0, TOP).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(' · ');
   console.log(`${((task.ts - fcp) / 1000).toFixed(0).padStart(6)} ms after FCP  ${ms.toFixed(1).padStart(6)} ms  ${shown}`);
   for (const [key, n] of [...self].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`          ${(n * perSample).toFixed(1).padStart(6)} ms  ${key}`);
+  if (INCLUSIVE) {
+    const total = new Map();
+    for (const s of inside) {
+      const seen = new Set();
+      for (let n = nodes.get(s.id); n; n = nodes.get(n.parent)) {
+        const key = place(n.callFrame);
+        if (key.includes('client/src/') && !seen.has(key)) seen.add(key);
+      }
+      for (const key of seen) total.set(key, (total.get(key) ?? 0) + 1);
+    }
+    for (const [key, n] of [...total].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`        ⊃ ${(n * perSample).toFixed(1).padStart(6)} ms  ${key}`);
+  }
 }
 console.log(`${tasks.length} tasks over ${MIN_MS} ms; blocking time at 4× CPU ≈ ${Math.round(blocking)} ms (Lighthouse's simulation differs in detail)`);
