@@ -24,6 +24,8 @@ export const ERROR_STATUS = {
   method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,
+  /** One read of a batch answered more than a batch carries (POST /api/batch): read it on its own. */
+  too_large: 413,
   /** An upload past the account's storage quota, or a pending-count cap (scheduled messages). */
   quota_exceeded: 413,
   unsupported_media_type: 415,

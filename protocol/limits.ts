@@ -16,3 +16,10 @@ export const MAX_CIPHERTEXT_CHARS = Math.ceil((64 * 1024) / 3) * 4;
 
 /** Most envelopes a catch-up or history page returns at once: bounds one frame burst per request. */
 export const MAX_HISTORY_PAGE = 500;
+
+/** Most reads one `POST /api/batch` carries: what the chat screen asks for as it opens, with room. */
+export const MAX_BATCH_PATHS = 20;
+/** Largest answer of one read in a batch; a larger one is answered `too_large` and read on its own (a big export, say). */
+export const MAX_BATCH_ITEM_BYTES = 1024 * 1024;
+/** Largest answer of a whole batch: the reads past it are answered `too_large` like one past MAX_BATCH_ITEM_BYTES. */
+export const MAX_BATCH_BYTES = 4 * 1024 * 1024;

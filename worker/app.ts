@@ -40,6 +40,8 @@ import { routePath } from 'hono/route';
 import { configureLog, log } from './observability/log';
 import { metrics } from './observability/metrics';
 import { metricsRoutes } from './routes/metrics';
+import { batchHandler } from './routes/batch';
+import { noStore, requireAuth } from './middleware/auth';
 
 export interface AppEnv {
   Bindings: Env;
@@ -114,6 +116,7 @@ export function createApp(): Hono<AppEnv> {
   api.route('/link-preview', linkPreviewRoutes);
   api.route('/gifs', gifRoutes);
   api.route('/push', pushRoutes);
+  api.post('/batch', noStore, requireAuth, batchHandler(app));
   api.all('*', (c) => errorResponse('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`, 404));
   // Profile and community images load as plain <img> (no token), many on one screen: their own,
   // roomier bucket, ahead of the API's general one (and of its no-store: they are immutable).

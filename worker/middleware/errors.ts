@@ -19,8 +19,13 @@ const STORAGE_TO_API: Record<string, ErrorCode> = {
   migration_failed: 'storage_unavailable',
 };
 
+/** The body of every error answer: `{ error: { code, message } }`. */
+export function errorBody(code: ErrorCode | string, message: string): { error: { code: string; message: string } } {
+  return { error: { code, message } };
+}
+
 export function errorResponse(code: ErrorCode | string, message: string, status: number): Response {
-  return Response.json({ error: { code, message } }, { status });
+  return Response.json(errorBody(code, message), { status });
 }
 
 export function onError(err: Error, _c: Context): Response {

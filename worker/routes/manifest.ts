@@ -13,7 +13,8 @@ import * as linkPreview from '../../protocol/linkPreview';
 import * as reports from '../../protocol/reports';
 import * as push from '../../protocol/push';
 import * as webhooks from '../../protocol/webhooks';
-import { MAX_LEGAL_BODY_BYTES } from '../../protocol/limits';
+import * as http from '../../protocol/http';
+import { MAX_BATCH_BYTES, MAX_BATCH_ITEM_BYTES, MAX_BATCH_PATHS, MAX_LEGAL_BODY_BYTES } from '../../protocol/limits';
 
 /** Who may call a route: anyone, any signed-in user, or instance admins and the owner. */
 export type Access = 'public' | 'user' | 'admin';
@@ -35,6 +36,7 @@ export interface RouteSpec {
 
 export const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/api/health', access: 'public', tag: 'server', status: 200, summary: 'Whether the server and its database answer: {status, version, storage, uptimeSeconds}.' },
+  { method: 'POST', path: '/api/batch', access: 'user', tag: 'server', status: 200, body: http.BatchRequest, errors: ['too_large'], summary: `Up to ${MAX_BATCH_PATHS} GETs of the API in one request (the app's reads as a screen opens): {results: [{status, body}]} in the order asked, each read answered exactly as if sent alone with this request's headers (its own authentication, rate limit and authorization). Only JSON answers up to ${MAX_BATCH_ITEM_BYTES / 1024 / 1024} MiB travel in a batch; a read past that (or past ${MAX_BATCH_BYTES / 1024 / 1024} MiB for the whole batch) is answered 413 too_large, to be read on its own. /api/images and the batch itself cannot be read this way (400).` },
   { method: 'GET', path: '/api/openapi.json', access: 'public', tag: 'server', status: 200, summary: 'This document.' },
 
   { method: 'GET', path: '/api/auth/config', access: 'public', tag: 'auth', status: 200, summary: 'Registration mode, whether the instance still needs its first (owner) account, the instance’s name and icon, and the version of its terms a registration must accept (legalVersion).' },

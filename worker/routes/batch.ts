@@ -1,0 +1,74 @@
+/**
+ * `POST /api/batch`: several GETs of the API in one request. The chat screen opens with a dozen
+ * reads (communities, members, roles, emoji, blocks, warnings, announcements, devices…); sent
+ * one by one they took as many round trips over HTTP/1.1 and a `fetch()` call each on the page's
+ * main thread, 3–5 ms apiece on a phone-class CPU (bench:lighthouse).
+ *
+ * Each read is dispatched through the whole app as a GET carrying this request's own headers
+ * and connection, so it passes the same authentication, rate limit and authorization as if it
+ * had been sent alone, and answers the same status and body: a batch can do nothing its reads
+ * could not do one by one. Only JSON answers travel in a batch; a read that answers anything
+ * else, or more than MAX_BATCH_ITEM_BYTES (read while it streams), is `too_large`, for the
+ * client to read on its own.
+ */
+import type { Context, Hono } from 'hono';
+import type { AppEnv } from '../app';
+import { errorBody } from '../middleware/errors';
+import { jsonBody, readBodyCapped } from '../middleware/jsonBody';
+import { BatchRequest, type BatchResult } from '../../protocol/http';
+import { MAX_BATCH_BYTES, MAX_BATCH_ITEM_BYTES } from '../../protocol/limits';
+import { ApiError } from '../../protocol/errors';
+
+/** Paths a batch may not read: itself (no nesting) and the images, which are not JSON. */
+const NOT_BATCHED = /^\/api\/(batch|images)(\/|$)/;
+
+export function batchHandler(app: Hono<AppEnv>) {
+  return async (c: Context<AppEnv>) => {
+    const { paths } = await jsonBody(c, BatchRequest);
+    const origin = new URL(c.req.url).origin;
+    let budget = MAX_BATCH_BYTES;
+    const results = await Promise.all(
+      paths.map(async (path): Promise<BatchResult> => {
+        const url = new URL(path, origin);
+        if (url.origin !== origin || url.pathname !== path.split('?')[0] || NOT_BATCHED.test(url.pathname)) {
+          return { status: 400, body: errorBody('bad_request', `${path.slice(0, 100)} cannot be read in a batch`) };
+        }
+        const res = await app.fetch(subRequest(c, url), c.env, executionContext(c));
+        if (res.status === 204 || !res.body) return { status: res.status, body: null };
+        if (!/^application\/json\s*(;|$)/i.test(res.headers.get('Content-Type') ?? '')) return tooLarge(res);
+        let bytes: Uint8Array;
+        try {
+          bytes = await readBodyCapped(res, Math.min(MAX_BATCH_ITEM_BYTES, budget), 'answer');
+        } catch (e) {
+          if (e instanceof ApiError) return tooLarge(res);
+          throw e;
+        }
+        budget -= bytes.byteLength;
+        return { status: res.status, body: JSON.parse(new TextDecoder().decode(bytes)) };
+      }),
+    );
+    return c.json({ results });
+  };
+}
+
+/** The read as a GET of its own: this request's headers (the token, the proxy headers) and connection. */
+function subRequest(c: Context<AppEnv>, url: URL): Request {
+  const headers = new Headers(c.req.raw.headers);
+  for (const h of ['Content-Type', 'Content-Length', 'Transfer-Encoding']) headers.delete(h);
+  // The connection's address (workerd's `cf.clientIp`) goes with it, so the rate limit and the
+  // audit log see the same client.
+  return new Request(url, { method: 'GET', headers, cf: (c.req.raw as Request & { cf?: RequestInitCfProperties }).cf } as RequestInit);
+}
+
+function executionContext(c: Context<AppEnv>) {
+  try {
+    return c.executionCtx;
+  } catch {
+    return undefined; // app.request() in unit tests has none
+  }
+}
+
+function tooLarge(res: Response): BatchResult {
+  void res.body?.cancel().catch(() => undefined);
+  return { status: 413, body: errorBody('too_large', 'this answer is not sent in a batch: read it on its own') };
+}
