@@ -276,6 +276,10 @@ export function MessagePane(props: {
     placing = false;
     if (!list || positioned || messages.length === 0) return;
     positioned = true;
+    // The first window is short (ChannelSession's FIRST_WINDOW): an unread message held further
+    // back, within a page, widens it first, so the conversation still opens on it.
+    const read = readFloor();
+    if (firstUnread() === NOT_LOADED && read !== undefined && read !== null) props.session?.showFirstUnread(read + 1);
     const unread = firstUnread();
     const row = unread !== null ? rowOf(unread) : null;
     if (row) row.scrollIntoView({ block: 'start' });

@@ -182,8 +182,17 @@ const HOLD_MS = 250;
 const SEEN_EVERY_BYTES = 512 * 1024;
 /** What an envelope frame adds to its ciphertext (ids, seq, kind, mentions), for that count. */
 const FRAME_OVERHEAD_BYTES = 256;
-/** Messages the view shows at first, and how many more each scroll back adds; also the first page asked for (what the screen shows first). */
+/** How many more messages each scroll back shows; also the first page asked of the server. */
 const WINDOW = 50;
+/**
+ * Messages an opened conversation draws at first: more than a phone's screen holds. Each row
+ * costs about 0.8 ms of main thread to draw and lay out on this project's machines (3 ms at
+ * Lighthouse's 4× phone slowdown), and 50 at once made the opening's longest task 78 ms
+ * (bench:lighthouse). A screen taller than these rows is filled from the rest of the page once
+ * the conversation has caught up (the list's top in view shows more), and an unread message
+ * further back, within a page, widens the window to it (`showFirstUnread`).
+ */
+const FIRST_WINDOW = 20;
 
 const newClientMsgId = () => toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
 /** Cache writes still in flight per channel, so a session opened right after another closed reads them. */
@@ -214,7 +223,7 @@ export class ChannelSession {
   private processedSeq = 0;
   private seenTimer: ReturnType<typeof setTimeout> | undefined;
   /** How many of the newest messages the view shows. */
-  private readonly windowSignal = createSignal(WINDOW);
+  private readonly windowSignal = createSignal(FIRST_WINDOW);
   /** Whether the server may hold envelopes older than the oldest one here. */
   private readonly olderSignal = createSignal(true);
   private readonly loadingOlderSignal = createSignal(false);
@@ -1076,7 +1085,7 @@ export class ChannelSession {
 
   /** Back at the newest messages after scrolling far back: draw only the first window again. */
   trimWindow(): void {
-    if (this.windowSignal[0]() > WINDOW * 4) this.windowSignal[1](WINDOW);
+    if (this.windowSignal[0]() > WINDOW * 4) this.windowSignal[1](FIRST_WINDOW);
   }
 
   /** The message `seq` as the list shows it, when it is held here (a search result to jump to). */
@@ -1084,10 +1093,23 @@ export class ChannelSession {
     return this.fullView().find((m) => m.seq === seq);
   }
 
-  /** Widens the view so it includes the message `seq` (when it is held here), e.g. to jump to the first unread. */
-  showFrom(seq: number): void {
+  /**
+   * On opening: widens the first window to the first unread message `seq` when it is among the
+   * newest WINDOW held, so the conversation opens on it; further back, the list offers a jump.
+   */
+  showFirstUnread(seq: number): void {
+    if (this.newerThan(seq) <= WINDOW) this.showFrom(seq);
+  }
+
+  private newerThan(seq: number): number {
     let newer = 0;
     for (const r of this.recordsSignal[0]().values()) if ((r.kind === 'message' || r.kind === 'webhook') && r.seq >= seq) newer++;
+    return newer;
+  }
+
+  /** Widens the view so it includes the message `seq` (when it is held here), e.g. to jump to the first unread. */
+  showFrom(seq: number): void {
+    const newer = this.newerThan(seq);
     if (newer + 5 > this.windowSignal[0]()) this.windowSignal[1](newer + 5);
   }
 
