@@ -2,7 +2,7 @@
  * A conversation's own notification setting, in its header (issue #17 item 1): its level (or the
  * community's / the default), and muting it for a while.
  */
-import { For } from 'solid-js';
+import { createSignal, For, Show } from 'solid-js';
 import { msg, t } from '../i18n';
 import { LEVELS, levelOf, muteConversation, notificationPrefs, setConversationLevel, type Level } from '../notifications/prefs';
 import { LEVEL_LABELS } from '../routes/settings/NotificationsSection';
@@ -18,9 +18,13 @@ const MUTES = [
 export function ConversationNotifications(props: { channelId: string; communityId: string | null; title: string }) {
   const muted = () => (notificationPrefs().mutedUntil[props.channelId] ?? 0) > Date.now();
   const inherited = () => levelOf({ ...notificationPrefs(), conversations: {} }, props.channelId, props.communityId);
+  // The menu's two lists are made when it is first opened: every conversation's header carries
+  // it closed, and its options were part of the chat screen's first render (bench:lighthouse).
+  const [opened, setOpened] = createSignal(false);
   return (
-    <details class="notify-menu">
+    <details class="notify-menu" onToggle={(e) => e.currentTarget.open && setOpened(true)}>
       <summary>{muted() ? t('Muted') : t('Notifications')}</summary>
+      <Show when={opened()}>
       <div class="notify-menu-body">
         <label>
           {t('Notifications for {title}', { title: props.title })}
@@ -39,6 +43,7 @@ export function ConversationNotifications(props: { channelId: string; communityI
           </select>
         </label>
       </div>
+      </Show>
     </details>
   );
 }

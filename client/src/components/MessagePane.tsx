@@ -28,6 +28,7 @@ import { DecryptionNotice, explainFailure } from './messages/DecryptionNotice';
 import type { ChannelSession, ViewMessage } from '../stores/ChannelSession';
 import { LockIcon } from './LockIcon';
 import { Icon } from './Icon';
+import { Later } from './Later';
 import { Attachments, isImage } from './messages/Attachments';
 import { Lightbox } from './messages/Lightbox';
 import { EditHistory, type EditHistoryOf } from './messages/EditHistory';
@@ -1167,6 +1168,8 @@ export function MessagePane(props: {
           {editing() ? t('Save') : uploading() ? t('Uploading…') : t('Send')}
         </button>
       </form>
+      {/* The closed dialogs and panels are made a task after the pane, as the chat screen's are (Later.tsx). */}
+      <Later>
       <Lightbox images={images()} current={viewing()} onChange={setViewing} />
       <EditHistory of={historyOf()} onClose={() => setHistoryOf(null)} />
       <ReportDialog
@@ -1211,6 +1214,7 @@ export function MessagePane(props: {
         onSchedule={schedule}
       />
       <PollComposer open={makingPoll()} onClose={() => setMakingPoll(false)} onSend={(poll) => (props.session?.enqueue('message', { v: 1, poll }), setMakingPoll(false))} />
+      </Later>
     </section>
   );
 }

@@ -890,7 +890,11 @@ export class ChannelSession {
   threads(): ThreadView[] {
     const byRoot = new Map<number, ThreadView>();
     const all = this.fullView();
-    const bySeq = new Map(all.filter((m) => m.seq !== null).map((m) => [m.seq!, m]));
+    // Most conversations hold no reply at all: then there is no map of every message to build.
+    const roots = new Set<number>();
+    for (const m of all) if (m.replyTo?.seq !== undefined && !m.deleted) roots.add(m.replyTo.seq);
+    if (roots.size === 0) return [];
+    const bySeq = new Map(all.filter((m) => m.seq !== null && roots.has(m.seq)).map((m) => [m.seq!, m]));
     for (const m of all) {
       const root = m.replyTo?.seq;
       if (root === undefined || m.deleted) continue;
