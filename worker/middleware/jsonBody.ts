@@ -14,7 +14,7 @@ import { MAX_JSON_BODY_BYTES } from '../../protocol/limits';
  * before reading, and a chunked body (no length) is counted chunk by chunk (SECURITY-TESTS D1).
  * Every route that reads a body reads it through here; none calls `arrayBuffer()` or `text()`.
  */
-export async function readBodyCapped(req: Pick<Request, 'headers' | 'body'>, limit: number, what = 'request body'): Promise<Uint8Array<ArrayBuffer>> {
+export async function readBodyCapped(req: Request, limit: number, what = 'request body'): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(req.headers.get('Content-Length') ?? NaN);
   if (declared > limit) throw new ApiError('payload_too_large', `${what} exceeds ${limit} bytes`);
   if (!req.body) return new Uint8Array(0);
