@@ -17,8 +17,7 @@ let channelUrl: string;
 
 const pinnedList = (page: Page) => page.getByRole('region', { name: 'Pinned messages' });
 
-/** Whether a message row lies wholly inside the scrolled list's visible area. */
-/** Whether the message's row is drawn and inside the list's visible area (a row scrolled out of the drawn window is not). */
+/** Whether a message row is drawn and lies wholly inside the scrolled list's visible area (a row out of the drawn window is not). */
 const inView = async (page: Page, text: string) =>
   (await messageWith(page, text).count()) > 0 &&
   messageWith(page, text).evaluate((li) => {

@@ -161,10 +161,9 @@ async function send(path: string, options: RequestOptions): Promise<Response> {
 /**
  * GETs of JSON asked for in one task go to the server together, as one `POST /api/batch`, when
  * there are several. Opening the chat asks for a dozen lists at once (communities, members,
- * roles, emoji, blocks, warnings, announcements, devices…): one request instead of a dozen round
- * trips over HTTP/1.1, and one `fetch()` call instead of a dozen on the main thread, where each
- * cost a phone-class CPU 3–5 ms with the browser's network instrumentation on (bench:lighthouse).
- * The server answers each read exactly as it would alone, so callers see no difference: a batch
+ * roles, emoji, blocks, warnings, announcements, devices…): one request instead of a dozen, which
+ * over HTTP/1.1 (a browser runs six at a time to one host) took several round trips, each slow on
+ * a phone's network. The server answers each read exactly as it would alone, so callers see no difference: a batch
  * refused as a whole (an expired token: 401) gives each read that answer, which then refreshes
  * and retries as it would alone, and a read too large for a batch is read on its own.
  */

@@ -186,7 +186,7 @@ const FRAME_OVERHEAD_BYTES = 256;
 const WINDOW = 50;
 /**
  * Messages an opened conversation draws at first: more than a phone's screen holds. Each row
- * costs about 0.8 ms of main thread to draw and lay out on this project's machines (3 ms at
+ * costs about 1 ms of main thread to draw, lay out and place on this project's machines (4 ms at
  * Lighthouse's 4× phone slowdown), and 50 at once made the opening's longest task 78 ms
  * (bench:lighthouse). A screen taller than these rows is filled from the rest of the page once
  * the conversation has caught up (the list's top in view shows more), and an unread message
