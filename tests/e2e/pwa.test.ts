@@ -72,6 +72,12 @@ describe('PWA', () => {
     expect(cached.some((u) => u.startsWith('/assets/'))).toBe(true);
     expect(cached.filter((u) => u.startsWith('/api/') || u.startsWith('/ws/'))).toEqual([]);
 
+    // A tab opened on another file of the origin (the icon) is not kept as the app's shell.
+    const icon = await page.context().newPage();
+    await icon.goto(`${server.url}/icon.svg`);
+    await expect.poll(() => icon.evaluate(() => document.documentElement.localName)).toBe('svg');
+    await icon.close();
+
     await page.context().setOffline(true);
     pages.problems.length = 0; // the app's own failed /api calls while offline are expected here
     await page.reload();

@@ -177,7 +177,9 @@ async function remember(request: Request, response: Response): Promise<void> {
 async function networkFirst(request: Request): Promise<Response> {
   try {
     const response = await fetch(request);
-    await remember(new Request('/index.html'), response);
+    // Only the app's own page is the shell: a tab opened on /icon.svg (or any other file of the
+    // origin) was kept as /index.html, and the app then opened offline as that picture.
+    if (/^text\/html\s*(;|$)/i.test(response.headers.get('Content-Type') ?? '')) await remember(new Request('/index.html'), response);
     return response;
   } catch {
     const cached = (await caches.match('/index.html')) ?? (await caches.match('/'));
