@@ -207,8 +207,23 @@ async function sendBatch(group: NonNullable<typeof gathering>): Promise<void> {
     const r: BatchResult | undefined = results?.[k];
     const tooLarge = r?.status === 413 && (r.body as { error?: { code?: string } } | null)?.error?.code === 'too_large';
     if (!r || tooLarge) g.settle(send(g.path, {}));
-    else g.settle(Promise.resolve(r.status === 204 ? new Response(null, { status: 204 }) : Response.json(r.body, { status: r.status })));
+    else g.settle(Promise.resolve(answered(r)));
   });
+}
+
+/**
+ * A batched read's answer as a `Response`. A successful body is already parsed (it came inside
+ * the batch's JSON): it is handed to `api()` as it is rather than written out and parsed again,
+ * which for the chat's long lists was a stringify and a parse on the start-up path.
+ */
+const parsedBodies = new WeakMap<Response, unknown>();
+
+function answered(r: BatchResult): Response {
+  if (r.status === 204) return new Response(null, { status: 204 });
+  if (r.status < 200 || r.status > 299) return Response.json(r.body, { status: r.status });
+  const res = new Response(null, { status: r.status });
+  parsedBodies.set(res, r.body);
+  return res;
 }
 
 /** Whether a call may travel in a batch: a signed-in GET of JSON with nothing of its own to send. */
@@ -239,6 +254,7 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
   const res = await sendAuthed(path, options, true);
   if (res.status === 204) return undefined as T;
   if (!res.ok) throw await failure(res);
+  if (parsedBodies.has(res)) return parsedBodies.get(res) as T;
   return (await res.json().catch(() => null)) as T;
 }
 
