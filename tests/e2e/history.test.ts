@@ -3,7 +3,9 @@
  * messages arrived opens the channel and gets the newest page only (the oldest are not in the
  * page), sees the "Jump to first unread" button, jumps back to the first message they had not
  * read with the "new" line right above it, and scrolling back to the top loads the rest; every
- * message appears exactly once, in order. A message forwarded to a DM arrives quoted, with its author.
+ * message appears exactly once, in order. Opened again from the device's cache, its first rows
+ * are drawn a few at a time without moving anything on screen. A message forwarded to a DM
+ * arrives quoted, with its author.
  */
 import { describe, expect, it } from 'vitest';
 import { browserSuite, communityOfTwo, log, messageWith, send, acceptDmRequest } from './helpers';
@@ -65,9 +67,25 @@ describe('history', () => {
     await again.getByLabel('Username').fill('alice');
     await again.getByRole('button', { name: 'Start conversation' }).click();
     await expect.poll(() => again.locator('#composer-input').isEnabled(), { timeout: 20_000 }).toBe(true);
+    // Opened again from this device's cache (a new page: a new session), the conversation's
+    // first rows are drawn a few at a time; nothing on screen moves while they are, and it ends
+    // on the newest message with at least the first window drawn.
+    await again.addInitScript(() => {
+      const w = window as unknown as { shifts: number };
+      w.shifts = 0;
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries() as (PerformanceEntry & { value: number; hadRecentInput: boolean })[]) if (!e.hadRecentInput) w.shifts += e.value;
+      }).observe({ type: 'layout-shift', buffered: true });
+    });
     await again.goto(channelUrl);
+    await again.reload();
     const source = messageWith(again, `Away message ${COUNT} of ${COUNT}`);
     await expect.poll(() => source.count(), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => log(again).locator('li.message').count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(20);
+    await expect
+      .poll(() => again.locator('ol.messages').evaluate((list) => list.scrollHeight - list.scrollTop - list.clientHeight), { timeout: 20_000 })
+      .toBeLessThan(2);
+    expect(await again.evaluate(() => (window as unknown as { shifts: number }).shifts)).toBe(0);
     await source.getByRole('button', { name: 'Forward' }).click();
     await source.getByLabel('Forward to').selectOption({ label: 'alice' });
     await source.locator('form.forward-form').getByRole('button', { name: 'Forward' }).click();

@@ -3,7 +3,8 @@
  * grouping under one name and avatar, day separators, the action toolbar that appears on hover
  * and on keyboard focus instead of permanent links, the "New messages" line only for what came
  * while the conversation was out of view, Up to edit the last message, Escape to cancel, the
- * Ctrl+K quick switcher, Alt+Up/Down between conversations and the `?` shortcuts dialog.
+ * Ctrl+K quick switcher, Alt+Up/Down between conversations and the `?` shortcuts dialog. A
+ * conversation shorter than the list sits at the list's bottom, as in other chat apps.
  */
 import { describe, expect, it } from 'vitest';
 import type { Locator } from 'playwright-core';
@@ -38,6 +39,17 @@ describe('message list and keyboard', () => {
     // The continued rows still name their sender to a screen reader.
     expect(await messageWith(alice, 'second of three').locator('.sender').textContent()).toBe('alice');
     expect(await alice.getByTestId('day-divider').allTextContents()).toEqual(['Today']);
+    // A conversation shorter than the list sits at its bottom, by the composer.
+    const gapBelow = () =>
+      alice.locator('ol.messages').evaluate((list) => {
+        const rows = list.querySelectorAll('li.message');
+        const last = rows[rows.length - 1]!.getBoundingClientRect().bottom;
+        return { below: list.getBoundingClientRect().bottom - last, above: rows[0]!.getBoundingClientRect().top - list.getBoundingClientRect().top, overflows: list.scrollHeight > list.clientHeight };
+      });
+    const short = await gapBelow();
+    expect(short.overflows).toBe(false);
+    expect(short.below).toBeLessThan(40); // the list's padding
+    expect(short.above).toBeGreaterThan(100);
 
     // The toolbar: hidden at rest, shown on hover, and on keyboard focus.
     await alice.mouse.move(0, 0);

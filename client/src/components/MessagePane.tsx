@@ -338,7 +338,9 @@ export function MessagePane(props: {
   createEffect(() => {
     const s = props.session;
     const top = sentinel();
-    if (!s || !top || !s.ready() || typeof IntersectionObserver === 'undefined') return;
+    // Not while the first window is still being drawn a few rows a task: its top is in view
+    // between those tasks, and asking then drew a whole page of older rows in one task.
+    if (!s || !top || !s.ready() || s.opening() || typeof IntersectionObserver === 'undefined') return;
     // The entry says where the top was when the frame was drawn; the list may have been scrolled
     // to its newest rows since (positioning runs in a microtask), so it is measured again here.
     const nearTop = () => top.getBoundingClientRect().bottom > list.getBoundingClientRect().top - 200;

@@ -32,6 +32,7 @@ import { forgetMedia } from '../files/transfer';
 import { toBase64Url } from '../e2ee/base64';
 import type { Db } from './idb';
 import { ReconnectingSocket } from '../ws/ReconnectingSocket';
+import { nextTask } from '../api/taskSlot';
 import { docsOf, searchableText, searchIndex } from '../search/searchStore';
 
 /** One envelope as this device understood it (what the cache holds). */
@@ -193,6 +194,13 @@ const WINDOW = 50;
  * further back, within a page, widens the window to it (`showFirstUnread`).
  */
 const FIRST_WINDOW = 20;
+/**
+ * The first window is drawn this many rows a task, newest first: the rows of a phone's screen in
+ * the task that reads the cache, the rest in the tasks after it. At Lighthouse's 4× phone
+ * slowdown 20 rows in one task held the main thread about 250 ms (its longest task,
+ * bench:lighthouse); a task under 50 ms there blocks nothing.
+ */
+const FIRST_STEP = 5;
 
 const newClientMsgId = () => toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
 /** Cache writes still in flight per channel, so a session opened right after another closed reads them. */
@@ -223,7 +231,9 @@ export class ChannelSession {
   private processedSeq = 0;
   private seenTimer: ReturnType<typeof setTimeout> | undefined;
   /** How many of the newest messages the view shows. */
-  private readonly windowSignal = createSignal(FIRST_WINDOW);
+  private readonly windowSignal = createSignal(FIRST_STEP);
+  /** True while the first window is still being drawn a step at a time (`widenFirstWindow`). */
+  private readonly openingSignal = createSignal(true);
   /** Whether the server may hold envelopes older than the oldest one here. */
   private readonly olderSignal = createSignal(true);
   private readonly loadingOlderSignal = createSignal(false);
@@ -263,7 +273,8 @@ export class ChannelSession {
     private readonly engine: Engine,
     private readonly db: Db,
   ) {
-    this.loaded = this.loadCache();
+    // The cache's rows are drawn in the task that reads them, FIRST_STEP of them; the rest follow.
+    this.loaded = this.loadCache().finally(() => this.widenFirstWindow());
     this.socket = new ReconnectingSocket(`/ws/channels/${encodeURIComponent(channelId)}`, {
       open: () => {
         this.readySignal[1](false);
@@ -286,9 +297,11 @@ export class ChannelSession {
   readonly sendError = () => this.sendErrorSignal[0]();
   /** Messages with a seq above this arrived live, after this session first caught up (null until then). */
   readonly liveFrom = () => this.liveFromSignal[0]();
+  /** True until the opened conversation's first window is drawn whole (the list waits for it before asking for older messages). */
+  readonly opening = () => this.openingSignal[0]();
 
   /** True while more history can be shown by scrolling back (held here or on the server). */
-  readonly hasOlder = () => this.olderSignal[0]() || this.messageCount() > this.windowSignal[0]();
+  readonly hasOlder = () => this.olderSignal[0]() || this.messageCount() > Math.max(this.windowSignal[0](), this.openingSignal[0]() ? FIRST_WINDOW : 0);
   readonly loadingOlder = () => this.loadingOlderSignal[0]();
 
   /** Shows older messages: more of what is held here, else the next page from the server. */
@@ -339,6 +352,17 @@ export class ChannelSession {
     if (cached.length > 0 && cached[0]!.seq <= 1) this.olderSignal[1](false);
     this.setRecords(map);
     this.expireDue();
+  }
+
+  /** Draws the rest of the first window FIRST_STEP rows a task; a window already wider (scrolled back, a first unread) is kept. */
+  private widenFirstWindow(): void {
+    const step = () => {
+      const shown = this.windowSignal[0]();
+      if (shown >= FIRST_WINDOW) return void this.openingSignal[1](false);
+      this.windowSignal[1](Math.min(FIRST_WINDOW, shown + FIRST_STEP));
+      nextTask(step);
+    };
+    nextTask(step);
   }
 
   /** Shows a record now and caches it with the other records of this turn in one transaction. */
