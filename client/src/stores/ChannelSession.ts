@@ -1111,11 +1111,6 @@ export class ChannelSession {
     return [...this.readersSignal[0]()].filter(([userId, read]) => userId !== me && read >= seq).map(([userId]) => userId);
   }
 
-  /** Back at the newest messages after scrolling far back: draw only the first window again. */
-  trimWindow(): void {
-    if (this.windowSignal[0]() > WINDOW * 4) this.windowSignal[1](FIRST_WINDOW);
-  }
-
   /** The message `seq` as the list shows it, when it is held here (a search result to jump to). */
   message(seq: number): ViewMessage | undefined {
     return this.fullView().find((m) => m.seq === seq);
