@@ -86,6 +86,9 @@ describe('history', () => {
       .poll(() => again.locator('ol.messages').evaluate((list) => list.scrollHeight - list.scrollTop - list.clientHeight), { timeout: 20_000 })
       .toBeLessThan(2);
     expect(await again.evaluate(() => (window as unknown as { shifts: number }).shifts)).toBe(0);
+    // The first row drawn is grouped by the message above it, drawn or not: it continues Alice's
+    // run of messages rather than starting one that older rows drawn later would end.
+    expect(await log(again).locator('li.message').first().getAttribute('class')).toMatch(/\bcontinued\b/);
     await source.getByRole('button', { name: 'Forward' }).click();
     await source.getByLabel('Forward to').selectOption({ label: 'alice' });
     await source.locator('form.forward-form').getByRole('button', { name: 'Forward' }).click();

@@ -685,7 +685,9 @@ export function MessagePane(props: {
       </Show>
       <div class="messages-log" role="log" aria-label={t('Messages in {title}', { title: props.title })} aria-live="polite">
       <ol class="messages" ref={list} tabIndex={0} aria-label={t('Messages in {title}', { title: props.title })} onScroll={onScroll}>
-        <Show when={props.session?.hasOlder()}>
+        {/* Not while the first rows are drawn a few a task: it would sit above the first ones
+            and move as the rest arrive. */}
+        <Show when={props.session?.hasOlder() && !props.session.opening()}>
           <li class="older" ref={setSentinel}>
             <button type="button" class="link-button" disabled={props.session?.loadingOlder()} onClick={() => props.session?.loadOlder()}>
               {props.session?.loadingOlder() ? t('Loading older messages…') : t('Show older messages')}
@@ -694,7 +696,8 @@ export function MessagePane(props: {
         </Show>
         <For each={messages} fallback={<li class="empty">{t('No messages yet. Say hello — only the people in this conversation can read it.')}</li>}>
           {(m, i) => {
-            const prev = () => messages[i() - 1];
+            // The first row's predecessor is the message above the window, drawn or not.
+            const prev = () => (i() === 0 ? props.session?.beforeWindow() : messages[i() - 1]);
             const newDay = () => startsDay(prev(), m);
             const groupStart = () => startsGroup(prev(), m);
             return (

@@ -301,7 +301,7 @@ export class ChannelSession {
   readonly opening = () => this.openingSignal[0]();
 
   /** True while more history can be shown by scrolling back (held here or on the server). */
-  readonly hasOlder = () => this.olderSignal[0]() || this.messageCount() > Math.max(this.windowSignal[0](), this.openingSignal[0]() ? FIRST_WINDOW : 0);
+  readonly hasOlder = () => this.olderSignal[0]() || this.messageCount() > this.windowSignal[0]();
   readonly loadingOlder = () => this.loadingOlderSignal[0]();
 
   /** Shows older messages: more of what is held here, else the next page from the server. */
@@ -890,6 +890,16 @@ export class ChannelSession {
     const out = this.fullView();
     const shown = this.windowSignal[0]();
     return out.length > shown ? out.slice(out.length - shown) : out;
+  }
+
+  /**
+   * The message just above the drawn window: the window's first row is grouped under a name and a
+   * day by it, as it will be once older rows are drawn (so drawing them moves nothing on screen).
+   */
+  beforeWindow(): ViewMessage | undefined {
+    const out = this.fullView();
+    const shown = this.windowSignal[0]();
+    return out.length > shown ? out[out.length - shown - 1] : undefined;
   }
 
   /** Everyone who wrote a message held here (without building the view). */
