@@ -51,12 +51,21 @@ const RUNS = Math.max(1, Number(option('runs') ?? 1));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 /** Runs both presets on `url` in the Chrome on `port`; returns the figures. */
-async function audit(name, url, port, check) {
+/**
+ * Runs both presets on `url`, each run in a browser of its own from `open()` (killed after it);
+ * returns the figures. A browser kept between runs began each one with the previous run's chat
+ * page in its renderer: its in-memory compiled code made some runs faster than any fresh tab, and
+ * its garbage made others slower (Lighthouse's debugger, enabled as tracing starts, then walked
+ * the whole heap in one task: up to 136 ms before the first paint, counted past it by the
+ * simulation). A new browser on the same profile is what a returning user opens.
+ */
+async function audit(name, url, open, check) {
   const out = [];
   for (const [preset, config] of PRESETS) for (let run = 1; run <= RUNS; run++) {
     // With --trace the trace carries V8's CPU samples too, so a long task can be traced to its functions.
-    const flags = { port, output: 'json', logLevel: 'error', onlyCategories: CATEGORIES, disableStorageReset: true, ...(TRACE && TRACE_CATEGORIES ? { additionalTraceCategories: TRACE_CATEGORIES } : {}) };
-    const result = await lighthouse(url, flags, config);
+    const browser = await open();
+    const flags = { port: browser.port, output: 'json', logLevel: 'error', onlyCategories: CATEGORIES, disableStorageReset: true, ...(TRACE && TRACE_CATEGORIES ? { additionalTraceCategories: TRACE_CATEGORIES } : {}) };
+    const result = await lighthouse(url, flags, config).finally(() => browser.kill());
     const lhr = result.lhr;
     await check?.(lhr);
     // The whole report, for the diagnostics (long tasks, boot-up time, main-thread breakdown).
@@ -102,11 +111,11 @@ const server = await startChatalot({
 });
 const profile = STATE ? join(STATE, 'profile') : mkdtempSync(join(tmpdir(), 'chatalot-lh-'));
 mkdirSync(profile, { recursive: true });
-const chrome = await chromeLauncher.launch({
-  chromePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  userDataDir: profile,
-  chromeFlags: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-});
+const chromeFlags = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
+const chromePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** The audited profile's browser: the signed-in user's, started afresh for each run. */
+const returning = () => chromeLauncher.launch({ chromePath, userDataDir: profile, chromeFlags });
+let chrome = await returning();
 const results = [];
 try {
   console.log(`lighthouse ${require('lighthouse/package.json').version} on ${server.url}`);
@@ -114,18 +123,16 @@ try {
   const channelUrl = saved?.channelUrl ?? (await seed(cdp.contexts()[0]));
   if (saved) await signedIn(cdp.contexts()[0], channelUrl);
   if (STATE && !saved) writeFileSync(stateFile, JSON.stringify({ port: new URL(server.url).port, channelUrl, messages: MESSAGES }));
+  await cdp.close();
+  await chrome.kill();
+  chrome = null;
 
   if (ONLY !== 'chat') {
-    // The sign-in screen: a fresh profile would be reset by Lighthouse anyway; sign out first.
-    const visitor = await chromeLauncher.launch({ chromePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', chromeFlags: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-    try {
-      results.push(...(await audit('sign-in screen', `${server.url}/`, visitor.port)));
-    } finally {
-      await visitor.kill();
-    }
+    // The sign-in screen, in a fresh profile each run (Lighthouse would reset its storage anyway).
+    results.push(...(await audit('sign-in screen', `${server.url}/`, () => chromeLauncher.launch({ chromePath, chromeFlags }))));
   }
   results.push(
-    ...(await audit(`chat screen, ${MESSAGES} messages`, channelUrl, chrome.port, async (lhr) => {
+    ...(await audit(`chat screen, ${MESSAGES} messages`, channelUrl, returning, async (lhr) => {
       const shot = lhr.audits['final-screenshot']?.details?.data;
       const dom = lhr.audits['dom-size-insight']?.details?.debugData?.totalElements ?? lhr.audits['dom-size']?.details?.items?.[0]?.value;
       if (!lhr.finalDisplayedUrl.includes('#/c/')) throw new Error(`Lighthouse ended on ${lhr.finalDisplayedUrl}, not the channel`);
@@ -134,11 +141,10 @@ try {
       if (typeof dom !== 'number' || dom < 300) throw new Error(`the audited page has only ${dom} elements: not the chat screen with its messages`);
     })),
   );
-  await cdp.close();
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   writeFileSync(new URL('./results/lighthouse.json', import.meta.url), JSON.stringify({ at: new Date().toISOString(), messages: MESSAGES, results }, null, 2));
 } finally {
-  await chrome.kill();
+  await chrome?.kill();
   if (!STATE) rmSync(profile, { recursive: true, force: true });
   killAll();
 }
