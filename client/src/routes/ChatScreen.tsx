@@ -906,6 +906,9 @@ export default function ChatScreen() {
           <div class="conversation" data-typing={typingNames().join(', ')} onInput={(e) => (e.target as HTMLElement).id === 'composer-input' && onComposing()}>
             <KeyChangeBanner engine={engine()} trust={trust()} userIds={otherMemberIds()} nameOf={nameOf} />
             <div class="conversation-body">
+              {/* The pane is drawn a task after the screen around it: together they were the
+                  opening's longest task at a phone's speed (bench:lighthouse). */}
+              <Later>
               <MessagePane
                 title={title()}
                 notify={channelId() ? { channelId: channelId()!, communityId: communityId() ?? null } : undefined}
@@ -930,6 +933,7 @@ export default function ChatScreen() {
                 onRestore={requestRestore}
                 {...paneExtras()}
               />
+              </Later>
               <Show when={showMembers()}>
                 <div class="member-panel" id="member-panel">
                   <MemberList
