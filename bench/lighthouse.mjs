@@ -9,7 +9,8 @@
  *    are written through the UI by a second account, so they are real end-to-end encrypted
  *    envelopes; the audited account signs in in the same Chrome profile Lighthouse then uses
  *    (its storage is kept: `disableStorageReset`), so the page Lighthouse loads is the chat with
- *    its keys and decrypted history cache, as for a returning user.
+ *    its keys and decrypted history cache, as for a returning user. Each run starts that profile
+ *    in a browser of its own (see `audit`).
  *
  * Lighthouse lives in bench/package.json (`npm install --prefix bench`), never in the product's
  * dependencies. Options: --messages=1000; --state=DIR keeps the server's data, its port and the
