@@ -195,9 +195,9 @@ const WINDOW = 50;
  */
 const FIRST_WINDOW = 20;
 /**
- * The first window is drawn this many rows a task, newest first: the rows of a phone's screen in
- * the task that reads the cache, the rest in the tasks after it. At Lighthouse's 4× phone
- * slowdown 20 rows in one task held the main thread about 250 ms (its longest task,
+ * The first window is drawn this many rows a task, newest first: the newest rows in the task that
+ * reads the cache, the rest a step a task after it (a few milliseconds each). At Lighthouse's 4×
+ * phone slowdown 20 rows in one task held the main thread about 250 ms (its longest task,
  * bench:lighthouse); a task under 50 ms there blocks nothing.
  */
 const FIRST_STEP = 5;
