@@ -51,7 +51,6 @@ const TRACE_CATEGORIES = { plain: null, samples: SAMPLES, hires: `${SAMPLES},${S
 const RUNS = Math.max(1, Number(option('runs') ?? 1));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
-/** Runs both presets on `url` in the Chrome on `port`; returns the figures. */
 /**
  * Runs both presets on `url`, each run in a browser of its own from `open()` (killed after it);
  * returns the figures. A browser kept between runs began each one with the previous run's chat
