@@ -99,6 +99,20 @@ describe('Web Push', () => {
     listen(sw);
     bob.context().on('serviceworker', listen);
     onTestFailed(() => console.error(`the service worker's console:\n${workerLog.join('\n')}`));
+    // Chromium's getNotifications() keeps a stored notification only if the platform already
+    // shows it or it was stored after the call began, and deletes every other one from its
+    // database (content/browser/notifications/platform_notification_context_impl.cc,
+    // DoReadAllNotificationDataForServiceWorkerRegistration). A read that starts between the
+    // worker storing a notification and the platform showing it loses it for good: the worker
+    // logged "notification shown" and every later read listed nothing (2 CI runs in 7). So after
+    // each push the notifications are read only once the worker says its showNotification()
+    // resolved; a worker the browser started afresh that Playwright was not told of says nothing
+    // here, and then the reads start when the wait runs out, as they did at once before.
+    const shownLogged = () => workerLog.filter((l) => l.includes('push: notification shown')).length;
+    const afterShown = async (before: number, deadlineMs = 15_000) => {
+      const until = Date.now() + deadlineMs;
+      while (shownLogged() <= before && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    };
 
     // Bob closes the app: no device of his is connected.
     const cdp = await bob.context().newCDPSession(bob);
@@ -130,7 +144,9 @@ describe('Web Push', () => {
     // The browser's push client delivers it to the worker.
     const delivered = Date.now();
     workerLog.push(`${new Date().toISOString()} push delivered`);
+    let before = shownLogged();
     await cdp.send('ServiceWorker.deliverPushMessage', { origin: suite.server.url, registrationId, data: push.payload });
+    await afterShown(before);
     await expect.poll(async () => (await notifications(probe)).length, { timeout: 30_000 }).toBeGreaterThan(0);
     const [shown] = await notifications(probe);
     console.log(`push: event to notification ${Date.now() - delivered} ms (decrypting in the worker: ${shown!.data.ms} ms)`);
@@ -141,7 +157,9 @@ describe('Web Push', () => {
 
     // A push this device cannot open (a conversation it has no key for) says only "New message".
     await closeNotifications(probe);
+    before = shownLogged();
     await cdp.send('ServiceWorker.deliverPushMessage', { origin: suite.server.url, registrationId, data: JSON.stringify({ v: 1, channelId: 'no-such-channel-000000', seq: 1, mention: false }) });
+    await afterShown(before);
     await expect.poll(async () => (await notifications(probe)).map((n) => [n.title, n.body, n.data.decrypted]), { timeout: 30_000 }).toEqual([['New message', '', false]]);
 
     // A preview that cannot finish still ends in a notification, naming the conversation. Here
@@ -153,7 +171,9 @@ describe('Web Push', () => {
     await holder.evaluate(() => new Promise<void>((held) => void navigator.locks.request('chatalot-refresh', () => (held(), new Promise(() => undefined)))));
     await cdp.send('ServiceWorker.stopAllWorkers');
     const stalledAt = Date.now();
+    before = shownLogged();
     await cdp.send('ServiceWorker.deliverPushMessage', { origin: suite.server.url, registrationId, data: push.payload });
+    await afterShown(before, PREVIEW_DEADLINE_MS + 15_000);
     await expect.poll(async () => (await notifications(probe)).map((n) => [n.title, n.body, n.data.decrypted]), { timeout: PREVIEW_DEADLINE_MS + 30_000 }).toEqual([['#general · Push club', '', false]]);
     expect(Date.now() - stalledAt).toBeGreaterThanOrEqual(PREVIEW_DEADLINE_MS - 1_000);
     await holder.close();
@@ -167,12 +187,14 @@ describe('Web Push', () => {
     await bob.goto(channelUrl); // the app stores the choice for the worker with the names
     await expect.poll(() => bob.getByRole('log').getByText('hello before').count(), { timeout: 30_000 }).toBe(1);
     await bob.goto('about:blank');
+    before = shownLogged();
     await cdp.send('ServiceWorker.deliverPushMessage', { origin: suite.server.url, registrationId, data: push.payload });
+    await afterShown(before);
     await expect.poll(async () => (await notifications(probe)).map((n) => [n.title, n.body, n.data.decrypted]), { timeout: 30_000 }).toEqual([['#general · Push club', '', false]]);
 
     // Neither the server's storage nor anything the push service received holds the text.
     expectNoCanaries(suite.server.dataDir, [CANARY]);
     for (const r of service.received) expect(r.payload).not.toContain(CANARY);
     await cdp.detach();
-  }, 120_000); // the stalled preview waits out PREVIEW_DEADLINE_MS (20 s) on top of the rest
+  }, 180_000); // the stalled preview waits out PREVIEW_DEADLINE_MS (20 s) on top of the rest; each wait for "shown" may run out
 });
